@@ -1,0 +1,7 @@
+"""``python -m moomtui``: the same as the ``moomtui`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

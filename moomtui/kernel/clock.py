@@ -1,0 +1,133 @@
+"""The asyncio pacing driver: runs a kernel at a chosen speed on an event loop.
+
+The kernel itself has no notion of wall time; this driver decides how many jiffies to run
+per slice of wall time. At speed 1.0 a simulated second takes a wall second; ``speed`` may be
+anything from 0.25 to 1000, or ``math.inf`` for "as fast as possible". Between slices it
+always awaits, so a user interface on the same loop stays responsive: a slice is at most
+``SLICE`` seconds of wall time worth of jiffies and never more than ``MAX_JIFFIES_PER_SLICE``.
+
+The wall clock is read only here (``loop.time()``), never inside the kernel, so a run is
+deterministic for a given sequence of commands whatever the pacing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+from typing import Protocol
+
+from .constants import HZ
+
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, math.inf)
+MIN_SPEED, MAX_SPEED = 0.25, 1000.0
+SLICE = 1 / 60
+MAX_JIFFIES_PER_SLICE = 2000
+
+
+class Steppable(Protocol):
+    ticks: int
+
+    def run_for(self, n: int) -> None: ...
+
+
+def parse_speed(text: str) -> float:
+    """``"10"``, ``"10x"``, ``"0.25"``, ``"max"`` / ``"inf"``; ValueError otherwise."""
+    t = text.strip().lower().removesuffix("x")
+    if t in ("max", "inf", "fast", "∞"):
+        return math.inf
+    value = float(t)
+    if not (MIN_SPEED <= value <= MAX_SPEED):
+        raise ValueError(f"speed must be from {MIN_SPEED} to {MAX_SPEED:g}, or max")
+    return value
+
+
+def format_speed(speed: float) -> str:
+    return "max" if math.isinf(speed) else f"{speed:g}×"
+
+
+class Driver:
+    """Paces ``kernel`` on the running event loop; pause, resume, step and speed."""
+
+    def __init__(
+        self,
+        kernel: Steppable,
+        *,
+        speed: float = 1.0,
+        paused: bool = False,
+        on_advance: Callable[[], None] | None = None,
+    ) -> None:
+        self.kernel = kernel
+        self.speed = speed
+        self.paused = paused
+        self.on_advance = on_advance
+        self._debt = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    # --- controls ------------------------------------------------------------------------
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        self._debt = 0.0
+        self._wake.set()
+
+    def toggle(self) -> None:
+        if self.paused:
+            self.resume()
+        else:
+            self.pause()
+
+    def step(self, jiffies: int = 1) -> None:
+        """Run ``jiffies`` now, paused or not."""
+        if jiffies > 0:
+            self.kernel.run_for(jiffies)
+            if self.on_advance:
+                self.on_advance()
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = speed
+        self._debt = 0.0
+
+    def faster(self) -> None:
+        self.set_speed(next((s for s in SPEEDS if s > self.speed), SPEEDS[-1]))
+
+    def slower(self) -> None:
+        self.set_speed(next((s for s in reversed(SPEEDS) if s < self.speed), SPEEDS[0]))
+
+    # --- the loop ------------------------------------------------------------------------
+    def start(self) -> asyncio.Task[None]:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self.run())
+        return self._task
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            if self.paused:
+                self._wake.clear()
+                await self._wake.wait()
+                last = loop.time()
+                continue
+            await asyncio.sleep(SLICE if not math.isinf(self.speed) else 0)
+            now = loop.time()
+            elapsed, last = now - last, now
+            if math.isinf(self.speed):
+                n = MAX_JIFFIES_PER_SLICE
+            else:
+                self._debt += elapsed * HZ * self.speed
+                n = min(int(self._debt), MAX_JIFFIES_PER_SLICE)
+                self._debt -= n
+                self._debt = min(self._debt, HZ * self.speed)  # never bank more than 1 s
+            if n > 0 and not self.paused:
+                self.kernel.run_for(n)
+                if self.on_advance:
+                    self.on_advance()

@@ -1,0 +1,835 @@
+"""The simulated machine: owns every part and advances them one jiffy at a time.
+
+``Kernel.tick()`` is the one step function. Within a jiffy, in this order: signals that were
+sent on the previous jiffy take effect (tasks exit, parents reap), due timers fire (program
+wake-ups, lingering exits, the load average, kswapd's sleep), tasks parked in the allocator
+or waiting for swap-in retry, and kswapd balances. ``run_for(n)`` skips the jiffies on which
+nothing is due, so a machine of sleeping daemons costs almost nothing.
+
+Everything is deterministic: no wall clock, and the only randomness is ``Kernel.random``,
+seeded from the boot spec.
+
+``jiffies`` is the C variable: an unsigned 32-bit counter that wraps. ``ticks`` counts the
+jiffies since this boot started and never wraps; timers use it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable, Iterator, Mapping
+from itertools import count
+from typing import TYPE_CHECKING, Any
+
+from . import events as ev
+from .bootspec import BootSpec, TaskSpec, boot_kernel_pages
+from .constants import (
+    CAP_FULL_SET,
+    EAGAIN,
+    HZ,
+    JIFFIES_MASK,
+    PF_KSWAPD,
+    PF_MEMALLOC,
+    PF_MEMDIE,
+    PID_MAX,
+    RESERVED_PIDS,
+    SIGCHLD,
+    SIGCONT,
+    SIGKILL,
+    SIGNAL_NAMES,
+    SIGSTOP,
+    SIGTERM,
+    TASK_STRUCT_PAGES,
+    UTS_RELEASE,
+)
+from .mm import VM
+from .module import ModuleLoader, resolve_kconfig
+from .oom_notifier import OomNotifier
+from .printk import KERN_EMERG, KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
+from .sched import Scheduler
+from .sysctl import CtlEntry, IntCell, SysctlTree, VectorCell
+from .task import Mm, Task, truncate_comm
+
+if TYPE_CHECKING:
+    from ..userland.base import Program
+
+BANNER = (
+    f"Linux version {UTS_RELEASE} (moom@moomtui) (gcc version 3.3.1) "
+    "#1 Thu Oct 9 03:11:45 CEST 2003"
+)
+KERNEL_THREADS = ("keventd", "ksoftirqd_CPU0", "kswapd", "bdflush", "kupdated")
+LOAD_FREQ = 5 * HZ + 1  # include/linux/sched.h
+FSHIFT = 11
+FIXED_1 = 1 << FSHIFT
+EXP_1, EXP_5, EXP_15 = 1884, 2014, 2037
+
+
+class BootError(ValueError):
+    """The boot spec cannot be booted (it should have been caught by validation)."""
+
+
+class Kernel:
+    """One simulated Linux 2.4.22 machine."""
+
+    def __init__(
+        self,
+        spec: BootSpec | None = None,
+        *,
+        registry: Mapping[str, type] | None = None,
+        bus: ev.EventBus | None = None,
+    ) -> None:
+        if registry is None:
+            from ..modules import REGISTRY
+
+            registry = REGISTRY
+        self.spec = spec or BootSpec()
+        self.registry = registry
+        self.bus = bus or ev.EventBus()
+        self.boot = 0
+        self.current_uid = 0
+        self._boot()
+
+    # ====================================================================== boot / reboot
+    def _boot(self) -> None:
+        from ..userland import PROGRAMS
+
+        self.programs = PROGRAMS
+        spec = self.spec
+        self.ticks = 0
+        self._jiffies0 = spec.jiffies & JIFFIES_MASK
+        self.jiffies = self._jiffies0
+        self.random = random.Random(spec.seed * 1000003 + self.boot)
+        self.panicked: str | None = None
+        self.reboot_at: int | None = None
+        self.tasks: dict[int, Task] = {}
+        self.last_pid = 0
+        self._mm_ids = count(1)
+        self._timers: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]] = []
+        self._seq = count()
+        self._dying: dict[Task, int] = {}
+        self._reap: dict[Task, None] = {}
+        self._blocked: dict[Task, None] = {}
+        self.kswapd_awake = False
+        self.kswapd_sleep_until = 0
+        self.avenrun = [0, 0, 0]
+        self.oom_calls = 0
+        self.last_oom_call: int | None = None
+        self.oom_current: Task | None = None
+        self.kills = 0
+        self.log = LogBuffer()
+        self.sched = Scheduler(spec.cpus, lambda: self.ticks)
+        self.oom = OomNotifier()
+        self._init_sysctl()
+        for key, value in spec.sysctl.items():
+            self.sysctl.write(key, str(value), uid=0)
+        self.vm = VM(
+            self,
+            ram_pages=spec.ram_pages,
+            swap_pages=spec.swap_pages,
+            swap_speed=spec.swap_speed,
+            kernel_pages=boot_kernel_pages(spec.ram_pages),
+            cache_pages=spec.page_cache,
+        )
+        self.printk(KERN_NOTICE, BANNER)
+        self.printk(
+            KERN_INFO,
+            f"Memory: {self.vm.free * 4}k/{spec.ram_pages * 4}k available "
+            f"({self.vm.kernel_pages * 4}k kernel code and data, {spec.page_cache * 4}k cached)",
+        )
+        self.printk(KERN_INFO, f"CPUs: {spec.cpus}, HZ={HZ}")
+        self._create_boot_tasks()
+        self.modules = ModuleLoader(self, self.registry, resolve_kconfig(spec.kconfig))
+        self.modules.boot()
+        if spec.swap_pages:
+            self.printk(KERN_INFO, f"Adding Swap: {spec.swap_pages * 4}k swap-space (priority -1)")
+        self.printk(KERN_NOTICE, "Freeing unused kernel memory: 120k freed")
+        for line in spec.modules:
+            name, *args = line.split()
+            self.modules.insmod(name, args)
+        for tspec in spec.tasks:
+            self._create_spec_task(tspec)
+        self._add_timer(LOAD_FREQ, self._calc_load)
+
+    def _init_sysctl(self) -> None:
+        self.panic_timeout = IntCell(0)
+        self.overcommit_memory = IntCell(0)
+        self.printk_levels = VectorCell([7, 4, 1, 7])
+        self.sysctl = SysctlTree()
+        self.sysctl.register_sysctl_table(
+            "kernel",
+            [
+                CtlEntry("panic", self.panic_timeout),
+                CtlEntry("printk", self.printk_levels, on_write=self._printk_sysctl),
+            ],
+        )
+        self.sysctl.register_sysctl_table(
+            "vm", [CtlEntry("overcommit_memory", self.overcommit_memory)]
+        )
+
+    def _printk_sysctl(self) -> None:
+        self.log.console_loglevel = self.printk_levels.values[0]
+        self.log.default_message_loglevel = self.printk_levels.values[1]
+
+    def _create_boot_tasks(self) -> None:
+        init = self._new_task(1, "init", Mm(next(self._mm_ids)), parent=None)
+        init.cap_effective = CAP_FULL_SET
+        init.p_opptr = init.p_pptr = None
+        self.init_task = init
+        self._set_program(init, self.programs["init"]())
+        self._map_boot(init.mm, 128, 64)
+        for i, name in enumerate(KERNEL_THREADS, start=2):
+            kt = self._new_task(i, name, None, parent=init)
+            kt.cap_effective = CAP_FULL_SET
+            if name == "kswapd":
+                kt.flags |= PF_MEMALLOC | PF_KSWAPD
+                self.kswapd = kt
+        self.last_pid = 1 + len(KERNEL_THREADS)
+
+    def _map_boot(self, mm: Mm | None, total_vm: int, rss: int) -> None:
+        if mm is None:
+            return
+        if rss > self.vm.free:
+            raise BootError("boot-time tasks do not fit in RAM")
+        mm.total_vm = max(total_vm, rss)
+        self.vm.free -= rss
+        self.vm.map_anon(mm, rss)
+
+    def _create_spec_task(self, spec: TaskSpec) -> Task:
+        parent = self.tasks.get(spec.ppid)
+        if parent is None or parent.dead:
+            raise BootError(f"task {spec.comm}: no parent with pid {spec.ppid}")
+        pid = spec.pid if spec.pid is not None else self._get_pid()
+        if pid in self.tasks or pid <= 0:
+            raise BootError(f"task {spec.comm}: pid {pid} is taken")
+        task = self._new_task(pid, spec.comm, Mm(next(self._mm_ids)), parent=parent)
+        task.uid = spec.uid
+        task.euid = spec.uid if spec.euid is None else spec.euid
+        task.cap_effective = spec.effective_caps()
+        task.nice = spec.nice
+        task.base_utime, task.base_stime = spec.utime, spec.stime
+        task.role = spec.role
+        if spec.start_time is not None:
+            task.start_time = spec.start_time & JIFFIES_MASK
+        self._map_boot(task.mm, spec.total_vm, spec.rss)
+        program = self.programs[spec.program](spec.args)
+        for _ in range(spec.threads - 1):
+            self._clone_thread(task)
+        self._set_program(task, program)
+        return task
+
+    def _clone_thread(self, leader: Task) -> Task:
+        thread = self._new_task(self._get_pid(), leader.comm, leader.mm, parent=leader)
+        assert leader.mm is not None
+        leader.mm.users += 1
+        for attr in ("uid", "euid", "cap_effective", "nice", "start_time", "role"):
+            setattr(thread, attr, getattr(leader, attr))
+        thread.thread_leader = leader
+        self._set_program(thread, self.programs["thread"]())
+        return thread
+
+    def reboot(self) -> None:
+        """A new boot of the same spec: new uptime, the log starts again."""
+        self.boot += 1
+        self.emit(ev.Reboot, new_boot=self.boot)
+        self._boot()
+
+    # ====================================================================== events / log
+    def emit(self, event_cls: type[ev.Event], **fields: Any) -> None:
+        if len(self.bus):
+            self.bus.emit(event_cls(jiffies=self.jiffies, boot=self.boot, **fields))
+
+    def printk(self, level: int, text: str) -> None:
+        for line in text.rstrip("\n").split("\n"):
+            rec = self.log.append(self.jiffies, level, line)
+            self.emit(ev.Printk, level=rec.level, text=rec.text)
+
+    # ====================================================================== time
+    def _add_timer(self, delay: int, fn: Callable[..., None], *args: Any) -> None:
+        heapq.heappush(self._timers, (self.ticks + max(1, delay), next(self._seq), fn, args))
+
+    def schedule_wake(self, task: Task, delay: int) -> None:
+        """Wake ``task``'s program after ``delay`` jiffies (replacing an earlier wake-up)."""
+        task.timer_gen += 1
+        task.wake_at = self.ticks + max(1, delay)
+        self._add_timer(delay, self._wake, task, task.timer_gen)
+
+    def _wake(self, task: Task, gen: int) -> None:
+        if gen != task.timer_gen or task.dead:
+            return
+        task.wake_at = None
+        if task.blocked:
+            task.extra["wake_pending"] = True
+            return
+        self._run_program(task, "step")
+
+    def _busy_now(self) -> bool:
+        return bool(self._dying or self._reap or self._blocked or self.kswapd_awake)
+
+    def tick(self) -> None:
+        """Advance one jiffy."""
+        self.ticks += 1
+        self.jiffies = (self._jiffies0 + self.ticks) & JIFFIES_MASK
+        if self.panicked is not None:
+            if self.reboot_at is not None and self.ticks >= self.reboot_at:
+                self.reboot()
+            return
+        if self._dying:
+            self._deliver_exits()
+        if self._reap:
+            self._reap_zombies()
+        timers = self._timers
+        while timers and timers[0][0] <= self.ticks and self.panicked is None:
+            _, _, fn, args = heapq.heappop(timers)
+            fn(*args)
+        if self._blocked and self.panicked is None:
+            self._retry_blocked()
+        if self.kswapd_awake and self.panicked is None:
+            self._kswapd()
+
+    def run_for(self, n: int) -> None:
+        """Advance ``n`` jiffies, skipping those on which nothing is due."""
+        target = self.ticks + n
+        while self.ticks < target:
+            if not self._busy_now():
+                nxt = target
+                if self.panicked is not None:
+                    if self.reboot_at is not None:
+                        nxt = min(nxt, self.reboot_at)
+                elif self._timers:
+                    nxt = min(nxt, self._timers[0][0])
+                if nxt - 1 > self.ticks:
+                    self.ticks = nxt - 1
+                    self.jiffies = (self._jiffies0 + self.ticks) & JIFFIES_MASK
+            self.tick()
+
+    def next_event_in(self) -> int:
+        """Jiffies until something is due (1 when the machine is busy every jiffy)."""
+        if self._busy_now() or not self._timers:
+            return 1
+        return max(1, self._timers[0][0] - self.ticks)
+
+    def _calc_load(self) -> None:
+        active = (self.sched.nr_running + len(self._blocked)) * FIXED_1
+        for i, exp in enumerate((EXP_1, EXP_5, EXP_15)):
+            self.avenrun[i] = (self.avenrun[i] * exp + active * (FIXED_1 - exp)) >> FSHIFT
+        self._add_timer(LOAD_FREQ, self._calc_load)
+
+    # ====================================================================== tasks
+    def _get_pid(self) -> int:
+        """``kernel/fork.c`` get_pid(): the next free pid; past 32767 start again at 300."""
+        last = self.last_pid
+        for _ in range(PID_MAX):
+            last += 1
+            if last >= PID_MAX:
+                last = RESERVED_PIDS
+            if last not in self.tasks:
+                self.last_pid = last
+                return last
+        return -EAGAIN
+
+    def _new_task(self, pid: int, comm: str, mm: Mm | None, *, parent: Task | None) -> Task:
+        task = Task(pid=pid, comm=truncate_comm(comm), mm=mm, start_time=self.jiffies)
+        task.p_opptr = task.p_pptr = parent
+        task.sched = self.sched
+        if parent is not None:
+            parent.children[pid] = task
+            task.uid, task.euid = parent.uid, parent.euid
+            task.cap_effective, task.nice = parent.cap_effective, parent.nice
+        self.vm.kernel_pages += TASK_STRUCT_PAGES
+        self.vm.free -= TASK_STRUCT_PAGES
+        self.tasks[pid] = task
+        return task
+
+    def _set_program(self, task: Task, program: Program) -> None:
+        task.program = program
+        task.busy = program.busy
+        task.sys_pct = program.sys_pct
+        self.sched.update(task)
+        self.emit(ev.Exec, pid=task.pid, comm=task.comm, program=program.name)
+        self._run_program(task, "start")
+
+    def _run_program(self, task: Task, what: str) -> None:
+        program = task.program
+        if program is None or task.dead or self.panicked is not None:
+            return
+        mm = task.mm
+        if what == "step" and mm is not None and mm.missing_ws:
+            self._block(task, "swapin", mm.missing_ws)
+            task.extra["wake_pending"] = True
+            return
+        delay = program.start(self, task) if what == "start" else program.step(self, task)
+        if delay is not None and not task.dead:
+            self.schedule_wake(task, delay)
+
+    def for_each_task(self) -> Iterator[Task]:
+        """Oldest first, like ``for_each_task`` over the 2.4 task list."""
+        return iter(list(self.tasks.values()))
+
+    def find_task_by_pid(self, pid: int) -> Task | None:
+        return self.tasks.get(pid)
+
+    def iter_mms(self) -> Iterator[Mm]:
+        seen: set[int] = set()
+        for task in self.tasks.values():
+            mm = task.mm
+            if mm is not None and mm.id not in seen:
+                seen.add(mm.id)
+                yield mm
+
+    def threads_of(self, task: Task) -> list[Task]:
+        """Other live tasks sharing ``task``'s mm."""
+        mm = task.mm
+        if mm is None:
+            return []
+        return [t for t in self.tasks.values() if t.mm is mm and t is not task and not t.dead]
+
+    def fork(
+        self, parent: Task, program: Program, *, thread: bool = False, comm: str | None = None
+    ) -> Task | None:
+        """``do_fork``: a new task at the tail of the task list, running ``program``.
+
+        The child's task_struct and kernel stack (an order-1 allocation) come from the
+        allocator; if it cannot give them without waiting, fork fails with ENOMEM here
+        (2.4 would loop; see docs/faithfulness.md). Returns None on failure.
+        """
+        if parent.dead or self.panicked is not None:
+            return None
+        pid = self._get_pid()
+        if pid < 0:
+            self.emit(ev.AllocFail, pid=parent.pid, comm=parent.comm, pages=0, reason="EAGAIN")
+            return None
+        got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES)
+        self.vm.free += got
+        if got < TASK_STRUCT_PAGES or self.panicked is not None or parent.dead:
+            self.emit(
+                ev.AllocFail,
+                pid=parent.pid,
+                comm=parent.comm,
+                pages=TASK_STRUCT_PAGES,
+                reason="ENOMEM",
+            )
+            return None
+        if thread:
+            child = self._clone_thread_from(parent, pid)
+        else:
+            child = self._new_task(pid, comm or parent.comm, Mm(next(self._mm_ids)), parent=parent)
+        self.emit(ev.Fork, pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread)
+        self._set_program(child, program)
+        return child
+
+    def _clone_thread_from(self, parent: Task, pid: int) -> Task:
+        child = self._new_task(pid, parent.comm, parent.mm, parent=parent)
+        assert parent.mm is not None
+        parent.mm.users += 1
+        child.thread_leader = parent.thread_leader or parent
+        return child
+
+    def spawn(
+        self,
+        program: Program,
+        *,
+        comm: str,
+        parent: Task | None = None,
+        uid: int = 0,
+        nice: int = 0,
+        caps: int | None = None,
+    ) -> Task | None:
+        """Start a new process (fork + exec) under ``parent`` (default init)."""
+        parent = parent or self.init_task
+        pid = self._get_pid()
+        if pid < 0 or self.panicked is not None:
+            return None
+        got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES)
+        self.vm.free += got
+        if got < TASK_STRUCT_PAGES:
+            return None
+        task = self._new_task(pid, comm, Mm(next(self._mm_ids)), parent=parent)
+        task.uid = task.euid = uid
+        task.nice = nice
+        task.cap_effective = caps if caps is not None else (CAP_FULL_SET if uid == 0 else 0)
+        self.emit(ev.Fork, pid=task.pid, ppid=parent.pid, comm=task.comm, thread=False)
+        self._set_program(task, program)
+        return task
+
+    def set_busy(self, task: Task, busy: int) -> None:
+        task.busy = busy
+        self.sched.update(task)
+
+    def set_nice(self, task: Task, nice: int) -> None:
+        task.nice = max(-20, min(19, nice))
+        self.sched.update(task)
+
+    # ====================================================================== memory syscalls
+    def brk(self, task: Task, pages: int) -> bool:
+        """Grow the task's virtual size (mmap/brk), subject to the overcommit check."""
+        mm = task.mm
+        if mm is None or pages <= 0:
+            return mm is not None
+        if not self.vm.vm_enough_memory(pages):
+            self.emit(ev.AllocFail, pid=task.pid, comm=task.comm, pages=pages, reason="ENOMEM")
+            return False
+        mm.total_vm += pages
+        return True
+
+    def fault(self, task: Task, pages: int) -> bool:
+        """Touch ``pages`` new pages (page faults). False: the task now waits in the allocator."""
+        mm = task.mm
+        if mm is None or pages <= 0 or task.dead:
+            return True
+        mm.total_vm = max(mm.total_vm, mm.rss + mm.swap + pages)
+        got = self.vm.alloc_pages(task, pages)
+        if task.dead or task.mm is not mm:
+            self.vm.free += got
+            return True
+        self.vm.map_anon(mm, got)
+        if got < pages:
+            self._block(task, "alloc", pages - got)
+            return False
+        return True
+
+    def munmap(self, task: Task, pages: int) -> None:
+        if task.mm is not None:
+            self.vm.unmap(task.mm, pages)
+
+    def set_ws(self, task: Task, pages: int) -> None:
+        if task.mm is not None:
+            task.mm.ws = pages
+            self.vm.mm_changed(task.mm)
+
+    def read_file(self, task: Task, pages: int) -> None:
+        """File reads land in the page cache (``generic_file_read``)."""
+        if pages > 0:
+            self.vm.alloc_cache(pages)
+
+    # ====================================================================== the allocator loop
+    def _block(self, task: Task, why: str, pages: int) -> None:
+        task.blocked = why
+        task.stall_pages = pages
+        task.stall_since = self.ticks
+        self._blocked[task] = None
+        self.sched.update(task)
+        if why == "alloc":
+            self.emit(ev.AllocStall, pid=task.pid, comm=task.comm, pages=pages, stalled=True)
+
+    def _unblock(self, task: Task) -> None:
+        why = task.blocked
+        task.blocked = ""
+        task.stall_pages = 0
+        self._blocked.pop(task, None)
+        self.sched.update(task)
+        if why == "alloc":
+            self.emit(ev.AllocStall, pid=task.pid, comm=task.comm, pages=0, stalled=False)
+        if task.sigpending & {SIGKILL, SIGTERM}:
+            self._deliver_pending(task)
+        elif task.extra.pop("wake_pending", False):
+            self.schedule_wake(task, 1)
+
+    def _retry_blocked(self) -> None:
+        """Tasks in ``yield(); goto rebalance`` and in swap-in take their turn.
+
+        A task gets pages whenever ``free > pages_min`` (or always, with PF_MEMDIE);
+        otherwise it retries direct reclaim, one task per CPU per jiffy (the others are
+        waiting for the CPU), moving to the back of the line.
+        """
+        vm = self.vm
+        reclaims = self.sched.ncpus
+        for task in list(self._blocked):
+            if self.panicked is not None:
+                return
+            if task.dead or not task.blocked:
+                self._blocked.pop(task, None)
+                continue
+            mm = task.mm
+            if mm is None:
+                self._unblock(task)
+                continue
+            if task.blocked == "swapin":
+                need = min(mm.missing_ws, vm.disk_pages_available())
+                if mm.missing_ws == 0:
+                    self._unblock(task)
+                    continue
+                if need == 0:
+                    continue
+            else:
+                need = task.stall_pages
+            memalloc = task.flags & (PF_MEMALLOC | PF_MEMDIE)
+            got = 0
+            if vm.free > vm.pages_min or memalloc:
+                floor = 0 if memalloc else vm.pages_min
+                got = min(need, max(0, vm.free - floor))
+                vm.free -= got
+            if got < need and not memalloc:
+                if reclaims == 0:
+                    self._apply_pages(task, mm, got)
+                    break
+                reclaims -= 1
+                got += vm.rebalance(task, need - got)
+                del self._blocked[task]
+                self._blocked[task] = None
+                if task.dead:
+                    vm.free += got
+                    continue
+            self._apply_pages(task, mm, got)
+            if memalloc and got < need and vm.free == 0 and task.blocked == "alloc":
+                # arch/i386/mm/fault.c, out_of_memory: label: the reserve is gone too.
+                self.printk(KERN_ERR, f"VM: killing process {task.comm}")
+                self._unblock_silently(task)
+                self.do_exit(task, 0, SIGKILL)
+
+    def _apply_pages(self, task: Task, mm: Mm, got: int) -> None:
+        if task.blocked == "swapin":
+            self.vm.swap_in(mm, got)
+            if mm.missing_ws == 0:
+                self._unblock(task)
+            return
+        self.vm.map_anon(mm, got)
+        task.stall_pages -= got
+        if task.stall_pages <= 0:
+            self._unblock(task)
+
+    def _unblock_silently(self, task: Task) -> None:
+        task.blocked = ""
+        self._blocked.pop(task, None)
+
+    # ====================================================================== kswapd
+    def wake_kswapd(self) -> None:
+        if not self.kswapd_awake and self.ticks >= self.kswapd_sleep_until:
+            self.kswapd_awake = True
+
+    def _kswapd(self) -> None:
+        """``kswapd_balance``: reclaim until free > pages_high; on failure sleep HZ."""
+        vm = self.vm
+        for _ in range(4):
+            if vm.free > vm.pages_high:
+                break
+            if not vm.try_to_free_pages_zone(self.kswapd):
+                vm.need_balance = False
+                self.kswapd_awake = False
+                self.kswapd_sleep_until = self.ticks + HZ
+                return
+            if self.panicked is not None:
+                return
+        if vm.free > vm.pages_high:
+            vm.need_balance = False
+            self.kswapd_awake = False
+
+    # ====================================================================== OOM
+    def out_of_memory(self, task: Task) -> None:
+        """The patch's ``out_of_memory()``: call every handler on the OOM notifier chain."""
+        if self.oom.busy:
+            return
+        self.oom_calls += 1
+        self.last_oom_call = self.ticks
+        self.emit(
+            ev.OutOfMemory,
+            pid=task.pid,
+            nr_swap_pages=self.vm.nr_swap_pages,
+            free_pages=self.vm.free,
+            handlers=tuple(nb.name for nb in self.oom.chain),
+        )
+        self.oom_current = task
+        try:
+            self.oom.out_of_memory()
+        finally:
+            self.oom_current = None
+
+    def panic(self, message: str) -> None:
+        """``kernel/panic.c``: stop the world; reboot after ``panic_timeout`` seconds if > 0."""
+        if self.panicked is not None:
+            return
+        message = message.rstrip("\n")
+        self.printk(KERN_EMERG, f"Kernel panic: {message}")
+        timeout = self.panic_timeout.value
+        self.panicked = message
+        if timeout > 0:
+            self.printk(KERN_EMERG, f"Rebooting in {timeout} seconds..")
+            self.reboot_at = self.ticks + timeout * HZ
+        self.emit(ev.Panic, message=message, timeout=max(0, timeout))
+
+    # ====================================================================== signals / exit
+    def send_sig(self, task: Task, sig: int, *, sender: int = 0, force: bool = False) -> None:
+        """Send a signal. Kernel threads block every signal; init ignores default actions.
+
+        ``force`` is ``force_sig`` (the OOM killer): it would unblock the signal even for a
+        kernel thread, but the policies never pick one (badness 0 without an mm).
+        """
+        if task.dead:
+            return
+        ignored = False
+        if task.mm is None and not force:
+            ignored = True
+        elif task.pid == 1:
+            # arch/i386/kernel/signal.c do_signal(): init gets no signals it doesn't want.
+            ignored = sig != SIGCHLD
+        elif sig in (SIGCHLD, SIGCONT, SIGSTOP) or (
+            sig == SIGTERM and task.program is not None and task.program.sigterm == "ignore"
+        ):
+            ignored = True
+        self.emit(ev.Signal, pid=task.pid, comm=task.comm, sig=sig, sender=sender, ignored=ignored)
+        if ignored:
+            return
+        task.sigpending.add(sig)
+        if task.blocked == "alloc":
+            return  # delivered when the allocation completes (return to user mode)
+        self._deliver_pending(task)
+
+    def _deliver_pending(self, task: Task) -> None:
+        if SIGKILL in task.sigpending or task.program is None:
+            self._dying[task] = SIGKILL if SIGKILL in task.sigpending else min(task.sigpending)
+        elif SIGTERM in task.sigpending and task.program.sigterm == "linger":
+            task.sigpending.discard(SIGTERM)
+            if not task.extra.get("lingering"):
+                task.extra["lingering"] = True
+                self._add_timer(task.program.linger, self._linger_exit, task)
+        elif task.sigpending:
+            self._dying[task] = min(task.sigpending)
+        if task.blocked == "swapin" and task in self._dying:
+            self._unblock_silently(task)
+
+    def _linger_exit(self, task: Task) -> None:
+        if not task.dead:
+            if task.blocked:
+                task.sigpending.add(SIGKILL)
+                if task.blocked == "swapin":
+                    self._unblock_silently(task)
+                    self._dying[task] = SIGTERM
+                return
+            self.do_exit(task, 0, SIGTERM)
+
+    def _deliver_exits(self) -> None:
+        dying, self._dying = self._dying, {}
+        for task, sig in dying.items():
+            if not task.dead and self.panicked is None:
+                self.do_exit(task, 0, sig)
+
+    def do_exit(self, task: Task, code: int = 0, sig: int = 0) -> None:
+        """``do_exit``: release the mm, reparent the children to init, become a zombie."""
+        if task.dead:
+            return
+        if task.pid == 1:
+            self.panic("Attempted to kill init!")
+            return
+        cpu = task.cpu_jiffies()
+        task.dead = True
+        task.exit_code, task.exit_signal = code, sig
+        task.timer_gen += 1
+        self._blocked.pop(task, None)
+        task.blocked = ""
+        self._dying.pop(task, None)
+        self.sched.update(task)
+        mm = task.mm
+        rss = swap = 0
+        if mm is not None:
+            rss, swap = mm.rss, mm.swap
+            mm.users -= 1
+            if mm.users == 0:
+                self.vm.release_mm(mm)
+            task.mm = None
+        init = self.init_task
+        for child in list(task.children.values()):
+            child.p_opptr = child.p_pptr = init
+            init.children[child.pid] = child
+            if child.dead:
+                self._reap[child] = None
+        task.children.clear()
+        if task.program is not None:
+            task.program.on_exit(self, task)
+        self.emit(
+            ev.Exit,
+            pid=task.pid,
+            comm=task.comm,
+            code=code,
+            signal=sig,
+            rss=rss,
+            swap=swap,
+            cpu=cpu,
+        )
+        parent = task.p_pptr
+        if parent is None or parent.pid == 1 or parent.program is None or parent.dead:
+            self._reap[task] = None
+        else:
+            parent.program.on_child_exit(self, parent, task)
+
+    def reap_later(self, child: Task) -> None:
+        """The parent will ``wait()`` for this zombie on the next jiffy."""
+        if child.dead:
+            self._reap[child] = None
+
+    def _reap_zombies(self) -> None:
+        reap, self._reap = self._reap, {}
+        for task in reap:
+            if task.pid in self.tasks and self.tasks[task.pid] is task:
+                del self.tasks[task.pid]
+                parent = task.p_pptr
+                if parent is not None:
+                    parent.children.pop(task.pid, None)
+                self.vm.kernel_pages -= TASK_STRUCT_PAGES
+                self.vm.free += TASK_STRUCT_PAGES
+                self.emit(ev.Reap, pid=task.pid, by=parent.pid if parent else 0)
+
+    # ====================================================================== swap
+    def swapoff(self) -> str | None:
+        """``swapoff -a``: None on success, else the error."""
+        if self.vm.swap_total == 0:
+            return "swapoff: no swap is on"
+        if not self.vm.swapoff():
+            return "swapoff: Cannot allocate memory"
+        self.emit(ev.Swap, total=0, used=0, on=False)
+        return None
+
+    def swapon(self, pages: int) -> None:
+        self.vm.swap_total += pages
+        self.printk(KERN_INFO, f"Adding Swap: {pages * 4}k swap-space (priority -1)")
+        self.emit(ev.Swap, total=self.vm.swap_total, used=self.vm.swap_used, on=True)
+
+    # ====================================================================== checks
+    def check_invariants(self) -> list[str]:
+        """Every broken invariant of the machine, as text (empty when all hold)."""
+        errors = self.vm.check(list(self.iter_mms()))
+        live_tasks = len(self.tasks)
+        if self.vm.kernel_pages != boot_kernel_pages(self.spec.ram_pages) + 2 * live_tasks:
+            errors.append(f"kernel pages {self.vm.kernel_pages} for {live_tasks} tasks")
+        for task in self.tasks.values():
+            if task.dead and task.mm is not None:
+                errors.append(f"zombie {task.pid} holds an mm")
+            if task.utime < 0 or task.stime < 0:
+                errors.append(f"task {task.pid} has negative times")
+            if task.p_pptr is not None and task.p_pptr.pid not in self.tasks:
+                errors.append(f"task {task.pid} has a parent {task.p_pptr.pid} that is gone")
+        users: dict[int, int] = {}
+        for task in self.tasks.values():
+            if task.mm is not None:
+                users[task.mm.id] = users.get(task.mm.id, 0) + 1
+        for mm in self.iter_mms():
+            if mm.users != users[mm.id]:
+                errors.append(f"mm {mm.id} has {mm.users} users, {users[mm.id]} tasks use it")
+        return errors
+
+    # ====================================================================== views
+    def uptime(self) -> float:
+        return self.ticks / HZ
+
+    def signal_name(self, sig: int) -> str:
+        return "SIG" + SIGNAL_NAMES.get(sig, str(sig))
+
+    def oom_state(self) -> str:
+        """One word for the header: ok, pressure, reclaiming, OOM, livelock or PANIC."""
+        if self.panicked is not None:
+            return "PANIC"
+        stuck = [t for t in self._blocked if t.blocked == "alloc"]
+        recent_oom = self.last_oom_call is not None and self.ticks - self.last_oom_call < HZ
+        if stuck and recent_oom and any(self.ticks - t.stall_since > 5 * HZ for t in stuck):
+            return "livelock"
+        if recent_oom:
+            return "OOM"
+        if self.kswapd_awake or self._blocked:
+            return "reclaiming"
+        if self.vm.free <= self.vm.pages_low:
+            return "pressure"
+        return "ok"
+
+    def blocked_tasks(self) -> list[Task]:
+        return list(self._blocked)
+
+    def warn(self, text: str) -> None:
+        self.printk(KERN_WARNING, text)

@@ -1,0 +1,87 @@
+"""Notifier chains, as in 2.4 ``kernel/sys.c`` and ``include/linux/notifier.h``.
+
+A chain is a list of :class:`NotifierBlock` kept sorted by priority, highest first; blocks of
+equal priority run in the order they were registered, because ``notifier_chain_register``
+walks past every block that is not of strictly lower priority. ``notifier_call_chain`` calls
+the blocks in turn and stops early only when a block returns a value with
+``NOTIFY_STOP_MASK`` set. The patch's ``mm/oom_notifier.c`` builds the OOM handler hook on
+this (see :mod:`moomtui.kernel.oom_notifier`).
+
+Left out: the ``notifier_lock`` rwlock (the simulator is single-threaded) and the ``next``
+pointer inside each block (the chain holds a Python list instead). Two differences follow
+from that, both safer than C:
+
+- ``notifier_call_chain`` walks a snapshot taken when it starts, so a handler that
+  registers or unregisters blocks changes the *next* call, never the walk in progress. In C
+  the walk follows ``nb->next`` live: a block unregistered by an earlier handler would be
+  skipped, one inserted after the current block would run.
+- Registering a block that is already on the chain raises :class:`ValueError`. In C it
+  links the block to itself and the next ``notifier_call_chain`` never returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+NOTIFY_DONE = 0
+NOTIFY_OK = 1
+NOTIFY_STOP_MASK = 0x8000
+NOTIFY_BAD = 0x8002
+
+ENOENT = 2
+
+
+@dataclass(eq=False, slots=True)
+class NotifierBlock:
+    """``struct notifier_block``; compared by identity, as the C code compares pointers."""
+
+    notifier_call: Callable[[NotifierBlock, int, object], int]
+    priority: int = 0
+    name: str = ""
+
+
+class NotifierChain:
+    """The head of a chain (``struct notifier_block *``): its blocks in call order."""
+
+    __slots__ = ("_blocks",)
+
+    def __init__(self) -> None:
+        self._blocks: list[NotifierBlock] = []
+
+    @property
+    def blocks(self) -> tuple[NotifierBlock, ...]:
+        return tuple(self._blocks)
+
+
+def notifier_chain_register(chain: NotifierChain, nb: NotifierBlock) -> int:
+    """Insert ``nb`` before the first block of strictly lower priority; return 0."""
+    blocks = chain._blocks
+    if any(b is nb for b in blocks):
+        raise ValueError(f"notifier block {nb.name or nb!r} is already on the chain")
+    index = next((i for i, b in enumerate(blocks) if nb.priority > b.priority), len(blocks))
+    blocks.insert(index, nb)
+    return 0
+
+
+def notifier_chain_unregister(chain: NotifierChain, nb: NotifierBlock) -> int:
+    """Take ``nb`` off the chain: 0, or ``-ENOENT`` when it is not on it."""
+    blocks = chain._blocks
+    for i, b in enumerate(blocks):
+        if b is nb:
+            del blocks[i]
+            return 0
+    return -ENOENT
+
+
+def notifier_call_chain(chain: NotifierChain, val: int, v: object) -> int:
+    """Call every block with ``(nb, val, v)``; stop at a ``NOTIFY_STOP_MASK`` return.
+
+    Returns the last value returned, or ``NOTIFY_DONE`` for an empty chain.
+    """
+    ret = NOTIFY_DONE
+    for nb in tuple(chain._blocks):
+        ret = nb.notifier_call(nb, val, v)
+        if ret & NOTIFY_STOP_MASK:
+            return ret
+    return ret

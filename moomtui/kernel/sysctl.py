@@ -1,0 +1,410 @@
+"""``/proc/sys``, with the semantics of 2.4 ``kernel/sysctl.c`` and ``proc_dointvec``.
+
+A :class:`SysctlTree` holds directories and files; a file is a :class:`CtlEntry` whose cell
+stores a C ``int`` or ``unsigned int`` (:class:`IntCell`) or a vector of them
+(:class:`VectorCell`). Tables are added with ``register_sysctl_table`` and removed with
+``unregister_sysctl_table``, as ``oom_kill_parent`` does for ``vm/oom`` while it is loaded.
+
+Copied from 2.4, quirks included:
+
+- Reading prints every value with ``"%d"``, tab-separated, then a newline; an ``unsigned
+  int`` holding 4294967295 reads ``-1``.
+- Writing parses like ``do_proc_dointvec``: leading white space skipped; a value is an
+  optional ``-`` and a number read by ``simple_strtoul(p, &p, 0)`` (``0x`` hex — lower-case
+  ``x`` only —, leading ``0`` octal, else decimal, wrapping at 32 bits); each value is cut
+  to ``TMPBUFLEN - 1`` = 19 characters before parsing, so a longer number is read in pieces;
+  a value followed by anything but white space ends the write, and is ``EINVAL`` if it was
+  the first; values beyond the vector are ignored; no range check, every value is stored
+  wrapped to the cell's C type. A ``-`` is counted twice against the length left, so after
+  each negative value the last character of the write is never read (``"-5x"`` is accepted
+  as -5, ``"-1 -2 -3 -4"`` sets three values). An empty write succeeds and changes nothing.
+- Permission is ``test_perm``: uid 0 uses the owner bits of ``mode``, anyone else the
+  "other" bits; a write without the write bit fails with ``EPERM`` (``do_rw_proc``).
+
+Simplified: a registration that would add a name already present raises ``EEXIST`` (2.4
+would create a second ``/proc`` entry of the same name); directories exist while a
+registered table lies under them and go away with the last one; groups are not modelled
+(``in_egroup_p(0)``); reads are not permission-checked; the binary ``sysctl(2)`` interface,
+``ctl_name`` numbers, strategy routines and string entries are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+EPERM = 1
+ENOENT = 2
+EEXIST = 17
+ENOTDIR = 20
+EISDIR = 21
+EINVAL = 22
+
+STRERROR: dict[int, str] = {
+    EPERM: "Operation not permitted",
+    ENOENT: "No such file or directory",
+    EEXIST: "File exists",
+    ENOTDIR: "Not a directory",
+    EISDIR: "Is a directory",
+    EINVAL: "Invalid argument",
+}
+
+PROC_SYS = "/proc/sys"
+TMPBUFLEN = 20
+ULONG_MAX = 0xFFFFFFFF
+"""i386: ``unsigned long`` is 32 bits, so ``simple_strtoul`` wraps there."""
+
+CType = Literal["int", "uint"]
+
+_SPACE = frozenset(" \t\n\v\f\r")
+_XDIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+class SysctlError(Exception):
+    """A failed sysctl operation: ``errno``, its ``strerror`` and the dotted ``key``."""
+
+    def __init__(self, errno: int, key: str) -> None:
+        self.errno = errno
+        self.strerror = STRERROR[errno]
+        self.key = key
+        super().__init__(f"{key}: {self.strerror}")
+
+
+def _wrap(value: int, ctype: CType) -> int:
+    value &= 0xFFFFFFFF
+    if ctype == "int" and value & 0x80000000:
+        value -= 1 << 32
+    return value
+
+
+def _check_ctype(ctype: str) -> CType:
+    if ctype == "int":
+        return "int"
+    if ctype == "uint":
+        return "uint"
+    raise ValueError(f"ctype must be 'int' or 'uint', not {ctype!r}")
+
+
+class IntCell:
+    """A C ``int`` (signed 32-bit) or ``unsigned int``; assigning wraps to that type."""
+
+    __slots__ = ("_ctype", "_value")
+
+    def __init__(self, value: int = 0, ctype: CType = "int") -> None:
+        self._ctype = _check_ctype(ctype)
+        self._value = _wrap(value, self._ctype)
+
+    @property
+    def ctype(self) -> CType:
+        return self._ctype
+
+    @property
+    def value(self) -> int:
+        return self._value
+
+    @value.setter
+    def value(self, value: int) -> None:
+        self._value = _wrap(value, self._ctype)
+
+    def __repr__(self) -> str:
+        return f"IntCell({self._value}, {self._ctype!r})"
+
+
+class VectorCell:
+    """A fixed-length C array of ``int`` or ``unsigned int``, such as ``kernel.printk``."""
+
+    __slots__ = ("_ctype", "_values")
+
+    def __init__(self, values: Iterable[int], ctype: CType = "int") -> None:
+        self._ctype = _check_ctype(ctype)
+        self._values = [_wrap(v, self._ctype) for v in values]
+        if not self._values:
+            raise ValueError("a VectorCell needs at least one value")
+
+    @property
+    def ctype(self) -> CType:
+        return self._ctype
+
+    @property
+    def values(self) -> tuple[int, ...]:
+        return tuple(self._values)
+
+    @values.setter
+    def values(self, values: Iterable[int]) -> None:
+        new = [_wrap(v, self._ctype) for v in values]
+        if len(new) != len(self._values):
+            raise ValueError(f"expected {len(self._values)} values, got {len(new)}")
+        self._values = new
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getitem__(self, index: int) -> int:
+        return self._values[index]
+
+    def __setitem__(self, index: int, value: int) -> None:
+        self._values[index] = _wrap(value, self._ctype)
+
+    def __repr__(self) -> str:
+        return f"VectorCell({self._values}, {self._ctype!r})"
+
+
+@dataclass(slots=True)
+class CtlEntry:
+    """A file in ``/proc/sys`` (``ctl_table`` with ``proc_dointvec``); ``on_write`` runs
+    after every successful write."""
+
+    procname: str
+    cell: IntCell | VectorCell
+    mode: int = 0o644
+    on_write: Callable[[], None] | None = None
+
+
+@dataclass(eq=False, slots=True)
+class SysctlHeader:
+    """``struct ctl_table_header``: what one ``register_sysctl_table`` call added."""
+
+    path: str
+    entries: tuple[CtlEntry, ...]
+
+
+@dataclass(eq=False, slots=True)
+class _Dir:
+    children: dict[str, _Dir | CtlEntry] = field(default_factory=dict)
+    tables: int = 0
+    """Registered tables at or below this directory; it goes away when this reaches 0."""
+
+
+def sysctl_key(path: str) -> str:
+    """The dotted key for ``vm.oom.x``, ``vm/oom/x`` or ``/proc/sys/vm/oom/x``."""
+    if path == PROC_SYS or path.startswith(PROC_SYS + "/"):
+        path = path[len(PROC_SYS) :]
+    sep = "/" if "/" in path else "."
+    return ".".join(part for part in path.split(sep) if part)
+
+
+def _split(key: str) -> list[str]:
+    normal = sysctl_key(key)
+    return normal.split(".") if normal else []
+
+
+def _check_procname(name: str) -> None:
+    if not name or "." in name or "/" in name:
+        raise ValueError(f"bad sysctl name {name!r}")
+
+
+def _char(s: str, i: int) -> str:
+    """``s[i]``, or ``""`` where C would find the terminating NUL."""
+    return s[i] if i < len(s) else ""
+
+
+def simple_strtoul(cp: str, base: int = 0) -> tuple[int, int]:
+    """``lib/vsprintf.c``: the number at the start of ``cp`` and the index where it ends.
+
+    Base 0 means ``0x`` + hex digit → 16, leading ``0`` → 8, else 10. The result wraps at
+    ``ULONG_MAX``. No digit at all gives ``(0, 0)`` — or ``(0, 1)`` after a lone ``0``.
+    """
+    i = 0
+    if not base:
+        base = 10
+        if _char(cp, i) == "0":
+            base = 8
+            i += 1
+            if _char(cp, i) == "x" and _char(cp, i + 1) in _XDIGITS:
+                i += 1
+                base = 16
+    result = 0
+    while (c := _char(cp, i)) in _XDIGITS and (value := int(c, 16)) < base:
+        result = (result * base + value) & ULONG_MAX
+        i += 1
+    return result, i
+
+
+def _do_proc_dointvec_write(buffer: str, vleft: int) -> list[int]:
+    """The values a write of ``buffer`` stores into the first ``len(result)`` slots.
+
+    A transliteration of the write half of ``do_proc_dointvec``; an empty result is
+    ``-EINVAL``.
+    """
+    vals: list[int] = []
+    pos = 0
+    left = len(buffer)
+    while left and vleft:
+        vleft -= 1
+        while left and buffer[pos] in _SPACE:
+            left -= 1
+            pos += 1
+        if not left:
+            break
+        buf = buffer[pos : pos + min(left, TMPBUFLEN - 1)].partition("\0")[0]
+        p = 0
+        neg = False
+        if _char(buf, 0) == "-" and left > 1:
+            neg = True
+            left -= 1
+            p = 1
+        if not "0" <= _char(buf, p) <= "9":
+            break
+        val, end = simple_strtoul(buf[p:])
+        p += end
+        if p < left and _char(buf, p) and _char(buf, p) not in _SPACE:
+            break
+        vals.append(-val if neg else val)
+        pos += p
+        left -= p
+    return vals
+
+
+def _test_perm(mode: int, op: int, uid: int) -> bool:
+    """``test_perm``: root checks the owner bits, everyone else the "other" bits."""
+    if uid == 0:
+        mode >>= 6
+    return (mode & op & 0o7) == op
+
+
+class SysctlTree:
+    """The ``/proc/sys`` hierarchy."""
+
+    __slots__ = ("_headers", "_root")
+
+    def __init__(self) -> None:
+        self._root = _Dir()
+        self._headers: list[SysctlHeader] = []
+
+    def register_sysctl_table(self, path: str, entries: list[CtlEntry]) -> SysctlHeader:
+        """Add ``entries`` under directory ``path``, creating the directories it needs."""
+        parts = _split(path)
+        names = [e.procname for e in entries]
+        for name in parts + names:
+            _check_procname(name)
+        key = ".".join(parts)
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                raise SysctlError(EEXIST, _join(key, name))
+            seen.add(name)
+        node = self._root
+        for i, part in enumerate(parts):
+            child = node.children.get(part)
+            if child is None:
+                break
+            if isinstance(child, CtlEntry):
+                raise SysctlError(ENOTDIR, ".".join(parts[: i + 1]))
+            node = child
+        else:
+            for name in names:
+                if name in node.children:
+                    raise SysctlError(EEXIST, _join(key, name))
+
+        node = self._root
+        for part in parts:
+            child = node.children.setdefault(part, _Dir())
+            assert isinstance(child, _Dir)
+            child.tables += 1
+            node = child
+        for entry in entries:
+            node.children[entry.procname] = entry
+        header = SysctlHeader(key, tuple(entries))
+        self._headers.append(header)
+        return header
+
+    def unregister_sysctl_table(self, header: SysctlHeader) -> None:
+        """Remove what ``header`` added, and every directory no longer holding a table."""
+        if header not in self._headers:
+            raise ValueError(f"sysctl table {header.path!r} is not registered")
+        self._headers.remove(header)
+        parts = _split(header.path)
+        dirs = [self._root]
+        for part in parts:
+            child = dirs[-1].children[part]
+            assert isinstance(child, _Dir)
+            dirs.append(child)
+        for entry in header.entries:
+            del dirs[-1].children[entry.procname]
+        for i in reversed(range(len(parts))):
+            dirs[i + 1].tables -= 1
+            if not dirs[i + 1].tables:
+                del dirs[i].children[parts[i]]
+
+    def _lookup(self, key: str) -> _Dir | CtlEntry:
+        parts = _split(key)
+        node: _Dir | CtlEntry = self._root
+        for i, part in enumerate(parts):
+            if isinstance(node, CtlEntry):
+                raise SysctlError(ENOTDIR, ".".join(parts[:i]))
+            child = node.children.get(part)
+            if child is None:
+                raise SysctlError(ENOENT, ".".join(parts))
+            node = child
+        return node
+
+    def _file(self, key: str) -> CtlEntry:
+        node = self._lookup(key)
+        if isinstance(node, _Dir):
+            raise SysctlError(EISDIR, sysctl_key(key))
+        return node
+
+    def read(self, key: str) -> str:
+        """The file's contents as ``proc_dointvec`` prints them."""
+        cell = self._file(key).cell
+        values = (cell.value,) if isinstance(cell, IntCell) else cell.values
+        return "\t".join(str(_wrap(v, "int")) for v in values) + "\n"
+
+    def write(self, key: str, text: str, *, uid: int) -> None:
+        """Write ``text`` to the file as ``proc_dointvec`` would, as user ``uid``."""
+        entry = self._file(key)
+        if not _test_perm(entry.mode, 0o2, uid):
+            raise SysctlError(EPERM, sysctl_key(key))
+        if not text:
+            return
+        cell = entry.cell
+        vals = _do_proc_dointvec_write(text, 1 if isinstance(cell, IntCell) else len(cell))
+        if not vals:
+            raise SysctlError(EINVAL, sysctl_key(key))
+        if isinstance(cell, IntCell):
+            cell.value = vals[0]
+        else:
+            for i, v in enumerate(vals):
+                cell[i] = v
+        if entry.on_write is not None:
+            entry.on_write()
+
+    def keys(self) -> list[str]:
+        """Every file's dotted key, sorted."""
+        out: list[str] = []
+        stack: list[tuple[str, _Dir]] = [("", self._root)]
+        while stack:
+            prefix, node = stack.pop()
+            for name, child in node.children.items():
+                key = _join(prefix, name)
+                if isinstance(child, _Dir):
+                    stack.append((key, child))
+                else:
+                    out.append(key)
+        return sorted(out)
+
+    def listdir(self, path: str = "") -> list[str]:
+        """The names in directory ``path`` (the root by default), sorted."""
+        node = self._lookup(path)
+        if isinstance(node, CtlEntry):
+            raise SysctlError(ENOTDIR, sysctl_key(path))
+        return sorted(node.children)
+
+    def exists(self, key: str) -> bool:
+        """Whether ``key`` names a file or a directory."""
+        try:
+            self._lookup(key)
+        except SysctlError:
+            return False
+        return True
+
+    def is_dir(self, path: str) -> bool:
+        try:
+            return isinstance(self._lookup(path), _Dir)
+        except SysctlError:
+            return False
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name

@@ -1,0 +1,146 @@
+"""``struct task_struct`` and ``struct mm_struct``: what the OOM policies look at.
+
+A task carries the fields of 2.4's task_struct that the 2003 patch and the rest of this
+simulator read: ``pid``, ``comm`` (15 characters), ``mm`` (shared by the threads of a
+LinuxThreads group, ``None`` for kernel threads), ``uid``/``euid``, ``cap_effective``,
+``nice``, ``times.tms_utime``/``tms_stime`` (here ``utime``/``stime``), ``start_time``,
+``flags``, ``p_opptr``/``p_pptr`` and ``counter``.
+
+CPU time is accounted lazily (see :class:`moomtui.kernel.sched.Scheduler`): a task that
+sleeps costs nothing per jiffy and ``utime``/``stime`` are computed when read.
+
+What is left out: process groups, sessions, ttys, file descriptors, ptrace, rlimits. The
+state letter follows ``ps``: R (runnable), S (sleeping), D (uninterruptible: stuck in the
+allocator or waiting for a swap-in), Z (zombie).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .constants import PF_MEMDIE
+
+if TYPE_CHECKING:
+    from ..userland.base import Program
+    from .sched import Scheduler
+
+TASK_COMM_LEN = 16  # including the terminating NUL: 15 visible characters
+
+
+@dataclass(slots=True, eq=False)
+class Mm:
+    """``struct mm_struct``: one address space, shared by all threads that use it.
+
+    ``total_vm`` is the virtual size in pages (what ``badness()`` uses); ``rss`` the
+    resident anonymous pages; ``swap`` the pages that live in swap slots. ``ws`` is the hot
+    working set the owner keeps touching: resident pages beyond it are cold and go to swap
+    first, and a task whose hot pages were swapped out must read them back before it runs.
+    """
+
+    id: int
+    total_vm: int = 0
+    rss: int = 0
+    swap: int = 0
+    ws: int = 0
+    users: int = 1
+
+    @property
+    def cold(self) -> int:
+        return max(0, self.rss - self.ws)
+
+    @property
+    def missing_ws(self) -> int:
+        """Hot pages that are in swap and must be read back before the owner runs."""
+        return min(self.swap, max(0, self.ws - self.rss))
+
+
+@dataclass(slots=True, eq=False)
+class Task:
+    pid: int
+    comm: str
+    mm: Mm | None
+    uid: int = 0
+    euid: int = 0
+    cap_effective: int = 0
+    nice: int = 0
+    start_time: int = 0
+    flags: int = 0
+    p_opptr: Task | None = None
+    p_pptr: Task | None = None
+    counter: int = 0
+    program: Program | None = None
+    role: str = ""
+    children: dict[int, Task] = field(default_factory=dict)
+    # Zombie / exit bookkeeping.
+    exit_code: int = 0
+    exit_signal: int = 0
+    dead: bool = False
+    # Signals pending delivery (delivered when the task next returns to user mode).
+    sigpending: set[int] = field(default_factory=set)
+    # What the task is blocked on: "" (nothing), "alloc" (allocator retry loop),
+    # "swapin" (waiting for its working set to come back from swap).
+    blocked: str = ""
+    stall_pages: int = 0
+    stall_since: int = 0
+    # Timer bookkeeping: a wake-up in the kernel's timer heap is valid only while its
+    # generation matches.
+    timer_gen: int = 0
+    wake_at: int | None = None
+    # Lazy CPU accounting (see sched.Scheduler).
+    base_utime: int = 0
+    base_stime: int = 0
+    cpu_fp: int = 0
+    sched_weight: int = 0
+    sched_v0: int = 0
+    sched_t0: int = 0
+    busy: int = 0
+    sys_pct: int = 10
+    sched: Scheduler | None = field(default=None, repr=False)
+    thread_leader: Task | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # --- times -------------------------------------------------------------------------
+    def cpu_jiffies(self) -> int:
+        """CPU jiffies used since the task started in this simulation (not the base)."""
+        if self.sched is None:
+            return self.cpu_fp >> 32
+        return self.sched.cpu_fp(self) >> 32
+
+    @property
+    def utime(self) -> int:
+        cpu = self.cpu_jiffies()
+        return self.base_utime + cpu - cpu * self.sys_pct // 100
+
+    @property
+    def stime(self) -> int:
+        return self.base_stime + self.cpu_jiffies() * self.sys_pct // 100
+
+    # --- state -------------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        if self.dead:
+            return "Z"
+        if self.blocked:
+            return "D"
+        return "R" if self.busy >= 50 else "S"
+
+    @property
+    def is_kernel_thread(self) -> bool:
+        return self.mm is None and not self.dead
+
+    @property
+    def memdie(self) -> bool:
+        return bool(self.flags & PF_MEMDIE)
+
+    @property
+    def ppid(self) -> int:
+        return self.p_pptr.pid if self.p_pptr is not None else 0
+
+    def __repr__(self) -> str:
+        return f"<Task {self.pid} ({self.comm}) {self.state}>"
+
+
+def truncate_comm(name: str) -> str:
+    """``comm`` holds at most 15 characters (``char comm[16]``)."""
+    return name[: TASK_COMM_LEN - 1]

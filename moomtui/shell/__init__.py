@@ -1,0 +1,1 @@
+"""The console shell: one command language for the screen, scripts and presets."""
