@@ -120,8 +120,6 @@ class Kernel:
         self.sched = Scheduler(spec.cpus, lambda: self.ticks)
         self.oom = OomNotifier()
         self._init_sysctl()
-        for key, value in spec.sysctl.items():
-            self.sysctl.write(key, str(value), uid=0)
         self.vm = VM(
             self,
             ram_pages=spec.ram_pages,
@@ -146,6 +144,9 @@ class Kernel:
         for line in spec.modules:
             name, *args = line.split()
             self.modules.insmod(name, args)
+        # /etc/sysctl.conf is applied once the modules (and their tables) are in.
+        for key, value in spec.sysctl.items():
+            self.sysctl.write(key, str(value), uid=0)
         for tspec in spec.tasks:
             self._create_spec_task(tspec)
         self._add_timer(LOAD_FREQ, self._calc_load)
@@ -287,20 +288,27 @@ class Kernel:
             self._kswapd()
 
     def run_for(self, n: int) -> None:
-        """Advance ``n`` jiffies, skipping those on which nothing is due."""
-        target = self.ticks + n
-        while self.ticks < target:
+        """Advance ``n`` jiffies, skipping those on which nothing is due.
+
+        Counted in jiffies, not against a target tick, because a reboot on the way starts
+        ``ticks`` again from 0.
+        """
+        remaining = n
+        while remaining > 0:
             if not self._busy_now():
-                nxt = target
+                nxt = self.ticks + remaining
                 if self.panicked is not None:
                     if self.reboot_at is not None:
                         nxt = min(nxt, self.reboot_at)
                 elif self._timers:
                     nxt = min(nxt, self._timers[0][0])
-                if nxt - 1 > self.ticks:
-                    self.ticks = nxt - 1
+                skip = nxt - 1 - self.ticks
+                if skip > 0:
+                    self.ticks += skip
                     self.jiffies = (self._jiffies0 + self.ticks) & JIFFIES_MASK
+                    remaining -= skip
             self.tick()
+            remaining -= 1
 
     def next_event_in(self) -> int:
         """Jiffies until something is due (1 when the machine is busy every jiffy)."""
@@ -412,7 +420,10 @@ class Kernel:
         if thread:
             child = self._clone_thread_from(parent, pid)
         else:
-            child = self._new_task(pid, comm or parent.comm, Mm(next(self._mm_ids)), parent=parent)
+            # dup_mmap(): the child has the parent's address space. Copy-on-write sharing
+            # is not modelled: the child starts with no resident pages of its own.
+            mm = Mm(next(self._mm_ids), total_vm=parent.mm.total_vm if parent.mm else 0)
+            child = self._new_task(pid, comm or parent.comm, mm, parent=parent)
         self.emit(ev.Fork, pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread)
         self._set_program(child, program)
         return child

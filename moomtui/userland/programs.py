@@ -39,13 +39,22 @@ class Idle(Program):
 
 
 class _Grower(Program):
-    """Grows its heap at ``rate`` up to ``limit`` (0: forever)."""
+    """Grows its heap at ``rate`` up to ``limit`` (0: forever).
+
+    Like malloc, it asks the kernel for address space in ``arena``-sized steps (brk,
+    subject to the overcommit check) and touches it as it uses it. Address space it already
+    has (mapped at start, or copied by fork) is touched first: faults on memory that was
+    promised earlier are what runs a 2.4 machine out of memory, since with
+    ``vm.overcommit_memory = 0`` a fresh brk is refused once memory is short.
+    """
 
     HOT: ClassVar[bool] = True
     PARAMS: ClassVar[dict[str, Param]] = {
         "rate": Param("rate", 64, "how fast it allocates"),
         "limit": Param("size", 0, "stop growing at this size (0: never stop)"),
-        "ws": Param("size", 64, "hot working set it keeps touching"),
+        "ws": Param("size", 64, "hot working set it keeps touching (leak only)"),
+        "arena": Param("size", 32, "address space asked for at a time (brk step)"),
+        "reserve": Param("size", 0, "address space mapped at start (e.g. a big malloc)"),
         "on_enomem": Param(
             "choice", "retry", "when malloc fails: retry later or exit", choices=("retry", "exit")
         ),
@@ -54,12 +63,18 @@ class _Grower(Program):
     def start(self, k: Kernel, task: Task) -> int | None:
         self.meter = RateMeter(self.args["rate"])
         self.grown = 0
+        assert task.mm is not None
+        if self.args["reserve"]:
+            k.brk(task, self.args["reserve"])
+        # Address space already mapped but never touched (a preset's total_vm beyond its
+        # rss, or what fork copied from the parent) is used before asking for more.
+        self.reserved = task.mm.total_vm - task.mm.rss - task.mm.swap
         k.set_ws(task, self._ws(task))
         return self.meter.interval or None
 
     def _ws(self, task: Task) -> int:
         assert task.mm is not None
-        return task.mm.total_vm if self.HOT else self.args["ws"]
+        return task.mm.rss + task.mm.swap if self.HOT else self.args["ws"]
 
     def step(self, k: Kernel, task: Task) -> int | None:
         limit = self.args["limit"]
@@ -68,13 +83,20 @@ class _Grower(Program):
             pages = min(pages, limit - self.grown)
         if pages <= 0:
             return None if limit and self.grown >= limit else self.meter.interval
-        if not k.brk(task, pages):
-            if self.args["on_enomem"] == "exit":
-                k.do_exit(task, 1)
-                return None
-            return HZ
+        if self.reserved < pages:
+            want = max(self.args["arena"], pages - self.reserved)
+            if limit:
+                want = min(want, limit - self.grown - self.reserved)
+            if not k.brk(task, want):
+                if self.args["on_enomem"] == "exit":
+                    k.do_exit(task, 1)
+                    return None
+                return HZ
+            self.reserved += want
+        self.reserved -= pages
         self.grown += pages
-        k.set_ws(task, self._ws(task))
+        if self.HOT:
+            k.set_ws(task, task.mm.rss + task.mm.swap + pages if task.mm else 0)
         k.fault(task, pages)
         return self.meter.interval
 
