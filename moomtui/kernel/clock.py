@@ -33,10 +33,15 @@ class Steppable(Protocol):
 
 def parse_speed(text: str) -> float:
     """``"10"``, ``"10x"``, ``"0.25"``, ``"max"`` / ``"inf"``; ValueError otherwise."""
-    t = text.strip().lower().removesuffix("x")
+    t = text.strip().lower()
     if t in ("max", "inf", "fast", "∞"):
         return math.inf
-    value = float(t)
+    try:
+        value = float(t.removesuffix("x").removesuffix("×"))
+    except ValueError:
+        raise ValueError(f"expected a speed like 10, 0.25 or max, got {text!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"expected a speed like 10, 0.25 or max, got {text!r}")
     if not (MIN_SPEED <= value <= MAX_SPEED):
         raise ValueError(f"speed must be from {MIN_SPEED} to {MAX_SPEED:g}, or max")
     return value

@@ -1,7 +1,8 @@
 """The simulated machine: owns every part and advances them one jiffy at a time.
 
-``Kernel.tick()`` is the one step function. Within a jiffy, in this order: signals that were
-sent on the previous jiffy take effect (tasks exit, parents reap), due timers fire (program
+``Kernel.tick()`` is the one step function. Within a jiffy, in this order: parents reap the
+zombies of the previous jiffy, signals sent on the previous jiffy take effect (tasks exit),
+due timers fire (program
 wake-ups, lingering exits, the load average, kswapd's sleep), tasks parked in the allocator
 or waiting for swap-in retry, and kswapd balances. ``run_for(n)`` skips the jiffies on which
 nothing is due, so a machine of sleeping daemons costs almost nothing.
@@ -274,10 +275,10 @@ class Kernel:
             if self.reboot_at is not None and self.ticks >= self.reboot_at:
                 self.reboot()
             return
-        if self._dying:
-            self._deliver_exits()
         if self._reap:
             self._reap_zombies()
+        if self._dying:
+            self._deliver_exits()
         timers = self._timers
         while timers and timers[0][0] <= self.ticks and self.panicked is None:
             _, _, fn, args = heapq.heappop(timers)
