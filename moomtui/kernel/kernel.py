@@ -173,9 +173,12 @@ class Kernel:
         self.log.default_message_loglevel = self.printk_levels.values[1]
 
     def _create_boot_tasks(self) -> None:
-        init = self._new_task(1, "init", Mm(next(self._mm_ids)), parent=None)
+        # The idle task (pid 0, init_task in 2.4) is init's parent. It is not on the task
+        # list that for_each_task walks.
+        self.idle_task = Task(pid=0, comm="swapper", mm=None, cap_effective=CAP_FULL_SET)
+        init = self._new_task(1, "init", Mm(next(self._mm_ids)), parent=self.idle_task)
         init.cap_effective = CAP_FULL_SET
-        init.p_opptr = init.p_pptr = None
+        self.idle_task.children.clear()
         self.init_task = init
         self._set_program(init, self.programs["init"]())
         self._map_boot(init.mm, 128, 64)
@@ -806,7 +809,7 @@ class Kernel:
                 errors.append(f"zombie {task.pid} holds an mm")
             if task.utime < 0 or task.stime < 0:
                 errors.append(f"task {task.pid} has negative times")
-            if task.p_pptr is not None and task.p_pptr.pid not in self.tasks:
+            if task.p_pptr is not None and task.p_pptr.pid and task.p_pptr.pid not in self.tasks:
                 errors.append(f"task {task.pid} has a parent {task.p_pptr.pid} that is gone")
         users: dict[int, int] = {}
         for task in self.tasks.values():

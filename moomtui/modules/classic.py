@@ -1,0 +1,220 @@
+"""What ``mm/oom_kill.c`` and ``mm/oom_kill_parent.c`` share: Rik van Riel's classic killer.
+
+The seed copies the same code into both files: ``int_sqrt``, ``badness``,
+``select_bad_process``, ``oom_kill_task``, the "kill every task that shares the victim's
+mm" loop of ``oom_kill`` and the timing rules of ``out_of_memory_killer``. It lives here
+once. What each file keeps for itself — the ``static unsigned long first, last, count,
+lastkill`` of ``out_of_memory_killer`` — is a :class:`ClassicHeuristic` owned by each module
+instance, so ``oom_kill`` and ``oom_kill_parent`` loaded together judge every shortage
+separately and can both kill on it, as the two objects did.
+
+The arithmetic is the C's on i386, bit for bit: ``jiffies`` and the statics are 32-bit
+``unsigned long`` (differences wrap), ``badness`` works in 32-bit ``int`` whose divisions by
+``int_sqrt`` (an ``unsigned int``) are unsigned and whose divisions by 4 truncate toward zero.
+
+Left out: ``read_lock(&tasklist_lock)`` (one thread) and the ``yield()`` that ends
+``oom_kill`` (the killed task runs on the next jiffy anyway).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from ..kernel import events as ev
+from ..kernel.constants import (
+    CAP_SYS_ADMIN,
+    CAP_SYS_RAWIO,
+    CAP_TO_MASK,
+    HZ,
+    JIFFIES_MASK,
+    PF_MEMALLOC,
+    PF_MEMDIE,
+    SHIFT_HZ,
+    SIGKILL,
+    SIGTERM,
+)
+from .messages import error
+
+if TYPE_CHECKING:
+    from ..kernel.kernel import Kernel
+    from ..kernel.task import Task
+
+UINT_MAX = 0xFFFFFFFF
+"""``unsigned int`` and ``unsigned long`` are both 32 bits on i386."""
+
+
+def s32(value: int) -> int:
+    """``(int)value``: the low 32 bits, read as two's complement."""
+    value &= UINT_MAX
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+def c_div(a: int, b: int) -> int:
+    """C's signed ``a / b``: the quotient truncated toward zero."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+def c_abs(value: int) -> int:
+    """``abs(int)``, with the C overflow: ``abs(INT_MIN)`` is ``INT_MIN``."""
+    return s32(abs(s32(value)))
+
+
+def int_sqrt(x: int) -> int:
+    """A very rough approximation to the sqrt() function (not even monotonic)."""
+    x &= UINT_MAX
+    out = x
+    while x & ~1:
+        x >>= 2
+        out >>= 1
+    if x:
+        out -= out >> 2
+    return out if out else 1
+
+
+def badness(p: Task, jiffies: int) -> int:
+    """How bad task ``p`` has been at ``jiffies``; the highest score is killed.
+
+    Good in this context means that: 1) we lose the minimum amount of work done, 2) we
+    recover a large amount of memory, 3) we don't kill anything innocent of eating tons of
+    memory, 4) we want to kill the minimum amount of processes (one), 5) we try to kill the
+    process the user expects us to kill.
+
+    A pure function of the task's fields and ``jiffies``, so ``/proc/PID/oom_score`` can
+    show it for any task at any moment.
+    """
+    mm = p.mm
+    if mm is None:
+        return 0
+    if p.flags & PF_MEMDIE:
+        return 0
+    # The memory size of the process is the basis for the badness.
+    points = s32(mm.total_vm)
+    # CPU time is in seconds and run time is in minutes (not safe against jiffie wraps).
+    cpu_time = s32(s32(p.utime + p.stime) >> (SHIFT_HZ + 3))
+    run_time = s32(((jiffies - p.start_time) & JIFFIES_MASK) >> (SHIFT_HZ + 10))
+    points = s32((points & UINT_MAX) // int_sqrt(cpu_time))
+    points = s32((points & UINT_MAX) // int_sqrt(int_sqrt(run_time)))
+    # Niced processes are most likely less important.
+    if p.nice > 0:
+        points = s32(points * 2)
+    # Superuser processes are usually more important.
+    if p.cap_effective & CAP_TO_MASK(CAP_SYS_ADMIN) or p.uid == 0 or p.euid == 0:
+        points = c_div(points, 4)
+    # Don't kill a process with direct hardware access.
+    if p.cap_effective & CAP_TO_MASK(CAP_SYS_RAWIO):
+        points = c_div(points, 4)
+    return points
+
+
+class TaskList(Protocol):
+    jiffies: int
+
+    def for_each_task(self) -> Iterable[Task]: ...
+
+
+def select_bad_process(k: TaskList) -> Task | None:
+    """The task with the most points, oldest first; strictly greater wins, so ties go to
+    the oldest. pid 0 is skipped, init is not. None when no task scores above 0."""
+    maxpoints = 0
+    chosen: Task | None = None
+    for p in k.for_each_task():
+        if p.pid:
+            points = badness(p, k.jiffies)
+            if points > maxpoints:
+                chosen = p
+                maxpoints = points
+    return chosen
+
+
+def get_nr_swap_pages(k: Kernel) -> int:
+    """The patch's ``get_nr_swap_pages()``: free swap slots."""
+    return k.vm.nr_swap_pages
+
+
+def oom_kill_task(k: Kernel, p: Task, *, module: str, reason: str) -> None:
+    """Give the sacrificial lamb high priority and all the memory it needs, and signal it.
+
+    Never SIGKILL a process with CAP_SYS_RAWIO: it gets SIGTERM (and may linger). Emits one
+    :class:`~moomtui.kernel.events.OomKill`; ``reason`` is ``victim``, ``thread`` or
+    ``parent`` and ``points`` the task's badness just before the kill.
+    """
+    points = badness(p, k.jiffies)
+    error(k, f"Killed process {p.pid} ({p.comm}).")
+    p.counter = 5 * HZ
+    p.flags |= PF_MEMALLOC | PF_MEMDIE
+    sig = SIGTERM if p.cap_effective & CAP_TO_MASK(CAP_SYS_RAWIO) else SIGKILL
+    mm = p.mm
+    k.kills += 1
+    k.emit(
+        ev.OomKill,
+        pid=p.pid,
+        comm=p.comm,
+        module=module,
+        reason=reason,
+        points=points,
+        total_vm=mm.total_vm if mm is not None else 0,
+        rss=mm.rss if mm is not None else 0,
+        sig=sig,
+    )
+    k.send_sig(p, sig, sender=0, force=True)
+
+
+def kill_mm_users(k: Kernel, p: Task, *, module: str) -> None:
+    """The end of ``oom_kill``: kill all processes that share the ->mm (i.e. all threads).
+
+    Walks the whole task list comparing ``q->mm == p->mm``, as the seed does.
+    """
+    mm = p.mm
+    for q in k.for_each_task():
+        if q.mm is mm:
+            oom_kill_task(k, q, module=module, reason="victim" if q is p else "thread")
+
+
+@dataclass(slots=True)
+class ClassicHeuristic:
+    """``static unsigned long first, last, count, lastkill``: 0 when the module loads."""
+
+    first: int = 0
+    last: int = 0
+    count: int = 0
+    lastkill: int = 0
+
+    def shortage(self, now: int, oom_kill: Callable[[], None]) -> bool:
+        """``out_of_memory_killer`` after the swap check; True when it called ``oom_kill``.
+
+        A failure more than 5 s after the previous one starts afresh; the first second of
+        failures does not count; fewer than 10 counted failures are not OOM; within 5 s of
+        the last kill the victim is given time to exit.
+        """
+        since = (now - self.last) & JIFFIES_MASK
+        self.last = now
+        if since > 5 * HZ:
+            self._reset(now)
+            return False
+        if (now - self.first) & JIFFIES_MASK < HZ:
+            return False
+        self.count = (self.count + 1) & JIFFIES_MASK
+        if self.count < 10:
+            return False
+        if (now - self.lastkill) & JIFFIES_MASK < HZ * 5:
+            return False
+        self.lastkill = now
+        oom_kill()
+        self._reset(now)
+        return True
+
+    def _reset(self, now: int) -> None:
+        self.first = now
+        self.count = 0
+
+    def view(self) -> dict[str, int]:
+        """The statics, for the screen's OOM heuristic meter."""
+        return {
+            "count": self.count,
+            "first": self.first,
+            "last": self.last,
+            "lastkill": self.lastkill,
+        }

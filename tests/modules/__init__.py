@@ -1,0 +1,1 @@
+"""Tests of the OOM policy modules (moomtui/modules)."""
