@@ -1,10 +1,15 @@
-"""The ``moomtui`` command: argument parsing only; the work is done elsewhere."""
+"""The ``moomtui`` command: argument parsing only; the work is done elsewhere.
+
+``moomtui [PRESET]`` opens the screen; ``moomtui run|check|presets`` work without one.
+User errors are one line on stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 
@@ -12,16 +17,138 @@ DESCRIPTION = (
     "Play with the 2003 modular OOM killer: a simulated Linux 2.4 kernel running out of "
     "memory, with oom_panic, oom_kill and oom_kill_parent to insmod and rmmod."
 )
+EPILOG = """commands:
+  moomtui [PRESET]          open the screen on a preset (default: the most instructive one)
+  moomtui run PRESET        run a preset headless and print the kernel log
+  moomtui check PRESET...   validate presets (exit 0 if all are good, 2 otherwise)
+  moomtui presets           list the shipped presets
+
+`moomtui COMMAND -h` tells more about each.
+"""
+SUBCOMMANDS = ("run", "check", "presets")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, status 2
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _duration(text: str) -> int:
+    from .kernel.units import UnitError, parse_duration
+
+    try:
+        return parse_duration(text)
+    except UnitError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="moomtui", description=DESCRIPTION)
+    parser = _Parser(
+        prog="moomtui",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"moomtui {__version__}")
+    parser.add_argument("preset", nargs="?", help="a shipped preset's name or a .toml path")
+    parser.add_argument("--theme", help="colour theme (vga, amber, phosphor, paper, or yours)")
+    parser.add_argument("--speed", default="1", help="simulation speed: 0.25 … 1000, or max")
+    parser.add_argument("--paused", action="store_true", help="start with the clock stopped")
+    parser.add_argument("--seed", type=int, help="override the preset's seed")
     return parser
 
 
+def build_sub_parser(command: str) -> argparse.ArgumentParser:
+    p = _Parser(prog=f"moomtui {command}")
+    if command == "run":
+        p.description = "Run a preset headless, as fast as the machine allows."
+        p.add_argument("preset", help="a shipped preset's name or a .toml path")
+        p.add_argument(
+            "--for",
+            dest="duration",
+            type=_duration,
+            metavar="DURATION",
+            help="how long to simulate (default: the preset's length), e.g. 90s",
+        )
+        p.add_argument("--seed", type=int, help="override the preset's seed")
+        p.add_argument(
+            "--script",
+            type=Path,
+            metavar="FILE",
+            help="console commands to run at given times (lines: TIME COMMAND)",
+        )
+        p.add_argument(
+            "--trace", type=Path, metavar="FILE", help="write every kernel event as JSON lines"
+        )
+        p.add_argument("--json", action="store_true", help="print the final state as JSON")
+        p.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a preset key, e.g. machine.swap=128M",
+        )
+    elif command == "check":
+        p.description = "Validate presets: exit 0 if all are good, 2 otherwise."
+        p.add_argument("presets", nargs="+", metavar="PRESET")
+    elif command == "presets":
+        p.description = "List the shipped presets (and yours) with their descriptions."
+    return p
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    parser.parse_args(argv)
-    print("moomtui: the screen is not built yet; see README.md", file=sys.stderr)
-    return 0
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in SUBCOMMANDS:
+        return _subcommand(args[0], args[1:])
+    ns = build_parser().parse_args(args)
+    return _tui(ns)
+
+
+def _subcommand(command: str, argv: list[str]) -> int:
+    from . import headless
+    from .presets import PresetError
+
+    ns = build_sub_parser(command).parse_args(argv)
+    try:
+        if command == "run":
+            opts = headless.RunOptions(
+                preset=ns.preset,
+                duration=ns.duration,
+                seed=ns.seed,
+                script=ns.script,
+                trace=ns.trace,
+                as_json=ns.json,
+                overrides=ns.overrides,
+            )
+            return headless.run(opts, sys.stdout)
+        if command == "check":
+            return headless.check(ns.presets, sys.stdout, sys.stderr)
+        return headless.presets(sys.stdout)
+    except (PresetError, headless.UsageError) as err:
+        print(f"moomtui: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+def _tui(ns: argparse.Namespace) -> int:
+    from .presets import DEFAULT_PRESET, PresetError, load_preset
+
+    try:
+        from .kernel.clock import parse_speed
+
+        speed = parse_speed(ns.speed)
+    except ValueError as err:
+        print(f"moomtui: --speed: {err}", file=sys.stderr)
+        return 2
+    try:
+        scenario = load_preset(ns.preset or DEFAULT_PRESET)
+    except PresetError as err:
+        print(f"moomtui: {err}", file=sys.stderr)
+        return 2
+    from .tui.app import run_app
+
+    return run_app(scenario, theme=ns.theme, speed=speed, paused=ns.paused, seed=ns.seed)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from ..kernel import events as ev
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
 
 UINT_MAX = 0xFFFFFFFF
 """``unsigned int`` and ``unsigned long`` are both 32 bits on i386."""
+INT_MAX = 0x7FFFFFFF
+_CAP_SYS_ADMIN = CAP_TO_MASK(CAP_SYS_ADMIN)
+_CAP_SYS_RAWIO = CAP_TO_MASK(CAP_SYS_RAWIO)
 
 
 def s32(value: int) -> int:
@@ -53,6 +57,8 @@ def s32(value: int) -> int:
 
 def c_div(a: int, b: int) -> int:
     """C's signed ``a / b``: the quotient truncated toward zero."""
+    if a >= 0 and b > 0:
+        return a // b
     q = abs(a) // abs(b)
     return q if (a < 0) == (b < 0) else -q
 
@@ -62,8 +68,13 @@ def c_abs(value: int) -> int:
     return s32(abs(s32(value)))
 
 
+@lru_cache(maxsize=8192)
 def int_sqrt(x: int) -> int:
-    """A very rough approximation to the sqrt() function (not even monotonic)."""
+    """A very rough approximation to the sqrt() function (not even monotonic).
+
+    Cached: the walk over every task calls it three times per task, nearly always with
+    small arguments.
+    """
     x &= UINT_MAX
     out = x
     while x & ~1:
@@ -72,6 +83,13 @@ def int_sqrt(x: int) -> int:
     if x:
         out -= out >> 2
     return out if out else 1
+
+
+def _udiv(points: int, divisor: int) -> int:
+    """``points /= int_sqrt(...)``: an ``int`` divided by an ``unsigned int`` is unsigned."""
+    if points >= 0:
+        return points // divisor  # already an int: no wrap possible
+    return s32((points & UINT_MAX) // divisor)
 
 
 def badness(p: Task, jiffies: int) -> int:
@@ -83,7 +101,9 @@ def badness(p: Task, jiffies: int) -> int:
     process the user expects us to kill.
 
     A pure function of the task's fields and ``jiffies``, so ``/proc/PID/oom_score`` can
-    show it for any task at any moment.
+    show it for any task at any moment. Written for speed (select_bad_process calls it for
+    every task): the fast paths skip the 32-bit wrapping only where it cannot change the
+    result.
     """
     mm = p.mm
     if mm is None:
@@ -91,20 +111,25 @@ def badness(p: Task, jiffies: int) -> int:
     if p.flags & PF_MEMDIE:
         return 0
     # The memory size of the process is the basis for the badness.
-    points = s32(mm.total_vm)
+    points = mm.total_vm
+    if points > INT_MAX:
+        points = s32(points)
     # CPU time is in seconds and run time is in minutes (not safe against jiffie wraps).
-    cpu_time = s32(s32(p.utime + p.stime) >> (SHIFT_HZ + 3))
-    run_time = s32(((jiffies - p.start_time) & JIFFIES_MASK) >> (SHIFT_HZ + 10))
-    points = s32((points & UINT_MAX) // int_sqrt(cpu_time))
-    points = s32((points & UINT_MAX) // int_sqrt(int_sqrt(run_time)))
+    # tms_utime + tms_stime: the lazily accounted CPU time plus what the task came with.
+    cpu = (p.base_utime + p.base_stime + p.cpu_jiffies()) & UINT_MAX
+    cpu_time = cpu >> (SHIFT_HZ + 3)
+    run_time = ((jiffies - p.start_time) & JIFFIES_MASK) >> (SHIFT_HZ + 10)
+    points = _udiv(points, int_sqrt(cpu_time))
+    points = _udiv(points, int_sqrt(int_sqrt(run_time)))
     # Niced processes are most likely less important.
     if p.nice > 0:
         points = s32(points * 2)
     # Superuser processes are usually more important.
-    if p.cap_effective & CAP_TO_MASK(CAP_SYS_ADMIN) or p.uid == 0 or p.euid == 0:
+    caps = p.cap_effective
+    if caps & _CAP_SYS_ADMIN or p.uid == 0 or p.euid == 0:
         points = c_div(points, 4)
     # Don't kill a process with direct hardware access.
-    if p.cap_effective & CAP_TO_MASK(CAP_SYS_RAWIO):
+    if caps & _CAP_SYS_RAWIO:
         points = c_div(points, 4)
     return points
 
@@ -117,12 +142,27 @@ class TaskList(Protocol):
 
 def select_bad_process(k: TaskList) -> Task | None:
     """The task with the most points, oldest first; strictly greater wins, so ties go to
-    the oldest. pid 0 is skipped, init is not. None when no task scores above 0."""
+    the oldest. pid 0 is skipped, init is not. None when no task scores above 0.
+
+    A task whose badness cannot beat the best so far is not scored: the points start at
+    ``total_vm`` and only the ``nice > 0`` doubling can raise them, so a task with
+    ``total_vm`` (doubled if niced) at most ``maxpoints`` can never be strictly greater.
+    The choice is exactly the seed's; the walk is just cheaper for small tasks.
+    """
     maxpoints = 0
     chosen: Task | None = None
+    jiffies = k.jiffies
     for p in k.for_each_task():
+        mm = p.mm
+        if mm is None:
+            continue
+        bound = mm.total_vm & UINT_MAX
+        if p.nice > 0:
+            bound *= 2
+        if bound <= maxpoints:
+            continue
         if p.pid:
-            points = badness(p, k.jiffies)
+            points = badness(p, jiffies)
             if points > maxpoints:
                 chosen = p
                 maxpoints = points

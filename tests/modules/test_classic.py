@@ -308,3 +308,34 @@ def test_oom_score_readers_see_the_points_the_killer_used() -> None:
     assert kill.comm == "hog" and kill.points == seen[kill.pid] == max(seen.values())
     assert seen[1] == 128 // 16  # init: 128 pages, root, full capability set
     assert seen[kill.pid] > seen[8] == 3000 > seen[7] == 900 // 16  # editor, sshd
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 1 << 20),  # total_vm
+            st.integers(-20, 19),  # nice
+            st.sampled_from([0, 1000]),  # uid
+            st.integers(0, 1 << 22),  # utime
+            st.integers(0, 200_000),  # start_time
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_select_bad_process_picks_what_a_plain_walk_over_badness_picks(tasks) -> None:
+    """``for_each_task(p) { if (p->pid) { int points = badness(p); if (points >
+    maxpoints) { chosen = p; maxpoints = points; } } }`` — the pruned walk chooses the same."""
+    specs = [
+        user(f"t{i}", vm, nice=nice, uid=uid, utime=ut, start_time=st_)
+        for i, (vm, nice, uid, ut, st_) in enumerate(tasks)
+    ]
+    k = machine(*specs, jiffies=200_000)
+    maxpoints, expected = 0, None
+    for p in k.for_each_task():
+        if p.pid:
+            points = badness(p, k.jiffies)
+            if points > maxpoints:
+                expected, maxpoints = p, points
+    assert select_bad_process(k) is expected

@@ -1,0 +1,236 @@
+"""Headless runs: ``moomtui run``, ``moomtui check`` and ``moomtui presets``.
+
+A run goes as fast as the machine allows, prints the kernel log as it grows (``dmesg -w``)
+and the output of scripted commands, then a summary; or, with ``--json``, one JSON document
+describing the final state. The same preset, seed and script give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .kernel import Kernel
+from .kernel import events as ev
+from .kernel.constants import HZ, cap_names, flag_names
+from .kernel.printk import LogRecord, format_record
+from .presets import PresetError, Scenario, list_presets, load_preset
+from .sim import CommandRun, Simulation
+
+CHUNK = 10 * HZ
+
+
+class UsageError(Exception):
+    """A bad command-line value; the message is one line."""
+
+
+@dataclass
+class RunOptions:
+    preset: str
+    duration: int | None = None
+    seed: int | None = None
+    script: Path | None = None
+    trace: Path | None = None
+    as_json: bool = False
+    overrides: list[str] = field(default_factory=list)
+
+
+def read_script(path: Path) -> list[tuple[int, str]]:
+    from .shell.script import ScriptError, parse_script
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"{path}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text") from None
+    try:
+        return parse_script(text, str(path))
+    except ScriptError as err:
+        raise UsageError(str(err)) from None
+
+
+class Tally:
+    """Counts what happened, from the event stream."""
+
+    def __init__(self) -> None:
+        self.kinds: Counter[str] = Counter()
+        self.kills_by_module: Counter[str] = Counter()
+
+    def __call__(self, event: ev.Event) -> None:
+        self.kinds[event.kind] += 1
+        if isinstance(event, ev.OomKill):
+            self.kills_by_module[event.module] += 1
+
+
+def run(opts: RunOptions, out: IO[str]) -> int:
+    scenario = load_preset(opts.preset, overrides=opts.overrides)
+    script = read_script(opts.script) if opts.script else []
+    duration = scenario.length if opts.duration is None else opts.duration
+    bus = ev.EventBus()
+    tally = Tally()
+    bus.subscribe(tally)
+    trace_file: IO[str] | None = None
+    if opts.trace:
+        try:
+            trace_file = opts.trace.open("w", encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"{opts.trace}: {err.strerror or err}") from None
+
+        def write_trace(event: ev.Event) -> None:
+            assert trace_file is not None
+            trace_file.write(json.dumps(event.to_dict(), separators=(",", ":")) + "\n")
+
+        bus.subscribe(write_trace)
+    commands: list[CommandRun] = []
+    if not opts.as_json:
+
+        def print_log(event: ev.Event) -> None:
+            if isinstance(event, ev.Printk):
+                rec = LogRecord(0, event.jiffies, event.level, event.text)
+                out.write(format_record(rec) + "\n")
+
+        bus.subscribe(print_log)
+
+    def on_command(run: CommandRun) -> None:
+        commands.append(run)
+        if not opts.as_json:
+            out.write(f"moomsh# {run.line}\n")
+            if run.result.output:
+                out.write(run.result.output.rstrip("\n") + "\n")
+
+    try:
+        sim = Simulation(scenario, seed=opts.seed, script=script, bus=bus, on_command=on_command)
+        done = 0
+        while done < duration:
+            step = min(CHUNK, duration - done)
+            sim.run_for(step)
+            done += step
+        if duration == 0:
+            sim.run_for(0)
+    finally:
+        if trace_file is not None:
+            trace_file.close()
+    if opts.as_json:
+        doc = snapshot(sim.kernel)
+        doc["preset"] = scenario.key or scenario.name
+        doc["seed"] = sim.kernel.spec.seed
+        doc["elapsed"] = sim.elapsed
+        doc["events"] = dict(sorted(tally.kinds.items()))
+        doc["kills"] = dict(sorted(tally.kills_by_module.items()))
+        doc["commands"] = [
+            {
+                "elapsed": c.elapsed,
+                "source": c.source,
+                "run": c.line,
+                "status": c.result.status,
+                "output": c.result.output,
+            }
+            for c in commands
+        ]
+        out.write(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    else:
+        out.write(summary(sim, scenario, tally))
+    return 0
+
+
+def summary(sim: Simulation, scenario: Scenario, tally: Tally) -> str:
+    k = sim.kernel
+    vm = k.vm
+    kills = ", ".join(f"{m} {n}" for m, n in sorted(tally.kills_by_module.items())) or "none"
+    lines = [
+        "",
+        f"--- {scenario.name}: {sim.elapsed / HZ:.2f} s simulated, seed {k.spec.seed}",
+        f"out_of_memory() calls: {tally.kinds['out_of_memory']}   "
+        f"kills: {tally.kinds['oom_kill']} ({kills})   "
+        f"panics: {tally.kinds['panic']}   reboots: {tally.kinds['reboot']}",
+        f"memory: free {vm.free * 4}k  anon {vm.anon * 4}k  cache {vm.cache * 4}k  "
+        f"kernel {vm.kernel_pages * 4}k  swap {vm.swap_used * 4}k/{vm.swap_total * 4}k",
+        f"tasks: {len(k.tasks)}   state: {k.oom_state()}   "
+        f"handlers: {' → '.join(nb.name for nb in k.oom.chain) or 'none'}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def snapshot(k: Kernel) -> dict[str, Any]:
+    """The machine's state as plain data (pages and jiffies as integers)."""
+    from .modules.classic import badness
+
+    vm = k.vm
+    return {
+        "jiffies": k.jiffies,
+        "ticks": k.ticks,
+        "boot": k.boot,
+        "uptime": round(k.ticks / HZ, 2),
+        "state": k.oom_state(),
+        "panic": k.panicked,
+        "meminfo": {
+            "total": vm.totalram,
+            "free": vm.free,
+            "anon": vm.anon,
+            "cache": vm.cache,
+            "kernel": vm.kernel_pages,
+            "swap_total": vm.swap_total,
+            "swap_free": vm.nr_swap_pages,
+            "pages_min": vm.pages_min,
+            "pages_low": vm.pages_low,
+            "pages_high": vm.pages_high,
+        },
+        "modules": [nb.name for nb in k.oom.chain],
+        "module_states": {name: k.modules.state(name) for name in k.modules.names()},
+        "dmesg": [
+            {"jiffies": r.jiffies, "level": r.level, "text": r.text} for r in k.log.records()
+        ],
+        "tasks": [
+            {
+                "pid": t.pid,
+                "ppid": t.ppid,
+                "comm": t.comm,
+                "state": t.state,
+                "uid": t.uid,
+                "euid": t.euid,
+                "nice": t.nice,
+                "caps": cap_names(t.cap_effective),
+                "flags": flag_names(t.flags),
+                "mm": t.mm.id if t.mm is not None else None,
+                "total_vm": t.mm.total_vm if t.mm else 0,
+                "rss": t.mm.rss if t.mm else 0,
+                "swap": t.mm.swap if t.mm else 0,
+                "utime": t.utime,
+                "stime": t.stime,
+                "start_time": t.start_time,
+                "oom_score": badness(t, k.jiffies),
+                "program": t.program.name if t.program else None,
+                "role": t.role,
+            }
+            for t in k.tasks.values()
+        ],
+    }
+
+
+def check(refs: list[str], out: IO[str], err: IO[str]) -> int:
+    status = 0
+    for ref in refs:
+        try:
+            scenario = load_preset(ref)
+        except PresetError as e:
+            err.write(f"moomtui: {e}\n")
+            status = 2
+        else:
+            out.write(f"{scenario.source}: ok ({scenario.name})\n")
+    return status
+
+
+def presets(out: IO[str]) -> int:
+    infos = list_presets()
+    width = max((len(p.key) for p in infos), default=10)
+    for p in infos:
+        mark = " (yours)" if p.user else ""
+        out.write(
+            f"{p.key:<{width}}  {p.description.splitlines()[0] if p.description else p.name}"
+            f"{mark}\n"
+        )
+    return 0

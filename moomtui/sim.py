@@ -1,0 +1,114 @@
+"""A scenario running: the kernel, its console session, and the commands due at set times.
+
+Both the screen and headless runs drive a :class:`Simulation`. Its ``run_for`` advances the
+kernel and, at their times, feeds the preset's ``[[events]]`` (relative to the uptime of each
+boot, so they happen again after a reboot) and a ``--script`` (relative to the start of the
+run) through the same shell the console uses.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .kernel import Kernel
+from .kernel import events as ev
+from .presets import Scenario
+from .shell import Result, Session, Shell
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRun:
+    """A scheduled command that ran: when, where it came from, what it answered."""
+
+    elapsed: int
+    jiffies: int
+    source: str  # "preset" or "script"
+    line: str
+    result: Result
+
+
+class Simulation:
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        script: Iterable[tuple[int, str]] = (),
+        bus: ev.EventBus | None = None,
+        on_command: Callable[[CommandRun], None] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        spec = copy.deepcopy(scenario.spec)
+        if seed is not None:
+            spec.seed = seed
+        self.kernel = Kernel(spec, bus=bus)
+        self.session = Session(self.kernel, clock=lambda: self.elapsed)
+        self.shell = Shell(self.session)
+        self.elapsed = 0
+        self.on_command = on_command
+        self._script = sorted(script, key=lambda item: item[0])
+        self._script_i = 0
+        self._preset_i = 0
+        self._boot_seen = self.kernel.boot
+
+    @property
+    def ticks(self) -> int:
+        return self.kernel.ticks
+
+    def _next_due(self) -> int | None:
+        """Elapsed time of the next scheduled command, if any."""
+        due = []
+        if self._script_i < len(self._script):
+            due.append(self._script[self._script_i][0])
+        if self._preset_i < len(self.scenario.events):
+            at = self.scenario.events[self._preset_i].at
+            due.append(self.elapsed + max(0, at - self.kernel.ticks))
+        return min(due) if due else None
+
+    def _fire_due(self) -> None:
+        k = self.kernel
+        if k.boot != self._boot_seen:
+            self._boot_seen = k.boot
+            self._preset_i = 0
+        while True:
+            fired = False
+            events = self.scenario.events
+            if self._preset_i < len(events) and events[self._preset_i].at <= k.ticks:
+                line = events[self._preset_i].run
+                self._preset_i += 1
+                self._run(line, "preset")
+                fired = True
+            if (
+                self._script_i < len(self._script)
+                and self._script[self._script_i][0] <= self.elapsed
+            ):
+                line = self._script[self._script_i][1]
+                self._script_i += 1
+                self._run(line, "script")
+                fired = True
+            if not fired:
+                return
+
+    def _run(self, line: str, source: str) -> None:
+        result = self.shell.execute(line, record=False)
+        if self.on_command is not None:
+            self.on_command(CommandRun(self.elapsed, self.kernel.jiffies, source, line, result))
+
+    def run_for(self, n: int) -> None:
+        """Advance ``n`` jiffies, running scheduled commands when they are due."""
+        end = self.elapsed + n
+        self._fire_due()
+        while self.elapsed < end:
+            stop = end
+            due = self._next_due()
+            if due is not None and due > self.elapsed:
+                stop = min(stop, due)
+            reboot_at = self.kernel.reboot_at
+            if reboot_at is not None and self.kernel.panicked is not None:
+                stop = min(stop, self.elapsed + max(1, reboot_at - self.kernel.ticks))
+            step = max(1, stop - self.elapsed)
+            self.kernel.run_for(step)
+            self.elapsed += step
+            self._fire_due()
