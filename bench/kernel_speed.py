@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moomtui.kernel import Kernel, TaskSpec  # noqa: E402
-from moomtui.kernel import events as ev  # noqa: E402
-from moomtui.kernel.constants import HZ  # noqa: E402
-from moomtui.presets import load_preset  # noqa: E402
+from moomtui.kernel import Kernel, TaskSpec
+from moomtui.kernel import events as ev
+from moomtui.kernel.constants import HZ
+from moomtui.presets import load_preset
 
 EXTRA = 10_000
 SLEEPER_RSS = 8
