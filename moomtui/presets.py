@@ -333,11 +333,11 @@ class _Checker:
                         task.pid,
                     )
                 pids[task.pid] = i
+            if task.pid is not None and task.ppid == task.pid:
+                raise self.fail(
+                    f"tasks[{i}].ppid", "a task cannot be its own parent (cycle)", task.ppid
+                )
             if task.ppid not in range(1, FIRST_USER_PID) and task.ppid not in pids:
-                if task.pid is not None and task.ppid == task.pid:
-                    raise self.fail(
-                        f"tasks[{i}].ppid", "a task cannot be its own parent (cycle)", task.ppid
-                    )
                 later = any(
                     isinstance(t, dict) and t.get("pid") == task.ppid for t in value[i + 1 :]
                 )
@@ -486,15 +486,32 @@ class _Checker:
         return goals
 
     def trial_boot(self, spec: BootSpec) -> None:
-        """Boot the machine once: modules and sysctls are checked by the kernel itself."""
+        """Boot the machine once: modules and sysctls are checked by the kernel itself.
+
+        The modules and sysctls are applied one by one first, so an error names the line
+        of the preset it comes from.
+        """
         from .kernel import BootError, Kernel
         from .kernel.module import KconfigError
 
+        bare = copy.copy(spec)
+        bare.modules, bare.sysctl, bare.tasks = [], {}, []
+        try:
+            k = Kernel(bare)
+        except KconfigError as err:
+            raise self.fail("kernel.config", str(err)) from None
+        for i, line in enumerate(spec.modules):
+            name, *args = line.split()
+            try:
+                k.modules.insmod(name, args)
+            except ModuleError as err:
+                raise self.fail(f"kernel.modules[{i}]", str(err), line) from None
+        for key, value in spec.sysctl.items():
+            try:
+                k.sysctl.write(key, str(value), uid=0)
+            except SysctlError as err:
+                raise self.fail(f'kernel.sysctl."{key}"', err.strerror, value) from None
         try:
             Kernel(spec)
-        except ModuleError as err:
-            raise self.fail("kernel.modules", str(err)) from None
-        except SysctlError as err:
-            raise self.fail(f'kernel.sysctl."{err.key}"', err.strerror) from None
-        except (BootError, KconfigError) as err:
+        except (BootError, ModuleError, SysctlError, KconfigError) as err:
             raise self.fail("tasks", str(err)) from None

@@ -466,6 +466,13 @@ class Kernel:
         self._set_program(task, program)
         return task
 
+    def setuid(self, task: Task, uid: int) -> None:
+        """``setuid(uid)`` by root: every uid changes; leaving uid 0 clears the effective
+        capabilities (``cap_emulate_setxuid``)."""
+        task.uid = task.euid = uid
+        if uid != 0:
+            task.cap_effective = 0
+
     def set_busy(self, task: Task, busy: int) -> None:
         task.busy = busy
         self.sched.update(task)

@@ -196,6 +196,13 @@ class Prefork(Program):
         "children": Param("int", 4, "workers to keep running", minimum=1, maximum=1000),
         "child": Param("program", "leak", "the program the workers run"),
         "respawn": Param("duration", HZ, "delay before a dead worker is replaced"),
+        "uid": Param(
+            "int",
+            -1,
+            "user the workers switch to, like Apache's User (-1: stay)",
+            minimum=-1,
+            maximum=65535,
+        ),
     }
 
     @classmethod
@@ -224,8 +231,11 @@ class Prefork(Program):
         alive = sum(1 for c in task.children.values() if not c.dead)
         for _ in range(self.wanted - alive):
             child = PROGRAMS[self.args["child"]](self.args["_child_raw"])
-            if k.fork(task, child) is None:
+            worker = k.fork(task, child)
+            if worker is None:
                 return self.args["respawn"] or HZ
+            if self.args["uid"] >= 0:
+                k.setuid(worker, self.args["uid"])
         return None
 
     def on_child_exit(self, k: Kernel, task: Task, child: Task) -> None:

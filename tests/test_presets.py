@@ -1,0 +1,252 @@
+"""Preset files: strict validation with one-line errors that name the key path."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from moomtui.kernel.constants import CAP_FULL_SET, HZ, cap_mask
+from moomtui.presets import PresetError, list_presets, load_preset, parse_preset
+
+GOOD = """
+name = "t"
+[machine]
+ram = "32M"
+[[tasks]]
+comm = "a"
+pid = 400
+program = "leak"
+args = { rate = "64K/s" }
+"""
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(PresetError) as info:
+        parse_preset(textwrap.dedent(text), "presets/x.toml")
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("presets/x.toml: ")
+    return message
+
+
+def test_a_good_preset_becomes_a_boot_spec() -> None:
+    s = parse_preset(GOOD, "presets/x.toml")
+    assert s.spec.ram_pages == 8192
+    (task,) = s.spec.tasks
+    assert (task.comm, task.pid, task.program, task.args) == ("a", 400, "leak", {"rate": "64K/s"})
+    assert s.length == 600 * HZ
+
+
+def test_the_documented_example_error() -> None:
+    msg = error_of(GOOD + 'nice = "high"\n')
+    assert msg == ('presets/x.toml: tasks[0].nice: expected an integer from -20 to 19, got "high"')
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('name = "t"\nname = "u"\n', "line 2"),
+        ('name = "t"\ncolour = 1\n', "colour: unknown key"),
+        ('name = "t"\n[machine]\nram = 64\n', "machine.ram: expected a size from 4M to 4G"),
+        ('name = "t"\n[machine]\nram = "lots"\n', "machine.ram: expected a size like"),
+        ('name = "t"\n[machine]\ncpus = 0\n', "machine.cpus: expected an integer from 1 to 64"),
+        (
+            'name = "t"\n[[tasks]]\ncomm = "a"\nrss = "4M"\ntotal_vm = "1M"\n',
+            "tasks[0].rss: expected at most total_vm",
+        ),
+        (
+            'name = "t"\n[machine]\nram = "8M"\n[[tasks]]\ncomm = "a"\nrss = "9M"\n',
+            "tasks: the kernel, page cache and resident memory of the tasks need",
+        ),
+        (
+            'name = "t"\n[[tasks]]\ncomm = "a"\nprogram = "rocket"\n',
+            "tasks[0].program: unknown program",
+        ),
+        (
+            'name = "t"\n[[tasks]]\ncomm = "a"\nprogram = "leak"\nargs = { rate = "fast" }\n',
+            "tasks[0].args.rate: expected a rate like",
+        ),
+        (
+            'name = "t"\n[[tasks]]\ncomm = "a"\npid = 400\n[[tasks]]\ncomm = "b"\npid = 400\n',
+            "tasks[1].pid: duplicate pid",
+        ),
+        (
+            'name = "t"\n[[tasks]]\ncomm = "a"\nppid = 999\n',
+            "tasks[0].ppid: no task has that pid (yet)",
+        ),
+        (
+            'name = "t"\n[[tasks]]\ncomm = "a"\npid = 400\nppid = 401\n'
+            '[[tasks]]\ncomm = "b"\npid = 401\nppid = 400\n',
+            "tasks[0].ppid: is created later",
+        ),
+        (
+            'name = "t"\n[[tasks]]\ncomm = "a"\npid = 400\nppid = 400\n',
+            "tasks[0].ppid: a task cannot be its own parent (cycle)",
+        ),
+        (
+            'name = "t"\n[[tasks]]\ncomm = "averyveryverylongname"\n',
+            "tasks[0].comm: expected 1 to 15 printable characters",
+        ),
+        (
+            'name = "t"\n[[tasks]]\ncomm = "a"\ncaps = ["CAP_FLY"]\n',
+            "tasks[0].caps[0]: unknown capability",
+        ),
+        (
+            'name = "t"\n[kernel]\nconfig = { CONFIG_OOM_KILL = "yes" }\n',
+            'kernel.config.CONFIG_OOM_KILL: expected "y", "m" or "n", got "yes"',
+        ),
+        (
+            'name = "t"\n[kernel]\nconfig = { CONFIG_OOM_FOO = "y" }\n',
+            "kernel.config.CONFIG_OOM_FOO: unknown key",
+        ),
+        (
+            'name = "t"\n[kernel]\nmodules = ["oom_foo"]\n',
+            "kernel.modules[0]: insmod: oom_foo: no module by that name found",
+        ),
+        (
+            'name = "t"\n[kernel]\nconfig = { CONFIG_OOM_KPPID = "m" }\n'
+            'modules = ["oom_kill_parent oom_parent_max=lots"]\n',
+            "kernel.modules[0]: insmod: invalid parameter oom_parent_max=lots",
+        ),
+        (
+            'name = "t"\n[kernel]\nmodules = ["oom_kill_parent"]\n',
+            "kernel.modules[0]: insmod: oom_kill_parent: not built (CONFIG_OOM_KPPID=n)",
+        ),
+        (
+            'name = "t"\n[kernel]\nsysctl = { "vm.nothing" = 1 }\n',
+            'kernel.sysctl."vm.nothing": No such file or directory',
+        ),
+        ('name = "t"\n[[events]]\nat = "1s"\nrun = "frobnicate"\n', "events[0].run:"),
+        (
+            'name = "t"\n[[events]]\nat = "soon"\nrun = "lsmod"\n',
+            "events[0].at: expected a duration like",
+        ),
+        ('name = "t"\n[goals]\nmax_kills = -1\n', "goals.max_kills: expected an integer"),
+        ("description = 'no name'\n", "name: missing"),
+    ],
+)
+def test_each_error_class_is_one_line_naming_the_key(text: str, expected: str) -> None:
+    assert expected in error_of(text)
+
+
+def test_caps_default_to_the_full_set_for_root_like_2_4_exec() -> None:
+    s = parse_preset(
+        'name = "t"\n[[tasks]]\ncomm = "r"\nuid = 0\n[[tasks]]\ncomm = "u"\nuid = 1000\n'
+        '[[tasks]]\ncomm = "c"\nuid = 0\ncaps = ["CAP_SYS_ADMIN"]\n',
+        "x",
+    )
+    root, user, listed = s.spec.tasks
+    assert root.effective_caps() == CAP_FULL_SET
+    assert user.effective_caps() == 0
+    assert listed.effective_caps() == cap_mask(["CAP_SYS_ADMIN"])
+
+
+def test_count_makes_copies_and_set_overrides_keys() -> None:
+    s = parse_preset(
+        'name = "t"\n[[tasks]]\ncomm = "d"\ncount = 5\n', "x", overrides=["machine.swap=64M"]
+    )
+    assert [t.comm for t in s.spec.tasks] == ["d"] * 5
+    assert s.spec.swap_pages == 16384
+
+
+def test_every_shipped_preset_loads() -> None:
+    infos = list_presets()
+    keys = {p.key for p in infos}
+    assert {"leaky-apache", "fork-bomb", "no-oom", "bench"} <= keys
+    assert len(keys - {"bench"}) >= 8
+    for info in infos:
+        scenario = load_preset(info.key)
+        assert scenario.description, info.key
+
+
+def test_missing_file_and_unknown_name_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(PresetError, match="no such file"):
+        load_preset(tmp_path / "nope.toml")
+    with pytest.raises(PresetError, match="no such preset"):
+        load_preset("no-such-preset")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=12),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "name",
+                        "machine",
+                        "ram",
+                        "swap",
+                        "tasks",
+                        "comm",
+                        "rss",
+                        "total_vm",
+                        "pid",
+                        "ppid",
+                        "program",
+                        "args",
+                        "rate",
+                        "kernel",
+                        "config",
+                        "modules",
+                        "sysctl",
+                        "events",
+                        "at",
+                        "run",
+                        "goals",
+                        "nice",
+                        "caps",
+                        "threads",
+                        "count",
+                        "x",
+                    ]
+                ),
+                children,
+                max_size=5,
+            )
+        ),
+        max_leaves=20,
+    )
+)
+def test_random_documents_never_raise_anything_but_preset_error(doc) -> None:
+    import tomllib  # noqa: F401 - the documents are built as TOML text below
+
+    text = _to_toml(doc)
+    try:
+        parse_preset(text, "fuzz.toml")
+    except PresetError as err:
+        assert "\n" not in str(err)
+
+
+def _to_toml(doc: object) -> str:
+    """A rough TOML rendering of random data (may be invalid TOML, which is fine)."""
+    import json
+
+    if not isinstance(doc, dict):
+        return f"name = {json.dumps(str(doc))}\nvalue = {json.dumps(doc)}\n"
+    lines = []
+    for key, value in doc.items():
+        lines.append(f"{key} = {_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _value(v: object) -> str:
+    import json
+
+    if v is None:
+        return '""'
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_value(x)}" for k, x in v.items()) + " }"
+    return '""'
