@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .kernel import Kernel
 from .kernel import events as ev
-from .presets import Scenario
+from .presets import PresetError, Scenario, list_presets, load_preset
 from .shell import Result, Session, Shell
 
 
@@ -44,7 +44,12 @@ class Simulation:
         if seed is not None:
             spec.seed = seed
         self.kernel = Kernel(spec, bus=bus)
-        self.session = Session(self.kernel, clock=lambda: self.elapsed)
+        self.session = Session(
+            self.kernel,
+            clock=lambda: self.elapsed,
+            presets=lambda: [p.key for p in list_presets()],
+            on_boot=self._boot_by_name,
+        )
         self.shell = Shell(self.session)
         self.elapsed = 0
         self.on_command = on_command
@@ -52,6 +57,29 @@ class Simulation:
         self._script_i = 0
         self._preset_i = 0
         self._boot_seen = self.kernel.boot
+
+    def boot(self, scenario: Scenario, *, seed: int | None = None) -> None:
+        """Switch to another scenario: a new machine on the same event bus and console.
+
+        The run's ``--script`` belongs to the old scenario and is dropped.
+        """
+        spec = copy.deepcopy(scenario.spec)
+        if seed is not None:
+            spec.seed = seed
+        self.kernel = Kernel(spec, bus=self.kernel.bus)
+        self.scenario = scenario
+        self.session.kernel = self.kernel
+        self.session.sync()
+        self._script_i = len(self._script)
+        self._preset_i = 0
+        self._boot_seen = self.kernel.boot
+
+    def _boot_by_name(self, name: str) -> None:
+        try:
+            scenario = load_preset(name)
+        except PresetError as err:
+            raise ValueError(str(err)) from None
+        self.boot(scenario)
 
     @property
     def ticks(self) -> int:

@@ -171,12 +171,12 @@ def is_dir(k: Kernel, path: str) -> bool:
     return True
 
 
-def open_for_write(k: Kernel, path: str) -> str:
-    """What ``open(path, O_WRONLY)`` checks: returns the sysctl key behind ``path``.
+def open_for_write(k: Kernel, path: str) -> str | None:
+    """What ``open(path, O_WRONLY)`` checks; returns the sysctl key behind ``path``.
 
     ENOENT for a missing file, EISDIR for a directory, EROFS outside ``/proc`` (the
     simulated machine has no other file system), EACCES for a read-only ``/proc`` file as
-    non-root, EIO for one as root (2.4 lets root open it, then the write fails).
+    non-root. Root may open one (None is returned): 2.4 fails the write itself, with EIO.
     """
     norm = _normalize(path)
     if norm != "/proc" and not norm.startswith("/proc/"):
@@ -192,16 +192,21 @@ def open_for_write(k: Kernel, path: str) -> str:
     if is_dir(k, path):
         raise ProcError(EISDIR, path)
     read_proc(k, path)  # ENOENT if it does not exist
-    raise ProcError(EIO if k.current_uid == 0 else EACCES, path)
+    if k.current_uid != 0:
+        raise ProcError(EACCES, path)
+    return None
 
 
 def write_proc(k: Kernel, path: str, text: str) -> None:
     """Write ``text`` to ``path`` as user ``k.current_uid``; emits a ``SysctlWrite`` event.
 
     Only ``/proc/sys`` files accept writes (``proc_dointvec``); errors are ProcError with
-    the errno the kernel gives (EPERM without the write bit, EINVAL for a bad number).
+    the errno the kernel gives (EPERM without the write bit, EINVAL for a bad number, EIO
+    for a file that has no write method).
     """
     key = open_for_write(k, path)
+    if key is None:
+        raise ProcError(EIO, path)
     try:
         k.sysctl.write(key, text, uid=k.current_uid)
     except SysctlError as err:

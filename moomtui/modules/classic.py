@@ -116,7 +116,10 @@ def badness(p: Task, jiffies: int) -> int:
         points = s32(points)
     # CPU time is in seconds and run time is in minutes (not safe against jiffie wraps).
     # tms_utime + tms_stime: the lazily accounted CPU time plus what the task came with.
-    cpu = (p.base_utime + p.base_stime + p.cpu_jiffies()) & UINT_MAX
+    # (clock_t is a signed long: the sum may wrap negative and shifts arithmetically.)
+    cpu = p.base_utime + p.base_stime + p.cpu_jiffies()
+    if cpu > INT_MAX:
+        cpu = s32(cpu)
     cpu_time = cpu >> (SHIFT_HZ + 3)
     run_time = ((jiffies - p.start_time) & JIFFIES_MASK) >> (SHIFT_HZ + 10)
     points = _udiv(points, int_sqrt(cpu_time))

@@ -1,0 +1,175 @@
+"""What every console command is made of: a parser, a run function, a completer.
+
+Commands register themselves with :func:`command` in the ``cmd_*`` modules; the
+:class:`~moomtui.shell.shell.Shell` looks them up in :data:`COMMANDS`. A command's run
+function gets the shell and its arguments and returns its standard output as text (a
+trailing newline, as a real program writes, is optional); it reports failure by raising
+:class:`CommandError` with the tool's one-line message. Parsers are
+:class:`ArgParser`\\ s: ``argparse`` parsers that hand back their usage, error and ``-h``
+text instead of printing it and exiting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from .shell import Shell
+
+USAGE_STATUS = 2
+HELP_WIDTH = 80
+CWD = "/proc"
+"""The console's working directory: relative paths are read under ``/proc``."""
+
+_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
+@dataclass(slots=True)
+class Result:
+    """What a command line printed (standard output and error, in order) and its status."""
+
+    output: str
+    status: int = 0
+
+
+class CommandError(Exception):
+    """A command failed: ``message`` is its one-line complaint, ``status`` its exit code.
+
+    ``output`` is what it printed on standard output before failing.
+    """
+
+    def __init__(self, message: str, status: int = 1, output: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.output = output
+
+
+class ParseExit(Exception):
+    """An :class:`ArgParser` finished early: ``text`` is its usage/error/help output."""
+
+    def __init__(self, text: str, status: int) -> None:
+        super().__init__(text)
+        self.text = text
+        self.status = status
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.HelpFormatter(prog, width=HELP_WIDTH)
+
+
+class ArgParser(argparse.ArgumentParser):
+    """An ``argparse`` parser that raises :class:`ParseExit` instead of exiting.
+
+    Help is laid out for 80 columns whatever the terminal, so output is deterministic; no
+    ``@file`` arguments and no abbreviated long options.
+    """
+
+    def __init__(self, prog: str, description: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _formatter)
+        super().__init__(
+            prog=prog,
+            description=description or None,
+            allow_abbrev=False,
+            fromfile_prefix_chars=None,
+            **kwargs,
+        )
+        self._printed: list[str] = []
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            self._printed.append(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            self._printed.append(message)
+        text, self._printed = "".join(self._printed), []
+        raise ParseExit(text, status)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage()
+        self.exit(USAGE_STATUS, f"{self.prog}: {message}\n")
+
+
+Completer = Callable[["Shell", list[str], str], Iterable[str]]
+"""``(shell, words before the current one (after the command name), prefix)`` → candidates."""
+
+RunFn = Callable[["Shell", list[str]], "str | Result | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One console command: ``run(shell, argv)`` with ``argv`` the words after its name."""
+
+    name: str
+    summary: str
+    run: RunFn
+    parser: Callable[[], ArgParser] | None = None
+    complete: Completer | None = None
+    record: bool = True
+    """Whether typed lines of this command go into ``Session.recorded``."""
+    check: bool = True
+    """Whether a script's line is checked with ``parser`` at load (False when the command
+    rewrites its arguments before parsing, like ``kill -9``)."""
+
+    def help_text(self) -> str:
+        if self.parser is None:
+            return f"{self.name}: {self.summary}"
+        return self.parser().format_help().rstrip("\n")
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(
+    name: str,
+    summary: str,
+    *,
+    parser: Callable[[], ArgParser] | None = None,
+    complete: Completer | None = None,
+    record: bool = True,
+    check: bool = True,
+) -> Callable[[RunFn], RunFn]:
+    """Register the decorated function as console command ``name``."""
+
+    def register(fn: RunFn) -> RunFn:
+        COMMANDS[name] = Command(name, summary, fn, parser, complete, record, check)
+        return fn
+
+    return register
+
+
+def parse(parser: ArgParser, argv: Sequence[str], *, intermixed: bool = False) -> Any:
+    """``parser.parse_args(argv)``; usage errors and ``-h`` become :class:`ParseExit`."""
+    if intermixed:
+        return parser.parse_intermixed_args(list(argv))
+    return parser.parse_args(list(argv))
+
+
+def parse_int(text: str) -> int:
+    """A decimal integer written with ASCII digits (``int()`` would take ``"١٢"`` too)."""
+    if _INT.fullmatch(text) is None:
+        raise ValueError(f"not an integer: {text!r}")
+    return int(text)
+
+
+def int_arg(text: str) -> int:
+    """``type=`` for argparse: a decimal integer."""
+    try:
+        return parse_int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: '{text}'") from None
+
+
+def matching(prefix: str, candidates: Iterable[str]) -> list[str]:
+    """The candidates that start with ``prefix``, sorted, without duplicates."""
+    return sorted({c for c in candidates if c.startswith(prefix)})
+
+
+def resolve(path: str) -> str:
+    """``path`` made absolute against the working directory :data:`CWD`."""
+    return path if path.startswith("/") else f"{CWD}/{path}"

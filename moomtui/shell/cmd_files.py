@@ -1,0 +1,136 @@
+"""Files: ``cat``, ``echo`` and ``ls`` over ``/proc`` — the machine's only file system.
+
+Relative paths are taken under ``/proc`` (the console's working directory). ``cat`` shows
+the NUL bytes that separate ``/proc/PID/cmdline`` as spaces, since a console cannot show
+them, and starts an error on a line of its own. ``ls`` lays names out in columns for 80
+characters, like GNU ``ls`` on a terminal, but lists pids in numeric order.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import TYPE_CHECKING
+
+from ..kernel.procfs import ProcError, list_proc, read_proc
+from ..kernel.sysctl import ENOTDIR
+from .base import ArgParser, Result, command, parse, resolve
+from .completion import complete_path, options
+
+if TYPE_CHECKING:
+    from .shell import Shell
+
+LS_WIDTH = 80
+
+
+def _cat_parser() -> ArgParser:
+    p = ArgParser("cat", "Print /proc files.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    return p
+
+
+def _complete_files(sh: Shell, before: list[str], prefix: str) -> list[str]:
+    return complete_path(sh, prefix)
+
+
+@command("cat", "print /proc files", parser=_cat_parser, complete=_complete_files)
+def cat(sh: Shell, argv: list[str]) -> Result:
+    args = parse(_cat_parser(), argv)
+    out: list[str] = []
+    status = 0
+    for name in args.files:
+        try:
+            text = read_proc(sh.kernel, resolve(name))
+        except ProcError as err:
+            if out and not out[-1].endswith("\n"):
+                out.append("\n")
+            out.append(f"cat: {name}: {err.strerror}\n")
+            status = 1
+            continue
+        out.append(text.rstrip("\0").replace("\0", " "))
+    return Result("".join(out), status)
+
+
+def _echo_parser() -> ArgParser:
+    p = ArgParser(
+        "echo",
+        "Print the arguments; with '> /proc/sys/FILE' write them to a kernel variable.",
+        add_help=False,
+    )
+    p.add_argument("-n", action="store_true", help="no trailing newline")
+    return p
+
+
+@command(
+    "echo", "print arguments (echo 5 > /proc/sys/kernel/panic)", parser=_echo_parser, check=False
+)
+def echo(sh: Shell, argv: list[str]) -> str:
+    newline = True
+    while argv and argv[0] == "-n":
+        newline = False
+        argv = argv[1:]
+    return " ".join(argv) + ("\n" if newline else "")
+
+
+def _ls_parser() -> ArgParser:
+    p = ArgParser("ls", "List /proc directories.")
+    p.add_argument("-1", dest="one", action="store_true", help="one name per line")
+    p.add_argument("paths", nargs="*", default=[], metavar="PATH")
+    return p
+
+
+def _complete_ls(sh: Shell, before: list[str], prefix: str) -> list[str]:
+    if prefix.startswith("-"):
+        return options(prefix, ("-1",))
+    return complete_path(sh, prefix)
+
+
+def _ls_order(name: str) -> tuple[int, int, str]:
+    return (0, int(name), "") if name.isascii() and name.isdigit() else (1, 0, name)
+
+
+def columns(names: list[str], width: int = LS_WIDTH) -> str:
+    """GNU ``ls -C``: names down the columns, as many columns as fit in ``width``."""
+    if not names:
+        return ""
+    for ncols in range(len(names), 0, -1):
+        nrows = -(-len(names) // ncols)
+        cols = [names[i * nrows : (i + 1) * nrows] for i in range(ncols)]
+        cols = [c for c in cols if c]
+        widths = [max(len(n) for n in col) + 2 for col in cols]
+        if sum(widths) - 2 <= width or ncols == 1:
+            break
+    rows = []
+    for r in range(nrows):
+        cells = [col[r].ljust(w) for col, w in zip(cols, widths, strict=True) if r < len(col)]
+        rows.append("".join(cells).rstrip())
+    return "\n".join(rows)
+
+
+@command("ls", "list /proc directories", parser=_ls_parser, complete=_complete_ls)
+def ls(sh: Shell, argv: list[str]) -> Result:
+    args = parse(_ls_parser(), argv)
+    k = sh.kernel
+    paths = args.paths or ["."]
+    errors: list[str] = []
+    files: list[str] = []
+    dirs: list[tuple[str, list[str]]] = []
+    for name in paths:
+        full = resolve(name)
+        if posixpath.normpath(full) in ("/", "//"):
+            dirs.append((name, ["proc"]))
+            continue
+        try:
+            dirs.append((name, sorted(list_proc(k, full), key=_ls_order)))
+        except ProcError as err:
+            if err.errno == ENOTDIR:
+                files.append(name)
+            else:
+                errors.append(f"ls: {name}: {err.strerror}")
+    blocks = [("\n".join(files) if args.one else columns(files))] if files else []
+    for name, entries in dirs:
+        body = "\n".join(entries) if args.one else columns(entries)
+        blocks.append(f"{name}:\n{body}" if len(paths) > 1 else body)
+    text = "\n\n".join(blocks)
+    if errors:
+        text = "\n".join(errors + ([text] if text else []))
+    return Result(text, 1 if errors else 0)

@@ -1,0 +1,320 @@
+"""The session: ``help``, users (``su``, ``whoami``, ``id``), the clock (``pause``,
+``resume``, ``step``, ``speed``), presets (``boot``) and the record (``history``,
+``script``).
+
+Without a clock driver — a headless run — the script decides when commands run: ``step``
+still advances the machine, while ``pause``, ``resume`` and ``speed`` say so and do nothing.
+``su`` asks no password: the console is the machine's owner.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..kernel.clock import format_speed, parse_speed
+from ..kernel.units import DURATION_HELP, UnitError, parse_duration
+from .base import (
+    COMMANDS,
+    ArgParser,
+    CommandError,
+    command,
+    int_arg,
+    matching,
+    parse,
+    parse_int,
+)
+from .completion import complete_users, options
+from .script import format_script, format_time
+from .session import lookup_user, user_name
+
+if TYPE_CHECKING:
+    from .shell import Shell
+
+MAX_STEP = 24 * 3600 * 100
+"""``step`` runs at most a day of jiffies at once, so a typo cannot freeze the console."""
+
+HEADLESS = "the clock is driven by the script"
+
+
+# ====================================================================== help
+def _help_parser() -> ArgParser:
+    p = ArgParser("help", "List the commands, or explain one.")
+    p.add_argument("topic", nargs="?", metavar="COMMAND")
+    return p
+
+
+def _complete_commands(sh: Shell, before: list[str], prefix: str) -> list[str]:
+    return matching(prefix, COMMANDS) if not before else []
+
+
+@command(
+    "help",
+    "list commands; help COMMAND explains one",
+    parser=_help_parser,
+    complete=_complete_commands,
+)
+def help_(sh: Shell, argv: list[str]) -> str:
+    args = parse(_help_parser(), argv)
+    if args.topic is not None:
+        cmd = COMMANDS.get(args.topic)
+        if cmd is None:
+            raise CommandError(f"help: no help topics match '{args.topic}'")
+        return cmd.help_text()
+    width = max(len(name) for name in COMMANDS) + 2
+    lines = ["Commands (help COMMAND for its options):"]
+    lines += [f"  {name:<{width}}{COMMANDS[name].summary}" for name in sorted(COMMANDS)]
+    return "\n".join(lines)
+
+
+# ====================================================================== users
+def _su_parser() -> ArgParser:
+    p = ArgParser("su", "Become another user (root by default); no password is asked.")
+    p.add_argument("-l", "--login", action="store_true", help="(accepted; also '-')")
+    p.add_argument("user", nargs="?", default="root")
+    return p
+
+
+def _complete_user_arg(sh: Shell, before: list[str], prefix: str) -> list[str]:
+    return complete_users(prefix)
+
+
+@command("su", "become another user (su nobody)", parser=_su_parser, complete=_complete_user_arg)
+def su(sh: Shell, argv: list[str]) -> str:
+    args = parse(_su_parser(), [a for a in argv if a != "-"])
+    uid = lookup_user(args.user)
+    if uid is None:
+        raise CommandError(f"su: user {args.user} does not exist")
+    sh.session.su(uid)
+    return ""
+
+
+def _whoami_parser() -> ArgParser:
+    return ArgParser("whoami", "Print the current user's name.")
+
+
+@command("whoami", "print the current user", parser=_whoami_parser)
+def whoami(sh: Shell, argv: list[str]) -> str:
+    parse(_whoami_parser(), argv)
+    name = user_name(sh.session.uid)
+    if name is None:
+        raise CommandError(f"whoami: cannot find username for UID {sh.session.uid}")
+    return name
+
+
+def _id_parser() -> ArgParser:
+    p = ArgParser("id", "Print a user's uid and groups (the current user by default).")
+    p.add_argument("user", nargs="?")
+    return p
+
+
+def id_line(uid: int) -> str:
+    name = user_name(uid)
+    tag = f"{uid}({name})" if name is not None else str(uid)
+    return f"uid={tag} gid={tag} groups={tag}"
+
+
+@command("id", "print uid and gid", parser=_id_parser, complete=_complete_user_arg)
+def id_(sh: Shell, argv: list[str]) -> str:
+    args = parse(_id_parser(), argv)
+    if args.user is None:
+        return id_line(sh.session.uid)
+    uid = lookup_user(args.user)
+    if uid is None:
+        raise CommandError(f"id: {args.user}: No such user")
+    return id_line(uid)
+
+
+# ====================================================================== presets
+def _boot_parser() -> ArgParser:
+    p = ArgParser("boot", "Boot another preset (no name: list the presets).")
+    p.add_argument("preset", nargs="?")
+    return p
+
+
+def _complete_presets(sh: Shell, before: list[str], prefix: str) -> list[str]:
+    return matching(prefix, sh.session.preset_names()) if not before else []
+
+
+@command("boot", "switch to a preset (boot NAME)", parser=_boot_parser, complete=_complete_presets)
+def boot(sh: Shell, argv: list[str]) -> str:
+    args = parse(_boot_parser(), argv)
+    session = sh.session
+    if session.on_boot is None:
+        raise CommandError("boot: presets are not available in this session")
+    if args.preset is None:
+        return "\n".join(session.preset_names())
+    try:
+        session.on_boot(args.preset)
+    except ValueError as err:
+        raise CommandError(f"boot: {args.preset}: {err}") from None
+    session.sync()
+    return ""
+
+
+# ====================================================================== the clock
+def _pause_parser() -> ArgParser:
+    return ArgParser("pause", "Stop the clock (the machine keeps its state).")
+
+
+@command("pause", "stop the clock", parser=_pause_parser)
+def pause(sh: Shell, argv: list[str]) -> str:
+    parse(_pause_parser(), argv)
+    driver = sh.session.driver
+    if driver is None:
+        return f"pause: {HEADLESS}"
+    driver.pause()
+    return ""
+
+
+def _resume_parser() -> ArgParser:
+    return ArgParser("resume", "Start the clock again.")
+
+
+@command("resume", "start the clock again", parser=_resume_parser)
+def resume(sh: Shell, argv: list[str]) -> str:
+    parse(_resume_parser(), argv)
+    driver = sh.session.driver
+    if driver is None:
+        return f"resume: {HEADLESS}"
+    driver.resume()
+    return ""
+
+
+def parse_step(text: str) -> int:
+    """``step``'s argument in jiffies: a bare number is jiffies, else a duration."""
+    try:
+        return parse_int(text)
+    except ValueError:
+        return parse_duration(text)
+
+
+def _step_parser() -> ArgParser:
+    p = ArgParser("step", "Advance the clock now: N jiffies (default 1) or a duration.")
+    p.add_argument(
+        "amount",
+        nargs="?",
+        default="1",
+        metavar="N|DURATION",
+        help='jiffies, or a duration like "1s", "500ms", "2m"',
+    )
+    return p
+
+
+@command("step", "advance the clock (step 1, step 1s)", parser=_step_parser)
+def step(sh: Shell, argv: list[str]) -> str:
+    args = parse(_step_parser(), argv)
+    try:
+        jiffies = parse_step(args.amount)
+    except UnitError:
+        raise CommandError(
+            f"step: {args.amount}: expected a number of jiffies or {DURATION_HELP}"
+        ) from None
+    if jiffies <= 0:
+        raise CommandError(f"step: {args.amount}: must be more than 0 jiffies")
+    if jiffies > MAX_STEP:
+        raise CommandError(f"step: {args.amount}: at most a day at a time")
+    driver = sh.session.driver
+    if driver is not None:
+        driver.step(jiffies)
+    else:
+        sh.kernel.run_for(jiffies)
+    return ""
+
+
+def _speed_parser() -> ArgParser:
+    p = ArgParser("speed", "Show or set how fast simulated time runs.")
+    p.add_argument("speed", nargs="?", help="0.25 .. 1000 (times real time), max, faster or slower")
+    return p
+
+
+@command(
+    "speed",
+    "show or set the clock speed (speed 10, speed max)",
+    parser=_speed_parser,
+    complete=lambda sh, before, prefix: options(
+        prefix, ("1", "10", "100", "max", "faster", "slower")
+    ),
+)
+def speed(sh: Shell, argv: list[str]) -> str:
+    args = parse(_speed_parser(), argv)
+    driver = sh.session.driver
+    if driver is None:
+        return f"speed: {HEADLESS}"
+    if args.speed is None:
+        return format_speed(driver.speed)
+    if args.speed in ("faster", "slower"):
+        change = getattr(driver, args.speed, None)
+        if change is None:
+            raise CommandError(f"speed: {args.speed}: not supported by this clock")
+        change()
+    else:
+        try:
+            value = parse_speed(args.speed)
+        except ValueError as err:
+            detail = str(err) if "speed must" in str(err) else "expected a number or max"
+            raise CommandError(f"speed: {args.speed}: {detail}") from None
+        driver.set_speed(value)
+    return format_speed(driver.speed)
+
+
+# ====================================================================== the record
+def _history_parser() -> ArgParser:
+    p = ArgParser("history", "List the commands typed in this session, with their times.")
+    p.add_argument("count", nargs="?", type=int_arg, help="only the last COUNT")
+    return p
+
+
+@command("history", "list the commands typed", parser=_history_parser, record=False)
+def history(sh: Shell, argv: list[str]) -> str:
+    args = parse(_history_parser(), argv)
+    entries = list(enumerate(sh.session.recorded, start=1))
+    if args.count is not None:
+        entries = entries[-args.count :] if args.count > 0 else []
+    return "\n".join(f"{n:5d}  {format_time(t):>9}  {line}" for n, (t, line) in entries)
+
+
+def _script_parser() -> ArgParser:
+    p = ArgParser(
+        "script",
+        "Save the commands typed so far as a replayable script (TIME COMMAND lines), or show it.",
+    )
+    p.add_argument("action", choices=("save", "show"))
+    p.add_argument("file", nargs="?", help="where to save it")
+    p.add_argument("-f", dest="force", action="store_true", help="overwrite FILE")
+    return p
+
+
+def _complete_script(sh: Shell, before: list[str], prefix: str) -> list[str]:
+    if not before:
+        return matching(prefix, ("save", "show"))
+    return options(prefix, ("-f",)) if prefix.startswith("-") else []
+
+
+@command(
+    "script",
+    "save the session as a script (script save FILE)",
+    parser=_script_parser,
+    complete=_complete_script,
+    record=False,
+)
+def script(sh: Shell, argv: list[str]) -> str:
+    parser = _script_parser()
+    args = parse(parser, argv, intermixed=True)
+    text = format_script(sh.session.recorded)
+    if args.action == "show":
+        return text
+    if args.file is None:
+        parser.error("script save needs a FILE")
+    path = Path(args.file).expanduser()
+    try:
+        with path.open("w" if args.force else "x", encoding="utf-8") as out:
+            out.write(text)
+    except FileExistsError:
+        raise CommandError(f"script: {args.file}: File exists (-f overwrites it)") from None
+    except OSError as err:
+        raise CommandError(f"script: {args.file}: {err.strerror or err}") from None
+    except ValueError as err:  # an embedded NUL in the name
+        raise CommandError(f"script: {args.file}: {err}") from None
+    count = len(sh.session.recorded)
+    return f"saved {count} command{'s' if count != 1 else ''} to {args.file}"

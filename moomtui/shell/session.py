@@ -1,0 +1,128 @@
+"""The console's session: which machine, which clock, which user, what was typed.
+
+A :class:`Session` is what stays the same while commands come and go: the kernel (which a
+``reboot`` or a preset switch may replace — read ``session.kernel`` each time), the clock
+controller of the screen (``None`` in headless runs, where the script drives the clock),
+the user the console runs as, and every command line typed, with the tick it was typed at,
+so ``script save`` can write them out as a replayable script.
+
+Users come from a small ``/etc/passwd``: the accounts a 2003 Debian or Red Hat server had.
+A uid without an entry is shown as its number, as ``ps`` and ``id`` do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol
+
+from .base import parse_int
+
+if TYPE_CHECKING:
+    from ..kernel.kernel import Kernel
+
+PASSWD: dict[str, int] = {
+    "root": 0,
+    "daemon": 1,
+    "bin": 2,
+    "sys": 3,
+    "mail": 8,
+    "postgres": 26,
+    "mysql": 27,
+    "www-data": 33,
+    "nobody": 65534,
+    "user": 1000,
+    "guest": 1001,
+}
+"""``/etc/passwd``: user name → uid (each user's primary group has the same number)."""
+
+_NAMES = {uid: name for name, uid in PASSWD.items()}
+
+
+def user_name(uid: int) -> str | None:
+    """The name ``/etc/passwd`` gives ``uid``, or None."""
+    return _NAMES.get(uid)
+
+
+def lookup_user(text: str) -> int | None:
+    """The uid of user ``text`` (a name, or a number as ``spawn --user`` and ``su`` take)."""
+    if text in PASSWD:
+        return PASSWD[text]
+    try:
+        uid = parse_int(text)
+    except ValueError:
+        return None
+    return uid if 0 <= uid <= 0xFFFFFFFF else None
+
+
+class ClockDriver(Protocol):
+    """What the session needs of :class:`moomtui.kernel.clock.Driver`."""
+
+    paused: bool
+    speed: float
+
+    def pause(self) -> None: ...
+
+    def resume(self) -> None: ...
+
+    def step(self, jiffies: int = 1) -> None: ...
+
+    def set_speed(self, speed: float) -> None: ...
+
+
+class Session:
+    """One console session on one machine.
+
+    ``clock`` says when a line was typed, for ``recorded``: by default the kernel's ticks
+    since boot; a simulation passes the jiffies since its run began, which keep counting
+    across reboots and are what its ``--script`` times mean. ``on_reboot`` replaces the
+    default ``kernel.reboot()`` of the ``reboot`` command (the screen may want to rebuild
+    the machine from its preset); ``presets`` lists the preset names ``boot`` and completion
+    offer, and ``on_boot(name)`` switches to one (it should set ``session.kernel``; a
+    ValueError's message is shown as the error).
+    """
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        *,
+        driver: ClockDriver | None = None,
+        on_reboot: Callable[[], None] | None = None,
+        presets: Callable[[], Iterable[str]] | None = None,
+        on_boot: Callable[[str], None] | None = None,
+        clock: Callable[[], int] | None = None,
+    ) -> None:
+        self.kernel = kernel
+        self.clock = clock
+        self.driver = driver
+        self.on_reboot = on_reboot
+        self.presets = presets
+        self.on_boot = on_boot
+        self.uid = 0
+        self.recorded: list[tuple[int, str]] = []
+        kernel.current_uid = 0
+
+    @property
+    def user(self) -> str:
+        """The current user's name (its uid as text if it has none)."""
+        return user_name(self.uid) or str(self.uid)
+
+    def su(self, uid: int) -> None:
+        """Become ``uid``; the kernel's permission checks follow."""
+        self.uid = uid
+        self.kernel.current_uid = uid
+
+    def sync(self) -> None:
+        """Keep ``kernel.current_uid`` in step after the kernel was replaced."""
+        self.kernel.current_uid = self.uid
+
+    def now(self) -> int:
+        """The time ``recorded`` uses: ``clock()``, or the kernel's ticks since boot."""
+        return self.clock() if self.clock is not None else self.kernel.ticks
+
+    def record(self, line: str) -> None:
+        self.recorded.append((self.now(), line))
+
+    def preset_names(self) -> list[str]:
+        if self.presets is None:
+            return []
+        return sorted(self.presets())

@@ -1,0 +1,110 @@
+"""cat, echo and ls over /proc."""
+
+from __future__ import annotations
+
+from moomtui.kernel.procfs import read_proc
+
+from .machines import fails, machine, ok, shell, user_task
+
+
+def test_cat_prints_proc_files() -> None:
+    sh = shell()
+    assert ok(sh, "cat /proc/meminfo") == read_proc(sh.kernel, "/proc/meminfo").rstrip("\n")
+    assert ok(sh, "cat /proc/version").startswith("Linux version 2.4.22")
+
+
+def test_relative_paths_are_under_proc() -> None:
+    sh = shell()
+    assert ok(sh, "cat loadavg") == ok(sh, "cat /proc/loadavg")
+    assert ok(sh, "cat sys/kernel/panic") == "0"
+
+
+def test_cat_reports_each_missing_file_and_prints_the_others() -> None:
+    sh = shell()
+    out = fails(sh, "cat /proc/999/status /proc/sys/kernel/panic 1")
+    assert out.splitlines() == [
+        "cat: /proc/999/status: No such file or directory",
+        "0",
+        "cat: 1: Is a directory",
+    ]
+
+
+def test_cat_shows_cmdline_separators_as_spaces() -> None:
+    sh = shell()
+    pid = ok(sh, "spawn idle rss=64K --comm sleeper").split()[2]
+    assert ok(sh, f"cat {pid}/cmdline") == "sleeper rss=64K"
+
+
+def test_echo_prints_its_arguments() -> None:
+    sh = shell()
+    assert ok(sh, "echo hello   world") == "hello world"
+    assert ok(sh, "echo") == ""
+    assert ok(sh, "echo -n 5") == "5"
+
+
+def test_echo_into_a_read_only_proc_file() -> None:
+    sh = shell()
+    assert fails(sh, "echo 1 > /proc/meminfo") == "moomsh: echo: write error: Input/output error"
+    ok(sh, "su user")
+    assert fails(sh, "echo 1 > /proc/meminfo") == "moomsh: /proc/meminfo: Permission denied"
+
+
+def test_echo_outside_proc_or_into_nothing() -> None:
+    sh = shell()
+    assert fails(sh, "echo 1 > /etc/motd") == "moomsh: /etc/motd: Read-only file system"
+    assert fails(sh, "echo 1 > /proc/sys/kernel/nope") == (
+        "moomsh: /proc/sys/kernel/nope: No such file or directory"
+    )
+    assert fails(sh, "echo 1 > /proc/sys/kernel") == "moomsh: /proc/sys/kernel: Is a directory"
+
+
+def test_echo_bad_number_is_a_write_error_and_changes_nothing() -> None:
+    sh = shell()
+    assert fails(sh, "echo ten > /proc/sys/kernel/panic") == (
+        "moomsh: echo: write error: Invalid argument"
+    )
+    assert sh.kernel.panic_timeout.value == 0
+
+
+def test_a_failed_command_writes_nothing() -> None:
+    sh = shell()
+    fails(sh, "cat /proc/nothing > /proc/sys/kernel/panic")
+    assert sh.kernel.panic_timeout.value == 0
+    ok(sh, "echo 7 > /proc/sys/kernel/panic")
+    ok(sh, "cat /proc/sys/kernel/panic > /proc/sys/vm/overcommit_memory")
+    assert sh.kernel.overcommit_memory.value == 7
+
+
+def test_ls_lists_proc_in_columns_pids_first() -> None:
+    sh = shell()
+    assert ok(sh, "ls /proc") == (
+        "1  2  3  4  5  6  loadavg  meminfo  modules  swaps  sys  uptime  version"
+    )
+    assert ok(sh, "ls") == ok(sh, "ls /proc")
+    assert ok(sh, "ls -1 /proc/1").splitlines() == ["cmdline", "oom_score", "stat", "status"]
+
+
+def test_ls_pids_sort_numerically_down_the_columns() -> None:
+    k = machine(*(user_task(f"t{i}") for i in range(14)))
+    assert ok(shell(k), "ls -1").splitlines()[:20] == [str(pid) for pid in range(1, 21)]
+    assert ok(shell(k), "ls").splitlines() == [
+        "1  3  5  7  9   11  13  15  17  19  loadavg  modules  sys     version",
+        "2  4  6  8  10  12  14  16  18  20  meminfo  swaps    uptime",
+    ]
+
+
+def test_ls_of_a_file_and_of_nothing() -> None:
+    sh = shell()
+    assert ok(sh, "ls /proc/meminfo") == "/proc/meminfo"
+    out = fails(sh, "ls /proc/999 sys")
+    assert out.splitlines() == [
+        "ls: /proc/999: No such file or directory",
+        "sys:",
+        "kernel  vm",
+    ]
+
+
+def test_ls_of_the_root_shows_proc() -> None:
+    sh = shell()
+    assert ok(sh, "ls /") == "proc"
+    assert ok(sh, "ls ..") == "proc"
