@@ -1,0 +1,141 @@
+"""The moomtui command: headless runs, check, presets; one-line errors, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def moomtui(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "moomtui", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+    )
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("moomtui")
+    return lines[0]
+
+
+def test_presets_lists_the_shipped_presets_with_descriptions() -> None:
+    proc = moomtui("presets")
+    assert proc.returncode == 0
+    keys = [line.split()[0] for line in proc.stdout.splitlines()]
+    assert "leaky-apache" in keys and "fork-bomb" in keys
+    assert keys[-1] == "bench"
+
+
+def test_check_accepts_names_and_paths_and_fails_with_2(tmp_path: Path) -> None:
+    ok = moomtui("check", "fork-bomb", "presets/no-oom.toml")
+    assert ok.returncode == 0 and ok.stdout.count(": ok") == 2
+    bad = tmp_path / "x.toml"
+    bad.write_text('name = "x"\n[[tasks]]\ncomm = "a"\nnice = "high"\n')
+    line = one_line_error(moomtui("check", str(bad)))
+    assert line.endswith('tasks[0].nice: expected an integer from -20 to 19, got "high"')
+
+
+def test_toml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
+    bad = tmp_path / "x.toml"
+    bad.write_text('name = "x"\n[machine\n')
+    line = one_line_error(moomtui("run", str(bad)))
+    assert "line 2" in line and "column" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("run", "nope"), "nope: no such preset"),
+        (("run", "fork-bomb", "--for", "soon"), "--for"),
+        (("run", "fork-bomb", "--set", "machine.cpus=0"), "machine.cpus: expected an integer"),
+        (("run", "fork-bomb", "--set", "oops"), "expected KEY=VALUE"),
+        (("run", "fork-bomb", "--script", "/nonexistent/s"), "/nonexistent/s"),
+        (("--speed", "warp"), "--speed"),
+        (("nope",), "nope: no such preset"),
+    ],
+)
+def test_user_errors_are_one_line_with_status_2(args: tuple[str, ...], expected: str) -> None:
+    assert expected in one_line_error(moomtui(*args))
+
+
+def test_bad_script_line_is_reported_at_load_with_its_line_number(tmp_path: Path) -> None:
+    script = tmp_path / "s.txt"
+    script.write_text("1s lsmod\n2s frobnicate now\n")
+    line = one_line_error(moomtui("run", "fork-bomb", "--script", str(script)))
+    assert "s.txt:2" in line
+
+
+def test_run_is_byte_identical_for_the_same_preset_seed_and_script(tmp_path: Path) -> None:
+    script = tmp_path / "s.txt"
+    script.write_text("5s insmod oom_kill_parent\n20s ps aux\n")
+    args = ("run", "leaky-apache", "--for", "60s", "--script", str(script))
+    first, second = moomtui(*args), moomtui(*args)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    assert "moomsh# ps aux" in first.stdout
+    other_seed = moomtui(*args, "--seed", "7")
+    assert other_seed.returncode == 0
+
+
+def test_json_document_has_the_promised_fields(tmp_path: Path) -> None:
+    proc = moomtui("run", "threaded-server", "--for", "60s", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    for key in ("jiffies", "meminfo", "modules", "dmesg", "tasks"):
+        assert key in doc
+    assert doc["modules"] == ["oom_kill"]
+    task = doc["tasks"][0]
+    for key in (
+        "pid",
+        "ppid",
+        "comm",
+        "state",
+        "uid",
+        "euid",
+        "nice",
+        "caps",
+        "flags",
+        "mm",
+        "total_vm",
+        "rss",
+        "swap",
+        "utime",
+        "stime",
+        "start_time",
+        "oom_score",
+    ):
+        assert key in task
+    kthread = next(t for t in doc["tasks"] if t["comm"] == "kswapd")
+    assert kthread["mm"] is None
+    assert "CAP_SYS_RAWIO" in task["caps"]
+
+
+def test_for_0_runs_no_jiffy_and_trace_writes_json_lines(tmp_path: Path) -> None:
+    proc = moomtui("run", "classic-leak", "--for", "0", "--json")
+    doc = json.loads(proc.stdout)
+    assert doc["ticks"] == 0
+    trace = tmp_path / "t.jsonl"
+    proc = moomtui("run", "classic-leak", "--for", "90s", "--trace", str(trace))
+    assert proc.returncode == 0
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert all("jiffies" in e and "event" in e for e in events)
+    kinds = {e["event"] for e in events}
+    assert {"printk", "out_of_memory", "oom_kill"} <= kinds
+    oom = next(e for e in events if e["event"] == "out_of_memory")
+    assert {"nr_swap_pages", "free_pages"} <= oom.keys()
+    kill = next(e for e in events if e["event"] == "oom_kill")
+    assert {"pid", "comm", "module", "reason"} <= kill.keys()
