@@ -12,7 +12,14 @@ import posixpath
 from typing import TYPE_CHECKING
 
 from ..kernel.constants import ENOENT
-from ..kernel.module import MODULE_DIR, ModuleError
+from ..kernel.module import (
+    KCONFIG_OPTIONS,
+    KCONFIG_PROMPTS,
+    MODULE_DIR,
+    KconfigError,
+    ModuleError,
+    resolve_kconfig,
+)
 from ..kernel.procfs import ProcError, read_proc, sysctl_path, write_proc
 from ..kernel.sysctl import sysctl_key
 from .base import ArgParser, CommandError, command, matching, parse
@@ -129,8 +136,52 @@ def _lsmod_parser() -> ArgParser:
 
 @command("lsmod", "list loaded modules", parser=_lsmod_parser)
 def lsmod(sh: Shell, argv: list[str]) -> str:
+    """2.4's lsmod, plus one line that lsmod never had: the OOM notifier chain in the order
+    ``out_of_memory()`` calls it, built-in handlers included."""
     parse(_lsmod_parser(), argv)
-    return sh.kernel.modules.lsmod()
+    chain = " → ".join(nb.name for nb in sh.kernel.oom.chain) or "(empty: no OOM handler)"
+    return sh.kernel.modules.lsmod().rstrip("\n") + f"\nOOM chain: out_of_memory() → {chain}\n"
+
+
+def _kconfig_parser() -> ArgParser:
+    p = ArgParser(
+        "kconfig",
+        "Show the OOM killer's Kconfig (mm/Config.in) or change it for the next reboot.",
+    )
+    p.add_argument("settings", nargs="*", metavar="CONFIG_OOM_X=y|m|n")
+    return p
+
+
+@command("kconfig", "show or change the OOM Kconfig (next reboot)", parser=_kconfig_parser)
+def kconfig(sh: Shell, argv: list[str]) -> str:
+    """``make menuconfig`` for the three tristates; the new kernel runs after ``reboot``."""
+    args = parse(_kconfig_parser(), argv)
+    k = sh.kernel
+    spec = k.spec
+    if args.settings:
+        if k.current_uid != 0:
+            raise CommandError("kconfig: Operation not permitted")
+        choice = dict(spec.kconfig)
+        for item in args.settings:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise CommandError(f"kconfig: {item}: expected CONFIG_OOM_X=y|m|n")
+            choice[key.strip()] = value.strip()
+        try:
+            resolve_kconfig(choice)
+        except KconfigError as err:
+            raise CommandError(f"kconfig: {err}") from None
+        spec.kconfig = choice
+    running = k.modules.config
+    pending = resolve_kconfig(spec.kconfig)
+    lines = []
+    for option in KCONFIG_OPTIONS:
+        now, then = running[option], pending[option]
+        note = f"   (after reboot: {then})" if now != then else ""
+        lines.append(f"{option}={now}   # {KCONFIG_PROMPTS[option]}{note}")
+    if pending != dict(running):
+        lines.append("reboot to run the new configuration")
+    return "\n".join(lines) + "\n"
 
 
 def _modinfo_parser() -> ArgParser:
