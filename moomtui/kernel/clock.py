@@ -3,8 +3,10 @@
 The kernel itself has no notion of wall time; this driver decides how many jiffies to run
 per slice of wall time. At speed 1.0 a simulated second takes a wall second; ``speed`` may be
 anything from 0.25 to 1000, or ``math.inf`` for "as fast as possible". Between slices it
-always awaits, so a user interface on the same loop stays responsive: a slice is at most
-``SLICE`` seconds of wall time worth of jiffies and never more than ``MAX_JIFFIES_PER_SLICE``.
+always awaits, so a user interface on the same loop stays responsive: a slice runs jiffies in
+chunks of ``CHUNK`` and stops after ``SLICE`` seconds of wall time or
+``MAX_JIFFIES_PER_SLICE`` jiffies, whichever comes first; jiffies a slow machine could not
+run are dropped rather than banked beyond one simulated second.
 
 The wall clock is read only here (``loop.time()``), never inside the kernel, so a run is
 deterministic for a given sequence of commands whatever the pacing.
@@ -23,6 +25,7 @@ SPEEDS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.
 MIN_SPEED, MAX_SPEED = 0.25, 1000.0
 SLICE = 1 / 60
 MAX_JIFFIES_PER_SLICE = 2000
+CHUNK = 50  # jiffies run between two looks at the wall clock
 
 
 class Steppable(Protocol):
@@ -122,17 +125,29 @@ class Driver:
                 await self._wake.wait()
                 last = loop.time()
                 continue
-            await asyncio.sleep(SLICE if not math.isinf(self.speed) else 0)
+            await asyncio.sleep(0 if math.isinf(self.speed) else SLICE)
             now = loop.time()
             elapsed, last = now - last, now
             if math.isinf(self.speed):
-                n = MAX_JIFFIES_PER_SLICE
+                want = MAX_JIFFIES_PER_SLICE
             else:
-                self._debt += elapsed * HZ * self.speed
-                n = min(int(self._debt), MAX_JIFFIES_PER_SLICE)
-                self._debt -= n
-                self._debt = min(self._debt, HZ * self.speed)  # never bank more than 1 s
-            if n > 0 and not self.paused:
-                self.kernel.run_for(n)
-                if self.on_advance:
-                    self.on_advance()
+                self._debt = min(self._debt + elapsed * HZ * self.speed, HZ * self.speed)
+                want = min(int(self._debt), MAX_JIFFIES_PER_SLICE)
+            done = self._run_bounded(want, loop.time)
+            if not math.isinf(self.speed):
+                self._debt -= done
+            if done and self.on_advance:
+                self.on_advance()
+
+    def _run_bounded(self, want: int, clock: Callable[[], float]) -> int:
+        """Run up to ``want`` jiffies in chunks, stopping once a slice of wall time is used,
+        so a busy machine (a livelock, a thrash) never holds the event loop for long."""
+        start = clock()
+        done = 0
+        while done < want and not self.paused:
+            n = min(CHUNK, want - done)
+            self.kernel.run_for(n)
+            done += n
+            if clock() - start >= SLICE:
+                break
+        return done
