@@ -347,6 +347,7 @@ class Kernel:
             parent.children[pid] = task
             task.uid, task.euid = parent.uid, parent.euid
             task.cap_effective, task.nice = parent.cap_effective, parent.nice
+            task.role = parent.role
         self.vm.kernel_pages += TASK_STRUCT_PAGES
         self.vm.free -= TASK_STRUCT_PAGES
         self.tasks[pid] = task
