@@ -22,6 +22,7 @@ def test_insmod_loads_silently_and_lsmod_lists_it() -> None:
     assert ok(sh, "lsmod").splitlines() == [
         "Module                  Size  Used by    Not tainted",
         "oom_knob                3456   0  (unused)",
+        "OOM chain: out_of_memory() → (empty: no OOM handler)",
     ]
 
 
@@ -59,7 +60,7 @@ def test_lsmod_lists_newest_first() -> None:
     sh = knob_shell()
     ok(sh, "insmod oom_knob")
     ok(sh, "insmod oom_other")
-    names = [line.split()[0] for line in ok(sh, "lsmod").splitlines()[1:]]
+    names = [line.split()[0] for line in ok(sh, "lsmod").splitlines()[1:-1]]
     assert names == ["oom_other", "oom_knob"]
 
 
