@@ -1,6 +1,6 @@
 """The ``moomtui`` command: argument parsing only; the work is done elsewhere.
 
-``moomtui [PRESET]`` opens the screen; ``moomtui run|check|presets`` work without one.
+``moomtui [PRESET]`` opens the screen; ``moomtui run|compare|check|presets`` work without one.
 User errors are one line on stderr and exit status 2, never a traceback.
 """
 
@@ -20,12 +20,13 @@ DESCRIPTION = (
 EPILOG = """commands:
   moomtui [PRESET]          open the screen on a preset (default: the most instructive one)
   moomtui run PRESET        run a preset headless and print the kernel log
+  moomtui compare PRESET    score the OOM policies side by side on a preset
   moomtui check PRESET...   validate presets (exit 0 if all are good, 2 otherwise)
   moomtui presets           list the shipped presets
 
 `moomtui COMMAND -h` tells more about each.
 """
-SUBCOMMANDS = ("run", "check", "presets")
+SUBCOMMANDS = ("run", "compare", "check", "presets")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,6 +90,36 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
             metavar="KEY=VALUE",
             help="override a preset key, e.g. machine.swap=128M",
         )
+    elif command == "compare":
+        p.description = (
+            "Run a preset under each OOM policy configuration over several seeds, in parallel, "
+            "and compare their score cards."
+        )
+        p.add_argument("preset", help="a shipped preset's name or a .toml path")
+        p.add_argument(
+            "--policies",
+            metavar="A,B+C,…",
+            help="configurations: none, a module, or modules joined by + "
+            "(default: none, oom_panic, oom_kill, oom_kill_parent, oom_kill+oom_kill_parent, "
+            "and the newer policies that exist)",
+        )
+        p.add_argument(
+            "--seeds",
+            type=int,
+            default=4,
+            metavar="N",
+            help="runs per configuration, seeds the preset's, +1, +2 … (default: 4)",
+        )
+        p.add_argument(
+            "--for",
+            dest="duration",
+            type=_duration,
+            metavar="DURATION",
+            help="how long to simulate each run (default: the preset's length), e.g. 90s",
+        )
+        fmt = p.add_mutually_exclusive_group()
+        fmt.add_argument("--json", action="store_true", help="print the results as JSON")
+        fmt.add_argument("--csv", action="store_true", help="print one line per (policy, seed)")
     elif command == "check":
         p.description = "Validate presets: exit 0 if all are good, 2 otherwise."
         p.add_argument("presets", nargs="+", metavar="PRESET")
@@ -106,11 +137,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _subcommand(command: str, argv: list[str]) -> int:
-    from . import headless
+    from . import compare, headless
     from .presets import PresetError
 
     ns = build_sub_parser(command).parse_args(argv)
     try:
+        if command == "compare":
+            return compare.compare(
+                compare.CompareOptions(
+                    preset=ns.preset,
+                    policies=ns.policies,
+                    seeds=ns.seeds,
+                    duration=ns.duration,
+                    as_json=ns.json,
+                    as_csv=ns.csv,
+                ),
+                sys.stdout,
+                sys.stderr,
+            )
         if command == "run":
             opts = headless.RunOptions(
                 preset=ns.preset,
@@ -125,7 +169,7 @@ def _subcommand(command: str, argv: list[str]) -> int:
         if command == "check":
             return headless.check(ns.presets, sys.stdout, sys.stderr)
         return headless.presets(sys.stdout)
-    except (PresetError, headless.UsageError) as err:
+    except (PresetError, headless.UsageError, compare.CompareError) as err:
         print(f"moomtui: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -2,7 +2,8 @@
 
 A run goes as fast as the machine allows, prints the kernel log as it grows (``dmesg -w``)
 and the output of scripted commands, then a summary; or, with ``--json``, one JSON document
-describing the final state. The same preset, seed and script give byte-identical output.
+describing the final state. Both end with the run's goals and score card
+(:mod:`moomtui.game`). The same preset, seed and script give byte-identical output.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from .game import GoalTracker, Tracked
 from .kernel import Kernel
 from .kernel import events as ev
 from .kernel.constants import HZ, cap_names, flag_names
 from .kernel.printk import LogRecord, format_record
 from .presets import PresetError, Scenario, list_presets, load_preset
 from .sim import CommandRun, Simulation
-
-CHUNK = 10 * HZ
 
 
 class UsageError(Exception):
@@ -104,13 +104,11 @@ def run(opts: RunOptions, out: IO[str]) -> int:
 
     try:
         sim = Simulation(scenario, seed=opts.seed, script=script, bus=bus, on_command=on_command)
-        done = 0
-        while done < duration:
-            step = min(CHUNK, duration - done)
-            sim.run_for(step)
-            done += step
-        if duration == 0:
-            sim.run_for(0)
+        tracker = GoalTracker(scenario, sim.kernel)
+        bus.subscribe(tracker)
+        tracked = Tracked(sim, tracker)
+        tracked.run_for(duration)
+        tracked.finish()
     finally:
         if trace_file is not None:
             trace_file.close()
@@ -121,6 +119,8 @@ def run(opts: RunOptions, out: IO[str]) -> int:
         doc["elapsed"] = sim.elapsed
         doc["events"] = dict(sorted(tally.kinds.items()))
         doc["kills"] = dict(sorted(tally.kills_by_module.items()))
+        doc["goals"] = tracker.to_dict()
+        doc["score"] = tracker.card().to_dict()
         doc["commands"] = [
             {
                 "elapsed": c.elapsed,
@@ -134,6 +134,8 @@ def run(opts: RunOptions, out: IO[str]) -> int:
         out.write(json.dumps(doc, indent=2, sort_keys=False) + "\n")
     else:
         out.write(summary(sim, scenario, tally))
+        out.write(tracker.render_text())
+        out.write(tracker.card().render_text())
     return 0
 
 

@@ -1,0 +1,302 @@
+"""``moomtui compare``: one scenario under several OOM policies, scored side by side.
+
+A *configuration* is ``none`` (no policy at all), one module (``oom_kill``) or several
+joined by ``+`` (``oom_kill+oom_kill_parent``). Each runs the preset with every Kconfig
+option set to ``m`` and exactly its modules loaded at boot (a module the preset itself loads
+keeps the preset's parameters, e.g. ``oom_kill_parent oom_parent_max=5``), over N seeds (the
+preset's seed, +1, +2 …). The runs are independent headless simulations, so they go in
+parallel across the CPU cores; each returns its score card (:mod:`moomtui.game`) as plain
+data, and the table is built from the results sorted by configuration and seed, the same
+whatever order the processes finish in.
+
+The point is to make visible that the right policy depends on the workload: kill-parent
+ends a prefork leak that the classic killer only feeds, oom_panic is what an HA node wants,
+no policy at all livelocks.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import statistics
+import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, fields
+from typing import IO, TYPE_CHECKING, Any
+
+from .game import CRITERIA, ScoreCard, Scorer, Tracked
+from .kernel.constants import HZ
+from .kernel.module import KCONFIG_OPTIONS
+from .kernel.units import format_duration
+from .presets import PresetError, Scenario, load_preset
+from .sim import Simulation
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+BASE_CONFIGS = ("none", "oom_panic", "oom_kill", "oom_kill_parent", "oom_kill+oom_kill_parent")
+EXTRA_POLICIES = ("oom_kill_allocating", "oom_score_adj", "earlyoom")
+"""Added to the default set when the module registry has them."""
+
+DEFAULT_SEEDS = 4
+FIELDS = (
+    *(c.key for c in CRITERIA),
+    *(f.name for f in fields(ScoreCard) if f.name not in {c.key for c in CRITERIA} | {"duration"}),
+)
+"""The score card's fields as compare reports them: the ranked criteria first."""
+
+
+class CompareError(Exception):
+    """A bad ``compare`` argument; the message is one line."""
+
+
+@dataclass
+class CompareOptions:
+    preset: str
+    policies: str | None = None
+    seeds: int = DEFAULT_SEEDS
+    duration: int | None = None
+    as_json: bool = False
+    as_csv: bool = False
+
+
+# ============================================================================ configurations
+def registry() -> dict[str, Any]:
+    from .modules import REGISTRY
+
+    return dict(REGISTRY)
+
+
+def default_configs() -> list[str]:
+    known = registry()
+    return [*BASE_CONFIGS, *(name for name in EXTRA_POLICIES if name in known)]
+
+
+def parse_configs(text: str | None) -> list[str]:
+    """``"none,oom_kill,oom_kill+oom_kill_parent"`` → the configurations, checked."""
+    if text is None:
+        return default_configs()
+    known = registry()
+    configs: list[str] = []
+    for raw in text.split(","):
+        config = raw.strip()
+        if not config:
+            raise CompareError(f"--policies: empty configuration in {text!r}")
+        if config != "none":
+            names = config.split("+")
+            for name in names:
+                if name not in known:
+                    raise CompareError(
+                        f"--policies: {name or '(empty)'}: no such policy "
+                        f"(known: none, {', '.join(known)}; join several with +)"
+                    )
+            if len(set(names)) != len(names):
+                raise CompareError(f"--policies: {config}: a module can be loaded only once")
+        if config not in configs:
+            configs.append(config)
+    return configs
+
+
+def config_modules(config: str) -> list[str]:
+    return [] if config == "none" else config.split("+")
+
+
+def configure(preset: str, config: str, base: Scenario) -> Scenario:
+    """The preset with every Kconfig option ``m`` and exactly ``config``'s modules loaded."""
+    own = {line.split()[0]: line for line in base.spec.modules}
+    modules = [own.get(name, name) for name in config_modules(config)]
+    kconfig = ", ".join(f'{option} = "m"' for option in KCONFIG_OPTIONS)
+    overrides = [f"kernel.config={{{kconfig}}}", f"kernel.modules={json.dumps(modules)}"]
+    try:
+        return load_preset(preset, overrides=overrides)
+    except PresetError as err:
+        raise CompareError(f"{config}: {err}") from None
+
+
+# ============================================================================ the runs
+def run_one(scenario: Scenario, seed: int, duration: int) -> dict[str, Any]:
+    """One headless run; its score card as plain data (this runs in a worker process)."""
+    sim = Simulation(scenario, seed=seed)
+    scorer = Scorer(sim.kernel)
+    sim.kernel.bus.subscribe(scorer)
+    tracked = Tracked(sim, scorer)
+    tracked.run_for(duration)
+    tracked.finish()
+    return scorer.card().to_dict()
+
+
+def run_all(
+    jobs: list[tuple[str, int, Scenario]],
+    duration: int,
+    on_done: Callable[[], None] | None = None,
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every (configuration, seed) job, in parallel; results keyed by (configuration, seed)."""
+    results: dict[tuple[str, int], dict[str, Any]] = {}
+    workers = max(1, min(os.cpu_count() or 1, len(jobs)))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            pool.submit(run_one, scenario, seed, duration): (config, seed)
+            for config, seed, scenario in jobs
+        }
+        try:
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if on_done is not None:
+                    on_done()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return results
+
+
+# ============================================================================ the summary
+def _number(value: float) -> float | int:
+    if isinstance(value, float):
+        value = round(value, 4)
+        return int(value) if value.is_integer() else value
+    return value
+
+
+def summarize(
+    configs: list[str], seeds: list[int], results: dict[tuple[str, int], dict[str, Any]]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """{config: {field: {median, min, max}}}; None when no seed has a value."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for config in configs:
+        row: dict[str, dict[str, Any]] = {}
+        for name in FIELDS:
+            values = [
+                results[config, seed][name]
+                for seed in seeds
+                if results[config, seed][name] is not None
+            ]
+            if values:
+                row[name] = {
+                    "median": _number(statistics.median(values)),
+                    "min": _number(min(values)),
+                    "max": _number(max(values)),
+                }
+            else:
+                row[name] = {"median": None, "min": None, "max": None}
+        out[config] = row
+    return out
+
+
+def leaders(
+    configs: list[str], summary: dict[str, dict[str, dict[str, Any]]]
+) -> dict[str, list[str]]:
+    """Per criterion, the configurations with the best figures: the best median, then the
+    best worst case (several when they tie). None when every configuration that has a
+    figure shares it, since a criterion nobody differs on has no winner."""
+    out: dict[str, list[str]] = {}
+    for crit in CRITERIA:
+        sign = 1 if crit.better == "low" else -1
+        ranked: dict[str, tuple[float, float]] = {}
+        for config in configs:
+            s = summary[config][crit.key]
+            if s["median"] is not None:
+                worst = s["max"] if crit.better == "low" else s["min"]
+                ranked[config] = (sign * s["median"], sign * worst)
+        best = min(ranked.values(), default=None)
+        top = [config for config, key in ranked.items() if key == best]
+        out[crit.key] = [] if len(top) == len(ranked) > 1 else top
+    return out
+
+
+def winners(best: dict[str, list[str]]) -> dict[str, str | None]:
+    """The winner per criterion: the one configuration with the best figures, else None."""
+    return {key: top[0] if len(top) == 1 else None for key, top in best.items()}
+
+
+def render_table(
+    configs: list[str],
+    summary: dict[str, dict[str, dict[str, Any]]],
+    best: dict[str, list[str]],
+) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table()
+    table.add_column("policy", style="bold", no_wrap=True)
+    for crit in CRITERIA:
+        arrow = "↓" if crit.better == "low" else "↑"
+        table.add_column(f"{crit.title} {arrow}", justify="right")
+    for config in configs:
+        cells: list[Text | str] = [config]
+        for crit in CRITERIA:
+            s = summary[config][crit.key]
+            if s["median"] is None:
+                cells.append(Text("-", style="dim"))
+                continue
+            win = config in best[crit.key]
+            cell = Text(("★ " if win else "") + crit.fmt(s["median"]), style="bold green" * win)
+            if s["min"] != s["max"]:
+                cell.append(f"\n{crit.fmt(s['min'])}–{crit.fmt(s['max'])}", style="dim")
+            cells.append(cell)
+        table.add_row(*cells)
+    return table
+
+
+# ============================================================================ the command
+def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> int:
+    if opts.seeds < 1:
+        raise CompareError(f"--seeds: expected at least 1, got {opts.seeds}")
+    configs = parse_configs(opts.policies)
+    base = load_preset(opts.preset)
+    duration = base.length if opts.duration is None else opts.duration
+    seeds = [base.spec.seed + i for i in range(opts.seeds)]
+    scenarios = {config: configure(opts.preset, config, base) for config in configs}
+    jobs = [(config, seed, scenarios[config]) for config in configs for seed in seeds]
+    results = _run_with_progress(jobs, duration, err)
+    key = base.key or base.name
+    if opts.as_csv:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["config", "seed", *FIELDS])
+        for config in configs:
+            for seed in seeds:
+                card = results[config, seed]
+                cells = ("" if card[name] is None else card[name] for name in FIELDS)
+                writer.writerow([config, seed, *cells])
+        return 0
+    summary = summarize(configs, seeds, results)
+    best = leaders(configs, summary)
+    if opts.as_json:
+        doc = {
+            "preset": key,
+            "seeds": seeds,
+            "duration": round(duration / HZ, 2),
+            "results": summary,
+            "winners": winners(best),
+        }
+        out.write(json.dumps(doc, indent=2) + "\n")
+        return 0
+    from rich.console import Console
+
+    console = Console(file=out, width=None if out.isatty() else 160)
+    seed_range = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}…{seeds[-1]}"
+    console.print(f"{key}: {format_duration(duration)}, {seed_range}", highlight=False)
+    console.print(render_table(configs, summary, best))
+    console.print("median (min–max) over the seeds; ★ best per criterion", highlight=False)
+    return 0
+
+
+def _run_with_progress(
+    jobs: list[tuple[str, int, Scenario]], duration: int, err: IO[str]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    if not err.isatty():
+        return run_all(jobs, duration)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(file=err),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("simulating", total=len(jobs))
+        return run_all(jobs, duration, lambda: progress.advance(task))

@@ -1,0 +1,170 @@
+"""``moomtui compare``: the right policy depends on the workload, and the table shows it.
+
+Assertions are on the JSON output; 2 seeds and short runs keep this quick.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from moomtui import cli
+from moomtui.compare import (
+    CompareError,
+    CompareOptions,
+    compare,
+    configure,
+    default_configs,
+    parse_configs,
+    run_all,
+    run_one,
+)
+from moomtui.game import CRITERIA
+from moomtui.kernel.constants import HZ
+from moomtui.kernel.module import KCONFIG_OPTIONS
+from moomtui.presets import list_presets, load_preset
+
+
+def compare_json(preset: str, seconds: int | None = None, policies: str | None = None) -> Any:
+    out = io.StringIO()
+    opts = CompareOptions(
+        preset=preset,
+        policies=policies,
+        seeds=2,
+        duration=None if seconds is None else seconds * HZ,
+        as_json=True,
+    )
+    assert compare(opts, out, io.StringIO()) == 0
+    return json.loads(out.getvalue())
+
+
+def median(doc: Any, config: str, criterion: str) -> Any:
+    return doc["results"][config][criterion]["median"]
+
+
+@pytest.mark.parametrize("key", [p.key for p in list_presets() if p.key != "bench"])
+def test_compare_finishes_on_every_shipped_preset(key: str) -> None:
+    doc = compare_json(key, 30)
+    seed = load_preset(key).spec.seed
+    assert doc["preset"] == key and doc["seeds"] == [seed, seed + 1] and doc["duration"] == 30
+    assert list(doc["results"]) == default_configs()
+    for figures in doc["results"].values():
+        for crit in CRITERIA:
+            s = figures[crit.key]
+            assert set(s) == {"median", "min", "max"}
+            if s["median"] is not None:
+                assert s["min"] <= s["median"] <= s["max"]
+    assert set(doc["winners"]) == {c.key for c in CRITERIA}
+    assert set(doc["winners"].values()) <= {*doc["results"], None}
+
+
+def test_leaky_apache_kill_parent_ends_the_leak_with_fewer_kills_than_classic() -> None:
+    doc = compare_json("leaky-apache", policies="oom_kill,oom_kill_parent")
+    assert 0 < median(doc, "oom_kill_parent", "kills") < median(doc, "oom_kill", "kills")
+    assert doc["winners"]["kills"] == "oom_kill_parent"
+
+
+@pytest.mark.parametrize(("key", "seconds"), [("no-oom", 60), ("leaky-apache", 120)])
+def test_with_no_policy_the_machine_livelocks(key: str, seconds: int) -> None:
+    doc = compare_json(key, seconds, policies="none,oom_kill")
+    assert median(doc, "none", "kills") == 0
+    assert median(doc, "none", "livelock") > 0
+    assert median(doc, "oom_kill", "livelock") == 0
+    assert doc["winners"]["livelock"] == "oom_kill"
+
+
+def test_on_ha_failover_oom_panic_panics_and_reboots() -> None:
+    doc = compare_json("ha-failover", 60, policies="none,oom_panic")
+    assert median(doc, "oom_panic", "panics") >= 1
+    assert median(doc, "oom_panic", "reboots") >= 1
+    assert median(doc, "oom_panic", "down") > 0
+    assert median(doc, "none", "panics") == 0
+    assert median(doc, "none", "thrashing") > 0  # limping instead: what an HA node avoids
+
+
+def test_results_are_the_same_whatever_order_the_jobs_finish_in() -> None:
+    scenario = configure("classic-leak", "oom_kill", load_preset("classic-leak"))
+    jobs = [("oom_kill", seed, scenario) for seed in (1, 2, 3)]
+    forward = run_all(jobs, 30 * HZ)
+    backward = run_all(jobs[::-1], 30 * HZ)
+    assert forward == backward
+    assert forward["oom_kill", 2] == run_one(scenario, 2, 30 * HZ)
+
+
+def test_csv_has_one_line_per_configuration_and_seed() -> None:
+    out = io.StringIO()
+    opts = CompareOptions("no-oom", "none,oom_kill", seeds=3, duration=20 * HZ, as_csv=True)
+    assert compare(opts, out, io.StringIO()) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("config,seed,work_lost,")
+    assert [line.split(",")[:2] for line in lines[1:]] == [
+        [config, str(seed)] for config in ("none", "oom_kill") for seed in (3, 4, 5)
+    ]
+
+
+def test_the_table_names_every_configuration_and_marks_winners() -> None:
+    out = io.StringIO()
+    opts = CompareOptions("no-oom", "none,oom_panic,oom_kill", seeds=1, duration=60 * HZ)
+    assert compare(opts, out, io.StringIO()) == 0
+    text = out.getvalue()
+    for config in ("none", "oom_panic", "oom_kill"):
+        assert f"│ {config} " in text
+    assert "★" in text and "work lost" in text
+
+
+def test_a_configuration_loads_exactly_its_modules_with_the_presets_parameters(
+    tmp_path: Path,
+) -> None:
+    preset = tmp_path / "p.toml"
+    preset.write_text(
+        'name = "p"\n[kernel]\nconfig = { CONFIG_OOM_KILL = "y", CONFIG_OOM_KPPID = "m" }\n'
+        'modules = ["oom_kill_parent oom_parent_max=5"]\n'
+    )
+    base = load_preset(preset)
+    both = configure(str(preset), "oom_kill+oom_kill_parent", base)
+    assert both.spec.kconfig == dict.fromkeys(KCONFIG_OPTIONS, "m")
+    assert both.spec.modules == ["oom_kill", "oom_kill_parent oom_parent_max=5"]
+    assert configure(str(preset), "none", base).spec.modules == []
+
+
+def test_policies_are_parsed_and_checked() -> None:
+    assert parse_configs(" none, oom_kill+oom_kill_parent,none") == [
+        "none",
+        "oom_kill+oom_kill_parent",
+    ]
+    assert parse_configs(None)[:5] == [
+        "none",
+        "oom_panic",
+        "oom_kill",
+        "oom_kill_parent",
+        "oom_kill+oom_kill_parent",
+    ]
+    for bad in ("oom_foo", "oom_kill+", "oom_kill,,none", "oom_kill+oom_kill"):
+        with pytest.raises(CompareError):
+            parse_configs(bad)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--policies", "oom_kill,oom_foo"], "oom_foo: no such policy"),
+        (["--seeds", "0"], "--seeds"),
+        (["--for", "soon"], "--for"),
+        (["--json", "--csv"], "not allowed with"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors_with_status_2(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        status = cli.main(["compare", "no-oom", *args])
+    except SystemExit as exit_:
+        status = exit_.code
+    err = capsys.readouterr().err
+    assert status == 2
+    assert len(err.strip().splitlines()) == 1 and expected in err
+    assert err.startswith("moomtui")
