@@ -24,7 +24,7 @@ from typing import Any
 
 from .kernel.bootspec import BootSpec, TaskSpec
 from .kernel.constants import CAPABILITIES, HZ, JIFFIES_MASK, PID_MAX, cap_mask
-from .kernel.module import KCONFIG_OPTIONS, ModuleError
+from .kernel.module import KCONFIG_OPTIONS, ModuleError, is_policy_file
 from .kernel.sysctl import SysctlError
 from .kernel.units import UnitError, parse_duration, parse_rate, parse_size
 
@@ -175,6 +175,17 @@ def _apply_override(data: dict[str, Any], item: str, source: str) -> None:
     node[parts[-1]] = value
 
 
+def _loads_code(line: str) -> str | None:
+    """Why a preset's command would run code from a file (``insmod ./x.py``), or None."""
+    from .shell import split_line
+
+    words, _ = split_line(line)
+    module = [word for word in words[1:] if not word.startswith("-")][:1]
+    if words[:1] in (["insmod"], ["modprobe"]) and module and is_policy_file(module[0]):
+        return "a preset runs no code: insmod takes module names here, not files"
+    return None
+
+
 def _show(value: object) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
@@ -304,6 +315,10 @@ class _Checker:
         for i, line in enumerate(spec.modules):
             if not line.split():
                 raise self.fail(f"kernel.modules[{i}]", "expected a module name", line)
+            if is_policy_file(line.split()[0]):
+                raise self.fail(
+                    f"kernel.modules[{i}]", "expected a module name: a preset runs no code", line
+                )
         sysctl = k.get("sysctl", {})
         if not isinstance(sysctl, dict):
             raise self.fail("kernel.sysctl", "expected a table of key = value", sysctl)
@@ -364,6 +379,7 @@ class _Checker:
                 "uid",
                 "euid",
                 "nice",
+                "oom_score_adj",
                 "caps",
                 "total_vm",
                 "rss",
@@ -392,6 +408,9 @@ class _Checker:
         if "euid" in t:
             spec_task.euid = self.integer(f"{path}.euid", t["euid"], 0, 65535)
         spec_task.nice = self.integer(f"{path}.nice", t.get("nice", 0), -20, 19)
+        spec_task.oom_score_adj = self.integer(
+            f"{path}.oom_score_adj", t.get("oom_score_adj", 0), -1000, 1000
+        )
         if "caps" in t:
             names = self.string_list(f"{path}.caps", t["caps"])
             for j, name in enumerate(names):
@@ -459,7 +478,7 @@ class _Checker:
                     raise self.fail(f"events[{i}].{key}", "missing")
             at = self.unit(f"events[{i}].at", e["at"], parse_duration)
             run = self.string(f"events[{i}].run", e["run"])
-            problem = check_command(run)
+            problem = check_command(run) or _loads_code(run)
             if problem:
                 raise self.fail(f"events[{i}].run", problem, run)
             out.append(PresetEvent(at, run))

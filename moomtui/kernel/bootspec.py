@@ -31,6 +31,7 @@ class TaskSpec:
     uid: int = 0
     euid: int | None = None
     nice: int = 0
+    oom_score_adj: int = 0  # 2.6.36's /proc/PID/oom_score_adj, read by the later policies
     caps: int | None = None  # None: 2.4's default (full set for euid 0, none otherwise)
     total_vm: int = 0
     rss: int = 0

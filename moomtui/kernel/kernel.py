@@ -44,8 +44,7 @@ from .constants import (
     UTS_RELEASE,
 )
 from .mm import VM
-from .module import ModuleLoader, resolve_kconfig
-from .oom_notifier import OomNotifier
+from .module import GuardedOomNotifier, ModuleLoader, entry_point_modules, resolve_kconfig
 from .printk import KERN_EMERG, KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
 from .sched import Scheduler
 from .sysctl import CtlEntry, IntCell, SysctlTree, VectorCell
@@ -79,6 +78,7 @@ class Kernel:
         registry: Mapping[str, type] | None = None,
         bus: ev.EventBus | None = None,
     ) -> None:
+        self._discover = registry is None
         if registry is None:
             from ..modules import REGISTRY
 
@@ -119,7 +119,7 @@ class Kernel:
         self.kills = 0
         self.log = LogBuffer()
         self.sched = Scheduler(spec.cpus, lambda: self.ticks)
-        self.oom = OomNotifier()
+        self.oom = GuardedOomNotifier(self)
         self._init_sysctl()
         self.vm = VM(
             self,
@@ -137,7 +137,15 @@ class Kernel:
         )
         self.printk(KERN_INFO, f"CPUs: {spec.cpus}, HZ={HZ}")
         self._create_boot_tasks()
-        self.modules = ModuleLoader(self, self.registry, resolve_kconfig(spec.kconfig))
+        registry = self.registry
+        if self._discover:
+            # Installed packages' policies (the moomtui.modules entry points), found anew at
+            # each boot, as a new kernel finds the modules installed since the last one.
+            found = entry_point_modules(
+                registry, lambda text: self.printk(KERN_WARNING, f"moomtui: {text}: ignored")
+            )
+            registry = {**registry, **found}
+        self.modules = ModuleLoader(self, registry, resolve_kconfig(spec.kconfig))
         self.modules.boot()
         if spec.swap_pages:
             self.printk(KERN_INFO, f"Adding Swap: {spec.swap_pages * 4}k swap-space (priority -1)")
@@ -211,6 +219,7 @@ class Kernel:
         task.euid = spec.uid if spec.euid is None else spec.euid
         task.cap_effective = spec.effective_caps()
         task.nice = spec.nice
+        task.oom_score_adj = spec.oom_score_adj
         task.base_utime, task.base_stime = spec.utime, spec.stime
         task.role = spec.role
         if spec.start_time is not None:
@@ -226,7 +235,7 @@ class Kernel:
         thread = self._new_task(self._get_pid(), leader.comm, leader.mm, parent=leader)
         assert leader.mm is not None
         leader.mm.users += 1
-        for attr in ("uid", "euid", "cap_effective", "nice", "start_time", "role"):
+        for attr in ("uid", "euid", "cap_effective", "nice", "start_time", "role", "oom_score_adj"):
             setattr(thread, attr, getattr(leader, attr))
         thread.thread_leader = leader
         self._set_program(thread, self.programs["thread"]())
@@ -347,6 +356,7 @@ class Kernel:
             parent.children[pid] = task
             task.uid, task.euid = parent.uid, parent.euid
             task.cap_effective, task.nice = parent.cap_effective, parent.nice
+            task.oom_score_adj = parent.oom_score_adj
             task.role = parent.role
         self.vm.kernel_pages += TASK_STRUCT_PAGES
         self.vm.free -= TASK_STRUCT_PAGES
@@ -587,11 +597,11 @@ class Kernel:
                     break
                 reclaims -= 1
                 got += vm.rebalance(task, need - got)
-                del self._blocked[task]
-                self._blocked[task] = None
-                if task.dead:
+                if task.dead:  # an OOM policy made the allocating task exit
                     vm.free += got
                     continue
+                del self._blocked[task]
+                self._blocked[task] = None
             self._apply_pages(task, mm, got)
             if memalloc and got < need and vm.free == 0 and task.blocked == "alloc":
                 # arch/i386/mm/fault.c, out_of_memory: label: the reserve is gone too.
@@ -655,6 +665,23 @@ class Kernel:
             self.oom.out_of_memory()
         finally:
             self.oom_current = None
+
+    def oom_reap(self, task: Task) -> int:
+        """The OOM reaper (4.6): free the anonymous memory and swap of ``task``'s mm now.
+
+        The victim need not exit first: its resident pages go back to the free list and its
+        swap slots are released through the VM's own unmap, so every counter stays exact.
+        The address space keeps its size (``total_vm``) and is marked ``oom_reaped``
+        (``MMF_OOM_SKIP``). Returns the pages freed, resident and swapped.
+        """
+        mm = task.mm
+        if mm is None or mm.oom_reaped:
+            return 0
+        total_vm = mm.total_vm
+        freed = self.vm.unmap(mm, mm.rss + mm.swap)
+        mm.total_vm = total_vm
+        mm.oom_reaped = True
+        return freed
 
     def panic(self, message: str) -> None:
         """``kernel/panic.c``: stop the world; reboot after ``panic_timeout`` seconds if > 0."""

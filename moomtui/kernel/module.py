@@ -14,27 +14,47 @@ Models three parts of a 2.4.22 system with the seed patch applied:
 
 Simplified: there are no module dependencies or symbol tables (``Used by`` is only the
 count, and ``(unused)`` means a count of zero rather than "never used"), no kmod
-autoloading, no ``(autoclean)``/``(deleted)`` states, and ``modprobe`` is ``insmod``. Only
-the ``"i"`` parameter type of ``MODULE_PARM`` exists. A module whose Python code raises is
-treated as an oops: the kernel logs it, removes the module instead of leaving it stuck,
-keeps running, and is marked tainted with ``D``, the flag 2.6.9 later gave to "an oops
-happened" (2.4.22 itself only knew ``P``, ``F`` and ``S``).
+autoloading, no ``(autoclean)``/``(deleted)`` states, and ``modprobe`` is ``insmod``. Of
+``MODULE_PARM``'s types only ``"i"`` (int) and ``"s"`` (string) exist. A module whose
+Python code raises is treated as an oops: the kernel logs it, removes the module instead of
+leaving it stuck, keeps running, and is marked tainted with ``D``, the flag 2.6.9 later gave
+to "an oops happened" (2.4.22 itself only knew ``P``, ``F`` and ``S``). That holds for its
+OOM handler too: :class:`GuardedOomNotifier` calls every handler on the chain under that
+guard. A handler that never returns cannot be stopped: Python code cannot be preempted.
+
+Policies from outside the tree come in two ways, neither of them open to a preset:
+:meth:`ModuleLoader.insmod_file` runs a Python file the user names (the simulated
+``insmod ./my_policy.py``), and :func:`entry_point_modules` finds the classes installed
+packages declare in the ``moomtui.modules`` entry-point group, which a kernel adds to its
+loader's registry at each boot.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import importlib.metadata
+import importlib.util
+import itertools
 import os
 import re
-from collections.abc import Mapping, Sequence
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from moomtui.kernel.events import Event, ModuleLoad, ModuleUnload
+from moomtui.kernel.notifier import NOTIFY_DONE, NotifierBlock, notifier_chain_unregister
+from moomtui.kernel.oom_notifier import OomNotifier
 
 KERN_ALERT = 1
 """``<1>``: the level of the oops line printed when a module's code raises."""
+KERN_WARNING = 4
+
+ENTRY_POINT_GROUP = "moomtui.modules"
+"""The entry-point group installed packages declare their OOM policies in."""
 
 MODULE_DIR = "/lib/modules/2.4.22-moom/kernel/mm"
 """Where ``make modules_install`` puts the objects of ``mm/``."""
@@ -64,6 +84,9 @@ DEFCONFIG = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "y", "CONFIG_OOM_KPPID"
 _INT_MIN = -(1 << 31)
 _UINT_MAX = (1 << 32) - 1
 _C_INTEGER = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,59}")
+"""What ``insmod`` accepts as a module name: a C identifier, as the object's symbols use."""
+_file_modules = itertools.count(1)
 
 
 class KconfigError(ValueError):
@@ -124,34 +147,55 @@ def parse_c_integer(text: str) -> int:
     return sign * int(digits)
 
 
+def is_policy_file(text: str) -> bool:
+    """Whether ``insmod TEXT`` names a Python policy file rather than a module.
+
+    ``./my_policy.py``, ``policies/youngest`` and ``x.py`` are files; ``oom_kill``,
+    ``oom_kill.o`` and ``/lib/modules/…/oom_kill.o`` are modules.
+    """
+    return text.endswith(".py") or ("/" in text and not text.endswith(".o"))
+
+
 @dataclass(frozen=True, slots=True)
 class ModuleParam:
-    """One ``MODULE_PARM(name, "i")`` with its ``MODULE_PARM_DESC``.
+    """One ``MODULE_PARM(name, "i")`` or ``MODULE_PARM(name, "s")`` with its
+    ``MODULE_PARM_DESC``.
 
-    ``ctype`` is the C type of the variable behind it (``int`` or ``unsigned int``): any value
-    that fits 32 bits, signed or unsigned, is accepted and stored wrapped to that type, as
-    modutils writes the 32-bit pattern into the variable. ``minimum``/``maximum`` are checked
-    on the stored value.
+    For ``"i"``, ``ctype`` is the C type of the variable behind it (``int`` or ``unsigned
+    int``): any value that fits 32 bits, signed or unsigned, is accepted and stored wrapped
+    to that type, as modutils writes the 32-bit pattern into the variable.
+    ``minimum``/``maximum`` are checked on the stored value. An ``"s"`` parameter (a
+    ``char *``) takes the text after ``=`` as it is.
     """
 
     name: str
     type: str
     desc: str
-    default: int
+    default: int | str
     minimum: int | None = None
     maximum: int | None = None
     ctype: str = "int"
 
     def __post_init__(self) -> None:
-        if self.type != "i":
+        if self.type not in ("i", "s"):
             raise ValueError(f"{self.name}: MODULE_PARM type {self.type!r} is not supported")
+        if self.type == "s":
+            if not isinstance(self.default, str):
+                raise ValueError(f"{self.name}: MODULE_PARM type 's' needs a string default")
+            return
         if self.ctype not in ("int", "uint"):
             raise ValueError(f"{self.name}: ctype must be 'int' or 'uint', not {self.ctype!r}")
         if self.convert(self.default) != self.default:
             raise ValueError(f"{self.name}: default {self.default} is not a valid {self.ctype}")
 
-    def convert(self, value: int) -> int:
+    def convert(self, value: int | str) -> int | str:
         """The value stored for ``value``; ValueError says why it is refused."""
+        if self.type == "s":
+            if not isinstance(value, str):
+                raise ValueError("expected a string")
+            return value
+        if isinstance(value, str):
+            raise ValueError("expected an integer")
         if not _INT_MIN <= value <= _UINT_MAX:
             raise ValueError("does not fit in 32 bits")
         stored = value & _UINT_MAX
@@ -178,7 +222,7 @@ class KernelModule:
     kconfig: ClassVar[str | None] = None
     params: ClassVar[tuple[ModuleParam, ...]] = ()
 
-    def __init__(self, kernel: KernelLike, **params: int) -> None:
+    def __init__(self, kernel: KernelLike, **params: int | str) -> None:
         self.kernel = kernel
         self.use_count = 0
         self.builtin = False
@@ -213,7 +257,7 @@ class ModuleLoader:
     (see :func:`resolve_kconfig`). A class without ``kconfig`` is always built as ``m``.
     """
 
-    __slots__ = ("_loaded", "config", "kernel", "registry", "tainted")
+    __slots__ = ("_files", "_loaded", "config", "kernel", "registry", "tainted")
 
     def __init__(
         self,
@@ -232,6 +276,8 @@ class ModuleLoader:
         self.config = dict(config)
         self.tainted: set[str] = set()
         self._loaded: dict[str, KernelModule] = {}
+        self._files: dict[str, tuple[str, str]] = {}
+        """Modules loaded from a file: name → (path as given, name in ``sys.modules``)."""
 
     def boot(self) -> None:
         """Run the initcalls of the built-in modules, in ``mm/Config.in`` order.
@@ -242,6 +288,8 @@ class ModuleLoader:
         """
         self._loaded.clear()
         self.tainted.clear()
+        for name in list(self._files):
+            self._forget_file(name)
         builtins = [cls for cls in self.registry.values() if self._tristate(cls) == "y"]
         for cls in sorted(builtins, key=_kconfig_rank):
             with contextlib.suppress(ModuleError):
@@ -265,6 +313,92 @@ class ModuleLoader:
 
     modprobe = insmod
 
+    def insmod_file(self, path: str, args: Sequence[str] = ()) -> KernelModule:
+        """Load the policy defined in the Python file at ``path``; returns it.
+
+        The file must define exactly one subclass of
+        :class:`moomtui.modules.api.Policy`. Its ``name`` defaults to the file's stem, as
+        insmod names a module after its object file. The module is in the registry while it
+        is loaded and leaves it when unloaded, so loading the file again runs its current
+        text: a policy can be changed without rebooting. Only root may do this, and nothing
+        a preset names reaches it.
+        """
+        self._require_root("insmod")
+        cls, modname = self._read_policy_file(path)
+        name = cls.name
+        try:
+            if name in self._loaded or name in self.registry:
+                raise ModuleError(f"insmod: a module named {name} already exists")
+            module = self._start(cls, self._parse_args(cls, args), builtin=False)
+        except ModuleError:
+            sys.modules.pop(modname, None)
+            raise
+        self.registry[name] = cls
+        self._files[name] = (path, modname)
+        return module
+
+    def _read_policy_file(self, path: str) -> tuple[type[KernelModule], str]:
+        """Run the file at ``path`` as a fresh module; its one Policy class and module name.
+
+        The source is compiled from the file each time rather than through the import
+        system's bytecode cache, whose one-second timestamps could hand back the previous
+        version of a file edited and loaded again within the same second.
+        """
+        from moomtui.modules.api import Policy
+
+        file = Path(path)
+        try:
+            source = file.read_bytes()
+        except OSError as err:
+            raise ModuleError(f"insmod: {path}: {err.strerror or err}") from None
+        try:
+            code = compile(source, str(file), "exec")
+        except SyntaxError as err:
+            raise ModuleError(
+                f"insmod: {path}: syntax error at line {err.lineno}: {err.msg}"
+            ) from None
+        except ValueError as err:
+            raise ModuleError(f"insmod: {path}: not Python source ({err})") from None
+        stem = re.sub(r"\W", "_", file.stem) or "policy"
+        modname = f"moomtui_policy_{next(_file_modules)}_{stem}"
+        spec = importlib.util.spec_from_file_location(modname, file)
+        assert spec is not None
+        pymod = importlib.util.module_from_spec(spec)
+        sys.modules[modname] = pymod
+        try:
+            exec(code, pymod.__dict__)
+        except (Exception, SystemExit) as exc:
+            sys.modules.pop(modname, None)
+            self._oops(file.stem, exc)
+            raise ModuleError(
+                f"insmod: {path}: kernel oops while loading ({_describe(exc)})"
+            ) from exc
+        found = [
+            obj
+            for obj in vars(pymod).values()
+            if isinstance(obj, type)
+            and issubclass(obj, Policy)
+            and obj is not Policy
+            and obj.__module__ == modname
+        ]
+        problem = None
+        if not found:
+            problem = "no Policy subclass in file"
+        elif len(found) > 1:
+            names = ", ".join(cls.__name__ for cls in found)
+            problem = f"{len(found)} Policy subclasses in file ({names}): expected one"
+        else:
+            cls = found[0]
+            if getattr(cls, "name", None) is None:
+                cls.name = file.stem
+            if "size" not in vars(cls):
+                cls.size = len(source)
+            problem = _plugin_problem(cls)
+        if problem is not None:
+            sys.modules.pop(modname, None)
+            raise ModuleError(f"insmod: {path}: {problem}")
+        return found[0], modname
+
     def rmmod(self, name: str) -> None:
         """Unload module ``name``; refused for built-ins and while it is in use."""
         self._require_root("rmmod")
@@ -282,6 +416,28 @@ class ModuleLoader:
                 f"rmmod: {name}: cleanup_module: kernel oops ({_describe(failure)}); "
                 "module removed, kernel tainted"
             )
+
+    def handler_oops(self, nb: NotifierBlock, exc: BaseException) -> bool:
+        """An OOM handler raised ``exc``: log the oops, then remove its module and taint.
+
+        The module is the object the handler is a method of, or else the loaded module the
+        block is named after. False when the block belongs to no loaded module (the caller
+        takes it off the chain).
+        """
+        owner = getattr(nb.notifier_call, "__self__", None)
+        if not isinstance(owner, KernelModule) or self._loaded.get(owner.name) is not owner:
+            owner = self._loaded.get(nb.name)
+        name = owner.name if owner is not None else nb.name or "?"
+        frames = traceback.extract_tb(exc.__traceback__)
+        printk = self.kernel.printk
+        printk(KERN_ALERT, f"Oops: moomtui policy {name} raised {_describe(exc)}")
+        if frames:
+            printk(KERN_ALERT, f"EIP: {frames[-1].filename}:{frames[-1].lineno}")
+        self.tainted.add(name)
+        if owner is None:
+            return False
+        self.taint(owner.name, "oops")
+        return True
 
     def taint(self, name: str, reason: str) -> None:
         """Remove misbehaving module ``name`` (if loaded) and mark the kernel tainted.
@@ -339,13 +495,18 @@ class ModuleLoader:
                 f"modinfo: {name}: not built ({cls.kconfig}=n): no module by that name found"
             )
         filename = "(builtin)" if tristate == "y" else f"{MODULE_DIR}/{name}.o"
+        if name in self._files:
+            filename = self._files[name][0]
         lines = [
             f"filename:    {filename}",
             f'description: "{" ".join(cls.description.split())}"',
             f'author:      "{cls.author}"',
             f'license:     "{cls.license}"',
         ]
-        lines += [f'parm:        {p.name} int, description "{p.desc}"' for p in cls.params]
+        lines += [
+            f'parm:        {p.name} {"string" if p.type == "s" else "int"}, description "{p.desc}"'
+            for p in cls.params
+        ]
         return "\n".join(lines)
 
     def _tristate(self, cls: type[KernelModule]) -> str:
@@ -357,9 +518,9 @@ class ModuleLoader:
         if self.kernel.current_uid != 0:
             raise ModuleError(f"{tool}: {os.strerror(errno.EPERM)}")
 
-    def _parse_args(self, cls: type[KernelModule], args: Sequence[str]) -> dict[str, int]:
+    def _parse_args(self, cls: type[KernelModule], args: Sequence[str]) -> dict[str, int | str]:
         params = {param.name: param for param in cls.params}
-        values: dict[str, int] = {}
+        values: dict[str, int | str] = {}
         for arg in args:
             key, sep, text = arg.partition("=")
             if not sep:
@@ -367,6 +528,9 @@ class ModuleLoader:
             param = params.get(key)
             if param is None:
                 raise ModuleError(f"insmod: {cls.name}: unknown parameter {key}")
+            if param.type == "s":
+                values[key] = text
+                continue
             try:
                 number = parse_c_integer(text)
             except ValueError as exc:
@@ -378,7 +542,7 @@ class ModuleLoader:
         return values
 
     def _start(
-        self, cls: type[KernelModule], values: dict[str, int], *, builtin: bool
+        self, cls: type[KernelModule], values: dict[str, int | str], *, builtin: bool
     ) -> KernelModule:
         try:
             module = cls(self.kernel, **values)
@@ -409,11 +573,128 @@ class ModuleLoader:
             self._oops(module.name, exc)
             failure = exc
         del self._loaded[module.name]
+        self._forget_file(module.name)
         self.kernel.emit(ModuleUnload, name=module.name, reason=reason)
         return failure
 
-    def _oops(self, name: str, exc: Exception) -> None:
+    def _forget_file(self, name: str) -> None:
+        """A module loaded from a file leaves the registry (and ``sys.modules``) with it."""
+        entry = self._files.pop(name, None)
+        if entry is not None:
+            self.registry.pop(name, None)
+            sys.modules.pop(entry[1], None)
+
+    def _oops(self, name: str, exc: BaseException) -> None:
         self.kernel.printk(
             KERN_ALERT, f"Unable to handle kernel request in module {name}: {_describe(exc)}"
         )
         self.tainted.add(name)
+
+
+def _plugin_problem(cls: type[KernelModule]) -> str | None:
+    """Why a policy from outside the tree cannot be a module, or None."""
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or _MODULE_NAME.fullmatch(name) is None:
+        return f"module name {name!r} is not a C identifier of at most 60 characters"
+    if cls.kconfig is not None:
+        return f"{name}: only the seed's modules have a Kconfig option (kconfig = None)"
+    for attr, kind in (("description", str), ("author", str), ("license", str), ("size", int)):
+        if not isinstance(getattr(cls, attr, None), kind):
+            return f"{name}: class attribute {attr} must be a {kind.__name__}"
+    return None
+
+
+def entry_point_modules(
+    known: Mapping[str, type[KernelModule]], warn: Callable[[str], None]
+) -> dict[str, type[KernelModule]]:
+    """The modules installed packages declare in the ``moomtui.modules`` entry-point group.
+
+    Each entry point names a :class:`KernelModule` subclass whose ``name`` is the entry
+    point's name, with no Kconfig option. One that cannot be imported, is not such a class,
+    or takes a name already in ``known`` (or taken by an earlier entry point) is left out,
+    and ``warn`` is told why in one line.
+    """
+    found: dict[str, type[KernelModule]] = {}
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        where = f"entry point {ep.name} = {ep.value}"
+        try:
+            cls = ep.load()
+        except Exception as exc:
+            warn(f"{where}: cannot be loaded ({_describe(exc)})")
+            continue
+        if not isinstance(cls, type) or not issubclass(cls, KernelModule):
+            warn(f"{where}: not a KernelModule subclass")
+            continue
+        problem = _plugin_problem(cls)
+        if problem is None and cls.name != ep.name:
+            problem = f"names module {cls.name!r}, not {ep.name!r}"
+        if problem is None and (cls.name in known or cls.name in found):
+            problem = f"a module named {cls.name} already exists"
+        if problem is not None:
+            warn(f"{where}: {problem}")
+            continue
+        found[cls.name] = cls
+    return found
+
+
+class HasModules(KernelLike, Protocol):
+    modules: ModuleLoader
+
+
+class GuardedOomNotifier(OomNotifier):
+    """The OOM notifier chain of a running kernel: every handler is called under a guard.
+
+    A handler that raises is an oops (:meth:`ModuleLoader.handler_oops`): its module is
+    removed and the kernel tainted, the call counts as ``NOTIFY_DONE`` and the chain goes
+    on with the next handler. A handler that returns anything but an ``int`` gets a
+    ``KERN_WARNING`` and counts as ``NOTIFY_DONE``. ``chain`` and unregistering still see
+    the blocks the modules registered; the guards stand in for them on the list.
+    """
+
+    __slots__ = ("_guards", "_kernel", "_owners")
+
+    def __init__(self, kernel: HasModules) -> None:
+        super().__init__()
+        self._kernel = kernel
+        self._guards: dict[NotifierBlock, NotifierBlock] = {}
+        self._owners: dict[NotifierBlock, NotifierBlock] = {}
+
+    @property
+    def chain(self) -> tuple[NotifierBlock, ...]:
+        return tuple(self._owners[guard] for guard in self._oom_notify_list.blocks)
+
+    def register_oom_notifier(self, nb: NotifierBlock) -> int:
+        if nb in self._guards:
+            raise ValueError(f"notifier block {nb.name or nb!r} is already on the chain")
+
+        def call(guard: NotifierBlock, val: int, data: object) -> int:
+            return self._call(nb, val, data)
+
+        guard = NotifierBlock(notifier_call=call, priority=nb.priority, name=nb.name)
+        err = super().register_oom_notifier(guard)
+        self._guards[nb] = guard
+        self._owners[guard] = nb
+        return err
+
+    def unregister_oom_notifier(self, nb: NotifierBlock) -> int:
+        guard = self._guards.pop(nb, None)
+        if guard is None:
+            return notifier_chain_unregister(self._oom_notify_list, nb)
+        del self._owners[guard]
+        return super().unregister_oom_notifier(guard)
+
+    def _call(self, nb: NotifierBlock, val: int, data: object) -> int:
+        try:
+            ret = nb.notifier_call(nb, val, data)
+        except (Exception, SystemExit) as exc:
+            if not self._kernel.modules.handler_oops(nb, exc):
+                self.unregister_oom_notifier(nb)
+            return NOTIFY_DONE
+        if isinstance(ret, bool) or not isinstance(ret, int):
+            self._kernel.printk(
+                KERN_WARNING,
+                f"moomtui policy {nb.name or '?'}: OOM handler returned {ret!r}, not an int: "
+                "taken as NOTIFY_DONE",
+            )
+            return NOTIFY_DONE
+        return ret

@@ -12,9 +12,16 @@ Each file is rendered from the live machine when it is read, in the layout of 2.
   modules and are not listed), ``/proc/swaps``.
 * ``/proc/PID/status``, ``/proc/PID/stat``, ``/proc/PID/cmdline`` and
   ``/proc/PID/oom_score``. A zombie keeps its directory until it is reaped.
+* ``/proc/PID/oom_score_adj`` (2.6.36), read and written as ``oom_score_adj_write`` does:
+  the text (at most 12 characters) is stripped and read by ``strict_strtol(…, 0)``; a value
+  outside -1000..1000 or anything else is EINVAL; a zombie is ESRCH. Any user may read it;
+  the task's owner (its euid) may raise it and root may set any value (lowering it needs
+  ``CAP_SYS_RESOURCE``); anyone else gets EACCES when opening it. The value is the thread
+  group's, so a write sets it for every task that shares the mm.
 * ``/proc/sys/…``: read and written through the kernel's :class:`~.sysctl.SysctlTree`.
 
-Anachronisms, each marked where it is printed: ``oom_score`` (2.6.11), the ``VmSwap:`` line
+Anachronisms, each marked where it is printed: ``oom_score`` (2.6.11), ``oom_score_adj``
+(2.6.36: it can be read and written but is not in the directory listing), the ``VmSwap:`` line
 (2.6.34) and ``Threads:`` line (2.6) of ``status``, and ``OomFlags:``, which no kernel has: it
 names the task's ``PF_*`` flags so a reader sees ``PF_MEMDIE`` being set.
 
@@ -35,8 +42,19 @@ from typing import TYPE_CHECKING
 
 from . import events as ev
 from .bootspec import boot_kernel_pages
-from .constants import EACCES, ENOENT, HZ, JIFFIES_MASK, PAGE_SIZE, SIGCHLD, SIGTERM, flag_names
-from .sysctl import EISDIR, ENOTDIR, STRERROR, SysctlError
+from .constants import (
+    EACCES,
+    EINVAL,
+    ENOENT,
+    ESRCH,
+    HZ,
+    JIFFIES_MASK,
+    PAGE_SIZE,
+    SIGCHLD,
+    SIGTERM,
+    flag_names,
+)
+from .sysctl import EISDIR, ENOTDIR, STRERROR, SysctlError, simple_strtoul
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -49,6 +67,7 @@ _STRERROR = {
     EIO: "Input/output error",
     EACCES: "Permission denied",
     EROFS: "Read-only file system",
+    ESRCH: "No such process",
 }
 
 FSHIFT = 11
@@ -59,6 +78,9 @@ SIGSET_ALL = (1 << 64) - 1
 ROOT_FILES = ("loadavg", "meminfo", "modules", "swaps", "uptime", "version")
 PID_FILES = ("cmdline", "oom_score", "stat", "status")
 SWAP_DEVICE = "/dev/hda2"
+OOM_SCORE_ADJ_MIN = -1000
+OOM_SCORE_ADJ_MAX = 1000
+PROC_NUMBUF = 13
 
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -192,6 +214,9 @@ def open_for_write(k: Kernel, path: str) -> str | None:
     if is_dir(k, path):
         raise ProcError(EISDIR, path)
     read_proc(k, path)  # ENOENT if it does not exist
+    task = _oom_score_adj_task(k, parts, path)
+    if task is not None and k.current_uid in (0, task.euid):
+        return None  # mode 0644, owned by the task's euid
     if k.current_uid != 0:
         raise ProcError(EACCES, path)
     return None
@@ -206,7 +231,11 @@ def write_proc(k: Kernel, path: str, text: str) -> None:
     """
     key = open_for_write(k, path)
     if key is None:
-        raise ProcError(EIO, path)
+        task = _oom_score_adj_task(k, _parts(path), path)
+        if task is None:
+            raise ProcError(EIO, path)
+        write_oom_score_adj(k, task, text, path)
+        return
     try:
         k.sysctl.write(key, text, uid=k.current_uid)
     except SysctlError as err:
@@ -445,9 +474,50 @@ def _oom_score(k: Kernel, task: Task) -> str:
     return f"{oom_score(k, task)}\n"
 
 
+def _oom_score_adj(k: Kernel, task: Task) -> str:
+    return f"{task.oom_score_adj}\n"
+
+
+def _oom_score_adj_task(k: Kernel, parts: list[str], path: str) -> Task | None:
+    """The task of a ``/proc/PID/oom_score_adj`` path; None for any other path."""
+    if len(parts) != 2 or parts[1] != "oom_score_adj":
+        return None
+    return _task(k, parts[0], path)
+
+
+def _strict_strtol(text: str) -> int | None:
+    """``strict_strtol(text, 0, &val)`` on i386: None where it returns -EINVAL."""
+    neg = text.startswith("-")
+    digits = text[1:] if neg else text
+    value, end = simple_strtoul(digits)
+    if end == 0 or end != len(digits):
+        return None
+    value = -value if neg else value
+    value &= 0xFFFFFFFF
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+def write_oom_score_adj(k: Kernel, task: Task, text: str, path: str) -> None:
+    """``oom_score_adj_write`` (2.6.36) as user ``k.current_uid``, past the open.
+
+    Only root holds ``CAP_SYS_RESOURCE``, which lowering the value needs.
+    """
+    value = _strict_strtol(text[: PROC_NUMBUF - 1].strip())
+    if value is None or not OOM_SCORE_ADJ_MIN <= value <= OOM_SCORE_ADJ_MAX:
+        raise ProcError(EINVAL, path)
+    if task.dead:
+        raise ProcError(ESRCH, path)
+    if value < task.oom_score_adj and k.current_uid != 0:
+        raise ProcError(EACCES, path)
+    task.oom_score_adj = value
+    for thread in k.threads_of(task):
+        thread.oom_score_adj = value
+
+
 _PID_READERS: dict[str, Callable[[Kernel, Task], str]] = {
     "cmdline": _cmdline,
     "oom_score": _oom_score,
+    "oom_score_adj": _oom_score_adj,
     "stat": _stat,
     "status": _status,
 }
@@ -467,5 +537,6 @@ __all__ = [
     "open_for_write",
     "read_proc",
     "sysctl_path",
+    "write_oom_score_adj",
     "write_proc",
 ]

@@ -4,7 +4,9 @@ A task carries the fields of 2.4's task_struct that the 2003 patch and the rest 
 simulator read: ``pid``, ``comm`` (15 characters), ``mm`` (shared by the threads of a
 LinuxThreads group, ``None`` for kernel threads), ``uid``/``euid``, ``cap_effective``,
 ``nice``, ``times.tms_utime``/``tms_stime`` (here ``utime``/``stime``), ``start_time``,
-``flags``, ``p_opptr``/``p_pptr`` and ``counter``.
+``flags``, ``p_opptr``/``p_pptr`` and ``counter``. One field is from a later kernel:
+``oom_score_adj`` (2.6.36's ``signal->oom_score_adj``: -1000..1000, inherited on fork and
+shared by a thread group), read by the policies written after the seed.
 
 CPU time is accounted lazily (see :class:`moomtui.kernel.sched.Scheduler`): a task that
 sleeps costs nothing per jiffy and ``utime``/``stime`` are computed when read.
@@ -44,6 +46,8 @@ class Mm:
     swap: int = 0
     ws: int = 0
     users: int = 1
+    oom_reaped: bool = False
+    """``MMF_OOM_SKIP`` (4.6): the OOM reaper has freed its pages; killers pass it over."""
 
     @property
     def cold(self) -> int:
@@ -64,6 +68,7 @@ class Task:
     euid: int = 0
     cap_effective: int = 0
     nice: int = 0
+    oom_score_adj: int = 0
     start_time: int = 0
     flags: int = 0
     p_opptr: Task | None = None

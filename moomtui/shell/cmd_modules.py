@@ -18,6 +18,7 @@ from ..kernel.module import (
     MODULE_DIR,
     KconfigError,
     ModuleError,
+    is_policy_file,
     resolve_kconfig,
 )
 from ..kernel.procfs import ProcError, read_proc, sysctl_path, write_proc
@@ -55,7 +56,9 @@ def _complete_load(sh: Shell, before: list[str], prefix: str) -> list[str]:
 
 def _insmod_parser() -> ArgParser:
     p = ArgParser("insmod", "Load a module into the running kernel (modutils 2.4).")
-    p.add_argument("module", help="module name or object file (oom_kill, oom_kill.o)")
+    p.add_argument(
+        "module", help="module name or object file (oom_kill, oom_kill.o), or a policy file"
+    )
     p.add_argument(
         "params", nargs="*", default=[], metavar="symbol=value", help="MODULE_PARM values"
     )
@@ -65,8 +68,12 @@ def _insmod_parser() -> ArgParser:
 @command("insmod", "load a kernel module", parser=_insmod_parser, complete=_complete_load)
 def insmod(sh: Shell, argv: list[str]) -> str:
     args = parse(_insmod_parser(), argv)
+    modules = sh.kernel.modules
     try:
-        sh.kernel.modules.insmod(module_name(args.module), args.params)
+        if is_policy_file(args.module):  # a user-written policy: insmod ./my_policy.py
+            modules.insmod_file(args.module, args.params)
+        else:
+            modules.insmod(module_name(args.module), args.params)
     except ModuleError as err:
         raise CommandError(str(err)) from None
     return ""

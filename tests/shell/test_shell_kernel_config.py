@@ -1,4 +1,4 @@
-"""``kconfig`` (the OOM Kconfig for the next boot) and lsmod's chain line."""
+"""``kconfig`` (the OOM Kconfig for the next boot), lsmod's chain line, policy files."""
 
 from __future__ import annotations
 
@@ -46,3 +46,17 @@ def test_kconfig_rejects_bad_values_and_non_root() -> None:
     sh.execute("su nobody")
     denied = sh.execute("kconfig CONFIG_OOM_KILL=n")
     assert denied.status != 0 and "Operation not permitted" in denied.output
+
+
+def test_insmod_of_a_policy_file_loads_it_and_rmmod_removes_it() -> None:
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "oom_kill_youngest.py"
+    sh = shell()
+    result = sh.execute(f"insmod {example} min_rss=4")
+    assert result.status == 0, result.output
+    assert "oom_kill_youngest" in [nb.name for nb in sh.kernel.oom.chain]
+    assert sh.execute("rmmod oom_kill_youngest").status == 0
+    assert "oom_kill_youngest" not in [nb.name for nb in sh.kernel.oom.chain]
+    missing = sh.execute("insmod ./no_such_policy.py")
+    assert missing.status != 0 and missing.output.startswith("insmod: ")

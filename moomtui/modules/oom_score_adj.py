@@ -1,0 +1,292 @@
+"""``mm/oom_kill.c`` as David Rientjes rewrote it for 2.6.36, with the OOM reaper of 4.6.
+
+The badness of a task is the share of memory it would give back, on a scale of 1000::
+
+    points = (rss + swap + page tables) * 1000 / (totalram_pages + total_swap_pages)
+    points -= 30                        if it has CAP_SYS_ADMIN (the 3% root bonus)
+    points += oom_score_adj             (-1000..1000 from /proc/PID/oom_score_adj)
+    points = 1 if points <= 0, 1000 if above
+
+and 0 for what can never be killed: init, kernel threads, a task with no mm and a task
+whose ``oom_score_adj`` is -1000 (``OOM_SCORE_ADJ_MIN``). The simulator has no page tables,
+so that term is 0. ``totalram_pages`` is RAM less what the kernel reserved at boot
+(``/proc/meminfo``'s MemTotal).
+
+On each ``out_of_memory()``, in 2.6.36's order:
+
+1. ``fatal_signal_pending(current)``: a task already killed that allocates again gets
+   PF_MEMDIE (the memory reserves, to exit quickly) and nothing else happens;
+2. ``vm.panic_on_oom``: any nonzero value panics (``Out of memory: system-wide
+   panic_on_oom is enabled``; 2 says ``compulsory``: the simulator has no cpusets or
+   mempolicies for 1 to exempt);
+3. ``vm.oom_kill_allocating_task``: kill the allocating task itself if it can be killed;
+4. ``select_bad_process``: the process with the most points wins (ties: the oldest); while
+   an earlier victim (PF_MEMDIE) is alive and not yet reaped, do nothing — "wait for it
+   to exit before killing some other task by mistake";
+5. none at all: ``panic("Out of memory and no killable processes...")``.
+
+There are no timing rules: no 5-second or 10-call heuristic, and no swap check. The victim
+and every task sharing its mm get PF_MEMDIE and SIGKILL (the whole thread group), with the
+log line of later kernels, at ``KERN_ERR``::
+
+    Out of memory: Killed process 8 (hog) total-vm:12288kB, anon-rss:12000kB,
+    file-rss:0kB, shmem-rss:0kB, UID:1000 oom_score_adj:0
+
+Tunables, in ``/proc/sys/vm`` while the module is loaded: ``panic_on_oom`` (0),
+``oom_kill_allocating_task`` (0), ``oom_dump_tasks`` (1, 2.6.36's default: the table of
+every killable process, ``[ pid ]   uid  tgid total_vm      rss swapents oom_score_adj
+name``, at ``KERN_INFO`` before each kill or panic) and ``oom_reaper`` (1): the
+simulator's switch for 4.6's OOM reaper, which frees the victim's anonymous memory and
+swap at once instead of when it exits (``oom_reaper: reaped process …``), and marks its mm
+so the next shortage passes the victim over instead of waiting for it.
+
+Where 2.6 and the simulated 2.4 VM differ, the 2.6 rule wins: kswapd never calls the 2.6
+OOM killer, so a call made by a kernel thread is ignored; and 2.6 calls it only when
+reclaim made no progress at all, so a call with free swap slots while the swap disk has no
+bandwidth left (pages are being written out: progress, in 2.6) is ignored too. Left out:
+the "or sacrifice child" step of 2.6.36 (later kernels dropped it), cpusets, memory
+cgroups, ``oom_adj`` and the ratelimit of the report.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..kernel import events as ev
+from ..kernel.bootspec import boot_kernel_pages
+from ..kernel.constants import (
+    CAP_SYS_ADMIN,
+    CAP_TO_MASK,
+    PAGE_SIZE,
+    PF_MEMDIE,
+    SIGKILL,
+    SWAP_CLUSTER_MAX,
+)
+from ..kernel.module import KernelLike, KernelModule
+from ..kernel.notifier import NotifierBlock
+from ..kernel.printk import KERN_ERR, KERN_INFO
+from ..kernel.procfs import OOM_SCORE_ADJ_MIN
+from ..kernel.sysctl import CtlEntry, IntCell, SysctlError, SysctlHeader
+from .messages import error, info
+
+if TYPE_CHECKING:
+    from ..kernel.kernel import Kernel
+    from ..kernel.task import Task
+
+_CAP_SYS_ADMIN = CAP_TO_MASK(CAP_SYS_ADMIN)
+_KB = PAGE_SIZE // 1024
+
+DUMP_HEADER = "[ pid ]   uid  tgid total_vm      rss swapents oom_score_adj name"
+
+
+def totalpages(k: Kernel) -> int:
+    """``totalram_pages + total_swap_pages``: what badness is a share of."""
+    vm = k.vm
+    return vm.totalram - boot_kernel_pages(vm.totalram) + vm.swap_total
+
+
+def oom_unkillable_task(p: Task) -> bool:
+    """Init and the kernel threads (pid 0 too) are never chosen."""
+    return p.pid <= 1 or p.is_kernel_thread
+
+
+def oom_badness(p: Task, total: int) -> int:
+    """2.6.36's ``oom_badness()``: 0 for the unkillable, else 1..1000 (see the module doc).
+
+    Also 0 for a task whose mm the OOM reaper has already emptied (``MMF_OOM_SKIP``).
+    """
+    mm = p.mm
+    if oom_unkillable_task(p) or mm is None or mm.oom_reaped:
+        return 0
+    if p.oom_score_adj == OOM_SCORE_ADJ_MIN:
+        return 0
+    points = (mm.rss + mm.swap) * 1000 // max(1, total)
+    if p.cap_effective & _CAP_SYS_ADMIN:
+        points -= 30
+    points += p.oom_score_adj
+    if points <= 0:
+        return 1
+    return min(points, 1000)
+
+
+def is_process(p: Task) -> bool:
+    """``for_each_process`` visits thread group leaders only."""
+    return p.thread_leader is None
+
+
+class OomScoreAdj(KernelModule):
+    name = "oom_score_adj"
+    description = """The OOM killer of Linux 2.6.36 (badness = share of RAM + swap in use,
+    0..1000, plus /proc/PID/oom_score_adj; no timing heuristics) with the sysctls
+    vm.panic_on_oom, vm.oom_kill_allocating_task, vm.oom_dump_tasks, and 4.6's OOM reaper
+    (vm.oom_reaper)."""
+    author = "David Rientjes (2.6.36 rewrite); OOM reaper: Michal Hocko (4.6)"
+    size = 6144
+
+    kernel: Kernel
+    oom_nb: NotifierBlock
+    sysctl_header: SysctlHeader | None
+
+    def __init__(self, kernel: KernelLike, **params: int | str) -> None:
+        super().__init__(kernel, **params)
+        self.panic_on_oom = IntCell(0)
+        self.oom_kill_allocating_task = IntCell(0)
+        self.oom_dump_tasks = IntCell(1)
+        self.oom_reaper = IntCell(1)
+        self.sysctl_header = None
+
+    # ------------------------------------------------------------------ the killer
+    def out_of_memory(self) -> None:
+        """2.6.36's ``out_of_memory()`` after the chain (see the module docstring)."""
+        k = self.kernel
+        current = k.oom_current
+        if current is None or current.is_kernel_thread or current.dead:
+            return
+        vm = k.vm
+        if vm.nr_swap_pages > 0 and vm.disk_pages_available() < min(
+            SWAP_CLUSTER_MAX, vm.nr_swap_pages
+        ):
+            return
+        if SIGKILL in current.sigpending:
+            current.flags |= PF_MEMDIE
+            return
+        total = totalpages(k)
+        if self.panic_on_oom.value:
+            self.dump_tasks(total)
+            how = "compulsory" if self.panic_on_oom.value == 2 else "system-wide"
+            k.panic(f"Out of memory: {how} panic_on_oom is enabled\n")
+            return
+        if (
+            self.oom_kill_allocating_task.value
+            and not oom_unkillable_task(current)
+            and current.mm is not None
+            and current.oom_score_adj != OOM_SCORE_ADJ_MIN
+        ):
+            message = "Out of memory (oom_kill_allocating_task)"
+            self.oom_kill_process(current, oom_badness(current, total), total, message)
+            return
+        waiting, p, points = self.select_bad_process(total)
+        if waiting:
+            return
+        if p is None:
+            self.dump_tasks(total)
+            k.panic("Out of memory and no killable processes...\n")
+            return
+        self.oom_kill_process(p, points, total, "Out of memory")
+
+    def select_bad_process(self, total: int) -> tuple[bool, Task | None, int]:
+        """``(waiting, chosen, points)``: ``waiting`` when an earlier victim is still alive.
+
+        Strictly more points wins, so ties go to the oldest process.
+        """
+        chosen: Task | None = None
+        maxpoints = 0
+        for p in self.kernel.for_each_task():
+            if p.dead or not is_process(p) or oom_unkillable_task(p):
+                continue
+            if p.flags & PF_MEMDIE:
+                if p.mm is not None and p.mm.oom_reaped:
+                    continue
+                return True, None, 0
+            points = oom_badness(p, total)
+            if points > maxpoints:
+                chosen, maxpoints = p, points
+        return False, chosen, maxpoints
+
+    def oom_kill_process(self, victim: Task, points: int, total: int, message: str) -> None:
+        """Report, then SIGKILL ``victim`` and every task sharing its mm; reap if enabled."""
+        k = self.kernel
+        mm = victim.mm
+        assert mm is not None
+        self.dump_tasks(total)
+        k.printk(
+            KERN_ERR,
+            f"{message}: Killed process {victim.pid} ({victim.comm}) "
+            f"total-vm:{mm.total_vm * _KB}kB, anon-rss:{mm.rss * _KB}kB, file-rss:0kB, "
+            f"shmem-rss:0kB, UID:{victim.uid} oom_score_adj:{victim.oom_score_adj}",
+        )
+        for q in k.for_each_task():
+            if q.mm is mm and not q.dead:
+                self._kill(q, points, "victim" if q is victim else "thread")
+        if self.oom_reaper.value:
+            self.oom_reap(victim)
+
+    def _kill(self, q: Task, points: int, reason: str) -> None:
+        k = self.kernel
+        mm = q.mm
+        assert mm is not None
+        q.flags |= PF_MEMDIE
+        k.kills += 1
+        k.emit(
+            ev.OomKill,
+            pid=q.pid,
+            comm=q.comm,
+            module=self.name,
+            reason=reason,
+            points=points,
+            total_vm=mm.total_vm,
+            rss=mm.rss,
+            sig=SIGKILL,
+        )
+        k.send_sig(q, SIGKILL, sender=0, force=True)
+
+    def oom_reap(self, victim: Task) -> None:
+        """``oom_reap_task``: give the victim's anonymous memory and swap back now."""
+        k = self.kernel
+        k.oom_reap(victim)
+        mm = victim.mm
+        if mm is not None and mm.oom_reaped:
+            k.printk(
+                KERN_INFO,
+                f"oom_reaper: reaped process {victim.pid} ({victim.comm}), "
+                f"now anon-rss:{mm.rss * _KB}kB, file-rss:0kB, shmem-rss:0kB",
+            )
+
+    def dump_tasks(self, total: int) -> None:
+        """``vm.oom_dump_tasks``: every process that could be killed, its memory in pages."""
+        if not self.oom_dump_tasks.value:
+            return
+        lines = [DUMP_HEADER]
+        for p in self.kernel.for_each_task():
+            mm = p.mm
+            if p.dead or mm is None or not is_process(p) or oom_unkillable_task(p):
+                continue
+            lines.append(
+                f"[{p.pid:5d}] {p.uid:5d} {p.pid:5d} {mm.total_vm:8d} {mm.rss:8d} "
+                f"{mm.swap:8d}         {p.oom_score_adj:5d} {p.comm}"
+            )
+        self.kernel.printk(KERN_INFO, "\n".join(lines))
+
+    def oom_notify(self, s: NotifierBlock, v: int, d: object) -> int:
+        self.out_of_memory()
+        return 0
+
+    # ------------------------------------------------------------------ load / unload
+    def init(self) -> int:
+        k = self.kernel
+        info(k, "Installing oom_score_adj handler")
+        self.oom_nb = NotifierBlock(notifier_call=self.oom_notify, priority=0, name=self.name)
+        err = k.oom.register_oom_notifier(self.oom_nb)
+        if err:
+            error(k, "Error installing oom_score_adj handler!")
+            return err
+        try:
+            self.sysctl_header = k.sysctl.register_sysctl_table(
+                "vm",
+                [
+                    CtlEntry("panic_on_oom", self.panic_on_oom),
+                    CtlEntry("oom_kill_allocating_task", self.oom_kill_allocating_task),
+                    CtlEntry("oom_dump_tasks", self.oom_dump_tasks),
+                    CtlEntry("oom_reaper", self.oom_reaper),
+                ],
+            )
+        except SysctlError:
+            self.sysctl_header = None
+            error(k, "Error installing oom sysctl table!")
+        return 0
+
+    def exit(self) -> None:
+        if self.sysctl_header is not None:
+            self.kernel.sysctl.unregister_sysctl_table(self.sysctl_header)
+        self.kernel.oom.unregister_oom_notifier(self.oom_nb)
+        info(self.kernel, "Unregistered oom_score_adj handler")
