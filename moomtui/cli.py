@@ -15,7 +15,8 @@ from . import __version__
 
 DESCRIPTION = (
     "Play with the 2003 modular OOM killer: a simulated Linux 2.4 kernel running out of "
-    "memory, with oom_panic, oom_kill and oom_kill_parent to insmod and rmmod."
+    "memory, with oom_panic, oom_kill and oom_kill_parent (and later policies) to insmod "
+    "and rmmod."
 )
 EPILOG = """commands:
   moomtui [PRESET]          open the screen on a preset (default: the most instructive one)

@@ -275,7 +275,7 @@ def test_directories_are_listable() -> None:
     names = list_proc(k, "/proc")
     assert names[:7] == ["1", "2", "3", "4", "5", "6", "300"]
     assert names[7:] == ["loadavg", "meminfo", "modules", "swaps", "sys", "uptime", "version"]
-    assert list_proc(k, "/proc/300/") == ["cmdline", "oom_score", "stat", "status"]
+    assert list_proc(k, "/proc/300/") == ["cmdline", "oom_score", "oom_score_adj", "stat", "status"]
     assert list_proc(k, "/proc/sys") == ["kernel", "vm"]
     assert list_proc(k, "/proc//sys/./kernel") == ["panic", "printk"]
     with pytest.raises(ProcError) as err:

@@ -81,7 +81,13 @@ def test_ls_lists_proc_in_columns_pids_first() -> None:
         "1  2  3  4  5  6  loadavg  meminfo  modules  swaps  sys  uptime  version"
     )
     assert ok(sh, "ls") == ok(sh, "ls /proc")
-    assert ok(sh, "ls -1 /proc/1").splitlines() == ["cmdline", "oom_score", "stat", "status"]
+    assert ok(sh, "ls -1 /proc/1").splitlines() == [
+        "cmdline",
+        "oom_score",
+        "oom_score_adj",
+        "stat",
+        "status",
+    ]
 
 
 def test_ls_pids_sort_numerically_down_the_columns() -> None:
