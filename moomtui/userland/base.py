@@ -94,6 +94,9 @@ COMMON_PARAMS: dict[str, Param] = {
         choices=("exit", "ignore", "linger"),
     ),
     "linger": Param("duration", 5 * HZ, "how long a lingering task takes to exit"),
+    "jitter": Param(
+        "int", 10, "percent by which rates and times vary, drawn from the seed", maximum=100
+    ),
 }
 
 
@@ -141,6 +144,14 @@ class Program:
     @classmethod
     def check_args(cls, args: dict[str, Any]) -> None:
         """Cross-argument checks; raise ProgramArgError."""
+
+    def vary(self, k: Kernel, value: int) -> int:
+        """``value`` give or take ``jitter`` percent, from the kernel's seeded generator:
+        what makes two seeds of one preset different runs."""
+        jitter = self.args["jitter"]
+        if not jitter or value <= 0:
+            return value
+        return max(1, value * (100 + k.random.randint(-jitter, jitter)) // 100)
 
     # --- life cycle ----------------------------------------------------------------------
     def start(self, k: Kernel, task: Task) -> int | None:

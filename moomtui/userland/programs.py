@@ -61,7 +61,7 @@ class _Grower(Program):
     }
 
     def start(self, k: Kernel, task: Task) -> int | None:
-        self.meter = RateMeter(self.args["rate"])
+        self.meter = RateMeter(self.vary(k, self.args["rate"]))
         self.grown = 0
         assert task.mm is not None
         if self.args["reserve"]:
@@ -70,7 +70,7 @@ class _Grower(Program):
         # rss, or what fork copied from the parent) is used before asking for more.
         self.reserved = task.mm.total_vm - task.mm.rss - task.mm.swap
         k.set_ws(task, self._ws(task))
-        return self.meter.interval or None
+        return k.random.randint(1, self.meter.interval) if self.meter.interval else None
 
     def _ws(self, task: Task) -> int:
         assert task.mm is not None
@@ -145,13 +145,13 @@ class Batch(Program):
             if self.args["io"]:
                 k.read_file(task, self.args["io"])
             k.fault(task, size)
-            return self.args["work"] or 1
+            return self.vary(k, self.args["work"]) or 1
         self.phase = "pause"
         self.done += 1
         k.set_busy(task, 0)
         k.munmap(task, size)
         k.set_ws(task, 0)
-        return self.args["pause"] or 1
+        return self.vary(k, self.args["pause"]) or 1
 
 
 class Database(Program):
@@ -240,7 +240,7 @@ class Prefork(Program):
 
     def on_child_exit(self, k: Kernel, task: Task, child: Task) -> None:
         k.reap_later(child)
-        k.schedule_wake(task, self.args["respawn"] or 1)
+        k.schedule_wake(task, self.vary(k, self.args["respawn"]) or 1)
 
 
 class ForkBomb(Program):
@@ -261,7 +261,7 @@ class ForkBomb(Program):
 
     def step(self, k: Kernel, task: Task) -> int | None:
         k.fork(task, ForkBomb(self._raw()))
-        return self.args["interval"]
+        return self.vary(k, self.args["interval"])
 
     def _raw(self) -> dict[str, object]:
         return {"interval": self.args["interval"], "rss": f"{self.args['rss']} pages"}

@@ -288,7 +288,7 @@ def test_oom_score_readers_see_the_points_the_killer_used() -> None:
     k = machine(
         user("sshd", 900, uid=0, caps=None, rss=100),
         user("editor", 1500, rss=300, nice=3),
-        user("hog", 0, program="hog", args={"rate": "1M/s"}),
+        user("hog", 8192, program="hog", args={"rate": "1M/s"}),
         ram_pages=4096,
         kconfig={"CONFIG_OOM_KILL": "y"},
     )
