@@ -1,0 +1,404 @@
+"""The Textual app: a simulated 2.4 machine running out of memory, and you at its console.
+
+The kernel runs on the app's asyncio loop through :class:`moomtui.kernel.clock.Driver`, which
+paces the :class:`moomtui.sim.Simulation` (it also fires the preset's scripted commands).
+The screen never draws per jiffy: a timer at :attr:`MoomApp.FRAME_RATE` frames per second
+calls :meth:`MoomApp.refresh_frame`, which brings every panel up to date from the model —
+each panel redraws only if what it shows changed.
+
+Every key that changes the machine is a console command run through the same shell as the
+console (``insmod oom_kill``, ``kill -9 123``, ``pause``), echoed at the console so the user
+sees, and can retype, what happened.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Input
+
+from ..kernel.clock import Driver
+from ..kernel.constants import HZ
+from ..modules.classic import badness
+from ..presets import DEFAULT_PRESET, PresetError, Scenario, list_presets, load_preset
+from ..shell.base import COMMANDS
+from ..sim import Simulation
+from .bindings import APP_BINDINGS, GAME_ACTIONS
+from .commands import PresetCommands, ShellCommands, ThemeCommands
+from .components.console import ConsoleView
+from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SpawnDialog
+from .components.dmesg import DmesgView
+from .components.memory import MemoryView
+from .components.modules import ModulePanel
+from .components.panic import PanicScreen
+from .components.process_view import ProcessView
+from .components.status import StatusLine
+from .help import help_text
+from .history import History, default_history_path
+from .messages import CommandSubmitted
+from .model import COLUMNS, COMMAND, ChangeTracker
+from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
+
+if TYPE_CHECKING:
+    from ..kernel import Kernel
+
+SPAWNABLE_EXCLUDED = ("init", "thread")
+
+
+class FilterInput(Input):
+    """The ``/`` filter of the task tree: typing filters at once, Esc clears and leaves."""
+
+    BINDINGS: ClassVar = [Binding("escape", "clear", "Clear filter", id="filter.clear")]
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.display = False
+        self.screen.query_one(ProcessView).focus()
+
+
+class MoomApp(App[int]):
+    """The game: a machine, its panels, its console."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "moomtui"
+    FRAME_RATE = 12
+    BINDINGS: ClassVar = APP_BINDINGS
+    COMMANDS: ClassVar = App.COMMANDS | {ShellCommands, PresetCommands, ThemeCommands}
+    HORIZONTAL_BREAKPOINTS: ClassVar = [
+        (0, "-tiny"),
+        (70, "-narrow"),
+        (100, "-normal"),
+        (160, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (30, "-tall")]
+
+    def __init__(
+        self,
+        scenario_or_simulation: Scenario | Simulation,
+        *,
+        theme: str | None = None,
+        speed: float = 1.0,
+        paused: bool = False,
+        history_path: Path | None = None,
+        keymap: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        if isinstance(scenario_or_simulation, Simulation):
+            self.sim = scenario_or_simulation
+        else:
+            self.sim = Simulation(scenario_or_simulation)
+        self.driver = Driver(self.sim, speed=speed, paused=paused)
+        self.sim.session.driver = self.driver  # pause, step and speed at the console
+        self.tracker = ChangeTracker()
+        self.history = History(history_path if history_path is not None else default_history_path())
+        self.requested_theme = theme
+        self.moom_themes: dict[str, MoomTheme] = {}
+        self.theme_errors: list[str] = []
+        self.initial_keymap = keymap or {}
+        self.frames = 0
+        self._scenario: Scenario | None = None
+
+    # ---------------------------------------------------------------------------- layout
+    @property
+    def kernel(self) -> Kernel:
+        return self.sim.kernel
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(PROJECT_VARIABLES)
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="top"):
+            with Vertical(id="tasks-panel"):
+                yield ProcessView(badness, id="tasks")
+                yield FilterInput(placeholder="filter: part of a name, or a pid", id="filter")
+            with VerticalScroll(id="side"):
+                yield MemoryView(id="memory")
+                yield ModulePanel(id="modules")
+        with Horizontal(id="bottom"):
+            yield DmesgView(id="dmesg")
+            yield ConsoleView(self.history, self._complete, self.prompt(), id="console")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.moom_themes, self.theme_errors = discover_themes()
+        for theme in self.moom_themes.values():
+            self.register_theme(theme)
+        wanted = self.requested_theme or DEFAULT_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.notify(f"no theme named {wanted!r}", severity="warning")
+        for error in self.theme_errors:
+            self.notify(error, severity="warning", timeout=8)
+        if self.initial_keymap:
+            self.set_keymap(self.initial_keymap)
+        if self.history.warning:
+            self.notify(self.history.warning, severity="warning")
+        self.query_one("#filter").display = False
+        self.query_one("#tasks-panel").border_title = "tasks"
+        self.query_one("#memory").border_title = "memory"
+        self.query_one("#modules").border_title = "modules"
+        self.query_one("#dmesg").border_title = "dmesg"
+        self.query_one("#console").border_title = "console"
+        self.query_one(ProcessView).focus()
+        self.refresh_frame()
+        self.console_view.note("Type help for the commands, ? for the keys.")
+        self.set_interval(1 / self.FRAME_RATE, self.refresh_frame, name="frame")
+        self.driver.start()
+
+    def on_unmount(self) -> None:
+        self.driver.stop()
+        self.tracker.detach()
+
+    # ---------------------------------------------------------------------------- the frame
+    def refresh_frame(self) -> None:
+        """Redraw what changed since the last frame (called ``FRAME_RATE`` times a second)."""
+        main = self.screen_stack[0] if self.screen_stack else None
+        if main is None or not main.is_attached or not main.query(StatusLine):
+            return  # starting up or shutting down
+        self.frames += 1
+        if self.sim.scenario is not self._scenario:
+            self._scenario = self.sim.scenario
+            self.console_view.note(f"{self._scenario.name}: {self._scenario.description}")
+        kernel = self.kernel
+        self.tracker.attach(kernel)
+        self.tracker.settle()
+        main.query_one(StatusLine).sync(
+            kernel, self.sim.scenario.name, self.driver.speed, self.driver.paused
+        )
+        view = main.query_one(ProcessView)
+        view.sync(kernel, self.tracker)
+        self._update_tasks_title(view)
+        main.query_one(MemoryView).sync(kernel)
+        main.query_one(ModulePanel).sync(kernel)
+        main.query_one(DmesgView).sync(kernel)
+        self.console_view.set_prompt(self.prompt())
+        self._sync_panic(kernel)
+
+    def _sync_panic(self, kernel: Kernel) -> None:
+        panic = next((s for s in self.screen_stack if isinstance(s, PanicScreen)), None)
+        if kernel.panicked is not None:
+            if panic is None:
+                panic = PanicScreen(kernel)
+                self.push_screen(panic)
+            if panic.is_mounted:
+                panic.sync(kernel)
+        elif panic is not None:
+            while panic in self.screen_stack:
+                self.pop_screen()
+
+    def _update_tasks_title(self, view: ProcessView) -> None:
+        panel = self.screen_stack[0].query_one("#tasks-panel")
+        model = view.model
+        live = len(self.kernel.tasks)
+        panel.border_title = f"tasks {live}"
+        sort = model.sort_key.upper() + ("▼" if model.reverse else "▲")
+        parts = [f"sort {sort}", "tree" if model.tree else "list"]
+        if model.filter:
+            parts.append(f"filter {model.filter!r}")
+        if view.follow_pid is not None:
+            parts.append(f"follow {view.follow_pid}")
+        panel.border_subtitle = " · ".join(parts)
+
+    # ---------------------------------------------------------------------------- commands
+    @property
+    def console_view(self) -> ConsoleView:
+        return self.screen_stack[0].query_one(ConsoleView)
+
+    def prompt(self) -> str:
+        session = self.sim.session
+        sign = "#" if session.uid == 0 else "$"
+        return f"{session.user}@{self.kernel.spec.hostname}:~{sign} "
+
+    def run_command(self, line: str) -> int:
+        """Run ``line`` through the shell, show it at the console; returns its status."""
+        self.console_view.echo(line)
+        result = self.sim.shell.execute(line)
+        self.console_view.show(result.output, result.status)
+        self.refresh_frame()
+        return result.status
+
+    def on_command_submitted(self, message: CommandSubmitted) -> None:
+        if message.line.strip():
+            self.run_command(message.line)
+        else:
+            self.console_view.echo("")
+
+    def _complete(self, line: str) -> list[str]:
+        return self.sim.shell.complete(line)
+
+    def shell_commands(self) -> list[tuple[str, str]]:
+        return [
+            (name, COMMANDS[name].summary if name in COMMANDS else "")
+            for name in self.sim.shell.commands()
+        ]
+
+    def prefill_console(self, text: str) -> None:
+        prompt = self.console_view.input
+        prompt.value = text
+        prompt.cursor_position = len(text)
+        prompt.focus()
+
+    # ---------------------------------------------------------------------------- presets
+    def presets(self) -> list[tuple[str, str, str]]:
+        return [(info.key, info.name, info.description) for info in list_presets()]
+
+    def boot_preset(self, key: str) -> None:
+        """Boot preset ``key`` through the shell's ``boot`` command."""
+        self.run_command(f"boot {key}")
+
+    # ---------------------------------------------------------------------------- themes
+    def theme_list(self) -> list[tuple[str, str]]:
+        return [(name, theme.description) for name, theme in sorted(self.moom_themes.items())]
+
+    def set_theme(self, name: str) -> None:
+        self.theme = name
+
+    def action_next_theme(self) -> None:
+        names = sorted(self.moom_themes) or [self.theme]
+        current = names.index(self.theme) if self.theme in names else -1
+        self.theme = names[(current + 1) % len(names)]
+        self.notify(f"theme {self.theme}", timeout=1.5)
+
+    # ---------------------------------------------------------------------------- actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "presets" and isinstance(self.screen, PanicScreen):
+            return True  # a hung machine may still be left for another preset
+        return action not in GAME_ACTIONS or self.screen is self.screen_stack[0]
+
+    def action_toggle_pause(self) -> None:
+        self.run_command("resume" if self.driver.paused else "pause")
+
+    def action_step(self, jiffies: int) -> None:
+        self.run_command(f"step {jiffies // HZ}s" if jiffies % HZ == 0 else f"step {jiffies}")
+
+    def action_speed(self, direction: int) -> None:
+        self.run_command("speed faster" if direction > 0 else "speed slower")
+
+    def _selected_module(self) -> str | None:
+        return self.screen_stack[0].query_one(ModulePanel).selected
+
+    def action_insmod(self) -> None:
+        name = self._selected_module()
+        if name is not None:
+            self.run_command(f"insmod {name}")
+
+    def action_rmmod(self) -> None:
+        name = self._selected_module()
+        if name is not None:
+            self.run_command(f"rmmod {name}")
+
+    def _selected_task(self) -> int | None:
+        return self.screen_stack[0].query_one(ProcessView).cursor_pid
+
+    def action_kill(self) -> None:
+        pid = self._selected_task()
+        if pid is not None:
+            self.run_command(f"kill -9 {pid}")
+
+    def action_renice(self) -> None:
+        pid = self._selected_task()
+        task = self.kernel.tasks.get(pid) if pid is not None else None
+        if task is None:
+            self.bell()
+            return
+
+        def done(nice: object) -> None:
+            if isinstance(nice, int):
+                self.run_command(f"renice {nice} -p {task.pid}")
+
+        self.push_screen(ReniceDialog(task.pid, task.comm, task.nice), done)
+
+    def action_spawn(self) -> None:
+        programs = [
+            (name, cls.description)
+            for name, cls in sorted(self.kernel.programs.items())
+            if name not in SPAWNABLE_EXCLUDED
+        ]
+
+        def done(choice: object) -> None:
+            if isinstance(choice, str) and choice:
+                self.run_command(f"spawn {choice}")
+
+        self.push_screen(SpawnDialog(programs), done)
+
+    def action_presets(self) -> None:
+        def done(key: object) -> None:
+            if isinstance(key, str):
+                self.boot_preset(key)
+
+        self.push_screen(PresetPicker(self.presets(), self.sim.scenario.key), done)
+
+    def action_console(self) -> None:
+        self.console_view.input.focus()
+
+    def action_filter(self) -> None:
+        box = self.screen_stack[0].query_one(FilterInput)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterInput):
+            self.screen_stack[0].query_one(ProcessView).set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterInput):
+            self.screen_stack[0].query_one(ProcessView).focus()
+            if not event.value:
+                event.input.display = False
+
+    def on_process_view_changed(self, message: ProcessView.Changed) -> None:
+        self._update_tasks_title(message.view)
+
+    def on_process_view_follow_lost(self, message: ProcessView.FollowLost) -> None:
+        self.notify(f"{message.pid} ({message.comm}) is gone; no longer following")
+
+    def action_help(self) -> None:
+        columns = [(c.title, c.help) for c in (*COLUMNS, COMMAND)]
+        self.push_screen(HelpScreen(help_text(self.key_table(), columns)))
+
+    def key_table(self) -> Iterable[tuple[str, str]]:
+        keymap = self._keymap  # Textual keeps the remapped keys here; there is no getter
+        rows = []
+        for binding in [*APP_BINDINGS, *ProcessView.BINDINGS]:
+            if isinstance(binding, Binding):
+                key = keymap.get(binding.id, binding.key) if binding.id else binding.key
+                shown = ", ".join(self.get_key_display(Binding(k, "")) for k in key.split(","))
+                rows.append((shown, binding.tooltip or binding.description))
+        rows.append(("ctrl+p", "command palette: console commands, presets, themes"))
+        rows.append(("R", "reboot (on the panic screen)"))
+        return rows
+
+    def action_reboot(self) -> None:
+        self.run_command("reboot")
+
+
+def run_app(
+    preset: str | Scenario | None = None,
+    theme: str | None = None,
+    *,
+    speed: float = 1.0,
+    paused: bool = False,
+    seed: int | None = None,
+) -> int:
+    """Open the screen on ``preset`` (a name, a path or a loaded scenario); the exit status."""
+    try:
+        scenario = preset if isinstance(preset, Scenario) else load_preset(preset or DEFAULT_PRESET)
+    except PresetError as error:
+        print(f"moomtui: {error}", file=sys.stderr)
+        return 2
+    themes, _ = discover_themes()
+    if theme is not None and theme not in themes:
+        names = ", ".join(sorted(themes))
+        print(f"moomtui: --theme: no theme named {theme!r} (themes: {names})", file=sys.stderr)
+        return 2
+    app = MoomApp(Simulation(scenario, seed=seed), theme=theme, speed=speed, paused=paused)
+    app.run()
+    return app.return_code or 0

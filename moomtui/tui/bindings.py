@@ -1,0 +1,52 @@
+"""The app's keys. Every binding has an id, so a keymap (``App.set_keymap``) can remap it.
+
+``description`` is the footer's short word; ``tooltip`` is the longer line the help screen
+shows. The grouped keys (step, speed, modules) come last: the compact footer draws a group
+followed by a single key without a space between them.
+"""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+STEP = Binding.Group("step", compact=True)
+SPEED = Binding.Group("speed", compact=True)
+MODULE = Binding.Group("ins/rmmod", compact=True)
+
+APP_BINDINGS: list[BindingType] = [
+    Binding("space", "toggle_pause", "pause", id="sim.pause",
+            tooltip="pause or resume the clock (console: pause, resume)"),
+    Binding("k", "kill", "kill", id="task.kill",
+            tooltip="SIGKILL the selected task (console: kill -9 PID)"),
+    Binding("n", "renice", "renice", id="task.renice",
+            tooltip="change the selected task's nice value (console: renice N -p PID)"),
+    Binding("s", "spawn", "spawn", id="task.spawn",
+            tooltip="start a workload: hog, leak, forkbomb… (console: spawn PROGRAM)"),
+    Binding("p", "presets", "presets", id="app.presets",
+            tooltip="pick a preset and boot it (console: boot NAME)"),
+    Binding("colon,grave_accent", "console", "console", id="app.console",
+            tooltip="type at the console; Esc leaves it, Tab completes, ↑/↓ history"),
+    Binding("slash", "filter", "filter", show=False, id="tasks.filter",
+            tooltip="filter the task tree by name or pid; Esc clears"),
+    Binding("t", "next_theme", "theme", show=False, id="app.theme",
+            tooltip="next colour theme"),
+    Binding("question_mark", "help", "help", id="app.help", tooltip="this help"),
+    Binding("q", "quit", "quit", id="app.quit", tooltip="quit"),
+    Binding("full_stop", "step(1)", "jiffy", id="sim.step", group=STEP,
+            tooltip="advance one jiffy, 1/100 s (console: step 1)"),
+    Binding("greater_than_sign", "step(100)", "+1s", id="sim.second", group=STEP,
+            tooltip="advance one simulated second (console: step 1s)"),
+    Binding("plus", "speed(1)", "faster", id="sim.faster", group=SPEED,
+            tooltip="run the clock faster, up to 1000× and max (console: speed faster)"),
+    Binding("minus", "speed(-1)", "slower", id="sim.slower", group=SPEED,
+            tooltip="run the clock slower, down to 0.25× (console: speed slower)"),
+    Binding("i", "insmod", "insmod", id="module.insmod", group=MODULE,
+            tooltip="load the policy selected in the module panel (console: insmod NAME)"),
+    Binding("r", "rmmod", "rmmod", id="module.rmmod", group=MODULE,
+            tooltip="unload the selected policy (console: rmmod NAME)"),
+]  # fmt: skip
+
+GAME_ACTIONS = frozenset(
+    {"insmod", "rmmod", "kill", "renice", "spawn", "presets", "console", "filter"}
+)
+"""Actions that only make sense on the main screen (not over help, a dialog or a panic)."""

@@ -1,0 +1,64 @@
+"""Command palette providers: every console command, every preset, every theme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from .app import MoomApp
+
+
+class _MoomProvider(Provider):
+    """Hits from a fixed list of ``(text, help, command)`` entries."""
+
+    @property
+    def moom(self) -> MoomApp:
+        return cast("MoomApp", self.app)
+
+    def entries(self) -> list[tuple[str, str, Callable[[], None]]]:
+        raise NotImplementedError
+
+    async def discover(self) -> Hits:
+        for text, help, command in self.entries():
+            yield DiscoveryHit(text, command, help=help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, help, command in self.entries():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), command, text=text, help=help)
+
+
+class ShellCommands(_MoomProvider):
+    """Console commands: choosing one puts it at the prompt, ready for its arguments."""
+
+    def entries(self) -> list[tuple[str, str, Callable[[], None]]]:
+        return [
+            (f"console: {name}", summary, partial(self.moom.prefill_console, f"{name} "))
+            for name, summary in self.moom.shell_commands()
+        ]
+
+
+class PresetCommands(_MoomProvider):
+    """Presets: choosing one boots it."""
+
+    def entries(self) -> list[tuple[str, str, Callable[[], None]]]:
+        return [
+            (f"preset: {name} ({key})", description, partial(self.moom.boot_preset, key))
+            for key, name, description in self.moom.presets()
+        ]
+
+
+class ThemeCommands(_MoomProvider):
+    """Themes: choosing one switches to it."""
+
+    def entries(self) -> list[tuple[str, str, Callable[[], None]]]:
+        return [
+            (f"theme: {name}", description, partial(self.moom.set_theme, name))
+            for name, description in self.moom.theme_list()
+        ]

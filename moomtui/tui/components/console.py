@@ -1,0 +1,153 @@
+"""The console: a ``root@moom:~#`` prompt running the shared shell, with its output above.
+
+The prompt keeps a persistent history (up/down, see :mod:`moomtui.tui.history`) and completes
+with Tab through ``Shell.complete``. What runs a line is the app (it owns the shell), told by
+a :class:`~moomtui.tui.messages.CommandSubmitted` message; the app writes the answer back
+with :meth:`ConsoleView.show`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label
+
+from ..history import History
+from ..messages import CommandSubmitted
+from .line_log import LineLog
+
+
+def common_prefix(words: list[str]) -> str:
+    """The longest text every word starts with."""
+    first, last = min(words), max(words)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[:size]
+
+
+class ConsoleOutput(LineLog):
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "console--prompt",
+        "console--error",
+        "console--output",
+        "console--note",
+    }
+
+
+class PromptInput(Input):
+    """The command line: Enter runs, up/down browse the history, Tab completes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "history(-1)", "Older", show=False, id="console.older"),
+        Binding("down", "history(1)", "Newer", show=False, id="console.newer"),
+        Binding("tab", "complete", "Complete", show=False, id="console.complete"),
+        Binding("escape", "leave", "Leave", show=False, id="console.leave"),
+    ]
+
+    def __init__(
+        self,
+        history: History,
+        complete: Callable[[str], list[str]],
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id, placeholder="type a command, e.g. help, lsmod, insmod oom_kill")
+        self.history = history
+        self.completer = complete
+        self.show_candidates: Callable[[list[str]], None] = lambda _: None
+
+    def action_history(self, direction: int) -> None:
+        line = self.history.previous(self.value) if direction < 0 else self.history.next()
+        if line is not None:
+            self.value = line
+            self.cursor_position = len(line)
+
+    def action_complete(self) -> None:
+        """Complete the line as bash does: one candidate fills in, several show a list."""
+        line = self.value[: self.cursor_position]
+        rest = self.value[self.cursor_position :]
+        candidates = self.completer(line)
+        if not candidates:
+            self.app.bell()
+            return
+        cut = max(line.rfind(" "), line.rfind("\t")) + 1
+        head, word = line[:cut], line[cut:]
+        common = common_prefix(candidates)
+        if len(candidates) == 1 and not common.endswith(("/", "=")):
+            common += " "
+        if len(common) > len(word):
+            self.value = head + common + rest
+            self.cursor_position = len(head + common)
+        elif len(candidates) > 1:
+            self.show_candidates(candidates)
+
+    def action_leave(self) -> None:
+        self.screen.focus_next("ProcessView")
+
+
+class ConsoleView(Vertical):
+    """Output above, prompt below."""
+
+    def __init__(
+        self,
+        history: History,
+        complete: Callable[[str], list[str]],
+        prompt: str,
+        *,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.history = history
+        self.complete = complete
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleOutput(max_lines=2000, id="console-output")
+        with Horizontal(id="prompt-line"):
+            yield Label(self.prompt, id="prompt")
+            yield PromptInput(self.history, self.complete, id="prompt-input")
+
+    def on_mount(self) -> None:
+        self.input.show_candidates = self._show_candidates
+
+    @property
+    def input(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    @property
+    def output(self) -> ConsoleOutput:
+        return self.query_one(ConsoleOutput)
+
+    def set_prompt(self, prompt: str) -> None:
+        if prompt != self.prompt:
+            self.prompt = prompt
+            self.query_one("#prompt", Label).update(prompt)
+
+    def _show_candidates(self, words: list[str]) -> None:
+        self.output.write([(self.prompt + self.input.value, "console--prompt")])
+        self.output.write([("  ".join(words), "console--note")])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        line = event.value
+        self.input.value = ""
+        self.history.add(line)
+        self.post_message(CommandSubmitted(line, source="console"))
+
+    def echo(self, line: str) -> None:
+        """Show ``line`` after the prompt, as typed."""
+        self.output.write([(self.prompt + line, "console--prompt")])
+
+    def show(self, output: str, status: int) -> None:
+        """What a command printed; in the error colour if it failed."""
+        style = "console--error" if status else "console--output"
+        if output:
+            self.output.write([(text, style) for text in output.rstrip("\n").split("\n")])
+
+    def note(self, text: str) -> None:
+        self.output.write([(text, "console--note")])

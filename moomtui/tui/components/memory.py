@@ -1,0 +1,239 @@
+"""Memory gauges and the OOM heuristic meter.
+
+* RAM split into kernel / anon / page cache / free, and a zoom on free memory against the
+  three watermarks (they are a few percent of RAM, too thin to see on the RAM bar).
+* Swap used / free.
+* Sparklines of free memory and swap use over simulated time (a bounded history).
+* For each loaded killer, the statics of ``out_of_memory_killer``: the failures counted
+  (``count`` must reach 10), the time since ``first`` (must be ≥ 1 s), the time since the last
+  kill (must be ≥ 5 s) and the swap check (any free swap slot means "not OOM") — so the
+  user sees why nothing was killed yet.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.widget import Widget
+
+from ...kernel.constants import HZ
+from ...kernel.units import format_size
+from ..model import since_seconds
+
+if TYPE_CHECKING:
+    from ...kernel import Kernel
+
+SAMPLE_JIFFIES = HZ // 4
+HISTORY = 400
+SPARK = "▁▂▃▄▅▆▇█"
+LABEL = 6
+
+
+def split_cells(width: int, parts: list[int]) -> list[int]:
+    """Cells for each part so they add up to ``width`` (largest remainder; a part > 0 gets
+    at least one cell when there is room)."""
+    total = sum(parts)
+    if total <= 0 or width <= 0:
+        return [0] * len(parts)
+    exact = [p * width / total for p in parts]
+    cells = [int(x) for x in exact]
+    for i, p in enumerate(parts):
+        if p > 0 and cells[i] == 0 and sum(cells) < width:
+            cells[i] = 1
+    order = sorted(range(len(parts)), key=lambda i: exact[i] - cells[i], reverse=True)
+    i = 0
+    while sum(cells) < width and order:
+        cells[order[i % len(order)]] += 1
+        i += 1
+    while sum(cells) > width:
+        biggest = max(range(len(cells)), key=lambda j: cells[j])
+        cells[biggest] -= 1
+    return cells
+
+
+def sparkline(values: list[int], top: int, width: int) -> str:
+    if width <= 0:
+        return ""
+    values = values[-width:]
+    if top <= 0:
+        return SPARK[0] * len(values)
+    out = []
+    for value in values:
+        level = min(len(SPARK) - 1, max(0, value * len(SPARK) // (top + 1)))
+        out.append(SPARK[level])
+    return "".join(out).rjust(width, " ")
+
+
+class MemoryView(Widget):
+    """The gauges; redrawn only when the machine moved on."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "memory--anon",
+        "memory--cache",
+        "memory--free",
+        "memory--kernel",
+        "memory--swap",
+        "memory--watermark",
+        "memory--label",
+        "memory--dim",
+        "memory--ok",
+        "memory--bad",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.free_history: deque[int] = deque(maxlen=HISTORY)
+        self.swap_history: deque[int] = deque(maxlen=HISTORY)
+        self._next_sample = 0
+        self._kernel: Kernel | None = None
+        self._boot = -1
+        self._key: tuple[object, ...] = ()
+        self._text = Text()
+
+    def sync(self, kernel: Kernel) -> None:
+        if kernel is not self._kernel or kernel.boot != self._boot:
+            self._kernel, self._boot = kernel, kernel.boot
+            self.free_history.clear()
+            self.swap_history.clear()
+            self._next_sample = 0
+        if kernel.ticks >= self._next_sample:
+            self.free_history.append(kernel.vm.free)
+            self.swap_history.append(kernel.vm.swap_used)
+            self._next_sample = kernel.ticks + SAMPLE_JIFFIES
+        key = (id(kernel), kernel.ticks, kernel.boot, self.size, len(kernel.modules.loaded()))
+        if key != self._key:
+            self._key = key
+            text = self._build(kernel)
+            if text != self._text:
+                lines = len(self._text.plain.split("\n"))
+                self._text = text
+                self.refresh(layout=len(text.plain.split("\n")) != lines)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._key = ()
+
+    def render(self) -> Text:
+        return self._text
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return max(1, len(self._text.plain.split("\n")))
+
+    @property
+    def plain(self) -> str:
+        return self._text.plain
+
+    # ---------------------------------------------------------------------------- drawing
+    def _s(self, name: str) -> Style:
+        return self.get_component_rich_style(f"memory--{name}", partial=True)
+
+    def _build(self, k: Kernel) -> Text:
+        width = max(24, self.size.width or 40)
+        lines = self._gauges(k, width) + self._heuristics(k, width)
+        for line in lines:
+            line.truncate(width, overflow="ellipsis")
+        return Text("\n", no_wrap=True).join(lines)
+
+    def _gauges(self, k: Kernel, width: int) -> list[Text]:
+        vm = k.vm
+        bar = width - LABEL - 7
+        lines = []
+        # RAM: kernel | anon | page cache | free
+        names = ("kernel", "anon", "cache", "free")
+        parts = [vm.kernel_pages, vm.anon, vm.cache, vm.free]
+        line = Text("RAM".ljust(LABEL), self._s("label"))
+        for name, cells in zip(names, split_cells(bar, parts), strict=True):
+            line.append(("░" if name == "free" else "█") * cells, self._s(name))
+        line.append(f" {format_size(vm.totalram):>6}")
+        lines.append(line)
+        for pair in (names[:2], names[2:]):
+            line = Text(" " * LABEL)
+            for name in pair:
+                pages = parts[names.index(name)]
+                line.append("■", self._s(name))
+                line.append(f"{name} {format_size(pages)}".ljust(13), self._s("dim"))
+            line.rstrip()
+            lines.append(line)
+        # free memory against the watermarks
+        scale = max(4 * vm.pages_high, 1)
+        fill = min(bar, vm.free * bar // scale)
+        marks = {
+            min(bar - 1, m * bar // scale) for m in (vm.pages_min, vm.pages_low, vm.pages_high)
+        }
+        line = Text("free".ljust(LABEL), self._s("label"))
+        for cell in range(bar):
+            if cell in marks:
+                line.append("┃", self._s("watermark"))
+            else:
+                line.append("█" if cell < fill else "·", self._s("free" if cell < fill else "dim"))
+        line.append(f" {format_size(vm.free):>6}")
+        lines.append(line)
+        sizes = "/".join(format_size(p) for p in (vm.pages_min, vm.pages_low, vm.pages_high))
+        lines.append(Text(" " * LABEL).append(f"┃min/low/high {sizes}", self._s("watermark")))
+        # swap
+        line = Text("Swap".ljust(LABEL), self._s("label"))
+        if vm.swap_total:
+            used, free = split_cells(bar, [vm.swap_used, vm.nr_swap_pages])
+            line.append("█" * used, self._s("swap"))
+            line.append("░" * free, self._s("free"))
+            line.append(f" {format_size(vm.swap_used):>6}")
+        else:
+            line.append("none", self._s("dim"))
+        lines.append(line)
+        # history over simulated time
+        spark = width - LABEL
+        line = Text("free~".ljust(LABEL), self._s("label"))
+        line.append(sparkline(list(self.free_history), vm.totalram, spark), self._s("free"))
+        lines.append(line)
+        if vm.swap_total:
+            line = Text("swap~".ljust(LABEL), self._s("label"))
+            line.append(sparkline(list(self.swap_history), vm.swap_total, spark), self._s("swap"))
+            lines.append(line)
+        return lines
+
+    def _heuristics(self, k: Kernel, width: int) -> list[Text]:
+        killers = [m for m in k.modules.loaded() if hasattr(m, "heuristic")]
+        if not killers:
+            chain = [nb.name for nb in k.oom.chain]
+            if "oom_panic" in chain:
+                note = "oom_panic: panics at once"
+            elif chain:
+                note = "on the chain: " + ", ".join(chain)
+            else:
+                note = "no handler: nothing is killed"
+            return [Text("OOM".ljust(LABEL), self._s("label")).append(note, self._s("dim"))]
+        now = k.jiffies
+        swap_free = k.vm.nr_swap_pages
+        lines = []
+        for module in killers:
+            h = module.heuristic()
+            count = min(h.get("count", 0), 10)
+            first = since_seconds(now, h.get("first", 0))
+            kill = since_seconds(now, h.get("lastkill", 0))
+            line = Text(f"{module.name} ", self._s("label"))
+            line.append("▮" * count, self._s("bad" if count >= 10 else "watermark"))
+            line.append("▯" * (10 - count), self._s("dim"))
+            line.append(f" {h.get('count', 0)}/10")
+            lines.append(line)
+            line = Text("  ")
+            swap = ("swap full" if swap_free == 0 else "swap free") if width >= 40 else "swap"
+            self._check(line, swap_free == 0, swap)
+            line.append(" ")
+            self._check(line, first >= 1, f"1st {_secs(first)}")
+            line.append(" ")
+            self._check(line, kill >= 5, f"kill {_secs(kill)}")
+            lines.append(line)
+        return lines
+
+    def _check(self, out: Text, ok: bool, label: str) -> None:
+        out.append(("✓" if ok else "✗") + label, self._s("ok" if ok else "bad"))
+
+
+def _secs(seconds: float) -> str:
+    if seconds >= 600:
+        return ">10m"
+    return f"{seconds:.1f}s" if seconds < 100 else f"{seconds:.0f}s"

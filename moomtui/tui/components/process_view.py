@@ -1,0 +1,494 @@
+"""The process tree: thousands of tasks, drawn a visible line at a time (Textual's Line API).
+
+:class:`ProcessView` is a ``ScrollView`` whose ``render_line`` builds a ``Strip`` for one
+visible row only; there is no widget per task. The rows come from
+:class:`moomtui.tui.model.ProcessModel`, rebuilt at most once per frame and only when the
+kernel's task list changed (or, when sorted by a value such as RSS, when time moved on).
+
+Each frame only the visible rows whose text or colour changed are repainted, so a screen of
+sleeping daemons costs nothing while the clock runs. The selection is a pid, not a row: when
+tasks above it fork or die the selected task keeps its place on the screen and the rows
+around it move. Line 0 is the column header; clicking it sorts by that column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.events import Click
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ...kernel.constants import HZ
+from ...kernel.units import format_size
+from ..model import (
+    COLUMN_BY_KEY,
+    Column,
+    Context,
+    ProcessModel,
+    Row,
+    blacklist_strikes,
+    columns_for_width,
+    select_victim,
+)
+
+if TYPE_CHECKING:
+    from ...kernel import Kernel
+    from ..model import Badness, ChangeTracker
+
+
+VICTIM_JIFFIES = HZ // 4
+
+
+class ProcessView(ScrollView, can_focus=True):
+    """The task tree with columns PID … COMMAND; the selection follows a pid."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "process-view--header",
+        "process-view--sorted",
+        "process-view--cursor",
+        "process-view--new",
+        "process-view--dying",
+        "process-view--victim",
+        "process-view--kthread",
+        "process-view--dim",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "up", "cursor(-1)", "up", show=False, id="tasks.up", tooltip="select the task above"
+        ),
+        Binding(
+            "down",
+            "cursor(1)",
+            "down",
+            show=False,
+            id="tasks.down",
+            tooltip="select the task below",
+        ),
+        Binding(
+            "pageup", "page(-1)", "page up", show=False, id="tasks.page_up", tooltip="a page up"
+        ),
+        Binding(
+            "pagedown",
+            "page(1)",
+            "page down",
+            show=False,
+            id="tasks.page_down",
+            tooltip="a page down",
+        ),
+        Binding("home", "jump(0)", "first", show=False, id="tasks.first", tooltip="the first task"),
+        Binding("end", "jump(-1)", "last", show=False, id="tasks.last", tooltip="the last task"),
+        Binding(
+            "enter",
+            "fold",
+            "fold",
+            show=False,
+            id="tasks.fold",
+            tooltip="fold or unfold the subtree (or double-click)",
+        ),
+        Binding(
+            "left",
+            "collapse",
+            "collapse",
+            show=False,
+            id="tasks.collapse",
+            tooltip="fold the subtree, or go to the parent",
+        ),
+        Binding(
+            "right", "expand", "expand", show=False, id="tasks.expand", tooltip="unfold the subtree"
+        ),
+        Binding(
+            "o",
+            "sort_next",
+            "sort",
+            show=False,
+            id="tasks.sort",
+            tooltip="sort by the next column (or click a column title)",
+        ),
+        Binding(
+            "O",
+            "sort_reverse",
+            "reverse",
+            show=False,
+            id="tasks.reverse",
+            tooltip="reverse the sort order",
+        ),
+        Binding(
+            "v",
+            "toggle_tree",
+            "tree/list",
+            show=False,
+            id="tasks.tree",
+            tooltip="switch between the tree and a flat list",
+        ),
+        Binding(
+            "F",
+            "follow",
+            "follow",
+            show=False,
+            id="tasks.follow",
+            tooltip="follow the selected task: keep it in view, say when it dies",
+        ),
+    ]
+
+    @dataclass
+    class Changed(Message):
+        """The selection, the follow, the sort or the filter changed (for the panel title)."""
+
+        view: ProcessView
+
+    @dataclass
+    class FollowLost(Message):
+        """The followed task is gone."""
+
+        pid: int
+        comm: str
+
+    def __init__(self, badness: Badness | None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.model = ProcessModel()
+        self.badness = badness
+        self.cursor_pid: int | None = None
+        self.cursor_row = 0
+        self.follow_pid: int | None = None
+        self._follow_comm = ""
+        self.ctx = Context(jiffies=0)
+        self.tracker: ChangeTracker | None = None
+        self._seen: tuple[int, int, int] = (-1, -1, -1)
+        self._dirty = True
+        self._styles: dict[str, Style] = {}
+        self._shown: dict[int, tuple[str, str]] = {}
+        self._columns: tuple[Column, ...] = ()
+        self._kernel: Kernel | None = None
+        self._victim_pid: int | None = None
+        self._victim_ticks = -VICTIM_JIFFIES
+
+    # ---------------------------------------------------------------------------- the frame
+    def sync(self, kernel: Kernel, tracker: ChangeTracker) -> None:
+        """Bring the rows up to date with ``kernel``; cheap when nothing changed."""
+        self.tracker = tracker
+        seen = (id(kernel), kernel.ticks, tracker.generation)
+        if seen == self._seen and not self._dirty:
+            return
+        moved = seen[:2] != self._seen[:2]
+        structural = seen[2] != self._seen[2] or kernel is not self._kernel
+        self._seen = seen
+        self._kernel = kernel
+        self.ctx = Context(jiffies=kernel.jiffies, badness=self.badness)
+        self.ctx.strikes = blacklist_strikes(kernel)
+        self.ctx.victim = self._victim(kernel, structural or self._dirty)
+        if self._dirty or structural or (moved and self.model.sorts_by_value):
+            self._rebuild(kernel)
+            self._shown = {}
+            self.refresh()
+        self._dirty = False
+        self._refresh_changed()
+
+    def _victim(self, kernel: Kernel, changed: bool) -> int | None:
+        """The next victim; walking every task is the dearest part of a frame, so while no
+        task forks or dies it is redone only every :data:`VICTIM_JIFFIES` of simulated time."""
+        if changed or abs(kernel.ticks - self._victim_ticks) >= VICTIM_JIFFIES:
+            self._victim_pid = select_victim(kernel.tasks.values(), self.ctx)
+            self._victim_ticks = kernel.ticks
+        return self._victim_pid
+
+    def _rebuild(self, kernel: Kernel) -> None:
+        assert self.tracker is not None
+        old_row = self.cursor_row
+        self.model.rebuild(kernel, self.tracker.ghosts, self.ctx)
+        rows = self.model.rows
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        if self.follow_pid is not None and self.follow_pid not in self.model.index:
+            self.post_message(self.FollowLost(self.follow_pid, self._follow_comm))
+            self.follow_pid = None
+        if self.follow_pid is not None:
+            self.cursor_pid = self.follow_pid
+        new_row = self.model.row_of(self.cursor_pid)
+        if new_row is None:
+            new_row = min(old_row, len(rows) - 1) if rows else 0
+            self.cursor_pid = rows[new_row].pid if rows else None
+            self.post_message(self.Changed(self))
+        self.cursor_row = new_row
+        if self.follow_pid is not None:
+            self.scroll_to(y=max(0, new_row - self.body_height // 2), animate=False)
+        elif new_row != old_row:
+            # Keep the selected task on the same screen line while rows move around it.
+            self.scroll_to(y=max(0, self.scroll_y + new_row - old_row), animate=False)
+            self._keep_cursor_visible()
+
+    def invalidate(self) -> None:
+        """Rebuild the rows at the next frame (sort, filter or fold changed)."""
+        self._dirty = True
+        if self._kernel is not None and self.tracker is not None:
+            self.sync(self._kernel, self.tracker)
+        self.post_message(self.Changed(self))
+
+    # ---------------------------------------------------------------------------- geometry
+    @property
+    def body_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _keep_cursor_visible(self) -> None:
+        top = round(self.scroll_y)
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False)
+        elif self.cursor_row >= top + self.body_height:
+            self.scroll_to(y=self.cursor_row - self.body_height + 1, animate=False)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.model.rows) + 1)
+        self._columns = ()
+        self._shown = {}
+        self._keep_cursor_visible()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+
+    # ---------------------------------------------------------------------------- selection
+    def select_row(self, row: int) -> None:
+        rows = self.model.rows
+        if not rows:
+            return
+        row = max(0, min(len(rows) - 1, row))
+        self.cursor_row = row
+        self.cursor_pid = rows[row].pid
+        if self.follow_pid is not None and self.follow_pid != self.cursor_pid:
+            self.follow_pid = None
+        self._keep_cursor_visible()
+        self._shown = {}
+        self.refresh()
+        self.post_message(self.Changed(self))
+
+    def select_pid(self, pid: int) -> bool:
+        row = self.model.row_of(pid)
+        if row is None:
+            return False
+        self.select_row(row)
+        return True
+
+    @property
+    def selected(self) -> Row | None:
+        rows = self.model.rows
+        return rows[self.cursor_row] if 0 <= self.cursor_row < len(rows) else None
+
+    def action_cursor(self, delta: int) -> None:
+        self.select_row(self.cursor_row + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.select_row(self.cursor_row + direction * self.body_height)
+
+    def action_jump(self, row: int) -> None:
+        self.select_row(row if row >= 0 else len(self.model.rows) - 1)
+
+    def action_fold(self) -> None:
+        row = self.selected
+        if row is None or not row.children:
+            return
+        self.model.collapsed ^= {row.pid}
+        self.invalidate()
+
+    def action_collapse(self) -> None:
+        row = self.selected
+        if row is not None and row.children and not row.collapsed:
+            self.model.collapsed.add(row.pid)
+            self.invalidate()
+            return
+        parent = self.model.parent_row(self.cursor_row)
+        if parent is not None:
+            self.select_row(parent)
+
+    def action_expand(self) -> None:
+        row = self.selected
+        if row is not None and row.collapsed:
+            self.model.collapsed.discard(row.pid)
+            self.invalidate()
+
+    def sort_by(self, key: str) -> None:
+        """Sort by column ``key``; the same column again reverses the order."""
+        if key == self.model.sort_key:
+            self.model.reverse = not self.model.reverse
+        else:
+            self.model.sort_key = key
+            self.model.reverse = key not in ("pid", "user", "command", "state")
+        self.invalidate()
+
+    def action_sort_next(self) -> None:
+        keys = [c.key for c in self._columns or columns_for_width(self.size.width)]
+        key = self.model.sort_key
+        following = keys[(keys.index(key) + 1) % len(keys)] if key in keys else keys[0]
+        self.sort_by(following)
+
+    def action_sort_reverse(self) -> None:
+        self.model.reverse = not self.model.reverse
+        self.invalidate()
+
+    def action_toggle_tree(self) -> None:
+        self.model.tree = not self.model.tree
+        self.invalidate()
+
+    def action_follow(self) -> None:
+        row = self.selected
+        if self.follow_pid is not None or row is None:
+            self.follow_pid = None
+        else:
+            self.follow_pid, self._follow_comm = row.pid, row.task.comm
+        self.invalidate()
+
+    def set_filter(self, text: str) -> None:
+        self.model.filter = text
+        self.invalidate()
+
+    # ---------------------------------------------------------------------------- mouse
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            x = 0
+            for column in self._columns:
+                if x <= offset.x < x + column.width + 1:
+                    self.sort_by(column.key)
+                    return
+                x += column.width + 1
+            self.sort_by("command")
+            return
+        row = round(self.scroll_y) + offset.y - 1
+        if 0 <= row < len(self.model.rows):
+            self.select_row(row)
+            if event.chain == 2:
+                self.action_fold()
+
+    # ---------------------------------------------------------------------------- drawing
+    def _style(self, name: str) -> Style:
+        """A component class's style (``""``: the widget's own), cached until styles change."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_component_rich_style(name, partial=True) if name else self.rich_style
+            self._styles[name] = style
+        return style
+
+    def on_focus(self) -> None:
+        self._styles.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._styles.clear()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if not self._columns:
+            self._columns = columns_for_width(width)
+        base = self._style("")
+        if y == 0:
+            return self._header(width, base)
+        index = round(self.scroll_y) + y - 1
+        if index >= len(self.model.rows):
+            return Strip.blank(width, base)
+        text, name = self._shown.get(index) or self._content(index)
+        style = base + self._style(name) if name else base
+        return Strip([Segment(text, style)]).adjust_cell_length(width, style)
+
+    def _refresh_changed(self) -> None:
+        """Repaint only the visible rows whose text or colour changed since the last frame."""
+        top = round(self.scroll_y)
+        shown: dict[int, tuple[str, str]] = {}
+        for index in range(top, min(top + self.body_height, len(self.model.rows))):
+            content = self._content(index)
+            shown[index] = content
+            if self._shown.get(index) != content:
+                self.refresh_lines(index + 1)
+        self._shown = shown
+
+    def _header(self, width: int, base: Style) -> Strip:
+        header = base + self._style("process-view--header")
+        sorted_style = header + self._style("process-view--sorted")
+        arrow = "▼" if self.model.reverse else "▲"
+        segments = []
+        for column in self._columns:
+            title = column.title
+            is_sorted = column.key == self.model.sort_key
+            if is_sorted:
+                title = title + arrow
+            if column is self._columns[-1]:
+                text = title.ljust(width - sum(c.width + 1 for c in self._columns[:-1]))
+            elif column.right:
+                text = title.rjust(column.width)[-column.width - 1 :] + " "
+            else:
+                text = title.ljust(column.width + 1)
+            segments.append(Segment(text, sorted_style if is_sorted else header))
+        return Strip(segments).adjust_cell_length(width, header)
+
+    def _row_class(self, row: Row, index: int) -> str:
+        task, tracker = row.task, self.tracker
+        if index == self.cursor_row:
+            return "process-view--cursor"
+        if row.ghost is not None or task.memdie or task.dead:
+            return "process-view--dying"
+        if tracker is not None and task.pid in tracker.killed:
+            return "process-view--dying"
+        if task.pid == self.ctx.victim:
+            return "process-view--victim"
+        if tracker is not None and task.pid in tracker.new:
+            return "process-view--new"
+        if row.ancestor_only:
+            return "process-view--dim"
+        if task.mm is None:
+            return "process-view--kthread"
+        return ""
+
+    def _content(self, index: int) -> tuple[str, str]:
+        """The text of row ``index`` and the component class that colours it."""
+        row = self.model.rows[index]
+        task, ctx = row.task, self.ctx
+        cells = []
+        for column in self._columns[:-1]:
+            if row.ghost is not None:
+                text = _ghost_cell(column.key, row)
+            elif column.key == "oom" and task.pid == ctx.victim:
+                text = "►" + column.text(task, ctx)
+            else:
+                text = column.text(task, ctx)
+            if len(text) > column.width:
+                text = text[: column.width]
+            cells.append(text.rjust(column.width) if column.right else text.ljust(column.width))
+        cells.append(self._command(row))
+        return " ".join(cells), self._row_class(row, index)
+
+    def _command(self, row: Row) -> str:
+        task = row.task
+        name = f"{{{task.comm}}}" if task.thread_leader is not None else task.comm
+        if task.mm is None and not task.dead and row.ghost is None:
+            name = f"[{name}]"
+        marker = ""
+        if self.model.tree:
+            if row.children:
+                marker = "▸ " if row.collapsed else "▾ "
+            elif row.prefix:
+                marker = "─ "
+        if row.ghost is not None:
+            name += " <killed>" if row.ghost.killed else " <exited>"
+        return f"{row.prefix}{marker}{name}"
+
+
+def _ghost_cell(key: str, row: Row) -> str:
+    """A cell of a task that is gone: its memory as it died, X for its state."""
+    ghost = row.ghost
+    assert ghost is not None
+    if key in ("pid", "user", "nice", "flags", "cpu"):
+        return COLUMN_BY_KEY[key].text(row.task, Context(jiffies=0))
+    if key == "state":
+        return "X"
+    if key == "rss":
+        return format_size(ghost.rss)
+    if key == "swap":
+        return format_size(ghost.swap)
+    return "-"

@@ -1,0 +1,91 @@
+"""The header line: kernel, preset, the OOM state word, uptime and jiffies, and speed.
+
+The state word comes early so that a narrow terminal cuts the clock, not the news.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from ...kernel.clock import format_speed
+from ...kernel.constants import HZ, UTS_RELEASE
+
+if TYPE_CHECKING:
+    from ...kernel import Kernel
+
+SEVERITY = {
+    "ok": "status--ok",
+    "pressure": "status--pressure",
+    "reclaiming": "status--reclaiming",
+    "OOM": "status--oom",
+    "livelock": "status--livelock",
+    "PANIC": "status--panic",
+}
+
+
+def format_uptime(ticks: int) -> str:
+    seconds = ticks // HZ
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    clock = f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{days}d {clock}" if days else clock
+
+
+class StatusLine(Widget):
+    """One line, redrawn only when its text changes."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        *SEVERITY.values(),
+        "status--kernel",
+        "status--paused",
+        "status--dim",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._key: tuple[object, ...] = ()
+        self._text = Text()
+
+    def sync(self, kernel: Kernel, preset: str, speed: float, paused: bool) -> None:
+        state = kernel.oom_state()
+        key = (kernel.ticks, kernel.boot, preset, speed, paused, state, self.size.width)
+        if key == self._key:
+            return
+        self._key = key
+        self._text = self._build(kernel, preset, speed, paused, state)
+        self.refresh()
+
+    def _build(self, kernel: Kernel, preset: str, speed: float, paused: bool, state: str) -> Text:
+        style = self.get_component_rich_style
+        narrow = self.size.width < 90
+        bar = ("│", style("status--dim"))
+        clock = f"up {format_uptime(kernel.ticks)}"
+        if not narrow:
+            clock += f" jiffies {kernel.jiffies}"
+        parts: list[tuple[str, Style] | str] = [
+            (f" {UTS_RELEASE} " if narrow else f" Linux {UTS_RELEASE} ", style("status--kernel")),
+            f" {preset[:12] if narrow else preset} ",
+            bar,
+            " OOM ",
+            (f" {state} ", style(SEVERITY[state])),
+            " ",
+            bar,
+            f" {clock} ",
+            bar,
+            f" {format_speed(speed)} ",
+        ]
+        if paused:
+            parts.append((" PAUSED ", style("status--paused")))
+        return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+
+    def render(self) -> Text:
+        return self._text
+
+    @property
+    def plain(self) -> str:
+        return self._text.plain

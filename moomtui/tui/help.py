@@ -1,0 +1,55 @@
+"""The help text: what the simulation models, the policies, and the keys as bound now."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+ABOUT = """\
+# moomtui — the 2003 modular OOM killer on a simulated Linux 2.4.22
+
+In October 2003 Tvrtko Ursulin posted *Modular OOM killer for 2.4 (or no OOM at all)*: the
+out-of-memory killer split into an **OOM notifier chain** and loadable **policy modules**.
+This machine runs that patch. Its tasks allocate memory; when direct reclaim (page cache
+first, then swap) cannot free a page, the VM calls `out_of_memory()`, which calls every
+handler on the chain, in the order they were loaded.
+
+## What is simulated
+- One memory zone with 2.4's watermarks (`pages_min/low/high`), page cache, anonymous
+  pages, swap with a finite disk speed, kswapd and direct reclaim, overcommit mode 0.
+- Tasks with 2.4's fields (`total_vm`, `utime`/`stime`, `start_time`, `nice`, capabilities,
+  `PF_MEMDIE`), fork, exit, zombies, reparenting to init; LinuxThreads threads share an mm.
+- A 2.4 page fault **never fails**: with no handler loaded a task waits in the allocator
+  forever (*livelock*); with swap free the classic killer never fires.
+- `printk` levels and `console_loglevel`, `/proc/sys` (`sysctl`), `insmod`/`rmmod` with
+  Kconfig tristates: built-in (`y`), module (`m`) or not built (`n`).
+
+## The policies
+- **oom_panic** — `panic("Out-Of-Memory")` on the first call, even with swap free. With
+  `kernel.panic` > 0 the machine reboots after that many seconds, else it hangs.
+- **oom_kill** — Rik van Riel's classic killer. It acts only when no swap is free, after
+  failures keep coming for at least 1 s and 10 of them were counted, and not within 5 s of
+  its last kill. It kills the task with the highest `badness()`: virtual size, divided by
+  roots of its CPU time and run time, doubled if niced, quartered for root and for raw I/O
+  capability. The OOM column shows that score; **►** marks the next victim.
+- **oom_kill_parent** — the classic killer plus a 32-slot blacklist of parents whose
+  children were killed; a parent with `oom_parent_max` (10) strikes is killed itself, on the
+  call after its 11th child kill. Tunables: `/proc/sys/vm/oom/oom_parent_max` and
+  `oom_parent_expire` (seconds).
+- Loaded together, each keeps its own counters, so two killers can both kill on one shortage.
+
+## The screen
+The OOM meter shows, for each loaded killer, the conditions it waits for: swap full,
+failures counted (10), time since the first failure (≥ 1 s), time since its last kill (≥ 5 s).
+In the task tree, new tasks and dying ones are highlighted for a moment; the selection stays
+on its pid while others fork and die. Everything a key does is a console command: the
+console (`:`) shows it, and you can type it yourself — try `help` there.
+"""
+
+
+def help_text(keys: Iterable[tuple[str, str]], columns: Iterable[tuple[str, str]]) -> str:
+    key_rows = "\n".join(f"| `{key}` | {description} |" for key, description in keys)
+    column_rows = "\n".join(f"| {title} | {meaning} |" for title, meaning in columns)
+    return (
+        f"{ABOUT}\n## Keys\n| key | action |\n|---|---|\n{key_rows}\n"
+        f"\n## Task columns\n| column | meaning |\n|---|---|\n{column_rows}\n"
+    )

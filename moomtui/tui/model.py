@@ -1,0 +1,470 @@
+"""The process view's model: rows of the task tree, built from the kernel without Textual.
+
+The screen shows thousands of tasks that fork, exit and change size many times a second. This
+module turns ``Kernel.tasks`` into a flat list of :class:`Row` objects — a pstree hierarchy or
+a flat list, sorted by any column, filtered, with collapsed subtrees left out — and keeps an
+index from pid to row so the selection can follow a pid while rows move. The widget
+(:mod:`moomtui.tui.components.process_view`) draws only the visible rows and asks this model
+for their cells.
+
+:class:`ChangeTracker` listens to the kernel's event stream and gives a cheap generation
+number: the rows are rebuilt only when it changed (a task forked, exited or was reaped, or a
+value the rows are sorted by moved on). It also remembers which tasks are new and which just
+died, so they can be highlighted for a moment after they are gone from the kernel.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..kernel import events as ev
+from ..kernel.constants import HZ, JIFFIES_MASK, PF_MEMDIE
+from ..kernel.units import format_size
+from ..shell.session import user_name
+
+if TYPE_CHECKING:
+    from ..kernel import Kernel
+    from ..kernel.task import Task
+
+FLASH_SECONDS = 1.5
+"""How long (wall time) a new task stays highlighted and a dead one stays on the screen."""
+
+Badness = Callable[["Task", int], int]
+
+
+# ============================================================================ change tracking
+@dataclass(slots=True)
+class Ghost:
+    """A task that exited recently: shown, greyed, for :data:`FLASH_SECONDS`."""
+
+    task: Task
+    ppid: int
+    rss: int
+    swap: int
+    until: float
+    killed: bool
+
+
+class ChangeTracker:
+    """Follows a kernel's events: a generation counter, new tasks and the recently dead."""
+
+    STRUCTURAL = (ev.Fork, ev.Exit, ev.Reap, ev.Exec, ev.Reboot)
+    WANTED = (*STRUCTURAL, ev.OomKill)
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.flash = FLASH_SECONDS
+        self.generation = 0
+        self.new: dict[int, float] = {}
+        self.ghosts: dict[int, Ghost] = {}
+        self.killed: dict[int, float] = {}
+        self._kernel: Kernel | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._pending: list[tuple[ev.Event, Task | None]] = []
+
+    def attach(self, kernel: Kernel) -> None:
+        """Follow ``kernel`` (a new simulation after a preset switch) and forget the old one."""
+        if kernel is self._kernel:
+            return
+        self.detach()
+        self._kernel = kernel
+        self._unsubscribe = kernel.bus.subscribe(self._on_event)
+        self.new.clear()
+        self.ghosts.clear()
+        self.killed.clear()
+        self.generation += 1
+
+    def detach(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self._unsubscribe = None
+        self._kernel = None
+
+    def _on_event(self, event: ev.Event) -> None:
+        # Runs inside the kernel's tick: only remember, the frame does the work. An exiting
+        # task is looked up now: by the frame it may have been reaped.
+        if isinstance(event, self.WANTED):
+            task = None
+            if isinstance(event, ev.Exit) and self._kernel is not None:
+                task = self._kernel.tasks.get(event.pid)
+            self._pending.append((event, task))
+
+    def settle(self) -> bool:
+        """Take in the events since the last frame; True if the rows must be rebuilt."""
+        now = self.clock()
+        changed = False
+        pending, self._pending = self._pending, []
+        for event, task in pending:
+            if isinstance(event, ev.Fork):
+                self.new[event.pid] = now + self.flash
+                self.ghosts.pop(event.pid, None)
+            elif isinstance(event, ev.OomKill):
+                self.killed[event.pid] = now + self.flash
+            elif isinstance(event, ev.Exit):
+                if task is not None and self.flash > 0:
+                    self.ghosts[event.pid] = Ghost(
+                        task=task,
+                        ppid=task.ppid,
+                        rss=event.rss,
+                        swap=event.swap,
+                        until=now + self.flash,
+                        killed=event.pid in self.killed,
+                    )
+            elif isinstance(event, ev.Reboot):
+                self.new.clear()
+                self.ghosts.clear()
+                self.killed.clear()
+            changed = changed or isinstance(event, self.STRUCTURAL)
+        for table in (self.new, self.killed):
+            for pid in [pid for pid, until in table.items() if until <= now]:
+                del table[pid]
+        expired = [pid for pid, ghost in self.ghosts.items() if ghost.until <= now]
+        for pid in expired:
+            del self.ghosts[pid]
+        if changed or expired:
+            self.generation += 1
+        return changed or bool(expired)
+
+
+# ============================================================================ columns
+@dataclass(slots=True)
+class Context:
+    """What the cells need besides the task: the time, the victim, the blacklist."""
+
+    jiffies: int
+    badness: Badness | None = None
+    victim: int | None = None
+    strikes: dict[int, tuple[int, int]] = field(default_factory=dict)
+    _points: dict[int, int] = field(default_factory=dict)
+
+    def points(self, task: Task) -> int:
+        cached = self._points.get(task.pid)
+        if cached is None:
+            cached = self.badness(task, self.jiffies) if self.badness is not None else 0
+            self._points[task.pid] = cached
+        return cached
+
+
+def format_cpu(jiffies: int) -> str:
+    """CPU time as ``top``'s TIME+: minutes, seconds and hundredths."""
+    seconds, hundredths = divmod(jiffies, HZ)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes}:{seconds:02d}.{hundredths * 100 // HZ:02d}"
+
+
+def task_flags(task: Task, ctx: Context) -> str:
+    parts = []
+    if task.flags & PF_MEMDIE:
+        parts.append("MEMDIE")
+    strikes = ctx.strikes.get(task.pid)
+    if strikes is not None:
+        parts.append(f"BL{strikes[0]}/{strikes[1]}")
+    return " ".join(parts)
+
+
+def _mm_value(task: Task, attr: str) -> int:
+    mm = task.mm
+    return getattr(mm, attr) if mm is not None else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the process view.
+
+    ``priority``: narrow screens drop the columns with the highest number first.
+    """
+
+    key: str
+    title: str
+    width: int
+    priority: int
+    value: Callable[[Task, Context], int | str]
+    text: Callable[[Task, Context], str]
+    right: bool = True
+    help: str = ""
+
+
+def _size_column(key: str, title: str, attr: str, priority: int, help: str) -> Column:
+    return Column(
+        key,
+        title,
+        6,
+        priority,
+        lambda t, c: _mm_value(t, attr),
+        lambda t, c: format_size(_mm_value(t, attr)) if t.mm is not None else "-",
+        help=help,
+    )
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("pid", "PID", 5, 0, lambda t, c: t.pid, lambda t, c: str(t.pid), help="process id"),
+    Column(
+        "user",
+        "USER",
+        8,
+        7,
+        lambda t, c: t.uid,
+        lambda t, c: user_name(t.uid) or str(t.uid),
+        right=False,
+        help="owner, from /etc/passwd (root tasks score a quarter in badness())",
+    ),
+    Column(
+        "nice",
+        "NI",
+        3,
+        6,
+        lambda t, c: t.nice,
+        lambda t, c: str(t.nice),
+        help="nice value, -20 .. 19 (niced tasks score double in badness())",
+    ),
+    Column(
+        "state",
+        "S",
+        1,
+        2,
+        lambda t, c: t.state,
+        lambda t, c: t.state,
+        right=False,
+        help="R runnable, S sleeping, D in the allocator or waiting for swap-in, Z zombie, X gone",
+    ),
+    _size_column("virt", "VIRT", "total_vm", 2, "virtual size (total_vm), what badness() uses"),
+    _size_column("rss", "RSS", "rss", 1, "resident memory"),
+    _size_column("swap", "SWAP", "swap", 5, "memory in swap"),
+    Column(
+        "cpu",
+        "CPU",
+        8,
+        4,
+        lambda t, c: t.utime + t.stime,
+        lambda t, c: format_cpu(t.utime + t.stime),
+        help="CPU time, utime + stime, as min:sec.hundredths",
+    ),
+    Column(
+        "oom",
+        "OOM",
+        6,
+        1,
+        lambda t, c: c.points(t),
+        lambda t, c: str(c.points(t)),
+        help="the classic badness() score (/proc/PID/oom_score); ► marks the next victim",
+    ),
+    Column(
+        "flags",
+        "FLAGS",
+        7,
+        3,
+        task_flags,
+        task_flags,
+        right=False,
+        help="PF_MEMDIE; BLn/max: oom_kill_parent blacklist strikes",
+    ),
+)
+COMMAND = Column(
+    "command",
+    "COMMAND",
+    20,
+    0,
+    lambda t, c: t.comm,
+    lambda t, c: t.comm,
+    right=False,
+    help="the tree of comm names: [kernel thread], {thread}, <killed> or <exited> when gone",
+)
+COLUMN_BY_KEY = {c.key: c for c in (*COLUMNS, COMMAND)}
+
+
+def columns_for_width(width: int) -> tuple[Column, ...]:
+    """The columns that fit ``width`` cells (one space between them), COMMAND last.
+
+    COMMAND keeps at least :attr:`COMMAND.width` cells, or half the width on a narrow view.
+    """
+    command = min(COMMAND.width, max(12, width // 2))
+    chosen = list(COLUMNS)
+    while chosen:
+        used = sum(c.width + 1 for c in chosen) + command
+        if used <= width:
+            break
+        chosen.remove(max(chosen, key=lambda c: c.priority))
+    return (*chosen, COMMAND)
+
+
+# ============================================================================ rows
+@dataclass(slots=True)
+class Row:
+    pid: int
+    task: Task
+    prefix: str
+    children: int
+    collapsed: bool
+    ghost: Ghost | None = None
+    ancestor_only: bool = False
+
+
+def select_victim(tasks: Iterable[Task], ctx: Context) -> int | None:
+    """``select_bad_process``: strictly more points wins, so ties go to the oldest task."""
+    best, maxpoints = None, 0
+    for task in tasks:
+        if task.pid == 0 or task.dead:
+            continue
+        points = ctx.points(task)
+        if points > maxpoints:
+            best, maxpoints = task.pid, points
+    return best
+
+
+class ProcessModel:
+    """The rows of the process view, rebuilt from the kernel on demand."""
+
+    def __init__(self) -> None:
+        self.sort_key = "pid"
+        self.reverse = False
+        self.tree = True
+        self.filter = ""
+        self.collapsed: set[int] = set()
+        self.rows: list[Row] = []
+        self.index: dict[int, int] = {}
+
+    @property
+    def sorts_by_value(self) -> bool:
+        """True when the order depends on values that change without any event."""
+        return self.sort_key not in ("pid", "user", "command")
+
+    def matches(self, task: Task) -> bool:
+        text = self.filter.strip().lower()
+        if not text:
+            return True
+        if text.isdigit():
+            return str(task.pid) == text
+        return text in task.comm.lower()
+
+    def rebuild(self, kernel: Kernel, ghosts: dict[int, Ghost], ctx: Context) -> None:
+        """Recompute :attr:`rows` and :attr:`index` from ``kernel``'s tasks and ``ghosts``."""
+        tasks = kernel.tasks
+        ghost_rows = {pid: g for pid, g in ghosts.items() if pid not in tasks}
+        column = COLUMN_BY_KEY[self.sort_key]
+
+        def key(task: Task) -> tuple[int | str, int]:
+            return (column.value(task, ctx), task.pid)
+
+        included: set[int] | None = None
+        if self.filter.strip():
+            included = set()
+            for task in [*tasks.values(), *(g.task for g in ghost_rows.values())]:
+                if self.matches(task):
+                    included.add(task.pid)
+            hits = set(included)
+            for pid in hits:
+                parent = self._parent_pid(pid, tasks, ghost_rows)
+                while parent and parent not in included:
+                    included.add(parent)
+                    parent = self._parent_pid(parent, tasks, ghost_rows)
+        if self.tree:
+            self.rows = self._tree_rows(tasks, ghost_rows, key, included)
+        else:
+            self.rows = self._flat_rows(tasks, ghost_rows, key, included)
+        self.index = {row.pid: i for i, row in enumerate(self.rows)}
+        if included is not None:
+            for row in self.rows:
+                row.ancestor_only = not self.matches(row.task)
+
+    @staticmethod
+    def _parent_pid(pid: int, tasks: dict[int, Task], ghosts: dict[int, Ghost]) -> int:
+        task = tasks.get(pid)
+        if task is not None:
+            return task.ppid
+        ghost = ghosts.get(pid)
+        return ghost.ppid if ghost is not None else 0
+
+    def _flat_rows(
+        self,
+        tasks: dict[int, Task],
+        ghosts: dict[int, Ghost],
+        key: Callable[[Task], tuple[int | str, int]],
+        included: set[int] | None,
+    ) -> list[Row]:
+        rows = [Row(t.pid, t, "", 0, False) for t in tasks.values()]
+        rows += [Row(pid, g.task, "", 0, False, ghost=g) for pid, g in ghosts.items()]
+        if included is not None:
+            rows = [r for r in rows if r.pid in included and self.matches(r.task)]
+        rows.sort(key=lambda r: key(r.task), reverse=self.reverse)
+        return rows
+
+    def _tree_rows(
+        self,
+        tasks: dict[int, Task],
+        ghosts: dict[int, Ghost],
+        key: Callable[[Task], tuple[int | str, int]],
+        included: set[int] | None,
+    ) -> list[Row]:
+        ghost_children: dict[int, list[Ghost]] = {}
+        roots: list[Task] = []
+        root_ghosts: list[Ghost] = []
+        for task in tasks.values():
+            parent = task.p_pptr
+            if parent is None or tasks.get(parent.pid) is not parent:
+                roots.append(task)
+        for ghost in ghosts.values():
+            if ghost.ppid in tasks:
+                ghost_children.setdefault(ghost.ppid, []).append(ghost)
+            else:
+                root_ghosts.append(ghost)
+
+        def kids(task: Task) -> list[tuple[Task, Ghost | None]]:
+            out: list[tuple[Task, Ghost | None]] = [(c, None) for c in task.children.values()]
+            out += [(g.task, g) for g in ghost_children.get(task.pid, ())]
+            if included is not None:
+                out = [item for item in out if item[0].pid in included]
+            out.sort(key=lambda item: key(item[0]), reverse=self.reverse)
+            return out
+
+        rows: list[Row] = []
+        top = [(t, None) for t in roots] + [(g.task, g) for g in root_ghosts]
+        if included is not None:
+            top = [item for item in top if item[0].pid in included]
+        top.sort(key=lambda item: key(item[0]), reverse=self.reverse)
+        # Depth-first, iteratively: a fork bomb makes trees deeper than Python's stack.
+        stack: list[tuple[Task, Ghost | None, str, str]] = [
+            (task, ghost, "", "") for task, ghost in reversed(top)
+        ]
+        while stack:
+            task, ghost, prefix, indent = stack.pop()
+            children = kids(task) if ghost is None else []
+            collapsed = task.pid in self.collapsed and bool(children)
+            rows.append(Row(task.pid, task, prefix, len(children), collapsed, ghost=ghost))
+            if collapsed:
+                continue
+            last = len(children) - 1
+            for i, (child, child_ghost) in reversed(list(enumerate(children))):
+                branch = "└─" if i == last else "├─"
+                carry = "  " if i == last else "│ "
+                stack.append((child, child_ghost, indent + branch, indent + carry))
+        return rows
+
+    # --- navigation helpers -------------------------------------------------------------------
+    def row_of(self, pid: int | None) -> int | None:
+        return None if pid is None else self.index.get(pid)
+
+    def parent_row(self, row: int) -> int | None:
+        """The row of the parent of the task on ``row`` (tree mode), if it is shown."""
+        if not self.tree or not 0 <= row < len(self.rows):
+            return None
+        r = self.rows[row]
+        ppid = r.ghost.ppid if r.ghost is not None else r.task.ppid
+        return self.index.get(ppid)
+
+
+def blacklist_strikes(kernel: Kernel) -> dict[int, tuple[int, int]]:
+    """pid → (strikes, oom_parent_max) for the parents on oom_kill_parent's blacklist."""
+    module = kernel.modules.get("oom_kill_parent")
+    view = getattr(module, "blacklist_view", None)
+    if view is None:
+        return {}
+    limit = getattr(module, "oom_parent_max", 10)
+    return {entry["pid"]: (entry["value"], limit) for entry in view()}
+
+
+def since_seconds(now: int, then: int) -> float:
+    """``now - then`` in seconds with the kernel's unsigned jiffies arithmetic."""
+    return ((now - then) & JIFFIES_MASK) / HZ

@@ -1,0 +1,476 @@
+"""Playing the game through the screen: keys, the console, the dialogs, the panic screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.widgets import OptionList
+
+from moomtui.kernel import events as ev
+from moomtui.kernel.constants import HZ
+from moomtui.tui.app import MoomApp, run_app
+from moomtui.tui.components.console import ConsoleView
+from moomtui.tui.components.dialogs import HelpScreen, PresetPicker, SpawnDialog
+from moomtui.tui.components.dmesg import DmesgView
+from moomtui.tui.components.memory import MemoryView
+from moomtui.tui.components.modules import ModulePanel
+from moomtui.tui.components.panic import PanicScreen
+from moomtui.tui.components.process_view import ProcessView
+from moomtui.tui.components.status import StatusLine
+
+from .conftest import Recorder, family_scenario, hog_scenario, run_until
+
+SIZE = (120, 40)
+MakeApp = Callable[..., MoomApp]
+
+
+def console_text(app: MoomApp) -> str:
+    return app.query_one(ConsoleView).output.plain
+
+
+async def type_command(pilot, line: str) -> None:  # type: ignore[no-untyped-def]
+    """Focus the console with ``:``, type ``line`` key by key, press Enter."""
+    await pilot.press("colon")
+    await pilot.press(*line)
+    await pilot.press("enter")
+
+
+async def enter_command(pilot, line: str) -> None:  # type: ignore[no-untyped-def]
+    """Put ``line`` at the focused prompt at once (typing is slow in tests) and press Enter."""
+    prompt = pilot.app.query_one(ConsoleView).input
+    assert prompt.has_focus
+    prompt.value = line
+    await pilot.press("enter")
+
+
+# ============================================================================ the OOM story
+async def test_oom_kill_shows_in_dmesg_and_the_victim_leaves_the_tree(make_app: MakeApp) -> None:
+    app = make_app(hog_scenario())
+    async with app.run_test(size=SIZE):
+        recorder = Recorder(app)
+        hog = next(t.pid for t in app.kernel.tasks.values() if t.comm == "hog")
+        view = app.query_one(ProcessView)
+        assert hog in view.model.index
+
+        run_until(app, lambda: bool(recorder.of(ev.OomKill)))
+        kill = recorder.of(ev.OomKill)[0]
+        assert (kill.pid, kill.module) == (hog, "oom_kill")
+        app.driver.step(5)
+        app.refresh_frame()
+
+        assert f"Out of Memory: Killed process {hog} (hog)." in app.query_one(DmesgView).plain
+        assert hog not in app.kernel.tasks
+        ghost = view.model.rows[view.model.index[hog]]
+        assert ghost.ghost is not None and ghost.ghost.killed  # shown dying for a moment
+        app.tracker.flash = 0
+        app.tracker.ghosts.clear()
+        app.tracker.generation += 1
+        app.refresh_frame()
+        assert hog not in view.model.index
+
+
+async def test_heuristic_meter_counts_failures_before_the_kill(make_app: MakeApp) -> None:
+    app = make_app(hog_scenario())
+    async with app.run_test(size=SIZE):
+        module = app.kernel.modules.get("oom_kill")
+        assert module is not None
+        run_until(app, lambda: 0 < module.heuristic()["count"] < 10)
+        count = module.heuristic()["count"]
+        assert "oom_kill ▮" in app.query_one(MemoryView).plain
+        assert f"{count}/10" in app.query_one(MemoryView).plain
+
+
+async def test_no_handler_means_livelock_in_the_header(make_app: MakeApp) -> None:
+    app = make_app(hog_scenario(modules=()))
+    async with app.run_test(size=SIZE):
+        run_until(app, lambda: app.kernel.oom_state() == "livelock", seconds=60)
+        assert "livelock" in app.query_one(StatusLine).plain
+        assert "no handler" in app.query_one(MemoryView).plain
+
+
+# ============================================================================ modules
+async def test_insmod_and_rmmod_from_the_console(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_command(pilot, "insmod oom_kill_parent")
+        assert app.kernel.modules.state("oom_kill_parent") == "loaded"
+        assert "root@moom:~# insmod oom_kill_parent" in console_text(app)
+        panel = app.query_one(ModulePanel)
+        assert " ".join(panel.plain.split()).count(
+            "chain out_of_memory() → oom_kill → oom_kill_parent"
+        )
+        assert "blacklist 0/32" in panel.plain
+
+        await enter_command(pilot, "rmmod oom_kill_parent")
+        assert app.kernel.modules.state("oom_kill_parent") == "available"
+        await enter_command(pilot, "rmmod oom_kill_parent")
+        assert "rmmod: module oom_kill_parent is not loaded" in console_text(app)
+
+
+async def test_insmod_and_rmmod_with_keys_act_on_the_selected_policy(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.query_one(ModulePanel)
+        panel.select("oom_panic")
+        await pilot.press("i")
+        assert app.kernel.modules.state("oom_panic") == "loaded"
+        assert [nb.name for nb in app.kernel.oom.chain] == ["oom_kill", "oom_panic"]
+        assert "insmod oom_panic" in console_text(app)
+        await pilot.press("r")
+        assert app.kernel.modules.state("oom_panic") == "available"
+
+
+async def test_clicking_a_module_button_loads_it(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.query_one(ModulePanel)
+        line = next(y for y, (_, _, cmd) in panel._buttons.items() if cmd == "insmod oom_panic")
+        x = panel._buttons[line][0]
+        await pilot.click(ModulePanel, offset=(x + 1 + panel.gutter.left, line + panel.gutter.top))
+        assert app.kernel.modules.state("oom_panic") == "loaded"
+
+
+async def test_sysctl_from_the_console_changes_the_kernel(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await enter_command(pilot, "sysctl -w kernel.panic=7")
+        assert app.kernel.panic_timeout.value == 7
+        await enter_command(pilot, "sysctl -w kernel.printk=3")
+        app.kernel.printk(6, "an info line the console no longer shows")
+        app.kernel.printk(2, "a critical line it still shows")
+        app.refresh_frame()
+        dmesg = app.query_one(DmesgView).plain
+        assert "a critical line it still shows" in dmesg
+        assert "an info line" not in dmesg
+
+
+# ============================================================================ the clock
+async def test_space_pauses_and_resumes_and_dot_steps_a_jiffy(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.driver.paused
+        await pilot.press("space")
+        assert not app.driver.paused
+        await pilot.press("space")
+        assert app.driver.paused
+        ticks = app.sim.ticks
+        await pilot.press("full_stop")
+        assert app.sim.ticks == ticks + 1
+        await pilot.press("greater_than_sign")
+        assert app.sim.ticks == ticks + 1 + HZ
+        assert "PAUSED" in app.query_one(StatusLine).plain
+
+
+async def test_plus_and_minus_change_the_speed(make_app: MakeApp) -> None:
+    app = make_app(speed=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("plus")
+        assert app.driver.speed == 2.0
+        await pilot.press("minus", "minus")
+        assert app.driver.speed == 0.5
+        assert "0.5×" in app.query_one(StatusLine).plain
+
+
+async def test_running_clock_advances_the_machine_on_its_own(make_app: MakeApp) -> None:
+    app = make_app(paused=False, speed=100.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)
+        assert app.sim.ticks > 0
+        assert app.frames > 1
+
+
+# ============================================================================ panic
+async def test_oom_panic_takes_over_the_screen_and_r_reboots(make_app: MakeApp) -> None:
+    app = make_app(hog_scenario(modules=("oom_panic",)))
+    async with app.run_test(size=SIZE) as pilot:
+        boot = app.kernel.boot
+        run_until(app, lambda: app.kernel.panicked is not None)
+        await pilot.pause()
+        assert isinstance(app.screen, PanicScreen)
+        text = str(app.screen.query_one("#panic-log").render())
+        assert "Kernel panic: Out-Of-Memory" in text
+        assert "press R to reboot" in str(app.screen.query_one("#panic-status").render())
+        await pilot.press("k")  # the game's keys do nothing on a dead machine
+        await pilot.press("R")
+        assert app.kernel.panicked is None and app.kernel.boot == boot + 1
+        await pilot.pause()
+        assert not isinstance(app.screen, PanicScreen)
+        assert f"──── reboot {boot + 1} ────" in app.query_one(DmesgView).plain
+
+
+async def test_panic_with_a_timeout_counts_down_and_reboots_by_itself(make_app: MakeApp) -> None:
+    app = make_app(hog_scenario(modules=("oom_panic",), sysctl={"kernel.panic": 3}))
+    async with app.run_test(size=SIZE) as pilot:
+        run_until(app, lambda: app.kernel.panicked is not None)
+        await pilot.pause()
+        status = str(app.screen.query_one("#panic-status").render())
+        assert "Rebooting in 3 seconds.." in status
+        app.driver.step(3 * HZ + 1)
+        app.refresh_frame()
+        await pilot.pause()
+        assert app.kernel.panicked is None
+        assert not isinstance(app.screen, PanicScreen)
+
+
+async def test_a_machine_that_panics_again_after_its_reboot_gets_a_new_panic_screen(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(hog_scenario(modules=("oom_panic",), sysctl={"kernel.panic": 1}))
+    async with app.run_test(size=SIZE) as pilot:
+        for boot in (0, 1, 2):
+            run_until(app, lambda: app.kernel.panicked is not None)
+            assert app.kernel.boot == boot
+            await pilot.pause()
+            assert isinstance(app.screen, PanicScreen)
+            assert sum(isinstance(s, PanicScreen) for s in app.screen_stack) == 1
+            # Reboot; the frame drops the panic screen, and the next loop panics again at
+            # once, before the old screen is gone.
+            app.driver.step(HZ + 1)
+            app.refresh_frame()
+
+
+# ============================================================================ tasks
+async def test_selection_follows_the_pid_when_tasks_above_it_die(make_app: MakeApp) -> None:
+    app = make_app(family_scenario(children=60))
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        assert view.select_pid(400)
+        view.scroll_to(y=view.cursor_row - 10, animate=False)
+        await pilot.pause()
+        row, screen_line = view.cursor_row, view.cursor_row - round(view.scroll_y)
+        assert screen_line == 10
+        for pid in (301, 302, 303):
+            app.run_command(f"kill -9 {pid}")
+        app.tracker.flash = 0
+        app.driver.step(3)
+        app.refresh_frame()
+        assert 301 not in view.model.index
+        assert view.cursor_pid == 400
+        await pilot.pause()
+        assert view.cursor_row == row - 3
+        assert view.cursor_row - round(view.scroll_y) == screen_line
+        assert view.model.rows[view.cursor_row].task.comm == "mysqld"
+
+
+async def test_k_kills_the_selected_task_and_n_renices_it(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        view.select_pid(400)
+        await pilot.press("n")
+        await pilot.press("ctrl+a", "ctrl+k", "5", "enter")
+        assert app.kernel.tasks[400].nice == 5
+        assert "renice 5 -p 400" in console_text(app)
+        await pilot.press("k")
+        app.driver.step(2)
+        assert 400 not in app.kernel.tasks
+        assert "kill -9 400" in console_text(app)
+
+
+async def test_spawn_dialog_starts_the_chosen_program(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        assert isinstance(app.screen, SpawnDialog)
+        options = app.screen.query_one(OptionList)
+        options.highlighted = [o.id for o in options.options].index("leak")
+        await pilot.press("tab", *"rate=1M/s", "enter")
+        assert any(t.comm == "leak" for t in app.kernel.tasks.values())
+        assert "spawn leak rate=1M/s" in console_text(app)
+
+
+async def test_filter_sort_and_fold(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        await pilot.press("slash", *"worker")
+        assert {r.pid for r in view.model.rows if not r.ancestor_only} == set(range(301, 307))
+        await pilot.press("escape")
+        assert len(view.model.rows) == len(app.kernel.tasks)
+        view.select_pid(300)
+        await pilot.press("enter")
+        assert 301 not in view.model.index
+        await pilot.press("enter")
+        assert 301 in view.model.index
+        view.sort_by("virt")
+        assert view.model.reverse and view.model.sort_key == "virt"
+        init_children = [r.pid for r in view.model.rows if r.task.ppid == 1]
+        assert init_children[0] == 400  # the biggest first
+        assert view.cursor_pid == 300  # still selected after the re-sort
+
+
+# ============================================================================ console
+async def test_console_history_persists_and_up_recalls(make_app: MakeApp, tmp_path: Path) -> None:
+    path = tmp_path / "hist"
+    app = make_app(history_path=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_command(pilot, "lsmod")
+        await enter_command(pilot, "uptime")
+    assert path.read_text().splitlines() == ["lsmod", "uptime"]
+    again = make_app(history_path=path)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", "up", "up")
+        prompt = again.query_one(ConsoleView).input
+        assert prompt.value == "lsmod"
+        await pilot.press("down")
+        assert prompt.value == "uptime"
+
+
+async def test_a_broken_history_file_does_not_stop_the_app(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    path = tmp_path / "is-a-folder"
+    path.mkdir()
+    app = make_app(history_path=path)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_command(pilot, "lsmod")
+        assert "Module" in console_text(app)
+
+
+async def test_tab_completes_through_the_shell(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", *"insm", "tab", *"oom_kill_p", "tab")
+        assert app.query_one(ConsoleView).input.value == "insmod oom_kill_parent "
+
+
+# ============================================================================ screens
+async def test_preset_picker_boots_the_chosen_preset(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("p")
+        assert isinstance(app.screen, PresetPicker)
+        options = app.screen.query_one(OptionList)
+        options.highlighted = [o.id for o in options.options].index("fork-bomb")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.sim.scenario.key == "fork-bomb"
+        assert any(t.comm == "mysqld" for t in app.kernel.tasks.values())
+        assert "Fork bomb" in app.query_one(StatusLine).plain
+        view = app.query_one(ProcessView)
+        assert any(r.task.comm == "mysqld" for r in view.model.rows)
+
+
+async def test_help_explains_the_policies_and_lists_the_keys(make_app: MakeApp) -> None:
+    app = make_app(keymap={"task.kill": "x"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert "oom_kill_parent" in app.screen.text
+        assert (
+            "| `x` | SIGKILL the selected task (console: kill -9 PID) |" in app.screen.text
+        )  # the remapped key
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_t_cycles_themes_and_the_palette_picks_one(make_app: MakeApp) -> None:
+    app = make_app(theme="vga")
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.theme == "vga"
+        await pilot.press("t")
+        assert app.theme != "vga" and app.theme in app.moom_themes
+        await pilot.press("ctrl+p", *"theme: amber")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == "amber"
+        err = app.query_one(DmesgView).get_component_rich_style("dmesg--err")
+        assert err.color is not None
+        assert err.color.triplet is not None
+        assert err.color.triplet.hex.upper() == app.moom_themes["amber"].variables["log-err"]
+
+
+async def test_resizing_down_to_60_by_20_keeps_working(make_app: MakeApp) -> None:
+    app = make_app(hog_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.resize_terminal(60, 20)
+        app.driver.step(5 * HZ)
+        app.refresh_frame()
+        await pilot.pause()
+        await pilot.press("down", "down", "slash", "h", "escape")
+        assert app.size == (60, 20)
+        await pilot.resize_terminal(200, 60)
+        app.refresh_frame()
+        await pilot.pause()
+        assert app.query_one(ProcessView).size.width > 100
+
+
+async def test_follow_keeps_the_task_in_view_and_says_when_it_dies(make_app: MakeApp) -> None:
+    app = make_app(family_scenario(children=60))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        view = app.query_one(ProcessView)
+        view.select_pid(330)
+        await pilot.press("F")
+        assert view.follow_pid == 330
+        assert "follow 330" in str(app.query_one("#tasks-panel").border_subtitle)
+        view.scroll_to(y=0, animate=False)
+        app.run_command("kill -9 301")
+        app.tracker.flash = 0
+        app.driver.step(2)
+        app.refresh_frame()
+        await pilot.pause()
+        top = round(view.scroll_y)
+        assert top <= view.cursor_row < top + view.body_height  # brought back into view
+        app.run_command("kill -9 330")
+        app.driver.step(2)
+        app.refresh_frame()
+        await pilot.pause()
+        assert view.follow_pid is None
+        assert any("330 (worker29) is gone" in n.message for n in app._notifications)
+
+
+async def test_mouse_selects_a_row_and_a_column_title_sorts(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        row = view.model.index[400]
+        await pilot.click(ProcessView, offset=(10, row + 1))
+        assert view.cursor_pid == 400
+        x = sum(c.width + 1 for c in view._columns[: [c.key for c in view._columns].index("rss")])
+        await pilot.click(ProcessView, offset=(x + 2, 0))
+        assert view.model.sort_key == "rss" and view.model.reverse
+        await pilot.click(ProcessView, offset=(x + 2, 0))
+        assert not view.model.reverse
+        assert view.cursor_pid == 400
+
+
+async def test_module_panel_keys_move_and_enter_toggles(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.query_one(ModulePanel)
+        panel.focus()
+        await pilot.press("down", "down")
+        assert panel.selected == "oom_kill_parent"
+        await pilot.press("enter")
+        assert app.kernel.modules.state("oom_kill_parent") == "loaded"
+        await pilot.press("enter")
+        assert app.kernel.modules.state("oom_kill_parent") == "available"
+
+
+async def test_palette_offers_console_commands_and_presets(make_app: MakeApp) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"swapon")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        prompt = app.query_one(ConsoleView).input
+        assert prompt.value == "swapon " and prompt.has_focus
+        await pilot.press("escape")
+        await pilot.press("ctrl+p", *"no-oom")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.sim.scenario.key == "no-oom"
+
+
+def test_run_app_refuses_an_unknown_preset_or_theme(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert run_app("no-such-preset") == 2
+    assert "no-such-preset" in capsys.readouterr().err
+    assert run_app(hog_scenario(), theme="no-such-theme") == 2
+    err = capsys.readouterr().err
+    assert "no theme named 'no-such-theme'" in err and "vga" in err

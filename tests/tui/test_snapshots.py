@@ -1,0 +1,71 @@
+"""SVG snapshots of the main screen, the panic screen and help.
+
+Fixed terminal size, a paused clock, a fixed seed, the vga theme and no cursor blink (see
+conftest.py), so the pictures change only when the screen does. Update them after a deliberate
+change with ``pytest tests/tui/test_snapshots.py --snapshot-update`` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from moomtui.kernel import events as ev
+from moomtui.kernel.constants import HZ
+from moomtui.tui.app import MoomApp
+
+from .conftest import Recorder, hog_scenario, run_until
+
+MakeApp = Callable[..., MoomApp]
+
+
+def steady(app: MoomApp) -> None:
+    """No wall-clock highlights: what a picture shows depends on the machine only."""
+    app.tracker.flash = 0
+
+
+def test_main_screen_after_the_first_kill(snap_compare, make_app: MakeApp) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(hog_scenario(), theme="vga")
+
+    async def play(pilot) -> None:  # type: ignore[no-untyped-def]
+        steady(app)
+        recorder = Recorder(app)
+        run_until(app, lambda: bool(recorder.of(ev.OomKill)))
+        app.driver.step(HZ)
+        app.run_command("lsmod")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=play)
+
+
+def test_main_screen_at_80_by_24(snap_compare, make_app: MakeApp) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(hog_scenario(), theme="vga")
+
+    async def play(pilot) -> None:  # type: ignore[no-untyped-def]
+        steady(app)
+        app.driver.step(2 * HZ)
+        app.refresh_frame()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=play)
+
+
+def test_panic_screen(snap_compare, make_app: MakeApp) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(hog_scenario(modules=("oom_panic",)), theme="vga")
+
+    async def play(pilot) -> None:  # type: ignore[no-untyped-def]
+        steady(app)
+        run_until(app, lambda: app.kernel.panicked is not None)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=play)
+
+
+def test_help_screen(snap_compare, make_app: MakeApp) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(hog_scenario(), theme="vga")
+
+    async def play(pilot) -> None:  # type: ignore[no-untyped-def]
+        steady(app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=play)
