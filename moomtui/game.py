@@ -663,36 +663,48 @@ class Tracked:
     It stops every :data:`SAMPLE` jiffies of run time (on a grid from the run's start)
     and at the tracker's deadline, and calls ``tracker.update`` there, so the score does not
     depend on how the caller slices time. Usable as the screen driver's ``Steppable``.
+
+    Run time counts from ``origin``, the simulation's ``elapsed`` when this run started: a
+    run started later on the same simulation (a replay, another preset on the screen)
+    scores exactly as the same preset run headless from the start.
     """
 
     sim: Simulation
     tracker: GoalTracker | Scorer
     _unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
+    origin: int = 0
 
     @classmethod
     def start(cls, sim: Simulation, scenario: Scenario | None = None) -> Tracked:
-        """Subscribe a new :class:`GoalTracker` for ``scenario`` (default: the sim's)."""
-        tracker = GoalTracker(scenario or sim.scenario, sim.kernel, elapsed=sim.elapsed)
+        """Subscribe a new :class:`GoalTracker` for ``scenario`` (default: the sim's),
+        its run starting now."""
+        tracker = GoalTracker(scenario or sim.scenario, sim.kernel, elapsed=0)
         unsubscribe = sim.kernel.bus.subscribe(tracker)
-        return cls(sim, tracker, unsubscribe)
+        return cls(sim, tracker, unsubscribe, origin=sim.elapsed)
 
     @property
     def ticks(self) -> int:
         return self.sim.ticks
 
+    @property
+    def elapsed(self) -> int:
+        """Run time of this tracked run."""
+        return self.sim.elapsed - self.origin
+
     def run_for(self, n: int) -> None:
         sim, tracker = self.sim, self.tracker
-        end = sim.elapsed + n
+        end = self.elapsed + n
         if n <= 0:
             sim.run_for(0)
             return
-        while sim.elapsed < end:
-            stop = min(end, (sim.elapsed // SAMPLE + 1) * SAMPLE)
+        while (now := self.elapsed) < end:
+            stop = min(end, (now // SAMPLE + 1) * SAMPLE)
             deadline = tracker.next_check() if isinstance(tracker, GoalTracker) else None
-            if deadline is not None and sim.elapsed < deadline < stop:
+            if deadline is not None and now < deadline < stop:
                 stop = deadline
-            sim.run_for(stop - sim.elapsed)
-            if sim.elapsed % SAMPLE == 0 or sim.elapsed == deadline:
+            sim.run_for(stop - now)
+            now = self.elapsed
+            if now % SAMPLE == 0 or now == deadline:
                 tracker.update(sim.kernel)
 
     def finish(self) -> None:

@@ -9,6 +9,10 @@ each panel redraws only if what it shows changed.
 Every key that changes the machine is a console command run through the same shell as the
 console (``insmod oom_kill``, ``kill -9 123``, ``pause``), echoed at the console so the user
 sees, and can retype, what happened.
+
+The driver paces a :class:`moomtui.tui.play.Game`, which scores the run and stops the machine
+when the preset's goals say the game is over; the report (:mod:`.components.report`) then
+asks what next. ``g``, or ``score`` at the console, shows it at any time.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ from ..modules.classic import badness
 from ..presets import DEFAULT_PRESET, PresetError, Scenario, list_presets, load_preset
 from ..shell.base import COMMANDS
 from ..sim import Simulation
-from .bindings import APP_BINDINGS, GAME_ACTIONS
-from .commands import PresetCommands, ShellCommands, ThemeCommands
+from .bindings import APP_BINDINGS, CLOCK_ACTIONS, GAME_ACTIONS
+from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
 from .components.console import ConsoleView
 from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SpawnDialog
 from .components.dmesg import DmesgView
@@ -38,17 +42,22 @@ from .components.memory import MemoryView
 from .components.modules import ModulePanel
 from .components.panic import PanicScreen
 from .components.process_view import ProcessView
+from .components.report import Choice, ReportScreen
 from .components.status import StatusLine
 from .help import help_text
 from .history import History, default_history_path
 from .messages import CommandSubmitted
 from .model import COLUMNS, COMMAND, ChangeTracker
+from .play import Game
 from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
 
 SPAWNABLE_EXCLUDED = ("init", "thread")
+
+APP_COMMANDS = {"score": "the goals and the score card so far (key g)"}
+"""Words the console takes that are the screen's, not the machine's: the shell never sees them."""
 
 
 class FilterInput(Input):
@@ -69,7 +78,7 @@ class MoomApp(App[int]):
     TITLE = "moomtui"
     FRAME_RATE = 12
     BINDINGS: ClassVar = APP_BINDINGS
-    COMMANDS: ClassVar = App.COMMANDS | {ShellCommands, PresetCommands, ThemeCommands}
+    COMMANDS: ClassVar = App.COMMANDS | {ShellCommands, PresetCommands, ThemeCommands, GameCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar = [
         (0, "-tiny"),
         (70, "-narrow"),
@@ -93,7 +102,8 @@ class MoomApp(App[int]):
             self.sim = scenario_or_simulation
         else:
             self.sim = Simulation(scenario_or_simulation)
-        self.driver = Driver(self.sim, speed=speed, paused=paused)
+        self.game = Game(self.sim)
+        self.driver = Driver(self.game, speed=speed, paused=paused)
         self.sim.session.driver = self.driver  # pause, step and speed at the console
         self.tracker = ChangeTracker()
         self.history = History(history_path if history_path is not None else default_history_path())
@@ -103,6 +113,8 @@ class MoomApp(App[int]):
         self.initial_keymap = keymap or {}
         self.frames = 0
         self._scenario: Scenario | None = None
+        self._paused_before_report = paused
+        self._reporting = False  # the report is up, or its choice not acted on yet
 
     # ---------------------------------------------------------------------------- layout
     @property
@@ -156,6 +168,7 @@ class MoomApp(App[int]):
     def on_unmount(self) -> None:
         self.driver.stop()
         self.tracker.detach()
+        self.game.close()
 
     # ---------------------------------------------------------------------------- the frame
     def refresh_frame(self) -> None:
@@ -170,8 +183,15 @@ class MoomApp(App[int]):
         kernel = self.kernel
         self.tracker.attach(kernel)
         self.tracker.settle()
+        game = self.game
+        game.sync()
         main.query_one(StatusLine).sync(
-            kernel, self.sim.scenario.name, self.driver.speed, self.driver.paused
+            kernel,
+            self.sim.scenario.name,
+            self.driver.speed,
+            self.driver.paused,
+            goals=game.chips(),
+            sandbox=game.sandbox,
         )
         view = main.query_one(ProcessView)
         view.sync(kernel, self.tracker)
@@ -181,6 +201,8 @@ class MoomApp(App[int]):
         main.query_one(DmesgView).sync(kernel)
         self.console_view.set_prompt(self.prompt())
         self._sync_panic(kernel)
+        if game.ended and not self._reporting:
+            self.show_report()
 
     def _sync_panic(self, kernel: Kernel) -> None:
         panic = next((s for s in self.screen_stack if isinstance(s, PanicScreen)), None)
@@ -190,7 +212,7 @@ class MoomApp(App[int]):
                 self.push_screen(panic)
             if panic.is_mounted:
                 panic.sync(kernel)
-        elif panic is not None:
+        elif panic is not None and not self._reporting:  # the report goes first
             while panic in self.screen_stack:
                 self.pop_screen()
 
@@ -226,18 +248,27 @@ class MoomApp(App[int]):
         return result.status
 
     def on_command_submitted(self, message: CommandSubmitted) -> None:
-        if message.line.strip():
+        line = message.line.strip()
+        if line in APP_COMMANDS:
+            self.console_view.echo(line)
+            self.show_report()
+        elif line:
             self.run_command(message.line)
         else:
             self.console_view.echo("")
 
     def _complete(self, line: str) -> list[str]:
+        words = line.split()
+        if len(words) == 1 and not line[-1].isspace():
+            ours = [name for name in APP_COMMANDS if name.startswith(words[0])]
+            return sorted({*self.sim.shell.complete(line), *ours})
         return self.sim.shell.complete(line)
 
     def shell_commands(self) -> list[tuple[str, str]]:
+        names = sorted({*self.sim.shell.commands(), *APP_COMMANDS})
         return [
-            (name, COMMANDS[name].summary if name in COMMANDS else "")
-            for name in self.sim.shell.commands()
+            (name, APP_COMMANDS.get(name) or (COMMANDS[name].summary if name in COMMANDS else ""))
+            for name in names
         ]
 
     def prefill_console(self, text: str) -> None:
@@ -269,8 +300,10 @@ class MoomApp(App[int]):
 
     # ---------------------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "presets" and isinstance(self.screen, PanicScreen):
+        if action in ("presets", "score") and isinstance(self.screen, PanicScreen):
             return True  # a hung machine may still be left for another preset
+        if action in CLOCK_ACTIONS and self._reporting:
+            return False  # the clock stands still under the report
         return action not in GAME_ACTIONS or self.screen is self.screen_stack[0]
 
     def action_toggle_pause(self) -> None:
@@ -378,6 +411,43 @@ class MoomApp(App[int]):
 
     def action_reboot(self) -> None:
         self.run_command("reboot")
+
+    # ---------------------------------------------------------------------------- the game
+    def action_score(self) -> None:
+        self.show_report()
+
+    def show_report(self) -> None:
+        """Stop the clock and show the goals and the score card (once: not over itself)."""
+        if self._reporting:
+            return
+        self._reporting = True
+        self._paused_before_report = self.driver.paused
+        self.driver.pause()
+        report = ReportScreen(self.game.report(), self.presets(), self.sim.scenario.key)
+        self.push_screen(report, self._report_done)
+
+    def _report_done(self, choice: Choice | None) -> None:
+        action, preset = choice or ("continue", "")
+        game = self.game
+        self._reporting = False
+        if action == "quit":
+            self.exit()
+            return
+        if action == "continue" and not game.ended:
+            if not self._paused_before_report:
+                self.driver.resume()
+        elif action == "continue":
+            game.sandbox = True
+            self.console_view.note("Sandbox mode: the goals no longer end the run.")
+            self.driver.resume()
+        elif action == "replay":
+            game.replay()
+            self.console_view.note(f"Replay: {self.sim.scenario.name}, a new game.")
+            self.driver.resume()
+        elif action == "boot":
+            self.boot_preset(preset)
+            self.driver.resume()
+        self.refresh_frame()
 
 
 def run_app(

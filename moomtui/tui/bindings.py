@@ -24,6 +24,8 @@ APP_BINDINGS: list[BindingType] = [
             tooltip="start a workload: hog, leak, forkbomb… (console: spawn PROGRAM)"),
     Binding("p", "presets", "presets", id="app.presets",
             tooltip="pick a preset and boot it (console: boot NAME)"),
+    Binding("g", "score", "score", id="game.score",
+            tooltip="the goals and the score card so far; the clock stops (console: score)"),
     Binding("colon,grave_accent", "console", "console", id="app.console",
             tooltip="type at the console; Esc leaves it, Tab completes, ↑/↓ history"),
     Binding("slash", "filter", "filter", show=False, id="tasks.filter",
@@ -47,6 +49,9 @@ APP_BINDINGS: list[BindingType] = [
 ]  # fmt: skip
 
 GAME_ACTIONS = frozenset(
-    {"insmod", "rmmod", "kill", "renice", "spawn", "presets", "console", "filter"}
+    {"insmod", "rmmod", "kill", "renice", "spawn", "presets", "console", "filter", "score"}
 )
 """Actions that only make sense on the main screen (not over help, a dialog or a panic)."""
+
+CLOCK_ACTIONS = frozenset({"toggle_pause", "step"})
+"""Actions that run the clock: not while the report is up."""

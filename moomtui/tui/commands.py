@@ -1,4 +1,4 @@
-"""Command palette providers: every console command, every preset, every theme."""
+"""Command palette providers: every console command, every preset, every theme, the score."""
 
 from __future__ import annotations
 
@@ -61,4 +61,13 @@ class ThemeCommands(_MoomProvider):
         return [
             (f"theme: {name}", description, partial(self.moom.set_theme, name))
             for name, description in self.moom.theme_list()
+        ]
+
+
+class GameCommands(_MoomProvider):
+    """The game: the report with the goals and the score card."""
+
+    def entries(self) -> list[tuple[str, str, Callable[[], None]]]:
+        return [
+            ("game: score card", "the goals and the score card so far", self.moom.show_report),
         ]

@@ -43,6 +43,17 @@ failures counted (10), time since the first failure (≥ 1 s), time since its la
 In the task tree, new tasks and dying ones are highlighted for a moment; the selection stays
 on its pid while others fork and die. Everything a key does is a console command: the
 console (`:`) shows it, and you can type it yourself — try `help` there.
+
+## The game
+Some presets set **goals**: survive a time, no panic, protect some daemons, at most N kills,
+recover within a time. The header shows each one live: ● pending, ✓ met, ✗ lost. When
+time is up or a goal is lost the machine stops and the report shows how it went, with the
+score card — the five goals of a good kill from `badness()`'s comment, then time
+livelocked, thrashing and down, panics and reboots. Then `c` plays on in sandbox mode (the
+goals no longer end the run), `r` replays the preset, `p` picks another, `q` quits. A
+reboot is part of the same game; booting a preset starts a new one. `g` (or `score` at the
+console) shows the report at any time, with the clock stopped; presets without goals are
+sandboxes that only have the score.
 """
 
 

@@ -7,6 +7,7 @@ blinking, so screenshots are stable.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -77,6 +78,11 @@ def family_scenario(children: int = 6) -> Scenario:
     spec = BootSpec(name="family", ram_pages=8192, seed=2, kconfig=dict(ALL_MODULES), tasks=tasks)
     return Scenario(name="Family", description="a server and its children", source="test",
                     spec=spec, key="family")  # fmt: skip
+
+
+def with_goals(scenario: Scenario, **goals: object) -> Scenario:
+    """``scenario`` with these ``[goals]`` (times in jiffies), a game rather than a sandbox."""
+    return dataclasses.replace(scenario, goals=goals)
 
 
 @pytest.fixture

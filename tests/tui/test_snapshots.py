@@ -1,4 +1,4 @@
-"""SVG snapshots of the main screen, the panic screen and help.
+"""SVG snapshots of the main screen, the panic screen, help and the game's report.
 
 Fixed terminal size, a paused clock, a fixed seed, the vga theme and no cursor blink (see
 conftest.py), so the pictures change only when the screen does. Update them after a deliberate
@@ -13,7 +13,7 @@ from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ
 from moomtui.tui.app import MoomApp
 
-from .conftest import Recorder, hog_scenario, run_until
+from .conftest import Recorder, hog_scenario, run_until, with_goals
 
 MakeApp = Callable[..., MoomApp]
 
@@ -69,3 +69,14 @@ def test_help_screen(snap_compare, make_app: MakeApp) -> None:  # type: ignore[n
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=play)
+
+
+def test_report_of_a_lost_game(snap_compare, make_app: MakeApp) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(with_goals(hog_scenario(), survive=60 * HZ, max_kills=0), theme="vga")
+
+    async def play(pilot) -> None:  # type: ignore[no-untyped-def]
+        steady(app)
+        run_until(app, lambda: app.game.ended)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=play)

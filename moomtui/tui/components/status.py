@@ -1,10 +1,14 @@
-"""The header line: kernel, preset, the OOM state word, uptime and jiffies, and speed.
+"""The header line: kernel, preset, the OOM state word, uptime and jiffies, speed, goals.
 
-The state word comes early so that a narrow terminal cuts the clock, not the news.
+The state word comes early so that a narrow terminal cuts the clock, not the news. The
+preset's goals come last, each marked and coloured by its state (``●`` pending, ``✓`` met,
+``✗`` lost); ``sandbox`` once the player chose to play on after the game ended. A preset
+without goals adds nothing. The jiffies counter gives way to the goals on a narrow screen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
@@ -25,6 +29,13 @@ SEVERITY = {
     "livelock": "status--livelock",
     "PANIC": "status--panic",
 }
+GOAL_STYLES = {
+    "pending": "status--goal-pending",
+    "met": "status--goal-met",
+    "lost": "status--goal-lost",
+}
+WIDE_WITH_GOALS = 150
+"""Below this width the header leaves out the jiffies counter when there are goals."""
 
 
 def format_uptime(ticks: int) -> str:
@@ -41,6 +52,8 @@ class StatusLine(Widget):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         *SEVERITY.values(),
+        *GOAL_STYLES.values(),
+        "status--sandbox",
         "status--kernel",
         "status--paused",
         "status--dim",
@@ -51,21 +64,45 @@ class StatusLine(Widget):
         self._key: tuple[object, ...] = ()
         self._text = Text()
 
-    def sync(self, kernel: Kernel, preset: str, speed: float, paused: bool) -> None:
+    def sync(
+        self,
+        kernel: Kernel,
+        preset: str,
+        speed: float,
+        paused: bool,
+        goals: Sequence[tuple[str, str]] = (),
+        sandbox: bool = False,
+    ) -> None:
+        """``goals``: ``(state, text)`` for each goal, as :meth:`~moomtui.tui.play.Game.chips`
+        gives them; ``sandbox``: the game ended and goes on without them."""
         state = kernel.oom_state()
-        key = (kernel.ticks, kernel.boot, preset, speed, paused, state, self.size.width)
+        goals = tuple(goals)
+        key = (
+            kernel.ticks, kernel.boot, preset, speed, paused, state, goals, sandbox,
+            self.size.width,
+        )  # fmt: skip
         if key == self._key:
             return
         self._key = key
-        self._text = self._build(kernel, preset, speed, paused, state)
+        self._text = self._build(kernel, preset, speed, paused, state, goals, sandbox)
         self.refresh()
 
-    def _build(self, kernel: Kernel, preset: str, speed: float, paused: bool, state: str) -> Text:
+    def _build(
+        self,
+        kernel: Kernel,
+        preset: str,
+        speed: float,
+        paused: bool,
+        state: str,
+        goals: tuple[tuple[str, str], ...],
+        sandbox: bool,
+    ) -> Text:
         style = self.get_component_rich_style
-        narrow = self.size.width < 90
+        width = self.size.width
+        narrow = width < 90
         bar = ("│", style("status--dim"))
         clock = f"up {format_uptime(kernel.ticks)}"
-        if not narrow:
+        if not narrow and not ((goals or sandbox) and width < WIDE_WITH_GOALS):
             clock += f" jiffies {kernel.jiffies}"
         parts: list[tuple[str, Style] | str] = [
             (f" {UTS_RELEASE} " if narrow else f" Linux {UTS_RELEASE} ", style("status--kernel")),
@@ -81,6 +118,12 @@ class StatusLine(Widget):
         ]
         if paused:
             parts.append((" PAUSED ", style("status--paused")))
+        if sandbox:
+            parts += [" ", bar, (" sandbox ", style("status--sandbox"))]
+        elif goals:
+            parts += [" ", bar, " " if narrow else (" goals ", style("status--dim"))]
+            for goal_state, text in goals:
+                parts += [(text, style(GOAL_STYLES[goal_state])), " "]
         return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
 
     def render(self) -> Text:

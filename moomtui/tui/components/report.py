@@ -1,0 +1,119 @@
+"""The report: how the game went, and what next.
+
+It takes over when the game is over (time up, or a goal lost) and whenever the player asks
+for the score (``g``). It shows the outcome, each goal with its state and why, and the
+score card — the seed's five criteria of a good kill, then livelock, thrashing, panics and
+reboots. The clock stands still while it is up. The choices come back through
+``dismiss``: ``("continue", "")``, ``("replay", "")``, ``("boot", KEY)`` or ``("quit", "")``;
+the app acts on them, so the screen never touches the machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from ..play import MARKS, Report
+from .dialogs import PresetPicker
+
+Choice = tuple[str, str]
+
+TITLES = {"won": "You won", "lost": "Game over", "on": "The score so far"}
+
+
+class ReportScreen(ModalScreen[Choice]):
+    """The outcome, the goals and the score card, over the paused machine."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c,escape", "choose('continue')", "continue", id="report.continue"),
+        Binding("r", "choose('replay')", "replay", id="report.replay"),
+        Binding("p", "presets", "presets", id="report.presets"),
+        Binding("q", "choose('quit')", "quit", id="report.quit"),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "report--pending",
+        "report--met",
+        "report--lost",
+        "report--dim",
+    }
+
+    def __init__(
+        self, report: Report, presets: Sequence[tuple[str, str, str]], current: str
+    ) -> None:
+        super().__init__()
+        self.report = report
+        self.presets = list(presets)
+        self.current = current
+        self._goals = Static(id="report-goals")
+
+    def compose(self) -> ComposeResult:
+        report = self.report
+        with VerticalScroll(classes="dialog report", id="report"):
+            yield Label(
+                f"{TITLES[report.outcome]} — {report.preset}",
+                classes=f"dialog-title report-{report.outcome}",
+                id="report-title",
+                markup=False,
+            )
+            yield Static(report.headline, id="report-headline", markup=False)
+            yield self._goals
+            yield Static(report.card.render_rich(), id="report-card")
+            go_on = "continue in sandbox mode" if report.ended else "back to the game"
+            keys = [
+                ("c", go_on, "choose('continue')"),
+                ("r", "replay", "choose('replay')"),
+                ("p", "presets", "presets"),
+                ("q", "quit", "choose('quit')"),
+            ]
+            yield Label(
+                "  ·  ".join(f"[@click=screen.{act}][b]{k}[/b] {what}[/]" for k, what, act in keys),
+                id="report-keys",
+            )
+
+    def on_mount(self) -> None:
+        if self.report.goals:
+            self._goals.update(self._goal_table())
+        else:
+            self._goals.display = False  # the headline says it is a sandbox
+
+    def _goal_table(self) -> Table:
+        style = self.get_component_rich_style
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column()
+        for goal in self.report.goals:
+            mark = style(f"report--{goal.state}")
+            table.add_row(
+                Text(f"{MARKS[goal.state]} {goal.state}", mark),
+                Text(goal.label, mark),
+                Text(goal.detail, style("report--dim")),
+            )
+        return table
+
+    @property
+    def plain(self) -> str:
+        """The report as text (for tests and the curious)."""
+        report = self.report
+        lines = [f"{TITLES[report.outcome]} — {report.preset}", report.headline]
+        lines += [f"{MARKS[g.state]} {g.state} {g.label}: {g.detail}" for g in report.goals]
+        lines.append(report.card.render_text())
+        return "\n".join(lines)
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss((choice, ""))
+
+    def action_presets(self) -> None:
+        def done(key: object) -> None:
+            if isinstance(key, str):
+                self.dismiss(("boot", key))
+
+        self.app.push_screen(PresetPicker(self.presets, self.current), done)

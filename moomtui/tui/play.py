@@ -1,0 +1,159 @@
+"""The game as the screen plays it: the preset's goals, live, and the run ending with them.
+
+The clock driver paces a :class:`Game`, not the bare simulation. A game is one
+:class:`~moomtui.game.Tracked` run with a fresh :class:`~moomtui.game.GoalTracker`: it
+samples the score every 0.1 s of run time, as a headless run does, and stops the machine
+once the game is over (a goal lost or time up) until the player chooses what next. Going on
+in *sandbox* mode lets the machine run again with the goals no longer ending it.
+
+A new machine (``boot NAME``, the preset picker, a replay) is a new game; a reboot of the
+same machine (after a panic, or ``reboot``) is part of the same game, and the tracker
+counts it. No Textual here: :mod:`.components.report` and the header draw what this gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+from ..game import LOST, MET, PENDING, SAMPLE, GoalState, GoalTracker, ScoreCard, Tracked
+from ..kernel.constants import HZ
+
+if TYPE_CHECKING:
+    from ..kernel import Kernel
+    from ..sim import Simulation
+
+MARKS = {PENDING: "●", MET: "✓", LOST: "✗"}
+"""How the header and the report mark a goal's state."""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What the report screen shows: the outcome, the goals and the score card."""
+
+    preset: str
+    outcome: str  # "won", "lost" or "on" (the game goes on, or a preset without goals)
+    headline: str
+    goals: list[GoalState]
+    card: ScoreCard
+    ended: bool  # the game is over and waits for the player's choice
+
+
+class Game:
+    """One game on the screen's simulation; a ``Steppable`` for the clock driver."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        self.sandbox = False
+        self._kernel: Kernel | None = None
+        self.tracked = self._start()
+
+    # --- the game's lifetime ------------------------------------------------------------
+    def _start(self) -> Tracked:
+        self._kernel = self.sim.kernel
+        return Tracked.start(self.sim)
+
+    def restart(self) -> None:
+        """A new game on the machine the simulation runs now (goals on again)."""
+        self.tracked.close()
+        self.sandbox = False
+        self.tracked = self._start()
+
+    def sync(self) -> bool:
+        """Start a new game if the simulation booted another machine; True if it did."""
+        if self.sim.kernel is self._kernel:
+            return False
+        self.restart()
+        return True
+
+    def replay(self) -> None:
+        """Boot the same scenario again, with the same seed, and play it from the start."""
+        self.sim.boot(self.sim.scenario, seed=self.sim.kernel.spec.seed)
+        self.restart()
+
+    def close(self) -> None:
+        self.tracked.close()
+
+    # --- running ------------------------------------------------------------------------
+    @property
+    def ticks(self) -> int:
+        return self.sim.ticks
+
+    def run_for(self, n: int) -> None:
+        """Run ``n`` jiffies, or less: the machine stops at the end of the game.
+
+        It runs to each sample point (and the time limit) at a time, so a game lost by a
+        kill stops within 0.1 s of it, however many jiffies the driver asked for.
+        """
+        sim = self.sim
+        end = sim.elapsed + n
+        while sim.elapsed < end:
+            self.sync()
+            if self.ended:
+                return
+            now = self.tracked.elapsed
+            piece = min(end - sim.elapsed, SAMPLE - now % SAMPLE)
+            deadline = self.tracker.next_check()
+            if deadline is not None and now < deadline < now + piece:
+                piece = deadline - now
+            self.tracked.run_for(piece)
+
+    # --- the state ----------------------------------------------------------------------
+    @property
+    def tracker(self) -> GoalTracker:
+        return cast("GoalTracker", self.tracked.tracker)
+
+    @property
+    def has_goals(self) -> bool:
+        return bool(self.tracker.targets)
+
+    @property
+    def ended(self) -> bool:
+        """The game is over and goals still end it: the machine waits for a choice."""
+        return self.has_goals and self.tracker.over and not self.sandbox
+
+    def run_time(self) -> int:
+        """Jiffies since the game started (across reboots)."""
+        return self.tracked.elapsed
+
+    def chips(self) -> list[tuple[str, str]]:
+        """``(state, text)`` of each goal for the header: ``("pending", "●survive 45/120s")``."""
+        kills = self.tracker.scorer.kills
+        out = []
+        for goal in self.tracker.goals:
+            if goal.goal == "survive" and goal.state == PENDING:
+                text = f"survive {self.run_time() // HZ}/{goal.target // HZ}s"
+            elif goal.goal == "max_kills":
+                text = f"kills {kills}/{goal.target}"
+            else:
+                text = goal.label
+            out.append((goal.state, MARKS[goal.state] + text))
+        return out
+
+    def report(self) -> Report:
+        tracker = self.tracker
+        goals = tracker.goals
+        name = self.sim.scenario.name
+        if not goals:
+            headline = (
+                f"{name} has no goals: a sandbox. "
+                f"The score so far, {self.run_time() / HZ:.1f} s into the run."
+            )
+            return Report(name, "on", headline, goals, tracker.card(), ended=False)
+        lost = [g for g in goals if g.state == LOST]
+        sandbox = " Playing on in sandbox mode." if self.sandbox else ""
+        if tracker.won:
+            outcome = "won"
+            headline = f"You won: every goal met at {tracker.time_limit / HZ:.1f} s.{sandbox}"
+        elif lost:
+            outcome = "lost"
+            at = min((g.at for g in lost if g.at is not None), default=self.run_time())
+            which = "; ".join(g.label for g in lost)
+            headline = f"Game over at {at / HZ:.1f} s: lost {which}.{sandbox}"
+        else:
+            outcome = "on"
+            headline = (
+                f"{self.run_time() / HZ:.1f} s into the game; time is up at "
+                f"{tracker.time_limit / HZ:.1f} s. The goals so far:"
+            )
+        return Report(name, outcome, headline, goals, tracker.card(), ended=self.ended)

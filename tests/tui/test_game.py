@@ -1,0 +1,188 @@
+"""The game on the screen: goals in the header, the report when the game ends, what next."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from textual.widgets import OptionList
+
+from moomtui.kernel.constants import HZ
+from moomtui.tui.app import MoomApp
+from moomtui.tui.components.console import ConsoleView
+from moomtui.tui.components.dialogs import PresetPicker
+from moomtui.tui.components.panic import PanicScreen
+from moomtui.tui.components.report import ReportScreen
+from moomtui.tui.components.status import StatusLine
+
+from .conftest import hog_scenario, run_until, with_goals
+
+SIZE = (120, 40)
+MakeApp = Callable[..., MoomApp]
+
+
+def header(app: MoomApp) -> str:
+    return app.query_one(StatusLine).plain
+
+
+def report(app: MoomApp) -> ReportScreen:
+    assert isinstance(app.screen, ReportScreen), app.screen_stack
+    return app.screen
+
+
+async def play_to_the_end(app: MoomApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    run_until(app, lambda: app.game.ended)
+    await pilot.pause()
+
+
+async def test_the_header_shows_each_goal_and_its_state(make_app: MakeApp) -> None:
+    scenario = with_goals(hog_scenario(), survive=120 * HZ, protect=["sshd"], max_kills=3)
+    app = make_app(scenario)
+    async with app.run_test(size=SIZE):
+        app.driver.step(2 * HZ)
+        app.refresh_frame()
+        assert "goals ●survive 2/120s ●protect sshd ●kills 0/3" in header(app)
+
+
+async def test_a_preset_without_goals_adds_nothing_to_the_header(make_app: MakeApp) -> None:
+    app = make_app(hog_scenario())
+    async with app.run_test(size=SIZE):
+        app.driver.step(HZ)
+        app.refresh_frame()
+        assert "goals" not in header(app) and "sandbox" not in header(app)
+
+
+async def test_surviving_at_max_speed_ends_the_run_with_the_won_report(make_app: MakeApp) -> None:
+    app = make_app(with_goals(hog_scenario(), survive=5 * HZ), speed=math.inf, paused=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ReportScreen):
+                break
+        await pilot.pause()
+        screen = report(app)
+        assert screen.report.outcome == "won"
+        assert "You won: every goal met at 5.0 s." in screen.plain
+        assert "✓ met survive 5s" in screen.plain
+        assert "score card (5.0 s;" in screen.plain  # the card, with the seed's criteria
+        assert app.driver.paused
+        assert app.game.run_time() == 5 * HZ  # the machine stopped at the end, not later
+
+
+async def test_a_goal_lost_ends_the_run_and_the_report_names_it(make_app: MakeApp) -> None:
+    app = make_app(with_goals(hog_scenario(), max_kills=0))
+    async with app.run_test(size=SIZE) as pilot:
+        hog = next(t.pid for t in app.kernel.tasks.values() if t.comm == "hog")
+        await play_to_the_end(app, pilot)
+        screen = report(app)
+        assert screen.report.outcome == "lost"
+        assert "Game over at" in screen.plain and "lost at most 0 kills" in screen.plain
+        assert "✗ lost at most 0 kills: kill 1 at" in screen.plain
+        assert f"hog (pid {hog}) by oom_kill" in screen.plain
+        assert "✗kills 1/0" in header(app)
+        ticks = app.kernel.ticks
+        app.driver.step(HZ)  # the game is over: the machine waits for a choice
+        assert app.kernel.ticks == ticks
+
+
+async def test_c_plays_on_in_sandbox_mode_and_the_clock_runs_again(make_app: MakeApp) -> None:
+    app = make_app(with_goals(hog_scenario(), max_kills=0))
+    async with app.run_test(size=SIZE) as pilot:
+        await play_to_the_end(app, pilot)
+        ticks = app.kernel.ticks
+        await pilot.press("c")
+        assert not isinstance(app.screen, ReportScreen)
+        assert app.game.sandbox and not app.driver.paused
+        await pilot.pause(0.3)
+        assert app.kernel.ticks > ticks
+        app.refresh_frame()
+        assert "│ sandbox" in header(app) and "goals" not in header(app)
+        await pilot.press("g")  # the score so far, the game's end still told
+        assert "Playing on in sandbox mode." in report(app).plain
+        assert app.driver.paused
+
+
+async def test_r_replays_the_preset_with_a_fresh_tracker(make_app: MakeApp) -> None:
+    app = make_app(with_goals(hog_scenario(), max_kills=0))
+    async with app.run_test(size=SIZE) as pilot:
+        await play_to_the_end(app, pilot)
+        old_kernel, old_tracker = app.kernel, app.game.tracker
+        subscribers = len(app.kernel.bus)
+        await pilot.press("r")
+        app.driver.pause()
+        assert not isinstance(app.screen, ReportScreen)
+        assert app.kernel is not old_kernel and app.game.tracker is not old_tracker
+        assert app.kernel.ticks < HZ and app.game.run_time() < HZ
+        assert not app.game.tracker.lost and app.game.tracker.scorer.kills == 0
+        assert len(app.kernel.bus) == subscribers  # the old tracker has left the bus
+        app.refresh_frame()
+        assert "●kills 0/0" in header(app)
+        assert "Replay: Hog" in app.query_one(ConsoleView).output.plain
+
+
+async def test_p_from_the_report_boots_another_preset_as_a_new_game(make_app: MakeApp) -> None:
+    app = make_app(with_goals(hog_scenario(), max_kills=0))
+    async with app.run_test(size=SIZE) as pilot:
+        await play_to_the_end(app, pilot)
+        await pilot.press("p")
+        assert isinstance(app.screen, PresetPicker)
+        await pilot.press("escape")  # back to the report: the game is still over
+        report(app)
+        await pilot.press("p")
+        picker = app.screen.query_one(OptionList)
+        picker.highlighted = [o.id for o in picker.options].index("fork-bomb")
+        await pilot.press("enter")
+        await pilot.pause()
+        app.driver.pause()
+        assert app.sim.scenario.key == "fork-bomb"
+        assert not isinstance(app.screen, ReportScreen)
+        assert app.game.tracker.scenario is app.sim.scenario and not app.game.ended
+        app.refresh_frame()
+        assert "●protect mysqld, sshd" in header(app)
+
+
+async def test_a_panic_that_loses_the_game_shows_the_report_over_the_panic_screen(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(with_goals(hog_scenario(modules=("oom_panic",)), no_panic=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await play_to_the_end(app, pilot)
+        assert [type(s) for s in app.screen_stack[1:]] == [PanicScreen, ReportScreen]
+        assert "✗ lost no panic: panic at" in report(app).plain
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.kernel.panicked is None and len(app.screen_stack) == 1
+
+
+async def test_a_reboot_after_a_panic_is_part_of_the_same_game(make_app: MakeApp) -> None:
+    scenario = with_goals(
+        hog_scenario(modules=("oom_panic",), sysctl={"kernel.panic": 1}), max_kills=3
+    )
+    app = make_app(scenario)
+    async with app.run_test(size=SIZE):
+        tracker = app.game.tracker
+        run_until(app, lambda: app.kernel.boot == 1)
+        assert app.game.tracker is tracker
+        assert (tracker.scorer.panics, tracker.scorer.reboots) == (1, 1)
+        assert app.game.run_time() > app.kernel.ticks  # run time counts across the reboot
+
+
+async def test_g_and_score_show_the_report_of_a_preset_without_goals(make_app: MakeApp) -> None:
+    app = make_app(hog_scenario(), paused=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g")
+        screen = report(app)
+        assert screen.report.outcome == "on" and "has no goals: a sandbox" in screen.plain
+        assert app.driver.paused  # the clock stands still while the report is up
+        ticks = app.kernel.ticks
+        await pilot.press("space", "full_stop", "greater_than_sign")
+        await pilot.pause(0.2)
+        assert app.kernel.ticks == ticks and app.driver.paused
+        await pilot.press("escape")
+        assert not app.driver.paused  # as it was before
+        await pilot.press("colon", *"sco", "tab")
+        assert app.query_one(ConsoleView).input.value.strip() == "score"
+        await pilot.press("enter")
+        report(app)
+        await pilot.press("c")
+        assert not isinstance(app.screen, ReportScreen) and not app.game.sandbox
