@@ -118,6 +118,12 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
             metavar="DURATION",
             help="how long to simulate each run (default: the preset's length), e.g. 90s",
         )
+        p.add_argument(
+            "--jobs",
+            type=int,
+            metavar="N",
+            help="worker processes running the simulations (default: one per CPU core)",
+        )
         fmt = p.add_mutually_exclusive_group()
         fmt.add_argument("--json", action="store_true", help="print the results as JSON")
         fmt.add_argument("--csv", action="store_true", help="print one line per (policy, seed)")
@@ -152,6 +158,7 @@ def _subcommand(command: str, argv: list[str]) -> int:
                     duration=ns.duration,
                     as_json=ns.json,
                     as_csv=ns.csv,
+                    jobs=ns.jobs,
                 ),
                 sys.stdout,
                 sys.stderr,

@@ -60,6 +60,8 @@ class CompareOptions:
     duration: int | None = None
     as_json: bool = False
     as_csv: bool = False
+    jobs: int | None = None
+    """Worker processes; None: one per CPU core."""
 
 
 # ============================================================================ configurations
@@ -131,10 +133,12 @@ def run_all(
     jobs: list[tuple[str, int, Scenario]],
     duration: int,
     on_done: Callable[[], None] | None = None,
+    workers: int | None = None,
 ) -> dict[tuple[str, int], dict[str, Any]]:
-    """Every (configuration, seed) job, in parallel; results keyed by (configuration, seed)."""
+    """Every (configuration, seed) job, in parallel on ``workers`` processes (default: one
+    per CPU core); results keyed by (configuration, seed)."""
     results: dict[tuple[str, int], dict[str, Any]] = {}
-    workers = max(1, min(os.cpu_count() or 1, len(jobs)))
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {
             pool.submit(run_one, scenario, seed, duration): (config, seed)
@@ -243,13 +247,15 @@ def render_table(
 def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> int:
     if opts.seeds < 1:
         raise CompareError(f"--seeds: expected at least 1, got {opts.seeds}")
+    if opts.jobs is not None and opts.jobs < 1:
+        raise CompareError(f"--jobs: expected at least 1, got {opts.jobs}")
     configs = parse_configs(opts.policies)
     base = load_preset(opts.preset)
     duration = base.length if opts.duration is None else opts.duration
     seeds = [base.spec.seed + i for i in range(opts.seeds)]
     scenarios = {config: configure(opts.preset, config, base) for config in configs}
     jobs = [(config, seed, scenarios[config]) for config in configs for seed in seeds]
-    results = _run_with_progress(jobs, duration, err)
+    results = _run_with_progress(jobs, duration, err, opts.jobs)
     key = base.key or base.name
     if opts.as_csv:
         writer = csv.writer(out, lineterminator="\n")
@@ -283,10 +289,10 @@ def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> in
 
 
 def _run_with_progress(
-    jobs: list[tuple[str, int, Scenario]], duration: int, err: IO[str]
+    jobs: list[tuple[str, int, Scenario]], duration: int, err: IO[str], workers: int | None
 ) -> dict[tuple[str, int], dict[str, Any]]:
     if not err.isatty():
-        return run_all(jobs, duration)
+        return run_all(jobs, duration, workers=workers)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -299,4 +305,4 @@ def _run_with_progress(
         transient=True,
     ) as progress:
         task = progress.add_task("simulating", total=len(jobs))
-        return run_all(jobs, duration, lambda: progress.advance(task))
+        return run_all(jobs, duration, lambda: progress.advance(task), workers)

@@ -95,6 +95,18 @@ def test_results_are_the_same_whatever_order_the_jobs_finish_in() -> None:
     assert forward["oom_kill", 2] == run_one(scenario, 2, 30 * HZ)
 
 
+def test_one_worker_gives_the_same_results_as_one_per_core() -> None:
+    out = {}
+    for jobs in (1, None):
+        buf = io.StringIO()
+        opts = CompareOptions(
+            "no-oom", "none,oom_kill", seeds=2, duration=20 * HZ, as_csv=True, jobs=jobs
+        )
+        assert compare(opts, buf, io.StringIO()) == 0
+        out[jobs] = buf.getvalue()
+    assert out[1] == out[None] and out[1].count("\n") == 5
+
+
 def test_csv_has_one_line_per_configuration_and_seed() -> None:
     out = io.StringIO()
     opts = CompareOptions("no-oom", "none,oom_kill", seeds=3, duration=20 * HZ, as_csv=True)
@@ -153,6 +165,7 @@ def test_policies_are_parsed_and_checked() -> None:
     [
         (["--policies", "oom_kill,oom_foo"], "oom_foo: no such policy"),
         (["--seeds", "0"], "--seeds"),
+        (["--jobs", "0"], "--jobs"),
         (["--for", "soon"], "--for"),
         (["--json", "--csv"], "not allowed with"),
     ],

@@ -460,14 +460,29 @@ class Kernel:
         nice: int = 0,
         caps: int | None = None,
     ) -> Task | None:
-        """Start a new process (fork + exec) under ``parent`` (default init)."""
+        """Start a new process (fork + exec) under ``parent`` (default init).
+
+        None when it cannot: the kernel has panicked, or, with an
+        :class:`~moomtui.kernel.events.AllocFail` event as :meth:`fork` emits, no pid is
+        free (``EAGAIN``) or no page for the task_struct (``ENOMEM``).
+        """
         parent = parent or self.init_task
         pid = self._get_pid()
-        if pid < 0 or self.panicked is not None:
+        if self.panicked is not None:
+            return None
+        if pid < 0:
+            self.emit(ev.AllocFail, pid=parent.pid, comm=parent.comm, pages=0, reason="EAGAIN")
             return None
         got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES)
         self.vm.free += got
         if got < TASK_STRUCT_PAGES:
+            self.emit(
+                ev.AllocFail,
+                pid=parent.pid,
+                comm=parent.comm,
+                pages=TASK_STRUCT_PAGES,
+                reason="ENOMEM",
+            )
             return None
         task = self._new_task(pid, comm, Mm(next(self._mm_ids)), parent=parent)
         task.uid = task.euid = uid
@@ -698,15 +713,18 @@ class Kernel:
 
     # ====================================================================== signals / exit
     def send_sig(self, task: Task, sig: int, *, sender: int = 0, force: bool = False) -> None:
-        """Send a signal. Kernel threads block every signal; init ignores default actions.
+        """Send a signal. Kernel threads never act on one; init ignores default actions.
 
-        ``force`` is ``force_sig`` (the OOM killer): it would unblock the signal even for a
-        kernel thread, but the policies never pick one (badness 0 without an mm).
+        ``force`` is ``force_sig`` (what the OOM killers send): it unblocks the signal, which
+        changes nothing here, where no user task blocks one. A kernel thread never returns
+        to user mode, where signals are acted on, and the 2.4 threads flush what they get,
+        so not even a forced signal ends one (a user policy may pick one; the seed's never
+        do, since a task without an mm has badness 0).
         """
         if task.dead:
             return
         ignored = False
-        if task.mm is None and not force:
+        if task.mm is None:
             ignored = True
         elif task.pid == 1:
             # arch/i386/kernel/signal.c do_signal(): init gets no signals it doesn't want.

@@ -14,11 +14,13 @@ theirs (``kill_ok``), and may renice only their own tasks and only upwards
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..kernel.constants import HZ, JIFFIES_MASK, SIGNAL_NAMES, SIGNALS, SIGTERM
+from ..kernel import events as ev
+from ..kernel.constants import EAGAIN, ENOMEM, HZ, JIFFIES_MASK, SIGNAL_NAMES, SIGNALS, SIGTERM
 from ..kernel.procfs import cmdline_args, meminfo
 from ..userland import ProgramArgError
 from .base import (
@@ -699,8 +701,16 @@ def spawn(sh: Shell, argv: list[str]) -> str:
     if k.panicked is not None:
         raise CommandError("spawn: fork: the kernel has panicked (reboot to go on)")
     comm = args.comm or args.program
-    task = k.spawn(program, comm=comm, parent=parent, uid=uid, nice=args.nice)
+    failures: list[str] = []
+    unsubscribe = k.bus.subscribe(
+        lambda e: failures.append(e.reason) if isinstance(e, ev.AllocFail) else None
+    )
+    try:
+        task = k.spawn(program, comm=comm, parent=parent, uid=uid, nice=args.nice)
+    finally:
+        unsubscribe()
     if task is None:
-        raise CommandError("spawn: fork: Cannot allocate memory")
+        errno = EAGAIN if failures and failures[-1] == "EAGAIN" else ENOMEM
+        raise CommandError(f"spawn: fork: {os.strerror(errno)}")
     task.extra["argv"] = [comm, *args.params]
     return f"started pid {task.pid} ({task.comm})"

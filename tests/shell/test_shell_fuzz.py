@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -45,12 +46,16 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @settings(
-    max_examples=150,
+    max_examples=500,
+    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.lists(st.one_of(lines, st.text(max_size=20)), min_size=1, max_size=6))
-def test_random_command_lines_never_raise(in_tmp: Path, typed: list[str]) -> None:
+def test_random_command_lines_never_raise(
+    in_tmp: Path, fuzz_examples: Counter[str], typed: list[str]
+) -> None:
+    fuzz_examples["shell command lines"] += 1
     k = machine(user_task("sleeper", 512, pid=100), registry=REGISTRY, swap_pages=512)
     sh = shell(k)
     for line in typed:

@@ -1,0 +1,32 @@
+"""Shared by every test: the fuzz tests count the examples they try, and the run reports them.
+
+A fuzz test takes the session-wide ``fuzz_examples`` counter and adds one per example its
+body runs (``fuzz_examples["shell command lines"] += 1``); the terminal summary prints each
+count at the end of the run, whatever the verbosity, so CI's log says how much bad input
+was tried.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+_TRIED = pytest.StashKey[Counter[str]]()
+
+
+@pytest.fixture(scope="session")
+def fuzz_examples(request: pytest.FixtureRequest) -> Counter[str]:
+    """Examples tried per fuzz test; session-scoped, so Hypothesis may use it."""
+    return request.config.stash.setdefault(_TRIED, Counter())
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    tried = config.stash.get(_TRIED, None)
+    if not tried:
+        return
+    terminalreporter.write_sep("-", "fuzz examples tried")
+    for name, count in sorted(tried.items()):
+        terminalreporter.write_line(f"{name}: {count}")
