@@ -19,9 +19,9 @@ The schedule repeats every hour and each hour starts from a fresh boot, so the h
 comparable. After every minute the kernel's
 invariants are checked and so are the bounds of what could grow: the log ring buffer, the
 timer heap, the task list, the score card's bookkeeping. Every hour it prints the wall time
-the hour took, the process's RSS and (with ``--tracemalloc``) the Python heap, and the
-length of the score card's list of finished OOM episodes (``game.Scorer.episodes``), the one
-record that grows with the run: one number per episode.
+the hour took, the process's RSS and (with ``--tracemalloc``) the Python heap, and how many
+OOM episodes the score card has counted (``game.Scorer.finished_episodes``, a counter: the
+card keeps no per-episode record).
 
     python bench/soak.py [--hours 24] [--tracemalloc]
 
@@ -244,7 +244,7 @@ def soak(
             log_bytes=k.log.size,
             log_peak=s.log_peak,
             timers=len(k._timers),
-            episodes=len(s.scorer.episodes),
+            episodes=s.scorer.finished_episodes,
             events=Counter(s.events) - before,
             commands=s.commands - commands,
             failed=s.failed - failed,

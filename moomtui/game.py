@@ -245,7 +245,8 @@ class Scorer:
         self.down = 0
         self.oom_calls = 0
         self.episode_start: int | None = None
-        self.episodes: list[int] = []  # durations of the finished ones
+        self.finished_episodes = 0  # OOM episodes that ended (free back above pages_high)
+        self.longest_finished = 0  # the longest of them, in jiffies
         self.panics = 0
         self.reboots = 0
         self._victims: dict[int, _Victim] = {}
@@ -403,7 +404,8 @@ class Scorer:
                 self.down += dt
         start = self.episode_start
         if start is not None and kernel.panicked is None and kernel.vm.free >= kernel.vm.pages_high:
-            self.episodes.append(now - start)
+            self.finished_episodes += 1
+            self.longest_finished = max(self.longest_finished, now - start)
             self.episode_start = None
 
     def episode_length(self) -> int | None:
@@ -411,11 +413,10 @@ class Scorer:
         return None if self.episode_start is None else self.now() - self.episode_start
 
     def longest_episode(self) -> int | None:
-        lengths = list(self.episodes)
         current = self.episode_length()
-        if current is not None:
-            lengths.append(current)
-        return max(lengths) if lengths else None
+        if current is None:
+            return self.longest_finished if self.finished_episodes else None
+        return max(current, self.longest_finished)
 
     def card(self) -> ScoreCard:
         longest = self.longest_episode()
@@ -435,7 +436,7 @@ class Scorer:
             thrashing=_secs(self.thrashing),
             down=_secs(self.down),
             oom_calls=self.oom_calls,
-            episodes=len(self.episodes) + (self.episode_start is not None),
+            episodes=self.finished_episodes + (self.episode_start is not None),
             longest_episode=None if longest is None else _secs(longest),
             panics=self.panics,
             reboots=self.reboots,
@@ -554,7 +555,7 @@ class GoalTracker:
         if current is not None and current > limit:
             assert s.episode_start is not None
             start = f"from {_at(s.episode_start)} "
-        elif any(d > limit for d in s.episodes):
+        elif s.longest_finished > limit:
             start = ""
         else:
             return
@@ -651,7 +652,7 @@ class GoalTracker:
         longest = s.longest_episode()
         if longest is None:
             return "no OOM episode"
-        n = len(s.episodes)
+        n = s.finished_episodes
         return f"{n} OOM episode{'s' * (n != 1)}, longest {_at(longest)}"
 
 

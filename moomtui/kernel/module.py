@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import importlib.metadata
 import importlib.util
 import itertools
 import os
@@ -615,6 +614,8 @@ def entry_point_modules(
     and ``warn`` is told why in one line.
     """
     found: dict[str, type[KernelModule]] = {}
+    import importlib.metadata  # only when looking: it is a third of the kernel's import
+
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         where = f"entry point {ep.name} = {ep.value}"
         try:

@@ -264,7 +264,7 @@ class ForkBomb(Program):
         return self.vary(k, self.args["interval"])
 
     def _raw(self) -> dict[str, object]:
-        return {"interval": self.args["interval"], "rss": f"{self.args['rss']} pages"}
+        return {"interval": f"{self.args['interval']}j", "rss": f"{self.args['rss']} pages"}
 
 
 class Threaded(Program):
