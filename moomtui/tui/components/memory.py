@@ -15,14 +15,12 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
-from textual.widget import Widget
 
 from ...kernel.constants import HZ
 from ...kernel.units import format_size
 from ..model import since_seconds
+from .text_panel import TextPanel
 
 if TYPE_CHECKING:
     from ...kernel import Kernel
@@ -68,9 +66,10 @@ def sparkline(values: list[int], top: int, width: int) -> str:
     return "".join(out).rjust(width, " ")
 
 
-class MemoryView(Widget):
+class MemoryView(TextPanel):
     """The gauges; redrawn only when the machine moved on."""
 
+    STYLE_PREFIX = "memory"
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "memory--anon",
         "memory--cache",
@@ -91,8 +90,6 @@ class MemoryView(Widget):
         self._next_sample = 0
         self._kernel: Kernel | None = None
         self._boot = -1
-        self._key: tuple[object, ...] = ()
-        self._text = Text()
 
     def sync(self, kernel: Kernel) -> None:
         if kernel is not self._kernel or kernel.boot != self._boot:
@@ -113,24 +110,7 @@ class MemoryView(Widget):
                 self._text = text
                 self.refresh(layout=len(text.plain.split("\n")) != lines)
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._key = ()
-
-    def render(self) -> Text:
-        return self._text
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return max(1, len(self._text.plain.split("\n")))
-
-    @property
-    def plain(self) -> str:
-        return self._text.plain
-
     # ---------------------------------------------------------------------------- drawing
-    def _s(self, name: str) -> Style:
-        return self.get_component_rich_style(f"memory--{name}", partial=True)
-
     def _build(self, k: Kernel) -> Text:
         width = max(24, self.size.width or 40)
         lines = self._gauges(k, width) + self._heuristics(k, width)

@@ -13,11 +13,10 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.events import Click
-from textual.geometry import Size
-from textual.widget import Widget
 
 from ...kernel.units import format_duration
 from ..messages import CommandSubmitted
+from .text_panel import TextPanel
 
 if TYPE_CHECKING:
     from ...kernel import Kernel
@@ -37,9 +36,10 @@ SHORT_STATES = {
 BLACKLIST_SLOTS = 32
 
 
-class ModulePanel(Widget, can_focus=True):
+class ModulePanel(TextPanel, can_focus=True):
     """Policies, chain and blacklist; the cursor picks the policy ``i``/``r`` act on."""
 
+    STYLE_PREFIX = "modules"
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         *STATE_CLASSES.values(),
         "modules--cursor",
@@ -59,8 +59,6 @@ class ModulePanel(Widget, can_focus=True):
         self.names: list[str] = []
         self.cursor = 0
         self._kernel: Kernel | None = None
-        self._key: tuple[object, ...] = ()
-        self._text = Text()
         self._buttons: dict[int, tuple[int, int, str]] = {}
         self._module_lines: dict[int, int] = {}
 
@@ -91,10 +89,6 @@ class ModulePanel(Widget, can_focus=True):
             self._text = self._build(kernel, chain, blacklist)
             self.refresh(layout=True)
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._key = ()
-
     @staticmethod
     def _blacklist(kernel: Kernel) -> list[dict]:
         module = kernel.modules.get("oom_kill_parent")
@@ -108,20 +102,7 @@ class ModulePanel(Widget, can_focus=True):
             out += [(f"{module.name}.{p.name}", getattr(module, p.name)) for p in module.params]
         return tuple(out)
 
-    def render(self) -> Text:
-        return self._text
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return max(1, len(self._text.plain.split("\n")))
-
-    @property
-    def plain(self) -> str:
-        return self._text.plain
-
     # ---------------------------------------------------------------------------- drawing
-    def _s(self, name: str) -> Style:
-        return self.get_component_rich_style(f"modules--{name}", partial=True)
-
     def _build(self, k: Kernel, chain: tuple[str, ...], blacklist: list[dict]) -> Text:
         width = max(20, self.size.width or 40)
         lines: list[Text] = []
