@@ -10,7 +10,13 @@ docs/policies.md describes each. The shared classic code (``int_sqrt``, ``badnes
 tree subclass :class:`moomtui.modules.api.Policy`.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from ..kernel.module import KernelModule
+from .classic import badness
 from .earlyoom import Earlyoom
 from .oom_kill import OomKill
 from .oom_kill_allocating import OomKillAllocating
@@ -23,6 +29,29 @@ REGISTRY: dict[str, type[KernelModule]] = {
     for cls in (OomPanic, OomKill, OomKillParent, OomKillAllocating, OomScoreAdj, Earlyoom)
 }
 
+if TYPE_CHECKING:
+    from ..kernel import Kernel
+    from ..kernel.task import Task
+
+Score = Callable[["Task", int], int]
+
+
+def policy_score(kernel: Kernel) -> Score:
+    """The score the loaded policy would give a task, ``score(task, jiffies)``.
+
+    The first module on the OOM chain (in call order) that scores tasks, else any other
+    loaded module that does (earlyoom is a daemon, not on the chain), else the classic
+    ``badness()`` that ``/proc/PID/oom_score`` shows.
+    """
+    modules = kernel.modules
+    on_chain = [modules.get(nb.name) for nb in kernel.oom.chain]
+    for module in (*on_chain, *modules.loaded()):
+        score = getattr(module, "score", None)
+        if callable(score):
+            return score
+    return badness
+
+
 __all__ = [
     "REGISTRY",
     "Earlyoom",
@@ -31,4 +60,5 @@ __all__ = [
     "OomKillParent",
     "OomPanic",
     "OomScoreAdj",
+    "policy_score",
 ]

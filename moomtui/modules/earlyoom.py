@@ -350,6 +350,13 @@ class Earlyoom(KernelModule):
             return -errno.ENOMEM
         return 0
 
+    def score(self, task: Task, jiffies: int) -> int:
+        """What the daemon would give ``task`` now: 2.6.36's badness with prefer/avoid."""
+        daemon = self.daemon
+        if daemon is None or not isinstance(daemon.program, EarlyoomDaemon):
+            return 0
+        return daemon.program.badness(task, totalpages(self.kernel))
+
     def exit(self) -> None:
         daemon = self.daemon
         self.daemon = None

@@ -14,6 +14,7 @@ from ..kernel.module import KernelLike, KernelModule
 from ..kernel.notifier import NotifierBlock
 from .classic import (
     ClassicHeuristic,
+    badness,
     get_nr_swap_pages,
     kill_mm_users,
     select_bad_process,
@@ -22,6 +23,7 @@ from .messages import error, info
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
+    from ..kernel.task import Task
 
 
 class OomKill(KernelModule):
@@ -70,6 +72,10 @@ class OomKill(KernelModule):
     def exit(self) -> None:
         self.kernel.oom.unregister_oom_notifier(self.oom_nb)
         info(self.kernel, "Unregistered oom_kill handler")
+
+    def score(self, task: Task, jiffies: int) -> int:
+        """What this policy would give ``task`` now: the classic ``badness()``."""
+        return badness(task, jiffies)
 
     def heuristic(self) -> dict[str, int]:
         """``count``, ``first``, ``last``, ``lastkill`` (jiffies), for the heuristic meter."""

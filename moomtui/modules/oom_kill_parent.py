@@ -36,6 +36,7 @@ from ..kernel.sysctl import CtlEntry, IntCell, SysctlError, SysctlHeader
 from .classic import (
     UINT_MAX,
     ClassicHeuristic,
+    badness,
     c_abs,
     get_nr_swap_pages,
     kill_mm_users,
@@ -225,6 +226,10 @@ class OomKillParent(KernelModule):
         info(self.kernel, "Unregistered oom_kill_parent handler")
 
     # ------------------------------------------------------------------ views
+    def score(self, task: Task, jiffies: int) -> int:
+        """What this policy would give ``task`` now: the classic ``badness()``."""
+        return badness(task, jiffies)
+
     def heuristic(self) -> dict[str, int]:
         """``count``, ``first``, ``last``, ``lastkill`` (jiffies), for the heuristic meter."""
         return self.timing.view()

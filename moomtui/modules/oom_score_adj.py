@@ -136,6 +136,10 @@ class OomScoreAdj(KernelModule):
         self.sysctl_header = None
 
     # ------------------------------------------------------------------ the killer
+    def score(self, task: Task, jiffies: int) -> int:
+        """What this policy would give ``task`` now: 2.6.36's ``oom_badness()``."""
+        return oom_badness(task, totalpages(self.kernel))
+
     def out_of_memory(self) -> None:
         """2.6.36's ``out_of_memory()`` after the chain (see the module docstring)."""
         k = self.kernel

@@ -29,7 +29,7 @@ from textual.widgets import Footer, Input
 
 from ..kernel.clock import Driver
 from ..kernel.constants import HZ
-from ..modules.classic import badness
+from ..modules import policy_score
 from ..presets import DEFAULT_PRESET, PresetError, Scenario, list_presets, load_preset
 from ..shell.base import COMMANDS
 from ..sim import Simulation
@@ -128,7 +128,7 @@ class MoomApp(App[int]):
         yield StatusLine(id="status")
         with Horizontal(id="top"):
             with Vertical(id="tasks-panel"):
-                yield ProcessView(badness, id="tasks")
+                yield ProcessView(policy_score, id="tasks")
                 yield FilterInput(placeholder="filter: part of a name, or a pid", id="filter")
             with VerticalScroll(id="side"):
                 yield MemoryView(id="memory")

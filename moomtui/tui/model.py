@@ -249,7 +249,8 @@ COLUMNS: tuple[Column, ...] = (
         1,
         lambda t, c: c.points(t),
         lambda t, c: str(c.points(t)),
-        help="the classic badness() score (/proc/PID/oom_score); ► marks the next victim",
+        help="the score the loaded killer would give (the classic badness() when none "
+        "scores); ► marks the next victim",
     ),
     Column(
         "flags",

@@ -441,3 +441,26 @@ def test_presets_set_oom_score_adj_per_task() -> None:
     assert str(err.value) == (
         "x.toml: tasks[0].oom_score_adj: expected an integer from -1000 to 1000, got 1001"
     )
+
+
+def test_the_screen_scores_tasks_as_the_loaded_policy_would() -> None:
+    """The OOM column shows ``policy_score``: the first scoring module on the chain."""
+    from moomtui.kernel import BootSpec, Kernel, TaskSpec
+    from moomtui.modules import policy_score
+    from moomtui.modules.classic import badness
+    from moomtui.modules.oom_score_adj import oom_badness, totalpages
+
+    k = Kernel(
+        BootSpec(
+            kconfig={"CONFIG_OOM_KILL": "m", "CONFIG_OOM_PANIC": "m"},
+            tasks=[TaskSpec("big", uid=1000, caps=0, total_vm=4000, rss=3000)],
+        )
+    )
+    big = next(t for t in k.tasks.values() if t.comm == "big")
+    assert policy_score(k) is badness  # nothing scores: the classic badness
+    k.modules.insmod("oom_score_adj")
+    score = policy_score(k)
+    assert score(big, k.jiffies) == oom_badness(big, totalpages(k)) != badness(big, k.jiffies)
+    k.modules.insmod("oom_kill")
+    k.modules.rmmod("oom_score_adj")
+    assert policy_score(k)(big, k.jiffies) == badness(big, k.jiffies)

@@ -13,6 +13,7 @@ around it move. Line 0 is the column header; clicking it sorts by that column.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -151,10 +152,12 @@ class ProcessView(ScrollView, can_focus=True):
         pid: int
         comm: str
 
-    def __init__(self, badness: Badness | None, *, id: str | None = None) -> None:
+    def __init__(self, score: Callable[[Kernel], Badness] | None, *, id: str | None = None) -> None:
+        """``score(kernel)`` gives the function the OOM column shows: what the loaded
+        policy would give each task (``moomtui.modules.policy_score``)."""
         super().__init__(id=id)
         self.model = ProcessModel()
-        self.badness = badness
+        self.score = score
         self.cursor_pid: int | None = None
         self.cursor_row = 0
         self.follow_pid: int | None = None
@@ -181,7 +184,8 @@ class ProcessView(ScrollView, can_focus=True):
         structural = seen[2] != self._seen[2] or kernel is not self._kernel
         self._seen = seen
         self._kernel = kernel
-        self.ctx = Context(jiffies=kernel.jiffies, badness=self.badness)
+        score = self.score(kernel) if self.score is not None else None
+        self.ctx = Context(jiffies=kernel.jiffies, badness=score)
         self.ctx.strikes = blacklist_strikes(kernel)
         self.ctx.victim = self._victim(kernel, structural or self._dirty)
         if self._dirty or structural or (moved and self.model.sorts_by_value):
