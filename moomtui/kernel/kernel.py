@@ -415,6 +415,28 @@ class Kernel:
         allocator; if it cannot give them without waiting, fork fails with ENOMEM here
         (2.4 would loop; see docs/faithfulness.md). Returns None on failure.
         """
+        pid = self._task_slot(parent)
+        if pid is None:
+            return None
+        if thread:
+            child = self._clone_thread_from(parent, pid)
+        else:
+            # dup_mmap(): the child has the parent's address space. Copy-on-write sharing
+            # is not modelled: the child starts with no resident pages of its own.
+            mm = Mm(next(self._mm_ids), total_vm=parent.mm.total_vm if parent.mm else 0)
+            child = self._new_task(pid, comm or parent.comm, mm, parent=parent)
+        self.emit(ev.Fork, pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread)
+        self._set_program(child, program)
+        return child
+
+    def _task_slot(self, parent: Task) -> int | None:
+        """A pid and room for the child's task_struct, for a fork from ``parent``.
+
+        None, with an :class:`~moomtui.kernel.events.AllocFail` event, when no pid is free
+        (``EAGAIN``) or the allocator cannot give the order-1 allocation without waiting
+        (``ENOMEM``); None too when the machine has panicked or the parent died meanwhile.
+        The pages go back to the free pool here; ``_new_task`` takes them.
+        """
         if parent.dead or self.panicked is not None:
             return None
         pid = self._get_pid()
@@ -432,16 +454,7 @@ class Kernel:
                 reason="ENOMEM",
             )
             return None
-        if thread:
-            child = self._clone_thread_from(parent, pid)
-        else:
-            # dup_mmap(): the child has the parent's address space. Copy-on-write sharing
-            # is not modelled: the child starts with no resident pages of its own.
-            mm = Mm(next(self._mm_ids), total_vm=parent.mm.total_vm if parent.mm else 0)
-            child = self._new_task(pid, comm or parent.comm, mm, parent=parent)
-        self.emit(ev.Fork, pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread)
-        self._set_program(child, program)
-        return child
+        return pid
 
     def _clone_thread_from(self, parent: Task, pid: int) -> Task:
         child = self._new_task(pid, parent.comm, parent.mm, parent=parent)
@@ -467,22 +480,8 @@ class Kernel:
         free (``EAGAIN``) or no page for the task_struct (``ENOMEM``).
         """
         parent = parent or self.init_task
-        pid = self._get_pid()
-        if self.panicked is not None:
-            return None
-        if pid < 0:
-            self.emit(ev.AllocFail, pid=parent.pid, comm=parent.comm, pages=0, reason="EAGAIN")
-            return None
-        got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES)
-        self.vm.free += got
-        if got < TASK_STRUCT_PAGES:
-            self.emit(
-                ev.AllocFail,
-                pid=parent.pid,
-                comm=parent.comm,
-                pages=TASK_STRUCT_PAGES,
-                reason="ENOMEM",
-            )
+        pid = self._task_slot(parent)
+        if pid is None:
             return None
         task = self._new_task(pid, comm, Mm(next(self._mm_ids)), parent=parent)
         task.uid = task.euid = uid
