@@ -36,6 +36,7 @@ from ..kernel.constants import (
     SIGKILL,
     SIGTERM,
 )
+from ..kernel.module import KernelLike, KernelModule
 from .messages import error
 
 if TYPE_CHECKING:
@@ -274,3 +275,20 @@ class ClassicHeuristic:
             "last": self.last,
             "lastkill": self.lastkill,
         }
+
+
+class ClassicKiller(KernelModule):
+    """What oom_kill and oom_kill_parent share beyond the C: their own timing statics
+    (0 at load) and the views the screen reads."""
+
+    def __init__(self, kernel: KernelLike, **params: int) -> None:
+        super().__init__(kernel, **params)
+        self.timing = ClassicHeuristic()
+
+    def score(self, task: Task, jiffies: int) -> int:
+        """What this policy would give ``task`` now: the classic ``badness()``."""
+        return badness(task, jiffies)
+
+    def heuristic(self) -> dict[str, int]:
+        """``count``, ``first``, ``last``, ``lastkill`` (jiffies), for the heuristic meter."""
+        return self.timing.view()

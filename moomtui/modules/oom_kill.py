@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..kernel.module import KernelLike, KernelModule
 from ..kernel.notifier import NotifierBlock
 from .classic import (
-    ClassicHeuristic,
-    badness,
+    ClassicKiller,
     get_nr_swap_pages,
     kill_mm_users,
     select_bad_process,
@@ -23,10 +21,9 @@ from .messages import error, info
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
-    from ..kernel.task import Task
 
 
-class OomKill(KernelModule):
+class OomKill(ClassicKiller):
     name = "oom_kill"
     description = """This option enables the traditional oom_kill.c mechanism for
     killing processes in an attempt to recover from an out-of-memory
@@ -37,10 +34,6 @@ class OomKill(KernelModule):
 
     kernel: Kernel
     oom_nb: NotifierBlock
-
-    def __init__(self, kernel: KernelLike, **params: int) -> None:
-        super().__init__(kernel, **params)
-        self.timing = ClassicHeuristic()
 
     def oom_kill(self) -> None:
         """Kill the "best" process: we don't have to be perfect, we just have to be good."""
@@ -72,11 +65,3 @@ class OomKill(KernelModule):
     def exit(self) -> None:
         self.kernel.oom.unregister_oom_notifier(self.oom_nb)
         info(self.kernel, "Unregistered oom_kill handler")
-
-    def score(self, task: Task, jiffies: int) -> int:
-        """What this policy would give ``task`` now: the classic ``badness()``."""
-        return badness(task, jiffies)
-
-    def heuristic(self) -> dict[str, int]:
-        """``count``, ``first``, ``last``, ``lastkill`` (jiffies), for the heuristic meter."""
-        return self.timing.view()

@@ -30,13 +30,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..kernel.constants import HZ, JIFFIES_MASK
-from ..kernel.module import KernelLike, KernelModule, ModuleParam
+from ..kernel.module import KernelLike, ModuleParam
 from ..kernel.notifier import NotifierBlock
 from ..kernel.sysctl import CtlEntry, IntCell, SysctlError, SysctlHeader
 from .classic import (
     UINT_MAX,
-    ClassicHeuristic,
-    badness,
+    ClassicKiller,
     c_abs,
     get_nr_swap_pages,
     kill_mm_users,
@@ -64,7 +63,7 @@ class ParentRecord:
     value: int = 0
 
 
-class OomKillParent(KernelModule):
+class OomKillParent(ClassicKiller):
     name = "oom_kill_parent"
     description = """This option enables an out-of-memory handler that not only attempts
     to kill bad processes to free up memory, but also kills parents
@@ -102,7 +101,6 @@ class OomKillParent(KernelModule):
         self.parent_max_cell = IntCell(OOM_DEFAULT_VALUE, "uint")
         self.parent_expire_cell = IntCell(OOM_DEFAULT_EXPIRE, "uint")
         super().__init__(kernel, **params)
-        self.timing = ClassicHeuristic()
         self.blacklist = [ParentRecord() for _ in range(OOM_HISTORY_SIZE)]
         self.oom_root_table_header = None
 
@@ -226,14 +224,6 @@ class OomKillParent(KernelModule):
         info(self.kernel, "Unregistered oom_kill_parent handler")
 
     # ------------------------------------------------------------------ views
-    def score(self, task: Task, jiffies: int) -> int:
-        """What this policy would give ``task`` now: the classic ``badness()``."""
-        return badness(task, jiffies)
-
-    def heuristic(self) -> dict[str, int]:
-        """``count``, ``first``, ``last``, ``lastkill`` (jiffies), for the heuristic meter."""
-        return self.timing.view()
-
     def blacklist_view(self) -> list[dict[str, Any]]:
         """The used slots: ``slot``, ``pid``, ``comm``, ``value``, ``last_kill`` (jiffies) and
         ``expires_in`` (seconds until ``process_blacklist`` would forget the parent)."""
