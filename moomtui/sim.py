@@ -4,6 +4,11 @@ Both the screen and headless runs drive a :class:`Simulation`. Its ``run_for`` a
 kernel and, at their times, feeds the preset's ``[[events]]`` (relative to the uptime of each
 boot, so they happen again after a reboot) and a ``--script`` (relative to the start of the
 run) through the same shell the console uses.
+
+Each line runs under a capability profile (:mod:`moomtui.shell.profile`): the preset's
+events under ``PRESET``, the script's under ``SCRIPT``, each narrowed by the session's own
+profile — ``LOCAL_CONSOLE`` by default, ``SERVED`` for a browser session, where ``boot``
+offers only the shipped presets.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ from .kernel import Kernel
 from .kernel import events as ev
 from .presets import PresetError, Scenario, list_presets, load_preset
 from .shell import Result, Session, Shell
+from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile
+
+SOURCE_PROFILES = {"preset": PRESET, "script": SCRIPT}
+"""The profile each source of scheduled commands runs under."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +47,10 @@ class Simulation:
         script: Iterable[tuple[int, str]] = (),
         bus: ev.EventBus | None = None,
         on_command: Callable[[CommandRun], None] | None = None,
+        profile: Profile = LOCAL_CONSOLE,
     ) -> None:
         self.scenario = scenario
+        self.profile = profile
         spec = copy.deepcopy(scenario.spec)
         if seed is not None:
             spec.seed = seed
@@ -47,8 +58,9 @@ class Simulation:
         self.session = Session(
             self.kernel,
             clock=lambda: self.elapsed,
-            presets=lambda: [p.key for p in list_presets()],
+            presets=lambda: [p.key for p in list_presets(user=profile.user_files)],
             on_boot=self._boot_by_name,
+            profile=profile,
         )
         self.shell = Shell(self.session)
         self.elapsed = 0
@@ -75,8 +87,9 @@ class Simulation:
         self._boot_seen = self.kernel.boot
 
     def _boot_by_name(self, name: str) -> None:
+        """``boot NAME`` (or a path, where the profile reads files): the shell checked which."""
         try:
-            scenario = load_preset(name)
+            scenario = load_preset(name, user=self.profile.user_files)
         except PresetError as err:
             raise ValueError(str(err)) from None
         self.boot(scenario)
@@ -120,7 +133,7 @@ class Simulation:
                 return
 
     def _run(self, line: str, source: str) -> None:
-        result = self.shell.execute(line, record=False)
+        result = self.shell.execute(line, record=False, profile=SOURCE_PROFILES[source])
         if self.on_command is not None:
             self.on_command(CommandRun(self.elapsed, self.kernel.jiffies, source, line, result))
 

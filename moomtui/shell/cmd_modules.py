@@ -27,6 +27,7 @@ from .base import ArgParser, CommandError, command, matching, parse
 from .completion import options
 
 if TYPE_CHECKING:
+    from .profile import Profile
     from .shell import Shell
 
 SYSCTL_FAILED = 255
@@ -65,7 +66,21 @@ def _insmod_parser() -> ArgParser:
     return p
 
 
-@command("insmod", "load a kernel module", parser=_insmod_parser, complete=_complete_load)
+def _insmod_guard(profile: Profile, argv: list[str]) -> str | None:
+    """A policy file runs the file's Python: only where code may run and files be read."""
+    args = parse(_insmod_parser(), argv)
+    if is_policy_file(args.module) and not (profile.run_code and profile.read_files):
+        return f"{profile.label} runs no code: insmod takes module names here, not files"
+    return None
+
+
+@command(
+    "insmod",
+    "load a kernel module",
+    parser=_insmod_parser,
+    complete=_complete_load,
+    guard=_insmod_guard,
+)
 def insmod(sh: Shell, argv: list[str]) -> str:
     args = parse(_insmod_parser(), argv)
     modules = sh.kernel.modules

@@ -12,10 +12,12 @@ A uid without an entry is shown as its number, as ``ps`` and ``id`` do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from .base import parse_int
+from .profile import LOCAL_CONSOLE, Profile
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
@@ -36,6 +38,15 @@ PASSWD: dict[str, int] = {
 """``/etc/passwd``: user name → uid (each user's primary group has the same number)."""
 
 _NAMES = {uid: name for name, uid in PASSWD.items()}
+
+_PRESET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", re.ASCII)
+
+
+def is_preset_name(text: str) -> bool:
+    """Whether ``text`` is a preset's name (its file's stem: ``leaky-apache``) rather than a
+    path: a name is at most 64 letters, digits, ``_``, ``-`` and ``.``, and does not end in
+    ``.toml``. Anything else — ``./x.toml``, ``x.toml``, ``/tmp/x`` — is a path."""
+    return _PRESET_NAME.fullmatch(text) is not None and not text.endswith(".toml")
 
 
 def user_name(uid: int) -> str | None:
@@ -66,6 +77,10 @@ class ClockDriver(Protocol):
 
     def step(self, jiffies: int = 1) -> None: ...
 
+    def advance(self, jiffies: int) -> bool:
+        """Run ``jiffies`` for ``step``: True if done now, False if it runs in slices."""
+        ...
+
     def set_speed(self, speed: float) -> None: ...
 
 
@@ -90,8 +105,10 @@ class Session:
         presets: Callable[[], Iterable[str]] | None = None,
         on_boot: Callable[[str], None] | None = None,
         clock: Callable[[], int] | None = None,
+        profile: Profile = LOCAL_CONSOLE,
     ) -> None:
         self.kernel = kernel
+        self.profile = profile
         self.clock = clock
         self.driver = driver
         self.on_reboot = on_reboot

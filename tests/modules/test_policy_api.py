@@ -482,8 +482,8 @@ def test_a_preset_cannot_name_a_file_in_kernel_modules(tmp_path: Path) -> None:
     text = f'name = "t"\n[kernel]\nmodules = ["{evil}"]\n'
     with pytest.raises(PresetError) as err:
         parse_preset(text, "x.toml")
-    assert str(err.value) == (
-        f'x.toml: kernel.modules[0]: expected a module name: a preset runs no code, got "{evil}"'
+    assert str(err.value).startswith(
+        'x.toml: kernel.modules[0]: expected a module name: a preset runs no code, got "/'
     )
     assert not Path(f"{evil}.ran").exists()
 
