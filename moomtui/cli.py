@@ -14,7 +14,6 @@ internal error: …`` with a hint to report it, and exits with status 70 (``EX_S
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -38,12 +37,6 @@ EPILOG = """commands:
 """
 SUBCOMMANDS = ("run", "compare", "check", "presets")
 SEED_MAX = (1 << 63) - 1
-INTERNAL_ERROR = 70
-"""The exit status of a bug (``EX_SOFTWARE`` in sysexits.h)."""
-INTERNAL_ERROR_HINT = (
-    "a bug in moomtui: please report it with the command that caused it "
-    "(MOOMTUI_DEBUG=1 shows the traceback)"
-)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -188,19 +181,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def internal_error(exc: BaseException) -> int:
     """The last resort: one line on stderr (the traceback with MOOMTUI_DEBUG=1); 70."""
-    if os.environ.get("MOOMTUI_DEBUG"):
+    from . import errors
+
+    if errors.debugging():
         traceback.print_exception(exc)
-    print(f"moomtui: {describe_internal_error(exc)}", file=sys.stderr)
-    return INTERNAL_ERROR
-
-
-def describe_internal_error(exc: BaseException) -> str:
-    """``internal error: ValueError: … (a bug in moomtui: please report it …)``, one line."""
-    text = " ".join(str(exc).split())
-    if len(text) > 200:
-        text = text[:199] + "…"
-    what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return f"internal error: {what} ({INTERNAL_ERROR_HINT})"
+    print(f"moomtui: {errors.internal_error(exc)}", file=sys.stderr)
+    return errors.INTERNAL_ERROR
 
 
 def _subcommand(command: str, argv: list[str]) -> int:

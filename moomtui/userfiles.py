@@ -61,12 +61,14 @@ _KINDS = (
 
 
 class UserFileError(Exception):
-    """A file that cannot be used: ``str()`` is ``name: problem``, one line."""
+    """A file that cannot be used: ``str()`` is ``name: problem``, one line; ``errno`` is
+    the system's error number when the system refused."""
 
-    def __init__(self, name: str, problem: str) -> None:
+    def __init__(self, name: str, problem: str, errno: int | None = None) -> None:
         super().__init__(f"{name}: {problem}")
         self.name = name
         self.problem = problem
+        self.errno = errno
 
 
 class TomlError(ValueError):
@@ -102,7 +104,7 @@ def _open(path: str | os.PathLike[str], flags: int, name: str, mode: int = 0o666
     except ValueError:  # an embedded NUL
         raise UserFileError(name, "not a valid file name") from None
     except OSError as err:
-        raise UserFileError(name, _os_problem(err)) from None
+        raise UserFileError(name, _os_problem(err), err.errno) from None
     try:
         problem = _kind_problem(os.fstat(fd).st_mode)
     except OSError as err:

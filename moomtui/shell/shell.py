@@ -27,6 +27,7 @@ import re
 import shlex
 from typing import TYPE_CHECKING
 
+from .. import errors
 from ..interrupt import is_user_interrupt
 from ..kernel.constants import EINVAL, EPERM
 from ..kernel.panic import KernelPanic
@@ -60,8 +61,6 @@ FORBIDDEN = (
 """What a command line may not contain: the control characters (C0, DEL, C1) but the tab,
 and the line and paragraph separators — so every character in :data:`LINE_BREAKS`."""
 _CONTROL = re.compile(f"[{re.escape(FORBIDDEN)}]")
-
-INTERNAL_ERROR_HINT = "a bug in moomtui: please report it with the line that caused it"
 
 
 class LineError(ValueError):
@@ -228,14 +227,7 @@ class Shell:
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt) and is_user_interrupt(exc):
                 raise
-            text = " ".join(str(exc).split())
-            return Result(
-                clip_lines(
-                    f"{PROMPT_NAME}: internal error: {type(exc).__name__}: {text} "
-                    f"({INTERNAL_ERROR_HINT})"
-                ),
-                1,
-            )
+            return Result(clip_lines(f"{PROMPT_NAME}: {errors.internal_error(exc)}", 400), 1)
         finally:
             self.profile = self.session.profile
 

@@ -12,23 +12,34 @@ sees, and can retype, what happened.
 
 The driver paces a :class:`moomtui.tui.play.Game`, which scores the run and stops the machine
 when the preset's goals say the game is over; the report (:mod:`.components.report`) then
-asks what next. ``g``, or ``score`` at the console, shows it at any time.
+asks what next. ``g``, or ``score`` at the console, shows it at any time. A long ``step``
+runs on the driver in slices (the screen stays live); Esc stops it.
+
+Text from files — preset names and descriptions, theme errors, the history's warnings — is
+shown as plain text, never as markup. Should an exception reach Textual all the same (a bug),
+the app's last-resort guard (:meth:`MoomApp._handle_exception`) ends it with one line,
+``moomtui: internal error: …`` and a hint to report it, instead of a traceback; the
+command history is already on disk, line by line.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input
 
+from .. import errors
 from ..kernel.clock import Driver
 from ..kernel.constants import HZ
+from ..kernel.units import format_duration
 from ..modules import policy_score
 from ..presets import DEFAULT_PRESET, PresetError, Scenario, list_presets, load_preset
 from ..shell.base import COMMANDS
@@ -58,6 +69,13 @@ SPAWNABLE_EXCLUDED = ("init", "thread")
 
 APP_COMMANDS = {"score": "the goals and the score card so far (key g)"}
 """Words the console takes that are the screen's, not the machine's: the shell never sees them."""
+
+
+class InternalError(Exception):
+    """An exception nobody expected, told in one line (Textual prints it on exit)."""
+
+    def __rich__(self) -> Text:
+        return Text(f"moomtui: {self}")
 
 
 class FilterInput(Input):
@@ -104,6 +122,7 @@ class MoomApp(App[int]):
             self.sim = Simulation(scenario_or_simulation)
         self.game = Game(self.sim)
         self.driver = Driver(self.game, speed=speed, paused=paused)
+        self.driver.on_step_end = self._step_ended
         self.sim.session.driver = self.driver  # pause, step and speed at the console
         self.tracker = ChangeTracker()
         self.history = History(history_path if history_path is not None else default_history_path())
@@ -112,6 +131,8 @@ class MoomApp(App[int]):
         self.theme_errors: list[str] = []
         self.initial_keymap = keymap or {}
         self.frames = 0
+        self.internal_error: BaseException | None = None
+        """What reached the last-resort guard, if anything."""
         self._scenario: Scenario | None = None
         self._paused_before_report = paused
         self._reporting = False  # the report is up, or its choice not acted on yet
@@ -139,20 +160,19 @@ class MoomApp(App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.moom_themes, self.theme_errors = discover_themes()
+        self.moom_themes, self.theme_errors = discover_themes(user=self.sim.profile.user_files)
         for theme in self.moom_themes.values():
             self.register_theme(theme)
         wanted = self.requested_theme or DEFAULT_THEME
         if wanted in self.available_themes:
             self.theme = wanted
         else:
-            self.notify(f"no theme named {wanted!r}", severity="warning")
+            self.notify(f"no theme named {wanted!r}", severity="warning", markup=False)
         for error in self.theme_errors:
-            self.notify(error, severity="warning", timeout=8)
+            self.notify(error, severity="warning", timeout=8, markup=False)
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
-        if self.history.warning:
-            self.notify(self.history.warning, severity="warning")
+        self._show_history_warning()
         self.query_one("#filter").display = False
         self.query_one("#tasks-panel").border_title = "tasks"
         self.query_one("#memory").border_title = "memory"
@@ -163,7 +183,41 @@ class MoomApp(App[int]):
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
         self.set_interval(1 / self.FRAME_RATE, self.refresh_frame, name="frame")
-        self.driver.start()
+        self.driver.start().add_done_callback(self._driver_done)
+
+    def _driver_done(self, task: asyncio.Task[None]) -> None:
+        """The clock stopped: normal at exit; an exception in it is a bug to report."""
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            assert isinstance(error, Exception)
+            self._handle_exception(error)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """The last resort: an unexpected exception ends the app with one line (exit 70)
+        rather than a traceback — unless ``MOOMTUI_DEBUG`` asks for it."""
+        if self.internal_error is None:
+            self.internal_error = error
+        if isinstance(error, InternalError) or errors.debugging():
+            super()._handle_exception(error)
+            return
+        wrapped = InternalError(errors.internal_error(error))
+        wrapped.__cause__ = error
+        super()._handle_exception(wrapped)
+
+    def _show_history_warning(self) -> None:
+        warning = self.history.take_warning()
+        if warning:
+            self.notify(warning, severity="warning", timeout=8, markup=False)
+
+    def _step_ended(self, left: int) -> None:
+        if left:
+            self.console_view.note(f"step: stopped, {format_duration(left)} short")
+        else:
+            self.console_view.note("step: done")
+        self.refresh_frame()
+
+    def action_cancel_step(self) -> None:
+        self.driver.cancel_step()
 
     def on_unmount(self) -> None:
         self.driver.stop()
@@ -256,6 +310,7 @@ class MoomApp(App[int]):
             self.run_command(message.line)
         else:
             self.console_view.echo("")
+        self._show_history_warning()
 
     def _complete(self, line: str) -> list[str]:
         words = line.split()
@@ -296,10 +351,12 @@ class MoomApp(App[int]):
         names = sorted(self.moom_themes) or [self.theme]
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
-        self.notify(f"theme {self.theme}", timeout=1.5)
+        self.notify(f"theme {self.theme}", timeout=1.5, markup=False)
 
     # ---------------------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_step":
+            return self.driver.stepping > 0  # else Esc goes on to what has the focus
         if action in ("presets", "score") and isinstance(self.screen, PanicScreen):
             return True  # a hung machine may still be left for another preset
         if action in CLOCK_ACTIONS and self._reporting:
@@ -391,7 +448,7 @@ class MoomApp(App[int]):
         self._update_tasks_title(message.view)
 
     def on_process_view_follow_lost(self, message: ProcessView.FollowLost) -> None:
-        self.notify(f"{message.pid} ({message.comm}) is gone; no longer following")
+        self.notify(f"{message.pid} ({message.comm}) is gone; no longer following", markup=False)
 
     def action_help(self) -> None:
         columns = [(c.title, c.help) for c in (*COLUMNS, COMMAND)]
@@ -471,4 +528,6 @@ def run_app(
         return 2
     app = MoomApp(Simulation(scenario, seed=seed), theme=theme, speed=speed, paused=paused)
     app.run()
+    if app.internal_error is not None:
+        return errors.INTERNAL_ERROR
     return app.return_code or 0

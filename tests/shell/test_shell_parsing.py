@@ -82,8 +82,8 @@ def test_a_bug_in_a_command_is_an_internal_error_not_an_exception(
 
     monkeypatch.setitem(COMMANDS, "broken", Command("broken", "raises", broken))
     assert fails(shell(), "broken") == (
-        "moomsh: internal error: RuntimeError: boom "
-        "(a bug in moomtui: please report it with the line that caused it)"
+        "moomsh: internal error: RuntimeError: boom (a bug in moomtui: please report it with "
+        "what you did; MOOMTUI_DEBUG=1 shows the traceback)"
     )
 
 
