@@ -206,6 +206,8 @@ class Shell:
 
     def complete(self, line: str) -> list[str]:
         """Candidates for the last word of ``line`` (each a whole replacement word)."""
+        if len(line) > MAX_LINE:
+            return []
         try:
             return complete_line(self, line)
         except Exception:  # completion must never break the console

@@ -125,7 +125,10 @@ class MoomApp(App[int]):
         self.driver.on_step_end = self._step_ended
         self.sim.session.driver = self.driver  # pause, step and speed at the console
         self.tracker = ChangeTracker()
-        self.history = History(history_path if history_path is not None else default_history_path())
+        if not self.sim.profile.user_files:  # a served session keeps no file of the user's
+            self.history = History(None)
+        else:
+            self.history = History(history_path or default_history_path())
         self.requested_theme = theme
         self.moom_themes: dict[str, MoomTheme] = {}
         self.theme_errors: list[str] = []
