@@ -129,9 +129,14 @@ def _peek(path: Path) -> tuple[str, str]:
     name = data.get("name")
     desc = data.get("description")
     return (
-        clip(name, 80) if isinstance(name, str) else path.stem,
-        clip(desc, 2000) if isinstance(desc, str) else "",
+        _printable(clip(name, 80)) if isinstance(name, str) else path.stem,
+        _printable(clip(desc, 2000)) if isinstance(desc, str) else "",
     )
+
+
+def _printable(text: str) -> str:
+    """``text`` with anything a terminal would act on (escape sequences…) shown as ``?``."""
+    return "".join(c if c.isprintable() or c == "\n" else "?" for c in text)
 
 
 def resolve_preset(ref: str | Path, *, user: bool = True) -> Path:
@@ -164,7 +169,7 @@ def load_preset(
 ) -> Scenario:
     """The scenario of preset ``ref`` (a name or a path), checked; PresetError if not."""
     path = resolve_preset(ref, user=user)
-    source = clip(display_path(path), 200)
+    source = _printable(clip(display_path(path), 200))
     try:
         text = read_user_text(path, name=source)
     except UserFileError as err:
@@ -212,10 +217,21 @@ def clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def quote(text: str) -> str:
+    """``text`` in double quotes, cut short, every character a terminal would not print as
+    itself escaped (``\\n``, ``\\u2028``, ``\\u001b``): a message stays one line."""
+    quoted = json.dumps(clip(text), ensure_ascii=False)
+    return "".join(c if c.isprintable() else _escape(c) for c in quoted)
+
+
+def _escape(c: str) -> str:
+    return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+
+
 def _show(value: object) -> str:
     """A value as TOML writes it, cut short; a table or an array by its kind."""
     if isinstance(value, str):
-        return json.dumps(clip(value), ensure_ascii=False)
+        return quote(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
@@ -227,7 +243,7 @@ def _show(value: object) -> str:
 
 def _key(key: str) -> str:
     """A key as a key path shows it: bare, or quoted (and cut short)."""
-    return key if _BARE_KEY.fullmatch(key) and len(key) <= 60 else json.dumps(clip(key))
+    return key if _BARE_KEY.fullmatch(key) and len(key) <= 60 else quote(key)
 
 
 class _Checker:
@@ -261,6 +277,13 @@ class _Checker:
         if len(value) > max_len:
             raise self.fail(path, f"expected at most {max_len} characters", value)
         return value
+
+    def printable(self, path: str, value: object, *, max_len: int) -> str:
+        """A string shown on screens and terminals: printable lines (no escape sequences)."""
+        text = self.string(path, value, max_len=max_len)
+        if not all(line.isprintable() for line in text.split("\n")):
+            raise self.fail(path, "expected printable text (no control characters)", text)
+        return text
 
     def boolean(self, path: str, value: object) -> bool:
         if not isinstance(value, bool):
@@ -297,8 +320,8 @@ class _Checker:
         )
         if "name" not in top:
             raise self.fail("name", "missing: every preset needs a name")
-        name = self.string("name", top["name"], max_len=80)
-        description = self.string("description", top.get("description", ""), max_len=2000)
+        name = self.printable("name", top["name"], max_len=80)
+        description = self.printable("description", top.get("description", ""), max_len=2000)
         seed = self.integer("seed", top.get("seed", 0), 0, 2**63 - 1)
         length = self.unit("length", top.get("length", "10m"), parse_duration)
         spec = BootSpec(name=name, seed=seed)

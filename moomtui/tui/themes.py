@@ -266,9 +266,14 @@ def _clip(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _quote(text: str) -> str:
+    """``text`` quoted, cut short, what a terminal would not print as itself escaped."""
+    quoted = json.dumps(_clip(text), ensure_ascii=False)
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in quoted)
+
+
 def _key_path(prefix: str, key: str) -> str:
-    bare = _BARE_KEY.fullmatch(key) and len(key) <= 60
-    shown = key if bare else json.dumps(_clip(key), ensure_ascii=False)
+    shown = key if _BARE_KEY.fullmatch(key) and len(key) <= 60 else _quote(key)
     return f"{prefix}.{shown}" if prefix else shown
 
 
@@ -278,7 +283,7 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(_clip(value), ensure_ascii=False)
+        return _quote(value)
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
