@@ -332,6 +332,38 @@ def test_a_failed_init_or_a_raising_exit_leaves_no_ghost_handler() -> None:
     assert [nb.name for nb in k.oom.chain] == ["oom_kill", "oom_stubborn"]
 
 
+class Usurper(Policy):
+    """Takes every other handler off the chain and its sysctl table away, then fails."""
+
+    name = "oom_usurper"
+
+    def init(self) -> int:
+        for nb in self.kernel.oom.chain:
+            self.kernel.oom.unregister_oom_notifier(nb)
+        for header in self.kernel.sysctl.headers:
+            if header.path == "vm.oom":
+                self.kernel.sysctl.unregister_sysctl_table(header)
+        super().init()
+        raise GeneratorExit
+
+
+def test_a_failed_init_puts_back_even_what_it_took_away() -> None:
+    """Vector 5: "exactly as before the load": the chain in the same order and the same
+    ``/proc/sys`` files, whatever the failed init did."""
+    registry = {**REGISTRY, "oom_usurper": Usurper}
+    spec = BootSpec(kconfig={"CONFIG_OOM_KILL": "m", "CONFIG_OOM_KPPID": "m"})
+    k = Kernel(spec, registry=registry)
+    k.modules.insmod("oom_kill")
+    k.modules.insmod("oom_kill_parent")
+    chain, keys = k.oom.chain, k.sysctl.keys()
+    assert "vm.oom.oom_parent_max" in keys
+    with pytest.raises(ModuleError, match="kernel oops \\(GeneratorExit\\)"):
+        k.modules.insmod("oom_usurper")
+    assert k.oom.chain == chain and k.sysctl.keys() == keys
+    k.modules.rmmod("oom_kill_parent")  # its own table is still its own to remove
+    assert not k.sysctl.exists("vm.oom.oom_parent_max") and k.check_invariants() == []
+
+
 def test_a_ghost_on_the_oom_chain_breaks_an_invariant() -> None:
     """Vector 5: the invariant that was missing: every block on the chain belongs to a
     loaded module."""

@@ -22,7 +22,7 @@ import errno
 import os
 from pathlib import Path
 
-from ..shell.shell import MAX_LINE
+from ..shell.shell import FORBIDDEN, MAX_LINE
 from ..userfiles import (
     UserFileError,
     append_user_text,
@@ -47,8 +47,10 @@ def default_history_path() -> Path:
 
 
 def _clean(line: str) -> str | None:
+    """``line`` if the shell could run it as one line (no line break, no control character,
+    at most ``MAX_LINE`` characters), else None: such a line is not kept."""
     line = line.rstrip("\r")
-    if not line.strip() or len(line) > MAX_LINE or any(ord(c) < 32 and c != "\t" for c in line):
+    if not line.strip() or len(line) > MAX_LINE or any(c in FORBIDDEN for c in line):
         return None
     return line
 
