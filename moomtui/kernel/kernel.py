@@ -20,7 +20,7 @@ import heapq
 import random
 from collections.abc import Callable, Iterator, Mapping
 from itertools import count
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import events as ev
 from .bootspec import BootSpec, TaskSpec, boot_kernel_pages
@@ -45,7 +45,9 @@ from .constants import (
 )
 from .mm import VM
 from .module import GuardedOomNotifier, ModuleLoader, entry_point_modules, resolve_kconfig
-from .printk import KERN_EMERG, KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
+from .panic import KernelEntry, KernelPanic, entry_point
+from .panic import panic as kernel_panic
+from .printk import KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
 from .sched import Scheduler
 from .sysctl import CtlEntry, IntCell, SysctlTree, VectorCell
 from .task import Mm, Task, truncate_comm
@@ -88,7 +90,9 @@ class Kernel:
         self.bus = bus or ev.EventBus()
         self.boot = 0
         self.current_uid = 0
-        self._boot()
+        self.entry = KernelEntry()
+        with self.entry:
+            self._boot()
 
     # ====================================================================== boot / reboot
     def _boot(self) -> None:
@@ -241,6 +245,7 @@ class Kernel:
         self._set_program(thread, self.programs["thread"]())
         return thread
 
+    @entry_point
     def reboot(self) -> None:
         """A new boot of the same spec: new uptime, the log starts again."""
         self.boot += 1
@@ -253,8 +258,8 @@ class Kernel:
             self.bus.emit(event_cls(jiffies=self.jiffies, boot=self.boot, **fields))
 
     def printk(self, level: int, text: str) -> None:
-        for line in text.rstrip("\n").split("\n"):
-            rec = self.log.append(self.jiffies, level, line)
+        """One ``printk`` call: a record per line (see :meth:`LogBuffer.printk`)."""
+        for rec in self.log.printk(self.jiffies, level, text):
             self.emit(ev.Printk, level=rec.level, text=rec.text)
 
     # ====================================================================== time
@@ -280,7 +285,22 @@ class Kernel:
         return bool(self._dying or self._reap or self._blocked or self.kswapd_awake)
 
     def tick(self) -> None:
-        """Advance one jiffy."""
+        """Advance one jiffy: the timer interrupt, an entry point of the kernel.
+
+        A panic on the way ends the jiffy's work (see :mod:`moomtui.kernel.panic`); from
+        then on a jiffy only waits for the reboot timer.
+        """
+        entry = self.entry
+        entry.depth += 1
+        try:
+            self._tick()
+        except KernelPanic:
+            if entry.depth > 1:
+                raise
+        finally:
+            entry.depth -= 1
+
+    def _tick(self) -> None:
         self.ticks += 1
         self.jiffies = (self._jiffies0 + self.ticks) & JIFFIES_MASK
         if self.panicked is not None:
@@ -292,12 +312,12 @@ class Kernel:
         if self._dying:
             self._deliver_exits()
         timers = self._timers
-        while timers and timers[0][0] <= self.ticks and self.panicked is None:
+        while timers and timers[0][0] <= self.ticks:
             _, _, fn, args = heapq.heappop(timers)
             fn(*args)
-        if self._blocked and self.panicked is None:
+        if self._blocked:
             self._retry_blocked()
-        if self.kswapd_awake and self.panicked is None:
+        if self.kswapd_awake:
             self._kswapd()
 
     def run_for(self, n: int) -> None:
@@ -445,7 +465,7 @@ class Kernel:
             return None
         got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES)
         self.vm.free += got
-        if got < TASK_STRUCT_PAGES or self.panicked is not None or parent.dead:
+        if got < TASK_STRUCT_PAGES or parent.dead:
             self.emit(
                 ev.AllocFail,
                 pid=parent.pid,
@@ -463,6 +483,7 @@ class Kernel:
         child.thread_leader = parent.thread_leader or parent
         return child
 
+    @entry_point
     def spawn(
         self,
         program: Program,
@@ -581,8 +602,6 @@ class Kernel:
         vm = self.vm
         reclaims = self.sched.ncpus
         for task in list(self._blocked):
-            if self.panicked is not None:
-                return
             if task.dead or not task.blocked:
                 self._blocked.pop(task, None)
                 continue
@@ -654,8 +673,6 @@ class Kernel:
                 self.kswapd_awake = False
                 self.kswapd_sleep_until = self.ticks + HZ
                 return
-            if self.panicked is not None:
-                return
         if vm.free > vm.pages_high:
             vm.need_balance = False
             self.kswapd_awake = False
@@ -697,18 +714,10 @@ class Kernel:
         mm.oom_reaped = True
         return freed
 
-    def panic(self, message: str) -> None:
-        """``kernel/panic.c``: stop the world; reboot after ``panic_timeout`` seconds if > 0."""
-        if self.panicked is not None:
-            return
-        message = message.rstrip("\n")
-        self.printk(KERN_EMERG, f"Kernel panic: {message}")
-        timeout = self.panic_timeout.value
-        self.panicked = message
-        if timeout > 0:
-            self.printk(KERN_EMERG, f"Rebooting in {timeout} seconds..")
-            self.reboot_at = self.ticks + timeout * HZ
-        self.emit(ev.Panic, message=message, timeout=max(0, timeout))
+    def panic(self, message: str) -> NoReturn:
+        """``kernel/panic.c``: stop the world, reboot after ``panic_timeout`` seconds if > 0;
+        never returns (raises :class:`~moomtui.kernel.panic.KernelPanic`)."""
+        kernel_panic(self, message)
 
     # ====================================================================== signals / exit
     def send_sig(self, task: Task, sig: int, *, sender: int = 0, force: bool = False) -> None:
@@ -766,7 +775,7 @@ class Kernel:
     def _deliver_exits(self) -> None:
         dying, self._dying = self._dying, {}
         for task, sig in dying.items():
-            if not task.dead and self.panicked is None:
+            if not task.dead:
                 self.do_exit(task, 0, sig)
 
     def do_exit(self, task: Task, code: int = 0, sig: int = 0) -> None:
@@ -775,7 +784,6 @@ class Kernel:
             return
         if task.pid == 1:
             self.panic("Attempted to kill init!")
-            return
         cpu = task.cpu_jiffies()
         task.dead = True
         task.exit_code, task.exit_signal = code, sig

@@ -159,7 +159,6 @@ class OomScoreAdj(KernelModule):
             self.dump_tasks(total)
             how = "compulsory" if self.panic_on_oom.value == 2 else "system-wide"
             k.panic(f"Out of memory: {how} panic_on_oom is enabled\n")
-            return
         if (
             self.oom_kill_allocating_task.value
             and not oom_unkillable_task(current)
@@ -175,7 +174,6 @@ class OomScoreAdj(KernelModule):
         if p is None:
             self.dump_tasks(total)
             k.panic("Out of memory and no killable processes...\n")
-            return
         self.oom_kill_process(p, points, total, "Out of memory")
 
     def select_bad_process(self, total: int) -> tuple[bool, Task | None, int]:
@@ -250,16 +248,17 @@ class OomScoreAdj(KernelModule):
         """``vm.oom_dump_tasks``: every process that could be killed, its memory in pages."""
         if not self.oom_dump_tasks.value:
             return
-        lines = [DUMP_HEADER]
-        for p in self.kernel.for_each_task():
+        k = self.kernel
+        k.printk(KERN_INFO, DUMP_HEADER)
+        for p in k.for_each_task():
             mm = p.mm
             if p.dead or mm is None or not is_process(p) or oom_unkillable_task(p):
                 continue
-            lines.append(
+            k.printk(
+                KERN_INFO,
                 f"[{p.pid:5d}] {p.uid:5d} {p.pid:5d} {mm.total_vm:8d} {mm.rss:8d} "
-                f"{mm.swap:8d}         {p.oom_score_adj:5d} {p.comm}"
+                f"{mm.swap:8d}         {p.oom_score_adj:5d} {p.comm}",
             )
-        self.kernel.printk(KERN_INFO, "\n".join(lines))
 
     def oom_notify(self, s: NotifierBlock, v: int, d: object) -> int:
         self.out_of_memory()

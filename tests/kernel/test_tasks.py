@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from moomtui.kernel import TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ, NICE_TO_TICKS, PF_MEMDIE, SIGKILL, SIGTERM
+from moomtui.kernel.panic import KernelPanic
 
 from .conftest import Recorder, machine
 
@@ -77,7 +80,8 @@ def test_init_ignores_signals_it_has_no_handler_for() -> None:
 def test_init_exiting_panics() -> None:
     """kernel/exit.c do_exit(): ``if (tsk->pid == 1) panic("Attempted to kill init!");``"""
     k = machine()
-    k.do_exit(k.init_task)
+    with pytest.raises(KernelPanic):
+        k.do_exit(k.init_task)
     assert k.panicked == "Attempted to kill init!"
 
 

@@ -17,6 +17,7 @@ from moomtui.kernel.constants import (
     PF_MEMDIE,
     SIGKILL,
 )
+from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_ERR, KERN_INFO
 from moomtui.kernel.procfs import ProcError, read_proc, write_proc
 from moomtui.kernel.task import Mm, Task
@@ -162,7 +163,8 @@ def test_nothing_killable_panics() -> None:
     """``if (!p) { ... panic("Out of memory and no killable processes...\\n"); }``"""
     k = machine(ram_pages=RAM)
     load(k, "oom_score_adj", module_type=OomScoreAdj)
-    k.out_of_memory(k.init_task)
+    with pytest.raises(KernelPanic):
+        k.out_of_memory(k.init_task)
     assert k.panicked == "Out of memory and no killable processes..."
 
 
@@ -250,7 +252,8 @@ def test_panic_on_oom_panics_instead_of_killing(value: int, how: str) -> None:
     panic_on_oom is enabled\\n", sysctl_panic_on_oom == 2 ? "compulsory" :
     "system-wide");``"""
     k, _, rec = three(sysctl={"vm.panic_on_oom": value})
-    k.out_of_memory(pid(k, 9))
+    with pytest.raises(KernelPanic):
+        k.out_of_memory(pid(k, 9))
     assert k.panicked == f"Out of memory: {how} panic_on_oom is enabled"
     assert rec.kills() == []
 
