@@ -385,6 +385,7 @@ class Kernel:
 
     def _set_program(self, task: Task, program: Program) -> None:
         task.program = program
+        task.sigterm = program.sigterm
         task.busy = program.busy
         task.sys_pct = program.sys_pct
         self.sched.update(task)
@@ -723,23 +724,27 @@ class Kernel:
     def send_sig(self, task: Task, sig: int, *, sender: int = 0, force: bool = False) -> None:
         """Send a signal. Kernel threads never act on one; init ignores default actions.
 
-        ``force`` is ``force_sig`` (what the OOM killers send): it unblocks the signal, which
-        changes nothing here, where no user task blocks one. A kernel thread never returns
-        to user mode, where signals are acted on, and the 2.4 threads flush what they get,
-        so not even a forced signal ends one (a user policy may pick one; the seed's never
-        do, since a task without an mm has badness 0).
+        ``force`` is ``force_sig`` (what the OOM killers send). 2.4's ``force_sig_info``
+        does ``if (t->sig->action[sig-1].sa.sa_handler == SIG_IGN)
+        t->sig->action[sig-1].sa.sa_handler = SIG_DFL; sigdelset(&t->blocked, sig);``: a
+        task that ignores SIGTERM has its action reset to the default for good, and dies of
+        it; a handler (``sigterm = "linger"``) is kept. Init still skips every default
+        action (``do_signal``), and a kernel thread never returns to user mode, where
+        signals are acted on — the 2.4 threads flush what they get — so not even a forced
+        signal ends one (a user policy may pick one; the seed's never do, since a task
+        without an mm has badness 0).
         """
         if task.dead:
             return
+        if force and task.sigterm == "ignore" and sig == SIGTERM:
+            task.sigterm = "exit"
         ignored = False
         if task.mm is None:
             ignored = True
         elif task.pid == 1:
             # arch/i386/kernel/signal.c do_signal(): init gets no signals it doesn't want.
             ignored = sig != SIGCHLD
-        elif sig in (SIGCHLD, SIGCONT, SIGSTOP) or (
-            sig == SIGTERM and task.program is not None and task.program.sigterm == "ignore"
-        ):
+        elif sig in (SIGCHLD, SIGCONT, SIGSTOP) or (sig == SIGTERM and task.sigterm == "ignore"):
             ignored = True
         self.emit(ev.Signal, pid=task.pid, comm=task.comm, sig=sig, sender=sender, ignored=ignored)
         if ignored:
@@ -752,7 +757,7 @@ class Kernel:
     def _deliver_pending(self, task: Task) -> None:
         if SIGKILL in task.sigpending or task.program is None:
             self._dying[task] = SIGKILL if SIGKILL in task.sigpending else min(task.sigpending)
-        elif SIGTERM in task.sigpending and task.program.sigterm == "linger":
+        elif SIGTERM in task.sigpending and task.sigterm == "linger":
             task.sigpending.discard(SIGTERM)
             if not task.extra.get("lingering"):
                 task.extra["lingering"] = True

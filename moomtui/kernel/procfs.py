@@ -390,10 +390,8 @@ def _signal_masks(task: Task) -> tuple[int, int, int, int]:
     pending = _sigmask(task.sigpending)
     if task.mm is None and not task.dead:
         return pending, SIGSET_ALL, 0, 0  # daemonize(): kernel threads block everything
-    program = task.program
-    sigterm = program.sigterm if program is not None else "exit"
-    ign = _sigmask({SIGTERM}) if sigterm == "ignore" else 0
-    cgt = _sigmask({SIGTERM}) if sigterm == "linger" else 0
+    ign = _sigmask({SIGTERM}) if task.sigterm == "ignore" else 0
+    cgt = _sigmask({SIGTERM}) if task.sigterm == "linger" else 0
     return pending, 0, ign, cgt
 
 
