@@ -40,6 +40,7 @@ from .constants import (
     SIGNAL_NAMES,
     SIGSTOP,
     SIGTERM,
+    TASK_STRUCT_ORDER,
     TASK_STRUCT_PAGES,
     UTS_RELEASE,
 )
@@ -464,7 +465,7 @@ class Kernel:
         if pid < 0:
             self.emit(ev.AllocFail, pid=parent.pid, comm=parent.comm, pages=0, reason="EAGAIN")
             return None
-        got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES)
+        got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES, order=TASK_STRUCT_ORDER)
         self.vm.free += got
         if got < TASK_STRUCT_PAGES or parent.dead:
             self.emit(
@@ -596,9 +597,10 @@ class Kernel:
     def _retry_blocked(self) -> None:
         """Tasks in ``yield(); goto rebalance`` and in swap-in take their turn.
 
-        A task gets pages whenever ``free > pages_min`` (or always, with PF_MEMDIE);
-        otherwise it retries direct reclaim, one task per CPU per jiffy (the others are
-        waiting for the CPU), moving to the back of the line.
+        A task gets pages while ``free > pages_min + 1`` (``__alloc_pages``' check for an
+        order-0 page; with PF_MEMDIE, as long as any is free); otherwise it retries direct
+        reclaim, one task per CPU per jiffy (the others are waiting for the CPU), moving to
+        the back of the line.
         """
         vm = self.vm
         reclaims = self.sched.ncpus
@@ -615,16 +617,12 @@ class Kernel:
                 if mm.missing_ws == 0:
                     self._unblock(task)
                     continue
-                if need == 0:
+                if need <= 0:  # the disk is busy (reclaim may have overdrawn its budget)
                     continue
             else:
                 need = task.stall_pages
             memalloc = task.flags & (PF_MEMALLOC | PF_MEMDIE)
-            got = 0
-            if vm.free > vm.pages_min or memalloc:
-                floor = 0 if memalloc else vm.pages_min
-                got = min(need, max(0, vm.free - floor))
-                vm.free -= got
+            got = vm.rmqueue(need, None if memalloc else vm.pages_min)
             if got < need and not memalloc:
                 if reclaims == 0:
                     self._apply_pages(task, mm, got)
