@@ -600,11 +600,16 @@ class Kernel:
         A task gets pages while ``free > pages_min + 1`` (``__alloc_pages``' check for an
         order-0 page; with PF_MEMDIE, as long as any is free); otherwise it retries direct
         reclaim, one task per CPU per jiffy (the others are waiting for the CPU), moving to
-        the back of the line.
+        the back of the line. An OOM victim goes first: ``oom_kill_task`` gave it ``counter
+        = 5 * HZ``, the biggest time slice on the machine, so after ``yield()`` the scheduler
+        runs it before the others.
         """
         vm = self.vm
         reclaims = self.sched.ncpus
-        for task in list(self._blocked):
+        line = list(self._blocked)
+        if any(task.counter > 0 for task in line):
+            line = [t for t in line if t.counter > 0] + [t for t in line if t.counter <= 0]
+        for task in line:
             if task.dead or not task.blocked:
                 self._blocked.pop(task, None)
                 continue

@@ -6,6 +6,7 @@ from moomtui.kernel import TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import PF_MEMDIE
 from moomtui.kernel.mm import watermarks
+from moomtui.modules.classic import oom_kill_task
 
 from .conftest import Recorder, machine
 
@@ -217,3 +218,23 @@ def test_overcommit_mode_0_refuses_a_mapping_bigger_than_free_cache_and_swap() -
     assert k.brk(t, too_big - 1)
     k.sysctl.write("vm.overcommit_memory", "1", uid=0)
     assert k.brk(t, 10 * too_big)
+
+
+def test_an_oom_victim_parked_in_the_allocator_runs_first() -> None:
+    """oom_kill_task(): ``p->counter = 5 * HZ; p->flags |= PF_MEMALLOC | PF_MEMDIE;`` — "We
+    give our sacrificial lamb high priority and access to all the memory it needs." After
+    ``yield()`` the victim, with the biggest time slice, runs before the task ahead of it in
+    the allocator's line: it takes its pages from the reserve first, and the other task
+    gets what is left above ``pages_min + 1``."""
+    k = machine()
+    other, first, victim = _idle(k), _idle(k), _idle(k)
+    k.fault(other, 10)
+    k.fault(first, k.vm.free - (k.vm.pages_min + 1))
+    assert not k.fault(first, 5) and not k.fault(victim, 8)
+    assert list(k.blocked_tasks()) == [first, victim]
+    oom_kill_task(k, victim, module="test", reason="victim")
+    k.munmap(other, 10)  # pages_min + 11 free
+    k.run_for(1)
+    assert victim.blocked == "" and victim.stall_pages == 0
+    assert first.blocked == "alloc" and first.stall_pages == 3
+    assert k.vm.free == k.vm.pages_min + 1
