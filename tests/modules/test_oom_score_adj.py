@@ -379,10 +379,10 @@ def test_root_may_write_any_value_in_range(text: str, value: int) -> None:
     assert read_proc(k, "/proc/7/oom_score_adj") == f"{value}\n"
 
 
-@pytest.mark.parametrize("text", ["1001", "-1001", "ten", "+5", "5x", ""])
+@pytest.mark.parametrize("text", ["1001", "-1001", "ten", "+5", "5x", "\n"])
 def test_values_out_of_range_or_not_numbers_are_einval(text: str) -> None:
     """``if (oom_score_adj < OOM_SCORE_ADJ_MIN || oom_score_adj > OOM_SCORE_ADJ_MAX)
-    return -EINVAL;``"""
+    return -EINVAL;`` (``echo "" >`` writes a lone newline: nothing to read, EINVAL)."""
     k, _, _ = three()
     with pytest.raises(ProcError) as err:
         write_proc(k, "/proc/7/oom_score_adj", text)
