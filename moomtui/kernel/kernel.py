@@ -577,9 +577,21 @@ class Kernel:
         task.stall_pages = pages
         task.stall_since = self.ticks
         self._blocked[task] = None
+        if task.counter > 0:
+            self._run_first()
         self.sched.update(task)
         if why == "alloc":
             self.emit(ev.AllocStall, pid=task.pid, comm=task.comm, pages=pages, stalled=True)
+
+    def _run_first(self) -> None:
+        """Put the OOM victims at the front of the allocator's line, in their order: a
+        victim's ``oom_kill_task`` gave it ``counter = 5 * HZ``, the biggest time slice on
+        the machine, so after ``yield()`` the scheduler runs it before the others. Called
+        when a victim blocks or a blocked task becomes one; the line keeps the order, since
+        a victim (PF_MEMDIE) never goes to its back."""
+        line = self._blocked
+        first = [task for task in line if task.counter > 0]
+        self._blocked = dict.fromkeys(first + [task for task in line if task.counter <= 0])
 
     def _unblock(self, task: Task) -> None:
         why = task.blocked
@@ -600,16 +612,11 @@ class Kernel:
         A task gets pages while ``free > pages_min + 1`` (``__alloc_pages``' check for an
         order-0 page; with PF_MEMDIE, as long as any is free); otherwise it retries direct
         reclaim, one task per CPU per jiffy (the others are waiting for the CPU), moving to
-        the back of the line. An OOM victim goes first: ``oom_kill_task`` gave it ``counter
-        = 5 * HZ``, the biggest time slice on the machine, so after ``yield()`` the scheduler
-        runs it before the others.
+        the back of the line. An OOM victim is at the front (see :meth:`_run_first`).
         """
         vm = self.vm
         reclaims = self.sched.ncpus
-        line = list(self._blocked)
-        if any(task.counter > 0 for task in line):
-            line = [t for t in line if t.counter > 0] + [t for t in line if t.counter <= 0]
-        for task in line:
+        for task in list(self._blocked):
             if task.dead or not task.blocked:
                 self._blocked.pop(task, None)
                 continue
@@ -637,8 +644,9 @@ class Kernel:
                 if task.dead:  # an OOM policy made the allocating task exit
                     vm.free += got
                     continue
-                del self._blocked[task]
-                self._blocked[task] = None
+                if task.counter <= 0:  # to the back, unless it just became the victim
+                    del self._blocked[task]
+                    self._blocked[task] = None
             self._apply_pages(task, mm, got)
             if memalloc and got < need and vm.free == 0 and task.blocked == "alloc":
                 # arch/i386/mm/fault.c, out_of_memory: label: the reserve is gone too.
@@ -739,6 +747,8 @@ class Kernel:
         """
         if task.dead:
             return
+        if force and task.counter > 0 and task in self._blocked:
+            self._run_first()  # oom_kill_task: p->counter = 5 * HZ; then force_sig
         if force and task.sigterm == "ignore" and sig == SIGTERM:
             task.sigterm = "exit"
         ignored = False
