@@ -272,11 +272,12 @@ class _Sysctl:
             return
         key = sysctl_key(name.strip())
         value = value.strip()
-        if not key:
+        if not key or not value:
             self.fail(f'error: Malformed setting "{setting}"')
             return
         try:
-            write_proc(self.k, sysctl_path(key), value)
+            # procps: fprintf(fp, "%s\n", value); through stdio, as echo writes
+            write_proc(self.k, sysctl_path(key), value + "\n")
         except ProcError as err:
             if err.errno == ENOENT:
                 if not self.ignore:

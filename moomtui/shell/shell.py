@@ -208,10 +208,20 @@ class Shell:
         return Result("", 0)
 
     def _run(self, name: str, argv: list[str]) -> tuple[str, int]:
-        """The command's raw standard output (stderr appended) and its status."""
+        """The command's raw standard output (stderr appended) and its status.
+
+        Running a command is an entry point of the kernel: if the machine panics under it,
+        the command's output is lost and the answer is the panic line the console shows.
+        """
         cmd = COMMANDS[name]
+        kernel = self.kernel
         try:
-            out = cmd.run(self, argv)
+            panicked = True
+            with kernel.entry:
+                out = cmd.run(self, argv)
+                panicked = False
+            if panicked:
+                return f"Kernel panic: {kernel.panicked}", 1
         except ParseExit as exc:
             return exc.text.removesuffix("\n"), exc.status
         except CommandError as err:
