@@ -14,7 +14,7 @@ combination: e-mail quoting (``> ``, ``> > ``), a syslog or journal prefix (``Ja
 facility and level, a raw printk level (``<4>``), the timestamp (``[ 1234.567890]``, ``dmesg
 -T``'s ``[Mon Jan  6 01:49:41 2025]``) and the caller id (``[ T1234]``). Thousands separators
 inside numbers (``1,995,298``, ``1'995'298``, ``1 995 298`` with no-break spaces) are
-removed. A file may hold several reports; each is read on its own, and lines of other
+removed, and rsyslog's ``#012`` is a line break. A file may hold several reports; each is read on its own, and lines of other
 messages interleaved with a report are passed over.
 
 The task table is read by its header, so every layout the kernel has printed is understood:
@@ -228,9 +228,11 @@ class _Reader:
     def read(self, lines: Iterable[str]) -> Log:
         n = 0
         for n, raw in enumerate(lines, start=1):
-            text, stamp = normalize(raw)
-            if text:
-                self.line(n, text, stamp)
+            # rsyslog writes a message's own newlines as #012.
+            for part in raw.split("#012"):
+                text, stamp = normalize(part)
+                if text:
+                    self.line(n, text, stamp)
         self.finish(n, eof=True)
         if not self.reports:
             if self.skipped:
