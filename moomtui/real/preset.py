@@ -18,7 +18,8 @@ not fit is changed, and the preset's description and comments say how:
 What a report lacks takes the documented defaults: parent init, no CPU time, started at boot
 (``machine.jiffies`` is the report's uptime), nice 0, 2.4's capabilities for root. The task
 that invoked the OOM killer runs ``hog``, so resuming the paused machine runs it out of
-memory again within seconds; every other task is ``idle``. The kernel loads the policy
+memory again within seconds; every other task is ``idle``. The swap device, which no report
+describes, is given a solid-state disk's 512M/s. The kernel loads the policy
 module nearest the report's era (``oom_score_adj`` from 2.6.36, else ``oom_kill``), built as
 modules so any other can be loaded in its place.
 """
@@ -41,6 +42,8 @@ NOBODY = 65534
 COMM_LEN = 15
 HOG_SECONDS = 3
 """The invoking task's hog fills the memory left free at boot in about this long."""
+SWAP_SPEED = "512M/s"
+"""A report does not say how fast the swap device is: a solid-state disk's speed."""
 
 
 @dataclass(slots=True)
@@ -141,6 +144,7 @@ def machine_preset(m: Machine, origin: str) -> PresetText:
         "[machine]",
         f'ram = "{ram} pages"',
         f'swap = "{swap} pages"',
+        f'swap_speed = "{SWAP_SPEED}"',
         f"jiffies = {jiffies}",
         "",
         "[kernel]",

@@ -14,8 +14,8 @@ combination: e-mail quoting (``> ``, ``> > ``), a syslog or journal prefix (``Ja
 facility and level, a raw printk level (``<4>``), the timestamp (``[ 1234.567890]``, ``dmesg
 -T``'s ``[Mon Jan  6 01:49:41 2025]``) and the caller id (``[ T1234]``). Thousands separators
 inside numbers (``1,995,298``, ``1'995'298``, ``1 995 298`` with no-break spaces) are
-removed, and rsyslog's ``#012`` is a line break. A file may hold several reports; each is read on its own, and lines of other
-messages interleaved with a report are passed over.
+removed, and rsyslog's ``#012`` is a line break. A file may hold several reports; each is
+read on its own, and lines of other messages interleaved with a report are passed over.
 
 The task table is read by its header, so every layout the kernel has printed is understood:
 ``cpu oom_adj`` (2.6.25–2.6.35), ``cpu oom_adj oom_score_adj`` (2.6.36–3.5), ``nr_ptes

@@ -10,9 +10,11 @@ other, after ``rmmod``/``insmod`` — face the same shortage.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ..presets import PresetError, parse_preset
 from ..sim import Simulation
+from ..tui import app as tui_app
 from ..tui.app import MoomApp
 from ..tui.components.process_view import ProcessView
 from ..tui.themes import discover_themes
@@ -26,10 +28,18 @@ MARK = "killed by the kernel"
 class RealMachineApp(MoomApp):
     """The app on a rebuilt machine, paused, with the report's victim marked."""
 
+    CSS_PATH = str(Path(tui_app.__file__).with_name("app.tcss"))
+
     def __init__(
-        self, sim: Simulation, *, marked: int | None, lines: list[str], theme: str | None
+        self,
+        sim: Simulation,
+        *,
+        marked: int | None,
+        lines: list[str],
+        theme: str | None = None,
+        history_path: Path | None = None,
     ) -> None:
-        super().__init__(sim, theme=theme, paused=True)
+        super().__init__(sim, theme=theme, paused=True, history_path=history_path)
         self.marked = marked
         self.lines = lines
 
