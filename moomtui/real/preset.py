@@ -42,6 +42,8 @@ NOBODY = 65534
 COMM_LEN = 15
 HOG_SECONDS = 3
 """The invoking task's hog fills the memory left free at boot in about this long."""
+INIT_RSS = 64
+"""Pages the simulator's init keeps resident (``Kernel._create_boot_tasks``)."""
 SWAP_SPEED = "512M/s"
 """A report does not say how fast the swap device is: a solid-state disk's speed."""
 
@@ -118,7 +120,7 @@ def machine_preset(m: Machine, origin: str) -> PresetText:
         factor = swap / max(1, sum(swapped.values()))
         swapped = {pid: int(v * factor) for pid, v in swapped.items()}
         notes.append("the tasks' swap entries exceed the swap: scaled down to fit")
-    room = ram - boot_kernel_pages(ram) - watermarks(ram)[0] - 2 * (6 + len(tasks)) - 1
+    room = ram - boot_kernel_pages(ram) - watermarks(ram)[0] - 2 * (6 + len(tasks)) - INIT_RSS - 1
     resident = sum(rss.values())
     if resident > room:
         factor = max(0, room) / resident

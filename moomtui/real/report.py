@@ -200,7 +200,7 @@ class Log:
 
 def read_log(text: str) -> Log:
     """Every report in ``text``; :class:`ReportError` when there is none to rebuild."""
-    return _Reader().read(text.splitlines())
+    return _Reader().read(text.removesuffix("\n").split("\n"))  # lines as editors count them
 
 
 def _parse_size(value: str) -> int | None:
@@ -223,6 +223,7 @@ class _Reader:
         self.cur: RawReport | None = None
         self.in_table = False
         self.last_row_line = 0
+        self.row_lines: dict[int, int] = {}
 
     # ----------------------------------------------------------------- the walk
     def read(self, lines: Iterable[str]) -> Log:
@@ -294,6 +295,9 @@ class _Reader:
         if self.cur is None:
             if _TASKS_STATE.match(text):
                 self.start(n, stamp).tasks_state = True
+                return
+            if _MEMINFO_START.match(text):  # a report pasted without its first lines
+                self.start(n, stamp)
                 return
             decision = self.decision(n, text)
             if decision is not None:
@@ -383,6 +387,7 @@ class _Reader:
             )
         cur.columns = columns
         cur.header_line = n
+        self.row_lines = {}
         self.in_table = True
 
     def row(self, n: int, pid: str, rest: str) -> None:
@@ -397,6 +402,9 @@ class _Reader:
                 f"({numeric + 2} fields: [pid] {' '.join(cur.columns)}): [{pid}] {rest}",
             )
         values = dict(zip(cur.columns[:numeric], map(int, fields[:numeric]), strict=True))
+        first = self.row_lines.setdefault(int(pid), n)
+        if first != n:
+            raise ReportError(n, f"pid {int(pid)} is in the task table twice (line {first} too)")
         cur.rows.append(_record(int(pid), fields[numeric], values, n))
         self.last_row_line = n
 
