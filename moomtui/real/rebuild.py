@@ -175,6 +175,11 @@ def _memory(raw: RawReport, m: Machine) -> None:
     if m.constraint == "memcg":
         m.memcg = _memcg(raw, ps)
         m.totalpages = _memcg_totalpages(m)
+        if m.totalram is None:
+            m.assumptions.append(
+                "the machine's RAM is not in a memory cgroup report: /proc/PID/oom_score "
+                "(what earlyoom reads) is taken over the cgroup's totalpages"
+            )
     elif m.totalram is not None:
         m.totalpages = m.totalram + (m.swap_total or 0)
         if m.swap_total is None:

@@ -161,7 +161,7 @@ def _verdict_rows(j: Judgement) -> list[str]:
         score = "" if v.score is None else str(v.score)
         pm = "" if v.per_mille is None else str(v.per_mille)
         ties = f"  +{len(v.ties)} tied" if v.ties else ""
-        rows.append(f"{mark} {v.label:<37} {who[:26]:<26} {score:>10} {pm:>5}{ties}")
+        rows.append(f"{mark} {v.label:<37} {who[:26]:<26} {score:>10} {pm:>5}{ties}".rstrip())
     return rows
 
 
@@ -178,7 +178,7 @@ def _wrap(prefix: str, text: str, width: int = 96) -> list[str]:
     return lines
 
 
-def _memory_line(m: Machine) -> str:
+def _memory_lines(m: Machine) -> list[str]:
     ps = m.page_size
     if m.constraint == "memcg" and m.memcg is not None:
         cg = m.memcg
@@ -186,18 +186,20 @@ def _memory_line(m: Machine) -> str:
         extra = (m.totalpages or 0) - (cg.limit or 0)
         if extra:
             parts.append(f"{extra} swap")
-        where = f" {cg.path}" if cg.path else ""
-        return f"totalpages {m.totalpages} = {' + '.join(parts)}{where}"
+        lines = [f"totalpages {m.totalpages} = {' + '.join(parts)}"]
+        if cg.path:
+            lines.append(f"memory cgroup {cg.path}")
+        return lines
     if m.totalram is not None and m.ram_pages is not None:
+        lines = [
+            f"totalpages {m.totalpages} = {m.totalram} RAM + {m.swap_total or 0} swap "
+            f"({_kib(m.totalpages, ps)} in {ps // 1024}K pages)"
+        ]
         reserved = m.ram_pages - m.totalram
-        ram = f"{m.totalram} RAM"
         if reserved:
-            ram += f" ({m.ram_pages} less {reserved} reserved)"
-        return (
-            f"totalpages {m.totalpages} = {ram} + {m.swap_total or 0} swap, "
-            f"in pages of {ps // 1024} KiB ({_kib(m.totalpages, ps)})"
-        )
-    return f"totalpages {m.totalpages} (estimated)"
+            lines.append(f"RAM: {m.ram_pages} pages less {reserved} reserved")
+        return lines
+    return [f"totalpages {m.totalpages} (estimated)"]
 
 
 def report_text(j: Judgement) -> str:
@@ -209,7 +211,7 @@ def report_text(j: Judgement) -> str:
         f"{m.source}",
         f"  kernel {m.kernel or 'not named'} ({rule}{how}), a {m.constraint} OOM, "
         f"{len(m.tasks)} tasks",
-        f"  {_memory_line(m)}",
+        *[f"  {line}" for line in _memory_lines(m)],
     ]
     if m.invoker is not None:
         who = f"{m.invoker.comm}" + (f" ({m.invoker.pid})" if m.invoker.pid else "")
@@ -248,7 +250,7 @@ def snapshot_text(j: Judgement, top: int = 10) -> str:
     out = [
         f"{m.source}: kernel {m.kernel} ({rule}), {len(m.tasks)} processes "
         f"({len(killable)} with memory)",
-        f"  {_memory_line(m)}",
+        *[f"  {line}" for line in _memory_lines(m)],
         "",
         "who would each policy kill right now?",
         *_verdict_rows(j),

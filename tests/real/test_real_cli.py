@@ -132,3 +132,11 @@ def test_snapshot_print_says_who_each_policy_would_kill() -> None:
     proc = moomtui("snapshot", "--print")
     assert proc.returncode == 0, proc.stderr
     assert "who would each policy kill right now?" in proc.stdout
+
+
+def test_every_shipped_example_report_matches_its_kernel() -> None:
+    for path in sorted((ROOT / "examples" / "reports").glob("*.txt")):
+        proc = moomtui("postmortem", str(path), "--json")
+        assert proc.returncode == 0, (path, proc.stderr)
+        for r in json.loads(proc.stdout)["reports"]:
+            assert r["matches"] is True, (path.name, r["why"])
