@@ -119,7 +119,7 @@ def _pids(root: Path) -> list[int]:
     try:
         return sorted(int(e.name) for e in os.scandir(root) if e.name.isdigit())
     except OSError as err:
-        raise LiveError(err.errno, f"{root}: {err.strerror}") from None
+        raise LiveError(f"{root}: {err.strerror}") from None
 
 
 def _init_pid(root: Path, tasks: dict[int, TaskRecord]) -> int | None:

@@ -36,7 +36,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "score": v.score,
         "per_mille": v.per_mille,
         "ties": v.ties,
-        "rule": v.label,
+        "rule": f"{v.label}: {ERAS[v.key].summary}" if v.key in ERAS else v.label,
     }
 
 
@@ -48,6 +48,7 @@ def _memory_json(m: Machine) -> dict[str, Any]:
         "swap_total": m.swap_total,
         "swap_free": m.swap_free,
         "uptime": m.uptime,
+        "meminfo": m.meminfo,
     }
 
 

@@ -153,14 +153,12 @@ class RawReport:
     """One report as printed, before the machine is rebuilt from it (sizes as printed)."""
 
     line: int
-    end_line: int = 0
     uptime: float | None = None
     invoker: Invoker | None = None
     kernel: str | None = None
     meminfo: dict[str, int] = field(default_factory=dict)
     pages_ram: int | None = None
     pages_reserved: int | None = None
-    pagecache_pages: int | None = None
     swap_total_kb: int | None = None
     swap_free_kb: int | None = None
     buddy_page_kb: int | None = None
@@ -195,7 +193,6 @@ class Log:
     """Reports that cannot be rebuilt: ``(line, why)``."""
     kills: list[tuple[int, int]]
     """Every ``Killed process``: ``(line, pid)``, in order."""
-    lines: int
 
 
 def read_log(text: str) -> Log:
@@ -244,7 +241,7 @@ class _Reader:
                 "no kernel OOM report found (looked for 'invoked oom-killer' and a "
                 "'[ pid ]' task table)",
             )
-        return Log(self.reports, self.bare, self.skipped, self.kills, n)
+        return Log(self.reports, self.bare, self.skipped, self.kills)
 
     def start(self, n: int, stamp: float | None) -> RawReport:
         self.finish(n - 1, eof=False)
@@ -257,7 +254,6 @@ class _Reader:
         self.in_table = False
         if cur is None:
             return
-        cur.end_line = max(n, cur.line)
         if cur.columns is None:
             why = "this report has no task table (vm.oom_dump_tasks = 0?): nothing to rebuild"
             if cur.decision is None and eof:
@@ -338,7 +334,7 @@ class _Reader:
             elif what == "pages reserved":
                 cur.pages_reserved = value
             elif what == "total pagecache pages":
-                cur.pagecache_pages = value
+                cur.meminfo["total_pagecache_pages"] = value
             return
         if m := _SWAP.match(text):
             if m[1] == "Total":
