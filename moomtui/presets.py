@@ -453,7 +453,7 @@ class _Checker:
         if spec_task.total_vm > TOTAL_VM_MAX:
             raise self.fail(
                 f"{path}.total_vm",
-                "expected at most 8T (2^31 - 1 pages: badness()'s int)",
+                "expected at most 8192G (2^31 - 1 pages: badness()'s int)",
                 t.get("total_vm"),
             )
         spec_task.utime = self.integer(f"{path}.utime", t.get("utime", 0), 0, 2**31 - 1)
