@@ -24,10 +24,12 @@ EPILOG = """commands:
   moomtui compare PRESET    score the OOM policies side by side on a preset
   moomtui check PRESET...   validate presets (exit 0 if all are good, 2 otherwise)
   moomtui presets           list the shipped presets
+  moomtui postmortem FILE   replay a kernel OOM report: who each era would have killed
+  moomtui snapshot          this machine from /proc: who each policy would kill now
 
 `moomtui COMMAND -h` tells more about each.
 """
-SUBCOMMANDS = ("run", "compare", "check", "presets")
+SUBCOMMANDS = ("run", "compare", "check", "presets", "postmortem", "snapshot")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -132,6 +134,10 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("presets", nargs="+", metavar="PRESET")
     elif command == "presets":
         p.description = "List the shipped presets (and yours) with their descriptions."
+    else:
+        from .real.cli import add_arguments
+
+        add_arguments(command, p)
     return p
 
 
@@ -148,6 +154,15 @@ def _subcommand(command: str, argv: list[str]) -> int:
     from .presets import PresetError
 
     ns = build_sub_parser(command).parse_args(argv)
+    if command in ("postmortem", "snapshot"):
+        from .real import cli as real
+
+        try:
+            return real.run(command, ns, sys.stdout, sys.stderr)
+        except BrokenPipeError:
+            return 0
+        except KeyboardInterrupt:
+            return 130
     try:
         if command == "compare":
             return compare.compare(

@@ -31,6 +31,13 @@ from .kernel.units import UnitError, parse_duration, parse_rate, parse_size
 DEFAULT_PRESET = "leaky-apache"
 ROLES = ("culprit", "innocent", "protected")
 FIRST_USER_PID = 7  # pids 1..6 are init and the kernel threads
+RAM_MAX = 1 << 24
+"""64G in pages: what 2.4 on i386 addressed with PAE (CONFIG_HIGHMEM64G)."""
+SWAP_MAX = 1 << 24
+"""64G in pages of swap."""
+TOTAL_VM_MAX = (1 << 31) - 1
+"""Pages of address space per task: badness()'s ``int points`` holds up to 2^31 − 1 (a
+64-bit port of 2.4 gave a process more than i386's 4G)."""
 
 
 class PresetError(Exception):
@@ -287,12 +294,12 @@ class _Checker:
         )
         if "ram" in m:
             spec.ram_pages = self.unit("machine.ram", m["ram"], parse_size)
-            if not 1024 <= spec.ram_pages <= 1 << 20:
-                raise self.fail("machine.ram", "expected a size from 4M to 4G", m["ram"])
+            if not 1024 <= spec.ram_pages <= RAM_MAX:
+                raise self.fail("machine.ram", "expected a size from 4M to 64G", m["ram"])
         if "swap" in m:
             spec.swap_pages = self.unit("machine.swap", m["swap"], parse_size)
-            if spec.swap_pages > 1 << 21:
-                raise self.fail("machine.swap", "expected a size up to 8G", m["swap"])
+            if spec.swap_pages > SWAP_MAX:
+                raise self.fail("machine.swap", "expected a size up to 64G", m["swap"])
         if "swap_speed" in m:
             spec.swap_speed = self.unit("machine.swap_speed", m["swap_speed"], parse_rate)
             if spec.swap_speed <= 0:
@@ -331,6 +338,7 @@ class _Checker:
         if not isinstance(value, list):
             raise self.fail("tasks", "expected an array of tables ([[tasks]])", value)
         pids: dict[int, int] = {}
+        swapped = 0
         for i, raw in enumerate(value):
             task = self.task(f"tasks[{i}]", raw, spec)
             copies = 1
@@ -365,6 +373,13 @@ class _Checker:
             if task.ppid in range(2, FIRST_USER_PID):
                 raise self.fail(f"tasks[{i}].ppid", "kernel threads have no children", task.ppid)
             spec.tasks.extend(copy.deepcopy(task) for _ in range(copies))
+            swapped += task.swap * copies
+            if task.swap and swapped > spec.swap_pages:
+                raise self.fail(
+                    f"tasks[{i}].swap",
+                    f"the tasks' swapped pages ({swapped}) do not fit in machine.swap "
+                    f"({spec.swap_pages} pages)",
+                )
 
     def task(self, path: str, value: object, spec: BootSpec) -> TaskSpec:
         from .userland import PROGRAMS, ProgramArgError
@@ -383,6 +398,7 @@ class _Checker:
                 "caps",
                 "total_vm",
                 "rss",
+                "swap",
                 "utime",
                 "stime",
                 "start_time",
@@ -423,19 +439,21 @@ class _Checker:
             spec_task.caps = cap_mask(names)
         spec_task.rss = self.unit(f"{path}.rss", t.get("rss", 0), parse_size)
         spec_task.total_vm = self.unit(f"{path}.total_vm", t.get("total_vm", 0), parse_size)
+        spec_task.swap = self.unit(f"{path}.swap", t.get("swap", 0), parse_size)
         if "total_vm" not in t:
-            spec_task.total_vm = spec_task.rss
-        if spec_task.rss > spec_task.total_vm:
+            spec_task.total_vm = spec_task.rss + spec_task.swap
+        if spec_task.rss + spec_task.swap > spec_task.total_vm:
+            key, what = ("swap", "rss + swap") if spec_task.swap else ("rss", "")
             raise self.fail(
-                f"{path}.rss",
-                f"expected at most total_vm ({spec_task.total_vm} "
-                "pages): resident memory is part of the virtual size",
-                t.get("rss"),
+                f"{path}.{key}",
+                f"expected {what + ' ' if what else ''}at most total_vm ({spec_task.total_vm} "
+                "pages): resident and swapped memory are part of the virtual size",
+                t.get(key),
             )
-        if spec_task.total_vm > 1 << 20:
+        if spec_task.total_vm > TOTAL_VM_MAX:
             raise self.fail(
                 f"{path}.total_vm",
-                "expected at most 4G (a 32-bit address space)",
+                "expected at most 8192G (2^31 - 1 pages: badness()'s int)",
                 t.get("total_vm"),
             )
         spec_task.utime = self.integer(f"{path}.utime", t.get("utime", 0), 0, 2**31 - 1)

@@ -203,14 +203,18 @@ class Kernel:
                 self.kswapd = kt
         self.last_pid = 1 + len(KERNEL_THREADS)
 
-    def _map_boot(self, mm: Mm | None, total_vm: int, rss: int) -> None:
+    def _map_boot(self, mm: Mm | None, total_vm: int, rss: int, swap: int = 0) -> None:
         if mm is None:
             return
         if rss > self.vm.free:
             raise BootError("boot-time tasks do not fit in RAM")
-        mm.total_vm = max(total_vm, rss)
+        if swap > self.vm.nr_swap_pages:
+            raise BootError("boot-time tasks' swapped pages do not fit in swap")
+        mm.total_vm = max(total_vm, rss + swap)
         self.vm.free -= rss
         self.vm.map_anon(mm, rss)
+        mm.swap += swap
+        self.vm.swap_used += swap
 
     def _create_spec_task(self, spec: TaskSpec) -> Task:
         parent = self.tasks.get(spec.ppid)
@@ -229,7 +233,7 @@ class Kernel:
         task.role = spec.role
         if spec.start_time is not None:
             task.start_time = spec.start_time & JIFFIES_MASK
-        self._map_boot(task.mm, spec.total_vm, spec.rss)
+        self._map_boot(task.mm, spec.total_vm, spec.rss, spec.swap)
         program = self.programs[spec.program](spec.args)
         for _ in range(spec.threads - 1):
             self._clone_thread(task)
