@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--speed", default="1", help="simulation speed: 0.25 … 1000, or max")
     parser.add_argument("--paused", action="store_true", help="start with the clock stopped")
     parser.add_argument("--seed", type=int, help="override the preset's seed")
+    # A browser session of `moomtui serve`: shipped presets and themes only, no host files.
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -187,7 +189,7 @@ def _subcommand(command: str, argv: list[str]) -> int:
 
 
 def _tui(ns: argparse.Namespace) -> int:
-    from .presets import DEFAULT_PRESET, PresetError, load_preset
+    from .presets import DEFAULT_PRESET, PresetError, load_preset, load_shipped_preset
 
     try:
         from .kernel.clock import parse_speed
@@ -197,10 +199,13 @@ def _tui(ns: argparse.Namespace) -> int:
         print(f"moomtui: --speed: {err}", file=sys.stderr)
         return 2
     try:
-        scenario = load_preset(ns.preset or DEFAULT_PRESET)
+        load = load_shipped_preset if ns.served else load_preset
+        scenario = load(ns.preset or DEFAULT_PRESET)
     except PresetError as err:
         print(f"moomtui: {err}", file=sys.stderr)
         return 2
     from .tui.app import run_app
 
-    return run_app(scenario, theme=ns.theme, speed=speed, paused=ns.paused, seed=ns.seed)
+    return run_app(
+        scenario, theme=ns.theme, speed=speed, paused=ns.paused, seed=ns.seed, served=ns.served
+    )
