@@ -4,7 +4,8 @@
 temporary folder, reads the URL it announces, and stops it, and every child it reported,
 whatever the test did. :class:`Screen` is just enough of a terminal to read Textual's output
 (cursor moves and text; colours ignored). :class:`Visitor` connects to the websocket the way
-the page's ``textual.js`` does.
+the page's ``textual.js`` does. :func:`find_chromium` finds the browser the browser test
+drives.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import contextlib
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -336,3 +338,34 @@ class Visitor:
         ):
             self.closed = True
             self.close_code = self._socket.close_code
+
+
+CHROMIUM_ENV = "MOOMTUI_CHROMIUM"
+"""Names the Chromium (or Chrome) binary the browser test drives, if not the system's."""
+
+
+def no_chromium() -> str:
+    """The one line the browser test fails with when it finds no browser."""
+    named = os.environ.get(CHROMIUM_ENV)
+    if named:
+        return f"{CHROMIUM_ENV}={named}: no such file (name a Chromium or Chrome binary)"
+    return (
+        "the browser test needs Chromium: apt-get install chromium (Debian), or "
+        f"python -m playwright install chromium, or set {CHROMIUM_ENV} to a Chromium binary"
+    )
+
+
+def find_chromium(playwright_chromium_path: str | None = None) -> str | None:
+    """A Chromium to drive: $MOOMTUI_CHROMIUM, the system's, or Playwright's own download."""
+    named = os.environ.get(CHROMIUM_ENV)
+    if named:
+        return named if Path(named).is_file() else None
+    for path in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(path).is_file():
+            return path
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if found := shutil.which(name):
+            return found
+    if playwright_chromium_path and Path(playwright_chromium_path).is_file():
+        return playwright_chromium_path
+    return None
