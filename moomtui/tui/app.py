@@ -237,15 +237,19 @@ class MoomApp(App[int]):
     def _update_tasks_title(self, view: ProcessView) -> None:
         panel = self.screen_stack[0].query_one("#tasks-panel")
         model = view.model
-        live = len(self.kernel.tasks)
-        panel.border_title = f"tasks {live}"
+        title = f"tasks {len(self.kernel.tasks)}"
         sort = model.sort_key.upper() + ("▼" if model.reverse else "▲")
         parts = [f"sort {sort}", "tree" if model.tree else "list"]
         if model.filter:
             parts.append(f"filter {model.filter!r}")
         if view.follow_pid is not None:
             parts.append(f"follow {view.follow_pid}")
-        panel.border_subtitle = " · ".join(parts)
+        subtitle = " · ".join(parts)
+        # Setting a border title repaints the whole panel, even to the same text.
+        if panel.border_title != title:
+            panel.border_title = title
+        if panel.border_subtitle != subtitle:
+            panel.border_subtitle = subtitle
 
     # ---------------------------------------------------------------------------- commands
     @property
