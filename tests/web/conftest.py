@@ -203,8 +203,20 @@ class ServerProcess:
         return int(self.wait_for(rf"^session {number} from .*: started, pid (\d+)").group(1))
 
     def session_pids(self) -> list[int]:
+        """The pids of every session started so far."""
+        while True:
+            try:
+                line = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if line is not None:
+                self.lines.append(line)
         pattern = re.compile(r"started, pid (\d+)")
         return [int(m.group(1)) for line in self.lines if (m := pattern.search(line))]
+
+    def next_session(self) -> int:
+        """The number the next session will have (sessions are numbered from 1)."""
+        return len(self.session_pids()) + 1
 
     def stop(self, sig: int = signal.SIGTERM, seconds: float = 15) -> int:
         """Signal the server; its exit status once it has ended (SIGKILL after ``seconds``)."""

@@ -147,6 +147,7 @@ PIXEL_STATS = """async (b64) => {
 def test_the_game_in_a_real_browser(
     browser: Browser, server: ServerProcess, tmp_path: Path
 ) -> None:
+    number = server.next_session()
     tab = Tab(browser, server.url)
     try:
         tab.page.goto(server.url + "/")
@@ -155,7 +156,7 @@ def test_the_game_in_a_real_browser(
         assert tab.page.title() == "moomtui"
         assert tab.page.evaluate("document.fonts.check(\"16px 'Roboto Mono'\")")
         assert "/static/fonts/RobotoMono-VariableFont_wght.ttf" in tab.fetched
-        pid = server.session_pid(int(server.wait_for(r"^session (\d+) from").group(1)))
+        pid = server.session_pid(number)
 
         row, col = tab.screen.find("╭─ console")
         before = tab.screen.style(row, col)

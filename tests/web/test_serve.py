@@ -47,9 +47,10 @@ async def test_a_visitor_runs_lsmod_cannot_save_a_script_and_the_child_ends_with
     victim = server.cwd / "victim.txt"  # where `script save victim.txt` would write
     victim.write_text("not yours\n")
     before = victim.stat().st_mtime_ns
+    number = server.next_session()
     async with Visitor(server.url) as visitor:
         await visitor.until(lambda s: BANNER in s.text(), 20, "the kernel banner on screen")
-        pid = server.session_pid(1)
+        pid = server.session_pid(number)
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         assert cmdline[:4] == [sys.executable.encode(), b"-m", b"moomtui", SERVED_FLAG.encode()]
 
@@ -72,7 +73,20 @@ async def test_a_visitor_runs_lsmod_cannot_save_a_script_and_the_child_ends_with
         assert victim.stat().st_mtime_ns == before
         assert alive(pid)
     wait_until(lambda: not alive(pid), 10, "gone after its socket closed")
-    server.wait_for(r"^session 1: ended after")
+    server.wait_for(rf"^session {number}: ended after")
+
+
+async def test_a_visitor_who_quits_sees_the_socket_close_and_the_child_end(
+    server: ServerProcess,
+) -> None:
+    number = server.next_session()
+    async with Visitor(server.url) as visitor:
+        await visitor.until(lambda s: BANNER in s.text(), 20, "the kernel banner on screen")
+        pid = server.session_pid(number)
+        await visitor.type("q")
+        await visitor.until_closed(10)
+        assert visitor.close_code == 1000
+        wait_until(lambda: not alive(pid), 10, "gone after the app quit")
 
 
 def test_the_page_fetches_nothing_from_elsewhere(server: ServerProcess) -> None:
