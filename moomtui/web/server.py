@@ -17,7 +17,7 @@ keys. :class:`MoomServer` subclasses its ``Server`` and changes what a public se
   code run. At most ``max_sessions`` sessions at once, a polite "busy" page past that; a
   session without input for ``idle_timeout`` seconds is closed. Sizes and messages from the
   browser are checked and bounded. It listens on 127.0.0.1 unless told otherwise.
-- **Offline.** The page is ours (``templates/index.html``): the terminal's font is the
+- **Offline.** The page is ours (``index.html``): the terminal's font is the
   Roboto Mono that textual-serve ships, served from here (its page links a web font), and
   the favicon is ours. Nothing is fetched from elsewhere.
 """
@@ -263,14 +263,14 @@ class MoomServer(Server):
             port=port,
             title="moomtui",
             public_url=public_url,
-            templates_path=HERE / "templates",
+            templates_path=HERE,
         )
         self.public_url_given = public_url.rstrip("/") if public_url else None
         self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
         self.sessions: dict[int, Session] = {}
         self._numbers = itertools.count(1)
-        self.favicon = (HERE / "static" / "favicon.svg").read_bytes()
+        self.favicon = (HERE / "favicon.svg").read_bytes()
 
     # ------------------------------------------------------------------------- the web app
     async def _make_app(self) -> web.Application:
