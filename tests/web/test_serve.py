@@ -267,3 +267,29 @@ def test_the_screen_reader_follows_cursor_moves() -> None:
     screen.feed(b"\x1b[?1049h\x1b[2;3H\x1b[1;31mab\x1b[0mc\x1b[1;1Hx\xe2\x94")
     screen.feed(b"\x80")
     assert screen.text() == "x─\n  abc\n"
+
+
+@pytest.mark.parametrize(
+    ("public_url", "page", "socket"),
+    [
+        (None, "http://10.0.0.5:8000/static/", "ws://10.0.0.5:8000/ws"),
+        (
+            "https://example.org/moom/",
+            "https://example.org/moom/static/",
+            "wss://example.org/moom/ws",
+        ),
+    ],
+)
+def test_the_page_finds_its_files_where_the_visitor_found_it(
+    public_url: str | None, page: str, socket: str
+) -> None:
+    """Without --public-url, the address the browser used (a LAN address, for --host 0.0.0.0);
+    with it, the proxy's."""
+    from aiohttp.test_utils import make_mocked_request
+
+    from moomtui.web.server import MoomServer
+
+    server = MoomServer(host="0.0.0.0", public_url=public_url)
+    request = make_mocked_request("GET", "/", headers={"Host": "10.0.0.5:8000"})
+    assert server._url(request, "/static/") == page
+    assert server._url(request, "/ws", websocket=True) == socket
