@@ -93,10 +93,16 @@ def user_presets_dir() -> Path:
     return root / "moomtui" / "presets"
 
 
-def list_presets() -> list[PresetInfo]:
-    """Shipped presets, then the user's own (a user preset with the same key wins)."""
+def list_presets(*, include_user: bool = True) -> list[PresetInfo]:
+    """Shipped presets, then the user's own (a user preset with the same key wins).
+
+    ``include_user=False`` lists the shipped ones only, without looking at the user's folder.
+    """
     found: dict[str, PresetInfo] = {}
-    for folder, user in ((shipped_presets_dir(), False), (user_presets_dir(), True)):
+    folders = [(shipped_presets_dir(), False)]
+    if include_user:
+        folders.append((user_presets_dir(), True))
+    for folder, user in folders:
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.toml")):
@@ -150,6 +156,16 @@ def load_preset(ref: str | Path, *, overrides: list[str] | None = None) -> Scena
     scenario = parse_preset(text, source, overrides=overrides)
     scenario.key = path.stem
     return scenario
+
+
+def load_shipped_preset(key: str) -> Scenario:
+    """The shipped preset ``key``: never a path, never a user's preset (a served session)."""
+    shipped = list_presets(include_user=False)
+    for info in shipped:
+        if info.key == key:
+            return load_preset(info.path)
+    keys = ", ".join(p.key for p in shipped)
+    raise PresetError(f"{key}: no such preset (shipped presets: {keys})")
 
 
 # ============================================================================ parsing

@@ -4,6 +4,10 @@ Both the screen and headless runs drive a :class:`Simulation`. Its ``run_for`` a
 kernel and, at their times, feeds the preset's ``[[events]]`` (relative to the uptime of each
 boot, so they happen again after a reboot) and a ``--script`` (relative to the start of the
 run) through the same shell the console uses.
+
+A served simulation (``served=True``: a browser session of ``moomtui serve``) lists and boots
+the shipped presets only, never a path or a user's preset, and its console session refuses
+the commands that reach the host's files (:class:`moomtui.shell.Session`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 
 from .kernel import Kernel
 from .kernel import events as ev
-from .presets import PresetError, Scenario, list_presets, load_preset
+from .presets import PresetError, Scenario, list_presets, load_preset, load_shipped_preset
 from .shell import Result, Session, Shell
 
 
@@ -38,6 +42,7 @@ class Simulation:
         script: Iterable[tuple[int, str]] = (),
         bus: ev.EventBus | None = None,
         on_command: Callable[[CommandRun], None] | None = None,
+        served: bool = False,
     ) -> None:
         self.scenario = scenario
         spec = copy.deepcopy(scenario.spec)
@@ -47,8 +52,9 @@ class Simulation:
         self.session = Session(
             self.kernel,
             clock=lambda: self.elapsed,
-            presets=lambda: [p.key for p in list_presets()],
+            presets=lambda: [p.key for p in list_presets(include_user=not served)],
             on_boot=self._boot_by_name,
+            served=served,
         )
         self.shell = Shell(self.session)
         self.elapsed = 0
@@ -76,7 +82,7 @@ class Simulation:
 
     def _boot_by_name(self, name: str) -> None:
         try:
-            scenario = load_preset(name)
+            scenario = load_shipped_preset(name) if self.session.served else load_preset(name)
         except PresetError as err:
             raise ValueError(str(err)) from None
         self.boot(scenario)

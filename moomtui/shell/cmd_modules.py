@@ -24,6 +24,7 @@ from ..kernel.module import (
 from ..kernel.procfs import ProcError, read_proc, sysctl_path, write_proc
 from ..kernel.sysctl import sysctl_key
 from .base import ArgParser, CommandError, command, matching, parse
+from .cmd_session import SERVED_REFUSES
 from .completion import options
 
 if TYPE_CHECKING:
@@ -71,6 +72,8 @@ def insmod(sh: Shell, argv: list[str]) -> str:
     modules = sh.kernel.modules
     try:
         if is_policy_file(args.module):  # a user-written policy: insmod ./my_policy.py
+            if sh.session.served:
+                raise CommandError(f"insmod: {args.module}: {SERVED_REFUSES}")
             modules.insmod_file(args.module, args.params)
         else:
             modules.insmod(module_name(args.module), args.params)

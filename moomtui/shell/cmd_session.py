@@ -36,6 +36,9 @@ MAX_STEP = 24 * 3600 * 100
 
 HEADLESS = "the clock is driven by the script"
 
+SERVED_REFUSES = "Operation not permitted in a served session"
+"""What a command that would reach the host's files answers in a browser session."""
+
 
 # ====================================================================== help
 def _help_parser() -> ArgParser:
@@ -306,6 +309,8 @@ def script(sh: Shell, argv: list[str]) -> str:
         return text
     if args.file is None:
         parser.error("script save needs a FILE")
+    if sh.session.served:
+        raise CommandError(f"script: {args.file}: {SERVED_REFUSES} (script show prints it)")
     path = Path(args.file).expanduser()
     try:
         with path.open("w" if args.force else "x", encoding="utf-8") as out:

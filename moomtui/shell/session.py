@@ -79,6 +79,10 @@ class Session:
     the machine from its preset); ``presets`` lists the preset names ``boot`` and completion
     offer, and ``on_boot(name)`` switches to one (it should set ``session.kernel``; a
     ValueError's message is shown as the error).
+
+    ``served`` marks a session a stranger drives from a browser (``moomtui serve``): the
+    commands that reach the host (``script save``, ``insmod`` of a file) refuse, and whoever
+    builds the session gives it only shipped presets (:class:`moomtui.sim.Simulation`).
     """
 
     def __init__(
@@ -90,8 +94,10 @@ class Session:
         presets: Callable[[], Iterable[str]] | None = None,
         on_boot: Callable[[str], None] | None = None,
         clock: Callable[[], int] | None = None,
+        served: bool = False,
     ) -> None:
         self.kernel = kernel
+        self.served = served
         self.clock = clock
         self.driver = driver
         self.on_reboot = on_reboot

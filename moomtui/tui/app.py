@@ -13,6 +13,11 @@ sees, and can retype, what happened.
 The driver paces a :class:`moomtui.tui.play.Game`, which scores the run and stops the machine
 when the preset's goals say the game is over; the report (:mod:`.components.report`) then
 asks what next. ``g``, or ``score`` at the console, shows it at any time.
+
+In a served session (``moomtui --served``, what ``moomtui serve`` runs for each browser) the
+app reads and writes no file of the host: the history stays in memory, only the shipped
+themes and presets are offered, and the console refuses what would reach the host
+(:attr:`MoomApp.served`, set from the simulation's session).
 """
 
 from __future__ import annotations
@@ -30,7 +35,14 @@ from textual.widgets import Footer, Input
 from ..kernel.clock import Driver
 from ..kernel.constants import HZ
 from ..modules import policy_score
-from ..presets import DEFAULT_PRESET, PresetError, Scenario, list_presets, load_preset
+from ..presets import (
+    DEFAULT_PRESET,
+    PresetError,
+    Scenario,
+    list_presets,
+    load_preset,
+    load_shipped_preset,
+)
 from ..shell.base import COMMANDS
 from ..sim import Simulation
 from .bindings import APP_BINDINGS, CLOCK_ACTIONS, GAME_ACTIONS
@@ -106,7 +118,8 @@ class MoomApp(App[int]):
         self.driver = Driver(self.game, speed=speed, paused=paused)
         self.sim.session.driver = self.driver  # pause, step and speed at the console
         self.tracker = ChangeTracker()
-        self.history = History(history_path if history_path is not None else default_history_path())
+        path = history_path if history_path is not None else default_history_path()
+        self.history = History(None if self.served else path)
         self.requested_theme = theme
         self.moom_themes: dict[str, MoomTheme] = {}
         self.theme_errors: list[str] = []
@@ -117,6 +130,11 @@ class MoomApp(App[int]):
         self._reporting = False  # the report is up, or its choice not acted on yet
 
     # ---------------------------------------------------------------------------- layout
+    @property
+    def served(self) -> bool:
+        """A stranger's browser session: no file of the host is read or written."""
+        return self.sim.session.served
+
     @property
     def kernel(self) -> Kernel:
         return self.sim.kernel
@@ -139,7 +157,7 @@ class MoomApp(App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.moom_themes, self.theme_errors = discover_themes()
+        self.moom_themes, self.theme_errors = discover_themes(include_user=not self.served)
         for theme in self.moom_themes.values():
             self.register_theme(theme)
         wanted = self.requested_theme or DEFAULT_THEME
@@ -219,15 +237,19 @@ class MoomApp(App[int]):
     def _update_tasks_title(self, view: ProcessView) -> None:
         panel = self.screen_stack[0].query_one("#tasks-panel")
         model = view.model
-        live = len(self.kernel.tasks)
-        panel.border_title = f"tasks {live}"
+        title = f"tasks {len(self.kernel.tasks)}"
         sort = model.sort_key.upper() + ("▼" if model.reverse else "▲")
         parts = [f"sort {sort}", "tree" if model.tree else "list"]
         if model.filter:
             parts.append(f"filter {model.filter!r}")
         if view.follow_pid is not None:
             parts.append(f"follow {view.follow_pid}")
-        panel.border_subtitle = " · ".join(parts)
+        subtitle = " · ".join(parts)
+        # Setting a border title repaints the whole panel, even to the same text.
+        if panel.border_title != title:
+            panel.border_title = title
+        if panel.border_subtitle != subtitle:
+            panel.border_subtitle = subtitle
 
     # ---------------------------------------------------------------------------- commands
     @property
@@ -279,7 +301,8 @@ class MoomApp(App[int]):
 
     # ---------------------------------------------------------------------------- presets
     def presets(self) -> list[tuple[str, str, str]]:
-        return [(info.key, info.name, info.description) for info in list_presets()]
+        shown = list_presets(include_user=not self.served)
+        return [(info.key, info.name, info.description) for info in shown]
 
     def boot_preset(self, key: str) -> None:
         """Boot preset ``key`` through the shell's ``boot`` command."""
@@ -457,18 +480,25 @@ def run_app(
     speed: float = 1.0,
     paused: bool = False,
     seed: int | None = None,
+    served: bool = False,
 ) -> int:
-    """Open the screen on ``preset`` (a name, a path or a loaded scenario); the exit status."""
+    """Open the screen on ``preset`` (a name, a path or a loaded scenario); the exit status.
+
+    ``served``: a browser session of ``moomtui serve`` (shipped presets and themes only, no
+    file of the host read or written).
+    """
+    load = load_shipped_preset if served else load_preset
     try:
-        scenario = preset if isinstance(preset, Scenario) else load_preset(preset or DEFAULT_PRESET)
+        scenario = preset if isinstance(preset, Scenario) else load(preset or DEFAULT_PRESET)
     except PresetError as error:
         print(f"moomtui: {error}", file=sys.stderr)
         return 2
-    themes, _ = discover_themes()
+    themes, _ = discover_themes(include_user=not served)
     if theme is not None and theme not in themes:
         names = ", ".join(sorted(themes))
         print(f"moomtui: --theme: no theme named {theme!r} (themes: {names})", file=sys.stderr)
         return 2
-    app = MoomApp(Simulation(scenario, seed=seed), theme=theme, speed=speed, paused=paused)
+    sim = Simulation(scenario, seed=seed, served=served)
+    app = MoomApp(sim, theme=theme, speed=speed, paused=paused)
     app.run()
     return app.return_code or 0
