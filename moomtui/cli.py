@@ -32,10 +32,13 @@ EPILOG = """commands:
   moomtui compare PRESET    score the OOM policies side by side on a preset
   moomtui check PRESET...   validate presets (exit 0 if all are good, 2 otherwise)
   moomtui presets           list the shipped presets
+  moomtui postmortem FILE   replay a kernel OOM report: who each era would have killed
+  moomtui snapshot          this machine from /proc: who each policy would kill now
+  moomtui serve             play in a web browser (needs: pip install 'moomtui[web]')
 
 `moomtui COMMAND -h` tells more about each.
 """
-SUBCOMMANDS = ("run", "compare", "check", "presets")
+SUBCOMMANDS = ("run", "compare", "check", "presets", "postmortem", "snapshot", "serve")
 SEED_MAX = (1 << 63) - 1
 
 
@@ -82,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed", type=_bounded(0, SEED_MAX), help="override the preset's seed (0 … 2^63-1)"
     )
+    # A browser session of `moomtui serve`: the served profile, no host files.
+    parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
@@ -160,6 +165,30 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("presets", nargs="+", metavar="PRESET")
     elif command == "presets":
         p.description = "List the shipped presets (and yours) with their descriptions."
+    elif command == "serve":
+        p.description = (
+            "Serve the game to web browsers: each visitor gets a sandboxed session of their own "
+            "(no files of this machine, no code). Needs the web extra: pip install 'moomtui[web]'."
+        )
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+        p.add_argument("--port", type=int, default=8000, help="port to listen on (8000; 0: any)")
+        p.add_argument(
+            "--public-url", metavar="URL", help="the URL visitors use, if not host:port (a proxy)"
+        )
+        p.add_argument(
+            "--max-sessions", type=int, default=8, metavar="N", help="sessions at once (8)"
+        )
+        p.add_argument(
+            "--idle-timeout",
+            type=_duration,
+            default="10m",
+            metavar="DURATION",
+            help="close a session after this long without input (10m)",
+        )
+    else:
+        from .real.cli import add_arguments
+
+        add_arguments(command, p)
     return p
 
 
@@ -190,10 +219,21 @@ def internal_error(exc: BaseException) -> int:
 
 
 def _subcommand(command: str, argv: list[str]) -> int:
+    if command == "serve":
+        return _serve(build_sub_parser(command).parse_args(argv))
     from . import compare, headless
     from .presets import PresetError
 
     ns = build_sub_parser(command).parse_args(argv)
+    if command in ("postmortem", "snapshot"):
+        from .real import cli as real
+
+        try:
+            return real.run(command, ns, sys.stdout, sys.stderr)
+        except BrokenPipeError:
+            return 0
+        except KeyboardInterrupt:
+            return 130
     try:
         if command == "compare":
             return compare.compare(
@@ -234,7 +274,7 @@ def _subcommand(command: str, argv: list[str]) -> int:
 
 
 def _tui(ns: argparse.Namespace) -> int:
-    from .presets import DEFAULT_PRESET, PresetError, load_preset
+    from .presets import DEFAULT_PRESET, PresetError, load_preset, load_shipped_preset
 
     try:
         from .kernel.clock import parse_speed
@@ -244,10 +284,55 @@ def _tui(ns: argparse.Namespace) -> int:
         print(f"moomtui: --speed: {err}", file=sys.stderr)
         return 2
     try:
-        scenario = load_preset(ns.preset or DEFAULT_PRESET)
+        load = load_shipped_preset if ns.served else load_preset
+        scenario = load(ns.preset or DEFAULT_PRESET)
     except PresetError as err:
         print(f"moomtui: {err}", file=sys.stderr)
         return 2
+    from .shell.profile import LOCAL_CONSOLE, SERVED
     from .tui.app import run_app
 
-    return run_app(scenario, theme=ns.theme, speed=speed, paused=ns.paused, seed=ns.seed)
+    profile = SERVED if ns.served else LOCAL_CONSOLE
+    return run_app(
+        scenario, theme=ns.theme, speed=speed, paused=ns.paused, seed=ns.seed, profile=profile
+    )
+
+
+WEB_EXTRA = ("textual_serve", "aiohttp", "aiohttp_jinja2", "jinja2")
+"""The modules ``pip install 'moomtui[web]'`` brings."""
+
+
+def _serve(ns: argparse.Namespace) -> int:
+    if not 0 <= ns.port <= 65535:
+        print(f"moomtui serve: --port: {ns.port}: expected 0 to 65535", file=sys.stderr)
+        return 2
+    if ns.max_sessions < 1:
+        print(f"moomtui serve: --max-sessions: {ns.max_sessions}: at least 1", file=sys.stderr)
+        return 2
+    try:
+        from .web.server import MoomServer, ServeError
+    except ModuleNotFoundError as err:
+        missing = (err.name or "").partition(".")[0]
+        if missing not in WEB_EXTRA:
+            raise
+        print(
+            f"moomtui serve: needs the web extra ({missing} is missing): "
+            "pip install 'moomtui[web]'",
+            file=sys.stderr,
+        )
+        return 2
+    from .kernel.constants import HZ
+
+    server = MoomServer(
+        host=ns.host,
+        port=ns.port,
+        public_url=ns.public_url,
+        max_sessions=ns.max_sessions,
+        idle_timeout=max(ns.idle_timeout / HZ, 1.0),
+    )
+    try:
+        server.serve()
+    except ServeError as err:
+        print(f"moomtui serve: {err}", file=sys.stderr)
+        return 2
+    return 0

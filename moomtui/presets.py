@@ -46,6 +46,13 @@ MAX_TASKS = PID_MAX - FIRST_USER_PID
 MAX_SYSCTL_VALUE = 1 << 32
 """``kernel.sysctl`` integers are C ints: from -2**32 to 2**32 (wrapped as the kernel does)."""
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+RAM_MAX = 1 << 24
+"""64G in pages: what 2.4 on i386 addressed with PAE (CONFIG_HIGHMEM64G)."""
+SWAP_MAX = 1 << 24
+"""64G in pages of swap."""
+TOTAL_VM_MAX = (1 << 31) - 1
+"""Pages of address space per task: badness()'s ``int points`` holds up to 2^31 − 1 (a
+64-bit port of 2.4 gave a process more than i386's 4G)."""
 
 
 class PresetError(Exception):
@@ -101,12 +108,15 @@ def user_presets_dir() -> Path:
     return root / "moomtui" / "presets"
 
 
-def list_presets(*, user: bool = True) -> list[PresetInfo]:
-    """Shipped presets, then (with ``user``) the user's own: a user preset with the same key
-    wins. A user preset that cannot be read is listed with a note saying so."""
+def list_presets(*, include_user: bool = True) -> list[PresetInfo]:
+    """Shipped presets, then the user's own (a user preset with the same key wins). A user
+    preset that cannot be read is listed with a note saying so.
+
+    ``include_user=False`` lists the shipped ones only, without looking at the user's folder.
+    """
     found: dict[str, PresetInfo] = {}
     folders = [(shipped_presets_dir(), False)]
-    if user:
+    if include_user:
         folders.append((user_presets_dir(), True))
     for folder, mine in folders:
         try:
@@ -139,7 +149,7 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() or c == "\n" else "?" for c in text)
 
 
-def resolve_preset(ref: str | Path, *, user: bool = True) -> Path:
+def resolve_preset(ref: str | Path, *, include_user: bool = True) -> Path:
     """The file of preset ``ref``: a shipped or user preset's name, or else a path.
 
     A name is a file's stem (``leaky-apache``, see
@@ -149,7 +159,7 @@ def resolve_preset(ref: str | Path, *, user: bool = True) -> Path:
     text = str(ref)
     if isinstance(ref, Path) or not is_preset_name(text):
         return Path(ref)
-    infos = list_presets(user=user)
+    infos = list_presets(include_user=include_user)
     for info in infos:
         if info.key == text:
             return info.path
@@ -165,10 +175,10 @@ def display_path(path: Path) -> str:
 
 
 def load_preset(
-    ref: str | Path, *, overrides: list[str] | None = None, user: bool = True
+    ref: str | Path, *, overrides: list[str] | None = None, include_user: bool = True
 ) -> Scenario:
     """The scenario of preset ``ref`` (a name or a path), checked; PresetError if not."""
-    path = resolve_preset(ref, user=user)
+    path = resolve_preset(ref, include_user=include_user)
     source = _printable(clip(display_path(path), 200))
     try:
         text = read_user_text(path, name=source)
@@ -177,6 +187,16 @@ def load_preset(
     scenario = parse_preset(text, source, overrides=overrides)
     scenario.key = path.stem
     return scenario
+
+
+def load_shipped_preset(key: str) -> Scenario:
+    """The shipped preset ``key``: never a path, never a user's preset (a served session)."""
+    shipped = list_presets(include_user=False)
+    for info in shipped:
+        if info.key == key:
+            return load_preset(info.path)
+    keys = ", ".join(p.key for p in shipped)
+    raise PresetError(f"{key}: no such preset (shipped presets: {keys})")
 
 
 # ============================================================================ parsing
@@ -342,12 +362,12 @@ class _Checker:
         )
         if "ram" in m:
             spec.ram_pages = self.unit("machine.ram", m["ram"], parse_size)
-            if not 1024 <= spec.ram_pages <= 1 << 20:
-                raise self.fail("machine.ram", "expected a size from 4M to 4G", m["ram"])
+            if not 1024 <= spec.ram_pages <= RAM_MAX:
+                raise self.fail("machine.ram", "expected a size from 4M to 64G", m["ram"])
         if "swap" in m:
             spec.swap_pages = self.unit("machine.swap", m["swap"], parse_size)
-            if spec.swap_pages > 1 << 21:
-                raise self.fail("machine.swap", "expected a size up to 8G", m["swap"])
+            if spec.swap_pages > SWAP_MAX:
+                raise self.fail("machine.swap", "expected a size up to 64G", m["swap"])
         if "swap_speed" in m:
             spec.swap_speed = self.unit("machine.swap_speed", m["swap_speed"], parse_rate)
             if spec.swap_speed <= 0:
@@ -406,6 +426,7 @@ class _Checker:
             raise self.fail("tasks", "expected an array of tables ([[tasks]])", value)
         pids: dict[int, int] = {}
         started = 0
+        swapped = 0
         for i, raw in enumerate(value):
             task = self.task(f"tasks[{i}]", raw, spec)
             copies = 1
@@ -447,6 +468,13 @@ class _Checker:
             if task.ppid in range(2, FIRST_USER_PID):
                 raise self.fail(f"tasks[{i}].ppid", "kernel threads have no children", task.ppid)
             spec.tasks.extend(copy.deepcopy(task) for _ in range(copies))
+            swapped += task.swap * copies
+            if task.swap and swapped > spec.swap_pages:
+                raise self.fail(
+                    f"tasks[{i}].swap",
+                    f"the tasks' swapped pages ({swapped}) do not fit in machine.swap "
+                    f"({spec.swap_pages} pages)",
+                )
 
     def task(self, path: str, value: object, spec: BootSpec) -> TaskSpec:
         from .userland import PROGRAMS, ProgramArgError
@@ -465,6 +493,7 @@ class _Checker:
                 "caps",
                 "total_vm",
                 "rss",
+                "swap",
                 "utime",
                 "stime",
                 "start_time",
@@ -505,19 +534,21 @@ class _Checker:
             spec_task.caps = cap_mask(names)
         spec_task.rss = self.unit(f"{path}.rss", t.get("rss", 0), parse_size)
         spec_task.total_vm = self.unit(f"{path}.total_vm", t.get("total_vm", 0), parse_size)
+        spec_task.swap = self.unit(f"{path}.swap", t.get("swap", 0), parse_size)
         if "total_vm" not in t:
-            spec_task.total_vm = spec_task.rss
-        if spec_task.rss > spec_task.total_vm:
+            spec_task.total_vm = spec_task.rss + spec_task.swap
+        if spec_task.rss + spec_task.swap > spec_task.total_vm:
+            key, what = ("swap", "rss + swap") if spec_task.swap else ("rss", "")
             raise self.fail(
-                f"{path}.rss",
-                f"expected at most total_vm ({spec_task.total_vm} "
-                "pages): resident memory is part of the virtual size",
-                t.get("rss"),
+                f"{path}.{key}",
+                f"expected {what + ' ' if what else ''}at most total_vm ({spec_task.total_vm} "
+                "pages): resident and swapped memory are part of the virtual size",
+                t.get(key),
             )
-        if spec_task.total_vm > 1 << 20:
+        if spec_task.total_vm > TOTAL_VM_MAX:
             raise self.fail(
                 f"{path}.total_vm",
-                "expected at most 4G (a 32-bit address space)",
+                "expected at most 8192G (2^31 - 1 pages: badness()'s int)",
                 t.get("total_vm"),
             )
         spec_task.utime = self.integer(f"{path}.utime", t.get("utime", 0), 0, 2**31 - 1)

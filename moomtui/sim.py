@@ -7,8 +7,9 @@ run) through the same shell the console uses.
 
 Each line runs under a capability profile (:mod:`moomtui.shell.profile`): the preset's
 events under ``PRESET``, the script's under ``SCRIPT``, each narrowed by the session's own
-profile — ``LOCAL_CONSOLE`` by default, ``SERVED`` for a browser session, where ``boot``
-offers only the shipped presets.
+profile — ``LOCAL_CONSOLE`` by default. A served simulation (``profile=SERVED``: a browser
+session of ``moomtui serve``) lists and boots the shipped presets only, never a path or a
+user's preset, and its console refuses every command that would reach the host's files.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 from .kernel import Kernel
 from .kernel import events as ev
-from .presets import PresetError, Scenario, list_presets, load_preset
+from .presets import PresetError, Scenario, list_presets, load_preset, load_shipped_preset
 from .shell import Result, Session, Shell
 from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile
 
@@ -58,7 +59,7 @@ class Simulation:
         self.session = Session(
             self.kernel,
             clock=lambda: self.elapsed,
-            presets=lambda: [p.key for p in list_presets(user=profile.user_files)],
+            presets=lambda: [p.key for p in list_presets(include_user=profile.user_files)],
             on_boot=self._boot_by_name,
             profile=profile,
         )
@@ -87,9 +88,12 @@ class Simulation:
         self._boot_seen = self.kernel.boot
 
     def _boot_by_name(self, name: str) -> None:
-        """``boot NAME`` (or a path, where the profile reads files): the shell checked which."""
+        """``boot NAME`` — or a path, where the profile reads files (the shell checked)."""
         try:
-            scenario = load_preset(name, user=self.profile.user_files)
+            if not self.profile.user_files:
+                scenario = load_shipped_preset(name)
+            else:
+                scenario = load_preset(name, include_user=True)
         except PresetError as err:
             raise ValueError(str(err)) from None
         self.boot(scenario)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import subprocess
 import sys
 import tomllib
@@ -18,6 +19,20 @@ def test_every_package_directory_is_listed_in_pyproject() -> None:
         ".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "moomtui").rglob("__init__.py")
     }
     assert found <= listed, f"packages missing from pyproject.toml: {sorted(found - listed)}"
+
+
+def test_every_data_file_in_a_package_is_installed() -> None:
+    """A file that is not Python (a stylesheet, the served page) is matched by package-data."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    data = setuptools["package-data"]
+    missing = []
+    for path in (ROOT / "moomtui").rglob("*"):
+        if path.is_dir() or path.suffix in (".py", ".pyc") or "__pycache__" in path.parts:
+            continue
+        package = ".".join(path.parent.relative_to(ROOT).parts)
+        if not any(fnmatch.fnmatch(path.name, glob) for glob in data.get(package, [])):
+            missing.append(str(path.relative_to(ROOT)))
+    assert not missing, f"not in pyproject.toml's package-data: {missing}"
 
 
 def test_kernel_imports_without_textual_or_rich() -> None:

@@ -52,7 +52,7 @@ def test_the_documented_example_error() -> None:
     [
         ('name = "t"\nname = "u"\n', "line 2"),
         ('name = "t"\ncolour = 1\n', "colour: unknown key"),
-        ('name = "t"\n[machine]\nram = 64\n', "machine.ram: expected a size from 4M to 4G"),
+        ('name = "t"\n[machine]\nram = 64\n', "machine.ram: expected a size from 4M to 64G"),
         ('name = "t"\n[machine]\nram = "lots"\n', "machine.ram: expected a size like"),
         ('name = "t"\n[machine]\ncpus = 0\n', "machine.cpus: expected an integer from 1 to 64"),
         (

@@ -163,10 +163,14 @@ def test_a_preset_cannot_boot_another_preset_or_a_file(tmp_path: Path) -> None:
     other = tmp_path / "other.toml"
     other.write_text(preset_text(f"insmod {evil_policy(tmp_path)}"))
     for run in (f"boot {other}", "boot fork-bomb"):
-        with pytest.raises(PresetError, match=r"events\[0\]\.run: boot: not allowed in a preset"):
+        with pytest.raises(
+            PresetError, match=r"events\[0\]\.run: boot: Operation not permitted in a preset"
+        ):
             parse_preset(preset_text(run), "x.toml")
     sim = scenario_with_events(f"boot {other}")
-    assert preset_outputs(sim) == [(f"boot {other}", 126, "moomsh: boot: not allowed in a preset")]
+    assert preset_outputs(sim) == [
+        (f"boot {other}", 126, "moomsh: boot: Operation not permitted in a preset")
+    ]
     assert sim.scenario.key == "leaky-apache" and not (tmp_path / "RAN").exists()
 
 
@@ -177,7 +181,7 @@ def test_a_preset_never_writes_a_file(tmp_path: Path) -> None:
     target = tmp_path / "precious.txt"
     target.write_text("mine\n")
     for run in (f"script save -f {target}", "su user"):
-        with pytest.raises(PresetError, match=r"not allowed in a preset"):
+        with pytest.raises(PresetError, match=r"Operation not permitted in a preset"):
             parse_preset(preset_text(run), "x.toml")
     sim = scenario_with_events("su user", f"script save -f {target}", f"script save {target}2")
     answers = preset_outputs(sim)
@@ -585,7 +589,10 @@ def test_boot_with_a_300_byte_name_is_one_line() -> None:
     assert result.status == 1 and result.output.endswith(": File name too long")
     assert len(result.output) < 300
     result = sim.shell.execute("boot " + "x" * 300, profile=SERVED)
-    assert result.status == 126 and "boots presets by name, not files" in result.output
+    assert result.status == 126
+    assert "Operation not permitted in a served session (boot takes preset names here)" in (
+        result.output
+    )
 
 
 def test_a_policy_file_without_py_loads(tmp_path: Path) -> None:
@@ -676,21 +683,26 @@ def test_a_real_ctrl_c_inside_a_policy_still_stops_the_run() -> None:
 
 
 def test_the_kernels_own_panic_unwinding_passes_the_guard() -> None:
-    """Vector 12, coordination: once the machine has panicked, ``KernelPanic`` goes on to
-    the kernel's entry points instead of being taken for an oops."""
+    """Vector 12, with ``panic()`` that never returns: once the machine has panicked,
+    ``KernelPanic`` goes on to the kernel's entry points instead of being taken for an
+    oops; the policy that panicked stays loaded and untainted."""
 
     class Panicking(Policy):
         name = "oom_panicking"
 
         def on_out_of_memory(self) -> None:
-            self.kernel.panicked = "Out of memory"
-            raise KernelPanic
+            self.panic("Out of memory: the policy gives up")
 
-    k = Kernel(BootSpec(), registry={**REGISTRY, "oom_panicking": Panicking})
+    k = Kernel(
+        BootSpec(ram_pages=4096, tasks=[TaskSpec(comm="leak", program="leak", rss=8)]),
+        registry={**REGISTRY, "oom_panicking": Panicking},
+    )
     k.modules.insmod("oom_panicking")
     with pytest.raises(KernelPanic):
-        k.oom.out_of_memory()
-    assert "oom_panicking" not in k.modules.tainted
+        k.oom.out_of_memory()  # not an entry point: the panic goes through
+    assert k.panicked == "Out of memory: the policy gives up"
+    k.run_for(HZ)  # the tick is: the machine stays stopped, nothing escapes
+    assert k.modules.state("oom_panicking") == "loaded" and not k.modules.tainted
 
 
 # ============================================================ 14. history

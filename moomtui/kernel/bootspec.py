@@ -35,6 +35,7 @@ class TaskSpec:
     caps: int | None = None  # None: 2.4's default (full set for euid 0, none otherwise)
     total_vm: int = 0
     rss: int = 0
+    swap: int = 0  # pages already in swap at boot (a real machine brought in)
     utime: int = 0
     stime: int = 0
     start_time: int | None = None

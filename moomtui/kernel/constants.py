@@ -126,4 +126,5 @@ def NICE_TO_TICKS(nice: int) -> int:
 
 
 # Each task owns an order-1 allocation: task_struct plus kernel stack (THREAD_SIZE = 8K).
-TASK_STRUCT_PAGES = 2
+TASK_STRUCT_ORDER = 1
+TASK_STRUCT_PAGES = 1 << TASK_STRUCT_ORDER

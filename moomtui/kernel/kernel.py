@@ -20,7 +20,7 @@ import heapq
 import random
 from collections.abc import Callable, Iterator, Mapping
 from itertools import count
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import events as ev
 from .bootspec import BootSpec, TaskSpec, boot_kernel_pages
@@ -40,6 +40,7 @@ from .constants import (
     SIGNAL_NAMES,
     SIGSTOP,
     SIGTERM,
+    TASK_STRUCT_ORDER,
     TASK_STRUCT_PAGES,
     UTS_RELEASE,
 )
@@ -51,7 +52,9 @@ from .module import (
     entry_point_modules,
     resolve_kconfig,
 )
-from .printk import KERN_EMERG, KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
+from .panic import KernelEntry, KernelPanic, entry_point
+from .panic import panic as kernel_panic
+from .printk import KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
 from .sched import Scheduler
 from .sysctl import CtlEntry, IntCell, SysctlError, SysctlTree, VectorCell
 from .task import Mm, Task, truncate_comm
@@ -94,7 +97,9 @@ class Kernel:
         self.bus = bus or ev.EventBus()
         self.boot = 0
         self.current_uid = 0
-        self._boot()
+        self.entry = KernelEntry()
+        with self.entry:
+            self._boot()
 
     # ====================================================================== boot / reboot
     def _boot(self) -> None:
@@ -212,14 +217,18 @@ class Kernel:
                 self.kswapd = kt
         self.last_pid = 1 + len(KERNEL_THREADS)
 
-    def _map_boot(self, mm: Mm | None, total_vm: int, rss: int) -> None:
+    def _map_boot(self, mm: Mm | None, total_vm: int, rss: int, swap: int = 0) -> None:
         if mm is None:
             return
         if rss > self.vm.free:
             raise BootError("boot-time tasks do not fit in RAM")
-        mm.total_vm = max(total_vm, rss)
+        if swap > self.vm.nr_swap_pages:
+            raise BootError("boot-time tasks' swapped pages do not fit in swap")
+        mm.total_vm = max(total_vm, rss + swap)
         self.vm.free -= rss
         self.vm.map_anon(mm, rss)
+        mm.swap += swap
+        self.vm.swap_used += swap
 
     def _create_spec_task(self, spec: TaskSpec) -> Task:
         parent = self.tasks.get(spec.ppid)
@@ -240,7 +249,7 @@ class Kernel:
         task.role = spec.role
         if spec.start_time is not None:
             task.start_time = spec.start_time & JIFFIES_MASK
-        self._map_boot(task.mm, spec.total_vm, spec.rss)
+        self._map_boot(task.mm, spec.total_vm, spec.rss, spec.swap)
         program = self.programs[spec.program](spec.args)
         for _ in range(spec.threads - 1):
             self._clone_thread(task)
@@ -257,6 +266,7 @@ class Kernel:
         self._set_program(thread, self.programs["thread"]())
         return thread
 
+    @entry_point
     def reboot(self) -> None:
         """A new boot of the same spec: new uptime, the log starts again."""
         self.boot += 1
@@ -269,8 +279,8 @@ class Kernel:
             self.bus.emit(event_cls(jiffies=self.jiffies, boot=self.boot, **fields))
 
     def printk(self, level: int, text: str) -> None:
-        for line in text.rstrip("\n").split("\n"):
-            rec = self.log.append(self.jiffies, level, line)
+        """One ``printk`` call: a record per line (see :meth:`LogBuffer.printk`)."""
+        for rec in self.log.printk(self.jiffies, level, text):
             self.emit(ev.Printk, level=rec.level, text=rec.text)
 
     # ====================================================================== time
@@ -296,7 +306,22 @@ class Kernel:
         return bool(self._dying or self._reap or self._blocked or self.kswapd_awake)
 
     def tick(self) -> None:
-        """Advance one jiffy."""
+        """Advance one jiffy: the timer interrupt, an entry point of the kernel.
+
+        A panic on the way ends the jiffy's work (see :mod:`moomtui.kernel.panic`); from
+        then on a jiffy only waits for the reboot timer.
+        """
+        entry = self.entry
+        entry.depth += 1
+        try:
+            self._tick()
+        except KernelPanic:
+            if entry.depth > 1:
+                raise
+        finally:
+            entry.depth -= 1
+
+    def _tick(self) -> None:
         self.ticks += 1
         self.jiffies = (self._jiffies0 + self.ticks) & JIFFIES_MASK
         if self.panicked is not None:
@@ -308,12 +333,12 @@ class Kernel:
         if self._dying:
             self._deliver_exits()
         timers = self._timers
-        while timers and timers[0][0] <= self.ticks and self.panicked is None:
+        while timers and timers[0][0] <= self.ticks:
             _, _, fn, args = heapq.heappop(timers)
             fn(*args)
-        if self._blocked and self.panicked is None:
+        if self._blocked:
             self._retry_blocked()
-        if self.kswapd_awake and self.panicked is None:
+        if self.kswapd_awake:
             self._kswapd()
 
     def run_for(self, n: int) -> None:
@@ -381,6 +406,7 @@ class Kernel:
 
     def _set_program(self, task: Task, program: Program) -> None:
         task.program = program
+        task.sigterm = program.sigterm
         task.busy = program.busy
         task.sys_pct = program.sys_pct
         self.sched.update(task)
@@ -459,9 +485,9 @@ class Kernel:
         if pid < 0:
             self.emit(ev.AllocFail, pid=parent.pid, comm=parent.comm, pages=0, reason="EAGAIN")
             return None
-        got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES)
+        got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES, order=TASK_STRUCT_ORDER)
         self.vm.free += got
-        if got < TASK_STRUCT_PAGES or self.panicked is not None or parent.dead:
+        if got < TASK_STRUCT_PAGES or parent.dead:
             self.emit(
                 ev.AllocFail,
                 pid=parent.pid,
@@ -479,6 +505,7 @@ class Kernel:
         child.thread_leader = parent.thread_leader or parent
         return child
 
+    @entry_point
     def spawn(
         self,
         program: Program,
@@ -570,9 +597,21 @@ class Kernel:
         task.stall_pages = pages
         task.stall_since = self.ticks
         self._blocked[task] = None
+        if task.counter > 0:
+            self._run_first()
         self.sched.update(task)
         if why == "alloc":
             self.emit(ev.AllocStall, pid=task.pid, comm=task.comm, pages=pages, stalled=True)
+
+    def _run_first(self) -> None:
+        """Put the OOM victims at the front of the allocator's line, in their order: a
+        victim's ``oom_kill_task`` gave it ``counter = 5 * HZ``, the biggest time slice on
+        the machine, so after ``yield()`` the scheduler runs it before the others. Called
+        when a victim blocks or a blocked task becomes one; the line keeps the order, since
+        a victim (PF_MEMDIE) never goes to its back."""
+        line = self._blocked
+        first = [task for task in line if task.counter > 0]
+        self._blocked = dict.fromkeys(first + [task for task in line if task.counter <= 0])
 
     def _unblock(self, task: Task) -> None:
         why = task.blocked
@@ -590,15 +629,14 @@ class Kernel:
     def _retry_blocked(self) -> None:
         """Tasks in ``yield(); goto rebalance`` and in swap-in take their turn.
 
-        A task gets pages whenever ``free > pages_min`` (or always, with PF_MEMDIE);
-        otherwise it retries direct reclaim, one task per CPU per jiffy (the others are
-        waiting for the CPU), moving to the back of the line.
+        A task gets pages while ``free > pages_min + 1`` (``__alloc_pages``' check for an
+        order-0 page; with PF_MEMDIE, as long as any is free); otherwise it retries direct
+        reclaim, one task per CPU per jiffy (the others are waiting for the CPU), moving to
+        the back of the line. An OOM victim is at the front (see :meth:`_run_first`).
         """
         vm = self.vm
         reclaims = self.sched.ncpus
         for task in list(self._blocked):
-            if self.panicked is not None:
-                return
             if task.dead or not task.blocked:
                 self._blocked.pop(task, None)
                 continue
@@ -611,16 +649,12 @@ class Kernel:
                 if mm.missing_ws == 0:
                     self._unblock(task)
                     continue
-                if need == 0:
+                if need <= 0:  # the disk is busy (reclaim may have overdrawn its budget)
                     continue
             else:
                 need = task.stall_pages
             memalloc = task.flags & (PF_MEMALLOC | PF_MEMDIE)
-            got = 0
-            if vm.free > vm.pages_min or memalloc:
-                floor = 0 if memalloc else vm.pages_min
-                got = min(need, max(0, vm.free - floor))
-                vm.free -= got
+            got = vm.rmqueue(need, None if memalloc else vm.pages_min)
             if got < need and not memalloc:
                 if reclaims == 0:
                     self._apply_pages(task, mm, got)
@@ -630,8 +664,9 @@ class Kernel:
                 if task.dead:  # an OOM policy made the allocating task exit
                     vm.free += got
                     continue
-                del self._blocked[task]
-                self._blocked[task] = None
+                if task.counter <= 0:  # to the back, unless it just became the victim
+                    del self._blocked[task]
+                    self._blocked[task] = None
             self._apply_pages(task, mm, got)
             if memalloc and got < need and vm.free == 0 and task.blocked == "alloc":
                 # arch/i386/mm/fault.c, out_of_memory: label: the reserve is gone too.
@@ -669,8 +704,6 @@ class Kernel:
                 vm.need_balance = False
                 self.kswapd_awake = False
                 self.kswapd_sleep_until = self.ticks + HZ
-                return
-            if self.panicked is not None:
                 return
         if vm.free > vm.pages_high:
             vm.need_balance = False
@@ -713,40 +746,38 @@ class Kernel:
         mm.oom_reaped = True
         return freed
 
-    def panic(self, message: str) -> None:
-        """``kernel/panic.c``: stop the world; reboot after ``panic_timeout`` seconds if > 0."""
-        if self.panicked is not None:
-            return
-        message = message.rstrip("\n")
-        self.printk(KERN_EMERG, f"Kernel panic: {message}")
-        timeout = self.panic_timeout.value
-        self.panicked = message
-        if timeout > 0:
-            self.printk(KERN_EMERG, f"Rebooting in {timeout} seconds..")
-            self.reboot_at = self.ticks + timeout * HZ
-        self.emit(ev.Panic, message=message, timeout=max(0, timeout))
+    def panic(self, message: str) -> NoReturn:
+        """``kernel/panic.c``: stop the world, reboot after ``panic_timeout`` seconds if > 0;
+        never returns (raises :class:`~moomtui.kernel.panic.KernelPanic`)."""
+        kernel_panic(self, message)
 
     # ====================================================================== signals / exit
     def send_sig(self, task: Task, sig: int, *, sender: int = 0, force: bool = False) -> None:
         """Send a signal. Kernel threads never act on one; init ignores default actions.
 
-        ``force`` is ``force_sig`` (what the OOM killers send): it unblocks the signal, which
-        changes nothing here, where no user task blocks one. A kernel thread never returns
-        to user mode, where signals are acted on, and the 2.4 threads flush what they get,
-        so not even a forced signal ends one (a user policy may pick one; the seed's never
-        do, since a task without an mm has badness 0).
+        ``force`` is ``force_sig`` (what the OOM killers send). 2.4's ``force_sig_info``
+        does ``if (t->sig->action[sig-1].sa.sa_handler == SIG_IGN)
+        t->sig->action[sig-1].sa.sa_handler = SIG_DFL; sigdelset(&t->blocked, sig);``: a
+        task that ignores SIGTERM has its action reset to the default for good, and dies of
+        it; a handler (``sigterm = "linger"``) is kept. Init still skips every default
+        action (``do_signal``), and a kernel thread never returns to user mode, where
+        signals are acted on — the 2.4 threads flush what they get — so not even a forced
+        signal ends one (a user policy may pick one; the seed's never do, since a task
+        without an mm has badness 0).
         """
         if task.dead:
             return
+        if force and task.counter > 0 and task in self._blocked:
+            self._run_first()  # oom_kill_task: p->counter = 5 * HZ; then force_sig
+        if force and task.sigterm == "ignore" and sig == SIGTERM:
+            task.sigterm = "exit"
         ignored = False
         if task.mm is None:
             ignored = True
         elif task.pid == 1:
             # arch/i386/kernel/signal.c do_signal(): init gets no signals it doesn't want.
             ignored = sig != SIGCHLD
-        elif sig in (SIGCHLD, SIGCONT, SIGSTOP) or (
-            sig == SIGTERM and task.program is not None and task.program.sigterm == "ignore"
-        ):
+        elif sig in (SIGCHLD, SIGCONT, SIGSTOP) or (sig == SIGTERM and task.sigterm == "ignore"):
             ignored = True
         self.emit(ev.Signal, pid=task.pid, comm=task.comm, sig=sig, sender=sender, ignored=ignored)
         if ignored:
@@ -759,7 +790,7 @@ class Kernel:
     def _deliver_pending(self, task: Task) -> None:
         if SIGKILL in task.sigpending or task.program is None:
             self._dying[task] = SIGKILL if SIGKILL in task.sigpending else min(task.sigpending)
-        elif SIGTERM in task.sigpending and task.program.sigterm == "linger":
+        elif SIGTERM in task.sigpending and task.sigterm == "linger":
             task.sigpending.discard(SIGTERM)
             if not task.extra.get("lingering"):
                 task.extra["lingering"] = True
@@ -782,7 +813,7 @@ class Kernel:
     def _deliver_exits(self) -> None:
         dying, self._dying = self._dying, {}
         for task, sig in dying.items():
-            if not task.dead and self.panicked is None:
+            if not task.dead:
                 self.do_exit(task, 0, sig)
 
     def do_exit(self, task: Task, code: int = 0, sig: int = 0) -> None:
@@ -791,7 +822,6 @@ class Kernel:
             return
         if task.pid == 1:
             self.panic("Attempted to kill init!")
-            return
         cpu = task.cpu_jiffies()
         task.dead = True
         task.exit_code, task.exit_signal = code, sig

@@ -5,12 +5,15 @@ Modelled on ``mm/page_alloc.c``, ``mm/vmscan.c``, ``mm/swapfile.c`` and ``mm/mma
 
 * **Watermarks** (``free_area_init_core``): ``pages_min = realsize / 128`` clamped to
   20..255, ``pages_low = 2 * pages_min``, ``pages_high = 3 * pages_min``.
-* **``__alloc_pages``** for an order-0 sleeping allocation (a page fault), in the kernel's
-  order: a page if ``free > pages_low``; else wake kswapd; a page if ``free > pages_min``;
-  ``PF_MEMALLOC | PF_MEMDIE`` tasks ignore the watermarks; otherwise direct reclaim and a
-  page if ``free > pages_min``; else ``yield(); goto rebalance`` — an order-0 fault never
-  fails. The caller (:class:`moomtui.kernel.kernel.Kernel`) parks a task that got fewer pages
-  than it asked for in the allocator's retry loop and retries it on later jiffies.
+* **``__alloc_pages``** for a sleeping allocation, in the kernel's order, with its exact
+  watermark checks (``min = 1UL << order; min += z->pages_low; if (z->free_pages > min)``):
+  a block of ``1 << order`` pages if ``free > pages_low + (1 << order)`` — for a page fault
+  ``free > pages_low + 1``; else wake kswapd; a block if ``free > pages_min + (1 <<
+  order)``; ``PF_MEMALLOC | PF_MEMDIE`` tasks ignore the watermarks; otherwise direct
+  reclaim and a block if ``free > pages_min + (1 << order)``; else ``yield(); goto
+  rebalance`` — an order-0 fault never fails. Fork's task_struct is one order-1 block. The
+  caller (:class:`moomtui.kernel.kernel.Kernel`) parks a task that got fewer pages than it
+  asked for in the allocator's retry loop and retries it on later jiffies.
 * **``try_to_free_pages_zone``**: ``shrink_caches`` at priority ``DEF_PRIORITY`` (6) down
   to 1, done as soon as ``SWAP_CLUSTER_MAX`` (32) pages are freed; the page cache goes first,
   then ``swap_out``. If every pass fails it calls ``out_of_memory()`` and returns 0.
@@ -137,46 +140,55 @@ class VM:
         self._disk_budget -= pages << DISK_FP
 
     # --- allocation ----------------------------------------------------------------------
-    def alloc_pages(self, task: Task, n: int) -> int:
-        """``__alloc_pages`` for ``n`` order-0 pages on behalf of ``task``.
+    def rmqueue(self, n: int, mark: int | None, order: int = 0) -> int:
+        """Take up to ``n`` pages in blocks of ``1 << order``, each only while
+        ``free > mark + (1 << order)`` (``None``: no watermark, as for PF_MEMDIE); the
+        pages taken.
+
+        Each block is one ``__alloc_pages`` check: ``min = 1UL << order; min += mark; if
+        (z->free_pages > min) rmqueue(z, order)``. So a batch of order-0 pages stops at
+        ``mark + 1`` free pages: it may take ``free - (mark + 1)``.
+        """
+        size = 1 << order
+        if mark is None:
+            blocks = self.free // size
+        elif self.free > mark + size:
+            blocks = (self.free - mark - 1) // size
+        else:
+            return 0
+        take = max(0, min(n // size, blocks)) * size
+        self.free -= take
+        return take
+
+    def alloc_pages(self, task: Task, n: int, order: int = 0) -> int:
+        """``__alloc_pages`` for ``n`` pages, in blocks of ``1 << order``, for ``task``.
 
         Returns how many pages were taken from the free pool (the caller accounts them as
         anon, cache or kernel pages). Fewer than ``n`` means the task must wait in the
         allocator's retry loop (``yield(); goto rebalance``).
         """
-        got = 0
-        if self.free > self.pages_low:
-            got = min(n, self.free - self.pages_low)
-            self.free -= got
+        got = self.rmqueue(n, self.pages_low, order)
         if got < n:
             self.need_balance = True
             self.k.wake_kswapd()
-            if self.free > self.pages_min:
-                take = min(n - got, self.free - self.pages_min)
-                self.free -= take
-                got += take
+            got += self.rmqueue(n - got, self.pages_min, order)
         if got < n:
-            got += self.rebalance(task, n - got)
+            got += self.rebalance(task, n - got, order)
         return got
 
-    def rebalance(self, task: Task, n: int) -> int:
+    def rebalance(self, task: Task, n: int, order: int = 0) -> int:
         """The slow path from the ``rebalance:`` label: reserve, direct reclaim, re-check."""
         if task.flags & (PF_MEMALLOC | PF_MEMDIE):
-            take = min(n, self.free)
-            self.free -= take
-            return take
+            return self.rmqueue(n, None, order)
         got = 0
         while got < n:
             ok = self.try_to_free_pages_zone(task)
-            take = min(n - got, max(0, self.free - self.pages_min))
-            self.free -= take
+            take = self.rmqueue(n - got, self.pages_min, order)
             got += take
-            if not ok or take == 0 or self.k.panicked or task.dead:
+            if not ok or take == 0 or task.dead:
                 break
             if task.flags & PF_MEMDIE:  # chosen by the OOM killer meanwhile
-                take = min(n - got, self.free)
-                self.free -= take
-                got += take
+                got += self.rmqueue(n - got, None, order)
                 break
         return got
 
@@ -301,7 +313,7 @@ class VM:
     def swapoff(self) -> bool:
         """Bring every swapped page back (``sys_swapoff``); False if RAM cannot hold them."""
         need = self.swap_used
-        if need > max(0, self.free - self.pages_min):
+        if need > max(0, self.free - (self.pages_min + 1)):  # each page: free > pages_min + 1
             return False
         for mm in list(self.k.iter_mms()):
             if mm.swap:

@@ -59,7 +59,7 @@ from moomtui.interrupt import is_user_interrupt
 from moomtui.kernel.events import Event, ModuleLoad, ModuleUnload
 from moomtui.kernel.notifier import NOTIFY_DONE, NotifierBlock, notifier_chain_unregister
 from moomtui.kernel.oom_notifier import OomNotifier
-from moomtui.kernel.panic import KernelPanic
+from moomtui.kernel.panic import KernelPanic, entry_point
 from moomtui.kernel.sysctl import SysctlHeader, SysctlTree
 from moomtui.userfiles import UserFileError, read_user_file
 
@@ -354,8 +354,10 @@ class ModuleLoader:
             with contextlib.suppress(ModuleError):
                 self._start(cls, {}, builtin=True)
 
+    @entry_point
     def insmod(self, name: str, args: Sequence[str] = ()) -> KernelModule:
-        """Load module ``name`` with ``args`` like ``"oom_parent_max=5"``; returns it."""
+        """Load module ``name`` with ``args`` like ``"oom_parent_max=5"``; returns it (None
+        when its init panicked the machine: an entry point, see :mod:`moomtui.kernel.panic`)."""
         self._require_root("insmod")
         cls = self.registry.get(name)
         if cls is None:
@@ -372,6 +374,7 @@ class ModuleLoader:
 
     modprobe = insmod
 
+    @entry_point
     def insmod_file(self, path: str, args: Sequence[str] = ()) -> KernelModule:
         """Load the policy defined in the Python file at ``path``; returns it.
 
@@ -459,6 +462,7 @@ class ModuleLoader:
             raise ModuleError(f"insmod: {path}: {problem}")
         return found[0], modname
 
+    @entry_point
     def rmmod(self, name: str) -> None:
         """Unload module ``name``; refused for built-ins and while it is in use."""
         self._require_root("rmmod")

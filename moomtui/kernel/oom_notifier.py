@@ -3,8 +3,11 @@
 ``out_of_memory()`` runs the ``oom_notify_list`` chain with ``OUT_OF_MEMORY`` under
 ``notify_mutex``; ``register_oom_notifier`` / ``unregister_oom_notifier`` take the same
 mutex. Handlers (``oom_panic``, ``oom_kill``, ``oom_kill_parent``) all register at priority 0
-and return 0, so every loaded handler runs on every call, in load order. With none loaded,
-``out_of_memory()`` does nothing.
+and return 0, so every loaded handler runs on every call, in load order — unless one panics:
+``panic()`` never returns, so the handlers after it do not run (the
+:class:`~moomtui.kernel.panic.KernelPanic` unwinds through the walk, and ``notify_mutex`` is
+let go on the way out, which in C it never would be). With none loaded, ``out_of_memory()``
+does nothing.
 
 How the mutex is modelled, since the simulator has a single thread:
 

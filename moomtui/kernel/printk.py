@@ -120,19 +120,25 @@ class LogBuffer:
         return self._size
 
     def append(self, jiffies: int, level: int, text: str) -> LogRecord:
-        """Log ``text`` at ``level``, one record per line; return the last record.
+        """Log ``text`` at ``level``, one record per line; return the last record."""
+        return self.printk(jiffies, level, text)[-1]
 
-        A trailing newline ends the last line and adds no empty record; ``""`` logs one
-        empty line.
+    def printk(self, jiffies: int, level: int, text: str) -> list[LogRecord]:
+        """Log ``text`` as one ``printk`` call does; return its records.
+
+        A trailing newline ends the last line and adds no empty record, so ``"a\\n\\n"`` logs
+        ``a`` and an empty line, as 2.4 does for ``panic("...\\n")``; ``""`` logs one empty
+        line. ``level`` applies to the first line; each later one takes its own ``<N>`` tag
+        or else ``default_message_loglevel``.
         """
         lines = text[: PRINTK_BUF_LEN - 1].split("\n")
         if len(lines) > 1 and not lines[-1]:
             lines.pop()
-        last = self._emit(jiffies, level, lines[0])
+        records = [self._emit(jiffies, level, lines[0])]
         for line in lines[1:]:
             line_level, body = parse_level(line, self.default_message_loglevel)
-            last = self._emit(jiffies, line_level, body)
-        return last
+            records.append(self._emit(jiffies, line_level, body))
+        return records
 
     def _emit(self, jiffies: int, level: int, text: str) -> LogRecord:
         rec = LogRecord(self._next_seq, jiffies, level, text[: self.capacity - RECORD_OVERHEAD])

@@ -223,25 +223,37 @@ def open_for_write(k: Kernel, path: str) -> str | None:
 
 
 def write_proc(k: Kernel, path: str, text: str) -> None:
-    """Write ``text`` to ``path`` as user ``k.current_uid``; emits a ``SysctlWrite`` event.
+    """Write ``text`` to ``path`` as user ``k.current_uid``, as a writer's stdio does.
 
-    Only ``/proc/sys`` files accept writes (``proc_dointvec``); errors are ProcError with
-    the errno the kernel gives (EPERM without the write bit, EINVAL for a bad number, EIO
-    for a file that has no write method).
+    Only ``/proc/sys`` files accept writes (``proc_dointvec``), and ``oom_score_adj``;
+    errors are ProcError with the errno the kernel gives (EPERM without the write bit,
+    EINVAL for a bad number, EIO for a file that has no write method).
+
+    The shell's ``echo`` and procps' ``sysctl`` write through stdio, whose flush loops
+    until everything is written (glibc's ``_IO_new_file_write``: ``while (to_do > 0) {
+    count = write (f->_fileno, data, to_do); if (count < 0) { ...; break; } to_do -= count;
+    data += count; }``). A ``/proc/sys`` write can return a short count (see
+    :meth:`~moomtui.kernel.sysctl.SysctlTree.write`), so ``echo "5 6" >`` stores 5 and then
+    6. Each ``write(2)`` that stores something emits a ``SysctlWrite`` event; one that fails
+    raises, with what the earlier ones stored kept.
     """
     key = open_for_write(k, path)
+    task = None
     if key is None:
         task = _oom_score_adj_task(k, _parts(path), path)
         if task is None:
             raise ProcError(EIO, path)
-        write_oom_score_adj(k, task, text, path)
-        return
-    try:
-        k.sysctl.write(key, text, uid=k.current_uid)
-    except SysctlError as err:
-        raise ProcError(err.errno, path) from None
-    if text:
-        k.emit(ev.SysctlWrite, key=key, value=k.sysctl.read(key).strip())
+    while text:
+        if task is not None:
+            count = write_oom_score_adj(k, task, text, path)
+        else:
+            assert key is not None
+            try:
+                count = k.sysctl.write(key, text, uid=k.current_uid)
+            except SysctlError as err:
+                raise ProcError(err.errno, path) from None
+            k.emit(ev.SysctlWrite, key=key, value=k.sysctl.read(key).strip())
+        text = text[count:]
 
 
 def sysctl_path(key: str) -> str:
@@ -390,10 +402,8 @@ def _signal_masks(task: Task) -> tuple[int, int, int, int]:
     pending = _sigmask(task.sigpending)
     if task.mm is None and not task.dead:
         return pending, SIGSET_ALL, 0, 0  # daemonize(): kernel threads block everything
-    program = task.program
-    sigterm = program.sigterm if program is not None else "exit"
-    ign = _sigmask({SIGTERM}) if sigterm == "ignore" else 0
-    cgt = _sigmask({SIGTERM}) if sigterm == "linger" else 0
+    ign = _sigmask({SIGTERM}) if task.sigterm == "ignore" else 0
+    cgt = _sigmask({SIGTERM}) if task.sigterm == "linger" else 0
     return pending, 0, ign, cgt
 
 
@@ -497,12 +507,16 @@ def _strict_strtol(text: str) -> int | None:
     return value - (1 << 32) if value & 0x80000000 else value
 
 
-def write_oom_score_adj(k: Kernel, task: Task, text: str, path: str) -> None:
-    """``oom_score_adj_write`` (2.6.36) as user ``k.current_uid``, past the open.
+def write_oom_score_adj(k: Kernel, task: Task, text: str, path: str) -> int:
+    """One ``write(2)`` to ``oom_score_adj`` (2.6.36's ``oom_score_adj_write``) as user
+    ``k.current_uid``, past the open; returns the count written.
 
-    Only root holds ``CAP_SYS_RESOURCE``, which lowering the value needs.
+    ``if (count > sizeof(buffer) - 1) count = sizeof(buffer) - 1;`` — at most 12
+    characters are read, and that is the count returned. Only root holds
+    ``CAP_SYS_RESOURCE``, which lowering the value needs.
     """
-    value = _strict_strtol(text[: PROC_NUMBUF - 1].strip())
+    count = min(len(text), PROC_NUMBUF - 1)
+    value = _strict_strtol(text[:count].strip())
     if value is None or not OOM_SCORE_ADJ_MIN <= value <= OOM_SCORE_ADJ_MAX:
         raise ProcError(EINVAL, path)
     if task.dead:
@@ -512,6 +526,7 @@ def write_oom_score_adj(k: Kernel, task: Task, text: str, path: str) -> None:
     task.oom_score_adj = value
     for thread in k.threads_of(task):
         thread.oom_score_adj = value
+    return count
 
 
 _PID_READERS: dict[str, Callable[[Kernel, Task], str]] = {

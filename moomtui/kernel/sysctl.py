@@ -14,10 +14,16 @@ Copied from 2.4, quirks included:
   ``x`` only —, leading ``0`` octal, else decimal, wrapping at 32 bits); each value is cut
   to ``TMPBUFLEN - 1`` = 19 characters before parsing, so a longer number is read in pieces;
   a value followed by anything but white space ends the write, and is ``EINVAL`` if it was
-  the first; values beyond the vector are ignored; no range check, every value is stored
-  wrapped to the cell's C type. A ``-`` is counted twice against the length left, so after
-  each negative value the last character of the write is never read (``"-5x"`` is accepted
-  as -5, ``"-1 -2 -3 -4"`` sets three values). An empty write succeeds and changes nothing.
+  the first; no range check, every value is stored wrapped to the cell's C type. A ``-`` is
+  counted twice against the length left, so after each negative value the last character
+  of the write is never read (``"-5x"`` is accepted as -5, ``"-1 -2 -3 -4"`` sets three
+  values). An empty write succeeds and changes nothing.
+- The count a write returns stops after the white space that follows the last value read
+  (``*lenp -= left``): ``"5 6\n"`` into one ``int`` stores 5 and returns 2, and so does
+  ``"5 x\n"``. A writer that goes through stdio (the shell's ``echo``, procps ``sysctl``)
+  writes the rest again, so the first ends with 6 and the second fails ``EINVAL`` after
+  storing 5; a vector takes the values beyond its length on the next write, from its first
+  slot.
 - Permission is ``test_perm``: uid 0 uses the owner bits of ``mode``, anyone else the
   "other" bits; a write without the write bit fails with ``EPERM`` (``do_rw_proc``).
 
@@ -221,16 +227,21 @@ def simple_strtoul(cp: str, base: int = 0) -> tuple[int, int]:
     return result, i
 
 
-def _do_proc_dointvec_write(buffer: str, vleft: int) -> list[int]:
-    """The values a write of ``buffer`` stores into the first ``len(result)`` slots.
+def _do_proc_dointvec_write(buffer: str, vleft: int) -> tuple[list[int], int]:
+    """What one ``write(2)`` of ``buffer`` does: the values it stores into the first
+    ``len(values)`` slots, and the count it returns (``*lenp -= left``).
 
-    A transliteration of the write half of ``do_proc_dointvec``; an empty result is
-    ``-EINVAL``.
+    A transliteration of the write half of ``do_proc_dointvec``; no values is ``-EINVAL``.
+    After the last value it skips white space only: the count stops short of anything else,
+    so ``"5 6\n"`` into one ``int`` stores 5 and returns 2 — the writer's stdio then writes
+    ``"6\n"``. After a ``-``, ``left`` is one short (see the module docstring); when that
+    makes it run out below zero (``size_t`` wraps in C, and the trailing loop reads on past
+    the user's buffer), the simulation stops at the buffer's end and counts it all written.
     """
     vals: list[int] = []
     pos = 0
     left = len(buffer)
-    while left and vleft:
+    while left > 0 and vleft:
         vleft -= 1
         # After a negative value ``left`` is one short (see above), and C reads on past the
         # end of the write; what lies there is not a space, so the skip stops.
@@ -255,7 +266,12 @@ def _do_proc_dointvec_write(buffer: str, vleft: int) -> list[int]:
         vals.append(-val if neg else val)
         pos += p
         left -= p
-    return vals
+    if left < 0:
+        return vals, len(buffer)
+    while left and buffer[pos] in _SPACE:
+        left -= 1
+        pos += 1
+    return vals, len(buffer) - left
 
 
 def _test_perm(mode: int, op: int, uid: int) -> bool:
@@ -370,15 +386,18 @@ class SysctlTree:
         values = (cell.value,) if isinstance(cell, IntCell) else cell.values
         return "\t".join(str(_wrap(v, "int")) for v in values) + "\n"
 
-    def write(self, key: str, text: str, *, uid: int) -> None:
-        """Write ``text`` to the file as ``proc_dointvec`` would, as user ``uid``."""
+    def write(self, key: str, text: str, *, uid: int) -> int:
+        """One ``write(2)`` of ``text`` to the file, as ``proc_dointvec`` takes it, as user
+        ``uid``; returns the count written, which may be short (see
+        :func:`_do_proc_dointvec_write`). A writer that goes through stdio writes the rest
+        next, as :func:`moomtui.kernel.procfs.write_proc` does."""
         entry = self._file(key)
         if not _test_perm(entry.mode, 0o2, uid):
             raise SysctlError(EPERM, sysctl_key(key))
         if not text:
-            return
+            return 0
         cell = entry.cell
-        vals = _do_proc_dointvec_write(text, 1 if isinstance(cell, IntCell) else len(cell))
+        vals, count = _do_proc_dointvec_write(text, 1 if isinstance(cell, IntCell) else len(cell))
         if not vals:
             raise SysctlError(EINVAL, sysctl_key(key))
         if isinstance(cell, IntCell):
@@ -388,6 +407,7 @@ class SysctlTree:
                 cell[i] = v
         if entry.on_write is not None:
             entry.on_write()
+        return count
 
     def keys(self) -> list[str]:
         """Every file's dotted key, sorted."""

@@ -83,6 +83,9 @@ class Task:
     dead: bool = False
     # Signals pending delivery (delivered when the task next returns to user mode).
     sigpending: set[int] = field(default_factory=set)
+    # The action for SIGTERM: "exit" (SIG_DFL), "ignore" (SIG_IGN) or "linger" (a handler);
+    # set from the program at exec, reset from "ignore" to "exit" by a forced signal.
+    sigterm: str = "exit"
     # What the task is blocked on: "" (nothing), "alloc" (allocator retry loop),
     # "swapin" (waiting for its working set to come back from swap).
     blocked: str = ""

@@ -10,7 +10,7 @@ with a short message saying what was expected.
 
 Bounded by construction: a number has at most :data:`MAX_DIGITS` digits, fractions are
 computed exactly (no float, so no ``inf``), ``nan`` and ``inf`` — which TOML allows as
-floats — are refused, a size is at most :data:`MAX_SIZE` bytes and a duration at most
+floats — are refused, a size is at most :data:`MAX_SIZE` bytes (16T) and a duration at most
 :data:`MAX_DURATION` jiffies (a day). Callers check their own tighter ranges.
 """
 
@@ -33,8 +33,9 @@ class UnitError(ValueError):
 
 MAX_DIGITS = 18
 """Digits a number may have, before and after the point together."""
-MAX_SIZE = 1 << 40
-"""The largest size: 1 TiB (a 2.4 machine had at most 64G)."""
+MAX_SIZE = 1 << 44
+"""The largest size: 16 TiB (a 2.4 machine had at most 64G of RAM; a 64-bit port gave a
+process up to 2^31 pages of address space, 8T)."""
 MAX_SIZE_PAGES = MAX_SIZE // PAGE_SIZE
 MAX_DURATION = 24 * 3600 * HZ
 """The longest duration: a day, in jiffies."""
@@ -126,7 +127,7 @@ def parse_size(value: object) -> int:
 
 def _pages(size: Fraction) -> int:
     if size > MAX_SIZE:
-        raise _expected(SIZE_HELP, "at most 1T")
+        raise _expected(SIZE_HELP, "at most 16T")
     return -(-math.floor(size) // PAGE_SIZE)
 
 

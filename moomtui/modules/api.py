@@ -33,7 +33,7 @@ policy that loops forever hangs the program, as it would have hung a 2003 kernel
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NoReturn
 
 from ..kernel.module import KernelLike, KernelModule, ModuleParam
 from ..kernel.notifier import NOTIFY_DONE, NotifierBlock
@@ -137,7 +137,9 @@ class Policy(KernelModule):
     def printk(self, level: int, text: str) -> None:
         self.kernel.printk(level, text)
 
-    def panic(self, message: str) -> None:
+    def panic(self, message: str) -> NoReturn:
+        """``panic()``: never returns. Nothing after it in this call runs, nor any later
+        handler on the chain; the machine stops (see :mod:`moomtui.kernel.panic`)."""
         self.kernel.panic(message)
 
     def register_sysctl(self, name: str, cell: IntCell, mode: int = 0o644) -> SysctlHeader:

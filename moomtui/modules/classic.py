@@ -194,7 +194,8 @@ def get_nr_swap_pages(k: Kernel) -> int:
 def oom_kill_task(k: Kernel, p: Task, *, module: str, reason: str) -> None:
     """Give the sacrificial lamb high priority and all the memory it needs, and signal it.
 
-    Never SIGKILL a process with CAP_SYS_RAWIO: it gets SIGTERM (and may linger). Emits one
+    Never SIGKILL a process with CAP_SYS_RAWIO: it gets SIGTERM, forced (``force_sig``), so
+    a task that ignores SIGTERM dies of it while one that catches it may linger. Emits one
     :class:`~moomtui.kernel.events.OomKill`; ``reason`` is ``victim``, ``thread`` or
     ``parent`` and ``points`` the task's badness just before the kill.
     """

@@ -41,7 +41,6 @@ class OomKill(ClassicKiller):
         p = select_bad_process(k)
         if p is None:
             k.panic("Out of memory and no killable processes...\n")
-            return
         kill_mm_users(k, p, module=self.name)
 
     def out_of_memory_killer(self) -> None:

@@ -175,7 +175,6 @@ class OomKillParent(ClassicKiller):
         p = select_bad_process(k)
         if p is None:
             k.panic("Out of memory and no killable processes...\n")
-            return
         opptr = p.p_opptr
         if opptr is not None and opptr.pid > 1:
             parent = self.find_in_blacklist(opptr)

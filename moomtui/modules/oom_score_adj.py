@@ -32,10 +32,21 @@ log line of later kernels, at ``KERN_ERR``::
     Out of memory: Killed process 8 (hog) total-vm:12288kB, anon-rss:12000kB,
     file-rss:0kB, shmem-rss:0kB, UID:1000 oom_score_adj:0
 
+The report before a kill (``dump_header()``, here reduced to its task table) is ratelimited,
+as ``oom_kill_process()`` has it in 4.6: ``if (__ratelimit(&oom_rs)) dump_header(...)`` with
+``DEFINE_RATELIMIT_STATE(oom_rs, DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST)``: at
+most 10 reports in any 5 s window, then, when a later report is allowed again,
+``oom_kill_process: N callbacks suppressed`` at ``KERN_WARNING`` (``___ratelimit`` of 4.6's
+``lib/ratelimit.c``, see :class:`RatelimitState`). 2.6.36 itself called
+``printk_ratelimit()``, with the same interval and burst, but its window restarted only at
+the next call after one ran out; the simulator follows 4.6, whose kill line it prints. The
+``Killed process`` line is not ratelimited, nor is the report before a panic.
+
 Tunables, in ``/proc/sys/vm`` while the module is loaded: ``panic_on_oom`` (0),
 ``oom_kill_allocating_task`` (0), ``oom_dump_tasks`` (1, 2.6.36's default: the table of
 every killable process, ``[ pid ]   uid  tgid total_vm      rss swapents oom_score_adj
-name``, at ``KERN_INFO`` before each kill or panic) and ``oom_reaper`` (1): the
+name``, one ``KERN_INFO`` line each, in the report before a kill or panic) and
+``oom_reaper`` (1): the
 simulator's switch for 4.6's OOM reaper, which frees the victim's anonymous memory and
 swap at once instead of when it exits (``oom_reaper: reaped process …``), and marks its mm
 so the next shortage passes the victim over instead of waiting for it.
@@ -45,11 +56,12 @@ OOM killer, so a call made by a kernel thread is ignored; and 2.6 calls it only 
 reclaim made no progress at all, so a call with free swap slots while the swap disk has no
 bandwidth left (pages are being written out: progress, in 2.6) is ignored too. Left out:
 the "or sacrifice child" step of 2.6.36 (later kernels dropped it), cpusets, memory
-cgroups, ``oom_adj`` and the ratelimit of the report.
+cgroups, ``oom_adj``, and every line of ``dump_header()`` but the task table.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..kernel import events as ev
@@ -57,6 +69,8 @@ from ..kernel.bootspec import boot_kernel_pages
 from ..kernel.constants import (
     CAP_SYS_ADMIN,
     CAP_TO_MASK,
+    HZ,
+    JIFFIES_MASK,
     PAGE_SIZE,
     PF_MEMDIE,
     SIGKILL,
@@ -64,7 +78,7 @@ from ..kernel.constants import (
 )
 from ..kernel.module import KernelLike, KernelModule
 from ..kernel.notifier import NotifierBlock
-from ..kernel.printk import KERN_ERR, KERN_INFO
+from ..kernel.printk import KERN_ERR, KERN_INFO, KERN_WARNING
 from ..kernel.procfs import OOM_SCORE_ADJ_MIN
 from ..kernel.sysctl import CtlEntry, IntCell, SysctlError, SysctlHeader
 from .messages import error, info
@@ -77,6 +91,47 @@ _CAP_SYS_ADMIN = CAP_TO_MASK(CAP_SYS_ADMIN)
 _KB = PAGE_SIZE // 1024
 
 DUMP_HEADER = "[ pid ]   uid  tgid total_vm      rss swapents oom_score_adj name"
+
+DEFAULT_RATELIMIT_INTERVAL = 5 * HZ
+DEFAULT_RATELIMIT_BURST = 10
+
+
+@dataclass(slots=True)
+class RatelimitState:
+    """``struct ratelimit_state`` and ``___ratelimit()`` of 4.6's ``lib/ratelimit.c``.
+
+    ``begin`` is an ``unsigned long`` of jiffies (32 bits here, as the simulated kernel's
+    ``jiffies``); ``printed`` and ``missed`` are ``int``. The lock (a trylock that gives up
+    under contention) has nothing to contend with in one thread.
+    """
+
+    interval: int = DEFAULT_RATELIMIT_INTERVAL
+    burst: int = DEFAULT_RATELIMIT_BURST
+    printed: int = 0
+    missed: int = 0
+    begin: int = 0
+
+    def __call__(self, k: Kernel, func: str) -> bool:
+        """``___ratelimit(rs, func)``: True means go ahead, False that the caller is
+        suppressed. Prints ``"%s: %d callbacks suppressed"`` when a window ended with
+        suppressed callers."""
+        if not self.interval:
+            return True
+        jiffies = k.jiffies
+        if not self.begin:
+            self.begin = jiffies
+        # time_is_before_jiffies(rs->begin + rs->interval): (long)(a - jiffies) < 0
+        if ((self.begin + self.interval - jiffies) & JIFFIES_MASK) & 0x80000000:
+            if self.missed:
+                k.printk(KERN_WARNING, f"{func}: {self.missed} callbacks suppressed")
+                self.missed = 0
+            self.begin = jiffies
+            self.printed = 0
+        if self.burst and self.burst > self.printed:
+            self.printed += 1
+            return True
+        self.missed += 1
+        return False
 
 
 def totalpages(k: Kernel) -> int:
@@ -133,6 +188,7 @@ class OomScoreAdj(KernelModule):
         self.oom_kill_allocating_task = IntCell(0)
         self.oom_dump_tasks = IntCell(1)
         self.oom_reaper = IntCell(1)
+        self.oom_rs = RatelimitState()
         self.sysctl_header = None
 
     # ------------------------------------------------------------------ the killer
@@ -159,7 +215,6 @@ class OomScoreAdj(KernelModule):
             self.dump_tasks(total)
             how = "compulsory" if self.panic_on_oom.value == 2 else "system-wide"
             k.panic(f"Out of memory: {how} panic_on_oom is enabled\n")
-            return
         if (
             self.oom_kill_allocating_task.value
             and not oom_unkillable_task(current)
@@ -175,7 +230,6 @@ class OomScoreAdj(KernelModule):
         if p is None:
             self.dump_tasks(total)
             k.panic("Out of memory and no killable processes...\n")
-            return
         self.oom_kill_process(p, points, total, "Out of memory")
 
     def select_bad_process(self, total: int) -> tuple[bool, Task | None, int]:
@@ -198,11 +252,13 @@ class OomScoreAdj(KernelModule):
         return False, chosen, maxpoints
 
     def oom_kill_process(self, victim: Task, points: int, total: int, message: str) -> None:
-        """Report, then SIGKILL ``victim`` and every task sharing its mm; reap if enabled."""
+        """Report (ratelimited), then SIGKILL ``victim`` and every task sharing its mm; reap
+        if enabled."""
         k = self.kernel
         mm = victim.mm
         assert mm is not None
-        self.dump_tasks(total)
+        if self.oom_rs(k, "oom_kill_process"):
+            self.dump_tasks(total)
         k.printk(
             KERN_ERR,
             f"{message}: Killed process {victim.pid} ({victim.comm}) "
@@ -250,16 +306,17 @@ class OomScoreAdj(KernelModule):
         """``vm.oom_dump_tasks``: every process that could be killed, its memory in pages."""
         if not self.oom_dump_tasks.value:
             return
-        lines = [DUMP_HEADER]
-        for p in self.kernel.for_each_task():
+        k = self.kernel
+        k.printk(KERN_INFO, DUMP_HEADER)
+        for p in k.for_each_task():
             mm = p.mm
             if p.dead or mm is None or not is_process(p) or oom_unkillable_task(p):
                 continue
-            lines.append(
+            k.printk(
+                KERN_INFO,
                 f"[{p.pid:5d}] {p.uid:5d} {p.pid:5d} {mm.total_vm:8d} {mm.rss:8d} "
-                f"{mm.swap:8d}         {p.oom_score_adj:5d} {p.comm}"
+                f"{mm.swap:8d}         {p.oom_score_adj:5d} {p.comm}",
             )
-        self.kernel.printk(KERN_INFO, "\n".join(lines))
 
     def oom_notify(self, s: NotifierBlock, v: int, d: object) -> int:
         self.out_of_memory()

@@ -183,6 +183,11 @@ def matching(prefix: str, candidates: Iterable[str]) -> list[str]:
     return sorted({c for c in candidates if c.startswith(prefix)})
 
 
+def refused_in(profile: Profile) -> str:
+    """``Operation not permitted in a preset``: how a refusal by the profile reads."""
+    return f"Operation not permitted in {profile.label}"
+
+
 def clip(text: str, limit: int = 60) -> str:
     """``text`` cut to ``limit`` characters (the last one an ellipsis), to quote it."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -23,7 +23,7 @@ from ..kernel.module import (
 )
 from ..kernel.procfs import ProcError, read_proc, sysctl_path, write_proc
 from ..kernel.sysctl import sysctl_key
-from .base import ArgParser, CommandError, command, matching, parse
+from .base import ArgParser, CommandError, clip, command, matching, parse, refused_in
 from .completion import options
 
 if TYPE_CHECKING:
@@ -70,7 +70,10 @@ def _insmod_guard(profile: Profile, argv: list[str]) -> str | None:
     """A policy file runs the file's Python: only where code may run and files be read."""
     args = parse(_insmod_parser(), argv)
     if is_policy_file(args.module) and not (profile.run_code and profile.read_files):
-        return f"{profile.label} runs no code: insmod takes module names here, not files"
+        return (
+            f"insmod: {clip(args.module, 120)}: {refused_in(profile)} "
+            "(a policy file runs code: insmod takes module names here)"
+        )
     return None
 
 
@@ -287,11 +290,12 @@ class _Sysctl:
             return
         key = sysctl_key(name.strip())
         value = value.strip()
-        if not key:
+        if not key or not value:
             self.fail(f'error: Malformed setting "{setting}"')
             return
         try:
-            write_proc(self.k, sysctl_path(key), value)
+            # procps: fprintf(fp, "%s\n", value); through stdio, as echo writes
+            write_proc(self.k, sysctl_path(key), value + "\n")
         except ProcError as err:
             if err.errno == ENOENT:
                 if not self.ignore:

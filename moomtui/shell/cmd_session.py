@@ -24,6 +24,7 @@ from .base import (
     matching,
     parse,
     parse_int,
+    refused_in,
 )
 from .completion import complete_users, options
 from .script import format_script, format_time
@@ -142,7 +143,9 @@ def _boot_guard(profile: Profile, argv: list[str]) -> str | None:
     """A path names a host file: only a profile that reads files boots one."""
     args = parse(_boot_parser(), argv)
     if args.preset is not None and not is_preset_name(args.preset) and not profile.read_files:
-        return f"boot: {clip(args.preset)}: {profile.label} boots presets by name, not files"
+        return (
+            f"boot: {clip(args.preset, 120)}: {refused_in(profile)} (boot takes preset names here)"
+        )
     return None
 
 
@@ -319,7 +322,8 @@ def _script_guard(profile: Profile, argv: list[str]) -> str | None:
     """``script save`` writes a host file: only a profile that writes files may."""
     args = parse(_script_parser(), argv, intermixed=True)
     if args.action == "save" and not profile.write_files:
-        return f"script: save: {profile.label} writes no files (script show prints it)"
+        where = clip(args.file, 120) if args.file else "save"
+        return f"script: {where}: {refused_in(profile)} (script show prints it)"
     return None
 
 

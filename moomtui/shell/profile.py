@@ -87,7 +87,7 @@ class Profile:
     PATH``, ``insmod PATH``). ``write_files``: a command may write a host file (``script
     save``). ``user_files``: the user's own configuration is in reach — their presets by
     name; for a front end, the history file and their themes. ``label`` names the source in
-    refusals (``boot: not allowed in a preset``).
+    refusals (``boot: Operation not permitted in a preset``).
     """
 
     name: str

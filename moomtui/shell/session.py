@@ -92,8 +92,15 @@ class Session:
     across reboots and are what its ``--script`` times mean. ``on_reboot`` replaces the
     default ``kernel.reboot()`` of the ``reboot`` command (the screen may want to rebuild
     the machine from its preset); ``presets`` lists the preset names ``boot`` and completion
-    offer, and ``on_boot(name)`` switches to one (it should set ``session.kernel``; a
-    ValueError's message is shown as the error).
+    offer — and the only names ``boot`` takes —, and ``on_boot(name)`` switches to one (it
+    should set ``session.kernel``; a ValueError's message is shown as the error). With a
+    profile that reads files, ``boot`` also takes a path to ``on_boot``.
+
+    ``profile`` is what the session's lines may do (:mod:`.profile`):
+    :data:`~moomtui.shell.profile.LOCAL_CONSOLE` by default;
+    :data:`~moomtui.shell.profile.SERVED` for a stranger at a browser (``moomtui serve``),
+    where nothing reaches the host's files — and whoever builds the session lists only the
+    shipped presets in ``presets`` (:class:`moomtui.sim.Simulation` does).
     """
 
     def __init__(

@@ -17,7 +17,8 @@ through the same :func:`refusal`.
 
 :meth:`Shell.execute` never raises: a command's failure is its one-line message and a
 non-zero status, an unknown command is ``moomsh: foo: command not found`` (127), a command
-the profile does not allow is ``moomsh: boot: not allowed in a preset`` (126), and a bug in
+the profile does not allow is ``moomsh: boot: Operation not permitted in a preset`` (126),
+and a bug in
 a command is reported as ``moomsh: internal error: …`` (1).
 """
 
@@ -33,7 +34,17 @@ from ..kernel.constants import EINVAL, EPERM
 from ..kernel.panic import KernelPanic
 from ..kernel.procfs import EIO, ProcError, open_for_write, write_proc
 from . import cmd_files, cmd_modules, cmd_session, cmd_system, cmd_tasks
-from .base import COMMANDS, Command, CommandError, ParseExit, Result, clip, clip_lines, resolve
+from .base import (
+    COMMANDS,
+    Command,
+    CommandError,
+    ParseExit,
+    Result,
+    clip,
+    clip_lines,
+    refused_in,
+    resolve,
+)
 from .completion import complete_line
 from .profile import LOCAL_CONSOLE, Profile
 from .session import Session
@@ -140,13 +151,14 @@ def refusal(cmd: Command, argv: list[str], profile: Profile) -> str | None:
     """Why ``profile`` may not run ``cmd`` with ``argv``, or None: the command is not
     allowed, or its guard refuses these arguments."""
     if not profile.allows(cmd.name):
-        return f"{cmd.name}: not allowed in {profile.label}"
+        return f"{cmd.name}: {refused_in(profile)}"
     if cmd.guard is None:
         return None
     try:
-        return cmd.guard(profile, argv)
+        refused = cmd.guard(profile, argv)
     except ParseExit:  # bad usage: the run reports it
         return None
+    return None if refused is None else clip_lines(refused)
 
 
 def check_line(line: str, profile: Profile = LOCAL_CONSOLE) -> str | None:
@@ -246,7 +258,7 @@ class Shell:
             return Result(f"{PROMPT_NAME}: {clip(words[0])}: command not found", 127)
         refused = refusal(cmd, words[1:], self.profile)
         if refused is not None:
-            return Result(f"{PROMPT_NAME}: {refused}", 126)
+            return Result(clip_lines(f"{PROMPT_NAME}: {refused}"), 126)
         if record and cmd.record:
             self.session.record(line.strip())
         if target is not None:
@@ -275,10 +287,20 @@ class Shell:
         return Result("", 0)
 
     def _run(self, name: str, argv: list[str]) -> tuple[str, int]:
-        """The command's raw standard output (stderr appended) and its status."""
+        """The command's raw standard output (stderr appended) and its status.
+
+        Running a command is an entry point of the kernel: if the machine panics under it,
+        the command's output is lost and the answer is the panic line the console shows.
+        """
         cmd = COMMANDS[name]
+        kernel = self.kernel
         try:
-            out = cmd.run(self, argv)
+            panicked = True
+            with kernel.entry:
+                out = cmd.run(self, argv)
+                panicked = False
+            if panicked:
+                return f"Kernel panic: {kernel.panicked}", 1
         except ParseExit as exc:
             text = exc.text.removesuffix("\n")
             return (clip_lines(text) if exc.status else text), exc.status

@@ -15,6 +15,12 @@ when the preset's goals say the game is over; the report (:mod:`.components.repo
 asks what next. ``g``, or ``score`` at the console, shows it at any time. A long ``step``
 runs on the driver in slices (the screen stays live); Esc stops it.
 
+The app follows the simulation's capability profile (:mod:`moomtui.shell.profile`). In a
+served session (``moomtui --served``, what ``moomtui serve`` runs for each browser: the
+``SERVED`` profile) it reads and writes no file of the host: the history stays in memory,
+only the shipped themes and presets are offered, and the console refuses what would reach
+the host.
+
 Text from files — preset names and descriptions, theme errors, the history's warnings — is
 shown as plain text, never as markup. Should an exception reach Textual all the same (a bug),
 the app's last-resort guard (:meth:`MoomApp._handle_exception`) ends it with one line,
@@ -41,8 +47,16 @@ from ..kernel.clock import Driver
 from ..kernel.constants import HZ
 from ..kernel.units import format_duration
 from ..modules import policy_score
-from ..presets import DEFAULT_PRESET, PresetError, Scenario, list_presets, load_preset
+from ..presets import (
+    DEFAULT_PRESET,
+    PresetError,
+    Scenario,
+    list_presets,
+    load_preset,
+    load_shipped_preset,
+)
 from ..shell.base import COMMANDS
+from ..shell.profile import LOCAL_CONSOLE, SERVED, Profile
 from ..sim import Simulation
 from .bindings import APP_BINDINGS, CLOCK_ACTIONS, GAME_ACTIONS
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
@@ -125,10 +139,8 @@ class MoomApp(App[int]):
         self.driver.on_step_end = self._step_ended
         self.sim.session.driver = self.driver  # pause, step and speed at the console
         self.tracker = ChangeTracker()
-        if not self.sim.profile.user_files:  # a served session keeps no file of the user's
-            self.history = History(None)
-        else:
-            self.history = History(history_path or default_history_path())
+        path = history_path if history_path is not None else default_history_path()
+        self.history = History(path if self.sim.profile.user_files else None)
         self.requested_theme = theme
         self.moom_themes: dict[str, MoomTheme] = {}
         self.theme_errors: list[str] = []
@@ -141,6 +153,12 @@ class MoomApp(App[int]):
         self._reporting = False  # the report is up, or its choice not acted on yet
 
     # ---------------------------------------------------------------------------- layout
+    @property
+    def served(self) -> bool:
+        """A stranger's browser session (the ``served`` profile): no file of the host is
+        read or written."""
+        return self.sim.profile == SERVED
+
     @property
     def kernel(self) -> Kernel:
         return self.sim.kernel
@@ -163,7 +181,8 @@ class MoomApp(App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.moom_themes, self.theme_errors = discover_themes(user=self.sim.profile.user_files)
+        user_files = self.sim.profile.user_files
+        self.moom_themes, self.theme_errors = discover_themes(include_user=user_files)
         for theme in self.moom_themes.values():
             self.register_theme(theme)
         wanted = self.requested_theme or DEFAULT_THEME
@@ -276,15 +295,19 @@ class MoomApp(App[int]):
     def _update_tasks_title(self, view: ProcessView) -> None:
         panel = self.screen_stack[0].query_one("#tasks-panel")
         model = view.model
-        live = len(self.kernel.tasks)
-        panel.border_title = f"tasks {live}"
+        title = f"tasks {len(self.kernel.tasks)}"
         sort = model.sort_key.upper() + ("▼" if model.reverse else "▲")
         parts = [f"sort {sort}", "tree" if model.tree else "list"]
         if model.filter:
             parts.append(f"filter {model.filter!r}")
         if view.follow_pid is not None:
             parts.append(f"follow {view.follow_pid}")
-        panel.border_subtitle = " · ".join(parts)
+        subtitle = " · ".join(parts)
+        # Setting a border title repaints the whole panel, even to the same text.
+        if panel.border_title != title:
+            panel.border_title = title
+        if panel.border_subtitle != subtitle:
+            panel.border_subtitle = subtitle
 
     # ---------------------------------------------------------------------------- commands
     @property
@@ -337,7 +360,8 @@ class MoomApp(App[int]):
 
     # ---------------------------------------------------------------------------- presets
     def presets(self) -> list[tuple[str, str, str]]:
-        return [(info.key, info.name, info.description) for info in list_presets()]
+        shown = list_presets(include_user=self.sim.profile.user_files)
+        return [(info.key, info.name, info.description) for info in shown]
 
     def boot_preset(self, key: str) -> None:
         """Boot preset ``key`` through the shell's ``boot`` command."""
@@ -517,19 +541,27 @@ def run_app(
     speed: float = 1.0,
     paused: bool = False,
     seed: int | None = None,
+    profile: Profile = LOCAL_CONSOLE,
 ) -> int:
-    """Open the screen on ``preset`` (a name, a path or a loaded scenario); the exit status."""
+    """Open the screen on ``preset`` (a name, a path or a loaded scenario); the exit status.
+
+    ``profile``: what the session may do; :data:`~moomtui.shell.profile.SERVED` for a
+    browser session of ``moomtui serve`` (shipped presets and themes only, no file of the
+    host read or written).
+    """
+    load = load_preset if profile.user_files else load_shipped_preset
     try:
-        scenario = preset if isinstance(preset, Scenario) else load_preset(preset or DEFAULT_PRESET)
+        scenario = preset if isinstance(preset, Scenario) else load(preset or DEFAULT_PRESET)
     except PresetError as error:
         print(f"moomtui: {error}", file=sys.stderr)
         return 2
-    themes, _ = discover_themes()
+    themes, _ = discover_themes(include_user=profile.user_files)
     if theme is not None and theme not in themes:
         names = ", ".join(sorted(themes))
         print(f"moomtui: --theme: no theme named {theme!r} (themes: {names})", file=sys.stderr)
         return 2
-    app = MoomApp(Simulation(scenario, seed=seed), theme=theme, speed=speed, paused=paused)
+    sim = Simulation(scenario, seed=seed, profile=profile)
+    app = MoomApp(sim, theme=theme, speed=speed, paused=paused)
     app.run()
     if app.internal_error is not None:
         return errors.INTERNAL_ERROR

@@ -170,16 +170,15 @@ def user_themes_dir() -> Path:
     return base / "moomtui" / "themes"
 
 
-def discover_themes(*, user: bool = True) -> tuple[dict[str, MoomTheme], list[str]]:
-    """Load the shipped themes, then (with ``user``) the user's, and the one-line error of
-    each bad file.
+def discover_themes(*, include_user: bool = True) -> tuple[dict[str, MoomTheme], list[str]]:
+    """Load the shipped themes, then the user's, and the one-line error of each bad file.
 
     A user theme with the name of a shipped theme replaces it; a bad file is left out and
-    does not stop the others.
+    does not stop the others. ``include_user=False`` loads the shipped themes only.
     """
     themes: dict[str, MoomTheme] = {}
     errors: list[str] = []
-    folders = (shipped_themes_dir(), user_themes_dir()) if user else (shipped_themes_dir(),)
+    folders = [shipped_themes_dir(), user_themes_dir()] if include_user else [shipped_themes_dir()]
     for folder in folders:
         themes.update(_load_folder(folder, errors))
     return themes, errors

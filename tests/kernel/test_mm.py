@@ -6,6 +6,7 @@ from moomtui.kernel import TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import PF_MEMDIE
 from moomtui.kernel.mm import watermarks
+from moomtui.modules.classic import oom_kill_task
 
 from .conftest import Recorder, machine
 
@@ -26,26 +27,55 @@ def _idle(k):
     return k.spawn(k.programs["idle"](), comm="t", uid=1000)
 
 
+# mm/page_alloc.c (2.4.22), __alloc_pages():
+#     min = 1UL << order;
+#     for (;;) { ... min += z->pages_low; if (z->free_pages > min) { page = rmqueue(z, order); ...
+# and the same with ``min += local_min`` (pages_min) after waking kswapd, and again after
+# balance_classzone(): a page fault (order 0) needs ``free > pages_low + 1``.
+
+
 def test_allocation_above_pages_low_does_not_wake_kswapd() -> None:
-    """``if (z->free_pages > z->pages_low) ... rmqueue`` before ``wake_up(&kswapd_wait)``."""
+    """``min = 1UL << order; ... min += z->pages_low; if (z->free_pages > min) ...
+    rmqueue`` before ``wake_up_interruptible(&kswapd_wait)``: order-0 pages are taken while
+    ``free > pages_low + 1``, so a batch stops at ``pages_low + 1`` free pages."""
     k = machine()
     t = _idle(k)
     k.vm.free_cache(k.vm.cache)
-    room = k.vm.free - k.vm.pages_low
+    room = k.vm.free - (k.vm.pages_low + 1)
     assert k.fault(t, room)
-    assert k.vm.free == k.vm.pages_low
+    assert k.vm.free == k.vm.pages_low + 1
     assert not k.kswapd_awake
+    assert k.fault(t, 1)  # free == pages_low + 1 is not > pages_low + 1: the slow pass
+    assert k.kswapd_awake and k.vm.free == k.vm.pages_low
 
 
-def test_below_pages_low_wakes_kswapd_and_takes_down_to_pages_min() -> None:
+def test_below_pages_low_wakes_kswapd_and_takes_down_to_pages_min_plus_one() -> None:
     """``classzone->need_balance = 1; ... wake_up_interruptible(&kswapd_wait);`` then the
-    second pass: ``if (z->free_pages > min)`` with ``min += z->pages_min``."""
+    second pass: ``min = 1UL << order; ... min += local_min; if (z->free_pages > min)``."""
     k = machine()
     t = _idle(k)
-    room = k.vm.free - k.vm.pages_min
+    room = k.vm.free - (k.vm.pages_min + 1)
     assert k.fault(t, room)
-    assert k.vm.free == k.vm.pages_min
+    assert k.vm.free == k.vm.pages_min + 1
     assert k.kswapd_awake and k.vm.need_balance
+    assert not k.fault(t, 1)  # not > pages_min + 1: reclaim (which fails here), then wait
+    assert k.vm.free == k.vm.pages_min + 1
+
+
+def test_an_order_1_block_needs_two_pages_above_the_watermark() -> None:
+    """fork's task_struct and kernel stack are one order-1 block: ``min = 1UL << 1;
+    min += z->pages_low;`` — ``free > pages_low + 2`` on the first pass."""
+    k = machine()
+    t = _idle(k)
+    k.vm.free_cache(k.vm.cache)
+    k.fault(t, k.vm.free - (k.vm.pages_low + 2))
+    assert k.vm.free == k.vm.pages_low + 2
+    assert k.vm.alloc_pages(t, 2, order=1) == 2 and k.kswapd_awake  # from the second pass
+    assert k.vm.free == k.vm.pages_low
+    k.vm.free += 2
+    k.kswapd_awake = False
+    k.vm.free += 1
+    assert k.vm.alloc_pages(t, 2, order=1) == 2 and not k.kswapd_awake  # pages_low + 3 > + 2
 
 
 def test_memdie_task_takes_the_reserve_below_pages_min() -> None:
@@ -53,10 +83,28 @@ def test_memdie_task_takes_the_reserve_below_pages_min() -> None:
     watermarks: how a killed task gets the memory to exit."""
     k = machine()
     t = _idle(k)
-    k.fault(t, k.vm.free - k.vm.pages_min)
+    k.fault(t, k.vm.free - (k.vm.pages_min + 1))
     t.flags |= PF_MEMDIE
-    assert k.fault(t, k.vm.pages_min)
+    assert k.fault(t, k.vm.pages_min + 1)
     assert k.vm.free == 0
+
+
+def test_a_parked_task_takes_pages_only_above_pages_min_plus_one() -> None:
+    """The ``yield(); goto rebalance;`` loop ends in the same check after reclaim:
+    ``min = 1UL << order; ... min += z->pages_min; if (z->free_pages > min)``. A task parked
+    in the allocator with no reclaim possible gets nothing at ``pages_min + 1`` free."""
+    k = machine()
+    other, t = _idle(k), _idle(k)
+    k.fault(other, 1)
+    k.fault(t, k.vm.free - (k.vm.pages_min + 1))
+    assert not k.fault(t, 1)  # reclaim fails (no cache, no swap): parked
+    assert t.blocked == "alloc" and k.vm.free == k.vm.pages_min + 1
+    k.run_for(5)
+    assert t.blocked == "alloc" and k.vm.free == k.vm.pages_min + 1
+    k.munmap(other, 1)  # a page comes back: pages_min + 2 > pages_min + 1
+    k.run_for(1)
+    assert t.blocked == "" and k.vm.free == k.vm.pages_min + 1
+    assert k.check_invariants() == []
 
 
 def test_direct_reclaim_empties_page_cache_before_calling_out_of_memory() -> None:
@@ -170,3 +218,23 @@ def test_overcommit_mode_0_refuses_a_mapping_bigger_than_free_cache_and_swap() -
     assert k.brk(t, too_big - 1)
     k.sysctl.write("vm.overcommit_memory", "1", uid=0)
     assert k.brk(t, 10 * too_big)
+
+
+def test_an_oom_victim_parked_in_the_allocator_runs_first() -> None:
+    """oom_kill_task(): ``p->counter = 5 * HZ; p->flags |= PF_MEMALLOC | PF_MEMDIE;`` — "We
+    give our sacrificial lamb high priority and access to all the memory it needs." After
+    ``yield()`` the victim, with the biggest time slice, runs before the task ahead of it in
+    the allocator's line: it takes its pages from the reserve first, and the other task
+    gets what is left above ``pages_min + 1``."""
+    k = machine()
+    other, first, victim = _idle(k), _idle(k), _idle(k)
+    k.fault(other, 10)
+    k.fault(first, k.vm.free - (k.vm.pages_min + 1))
+    assert not k.fault(first, 5) and not k.fault(victim, 8)
+    assert list(k.blocked_tasks()) == [first, victim]
+    oom_kill_task(k, victim, module="test", reason="victim")
+    k.munmap(other, 10)  # pages_min + 11 free
+    k.run_for(1)
+    assert victim.blocked == "" and victim.stall_pages == 0
+    assert first.blocked == "alloc" and first.stall_pages == 3
+    assert k.vm.free == k.vm.pages_min + 1

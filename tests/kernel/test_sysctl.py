@@ -545,3 +545,46 @@ def test_vector_write_then_read_round_trips(values: list[int], seps: list[str]) 
     text = "".join(f"{v}{sep}" for v, sep in zip(values, seps, strict=True))
     tree.write("kernel.printk", text, uid=0)
     assert tree.read("kernel.printk") == "\t".join(str(as_int(v)) for v in values) + "\n"
+
+
+# --- the count a write returns --------------------------------------------------------------
+#
+# do_proc_dointvec() (2.4.22), after the loop over the values:
+#     if (write) {
+#         p = (char *) buffer;
+#         while (left) {
+#             char c;
+#             if (get_user(c, p++)) return -EFAULT;
+#             if (!isspace(c)) break;
+#             left--;
+#         }
+#     }
+#     if (write && first) return -EINVAL;
+#     *lenp -= left;
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "count"),
+    [
+        ("vm.oom.oom_parent_max", "5\n", 2),
+        ("vm.oom.oom_parent_max", "5 6\n", 2),  # "5 " taken, "6\n" left for the next write
+        ("vm.oom.oom_parent_max", "5   x\n", 4),
+        ("vm.oom.oom_parent_max", "-5 6\n", 4),  # the "-" is counted twice
+        ("kernel.printk", "1 2 3 4 5\n", 8),
+        ("kernel.printk", "1 2 x\n", 4),
+        ("kernel.printk", "-1", 2),  # left runs out below zero: all of it
+    ],
+)
+def test_a_write_returns_a_short_count_after_the_last_value(
+    key: str, text: str, count: int
+) -> None:
+    """``*lenp -= left;`` — the count stops after the white space that follows the last
+    value read: what remains is for the writer to write again."""
+    tree, *_ = oom_tree()
+    assert tree.write(key, text, uid=0) == count
+
+
+def test_an_empty_write_returns_0() -> None:
+    """``if (... || !*lenp || ...) { *lenp = 0; return 0; }``"""
+    tree, *_ = oom_tree()
+    assert tree.write("kernel.panic", "", uid=0) == 0

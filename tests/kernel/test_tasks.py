@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from moomtui.kernel import TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ, NICE_TO_TICKS, PF_MEMDIE, SIGKILL, SIGTERM
+from moomtui.kernel.panic import KernelPanic
+from moomtui.kernel.procfs import read_proc
 
 from .conftest import Recorder, machine
 
@@ -77,7 +81,8 @@ def test_init_ignores_signals_it_has_no_handler_for() -> None:
 def test_init_exiting_panics() -> None:
     """kernel/exit.c do_exit(): ``if (tsk->pid == 1) panic("Attempted to kill init!");``"""
     k = machine()
-    k.do_exit(k.init_task)
+    with pytest.raises(KernelPanic):
+        k.do_exit(k.init_task)
     assert k.panicked == "Attempted to kill init!"
 
 
@@ -113,6 +118,71 @@ def test_sigterm_is_caught_by_a_program_that_lingers() -> None:
     assert not slow.dead
     k.run_for(2 * HZ)
     assert slow.dead and slow.exit_signal == SIGTERM
+
+
+STUBBORN = TaskSpec(comm="stubborn", uid=1000, total_vm=64, rss=32, args={"sigterm": "ignore"})
+
+# kernel/signal.c (2.4.22), force_sig_info():
+#     if (t->sig->action[sig-1].sa.sa_handler == SIG_IGN)
+#         t->sig->action[sig-1].sa.sa_handler = SIG_DFL;
+#     sigdelset(&t->blocked, sig);
+#     recalc_sigpending(t);
+
+
+def test_a_forced_sigterm_overrides_ignore_and_kills() -> None:
+    """force_sig_info: ``if (...sa_handler == SIG_IGN) ...sa_handler = SIG_DFL;`` — a plain
+    SIGTERM is ignored, a forced one (what oom_kill_task sends) resets the action and kills."""
+    k = machine(
+        TaskSpec(comm="stubborn", uid=1000, total_vm=64, rss=32, args={"sigterm": "ignore"})
+    )
+    (task,) = by_comm(k, "stubborn")
+    rec = Recorder(k)
+    k.send_sig(task, SIGTERM)
+    k.run_for(2)
+    assert not task.dead and task.sigterm == "ignore"
+    k.send_sig(task, SIGTERM, force=True)
+    assert task.sigterm == "exit"  # for good: SIG_DFL from now on
+    k.run_for(2)
+    assert task.dead and task.exit_signal == SIGTERM
+    assert [e.ignored for e in rec.of(ev.Signal)] == [True, False]
+
+
+def test_a_forced_signal_resets_sigign_in_proc_status() -> None:
+    """The reset is the task's: ``SigIgn`` in ``/proc/PID/status`` loses SIGTERM."""
+    k = machine(
+        TaskSpec(comm="stubborn", uid=1000, total_vm=64, rss=32, args={"sigterm": "ignore"})
+    )
+    (task,) = by_comm(k, "stubborn")
+    sigign = f"SigIgn:\t{1 << (SIGTERM - 1):016x}"
+    assert sigign in read_proc(k, f"/proc/{task.pid}/status")
+    k.send_sig(task, SIGTERM, force=True)
+    assert "SigIgn:\t0000000000000000" in read_proc(k, f"/proc/{task.pid}/status")
+
+
+def test_a_forced_sigterm_keeps_a_handler() -> None:
+    """Only SIG_IGN is reset: a task that catches SIGTERM (``linger``) still runs its
+    handler, and exits when it is done."""
+    k = machine(
+        TaskSpec(comm="slow", uid=1000, program="hog", args={"sigterm": "linger", "linger": "3s"})
+    )
+    (slow,) = by_comm(k, "slow")
+    k.send_sig(slow, SIGTERM, force=True)
+    assert slow.sigterm == "linger"
+    k.run_for(2 * HZ)
+    assert not slow.dead
+    k.run_for(2 * HZ)
+    assert slow.dead and slow.exit_signal == SIGTERM
+
+
+def test_a_forced_signal_still_does_not_end_init_or_a_kernel_thread() -> None:
+    """do_signal(): ``if (current->pid == 1) continue;`` for a default action; a kernel
+    thread never returns to user mode to act on one."""
+    k = machine()
+    k.send_sig(k.init_task, SIGKILL, force=True)
+    k.send_sig(k.init_task, SIGTERM, force=True)
+    k.send_sig(k.kswapd, SIGKILL, force=True)
+    k.run_for(5)
+    assert not k.init_task.dead and not k.kswapd.dead and k.panicked is None
 
 
 def test_a_task_stuck_in_the_allocator_ignores_sigkill_until_it_gets_memory() -> None:

@@ -34,7 +34,7 @@ from moomtui.kernel.units import (
         (" 2m ", 512),
         ("0", 0),
         (8192, 2),
-        ("1024G", MAX_SIZE_PAGES),
+        ("16384G", MAX_SIZE_PAGES),
     ],
 )
 def test_sizes_in_pages(text: object, pages: int) -> None:
@@ -51,7 +51,7 @@ def test_sizes_in_pages(text: object, pages: int) -> None:
         ("١٢M", ""),
         ("9" * 400 + "M", "a number of at most 18 digits"),
         ("9" * 19, "a number of at most 18 digits"),
-        ("1025G", "at most 1T"),
+        ("16385G", "at most 16T"),
         (float("nan"), ""),
         (1.5, ""),
         (-1, "not a negative number"),

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from moomtui.kernel import BootSpec, Kernel, TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import PF_MEMDIE, SIGKILL
+from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_INFO
 from moomtui.modules.classic import badness
 from moomtui.modules.oom_kill import OomKill
@@ -170,7 +173,8 @@ def test_init_can_be_killed_and_lives_on_with_badness_zero() -> None:
     k.run_for(100)
     assert not init.dead and init.flags & PF_MEMDIE
     assert badness(init, k.jiffies) == 0
-    mod.oom_kill()
+    with pytest.raises(KernelPanic):
+        mod.oom_kill()
     assert k.panicked == "Out of memory and no killable processes..."
     assert len(rec.kills()) == 1
 

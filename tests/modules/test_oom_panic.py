@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ
+from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_DEBUG, KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING
 from moomtui.modules import REGISTRY, OomKill, OomKillParent, OomPanic
 from moomtui.modules.messages import dbg, error, info, warn
@@ -36,7 +39,8 @@ def test_oom_panic_panics_on_the_first_call_even_with_swap_free() -> None:
     rec = Recorder(k)
     assert k.vm.nr_swap_pages == 4096
     assert k.panicked is None
-    k.out_of_memory(k.init_task)
+    with pytest.raises(KernelPanic):
+        k.out_of_memory(k.init_task)
     assert k.panicked == "Out-Of-Memory"
     assert (KERN_EMERG, "Kernel panic: Out-Of-Memory") in log_lines(k)
     assert [(p.message, p.timeout) for p in rec.of(ev.Panic)] == [("Out-Of-Memory", 0)]
@@ -46,7 +50,8 @@ def test_oom_panic_panics_on_the_first_call_even_with_swap_free() -> None:
 def test_the_panic_reboots_when_kernel_panic_is_set() -> None:
     """``/proc/sys/kernel/panic`` decides: reboot after that many seconds."""
     k = machine(kconfig={"CONFIG_OOM_PANIC": "y"}, sysctl={"kernel/panic": 3})
-    k.out_of_memory(k.init_task)
+    with pytest.raises(KernelPanic):
+        k.out_of_memory(k.init_task)
     assert k.panicked == "Out-Of-Memory" and k.boot == 0
     k.run_for(3 * HZ)
     assert k.boot == 1 and k.panicked is None

@@ -17,8 +17,9 @@ from moomtui.kernel.constants import (
     PF_MEMDIE,
     SIGKILL,
 )
-from moomtui.kernel.printk import KERN_ERR, KERN_INFO
-from moomtui.kernel.procfs import ProcError, read_proc, write_proc
+from moomtui.kernel.panic import KernelPanic
+from moomtui.kernel.printk import KERN_ERR, KERN_INFO, KERN_WARNING
+from moomtui.kernel.procfs import OOM_SCORE_ADJ_MIN, ProcError, read_proc, write_proc
 from moomtui.kernel.task import Mm, Task
 from moomtui.modules.oom_score_adj import DUMP_HEADER, OomScoreAdj, oom_badness, totalpages
 from moomtui.presets import PresetError, parse_preset
@@ -162,7 +163,8 @@ def test_nothing_killable_panics() -> None:
     """``if (!p) { ... panic("Out of memory and no killable processes...\\n"); }``"""
     k = machine(ram_pages=RAM)
     load(k, "oom_score_adj", module_type=OomScoreAdj)
-    k.out_of_memory(k.init_task)
+    with pytest.raises(KernelPanic):
+        k.out_of_memory(k.init_task)
     assert k.panicked == "Out of memory and no killable processes..."
 
 
@@ -250,7 +252,8 @@ def test_panic_on_oom_panics_instead_of_killing(value: int, how: str) -> None:
     panic_on_oom is enabled\\n", sysctl_panic_on_oom == 2 ? "compulsory" :
     "system-wide");``"""
     k, _, rec = three(sysctl={"vm.panic_on_oom": value})
-    k.out_of_memory(pid(k, 9))
+    with pytest.raises(KernelPanic):
+        k.out_of_memory(pid(k, 9))
     assert k.panicked == f"Out of memory: {how} panic_on_oom is enabled"
     assert rec.kills() == []
 
@@ -376,10 +379,10 @@ def test_root_may_write_any_value_in_range(text: str, value: int) -> None:
     assert read_proc(k, "/proc/7/oom_score_adj") == f"{value}\n"
 
 
-@pytest.mark.parametrize("text", ["1001", "-1001", "ten", "+5", "5x", ""])
+@pytest.mark.parametrize("text", ["1001", "-1001", "ten", "+5", "5x", "\n"])
 def test_values_out_of_range_or_not_numbers_are_einval(text: str) -> None:
     """``if (oom_score_adj < OOM_SCORE_ADJ_MIN || oom_score_adj > OOM_SCORE_ADJ_MAX)
-    return -EINVAL;``"""
+    return -EINVAL;`` (``echo "" >`` writes a lone newline: nothing to read, EINVAL)."""
     k, _, _ = three()
     with pytest.raises(ProcError) as err:
         write_proc(k, "/proc/7/oom_score_adj", text)
@@ -464,3 +467,122 @@ def test_the_screen_scores_tasks_as_the_loaded_policy_would() -> None:
     k.modules.insmod("oom_kill")
     k.modules.rmmod("oom_score_adj")
     assert policy_score(k)(big, k.jiffies) == badness(big, k.jiffies)
+
+
+# --- the ratelimited report ------------------------------------------------------------------
+
+
+def many(n: int, **spec: object) -> tuple[Kernel, Task]:
+    """``n`` user tasks of 100 resident pages (pids 7..) and an allocating task that can
+    never be chosen (``oom_score_adj = -1000``), with oom_score_adj loaded."""
+    tasks = [user(f"t{i}", 100, rss=100) for i in range(n)]
+    tasks.append(user("alloc", 10, rss=10, oom_score_adj=OOM_SCORE_ADJ_MIN))
+    k = machine(*tasks, ram_pages=RAM, modules=["oom_score_adj"], **spec)
+    return k, pid(k, 7 + n)
+
+
+def reports(k: Kernel, since: int) -> list[str]:
+    """The lines of each call that matter here: the table headers, the suppressed-callback
+    lines and the kill lines (abridged)."""
+    out = []
+    for level, text in log_lines(k)[since:]:
+        if text == DUMP_HEADER:
+            out.append("dump")
+        elif "callbacks suppressed" in text:
+            out.append(f"{level} {text}")
+        elif text.startswith("Out of memory: Killed process"):
+            out.append("kill")
+    return out
+
+
+@pytest.mark.parametrize("start", [1000, (1 << 32) - 300])
+def test_the_report_is_ratelimited_ten_per_five_seconds(start: int) -> None:
+    """4.6 oom_kill_process(): ``static DEFINE_RATELIMIT_STATE(oom_rs,
+    DEFAULT_RATELIMIT_INTERVAL, DEFAULT_RATELIMIT_BURST);`` … ``if (__ratelimit(&oom_rs))
+    dump_header(oc, p, memcg);`` with ``DEFAULT_RATELIMIT_INTERVAL (5 * HZ)`` and
+    ``DEFAULT_RATELIMIT_BURST 10``. lib/ratelimit.c: ``if (time_is_before_jiffies(rs->begin +
+    rs->interval)) { if (rs->missed) printk_deferred(KERN_WARNING "%s: %d callbacks
+    suppressed\\n", func, rs->missed); … rs->begin = jiffies; rs->printed = 0; }`` — the
+    kill line itself is printed every time. Also across the 32-bit jiffies wrap."""
+    k, alloc = many(16, jiffies=start)
+    begin = k.jiffies
+    before = len(k.log.records())
+    for _ in range(12):
+        k.out_of_memory(alloc)
+    assert reports(k, before) == ["dump", "kill"] * 10 + ["kill", "kill"]
+    k.run_for(5 * HZ)  # jiffies == begin + interval: not yet *before* jiffies
+    assert k.jiffies == (begin + 5 * HZ) & 0xFFFFFFFF
+    before = len(k.log.records())
+    k.out_of_memory(alloc)
+    assert reports(k, before) == ["kill"]
+    k.run_for(1)
+    before = len(k.log.records())
+    k.out_of_memory(alloc)
+    k.out_of_memory(alloc)
+    assert reports(k, before) == [
+        f"{KERN_WARNING} oom_kill_process: 3 callbacks suppressed",
+        "dump",
+        "kill",
+        "dump",
+        "kill",
+    ]
+
+
+def test_the_ratelimit_counts_even_without_the_task_table() -> None:
+    """``dump_header()`` prints more than ``dump_tasks()``: with ``vm.oom_dump_tasks = 0``
+    the report is still ratelimited, so the suppressed count still appears."""
+    k, alloc = many(12, sysctl={"vm.oom_dump_tasks": 0}, jiffies=1000)
+    for _ in range(11):
+        k.out_of_memory(alloc)
+    k.run_for(5 * HZ + 1)
+    before = len(k.log.records())
+    k.out_of_memory(alloc)
+    suppressed = f"{KERN_WARNING} oom_kill_process: 1 callbacks suppressed"
+    assert reports(k, before) == [suppressed, "kill"]
+
+
+def test_a_window_begun_at_jiffy_0_begins_again_at_the_next_call() -> None:
+    """lib/ratelimit.c: ``if (!rs->begin) rs->begin = jiffies;`` — 0 means "not begun", so
+    a window begun at jiffy 0 (a fresh simulated boot) is begun again by the next call."""
+    k, alloc = many(14)
+    assert k.jiffies == 0
+    for _ in range(11):
+        k.out_of_memory(alloc)
+    k.run_for(5 * HZ + 1)
+    before = len(k.log.records())
+    k.out_of_memory(alloc)  # begins the window at 501: still suppressed, nothing printed
+    assert reports(k, before) == ["kill"]
+    k.run_for(5 * HZ + 1)
+    before = len(k.log.records())
+    k.out_of_memory(alloc)
+    suppressed = f"{KERN_WARNING} oom_kill_process: 2 callbacks suppressed"
+    assert reports(k, before) == [suppressed, "dump", "kill"]
+
+
+def test_the_report_before_a_panic_is_not_ratelimited() -> None:
+    """check_panic_on_oom(): ``dump_header(oc, NULL, memcg); panic(...)`` — no
+    ``__ratelimit`` there."""
+    k, alloc = many(12)
+    for _ in range(11):
+        k.out_of_memory(alloc)
+    write_proc(k, "/proc/sys/vm/panic_on_oom", "1")
+    before = len(k.log.records())
+    with pytest.raises(KernelPanic):
+        k.out_of_memory(alloc)
+    assert reports(k, before) == ["dump"]
+
+
+def test_a_fork_bomb_no_longer_floods_the_log() -> None:
+    """Thousands of kills, but at most ten reports in any five seconds (the kill lines are
+    not ratelimited)."""
+    bomb = TaskSpec(
+        "bomb", uid=1000, total_vm=32, rss=32, program="forkbomb", args={"interval": "100ms"}
+    )
+    k = machine(bomb, ram_pages=RAM, modules=["oom_score_adj"])
+    rec = Recorder(k)
+    seconds = 10
+    k.run_for(seconds * HZ)
+    dumps = [e for e in rec.of(ev.Printk) if e.text == DUMP_HEADER]
+    kills = [e for e in rec.of(ev.Printk) if e.text.startswith("Out of memory: Killed process")]
+    assert len(kills) == len(rec.kills()) > 1000
+    assert 10 <= len(dumps) <= 10 * (seconds // 5 + 1)

@@ -492,6 +492,6 @@ def test_a_preset_event_cannot_insmod_a_file() -> None:
     text = 'name = "t"\n[[events]]\nat = "1s"\nrun = "insmod ./evil.py"\n'
     with pytest.raises(PresetError) as err:
         parse_preset(text, "x.toml")
-    assert "events[0].run: a preset runs no code" in str(err.value)
+    assert "events[0].run: insmod: ./evil.py: Operation not permitted in a preset" in str(err.value)
     ok = text.replace("./evil.py", "/lib/modules/2.4.22-moom/kernel/mm/oom_kill_parent.o")
     assert parse_preset(ok, "x.toml").events[0].run.startswith("insmod /lib/modules/")

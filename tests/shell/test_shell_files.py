@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from moomtui.kernel import events as ev
 from moomtui.kernel.procfs import read_proc
 
-from .machines import fails, machine, ok, shell, user_task
+from .machines import Events, fails, machine, ok, shell, user_task
 
 
 def test_cat_prints_proc_files() -> None:
@@ -114,3 +115,75 @@ def test_ls_of_the_root_shows_proc() -> None:
     sh = shell()
     assert ok(sh, "ls /") == "proc"
     assert ok(sh, "ls ..") == "proc"
+
+
+# --- a short write and the writer's retry --------------------------------------------------
+#
+# kernel/sysctl.c do_proc_dointvec(): the count returned stops after the white space that
+# follows the last value (``*lenp -= left;``); the shell's echo writes through stdio,
+# whose flush loops until all is written (glibc _IO_new_file_write: ``while (to_do > 0) {
+# count = write (f->_fileno, data, to_do); if (count < 0) break; to_do -= count; ... }``).
+
+
+def test_echo_two_numbers_into_one_int_ends_with_the_second() -> None:
+    """``echo "5 6" >``: the first write(2) stores 5 and returns 2 ("5 "); stdio writes
+    "6\\n", which stores 6. Two writes, two events."""
+    sh = shell()
+    events = Events(sh.kernel)
+    ok(sh, 'echo "5 6" > /proc/sys/kernel/panic')
+    assert sh.kernel.panic_timeout.value == 6
+    assert [e.value for e in events.of(ev.SysctlWrite)] == ["5", "6"]
+
+
+def test_echo_a_number_then_garbage_stores_the_number_then_fails() -> None:
+    """``echo "5 x" >``: 5 is stored, the write returns 2; the second write, "x\\n", has no
+    number: ``if (write && first) return -EINVAL;`` — echo's write error."""
+    sh = shell()
+    assert fails(sh, 'echo "5 x" > /proc/sys/kernel/panic') == (
+        "moomsh: echo: write error: Invalid argument"
+    )
+    assert sh.kernel.panic_timeout.value == 5
+
+
+def test_echo_a_negative_number_and_another_fails_on_the_newline() -> None:
+    """The ``-`` is counted twice (``left--, p++;`` then ``left -= len;``): "-5 6\\n" stores
+    -5 and returns 4, leaving only "\\n" — white space alone, which is ``EINVAL``."""
+    sh = shell()
+    assert fails(sh, 'echo "-5 6" > /proc/sys/kernel/panic') == (
+        "moomsh: echo: write error: Invalid argument"
+    )
+    assert sh.kernel.panic_timeout.value == -5
+
+
+def test_echo_more_values_than_a_vector_holds_starts_it_again() -> None:
+    """``vleft = table->maxlen / sizeof(int);``: four values fill kernel.printk and the
+    count stops there; the fifth is the next write's first."""
+    sh = shell()
+    ok(sh, "echo 1 2 3 4 5 > /proc/sys/kernel/printk")
+    assert ok(sh, "cat /proc/sys/kernel/printk") == "5\t2\t3\t4"
+
+
+def test_sysctl_w_writes_through_stdio_too() -> None:
+    """procps sysctl: ``fprintf(fp, "%s\\n", value); fclose(fp);`` — the same retry."""
+    sh = shell()
+    assert ok(sh, "sysctl -w kernel.panic='5 6'") == "kernel.panic = 5 6"
+    assert sh.kernel.panic_timeout.value == 6
+    out = fails(sh, "sysctl -w kernel.panic='7 x'", 255)
+    assert out == 'error: "Invalid argument" setting key "kernel.panic"'
+    assert sh.kernel.panic_timeout.value == 7
+
+
+def test_sysctl_w_with_no_value_is_malformed() -> None:
+    """procps: ``if (!*name || !*value || name == equals)`` — "Malformed setting"."""
+    sh = shell()
+    assert fails(sh, "sysctl -w kernel.panic=", 255) == 'error: Malformed setting "kernel.panic="'
+
+
+def test_oom_score_adj_reads_twelve_characters_a_write() -> None:
+    """2.6.36 oom_score_adj_write(): ``if (count > sizeof(buffer) - 1) count =
+    sizeof(buffer) - 1;`` with ``char buffer[PROC_NUMBUF]`` (13) — and returns ``count``:
+    a longer text is written in twelve-character pieces, the last one wins."""
+    k = machine(user_task("t"))
+    sh = shell(k)
+    ok(sh, "echo 000000000000001 > /proc/7/oom_score_adj")
+    assert k.tasks[7].oom_score_adj == 1

@@ -28,13 +28,15 @@ from moomtui.sim import Simulation
 from .machines import machine
 
 PATH_ARGUMENTS = {
-    "insmod ./policy.py": "runs no code: insmod takes module names here, not files",
-    "insmod /tmp/x": "runs no code: insmod takes module names here, not files",
-    "script save out.txt": "writes no files (script show prints it)",
-    "script save -f out.txt": "writes no files (script show prints it)",
-    "boot ./x.toml": "boots presets by name, not files",
-    "boot /tmp/x": "boots presets by name, not files",
+    "insmod ./policy.py": "insmod: ./policy.py: {} (a policy file runs code: insmod takes "
+    "module names here)",
+    "insmod /tmp/x": "insmod: /tmp/x: {} (a policy file runs code: insmod takes module names here)",
+    "script save out.txt": "script: out.txt: {} (script show prints it)",
+    "script save -f out.txt": "script: out.txt: {} (script show prints it)",
+    "boot ./x.toml": "boot: ./x.toml: {} (boot takes preset names here)",
+    "boot /tmp/x": "boot: /tmp/x: {} (boot takes preset names here)",
 }
+"""What each profile but the local console answers, ``{}`` the refusal."""
 
 
 def test_the_preset_allow_list_names_real_commands_and_leaves_out_the_host() -> None:
@@ -55,8 +57,11 @@ def test_a_command_outside_the_allow_list_is_refused_when_checked_and_when_run(
     if name in PRESET_COMMANDS:
         assert result.status != 126 and (checked is None or "not allowed" not in checked)
     else:
-        assert checked == f"{name}: not allowed in a preset"
-        assert (result.status, result.output) == (126, f"moomsh: {name}: not allowed in a preset")
+        assert checked == f"{name}: Operation not permitted in a preset"
+        assert (result.status, result.output) == (
+            126,
+            f"moomsh: {name}: Operation not permitted in a preset",
+        )
 
 
 @pytest.mark.parametrize("line", sorted(PATH_ARGUMENTS))
@@ -70,10 +75,11 @@ def test_arguments_that_reach_the_host_are_refused_alike_when_checked_and_run(
     result = sh.execute(line, profile=profile)
     assert checked is not None and result.status == 126
     assert result.output == f"moomsh: {checked}"
+    refused = f"Operation not permitted in {profile.label}"
     if profile is PRESET and line.split()[0] != "insmod":
-        assert checked.endswith("not allowed in a preset")
+        assert checked == f"{line.split()[0]}: {refused}"
     else:
-        assert checked.endswith(f"{profile.label} {PATH_ARGUMENTS[line]}")
+        assert checked == PATH_ARGUMENTS[line].format(refused)
     assert list(tmp_path.iterdir()) == []
 
 

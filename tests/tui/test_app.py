@@ -459,8 +459,9 @@ async def test_a_served_session_touches_no_file_of_the_user(
         text = console_text(app)
     assert "leaky-apache" in text and "\nmine\n" not in text
     assert "boot: mine: no such preset (boot alone lists them)" in text
-    assert "script: save: a served session writes no files (script show prints it)" in text
-    assert "a served session runs no code: insmod takes module names here, not files" in text
+    refused = "Operation not permitted in a served session"
+    assert f"script: {tmp_path / 'out.txt'}: {refused} (script show prints it)" in text
+    assert f"insmod: {tmp_path / 'x.py'}: {refused} (a policy file runs code" in text
     assert not history.exists() and not (tmp_path / "out.txt").exists()
     assert app.history.path is None and app.history.lines[-1].startswith("insmod")
 

@@ -172,6 +172,7 @@ class ProcessView(ScrollView, can_focus=True):
         self._kernel: Kernel | None = None
         self._victim_pid: int | None = None
         self._victim_ticks = -VICTIM_JIFFIES
+        self.marks: dict[int, str] = {}
 
     # ---------------------------------------------------------------------------- the frame
     def sync(self, kernel: Kernel, tracker: ChangeTracker) -> None:
@@ -226,6 +227,12 @@ class ProcessView(ScrollView, can_focus=True):
             # Keep the selected task on the same screen line while rows move around it.
             self.scroll_to(y=max(0, self.scroll_y + new_row - old_row), animate=False)
             self._keep_cursor_visible()
+
+    def mark(self, pid: int, label: str) -> None:
+        """Mark the task ``pid`` with a small label after its name (e.g. a report's victim)."""
+        self.marks[pid] = label
+        self._shown = {}
+        self.refresh()
 
     def invalidate(self) -> None:
         """Rebuild the rows at the next frame (sort, filter or fold changed)."""
@@ -480,6 +487,8 @@ class ProcessView(ScrollView, can_focus=True):
                 marker = "─ "
         if row.ghost is not None:
             name += " <killed>" if row.ghost.killed else " <exited>"
+        elif task.pid in self.marks and task.thread_leader is None:
+            name += f" ⚑ {self.marks[task.pid]}"
         return f"{row.prefix}{marker}{name}"
 
 

@@ -1,0 +1,199 @@
+"""``moomtui postmortem FILE|-`` and ``moomtui snapshot``: their arguments and their runs.
+
+Without ``--json`` or ``--preset``, on a terminal, the machine opens on the screen (paused,
+the report's victim marked); piped, or with ``--print``, the verdicts are printed. Every
+error is one line and exit status 2; a preset is never written over an existing file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from ..userfiles import UserFileError, read_user_file
+from .live import PROC, LiveError, read_machine
+from .preset import PresetText, machine_preset
+from .rebuild import rebuild_log
+from .records import Machine
+from .render import report_json, report_text, snapshot_json, snapshot_text
+from .report import ReportError, read_log
+from .verdict import judge
+
+COMMANDS = ("postmortem", "snapshot")
+MAX_INPUT = 256 << 20
+"""The largest report file read (256 MiB)."""
+
+
+class RealError(Exception):
+    """A user error of these commands; ``str()`` is the one-line message."""
+
+
+def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
+    if command == "postmortem":
+        p.description = (
+            "Replay a kernel OOM report: rebuild the machine as it was, show which task "
+            "each era's OOM killer (and earlyoom) would have chosen, and whether the "
+            "report's own kernel's rule picks the task the kernel did."
+        )
+        p.add_argument(
+            "file", metavar="FILE", help="the report (dmesg, journal, syslog); - reads stdin"
+        )
+        p.add_argument(
+            "--report",
+            type=int,
+            default=1,
+            metavar="N",
+            help="which report of the file to open or write as a preset (default: 1)",
+        )
+    else:
+        p.description = (
+            "Read this machine from /proc and show who each OOM policy would kill right now, "
+            "with the score the running kernel gives every process."
+        )
+        p.add_argument(
+            "--proc", type=Path, default=PROC, metavar="DIR", help="read another /proc tree"
+        )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the result as JSON")
+    out.add_argument(
+        "--preset", type=Path, metavar="OUT.toml", help="write the machine as a preset"
+    )
+    out.add_argument(
+        "--print", action="store_true", help="print the verdicts, do not open the screen"
+    )
+    p.add_argument("--theme", help="colour theme for the screen")
+
+
+def run(command: str, ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        if command == "postmortem":
+            return _postmortem(ns, stdout, stderr)
+        return _snapshot(ns, stdout, stderr)
+    except RealError as err:
+        print(f"moomtui: {err}", file=stderr)
+        return 2
+
+
+# --------------------------------------------------------------------------- postmortem
+def _read_input(name: str) -> tuple[str, str]:
+    """The text of FILE (``-``: stdin) and the name to cite it by."""
+    if name == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT + 1)
+        shown = "<stdin>"
+    else:
+        shown = name
+        try:  # a regular file only, opened without blocking (moomtui.userfiles)
+            data = read_user_file(name, limit=MAX_INPUT)
+        except UserFileError as err:
+            if err.errno == errno.ENOENT:
+                raise RealError(f"{name}: no such file") from None
+            if err.problem == "is a directory":
+                raise RealError(f"{name}: is a directory, not a report") from None
+            raise RealError(str(err)) from None
+    if len(data) > MAX_INPUT:
+        raise RealError(f"{shown}: larger than {MAX_INPUT >> 20} MiB: not a report")
+    return data.decode("utf-8", errors="replace"), shown
+
+
+def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    text, shown = _read_input(ns.file)
+    try:
+        log = read_log(text)
+    except ReportError as err:
+        raise RealError(f"{shown}:{err.line}: {err.message}") from None
+    machines = rebuild_log(log, shown)
+    judgements = [judge(m) for m in machines]
+    if ns.json:
+        doc = {
+            "reports": [report_json(j) for j in judgements],
+            "skipped": [{"line": line, "why": why} for line, why in log.skipped],
+            "kills_without_report": len(log.bare_kills),
+        }
+        stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    chosen = _pick(machines, ns.report, shown)
+    if ns.preset is not None:
+        preset = machine_preset(chosen, f"{shown}, {chosen.source}")
+        _write(ns.preset, preset, stdout)
+        return 0
+    if not ns.print and _screen_possible(stdout):
+        return _open(chosen, machine_preset(chosen, f"{shown}, {chosen.source}"), ns.theme)
+    for i, j in enumerate(judgements):
+        if i:
+            stdout.write("\n")
+        stdout.write(report_text(j))
+    for line, why in log.skipped:
+        stdout.write(f"\n{shown}:{line}: skipped: {why}\n")
+    if log.bare_kills:
+        stdout.write(
+            f"\n{len(log.bare_kills)} kill(s) printed without a report "
+            "(a ratelimited report, or a 2.4 kernel's single line)\n"
+        )
+    return 0
+
+
+def _pick(machines: list[Machine], n: int, shown: str) -> Machine:
+    if not 1 <= n <= len(machines):
+        raise RealError(f"--report {n}: {shown} has {len(machines)} report(s)")
+    return machines[n - 1]
+
+
+# --------------------------------------------------------------------------- snapshot
+def _snapshot(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    try:
+        machine = read_machine(ns.proc)
+    except LiveError as err:
+        raise RealError(str(err)) from None
+    judgement = judge(machine)
+    if ns.json:
+        stdout.write(json.dumps(snapshot_json(judgement), indent=2, ensure_ascii=False) + "\n")
+        return 0
+    if ns.preset is not None:
+        _write(ns.preset, machine_preset(machine, machine.source), stdout)
+        return 0
+    if not ns.print and _screen_possible(stdout):
+        return _open(machine, machine_preset(machine, machine.source), ns.theme)
+    stdout.write(snapshot_text(judgement))
+    return 0
+
+
+# --------------------------------------------------------------------------- output
+def _write(path: Path, preset: PresetText, stdout: TextIO) -> None:
+    """Write a new file only: a preset someone saved is never overwritten."""
+    try:
+        with path.open("x", encoding="utf-8") as f:
+            f.write(preset.text)
+    except FileExistsError:
+        raise RealError(f"{path}: exists already (a preset is never written over)") from None
+    except OSError as err:
+        raise RealError(f"{path}: {err.strerror or err}") from None
+    stdout.write(f"wrote {path}\n")
+    for note in preset.notes:
+        stdout.write(f"  {note}\n")
+
+
+def _screen_possible(stdout: TextIO) -> bool:
+    try:
+        return stdout.isatty() and os.isatty(stdout.fileno())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _open(machine: Machine, preset: PresetText, theme: str | None) -> int:
+    if not sys.stdin.isatty():
+        # The report came on stdin: the keyboard is the terminal's.
+        try:
+            tty = os.open("/dev/tty", os.O_RDONLY)
+        except OSError:
+            raise RealError("no terminal to read keys from: use --print or --json") from None
+        os.dup2(tty, 0)
+        os.close(tty)
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+    from .screen import open_screen
+
+    return open_screen(machine, preset, theme=theme)

@@ -1,0 +1,415 @@
+"""How each era of ``mm/oom_kill.c`` scores a task and picks the victim, as pure functions.
+
+Every rule here is a function of a :class:`~.records.TaskRecord` and a :class:`Context` (the
+OOM's ``totalpages``, the clock), so the simulator's policies can reuse them. The eras are
+where the upstream rule changed, read from the kernel's history:
+
+========  ===================================================================================
+key       rule
+========  ===================================================================================
+2.4       ``badness()`` of 2.4.22: ``total_vm``, divided by ``int_sqrt`` of CPU time and run
+          time, ×2 if niced, /4 for root or CAP_SYS_ADMIN, /4 for CAP_SYS_RAWIO; strictly
+          greater wins (the first maximum). The simulator's own :func:`moomtui.modules.classic
+          .badness` is called, on i386 arithmetic.
+2.6.36    the rewrite: ``(rss + swap) * 1000 / totalpages``, −30 for CAP_SYS_ADMIN, plus
+          ``oom_score_adj``, clamped to 1..1000; 0 for init, kernel threads and
+          ``oom_score_adj`` −1000. First maximum.
+2.6.37    2.6.37–3.5: as 2.6.36 with the page tables (``nr_ptes``) counted too.
+3.6       3.6–3.13: points are pages, ``rss + nr_ptes + swap``; the root bonus moves into
+          ``adj -= 30`` and ``adj *= totalpages / 1000`` is added; at least 1. First maximum.
+3.14      3.14–4.16: the root bonus is 3 % of the task's own points (``points -= points * 3 /
+          100``). Page tables: ``nr_ptes`` (+ ``nr_pmds`` from 4.0; ``pgtables_bytes /
+          PAGE_SIZE`` from 4.15).
+4.17      4.17–5.1: no root bonus. First maximum ("prefer thread group leaders").
+5.2       5.2–5.8: the thread-group-leader tie rule is gone: ``points < chosen_points`` is
+          skipped, so an equal score replaces the choice — the last maximum wins.
+5.9       5.9 to 6.x: ``oom_badness()`` returns a signed ``long``, ``LONG_MIN`` for what can
+          never be killed, and may be negative; the walk starts at ``LONG_MIN``. Last maximum.
+========  ===================================================================================
+
+``/proc/PID/oom_score`` (what earlyoom reads) is the 2.4 badness, then 2.6.36's points
+(0..1000), then from 3.6 ``points * 1000 / totalpages``, and from 5.9
+``(1000 + points * 1000 / totalpages) * 2 / 3`` (0 for ``LONG_MIN``) — always over the whole
+machine's ``totalram_pages + total_swap_pages``.
+
+A field a report does not show reads as its documented default: no swap and no page tables,
+CPU time 0, started at boot, not niced, every 2.4 capability for root and none for other
+users. Left out: the ``int`` overflow of 2.6.37–3.1 for tasks above 8 GiB, the cpuset and
+mempolicy node checks (``has_intersects_mems_allowed``), ``oom_task_origin`` (swapoff and
+KSM), and tasks that are already exiting or reaped (``MMF_OOM_SKIP``), which no table shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..kernel.constants import HZ
+from ..kernel.task import Mm, Task
+from ..modules.classic import badness as classic_badness
+from .records import (
+    CAP_FULL_2_4,
+    CAP_SYS_ADMIN,
+    OOM_SCORE_ADJ_MIN,
+    TaskRecord,
+)
+
+Score = int | None
+"""A task's points in one era; ``None`` is 5.9's ``LONG_MIN`` (never to be killed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a score needs besides the task."""
+
+    totalpages: int
+    """This OOM's ``totalpages`` (the machine's, or the memory cgroup's limit)."""
+    jiffies: int = 0
+    """The clock at the OOM (2.4's run time): the uptime at HZ=100."""
+    init_pid: int | None = 1
+    """The global init's pid as the source numbers tasks (``None``: not visible)."""
+
+
+def c_div(a: int, b: int) -> int:
+    """C's signed division: the quotient truncated toward zero."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+# --------------------------------------------------------------------------- defaults
+def euid_of(rec: TaskRecord) -> int:
+    return rec.uid if rec.euid is None else rec.euid
+
+
+def caps_of(rec: TaskRecord) -> int:
+    """``cap_effective``; unknown: 2.4's default, every capability for root, none else."""
+    if rec.caps is not None:
+        return rec.caps
+    return CAP_FULL_2_4 if euid_of(rec) == 0 else 0
+
+
+def has_sys_admin(rec: TaskRecord) -> bool:
+    return bool(caps_of(rec) & (1 << CAP_SYS_ADMIN))
+
+
+def swap_of(rec: TaskRecord) -> int:
+    return rec.swap or 0
+
+
+def pgtables_of(rec: TaskRecord) -> int:
+    return rec.pgtables or 0
+
+
+def unkillable(rec: TaskRecord, ctx: Context) -> bool:
+    """``oom_unkillable_task()`` and ``find_lock_task_mm()``: init, kernel threads, no mm."""
+    return not rec.killable_mm or rec.pid == ctx.init_pid
+
+
+# --------------------------------------------------------------------------- the rules
+def badness_2_4(rec: TaskRecord, ctx: Context) -> int:
+    """2.4.22's ``badness()``, by the simulator's own transcription (i386 arithmetic)."""
+    if not rec.killable_mm:
+        return 0
+    mm = Mm(0, total_vm=rec.total_vm, rss=rec.rss, swap=swap_of(rec))
+    task = Task(
+        pid=rec.pid,
+        comm=rec.comm,
+        mm=mm,
+        uid=rec.uid,
+        euid=euid_of(rec),
+        cap_effective=caps_of(rec),
+        nice=rec.nice or 0,
+        start_time=rec.start_time or 0,
+    )
+    task.base_utime = rec.utime or 0
+    task.base_stime = rec.stime or 0
+    return classic_badness(task, ctx.jiffies)
+
+
+def _badness_1000ths(rec: TaskRecord, ctx: Context, *, ptes: bool) -> int:
+    if unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN:
+        return 0
+    total = ctx.totalpages or 1
+    pages = rec.rss + swap_of(rec) + (pgtables_of(rec) if ptes else 0)
+    points = pages * 1000 // total
+    if has_sys_admin(rec):
+        points -= 30
+    points += rec.oom_score_adj
+    if points <= 0:
+        return 1
+    return min(points, 1000)
+
+
+def badness_2_6_36(rec: TaskRecord, ctx: Context) -> int:
+    """2.6.36: ``(rss + swap) * 1000 / totalpages`` − 30 for root + adj, 1..1000."""
+    return _badness_1000ths(rec, ctx, ptes=False)
+
+
+def badness_2_6_37(rec: TaskRecord, ctx: Context) -> int:
+    """2.6.37–3.5: as 2.6.36, with the page tables counted."""
+    return _badness_1000ths(rec, ctx, ptes=True)
+
+
+def _pages(rec: TaskRecord) -> int:
+    return rec.rss + pgtables_of(rec) + swap_of(rec)
+
+
+def badness_3_6(rec: TaskRecord, ctx: Context) -> int:
+    """3.6–3.13: pages; ``adj -= 30`` for CAP_SYS_ADMIN; ``adj *= totalpages / 1000``."""
+    if unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN:
+        return 0
+    points = _pages(rec)
+    adj = rec.oom_score_adj
+    if has_sys_admin(rec):
+        adj -= 30
+    points += adj * (ctx.totalpages // 1000)
+    return points if points > 0 else 1
+
+
+def badness_3_14(rec: TaskRecord, ctx: Context) -> int:
+    """3.14–4.16: the root bonus is ``points * 3 / 100``."""
+    if unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN:
+        return 0
+    points = _pages(rec)
+    if has_sys_admin(rec):
+        points -= points * 3 // 100
+    points += rec.oom_score_adj * (ctx.totalpages // 1000)
+    return points if points > 0 else 1
+
+
+def badness_4_17(rec: TaskRecord, ctx: Context) -> int:
+    """4.17–5.8: no root bonus; at least 1 for a killable task."""
+    if unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN:
+        return 0
+    points = _pages(rec) + rec.oom_score_adj * (ctx.totalpages // 1000)
+    return points if points > 0 else 1
+
+
+def badness_5_9(rec: TaskRecord, ctx: Context) -> Score:
+    """5.9 on: signed points, ``None`` (``LONG_MIN``) for what may never be killed."""
+    if unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN:
+        return None
+    return _pages(rec) + rec.oom_score_adj * (ctx.totalpages // 1000)
+
+
+# --------------------------------------------------------------------------- /proc/PID/oom_score
+def proc_identity(points: Score, totalpages: int) -> int:
+    return points or 0
+
+
+def proc_per_mille(points: Score, totalpages: int) -> int:
+    """3.6–5.8 ``proc_oom_score()``: ``oom_badness() * 1000 / totalpages``."""
+    return (points or 0) * 1000 // max(1, totalpages)
+
+
+def proc_two_thirds(points: Score, totalpages: int) -> int:
+    """5.9 on: ``(1000 + badness * 1000 / (long)totalpages) * 2 / 3``, 0 for LONG_MIN."""
+    if points is None:
+        return 0
+    return c_div((1000 + c_div(points * 1000, max(1, totalpages))) * 2, 3)
+
+
+# --------------------------------------------------------------------------- the eras
+@dataclass(frozen=True, slots=True)
+class Era:
+    key: str
+    label: str
+    since: tuple[int, ...]
+    summary: str
+    score: Callable[[TaskRecord, Context], Score]
+    last_wins: bool
+    proc_score: Callable[[Score, int], int]
+    per_mille: bool
+    """Whether ``score`` is already in 1000ths of ``totalpages`` (2.6.36–3.5)."""
+
+
+ERAS: dict[str, Era] = {
+    era.key: era
+    for era in (
+        Era(
+            "2.4",
+            "2.4 badness()",
+            (2, 4, 0),
+            "total_vm / sqrt(CPU) / sqrt(sqrt(run time)); nice ×2; root /4; RAWIO /4; first max",
+            badness_2_4,
+            False,
+            proc_identity,
+            False,
+        ),
+        Era(
+            "2.6.36",
+            "2.6.36",
+            (2, 6, 36),
+            "(rss+swap)·1000/total − 30 root + adj, 1..1000; first max",
+            badness_2_6_36,
+            False,
+            proc_identity,
+            True,
+        ),
+        Era(
+            "2.6.37",
+            "2.6.37–3.5",
+            (2, 6, 37),
+            "(rss+ptes+swap)·1000/total − 30 root + adj, 1..1000; first max",
+            badness_2_6_37,
+            False,
+            proc_identity,
+            True,
+        ),
+        Era(
+            "3.6",
+            "3.6–3.13",
+            (3, 6),
+            "rss+ptes+swap + (adj − 30 root)·(total/1000), ≥1; first max",
+            badness_3_6,
+            False,
+            proc_per_mille,
+            False,
+        ),
+        Era(
+            "3.14",
+            "3.14–4.16",
+            (3, 14),
+            "(rss+ptes+swap)·0.97 for root + adj·(total/1000), ≥1; first max",
+            badness_3_14,
+            False,
+            proc_per_mille,
+            False,
+        ),
+        Era(
+            "4.17",
+            "4.17–5.1",
+            (4, 17),
+            "rss+ptes+swap + adj·(total/1000), ≥1, no root bonus; first max",
+            badness_4_17,
+            False,
+            proc_per_mille,
+            False,
+        ),
+        Era(
+            "5.2",
+            "5.2–5.8",
+            (5, 2),
+            "rss+ptes+swap + adj·(total/1000), ≥1; last max",
+            badness_4_17,
+            True,
+            proc_per_mille,
+            False,
+        ),
+        Era(
+            "5.9",
+            "5.9–6.x",
+            (5, 9),
+            "rss+ptes+swap + adj·(total/1000), signed; last max",
+            badness_5_9,
+            True,
+            proc_two_thirds,
+            False,
+        ),
+    )
+}
+EARLYOOM = "earlyoom"
+VERDICT_KEYS = (*ERAS, EARLYOOM)
+
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """``"5.15.0-107-generic"`` → ``(5, 15, 0)``."""
+    m = _VERSION.match(text.strip())
+    if m is None:
+        return None
+    return int(m[1]), int(m[2]), int(m[3] or 0)
+
+
+def era_for_version(text: str) -> str | None:
+    """The era whose rule a kernel of this version follows; ``None`` for 2.6.0–2.6.35
+    (its ``badness()`` with ``oom_adj`` shifts is not modelled) and for the unknown."""
+    version = parse_version(text)
+    if version is None or version < (2, 4, 0):
+        return None
+    if version[:2] == (2, 4):
+        return "2.4"
+    if version < (2, 6, 36):
+        return None
+    found = None
+    for era in ERAS.values():
+        if era.since <= version:
+            found = era.key
+    return found
+
+
+# --------------------------------------------------------------------------- choosing
+@dataclass(slots=True)
+class Choice:
+    """The task an era chooses, its points, and every task that tied with it."""
+
+    task: TaskRecord | None
+    points: Score
+    ties: list[TaskRecord]
+
+
+def select_bad_process(tasks: Iterable[TaskRecord], era: Era, ctx: Context) -> Choice:
+    """The era's walk over the tasks in the order given (the kernel's task-list order).
+
+    Up to 5.1 a strictly greater score wins (the first maximum), from 0; 5.2–5.8 skip 0 and
+    take an equal score (the last maximum); 5.9 starts at ``LONG_MIN`` and takes an equal
+    or greater score, negative ones too.
+    """
+    tasks = list(tasks)
+    chosen: TaskRecord | None = None
+    best: Score = None
+    scores: list[Score] = []
+    for rec in tasks:
+        points = era.score(rec, ctx)
+        scores.append(points)
+        if points is None or (not points and era.key != "5.9"):
+            continue
+        if best is not None and (points < best or (points == best and not era.last_wins)):
+            continue
+        chosen, best = rec, points
+    ties = [
+        rec
+        for rec, points in zip(tasks, scores, strict=True)
+        if chosen is not None and rec is not chosen and points == best
+    ]
+    return Choice(chosen, best, ties)
+
+
+def earlyoom_select(tasks: Iterable[TaskRecord], era: Era, ctx: Context) -> Choice:
+    """earlyoom 1.6's ``find_largest_process`` over ``/proc`` (pid order): the highest
+    ``oom_score`` of ``era``'s kernel, ties to the larger VmRSS; pids 0 and 1, tasks without
+    resident memory and ``oom_score_adj`` −1000 are skipped; a score below 0 never wins.
+    No ``--prefer``/``--avoid``: the daemon's defaults."""
+    victim: TaskRecord | None = None
+    best = best_rss = 0
+    for rec in sorted(tasks, key=lambda r: r.pid):
+        if rec.pid <= 1:
+            continue
+        score = era.proc_score(era.score(rec, ctx), ctx.totalpages)
+        if score < best:
+            continue
+        rss = rec.rss if rec.killable_mm else 0
+        if rss == 0:
+            continue
+        if score == best and rss <= best_rss:
+            continue
+        if rec.oom_score_adj == OOM_SCORE_ADJ_MIN:
+            continue
+        victim, best, best_rss = rec, score, rss
+    return Choice(victim, best if victim is not None else None, [])
+
+
+def per_mille(era: Era, points: Score, totalpages: int) -> int | None:
+    """The points in 1000ths of ``totalpages``: the ``score`` 2.6.36–4.19 print."""
+    if points is None or era.key == "2.4":
+        return None
+    if era.per_mille:
+        return points
+    return c_div(points * 1000, max(1, totalpages))
+
+
+def jiffies_at(uptime: float | None) -> int:
+    """2.4's ``jiffies`` (0 at boot, HZ=100) after ``uptime`` seconds."""
+    return int(uptime * HZ) if uptime else 0

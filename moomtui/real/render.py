@@ -1,0 +1,269 @@
+"""The verdicts as text for a person and as JSON for a program.
+
+The JSON of ``postmortem --json`` is ``{"reports": [...]}``, one object per report with at
+least ``kernel``, ``constraint``, ``totalpages``, ``tasks`` (how many), ``victim``
+(``{"pid", "comm"}`` or null), ``verdicts`` (per era and ``earlyoom``: ``{"pid", "comm",
+"score"}``), ``model`` (the era key of the report's own kernel, or null) and ``matches``;
+docs/postmortem.md lists every key. ``snapshot --json`` gives the machine, every task with
+each era's score and ``kernel_oom_score``, and the verdicts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .eras import EARLYOOM, ERAS, Context
+from .live import kernel_oom_score
+from .records import Machine, TaskRecord
+from .verdict import Judgement, Verdict, contexts
+
+
+def _kib(pages: int | None, page_size: int) -> str:
+    if pages is None:
+        return "?"
+    kb = pages * page_size // 1024
+    for unit, size in (("G", 1 << 20), ("M", 1 << 10)):
+        if kb >= size:
+            return f"{kb / size:.1f}{unit}"
+    return f"{kb}K"
+
+
+# --------------------------------------------------------------------------- JSON
+def verdict_json(v: Verdict) -> dict[str, Any]:
+    return {
+        "pid": v.pid,
+        "comm": v.comm,
+        "score": v.score,
+        "per_mille": v.per_mille,
+        "ties": v.ties,
+        "rule": f"{v.label}: {ERAS[v.key].summary}" if v.key in ERAS else v.label,
+    }
+
+
+def _memory_json(m: Machine) -> dict[str, Any]:
+    return {
+        "page_size": m.page_size,
+        "ram_pages": m.ram_pages,
+        "totalram": m.totalram,
+        "swap_total": m.swap_total,
+        "swap_free": m.swap_free,
+        "uptime": m.uptime,
+        "meminfo": m.meminfo,
+    }
+
+
+def report_json(j: Judgement) -> dict[str, Any]:
+    m = j.machine
+    d = m.decision
+    victim: dict[str, Any] | None = None
+    if d is not None and d.pid is not None:
+        victim = {"pid": d.pid, "comm": d.comm, "score": d.score, "message": d.message}
+        if d.killed_pid is not None and d.killed_pid != d.pid:
+            victim["killed"] = {"pid": d.killed_pid, "comm": d.killed_comm}
+    cg = m.memcg
+    return {
+        "source": m.source,
+        "line": m.line,
+        "kernel": m.kernel,
+        "era_source": m.era_source,
+        "constraint": m.constraint,
+        "totalpages": m.totalpages,
+        "tasks": len(m.tasks),
+        "layout": m.layout,
+        "victim": victim,
+        "panic": d.panic if d is not None else None,
+        "invoker": (
+            {
+                "pid": m.invoker.pid,
+                "comm": m.invoker.comm,
+                "gfp_mask": m.invoker.gfp_mask,
+                "order": m.invoker.order,
+                "oom_score_adj": m.invoker.oom_score_adj,
+            }
+            if m.invoker is not None
+            else None
+        ),
+        "memory": _memory_json(m),
+        "memcg": (
+            {
+                "path": cg.path,
+                "usage": cg.usage,
+                "limit": cg.limit,
+                "memsw_limit": cg.memsw_limit,
+                "swap_limit": cg.swap_limit,
+            }
+            if cg is not None
+            else None
+        ),
+        "verdicts": {key: verdict_json(v) for key, v in j.verdicts.items()},
+        "model": j.model,
+        "matches": j.matches,
+        "why": j.why,
+        "assumptions": m.assumptions,
+        "notes": m.notes,
+    }
+
+
+def task_json(rec: TaskRecord, m: Machine, oom: Context, glob: Context) -> dict[str, Any]:
+    scores: dict[str, Any] = {key: era.score(rec, oom) for key, era in ERAS.items()}
+    own = ERAS.get(m.era or "") or ERAS["5.9"]
+    scores[EARLYOOM] = own.proc_score(own.score(rec, glob), glob.totalpages)
+    return {
+        "pid": rec.pid,
+        "comm": rec.comm,
+        "ppid": rec.ppid,
+        "uid": rec.uid,
+        "euid": rec.euid,
+        "threads": rec.threads,
+        "kthread": rec.kthread,
+        "total_vm": rec.total_vm,
+        "rss": rec.rss,
+        "rss_anon": rec.rss_anon,
+        "rss_file": rec.rss_file,
+        "rss_shmem": rec.rss_shmem,
+        "swap": rec.swap,
+        "pgtables": rec.pgtables,
+        "oom_score_adj": rec.oom_score_adj,
+        "nice": rec.nice,
+        "utime": rec.utime,
+        "stime": rec.stime,
+        "start_time": rec.start_time,
+        "caps": f"{rec.caps:#x}" if rec.caps is not None else None,
+        "scores": scores,
+        "kernel_oom_score": kernel_oom_score(rec, m),
+    }
+
+
+def snapshot_json(j: Judgement) -> dict[str, Any]:
+    m = j.machine
+    oom, glob = contexts(m)
+    return {
+        "machine": {
+            "source": m.source,
+            "kernel": m.kernel,
+            "era": m.era,
+            "totalpages": m.totalpages,
+            "init_pid": m.init_pid,
+            **_memory_json(m),
+            "swaps": m.notes,
+        },
+        "tasks": [task_json(rec, m, oom, glob) for rec in m.tasks],
+        "verdicts": {key: verdict_json(v) for key, v in j.verdicts.items()},
+        "model": j.model,
+    }
+
+
+# --------------------------------------------------------------------------- text
+def _verdict_rows(j: Judgement) -> list[str]:
+    rows = [f"  {'rule':<37} {'victim':<26} {'score':>10} {'‰':>5}"]
+    for key, v in j.verdicts.items():
+        mark = "*" if key == j.model else " "
+        who = f"{v.pid} ({v.comm})" if v.pid is not None else "nobody"
+        score = "" if v.score is None else str(v.score)
+        pm = "" if v.per_mille is None else str(v.per_mille)
+        ties = f"  +{len(v.ties)} tied" if v.ties else ""
+        rows.append(f"{mark} {v.label:<37} {who[:26]:<26} {score:>10} {pm:>5}{ties}".rstrip())
+    return rows
+
+
+def _wrap(prefix: str, text: str, width: int = 96) -> list[str]:
+    words = text.split()
+    lines: list[str] = []
+    line = prefix
+    for word in words:
+        if len(line) + len(word) + 1 > width and line.strip():
+            lines.append(line.rstrip())
+            line = " " * len(prefix)
+        line += word + " "
+    lines.append(line.rstrip())
+    return lines
+
+
+def _memory_lines(m: Machine) -> list[str]:
+    ps = m.page_size
+    if m.constraint == "memcg" and m.memcg is not None:
+        cg = m.memcg
+        parts = [f"the cgroup's limit {cg.limit} ({_kib(cg.limit, ps)})"]
+        extra = (m.totalpages or 0) - (cg.limit or 0)
+        if extra:
+            parts.append(f"{extra} swap")
+        lines = [f"totalpages {m.totalpages} = {' + '.join(parts)}"]
+        if cg.path:
+            lines.append(f"memory cgroup {cg.path}")
+        return lines
+    if m.totalram is not None and m.ram_pages is not None:
+        lines = [
+            f"totalpages {m.totalpages} = {m.totalram} RAM + {m.swap_total or 0} swap "
+            f"({_kib(m.totalpages, ps)} in {ps // 1024}K pages)"
+        ]
+        reserved = m.ram_pages - m.totalram
+        if reserved:
+            lines.append(f"RAM: {m.ram_pages} pages less {reserved} reserved")
+        return lines
+    return [f"totalpages {m.totalpages} (estimated)"]
+
+
+def report_text(j: Judgement) -> str:
+    m = j.machine
+    era = ERAS.get(m.era or "")
+    rule = f"the {era.label} rule" if era else "no modelled rule"
+    how = {"version": "", "layout": ", by its layout", "none": ""}.get(m.era_source, "")
+    out = [
+        f"{m.source}",
+        f"  kernel {m.kernel or 'not named'} ({rule}{how}), a {m.constraint} OOM, "
+        f"{len(m.tasks)} tasks",
+        *[f"  {line}" for line in _memory_lines(m)],
+    ]
+    if m.invoker is not None:
+        who = f"{m.invoker.comm}" + (f" ({m.invoker.pid})" if m.invoker.pid else "")
+        out.append(
+            f"  {who} invoked the OOM killer: gfp_mask={m.invoker.gfp_mask}, "
+            f"order={m.invoker.order}"
+        )
+    d = m.decision
+    if d is not None and d.pid is not None:
+        score = f", score {d.score}" if d.score is not None else ""
+        out.append(f"  the kernel chose {d.pid} ({d.comm}){score}")
+    elif d is not None and d.panic:
+        out.append(f"  the kernel: {d.panic}")
+    out.append("")
+    out.extend(_verdict_rows(j))
+    out.append("")
+    if j.model is not None and j.verdicts[j.model].pid is not None and d is not None:
+        v = j.verdicts[j.model]
+        verdict = "as the kernel did" if j.matches else "not the kernel's choice"
+        out.extend(_wrap("  ", f"* the {v.label} rule picks {v.pid} ({v.comm}): {verdict}."))
+    for reason in j.why:
+        out.extend(_wrap("    - ", reason))
+    for note in m.notes:
+        out.extend(_wrap("  note: ", note))
+    out.append("  assumed:")
+    for assumption in m.assumptions:
+        out.extend(_wrap("    - ", assumption))
+    return "\n".join(out) + "\n"
+
+
+def snapshot_text(j: Judgement, top: int = 10) -> str:
+    m = j.machine
+    era = ERAS.get(m.era or "")
+    rule = f"the {era.label} rule" if era else "no modelled rule"
+    killable = [t for t in m.tasks if t.killable_mm]
+    out = [
+        f"{m.source}: kernel {m.kernel} ({rule}), {len(m.tasks)} processes "
+        f"({len(killable)} with memory)",
+        *[f"  {line}" for line in _memory_lines(m)],
+        "",
+        "who would each policy kill right now?",
+        *_verdict_rows(j),
+        "",
+        f"the {top} largest by the running kernel's rule (/proc/PID/oom_score):",
+        f"  {'pid':>7} {'comm':<16} {'rss':>8} {'swap':>8} {'adj':>5} {'oom_score':>9}",
+    ]
+    ranked = sorted(killable, key=lambda t: -(kernel_oom_score(t, m) or 0))[:top]
+    for t in ranked:
+        out.append(
+            f"  {t.pid:>7} {t.comm[:16]:<16} {_kib(t.rss, m.page_size):>8} "
+            f"{_kib(t.swap or 0, m.page_size):>8} {t.oom_score_adj:>5} "
+            f"{kernel_oom_score(t, m) or 0:>9}"
+        )
+    return "\n".join(out) + "\n"

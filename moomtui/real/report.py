@@ -1,0 +1,497 @@
+"""A tolerant reader for kernel OOM reports as people paste them.
+
+A report is what ``mm/oom_kill.c`` prints when it runs: ``COMM invoked oom-killer:
+gfp_mask=…, order=…, oom_score_adj=…``, a stack trace whose header names the kernel
+(``CPU: 1 PID: 4312 Comm: python3 Not tainted 5.15.0-107-generic``), ``show_mem()``
+(``Mem-Info:``, ``N pages RAM``, ``N pages reserved``, ``Total swap = NkB``) or the memory
+cgroup's usage and limits, the task table of ``dump_tasks()`` and the decision
+(``Killed process N (comm)``, ``Kill process N (comm) score S or sacrifice child``,
+``Memory cgroup out of memory: Killed process N``, ``oom-kill:constraint=…``).
+
+Each line is first stripped of what the way it was copied put in front of it, in any
+combination: e-mail quoting (``> ``, ``> > ``), a syslog or journal prefix (``Jan  6
+01:49:41 host kernel: ``, ``2025-01-06T01:49:41.123+01:00 host kernel: ``), ``dmesg -x``'s
+facility and level, a raw printk level (``<4>``), the timestamp (``[ 1234.567890]``, ``dmesg
+-T``'s ``[Mon Jan  6 01:49:41 2025]``) and the caller id (``[ T1234]``). Thousands separators
+inside numbers (``1,995,298``, ``1'995'298``, ``1 995 298`` with no-break spaces) are
+removed, and rsyslog's ``#012`` is a line break. A file may hold several reports; each is
+read on its own, and lines of other messages interleaved with a report are passed over.
+
+The task table is read by its header, so every layout the kernel has printed is understood:
+``cpu oom_adj`` (2.6.25–2.6.35), ``cpu oom_adj oom_score_adj`` (2.6.36–3.5), ``nr_ptes
+swapents`` (3.6–3.19), ``nr_ptes nr_pmds swapents`` (4.0–4.14), ``pgtables_bytes swapents``
+(4.15 on; ``[  pid  ]`` and ``Tasks state (memory values in pages):`` from 4.19) and
+``rss_anon rss_file rss_shmem pgtables_bytes swapents`` (6.x). A row that does not fit its
+header, a table that ends the file before the kernel's decision, and a file with no report
+are errors naming the line (:class:`ReportError`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .records import Decision, Invoker, TaskRecord
+
+
+class ReportError(ValueError):
+    """Input that holds no usable report; ``line`` is 1-based."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+# --------------------------------------------------------------------------- line prefixes
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+_MONTH_DAY = r"[A-Z][a-z]{2}[ \t]+\d{1,2}[ \t]+\d{1,2}:\d{2}:\d{2}(?:\.\d+)?"
+_ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
+_SYSLOG = re.compile(rf"^(?:{_MONTH_DAY}|{_ISO})[ \t]+\S+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
+_HOST_KERNEL = re.compile(r"^[\w.-]+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
+_FACILITY = re.compile(r"^[a-z]+[ \t]*:[a-z]+[ \t]*:[ \t]?")
+_LEVEL = re.compile(r"^<\d>")
+_STAMP = re.compile(r"^\[[ \t]*(\d+\.\d+)\][ \t]?")
+_HUMAN_STAMP = re.compile(r"^\[[^\]\[]*\d{1,2}:\d{2}:\d{2}[^\]\[]*\][ \t]?")
+_CALLER = re.compile(r"^\[[ \t]*[TC]\d+\][ \t]?")
+_THOUSANDS = re.compile(r"(?<=\d)[,'’_\u00a0\u202f\u2009](?=\d{3}(?!\d))")
+
+
+def normalize(raw: str) -> tuple[str, float | None]:
+    """``raw`` without what copying put in front of it; and its dmesg timestamp, if any."""
+    line = raw.rstrip("\r\n").replace("\t", " ")
+    stamp: float | None = None
+    while True:
+        before = line
+        line = _QUOTE.sub("", line, count=1)
+        line = _SYSLOG.sub("", line, count=1)
+        line = _FACILITY.sub("", line, count=1)
+        line = _LEVEL.sub("", line, count=1)
+        m = _STAMP.match(line)
+        if m is not None:
+            stamp = float(m[1]) if stamp is None else stamp
+            line = line[m.end() :]
+            line = _HOST_KERNEL.sub("", line, count=1)
+        line = _HUMAN_STAMP.sub("", line, count=1)
+        line = _CALLER.sub("", line, count=1)
+        if line == before:
+            break
+    while True:
+        collapsed = _THOUSANDS.sub("", line)
+        if collapsed == line:
+            return line.strip(), stamp
+        line = collapsed
+
+
+# --------------------------------------------------------------------------- the lines
+_INT = r"-?\d+"
+_INVOKED = re.compile(
+    r"^(?P<comm>.*?) invoked oom-killer: gfp_mask=(?P<gfp>0x[0-9a-fA-F]+)\S*?,"
+    r"(?:\s*nodemask=.*?,)?\s*order=(?P<order>-?\d+)"
+    r"(?:,\s*oom(?:kill)?adj=(?P<oom_adj>-?\d+))?(?:,\s*oom_score_adj=(?P<adj>-?\d+))?"
+)
+_CPU = re.compile(
+    r"(?:CPU: \d+ (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: |Pid: (?P<pid2>\d+), comm: )"
+    r"(?P<comm>.+?)\s+(?:Kdump: \S+\s+)?(?:Not tainted|Tainted: [A-Z ]*?)\s*"
+    r"(?P<version>\d+\.\d+\S*)"
+)
+_PAGES = re.compile(r"^(\d+) (pages RAM|pages reserved|pages HighMem\S*|total pagecache pages)")
+_SWAP = re.compile(r"^(Free|Total) swap\s*=\s*(\d+)kB")
+_BUDDY = re.compile(r"^Node \d+ \w+: \d+\*(\d+)kB")
+_MEMCG = re.compile(
+    r"^(memory|memory\+swap|swap|kmem): usage (\d+)kB, limit (\d+)kB(?:, failcnt \d+)?$"
+)
+_MEMCG_FILE = re.compile(
+    r"^(memory\.max|memory\.swap\.max|swap\.max|memory\.limit_in_bytes|"
+    r"memory\.memsw\.limit_in_bytes)\s*[:=]?\s*(\S+)$"
+)
+_TASK_IN = re.compile(r"^Task in (\S+) killed as a result of limit of (\S+)")
+_MEMCG_STATS = re.compile(r"^Memory cgroup stats for (\S+?):?(?:\s|$)")
+_MEMINFO_START = re.compile(r"^Mem-Info:")
+_KEYVALS = re.compile(r"(\w+):(\d+)(?=\s|$)")
+_SUMMARY = re.compile(r"^oom-kill:(?P<body>.*)$")
+_KILL = re.compile(
+    r"^(?:(?P<message>[A-Za-z][^:]*?(?:\([a-z_]+\))?):\s*)?"
+    r"(?P<verb>[Kk]ill|[Kk]illed) process (?P<pid>\d+)(?:, UID \d+,)? "
+    r"\((?P<comm>.*)\)(?P<rest>(?:\s+(?:score|total-vm|sharing|or|and)\b.*|[.,]?\s*))$"
+)
+_SCORE = re.compile(r"score (\d+)")
+_TOTAL_VM = re.compile(r"total-vm:(\d+)kB")
+_PANIC = re.compile(
+    r"(Kernel panic - not syncing: .*[Oo]ut of [Mm]emory.*|"
+    r"Out of memory and no killable processes.*|System is deadlocked on memory)"
+)
+_HEADER = re.compile(r"^\[\s*pid\s*\]\s+(?P<cols>.*\S)\s*$")
+_ROW = re.compile(r"^\[\s*(?P<pid>\d+)\]\s+(?P<rest>.*)$")
+_TASKS_STATE = re.compile(r"^Tasks state \(memory values in pages\):")
+
+KNOWN_COLUMNS = frozenset(
+    {
+        "uid",
+        "tgid",
+        "total_vm",
+        "rss",
+        "rss_anon",
+        "rss_file",
+        "rss_shmem",
+        "nr_ptes",
+        "nr_pmds",
+        "pgtables_bytes",
+        "swapents",
+        "cpu",
+        "oom_adj",
+        "oom_score_adj",
+        "name",
+    }
+)
+REQUIRED_COLUMNS = ("uid", "total_vm", "rss", "name")
+
+
+@dataclass(slots=True)
+class RawReport:
+    """One report as printed, before the machine is rebuilt from it (sizes as printed)."""
+
+    line: int
+    uptime: float | None = None
+    invoker: Invoker | None = None
+    kernel: str | None = None
+    meminfo: dict[str, int] = field(default_factory=dict)
+    pages_ram: int | None = None
+    pages_reserved: int | None = None
+    swap_total_kb: int | None = None
+    swap_free_kb: int | None = None
+    buddy_page_kb: int | None = None
+    memcg_kb: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """``memory``, ``memory+swap``, ``swap``: ``(usage, limit)`` in kB."""
+    memcg_files: dict[str, int | None] = field(default_factory=dict)
+    """Pasted cgroup files (``memory.max`` …) in bytes; ``None`` for ``max``."""
+    memcg_path: str | None = None
+    memcg_task_in: bool = False
+    summary: dict[str, str] = field(default_factory=dict)
+    columns: list[str] | None = None
+    header_line: int | None = None
+    tasks_state: bool = False
+    rows: list[TaskRecord] = field(default_factory=list)
+    decision: Decision | None = None
+    kill_messages: list[str] = field(default_factory=list)
+    killed_total_vm_kb: int | None = None
+
+    @property
+    def layout(self) -> str | None:
+        return " ".join(self.columns) if self.columns is not None else None
+
+
+@dataclass(slots=True)
+class Log:
+    """What a file holds: its reports, and the kills printed without a report (a
+    ratelimited ``dump_header()``, or a 2.4 kernel's single line)."""
+
+    reports: list[RawReport]
+    bare_kills: list[Decision]
+    skipped: list[tuple[int, str]]
+    """Reports that cannot be rebuilt: ``(line, why)``."""
+    kills: list[tuple[int, int]]
+    """Every ``Killed process``: ``(line, pid)``, in order."""
+
+
+def read_log(text: str) -> Log:
+    """Every report in ``text``; :class:`ReportError` when there is none to rebuild."""
+    return _Reader().read(text.removesuffix("\n").split("\n"))  # lines as editors count them
+
+
+def _parse_size(value: str) -> int | None:
+    """A pasted cgroup file's value in bytes: ``536870912``, ``512M``, ``max``."""
+    if value == "max":
+        return None
+    m = re.fullmatch(r"(\d+)([KMGT]?)i?B?", value, flags=re.I)
+    if m is None:
+        return None
+    scale = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[m[2].upper()]
+    return int(m[1]) * scale
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.reports: list[RawReport] = []
+        self.bare: list[Decision] = []
+        self.skipped: list[tuple[int, str]] = []
+        self.kills: list[tuple[int, int]] = []
+        self.cur: RawReport | None = None
+        self.in_table = False
+        self.last_row_line = 0
+        self.row_lines: dict[int, int] = {}
+
+    # ----------------------------------------------------------------- the walk
+    def read(self, lines: Iterable[str]) -> Log:
+        n = 0
+        for n, raw in enumerate(lines, start=1):
+            # rsyslog writes a message's own newlines as #012.
+            for part in raw.split("#012"):
+                text, stamp = normalize(part)
+                if text:
+                    self.line(n, text, stamp)
+        self.finish(n, eof=True)
+        if not self.reports:
+            if self.skipped:
+                line, why = self.skipped[0]
+                raise ReportError(line, why)
+            raise ReportError(
+                max(n, 1),
+                "no kernel OOM report found (looked for 'invoked oom-killer' and a "
+                "'[ pid ]' task table)",
+            )
+        return Log(self.reports, self.bare, self.skipped, self.kills)
+
+    def start(self, n: int, stamp: float | None) -> RawReport:
+        self.finish(n - 1, eof=False)
+        self.cur = RawReport(line=n, uptime=stamp)
+        return self.cur
+
+    def finish(self, n: int, *, eof: bool) -> None:
+        cur = self.cur
+        self.cur = None
+        self.in_table = False
+        if cur is None:
+            return
+        if cur.columns is None:
+            why = "this report has no task table (vm.oom_dump_tasks = 0?): nothing to rebuild"
+            if cur.decision is None and eof:
+                why = "the report ends the file before its task table (truncated?)"
+            self.skipped.append((cur.line, why))
+            return
+        if not cur.rows:
+            raise ReportError(
+                cur.header_line or cur.line, "the task table has a header but no rows"
+            )
+        if cur.decision is None and eof:
+            raise ReportError(
+                self.last_row_line or n,
+                "the task table ends the file before the kernel's decision "
+                "('Killed process …'): truncated?",
+            )
+        self.reports.append(cur)
+
+    def line(self, n: int, text: str, stamp: float | None) -> None:
+        m = _INVOKED.search(text)
+        if m is not None:
+            cur = self.start(n, stamp)
+            adj = m["adj"]
+            cur.invoker = Invoker(
+                comm=m["comm"].strip(),
+                gfp_mask=m["gfp"],
+                order=int(m["order"]),
+                oom_score_adj=int(adj) if adj is not None else None,
+            )
+            return
+        header = _HEADER.match(text)
+        if header is not None:
+            self.header(n, text, header["cols"], stamp)
+            return
+        if self.cur is None:
+            if _TASKS_STATE.match(text):
+                self.start(n, stamp).tasks_state = True
+                return
+            if _MEMINFO_START.match(text):  # a report pasted without its first lines
+                self.start(n, stamp)
+                return
+            decision = self.decision(n, text)
+            if decision is not None:
+                self.bare_kill(decision)
+            return
+        cur = self.cur
+        if self.in_table:
+            row = _ROW.match(text)
+            if row is not None:
+                self.row(n, row["pid"], row["rest"])
+                return
+        if self.meminfo(text):
+            return
+        self.facts(n, text, cur)
+
+    def meminfo(self, text: str) -> bool:
+        """``Mem-Info:`` and the lines of ``name:count`` pairs that follow it."""
+        cur = self.cur
+        assert cur is not None
+        pairs = _KEYVALS.findall(text)
+        if _MEMINFO_START.match(text) or (len(pairs) >= 2 and len(pairs) * 2 >= len(text.split())):
+            cur.meminfo.update((k, int(v)) for k, v in pairs)
+            return True
+        return False
+
+    def facts(self, n: int, text: str, cur: RawReport) -> None:
+        m = _CPU.search(text)
+        if m is not None:
+            if cur.kernel is None:
+                cur.kernel = m["version"]
+            if cur.invoker is not None and cur.invoker.pid is None:
+                cur.invoker.pid = int(m["pid"] or m["pid2"])
+            return
+        if m := _PAGES.match(text):
+            value, what = int(m[1]), m[2]
+            if what == "pages RAM":
+                cur.pages_ram = value
+            elif what == "pages reserved":
+                cur.pages_reserved = value
+            elif what == "total pagecache pages":
+                cur.meminfo["total_pagecache_pages"] = value
+            return
+        if m := _SWAP.match(text):
+            if m[1] == "Total":
+                cur.swap_total_kb = int(m[2])
+            else:
+                cur.swap_free_kb = int(m[2])
+            return
+        if m := _BUDDY.match(text):
+            if cur.buddy_page_kb is None:
+                cur.buddy_page_kb = int(m[1])
+            return
+        if m := _MEMCG.match(text):
+            cur.memcg_kb[m[1]] = (int(m[2]), int(m[3]))
+            return
+        if m := _MEMCG_FILE.match(text):
+            cur.memcg_files[m[1]] = _parse_size(m[2])
+            return
+        if m := _TASK_IN.match(text):
+            cur.memcg_task_in = True
+            cur.memcg_path = m[2]
+            return
+        if m := _MEMCG_STATS.match(text):
+            if cur.memcg_path is None:
+                cur.memcg_path = m[1]
+            return
+        if _TASKS_STATE.match(text):
+            cur.tasks_state = True
+            return
+        if m := _SUMMARY.match(text):
+            cur.summary = _summary(m["body"])
+            return
+        decision = self.decision(n, text)
+        if decision is not None:
+            self.decide(cur, decision, n)
+
+    # ----------------------------------------------------------------- the table
+    def header(self, n: int, text: str, cols: str, stamp: float | None) -> None:
+        cur = self.cur
+        if cur is None or cur.columns is not None:
+            cur = self.start(n, stamp)
+        columns = cols.split()
+        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        if missing or columns[-1] != "name":
+            raise ReportError(
+                n, f"a task table header without {', '.join(missing) or 'name last'}: {text}"
+            )
+        cur.columns = columns
+        cur.header_line = n
+        self.row_lines = {}
+        self.in_table = True
+
+    def row(self, n: int, pid: str, rest: str) -> None:
+        cur = self.cur
+        assert cur is not None and cur.columns is not None
+        numeric = len(cur.columns) - 1
+        fields = rest.split(None, numeric)
+        if len(fields) < numeric + 1 or not all(re.fullmatch(_INT, f) for f in fields[:numeric]):
+            raise ReportError(
+                n,
+                f"a task table row that does not fit the header of line {cur.header_line} "
+                f"({numeric + 2} fields: [pid] {' '.join(cur.columns)}): [{pid}] {rest}",
+            )
+        values = dict(zip(cur.columns[:numeric], map(int, fields[:numeric]), strict=True))
+        first = self.row_lines.setdefault(int(pid), n)
+        if first != n:
+            raise ReportError(n, f"pid {int(pid)} is in the task table twice (line {first} too)")
+        cur.rows.append(_record(int(pid), fields[numeric], values, n))
+        self.last_row_line = n
+
+    # ----------------------------------------------------------------- the decision
+    def bare_kill(self, new: Decision) -> None:
+        """A kill printed without a report; ``Kill process`` + ``Killed process`` is one."""
+        last = self.bare[-1] if self.bare else None
+        if (
+            last is not None
+            and last.killed_pid is None
+            and last.pid is not None
+            and new.killed_pid is not None
+            and new.pid is None
+        ):
+            last.killed_pid, last.killed_comm = new.killed_pid, new.killed_comm
+        else:
+            self.bare.append(new)
+        if new.killed_pid is not None:
+            self.kills.append((new.line or 0, new.killed_pid))
+
+    def decision(self, n: int, text: str) -> Decision | None:
+        m = _PANIC.search(text)
+        if m is not None:
+            return Decision(panic=m[1], line=n, message=m[1])
+        m = _KILL.search(text)
+        if m is None:
+            return None
+        rest = m["rest"] or ""
+        if "sharing same memory" in rest:
+            return None
+        score = _SCORE.search(rest)
+        total_vm = _TOTAL_VM.search(rest)
+        pid, comm = int(m["pid"]), m["comm"]
+        decision = Decision(line=n, message=(m["message"] or "").strip())
+        if m["verb"].lower() == "kill":
+            decision.pid, decision.comm = pid, comm
+            decision.score = int(score[1]) if score else None
+        else:
+            decision.killed_pid, decision.killed_comm = pid, comm
+        if total_vm is not None and self.cur is not None:
+            self.cur.killed_total_vm_kb = int(total_vm[1])
+        return decision
+
+    def decide(self, cur: RawReport, new: Decision, n: int) -> None:
+        self.in_table = False
+        if new.message:
+            cur.kill_messages.append(new.message)
+        if new.killed_pid is not None:
+            self.kills.append((n, new.killed_pid))
+        old = cur.decision
+        if old is None:
+            cur.decision = new
+        elif new.killed_pid is not None:
+            old.killed_pid, old.killed_comm = new.killed_pid, new.killed_comm
+            old.message = old.message or new.message
+        elif new.panic is not None:
+            old.panic = new.panic
+        if new.killed_pid is not None or new.panic is not None:
+            self.finish(n, eof=False)
+
+
+def _summary(body: str) -> dict[str, str]:
+    """``constraint=CONSTRAINT_NONE,nodemask=(null),…,task=comm,pid=N,uid=U``."""
+    out: dict[str, str] = {}
+    for key in ("constraint", "oom_memcg", "task_memcg", "task", "pid", "uid"):
+        m = re.search(rf"(?:^|,){key}=(.*?)(?=,\w+=|,global_oom|$)", body)
+        if m is not None:
+            out[key] = m[1]
+    if re.search(r"(?:^|,)global_oom(?:,|$)", body):
+        out["global_oom"] = "1"
+    return out
+
+
+def _record(pid: int, name: str, v: dict[str, int], line: int) -> TaskRecord:
+    pgtables: int | None = None
+    if "nr_ptes" in v:
+        pgtables = v["nr_ptes"] + v.get("nr_pmds", 0)
+    return TaskRecord(
+        pid=pid,
+        comm=name.strip(),
+        uid=v["uid"],
+        tgid=v.get("tgid"),
+        total_vm=v["total_vm"],
+        rss=v["rss"],
+        rss_anon=v.get("rss_anon"),
+        rss_file=v.get("rss_file"),
+        rss_shmem=v.get("rss_shmem"),
+        swap=v.get("swapents"),
+        pgtables=pgtables,
+        oom_score_adj=v.get("oom_score_adj", 0),
+        oom_adj=v.get("oom_adj"),
+        pgtables_bytes=v.get("pgtables_bytes"),
+        line=line,
+    )

@@ -1,0 +1,196 @@
+"""Who each era's OOM killer would choose on a machine, and whether the machine's own kernel's
+rule picks the task the kernel did — if not, the likely reasons.
+
+Each era walks the tasks in the order the source lists them (the kernel's task-list order,
+which is the order ``dump_tasks()`` prints); earlyoom walks ``/proc`` in pid order. The OOM's
+own ``totalpages`` is used for the kernel's rules; earlyoom reads ``/proc/PID/oom_score``,
+which is always a share of the whole machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .eras import (
+    EARLYOOM,
+    ERAS,
+    Choice,
+    Context,
+    Era,
+    earlyoom_select,
+    jiffies_at,
+    per_mille,
+    select_bad_process,
+)
+from .records import Machine, TaskRecord
+
+EARLYOOM_FALLBACK = "5.9"
+"""The ``/proc/PID/oom_score`` earlyoom reads when the machine's own era is not modelled."""
+
+
+@dataclass(slots=True)
+class Verdict:
+    key: str
+    label: str
+    pid: int | None
+    comm: str | None
+    score: int | None
+    per_mille: int | None
+    ties: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Judgement:
+    """Every era's verdict on one machine, and the comparison with what the kernel did."""
+
+    machine: Machine
+    verdicts: dict[str, Verdict]
+    model: str | None
+    matches: bool | None
+    why: list[str]
+
+
+def contexts(m: Machine) -> tuple[Context, Context]:
+    """The OOM's context (its ``totalpages``) and the whole machine's (``/proc``)."""
+    total = m.totalpages or 1
+    jiffies = jiffies_at(m.uptime)
+    oom = Context(totalpages=total, jiffies=jiffies, init_pid=m.init_pid)
+    glob = Context(totalpages=m.global_totalpages or total, jiffies=jiffies, init_pid=m.init_pid)
+    return oom, glob
+
+
+def judge(m: Machine) -> Judgement:
+    oom, glob = contexts(m)
+    verdicts: dict[str, Verdict] = {}
+    for era in ERAS.values():
+        verdicts[era.key] = _verdict(era, select_bad_process(m.tasks, era, oom), oom)
+    own = ERAS.get(m.era or "")
+    eo_era = own or ERAS[EARLYOOM_FALLBACK]
+    eo = earlyoom_select(m.tasks, eo_era, glob)
+    verdicts[EARLYOOM] = Verdict(
+        EARLYOOM,
+        f"earlyoom 1.6 (oom_score of {eo_era.label})",
+        eo.task.pid if eo.task else None,
+        eo.task.comm if eo.task else None,
+        eo.points,
+        None,
+    )
+    model = own.key if own is not None else None
+    matches, why = _compare(m, own, verdicts.get(model or ""), oom)
+    return Judgement(m, verdicts, model, matches, why)
+
+
+def _verdict(era: Era, choice: Choice, ctx: Context) -> Verdict:
+    task = choice.task
+    return Verdict(
+        era.key,
+        era.label,
+        task.pid if task else None,
+        task.comm if task else None,
+        choice.points,
+        per_mille(era, choice.points, ctx.totalpages) if task else None,
+        [t.pid for t in choice.ties],
+    )
+
+
+def _compare(
+    m: Machine, era: Era | None, verdict: Verdict | None, ctx: Context
+) -> tuple[bool | None, list[str]]:
+    d = m.decision
+    if d is None:
+        if m.era_source == "live":
+            return None, []
+        return None, ["the log shows no decision for this report"]
+    if d.panic is not None and d.pid is None:
+        return None, [f"the kernel killed nothing: {d.panic}"]
+    why: list[str] = []
+    if d.killed_pid is not None and d.pid is not None and d.killed_pid != d.pid:
+        why.append(
+            f"the kernel chose {d.pid} ({d.comm}) and killed its child "
+            f'{d.killed_pid} ({d.killed_comm}) in its place ("or sacrifice child")'
+        )
+    if era is None or verdict is None:
+        why.insert(0, _no_model(m))
+        return None, why
+    victim = m.task(d.pid)
+    if verdict.pid == d.pid:
+        if verdict.ties:
+            why.append(
+                f"{len(verdict.ties)} other task(s) tie at {verdict.score} points; "
+                f"{era.label} keeps the {'last' if era.last_wins else 'first'} of them"
+            )
+        return True, why
+    if victim is None:
+        why.append(f"the kernel's victim {d.pid} ({d.comm}) is not in the task table")
+        return False, why
+    if verdict.pid is None:
+        why.append(f"{era.label} finds no task it may kill")
+        return False, why
+    why.extend(_reasons(m, era, verdict, victim, ctx))
+    return False, why
+
+
+def _no_model(m: Machine) -> str:
+    if m.kernel is not None:
+        return (
+            f"{m.kernel} follows 2.6's earlier badness() (total_vm, children, CPU and run "
+            "time, oom_adj), which is not modelled: no era to compare with"
+        )
+    return "the report names no kernel and its layout points to no modelled era"
+
+
+def _reasons(m: Machine, era: Era, verdict: Verdict, victim: TaskRecord, ctx: Context) -> list[str]:
+    d = m.decision
+    assert d is not None
+    chosen = m.task(verdict.pid)
+    assert chosen is not None
+    own = era.score(victim, ctx)
+    why: list[str] = []
+    if any("allocating_task" in msg for msg in (d.message, *m.notes)):
+        why.append("vm.oom_kill_allocating_task was set: the kernel killed the allocating task")
+    if chosen.pid in m.earlier_victims:
+        why.append(
+            f"{chosen.pid} ({chosen.comm}) was already killed earlier in this log: the kernel "
+            "waits for it or, once the OOM reaper has emptied it, passes it over"
+        )
+    if own == verdict.score:
+        order = "last" if era.last_wins else "first"
+        why.append(
+            f"a tie: {victim.pid} ({victim.comm}) and {chosen.pid} ({chosen.comm}) both score "
+            f"{own}; {era.label} keeps the {order} in the table's order, the kernel walked its "
+            "task list (or the memory cgroup's) in an order the table need not share"
+        )
+        return why
+    why.append(
+        f"{era.label} gives {chosen.pid} ({chosen.comm}) {verdict.score} and the kernel's "
+        f"victim {victim.pid} ({victim.comm}) {own}"
+    )
+    if d.score is not None:
+        mine = per_mille(era, own, ctx.totalpages)
+        if mine is not None and mine != d.score:
+            why.append(f"the kernel printed score {d.score} for its victim; the model gives {mine}")
+    missing = [
+        name
+        for name, absent in (
+            ("swap entries", victim.swap is None),
+            ("page tables", victim.pgtables is None and era.key != "2.6.36"),
+        )
+        if absent
+    ]
+    if missing:
+        why.append(f"the table does not show {' or '.join(missing)}, which the kernel counted")
+    if era.key in ("2.6.36", "2.6.37", "3.6", "3.14") and 0 in (victim.uid, chosen.uid):
+        why.append(
+            "the root bonus goes by CAP_SYS_ADMIN, assumed for uid 0: a root task that "
+            "dropped it, or a user task that holds it, scores otherwise"
+        )
+    if m.constraint in ("cpuset", "mempolicy"):
+        why.append(
+            f"a {m.constraint} OOM passes over tasks whose memory is on other nodes, which "
+            "the report does not show"
+        )
+    why.append(
+        "dump_tasks() prints the table after select_bad_process() chose, so the numbers "
+        "may have moved in between"
+    )
+    return why

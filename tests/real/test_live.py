@@ -1,0 +1,111 @@
+"""``moomtui snapshot``: the live machine from /proc, and the kernel's own oom_score.
+
+The first test runs on the machine that runs the tests: for every process it can read it
+computes ``kernel_oom_score`` and requires it to equal ``/proc/PID/oom_score`` exactly. A
+process whose numbers move between the reads is read again until they hold still.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from moomtui.real.live import PROC, kernel_oom_score, read_machine, read_task
+from moomtui.real.records import TaskRecord
+from moomtui.real.verdict import judge
+
+
+def _numbers(rec: TaskRecord) -> tuple[object, ...]:
+    return (rec.rss, rec.swap, rec.pgtables, rec.oom_score_adj, rec.has_mm, rec.kthread)
+
+
+def _oom_score(pid: int) -> int | None:
+    try:
+        return int((PROC / str(pid) / "oom_score").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def test_kernel_oom_score_is_what_proc_shows_for_every_readable_process() -> None:
+    page_size, clk_tck = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
+    machine = read_machine()
+    assert machine.era is not None, f"{machine.kernel}: the running kernel's era is not modelled"
+    compared = 0
+    for pid in sorted(int(p) for p in os.listdir(PROC) if p.isdigit()):
+        for _ in range(100):
+            before = read_task(PROC, pid, page_size=page_size, clk_tck=clk_tck)
+            shown = _oom_score(pid)
+            after = read_task(PROC, pid, page_size=page_size, clk_tck=clk_tck)
+            if before is None or after is None or shown is None:
+                break  # gone, or not ours to read
+            if _numbers(before[0]) != _numbers(after[0]):
+                continue  # it moved while we looked: again
+            rec = before[0]
+            if kernel_oom_score(rec, machine) != shown:
+                machine = read_machine()  # swap added or removed meanwhile?
+            assert kernel_oom_score(rec, machine) == shown, (pid, rec.comm, rec)
+            compared += 1
+            break
+        else:
+            raise AssertionError(f"pid {pid} never held still for 100 reads")
+    assert compared >= 2  # at least init and this test itself
+
+
+def _write_proc(root: Path) -> None:
+    (root / "sys" / "kernel").mkdir(parents=True)
+    (root / "sys" / "kernel" / "osrelease").write_text("6.1.0-18-amd64\n")
+    (root / "uptime").write_text("1234.50 999.00\n")
+    (root / "meminfo").write_text("MemTotal: 4000000 kB\nMemFree: 100 kB\nSwapTotal: 1000000 kB\n")
+    (root / "swaps").write_text(
+        "Filename Type Size Used Priority\n/dev/vda2 partition 1000000 0 -2\n"
+    )
+
+    def proc(pid: int, comm: str, flags: int, status: str, adj: int = 0) -> None:
+        d = root / str(pid)
+        d.mkdir()
+        fields = ["S", "1", "1", "1", "0", "-1", str(flags)] + ["0"] * 4
+        fields += ["250", "50", "0", "0", "20", "5", "3", "0", "1000"] + ["0"] * 30
+        (d / "stat").write_text(f"{pid} ({comm}) {' '.join(fields)}\n")
+        (d / "status").write_text(status)
+        (d / "oom_score_adj").write_text(f"{adj}\n")
+
+    mm = (
+        "Uid:\t1000\t1000\t1000\t1000\nCapEff:\t0000000000000000\nThreads:\t3\n"
+        "VmSize:\t  400000 kB\nVmRSS:\t  200000 kB\nRssAnon:\t  150000 kB\n"
+        "RssFile:\t   40000 kB\nRssShmem:\t   10000 kB\nVmSwap:\t   8000 kB\nVmPTE:\t     400 kB\n"
+    )
+    proc(1, "systemd", 0x400100, mm.replace("1000", "0"))
+    proc(2, "kthreadd", 0x00208040, "Uid:\t0\t0\t0\t0\nThreads:\t1\n")
+    proc(77, "a (weird) name", 0x400100, mm, adj=300)
+    proc(78, "zombie", 0x400104, "Uid:\t1000\t1000\t1000\t1000\nThreads:\t1\n")
+
+
+def test_a_proc_tree_is_read_into_a_machine(tmp_path: Path) -> None:
+    _write_proc(tmp_path)
+    m = read_machine(tmp_path, page_size=4096, clk_tck=100)
+    assert (m.kernel, m.era, m.init_pid) == ("6.1.0-18-amd64", "5.9", 1)
+    assert (m.totalram, m.swap_total, m.totalpages) == (1_000_000, 250_000, 1_250_000)
+    assert m.uptime == 1234.5
+    t = m.task(77)
+    assert t is not None
+    assert (t.comm, t.uid, t.threads, t.nice) == ("a (weird) name", 1000, 3, 5)
+    assert (t.rss, t.rss_anon, t.swap, t.pgtables, t.total_vm) == (50000, 37500, 2000, 100, 100000)
+    assert (t.utime, t.stime, t.start_time, t.oom_score_adj) == (250, 50, 1000, 300)
+    assert m.task(2).kthread and not m.task(78).has_mm  # type: ignore[union-attr]
+    # (1000 + (50000 + 2000 + 100 + 300 * 1250) * 1000 / 1250000) * 2 / 3
+    assert kernel_oom_score(t, m) == (1000 + 427100 * 1000 // 1_250_000) * 2 // 3
+    assert kernel_oom_score(m.task(1), m) == 0  # type: ignore[arg-type]
+    assert kernel_oom_score(m.task(2), m) == 0  # type: ignore[arg-type]
+    assert kernel_oom_score(m.task(78), m) == 0  # type: ignore[arg-type]
+    assert judge(m).verdicts["5.9"].pid == 77
+
+
+def test_without_kthreadd_pid_1_is_not_the_global_init(tmp_path: Path) -> None:
+    """In a container's PID namespace pid 1 is an ordinary process to the kernel."""
+    _write_proc(tmp_path)
+    for name in ("stat", "status", "oom_score_adj"):
+        (tmp_path / "2" / name).unlink()
+    (tmp_path / "2").rmdir()
+    m = read_machine(tmp_path, page_size=4096, clk_tck=100)
+    assert m.init_pid is None
+    assert kernel_oom_score(m.task(1), m) != 0  # type: ignore[arg-type]

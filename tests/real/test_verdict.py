@@ -1,0 +1,110 @@
+"""Each era's choice, and whether the report's own era picks the kernel's victim — if not,
+why."""
+
+from __future__ import annotations
+
+from moomtui.real.rebuild import rebuild_log
+from moomtui.real.report import read_log
+from moomtui.real.verdict import Judgement, judge
+
+from .kformat import T, report
+
+
+def judged(lines: list[str]) -> list[Judgement]:
+    return [judge(m) for m in rebuild_log(read_log("\n".join(lines)), "r")]
+
+
+# A 3.10 machine where the root bonus decides: 3.6–3.13 take it off in adj units (30 ×
+# totalpages/1000), 3.14 as 3 % of the task's points, 4.17 not at all.
+ROOT_WINS = [
+    T(901, "sshd", 288, uid=0, adj=-1000),
+    T(1180, "mongod", 930000, uid=0, swap=60000, ptes=2000),
+    T(2211, "java", 900000, swap=50000, ptes=1900),
+]
+
+
+def test_the_eras_disagree_and_the_reports_own_era_matches() -> None:
+    (j,) = judged(
+        report(
+            "3.6", ROOT_WINS, ROOT_WINS[2], score=412, ram=2097152, reserved=50000, swap_kb=1048572
+        )
+    )
+    picks = {key: v.pid for key, v in j.verdicts.items()}
+    assert picks["3.6"] == 2211
+    assert picks["3.14"] == picks["4.17"] == picks["5.9"] == 1180
+    assert (j.model, j.matches) == ("3.6", True)
+    assert j.verdicts["3.6"].per_mille == 412  # the score the kernel printed
+
+
+def test_a_model_that_disagrees_says_why() -> None:
+    """The same numbers under a 5.4 kernel that killed java: its model picks mongod."""
+    (j,) = judged(
+        report("4.19", ROOT_WINS, ROOT_WINS[2], ram=2097152, reserved=50000, swap_kb=1048572)
+    )
+    assert (j.model, j.matches) == ("5.2", False)
+    why = " ".join(j.why)
+    assert "1180 (mongod) 992000" in why and "2211 (java) 951900" in why
+    assert "after select_bad_process()" in why
+
+
+def test_a_tie_is_named_as_the_reason() -> None:
+    twins = [T(3001, "worker", 50000), T(3002, "worker", 50000)]
+    # 5.9–6.x keeps the last of equal scores; this kernel killed the first.
+    (j,) = judged(report("6.x", twins, twins[0]))
+    assert (j.model, j.matches) == ("5.9", False)
+    assert any("a tie" in w and "keeps the last" in w for w in j.why)
+    assert j.verdicts["4.17"].pid == 3001 and j.verdicts["5.9"].pid == 3002
+
+
+def test_a_missing_column_is_named_as_a_reason() -> None:
+    """2.6.36–3.5 tables print no swap entries, which the kernel counted."""
+    tasks = [T(10, "a", 100_000), T(11, "b", 90_000)]
+    (j,) = judged(report("2.6.36", tasks, tasks[1], score=88))
+    assert j.matches is False
+    assert any("does not show swap entries" in w for w in j.why)
+    assert any("printed score 88" in w for w in j.why)
+
+
+def test_a_victim_not_in_the_table() -> None:
+    tasks = [T(10, "a", 100_000), T(11, "b", 90_000)]
+    (j,) = judged(report("6.x", tasks, T(99, "ghost", 1)))
+    assert j.matches is False
+    assert any("not in the task table" in w for w in j.why)
+
+
+def test_an_earlier_victim_is_named() -> None:
+    tasks = [T(10, "a", 100_000), T(11, "b", 90_000)]
+    first = report("6.x", tasks, tasks[0])
+    second = report("6.x", tasks, tasks[1])
+    _, j = judged([*first, *second])
+    assert j.matches is False
+    assert any("already killed earlier in this log" in w for w in j.why)
+
+
+def test_a_panic_is_no_match_and_no_victim() -> None:
+    tasks = [T(10, "a", 100_000, adj=-1000)]
+    lines = report("6.x", tasks, tasks[0])[:-2]
+    lines.append("Kernel panic - not syncing: System is deadlocked on memory")
+    (j,) = judged(lines)
+    assert j.matches is None
+    assert j.machine.decision is not None and j.machine.decision.pid is None
+    assert any("killed nothing" in w for w in j.why)
+
+
+def test_a_pre_2_6_36_kernel_has_no_model() -> None:
+    tasks = [T(10, "a", 100_000), T(11, "b", 90_000)]
+    (j,) = judged(report("2.6.25", tasks, tasks[0]))
+    assert (j.model, j.matches) == (None, None)
+    assert "not modelled" in j.why[0]
+    assert j.verdicts["2.4"].pid == 10
+
+
+def test_earlyoom_reads_the_reports_own_oom_score() -> None:
+    (j,) = judged(
+        report(
+            "3.6", ROOT_WINS, ROOT_WINS[2], score=412, ram=2097152, reserved=50000, swap_kb=1048572
+        )
+    )
+    eo = j.verdicts["earlyoom"]
+    assert (eo.pid, eo.score) == (2211, 412)
+    assert "3.6–3.13" in eo.label
