@@ -9,7 +9,6 @@ describing the final state. Both end with the run's goals and score card
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from collections import Counter
@@ -71,13 +70,15 @@ class TraceFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.error: str | None = None
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NONBLOCK | os.O_CLOEXEC
+        nonblock = getattr(os, "O_NONBLOCK", 0)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | nonblock | getattr(os, "O_CLOEXEC", 0)
         try:
             fd = os.open(path, flags, 0o666)
         except (OSError, ValueError) as err:
             reason = err.strerror if isinstance(err, OSError) else "not a valid file name"
             raise UsageError(f"--trace {path}: {reason or err}") from None
-        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        if nonblock:  # writes may block as usual once open (a pipe's reader is slow)
+            os.set_blocking(fd, True)
         self.file: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
 
     def __call__(self, event: ev.Event) -> None:

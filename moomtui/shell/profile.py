@@ -22,10 +22,12 @@ A profile is checked in two places that cannot disagree, since both call :func:`
 (``insmod ./x.py``, ``script save``, ``boot PATH``) declares a ``guard`` saying why a profile
 may not run them.
 
-To use one, give it to the session (``Session(kernel, profile=SERVED)``, or
-``Simulation(scenario, profile=SERVED)``): every line the session runs is held to it; a
-line from a narrower source (a preset's event) runs under the intersection of both
-(:meth:`Profile.narrow`).
+To use one, give it to the session — ``Session(kernel, profile=SERVED)``,
+``Simulation(scenario, profile=SERVED)``, ``run_app(preset, profile=SERVED)`` (what
+``moomtui --served``, the process of each ``moomtui serve`` visitor, does): every line the
+session runs is held to it, and a line from a narrower source (a preset's event) runs under
+the intersection of both (:meth:`Profile.narrow`). The screen reads ``user_files`` to decide
+whether to keep a history file and load the user's themes and presets.
 """
 
 from __future__ import annotations

@@ -233,7 +233,8 @@ class Shell:
         command — except ``script`` and ``history`` — is appended to ``session.recorded``
         with the time it was typed at (``session.now()``).
         """
-        self.profile = self.session.profile.narrow(profile) if profile else self.session.profile
+        session = self.session.profile
+        self.profile = session if profile is None else session.narrow(profile)
         try:
             return self._execute(line, record)
         except KernelPanic:  # the machine panicked: the kernel's entry points handle it
