@@ -1,6 +1,6 @@
 """Regenerate docs/screenshot.svg: the default preset a minute in, after the first kills.
 
-    python docs/screenshot.py
+python docs/screenshot.py
 """
 
 from __future__ import annotations

@@ -1,14 +1,22 @@
 """The ``moomtui`` command: argument parsing only; the work is done elsewhere.
 
 ``moomtui [PRESET]`` opens the screen; ``moomtui run|compare|check|presets`` work without one.
-User errors are one line on stderr and exit status 2, never a traceback.
+User errors are one line on stderr and exit status 2, never a traceback; a write that
+fails (``--trace`` to a full disk) is one line and status 1; Ctrl+C is status 130. Numbers
+are bounded: ``--seed`` from 0 to 2^63-1 (as a preset's ``seed``), ``--for`` at most 24h,
+``--seeds`` at most 1000, ``--jobs`` at most 64.
+
+Should anything else go wrong — a bug — a last-resort guard prints one line, ``moomtui:
+internal error: …`` with a hint to report it, and exits with status 70 (``EX_SOFTWARE``);
+``MOOMTUI_DEBUG=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -31,6 +39,7 @@ EPILOG = """commands:
 `moomtui COMMAND -h` tells more about each.
 """
 SUBCOMMANDS = ("run", "compare", "check", "presets", "postmortem", "snapshot", "serve")
+SEED_MAX = (1 << 63) - 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +56,20 @@ def _duration(text: str) -> int:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _bounded(lo: int, hi: int) -> Callable[[str], int]:
+    """``type=`` for an integer option from ``lo`` to ``hi`` (ASCII digits, as presets)."""
+    from .kernel.units import UnitError, parse_integer
+
+    def parse(text: str) -> int:
+        try:
+            return parse_integer(text, lo, hi)
+        except UnitError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    parse.__name__ = "integer"
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="moomtui",
@@ -59,8 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", help="colour theme (vga, amber, phosphor, paper, or yours)")
     parser.add_argument("--speed", default="1", help="simulation speed: 0.25 … 1000, or max")
     parser.add_argument("--paused", action="store_true", help="start with the clock stopped")
-    parser.add_argument("--seed", type=int, help="override the preset's seed")
-    # A browser session of `moomtui serve`: shipped presets and themes only, no host files.
+    parser.add_argument(
+        "--seed", type=_bounded(0, SEED_MAX), help="override the preset's seed (0 … 2^63-1)"
+    )
+    # A browser session of `moomtui serve`: the served profile, no host files.
     parser.add_argument("--served", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -75,9 +100,11 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
             dest="duration",
             type=_duration,
             metavar="DURATION",
-            help="how long to simulate (default: the preset's length), e.g. 90s",
+            help="how long to simulate (default: the preset's length; at most 24h), e.g. 90s",
         )
-        p.add_argument("--seed", type=int, help="override the preset's seed")
+        p.add_argument(
+            "--seed", type=_bounded(0, SEED_MAX), help="override the preset's seed (0 … 2^63-1)"
+        )
         p.add_argument(
             "--script",
             type=Path,
@@ -111,23 +138,24 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--seeds",
-            type=int,
+            type=_bounded(1, 1000),
             default=4,
             metavar="N",
-            help="runs per configuration, seeds the preset's, +1, +2 … (default: 4)",
+            help="runs per configuration, seeds the preset's, +1, +2 … (default: 4; at most 1000)",
         )
         p.add_argument(
             "--for",
             dest="duration",
             type=_duration,
             metavar="DURATION",
-            help="how long to simulate each run (default: the preset's length), e.g. 90s",
+            help="how long to simulate each run (default: the preset's length; at most 24h), "
+            "e.g. 90s",
         )
         p.add_argument(
             "--jobs",
-            type=int,
+            type=_bounded(1, 64),
             metavar="N",
-            help="worker processes running the simulations (default: one per CPU core)",
+            help="worker processes running the simulations (default: one per CPU core; at most 64)",
         )
         fmt = p.add_mutually_exclusive_group()
         fmt.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -165,11 +193,29 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .interrupt import recording
+
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in SUBCOMMANDS:
-        return _subcommand(args[0], args[1:])
-    ns = build_parser().parse_args(args)
-    return _tui(ns)
+    with recording():
+        try:
+            if args and args[0] in SUBCOMMANDS:
+                return _subcommand(args[0], args[1:])
+            ns = build_parser().parse_args(args)
+            return _tui(ns)
+        except KeyboardInterrupt:
+            return 130
+        except Exception as exc:
+            return internal_error(exc)
+
+
+def internal_error(exc: BaseException) -> int:
+    """The last resort: one line on stderr (the traceback with MOOMTUI_DEBUG=1); 70."""
+    from . import errors
+
+    if errors.debugging():
+        traceback.print_exception(exc)
+    print(f"moomtui: {errors.internal_error(exc)}", file=sys.stderr)
+    return errors.INTERNAL_ERROR
 
 
 def _subcommand(command: str, argv: list[str]) -> int:
@@ -220,10 +266,11 @@ def _subcommand(command: str, argv: list[str]) -> int:
     except (PresetError, headless.UsageError, compare.CompareError) as err:
         print(f"moomtui: {err}", file=sys.stderr)
         return 2
+    except headless.OutputError as err:
+        print(f"moomtui: {err}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
-    except KeyboardInterrupt:
-        return 130
 
 
 def _tui(ns: argparse.Namespace) -> int:
@@ -242,10 +289,12 @@ def _tui(ns: argparse.Namespace) -> int:
     except PresetError as err:
         print(f"moomtui: {err}", file=sys.stderr)
         return 2
+    from .shell.profile import LOCAL_CONSOLE, SERVED
     from .tui.app import run_app
 
+    profile = SERVED if ns.served else LOCAL_CONSOLE
     return run_app(
-        scenario, theme=ns.theme, speed=speed, paused=ns.paused, seed=ns.seed, served=ns.served
+        scenario, theme=ns.theme, speed=speed, paused=ns.paused, seed=ns.seed, profile=profile
     )
 
 

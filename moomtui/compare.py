@@ -12,17 +12,23 @@ whatever order the processes finish in.
 The point is to make visible that the right policy depends on the workload: kill-parent
 ends a prefork leak that the classic killer only feeds, oom_panic is what an HA node wants,
 no policy at all livelocks.
+
+Ctrl+C stops everything at once: the workers ignore SIGINT, and the main process, on its
+``KeyboardInterrupt``, terminates them (``Pool.terminate``) rather than waiting for the runs
+in progress; the command exits with status 130. ``--seeds`` (at most :data:`MAX_SEEDS`) and
+``--jobs`` (at most :data:`MAX_JOBS`) are bounded.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 import os
+import signal
 import statistics
 import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, fields
 from typing import IO, TYPE_CHECKING, Any
 
@@ -41,6 +47,10 @@ EXTRA_POLICIES = ("oom_kill_allocating", "oom_score_adj", "earlyoom")
 """Added to the default set when the module registry has them."""
 
 DEFAULT_SEEDS = 4
+MAX_SEEDS = 1000
+"""``--seeds`` at most: a thousand runs per configuration."""
+MAX_JOBS = 64
+"""``--jobs`` at most."""
 FIELDS = (
     *(c.key for c in CRITERIA),
     *(f.name for f in fields(ScoreCard) if f.name not in {c.key for c in CRITERIA} | {"duration"}),
@@ -129,6 +139,16 @@ def run_one(scenario: Scenario, seed: int, duration: int) -> dict[str, Any]:
     return scorer.card().to_dict()
 
 
+def _ignore_sigint() -> None:
+    """A worker leaves Ctrl+C to the main process, which terminates it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_job(job: tuple[str, int, Scenario, int]) -> tuple[tuple[str, int], dict[str, Any]]:
+    config, seed, scenario, duration = job
+    return (config, seed), run_one(scenario, seed, duration)
+
+
 def run_all(
     jobs: list[tuple[str, int, Scenario]],
     duration: int,
@@ -136,22 +156,25 @@ def run_all(
     workers: int | None = None,
 ) -> dict[tuple[str, int], dict[str, Any]]:
     """Every (configuration, seed) job, in parallel on ``workers`` processes (default: one
-    per CPU core); results keyed by (configuration, seed)."""
+    per CPU core); results keyed by (configuration, seed).
+
+    Whatever interrupts the wait — Ctrl+C, a failed run — terminates the workers at once.
+    """
     results: dict[tuple[str, int], dict[str, Any]] = {}
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            pool.submit(run_one, scenario, seed, duration): (config, seed)
-            for config, seed, scenario in jobs
-        }
-        try:
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                if on_done is not None:
-                    on_done()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    pool = multiprocessing.get_context().Pool(workers, initializer=_ignore_sigint)
+    try:
+        work = [(config, seed, scenario, duration) for config, seed, scenario in jobs]
+        for key, card in pool.imap_unordered(_run_job, work):
+            results[key] = card
+            if on_done is not None:
+                on_done()
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
     return results
 
 
@@ -245,10 +268,10 @@ def render_table(
 
 # ============================================================================ the command
 def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> int:
-    if opts.seeds < 1:
-        raise CompareError(f"--seeds: expected at least 1, got {opts.seeds}")
-    if opts.jobs is not None and opts.jobs < 1:
-        raise CompareError(f"--jobs: expected at least 1, got {opts.jobs}")
+    if not 1 <= opts.seeds <= MAX_SEEDS:
+        raise CompareError(f"--seeds: expected a number from 1 to {MAX_SEEDS}, got {opts.seeds}")
+    if opts.jobs is not None and not 1 <= opts.jobs <= MAX_JOBS:
+        raise CompareError(f"--jobs: expected a number from 1 to {MAX_JOBS}, got {opts.jobs}")
     configs = parse_configs(opts.policies)
     base = load_preset(opts.preset)
     duration = base.length if opts.duration is None else opts.duration

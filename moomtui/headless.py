@@ -8,7 +8,9 @@ describing the final state. Both end with the run's goals and score card
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +23,15 @@ from .kernel.constants import HZ, cap_names, flag_names
 from .kernel.printk import LogRecord, format_record
 from .presets import PresetError, Scenario, list_presets, load_preset
 from .sim import CommandRun, Simulation
+from .userfiles import UserFileError, read_user_text
 
 
 class UsageError(Exception):
     """A bad command-line value; the message is one line."""
+
+
+class OutputError(Exception):
+    """An output could not be written (``--trace`` to a full disk); the message is one line."""
 
 
 @dataclass
@@ -39,18 +46,57 @@ class RunOptions:
 
 
 def read_script(path: Path) -> list[tuple[int, str]]:
+    """The ``--script`` file's commands: a regular file, checked as a script's lines."""
     from .shell.script import ScriptError, parse_script
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise UsageError(f"{path}: {err.strerror or err}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text") from None
+        text = read_user_text(path)
+    except UserFileError as err:
+        raise UsageError(str(err)) from None
     try:
         return parse_script(text, str(path))
     except ScriptError as err:
         raise UsageError(str(err)) from None
+
+
+class TraceFile:
+    """``--trace FILE``: every event as a JSON line, into the file named on the command line.
+
+    The file is opened without blocking (a FIFO with no reader is an error, not a hang),
+    then written as usual. A write that fails — a full disk, ``/dev/full``, a ``/proc`` file
+    — stops the trace, not the run: :meth:`close` returns the one line saying why.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.error: str | None = None
+        nonblock = getattr(os, "O_NONBLOCK", 0)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | nonblock | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(path, flags, 0o666)
+        except (OSError, ValueError) as err:
+            reason = err.strerror if isinstance(err, OSError) else "not a valid file name"
+            raise UsageError(f"--trace {path}: {reason or err}") from None
+        if nonblock:  # writes may block as usual once open (a pipe's reader is slow)
+            os.set_blocking(fd, True)
+        self.file: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
+
+    def __call__(self, event: ev.Event) -> None:
+        if self.error is None:
+            try:
+                self.file.write(json.dumps(event.to_dict(), separators=(",", ":")) + "\n")
+            except OSError as err:
+                self.error = err.strerror or str(err)
+
+    def close(self) -> str | None:
+        """Close the file; why a write failed, if one did."""
+        try:
+            self.file.close()
+        except OSError as err:
+            self.error = self.error or err.strerror or str(err)
+            with contextlib.suppress(OSError, ValueError):
+                os.close(self.file.fileno())
+        return None if self.error is None else f"--trace {self.path}: {self.error}"
 
 
 class Tally:
@@ -73,18 +119,10 @@ def run(opts: RunOptions, out: IO[str]) -> int:
     bus = ev.EventBus()
     tally = Tally()
     bus.subscribe(tally)
-    trace_file: IO[str] | None = None
+    trace_file: TraceFile | None = None
     if opts.trace:
-        try:
-            trace_file = opts.trace.open("w", encoding="utf-8")
-        except OSError as err:
-            raise UsageError(f"{opts.trace}: {err.strerror or err}") from None
-
-        def write_trace(event: ev.Event) -> None:
-            assert trace_file is not None
-            trace_file.write(json.dumps(event.to_dict(), separators=(",", ":")) + "\n")
-
-        bus.subscribe(write_trace)
+        trace_file = TraceFile(opts.trace)
+        bus.subscribe(trace_file)
     commands: list[CommandRun] = []
     if not opts.as_json:
 
@@ -110,8 +148,7 @@ def run(opts: RunOptions, out: IO[str]) -> int:
         tracked.run_for(duration)
         tracked.finish()
     finally:
-        if trace_file is not None:
-            trace_file.close()
+        trace_error = trace_file.close() if trace_file is not None else None
     if opts.as_json:
         doc = snapshot(sim.kernel)
         doc["preset"] = scenario.key or scenario.name
@@ -136,6 +173,8 @@ def run(opts: RunOptions, out: IO[str]) -> int:
         out.write(summary(sim, scenario, tally))
         out.write(tracker.render_text())
         out.write(tracker.card().render_text())
+    if trace_error is not None:
+        raise OutputError(trace_error)
     return 0
 
 

@@ -6,6 +6,14 @@ problem is reported as one line naming the file, the key path and what was expec
 
     presets/x.toml: tasks[2].nice: expected an integer from -20 to 19, got "high"
 
+A preset is data from anyone, so it is read as such: the file only if it is a regular file
+under 1 MiB (:mod:`moomtui.userfiles`), the TOML bounded in depth, every number through the
+bounded parsers of :mod:`moomtui.kernel.units`, every string bounded in length, values
+quoted in messages cut short. Its ``[[events]]`` are each exactly one command line of the
+console's grammar, checked against — and later run under — the preset capability profile
+(:data:`moomtui.shell.profile.PRESET`); ``kernel.modules`` lines are split by the same
+splitter and name modules only.
+
 Checking ends with a trial boot of the machine, so a module that refuses its parameters or a
 sysctl that does not exist is caught at load time, not when the scenario runs. The format is
 documented in docs/presets.md.
@@ -16,7 +24,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-import tomllib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +35,17 @@ from .kernel.constants import CAPABILITIES, HZ, JIFFIES_MASK, PID_MAX, cap_mask
 from .kernel.module import KCONFIG_OPTIONS, ModuleError, is_policy_file
 from .kernel.sysctl import SysctlError
 from .kernel.units import UnitError, parse_duration, parse_rate, parse_size
+from .shell.session import is_preset_name
+from .userfiles import TomlError, UserFileError, loads_toml, read_user_text
 
 DEFAULT_PRESET = "leaky-apache"
 ROLES = ("culprit", "innocent", "protected")
 FIRST_USER_PID = 7  # pids 1..6 are init and the kernel threads
+MAX_TASKS = PID_MAX - FIRST_USER_PID
+"""Tasks (threads included) a preset may start: the pids from 7 to 32767."""
+MAX_SYSCTL_VALUE = 1 << 32
+"""``kernel.sysctl`` integers are C ints: from -2**32 to 2**32 (wrapped as the kernel does)."""
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 RAM_MAX = 1 << 24
 """64G in pages: what 2.4 on i386 addressed with PAE (CONFIG_HIGHMEM64G)."""
 SWAP_MAX = 1 << 24
@@ -94,7 +109,8 @@ def user_presets_dir() -> Path:
 
 
 def list_presets(*, include_user: bool = True) -> list[PresetInfo]:
-    """Shipped presets, then the user's own (a user preset with the same key wins).
+    """Shipped presets, then the user's own (a user preset with the same key wins). A user
+    preset that cannot be read is listed with a note saying so.
 
     ``include_user=False`` lists the shipped ones only, without looking at the user's folder.
     """
@@ -102,57 +118,72 @@ def list_presets(*, include_user: bool = True) -> list[PresetInfo]:
     folders = [(shipped_presets_dir(), False)]
     if include_user:
         folders.append((user_presets_dir(), True))
-    for folder, user in folders:
-        if not folder.is_dir():
+    for folder, mine in folders:
+        try:
+            paths = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+        except OSError:
             continue
-        for path in sorted(folder.glob("*.toml")):
+        for path in paths:
+            if not is_preset_name(path.stem):
+                continue
             name, description = _peek(path)
-            found[path.stem] = PresetInfo(path.stem, name, description, path, user)
+            found[path.stem] = PresetInfo(path.stem, name, description, path, mine)
     return sorted(found.values(), key=lambda p: (p.key == "bench", p.user, p.key))
 
 
 def _peek(path: Path) -> tuple[str, str]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = loads_toml(read_user_text(path))
+    except (UserFileError, TomlError):
         return path.stem, "(cannot be read: run `moomtui check` on it)"
     name = data.get("name")
     desc = data.get("description")
-    return (name if isinstance(name, str) else path.stem), (desc if isinstance(desc, str) else "")
+    return (
+        _printable(clip(name, 80)) if isinstance(name, str) else path.stem,
+        _printable(clip(desc, 2000)) if isinstance(desc, str) else "",
+    )
 
 
-def resolve_preset(ref: str | Path) -> Path:
-    """A path as given, or the key of a shipped or user preset."""
-    path = Path(ref)
-    if path.suffix == ".toml" or path.is_file() or os.sep in str(ref):
-        return path
-    for info in list_presets():
-        if info.key == str(ref):
+def _printable(text: str) -> str:
+    """``text`` with anything a terminal would act on (escape sequences…) shown as ``?``."""
+    return "".join(c if c.isprintable() or c == "\n" else "?" for c in text)
+
+
+def resolve_preset(ref: str | Path, *, include_user: bool = True) -> Path:
+    """The file of preset ``ref``: a shipped or user preset's name, or else a path.
+
+    A name is a file's stem (``leaky-apache``, see
+    :func:`~moomtui.shell.session.is_preset_name`); anything else — with a ``/``, ending in
+    ``.toml`` — is a path, taken as given.
+    """
+    text = str(ref)
+    if isinstance(ref, Path) or not is_preset_name(text):
+        return Path(ref)
+    infos = list_presets(include_user=include_user)
+    for info in infos:
+        if info.key == text:
             return info.path
-    keys = ", ".join(p.key for p in list_presets())
-    raise PresetError(f"{ref}: no such preset (shipped presets: {keys})")
+    keys = ", ".join(p.key for p in infos)
+    raise PresetError(f"{text}: no such preset (presets: {keys})")
 
 
 def display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError):
         return str(path)
 
 
-def load_preset(ref: str | Path, *, overrides: list[str] | None = None) -> Scenario:
-    path = resolve_preset(ref)
-    source = display_path(path)
+def load_preset(
+    ref: str | Path, *, overrides: list[str] | None = None, include_user: bool = True
+) -> Scenario:
+    """The scenario of preset ``ref`` (a name or a path), checked; PresetError if not."""
+    path = resolve_preset(ref, include_user=include_user)
+    source = _printable(clip(display_path(path), 200))
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PresetError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise PresetError(f"{source}: is a directory, not a preset file") from None
-    except UnicodeDecodeError as err:
-        raise PresetError(f"{source}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-    except OSError as err:
-        raise PresetError(f"{source}: {err.strerror or err}") from None
+        text = read_user_text(path, name=source)
+    except UserFileError as err:
+        raise PresetError(str(err)) from None
     scenario = parse_preset(text, source, overrides=overrides)
     scenario.key = path.stem
     return scenario
@@ -171,8 +202,8 @@ def load_shipped_preset(key: str) -> Scenario:
 # ============================================================================ parsing
 def parse_preset(text: str, source: str, *, overrides: list[str] | None = None) -> Scenario:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
+        data = loads_toml(text)
+    except TomlError as err:
         raise PresetError(f"{source}: {err}") from None
     for item in overrides or ():
         _apply_override(data, item, source)
@@ -182,14 +213,17 @@ def parse_preset(text: str, source: str, *, overrides: list[str] | None = None) 
 def _apply_override(data: dict[str, Any], item: str, source: str) -> None:
     """``--set machine.swap=128M``: the value is a TOML value, or else a plain string."""
     key, sep, raw = item.partition("=")
-    if not sep or not key.strip():
-        raise PresetError(f"--set {item}: expected KEY=VALUE, e.g. machine.swap=128M")
+    parts = key.strip().split(".")
+    if not sep or not all(_BARE_KEY.fullmatch(part) for part in parts) or len(parts) > 4:
+        raise PresetError(
+            f"--set {clip(item)}: expected KEY=VALUE with a key like machine.swap "
+            "(at most 4 parts), e.g. machine.swap=128M"
+        )
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+        value = loads_toml(f"v = {raw}")["v"]
+    except TomlError:
         value = raw
     node = data
-    parts = key.strip().split(".")
     for part in parts[:-1]:
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
@@ -198,27 +232,38 @@ def _apply_override(data: dict[str, Any], item: str, source: str) -> None:
     node[parts[-1]] = value
 
 
-def _loads_code(line: str) -> str | None:
-    """Why a preset's command would run code from a file (``insmod ./x.py``), or None."""
-    from .shell import split_line
+def clip(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters (the last one an ellipsis), to quote it."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
-    words, _ = split_line(line)
-    module = [word for word in words[1:] if not word.startswith("-")][:1]
-    if words[:1] in (["insmod"], ["modprobe"]) and module and is_policy_file(module[0]):
-        return "a preset runs no code: insmod takes module names here, not files"
-    return None
+
+def quote(text: str) -> str:
+    """``text`` in double quotes, cut short, every character a terminal would not print as
+    itself escaped (``\\n``, ``\\u2028``, ``\\u001b``): a message stays one line."""
+    quoted = json.dumps(clip(text), ensure_ascii=False)
+    return "".join(c if c.isprintable() else _escape(c) for c in quoted)
+
+
+def _escape(c: str) -> str:
+    return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
 
 
 def _show(value: object) -> str:
+    """A value as TOML writes it, cut short; a table or an array by its kind."""
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return quote(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return "an array"
-    return str(value)
+    return clip(str(value))
+
+
+def _key(key: str) -> str:
+    """A key as a key path shows it: bare, or quoted (and cut short)."""
+    return key if _BARE_KEY.fullmatch(key) and len(key) <= 60 else quote(key)
 
 
 class _Checker:
@@ -237,7 +282,7 @@ class _Checker:
             raise self.fail(path or "(top level)", "expected a table", value)
         for key in value:
             if key not in allowed:
-                where = f"{path}.{key}" if path else key
+                where = f"{path}.{_key(key)}" if path else _key(key)
                 raise self.fail(where, f"unknown key (known: {', '.join(allowed)})")
         return value
 
@@ -252,6 +297,13 @@ class _Checker:
         if len(value) > max_len:
             raise self.fail(path, f"expected at most {max_len} characters", value)
         return value
+
+    def printable(self, path: str, value: object, *, max_len: int) -> str:
+        """A string shown on screens and terminals: printable lines (no escape sequences)."""
+        text = self.string(path, value, max_len=max_len)
+        if not all(line.isprintable() for line in text.split("\n")):
+            raise self.fail(path, "expected printable text (no control characters)", text)
+        return text
 
     def boolean(self, path: str, value: object) -> bool:
         if not isinstance(value, bool):
@@ -288,8 +340,8 @@ class _Checker:
         )
         if "name" not in top:
             raise self.fail("name", "missing: every preset needs a name")
-        name = self.string("name", top["name"], max_len=80)
-        description = self.string("description", top.get("description", ""), max_len=2000)
+        name = self.printable("name", top["name"], max_len=80)
+        description = self.printable("description", top.get("description", ""), max_len=2000)
         seed = self.integer("seed", top.get("seed", 0), 0, 2**63 - 1)
         length = self.unit("length", top.get("length", "10m"), parse_duration)
         spec = BootSpec(name=name, seed=seed)
@@ -334,26 +386,46 @@ class _Checker:
             if choice not in ("y", "m", "n"):
                 raise self.fail(f"kernel.config.{key}", 'expected "y", "m" or "n"', choice)
         spec.kconfig = dict(config)
-        spec.modules = self.string_list("kernel.modules", k.get("modules", []))
-        for i, line in enumerate(spec.modules):
-            if not line.split():
-                raise self.fail(f"kernel.modules[{i}]", "expected a module name", line)
-            if is_policy_file(line.split()[0]):
-                raise self.fail(
-                    f"kernel.modules[{i}]", "expected a module name: a preset runs no code", line
-                )
+        lines = self.string_list("kernel.modules", k.get("modules", []))
+        spec.modules = [
+            self.module_line(f"kernel.modules[{i}]", line) for i, line in enumerate(lines)
+        ]
         sysctl = k.get("sysctl", {})
         if not isinstance(sysctl, dict):
             raise self.fail("kernel.sysctl", "expected a table of key = value", sysctl)
         for key, val in sysctl.items():
-            if isinstance(val, bool) or not isinstance(val, int | str):
-                raise self.fail(f'kernel.sysctl."{key}"', "expected an integer", val)
+            where = f"kernel.sysctl.{_key(key)}"
+            if isinstance(val, str):
+                self.string(where, val, max_len=200)
+            elif isinstance(val, bool) or not isinstance(val, int):
+                raise self.fail(where, "expected an integer", val)
+            elif not -MAX_SYSCTL_VALUE <= val <= MAX_SYSCTL_VALUE:
+                raise self.fail(where, "expected an integer from -2^32 to 2^32", val)
         spec.sysctl = dict(sysctl)
+
+    def module_line(self, path: str, line: str) -> str:
+        """A ``kernel.modules`` line — ``NAME [PARAM=VALUE]…`` — split as the console splits
+        ``insmod``'s arguments, naming a module (never a file), with single spaces."""
+        from .shell import split_line
+        from .shell.shell import LineError
+
+        try:
+            words, target = split_line(line)
+        except LineError as err:
+            raise self.fail(path, str(err), line) from None
+        if target is not None or not words:
+            raise self.fail(path, "expected a module name and its parameters", line)
+        if is_policy_file(words[0]):
+            raise self.fail(path, "expected a module name: a preset runs no code", line)
+        if any(not word or any(c.isspace() for c in word) for word in words):
+            raise self.fail(path, "expected words without spaces in them", line)
+        return " ".join(words)
 
     def tasks(self, value: object, spec: BootSpec) -> None:
         if not isinstance(value, list):
             raise self.fail("tasks", "expected an array of tables ([[tasks]])", value)
         pids: dict[int, int] = {}
+        started = 0
         swapped = 0
         for i, raw in enumerate(value):
             task = self.task(f"tasks[{i}]", raw, spec)
@@ -364,6 +436,13 @@ class _Checker:
                     raise self.fail(
                         f"tasks[{i}].pid", "a task with count > 1 cannot set a pid", task.pid
                     )
+            started += copies * task.threads
+            if started > MAX_TASKS:
+                raise self.fail(
+                    f"tasks[{i}]",
+                    f"too many tasks: {started} with their threads, and only {MAX_TASKS} pids "
+                    f"(7 to {PID_MAX - 1}) to give them",
+                )
             if task.pid is not None:
                 if task.pid in pids:
                     raise self.fail(
@@ -505,14 +584,15 @@ class _Checker:
         out: list[PresetEvent] = []
         if value:
             from .shell import check_command
+            from .shell.profile import PRESET
         for i, raw in enumerate(value):
             e = self.table(f"events[{i}]", raw, ("at", "run"))
             for key in ("at", "run"):
                 if key not in e:
                     raise self.fail(f"events[{i}].{key}", "missing")
             at = self.unit(f"events[{i}].at", e["at"], parse_duration)
-            run = self.string(f"events[{i}].run", e["run"])
-            problem = check_command(run) or _loads_code(run)
+            run = self.string(f"events[{i}].run", e["run"], max_len=1000)
+            problem = check_command(run, PRESET)
             if problem:
                 raise self.fail(f"events[{i}].run", problem, run)
             out.append(PresetEvent(at, run))
@@ -558,12 +638,12 @@ class _Checker:
             try:
                 k.modules.insmod(name, args)
             except ModuleError as err:
-                raise self.fail(f"kernel.modules[{i}]", str(err), line) from None
+                raise self.fail(f"kernel.modules[{i}]", clip(str(err), 200), line) from None
         for key, value in spec.sysctl.items():
             try:
                 k.sysctl.write(key, str(value), uid=0)
             except SysctlError as err:
-                raise self.fail(f'kernel.sysctl."{key}"', err.strerror, value) from None
+                raise self.fail(f"kernel.sysctl.{_key(key)}", err.strerror, value) from None
         try:
             Kernel(spec)
         except (BootError, ModuleError, SysctlError, KconfigError) as err:

@@ -5,9 +5,11 @@ kernel and, at their times, feeds the preset's ``[[events]]`` (relative to the u
 boot, so they happen again after a reboot) and a ``--script`` (relative to the start of the
 run) through the same shell the console uses.
 
-A served simulation (``served=True``: a browser session of ``moomtui serve``) lists and boots
-the shipped presets only, never a path or a user's preset, and its console session refuses
-the commands that reach the host's files (:class:`moomtui.shell.Session`).
+Each line runs under a capability profile (:mod:`moomtui.shell.profile`): the preset's
+events under ``PRESET``, the script's under ``SCRIPT``, each narrowed by the session's own
+profile — ``LOCAL_CONSOLE`` by default. A served simulation (``profile=SERVED``: a browser
+session of ``moomtui serve``) lists and boots the shipped presets only, never a path or a
+user's preset, and its console refuses every command that would reach the host's files.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from .kernel import Kernel
 from .kernel import events as ev
 from .presets import PresetError, Scenario, list_presets, load_preset, load_shipped_preset
 from .shell import Result, Session, Shell
+from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile
+
+SOURCE_PROFILES = {"preset": PRESET, "script": SCRIPT}
+"""The profile each source of scheduled commands runs under."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +48,10 @@ class Simulation:
         script: Iterable[tuple[int, str]] = (),
         bus: ev.EventBus | None = None,
         on_command: Callable[[CommandRun], None] | None = None,
-        served: bool = False,
+        profile: Profile = LOCAL_CONSOLE,
     ) -> None:
         self.scenario = scenario
+        self.profile = profile
         spec = copy.deepcopy(scenario.spec)
         if seed is not None:
             spec.seed = seed
@@ -52,9 +59,9 @@ class Simulation:
         self.session = Session(
             self.kernel,
             clock=lambda: self.elapsed,
-            presets=lambda: [p.key for p in list_presets(include_user=not served)],
+            presets=lambda: [p.key for p in list_presets(include_user=profile.user_files)],
             on_boot=self._boot_by_name,
-            served=served,
+            profile=profile,
         )
         self.shell = Shell(self.session)
         self.elapsed = 0
@@ -81,8 +88,12 @@ class Simulation:
         self._boot_seen = self.kernel.boot
 
     def _boot_by_name(self, name: str) -> None:
+        """``boot NAME`` — or a path, where the profile reads files (the shell checked)."""
         try:
-            scenario = load_shipped_preset(name) if self.session.served else load_preset(name)
+            if not self.profile.user_files:
+                scenario = load_shipped_preset(name)
+            else:
+                scenario = load_preset(name, include_user=True)
         except PresetError as err:
             raise ValueError(str(err)) from None
         self.boot(scenario)
@@ -126,7 +137,7 @@ class Simulation:
                 return
 
     def _run(self, line: str, source: str) -> None:
-        result = self.shell.execute(line, record=False)
+        result = self.shell.execute(line, record=False, profile=SOURCE_PROFILES[source])
         if self.on_command is not None:
             self.on_command(CommandRun(self.elapsed, self.kernel.jiffies, source, line, result))
 

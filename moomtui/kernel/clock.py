@@ -8,6 +8,11 @@ chunks of ``CHUNK`` and stops after ``SLICE`` seconds of wall time or
 ``MAX_JIFFIES_PER_SLICE`` jiffies, whichever comes first; jiffies a slow machine could not
 run are dropped rather than banked beyond one simulated second.
 
+A long ``step`` (the console's, more than :data:`STEP_NOW` jiffies) does not run at once
+either: :meth:`Driver.advance` hands it to the loop, which runs it as fast as it can in the
+same bounded slices — the screen stays live — until it is done or
+:meth:`Driver.cancel_step` (Esc on the screen) stops it.
+
 The wall clock is read only here (``loop.time()``), never inside the kernel, so a run is
 deterministic for a given sequence of commands whatever the pacing.
 """
@@ -26,6 +31,8 @@ MIN_SPEED, MAX_SPEED = 0.25, 1000.0
 SLICE = 1 / 60
 MAX_JIFFIES_PER_SLICE = 2000
 CHUNK = 50  # jiffies run between two looks at the wall clock
+STEP_NOW = 10 * HZ
+"""A ``step`` of up to this many jiffies runs at once; a longer one in slices on the loop."""
 
 
 class Steppable(Protocol):
@@ -69,6 +76,10 @@ class Driver:
         self.speed = speed
         self.paused = paused
         self.on_advance = on_advance
+        self.stepping = 0
+        """Jiffies of a long step still to run on the loop."""
+        self.on_step_end: Callable[[int], None] | None = None
+        """Called when a long step ends, with the jiffies it did not run (0: it finished)."""
         self._debt = 0.0
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -95,6 +106,28 @@ class Driver:
             if self.on_advance:
                 self.on_advance()
 
+    @property
+    def running(self) -> bool:
+        """Whether the pacing loop is running (between :meth:`start` and :meth:`stop`)."""
+        return self._task is not None and not self._task.done()
+
+    def advance(self, jiffies: int) -> bool:
+        """Run ``jiffies`` for the console's ``step``: at once (True) when the step is short
+        or no loop runs; else on the loop, in slices, paused or not (False)."""
+        if jiffies <= STEP_NOW or not self.running:
+            self.step(jiffies)
+            return True
+        self.stepping += jiffies
+        self._wake.set()
+        return False
+
+    def cancel_step(self) -> int:
+        """Stop a long step; returns the jiffies it had left (0 if none was running)."""
+        left, self.stepping = self.stepping, 0
+        if left and self.on_step_end is not None:
+            self.on_step_end(left)
+        return left
+
     def set_speed(self, speed: float) -> None:
         self.speed = speed
         self._debt = 0.0
@@ -120,6 +153,11 @@ class Driver:
         loop = asyncio.get_running_loop()
         last = loop.time()
         while True:
+            if self.stepping:
+                await asyncio.sleep(0)
+                self._run_step(loop.time)
+                last = loop.time()
+                continue
             if self.paused:
                 self._wake.clear()
                 await self._wake.wait()
@@ -139,12 +177,21 @@ class Driver:
             if done and self.on_advance:
                 self.on_advance()
 
-    def _run_bounded(self, want: int, clock: Callable[[], float]) -> int:
+    def _run_step(self, clock: Callable[[], float]) -> None:
+        """One slice of a long step."""
+        done = self._run_bounded(self.stepping, clock, stepping=True)
+        self.stepping = max(0, self.stepping - done)
+        if done and self.on_advance:
+            self.on_advance()
+        if not self.stepping and self.on_step_end is not None:
+            self.on_step_end(0)
+
+    def _run_bounded(self, want: int, clock: Callable[[], float], *, stepping: bool = False) -> int:
         """Run up to ``want`` jiffies in chunks, stopping once a slice of wall time is used,
         so a busy machine (a livelock, a thrash) never holds the event loop for long."""
         start = clock()
         done = 0
-        while done < want and not self.paused:
+        while done < want and (stepping or not self.paused):
             n = min(CHUNK, want - done)
             self.kernel.run_for(n)
             done += n

@@ -45,12 +45,18 @@ from .constants import (
     UTS_RELEASE,
 )
 from .mm import VM
-from .module import GuardedOomNotifier, ModuleLoader, entry_point_modules, resolve_kconfig
+from .module import (
+    GuardedOomNotifier,
+    ModuleError,
+    ModuleLoader,
+    entry_point_modules,
+    resolve_kconfig,
+)
 from .panic import KernelEntry, KernelPanic, entry_point
 from .panic import panic as kernel_panic
 from .printk import KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
 from .sched import Scheduler
-from .sysctl import CtlEntry, IntCell, SysctlTree, VectorCell
+from .sysctl import CtlEntry, IntCell, SysctlError, SysctlTree, VectorCell
 from .task import Mm, Task, truncate_comm
 
 if TYPE_CHECKING:
@@ -155,12 +161,20 @@ class Kernel:
         if spec.swap_pages:
             self.printk(KERN_INFO, f"Adding Swap: {spec.swap_pages * 4}k swap-space (priority -1)")
         self.printk(KERN_NOTICE, "Freeing unused kernel memory: 120k freed")
+        # /etc/modules, then /etc/sysctl.conf once the modules (and their tables) are in.
+        # As the init scripts do, a line that fails is reported and the boot goes on: after
+        # `kconfig CONFIG_OOM_KILL=y` and a reboot, `insmod oom_kill` finds it built in.
         for line in spec.modules:
             name, *args = line.split()
-            self.modules.insmod(name, args)
-        # /etc/sysctl.conf is applied once the modules (and their tables) are in.
+            try:
+                self.modules.insmod(name, args)
+            except ModuleError as err:
+                self.printk(KERN_WARNING, f"modules: {err}")
         for key, value in spec.sysctl.items():
-            self.sysctl.write(key, str(value), uid=0)
+            try:
+                self.sysctl.write(key, str(value), uid=0)
+            except SysctlError as err:
+                self.printk(KERN_WARNING, f'sysctl: error: "{err.strerror}" setting key "{key}"')
         for tspec in spec.tasks:
             self._create_spec_task(tspec)
         self._add_timer(LOAD_FREQ, self._calc_load)
@@ -221,7 +235,9 @@ class Kernel:
         if parent is None or parent.dead:
             raise BootError(f"task {spec.comm}: no parent with pid {spec.ppid}")
         pid = spec.pid if spec.pid is not None else self._get_pid()
-        if pid in self.tasks or pid <= 0:
+        if pid < 0:
+            raise BootError(f"task {spec.comm}: no free pid (pid_max is {PID_MAX})")
+        if pid in self.tasks or pid == 0:
             raise BootError(f"task {spec.comm}: pid {pid} is taken")
         task = self._new_task(pid, spec.comm, Mm(next(self._mm_ids)), parent=parent)
         task.uid = spec.uid
@@ -900,6 +916,7 @@ class Kernel:
         for mm in self.iter_mms():
             if mm.users != users[mm.id]:
                 errors.append(f"mm {mm.id} has {mm.users} users, {users[mm.id]} tasks use it")
+        errors += self.modules.check()
         return errors
 
     # ====================================================================== views

@@ -20,7 +20,18 @@ Python code raises is treated as an oops: the kernel logs it, removes the module
 leaving it stuck, keeps running, and is marked tainted with ``D``, the flag 2.6.9 later gave
 to "an oops happened" (2.4.22 itself only knew ``P``, ``F`` and ``S``). That holds for its
 OOM handler too: :class:`GuardedOomNotifier` calls every handler on the chain under that
-guard. A handler that never returns cannot be stopped: Python code cannot be preempted.
+guard. Every exception counts, ``BaseException`` subclasses such as ``KeyboardInterrupt``
+and ``GeneratorExit`` included (:func:`is_oops`), but two: a real Ctrl+C from the user
+(:mod:`moomtui.interrupt`) and the kernel's own panic unwinding
+(:class:`~moomtui.kernel.panic.KernelPanic` while the kernel is panicked). A handler that
+never returns cannot be stopped: Python code cannot be preempted.
+
+Loading and unloading are transactions on what a module registers — its blocks on the OOM
+notifier chain and its ``/proc/sys`` tables. An ``init`` that fails (raises, or returns
+anything but 0) leaves both exactly as they were before the load, whatever it registered or
+unregistered on the way; after ``exit`` — even one that raises — nothing the module
+registered is left behind. ``check()`` holds the invariant: every block on the OOM chain
+belongs to a loaded module.
 
 Policies from outside the tree come in two ways, neither of them open to a preset:
 :meth:`ModuleLoader.insmod_file` runs a Python file the user names (the simulated
@@ -33,21 +44,24 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import importlib.util
 import itertools
 import os
 import re
 import sys
 import traceback
+import types
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from moomtui.interrupt import is_user_interrupt
 from moomtui.kernel.events import Event, ModuleLoad, ModuleUnload
 from moomtui.kernel.notifier import NOTIFY_DONE, NotifierBlock, notifier_chain_unregister
 from moomtui.kernel.oom_notifier import OomNotifier
-from moomtui.kernel.panic import entry_point
+from moomtui.kernel.panic import KernelPanic, entry_point
+from moomtui.kernel.sysctl import SysctlHeader, SysctlTree
+from moomtui.userfiles import UserFileError, read_user_file
 
 KERN_ALERT = 1
 """``<1>``: the level of the oops line printed when a module's code raises."""
@@ -241,7 +255,49 @@ class KernelModule:
 
 def _describe(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
+    if len(text) > 200:
+        text = text[:199] + "…"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def is_oops(kernel: object, exc: BaseException) -> bool:
+    """Whether ``exc``, raised by a module's code, is that module's oops.
+
+    Every exception is — ``BaseException`` subclasses like ``KeyboardInterrupt``,
+    ``GeneratorExit`` and ``SystemExit`` included — except the two that must reach the
+    kernel's entry points: the kernel's own panic unwinding (:class:`KernelPanic` while
+    ``kernel.panicked`` is set; one a policy raises by hand is an oops) and a real Ctrl+C
+    (:func:`moomtui.interrupt.is_user_interrupt`).
+    """
+    if isinstance(exc, KernelPanic):
+        return getattr(kernel, "panicked", None) is None
+    return not is_user_interrupt(exc)
+
+
+def _strerror(ret: object) -> str:
+    """``init_module``'s failure: ``strerror(-ret)`` for an errno, else what it returned."""
+    if isinstance(ret, int) and not isinstance(ret, bool) and -4096 < ret < 0:
+        return os.strerror(-ret)
+    shown = repr(ret)
+    return f"returned {shown if len(shown) <= 40 else shown[:39] + '…'}, not 0 or -errno"
+
+
+@dataclass(slots=True)
+class _Registrations:
+    """What a module put on the OOM chain and in ``/proc/sys`` while it loaded."""
+
+    blocks: list[NotifierBlock] = field(default_factory=list)
+    headers: list[SysctlHeader] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Mark:
+    """The OOM chain and the sysctl tree before a module's ``init``, to undo it."""
+
+    oom: object = None
+    chain: tuple[NotifierBlock, ...] = ()
+    sysctl: object = None
+    headers: tuple[SysctlHeader, ...] = ()
 
 
 def _kconfig_rank(cls: type[KernelModule]) -> int:
@@ -257,7 +313,7 @@ class ModuleLoader:
     (see :func:`resolve_kconfig`). A class without ``kconfig`` is always built as ``m``.
     """
 
-    __slots__ = ("_files", "_loaded", "config", "kernel", "registry", "tainted")
+    __slots__ = ("_files", "_loaded", "_owned", "config", "kernel", "registry", "tainted")
 
     def __init__(
         self,
@@ -278,6 +334,8 @@ class ModuleLoader:
         self._loaded: dict[str, KernelModule] = {}
         self._files: dict[str, tuple[str, str]] = {}
         """Modules loaded from a file: name → (path as given, name in ``sys.modules``)."""
+        self._owned: dict[str, _Registrations] = {}
+        """What each loaded module registered during its ``init``."""
 
     def boot(self) -> None:
         """Run the initcalls of the built-in modules, in ``mm/Config.in`` order.
@@ -287,6 +345,7 @@ class ModuleLoader:
         a failing init: that module is simply not running.
         """
         self._loaded.clear()
+        self._owned.clear()
         self.tainted.clear()
         for name in list(self._files):
             self._forget_file(name)
@@ -351,27 +410,28 @@ class ModuleLoader:
 
         file = Path(path)
         try:
-            source = file.read_bytes()
-        except OSError as err:
-            raise ModuleError(f"insmod: {path}: {err.strerror or err}") from None
+            source = read_user_file(path)
+        except UserFileError as err:
+            raise ModuleError(f"insmod: {path}: {err.problem}") from None
         try:
             code = compile(source, str(file), "exec")
         except SyntaxError as err:
             raise ModuleError(
                 f"insmod: {path}: syntax error at line {err.lineno}: {err.msg}"
             ) from None
-        except ValueError as err:
-            raise ModuleError(f"insmod: {path}: not Python source ({err})") from None
+        except (ValueError, RecursionError, MemoryError) as err:
+            raise ModuleError(f"insmod: {path}: not Python source ({_describe(err)})") from None
         stem = re.sub(r"\W", "_", file.stem) or "policy"
         modname = f"moomtui_policy_{next(_file_modules)}_{stem}"
-        spec = importlib.util.spec_from_file_location(modname, file)
-        assert spec is not None
-        pymod = importlib.util.module_from_spec(spec)
+        pymod = types.ModuleType(modname)
+        pymod.__file__ = str(file)
         sys.modules[modname] = pymod
         try:
             exec(code, pymod.__dict__)
-        except (Exception, SystemExit) as exc:
+        except BaseException as exc:
             sys.modules.pop(modname, None)
+            if not is_oops(self.kernel, exc):
+                raise
             self._oops(file.stem, exc)
             raise ModuleError(
                 f"insmod: {path}: kernel oops while loading ({_describe(exc)})"
@@ -412,7 +472,7 @@ class ModuleLoader:
         module = self._loaded.get(name)
         if module is None:
             raise ModuleError(f"rmmod: module {name} is not loaded")
-        if module.use_count > 0:
+        if isinstance(module.use_count, int) and module.use_count > 0:
             raise ModuleError(f"rmmod: {name}: {os.strerror(errno.EBUSY)}")
         failure = self._stop(module, "rmmod")
         if failure is not None:
@@ -424,13 +484,10 @@ class ModuleLoader:
     def handler_oops(self, nb: NotifierBlock, exc: BaseException) -> bool:
         """An OOM handler raised ``exc``: log the oops, then remove its module and taint.
 
-        The module is the object the handler is a method of, or else the loaded module the
-        block is named after. False when the block belongs to no loaded module (the caller
-        takes it off the chain).
+        The module is the one that owns the block (:meth:`owner`). False when the block
+        belongs to no loaded module (the caller takes it off the chain).
         """
-        owner = getattr(nb.notifier_call, "__self__", None)
-        if not isinstance(owner, KernelModule) or self._loaded.get(owner.name) is not owner:
-            owner = self._loaded.get(nb.name)
+        owner = self.owner(nb)
         name = owner.name if owner is not None else nb.name or "?"
         frames = traceback.extract_tb(exc.__traceback__)
         printk = self.kernel.printk
@@ -548,18 +605,25 @@ class ModuleLoader:
     def _start(
         self, cls: type[KernelModule], values: dict[str, int | str], *, builtin: bool
     ) -> KernelModule:
+        """``sys_init_module``: run ``init``; on failure undo what it registered."""
+        mark = self._mark()
         try:
             module = cls(self.kernel, **values)
             ret = module.init()
-        except Exception as exc:
+        except BaseException as exc:
+            self._rollback(mark)
+            if not is_oops(self.kernel, exc):
+                raise
             self._oops(cls.name, exc)
             raise ModuleError(
                 f"insmod: {cls.name}: init_module: kernel oops ({_describe(exc)})"
             ) from exc
-        if ret != 0:
-            raise ModuleError(f"insmod: {cls.name}: init_module: {os.strerror(-ret)}")
+        if isinstance(ret, bool) or ret != 0:
+            self._rollback(mark)
+            raise ModuleError(f"insmod: {cls.name}: init_module: {_strerror(ret)}")
         module.builtin = builtin
         self._loaded[cls.name] = module
+        self._owned[cls.name] = self._registered_since(mark)
         self.kernel.emit(
             ModuleLoad,
             name=cls.name,
@@ -568,18 +632,90 @@ class ModuleLoader:
         )
         return module
 
-    def _stop(self, module: KernelModule, reason: str) -> Exception | None:
-        """Run ``module_exit`` and drop the module; returns what its exit raised, if anything."""
-        failure: Exception | None = None
+    def _stop(self, module: KernelModule, reason: str) -> BaseException | None:
+        """Run ``module_exit`` and drop the module with everything it registered; returns
+        what its exit raised, if anything."""
+        failure: BaseException | None = None
         try:
             module.exit()
-        except Exception as exc:
+        except BaseException as exc:
+            if not is_oops(self.kernel, exc):
+                self._drop(module, reason)
+                raise
             self._oops(module.name, exc)
             failure = exc
+        self._drop(module, reason)
+        return failure
+
+    def _drop(self, module: KernelModule, reason: str) -> None:
+        """The module is gone: so is whatever it registered that its exit left behind."""
+        owned = self._owned.pop(module.name, _Registrations())
+        oom = self._oom()
+        if oom is not None:
+            for nb in oom.chain:
+                if nb in owned.blocks or _method_of(nb) is module:
+                    oom.unregister_oom_notifier(nb)
+        sysctl = self._sysctl()
+        if sysctl is not None:
+            for header in owned.headers:
+                if header in sysctl.headers:
+                    sysctl.unregister_sysctl_table(header)
         del self._loaded[module.name]
         self._forget_file(module.name)
         self.kernel.emit(ModuleUnload, name=module.name, reason=reason)
-        return failure
+
+    # --- registrations ----------------------------------------------------------------
+    def _oom(self) -> OomNotifier | None:
+        oom = getattr(self.kernel, "oom", None)
+        return oom if isinstance(oom, OomNotifier) else None
+
+    def _sysctl(self) -> SysctlTree | None:
+        sysctl = getattr(self.kernel, "sysctl", None)
+        return sysctl if isinstance(sysctl, SysctlTree) else None
+
+    def _mark(self) -> _Mark:
+        mark = _Mark()
+        oom, sysctl = self._oom(), self._sysctl()
+        if oom is not None:
+            mark.oom, mark.chain = oom.snapshot(), oom.chain
+        if sysctl is not None:
+            mark.sysctl, mark.headers = sysctl.snapshot(), sysctl.headers
+        return mark
+
+    def _rollback(self, mark: _Mark) -> None:
+        """The OOM chain and the sysctl tree exactly as they were at ``mark``."""
+        oom, sysctl = self._oom(), self._sysctl()
+        if oom is not None and mark.oom is not None:
+            oom.restore(mark.oom)
+        if sysctl is not None and mark.sysctl is not None:
+            sysctl.restore(mark.sysctl)
+
+    def _registered_since(self, mark: _Mark) -> _Registrations:
+        oom, sysctl = self._oom(), self._sysctl()
+        blocks = [nb for nb in oom.chain if nb not in mark.chain] if oom is not None else []
+        headers = [h for h in sysctl.headers if h not in mark.headers] if sysctl is not None else []
+        return _Registrations(blocks, headers)
+
+    def owner(self, nb: NotifierBlock) -> KernelModule | None:
+        """The loaded module block ``nb`` belongs to: registered by its ``init``, or a
+        method of it; None if no loaded module owns it."""
+        method_of = _method_of(nb)
+        for name, module in self._loaded.items():
+            if method_of is module or nb in self._owned.get(name, _Registrations()).blocks:
+                return module
+        return None
+
+    def check(self) -> list[str]:
+        """Broken invariants of the modules: a block on the OOM chain that belongs to no
+        loaded module (a ghost handler)."""
+        oom = self._oom()
+        if oom is None:
+            return []
+        return [
+            f"OOM chain: block {nb.name or '?'} belongs to no loaded module"
+            for nb in oom.chain
+            if self.owner(nb) is None
+        ]
 
     def _forget_file(self, name: str) -> None:
         """A module loaded from a file leaves the registry (and ``sys.modules``) with it."""
@@ -593,6 +729,11 @@ class ModuleLoader:
             KERN_ALERT, f"Unable to handle kernel request in module {name}: {_describe(exc)}"
         )
         self.tainted.add(name)
+
+
+def _method_of(nb: NotifierBlock) -> object:
+    """The object whose bound method ``nb`` calls (None for a plain function)."""
+    return getattr(nb.notifier_call, "__self__", None)
 
 
 def _plugin_problem(cls: type[KernelModule]) -> str | None:
@@ -689,10 +830,22 @@ class GuardedOomNotifier(OomNotifier):
         del self._owners[guard]
         return super().unregister_oom_notifier(guard)
 
+    def snapshot(self) -> object:
+        return super().snapshot(), dict(self._guards), dict(self._owners)
+
+    def restore(self, snapshot: object) -> None:
+        assert isinstance(snapshot, tuple)
+        chain, guards, owners = snapshot
+        super().restore(chain)
+        self._guards = dict(guards)
+        self._owners = dict(owners)
+
     def _call(self, nb: NotifierBlock, val: int, data: object) -> int:
         try:
             ret = nb.notifier_call(nb, val, data)
-        except (Exception, SystemExit) as exc:
+        except BaseException as exc:
+            if not is_oops(self._kernel, exc):
+                raise
             if not self._kernel.modules.handler_oops(nb, exc):
                 self.unregister_oom_notifier(nb)
             return NOTIFY_DONE

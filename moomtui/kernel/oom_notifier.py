@@ -59,6 +59,16 @@ class OomNotifier:
     def register_oom_notifier(self, nb: NotifierBlock) -> int:
         return notifier_chain_register(self._oom_notify_list, nb)
 
+    def snapshot(self) -> object:
+        """The chain as it is now, for :meth:`restore` (the module loader undoes a failed
+        ``init`` with it)."""
+        return list(self._oom_notify_list._blocks)
+
+    def restore(self, snapshot: object) -> None:
+        """Put the chain back exactly as :meth:`snapshot` saw it."""
+        assert isinstance(snapshot, list)
+        self._oom_notify_list._blocks[:] = snapshot
+
     def unregister_oom_notifier(self, nb: NotifierBlock) -> int:
         return notifier_chain_unregister(self._oom_notify_list, nb)
 

@@ -243,7 +243,9 @@ def _do_proc_dointvec_write(buffer: str, vleft: int) -> tuple[list[int], int]:
     left = len(buffer)
     while left > 0 and vleft:
         vleft -= 1
-        while left and buffer[pos] in _SPACE:
+        # After a negative value ``left`` is one short (see above), and C reads on past the
+        # end of the write; what lies there is not a space, so the skip stops.
+        while left and _char(buffer, pos) in _SPACE:
             left -= 1
             pos += 1
         if not left:
@@ -324,6 +326,23 @@ class SysctlTree:
         header = SysctlHeader(key, tuple(entries))
         self._headers.append(header)
         return header
+
+    @property
+    def headers(self) -> tuple[SysctlHeader, ...]:
+        """The registered tables, oldest first."""
+        return tuple(self._headers)
+
+    def snapshot(self) -> object:
+        """The tree as it is now (the files themselves are shared), for :meth:`restore`."""
+        return _copy_dir(self._root), list(self._headers)
+
+    def restore(self, snapshot: object) -> None:
+        """Put the tree back exactly as :meth:`snapshot` saw it: the same tables registered,
+        under the same directories (the module loader undoes a failed ``init`` with it)."""
+        assert isinstance(snapshot, tuple)
+        root, headers = snapshot
+        self._root = _copy_dir(root)
+        self._headers = list(headers)
 
     def unregister_sysctl_table(self, header: SysctlHeader) -> None:
         """Remove what ``header`` added, and every directory no longer holding a table."""
@@ -424,6 +443,17 @@ class SysctlTree:
             return isinstance(self._lookup(path), _Dir)
         except SysctlError:
             return False
+
+
+def _copy_dir(node: _Dir) -> _Dir:
+    """A copy of the directory tree under ``node``; the files in it are the same objects."""
+    return _Dir(
+        {
+            name: _copy_dir(child) if isinstance(child, _Dir) else child
+            for name, child in node.children.items()
+        },
+        node.tables,
+    )
 
 
 def _join(prefix: str, name: str) -> str:

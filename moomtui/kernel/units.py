@@ -1,84 +1,170 @@
-"""Sizes, rates and durations as users write them, converted to pages and jiffies.
+"""Numbers as users write them: sizes, rates, durations and integers, bounded.
 
 ``"64M"``, ``"512K"``, ``"1G"``, ``"4096"`` (bytes) or ``"300 pages"``; rates are a size per
 second (``"256K/s"``, ``"10 pages/s"``); durations ``"90s"``, ``"500ms"``, ``"2m"``,
-``"1h"``, ``"250j"`` (jiffies) or a bare number of seconds. Every parser raises
-:class:`UnitError` with a short message saying what was expected.
+``"1h"``, ``"250j"`` (jiffies) or a bare number of seconds; integers are decimal, written
+with ASCII digits. This is the one parser every part of moomtui reads such numbers with —
+presets, program parameters, the console, scripts and the command line — so they all take
+the same forms and refuse the same absurdities: every parser raises :class:`UnitError`
+with a short message saying what was expected.
+
+Bounded by construction: a number has at most :data:`MAX_DIGITS` digits, fractions are
+computed exactly (no float, so no ``inf``), ``nan`` and ``inf`` — which TOML allows as
+floats — are refused, a size is at most :data:`MAX_SIZE` bytes (16T) and a duration at most
+:data:`MAX_DURATION` jiffies (a day). Callers check their own tighter ranges.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from fractions import Fraction
 
 from .constants import HZ, PAGE_SIZE
 
 
 class UnitError(ValueError):
-    pass
+    """What was expected; ``detail`` says what was wrong beyond the form, if anything."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)[bB]?\s*$")
-_PAGES = re.compile(r"^\s*(\d+)\s*pages?\s*$")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|j|jiffies)?\s*$")
+MAX_DIGITS = 18
+"""Digits a number may have, before and after the point together."""
+MAX_SIZE = 1 << 44
+"""The largest size: 16 TiB (a 2.4 machine had at most 64G of RAM; a 64-bit port gave a
+process up to 2^31 pages of address space, 8T)."""
+MAX_SIZE_PAGES = MAX_SIZE // PAGE_SIZE
+MAX_DURATION = 24 * 3600 * HZ
+"""The longest duration: a day, in jiffies."""
+
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_SIZE = re.compile(rf"\s*{_NUMBER}\s*([kKmMgG]?)[bB]?\s*", re.ASCII)
+_PAGES = re.compile(r"\s*(\d+)\s*pages?\s*", re.ASCII)
+_DURATION = re.compile(rf"\s*{_NUMBER}\s*(ms|s|m|h|j|jiffies)?\s*", re.ASCII)
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _MULT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
-_TIME = {"ms": HZ / 1000, "s": HZ, None: HZ, "m": 60 * HZ, "h": 3600 * HZ, "j": 1, "jiffies": 1}
+_TIME = {
+    "ms": Fraction(HZ, 1000),
+    "s": Fraction(HZ),
+    None: Fraction(HZ),
+    "m": Fraction(60 * HZ),
+    "h": Fraction(3600 * HZ),
+    "j": Fraction(1),
+    "jiffies": Fraction(1),
+}
 
 SIZE_HELP = 'a size like "64M", "512K", "4096" (bytes) or "300 pages"'
 RATE_HELP = 'a rate like "256K/s" or "10 pages/s"'
 DURATION_HELP = 'a duration like "90s", "500ms", "2m", "1h" or "250j" (jiffies)'
 
 
+_TOO_LONG = f"a number of at most {MAX_DIGITS} digits"
+
+
+def _decimal(digits: str, help_text: str) -> Fraction:
+    """``"12.5"`` as an exact fraction; UnitError past :data:`MAX_DIGITS` digits."""
+    if len(digits.replace(".", "")) > MAX_DIGITS:
+        raise _expected(help_text, _TOO_LONG)
+    return Fraction(digits)
+
+
+def _number(value: object, help_text: str) -> Fraction | None:
+    """A TOML number as an exact fraction (None for any other type); UnitError for nan,
+    inf and numbers of more than :data:`MAX_DIGITS` digits."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _expected(help_text, "not a finite number")
+    if abs(value) >= 10**MAX_DIGITS:
+        raise _expected(help_text, _TOO_LONG)
+    return Fraction(value)
+
+
+def _expected(help_text: str, detail: str = "") -> UnitError:
+    return UnitError(f"expected {help_text}" + (f", {detail}" if detail else ""), detail)
+
+
+def parse_integer(value: object, lo: int, hi: int) -> int:
+    """An integer from ``lo`` to ``hi``: a TOML integer, or decimal text with ASCII digits.
+
+    ``int()`` would also take ``"١٢"``, ``"1_000"`` and ten thousand digits.
+    """
+    expected = f"expected an integer from {lo} to {hi}"
+    if isinstance(value, str):
+        if _INTEGER.fullmatch(value) is None or len(value.lstrip("+-")) > MAX_DIGITS:
+            raise UnitError(expected)
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise UnitError(expected)
+    return value
+
+
 def parse_size(value: object) -> int:
-    """A size in pages (bytes are rounded up to whole pages)."""
-    if isinstance(value, bool):
-        raise UnitError(f"expected {SIZE_HELP}")
-    if isinstance(value, int):
-        if value < 0:
-            raise UnitError(f"expected {SIZE_HELP}, not a negative number")
-        return -(-value // PAGE_SIZE)
+    """A size in pages (bytes are rounded up to whole pages), at most :data:`MAX_SIZE`.
+
+    A TOML integer is bytes; a float is refused (sizes are whole bytes or pages).
+    """
+    if isinstance(value, float):
+        raise _expected(SIZE_HELP)
+    number = _number(value, SIZE_HELP)
+    if number is not None:
+        if number < 0:
+            raise _expected(SIZE_HELP, "not a negative number")
+        return _pages(number)
     if not isinstance(value, str):
-        raise UnitError(f"expected {SIZE_HELP}")
-    m = _PAGES.match(value)
+        raise _expected(SIZE_HELP)
+    m = _PAGES.fullmatch(value)
     if m:
-        return int(m.group(1))
-    m = _SIZE.match(value)
+        return _pages(_decimal(m.group(1), SIZE_HELP) * PAGE_SIZE)
+    m = _SIZE.fullmatch(value)
     if not m:
-        raise UnitError(f"expected {SIZE_HELP}")
-    size = float(m.group(1)) * _MULT[m.group(2).lower()]
-    return -(-int(size) // PAGE_SIZE)
+        raise _expected(SIZE_HELP)
+    return _pages(_decimal(m.group(1), SIZE_HELP) * _MULT[m.group(2).lower()])
+
+
+def _pages(size: Fraction) -> int:
+    if size > MAX_SIZE:
+        raise _expected(SIZE_HELP, "at most 16T")
+    return -(-math.floor(size) // PAGE_SIZE)
 
 
 def parse_rate(value: object) -> int:
-    """A rate in pages per second."""
-    if isinstance(value, bool):
-        raise UnitError(f"expected {RATE_HELP}")
-    if isinstance(value, int):
-        return parse_size(value)
-    if not isinstance(value, str):
-        raise UnitError(f"expected {RATE_HELP}")
-    text = value.strip()
-    if not text.endswith("/s"):
-        raise UnitError(f"expected {RATE_HELP}")
+    """A rate in pages per second: a size per second, or a TOML integer of bytes per second."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _expected(RATE_HELP)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.endswith("/s"):
+            raise _expected(RATE_HELP)
+        value = text[:-2]
     try:
-        return parse_size(text[:-2])
-    except UnitError:
-        raise UnitError(f"expected {RATE_HELP}") from None
+        return parse_size(value)
+    except UnitError as err:
+        raise _expected(RATE_HELP, err.detail) from None
 
 
 def parse_duration(value: object) -> int:
-    """A duration in jiffies."""
-    if isinstance(value, bool):
-        raise UnitError(f"expected {DURATION_HELP}")
-    if isinstance(value, int | float):
-        if value < 0:
-            raise UnitError(f"expected {DURATION_HELP}, not a negative number")
-        return round(value * HZ)
+    """A duration in jiffies (rounded to the nearest), at most :data:`MAX_DURATION`."""
+    number = _number(value, DURATION_HELP)
+    if number is not None:
+        if number < 0:
+            raise _expected(DURATION_HELP, "not a negative number")
+        return _jiffies(number * HZ)
     if not isinstance(value, str):
-        raise UnitError(f"expected {DURATION_HELP}")
-    m = _DURATION.match(value)
+        raise _expected(DURATION_HELP)
+    m = _DURATION.fullmatch(value)
     if not m:
-        raise UnitError(f"expected {DURATION_HELP}")
-    return round(float(m.group(1)) * _TIME[m.group(2)])
+        raise _expected(DURATION_HELP)
+    return _jiffies(_decimal(m.group(1), DURATION_HELP) * _TIME[m.group(2)])
+
+
+def _jiffies(amount: Fraction) -> int:
+    if amount > MAX_DURATION:
+        raise _expected(DURATION_HELP, "at most 24h")
+    return round(amount)
 
 
 def format_size(pages: int) -> str:

@@ -8,12 +8,14 @@ error is one line and exit status 2; a preset is never written over an existing 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
+from ..userfiles import UserFileError, read_user_file
 from .live import PROC, LiveError, read_machine
 from .preset import PresetText, machine_preset
 from .rebuild import rebuild_log
@@ -84,17 +86,15 @@ def _read_input(name: str) -> tuple[str, str]:
         data = sys.stdin.buffer.read(MAX_INPUT + 1)
         shown = "<stdin>"
     else:
-        path = Path(name)
         shown = name
-        try:
-            with path.open("rb") as f:
-                data = f.read(MAX_INPUT + 1)
-        except FileNotFoundError:
-            raise RealError(f"{name}: no such file") from None
-        except IsADirectoryError:
-            raise RealError(f"{name}: is a directory, not a report") from None
-        except OSError as err:
-            raise RealError(f"{name}: {err.strerror or err}") from None
+        try:  # a regular file only, opened without blocking (moomtui.userfiles)
+            data = read_user_file(name, limit=MAX_INPUT)
+        except UserFileError as err:
+            if err.errno == errno.ENOENT:
+                raise RealError(f"{name}: no such file") from None
+            if err.problem == "is a directory":
+                raise RealError(f"{name}: is a directory, not a report") from None
+            raise RealError(str(err)) from None
     if len(data) > MAX_INPUT:
         raise RealError(f"{shown}: larger than {MAX_INPUT >> 20} MiB: not a report")
     return data.decode("utf-8", errors="replace"), shown

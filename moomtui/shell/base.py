@@ -12,12 +12,14 @@ text instead of printing it and exiting.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from ..kernel.units import UnitError, parse_integer
+
 if TYPE_CHECKING:
+    from .profile import Profile
     from .shell import Shell
 
 USAGE_STATUS = 2
@@ -25,7 +27,9 @@ HELP_WIDTH = 80
 CWD = "/proc"
 """The console's working directory: relative paths are read under ``/proc``."""
 
-_INT = re.compile(r"[+-]?[0-9]+", re.ASCII)
+INT64_MAX = (1 << 63) - 1
+MAX_MESSAGE = 240
+"""An error line is cut to this many characters: a user's word quoted in it may be long."""
 
 
 @dataclass(slots=True)
@@ -100,6 +104,9 @@ Completer = Callable[["Shell", list[str], str], Iterable[str]]
 
 RunFn = Callable[["Shell", list[str]], "str | Result | None"]
 
+Guard = Callable[["Profile", list[str]], "str | None"]
+"""``(profile, argv)`` → why ``profile`` may not run the command with these arguments."""
+
 
 @dataclass(frozen=True, slots=True)
 class Command:
@@ -115,6 +122,9 @@ class Command:
     check: bool = True
     """Whether a script's line is checked with ``parser`` at load (False when the command
     rewrites its arguments before parsing, like ``kill -9``)."""
+    guard: Guard | None = None
+    """Arguments that need a capability (``insmod ./x.py`` runs code): why a profile may not
+    run them, or None. Called when a line is checked and again when it runs."""
 
     def help_text(self) -> str:
         if self.parser is None:
@@ -133,11 +143,12 @@ def command(
     complete: Completer | None = None,
     record: bool = True,
     check: bool = True,
+    guard: Guard | None = None,
 ) -> Callable[[RunFn], RunFn]:
     """Register the decorated function as console command ``name``."""
 
     def register(fn: RunFn) -> RunFn:
-        COMMANDS[name] = Command(name, summary, fn, parser, complete, record, check)
+        COMMANDS[name] = Command(name, summary, fn, parser, complete, record, check, guard)
         return fn
 
     return register
@@ -151,10 +162,12 @@ def parse(parser: ArgParser, argv: Sequence[str], *, intermixed: bool = False) -
 
 
 def parse_int(text: str) -> int:
-    """A decimal integer written with ASCII digits (``int()`` would take ``"١٢"`` too)."""
-    if _INT.fullmatch(text) is None:
-        raise ValueError(f"not an integer: {text!r}")
-    return int(text)
+    """A decimal integer written with ASCII digits that fits 64 bits, as ``strtoll`` reads
+    one (``int()`` would take ``"١٢"`` and ten thousand digits too); ValueError otherwise."""
+    try:
+        return parse_integer(text, -INT64_MAX, INT64_MAX)
+    except UnitError:
+        raise ValueError(f"not an integer: {clip(text)!r}") from None
 
 
 def int_arg(text: str) -> int:
@@ -168,6 +181,21 @@ def int_arg(text: str) -> int:
 def matching(prefix: str, candidates: Iterable[str]) -> list[str]:
     """The candidates that start with ``prefix``, sorted, without duplicates."""
     return sorted({c for c in candidates if c.startswith(prefix)})
+
+
+def refused_in(profile: Profile) -> str:
+    """``Operation not permitted in a preset``: how a refusal by the profile reads."""
+    return f"Operation not permitted in {profile.label}"
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters (the last one an ellipsis), to quote it."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip_lines(text: str, limit: int = MAX_MESSAGE) -> str:
+    """Every line of ``text`` cut to ``limit`` characters."""
+    return "\n".join(clip(line, limit) for line in text.split("\n"))
 
 
 def resolve(path: str) -> str:

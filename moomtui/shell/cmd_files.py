@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..kernel.procfs import ProcError, list_proc, read_proc
 from ..kernel.sysctl import ENOTDIR
-from .base import ArgParser, Result, command, parse, resolve
+from .base import ArgParser, Result, clip, command, parse, resolve
 from .completion import complete_path, options
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def cat(sh: Shell, argv: list[str]) -> Result:
         except ProcError as err:
             if out and not out[-1].endswith("\n"):
                 out.append("\n")
-            out.append(f"cat: {name}: {err.strerror}\n")
+            out.append(f"cat: {clip(name)}: {err.strerror}\n")
             status = 1
             continue
         out.append(text.rstrip("\0").replace("\0", " "))
@@ -125,7 +125,7 @@ def ls(sh: Shell, argv: list[str]) -> Result:
             if err.errno == ENOTDIR:
                 files.append(name)
             else:
-                errors.append(f"ls: {name}: {err.strerror}")
+                errors.append(f"ls: {clip(name)}: {err.strerror}")
     blocks = [("\n".join(files) if args.one else columns(files))] if files else []
     for name, entries in dirs:
         body = "\n".join(entries) if args.one else columns(entries)

@@ -23,11 +23,11 @@ from ..kernel.module import (
 )
 from ..kernel.procfs import ProcError, read_proc, sysctl_path, write_proc
 from ..kernel.sysctl import sysctl_key
-from .base import ArgParser, CommandError, command, matching, parse
-from .cmd_session import SERVED_REFUSES
+from .base import ArgParser, CommandError, clip, command, matching, parse, refused_in
 from .completion import options
 
 if TYPE_CHECKING:
+    from .profile import Profile
     from .shell import Shell
 
 SYSCTL_FAILED = 255
@@ -66,14 +66,29 @@ def _insmod_parser() -> ArgParser:
     return p
 
 
-@command("insmod", "load a kernel module", parser=_insmod_parser, complete=_complete_load)
+def _insmod_guard(profile: Profile, argv: list[str]) -> str | None:
+    """A policy file runs the file's Python: only where code may run and files be read."""
+    args = parse(_insmod_parser(), argv)
+    if is_policy_file(args.module) and not (profile.run_code and profile.read_files):
+        return (
+            f"insmod: {clip(args.module, 120)}: {refused_in(profile)} "
+            "(a policy file runs code: insmod takes module names here)"
+        )
+    return None
+
+
+@command(
+    "insmod",
+    "load a kernel module",
+    parser=_insmod_parser,
+    complete=_complete_load,
+    guard=_insmod_guard,
+)
 def insmod(sh: Shell, argv: list[str]) -> str:
     args = parse(_insmod_parser(), argv)
     modules = sh.kernel.modules
     try:
         if is_policy_file(args.module):  # a user-written policy: insmod ./my_policy.py
-            if sh.session.served:
-                raise CommandError(f"insmod: {args.module}: {SERVED_REFUSES}")
             modules.insmod_file(args.module, args.params)
         else:
             modules.insmod(module_name(args.module), args.params)

@@ -13,31 +13,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..kernel.clock import format_speed, parse_speed
-from ..kernel.units import DURATION_HELP, UnitError, parse_duration
+from ..kernel.units import DURATION_HELP, UnitError, format_duration, parse_duration
 from .base import (
     COMMANDS,
     ArgParser,
     CommandError,
+    clip,
     command,
     int_arg,
     matching,
     parse,
     parse_int,
+    refused_in,
 )
 from .completion import complete_users, options
 from .script import format_script, format_time
-from .session import lookup_user, user_name
+from .session import is_preset_name, lookup_user, user_name
 
 if TYPE_CHECKING:
+    from .profile import Profile
     from .shell import Shell
 
 MAX_STEP = 24 * 3600 * 100
 """``step`` runs at most a day of jiffies at once, so a typo cannot freeze the console."""
 
 HEADLESS = "the clock is driven by the script"
-
-SERVED_REFUSES = "Operation not permitted in a served session"
-"""What a command that would reach the host's files answers in a browser session."""
 
 
 # ====================================================================== help
@@ -139,7 +139,23 @@ def _complete_presets(sh: Shell, before: list[str], prefix: str) -> list[str]:
     return matching(prefix, sh.session.preset_names()) if not before else []
 
 
-@command("boot", "switch to a preset (boot NAME)", parser=_boot_parser, complete=_complete_presets)
+def _boot_guard(profile: Profile, argv: list[str]) -> str | None:
+    """A path names a host file: only a profile that reads files boots one."""
+    args = parse(_boot_parser(), argv)
+    if args.preset is not None and not is_preset_name(args.preset) and not profile.read_files:
+        return (
+            f"boot: {clip(args.preset, 120)}: {refused_in(profile)} (boot takes preset names here)"
+        )
+    return None
+
+
+@command(
+    "boot",
+    "switch to a preset (boot NAME)",
+    parser=_boot_parser,
+    complete=_complete_presets,
+    guard=_boot_guard,
+)
 def boot(sh: Shell, argv: list[str]) -> str:
     args = parse(_boot_parser(), argv)
     session = sh.session
@@ -147,10 +163,14 @@ def boot(sh: Shell, argv: list[str]) -> str:
         raise CommandError("boot: presets are not available in this session")
     if args.preset is None:
         return "\n".join(session.preset_names())
+    if session.uid != 0:
+        raise CommandError("boot: must be superuser.")
+    if is_preset_name(args.preset) and args.preset not in session.preset_names():
+        raise CommandError(f"boot: {args.preset}: no such preset (boot alone lists them)")
     try:
         session.on_boot(args.preset)
     except ValueError as err:
-        raise CommandError(f"boot: {args.preset}: {err}") from None
+        raise CommandError(f"boot: {err}") from None
     session.sync()
     return ""
 
@@ -206,22 +226,26 @@ def _step_parser() -> ArgParser:
 
 @command("step", "advance the clock (step 1, step 1s)", parser=_step_parser)
 def step(sh: Shell, argv: list[str]) -> str:
+    """A long step runs in slices on the screen's clock (Esc stops it), not all at once."""
     args = parse(_step_parser(), argv)
+    amount = clip(args.amount)
     try:
         jiffies = parse_step(args.amount)
-    except UnitError:
+    except UnitError as err:
+        if err.detail == "at most 24h":
+            raise CommandError(f"step: {amount}: at most a day at a time") from None
         raise CommandError(
-            f"step: {args.amount}: expected a number of jiffies or {DURATION_HELP}"
+            f"step: {amount}: expected a number of jiffies or {DURATION_HELP}"
         ) from None
     if jiffies <= 0:
-        raise CommandError(f"step: {args.amount}: must be more than 0 jiffies")
+        raise CommandError(f"step: {amount}: must be more than 0 jiffies")
     if jiffies > MAX_STEP:
-        raise CommandError(f"step: {args.amount}: at most a day at a time")
+        raise CommandError(f"step: {amount}: at most a day at a time")
     driver = sh.session.driver
-    if driver is not None:
-        driver.step(jiffies)
-    else:
+    if driver is None:
         sh.kernel.run_for(jiffies)
+    elif not driver.advance(jiffies):
+        return f"step: running {format_duration(jiffies)} on the clock; Esc stops it"
     return ""
 
 
@@ -294,12 +318,22 @@ def _complete_script(sh: Shell, before: list[str], prefix: str) -> list[str]:
     return options(prefix, ("-f",)) if prefix.startswith("-") else []
 
 
+def _script_guard(profile: Profile, argv: list[str]) -> str | None:
+    """``script save`` writes a host file: only a profile that writes files may."""
+    args = parse(_script_parser(), argv, intermixed=True)
+    if args.action == "save" and not profile.write_files:
+        where = clip(args.file, 120) if args.file else "save"
+        return f"script: {where}: {refused_in(profile)} (script show prints it)"
+    return None
+
+
 @command(
     "script",
     "save the session as a script (script save FILE)",
     parser=_script_parser,
     complete=_complete_script,
     record=False,
+    guard=_script_guard,
 )
 def script(sh: Shell, argv: list[str]) -> str:
     parser = _script_parser()
@@ -309,8 +343,6 @@ def script(sh: Shell, argv: list[str]) -> str:
         return text
     if args.file is None:
         parser.error("script save needs a FILE")
-    if sh.session.served:
-        raise CommandError(f"script: {args.file}: {SERVED_REFUSES} (script show prints it)")
     path = Path(args.file).expanduser()
     try:
         with path.open("w" if args.force else "x", encoding="utf-8") as out:

@@ -587,9 +587,13 @@ def renice(sh: Shell, argv: list[str]) -> str:
 
 # ====================================================================== spawn
 def toml_value(text: str) -> int | bool | str:
-    """A command-line value read the TOML way: ``42`` an int, ``true`` a bool, else text."""
+    """A command-line value read the TOML way: ``42`` an int, ``true`` a bool, else text
+    (an integer of more than 18 digits stays text, and the program says what it expects)."""
     if _TOML_INT.fullmatch(text):
-        return int(text.replace("_", ""))
+        try:
+            return parse_int(text.replace("_", ""))
+        except ValueError:
+            return text
     if text in ("true", "false"):
         return text == "true"
     return text

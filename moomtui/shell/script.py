@@ -12,8 +12,10 @@ session's clock counted when ``script save`` wrote it — as a duration the unit
 (``12s``, ``500ms``, ``1m``, ``250j`` jiffies, a bare number of seconds). Times need not
 increase: a runner runs each command as soon as its time has come. Every line is checked
 when the script is parsed — its time, its quoting and that its command exists, with its
-options where the command's parser can tell — so a typo fails at load with ``file:line: …``,
-not when it fires.
+options where the command's parser can tell, and that the script's profile allows it
+(:data:`~moomtui.shell.profile.SCRIPT`: nothing that reaches the host) — so a typo fails at
+load with ``file:line: …``, not when it fires. A line is what ``str.splitlines()`` says it
+is, and the command after the time is one command line of the console's grammar.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Iterable
 
 from ..kernel.constants import HZ
 from ..kernel.units import UnitError, parse_duration
+from .profile import SCRIPT, Profile
 
 HEADER = "# moomtui console script: one TIME COMMAND per line"
 
@@ -41,8 +44,12 @@ def format_time(ticks: int) -> str:
     return f"{seconds}.{rest * 100 // HZ:02d}s"
 
 
-def parse_script(text: str, source: str = "<script>") -> list[tuple[int, str]]:
-    """The ``(jiffies, command line)`` pairs of script ``text``, in file order."""
+def parse_script(
+    text: str, source: str = "<script>", profile: Profile = SCRIPT
+) -> list[tuple[int, str]]:
+    """The ``(jiffies, command line)`` pairs of script ``text``, in file order; each line
+    is checked as ``profile`` will run it."""
+    from .base import clip
     from .shell import check_line
 
     out: list[tuple[int, str]] = []
@@ -56,10 +63,10 @@ def parse_script(text: str, source: str = "<script>") -> list[tuple[int, str]]:
         try:
             ticks = parse_time(stamp)
         except UnitError as err:
-            raise ScriptError(f"{where}: bad time {stamp!r}: {err}") from None
+            raise ScriptError(f"{where}: bad time {clip(stamp)!r}: {err}") from None
         if not rest:
-            raise ScriptError(f"{where}: no command after the time {stamp!r}")
-        problem = check_line(rest)
+            raise ScriptError(f"{where}: no command after the time {clip(stamp)!r}")
+        problem = check_line(rest, profile)
         if problem is not None:
             raise ScriptError(f"{where}: {problem}")
         out.append((ticks, rest))

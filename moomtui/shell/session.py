@@ -12,10 +12,12 @@ A uid without an entry is shown as its number, as ``ps`` and ``id`` do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from .base import parse_int
+from .profile import LOCAL_CONSOLE, Profile
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
@@ -36,6 +38,15 @@ PASSWD: dict[str, int] = {
 """``/etc/passwd``: user name → uid (each user's primary group has the same number)."""
 
 _NAMES = {uid: name for name, uid in PASSWD.items()}
+
+_PRESET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", re.ASCII)
+
+
+def is_preset_name(text: str) -> bool:
+    """Whether ``text`` is a preset's name (its file's stem: ``leaky-apache``) rather than a
+    path: a name is at most 64 letters, digits, ``_``, ``-`` and ``.``, and does not end in
+    ``.toml``. Anything else — ``./x.toml``, ``x.toml``, ``/tmp/x`` — is a path."""
+    return _PRESET_NAME.fullmatch(text) is not None and not text.endswith(".toml")
 
 
 def user_name(uid: int) -> str | None:
@@ -66,6 +77,10 @@ class ClockDriver(Protocol):
 
     def step(self, jiffies: int = 1) -> None: ...
 
+    def advance(self, jiffies: int) -> bool:
+        """Run ``jiffies`` for ``step``: True if done now, False if it runs in slices."""
+        ...
+
     def set_speed(self, speed: float) -> None: ...
 
 
@@ -77,12 +92,15 @@ class Session:
     across reboots and are what its ``--script`` times mean. ``on_reboot`` replaces the
     default ``kernel.reboot()`` of the ``reboot`` command (the screen may want to rebuild
     the machine from its preset); ``presets`` lists the preset names ``boot`` and completion
-    offer, and ``on_boot(name)`` switches to one (it should set ``session.kernel``; a
-    ValueError's message is shown as the error).
+    offer — and the only names ``boot`` takes —, and ``on_boot(name)`` switches to one (it
+    should set ``session.kernel``; a ValueError's message is shown as the error). With a
+    profile that reads files, ``boot`` also takes a path to ``on_boot``.
 
-    ``served`` marks a session a stranger drives from a browser (``moomtui serve``): the
-    commands that reach the host (``script save``, ``insmod`` of a file) refuse, and whoever
-    builds the session gives it only shipped presets (:class:`moomtui.sim.Simulation`).
+    ``profile`` is what the session's lines may do (:mod:`.profile`):
+    :data:`~moomtui.shell.profile.LOCAL_CONSOLE` by default;
+    :data:`~moomtui.shell.profile.SERVED` for a stranger at a browser (``moomtui serve``),
+    where nothing reaches the host's files — and whoever builds the session lists only the
+    shipped presets in ``presets`` (:class:`moomtui.sim.Simulation` does).
     """
 
     def __init__(
@@ -94,10 +112,10 @@ class Session:
         presets: Callable[[], Iterable[str]] | None = None,
         on_boot: Callable[[str], None] | None = None,
         clock: Callable[[], int] | None = None,
-        served: bool = False,
+        profile: Profile = LOCAL_CONSOLE,
     ) -> None:
         self.kernel = kernel
-        self.served = served
+        self.profile = profile
         self.clock = clock
         self.driver = driver
         self.on_reboot = on_reboot

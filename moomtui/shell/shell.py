@@ -1,26 +1,52 @@
 """``moomsh``: the one command language of the console, scripts, presets and the palette.
 
-A line is split like ``sh`` splits it (``shlex``: quotes, backslashes, ``#`` comments) with
-one redirection, ``COMMAND > FILE`` (or ``>>``), whose target can only be a ``/proc/sys``
-file — that is how ``echo 5 > /proc/sys/kernel/panic`` works. Pipes, lists and input
-redirection are refused with a syntax error. The working directory is ``/proc``, so
+A command line is one command. It is split like ``sh`` splits it (``shlex``: quotes,
+backslashes, ``#`` comments) with one redirection, ``COMMAND > FILE`` (or ``>>``), whose
+target can only be a ``/proc/sys`` file — that is how ``echo 5 > /proc/sys/kernel/panic``
+works. Pipes, lists and input redirection are refused with a syntax error, and so is any
+line break — every character ``str.splitlines()`` splits on — and any other control
+character but the tab: what looks like one command is one command, wherever it comes from.
+A line is at most :data:`MAX_LINE` characters. The working directory is ``/proc``, so
 ``cat meminfo`` and ``ls sys/vm`` work.
 
+:func:`split_line` is the one splitter: the console, ``--script`` files (one command per
+line after its time), presets' ``[[events]]`` and ``kernel.modules`` and ``check`` all use
+it. Every line runs under the session's capability profile (:mod:`.profile`), narrowed for
+a line that comes from a preset; :func:`check_line` and :meth:`Shell.execute` apply it
+through the same :func:`refusal`.
+
 :meth:`Shell.execute` never raises: a command's failure is its one-line message and a
-non-zero status, an unknown command is ``moomsh: foo: command not found`` (127), and a bug
-in a command is reported as ``moomsh: internal error: …`` (1).
+non-zero status, an unknown command is ``moomsh: foo: command not found`` (127), a command
+the profile does not allow is ``moomsh: boot: Operation not permitted in a preset`` (126),
+and a bug in
+a command is reported as ``moomsh: internal error: …`` (1).
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import TYPE_CHECKING
 
+from .. import errors
+from ..interrupt import is_user_interrupt
 from ..kernel.constants import EINVAL, EPERM
+from ..kernel.panic import KernelPanic
 from ..kernel.procfs import EIO, ProcError, open_for_write, write_proc
 from . import cmd_files, cmd_modules, cmd_session, cmd_system, cmd_tasks
-from .base import COMMANDS, CommandError, ParseExit, Result, resolve
+from .base import (
+    COMMANDS,
+    Command,
+    CommandError,
+    ParseExit,
+    Result,
+    clip,
+    clip_lines,
+    refused_in,
+    resolve,
+)
 from .completion import complete_line
+from .profile import LOCAL_CONSOLE, Profile
 from .session import Session
 
 if TYPE_CHECKING:
@@ -34,16 +60,44 @@ _COMMAND_MODULES = (cmd_files, cmd_modules, cmd_session, cmd_system, cmd_tasks)
 _WRITE_ERRORS = frozenset((EPERM, EINVAL, EIO))
 """Errors a ``/proc/sys`` file gives at ``write()`` rather than at ``open()``."""
 
+MAX_LINE = 4096
+"""The longest command line, in characters (a 2.4 tty's line discipline took 4095)."""
+
+LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+"""Every character ``str.splitlines()`` ends a line at."""
+
+FORBIDDEN = (
+    "".join(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x09) + "\u2028\u2029"
+)
+"""What a command line may not contain: the control characters (C0, DEL, C1) but the tab,
+and the line and paragraph separators — so every character in :data:`LINE_BREAKS`."""
+_CONTROL = re.compile(f"[{re.escape(FORBIDDEN)}]")
+
 
 class LineError(ValueError):
     """A line the shell cannot split (bad quoting, an unsupported operator)."""
 
 
+def _check_characters(line: str) -> None:
+    if len(line) > MAX_LINE:
+        raise LineError(f"line too long ({len(line)} characters; at most {MAX_LINE})")
+    found = _CONTROL.search(line)
+    if found is not None:
+        c = found.group()
+        if c in LINE_BREAKS:
+            raise LineError(
+                f"syntax error: line break (U+{ord(c):04X}) in the command: a command is one line"
+            )
+        raise LineError(f"syntax error: control character U+{ord(c):04X} in the command")
+
+
 def split_line(line: str) -> tuple[list[str], str | None]:
     """The words of ``line`` and the target of its ``>`` redirection (None without one).
 
-    Words after the target are arguments too, as in ``sh``.
+    Words after the target are arguments too, as in ``sh``. A line break or another control
+    character (the tab aside), or a line longer than :data:`MAX_LINE`, is a LineError.
     """
+    _check_characters(line)
     cut = len(line)
     redirects: list[tuple[int, int]] = []
     quote = ""
@@ -93,8 +147,23 @@ def split_line(line: str) -> tuple[list[str], str | None]:
     return words + target[1:], target[0]
 
 
-def check_line(line: str) -> str | None:
-    """Why ``line`` cannot run (bad syntax, unknown command, bad options), or None.
+def refusal(cmd: Command, argv: list[str], profile: Profile) -> str | None:
+    """Why ``profile`` may not run ``cmd`` with ``argv``, or None: the command is not
+    allowed, or its guard refuses these arguments."""
+    if not profile.allows(cmd.name):
+        return f"{cmd.name}: {refused_in(profile)}"
+    if cmd.guard is None:
+        return None
+    try:
+        refused = cmd.guard(profile, argv)
+    except ParseExit:  # bad usage: the run reports it
+        return None
+    return None if refused is None else clip_lines(refused)
+
+
+def check_line(line: str, profile: Profile = LOCAL_CONSOLE) -> str | None:
+    """Why ``line`` cannot run under ``profile`` (bad syntax, unknown command, a command or
+    arguments the profile does not allow, bad options), or None.
 
     Only what can be known without a machine is checked: the command's own parser, where
     it has one, but not whether a pid or a module exists.
@@ -107,13 +176,16 @@ def check_line(line: str) -> str | None:
         return None
     cmd = COMMANDS.get(words[0])
     if cmd is None:
-        return f"{words[0]}: command not found"
+        return f"{clip(words[0])}: command not found"
+    refused = refusal(cmd, words[1:], profile)
+    if refused is not None:
+        return refused
     if cmd.parser is not None and cmd.check:
         try:
             cmd.parser().parse_intermixed_args(words[1:])
         except ParseExit as exc:
             if exc.status != 0:
-                return exc.text.strip().splitlines()[-1]
+                return clip_lines(exc.text.strip().splitlines()[-1])
         except Exception:  # a parser argparse cannot intermix: the run will tell
             return None
     return None
@@ -128,10 +200,12 @@ def command_names() -> list[str]:
 
 
 class Shell:
-    """Runs command lines against ``session.kernel``."""
+    """Runs command lines against ``session.kernel``, under the session's profile."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.profile: Profile = session.profile
+        """The profile of the line running now (the session's, or narrower)."""
 
     @property
     def kernel(self) -> Kernel:
@@ -144,32 +218,35 @@ class Shell:
 
     def complete(self, line: str) -> list[str]:
         """Candidates for the last word of ``line`` (each a whole replacement word)."""
+        if len(line) > MAX_LINE:
+            return []
         try:
             return complete_line(self, line)
         except Exception:  # completion must never break the console
             return []
 
-    def execute(self, line: str, record: bool = True) -> Result:
-        """Run ``line`` (several lines run in turn); never raises.
+    def execute(self, line: str, record: bool = True, profile: Profile | None = None) -> Result:
+        """Run the command ``line``; never raises (but for a real Ctrl+C and a panic).
 
-        With ``record`` every line that names a known command — except ``script`` and
-        ``history`` — is appended to ``session.recorded`` with the time it was typed at
-        (``session.now()``).
+        ``profile`` narrows the session's profile for this line (a preset's event runs with
+        :data:`~moomtui.shell.profile.PRESET`). With ``record`` a line that names a known
+        command — except ``script`` and ``history`` — is appended to ``session.recorded``
+        with the time it was typed at (``session.now()``).
         """
+        session = self.session.profile
+        self.profile = session if profile is None else session.narrow(profile)
         try:
-            lines = line.splitlines() or [""]
-            results = [self._execute(one, record) for one in lines]
-        except (Exception, SystemExit) as exc:
-            return Result(f"{PROMPT_NAME}: internal error: {type(exc).__name__}: {exc}", 1)
-        if len(results) == 1:
-            return results[0]
-        output = "\n".join(r.output for r in results if r.output)
-        return Result(output, results[-1].status)
+            return self._execute(line, record)
+        except KernelPanic:  # the machine panicked: the kernel's entry points handle it
+            raise
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt) and is_user_interrupt(exc):
+                raise
+            return Result(clip_lines(f"{PROMPT_NAME}: {errors.internal_error(exc)}", 400), 1)
+        finally:
+            self.profile = self.session.profile
 
     def _execute(self, line: str, record: bool) -> Result:
-        line = line.strip()
-        if not line or line.startswith("#"):
-            return Result("", 0)
         self.session.sync()
         try:
             words, target = split_line(line)
@@ -179,21 +256,24 @@ class Shell:
             return self._redirect_only(target)
         cmd = COMMANDS.get(words[0])
         if cmd is None:
-            return Result(f"{PROMPT_NAME}: {words[0]}: command not found", 127)
+            return Result(f"{PROMPT_NAME}: {clip(words[0])}: command not found", 127)
+        refused = refusal(cmd, words[1:], self.profile)
+        if refused is not None:
+            return Result(clip_lines(f"{PROMPT_NAME}: {refused}"), 126)
         if record and cmd.record:
-            self.session.record(line)
+            self.session.record(line.strip())
         if target is not None:
             try:
                 open_for_write(self.kernel, resolve(target))
             except ProcError as err:
-                return Result(f"{PROMPT_NAME}: {target}: {err.strerror}", 1)
+                return Result(f"{PROMPT_NAME}: {clip(target)}: {err.strerror}", 1)
         output, status = self._run(cmd.name, words[1:])
         if target is None or status != 0:
             return Result(output.removesuffix("\n"), status)
         try:
             write_proc(self.kernel, resolve(target), output)
         except ProcError as err:
-            where = words[0] if err.errno in _WRITE_ERRORS else target
+            where = words[0] if err.errno in _WRITE_ERRORS else clip(target)
             what = "write error: " if err.errno in _WRITE_ERRORS else ""
             return Result(f"{PROMPT_NAME}: {where}: {what}{err.strerror}", 1)
         return Result("", 0)
@@ -204,7 +284,7 @@ class Shell:
             try:
                 open_for_write(self.kernel, resolve(target))
             except ProcError as err:
-                return Result(f"{PROMPT_NAME}: {target}: {err.strerror}", 1)
+                return Result(f"{PROMPT_NAME}: {clip(target)}: {err.strerror}", 1)
         return Result("", 0)
 
     def _run(self, name: str, argv: list[str]) -> tuple[str, int]:
@@ -223,10 +303,12 @@ class Shell:
             if panicked:
                 return f"Kernel panic: {kernel.panicked}", 1
         except ParseExit as exc:
-            return exc.text.removesuffix("\n"), exc.status
+            text = exc.text.removesuffix("\n")
+            return (clip_lines(text) if exc.status else text), exc.status
         except CommandError as err:
             text = err.output.removesuffix("\n")
-            return (f"{text}\n{err.message}" if text else err.message), err.status
+            message = clip_lines(err.message)
+            return (f"{text}\n{message}" if text else message), err.status
         if isinstance(out, Result):
             return out.output, out.status
         return out or "", 0

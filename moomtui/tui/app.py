@@ -12,28 +12,40 @@ sees, and can retype, what happened.
 
 The driver paces a :class:`moomtui.tui.play.Game`, which scores the run and stops the machine
 when the preset's goals say the game is over; the report (:mod:`.components.report`) then
-asks what next. ``g``, or ``score`` at the console, shows it at any time.
+asks what next. ``g``, or ``score`` at the console, shows it at any time. A long ``step``
+runs on the driver in slices (the screen stays live); Esc stops it.
 
-In a served session (``moomtui --served``, what ``moomtui serve`` runs for each browser) the
-app reads and writes no file of the host: the history stays in memory, only the shipped
-themes and presets are offered, and the console refuses what would reach the host
-(:attr:`MoomApp.served`, set from the simulation's session).
+The app follows the simulation's capability profile (:mod:`moomtui.shell.profile`). In a
+served session (``moomtui --served``, what ``moomtui serve`` runs for each browser: the
+``SERVED`` profile) it reads and writes no file of the host: the history stays in memory,
+only the shipped themes and presets are offered, and the console refuses what would reach
+the host.
+
+Text from files — preset names and descriptions, theme errors, the history's warnings — is
+shown as plain text, never as markup. Should an exception reach Textual all the same (a bug),
+the app's last-resort guard (:meth:`MoomApp._handle_exception`) ends it with one line,
+``moomtui: internal error: …`` and a hint to report it, instead of a traceback; the
+command history is already on disk, line by line.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input
 
+from .. import errors
 from ..kernel.clock import Driver
 from ..kernel.constants import HZ
+from ..kernel.units import format_duration
 from ..modules import policy_score
 from ..presets import (
     DEFAULT_PRESET,
@@ -44,6 +56,7 @@ from ..presets import (
     load_shipped_preset,
 )
 from ..shell.base import COMMANDS
+from ..shell.profile import LOCAL_CONSOLE, SERVED, Profile
 from ..sim import Simulation
 from .bindings import APP_BINDINGS, CLOCK_ACTIONS, GAME_ACTIONS
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
@@ -70,6 +83,13 @@ SPAWNABLE_EXCLUDED = ("init", "thread")
 
 APP_COMMANDS = {"score": "the goals and the score card so far (key g)"}
 """Words the console takes that are the screen's, not the machine's: the shell never sees them."""
+
+
+class InternalError(Exception):
+    """An exception nobody expected, told in one line (Textual prints it on exit)."""
+
+    def __rich__(self) -> Text:
+        return Text(f"moomtui: {self}")
 
 
 class FilterInput(Input):
@@ -116,15 +136,18 @@ class MoomApp(App[int]):
             self.sim = Simulation(scenario_or_simulation)
         self.game = Game(self.sim)
         self.driver = Driver(self.game, speed=speed, paused=paused)
+        self.driver.on_step_end = self._step_ended
         self.sim.session.driver = self.driver  # pause, step and speed at the console
         self.tracker = ChangeTracker()
         path = history_path if history_path is not None else default_history_path()
-        self.history = History(None if self.served else path)
+        self.history = History(path if self.sim.profile.user_files else None)
         self.requested_theme = theme
         self.moom_themes: dict[str, MoomTheme] = {}
         self.theme_errors: list[str] = []
         self.initial_keymap = keymap or {}
         self.frames = 0
+        self.internal_error: BaseException | None = None
+        """What reached the last-resort guard, if anything."""
         self._scenario: Scenario | None = None
         self._paused_before_report = paused
         self._reporting = False  # the report is up, or its choice not acted on yet
@@ -132,8 +155,9 @@ class MoomApp(App[int]):
     # ---------------------------------------------------------------------------- layout
     @property
     def served(self) -> bool:
-        """A stranger's browser session: no file of the host is read or written."""
-        return self.sim.session.served
+        """A stranger's browser session (the ``served`` profile): no file of the host is
+        read or written."""
+        return self.sim.profile == SERVED
 
     @property
     def kernel(self) -> Kernel:
@@ -157,20 +181,20 @@ class MoomApp(App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.moom_themes, self.theme_errors = discover_themes(include_user=not self.served)
+        user_files = self.sim.profile.user_files
+        self.moom_themes, self.theme_errors = discover_themes(include_user=user_files)
         for theme in self.moom_themes.values():
             self.register_theme(theme)
         wanted = self.requested_theme or DEFAULT_THEME
         if wanted in self.available_themes:
             self.theme = wanted
         else:
-            self.notify(f"no theme named {wanted!r}", severity="warning")
+            self.notify(f"no theme named {wanted!r}", severity="warning", markup=False)
         for error in self.theme_errors:
-            self.notify(error, severity="warning", timeout=8)
+            self.notify(error, severity="warning", timeout=8, markup=False)
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
-        if self.history.warning:
-            self.notify(self.history.warning, severity="warning")
+        self._show_history_warning()
         self.query_one("#filter").display = False
         self.query_one("#tasks-panel").border_title = "tasks"
         self.query_one("#memory").border_title = "memory"
@@ -181,7 +205,41 @@ class MoomApp(App[int]):
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
         self.set_interval(1 / self.FRAME_RATE, self.refresh_frame, name="frame")
-        self.driver.start()
+        self.driver.start().add_done_callback(self._driver_done)
+
+    def _driver_done(self, task: asyncio.Task[None]) -> None:
+        """The clock stopped: normal at exit; an exception in it is a bug to report."""
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            assert isinstance(error, Exception)
+            self._handle_exception(error)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """The last resort: an unexpected exception ends the app with one line (exit 70)
+        rather than a traceback — unless ``MOOMTUI_DEBUG`` asks for it."""
+        if self.internal_error is None:
+            self.internal_error = error
+        if isinstance(error, InternalError) or errors.debugging():
+            super()._handle_exception(error)
+            return
+        wrapped = InternalError(errors.internal_error(error))
+        wrapped.__cause__ = error
+        super()._handle_exception(wrapped)
+
+    def _show_history_warning(self) -> None:
+        warning = self.history.take_warning()
+        if warning:
+            self.notify(warning, severity="warning", timeout=8, markup=False)
+
+    def _step_ended(self, left: int) -> None:
+        if left:
+            self.console_view.note(f"step: stopped, {format_duration(left)} short")
+        else:
+            self.console_view.note("step: done")
+        self.refresh_frame()
+
+    def action_cancel_step(self) -> None:
+        self.driver.cancel_step()
 
     def on_unmount(self) -> None:
         self.driver.stop()
@@ -278,6 +336,7 @@ class MoomApp(App[int]):
             self.run_command(message.line)
         else:
             self.console_view.echo("")
+        self._show_history_warning()
 
     def _complete(self, line: str) -> list[str]:
         words = line.split()
@@ -301,7 +360,7 @@ class MoomApp(App[int]):
 
     # ---------------------------------------------------------------------------- presets
     def presets(self) -> list[tuple[str, str, str]]:
-        shown = list_presets(include_user=not self.served)
+        shown = list_presets(include_user=self.sim.profile.user_files)
         return [(info.key, info.name, info.description) for info in shown]
 
     def boot_preset(self, key: str) -> None:
@@ -319,10 +378,12 @@ class MoomApp(App[int]):
         names = sorted(self.moom_themes) or [self.theme]
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
-        self.notify(f"theme {self.theme}", timeout=1.5)
+        self.notify(f"theme {self.theme}", timeout=1.5, markup=False)
 
     # ---------------------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_step":
+            return self.driver.stepping > 0  # else Esc goes on to what has the focus
         if action in ("presets", "score") and isinstance(self.screen, PanicScreen):
             return True  # a hung machine may still be left for another preset
         if action in CLOCK_ACTIONS and self._reporting:
@@ -414,7 +475,7 @@ class MoomApp(App[int]):
         self._update_tasks_title(message.view)
 
     def on_process_view_follow_lost(self, message: ProcessView.FollowLost) -> None:
-        self.notify(f"{message.pid} ({message.comm}) is gone; no longer following")
+        self.notify(f"{message.pid} ({message.comm}) is gone; no longer following", markup=False)
 
     def action_help(self) -> None:
         columns = [(c.title, c.help) for c in (*COLUMNS, COMMAND)]
@@ -480,25 +541,28 @@ def run_app(
     speed: float = 1.0,
     paused: bool = False,
     seed: int | None = None,
-    served: bool = False,
+    profile: Profile = LOCAL_CONSOLE,
 ) -> int:
     """Open the screen on ``preset`` (a name, a path or a loaded scenario); the exit status.
 
-    ``served``: a browser session of ``moomtui serve`` (shipped presets and themes only, no
-    file of the host read or written).
+    ``profile``: what the session may do; :data:`~moomtui.shell.profile.SERVED` for a
+    browser session of ``moomtui serve`` (shipped presets and themes only, no file of the
+    host read or written).
     """
-    load = load_shipped_preset if served else load_preset
+    load = load_preset if profile.user_files else load_shipped_preset
     try:
         scenario = preset if isinstance(preset, Scenario) else load(preset or DEFAULT_PRESET)
     except PresetError as error:
         print(f"moomtui: {error}", file=sys.stderr)
         return 2
-    themes, _ = discover_themes(include_user=not served)
+    themes, _ = discover_themes(include_user=profile.user_files)
     if theme is not None and theme not in themes:
         names = ", ".join(sorted(themes))
         print(f"moomtui: --theme: no theme named {theme!r} (themes: {names})", file=sys.stderr)
         return 2
-    sim = Simulation(scenario, seed=seed, served=served)
+    sim = Simulation(scenario, seed=seed, profile=profile)
     app = MoomApp(sim, theme=theme, speed=speed, paused=paused)
     app.run()
+    if app.internal_error is not None:
+        return errors.INTERNAL_ERROR
     return app.return_code or 0

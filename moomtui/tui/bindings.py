@@ -34,6 +34,8 @@ APP_BINDINGS: list[BindingType] = [
             tooltip="next colour theme"),
     Binding("question_mark", "help", "help", id="app.help", tooltip="this help"),
     Binding("q", "quit", "quit", id="app.quit", tooltip="quit"),
+    Binding("escape", "cancel_step", "stop step", show=False, priority=True, id="sim.stop_step",
+            tooltip="stop a long step running on the clock (only while one runs)"),
     Binding("full_stop", "step(1)", "jiffy", id="sim.step", group=STEP,
             tooltip="advance one jiffy, 1/100 s (console: step 1)"),
     Binding("greater_than_sign", "step(100)", "+1s", id="sim.second", group=STEP,

@@ -1,4 +1,9 @@
-"""Command palette providers: every console command, every preset, every theme, the score."""
+"""Command palette providers: every console command, every preset, every theme, the score.
+
+Names and descriptions come from files anyone may have written (a preset named ``[/]``), and
+the palette reads strings as markup: every text is escaped, or handed over as a
+:class:`rich.text.Text`, so it shows as written.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 if TYPE_CHECKING:
     from .app import MoomApp
@@ -24,14 +31,15 @@ class _MoomProvider(Provider):
 
     async def discover(self) -> Hits:
         for text, help, command in self.entries():
-            yield DiscoveryHit(text, command, help=help)
+            yield DiscoveryHit(Text(text), command, text=text, help=escape(help))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for text, help, command in self.entries():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), command, text=text, help=help)
+                shown = matcher.highlight(escape(text))
+                yield Hit(score, shown, command, text=text, help=escape(help))
 
 
 class ShellCommands(_MoomProvider):

@@ -1,20 +1,39 @@
 """The console's command history, kept in ``$XDG_DATA_HOME/moomtui/history``.
 
-Every line the user runs is appended to the file at once (and flushed), so a crash or a
-killed terminal never loses what was typed. Reading is forgiving: a missing file, a folder in
-its place, bytes that are not UTF-8 or a file we may not read give an empty or partial
-history and a one-line warning, never an exception. The file only grows by appends; when it
-passes :data:`TRIM_AT` lines it is rewritten, through a temporary file and an atomic rename,
-keeping the newest :data:`KEEP` lines.
+Every line the user runs is appended to the file at once, so a crash or a killed terminal
+never loses what was typed. The file is read and written only through
+:mod:`moomtui.userfiles`: only a regular file, without blocking, and at most its last MiB is
+read. Reading is forgiving: bytes that are not UTF-8 give a partial history; a missing file
+is a new one. Anything else at that path — a folder, a FIFO, a link to ``/dev/zero``, a file
+we may not read — gives a one-line warning and a history kept in memory only, so moomtui
+never writes to what it could not read as a history.
+
+A write that fails later (a full disk, a file made read-only) is told once a session, in one
+line
+(:meth:`History.take_warning`), and the lines typed stay in memory for the session. The file
+only grows by appends; when it passes :data:`TRIM_AT` lines it is rewritten, through a
+temporary file renamed over the real file — the one a symbolic link points to, so a linked
+history stays a link — keeping the newest :data:`KEEP` lines.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
+from ..shell.shell import FORBIDDEN, MAX_LINE
+from ..userfiles import (
+    UserFileError,
+    append_user_text,
+    read_user_file,
+    replace_user_text,
+)
+
 KEEP = 1000
 TRIM_AT = 5000
+MAX_READ = 1 << 20
+"""At most the last MiB of the file is read (a thousand lines of a thousand characters)."""
 
 
 def default_history_path() -> Path:
@@ -28,19 +47,27 @@ def default_history_path() -> Path:
 
 
 def _clean(line: str) -> str | None:
+    """``line`` if the shell could run it as one line (no line break, no control character,
+    at most ``MAX_LINE`` characters), else None: such a line is not kept."""
     line = line.rstrip("\r")
-    if not line.strip() or any(ord(c) < 32 and c != "\t" for c in line):
+    if not line.strip() or len(line) > MAX_LINE or any(c in FORBIDDEN for c in line):
         return None
     return line
 
 
 class History:
-    """Lines run at the prompt, oldest first, with a cursor for up/down browsing."""
+    """Lines run at the prompt, oldest first, with a cursor for up/down browsing.
+
+    ``path`` None keeps the history in memory only (a served session, a test).
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.lines: list[str] = []
         self.warning: str | None = None
+        """The last problem with the file, one line (None: none)."""
+        self._pending: str | None = None
+        self._write_failed = False
         self._cursor = 0
         self._draft = ""
         self._on_disk = 0
@@ -48,13 +75,23 @@ class History:
             self._load(path)
         self._cursor = len(self.lines)
 
+    def _warn(self, text: str) -> None:
+        self.warning = text
+        self._pending = text
+
+    def take_warning(self) -> str | None:
+        """The warning not yet shown, once: the screen shows it as a notification."""
+        pending, self._pending = self._pending, None
+        return pending
+
     def _load(self, path: Path) -> None:
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return
-        except OSError as error:
-            self.warning = f"history: cannot read {path}: {error.strerror or error}"
+            data = read_user_file(path, limit=MAX_READ, tail=True)
+        except UserFileError as err:
+            if err.errno == errno.ENOENT:  # a new history (through a link, if one is there)
+                return
+            self._warn(f"history: {err}: this session's history is kept in memory only")
+            self.path = None
             return
         text = data.decode("utf-8", errors="replace")
         lines = [clean for raw in text.split("\n") if (clean := _clean(raw)) is not None]
@@ -80,21 +117,21 @@ class History:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as file:
-                file.write(line + "\n")
-                file.flush()
+            append_user_text(self.path, line + "\n")
             self._on_disk += 1
             if self._on_disk > TRIM_AT:
-                self._trim()
-        except OSError as error:
-            self.warning = f"history: cannot write {self.path}: {error.strerror or error}"
+                replace_user_text(self.path, "".join(line + "\n" for line in self.lines))
+                self._on_disk = len(self.lines)
+        except UserFileError as err:
+            self._write_error(err.problem)
+        except OSError as err:  # making the folder
+            self._write_error(err.strerror or type(err).__name__)
 
-    def _trim(self) -> None:
-        assert self.path is not None
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text("".join(line + "\n" for line in self.lines), encoding="utf-8")
-        os.replace(tmp, self.path)
-        self._on_disk = len(self.lines)
+    def _write_error(self, problem: str) -> None:
+        """Told once a session: typing on does not repeat it."""
+        if not self._write_failed:
+            self._warn(f"history: cannot write {self.path}: {problem} (kept in memory)")
+        self._write_failed = True
 
     # --- browsing -----------------------------------------------------------------------------
     def previous(self, current: str) -> str | None:

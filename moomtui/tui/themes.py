@@ -16,7 +16,10 @@ The shipped themes live in the repository's `themes/` folder (installed as the d
 A colour is anything `textual.color.Color.parse` accepts: "#RGB", "#RRGGBB", "rgb(…)",
 "hsl(…)" or a name. The file is checked strictly, like a compiler would: an unknown key, a
 value of the wrong type or a bad colour is a `ThemeError` whose message is one line naming
-the file and the key path. The app reads these files and never writes them.
+the file and the key path. The app reads these files and never writes them, and reads them
+as input from anyone (`moomtui.userfiles`): only a regular file of at most 64 KiB, its TOML
+bounded in depth — a FIFO, a device or a thousand nested arrays is an error, not a hang or
+a crash.
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ import difflib
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -35,7 +37,11 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from ..userfiles import TomlError, UserFileError, loads_toml, read_user_file
+
 DEFAULT_THEME = "vga"
+MAX_THEME_FILE = 64 * 1024
+"""A theme file is at most 64 KiB (a shipped one is under 1 KiB)."""
 
 COLOR_KEYS = (
     "primary",
@@ -181,9 +187,11 @@ def discover_themes(*, include_user: bool = True) -> tuple[dict[str, MoomTheme],
 def _load_folder(folder: Path, errors: list[str]) -> dict[str, MoomTheme]:
     themes: dict[str, MoomTheme] = {}
     files: dict[str, Path] = {}
-    if not folder.is_dir():
+    try:
+        paths = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    except OSError:
         return themes
-    for path in sorted(folder.glob("*.toml")):
+    for path in paths:
         try:
             theme = load_theme_file(path)
         except ThemeError as error:
@@ -200,14 +208,16 @@ def _load_folder(folder: Path, errors: list[str]) -> dict[str, MoomTheme]:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as error:
-        raise ThemeError(path, "", f"cannot read: {error.strerror}") from error
+        data = read_user_file(path, limit=MAX_THEME_FILE)
+    except UserFileError as error:
+        raise ThemeError(path, "", f"cannot read: {error.problem}") from error
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ThemeError(path, "", "not UTF-8 text") from error
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
+        return loads_toml(text)
+    except TomlError as error:
         found = _TOML_POSITION.match(str(error))
         if found is None:
             raise ThemeError(path, "", str(error)) from error
@@ -251,22 +261,33 @@ def _check_colour(path: Path, where: str, value: Any) -> None:
         raise ThemeError(path, where, problem) from error
 
 
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quote(text: str) -> str:
+    """``text`` quoted, cut short, what a terminal would not print as itself escaped."""
+    quoted = json.dumps(_clip(text), ensure_ascii=False)
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in quoted)
+
+
 def _key_path(prefix: str, key: str) -> str:
-    shown = key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+    shown = key if _BARE_KEY.fullmatch(key) and len(key) <= 60 else _quote(key)
     return f"{prefix}.{shown}" if prefix else shown
 
 
 def _show(value: Any) -> str:
-    """A TOML value as it would be written in the file, or its kind for a table or array."""
+    """A TOML value as it would be written in the file (cut short), or its kind for a table
+    or array."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _quote(value)
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return "an array"
-    return str(value)
+    return _clip(str(value))
 
 
 def _display(path: Path) -> str:

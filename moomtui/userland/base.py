@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from ..kernel.task import Task
 
 
+INT_MAX = (1 << 31) - 1
+"""An ``int`` parameter without a maximum of its own is a C ``int``."""
+
+
 class ProgramArgError(ValueError):
     """A bad program argument; ``key`` names it, the message says what was expected."""
 
@@ -46,13 +50,15 @@ class Param:
         try:
             return self._parse(value)
         except UnitError as err:
-            raise ProgramArgError(key, f"{err}, got {value!r}") from None
+            shown = repr(value) if not isinstance(value, int) or abs(value) < 10**20 else "…"
+            shown = shown if len(shown) <= 60 else shown[:59] + "…"
+            raise ProgramArgError(key, f"{err}, got {shown}") from None
 
     def _parse(self, value: object) -> Any:
         if self.kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
                 raise UnitError(f"expected an integer{self._range()}")
-            if value < self.minimum or (self.maximum is not None and value > self.maximum):
+            if value < self.minimum or value > self._maximum():
                 raise UnitError(f"expected an integer{self._range()}")
             return value
         if self.kind == "bool":
@@ -72,10 +78,12 @@ class Param:
             return value
         raise AssertionError(self.kind)
 
+    def _maximum(self) -> int:
+        """The largest value: ``maximum``, or a C ``int``'s."""
+        return INT_MAX if self.maximum is None else self.maximum
+
     def _range(self) -> str:
-        if self.maximum is None:
-            return f" >= {self.minimum}"
-        return f" from {self.minimum} to {self.maximum}"
+        return f" from {self.minimum} to {self._maximum()}"
 
 
 def program_names() -> list[str]:

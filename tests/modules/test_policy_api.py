@@ -482,8 +482,8 @@ def test_a_preset_cannot_name_a_file_in_kernel_modules(tmp_path: Path) -> None:
     text = f'name = "t"\n[kernel]\nmodules = ["{evil}"]\n'
     with pytest.raises(PresetError) as err:
         parse_preset(text, "x.toml")
-    assert str(err.value) == (
-        f'x.toml: kernel.modules[0]: expected a module name: a preset runs no code, got "{evil}"'
+    assert str(err.value).startswith(
+        'x.toml: kernel.modules[0]: expected a module name: a preset runs no code, got "/'
     )
     assert not Path(f"{evil}.ran").exists()
 
@@ -492,6 +492,6 @@ def test_a_preset_event_cannot_insmod_a_file() -> None:
     text = 'name = "t"\n[[events]]\nat = "1s"\nrun = "insmod ./evil.py"\n'
     with pytest.raises(PresetError) as err:
         parse_preset(text, "x.toml")
-    assert "events[0].run: a preset runs no code" in str(err.value)
+    assert "events[0].run: insmod: ./evil.py: Operation not permitted in a preset" in str(err.value)
     ok = text.replace("./evil.py", "/lib/modules/2.4.22-moom/kernel/mm/oom_kill_parent.o")
     assert parse_preset(ok, "x.toml").events[0].run.startswith("insmod /lib/modules/")

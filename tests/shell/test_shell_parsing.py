@@ -81,13 +81,18 @@ def test_a_bug_in_a_command_is_an_internal_error_not_an_exception(
         raise RuntimeError("boom")
 
     monkeypatch.setitem(COMMANDS, "broken", Command("broken", "raises", broken))
-    assert fails(shell(), "broken") == "moomsh: internal error: RuntimeError: boom"
+    assert fails(shell(), "broken") == (
+        "moomsh: internal error: RuntimeError: boom (a bug in moomtui: please report it with "
+        "what you did; MOOMTUI_DEBUG=1 shows the traceback)"
+    )
 
 
-def test_several_lines_run_in_turn_and_the_last_status_counts() -> None:
+def test_a_line_with_a_line_break_is_one_command_refused_whole() -> None:
     sh = shell()
     result = sh.execute("echo one\nnosuch\necho two")
-    assert result == Result("one\nmoomsh: nosuch: command not found\ntwo", 0)
+    assert result == Result(
+        "moomsh: syntax error: line break (U+000A) in the command: a command is one line", 2
+    )
 
 
 def test_commands_lists_every_command_sorted() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from moomtui.presets import load_preset, shipped_presets_dir
+from moomtui.shell.profile import LOCAL_CONSOLE, SERVED
 from moomtui.sim import Simulation
 
 REFUSED = "Operation not permitted in a served session"
@@ -28,7 +29,7 @@ def user_preset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def session(served: bool) -> Simulation:
-    return Simulation(load_preset("leaky-apache"), served=served)
+    return Simulation(load_preset("leaky-apache"), profile=SERVED if served else LOCAL_CONSOLE)
 
 
 def test_script_save_writes_nothing(tmp_path: Path) -> None:
@@ -37,8 +38,8 @@ def test_script_save_writes_nothing(tmp_path: Path) -> None:
     sim.shell.execute("spawn hog")
     result = sim.shell.execute(f"script save -f {target}")
     assert (result.status, result.output) == (
-        1,
-        f"script: {target}: {REFUSED} (script show prints it)",
+        126,
+        f"moomsh: script: {target}: {REFUSED} (script show prints it)",
     )
     assert not target.exists()
     assert sim.shell.execute("script show").output.endswith("spawn hog")
@@ -54,7 +55,11 @@ def test_insmod_of_a_file_runs_nothing(tmp_path: Path) -> None:
     ran = tmp_path / "ran"
     policy.write_text(f"open({str(ran)!r}, 'w').write('ran')\n")
     result = session(served=True).shell.execute(f"insmod {policy}")
-    assert (result.status, result.output) == (1, f"insmod: {policy}: {REFUSED}")
+    assert (result.status, result.output) == (
+        126,
+        f"moomsh: insmod: {policy}: {REFUSED} (a policy file runs code: insmod takes module "
+        "names here)",
+    )
     assert not ran.exists()
 
     session(served=False).shell.execute(f"insmod {policy}")
@@ -72,10 +77,17 @@ def test_boot_takes_shipped_presets_only(user_preset: Path) -> None:
     sim = session(served=True)
     listed = sim.shell.execute("boot").output.split()
     assert "fork-bomb" in listed and "mine" not in listed
-    for ref in ("mine", str(user_preset), str(shipped_presets_dir() / "fork-bomb.toml")):
+    result = sim.shell.execute("boot mine")
+    assert (result.status, result.output) == (
+        1,
+        "boot: mine: no such preset (boot alone lists them)",
+    )
+    for ref in (str(user_preset), str(shipped_presets_dir() / "fork-bomb.toml")):
         result = sim.shell.execute(f"boot {ref}")
-        assert result.status == 1, ref
-        assert f"{ref}: no such preset (shipped presets: " in result.output
+        assert (result.status, result.output) == (
+            126,
+            f"moomsh: boot: {ref}: {REFUSED} (boot takes preset names here)",
+        )
     assert sim.scenario.key == "leaky-apache"
     assert sim.shell.execute("boot fork-bomb").status == 0
     assert sim.scenario.key == "fork-bomb"

@@ -25,6 +25,10 @@ class FakeClock:
     def step(self, jiffies: int = 1) -> None:
         self.stepped.append(jiffies)
 
+    def advance(self, jiffies: int) -> bool:
+        self.step(jiffies)
+        return True
+
     def set_speed(self, speed: float) -> None:
         self.speed = speed
 
@@ -131,7 +135,7 @@ def test_boot_lists_and_switches_presets() -> None:
     assert ok(sh, "boot") == "oom-101\nswap-storm"
     ok(sh, "boot oom-101")
     assert booted == ["oom-101"]
-    assert fails(sh, "boot nope") == "boot: nope: no such preset"
+    assert fails(sh, "boot nope") == "boot: nope: no such preset (boot alone lists them)"
     assert fails(shell(), "boot x") == "boot: presets are not available in this session"
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.widgets import OptionList
 
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ
-from moomtui.tui.app import MoomApp, run_app
+from moomtui.presets import load_preset
+from moomtui.shell.profile import SERVED
+from moomtui.sim import Simulation
+from moomtui.tui.app import InternalError, MoomApp, run_app
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dialogs import HelpScreen, PresetPicker, SpawnDialog
 from moomtui.tui.components.dmesg import DmesgView
@@ -162,6 +167,36 @@ async def test_space_pauses_and_resumes_and_dot_steps_a_jiffy(make_app: MakeApp)
         await pilot.press("greater_than_sign")
         assert app.sim.ticks == ticks + 1 + HZ
         assert "PAUSED" in app.query_one(StatusLine).plain
+
+
+async def test_a_long_step_runs_in_slices_with_the_screen_live_and_esc_stops_it(
+    make_app: MakeApp,
+) -> None:
+    """Issue "Trust", vector 13: ``step 1h`` on fork-bomb ran synchronously for minutes and
+    froze the screen. A step longer than ten seconds runs on the clock, in slices: the
+    frames go on, and Esc stops it (a second Esc then leaves the console as before)."""
+    scenario = dataclasses.replace(load_preset("fork-bomb"), goals={})
+    app = make_app(scenario)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await enter_command(pilot, "step 5s")
+        assert app.sim.elapsed == 5 * HZ  # a short step runs at once
+        await enter_command(pilot, "step 1h")
+        assert app.driver.stepping > 0 and app.sim.elapsed < 3600 * HZ
+        assert "step: running 1h00m on the clock; Esc stops it" in console_text(app)
+        elapsed, frames = app.sim.elapsed, app.frames
+        await pilot.pause(0.5)
+        assert app.sim.elapsed > elapsed and app.frames > frames
+        await pilot.press("escape")
+        assert app.driver.stepping == 0
+        assert "step: stopped, " in console_text(app)
+        elapsed = app.sim.elapsed
+        await pilot.pause(0.2)
+        assert app.sim.elapsed == elapsed and app.driver.paused
+        prompt = app.query_one(ConsoleView).input
+        assert prompt.has_focus
+        await pilot.press("escape")
+        assert not prompt.has_focus
 
 
 async def test_plus_and_minus_change_the_speed(make_app: MakeApp) -> None:
@@ -328,6 +363,107 @@ async def test_a_broken_history_file_does_not_stop_the_app(
     async with app.run_test(size=SIZE) as pilot:
         await type_command(pilot, "lsmod")
         assert "Module" in console_text(app)
+
+
+async def test_a_history_write_error_is_told_once(make_app: MakeApp, tmp_path: Path) -> None:
+    """Issue "Trust", vector 14: write errors after start were never shown."""
+    path = tmp_path / "hist"
+    app = make_app(history_path=path)
+    told: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.notify = lambda message, **kwargs: told.append(str(message))  # type: ignore[method-assign]
+        await pilot.press("colon")
+        await enter_command(pilot, "lsmod")
+        path.unlink()
+        path.mkdir()
+        await enter_command(pilot, "free")
+        await enter_command(pilot, "uptime")
+    assert told == [f"history: cannot write {path}: Is a directory (kept in memory)"]
+    assert app.history.lines == ["lsmod", "free", "uptime"]
+
+
+async def test_text_from_files_is_shown_as_written_never_as_markup(
+    make_app: MakeApp, isolated_home: Path
+) -> None:
+    """A stranger's preset named ``[/]`` crashed the command palette (its text is read as
+    markup); a theme error or a task name could do the same in a notification or a dialog."""
+    presets = isolated_home / "config" / "moomtui" / "presets"
+    presets.mkdir(parents=True)
+    (presets / "markup.toml").write_text('name = "[/] [bold"\ndescription = "[/red] [link=x]"\n')
+    themes = isolated_home / "config" / "moomtui" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "bad.toml").write_text('name = "bad"\n[colors]\nprimary = "[/]"\n')
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert any("[/]" in error for error in app.theme_errors)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"markup")
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, PresetPicker)
+        await pilot.press("escape")
+        app.run_command("spawn idle --comm [/]")
+        pid = max(app.kernel.tasks)
+        assert app.query_one(ProcessView).select_pid(pid)
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("escape")
+    assert app.internal_error is None
+
+
+async def test_an_unexpected_exception_ends_the_app_with_one_line(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's last resort: what nobody has found yet is one line with a hint to report
+    it (status 70 from ``moomtui``), not a traceback."""
+    app = make_app()
+
+    def broken(*args: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.delenv("MOOMTUI_DEBUG", raising=False)
+    with pytest.raises(InternalError) as err:
+        async with app.run_test(size=SIZE) as pilot:
+            monkeypatch.setattr(MemoryView, "sync", broken)
+            await pilot.pause(0.5)
+    assert str(err.value) == (
+        "internal error: ZeroDivisionError: a bug (a bug in moomtui: please report it with "
+        "what you did; MOOMTUI_DEBUG=1 shows the traceback)"
+    )
+    assert isinstance(app.internal_error, ZeroDivisionError)
+    assert err.value.__rich__().plain == f"moomtui: {err.value}"
+
+
+async def test_a_served_session_touches_no_file_of_the_user(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    """The served profile (for browser sessions): no history file, no user theme, ``boot``
+    of the shipped presets only, no ``script save``, no ``insmod PATH``."""
+    config = isolated_home / "config" / "moomtui"
+    (config / "themes").mkdir(parents=True)
+    (config / "themes" / "mine.toml").write_text('name = "mine"\n[colors]\nprimary = "red"\n')
+    (config / "presets").mkdir(parents=True)
+    (config / "presets" / "mine.toml").write_text('name = "Mine"\n')
+    history = tmp_path / "hist"
+    app = MoomApp(Simulation(hog_scenario(), profile=SERVED), paused=True, history_path=history)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "mine" not in app.moom_themes and "vga" in app.moom_themes
+        await pilot.press("colon")
+        await enter_command(pilot, "boot")
+        await enter_command(pilot, "boot mine")
+        await enter_command(pilot, f"script save {tmp_path / 'out.txt'}")
+        await enter_command(pilot, f"insmod {tmp_path / 'x.py'}")
+        text = console_text(app)
+    assert "leaky-apache" in text and "\nmine\n" not in text
+    assert "boot: mine: no such preset (boot alone lists them)" in text
+    refused = "Operation not permitted in a served session"
+    assert f"script: {tmp_path / 'out.txt'}: {refused} (script show prints it)" in text
+    assert f"insmod: {tmp_path / 'x.py'}: {refused} (a policy file runs code" in text
+    assert not history.exists() and not (tmp_path / "out.txt").exists()
+    assert app.history.path is None and app.history.lines[-1].startswith("insmod")
 
 
 async def test_tab_completes_through_the_shell(make_app: MakeApp) -> None:

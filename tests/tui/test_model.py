@@ -167,6 +167,8 @@ def test_history_survives_bad_files(tmp_path: Path) -> None:
     folder = tmp_path / "folder"
     folder.mkdir()
     history = History(folder)
-    assert history.lines == [] and history.warning is not None
-    history.add("lsmod")  # cannot be written: a warning, not an exception
-    assert history.lines == ["lsmod"] and "cannot write" in (history.warning or "")
+    assert history.lines == [] and history.warning == (
+        f"history: {folder}: is a directory: this session's history is kept in memory only"
+    )
+    history.add("lsmod")  # kept in memory, not written: no exception
+    assert history.lines == ["lsmod"] and history.path is None

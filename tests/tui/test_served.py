@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 from moomtui.presets import load_preset, shipped_presets_dir
+from moomtui.shell.profile import SERVED
 from moomtui.sim import Simulation
 from moomtui.tui.app import MoomApp
 from moomtui.tui.themes import shipped_themes_dir
@@ -38,7 +39,7 @@ async def test_a_served_app_keeps_history_in_memory_and_offers_only_shipped_thin
     user_files(isolated_home)
     history = isolated_home / "history"
     served = MoomApp(
-        Simulation(load_preset("classic-leak"), served=True), paused=True, history_path=history
+        Simulation(load_preset("classic-leak"), profile=SERVED), paused=True, history_path=history
     )
     await run(served)
     assert served.served

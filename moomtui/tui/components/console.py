@@ -109,7 +109,7 @@ class ConsoleView(Vertical):
     def compose(self) -> ComposeResult:
         yield ConsoleOutput(max_lines=2000, id="console-output")
         with Horizontal(id="prompt-line"):
-            yield Label(self.prompt, id="prompt")
+            yield Label(self.prompt, id="prompt", markup=False)
             yield PromptInput(self.history, self.complete, id="prompt-input")
 
     def on_mount(self) -> None:

@@ -96,6 +96,7 @@ class ReniceDialog(_Dialog):
             yield Label(
                 f"renice {self.pid} ({self.comm}) — nice -20..19, Enter sets, Esc cancels",
                 classes="dialog-title",
+                markup=False,
             )
             yield Input(str(self.nice), id="renice-value", restrict=r"-?\d{0,2}")
 

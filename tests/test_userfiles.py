@@ -1,0 +1,140 @@
+"""Files moomtui reads: only regular files, without blocking, under a size cap; bounded TOML."""
+
+from __future__ import annotations
+
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from moomtui.userfiles import (
+    MAX_FILE,
+    TomlError,
+    UserFileError,
+    append_user_text,
+    loads_toml,
+    read_user_file,
+    read_user_text,
+    replace_user_text,
+    size_text,
+    toml_depth,
+)
+
+
+def problem(fn, *args: object, **kwargs: object) -> str:  # type: ignore[no-untyped-def]
+    with pytest.raises(UserFileError) as err:
+        fn(*args, **kwargs)
+    assert "\n" not in str(err.value)
+    return err.value.problem
+
+
+def test_a_regular_file_is_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "x.toml"
+    path.write_bytes(b"name = 1\n")
+    assert read_user_file(path) == b"name = 1\n"
+    assert read_user_text(path, name="shown") == "name = 1\n"
+
+
+def test_anything_but_a_regular_file_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    assert problem(read_user_file, fifo) == "not a regular file (a FIFO)"
+    assert problem(read_user_file, folder) == "is a directory"
+    assert problem(read_user_file, loop) == "Too many levels of symbolic links"
+    assert problem(read_user_file, tmp_path / "none") == "No such file or directory"
+    assert problem(read_user_file, tmp_path / ("x" * 300)) == "File name too long"
+    assert problem(read_user_file, "a\0b") == "not a valid file name"
+    if Path("/dev/zero").exists():
+        assert problem(read_user_file, "/dev/zero") == "not a regular file (a character device)"
+
+
+def test_the_error_names_the_file_as_told(tmp_path: Path) -> None:
+    with pytest.raises(UserFileError) as err:
+        read_user_file(tmp_path / "none", name="presets/none.toml")
+    assert str(err.value) == "presets/none.toml: No such file or directory"
+    assert err.value.name == "presets/none.toml"
+
+
+def test_a_file_over_the_cap_is_refused_or_read_from_its_tail(tmp_path: Path) -> None:
+    path = tmp_path / "big"
+    path.write_bytes(b"".join(b"line %d\n" % i for i in range(1000)))
+    assert problem(read_user_file, path, limit=100) == "larger than 100 bytes"
+    tail = read_user_file(path, limit=100, tail=True)
+    assert len(tail) <= 100 and tail.endswith(b"line 999\n")
+    assert tail.startswith(b"line 9") and tail.split(b"\n")[0].split()[0] == b"line"
+    assert size_text(MAX_FILE) == "1 MiB" and size_text(64 * 1024) == "64 KiB"
+
+
+def test_a_sparse_file_bigger_than_the_cap_is_never_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "huge"
+    with path.open("wb") as out:
+        out.truncate(1 << 40)  # a terabyte, in no blocks
+    assert problem(read_user_file, path) == "larger than 1 MiB"
+
+
+def test_text_must_be_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "x"
+    path.write_bytes(b"ok \xff")
+    assert problem(read_user_text, path) == "not UTF-8 text (invalid start byte at byte 3)"
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    done: list[str] = []
+    thread = threading.Thread(target=lambda: done.append(problem(read_user_file, fifo)))
+    thread.daemon = True
+    thread.start()
+    thread.join(5)
+    assert done == ["not a regular file (a FIFO)"]
+
+
+def test_appends_go_only_to_a_regular_file(tmp_path: Path) -> None:
+    path = tmp_path / "history"
+    append_user_text(path, "one\n")
+    append_user_text(path, "two\n")
+    assert path.read_text() == "one\ntwo\n"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert problem(append_user_text, fifo, "x\n") == "No such device or address"  # no reader
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    assert problem(append_user_text, folder, "x\n") == "Is a directory"
+
+
+def test_a_replace_goes_through_a_link_and_keeps_it_and_the_mode(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.write_text("old\n")
+    real.chmod(0o640)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    replace_user_text(link, "new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+
+
+def test_a_replace_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    link = tmp_path / "link"
+    link.symlink_to("/dev/null")
+    assert problem(replace_user_text, link, "x") == "not a regular file (a character device)"
+
+
+def test_toml_is_bounded_in_depth_and_digits() -> None:
+    assert loads_toml("a = [[1]]") == {"a": [[1]]}
+    assert toml_depth({"a": [[1]]}) == 3 and toml_depth(5) == 0
+    for text in ("a = " + "[" * 1000 + "]" * 1000, "a = " + "[" * 17 + "]" * 17):
+        with pytest.raises(TomlError, match=r"^nested more than 16 levels deep$"):
+            loads_toml(text)
+    with pytest.raises(TomlError, match=r"^nested more than 16 levels deep$"):
+        loads_toml("[" + ".".join("a" * 20) + "]")  # nested tables, parsed without recursion
+    with pytest.raises(TomlError, match=r"^an integer with too many digits$"):
+        loads_toml("a = " + "9" * 5000)
+    with pytest.raises(TomlError, match=r"\(at line 1, column 5\)"):
+        loads_toml("a = ]")
