@@ -26,7 +26,6 @@ from . import events as ev
 from .bootspec import BootSpec, TaskSpec, boot_kernel_pages
 from .constants import (
     CAP_FULL_SET,
-    EAGAIN,
     HZ,
     JIFFIES_MASK,
     PF_KSWAPD,
@@ -44,6 +43,7 @@ from .constants import (
     TASK_STRUCT_PAGES,
     UTS_RELEASE,
 )
+from .errno import EAGAIN
 from .mm import VM
 from .module import (
     GuardedOomNotifier,

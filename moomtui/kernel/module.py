@@ -43,9 +43,7 @@ loader's registry at each boot.
 from __future__ import annotations
 
 import contextlib
-import errno
 import itertools
-import os
 import re
 import sys
 import traceback
@@ -56,16 +54,15 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from moomtui.interrupt import is_user_interrupt
+from moomtui.kernel.constants import INT_MAX, INT_MIN, UINT_MAX
+from moomtui.kernel.errno import EBUSY, EPERM, strerror
 from moomtui.kernel.events import Event, ModuleLoad, ModuleUnload
 from moomtui.kernel.notifier import NOTIFY_DONE, NotifierBlock, notifier_chain_unregister
 from moomtui.kernel.oom_notifier import OomNotifier
 from moomtui.kernel.panic import KernelPanic, entry_point
+from moomtui.kernel.printk import KERN_ALERT, KERN_WARNING
 from moomtui.kernel.sysctl import SysctlHeader, SysctlTree
 from moomtui.userfiles import UserFileError, read_user_file
-
-KERN_ALERT = 1
-"""``<1>``: the level of the oops line printed when a module's code raises."""
-KERN_WARNING = 4
 
 ENTRY_POINT_GROUP = "moomtui.modules"
 """The entry-point group installed packages declare their OOM policies in."""
@@ -95,8 +92,6 @@ KCONFIG_MODULES = {
 DEFCONFIG = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "y", "CONFIG_OOM_KPPID": "n"}
 """The defconfig keeps the classic killer built in, as 2.4 without the patch had it."""
 
-_INT_MIN = -(1 << 31)
-_UINT_MAX = (1 << 32) - 1
 _C_INTEGER = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,59}")
 """What ``insmod`` accepts as a module name: a C identifier, as the object's symbols use."""
@@ -210,10 +205,10 @@ class ModuleParam:
             return value
         if isinstance(value, str):
             raise ValueError("expected an integer")
-        if not _INT_MIN <= value <= _UINT_MAX:
+        if not INT_MIN <= value <= UINT_MAX:
             raise ValueError("does not fit in 32 bits")
-        stored = value & _UINT_MAX
-        if self.ctype == "int" and stored > _UINT_MAX >> 1:
+        stored = value & UINT_MAX
+        if self.ctype == "int" and stored > INT_MAX:
             stored -= 1 << 32
         if self.minimum is not None and stored < self.minimum:
             raise ValueError(f"less than the minimum {self.minimum}")
@@ -277,7 +272,7 @@ def is_oops(kernel: object, exc: BaseException) -> bool:
 def _strerror(ret: object) -> str:
     """``init_module``'s failure: ``strerror(-ret)`` for an errno, else what it returned."""
     if isinstance(ret, int) and not isinstance(ret, bool) and -4096 < ret < 0:
-        return os.strerror(-ret)
+        return strerror(-ret)
     shown = repr(ret)
     return f"returned {shown if len(shown) <= 40 else shown[:39] + '…'}, not 0 or -errno"
 
@@ -473,7 +468,7 @@ class ModuleLoader:
         if module is None:
             raise ModuleError(f"rmmod: module {name} is not loaded")
         if isinstance(module.use_count, int) and module.use_count > 0:
-            raise ModuleError(f"rmmod: {name}: {os.strerror(errno.EBUSY)}")
+            raise ModuleError(f"rmmod: {name}: {strerror(EBUSY)}")
         failure = self._stop(module, "rmmod")
         if failure is not None:
             raise ModuleError(
@@ -577,7 +572,7 @@ class ModuleLoader:
 
     def _require_root(self, tool: str) -> None:
         if self.kernel.current_uid != 0:
-            raise ModuleError(f"{tool}: {os.strerror(errno.EPERM)}")
+            raise ModuleError(f"{tool}: {strerror(EPERM)}")
 
     def _parse_args(self, cls: type[KernelModule], args: Sequence[str]) -> dict[str, int | str]:
         params = {param.name: param for param in cls.params}

@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .errno import ENOENT
+
 NOTIFY_DONE = 0
 NOTIFY_OK = 1
 NOTIFY_STOP_MASK = 0x8000
 NOTIFY_BAD = 0x8002
-
-ENOENT = 2
 
 
 @dataclass(eq=False, slots=True)

@@ -43,10 +43,6 @@ from typing import TYPE_CHECKING
 from . import events as ev
 from .bootspec import boot_kernel_pages
 from .constants import (
-    EACCES,
-    EINVAL,
-    ENOENT,
-    ESRCH,
     HZ,
     JIFFIES_MASK,
     PAGE_SIZE,
@@ -54,21 +50,12 @@ from .constants import (
     SIGTERM,
     flag_names,
 )
-from .sysctl import EISDIR, ENOTDIR, STRERROR, SysctlError, simple_strtoul
+from .errno import EACCES, EINVAL, EIO, EISDIR, ENOENT, ENOTDIR, EROFS, ESRCH, strerror
+from .sysctl import SysctlError, simple_strtoul
 
 if TYPE_CHECKING:
     from .kernel import Kernel
     from .task import Task
-
-EIO = 5
-EROFS = 30
-_STRERROR = {
-    **STRERROR,
-    EIO: "Input/output error",
-    EACCES: "Permission denied",
-    EROFS: "Read-only file system",
-    ESRCH: "No such process",
-}
 
 FSHIFT = 11
 FIXED_1 = 1 << FSHIFT
@@ -103,7 +90,7 @@ class ProcError(Exception):
 
     def __init__(self, errno: int, path: str) -> None:
         self.errno = errno
-        self.strerror = _STRERROR.get(errno, f"Unknown error {errno}")
+        self.strerror = strerror(errno)
         self.path = path
         super().__init__(f"{path}: {self.strerror}")
 
@@ -538,8 +525,6 @@ _PID_READERS: dict[str, Callable[[Kernel, Task], str]] = {
 }
 
 __all__ = [
-    "EIO",
-    "EROFS",
     "ProcError",
     "cmdline_args",
     "cpu_split",

@@ -43,13 +43,13 @@ notifications, ``-p`` (priority), ``-g`` (process groups), ``process_mrelease`` 
 
 from __future__ import annotations
 
-import errno
 import re
 from typing import TYPE_CHECKING
 
 from ..kernel import events as ev
 from ..kernel.bootspec import boot_kernel_pages
 from ..kernel.constants import HZ, PAGE_SIZE, SIGKILL, SIGTERM
+from ..kernel.errno import EINVAL, ENOMEM
 from ..kernel.module import KernelLike, KernelModule, ModuleParam
 from ..kernel.printk import KERN_INFO
 from ..userland.base import Program
@@ -339,15 +339,15 @@ class Earlyoom(KernelModule):
         ):
             if kill > term:
                 k.printk(KERN_INFO, f"earlyoom: {kind}: SIGKILL limit {kill} above SIGTERM {term}")
-                return -errno.EINVAL
+                return -EINVAL
         try:
             self.prefer_re = self._compile(self.prefer)
             self.avoid_re = self._compile(self.avoid)
         except re.error:
-            return -errno.EINVAL
+            return -EINVAL
         self.daemon = k.spawn(EarlyoomDaemon(self), comm="earlyoom", uid=0)
         if self.daemon is None:
-            return -errno.ENOMEM
+            return -ENOMEM
         return 0
 
     def score(self, task: Task, jiffies: int) -> int:

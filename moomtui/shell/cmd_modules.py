@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from ..kernel.constants import ENOENT
+from ..kernel.errno import ENOENT
 from ..kernel.module import (
     KCONFIG_OPTIONS,
     KCONFIG_PROMPTS,

@@ -14,13 +14,13 @@ theirs (``kill_ok``), and may renice only their own tasks and only upwards
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..kernel import events as ev
-from ..kernel.constants import EAGAIN, ENOMEM, HZ, JIFFIES_MASK, SIGNAL_NAMES, SIGNALS, SIGTERM
+from ..kernel.constants import HZ, JIFFIES_MASK, SIGNAL_NAMES, SIGNALS, SIGTERM
+from ..kernel.errno import EAGAIN, ENOMEM, strerror
 from ..kernel.procfs import cmdline_args, meminfo
 from ..userland import ProgramArgError
 from .base import (
@@ -715,6 +715,6 @@ def spawn(sh: Shell, argv: list[str]) -> str:
         unsubscribe()
     if task is None:
         errno = EAGAIN if failures and failures[-1] == "EAGAIN" else ENOMEM
-        raise CommandError(f"spawn: fork: {os.strerror(errno)}")
+        raise CommandError(f"spawn: fork: {strerror(errno)}")
     task.extra["argv"] = [comm, *args.params]
     return f"started pid {task.pid} ({task.comm})"

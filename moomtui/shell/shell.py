@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING
 
 from .. import errors
 from ..interrupt import is_user_interrupt
-from ..kernel.constants import EINVAL, EPERM
+from ..kernel.errno import EINVAL, EIO, EPERM
 from ..kernel.panic import KernelPanic
-from ..kernel.procfs import EIO, ProcError, open_for_write, write_proc
+from ..kernel.procfs import ProcError, open_for_write, write_proc
 from . import cmd_files, cmd_modules, cmd_session, cmd_system, cmd_tasks
 from .base import (
     COMMANDS,

@@ -17,16 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..kernel.constants import HZ
+from ..kernel.constants import HZ, INT_MAX
 from ..kernel.units import UnitError, parse_duration, parse_rate, parse_size
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
     from ..kernel.task import Task
-
-
-INT_MAX = (1 << 31) - 1
-"""An ``int`` parameter without a maximum of its own is a C ``int``."""
 
 
 class ProgramArgError(ValueError):

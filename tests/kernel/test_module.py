@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import itertools
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from moomtui.kernel.errno import EBUSY
 from moomtui.kernel.events import Event, ModuleLoad, ModuleUnload
 from moomtui.kernel.module import (
     DEFCONFIG,
@@ -127,7 +128,7 @@ class Busy(Handler):
     size = 100
 
     def init(self) -> int:
-        return -errno.EBUSY
+        return -EBUSY
 
 
 class Crashy(Handler):
@@ -399,6 +400,20 @@ def test_non_root_is_refused() -> None:
     assert error_of(loader.insmod, "oom_kill_parent") == "insmod: Operation not permitted"
     assert error_of(loader.rmmod, "oom_extra") == "rmmod: Operation not permitted"
     assert [m.name for m in loader.loaded()] == ["oom_kill", "oom_extra"]
+
+
+def test_tool_messages_come_from_the_machine_s_errno_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``strerror(-ret)`` is the simulated C library's, whatever the host would print."""
+    monkeypatch.setattr(os, "strerror", lambda _n: "the host's wording")
+    kernel, loader = make()
+    assert error_of(loader.insmod, "oom_busy") == (
+        "insmod: oom_busy: init_module: Device or resource busy"
+    )
+    module = loader.insmod("oom_extra")
+    module.use_count = 1
+    assert error_of(loader.rmmod, "oom_extra") == "rmmod: oom_extra: Device or resource busy"
+    kernel.current_uid = 500
+    assert error_of(loader.rmmod, "oom_extra") == "rmmod: Operation not permitted"
 
 
 def test_use_count_blocks_rmmod() -> None:

@@ -8,16 +8,14 @@ from moomtui.kernel import BootSpec, Kernel, TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.bootspec import boot_kernel_pages
 from moomtui.kernel.constants import PF_MEMALLOC, PF_MEMDIE, SIGKILL
+from moomtui.kernel.errno import EINVAL, EIO, EISDIR, ENOENT, ENOTDIR, EPERM, EROFS
 from moomtui.kernel.procfs import (
-    EIO,
-    EROFS,
     ProcError,
     list_proc,
     meminfo,
     read_proc,
     write_proc,
 )
-from moomtui.kernel.sysctl import EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM
 from moomtui.userland import PROGRAMS, Program
 
 NO_OOM = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "n", "CONFIG_OOM_KPPID": "n"}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import os
-
 import pytest
 
 from moomtui.kernel import Kernel
@@ -332,7 +329,7 @@ def test_a_kill_limit_above_the_term_limit_is_refused() -> None:
     k = machine(ram_pages=RAM)
     with pytest.raises(ModuleError) as err:
         k.modules.insmod("earlyoom", ["mem_term=5", "mem_kill=10"])
-    assert str(err.value) == f"insmod: earlyoom: init_module: {os.strerror(errno.EINVAL)}"
+    assert str(err.value) == "insmod: earlyoom: init_module: Invalid argument"
     assert log_lines(k)[-1] == (KERN_INFO, "earlyoom: -m: SIGKILL limit 10 above SIGTERM 5")
     assert [t.comm for t in k.for_each_task()][-1] != "earlyoom"
 

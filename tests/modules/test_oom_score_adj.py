@@ -10,13 +10,11 @@ from moomtui.kernel.constants import (
     CAP_FULL_SET,
     CAP_SYS_ADMIN,
     CAP_TO_MASK,
-    EACCES,
-    EINVAL,
-    ESRCH,
     HZ,
     PF_MEMDIE,
     SIGKILL,
 )
+from moomtui.kernel.errno import EACCES, EINVAL, ESRCH
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_ERR, KERN_INFO, KERN_WARNING
 from moomtui.kernel.procfs import OOM_SCORE_ADJ_MIN, ProcError, read_proc, write_proc
