@@ -38,7 +38,8 @@ from moomtui.presets import load_preset
 from moomtui.shell import Result, Session, Shell
 from moomtui.sim import Simulation
 
-from .modules.oom_machines import ALL_N, Recorder, machine, user
+from .fixtures import NO_OOM, Recorder, machine
+from .modules.helpers import user
 
 KTHREADS = ("keventd", "ksoftirqd_CPU0", "kswapd", "bdflush", "kupdated")
 
@@ -187,7 +188,7 @@ def test_a_handler_returning_garbage_counts_as_notify_done(garbage: object) -> N
     k = Kernel(
         BootSpec(
             ram_pages=4096,
-            kconfig={**ALL_N, "CONFIG_OOM_KILL": "m"},
+            kconfig={**NO_OOM, "CONFIG_OOM_KILL": "m"},
             tasks=[
                 user("sshd", 300, uid=0, caps=None, rss=100),
                 user("leak", 16, rss=8, program="leak", args={"rate": "512K/s"}),
@@ -215,7 +216,7 @@ def test_a_policy_whose_own_return_value_is_garbage_is_not_believed() -> None:
             return "NOTIFY_STOP"
 
     k = Kernel(
-        BootSpec(ram_pages=4096, kconfig=ALL_N, tasks=[user("leak", 16, program="leak")]),
+        BootSpec(ram_pages=4096, kconfig=NO_OOM, tasks=[user("leak", 16, program="leak")]),
         registry={**REGISTRY, "oom_liar": Liar},
     )
     k.modules.insmod("oom_liar")
@@ -268,7 +269,7 @@ def test_pid_exhaustion_fails_fork_with_eagain_and_get_pid_wraps_to_300() -> Non
     tasks = [TaskSpec("filler", uid=1, total_vm=4, rss=4, start_time=0)] * fillers
     tasks.append(TaskSpec("httpd", uid=0, total_vm=64, rss=16, program="prefork",
                           args={"children": 8, "child": "idle", "respawn": "1s"}))  # fmt: skip
-    k = Kernel(BootSpec(ram_pages=6 * len(tasks) + 16384, kconfig=ALL_N, tasks=tasks))
+    k = Kernel(BootSpec(ram_pages=6 * len(tasks) + 16384, kconfig=NO_OOM, tasks=tasks))
     k.run_for(HZ)  # the server forks its workers
     assert k.last_pid == PID_MAX - 1 - free and len(k.tasks) == PID_MAX - 1 - free
     sh = shell(k)
@@ -431,7 +432,7 @@ def test_rmmod_of_the_killer_from_inside_the_oom_chain_takes_effect_from_the_nex
     k = Kernel(
         BootSpec(
             ram_pages=4096,
-            kconfig={**ALL_N, "CONFIG_OOM_KILL": "m"},
+            kconfig={**NO_OOM, "CONFIG_OOM_KILL": "m"},
             tasks=[user("leak", 16, rss=8, program="leak", args={"rate": "512K/s"})],
         ),
         registry={**REGISTRY, "oom_saboteur": Saboteur},

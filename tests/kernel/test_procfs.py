@@ -18,11 +18,7 @@ from moomtui.kernel.procfs import (
 )
 from moomtui.userland import PROGRAMS, Program
 
-NO_OOM = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "n", "CONFIG_OOM_KPPID": "n"}
-
-
-def machine(*tasks: TaskSpec, **spec: object) -> Kernel:
-    return Kernel(BootSpec(tasks=list(tasks), kconfig=NO_OOM, **spec), registry={})
+from ..fixtures import NO_OOM, machine
 
 
 def db() -> TaskSpec:

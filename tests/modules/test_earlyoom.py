@@ -13,7 +13,8 @@ from moomtui.kernel.procfs import cmdline_args, meminfo, write_proc
 from moomtui.kernel.task import Task
 from moomtui.modules.earlyoom import Earlyoom, MemInfo
 
-from .oom_machines import Recorder, load, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import load, log_lines, user
 
 RAM = 4096
 MEMTOTAL_KB = (RAM - 448) * 4

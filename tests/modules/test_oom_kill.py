@@ -14,7 +14,8 @@ from moomtui.kernel.printk import KERN_INFO
 from moomtui.modules.classic import badness
 from moomtui.modules.oom_kill import OomKill
 
-from .oom_machines import Recorder, advance_to, fail_every_jiffy, load, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import advance_to, fail_every_jiffy, load, log_lines, user
 
 T0 = 1000
 """Where the timing tests start failing: far from jiffy 0, whose quirk has its own test."""

@@ -7,7 +7,8 @@ from moomtui.kernel.constants import HZ, PF_MEMDIE, SIGKILL
 from moomtui.kernel.printk import KERN_INFO, KERN_WARNING
 from moomtui.modules.oom_kill_allocating import OomKillAllocating
 
-from .oom_machines import Recorder, load, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import load, log_lines, user
 
 RAM = 4096
 

@@ -15,7 +15,8 @@ from moomtui.modules.oom_kill import OomKill
 from moomtui.modules.oom_kill_parent import OOM_HISTORY_SIZE, OomKillParent
 from moomtui.userland import PROGRAMS
 
-from .oom_machines import Recorder, advance_to, fail_every_jiffy, load, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import advance_to, fail_every_jiffy, load, log_lines, user
 
 T0 = 1000
 PARENT = 100

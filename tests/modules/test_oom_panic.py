@@ -11,7 +11,8 @@ from moomtui.kernel.printk import KERN_DEBUG, KERN_EMERG, KERN_ERR, KERN_INFO, K
 from moomtui.modules import REGISTRY, OomKill, OomKillParent, OomPanic
 from moomtui.modules.messages import dbg, error, info, warn
 
-from .oom_machines import Recorder, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import log_lines, user
 
 
 def test_registry_lists_the_three_seed_modules_first_in_kconfig_order() -> None:

@@ -23,7 +23,8 @@ from moomtui.modules.oom_score_adj import DUMP_HEADER, OomScoreAdj, oom_badness,
 from moomtui.presets import PresetError, parse_preset
 from moomtui.userland import PROGRAMS
 
-from .oom_machines import Recorder, load, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import load, log_lines, user
 
 RAM = 4096
 TOTALRAM = RAM - 448

@@ -25,7 +25,8 @@ from moomtui.modules.oom_kill import OomKill
 from moomtui.modules.oom_kill_parent import OomKillParent, ParentRecord
 from moomtui.shell import Session, Shell
 
-from .oom_machines import Recorder, load, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import load, log_lines, user
 
 BOTH_M = {"CONFIG_OOM_KILL": "m", "CONFIG_OOM_KPPID": "m"}
 PANIC_Y = {"CONFIG_OOM_PANIC": "y"}

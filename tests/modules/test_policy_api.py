@@ -23,7 +23,8 @@ from moomtui.modules.api import Policy
 from moomtui.presets import PresetError, parse_preset
 from moomtui.userland import PROGRAMS
 
-from .oom_machines import ALL_N, Recorder, log_lines, machine, user
+from ..fixtures import NO_OOM, Recorder, machine
+from .helpers import log_lines, user
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "oom_kill_youngest.py"
@@ -311,7 +312,7 @@ def test_an_explicit_registry_looks_for_no_entry_points(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     install(tmp_path, monkeypatch, "[moomtui.modules]\noom_kill_youngest = oom_kill_youngest:X\n")
-    k = Kernel(BootSpec(kconfig=ALL_N), registry=REGISTRY)
+    k = Kernel(BootSpec(kconfig=NO_OOM), registry=REGISTRY)
     assert k.modules.names() == list(REGISTRY)
 
 
@@ -433,7 +434,7 @@ class Garbage(KernelModule):
 
 def test_a_handler_returning_garbage_counts_as_notify_done() -> None:
     k = Kernel(
-        BootSpec(tasks=[user("a", 100, rss=100)], kconfig=ALL_N),
+        BootSpec(tasks=[user("a", 100, rss=100)], kconfig=NO_OOM),
         registry={**REGISTRY, "oom_garbage": Garbage},
     )
     k.modules.insmod("oom_garbage")

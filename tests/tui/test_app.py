@@ -24,7 +24,8 @@ from moomtui.tui.components.panic import PanicScreen
 from moomtui.tui.components.process_view import ProcessView
 from moomtui.tui.components.status import StatusLine
 
-from .conftest import Recorder, family_scenario, hog_scenario, run_until
+from ..fixtures import Recorder
+from .scenarios import family_scenario, hog_scenario, run_until
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
@@ -53,7 +54,7 @@ async def enter_command(pilot, line: str) -> None:  # type: ignore[no-untyped-de
 async def test_oom_kill_shows_in_dmesg_and_the_victim_leaves_the_tree(make_app: MakeApp) -> None:
     app = make_app(hog_scenario())
     async with app.run_test(size=SIZE):
-        recorder = Recorder(app)
+        recorder = Recorder(app.kernel)
         hog = next(t.pid for t in app.kernel.tasks.values() if t.comm == "hog")
         view = app.query_one(ProcessView)
         assert hog in view.model.index

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, Route, WebSocket, sync_playwright
 
-from .conftest import BANNER, Screen, ServerProcess, alive, find_chromium, no_chromium, wait_until
+from .helpers import BANNER, Screen, ServerProcess, alive, find_chromium, no_chromium, wait_until
 
 VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM_FLAGS = [

@@ -20,7 +20,7 @@ import pytest
 
 from moomtui.web import DRIVER, SERVED_FLAG
 
-from .conftest import (
+from .helpers import (
     BANNER,
     ROOT,
     Screen,
