@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from moomtui.kernel import TaskSpec
 from moomtui.kernel.constants import HZ
 
@@ -29,6 +31,7 @@ def run_once(seed: int) -> list[dict]:
     return [e.to_dict() for e in rec.events]
 
 
+@pytest.mark.slow
 def test_two_runs_give_identical_event_streams() -> None:
     first, second = run_once(1), run_once(1)
     assert len(first) > 100

@@ -571,6 +571,7 @@ def test_the_report_before_a_panic_is_not_ratelimited() -> None:
     assert reports(k, before) == ["dump"]
 
 
+@pytest.mark.slow
 def test_a_fork_bomb_no_longer_floods_the_log() -> None:
     """Thousands of kills, but at most ten reports in any five seconds (the kill lines are
     not ratelimited)."""

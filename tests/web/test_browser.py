@@ -29,6 +29,8 @@ from playwright.sync_api import Browser, Page, Playwright, Route, WebSocket, syn
 
 from .helpers import BANNER, Screen, ServerProcess, alive, find_chromium, no_chromium, wait_until
 
+pytestmark = pytest.mark.slow  # a real browser against a real server
+
 VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM_FLAGS = [
     "--headless",
