@@ -270,18 +270,20 @@ class Kernel:
     def reboot(self) -> None:
         """A new boot of the same spec: new uptime, the log starts again."""
         self.boot += 1
-        self.emit(ev.Reboot, new_boot=self.boot)
+        self.emit(ev.Reboot(new_boot=self.boot))
         self._boot()
 
     # ====================================================================== events / log
-    def emit(self, event_cls: type[ev.Event], **fields: Any) -> None:
-        if len(self.bus):
-            self.bus.emit(event_cls(jiffies=self.jiffies, boot=self.boot, **fields))
+    def emit(self, event: ev.Event) -> None:
+        """Hand ``event`` to the subscribers, stamped with this jiffy and boot."""
+        if self.bus:
+            event.stamp(self.jiffies, self.boot)
+            self.bus.emit(event)
 
     def printk(self, level: int, text: str) -> None:
         """One ``printk`` call: a record per line (see :meth:`LogBuffer.printk`)."""
         for rec in self.log.printk(self.jiffies, level, text):
-            self.emit(ev.Printk, level=rec.level, text=rec.text)
+            self.emit(ev.Printk(level=rec.level, text=rec.text))
 
     # ====================================================================== time
     def _add_timer(self, delay: int, fn: Callable[..., None], *args: Any) -> None:
@@ -410,7 +412,7 @@ class Kernel:
         task.busy = program.busy
         task.sys_pct = program.sys_pct
         self.sched.update(task)
-        self.emit(ev.Exec, pid=task.pid, comm=task.comm, program=program.name)
+        self.emit(ev.Exec(pid=task.pid, comm=task.comm, program=program.name))
         self._run_program(task, "start")
 
     def _run_program(self, task: Task, what: str) -> None:
@@ -467,7 +469,7 @@ class Kernel:
             # is not modelled: the child starts with no resident pages of its own.
             mm = Mm(next(self._mm_ids), total_vm=parent.mm.total_vm if parent.mm else 0)
             child = self._new_task(pid, comm or parent.comm, mm, parent=parent)
-        self.emit(ev.Fork, pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread)
+        self.emit(ev.Fork(pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread))
         self._set_program(child, program)
         return child
 
@@ -483,17 +485,18 @@ class Kernel:
             return None
         pid = self._get_pid()
         if pid < 0:
-            self.emit(ev.AllocFail, pid=parent.pid, comm=parent.comm, pages=0, reason="EAGAIN")
+            self.emit(ev.AllocFail(pid=parent.pid, comm=parent.comm, pages=0, reason="EAGAIN"))
             return None
         got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES, order=TASK_STRUCT_ORDER)
         self.vm.free += got
         if got < TASK_STRUCT_PAGES or parent.dead:
             self.emit(
-                ev.AllocFail,
-                pid=parent.pid,
-                comm=parent.comm,
-                pages=TASK_STRUCT_PAGES,
-                reason="ENOMEM",
+                ev.AllocFail(
+                    pid=parent.pid,
+                    comm=parent.comm,
+                    pages=TASK_STRUCT_PAGES,
+                    reason="ENOMEM",
+                )
             )
             return None
         return pid
@@ -530,7 +533,7 @@ class Kernel:
         task.uid = task.euid = uid
         task.nice = nice
         task.cap_effective = caps if caps is not None else (CAP_FULL_SET if uid == 0 else 0)
-        self.emit(ev.Fork, pid=task.pid, ppid=parent.pid, comm=task.comm, thread=False)
+        self.emit(ev.Fork(pid=task.pid, ppid=parent.pid, comm=task.comm, thread=False))
         self._set_program(task, program)
         return task
 
@@ -556,7 +559,7 @@ class Kernel:
         if mm is None or pages <= 0:
             return mm is not None
         if not self.vm.vm_enough_memory(pages):
-            self.emit(ev.AllocFail, pid=task.pid, comm=task.comm, pages=pages, reason="ENOMEM")
+            self.emit(ev.AllocFail(pid=task.pid, comm=task.comm, pages=pages, reason="ENOMEM"))
             return False
         mm.total_vm += pages
         return True
@@ -601,7 +604,7 @@ class Kernel:
             self._run_first()
         self.sched.update(task)
         if why == "alloc":
-            self.emit(ev.AllocStall, pid=task.pid, comm=task.comm, pages=pages, stalled=True)
+            self.emit(ev.AllocStall(pid=task.pid, comm=task.comm, pages=pages, stalled=True))
 
     def _run_first(self) -> None:
         """Put the OOM victims at the front of the allocator's line, in their order: a
@@ -620,7 +623,7 @@ class Kernel:
         self._blocked.pop(task, None)
         self.sched.update(task)
         if why == "alloc":
-            self.emit(ev.AllocStall, pid=task.pid, comm=task.comm, pages=0, stalled=False)
+            self.emit(ev.AllocStall(pid=task.pid, comm=task.comm, pages=0, stalled=False))
         if task.sigpending & {SIGKILL, SIGTERM}:
             self._deliver_pending(task)
         elif task.extra.pop("wake_pending", False):
@@ -717,11 +720,12 @@ class Kernel:
         self.oom_calls += 1
         self.last_oom_call = self.ticks
         self.emit(
-            ev.OutOfMemory,
-            pid=task.pid,
-            nr_swap_pages=self.vm.nr_swap_pages,
-            free_pages=self.vm.free,
-            handlers=tuple(nb.name for nb in self.oom.chain),
+            ev.OutOfMemory(
+                pid=task.pid,
+                nr_swap_pages=self.vm.nr_swap_pages,
+                free_pages=self.vm.free,
+                handlers=tuple(nb.name for nb in self.oom.chain),
+            )
         )
         self.oom_current = task
         try:
@@ -779,7 +783,7 @@ class Kernel:
             ignored = sig != SIGCHLD
         elif sig in (SIGCHLD, SIGCONT, SIGSTOP) or (sig == SIGTERM and task.sigterm == "ignore"):
             ignored = True
-        self.emit(ev.Signal, pid=task.pid, comm=task.comm, sig=sig, sender=sender, ignored=ignored)
+        self.emit(ev.Signal(pid=task.pid, comm=task.comm, sig=sig, sender=sender, ignored=ignored))
         if ignored:
             return
         task.sigpending.add(sig)
@@ -848,14 +852,15 @@ class Kernel:
         if task.program is not None:
             task.program.on_exit(self, task)
         self.emit(
-            ev.Exit,
-            pid=task.pid,
-            comm=task.comm,
-            code=code,
-            signal=sig,
-            rss=rss,
-            swap=swap,
-            cpu=cpu,
+            ev.Exit(
+                pid=task.pid,
+                comm=task.comm,
+                code=code,
+                signal=sig,
+                rss=rss,
+                swap=swap,
+                cpu=cpu,
+            )
         )
         parent = task.p_pptr
         if parent is None or parent.pid == 1 or parent.program is None or parent.dead:
@@ -878,7 +883,7 @@ class Kernel:
                     parent.children.pop(task.pid, None)
                 self.vm.kernel_pages -= TASK_STRUCT_PAGES
                 self.vm.free += TASK_STRUCT_PAGES
-                self.emit(ev.Reap, pid=task.pid, by=parent.pid if parent else 0)
+                self.emit(ev.Reap(pid=task.pid, by=parent.pid if parent else 0))
 
     # ====================================================================== swap
     def swapoff(self) -> str | None:
@@ -887,13 +892,13 @@ class Kernel:
             return "swapoff: no swap is on"
         if not self.vm.swapoff():
             return "swapoff: Cannot allocate memory"
-        self.emit(ev.Swap, total=0, used=0, on=False)
+        self.emit(ev.Swap(total=0, used=0, on=False))
         return None
 
     def swapon(self, pages: int) -> None:
         self.vm.swap_total += pages
         self.printk(KERN_INFO, f"Adding Swap: {pages * 4}k swap-space (priority -1)")
-        self.emit(ev.Swap, total=self.vm.swap_total, used=self.vm.swap_used, on=True)
+        self.emit(ev.Swap(total=self.vm.swap_total, used=self.vm.swap_used, on=True))
 
     # ====================================================================== checks
     def check_invariants(self) -> list[str]:

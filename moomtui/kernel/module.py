@@ -51,7 +51,7 @@ import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from moomtui.interrupt import is_user_interrupt
 from moomtui.kernel.constants import INT_MAX, INT_MIN, UINT_MAX
@@ -115,7 +115,7 @@ class KernelLike(Protocol):
 
     def printk(self, level: int, text: str) -> None: ...
 
-    def emit(self, event_cls: type[Event], **fields: Any) -> None: ...
+    def emit(self, event: Event) -> None: ...
 
 
 def resolve_kconfig(choice: Mapping[str, str]) -> dict[str, str]:
@@ -620,10 +620,11 @@ class ModuleLoader:
         self._loaded[cls.name] = module
         self._owned[cls.name] = self._registered_since(mark)
         self.kernel.emit(
-            ModuleLoad,
-            name=cls.name,
-            builtin=builtin,
-            params=tuple(f"{key}={value}" for key, value in values.items()),
+            ModuleLoad(
+                name=cls.name,
+                builtin=builtin,
+                params=tuple(f"{key}={value}" for key, value in values.items()),
+            )
         )
         return module
 
@@ -657,7 +658,7 @@ class ModuleLoader:
                     sysctl.unregister_sysctl_table(header)
         del self._loaded[module.name]
         self._forget_file(module.name)
-        self.kernel.emit(ModuleUnload, name=module.name, reason=reason)
+        self.kernel.emit(ModuleUnload(name=module.name, reason=reason))
 
     # --- registrations ----------------------------------------------------------------
     def _oom(self) -> OomNotifier | None:

@@ -123,5 +123,5 @@ def panic(k: Kernel, message: str) -> NoReturn:
     if timeout > 0:
         k.printk(KERN_EMERG, f"Rebooting in {timeout} seconds..")
         k.reboot_at = k.ticks + timeout * HZ
-    k.emit(ev.Panic, message=k.panicked, timeout=max(0, timeout))
+    k.emit(ev.Panic(message=k.panicked, timeout=max(0, timeout)))
     raise KernelPanic(k.panicked)

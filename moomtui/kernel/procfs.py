@@ -239,7 +239,7 @@ def write_proc(k: Kernel, path: str, text: str) -> None:
                 count = k.sysctl.write(key, text, uid=k.current_uid)
             except SysctlError as err:
                 raise ProcError(err.errno, path) from None
-            k.emit(ev.SysctlWrite, key=key, value=k.sysctl.read(key).strip())
+            k.emit(ev.SysctlWrite(key=key, value=k.sysctl.read(key).strip()))
         text = text[count:]
 
 

@@ -206,15 +206,16 @@ def oom_kill_task(k: Kernel, p: Task, *, module: str, reason: str) -> None:
     mm = p.mm
     k.kills += 1
     k.emit(
-        ev.OomKill,
-        pid=p.pid,
-        comm=p.comm,
-        module=module,
-        reason=reason,
-        points=points,
-        total_vm=mm.total_vm if mm is not None else 0,
-        rss=mm.rss if mm is not None else 0,
-        sig=sig,
+        ev.OomKill(
+            pid=p.pid,
+            comm=p.comm,
+            module=module,
+            reason=reason,
+            points=points,
+            total_vm=mm.total_vm if mm is not None else 0,
+            rss=mm.rss if mm is not None else 0,
+            sig=sig,
+        )
     )
     k.send_sig(p, sig, sender=0, force=True)
 

@@ -237,15 +237,16 @@ class EarlyoomDaemon(Program):
             return POLL
         k.kills += 1
         k.emit(
-            ev.OomKill,
-            pid=victim.pid,
-            comm=victim.comm,
-            module=self.module.name,
-            reason="victim",
-            points=badness,
-            total_vm=mm.total_vm,
-            rss=mm.rss,
-            sig=sig,
+            ev.OomKill(
+                pid=victim.pid,
+                comm=victim.comm,
+                module=self.module.name,
+                reason="victim",
+                points=badness,
+                total_vm=mm.total_vm,
+                rss=mm.rss,
+                sig=sig,
+            )
         )
         k.send_sig(victim, sig, sender=task.pid)
         self.victim, self.sig, self.since, self.polls = victim, sig, k.ticks, 0

@@ -58,15 +58,16 @@ class OomKillAllocating(KernelModule):
         k.printk(k.log.default_message_loglevel, f"VM: killing process {tsk.comm}")
         k.kills += 1
         k.emit(
-            ev.OomKill,
-            pid=tsk.pid,
-            comm=tsk.comm,
-            module=self.name,
-            reason="victim",
-            points=0,
-            total_vm=mm.total_vm,
-            rss=mm.rss,
-            sig=SIGKILL,
+            ev.OomKill(
+                pid=tsk.pid,
+                comm=tsk.comm,
+                module=self.name,
+                reason="victim",
+                points=0,
+                total_vm=mm.total_vm,
+                rss=mm.rss,
+                sig=SIGKILL,
+            )
         )
         k.do_exit(tsk, 0, SIGKILL)
 

@@ -278,15 +278,16 @@ class OomScoreAdj(KernelModule):
         q.flags |= PF_MEMDIE
         k.kills += 1
         k.emit(
-            ev.OomKill,
-            pid=q.pid,
-            comm=q.comm,
-            module=self.name,
-            reason=reason,
-            points=points,
-            total_vm=mm.total_vm,
-            rss=mm.rss,
-            sig=SIGKILL,
+            ev.OomKill(
+                pid=q.pid,
+                comm=q.comm,
+                module=self.name,
+                reason=reason,
+                points=points,
+                total_vm=mm.total_vm,
+                rss=mm.rss,
+                sig=SIGKILL,
+            )
         )
         k.send_sig(q, SIGKILL, sender=0, force=True)
 

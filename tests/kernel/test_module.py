@@ -43,8 +43,9 @@ class FakeKernel:
     def printk(self, level: int, text: str) -> None:
         self.log.append((level, text))
 
-    def emit(self, event_cls: type[Event], **fields: Any) -> None:
-        self.events.append(event_cls(jiffies=self.jiffies, boot=self.boot, **fields))
+    def emit(self, event: Event) -> None:
+        event.stamp(self.jiffies, self.boot)
+        self.events.append(event)
 
     def module_events(self) -> list[tuple[str, str, Any]]:
         out: list[tuple[str, str, Any]] = []
