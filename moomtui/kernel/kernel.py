@@ -57,7 +57,7 @@ from .panic import panic as kernel_panic
 from .printk import KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
 from .sched import Scheduler
 from .sysctl import CtlEntry, IntCell, SysctlError, SysctlTree, VectorCell
-from .task import Mm, Task, truncate_comm
+from .task import Blocked, Mm, Task, truncate_comm
 
 if TYPE_CHECKING:
     from ..userland.base import Program
@@ -300,7 +300,7 @@ class Kernel:
             return
         task.wake_at = None
         if task.blocked:
-            task.extra["wake_pending"] = True
+            task.wake_pending = True
             return
         self._run_program(task, "step")
 
@@ -422,7 +422,7 @@ class Kernel:
         mm = task.mm
         if what == "step" and mm is not None and mm.missing_ws:
             self._block(task, "swapin", mm.missing_ws)
-            task.extra["wake_pending"] = True
+            task.wake_pending = True
             return
         delay = program.start(self, task) if what == "start" else program.step(self, task)
         if delay is not None and not task.dead:
@@ -595,7 +595,7 @@ class Kernel:
             self.vm.alloc_cache(pages)
 
     # ====================================================================== the allocator loop
-    def _block(self, task: Task, why: str, pages: int) -> None:
+    def _block(self, task: Task, why: Blocked, pages: int) -> None:
         task.blocked = why
         task.stall_pages = pages
         task.stall_since = self.ticks
@@ -626,7 +626,8 @@ class Kernel:
             self.emit(ev.AllocStall(pid=task.pid, comm=task.comm, pages=0, stalled=False))
         if task.sigpending & {SIGKILL, SIGTERM}:
             self._deliver_pending(task)
-        elif task.extra.pop("wake_pending", False):
+        elif task.wake_pending:
+            task.wake_pending = False
             self.schedule_wake(task, 1)
 
     def _retry_blocked(self) -> None:
@@ -796,8 +797,8 @@ class Kernel:
             self._dying[task] = SIGKILL if SIGKILL in task.sigpending else min(task.sigpending)
         elif SIGTERM in task.sigpending and task.sigterm == "linger":
             task.sigpending.discard(SIGTERM)
-            if not task.extra.get("lingering"):
-                task.extra["lingering"] = True
+            if not task.lingering:
+                task.lingering = True
                 self._add_timer(task.program.linger, self._linger_exit, task)
         elif task.sigpending:
             self._dying[task] = min(task.sigpending)

@@ -370,10 +370,7 @@ def cmdline_args(task: Task) -> list[str]:
     and zombies (they have no mm to read it from)."""
     if task.mm is None:
         return []
-    argv = task.extra.get("argv")
-    if isinstance(argv, list | tuple) and argv:
-        return [str(a) for a in argv]
-    return [task.comm]
+    return list(task.argv) if task.argv else [task.comm]
 
 
 def _sigmask(signals: set[int] | frozenset[int]) -> int:

@@ -123,7 +123,7 @@ class EarlyoomDaemon(Program):
     # ------------------------------------------------------------------ life cycle
     def start(self, k: Kernel, task: Task) -> int | None:
         mod = self.module
-        task.extra["argv"] = mod.argv()
+        task.argv = mod.argv()
         if k.brk(task, DAEMON_RSS):
             k.set_ws(task, DAEMON_RSS)
             k.fault(task, DAEMON_RSS)

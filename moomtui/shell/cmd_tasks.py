@@ -716,5 +716,5 @@ def spawn(sh: Shell, argv: list[str]) -> str:
     if task is None:
         errno = EAGAIN if failures and failures[-1] == "EAGAIN" else ENOMEM
         raise CommandError(f"spawn: fork: {strerror(errno)}")
-    task.extra["argv"] = [comm, *args.params]
+    task.argv = [comm, *args.params]
     return f"started pid {task.pid} ({task.comm})"

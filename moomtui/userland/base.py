@@ -22,7 +22,7 @@ from ..kernel.units import UnitError, parse_duration, parse_rate, parse_size
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
-    from ..kernel.task import Task
+    from ..kernel.task import SigtermAction, Task
 
 
 class ProgramArgError(ValueError):
@@ -116,7 +116,7 @@ class Program:
         self.args = self.parse_args(args or {})
         self.busy: int = self.args["busy"] if self.args["busy"] is not None else self.BUSY
         self.sys_pct: int = self.args["sys"]
-        self.sigterm: str = self.args["sigterm"]
+        self.sigterm: SigtermAction = self.args["sigterm"]
         self.linger: int = self.args["linger"]
 
     @classmethod
