@@ -223,7 +223,7 @@ def test_a_policy_whose_own_return_value_is_garbage_is_not_believed() -> None:
     k.modules.insmod("oom_kill_allocating")
     assert k.oom.out_of_memory() == 0
     leak = k.tasks[7]
-    k.out_of_memory(leak)
+    k.oom.out_of_memory(leak)
     assert leak.dead  # the chain went on to oom_kill_allocating
 
 

@@ -46,12 +46,12 @@ from .constants import (
 from .errno import EAGAIN
 from .mm import VM
 from .module import (
-    GuardedOomNotifier,
     ModuleError,
     ModuleLoader,
     entry_point_modules,
     resolve_kconfig,
 )
+from .oom_notifier import OomNotifier
 from .panic import KernelEntry, KernelPanic, entry_point
 from .panic import panic as kernel_panic
 from .printk import KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
@@ -126,11 +126,10 @@ class Kernel:
         self.avenrun = [0, 0, 0]
         self.oom_calls = 0
         self.last_oom_call: int | None = None
-        self.oom_current: Task | None = None
         self.kills = 0
         self.log = LogBuffer()
         self.sched = Scheduler(spec.cpus, lambda: self.ticks)
-        self.oom = GuardedOomNotifier(self)
+        self.oom = OomNotifier(on_call=self._oom_called)
         self._init_sysctl()
         self.vm = VM(
             self,
@@ -157,6 +156,7 @@ class Kernel:
             )
             registry = {**registry, **found}
         self.modules = ModuleLoader(self, registry, resolve_kconfig(spec.kconfig))
+        self.oom.guard = self.modules
         self.modules.boot()
         if spec.swap_pages:
             self.printk(KERN_INFO, f"Adding Swap: {spec.swap_pages * 4}k swap-space (priority -1)")
@@ -714,25 +714,19 @@ class Kernel:
             self.kswapd_awake = False
 
     # ====================================================================== OOM
-    def out_of_memory(self, task: Task) -> None:
-        """The patch's ``out_of_memory()``: call every handler on the OOM notifier chain."""
-        if self.oom.busy:
-            return
+    def _oom_called(self, current: Task | None) -> None:
+        """``out_of_memory()`` is calling the chain for ``current``: count it, tell the
+        event stream."""
         self.oom_calls += 1
         self.last_oom_call = self.ticks
         self.emit(
             ev.OutOfMemory(
-                pid=task.pid,
+                pid=current.pid if current is not None else 0,
                 nr_swap_pages=self.vm.nr_swap_pages,
                 free_pages=self.vm.free,
                 handlers=tuple(nb.name for nb in self.oom.chain),
             )
         )
-        self.oom_current = task
-        try:
-            self.oom.out_of_memory()
-        finally:
-            self.oom_current = None
 
     def oom_reap(self, task: Task) -> int:
         """The OOM reaper (4.6): free the anonymous memory and swap of ``task``'s mm now.

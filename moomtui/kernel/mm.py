@@ -218,7 +218,7 @@ class VM:
             if nr_pages <= 0:
                 return True
         self.reclaim_failures += 1
-        self.k.out_of_memory(task)
+        self.k.oom.out_of_memory(task)
         return False
 
     def shrink_caches(self, priority: int, nr_pages: int) -> int:

@@ -18,13 +18,10 @@ autoloading, no ``(autoclean)``/``(deleted)`` states, and ``modprobe`` is ``insm
 ``MODULE_PARM``'s types only ``"i"`` (int) and ``"s"`` (string) exist. A module whose
 Python code raises is treated as an oops: the kernel logs it, removes the module instead of
 leaving it stuck, keeps running, and is marked tainted with ``D``, the flag 2.6.9 later gave
-to "an oops happened" (2.4.22 itself only knew ``P``, ``F`` and ``S``). That holds for its
-OOM handler too: :class:`GuardedOomNotifier` calls every handler on the chain under that
-guard. Every exception counts, ``BaseException`` subclasses such as ``KeyboardInterrupt``
-and ``GeneratorExit`` included (:func:`is_oops`), but two: a real Ctrl+C from the user
-(:mod:`moomtui.interrupt`) and the kernel's own panic unwinding
-(:class:`~moomtui.kernel.panic.KernelPanic` while the kernel is panicked). A handler that
-never returns cannot be stopped: Python code cannot be preempted.
+to "an oops happened" (2.4.22 itself only knew ``P``, ``F`` and ``S``); what counts as an
+oops is :mod:`moomtui.kernel.oops`'. That holds for its OOM handler too: the OOM notifier
+calls every handler on the chain under the loader's guard
+(:class:`~moomtui.kernel.oom_notifier.HandlerGuard`).
 
 Loading and unloading are transactions on what a module registers — its blocks on the OOM
 notifier chain and its ``/proc/sys`` tables. An ``init`` that fails (raises, or returns
@@ -53,13 +50,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol
 
-from moomtui.interrupt import is_user_interrupt
 from moomtui.kernel.constants import INT_MAX, INT_MIN, UINT_MAX
 from moomtui.kernel.errno import EBUSY, EPERM, strerror
 from moomtui.kernel.events import Event, ModuleLoad, ModuleUnload
-from moomtui.kernel.notifier import NOTIFY_DONE, NotifierBlock, notifier_chain_unregister
+from moomtui.kernel.notifier import NotifierBlock
 from moomtui.kernel.oom_notifier import OomNotifier
-from moomtui.kernel.panic import KernelPanic, entry_point
+from moomtui.kernel.oops import describe, is_oops
+from moomtui.kernel.panic import entry_point
 from moomtui.kernel.printk import KERN_ALERT, KERN_WARNING
 from moomtui.kernel.sysctl import SysctlHeader, SysctlTree
 from moomtui.userfiles import UserFileError, read_user_file
@@ -248,27 +245,6 @@ class KernelModule:
         """``module_exit``: undo what :meth:`init` did."""
 
 
-def _describe(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    if len(text) > 200:
-        text = text[:199] + "…"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def is_oops(kernel: object, exc: BaseException) -> bool:
-    """Whether ``exc``, raised by a module's code, is that module's oops.
-
-    Every exception is — ``BaseException`` subclasses like ``KeyboardInterrupt``,
-    ``GeneratorExit`` and ``SystemExit`` included — except the two that must reach the
-    kernel's entry points: the kernel's own panic unwinding (:class:`KernelPanic` while
-    ``kernel.panicked`` is set; one a policy raises by hand is an oops) and a real Ctrl+C
-    (:func:`moomtui.interrupt.is_user_interrupt`).
-    """
-    if isinstance(exc, KernelPanic):
-        return getattr(kernel, "panicked", None) is None
-    return not is_user_interrupt(exc)
-
-
 def _strerror(ret: object) -> str:
     """``init_module``'s failure: ``strerror(-ret)`` for an errno, else what it returned."""
     if isinstance(ret, int) and not isinstance(ret, bool) and -4096 < ret < 0:
@@ -415,7 +391,7 @@ class ModuleLoader:
                 f"insmod: {path}: syntax error at line {err.lineno}: {err.msg}"
             ) from None
         except (ValueError, RecursionError, MemoryError) as err:
-            raise ModuleError(f"insmod: {path}: not Python source ({_describe(err)})") from None
+            raise ModuleError(f"insmod: {path}: not Python source ({describe(err)})") from None
         stem = re.sub(r"\W", "_", file.stem) or "policy"
         modname = f"moomtui_policy_{next(_file_modules)}_{stem}"
         pymod = types.ModuleType(modname)
@@ -429,7 +405,7 @@ class ModuleLoader:
                 raise
             self._oops(file.stem, exc)
             raise ModuleError(
-                f"insmod: {path}: kernel oops while loading ({_describe(exc)})"
+                f"insmod: {path}: kernel oops while loading ({describe(exc)})"
             ) from exc
         found = [
             obj
@@ -472,9 +448,22 @@ class ModuleLoader:
         failure = self._stop(module, "rmmod")
         if failure is not None:
             raise ModuleError(
-                f"rmmod: {name}: cleanup_module: kernel oops ({_describe(failure)}); "
+                f"rmmod: {name}: cleanup_module: kernel oops ({describe(failure)}); "
                 "module removed, kernel tainted"
             )
+
+    def is_oops(self, exc: BaseException) -> bool:
+        """Whether ``exc``, raised by a module's code, is its oops (:func:`~.oops.is_oops`)."""
+        return is_oops(self.kernel, exc)
+
+    def handler_returned(self, nb: NotifierBlock, ret: object) -> None:
+        """An OOM handler returned ``ret``, not an ``int``: the chain takes it as
+        ``NOTIFY_DONE``, with a warning."""
+        self.kernel.printk(
+            KERN_WARNING,
+            f"moomtui policy {nb.name or '?'}: OOM handler returned {ret!r}, not an int: "
+            "taken as NOTIFY_DONE",
+        )
 
     def handler_oops(self, nb: NotifierBlock, exc: BaseException) -> bool:
         """An OOM handler raised ``exc``: log the oops, then remove its module and taint.
@@ -486,7 +475,7 @@ class ModuleLoader:
         name = owner.name if owner is not None else nb.name or "?"
         frames = traceback.extract_tb(exc.__traceback__)
         printk = self.kernel.printk
-        printk(KERN_ALERT, f"Oops: moomtui policy {name} raised {_describe(exc)}")
+        printk(KERN_ALERT, f"Oops: moomtui policy {name} raised {describe(exc)}")
         if frames:
             printk(KERN_ALERT, f"EIP: {frames[-1].filename}:{frames[-1].lineno}")
         self.tainted.add(name)
@@ -611,7 +600,7 @@ class ModuleLoader:
                 raise
             self._oops(cls.name, exc)
             raise ModuleError(
-                f"insmod: {cls.name}: init_module: kernel oops ({_describe(exc)})"
+                f"insmod: {cls.name}: init_module: kernel oops ({describe(exc)})"
             ) from exc
         if isinstance(ret, bool) or ret != 0:
             self._rollback(mark)
@@ -722,7 +711,7 @@ class ModuleLoader:
 
     def _oops(self, name: str, exc: BaseException) -> None:
         self.kernel.printk(
-            KERN_ALERT, f"Unable to handle kernel request in module {name}: {_describe(exc)}"
+            KERN_ALERT, f"Unable to handle kernel request in module {name}: {describe(exc)}"
         )
         self.tainted.add(name)
 
@@ -763,7 +752,7 @@ def entry_point_modules(
         try:
             cls = ep.load()
         except Exception as exc:
-            warn(f"{where}: cannot be loaded ({_describe(exc)})")
+            warn(f"{where}: cannot be loaded ({describe(exc)})")
             continue
         if not isinstance(cls, type) or not issubclass(cls, KernelModule):
             warn(f"{where}: not a KernelModule subclass")
@@ -778,78 +767,3 @@ def entry_point_modules(
             continue
         found[cls.name] = cls
     return found
-
-
-class HasModules(KernelLike, Protocol):
-    modules: ModuleLoader
-
-
-class GuardedOomNotifier(OomNotifier):
-    """The OOM notifier chain of a running kernel: every handler is called under a guard.
-
-    A handler that raises is an oops (:meth:`ModuleLoader.handler_oops`): its module is
-    removed and the kernel tainted, the call counts as ``NOTIFY_DONE`` and the chain goes
-    on with the next handler. A handler that returns anything but an ``int`` gets a
-    ``KERN_WARNING`` and counts as ``NOTIFY_DONE``. ``chain`` and unregistering still see
-    the blocks the modules registered; the guards stand in for them on the list.
-    """
-
-    __slots__ = ("_guards", "_kernel", "_owners")
-
-    def __init__(self, kernel: HasModules) -> None:
-        super().__init__()
-        self._kernel = kernel
-        self._guards: dict[NotifierBlock, NotifierBlock] = {}
-        self._owners: dict[NotifierBlock, NotifierBlock] = {}
-
-    @property
-    def chain(self) -> tuple[NotifierBlock, ...]:
-        return tuple(self._owners[guard] for guard in self._oom_notify_list.blocks)
-
-    def register_oom_notifier(self, nb: NotifierBlock) -> int:
-        if nb in self._guards:
-            raise ValueError(f"notifier block {nb.name or nb!r} is already on the chain")
-
-        def call(guard: NotifierBlock, val: int, data: object) -> int:
-            return self._call(nb, val, data)
-
-        guard = NotifierBlock(notifier_call=call, priority=nb.priority, name=nb.name)
-        err = super().register_oom_notifier(guard)
-        self._guards[nb] = guard
-        self._owners[guard] = nb
-        return err
-
-    def unregister_oom_notifier(self, nb: NotifierBlock) -> int:
-        guard = self._guards.pop(nb, None)
-        if guard is None:
-            return notifier_chain_unregister(self._oom_notify_list, nb)
-        del self._owners[guard]
-        return super().unregister_oom_notifier(guard)
-
-    def snapshot(self) -> object:
-        return super().snapshot(), dict(self._guards), dict(self._owners)
-
-    def restore(self, snapshot: object) -> None:
-        assert isinstance(snapshot, tuple)
-        chain, guards, owners = snapshot
-        super().restore(chain)
-        self._guards = dict(guards)
-        self._owners = dict(owners)
-
-    def _call(self, nb: NotifierBlock, val: int, data: object) -> int:
-        try:
-            ret = nb.notifier_call(nb, val, data)
-        except BaseException as exc:
-            if not is_oops(self._kernel, exc):
-                raise
-            if not self._kernel.modules.handler_oops(nb, exc):
-                self.unregister_oom_notifier(nb)
-            return NOTIFY_DONE
-        if isinstance(ret, bool) or not isinstance(ret, int):
-            self._kernel.printk(
-                KERN_WARNING,
-                f"moomtui policy {nb.name or '?'}: OOM handler returned {ret!r}, not an int: "
-                "taken as NOTIFY_DONE",
-            )
-            return NOTIFY_DONE
-        return ret

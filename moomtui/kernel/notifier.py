@@ -53,6 +53,11 @@ class NotifierChain:
     def blocks(self) -> tuple[NotifierBlock, ...]:
         return tuple(self._blocks)
 
+    def restore(self, blocks: tuple[NotifierBlock, ...]) -> None:
+        """Put back the blocks :attr:`blocks` gave (the simulator's undo of a failed module
+        load; C has no such thing)."""
+        self._blocks[:] = blocks
+
 
 def notifier_chain_register(chain: NotifierChain, nb: NotifierBlock) -> int:
     """Insert ``nb`` before the first block of strictly lower priority; return 0."""

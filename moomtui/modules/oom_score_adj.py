@@ -196,10 +196,11 @@ class OomScoreAdj(KernelModule):
         """What this policy would give ``task`` now: 2.6.36's ``oom_badness()``."""
         return oom_badness(task, totalpages(self.kernel))
 
-    def out_of_memory(self) -> None:
-        """2.6.36's ``out_of_memory()`` after the chain (see the module docstring)."""
+    def out_of_memory_killer(self) -> None:
+        """2.6.36's ``out_of_memory()`` past its notifier call: whether and whom to kill (see
+        the module docstring). Named like the seed's handlers, which the chain calls too."""
         k = self.kernel
-        current = k.oom_current
+        current = k.oom.current
         if current is None or current.is_kernel_thread or current.dead:
             return
         vm = k.vm
@@ -320,7 +321,7 @@ class OomScoreAdj(KernelModule):
             )
 
     def oom_notify(self, s: NotifierBlock, v: int, d: object) -> int:
-        self.out_of_memory()
+        self.out_of_memory_killer()
         return 0
 
     # ------------------------------------------------------------------ load / unload

@@ -318,7 +318,7 @@ def test_a_kernel_oom_killer_may_kill_earlyoom() -> None:
     k.modules.insmod("oom_score_adj")
     for pid in (7, 8):
         write_proc(k, f"/proc/{pid}/oom_score_adj", "-1000")
-    k.out_of_memory(task(k, 7))
+    k.oom.out_of_memory(task(k, 7))
     k.run_for(1)
     assert task(k, 9).dead
 

@@ -113,7 +113,7 @@ def test_statics_start_at_zero_so_no_kill_in_the_first_five_seconds() -> None:
     assert isinstance(mod, OomKill) and mod.builtin
     rec = Recorder(k)
     k.run_for(1)
-    fail_every_jiffy(k, lambda: k.out_of_memory(k.init_task), lambda: bool(rec.kills()))
+    fail_every_jiffy(k, lambda: k.oom.out_of_memory(k.init_task), lambda: bool(rec.kills()))
     assert [e.jiffies for e in rec.kills()] == [500]
 
 
@@ -187,7 +187,7 @@ def test_the_kill_goes_through_the_oom_notifier_chain() -> None:
     assert block.name == "oom_kill" and block.priority == 0
     hog = k.find_task_by_pid(7)
     assert hog is not None
-    fail_every_jiffy(k, lambda: k.out_of_memory(hog), lambda: bool(rec.kills()))
+    fail_every_jiffy(k, lambda: k.oom.out_of_memory(hog), lambda: bool(rec.kills()))
     assert rec.of(ev.OutOfMemory)[-1].handlers == ("oom_kill",)
     k.run_for(2)
     assert hog.dead and rec.of(ev.Exit)[-1].signal == SIGKILL

@@ -68,7 +68,7 @@ def test_the_example_loads_by_path_and_kills_the_youngest() -> None:
     assert isinstance(module, Policy) and module.name == "oom_kill_youngest"
     assert [nb.name for nb in k.oom.chain] == ["oom_kill_youngest"]
     assert log_lines(k)[-1] == (KERN_INFO, "Out of Memory: Installing oom_kill_youngest handler")
-    k.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
     assert [(e.pid, e.comm, e.module) for e in rec.kills()] == [(9, "cron", "oom_kill_youngest")]
     assert log_lines(k)[-2:] == [
         (KERN_INFO, "oom_kill_youngest: cron (9) is the youngest"),
@@ -82,11 +82,11 @@ def test_the_example_waits_for_its_victim_and_honours_min_rss() -> None:
     k = three_ages()
     rec = Recorder(k)
     k.modules.insmod_file(str(EXAMPLE), ["min_rss=100"])
-    k.out_of_memory(k.init_task)
-    k.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
     assert [e.comm for e in rec.kills()] == ["web"]
     k.run_for(2)
-    k.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
     assert [e.comm for e in rec.kills()] == ["web", "db"]
 
 
@@ -302,7 +302,7 @@ def test_the_example_loads_by_entry_point(tmp_path: Path, monkeypatch: pytest.Mo
     assert k.modules.names()[: len(REGISTRY)] == list(REGISTRY)
     rec = Recorder(k)
     k.modules.insmod("oom_kill_youngest", ["min_rss=100"])
-    k.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
     assert [(e.comm, e.module) for e in rec.kills()] == [("web", "oom_kill_youngest")]
     k.modules.rmmod("oom_kill_youngest")
     assert k.modules.state("oom_kill_youngest") == "available"  # installed: it stays
@@ -446,7 +446,7 @@ def test_a_handler_returning_garbage_counts_as_notify_done() -> None:
         KERN_WARNING,
         "moomtui policy oom_garbage: OOM handler returned None, not an int: taken as NOTIFY_DONE",
     )
-    k.out_of_memory(a)
+    k.oom.out_of_memory(a)
     assert a.dead  # the chain went on to oom_kill_allocating
     assert k.modules.state("oom_garbage") == "loaded" and not k.modules.tainted
 

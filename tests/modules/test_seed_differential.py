@@ -453,7 +453,7 @@ class Trace:
         out_of_memory(self.chain, w)
         del self.events[:]
         with pytest.raises(KernelPanic) if w.panic else nullcontext():
-            k.out_of_memory(k.init_task)
+            k.oom.out_of_memory(k.init_task)
         lines = [e.text for e in self.events if isinstance(e, ev.Printk)]
         assert [x for x in lines if x.startswith("Out of Memory: ")] == w.lines
         kills = [(e.pid, e.sig, e.comm) for e in self.events if isinstance(e, ev.OomKill)]
