@@ -32,7 +32,8 @@ from typing import Any
 
 from .kernel.bootspec import BootSpec, TaskSpec
 from .kernel.constants import CAPABILITIES, HZ, JIFFIES_MASK, PID_MAX, cap_mask
-from .kernel.module import KCONFIG_OPTIONS, ModuleError, is_policy_file
+from .kernel.kconfig import KCONFIG_OPTIONS
+from .kernel.module import ModuleError, is_policy_file
 from .kernel.sysctl import SysctlError
 from .kernel.units import UnitError, parse_duration, parse_rate, parse_size
 from .shell.session import is_preset_name
@@ -625,7 +626,7 @@ class _Checker:
         of the preset it comes from.
         """
         from .kernel import BootError, Kernel
-        from .kernel.module import KconfigError
+        from .kernel.kconfig import KconfigError
 
         bare = copy.copy(spec)
         bare.modules, bare.sysctl, bare.tasks = [], {}, []

@@ -25,7 +25,7 @@ from moomtui.compare import (
 )
 from moomtui.game import CRITERIA
 from moomtui.kernel.constants import HZ
-from moomtui.kernel.module import KCONFIG_OPTIONS
+from moomtui.kernel.kconfig import KCONFIG_OPTIONS
 from moomtui.presets import list_presets, load_preset
 
 

@@ -44,13 +44,9 @@ from .constants import (
     UTS_RELEASE,
 )
 from .errno import EAGAIN
+from .kconfig import resolve_kconfig
 from .mm import VM
-from .module import (
-    ModuleError,
-    ModuleLoader,
-    entry_point_modules,
-    resolve_kconfig,
-)
+from .module import ModuleError, ModuleLoader, entry_point_modules
 from .oom_notifier import OomNotifier
 from .panic import KernelEntry, KernelPanic, entry_point
 from .panic import panic as kernel_panic

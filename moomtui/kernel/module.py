@@ -1,10 +1,8 @@
-"""Loadable modules and the Kconfig tristates of the modular OOM killer.
+"""Loadable modules: the module base class, ``MODULE_PARM`` and the loader.
 
-Models three parts of a 2.4.22 system with the seed patch applied:
+Models two parts of a 2.4.22 system with the seed patch applied, on the Kconfig the kernel
+was built with (:mod:`moomtui.kernel.kconfig`):
 
-* ``mm/Config.in``: the tristates ``CONFIG_OOM_PANIC``, ``CONFIG_OOM_KILL`` and
-  ``CONFIG_OOM_KPPID``, evaluated top to bottom exactly as ``make oldconfig`` does, so the
-  first ``y`` wins and every later ``y`` is demoted to ``m``; all three may be ``n``.
 * ``kernel/module.c`` and the initcalls: built-in (``y``) objects run their ``module_init``
   at boot and can never be removed; ``m`` objects are loaded and unloaded by hand; ``n``
   objects do not exist.
@@ -53,6 +51,7 @@ from typing import ClassVar, Protocol
 from moomtui.kernel.constants import INT_MAX, INT_MIN, UINT_MAX
 from moomtui.kernel.errno import EBUSY, EPERM, strerror
 from moomtui.kernel.events import Event, ModuleLoad, ModuleUnload
+from moomtui.kernel.kconfig import TRISTATES, KconfigError, kconfig_rank, tristate
 from moomtui.kernel.notifier import NotifierBlock
 from moomtui.kernel.oom_notifier import OomNotifier
 from moomtui.kernel.oops import describe, is_oops
@@ -67,36 +66,10 @@ ENTRY_POINT_GROUP = "moomtui.modules"
 MODULE_DIR = "/lib/modules/2.4.22-moom/kernel/mm"
 """Where ``make modules_install`` puts the objects of ``mm/``."""
 
-TRISTATES = ("y", "m", "n")
-
-KCONFIG_OPTIONS = ("CONFIG_OOM_PANIC", "CONFIG_OOM_KILL", "CONFIG_OOM_KPPID")
-"""The tristates of ``mm/Config.in``, in the order the file asks them."""
-
-KCONFIG_PROMPTS = {
-    "CONFIG_OOM_PANIC": "Panic",
-    "CONFIG_OOM_KILL": "Classic",
-    "CONFIG_OOM_KPPID": "Kill parents",
-}
-"""``tristate 'Panic' CONFIG_OOM_PANIC`` …: the menu prompt of each option."""
-
-KCONFIG_MODULES = {
-    "CONFIG_OOM_PANIC": "oom_panic",
-    "CONFIG_OOM_KILL": "oom_kill",
-    "CONFIG_OOM_KPPID": "oom_kill_parent",
-}
-"""``obj-$(CONFIG_OOM_PANIC) += oom_panic.o`` …: the object each option builds."""
-
-DEFCONFIG = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "y", "CONFIG_OOM_KPPID": "n"}
-"""The defconfig keeps the classic killer built in, as 2.4 without the patch had it."""
-
 _C_INTEGER = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,59}")
 """What ``insmod`` accepts as a module name: a C identifier, as the object's symbols use."""
 _file_modules = itertools.count(1)
-
-
-class KconfigError(ValueError):
-    """A Kconfig choice names an unknown option or gives a value other than y, m or n."""
 
 
 class ModuleError(Exception):
@@ -113,28 +86,6 @@ class KernelLike(Protocol):
     def printk(self, level: int, text: str) -> None: ...
 
     def emit(self, event: Event) -> None: ...
-
-
-def resolve_kconfig(choice: Mapping[str, str]) -> dict[str, str]:
-    """Evaluate ``mm/Config.in`` for ``choice``; options not chosen take :data:`DEFCONFIG`.
-
-    Each option's block, in file order, demotes every *other* option that is ``y`` to ``m``
-    (``define_bool CONFIG_OOM_KILL = m``), so once one option is ``y`` no later one can be.
-    """
-    for option, value in choice.items():
-        if option not in KCONFIG_OPTIONS:
-            raise KconfigError(
-                f"unknown Kconfig option {option!r} (known: {', '.join(KCONFIG_OPTIONS)})"
-            )
-        if value not in TRISTATES:
-            raise KconfigError(f"{option}: invalid value {value!r} (expected y, m or n)")
-    config = {**DEFCONFIG, **choice}
-    for option in KCONFIG_OPTIONS:
-        if config[option] == "y":
-            for other in KCONFIG_OPTIONS:
-                if other != option and config[other] == "y":
-                    config[other] = "m"
-    return config
 
 
 def parse_c_integer(text: str) -> int:
@@ -271,12 +222,6 @@ class _Mark:
     headers: tuple[SysctlHeader, ...] = ()
 
 
-def _kconfig_rank(cls: type[KernelModule]) -> int:
-    if cls.kconfig in KCONFIG_OPTIONS:
-        return KCONFIG_OPTIONS.index(cls.kconfig)
-    return len(KCONFIG_OPTIONS)
-
-
 class ModuleLoader:
     """The modules of one kernel: which exist, which are loaded, and the commands on them.
 
@@ -321,7 +266,7 @@ class ModuleLoader:
         for name in list(self._files):
             self._forget_file(name)
         builtins = [cls for cls in self.registry.values() if self._tristate(cls) == "y"]
-        for cls in sorted(builtins, key=_kconfig_rank):
+        for cls in sorted(builtins, key=lambda cls: kconfig_rank(cls.kconfig)):
             with contextlib.suppress(ModuleError):
                 self._start(cls, {}, builtin=True)
 
@@ -555,9 +500,7 @@ class ModuleLoader:
         return "\n".join(lines)
 
     def _tristate(self, cls: type[KernelModule]) -> str:
-        if cls.kconfig is None:
-            return "m"
-        return self.config.get(cls.kconfig, "n")
+        return tristate(self.config, cls.kconfig)
 
     def _require_root(self, tool: str) -> None:
         if self.kernel.current_uid != 0:

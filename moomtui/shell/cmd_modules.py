@@ -12,15 +12,8 @@ import posixpath
 from typing import TYPE_CHECKING
 
 from ..kernel.errno import ENOENT
-from ..kernel.module import (
-    KCONFIG_OPTIONS,
-    KCONFIG_PROMPTS,
-    MODULE_DIR,
-    KconfigError,
-    ModuleError,
-    is_policy_file,
-    resolve_kconfig,
-)
+from ..kernel.kconfig import KCONFIG_OPTIONS, KCONFIG_PROMPTS, KconfigError, resolve_kconfig
+from ..kernel.module import MODULE_DIR, ModuleError, is_policy_file
 from ..kernel.procfs import ProcError, read_proc, sysctl_path, write_proc
 from ..kernel.sysctl import sysctl_key
 from .base import ArgParser, CommandError, clip, command, matching, parse, refused_in

@@ -13,20 +13,22 @@ from hypothesis import strategies as st
 
 from moomtui.kernel.errno import EBUSY
 from moomtui.kernel.events import Event, ModuleLoad, ModuleUnload
-from moomtui.kernel.module import (
+from moomtui.kernel.kconfig import (
     DEFCONFIG,
     KCONFIG_MODULES,
     KCONFIG_OPTIONS,
     KCONFIG_PROMPTS,
-    KERN_ALERT,
     KconfigError,
+    resolve_kconfig,
+)
+from moomtui.kernel.module import (
     KernelModule,
     ModuleError,
     ModuleLoader,
     ModuleParam,
     parse_c_integer,
-    resolve_kconfig,
 )
+from moomtui.kernel.printk import KERN_ALERT
 
 KERN_INFO = 6
 PANIC, KILL, KPPID = KCONFIG_OPTIONS
