@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from moomtui.kernel import BootSpec, Kernel, TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.module import KernelModule
+from moomtui.machine import boot
 
 NO_OOM = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "n", "CONFIG_OOM_KPPID": "n"}
 """The three seed options all ``n``: no OOM handler at all."""
@@ -39,7 +40,7 @@ def machine(
     installed packages.
     """
     config = {**NO_OOM, **(kconfig or {})}
-    return Kernel(BootSpec(tasks=list(tasks), kconfig=config, **spec), registry=registry)
+    return boot(BootSpec(tasks=list(tasks), kconfig=config, **spec), registry=registry)
 
 
 class Recorder:

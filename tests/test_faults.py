@@ -32,6 +32,7 @@ from moomtui.kernel.constants import (
 from moomtui.kernel.module import KernelModule
 from moomtui.kernel.notifier import NotifierBlock
 from moomtui.kernel.printk import KERN_ALERT, KERN_WARNING
+from moomtui.machine import boot
 from moomtui.modules import REGISTRY
 from moomtui.modules.api import Policy
 from moomtui.presets import load_preset
@@ -185,7 +186,7 @@ def test_a_handler_returning_garbage_counts_as_notify_done(garbage: object) -> N
             self.nb = NotifierBlock(notifier_call=self.handler, name=self.name, priority=1)
             return self.kernel.oom.register_oom_notifier(self.nb)  # type: ignore[attr-defined]
 
-    k = Kernel(
+    k = boot(
         BootSpec(
             ram_pages=4096,
             kconfig={**NO_OOM, "CONFIG_OOM_KILL": "m"},
@@ -215,7 +216,7 @@ def test_a_policy_whose_own_return_value_is_garbage_is_not_believed() -> None:
         def on_out_of_memory(self) -> Any:
             return "NOTIFY_STOP"
 
-    k = Kernel(
+    k = boot(
         BootSpec(ram_pages=4096, kconfig=NO_OOM, tasks=[user("leak", 16, program="leak")]),
         registry={**REGISTRY, "oom_liar": Liar},
     )
@@ -269,7 +270,7 @@ def test_pid_exhaustion_fails_fork_with_eagain_and_get_pid_wraps_to_300() -> Non
     tasks = [TaskSpec("filler", uid=1, total_vm=4, rss=4, start_time=0)] * fillers
     tasks.append(TaskSpec("httpd", uid=0, total_vm=64, rss=16, program="prefork",
                           args={"children": 8, "child": "idle", "respawn": "1s"}))  # fmt: skip
-    k = Kernel(BootSpec(ram_pages=6 * len(tasks) + 16384, kconfig=NO_OOM, tasks=tasks))
+    k = boot(BootSpec(ram_pages=6 * len(tasks) + 16384, kconfig=NO_OOM, tasks=tasks))
     k.run_for(HZ)  # the server forks its workers
     assert k.last_pid == PID_MAX - 1 - free and len(k.tasks) == PID_MAX - 1 - free
     sh = shell(k)
@@ -429,7 +430,7 @@ def test_rmmod_of_the_killer_from_inside_the_oom_chain_takes_effect_from_the_nex
             if self.kernel.modules.get("oom_kill") is not None:
                 self.kernel.modules.rmmod("oom_kill")
 
-    k = Kernel(
+    k = boot(
         BootSpec(
             ram_pages=4096,
             kconfig={**NO_OOM, "CONFIG_OOM_KILL": "m"},

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from itertools import count
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -46,17 +46,18 @@ from .constants import (
 from .errno import EAGAIN
 from .kconfig import resolve_kconfig
 from .mm import VM
-from .module import ModuleError, ModuleLoader, entry_point_modules
+from .module import ModuleError, ModuleLoader
 from .oom_notifier import OomNotifier
 from .panic import KernelEntry, KernelPanic, entry_point
 from .panic import panic as kernel_panic
+from .platform import Platform
 from .printk import KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
 from .sched import Scheduler
 from .sysctl import CtlEntry, IntCell, SysctlError, SysctlTree, VectorCell
 from .task import Blocked, Mm, Task, truncate_comm
 
 if TYPE_CHECKING:
-    from ..userland.base import Program
+    from .program import Program
 
 BANNER = (
     f"Linux version {UTS_RELEASE} (moom@moomtui) (gcc version 3.3.1) "
@@ -80,16 +81,12 @@ class Kernel:
         self,
         spec: BootSpec | None = None,
         *,
-        registry: Mapping[str, type] | None = None,
+        platform: Platform,
         bus: ev.EventBus | None = None,
     ) -> None:
-        self._discover = registry is None
-        if registry is None:
-            from ..modules import REGISTRY
-
-            registry = REGISTRY
         self.spec = spec or BootSpec()
-        self.registry = registry
+        self.platform = platform
+        self.programs = platform.programs
         self.bus = bus or ev.EventBus()
         self.boot = 0
         self.current_uid = 0
@@ -99,9 +96,6 @@ class Kernel:
 
     # ====================================================================== boot / reboot
     def _boot(self) -> None:
-        from ..userland import PROGRAMS
-
-        self.programs = PROGRAMS
         spec = self.spec
         self.ticks = 0
         self._jiffies0 = spec.jiffies & JIFFIES_MASK
@@ -143,11 +137,10 @@ class Kernel:
         )
         self.printk(KERN_INFO, f"CPUs: {spec.cpus}, HZ={HZ}")
         self._create_boot_tasks()
-        registry = self.registry
-        if self._discover:
-            # Installed packages' policies (the moomtui.modules entry points), found anew at
-            # each boot, as a new kernel finds the modules installed since the last one.
-            found = entry_point_modules(
+        registry = self.platform.modules
+        if self.platform.find_modules is not None:
+            # Modules installed since the last boot, found anew at each boot.
+            found = self.platform.find_modules(
                 registry, lambda text: self.printk(KERN_WARNING, f"moomtui: {text}: ignored")
             )
             registry = {**registry, **found}

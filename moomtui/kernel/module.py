@@ -28,24 +28,20 @@ unregistered on the way; after ``exit`` — even one that raises — nothing the
 registered is left behind. ``check()`` holds the invariant: every block on the OOM chain
 belongs to a loaded module.
 
-Policies from outside the tree come in two ways, neither of them open to a preset:
-:meth:`ModuleLoader.insmod_file` runs a Python file the user names (the simulated
-``insmod ./my_policy.py``), and :func:`entry_point_modules` finds the classes installed
-packages declare in the ``moomtui.modules`` entry-point group, which a kernel adds to its
-loader's registry at each boot.
+The registry of modules is handed to the kernel at boot
+(:class:`~moomtui.kernel.platform.Platform`). Policies from outside the tree come in through
+:mod:`moomtui.modules.plugins`, which reads a user's file or an installed package's entry
+point and gives the loader a class (:meth:`ModuleLoader.insmod_external`): the kernel itself
+reads no file and runs no code it was not handed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import re
-import sys
 import traceback
-import types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar, Protocol
 
 from moomtui.kernel.constants import INT_MAX, INT_MIN, UINT_MAX
@@ -58,18 +54,11 @@ from moomtui.kernel.oops import describe, is_oops
 from moomtui.kernel.panic import entry_point
 from moomtui.kernel.printk import KERN_ALERT, KERN_WARNING
 from moomtui.kernel.sysctl import SysctlHeader, SysctlTree
-from moomtui.userfiles import UserFileError, read_user_file
-
-ENTRY_POINT_GROUP = "moomtui.modules"
-"""The entry-point group installed packages declare their OOM policies in."""
 
 MODULE_DIR = "/lib/modules/2.4.22-moom/kernel/mm"
 """Where ``make modules_install`` puts the objects of ``mm/``."""
 
 _C_INTEGER = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
-_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,59}")
-"""What ``insmod`` accepts as a module name: a C identifier, as the object's symbols use."""
-_file_modules = itertools.count(1)
 
 
 class ModuleError(Exception):
@@ -102,15 +91,6 @@ def parse_c_integer(text: str) -> int:
     if digits.startswith("0"):
         return sign * int(digits, 8)
     return sign * int(digits)
-
-
-def is_policy_file(text: str) -> bool:
-    """Whether ``insmod TEXT`` names a Python policy file rather than a module.
-
-    ``./my_policy.py``, ``policies/youngest`` and ``x.py`` are files; ``oom_kill``,
-    ``oom_kill.o`` and ``/lib/modules/…/oom_kill.o`` are modules.
-    """
-    return text.endswith(".py") or ("/" in text and not text.endswith(".o"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +228,8 @@ class ModuleLoader:
         self.config = dict(config)
         self.tainted: set[str] = set()
         self._loaded: dict[str, KernelModule] = {}
-        self._files: dict[str, tuple[str, str]] = {}
-        """Modules loaded from a file: name → (path as given, name in ``sys.modules``)."""
+        self._files: dict[str, tuple[str, Callable[[], None]]] = {}
+        """Modules loaded from outside the registry: name → (file name, release)."""
         self._owned: dict[str, _Registrations] = {}
         """What each loaded module registered during its ``init``."""
 
@@ -274,7 +254,7 @@ class ModuleLoader:
     def insmod(self, name: str, args: Sequence[str] = ()) -> KernelModule:
         """Load module ``name`` with ``args`` like ``"oom_parent_max=5"``; returns it (None
         when its init panicked the machine: an entry point, see :mod:`moomtui.kernel.panic`)."""
-        self._require_root("insmod")
+        self.require_root("insmod")
         cls = self.registry.get(name)
         if cls is None:
             raise ModuleError(f"insmod: {name}: no module by that name found")
@@ -291,97 +271,39 @@ class ModuleLoader:
     modprobe = insmod
 
     @entry_point
-    def insmod_file(self, path: str, args: Sequence[str] = ()) -> KernelModule:
-        """Load the policy defined in the Python file at ``path``; returns it.
+    def insmod_external(
+        self,
+        cls: type[KernelModule],
+        args: Sequence[str] = (),
+        *,
+        filename: str,
+        release: Callable[[], None],
+    ) -> KernelModule:
+        """Load a module class from outside the registry (a policy file the user names):
+        ``insmod`` of an object that is not in ``/lib/modules``.
 
-        The file must define exactly one subclass of
-        :class:`moomtui.modules.api.Policy`. Its ``name`` defaults to the file's stem, as
-        insmod names a module after its object file. The module is in the registry while it
-        is loaded and leaves it when unloaded, so loading the file again runs its current
-        text: a policy can be changed without rebooting. Only root may do this, and nothing
-        a preset names reaches it.
+        The caller has checked the class (:func:`moomtui.modules.plugins.insmod_file`). It is
+        in the registry while it is loaded, with ``filename`` for ``modinfo``, and leaves it
+        when unloaded or at the next boot; then ``release`` is called. A load that fails
+        calls it at once.
         """
-        self._require_root("insmod")
-        cls, modname = self._read_policy_file(path)
+        self.require_root("insmod")
         name = cls.name
         try:
             if name in self._loaded or name in self.registry:
                 raise ModuleError(f"insmod: a module named {name} already exists")
             module = self._start(cls, self._parse_args(cls, args), builtin=False)
         except ModuleError:
-            sys.modules.pop(modname, None)
+            release()
             raise
         self.registry[name] = cls
-        self._files[name] = (path, modname)
+        self._files[name] = (filename, release)
         return module
-
-    def _read_policy_file(self, path: str) -> tuple[type[KernelModule], str]:
-        """Run the file at ``path`` as a fresh module; its one Policy class and module name.
-
-        The source is compiled from the file each time rather than through the import
-        system's bytecode cache, whose one-second timestamps could hand back the previous
-        version of a file edited and loaded again within the same second.
-        """
-        from moomtui.modules.api import Policy
-
-        file = Path(path)
-        try:
-            source = read_user_file(path)
-        except UserFileError as err:
-            raise ModuleError(f"insmod: {path}: {err.problem}") from None
-        try:
-            code = compile(source, str(file), "exec")
-        except SyntaxError as err:
-            raise ModuleError(
-                f"insmod: {path}: syntax error at line {err.lineno}: {err.msg}"
-            ) from None
-        except (ValueError, RecursionError, MemoryError) as err:
-            raise ModuleError(f"insmod: {path}: not Python source ({describe(err)})") from None
-        stem = re.sub(r"\W", "_", file.stem) or "policy"
-        modname = f"moomtui_policy_{next(_file_modules)}_{stem}"
-        pymod = types.ModuleType(modname)
-        pymod.__file__ = str(file)
-        sys.modules[modname] = pymod
-        try:
-            exec(code, pymod.__dict__)
-        except BaseException as exc:
-            sys.modules.pop(modname, None)
-            if not is_oops(self.kernel, exc):
-                raise
-            self._oops(file.stem, exc)
-            raise ModuleError(
-                f"insmod: {path}: kernel oops while loading ({describe(exc)})"
-            ) from exc
-        found = [
-            obj
-            for obj in vars(pymod).values()
-            if isinstance(obj, type)
-            and issubclass(obj, Policy)
-            and obj is not Policy
-            and obj.__module__ == modname
-        ]
-        problem = None
-        if not found:
-            problem = "no Policy subclass in file"
-        elif len(found) > 1:
-            names = ", ".join(cls.__name__ for cls in found)
-            problem = f"{len(found)} Policy subclasses in file ({names}): expected one"
-        else:
-            cls = found[0]
-            if getattr(cls, "name", None) is None:
-                cls.name = file.stem
-            if "size" not in vars(cls):
-                cls.size = len(source)
-            problem = _plugin_problem(cls)
-        if problem is not None:
-            sys.modules.pop(modname, None)
-            raise ModuleError(f"insmod: {path}: {problem}")
-        return found[0], modname
 
     @entry_point
     def rmmod(self, name: str) -> None:
         """Unload module ``name``; refused for built-ins and while it is in use."""
-        self._require_root("rmmod")
+        self.require_root("rmmod")
         cls = self.registry.get(name)
         if cls is not None and self._tristate(cls) == "y":
             raise ModuleError(f"rmmod: {name}: is built into the kernel and cannot be removed")
@@ -502,7 +424,8 @@ class ModuleLoader:
     def _tristate(self, cls: type[KernelModule]) -> str:
         return tristate(self.config, cls.kconfig)
 
-    def _require_root(self, tool: str) -> None:
+    def require_root(self, tool: str) -> None:
+        """``tool: Operation not permitted`` unless the current user is root."""
         if self.kernel.current_uid != 0:
             raise ModuleError(f"{tool}: {strerror(EPERM)}")
 
@@ -541,7 +464,7 @@ class ModuleLoader:
             self._rollback(mark)
             if not is_oops(self.kernel, exc):
                 raise
-            self._oops(cls.name, exc)
+            self.oops(cls.name, exc)
             raise ModuleError(
                 f"insmod: {cls.name}: init_module: kernel oops ({describe(exc)})"
             ) from exc
@@ -570,7 +493,7 @@ class ModuleLoader:
             if not is_oops(self.kernel, exc):
                 self._drop(module, reason)
                 raise
-            self._oops(module.name, exc)
+            self.oops(module.name, exc)
             failure = exc
         self._drop(module, reason)
         return failure
@@ -646,13 +569,14 @@ class ModuleLoader:
         ]
 
     def _forget_file(self, name: str) -> None:
-        """A module loaded from a file leaves the registry (and ``sys.modules``) with it."""
+        """A module loaded from outside the registry leaves it, and is released."""
         entry = self._files.pop(name, None)
         if entry is not None:
             self.registry.pop(name, None)
-            sys.modules.pop(entry[1], None)
+            entry[1]()
 
-    def _oops(self, name: str, exc: BaseException) -> None:
+    def oops(self, name: str, exc: BaseException) -> None:
+        """Module ``name``'s code raised ``exc``: log the oops and mark the kernel tainted."""
         self.kernel.printk(
             KERN_ALERT, f"Unable to handle kernel request in module {name}: {describe(exc)}"
         )
@@ -662,51 +586,3 @@ class ModuleLoader:
 def _method_of(nb: NotifierBlock) -> object:
     """The object whose bound method ``nb`` calls (None for a plain function)."""
     return getattr(nb.notifier_call, "__self__", None)
-
-
-def _plugin_problem(cls: type[KernelModule]) -> str | None:
-    """Why a policy from outside the tree cannot be a module, or None."""
-    name = getattr(cls, "name", None)
-    if not isinstance(name, str) or _MODULE_NAME.fullmatch(name) is None:
-        return f"module name {name!r} is not a C identifier of at most 60 characters"
-    if cls.kconfig is not None:
-        return f"{name}: only the seed's modules have a Kconfig option (kconfig = None)"
-    for attr, kind in (("description", str), ("author", str), ("license", str), ("size", int)):
-        if not isinstance(getattr(cls, attr, None), kind):
-            return f"{name}: class attribute {attr} must be a {kind.__name__}"
-    return None
-
-
-def entry_point_modules(
-    known: Mapping[str, type[KernelModule]], warn: Callable[[str], None]
-) -> dict[str, type[KernelModule]]:
-    """The modules installed packages declare in the ``moomtui.modules`` entry-point group.
-
-    Each entry point names a :class:`KernelModule` subclass whose ``name`` is the entry
-    point's name, with no Kconfig option. One that cannot be imported, is not such a class,
-    or takes a name already in ``known`` (or taken by an earlier entry point) is left out,
-    and ``warn`` is told why in one line.
-    """
-    found: dict[str, type[KernelModule]] = {}
-    import importlib.metadata  # only when looking: it is a third of the kernel's import
-
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        where = f"entry point {ep.name} = {ep.value}"
-        try:
-            cls = ep.load()
-        except Exception as exc:
-            warn(f"{where}: cannot be loaded ({describe(exc)})")
-            continue
-        if not isinstance(cls, type) or not issubclass(cls, KernelModule):
-            warn(f"{where}: not a KernelModule subclass")
-            continue
-        problem = _plugin_problem(cls)
-        if problem is None and cls.name != ep.name:
-            problem = f"names module {cls.name!r}, not {ep.name!r}"
-        if problem is None and (cls.name in known or cls.name in found):
-            problem = f"a module named {cls.name} already exists"
-        if problem is not None:
-            warn(f"{where}: {problem}")
-            continue
-        found[cls.name] = cls
-    return found

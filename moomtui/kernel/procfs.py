@@ -458,10 +458,9 @@ def _cmdline(k: Kernel, task: Task) -> str:
 
 
 def oom_score(k: Kernel, task: Task) -> int:
-    """``/proc/PID/oom_score`` (2.6.11): the classic ``badness()`` at the current jiffy."""
-    from ..modules.classic import badness
-
-    return badness(task, k.jiffies)
+    """``/proc/PID/oom_score`` (2.6.11): the score the kernel was booted with (the classic
+    ``badness()``) at the current jiffy."""
+    return k.platform.oom_score(task, k.jiffies)
 
 
 def _oom_score(k: Kernel, task: Task) -> str:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal
 from .constants import PF_MEMDIE
 
 if TYPE_CHECKING:
-    from ..userland.base import Program
+    from .program import Program
     from .sched import Scheduler
 
 TASK_COMM_LEN = 16  # including the terminating NUL: 15 visible characters

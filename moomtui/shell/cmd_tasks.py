@@ -22,7 +22,7 @@ from ..kernel import events as ev
 from ..kernel.constants import HZ, JIFFIES_MASK, SIGNAL_NAMES, SIGNALS, SIGTERM
 from ..kernel.errno import EAGAIN, ENOMEM, strerror
 from ..kernel.procfs import cmdline_args, meminfo
-from ..userland import ProgramArgError
+from ..userland import PROGRAMS, ProgramArgError
 from .base import (
     ArgParser,
     CommandError,
@@ -624,11 +624,10 @@ def _complete_spawn(sh: Shell, before: list[str], prefix: str) -> list[str]:
         return []
     if prefix.startswith("-"):
         return options(prefix, ("--comm", "--ppid", "--nice", "--user"))
-    programs = sh.kernel.programs
     positional = _positionals(before)
     if not positional:
-        return matching(prefix, programs)
-    cls = programs.get(positional[0])
+        return matching(prefix, PROGRAMS)
+    cls = PROGRAMS.get(positional[0])
     return matching(prefix, (f"{key}=" for key in cls.all_params())) if cls else []
 
 
@@ -687,9 +686,9 @@ def _spawn_uid(sh: Shell, user: str | None) -> int:
 def spawn(sh: Shell, argv: list[str]) -> str:
     args = parse(_spawn_parser(), argv, intermixed=True)
     k = sh.kernel
-    cls = k.programs.get(args.program)
+    cls = PROGRAMS.get(args.program)
     if cls is None:
-        known = ", ".join(sorted(k.programs))
+        known = ", ".join(sorted(PROGRAMS))
         raise CommandError(f"spawn: {args.program}: no such program (known: {known})")
     raw = _spawn_args(args.params)
     if not NICE_MIN <= args.nice <= NICE_MAX:

@@ -16,6 +16,7 @@ from moomtui.kernel.procfs import (
     read_proc,
     write_proc,
 )
+from moomtui.machine import boot
 from moomtui.userland import PROGRAMS, Program
 
 from ..fixtures import NO_OOM, machine
@@ -133,7 +134,7 @@ def test_modules_lists_loaded_modules_newest_first_without_builtins() -> None:
     class B(KernelModule):
         name, description, author, size = "mod_b", "b", "me", 2345
 
-    k = Kernel(BootSpec(kconfig=NO_OOM), registry={"mod_a": A, "mod_b": B})
+    k = boot(BootSpec(kconfig=NO_OOM), registry={"mod_a": A, "mod_b": B})
     assert read_proc(k, "/proc/modules") == ""
     k.modules.insmod("mod_a")
     k.modules.insmod("mod_b")

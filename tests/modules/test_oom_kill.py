@@ -11,6 +11,7 @@ from moomtui.kernel import events as ev
 from moomtui.kernel.constants import PF_MEMDIE, SIGKILL
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_INFO
+from moomtui.machine import boot
 from moomtui.modules.classic import badness
 from moomtui.modules.oom_kill import OomKill
 
@@ -108,7 +109,7 @@ def test_five_seconds_of_quiet_start_the_count_again() -> None:
 def test_statics_start_at_zero_so_no_kill_in_the_first_five_seconds() -> None:
     """``static unsigned long first, last, count, lastkill;`` are 0 at load: a shortage
     right after boot is already counting at jiffy 100 but waits for ``lastkill + 5*HZ``."""
-    k = Kernel(BootSpec(tasks=[user("big", 4000)]))  # defconfig: oom_kill built in
+    k = boot(BootSpec(tasks=[user("big", 4000)]))  # defconfig: oom_kill built in
     mod = k.modules.get("oom_kill")
     assert isinstance(mod, OomKill) and mod.builtin
     rec = Recorder(k)

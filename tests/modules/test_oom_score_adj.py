@@ -19,6 +19,7 @@ from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_ERR, KERN_INFO, KERN_WARNING
 from moomtui.kernel.procfs import OOM_SCORE_ADJ_MIN, ProcError, read_proc, write_proc
 from moomtui.kernel.task import Mm, Task
+from moomtui.machine import boot
 from moomtui.modules.oom_score_adj import DUMP_HEADER, OomScoreAdj, oom_badness, totalpages
 from moomtui.presets import PresetError, parse_preset
 from moomtui.userland import PROGRAMS
@@ -437,7 +438,7 @@ def test_presets_set_oom_score_adj_per_task() -> None:
     text = 'name = "t"\n[[tasks]]\ncomm = "db"\nrss = "1M"\noom_score_adj = -1000\n'
     spec = parse_preset(text, "x.toml").spec
     assert spec.tasks[0].oom_score_adj == -1000
-    assert Kernel(spec).find_task_by_pid(7).oom_score_adj == -1000  # type: ignore[union-attr]
+    assert boot(spec).find_task_by_pid(7).oom_score_adj == -1000  # type: ignore[union-attr]
     with pytest.raises(PresetError) as err:
         parse_preset(text.replace("-1000", "1001"), "x.toml")
     assert str(err.value) == (
@@ -447,12 +448,12 @@ def test_presets_set_oom_score_adj_per_task() -> None:
 
 def test_the_screen_scores_tasks_as_the_loaded_policy_would() -> None:
     """The OOM column shows ``policy_score``: the first scoring module on the chain."""
-    from moomtui.kernel import BootSpec, Kernel, TaskSpec
+    from moomtui.kernel import BootSpec, TaskSpec
     from moomtui.modules import policy_score
     from moomtui.modules.classic import badness
     from moomtui.modules.oom_score_adj import oom_badness, totalpages
 
-    k = Kernel(
+    k = boot(
         BootSpec(
             kconfig={"CONFIG_OOM_KILL": "m", "CONFIG_OOM_PANIC": "m"},
             tasks=[TaskSpec("big", uid=1000, caps=0, total_vm=4000, rss=3000)],

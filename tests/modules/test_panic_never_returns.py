@@ -19,6 +19,7 @@ from moomtui.kernel.constants import HZ, PF_MEMDIE
 from moomtui.kernel.module import KernelModule
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_EMERG, KERN_WARNING
+from moomtui.machine import boot
 from moomtui.modules import REGISTRY
 from moomtui.modules.api import Policy
 from moomtui.modules.oom_kill import OomKill
@@ -120,7 +121,7 @@ EXTRA: dict[str, type[KernelModule]] = {
 
 def extra_machine(*tasks: TaskSpec, **spec: Any) -> Kernel:
     spec.setdefault("kconfig", {"CONFIG_OOM_KILL": "m", "CONFIG_OOM_PANIC": "n"})
-    return Kernel(BootSpec(tasks=list(tasks), **spec), registry={**REGISTRY, **EXTRA})
+    return boot(BootSpec(tasks=list(tasks), **spec), registry={**REGISTRY, **EXTRA})
 
 
 def test_a_policy_panic_passes_the_oops_guard_untouched() -> None:

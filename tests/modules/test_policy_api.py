@@ -15,11 +15,13 @@ import pytest
 from moomtui.kernel import BootSpec, Kernel
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ, PF_MEMDIE, SIGKILL
-from moomtui.kernel.module import KernelModule, ModuleError, is_policy_file
+from moomtui.kernel.module import KernelModule, ModuleError
 from moomtui.kernel.notifier import NotifierBlock
 from moomtui.kernel.printk import KERN_ALERT, KERN_ERR, KERN_INFO, KERN_WARNING
+from moomtui.machine import boot
 from moomtui.modules import REGISTRY
 from moomtui.modules.api import Policy
+from moomtui.modules.plugins import insmod_file, is_policy_file
 from moomtui.presets import PresetError, parse_preset
 from moomtui.userland import PROGRAMS
 
@@ -64,7 +66,7 @@ def error_of(fn: object, *args: object) -> str:
 def test_the_example_loads_by_path_and_kills_the_youngest() -> None:
     k = three_ages()
     rec = Recorder(k)
-    module = k.modules.insmod_file(str(EXAMPLE))
+    module = insmod_file(k.modules, str(EXAMPLE))
     assert isinstance(module, Policy) and module.name == "oom_kill_youngest"
     assert [nb.name for nb in k.oom.chain] == ["oom_kill_youngest"]
     assert log_lines(k)[-1] == (KERN_INFO, "Out of Memory: Installing oom_kill_youngest handler")
@@ -81,7 +83,7 @@ def test_the_example_waits_for_its_victim_and_honours_min_rss() -> None:
     task list, is the youngest; no second kill while it is still exiting."""
     k = three_ages()
     rec = Recorder(k)
-    k.modules.insmod_file(str(EXAMPLE), ["min_rss=100"])
+    insmod_file(k.modules, str(EXAMPLE), ["min_rss=100"])
     k.oom.out_of_memory(k.init_task)
     k.oom.out_of_memory(k.init_task)
     assert [e.comm for e in rec.kills()] == ["web"]
@@ -93,7 +95,7 @@ def test_the_example_waits_for_its_victim_and_honours_min_rss() -> None:
 def test_a_file_policy_is_a_module_while_it_is_loaded() -> None:
     k = three_ages()
     loader = k.modules
-    loader.insmod_file(str(EXAMPLE), ["min_rss=0x10"])
+    insmod_file(loader, str(EXAMPLE), ["min_rss=0x10"])
     assert loader.state("oom_kill_youngest") == "loaded"
     size = str(len(EXAMPLE.read_bytes()))  # lsmod's Size: the file's, in bytes
     assert loader.lsmod().splitlines()[1].split()[:3] == ["oom_kill_youngest", size, "0"]
@@ -104,7 +106,7 @@ def test_a_file_policy_is_a_module_while_it_is_loaded() -> None:
         'a time."',
     ]
     assert info[-1].startswith("parm:        min_rss int, description")
-    assert error_of(loader.insmod_file, str(EXAMPLE)) == (
+    assert error_of(insmod_file, loader, str(EXAMPLE)) == (
         "insmod: a module named oom_kill_youngest already exists"
     )
     loader.rmmod("oom_kill_youngest")
@@ -125,10 +127,10 @@ def test_a_policy_can_be_changed_and_reloaded_without_rebooting(tmp_path: Path) 
     """
     path = write(tmp_path, "mine.py", source)
     k = machine()
-    k.modules.insmod_file(str(path))
+    insmod_file(k.modules, str(path))
     k.modules.rmmod("mine")
     write(tmp_path, "mine.py", source.replace("version 1", "version 2"))
-    k.modules.insmod_file(str(path))
+    insmod_file(k.modules, str(path))
     texts = [text for _, text in log_lines(k)]
     assert texts.count("mine: version 1") == 1 and texts[-2] == "mine: version 2"
     assert [nb.name for nb in k.oom.chain] == ["mine"]
@@ -150,7 +152,7 @@ def test_helpers_register_sysctls_while_loaded(tmp_path: Path) -> None:
         """,
     )
     k = machine()
-    k.modules.insmod_file(str(path))
+    insmod_file(k.modules, str(path))
     assert k.sysctl.read("vm.oom_knob_level") == "3\n"
     k.modules.rmmod("oom_knob")
     assert not k.sysctl.exists("vm.oom_knob_level")
@@ -158,7 +160,7 @@ def test_helpers_register_sysctls_while_loaded(tmp_path: Path) -> None:
 
 def test_a_reboot_forgets_file_policies() -> None:
     k = three_ages()
-    k.modules.insmod_file(str(EXAMPLE))
+    insmod_file(k.modules, str(EXAMPLE))
     k.reboot()
     assert k.modules.state("oom_kill_youngest") == "not built" and k.oom.chain == ()
 
@@ -177,7 +179,7 @@ def test_only_root_may_load_a_file_and_the_file_is_not_even_read(tmp_path: Path)
     )
     k = machine()
     k.current_uid = 1000
-    assert error_of(k.modules.insmod_file, str(path)) == "insmod: Operation not permitted"
+    assert error_of(insmod_file, k.modules, str(path)) == "insmod: Operation not permitted"
     assert not path.with_suffix(".ran").exists()
 
 
@@ -217,19 +219,19 @@ def test_a_file_without_exactly_one_good_policy_is_refused(
         if message
         else ("insmod: a module named oom_kill already exists")
     )
-    assert error_of(k.modules.insmod_file, str(path)) == expected
+    assert error_of(insmod_file, k.modules, str(path)) == expected
     assert k.modules.loaded() == [] and not k.modules.tainted
 
 
 def test_a_syntax_error_is_one_line_with_its_line_number(tmp_path: Path) -> None:
     path = write(tmp_path, "broken.py", "from x import y\n\ndef f(:\n    pass\n")
-    message = error_of(machine().modules.insmod_file, str(path))
+    message = error_of(insmod_file, machine().modules, str(path))
     assert message.startswith(f"insmod: {path}: syntax error at line 3: ")
     assert "\n" not in message
 
 
 def test_a_missing_file_is_enoent() -> None:
-    assert error_of(machine().modules.insmod_file, "./no/such/policy.py") == (
+    assert error_of(insmod_file, machine().modules, "./no/such/policy.py") == (
         "insmod: ./no/such/policy.py: No such file or directory"
     )
 
@@ -237,7 +239,7 @@ def test_a_missing_file_is_enoent() -> None:
 def test_a_file_that_raises_while_loading_is_an_oops(tmp_path: Path) -> None:
     path = write(tmp_path, "boom.py", "raise RuntimeError('at import')\n")
     k = machine()
-    assert error_of(k.modules.insmod_file, str(path)) == (
+    assert error_of(insmod_file, k.modules, str(path)) == (
         f"insmod: {path}: kernel oops while loading (RuntimeError: at import)"
     )
     assert log_lines(k)[-1][0] == KERN_ALERT and k.modules.tainted == {"boom"}
@@ -245,7 +247,7 @@ def test_a_file_that_raises_while_loading_is_an_oops(tmp_path: Path) -> None:
 
 def test_bad_parameters_are_refused_like_any_modules() -> None:
     k = machine()
-    assert error_of(k.modules.insmod_file, str(EXAMPLE), ["min_rss=lots"]) == (
+    assert error_of(insmod_file, k.modules, str(EXAMPLE), ["min_rss=lots"]) == (
         "insmod: invalid parameter min_rss=lots"
     )
     assert k.modules.state("oom_kill_youngest") == "not built"
@@ -312,7 +314,7 @@ def test_an_explicit_registry_looks_for_no_entry_points(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     install(tmp_path, monkeypatch, "[moomtui.modules]\noom_kill_youngest = oom_kill_youngest:X\n")
-    k = Kernel(BootSpec(kconfig=NO_OOM), registry=REGISTRY)
+    k = boot(BootSpec(kconfig=NO_OOM), registry=REGISTRY)
     assert k.modules.names() == list(REGISTRY)
 
 
@@ -376,7 +378,7 @@ def test_a_raising_policy_is_unloaded_and_tainted_and_the_machine_runs_on(
         ram_pages=4096,
     )
     rec = Recorder(k)
-    k.modules.insmod_file(str(path))
+    insmod_file(k.modules, str(path))
     k.modules.insmod("oom_score_adj")
     k.run_for(30 * HZ)
     assert (KERN_ALERT, f"Oops: moomtui policy crashy raised {described}") in log_lines(k)
@@ -406,7 +408,7 @@ def test_a_raising_block_that_no_module_owns_is_taken_off_the_chain() -> None:
 def test_a_file_that_exits_while_loading_does_not_end_the_program(tmp_path: Path) -> None:
     path = write(tmp_path, "quitter.py", "import sys\nsys.exit(1)\n")
     k = machine()
-    assert error_of(k.modules.insmod_file, str(path)) == (
+    assert error_of(insmod_file, k.modules, str(path)) == (
         f"insmod: {path}: kernel oops while loading (SystemExit: 1)"
     )
 
@@ -433,7 +435,7 @@ class Garbage(KernelModule):
 
 
 def test_a_handler_returning_garbage_counts_as_notify_done() -> None:
-    k = Kernel(
+    k = boot(
         BootSpec(tasks=[user("a", 100, rss=100)], kconfig=NO_OOM),
         registry={**REGISTRY, "oom_garbage": Garbage},
     )
@@ -465,7 +467,7 @@ def test_the_chain_still_shows_and_unregisters_the_modules_own_blocks() -> None:
 
 def test_the_policy_helpers() -> None:
     k = three_ages()
-    module = k.modules.insmod_file(str(EXAMPLE))
+    module = insmod_file(k.modules, str(EXAMPLE))
     assert isinstance(module, Policy)
     assert [t.pid for t in module.tasks()] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert module.current is None and module.jiffies == k.jiffies

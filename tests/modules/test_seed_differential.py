@@ -39,6 +39,7 @@ from moomtui.kernel.constants import CAP_SYS_ADMIN, CAP_SYS_RAWIO, JIFFIES_MASK
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.procfs import write_proc
 from moomtui.kernel.task import Task
+from moomtui.machine import boot
 from moomtui.modules.classic import ClassicKiller
 from moomtui.modules.oom_kill_parent import OomKillParent
 
@@ -419,7 +420,7 @@ class Trace:
         tasks = [spec_task(i, t, start) for i, t in enumerate(first)]
         kconfig = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "m", "CONFIG_OOM_KPPID": "m"}
         spec = BootSpec(ram_pages=65536, swap_pages=64, jiffies=start, kconfig=kconfig, tasks=tasks)
-        self.k = k = Kernel(spec)
+        self.k = k = boot(spec)
         self.seen: Counter[str] = Counter()
         pmax, pexp = params
         self.ours: list[ClassicKiller] = []
