@@ -34,9 +34,9 @@ from .kernel.bootspec import BootSpec, TaskSpec
 from .kernel.constants import CAPABILITIES, HZ, JIFFIES_MASK, PID_MAX, cap_mask
 from .kernel.kconfig import KCONFIG_OPTIONS
 from .kernel.module import ModuleError
-from .modules.plugins import is_policy_file
 from .kernel.sysctl import SysctlError
 from .kernel.units import UnitError, parse_duration, parse_rate, parse_size
+from .modules.plugins import is_policy_file
 from .shell.session import is_preset_name
 from .userfiles import TomlError, UserFileError, loads_toml, read_user_text
 
@@ -627,8 +627,8 @@ class _Checker:
         of the preset it comes from.
         """
         from .kernel import BootError
-        from .machine import boot
         from .kernel.kconfig import KconfigError
+        from .machine import boot
 
         bare = copy.copy(spec)
         bare.modules, bare.sysctl, bare.tasks = [], {}, []

@@ -18,8 +18,8 @@ import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .machine import boot
 from .kernel import events as ev
+from .machine import boot
 from .presets import PresetError, Scenario, list_presets, load_preset, load_shipped_preset
 from .shell import Result, Session, Shell
 from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile

@@ -46,7 +46,8 @@ from .constants import (
 from .errno import EAGAIN
 from .kconfig import resolve_kconfig
 from .mm import VM
-from .module import ModuleError, ModuleLoader
+from .module import ModuleError
+from .module_loader import ModuleLoader
 from .oom_notifier import OomNotifier
 from .panic import KernelEntry, KernelPanic, entry_point
 from .panic import panic as kernel_panic

@@ -25,7 +25,8 @@ import types
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ..kernel.module import KernelModule, ModuleError, ModuleLoader
+from ..kernel.module import KernelModule, ModuleError
+from ..kernel.module_loader import ModuleLoader
 from ..kernel.oops import describe, is_oops
 from ..kernel.panic import entry_point
 from ..userfiles import UserFileError, read_user_file

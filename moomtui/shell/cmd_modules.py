@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from ..kernel.errno import ENOENT
 from ..kernel.kconfig import KCONFIG_OPTIONS, KCONFIG_PROMPTS, KconfigError, resolve_kconfig
 from ..kernel.module import MODULE_DIR, ModuleError
-from ..modules.plugins import insmod_file, is_policy_file
 from ..kernel.procfs import ProcError, read_proc, sysctl_path, write_proc
 from ..kernel.sysctl import sysctl_key
+from ..modules.plugins import insmod_file, is_policy_file
 from .base import ArgParser, CommandError, clip, command, matching, parse, refused_in
 from .completion import options
 

@@ -21,13 +21,8 @@ from moomtui.kernel.kconfig import (
     KconfigError,
     resolve_kconfig,
 )
-from moomtui.kernel.module import (
-    KernelModule,
-    ModuleError,
-    ModuleLoader,
-    ModuleParam,
-    parse_c_integer,
-)
+from moomtui.kernel.module import KernelModule, ModuleError, ModuleParam, parse_c_integer
+from moomtui.kernel.module_loader import ModuleLoader
 from moomtui.kernel.printk import KERN_ALERT
 
 KERN_INFO = 6
