@@ -112,8 +112,6 @@ class Kernel:
         self._dying: dict[Task, int] = {}
         self._reap: dict[Task, None] = {}
         self._blocked: dict[Task, None] = {}
-        self.kswapd_awake = False
-        self.kswapd_sleep_until = 0
         self.avenrun = [0, 0, 0]
         self.oom_calls = 0
         self.last_oom_call: int | None = None
@@ -215,10 +213,7 @@ class Kernel:
         if swap > self.vm.nr_swap_pages:
             raise BootError("boot-time tasks' swapped pages do not fit in swap")
         mm.total_vm = max(total_vm, rss + swap)
-        self.vm.free -= rss
-        self.vm.map_anon(mm, rss)
-        mm.swap += swap
-        self.vm.swap_used += swap
+        self.vm.map_boot(mm, rss, swap)
 
     def _create_spec_task(self, spec: TaskSpec) -> Task:
         parent = self.tasks.get(spec.ppid)
@@ -295,7 +290,7 @@ class Kernel:
         self._run_program(task, "step")
 
     def _busy_now(self) -> bool:
-        return bool(self._dying or self._reap or self._blocked or self.kswapd_awake)
+        return bool(self._dying or self._reap or self._blocked or self.vm.kswapd_awake)
 
     def tick(self) -> None:
         """Advance one jiffy: the timer interrupt, an entry point of the kernel.
@@ -330,8 +325,8 @@ class Kernel:
             fn(*args)
         if self._blocked:
             self._retry_blocked()
-        if self.kswapd_awake:
-            self._kswapd()
+        if self.vm.kswapd_awake:
+            self.vm.kswapd_balance(self.kswapd)
 
     def run_for(self, n: int) -> None:
         """Advance ``n`` jiffies, skipping those on which nothing is due.
@@ -391,8 +386,7 @@ class Kernel:
             task.cap_effective, task.nice = parent.cap_effective, parent.nice
             task.oom_score_adj = parent.oom_score_adj
             task.role = parent.role
-        self.vm.kernel_pages += TASK_STRUCT_PAGES
-        self.vm.free -= TASK_STRUCT_PAGES
+        self.vm.take_kernel_pages(TASK_STRUCT_PAGES)
         self.tasks[pid] = task
         return task
 
@@ -478,7 +472,7 @@ class Kernel:
             self.emit(ev.AllocFail(pid=parent.pid, comm=parent.comm, pages=0, reason="EAGAIN"))
             return None
         got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES, order=TASK_STRUCT_ORDER)
-        self.vm.free += got
+        self.vm.free_pages(got)
         if got < TASK_STRUCT_PAGES or parent.dead:
             self.emit(
                 ev.AllocFail(
@@ -562,7 +556,7 @@ class Kernel:
         mm.total_vm = max(mm.total_vm, mm.rss + mm.swap + pages)
         got = self.vm.alloc_pages(task, pages)
         if task.dead or task.mm is not mm:
-            self.vm.free += got
+            self.vm.free_pages(got)
             return True
         self.vm.map_anon(mm, got)
         if got < pages:
@@ -656,7 +650,7 @@ class Kernel:
                 reclaims -= 1
                 got += vm.rebalance(task, need - got)
                 if task.dead:  # an OOM policy made the allocating task exit
-                    vm.free += got
+                    vm.free_pages(got)
                     continue
                 if task.counter <= 0:  # to the back, unless it just became the victim
                     del self._blocked[task]
@@ -682,26 +676,6 @@ class Kernel:
     def _unblock_silently(self, task: Task) -> None:
         task.blocked = ""
         self._blocked.pop(task, None)
-
-    # ====================================================================== kswapd
-    def wake_kswapd(self) -> None:
-        if not self.kswapd_awake and self.ticks >= self.kswapd_sleep_until:
-            self.kswapd_awake = True
-
-    def _kswapd(self) -> None:
-        """``kswapd_balance``: reclaim until free > pages_high; on failure sleep HZ."""
-        vm = self.vm
-        for _ in range(4):
-            if vm.free > vm.pages_high:
-                break
-            if not vm.try_to_free_pages_zone(self.kswapd):
-                vm.need_balance = False
-                self.kswapd_awake = False
-                self.kswapd_sleep_until = self.ticks + HZ
-                return
-        if vm.free > vm.pages_high:
-            vm.need_balance = False
-            self.kswapd_awake = False
 
     # ====================================================================== OOM
     def _oom_called(self, current: Task | None) -> None:
@@ -866,8 +840,7 @@ class Kernel:
                 parent = task.p_pptr
                 if parent is not None:
                     parent.children.pop(task.pid, None)
-                self.vm.kernel_pages -= TASK_STRUCT_PAGES
-                self.vm.free += TASK_STRUCT_PAGES
+                self.vm.release_kernel_pages(TASK_STRUCT_PAGES)
                 self.emit(ev.Reap(pid=task.pid, by=parent.pid if parent else 0))
 
     # ====================================================================== swap
@@ -881,7 +854,7 @@ class Kernel:
         return None
 
     def swapon(self, pages: int) -> None:
-        self.vm.swap_total += pages
+        self.vm.swapon(pages)
         self.printk(KERN_INFO, f"Adding Swap: {pages * 4}k swap-space (priority -1)")
         self.emit(ev.Swap(total=self.vm.swap_total, used=self.vm.swap_used, on=True))
 
@@ -926,7 +899,7 @@ class Kernel:
             return "livelock"
         if recent_oom:
             return "OOM"
-        if self.kswapd_awake or self._blocked:
+        if self.vm.kswapd_awake or self._blocked:
             return "reclaiming"
         if self.vm.free <= self.vm.pages_low:
             return "pressure"

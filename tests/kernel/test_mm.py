@@ -44,9 +44,9 @@ def test_allocation_above_pages_low_does_not_wake_kswapd() -> None:
     room = k.vm.free - (k.vm.pages_low + 1)
     assert k.fault(t, room)
     assert k.vm.free == k.vm.pages_low + 1
-    assert not k.kswapd_awake
+    assert not k.vm.kswapd_awake
     assert k.fault(t, 1)  # free == pages_low + 1 is not > pages_low + 1: the slow pass
-    assert k.kswapd_awake and k.vm.free == k.vm.pages_low
+    assert k.vm.kswapd_awake and k.vm.free == k.vm.pages_low
 
 
 def test_below_pages_low_wakes_kswapd_and_takes_down_to_pages_min_plus_one() -> None:
@@ -57,7 +57,7 @@ def test_below_pages_low_wakes_kswapd_and_takes_down_to_pages_min_plus_one() -> 
     room = k.vm.free - (k.vm.pages_min + 1)
     assert k.fault(t, room)
     assert k.vm.free == k.vm.pages_min + 1
-    assert k.kswapd_awake and k.vm.need_balance
+    assert k.vm.kswapd_awake and k.vm.need_balance
     assert not k.fault(t, 1)  # not > pages_min + 1: reclaim (which fails here), then wait
     assert k.vm.free == k.vm.pages_min + 1
 
@@ -70,12 +70,12 @@ def test_an_order_1_block_needs_two_pages_above_the_watermark() -> None:
     k.vm.free_cache(k.vm.cache)
     k.fault(t, k.vm.free - (k.vm.pages_low + 2))
     assert k.vm.free == k.vm.pages_low + 2
-    assert k.vm.alloc_pages(t, 2, order=1) == 2 and k.kswapd_awake  # from the second pass
+    assert k.vm.alloc_pages(t, 2, order=1) == 2 and k.vm.kswapd_awake  # from the second pass
     assert k.vm.free == k.vm.pages_low
     k.vm.free += 2
-    k.kswapd_awake = False
+    k.vm.kswapd_awake = False
     k.vm.free += 1
-    assert k.vm.alloc_pages(t, 2, order=1) == 2 and not k.kswapd_awake  # pages_low + 3 > + 2
+    assert k.vm.alloc_pages(t, 2, order=1) == 2 and not k.vm.kswapd_awake  # pages_low + 3 > + 2
 
 
 def test_memdie_task_takes_the_reserve_below_pages_min() -> None:
