@@ -16,7 +16,6 @@ jiffies since this boot started and never wraps; timers use it.
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections.abc import Callable, Iterator
 from itertools import count
@@ -45,6 +44,7 @@ from .constants import (
 )
 from .errno import EAGAIN
 from .kconfig import resolve_kconfig
+from .loadavg import LOAD_FREQ, calc_load
 from .mm import VM
 from .module import ModuleError
 from .module_loader import ModuleLoader
@@ -56,6 +56,7 @@ from .printk import KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
 from .sched import Scheduler
 from .sysctl import CtlEntry, IntCell, SysctlError, SysctlTree, VectorCell
 from .task import Blocked, Mm, Task, truncate_comm
+from .timer import TimerList
 
 if TYPE_CHECKING:
     from .program import Program
@@ -65,10 +66,6 @@ BANNER = (
     "#1 Thu Oct 9 03:11:45 CEST 2003"
 )
 KERNEL_THREADS = ("keventd", "ksoftirqd_CPU0", "kswapd", "bdflush", "kupdated")
-LOAD_FREQ = 5 * HZ + 1  # include/linux/sched.h
-FSHIFT = 11
-FIXED_1 = 1 << FSHIFT
-EXP_1, EXP_5, EXP_15 = 1884, 2014, 2037
 
 
 class BootError(ValueError):
@@ -107,8 +104,7 @@ class Kernel:
         self.tasks: dict[int, Task] = {}
         self.last_pid = 0
         self._mm_ids = count(1)
-        self._timers: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]] = []
-        self._seq = count()
+        self.timers = TimerList()
         self._dying: dict[Task, int] = {}
         self._reap: dict[Task, None] = {}
         self._blocked: dict[Task, None] = {}
@@ -165,7 +161,7 @@ class Kernel:
                 self.printk(KERN_WARNING, f'sysctl: error: "{err.strerror}" setting key "{key}"')
         for tspec in spec.tasks:
             self._create_spec_task(tspec)
-        self._add_timer(LOAD_FREQ, self._calc_load)
+        self.add_timer(LOAD_FREQ, self._calc_load)
 
     def _init_sysctl(self) -> None:
         self.panic_timeout = IntCell(0)
@@ -271,14 +267,15 @@ class Kernel:
             self.emit(ev.Printk(level=rec.level, text=rec.text))
 
     # ====================================================================== time
-    def _add_timer(self, delay: int, fn: Callable[..., None], *args: Any) -> None:
-        heapq.heappush(self._timers, (self.ticks + max(1, delay), next(self._seq), fn, args))
+    def add_timer(self, delay: int, fn: Callable[..., None], *args: Any) -> None:
+        """Call ``fn(*args)`` ``delay`` jiffies from now (at least one)."""
+        self.timers.add_timer(self.ticks + max(1, delay), fn, *args)
 
     def schedule_wake(self, task: Task, delay: int) -> None:
         """Wake ``task``'s program after ``delay`` jiffies (replacing an earlier wake-up)."""
         task.timer_gen += 1
         task.wake_at = self.ticks + max(1, delay)
-        self._add_timer(delay, self._wake, task, task.timer_gen)
+        self.add_timer(delay, self._wake, task, task.timer_gen)
 
     def _wake(self, task: Task, gen: int) -> None:
         if gen != task.timer_gen or task.dead:
@@ -319,10 +316,7 @@ class Kernel:
             self._reap_zombies()
         if self._dying:
             self._deliver_exits()
-        timers = self._timers
-        while timers and timers[0][0] <= self.ticks:
-            _, _, fn, args = heapq.heappop(timers)
-            fn(*args)
+        self.timers.run_timers(self.ticks)
         if self._blocked:
             self._retry_blocked()
         if self.vm.kswapd_awake:
@@ -341,8 +335,8 @@ class Kernel:
                 if self.panicked is not None:
                     if self.reboot_at is not None:
                         nxt = min(nxt, self.reboot_at)
-                elif self._timers:
-                    nxt = min(nxt, self._timers[0][0])
+                elif (expires := self.timers.next_expires()) is not None:
+                    nxt = min(nxt, expires)
                 skip = nxt - 1 - self.ticks
                 if skip > 0:
                     self.ticks += skip
@@ -353,15 +347,14 @@ class Kernel:
 
     def next_event_in(self) -> int:
         """Jiffies until something is due (1 when the machine is busy every jiffy)."""
-        if self._busy_now() or not self._timers:
+        expires = self.timers.next_expires()
+        if self._busy_now() or expires is None:
             return 1
-        return max(1, self._timers[0][0] - self.ticks)
+        return max(1, expires - self.ticks)
 
     def _calc_load(self) -> None:
-        active = (self.sched.nr_running + len(self._blocked)) * FIXED_1
-        for i, exp in enumerate((EXP_1, EXP_5, EXP_15)):
-            self.avenrun[i] = (self.avenrun[i] * exp + active * (FIXED_1 - exp)) >> FSHIFT
-        self._add_timer(LOAD_FREQ, self._calc_load)
+        calc_load(self.avenrun, self.sched.nr_running + len(self._blocked))
+        self.add_timer(LOAD_FREQ, self._calc_load)
 
     # ====================================================================== tasks
     def _get_pid(self) -> int:
@@ -757,7 +750,7 @@ class Kernel:
             task.sigpending.discard(SIGTERM)
             if not task.lingering:
                 task.lingering = True
-                self._add_timer(task.program.linger, self._linger_exit, task)
+                self.add_timer(task.program.linger, self._linger_exit, task)
         elif task.sigpending:
             self._dying[task] = min(task.sigpending)
         if task.blocked == "swapin" and task in self._dying:

@@ -51,14 +51,13 @@ from .constants import (
     flag_names,
 )
 from .errno import EACCES, EINVAL, EIO, EISDIR, ENOENT, ENOTDIR, EROFS, ESRCH, strerror
+from .loadavg import load_text
 from .sysctl import SysctlError, simple_strtoul
 
 if TYPE_CHECKING:
     from .kernel import Kernel
     from .task import Task
 
-FSHIFT = 11
-FIXED_1 = 1 << FSHIFT
 DEF_COUNTER = 10 * HZ // 100
 RLIM_INFINITY = 0xFFFFFFFF
 SIGSET_ALL = (1 << 64) - 1
@@ -290,11 +289,8 @@ def _meminfo(k: Kernel) -> str:
 
 def loadavg(k: Kernel) -> tuple[str, str, str]:
     """The three load averages as ``/proc/loadavg`` prints them (``"0.42"``)."""
-    out = []
-    for avg in k.avenrun:
-        a = avg + FIXED_1 // 200
-        out.append(f"{a >> FSHIFT}.{((a & (FIXED_1 - 1)) * 100) >> FSHIFT:02d}")
-    return out[0], out[1], out[2]
+    one, five, fifteen = k.avenrun
+    return load_text(one), load_text(five), load_text(fifteen)
 
 
 def nr_running(k: Kernel) -> int:
