@@ -29,7 +29,6 @@ from .constants import (
     JIFFIES_MASK,
     PF_KSWAPD,
     PF_MEMALLOC,
-    PF_MEMDIE,
     PID_MAX,
     RESERVED_PIDS,
     SIGCHLD,
@@ -49,13 +48,14 @@ from .mm import VM
 from .module import ModuleError
 from .module_loader import ModuleLoader
 from .oom_notifier import OomNotifier
+from .page_alloc import block, retry_blocked, run_first, unblock_silently
 from .panic import KernelEntry, KernelPanic, entry_point
 from .panic import panic as kernel_panic
 from .platform import Platform
-from .printk import KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
+from .printk import KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
 from .sched import Scheduler
 from .sysctl import CtlEntry, IntCell, SysctlError, SysctlTree, VectorCell
-from .task import Blocked, Mm, Task, truncate_comm
+from .task import Mm, Task, truncate_comm
 from .timer import TimerList
 
 if TYPE_CHECKING:
@@ -107,7 +107,8 @@ class Kernel:
         self.timers = TimerList()
         self._dying: dict[Task, int] = {}
         self._reap: dict[Task, None] = {}
-        self._blocked: dict[Task, None] = {}
+        self.blocked: dict[Task, None] = {}
+        """Tasks waiting for memory, in the order they retry (:mod:`.page_alloc`)."""
         self.avenrun = [0, 0, 0]
         self.oom_calls = 0
         self.last_oom_call: int | None = None
@@ -287,7 +288,7 @@ class Kernel:
         self._run_program(task, "step")
 
     def _busy_now(self) -> bool:
-        return bool(self._dying or self._reap or self._blocked or self.vm.kswapd_awake)
+        return bool(self._dying or self._reap or self.blocked or self.vm.kswapd_awake)
 
     def tick(self) -> None:
         """Advance one jiffy: the timer interrupt, an entry point of the kernel.
@@ -317,8 +318,8 @@ class Kernel:
         if self._dying:
             self._deliver_exits()
         self.timers.run_timers(self.ticks)
-        if self._blocked:
-            self._retry_blocked()
+        if self.blocked:
+            retry_blocked(self)
         if self.vm.kswapd_awake:
             self.vm.kswapd_balance(self.kswapd)
 
@@ -353,7 +354,7 @@ class Kernel:
         return max(1, expires - self.ticks)
 
     def _calc_load(self) -> None:
-        calc_load(self.avenrun, self.sched.nr_running + len(self._blocked))
+        calc_load(self.avenrun, self.sched.nr_running + len(self.blocked))
         self.add_timer(LOAD_FREQ, self._calc_load)
 
     # ====================================================================== tasks
@@ -398,7 +399,7 @@ class Kernel:
             return
         mm = task.mm
         if what == "step" and mm is not None and mm.missing_ws:
-            self._block(task, "swapin", mm.missing_ws)
+            block(self, task, "swapin", mm.missing_ws)
             task.wake_pending = True
             return
         delay = program.start(self, task) if what == "start" else program.step(self, task)
@@ -553,7 +554,7 @@ class Kernel:
             return True
         self.vm.map_anon(mm, got)
         if got < pages:
-            self._block(task, "alloc", pages - got)
+            block(self, task, "alloc", pages - got)
             return False
         return True
 
@@ -570,105 +571,6 @@ class Kernel:
         """File reads land in the page cache (``generic_file_read``)."""
         if pages > 0:
             self.vm.alloc_cache(pages)
-
-    # ====================================================================== the allocator loop
-    def _block(self, task: Task, why: Blocked, pages: int) -> None:
-        task.blocked = why
-        task.stall_pages = pages
-        task.stall_since = self.ticks
-        self._blocked[task] = None
-        if task.counter > 0:
-            self._run_first()
-        self.sched.update(task)
-        if why == "alloc":
-            self.emit(ev.AllocStall(pid=task.pid, comm=task.comm, pages=pages, stalled=True))
-
-    def _run_first(self) -> None:
-        """Put the OOM victims at the front of the allocator's line, in their order: a
-        victim's ``oom_kill_task`` gave it ``counter = 5 * HZ``, the biggest time slice on
-        the machine, so after ``yield()`` the scheduler runs it before the others. Called
-        when a victim blocks or a blocked task becomes one; the line keeps the order, since
-        a victim (PF_MEMDIE) never goes to its back."""
-        line = self._blocked
-        first = [task for task in line if task.counter > 0]
-        self._blocked = dict.fromkeys(first + [task for task in line if task.counter <= 0])
-
-    def _unblock(self, task: Task) -> None:
-        why = task.blocked
-        task.blocked = ""
-        task.stall_pages = 0
-        self._blocked.pop(task, None)
-        self.sched.update(task)
-        if why == "alloc":
-            self.emit(ev.AllocStall(pid=task.pid, comm=task.comm, pages=0, stalled=False))
-        if task.sigpending & {SIGKILL, SIGTERM}:
-            self._deliver_pending(task)
-        elif task.wake_pending:
-            task.wake_pending = False
-            self.schedule_wake(task, 1)
-
-    def _retry_blocked(self) -> None:
-        """Tasks in ``yield(); goto rebalance`` and in swap-in take their turn.
-
-        A task gets pages while ``free > pages_min + 1`` (``__alloc_pages``' check for an
-        order-0 page; with PF_MEMDIE, as long as any is free); otherwise it retries direct
-        reclaim, one task per CPU per jiffy (the others are waiting for the CPU), moving to
-        the back of the line. An OOM victim is at the front (see :meth:`_run_first`).
-        """
-        vm = self.vm
-        reclaims = self.sched.ncpus
-        for task in list(self._blocked):
-            if task.dead or not task.blocked:
-                self._blocked.pop(task, None)
-                continue
-            mm = task.mm
-            if mm is None:
-                self._unblock(task)
-                continue
-            if task.blocked == "swapin":
-                need = min(mm.missing_ws, vm.disk_pages_available())
-                if mm.missing_ws == 0:
-                    self._unblock(task)
-                    continue
-                if need <= 0:  # the disk is busy (reclaim may have overdrawn its budget)
-                    continue
-            else:
-                need = task.stall_pages
-            memalloc = task.flags & (PF_MEMALLOC | PF_MEMDIE)
-            got = vm.rmqueue(need, None if memalloc else vm.pages_min)
-            if got < need and not memalloc:
-                if reclaims == 0:
-                    self._apply_pages(task, mm, got)
-                    break
-                reclaims -= 1
-                got += vm.rebalance(task, need - got)
-                if task.dead:  # an OOM policy made the allocating task exit
-                    vm.free_pages(got)
-                    continue
-                if task.counter <= 0:  # to the back, unless it just became the victim
-                    del self._blocked[task]
-                    self._blocked[task] = None
-            self._apply_pages(task, mm, got)
-            if memalloc and got < need and vm.free == 0 and task.blocked == "alloc":
-                # arch/i386/mm/fault.c, out_of_memory: label: the reserve is gone too.
-                self.printk(KERN_ERR, f"VM: killing process {task.comm}")
-                self._unblock_silently(task)
-                self.do_exit(task, 0, SIGKILL)
-
-    def _apply_pages(self, task: Task, mm: Mm, got: int) -> None:
-        if task.blocked == "swapin":
-            self.vm.swap_in(mm, got)
-            if mm.missing_ws == 0:
-                self._unblock(task)
-            return
-        self.vm.map_anon(mm, got)
-        task.stall_pages -= got
-        if task.stall_pages <= 0:
-            self._unblock(task)
-
-    def _unblock_silently(self, task: Task) -> None:
-        task.blocked = ""
-        self._blocked.pop(task, None)
 
     # ====================================================================== OOM
     def _oom_called(self, current: Task | None) -> None:
@@ -723,8 +625,8 @@ class Kernel:
         """
         if task.dead:
             return
-        if force and task.counter > 0 and task in self._blocked:
-            self._run_first()  # oom_kill_task: p->counter = 5 * HZ; then force_sig
+        if force and task.counter > 0 and task in self.blocked:
+            run_first(self)  # oom_kill_task: p->counter = 5 * HZ; then force_sig
         if force and task.sigterm == "ignore" and sig == SIGTERM:
             task.sigterm = "exit"
         ignored = False
@@ -754,14 +656,14 @@ class Kernel:
         elif task.sigpending:
             self._dying[task] = min(task.sigpending)
         if task.blocked == "swapin" and task in self._dying:
-            self._unblock_silently(task)
+            unblock_silently(self, task)
 
     def _linger_exit(self, task: Task) -> None:
         if not task.dead:
             if task.blocked:
                 task.sigpending.add(SIGKILL)
                 if task.blocked == "swapin":
-                    self._unblock_silently(task)
+                    unblock_silently(self, task)
                     self._dying[task] = SIGTERM
                 return
             self.do_exit(task, 0, SIGTERM)
@@ -782,7 +684,7 @@ class Kernel:
         task.dead = True
         task.exit_code, task.exit_signal = code, sig
         task.timer_gen += 1
-        self._blocked.pop(task, None)
+        self.blocked.pop(task, None)
         task.blocked = ""
         self._dying.pop(task, None)
         self.sched.update(task)
@@ -886,20 +788,20 @@ class Kernel:
         """One word for the header: ok, pressure, reclaiming, OOM, livelock or PANIC."""
         if self.panicked is not None:
             return "PANIC"
-        stuck = [t for t in self._blocked if t.blocked == "alloc"]
+        stuck = [t for t in self.blocked if t.blocked == "alloc"]
         recent_oom = self.last_oom_call is not None and self.ticks - self.last_oom_call < HZ
         if stuck and recent_oom and any(self.ticks - t.stall_since > 5 * HZ for t in stuck):
             return "livelock"
         if recent_oom:
             return "OOM"
-        if self.vm.kswapd_awake or self._blocked:
+        if self.vm.kswapd_awake or self.blocked:
             return "reclaiming"
         if self.vm.free <= self.vm.pages_low:
             return "pressure"
         return "ok"
 
     def blocked_tasks(self) -> list[Task]:
-        return list(self._blocked)
+        return list(self.blocked)
 
     def warn(self, text: str) -> None:
         self.printk(KERN_WARNING, text)
