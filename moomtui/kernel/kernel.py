@@ -31,29 +31,26 @@ from .constants import (
     PF_MEMALLOC,
     PID_MAX,
     RESERVED_PIDS,
-    SIGCHLD,
-    SIGCONT,
-    SIGKILL,
     SIGNAL_NAMES,
-    SIGSTOP,
-    SIGTERM,
     TASK_STRUCT_ORDER,
     TASK_STRUCT_PAGES,
     UTS_RELEASE,
 )
 from .errno import EAGAIN
+from .exit import do_exit, reap_later, reap_zombies
 from .kconfig import resolve_kconfig
 from .loadavg import LOAD_FREQ, calc_load
 from .mm import VM
 from .module import ModuleError
 from .module_loader import ModuleLoader
 from .oom_notifier import OomNotifier
-from .page_alloc import block, retry_blocked, run_first, unblock_silently
+from .page_alloc import block, retry_blocked
 from .panic import KernelEntry, KernelPanic, entry_point
 from .panic import panic as kernel_panic
 from .platform import Platform
 from .printk import KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
 from .sched import Scheduler
+from .signal import deliver_exits, send_sig
 from .sysctl import CtlEntry, IntCell, SysctlError, SysctlTree, VectorCell
 from .task import Mm, Task, truncate_comm
 from .timer import TimerList
@@ -105,8 +102,10 @@ class Kernel:
         self.last_pid = 0
         self._mm_ids = count(1)
         self.timers = TimerList()
-        self._dying: dict[Task, int] = {}
-        self._reap: dict[Task, None] = {}
+        self.dying: dict[Task, int] = {}
+        """Tasks a signal killed: they exit on the next jiffy (:mod:`.signal`)."""
+        self.to_reap: dict[Task, None] = {}
+        """Zombies their parents reap on the next jiffy (:mod:`.exit`)."""
         self.blocked: dict[Task, None] = {}
         """Tasks waiting for memory, in the order they retry (:mod:`.page_alloc`)."""
         self.avenrun = [0, 0, 0]
@@ -288,7 +287,7 @@ class Kernel:
         self._run_program(task, "step")
 
     def _busy_now(self) -> bool:
-        return bool(self._dying or self._reap or self.blocked or self.vm.kswapd_awake)
+        return bool(self.dying or self.to_reap or self.blocked or self.vm.kswapd_awake)
 
     def tick(self) -> None:
         """Advance one jiffy: the timer interrupt, an entry point of the kernel.
@@ -313,10 +312,10 @@ class Kernel:
             if self.reboot_at is not None and self.ticks >= self.reboot_at:
                 self.reboot()
             return
-        if self._reap:
-            self._reap_zombies()
-        if self._dying:
-            self._deliver_exits()
+        if self.to_reap:
+            reap_zombies(self)
+        if self.dying:
+            deliver_exits(self)
         self.timers.run_timers(self.ticks)
         if self.blocked:
             retry_blocked(self)
@@ -611,132 +610,16 @@ class Kernel:
 
     # ====================================================================== signals / exit
     def send_sig(self, task: Task, sig: int, *, sender: int = 0, force: bool = False) -> None:
-        """Send a signal. Kernel threads never act on one; init ignores default actions.
-
-        ``force`` is ``force_sig`` (what the OOM killers send). 2.4's ``force_sig_info``
-        does ``if (t->sig->action[sig-1].sa.sa_handler == SIG_IGN)
-        t->sig->action[sig-1].sa.sa_handler = SIG_DFL; sigdelset(&t->blocked, sig);``: a
-        task that ignores SIGTERM has its action reset to the default for good, and dies of
-        it; a handler (``sigterm = "linger"``) is kept. Init still skips every default
-        action (``do_signal``), and a kernel thread never returns to user mode, where
-        signals are acted on — the 2.4 threads flush what they get — so not even a forced
-        signal ends one (a user policy may pick one; the seed's never do, since a task
-        without an mm has badness 0).
-        """
-        if task.dead:
-            return
-        if force and task.counter > 0 and task in self.blocked:
-            run_first(self)  # oom_kill_task: p->counter = 5 * HZ; then force_sig
-        if force and task.sigterm == "ignore" and sig == SIGTERM:
-            task.sigterm = "exit"
-        ignored = False
-        if task.mm is None:
-            ignored = True
-        elif task.pid == 1:
-            # arch/i386/kernel/signal.c do_signal(): init gets no signals it doesn't want.
-            ignored = sig != SIGCHLD
-        elif sig in (SIGCHLD, SIGCONT, SIGSTOP) or (sig == SIGTERM and task.sigterm == "ignore"):
-            ignored = True
-        self.emit(ev.Signal(pid=task.pid, comm=task.comm, sig=sig, sender=sender, ignored=ignored))
-        if ignored:
-            return
-        task.sigpending.add(sig)
-        if task.blocked == "alloc":
-            return  # delivered when the allocation completes (return to user mode)
-        self._deliver_pending(task)
-
-    def _deliver_pending(self, task: Task) -> None:
-        if SIGKILL in task.sigpending or task.program is None:
-            self._dying[task] = SIGKILL if SIGKILL in task.sigpending else min(task.sigpending)
-        elif SIGTERM in task.sigpending and task.sigterm == "linger":
-            task.sigpending.discard(SIGTERM)
-            if not task.lingering:
-                task.lingering = True
-                self.add_timer(task.program.linger, self._linger_exit, task)
-        elif task.sigpending:
-            self._dying[task] = min(task.sigpending)
-        if task.blocked == "swapin" and task in self._dying:
-            unblock_silently(self, task)
-
-    def _linger_exit(self, task: Task) -> None:
-        if not task.dead:
-            if task.blocked:
-                task.sigpending.add(SIGKILL)
-                if task.blocked == "swapin":
-                    unblock_silently(self, task)
-                    self._dying[task] = SIGTERM
-                return
-            self.do_exit(task, 0, SIGTERM)
-
-    def _deliver_exits(self) -> None:
-        dying, self._dying = self._dying, {}
-        for task, sig in dying.items():
-            if not task.dead:
-                self.do_exit(task, 0, sig)
+        """Send signal ``sig`` to ``task`` (``force``: ``force_sig``); see :mod:`.signal`."""
+        send_sig(self, task, sig, sender=sender, force=force)
 
     def do_exit(self, task: Task, code: int = 0, sig: int = 0) -> None:
         """``do_exit``: release the mm, reparent the children to init, become a zombie."""
-        if task.dead:
-            return
-        if task.pid == 1:
-            self.panic("Attempted to kill init!")
-        cpu = task.cpu_jiffies()
-        task.dead = True
-        task.exit_code, task.exit_signal = code, sig
-        task.timer_gen += 1
-        self.blocked.pop(task, None)
-        task.blocked = ""
-        self._dying.pop(task, None)
-        self.sched.update(task)
-        mm = task.mm
-        rss = swap = 0
-        if mm is not None:
-            rss, swap = mm.rss, mm.swap
-            mm.users -= 1
-            if mm.users == 0:
-                self.vm.release_mm(mm)
-            task.mm = None
-        init = self.init_task
-        for child in list(task.children.values()):
-            child.p_opptr = child.p_pptr = init
-            init.children[child.pid] = child
-            if child.dead:
-                self._reap[child] = None
-        task.children.clear()
-        if task.program is not None:
-            task.program.on_exit(self, task)
-        self.emit(
-            ev.Exit(
-                pid=task.pid,
-                comm=task.comm,
-                code=code,
-                signal=sig,
-                rss=rss,
-                swap=swap,
-                cpu=cpu,
-            )
-        )
-        parent = task.p_pptr
-        if parent is None or parent.pid == 1 or parent.program is None or parent.dead:
-            self._reap[task] = None
-        else:
-            parent.program.on_child_exit(self, parent, task)
+        do_exit(self, task, code, sig)
 
     def reap_later(self, child: Task) -> None:
         """The parent will ``wait()`` for this zombie on the next jiffy."""
-        if child.dead:
-            self._reap[child] = None
-
-    def _reap_zombies(self) -> None:
-        reap, self._reap = self._reap, {}
-        for task in reap:
-            if task.pid in self.tasks and self.tasks[task.pid] is task:
-                del self.tasks[task.pid]
-                parent = task.p_pptr
-                if parent is not None:
-                    parent.children.pop(task.pid, None)
-                self.vm.release_kernel_pages(TASK_STRUCT_PAGES)
-                self.emit(ev.Reap(pid=task.pid, by=parent.pid if parent else 0))
+        reap_later(self, child)
 
     # ====================================================================== swap
     def swapoff(self) -> str | None:

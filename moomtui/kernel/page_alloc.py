@@ -59,6 +59,8 @@ def run_first(k: Kernel) -> None:
 
 def unblock(k: Kernel, task: Task) -> None:
     """The wait is over: the task runs, and takes the signals and wake-up that waited."""
+    from .signal import deliver_pending  # signal.py uses this module
+
     why = task.blocked
     task.blocked = ""
     task.stall_pages = 0
@@ -67,7 +69,7 @@ def unblock(k: Kernel, task: Task) -> None:
     if why == "alloc":
         k.emit(ev.AllocStall(pid=task.pid, comm=task.comm, pages=0, stalled=False))
     if task.sigpending & {SIGKILL, SIGTERM}:
-        k._deliver_pending(task)
+        deliver_pending(k, task)
     elif task.wake_pending:
         task.wake_pending = False
         k.schedule_wake(task, 1)
