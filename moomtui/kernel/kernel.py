@@ -1,11 +1,18 @@
 """The simulated machine: owns every part and advances them one jiffy at a time.
 
 ``Kernel.tick()`` is the one step function. Within a jiffy, in this order: parents reap the
-zombies of the previous jiffy, signals sent on the previous jiffy take effect (tasks exit),
-due timers fire (program
-wake-ups, lingering exits, the load average, kswapd's sleep), tasks parked in the allocator
-or waiting for swap-in retry, and kswapd balances. ``run_for(n)`` skips the jiffies on which
-nothing is due, so a machine of sleeping daemons costs almost nothing.
+zombies of the previous jiffy (:mod:`.exit`), signals sent on the previous jiffy take effect
+(:mod:`.signal`: tasks exit), due timers fire (:mod:`.timer`: program wake-ups, lingering
+exits, the load average), tasks parked in the allocator or waiting for swap-in retry
+(:mod:`.page_alloc`), and kswapd balances (:mod:`.mm`). ``run_for(n)`` skips the jiffies on
+which nothing is due, so a machine of sleeping daemons costs almost nothing.
+
+The kernel's code lives in the modules named after 2.4's files — :mod:`.boot`,
+:mod:`.fork`, :mod:`.exec`, :mod:`.exit`, :mod:`.signal`, :mod:`.memory`, :mod:`.mm`,
+:mod:`.page_alloc`, :mod:`.oom_notifier`, :mod:`.module_loader`, :mod:`.panic` … — as
+functions over the kernel, the way 2.4's are over its globals. ``Kernel`` holds the state
+(the task list, the VM, the timers, the lines of tasks waiting for something), boots and
+ticks, and offers the calls programs, policies and the shell make.
 
 Everything is deterministic: no wall clock, and the only randomness is ``Kernel.random``,
 seeded from the boot spec.
@@ -22,29 +29,25 @@ from itertools import count
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import events as ev
-from .bootspec import BootSpec, TaskSpec, boot_kernel_pages
+from . import memory
+from .boot import BANNER, create_boot_tasks, create_spec_task
+from .bootspec import BootSpec, boot_kernel_pages
 from .constants import (
     CAP_FULL_SET,
     HZ,
     JIFFIES_MASK,
-    PF_KSWAPD,
-    PF_MEMALLOC,
-    PID_MAX,
-    RESERVED_PIDS,
     SIGNAL_NAMES,
-    TASK_STRUCT_ORDER,
-    TASK_STRUCT_PAGES,
-    UTS_RELEASE,
 )
-from .errno import EAGAIN
+from .exec import schedule_wake
 from .exit import do_exit, reap_later, reap_zombies
+from .fork import do_fork, spawn
 from .kconfig import resolve_kconfig
 from .loadavg import LOAD_FREQ, calc_load
 from .mm import VM
 from .module import ModuleError
 from .module_loader import ModuleLoader
 from .oom_notifier import OomNotifier
-from .page_alloc import block, retry_blocked
+from .page_alloc import retry_blocked
 from .panic import KernelEntry, KernelPanic, entry_point
 from .panic import panic as kernel_panic
 from .platform import Platform
@@ -52,25 +55,24 @@ from .printk import KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
 from .sched import Scheduler
 from .signal import deliver_exits, send_sig
 from .sysctl import CtlEntry, IntCell, SysctlError, SysctlTree, VectorCell
-from .task import Mm, Task, truncate_comm
+from .task import Mm, Task
 from .timer import TimerList
 
 if TYPE_CHECKING:
     from .program import Program
 
-BANNER = (
-    f"Linux version {UTS_RELEASE} (moom@moomtui) (gcc version 3.3.1) "
-    "#1 Thu Oct 9 03:11:45 CEST 2003"
-)
-KERNEL_THREADS = ("keventd", "ksoftirqd_CPU0", "kswapd", "bdflush", "kupdated")
-
-
-class BootError(ValueError):
-    """The boot spec cannot be booted (it should have been caught by validation)."""
-
 
 class Kernel:
     """One simulated Linux 2.4.22 machine."""
+
+    idle_task: Task
+    """pid 0 (``swapper``): init's parent, not on the task list."""
+    init_task: Task
+    """pid 1."""
+    kswapd: Task
+    """The kswapd kernel thread, on whose behalf kswapd reclaims."""
+    modules: ModuleLoader
+    vm: VM
 
     def __init__(
         self,
@@ -100,7 +102,7 @@ class Kernel:
         self.reboot_at: int | None = None
         self.tasks: dict[int, Task] = {}
         self.last_pid = 0
-        self._mm_ids = count(1)
+        self.mm_ids = count(1)
         self.timers = TimerList()
         self.dying: dict[Task, int] = {}
         """Tasks a signal killed: they exit on the next jiffy (:mod:`.signal`)."""
@@ -131,7 +133,7 @@ class Kernel:
             f"({self.vm.kernel_pages * 4}k kernel code and data, {spec.page_cache * 4}k cached)",
         )
         self.printk(KERN_INFO, f"CPUs: {spec.cpus}, HZ={HZ}")
-        self._create_boot_tasks()
+        create_boot_tasks(self)
         registry = self.platform.modules
         if self.platform.find_modules is not None:
             # Modules installed since the last boot, found anew at each boot.
@@ -160,7 +162,7 @@ class Kernel:
             except SysctlError as err:
                 self.printk(KERN_WARNING, f'sysctl: error: "{err.strerror}" setting key "{key}"')
         for tspec in spec.tasks:
-            self._create_spec_task(tspec)
+            create_spec_task(self, tspec)
         self.add_timer(LOAD_FREQ, self._calc_load)
 
     def _init_sysctl(self) -> None:
@@ -182,70 +184,6 @@ class Kernel:
     def _printk_sysctl(self) -> None:
         self.log.console_loglevel = self.printk_levels.values[0]
         self.log.default_message_loglevel = self.printk_levels.values[1]
-
-    def _create_boot_tasks(self) -> None:
-        # The idle task (pid 0, init_task in 2.4) is init's parent. It is not on the task
-        # list that for_each_task walks.
-        self.idle_task = Task(pid=0, comm="swapper", mm=None, cap_effective=CAP_FULL_SET)
-        init = self._new_task(1, "init", Mm(next(self._mm_ids)), parent=self.idle_task)
-        init.cap_effective = CAP_FULL_SET
-        self.idle_task.children.clear()
-        self.init_task = init
-        self._set_program(init, self.programs["init"]())
-        self._map_boot(init.mm, 128, 64)
-        for i, name in enumerate(KERNEL_THREADS, start=2):
-            kt = self._new_task(i, name, None, parent=init)
-            kt.cap_effective = CAP_FULL_SET
-            if name == "kswapd":
-                kt.flags |= PF_MEMALLOC | PF_KSWAPD
-                self.kswapd = kt
-        self.last_pid = 1 + len(KERNEL_THREADS)
-
-    def _map_boot(self, mm: Mm | None, total_vm: int, rss: int, swap: int = 0) -> None:
-        if mm is None:
-            return
-        if rss > self.vm.free:
-            raise BootError("boot-time tasks do not fit in RAM")
-        if swap > self.vm.nr_swap_pages:
-            raise BootError("boot-time tasks' swapped pages do not fit in swap")
-        mm.total_vm = max(total_vm, rss + swap)
-        self.vm.map_boot(mm, rss, swap)
-
-    def _create_spec_task(self, spec: TaskSpec) -> Task:
-        parent = self.tasks.get(spec.ppid)
-        if parent is None or parent.dead:
-            raise BootError(f"task {spec.comm}: no parent with pid {spec.ppid}")
-        pid = spec.pid if spec.pid is not None else self._get_pid()
-        if pid < 0:
-            raise BootError(f"task {spec.comm}: no free pid (pid_max is {PID_MAX})")
-        if pid in self.tasks or pid == 0:
-            raise BootError(f"task {spec.comm}: pid {pid} is taken")
-        task = self._new_task(pid, spec.comm, Mm(next(self._mm_ids)), parent=parent)
-        task.uid = spec.uid
-        task.euid = spec.uid if spec.euid is None else spec.euid
-        task.cap_effective = spec.effective_caps()
-        task.nice = spec.nice
-        task.oom_score_adj = spec.oom_score_adj
-        task.base_utime, task.base_stime = spec.utime, spec.stime
-        task.role = spec.role
-        if spec.start_time is not None:
-            task.start_time = spec.start_time & JIFFIES_MASK
-        self._map_boot(task.mm, spec.total_vm, spec.rss, spec.swap)
-        program = self.programs[spec.program](spec.args)
-        for _ in range(spec.threads - 1):
-            self._clone_thread(task)
-        self._set_program(task, program)
-        return task
-
-    def _clone_thread(self, leader: Task) -> Task:
-        thread = self._new_task(self._get_pid(), leader.comm, leader.mm, parent=leader)
-        assert leader.mm is not None
-        leader.mm.users += 1
-        for attr in ("uid", "euid", "cap_effective", "nice", "start_time", "role", "oom_score_adj"):
-            setattr(thread, attr, getattr(leader, attr))
-        thread.thread_leader = leader
-        self._set_program(thread, self.programs["thread"]())
-        return thread
 
     @entry_point
     def reboot(self) -> None:
@@ -273,18 +211,7 @@ class Kernel:
 
     def schedule_wake(self, task: Task, delay: int) -> None:
         """Wake ``task``'s program after ``delay`` jiffies (replacing an earlier wake-up)."""
-        task.timer_gen += 1
-        task.wake_at = self.ticks + max(1, delay)
-        self.add_timer(delay, self._wake, task, task.timer_gen)
-
-    def _wake(self, task: Task, gen: int) -> None:
-        if gen != task.timer_gen or task.dead:
-            return
-        task.wake_at = None
-        if task.blocked:
-            task.wake_pending = True
-            return
-        self._run_program(task, "step")
+        schedule_wake(self, task, delay)
 
     def _busy_now(self) -> bool:
         return bool(self.dying or self.to_reap or self.blocked or self.vm.kswapd_awake)
@@ -357,54 +284,6 @@ class Kernel:
         self.add_timer(LOAD_FREQ, self._calc_load)
 
     # ====================================================================== tasks
-    def _get_pid(self) -> int:
-        """``kernel/fork.c`` get_pid(): the next free pid; past 32767 start again at 300."""
-        last = self.last_pid
-        for _ in range(PID_MAX):
-            last += 1
-            if last >= PID_MAX:
-                last = RESERVED_PIDS
-            if last not in self.tasks:
-                self.last_pid = last
-                return last
-        return -EAGAIN
-
-    def _new_task(self, pid: int, comm: str, mm: Mm | None, *, parent: Task | None) -> Task:
-        task = Task(pid=pid, comm=truncate_comm(comm), mm=mm, start_time=self.jiffies)
-        task.p_opptr = task.p_pptr = parent
-        task.sched = self.sched
-        if parent is not None:
-            parent.children[pid] = task
-            task.uid, task.euid = parent.uid, parent.euid
-            task.cap_effective, task.nice = parent.cap_effective, parent.nice
-            task.oom_score_adj = parent.oom_score_adj
-            task.role = parent.role
-        self.vm.take_kernel_pages(TASK_STRUCT_PAGES)
-        self.tasks[pid] = task
-        return task
-
-    def _set_program(self, task: Task, program: Program) -> None:
-        task.program = program
-        task.sigterm = program.sigterm
-        task.busy = program.busy
-        task.sys_pct = program.sys_pct
-        self.sched.update(task)
-        self.emit(ev.Exec(pid=task.pid, comm=task.comm, program=program.name))
-        self._run_program(task, "start")
-
-    def _run_program(self, task: Task, what: str) -> None:
-        program = task.program
-        if program is None or task.dead or self.panicked is not None:
-            return
-        mm = task.mm
-        if what == "step" and mm is not None and mm.missing_ws:
-            block(self, task, "swapin", mm.missing_ws)
-            task.wake_pending = True
-            return
-        delay = program.start(self, task) if what == "start" else program.step(self, task)
-        if delay is not None and not task.dead:
-            self.schedule_wake(task, delay)
-
     def for_each_task(self) -> Iterator[Task]:
         """Oldest first, like ``for_each_task`` over the 2.4 task list."""
         return iter(list(self.tasks.values()))
@@ -413,6 +292,7 @@ class Kernel:
         return self.tasks.get(pid)
 
     def iter_mms(self) -> Iterator[Mm]:
+        """Every address space in use, once each, in task-list order."""
         seen: set[int] = set()
         for task in self.tasks.values():
             mm = task.mm
@@ -430,60 +310,9 @@ class Kernel:
     def fork(
         self, parent: Task, program: Program, *, thread: bool = False, comm: str | None = None
     ) -> Task | None:
-        """``do_fork``: a new task at the tail of the task list, running ``program``.
-
-        The child's task_struct and kernel stack (an order-1 allocation) come from the
-        allocator; if it cannot give them without waiting, fork fails with ENOMEM here
-        (2.4 would loop; see docs/faithfulness.md). Returns None on failure.
-        """
-        pid = self._task_slot(parent)
-        if pid is None:
-            return None
-        if thread:
-            child = self._clone_thread_from(parent, pid)
-        else:
-            # dup_mmap(): the child has the parent's address space. Copy-on-write sharing
-            # is not modelled: the child starts with no resident pages of its own.
-            mm = Mm(next(self._mm_ids), total_vm=parent.mm.total_vm if parent.mm else 0)
-            child = self._new_task(pid, comm or parent.comm, mm, parent=parent)
-        self.emit(ev.Fork(pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread))
-        self._set_program(child, program)
-        return child
-
-    def _task_slot(self, parent: Task) -> int | None:
-        """A pid and room for the child's task_struct, for a fork from ``parent``.
-
-        None, with an :class:`~moomtui.kernel.events.AllocFail` event, when no pid is free
-        (``EAGAIN``) or the allocator cannot give the order-1 allocation without waiting
-        (``ENOMEM``); None too when the machine has panicked or the parent died meanwhile.
-        The pages go back to the free pool here; ``_new_task`` takes them.
-        """
-        if parent.dead or self.panicked is not None:
-            return None
-        pid = self._get_pid()
-        if pid < 0:
-            self.emit(ev.AllocFail(pid=parent.pid, comm=parent.comm, pages=0, reason="EAGAIN"))
-            return None
-        got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES, order=TASK_STRUCT_ORDER)
-        self.vm.free_pages(got)
-        if got < TASK_STRUCT_PAGES or parent.dead:
-            self.emit(
-                ev.AllocFail(
-                    pid=parent.pid,
-                    comm=parent.comm,
-                    pages=TASK_STRUCT_PAGES,
-                    reason="ENOMEM",
-                )
-            )
-            return None
-        return pid
-
-    def _clone_thread_from(self, parent: Task, pid: int) -> Task:
-        child = self._new_task(pid, parent.comm, parent.mm, parent=parent)
-        assert parent.mm is not None
-        parent.mm.users += 1
-        child.thread_leader = parent.thread_leader or parent
-        return child
+        """``do_fork``: a child (or a thread) of ``parent`` running ``program``; None when
+        no pid or task_struct is to be had (see :mod:`.fork`)."""
+        return do_fork(self, parent, program, thread=thread, comm=comm)
 
     @entry_point
     def spawn(
@@ -502,17 +331,10 @@ class Kernel:
         :class:`~moomtui.kernel.events.AllocFail` event as :meth:`fork` emits, no pid is
         free (``EAGAIN``) or no page for the task_struct (``ENOMEM``).
         """
+        if caps is None:
+            caps = CAP_FULL_SET if uid == 0 else 0
         parent = parent or self.init_task
-        pid = self._task_slot(parent)
-        if pid is None:
-            return None
-        task = self._new_task(pid, comm, Mm(next(self._mm_ids)), parent=parent)
-        task.uid = task.euid = uid
-        task.nice = nice
-        task.cap_effective = caps if caps is not None else (CAP_FULL_SET if uid == 0 else 0)
-        self.emit(ev.Fork(pid=task.pid, ppid=parent.pid, comm=task.comm, thread=False))
-        self._set_program(task, program)
-        return task
+        return spawn(self, program, comm=comm, parent=parent, uid=uid, nice=nice, caps=caps)
 
     def setuid(self, task: Task, uid: int) -> None:
         """``setuid(uid)`` by root: every uid changes; leaving uid 0 clears the effective
@@ -522,54 +344,32 @@ class Kernel:
             task.cap_effective = 0
 
     def set_busy(self, task: Task, busy: int) -> None:
+        """The program now wants the CPU ``busy`` percent of the time."""
         task.busy = busy
         self.sched.update(task)
 
     def set_nice(self, task: Task, nice: int) -> None:
+        """``sys_setpriority``: the nice value, clamped to -20..19."""
         task.nice = max(-20, min(19, nice))
         self.sched.update(task)
 
     # ====================================================================== memory syscalls
     def brk(self, task: Task, pages: int) -> bool:
-        """Grow the task's virtual size (mmap/brk), subject to the overcommit check."""
-        mm = task.mm
-        if mm is None or pages <= 0:
-            return mm is not None
-        if not self.vm.vm_enough_memory(pages):
-            self.emit(ev.AllocFail(pid=task.pid, comm=task.comm, pages=pages, reason="ENOMEM"))
-            return False
-        mm.total_vm += pages
-        return True
+        """Grow the task's virtual size, subject to the overcommit check (:mod:`.memory`)."""
+        return memory.brk(self, task, pages)
 
     def fault(self, task: Task, pages: int) -> bool:
-        """Touch ``pages`` new pages (page faults). False: the task now waits in the allocator."""
-        mm = task.mm
-        if mm is None or pages <= 0 or task.dead:
-            return True
-        mm.total_vm = max(mm.total_vm, mm.rss + mm.swap + pages)
-        got = self.vm.alloc_pages(task, pages)
-        if task.dead or task.mm is not mm:
-            self.vm.free_pages(got)
-            return True
-        self.vm.map_anon(mm, got)
-        if got < pages:
-            block(self, task, "alloc", pages - got)
-            return False
-        return True
+        """Touch ``pages`` new pages. False: the task now waits in the allocator."""
+        return memory.fault(self, task, pages)
 
     def munmap(self, task: Task, pages: int) -> None:
-        if task.mm is not None:
-            self.vm.unmap(task.mm, pages)
+        memory.munmap(self, task, pages)
 
     def set_ws(self, task: Task, pages: int) -> None:
-        if task.mm is not None:
-            task.mm.ws = pages
-            self.vm.mm_changed(task.mm)
+        memory.set_ws(self, task, pages)
 
     def read_file(self, task: Task, pages: int) -> None:
-        """File reads land in the page cache (``generic_file_read``)."""
-        if pages > 0:
-            self.vm.alloc_cache(pages)
+        memory.read_file(self, task, pages)
 
     # ====================================================================== OOM
     def _oom_called(self, current: Task | None) -> None:

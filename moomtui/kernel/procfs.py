@@ -41,6 +41,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import events as ev
+from .boot import BANNER
 from .bootspec import boot_kernel_pages
 from .constants import (
     HZ,
@@ -324,8 +325,6 @@ def _uptime(k: Kernel) -> str:
 
 
 def _version(k: Kernel) -> str:
-    from .kernel import BANNER
-
     return BANNER + "\n"
 
 

@@ -7,6 +7,7 @@ import pytest
 from moomtui.kernel import TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ, NICE_TO_TICKS, PF_MEMDIE, SIGKILL, SIGTERM
+from moomtui.kernel.fork import get_pid
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.procfs import read_proc
 
@@ -21,9 +22,9 @@ def test_get_pid_takes_the_next_free_pid_and_wraps_to_300() -> None:
     """kernel/fork.c get_pid(): ``if((++last_pid) & 0xffff8000) { last_pid = 300; ...}``"""
     k = machine(TaskSpec(comm="a", pid=300), TaskSpec(comm="b", pid=32767), ram_pages=4096)
     k.last_pid = 32766
-    assert k._get_pid() == 301  # 32767 is taken, 32768 wraps to 300 which is taken too
+    assert get_pid(k) == 301  # 32767 is taken, 32768 wraps to 300 which is taken too
     k.last_pid = 10
-    assert k._get_pid() == 11
+    assert get_pid(k) == 11
 
 
 def test_fork_appends_at_the_tail_with_fresh_times() -> None:
