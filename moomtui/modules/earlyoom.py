@@ -75,7 +75,7 @@ _SIGNAMES = {SIGTERM: "SIGTERM", SIGKILL: "SIGKILL"}
 class MemInfo:
     """``parse_meminfo()``: what earlyoom reads of ``/proc/meminfo``, in KiB and percent.
 
-    The fields are those :func:`~moomtui.kernel.procfs.meminfo` prints, taken straight from
+    The fields are those :func:`~moomtui.kernel.proc_misc.meminfo` prints, taken straight from
     the VM's counters: the whole file also sums every address space's working set, too
     much to build ten times a second on a machine of thousands of tasks.
     """

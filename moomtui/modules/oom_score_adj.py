@@ -79,7 +79,7 @@ from ..kernel.constants import (
 from ..kernel.module import KernelLike, KernelModule
 from ..kernel.notifier import NotifierBlock
 from ..kernel.printk import KERN_ERR, KERN_INFO, KERN_WARNING
-from ..kernel.procfs import OOM_SCORE_ADJ_MIN
+from ..kernel.proc_pid import OOM_SCORE_ADJ_MIN
 from ..kernel.sysctl import CtlEntry, IntCell, SysctlError, SysctlHeader
 from .messages import error, info
 

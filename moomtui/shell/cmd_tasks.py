@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from ..kernel import events as ev
 from ..kernel.constants import HZ, JIFFIES_MASK, SIGNAL_NAMES, SIGNALS, SIGTERM
 from ..kernel.errno import EAGAIN, ENOMEM, strerror
-from ..kernel.procfs import cmdline_args, meminfo
+from ..kernel.proc_misc import meminfo
+from ..kernel.proc_pid import cmdline_args
 from ..userland import PROGRAMS, ProgramArgError
 from .base import (
     ArgParser,

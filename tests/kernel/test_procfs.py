@@ -9,13 +9,8 @@ from moomtui.kernel import events as ev
 from moomtui.kernel.bootspec import boot_kernel_pages
 from moomtui.kernel.constants import PF_MEMALLOC, PF_MEMDIE, SIGKILL
 from moomtui.kernel.errno import EINVAL, EIO, EISDIR, ENOENT, ENOTDIR, EPERM, EROFS
-from moomtui.kernel.procfs import (
-    ProcError,
-    list_proc,
-    meminfo,
-    read_proc,
-    write_proc,
-)
+from moomtui.kernel.proc_misc import meminfo
+from moomtui.kernel.procfs import ProcError, list_proc, read_proc, write_proc
 from moomtui.machine import boot
 from moomtui.userland import PROGRAMS, Program
 

@@ -9,7 +9,9 @@ from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ, SIGKILL, SIGTERM
 from moomtui.kernel.module import ModuleError
 from moomtui.kernel.printk import KERN_INFO
-from moomtui.kernel.procfs import cmdline_args, meminfo, write_proc
+from moomtui.kernel.proc_misc import meminfo
+from moomtui.kernel.proc_pid import cmdline_args
+from moomtui.kernel.procfs import write_proc
 from moomtui.kernel.task import Task
 from moomtui.modules.earlyoom import Earlyoom, MemInfo
 

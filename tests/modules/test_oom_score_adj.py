@@ -17,7 +17,8 @@ from moomtui.kernel.constants import (
 from moomtui.kernel.errno import EACCES, EINVAL, ESRCH
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_ERR, KERN_INFO, KERN_WARNING
-from moomtui.kernel.procfs import OOM_SCORE_ADJ_MIN, ProcError, read_proc, write_proc
+from moomtui.kernel.proc_pid import OOM_SCORE_ADJ_MIN
+from moomtui.kernel.procfs import ProcError, read_proc, write_proc
 from moomtui.kernel.task import Mm, Task
 from moomtui.machine import boot
 from moomtui.modules.oom_score_adj import DUMP_HEADER, OomScoreAdj, oom_badness, totalpages

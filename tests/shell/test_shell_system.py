@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from moomtui.kernel import events as ev
-from moomtui.kernel.procfs import meminfo
+from moomtui.kernel.proc_misc import meminfo
 
 from ..fixtures import Recorder, machine
 from .helpers import fails, ok, shell, user_task
