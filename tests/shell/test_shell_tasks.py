@@ -132,6 +132,19 @@ def test_kill_as_a_user_only_reaches_own_tasks() -> None:
     assert [e.pid for e in events.of(ev.Signal)] == [100]
 
 
+def test_a_signal_from_the_console_names_its_user_as_the_sender() -> None:
+    """``info.si_uid = current->uid`` (kernel/signal.c kill_proc_info): the console has no
+    task, so the Signal event's sender is the uid of the user who typed ``kill``."""
+    k = sleeper_machine()
+    sh = shell(k)
+    events = Recorder(k)
+    ok(sh, "kill -s USR1 200")
+    ok(sh, "su user")
+    ok(sh, "kill 100")
+    ok(sh, "killall -s USR1 sleeper")
+    assert [(e.pid, e.sender) for e in events.of(ev.Signal)] == [(200, 0), (100, 1000), (100, 1000)]
+
+
 def test_kill_errors_like_the_tools() -> None:
     sh = shell(sleeper_machine())
     assert fails(sh, "kill -FOO 100") == "kill: FOO: invalid signal specification"
