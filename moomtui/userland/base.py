@@ -112,8 +112,13 @@ class Program:
     PARAMS: ClassVar[dict[str, Param]] = {}
     BUSY: ClassVar[int] = 0
 
-    def __init__(self, args: Mapping[str, object] | None = None) -> None:
-        self.args = self.parse_args(args or {})
+    def __init__(
+        self, args: Mapping[str, object] | None = None, *, parsed: Mapping[str, Any] | None = None
+    ) -> None:
+        """A program with ``args`` as a preset or ``spawn`` gives them (parsed here), or with
+        ``parsed``: arguments :meth:`parse_args` already returned — a fork bomb's copy, a
+        prefork server's worker — which are not parsed again."""
+        self.args = dict(parsed) if parsed is not None else self.parse_args(args or {})
         self.busy: int = self.args["busy"] if self.args["busy"] is not None else self.BUSY
         self.sys_pct: int = self.args["sys"]
         self.sigterm: SigtermAction = self.args["sigterm"]
