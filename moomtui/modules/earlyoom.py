@@ -52,8 +52,9 @@ from ..kernel.constants import HZ, PAGE_SIZE, SIGKILL, SIGTERM
 from ..kernel.errno import EINVAL, ENOMEM
 from ..kernel.module import KernelLike, KernelModule, ModuleParam
 from ..kernel.printk import KERN_INFO
+from ..kernel.proc_pid import OOM_SCORE_ADJ_MIN
 from ..userland.base import Program
-from .oom_score_adj import OOM_SCORE_ADJ_MIN, oom_badness, totalpages
+from .oom_score_adj import oom_badness, totalpages
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel

@@ -63,7 +63,7 @@ def plugin_problem(cls: type[KernelModule]) -> str | None:
 
 
 @entry_point
-def insmod_file(modules: ModuleLoader, path: str, args: Sequence[str] = ()) -> KernelModule:
+def insmod_file(modules: ModuleLoader, path: str, args: Sequence[str] = ()) -> KernelModule | None:
     """Load the policy defined in the Python file at ``path`` into ``modules``; returns it
     (None when its init panicked the machine: an entry point, see
     :mod:`moomtui.kernel.panic`).
@@ -76,9 +76,11 @@ def insmod_file(modules: ModuleLoader, path: str, args: Sequence[str] = ()) -> K
     """
     modules.require_root("insmod")
     cls, modname = _read_policy_file(modules, path)
-    return modules.insmod_external(
-        cls, args, filename=path, release=lambda: sys.modules.pop(modname, None)
-    )
+
+    def release() -> None:
+        sys.modules.pop(modname, None)
+
+    return modules.insmod_external(cls, args, filename=path, release=release)
 
 
 def _read_policy_file(modules: ModuleLoader, path: str) -> tuple[type[KernelModule], str]:

@@ -133,8 +133,8 @@ def kill(sh: Shell, argv: list[str]) -> str:
             if not allowed:
                 why = "Operation not permitted" if targets else "No such process"
                 errors.append(f"kill: (-1) - {why}")
-            for task in allowed:
-                _signal(sh, task, sig)
+            for each in allowed:
+                _signal(sh, each, sig)
             continue
         task = k.tasks.get(pid) if pid > 0 else None
         if task is None:

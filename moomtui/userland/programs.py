@@ -256,7 +256,8 @@ class ForkBomb(Program):
             k.brk(task, self.args["rss"])
             k.set_ws(task, self.args["rss"])
             k.fault(task, self.args["rss"])
-        return self.args["interval"]
+        interval: int = self.args["interval"]
+        return interval
 
     def step(self, k: Kernel, task: Task) -> int | None:
         k.fork(task, self.copy())
