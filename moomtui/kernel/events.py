@@ -92,6 +92,11 @@ class Reap(Event):
 
 @dataclass(slots=True, frozen=True, kw_only=True)
 class Signal(Event):
+    """A signal sent to a task. ``sender``: the pid of the task that sent it (earlyoom, a
+    thread group's leader), 0 for the kernel (the OOM killers); a console command has no
+    task, so its signals carry the uid of the console's user. ``ignored``: the task does
+    not act on it."""
+
     kind: ClassVar[str] = "signal"
     pid: int
     comm: str

@@ -11,9 +11,9 @@ Modelled on ``mm/page_alloc.c``, ``mm/vmscan.c``, ``mm/swapfile.c`` and ``mm/mma
   ``free > pages_low + 1``; else wake kswapd; a block if ``free > pages_min + (1 <<
   order)``; ``PF_MEMALLOC | PF_MEMDIE`` tasks ignore the watermarks; otherwise direct
   reclaim and a block if ``free > pages_min + (1 << order)``; else ``yield(); goto
-  rebalance`` — an order-0 fault never fails. Fork's task_struct is one order-1 block. The
-  caller (:class:`moomtui.kernel.kernel.Kernel`) parks a task that got fewer pages than it
-  asked for in the allocator's retry loop and retries it on later jiffies.
+  rebalance`` — an order-0 fault never fails. Fork's task_struct is one order-1 block. A task
+  that got fewer pages than it asked for waits in the allocator's retry loop and retries on
+  later jiffies (:mod:`moomtui.kernel.page_alloc`).
 * **``try_to_free_pages_zone``**: ``shrink_caches`` at priority ``DEF_PRIORITY`` (6) down
   to 1, done as soon as ``SWAP_CLUSTER_MAX`` (32) pages are freed; the page cache goes first,
   then ``swap_out``. If every pass fails it calls ``out_of_memory()`` and returns 0.
