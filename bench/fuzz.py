@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from moomtui import cli, headless
 from moomtui.kernel.clock import Driver
-from moomtui.kernel.module import KCONFIG_OPTIONS
+from moomtui.kernel.kconfig import KCONFIG_OPTIONS
 from moomtui.presets import load_preset, shipped_presets_dir
 from moomtui.shell.base import COMMANDS, MAX_MESSAGE
 from moomtui.shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, SERVED, Profile

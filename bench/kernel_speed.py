@@ -23,9 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moomtui.kernel import Kernel, TaskSpec
+from moomtui.kernel import TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ
+from moomtui.machine import boot
 from moomtui.presets import load_preset
 
 EXTRA = 10_000
@@ -44,7 +45,7 @@ def bench_spec(extra: int):
 
 
 def run(extra: int, minutes: int) -> tuple[float, dict[str, int]]:
-    k = Kernel(bench_spec(extra))
+    k = boot(bench_spec(extra))
     counts: dict[str, int] = {}
 
     def count(event: ev.Event) -> None:
@@ -62,7 +63,7 @@ def kill_cost(extra: int, repeat: int = 20) -> float:
     """Wall time of one select_bad_process() walk (what an OOM kill costs), in ms."""
     from moomtui.modules.classic import select_bad_process
 
-    k = Kernel(bench_spec(extra))
+    k = boot(bench_spec(extra))
     k.run_for(30 * HZ)
     start = time.perf_counter()
     for _ in range(repeat):

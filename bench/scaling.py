@@ -30,8 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from moomtui.kernel import BootSpec, Kernel, TaskSpec
+from moomtui.kernel import BootSpec, TaskSpec
 from moomtui.kernel.constants import HZ
+from moomtui.machine import boot
 from moomtui.modules.classic import select_bad_process
 from moomtui.modules.oom_kill import OomKill
 from moomtui.presets import load_preset
@@ -59,7 +60,7 @@ def cost_per_second(sleepers: int, seconds: int, repeat: int) -> tuple[float, in
     """Best wall time per simulated second (s), the task count and the kills of a run."""
     best = float("inf")
     for _ in range(repeat):
-        k = Kernel(sleepers_spec(sleepers))
+        k = boot(sleepers_spec(sleepers))
         start = time.perf_counter()
         k.run_for(seconds * HZ)
         best = min(best, (time.perf_counter() - start) / seconds)
@@ -97,7 +98,7 @@ def timed(fn: Callable[[], object], repeat: int) -> float:
 
 def kill_costs(tasks: int, repeat: int) -> tuple[int, float, float, float]:
     """Tasks, and in ms: the walk, the worst-case walk, one whole oom_kill."""
-    k = Kernel(kill_spec(tasks, ascending=False))
+    k = boot(kill_spec(tasks, ascending=False))
     k.run_for(30 * HZ)
     walk = timed(lambda: select_bad_process(k), repeat)
     module = k.modules.insmod("oom_kill")
@@ -106,7 +107,7 @@ def kill_costs(tasks: int, repeat: int) -> tuple[int, float, float, float]:
     kills = min(repeat, len(k.tasks) - 6)
     kill = timed(module.oom_kill, kills)
     assert k.kills == kills and k.panicked is None
-    worst = Kernel(kill_spec(tasks, ascending=True))
+    worst = boot(kill_spec(tasks, ascending=True))
     worst.run_for(30 * HZ)
     worst_walk = timed(lambda: select_bad_process(worst), repeat)
     return len(k.tasks), walk, worst_walk, kill

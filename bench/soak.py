@@ -199,8 +199,8 @@ class Soak:
             out.append(f"log_buf holds {len(log.records())} records")
         # Every pending timer belongs to a live task, the load average or a lingering exit;
         # superseded wake-ups stay in the heap until they are due, a few seconds at most.
-        if len(k._timers) > 4 * len(k.tasks) + 100:
-            out.append(f"{len(k._timers)} timers pending for {len(k.tasks)} tasks")
+        if len(k.timers) > 4 * len(k.tasks) + 100:
+            out.append(f"{len(k.timers)} timers pending for {len(k.tasks)} tasks")
         if len(k.tasks) > 5_000:
             out.append(f"{len(k.tasks)} tasks: the churn is not bounded")
         scorer = self.scorer
@@ -243,7 +243,7 @@ def soak(
             log_records=len(k.log.records()),
             log_bytes=k.log.size,
             log_peak=s.log_peak,
-            timers=len(k._timers),
+            timers=len(k.timers),
             episodes=s.scorer.finished_episodes,
             events=Counter(s.events) - before,
             commands=s.commands - commands,

@@ -34,7 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .game import CRITERIA, ScoreCard, Scorer, Tracked
 from .kernel.constants import HZ
-from .kernel.module import KCONFIG_OPTIONS
+from .kernel.kconfig import KCONFIG_OPTIONS
 from .kernel.units import format_duration
 from .presets import PresetError, Scenario, load_preset
 from .sim import Simulation

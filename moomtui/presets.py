@@ -32,9 +32,11 @@ from typing import Any
 
 from .kernel.bootspec import BootSpec, TaskSpec
 from .kernel.constants import CAPABILITIES, HZ, JIFFIES_MASK, PID_MAX, cap_mask
-from .kernel.module import KCONFIG_OPTIONS, ModuleError, is_policy_file
+from .kernel.kconfig import KCONFIG_OPTIONS
+from .kernel.module import ModuleError
 from .kernel.sysctl import SysctlError
 from .kernel.units import UnitError, parse_duration, parse_rate, parse_size
+from .modules.plugins import is_policy_file
 from .shell.session import is_preset_name
 from .userfiles import TomlError, UserFileError, loads_toml, read_user_text
 
@@ -624,13 +626,14 @@ class _Checker:
         The modules and sysctls are applied one by one first, so an error names the line
         of the preset it comes from.
         """
-        from .kernel import BootError, Kernel
-        from .kernel.module import KconfigError
+        from .kernel import BootError
+        from .kernel.kconfig import KconfigError
+        from .machine import boot
 
         bare = copy.copy(spec)
         bare.modules, bare.sysctl, bare.tasks = [], {}, []
         try:
-            k = Kernel(bare)
+            k = boot(bare)
         except KconfigError as err:
             raise self.fail("kernel.config", str(err)) from None
         for i, line in enumerate(spec.modules):
@@ -645,6 +648,6 @@ class _Checker:
             except SysctlError as err:
                 raise self.fail(f"kernel.sysctl.{_key(key)}", err.strerror, value) from None
         try:
-            Kernel(spec)
+            boot(spec)
         except (BootError, ModuleError, SysctlError, KconfigError) as err:
             raise self.fail("tasks", str(err)) from None

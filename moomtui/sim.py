@@ -18,8 +18,8 @@ import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .kernel import Kernel
 from .kernel import events as ev
+from .machine import boot
 from .presets import PresetError, Scenario, list_presets, load_preset, load_shipped_preset
 from .shell import Result, Session, Shell
 from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile
@@ -55,7 +55,7 @@ class Simulation:
         spec = copy.deepcopy(scenario.spec)
         if seed is not None:
             spec.seed = seed
-        self.kernel = Kernel(spec, bus=bus)
+        self.kernel = boot(spec, bus=bus)
         self.session = Session(
             self.kernel,
             clock=lambda: self.elapsed,
@@ -79,7 +79,7 @@ class Simulation:
         spec = copy.deepcopy(scenario.spec)
         if seed is not None:
             spec.seed = seed
-        self.kernel = Kernel(spec, bus=self.kernel.bus)
+        self.kernel = boot(spec, bus=self.kernel.bus)
         self.scenario = scenario
         self.session.kernel = self.kernel
         self.session.sync()

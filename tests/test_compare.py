@@ -25,7 +25,7 @@ from moomtui.compare import (
 )
 from moomtui.game import CRITERIA
 from moomtui.kernel.constants import HZ
-from moomtui.kernel.module import KCONFIG_OPTIONS
+from moomtui.kernel.kconfig import KCONFIG_OPTIONS
 from moomtui.presets import list_presets, load_preset
 
 
@@ -46,6 +46,7 @@ def median(doc: Any, config: str, criterion: str) -> Any:
     return doc["results"][config][criterion]["median"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", [p.key for p in list_presets() if p.key != "bench"])
 def test_compare_finishes_on_every_shipped_preset(key: str) -> None:
     doc = compare_json(key, 30)

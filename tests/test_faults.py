@@ -32,13 +32,15 @@ from moomtui.kernel.constants import (
 from moomtui.kernel.module import KernelModule
 from moomtui.kernel.notifier import NotifierBlock
 from moomtui.kernel.printk import KERN_ALERT, KERN_WARNING
+from moomtui.machine import boot
 from moomtui.modules import REGISTRY
 from moomtui.modules.api import Policy
 from moomtui.presets import load_preset
 from moomtui.shell import Result, Session, Shell
 from moomtui.sim import Simulation
 
-from .modules.oom_machines import ALL_N, Recorder, machine, user
+from .fixtures import NO_OOM, Recorder, machine
+from .modules.helpers import user
 
 KTHREADS = ("keventd", "ksoftirqd_CPU0", "kswapd", "bdflush", "kupdated")
 
@@ -184,10 +186,10 @@ def test_a_handler_returning_garbage_counts_as_notify_done(garbage: object) -> N
             self.nb = NotifierBlock(notifier_call=self.handler, name=self.name, priority=1)
             return self.kernel.oom.register_oom_notifier(self.nb)  # type: ignore[attr-defined]
 
-    k = Kernel(
+    k = boot(
         BootSpec(
             ram_pages=4096,
-            kconfig={**ALL_N, "CONFIG_OOM_KILL": "m"},
+            kconfig={**NO_OOM, "CONFIG_OOM_KILL": "m"},
             tasks=[
                 user("sshd", 300, uid=0, caps=None, rss=100),
                 user("leak", 16, rss=8, program="leak", args={"rate": "512K/s"}),
@@ -214,15 +216,15 @@ def test_a_policy_whose_own_return_value_is_garbage_is_not_believed() -> None:
         def on_out_of_memory(self) -> Any:
             return "NOTIFY_STOP"
 
-    k = Kernel(
-        BootSpec(ram_pages=4096, kconfig=ALL_N, tasks=[user("leak", 16, program="leak")]),
+    k = boot(
+        BootSpec(ram_pages=4096, kconfig=NO_OOM, tasks=[user("leak", 16, program="leak")]),
         registry={**REGISTRY, "oom_liar": Liar},
     )
     k.modules.insmod("oom_liar")
     k.modules.insmod("oom_kill_allocating")
     assert k.oom.out_of_memory() == 0
     leak = k.tasks[7]
-    k.out_of_memory(leak)
+    k.oom.out_of_memory(leak)
     assert leak.dead  # the chain went on to oom_kill_allocating
 
 
@@ -268,7 +270,7 @@ def test_pid_exhaustion_fails_fork_with_eagain_and_get_pid_wraps_to_300() -> Non
     tasks = [TaskSpec("filler", uid=1, total_vm=4, rss=4, start_time=0)] * fillers
     tasks.append(TaskSpec("httpd", uid=0, total_vm=64, rss=16, program="prefork",
                           args={"children": 8, "child": "idle", "respawn": "1s"}))  # fmt: skip
-    k = Kernel(BootSpec(ram_pages=6 * len(tasks) + 16384, kconfig=ALL_N, tasks=tasks))
+    k = boot(BootSpec(ram_pages=6 * len(tasks) + 16384, kconfig=NO_OOM, tasks=tasks))
     k.run_for(HZ)  # the server forks its workers
     assert k.last_pid == PID_MAX - 1 - free and len(k.tasks) == PID_MAX - 1 - free
     sh = shell(k)
@@ -428,10 +430,10 @@ def test_rmmod_of_the_killer_from_inside_the_oom_chain_takes_effect_from_the_nex
             if self.kernel.modules.get("oom_kill") is not None:
                 self.kernel.modules.rmmod("oom_kill")
 
-    k = Kernel(
+    k = boot(
         BootSpec(
             ram_pages=4096,
-            kconfig={**ALL_N, "CONFIG_OOM_KILL": "m"},
+            kconfig={**NO_OOM, "CONFIG_OOM_KILL": "m"},
             tasks=[user("leak", 16, rss=8, program="leak", args={"rate": "512K/s"})],
         ),
         registry={**REGISTRY, "oom_saboteur": Saboteur},

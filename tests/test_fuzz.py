@@ -21,6 +21,8 @@ from types import ModuleType
 
 import pytest
 
+pytestmark = pytest.mark.slow  # thousands of generated inputs
+
 ROOT = Path(__file__).resolve().parent.parent
 CONSOLE_LINES = 10_000
 PRESETS = 1_000

@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every shipped preset run three times: about 40 s
+
 GOLDEN = Path(__file__).with_name("golden") / "runs.json"
 
 CASES: dict[str, list[str]] = {

@@ -21,6 +21,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # a fresh copy of the repository and a new virtual environment
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 600
 

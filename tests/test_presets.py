@@ -171,6 +171,7 @@ def test_missing_file_and_unknown_name_are_one_line(tmp_path: Path) -> None:
         load_preset("no-such-preset")
 
 
+@pytest.mark.slow
 @settings(
     max_examples=500,
     derandomize=True,

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from moomtui.presets import load_preset
 from moomtui.shell import parse_script
 from moomtui.sim import Simulation
@@ -24,6 +26,7 @@ def test_quick_start_has_exactly_the_two_commands() -> None:
     assert commands == ["pip install . && moomtui", "pip install '.[test]' && pytest"]
 
 
+@pytest.mark.slow
 def test_headless_examples_run_and_exit_0(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "presets", tmp_path / "presets")
     lines = [

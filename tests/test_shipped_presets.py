@@ -34,6 +34,7 @@ class Run:
         return Counter(e.comm for e in self.kills())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", [p.key for p in list_presets()])
 def test_each_preset_runs_its_length_and_keeps_the_invariants(key: str) -> None:
     run = Run(key)
@@ -73,6 +74,7 @@ def test_classic_leak_kills_only_the_leaker_after_a_second_and_ten_calls() -> No
     assert run.kernel.oom_state() == "ok"
 
 
+@pytest.mark.slow
 def test_fork_bomb_costs_the_innocent_before_the_bomb() -> None:
     run = Run("fork-bomb")
     comms = [k.comm for k in run.kills()]

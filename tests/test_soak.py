@@ -17,6 +17,8 @@ from types import ModuleType
 
 import pytest
 
+pytestmark = pytest.mark.slow  # two simulated hours
+
 ROOT = Path(__file__).resolve().parent.parent
 HOURS = 2
 

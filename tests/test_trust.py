@@ -25,11 +25,12 @@ from pathlib import Path
 import pytest
 
 from moomtui import cli
-from moomtui.kernel import BootError, BootSpec, Kernel, TaskSpec
+from moomtui.kernel import BootError, BootSpec, TaskSpec
 from moomtui.kernel.constants import HZ, PID_MAX
 from moomtui.kernel.module import ModuleError
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_ALERT
+from moomtui.machine import boot
 from moomtui.modules import REGISTRY
 from moomtui.modules.api import Policy
 from moomtui.presets import PresetError, PresetEvent, load_preset, parse_preset
@@ -315,7 +316,7 @@ def test_a_failed_init_or_a_raising_exit_leaves_no_ghost_handler() -> None:
     stayed on the OOM chain; ``rmmod`` said "not loaded" while the handler ran, ``insmod``
     added a second copy, and ``check_invariants()`` did not notice."""
     registry = {**REGISTRY, **{c.name: c for c in (HalfInit, RefusingInit, StubbornExit)}}
-    k = Kernel(BootSpec(kconfig={"CONFIG_OOM_KILL": "m"}), registry=registry)
+    k = boot(BootSpec(kconfig={"CONFIG_OOM_KILL": "m"}), registry=registry)
     k.modules.insmod("oom_kill")
     chain, keys = k.oom.chain, k.sysctl.keys()
     for name, message in (
@@ -356,7 +357,7 @@ def test_a_failed_init_puts_back_even_what_it_took_away() -> None:
     ``/proc/sys`` files, whatever the failed init did."""
     registry = {**REGISTRY, "oom_usurper": Usurper}
     spec = BootSpec(kconfig={"CONFIG_OOM_KILL": "m", "CONFIG_OOM_KPPID": "m"})
-    k = Kernel(spec, registry=registry)
+    k = boot(spec, registry=registry)
     k.modules.insmod("oom_kill")
     k.modules.insmod("oom_kill_parent")
     chain, keys = k.oom.chain, k.sysctl.keys()
@@ -373,7 +374,7 @@ def test_a_ghost_on_the_oom_chain_breaks_an_invariant() -> None:
     loaded module."""
     from moomtui.kernel.notifier import NotifierBlock
 
-    k = Kernel(BootSpec())
+    k = boot(BootSpec())
     assert k.check_invariants() == []
     k.oom.register_oom_notifier(NotifierBlock(lambda nb, val, data: 0, name="ghost"))
     assert k.check_invariants() == ["OOM chain: block ghost belongs to no loaded module"]
@@ -465,7 +466,7 @@ def test_a_fifo_is_refused_without_blocking_wherever_a_file_is_read(
     ):
         status, _, err = finishes_within(5, lambda a=argv: run_cli(*a))  # type: ignore[misc]
         assert status == 2 and one_line(err).endswith("not a regular file (a FIFO)")
-    sh = Shell(Session(Kernel(BootSpec())))
+    sh = Shell(Session(boot(BootSpec())))
     result = finishes_within(5, lambda: sh.execute(f"insmod {fifo}"))
     assert result.output == f"insmod: {fifo}: not a regular file (a FIFO)"  # type: ignore[union-attr]
 
@@ -487,7 +488,7 @@ def test_dev_zero_is_never_read_endlessly(tmp_path: Path) -> None:
         status == 2
         and one_line(err) == "moomtui: /dev/zero: not a regular file (a character device)"
     )
-    sh = Shell(Session(Kernel(BootSpec())))
+    sh = Shell(Session(boot(BootSpec())))
     result = finishes_within(5, lambda: sh.execute("insmod /dev/zero"))
     assert result.output == "insmod: /dev/zero: not a regular file (a character device)"  # type: ignore[union-attr]
 
@@ -557,7 +558,7 @@ def test_nan_inf_and_huge_numbers_on_the_command_line_are_one_line(argv: list[st
 )
 def test_nan_inf_and_huge_numbers_at_the_console_are_one_line(line: str, answer: str) -> None:
     """Vector 9: the same at the console: ``swapon``, ``spawn``, ``step``."""
-    sh = Shell(Session(Kernel(BootSpec())))
+    sh = Shell(Session(boot(BootSpec())))
     result = sh.execute(line)
     assert result.status != 0 and result.output.startswith(answer), result.output
     assert "internal error" not in result.output and len(result.output) < 300
@@ -567,7 +568,7 @@ def test_nan_inf_and_huge_numbers_at_the_console_are_one_line(line: str, answer:
 def test_printk_can_be_written_minus_one_from_the_console_and_a_preset() -> None:
     """Vector 10: ``sysctl -w kernel.printk=-1`` was an IndexError (console and presets).
     2.4 stores -1 (no range check): nothing reaches the console any more."""
-    k = Kernel(BootSpec())
+    k = boot(BootSpec())
     sh = Shell(Session(k))
     assert sh.execute("sysctl -w kernel.printk=-1").output == "kernel.printk = -1"
     assert sh.execute("cat /proc/sys/kernel/printk").output == "-1\t4\t1\t7"
@@ -599,7 +600,7 @@ def test_a_policy_file_without_py_loads(tmp_path: Path) -> None:
     """Vector 10: ``insmod ./youngest`` (a policy file without ``.py``, a form the docs
     show) was an AssertionError."""
     shutil.copy(EXAMPLE, tmp_path / "youngest")
-    k = Kernel(BootSpec())
+    k = boot(BootSpec())
     sh = Shell(Session(k))
     with contextlib.chdir(tmp_path):
         result = sh.execute("insmod ./youngest")
@@ -645,7 +646,7 @@ def test_a_policy_raising_a_base_exception_is_an_oops(exc: type[BaseException]) 
         def on_out_of_memory(self) -> None:
             raise exc("from a policy")
 
-    k = Kernel(
+    k = boot(
         BootSpec(ram_pages=4096, tasks=[TaskSpec(comm="leak", program="leak", rss=8)]),
         registry={**REGISTRY, "oom_raising": Raising},
     )
@@ -672,7 +673,7 @@ def test_a_real_ctrl_c_inside_a_policy_still_stops_the_run() -> None:
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(1)
 
-    k = Kernel(
+    k = boot(
         BootSpec(ram_pages=4096, tasks=[TaskSpec(comm="leak", program="leak", rss=8)]),
         registry={**REGISTRY, "oom_slow": Slow},
     )
@@ -693,7 +694,7 @@ def test_the_kernels_own_panic_unwinding_passes_the_guard() -> None:
         def on_out_of_memory(self) -> None:
             self.panic("Out of memory: the policy gives up")
 
-    k = Kernel(
+    k = boot(
         BootSpec(ram_pages=4096, tasks=[TaskSpec(comm="leak", program="leak", rss=8)]),
         registry={**REGISTRY, "oom_panicking": Panicking},
     )
@@ -767,7 +768,7 @@ def test_too_many_preset_tasks_say_so() -> None:
     )
     spec = BootSpec(ram_pages=1 << 20, tasks=[TaskSpec(comm="a")] * (PID_MAX - 6))
     with pytest.raises(BootError, match=f"no free pid \\(pid_max is {PID_MAX}\\)"):
-        Kernel(spec)
+        boot(spec)
 
 
 def test_error_lines_stay_short() -> None:
@@ -781,14 +782,14 @@ def test_error_lines_stay_short() -> None:
         with pytest.raises(PresetError) as err:
             parse_preset(text, "x.toml")
         assert len(str(err.value)) < 300
-    sh = Shell(Session(Kernel(BootSpec())))
+    sh = Shell(Session(boot(BootSpec())))
     for line in (f"kill {'y' * 4000}", f"swapon {'y' * 4000}", f"cat {'y' * 4000}", "z" * 4000):
         assert all(len(out) < 300 for out in sh.execute(line).output.splitlines())
 
 
 def test_a_megabyte_console_line_is_refused_at_once() -> None:
     """Vector 15: a 1 MB console line took seconds. A line is at most 4096 characters."""
-    sh = Shell(Session(Kernel(BootSpec())))
+    sh = Shell(Session(boot(BootSpec())))
     start = time.perf_counter()
     result = sh.execute("echo " + "a " * 500_000)
     took = time.perf_counter() - start

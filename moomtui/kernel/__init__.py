@@ -4,7 +4,8 @@ Import :class:`Kernel` and :class:`BootSpec` from here; everything else lives in
 submodules named after the kernel's own parts.
 """
 
+from .boot import BootError
 from .bootspec import BootSpec, TaskSpec
-from .kernel import BootError, Kernel
+from .kernel import Kernel
 
 __all__ = ["BootError", "BootSpec", "Kernel", "TaskSpec"]

@@ -36,7 +36,10 @@ STEP_NOW = 10 * HZ
 
 
 class Steppable(Protocol):
-    ticks: int
+    """What the driver paces: a kernel, or a game that runs one."""
+
+    @property
+    def ticks(self) -> int: ...
 
     def run_for(self, n: int) -> None: ...
 

@@ -1,7 +1,8 @@
 """Constants of Linux 2.4 on i386 that more than one part of the simulator needs.
 
 Values are the kernel's own (``include/asm-i386/param.h``, ``include/linux/sched.h``,
-``include/linux/capability.h``, ``include/asm-i386/signal.h``, ``include/linux/threads.h``).
+``include/linux/capability.h``, ``include/asm-i386/signal.h``, ``include/linux/threads.h``,
+``include/linux/kernel.h``). The errno values are in :mod:`moomtui.kernel.errno`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,12 @@ SHIFT_HZ = 7
 PAGE_SIZE = 4096
 PAGE_SHIFT = 12
 JIFFIES_MASK = 0xFFFFFFFF  # unsigned long on i386
+
+# include/linux/kernel.h on i386: int, unsigned int and unsigned long are all 32 bits.
+INT_MIN = -(1 << 31)
+INT_MAX = (1 << 31) - 1
+UINT_MAX = (1 << 32) - 1
+ULONG_MAX = UINT_MAX
 UTS_RELEASE = "2.4.22-moom"
 
 # include/linux/threads.h: PID_MAX 0x8000; kernel/fork.c get_pid() wraps to 300.
@@ -108,10 +115,6 @@ SIGNALS = {
     "STOP": SIGSTOP,
 }
 SIGNAL_NAMES = {num: name for name, num in SIGNALS.items()}
-
-# include/asm-generic/errno-base.h
-EPERM, ENOENT, ESRCH, EINTR = 1, 2, 3, 4
-EAGAIN, ENOMEM, EACCES, EBUSY, EEXIST, EINVAL = 11, 12, 13, 16, 17, 22
 
 # mm/vmscan.c
 DEF_PRIORITY = 6

@@ -6,7 +6,8 @@ allocation stall, a module load, a sysctl write, a panic, a reboot. The screen, 
 trace, the score card and the tests all subscribe to the same :class:`EventBus`; nothing learns
 what happened by scraping log text.
 
-Each event carries the ``jiffies`` and the ``boot`` number at which it happened. ``to_dict``
+Each event carries the ``jiffies`` and the ``boot`` number at which it happened, filled in
+by the kernel as it emits the event (``kernel.emit(Fork(pid=…, …))``). ``to_dict``
 gives the JSON-lines trace record: ``{"jiffies": …, "boot": …, "event": "<kind>", …fields}``.
 """
 
@@ -17,13 +18,23 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Event:
-    """Base of every event; ``kind`` is the name used in traces."""
+    """Base of every event; ``kind`` is the name used in traces.
+
+    Made with its own fields only (``Fork(pid=…, ppid=…, comm=…, thread=…)``); the kernel
+    sets ``jiffies`` and ``boot`` as it emits it (:meth:`stamp`).
+    """
 
     kind: ClassVar[str] = "event"
-    jiffies: int
-    boot: int
+    jiffies: int = 0
+    boot: int = 0
+
+    def stamp(self, jiffies: int, boot: int) -> None:
+        """Say when the event happened: done once, by the kernel that emits it, before any
+        subscriber sees it (the event is frozen from then on)."""
+        object.__setattr__(self, "jiffies", jiffies)
+        object.__setattr__(self, "boot", boot)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"jiffies": self.jiffies, "boot": self.boot, "event": self.kind}
@@ -34,14 +45,14 @@ class Event:
         return out
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Printk(Event):
     kind: ClassVar[str] = "printk"
     level: int
     text: str
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Fork(Event):
     kind: ClassVar[str] = "fork"
     pid: int
@@ -50,7 +61,7 @@ class Fork(Event):
     thread: bool
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Exec(Event):
     """A task started running a program (at boot, from a preset, or by ``spawn``)."""
 
@@ -60,7 +71,7 @@ class Exec(Event):
     program: str
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Exit(Event):
     kind: ClassVar[str] = "exit"
     pid: int
@@ -72,15 +83,20 @@ class Exit(Event):
     cpu: int
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Reap(Event):
     kind: ClassVar[str] = "reap"
     pid: int
     by: int
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Signal(Event):
+    """A signal sent to a task. ``sender``: the pid of the task that sent it (earlyoom, a
+    thread group's leader), 0 for the kernel (the OOM killers); a console command has no
+    task, so its signals carry the uid of the console's user. ``ignored``: the task does
+    not act on it."""
+
     kind: ClassVar[str] = "signal"
     pid: int
     comm: str
@@ -89,7 +105,7 @@ class Signal(Event):
     ignored: bool
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class OomKill(Event):
     """``oom_kill_task()`` chose a task. ``reason``: victim, thread or parent."""
 
@@ -104,7 +120,7 @@ class OomKill(Event):
     sig: int
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class OutOfMemory(Event):
     """Direct reclaim or kswapd failed and called ``out_of_memory()``."""
 
@@ -115,7 +131,7 @@ class OutOfMemory(Event):
     handlers: tuple[str, ...]
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class AllocStall(Event):
     """A task entered (``stalled=True``) or left the allocator's retry loop."""
 
@@ -126,7 +142,7 @@ class AllocStall(Event):
     stalled: bool
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class AllocFail(Event):
     """An allocation that may fail did: ENOMEM from overcommit, or a fault with no page."""
 
@@ -137,7 +153,7 @@ class AllocFail(Event):
     reason: str
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class ModuleLoad(Event):
     kind: ClassVar[str] = "module_load"
     name: str
@@ -145,34 +161,34 @@ class ModuleLoad(Event):
     params: tuple[str, ...]
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class ModuleUnload(Event):
     kind: ClassVar[str] = "module_unload"
     name: str
     reason: str
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class SysctlWrite(Event):
     kind: ClassVar[str] = "sysctl_write"
     key: str
     value: str
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Panic(Event):
     kind: ClassVar[str] = "panic"
     message: str
     timeout: int
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Reboot(Event):
     kind: ClassVar[str] = "reboot"
     new_boot: int
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, frozen=True, kw_only=True)
 class Swap(Event):
     """``swapon`` / ``swapoff`` changed the swap space."""
 

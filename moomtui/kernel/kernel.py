@@ -1,11 +1,18 @@
 """The simulated machine: owns every part and advances them one jiffy at a time.
 
 ``Kernel.tick()`` is the one step function. Within a jiffy, in this order: parents reap the
-zombies of the previous jiffy, signals sent on the previous jiffy take effect (tasks exit),
-due timers fire (program
-wake-ups, lingering exits, the load average, kswapd's sleep), tasks parked in the allocator
-or waiting for swap-in retry, and kswapd balances. ``run_for(n)`` skips the jiffies on which
-nothing is due, so a machine of sleeping daemons costs almost nothing.
+zombies of the previous jiffy (:mod:`.exit`), signals sent on the previous jiffy take effect
+(:mod:`.signal`: tasks exit), due timers fire (:mod:`.timer`: program wake-ups, lingering
+exits, the load average), tasks parked in the allocator or waiting for swap-in retry
+(:mod:`.page_alloc`), and kswapd balances (:mod:`.mm`). ``run_for(n)`` skips the jiffies on
+which nothing is due, so a machine of sleeping daemons costs almost nothing.
+
+The kernel's code lives in the modules named after 2.4's files — :mod:`.boot`,
+:mod:`.fork`, :mod:`.exec`, :mod:`.exit`, :mod:`.signal`, :mod:`.memory`, :mod:`.mm`,
+:mod:`.page_alloc`, :mod:`.oom_notifier`, :mod:`.module_loader`, :mod:`.panic` … — as
+functions over the kernel, the way 2.4's are over its globals. ``Kernel`` holds the state
+(the task list, the VM, the timers, the lines of tasks waiting for something), boots and
+ticks, and offers the calls programs, policies and the shell make.
 
 Everything is deterministic: no wall clock, and the only randomness is ``Kernel.random``,
 seeded from the boot spec.
@@ -16,84 +23,67 @@ jiffies since this boot started and never wraps; timers use it.
 
 from __future__ import annotations
 
-import heapq
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from itertools import count
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import events as ev
-from .bootspec import BootSpec, TaskSpec, boot_kernel_pages
+from . import memory
+from .boot import BANNER, create_boot_tasks, create_spec_task
+from .bootspec import BootSpec, boot_kernel_pages
 from .constants import (
     CAP_FULL_SET,
-    EAGAIN,
     HZ,
     JIFFIES_MASK,
-    PF_KSWAPD,
-    PF_MEMALLOC,
-    PF_MEMDIE,
-    PID_MAX,
-    RESERVED_PIDS,
-    SIGCHLD,
-    SIGCONT,
-    SIGKILL,
     SIGNAL_NAMES,
-    SIGSTOP,
-    SIGTERM,
-    TASK_STRUCT_ORDER,
-    TASK_STRUCT_PAGES,
-    UTS_RELEASE,
 )
+from .exec import schedule_wake
+from .exit import do_exit, reap_later, reap_zombies
+from .fork import do_fork, spawn
+from .kconfig import resolve_kconfig
+from .loadavg import LOAD_FREQ, calc_load
 from .mm import VM
-from .module import (
-    GuardedOomNotifier,
-    ModuleError,
-    ModuleLoader,
-    entry_point_modules,
-    resolve_kconfig,
-)
+from .module import ModuleError
+from .module_loader import ModuleLoader
+from .oom_notifier import OomNotifier
+from .page_alloc import retry_blocked
 from .panic import KernelEntry, KernelPanic, entry_point
 from .panic import panic as kernel_panic
-from .printk import KERN_ERR, KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
+from .platform import Platform
+from .printk import KERN_INFO, KERN_NOTICE, KERN_WARNING, LogBuffer
 from .sched import Scheduler
+from .signal import deliver_exits, send_sig
 from .sysctl import CtlEntry, IntCell, SysctlError, SysctlTree, VectorCell
-from .task import Mm, Task, truncate_comm
+from .task import Mm, Task
+from .timer import TimerList
 
 if TYPE_CHECKING:
-    from ..userland.base import Program
-
-BANNER = (
-    f"Linux version {UTS_RELEASE} (moom@moomtui) (gcc version 3.3.1) "
-    "#1 Thu Oct 9 03:11:45 CEST 2003"
-)
-KERNEL_THREADS = ("keventd", "ksoftirqd_CPU0", "kswapd", "bdflush", "kupdated")
-LOAD_FREQ = 5 * HZ + 1  # include/linux/sched.h
-FSHIFT = 11
-FIXED_1 = 1 << FSHIFT
-EXP_1, EXP_5, EXP_15 = 1884, 2014, 2037
-
-
-class BootError(ValueError):
-    """The boot spec cannot be booted (it should have been caught by validation)."""
+    from .program import Program
 
 
 class Kernel:
     """One simulated Linux 2.4.22 machine."""
 
+    idle_task: Task
+    """pid 0 (``swapper``): init's parent, not on the task list."""
+    init_task: Task
+    """pid 1."""
+    kswapd: Task
+    """The kswapd kernel thread, on whose behalf kswapd reclaims."""
+    modules: ModuleLoader
+    vm: VM
+
     def __init__(
         self,
         spec: BootSpec | None = None,
         *,
-        registry: Mapping[str, type] | None = None,
+        platform: Platform,
         bus: ev.EventBus | None = None,
     ) -> None:
-        self._discover = registry is None
-        if registry is None:
-            from ..modules import REGISTRY
-
-            registry = REGISTRY
         self.spec = spec or BootSpec()
-        self.registry = registry
+        self.platform = platform
+        self.programs = platform.programs
         self.bus = bus or ev.EventBus()
         self.boot = 0
         self.current_uid = 0
@@ -103,9 +93,6 @@ class Kernel:
 
     # ====================================================================== boot / reboot
     def _boot(self) -> None:
-        from ..userland import PROGRAMS
-
-        self.programs = PROGRAMS
         spec = self.spec
         self.ticks = 0
         self._jiffies0 = spec.jiffies & JIFFIES_MASK
@@ -115,22 +102,21 @@ class Kernel:
         self.reboot_at: int | None = None
         self.tasks: dict[int, Task] = {}
         self.last_pid = 0
-        self._mm_ids = count(1)
-        self._timers: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]] = []
-        self._seq = count()
-        self._dying: dict[Task, int] = {}
-        self._reap: dict[Task, None] = {}
-        self._blocked: dict[Task, None] = {}
-        self.kswapd_awake = False
-        self.kswapd_sleep_until = 0
+        self.mm_ids = count(1)
+        self.timers = TimerList()
+        self.dying: dict[Task, int] = {}
+        """Tasks a signal killed: they exit on the next jiffy (:mod:`.signal`)."""
+        self.to_reap: dict[Task, None] = {}
+        """Zombies their parents reap on the next jiffy (:mod:`.exit`)."""
+        self.blocked: dict[Task, None] = {}
+        """Tasks waiting for memory, in the order they retry (:mod:`.page_alloc`)."""
         self.avenrun = [0, 0, 0]
         self.oom_calls = 0
         self.last_oom_call: int | None = None
-        self.oom_current: Task | None = None
         self.kills = 0
         self.log = LogBuffer()
         self.sched = Scheduler(spec.cpus, lambda: self.ticks)
-        self.oom = GuardedOomNotifier(self)
+        self.oom = OomNotifier(on_call=self._oom_called)
         self._init_sysctl()
         self.vm = VM(
             self,
@@ -147,16 +133,16 @@ class Kernel:
             f"({self.vm.kernel_pages * 4}k kernel code and data, {spec.page_cache * 4}k cached)",
         )
         self.printk(KERN_INFO, f"CPUs: {spec.cpus}, HZ={HZ}")
-        self._create_boot_tasks()
-        registry = self.registry
-        if self._discover:
-            # Installed packages' policies (the moomtui.modules entry points), found anew at
-            # each boot, as a new kernel finds the modules installed since the last one.
-            found = entry_point_modules(
+        create_boot_tasks(self)
+        registry = self.platform.modules
+        if self.platform.find_modules is not None:
+            # Modules installed since the last boot, found anew at each boot.
+            found = self.platform.find_modules(
                 registry, lambda text: self.printk(KERN_WARNING, f"moomtui: {text}: ignored")
             )
             registry = {**registry, **found}
         self.modules = ModuleLoader(self, registry, resolve_kconfig(spec.kconfig))
+        self.oom.guard = self.modules
         self.modules.boot()
         if spec.swap_pages:
             self.printk(KERN_INFO, f"Adding Swap: {spec.swap_pages * 4}k swap-space (priority -1)")
@@ -176,8 +162,8 @@ class Kernel:
             except SysctlError as err:
                 self.printk(KERN_WARNING, f'sysctl: error: "{err.strerror}" setting key "{key}"')
         for tspec in spec.tasks:
-            self._create_spec_task(tspec)
-        self._add_timer(LOAD_FREQ, self._calc_load)
+            create_spec_task(self, tspec)
+        self.add_timer(LOAD_FREQ, self._calc_load)
 
     def _init_sysctl(self) -> None:
         self.panic_timeout = IntCell(0)
@@ -199,111 +185,36 @@ class Kernel:
         self.log.console_loglevel = self.printk_levels.values[0]
         self.log.default_message_loglevel = self.printk_levels.values[1]
 
-    def _create_boot_tasks(self) -> None:
-        # The idle task (pid 0, init_task in 2.4) is init's parent. It is not on the task
-        # list that for_each_task walks.
-        self.idle_task = Task(pid=0, comm="swapper", mm=None, cap_effective=CAP_FULL_SET)
-        init = self._new_task(1, "init", Mm(next(self._mm_ids)), parent=self.idle_task)
-        init.cap_effective = CAP_FULL_SET
-        self.idle_task.children.clear()
-        self.init_task = init
-        self._set_program(init, self.programs["init"]())
-        self._map_boot(init.mm, 128, 64)
-        for i, name in enumerate(KERNEL_THREADS, start=2):
-            kt = self._new_task(i, name, None, parent=init)
-            kt.cap_effective = CAP_FULL_SET
-            if name == "kswapd":
-                kt.flags |= PF_MEMALLOC | PF_KSWAPD
-                self.kswapd = kt
-        self.last_pid = 1 + len(KERNEL_THREADS)
-
-    def _map_boot(self, mm: Mm | None, total_vm: int, rss: int, swap: int = 0) -> None:
-        if mm is None:
-            return
-        if rss > self.vm.free:
-            raise BootError("boot-time tasks do not fit in RAM")
-        if swap > self.vm.nr_swap_pages:
-            raise BootError("boot-time tasks' swapped pages do not fit in swap")
-        mm.total_vm = max(total_vm, rss + swap)
-        self.vm.free -= rss
-        self.vm.map_anon(mm, rss)
-        mm.swap += swap
-        self.vm.swap_used += swap
-
-    def _create_spec_task(self, spec: TaskSpec) -> Task:
-        parent = self.tasks.get(spec.ppid)
-        if parent is None or parent.dead:
-            raise BootError(f"task {spec.comm}: no parent with pid {spec.ppid}")
-        pid = spec.pid if spec.pid is not None else self._get_pid()
-        if pid < 0:
-            raise BootError(f"task {spec.comm}: no free pid (pid_max is {PID_MAX})")
-        if pid in self.tasks or pid == 0:
-            raise BootError(f"task {spec.comm}: pid {pid} is taken")
-        task = self._new_task(pid, spec.comm, Mm(next(self._mm_ids)), parent=parent)
-        task.uid = spec.uid
-        task.euid = spec.uid if spec.euid is None else spec.euid
-        task.cap_effective = spec.effective_caps()
-        task.nice = spec.nice
-        task.oom_score_adj = spec.oom_score_adj
-        task.base_utime, task.base_stime = spec.utime, spec.stime
-        task.role = spec.role
-        if spec.start_time is not None:
-            task.start_time = spec.start_time & JIFFIES_MASK
-        self._map_boot(task.mm, spec.total_vm, spec.rss, spec.swap)
-        program = self.programs[spec.program](spec.args)
-        for _ in range(spec.threads - 1):
-            self._clone_thread(task)
-        self._set_program(task, program)
-        return task
-
-    def _clone_thread(self, leader: Task) -> Task:
-        thread = self._new_task(self._get_pid(), leader.comm, leader.mm, parent=leader)
-        assert leader.mm is not None
-        leader.mm.users += 1
-        for attr in ("uid", "euid", "cap_effective", "nice", "start_time", "role", "oom_score_adj"):
-            setattr(thread, attr, getattr(leader, attr))
-        thread.thread_leader = leader
-        self._set_program(thread, self.programs["thread"]())
-        return thread
-
     @entry_point
     def reboot(self) -> None:
         """A new boot of the same spec: new uptime, the log starts again."""
         self.boot += 1
-        self.emit(ev.Reboot, new_boot=self.boot)
+        self.emit(ev.Reboot(new_boot=self.boot))
         self._boot()
 
     # ====================================================================== events / log
-    def emit(self, event_cls: type[ev.Event], **fields: Any) -> None:
-        if len(self.bus):
-            self.bus.emit(event_cls(jiffies=self.jiffies, boot=self.boot, **fields))
+    def emit(self, event: ev.Event) -> None:
+        """Hand ``event`` to the subscribers, stamped with this jiffy and boot."""
+        if self.bus:
+            event.stamp(self.jiffies, self.boot)
+            self.bus.emit(event)
 
     def printk(self, level: int, text: str) -> None:
         """One ``printk`` call: a record per line (see :meth:`LogBuffer.printk`)."""
         for rec in self.log.printk(self.jiffies, level, text):
-            self.emit(ev.Printk, level=rec.level, text=rec.text)
+            self.emit(ev.Printk(level=rec.level, text=rec.text))
 
     # ====================================================================== time
-    def _add_timer(self, delay: int, fn: Callable[..., None], *args: Any) -> None:
-        heapq.heappush(self._timers, (self.ticks + max(1, delay), next(self._seq), fn, args))
+    def add_timer(self, delay: int, fn: Callable[..., None], *args: Any) -> None:
+        """Call ``fn(*args)`` ``delay`` jiffies from now (at least one)."""
+        self.timers.add_timer(self.ticks + max(1, delay), fn, *args)
 
     def schedule_wake(self, task: Task, delay: int) -> None:
         """Wake ``task``'s program after ``delay`` jiffies (replacing an earlier wake-up)."""
-        task.timer_gen += 1
-        task.wake_at = self.ticks + max(1, delay)
-        self._add_timer(delay, self._wake, task, task.timer_gen)
-
-    def _wake(self, task: Task, gen: int) -> None:
-        if gen != task.timer_gen or task.dead:
-            return
-        task.wake_at = None
-        if task.blocked:
-            task.extra["wake_pending"] = True
-            return
-        self._run_program(task, "step")
+        schedule_wake(self, task, delay)
 
     def _busy_now(self) -> bool:
-        return bool(self._dying or self._reap or self._blocked or self.kswapd_awake)
+        return bool(self.dying or self.to_reap or self.blocked or self.vm.kswapd_awake)
 
     def tick(self) -> None:
         """Advance one jiffy: the timer interrupt, an entry point of the kernel.
@@ -328,18 +239,15 @@ class Kernel:
             if self.reboot_at is not None and self.ticks >= self.reboot_at:
                 self.reboot()
             return
-        if self._reap:
-            self._reap_zombies()
-        if self._dying:
-            self._deliver_exits()
-        timers = self._timers
-        while timers and timers[0][0] <= self.ticks:
-            _, _, fn, args = heapq.heappop(timers)
-            fn(*args)
-        if self._blocked:
-            self._retry_blocked()
-        if self.kswapd_awake:
-            self._kswapd()
+        if self.to_reap:
+            reap_zombies(self)
+        if self.dying:
+            deliver_exits(self)
+        self.timers.run_timers(self.ticks)
+        if self.blocked:
+            retry_blocked(self)
+        if self.vm.kswapd_awake:
+            self.vm.kswapd_balance(self.kswapd)
 
     def run_for(self, n: int) -> None:
         """Advance ``n`` jiffies, skipping those on which nothing is due.
@@ -354,8 +262,8 @@ class Kernel:
                 if self.panicked is not None:
                     if self.reboot_at is not None:
                         nxt = min(nxt, self.reboot_at)
-                elif self._timers:
-                    nxt = min(nxt, self._timers[0][0])
+                elif (expires := self.timers.next_expires()) is not None:
+                    nxt = min(nxt, expires)
                 skip = nxt - 1 - self.ticks
                 if skip > 0:
                     self.ticks += skip
@@ -366,66 +274,16 @@ class Kernel:
 
     def next_event_in(self) -> int:
         """Jiffies until something is due (1 when the machine is busy every jiffy)."""
-        if self._busy_now() or not self._timers:
+        expires = self.timers.next_expires()
+        if self._busy_now() or expires is None:
             return 1
-        return max(1, self._timers[0][0] - self.ticks)
+        return max(1, expires - self.ticks)
 
     def _calc_load(self) -> None:
-        active = (self.sched.nr_running + len(self._blocked)) * FIXED_1
-        for i, exp in enumerate((EXP_1, EXP_5, EXP_15)):
-            self.avenrun[i] = (self.avenrun[i] * exp + active * (FIXED_1 - exp)) >> FSHIFT
-        self._add_timer(LOAD_FREQ, self._calc_load)
+        calc_load(self.avenrun, self.sched.nr_running + len(self.blocked))
+        self.add_timer(LOAD_FREQ, self._calc_load)
 
     # ====================================================================== tasks
-    def _get_pid(self) -> int:
-        """``kernel/fork.c`` get_pid(): the next free pid; past 32767 start again at 300."""
-        last = self.last_pid
-        for _ in range(PID_MAX):
-            last += 1
-            if last >= PID_MAX:
-                last = RESERVED_PIDS
-            if last not in self.tasks:
-                self.last_pid = last
-                return last
-        return -EAGAIN
-
-    def _new_task(self, pid: int, comm: str, mm: Mm | None, *, parent: Task | None) -> Task:
-        task = Task(pid=pid, comm=truncate_comm(comm), mm=mm, start_time=self.jiffies)
-        task.p_opptr = task.p_pptr = parent
-        task.sched = self.sched
-        if parent is not None:
-            parent.children[pid] = task
-            task.uid, task.euid = parent.uid, parent.euid
-            task.cap_effective, task.nice = parent.cap_effective, parent.nice
-            task.oom_score_adj = parent.oom_score_adj
-            task.role = parent.role
-        self.vm.kernel_pages += TASK_STRUCT_PAGES
-        self.vm.free -= TASK_STRUCT_PAGES
-        self.tasks[pid] = task
-        return task
-
-    def _set_program(self, task: Task, program: Program) -> None:
-        task.program = program
-        task.sigterm = program.sigterm
-        task.busy = program.busy
-        task.sys_pct = program.sys_pct
-        self.sched.update(task)
-        self.emit(ev.Exec, pid=task.pid, comm=task.comm, program=program.name)
-        self._run_program(task, "start")
-
-    def _run_program(self, task: Task, what: str) -> None:
-        program = task.program
-        if program is None or task.dead or self.panicked is not None:
-            return
-        mm = task.mm
-        if what == "step" and mm is not None and mm.missing_ws:
-            self._block(task, "swapin", mm.missing_ws)
-            task.extra["wake_pending"] = True
-            return
-        delay = program.start(self, task) if what == "start" else program.step(self, task)
-        if delay is not None and not task.dead:
-            self.schedule_wake(task, delay)
-
     def for_each_task(self) -> Iterator[Task]:
         """Oldest first, like ``for_each_task`` over the 2.4 task list."""
         return iter(list(self.tasks.values()))
@@ -434,6 +292,7 @@ class Kernel:
         return self.tasks.get(pid)
 
     def iter_mms(self) -> Iterator[Mm]:
+        """Every address space in use, once each, in task-list order."""
         seen: set[int] = set()
         for task in self.tasks.values():
             mm = task.mm
@@ -451,59 +310,9 @@ class Kernel:
     def fork(
         self, parent: Task, program: Program, *, thread: bool = False, comm: str | None = None
     ) -> Task | None:
-        """``do_fork``: a new task at the tail of the task list, running ``program``.
-
-        The child's task_struct and kernel stack (an order-1 allocation) come from the
-        allocator; if it cannot give them without waiting, fork fails with ENOMEM here
-        (2.4 would loop; see docs/faithfulness.md). Returns None on failure.
-        """
-        pid = self._task_slot(parent)
-        if pid is None:
-            return None
-        if thread:
-            child = self._clone_thread_from(parent, pid)
-        else:
-            # dup_mmap(): the child has the parent's address space. Copy-on-write sharing
-            # is not modelled: the child starts with no resident pages of its own.
-            mm = Mm(next(self._mm_ids), total_vm=parent.mm.total_vm if parent.mm else 0)
-            child = self._new_task(pid, comm or parent.comm, mm, parent=parent)
-        self.emit(ev.Fork, pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread)
-        self._set_program(child, program)
-        return child
-
-    def _task_slot(self, parent: Task) -> int | None:
-        """A pid and room for the child's task_struct, for a fork from ``parent``.
-
-        None, with an :class:`~moomtui.kernel.events.AllocFail` event, when no pid is free
-        (``EAGAIN``) or the allocator cannot give the order-1 allocation without waiting
-        (``ENOMEM``); None too when the machine has panicked or the parent died meanwhile.
-        The pages go back to the free pool here; ``_new_task`` takes them.
-        """
-        if parent.dead or self.panicked is not None:
-            return None
-        pid = self._get_pid()
-        if pid < 0:
-            self.emit(ev.AllocFail, pid=parent.pid, comm=parent.comm, pages=0, reason="EAGAIN")
-            return None
-        got = self.vm.alloc_pages(parent, TASK_STRUCT_PAGES, order=TASK_STRUCT_ORDER)
-        self.vm.free += got
-        if got < TASK_STRUCT_PAGES or parent.dead:
-            self.emit(
-                ev.AllocFail,
-                pid=parent.pid,
-                comm=parent.comm,
-                pages=TASK_STRUCT_PAGES,
-                reason="ENOMEM",
-            )
-            return None
-        return pid
-
-    def _clone_thread_from(self, parent: Task, pid: int) -> Task:
-        child = self._new_task(pid, parent.comm, parent.mm, parent=parent)
-        assert parent.mm is not None
-        parent.mm.users += 1
-        child.thread_leader = parent.thread_leader or parent
-        return child
+        """``do_fork``: a child (or a thread) of ``parent`` running ``program``; None when
+        no pid or task_struct is to be had (see :mod:`.fork`)."""
+        return do_fork(self, parent, program, thread=thread, comm=comm)
 
     @entry_point
     def spawn(
@@ -522,17 +331,10 @@ class Kernel:
         :class:`~moomtui.kernel.events.AllocFail` event as :meth:`fork` emits, no pid is
         free (``EAGAIN``) or no page for the task_struct (``ENOMEM``).
         """
+        if caps is None:
+            caps = CAP_FULL_SET if uid == 0 else 0
         parent = parent or self.init_task
-        pid = self._task_slot(parent)
-        if pid is None:
-            return None
-        task = self._new_task(pid, comm, Mm(next(self._mm_ids)), parent=parent)
-        task.uid = task.euid = uid
-        task.nice = nice
-        task.cap_effective = caps if caps is not None else (CAP_FULL_SET if uid == 0 else 0)
-        self.emit(ev.Fork, pid=task.pid, ppid=parent.pid, comm=task.comm, thread=False)
-        self._set_program(task, program)
-        return task
+        return spawn(self, program, comm=comm, parent=parent, uid=uid, nice=nice, caps=caps)
 
     def setuid(self, task: Task, uid: int) -> None:
         """``setuid(uid)`` by root: every uid changes; leaving uid 0 clears the effective
@@ -542,192 +344,47 @@ class Kernel:
             task.cap_effective = 0
 
     def set_busy(self, task: Task, busy: int) -> None:
+        """The program now wants the CPU ``busy`` percent of the time."""
         task.busy = busy
         self.sched.update(task)
 
     def set_nice(self, task: Task, nice: int) -> None:
+        """``sys_setpriority``: the nice value, clamped to -20..19."""
         task.nice = max(-20, min(19, nice))
         self.sched.update(task)
 
     # ====================================================================== memory syscalls
     def brk(self, task: Task, pages: int) -> bool:
-        """Grow the task's virtual size (mmap/brk), subject to the overcommit check."""
-        mm = task.mm
-        if mm is None or pages <= 0:
-            return mm is not None
-        if not self.vm.vm_enough_memory(pages):
-            self.emit(ev.AllocFail, pid=task.pid, comm=task.comm, pages=pages, reason="ENOMEM")
-            return False
-        mm.total_vm += pages
-        return True
+        """Grow the task's virtual size, subject to the overcommit check (:mod:`.memory`)."""
+        return memory.brk(self, task, pages)
 
     def fault(self, task: Task, pages: int) -> bool:
-        """Touch ``pages`` new pages (page faults). False: the task now waits in the allocator."""
-        mm = task.mm
-        if mm is None or pages <= 0 or task.dead:
-            return True
-        mm.total_vm = max(mm.total_vm, mm.rss + mm.swap + pages)
-        got = self.vm.alloc_pages(task, pages)
-        if task.dead or task.mm is not mm:
-            self.vm.free += got
-            return True
-        self.vm.map_anon(mm, got)
-        if got < pages:
-            self._block(task, "alloc", pages - got)
-            return False
-        return True
+        """Touch ``pages`` new pages. False: the task now waits in the allocator."""
+        return memory.fault(self, task, pages)
 
     def munmap(self, task: Task, pages: int) -> None:
-        if task.mm is not None:
-            self.vm.unmap(task.mm, pages)
+        memory.munmap(self, task, pages)
 
     def set_ws(self, task: Task, pages: int) -> None:
-        if task.mm is not None:
-            task.mm.ws = pages
-            self.vm.mm_changed(task.mm)
+        memory.set_ws(self, task, pages)
 
     def read_file(self, task: Task, pages: int) -> None:
-        """File reads land in the page cache (``generic_file_read``)."""
-        if pages > 0:
-            self.vm.alloc_cache(pages)
-
-    # ====================================================================== the allocator loop
-    def _block(self, task: Task, why: str, pages: int) -> None:
-        task.blocked = why
-        task.stall_pages = pages
-        task.stall_since = self.ticks
-        self._blocked[task] = None
-        if task.counter > 0:
-            self._run_first()
-        self.sched.update(task)
-        if why == "alloc":
-            self.emit(ev.AllocStall, pid=task.pid, comm=task.comm, pages=pages, stalled=True)
-
-    def _run_first(self) -> None:
-        """Put the OOM victims at the front of the allocator's line, in their order: a
-        victim's ``oom_kill_task`` gave it ``counter = 5 * HZ``, the biggest time slice on
-        the machine, so after ``yield()`` the scheduler runs it before the others. Called
-        when a victim blocks or a blocked task becomes one; the line keeps the order, since
-        a victim (PF_MEMDIE) never goes to its back."""
-        line = self._blocked
-        first = [task for task in line if task.counter > 0]
-        self._blocked = dict.fromkeys(first + [task for task in line if task.counter <= 0])
-
-    def _unblock(self, task: Task) -> None:
-        why = task.blocked
-        task.blocked = ""
-        task.stall_pages = 0
-        self._blocked.pop(task, None)
-        self.sched.update(task)
-        if why == "alloc":
-            self.emit(ev.AllocStall, pid=task.pid, comm=task.comm, pages=0, stalled=False)
-        if task.sigpending & {SIGKILL, SIGTERM}:
-            self._deliver_pending(task)
-        elif task.extra.pop("wake_pending", False):
-            self.schedule_wake(task, 1)
-
-    def _retry_blocked(self) -> None:
-        """Tasks in ``yield(); goto rebalance`` and in swap-in take their turn.
-
-        A task gets pages while ``free > pages_min + 1`` (``__alloc_pages``' check for an
-        order-0 page; with PF_MEMDIE, as long as any is free); otherwise it retries direct
-        reclaim, one task per CPU per jiffy (the others are waiting for the CPU), moving to
-        the back of the line. An OOM victim is at the front (see :meth:`_run_first`).
-        """
-        vm = self.vm
-        reclaims = self.sched.ncpus
-        for task in list(self._blocked):
-            if task.dead or not task.blocked:
-                self._blocked.pop(task, None)
-                continue
-            mm = task.mm
-            if mm is None:
-                self._unblock(task)
-                continue
-            if task.blocked == "swapin":
-                need = min(mm.missing_ws, vm.disk_pages_available())
-                if mm.missing_ws == 0:
-                    self._unblock(task)
-                    continue
-                if need <= 0:  # the disk is busy (reclaim may have overdrawn its budget)
-                    continue
-            else:
-                need = task.stall_pages
-            memalloc = task.flags & (PF_MEMALLOC | PF_MEMDIE)
-            got = vm.rmqueue(need, None if memalloc else vm.pages_min)
-            if got < need and not memalloc:
-                if reclaims == 0:
-                    self._apply_pages(task, mm, got)
-                    break
-                reclaims -= 1
-                got += vm.rebalance(task, need - got)
-                if task.dead:  # an OOM policy made the allocating task exit
-                    vm.free += got
-                    continue
-                if task.counter <= 0:  # to the back, unless it just became the victim
-                    del self._blocked[task]
-                    self._blocked[task] = None
-            self._apply_pages(task, mm, got)
-            if memalloc and got < need and vm.free == 0 and task.blocked == "alloc":
-                # arch/i386/mm/fault.c, out_of_memory: label: the reserve is gone too.
-                self.printk(KERN_ERR, f"VM: killing process {task.comm}")
-                self._unblock_silently(task)
-                self.do_exit(task, 0, SIGKILL)
-
-    def _apply_pages(self, task: Task, mm: Mm, got: int) -> None:
-        if task.blocked == "swapin":
-            self.vm.swap_in(mm, got)
-            if mm.missing_ws == 0:
-                self._unblock(task)
-            return
-        self.vm.map_anon(mm, got)
-        task.stall_pages -= got
-        if task.stall_pages <= 0:
-            self._unblock(task)
-
-    def _unblock_silently(self, task: Task) -> None:
-        task.blocked = ""
-        self._blocked.pop(task, None)
-
-    # ====================================================================== kswapd
-    def wake_kswapd(self) -> None:
-        if not self.kswapd_awake and self.ticks >= self.kswapd_sleep_until:
-            self.kswapd_awake = True
-
-    def _kswapd(self) -> None:
-        """``kswapd_balance``: reclaim until free > pages_high; on failure sleep HZ."""
-        vm = self.vm
-        for _ in range(4):
-            if vm.free > vm.pages_high:
-                break
-            if not vm.try_to_free_pages_zone(self.kswapd):
-                vm.need_balance = False
-                self.kswapd_awake = False
-                self.kswapd_sleep_until = self.ticks + HZ
-                return
-        if vm.free > vm.pages_high:
-            vm.need_balance = False
-            self.kswapd_awake = False
+        memory.read_file(self, task, pages)
 
     # ====================================================================== OOM
-    def out_of_memory(self, task: Task) -> None:
-        """The patch's ``out_of_memory()``: call every handler on the OOM notifier chain."""
-        if self.oom.busy:
-            return
+    def _oom_called(self, current: Task | None) -> None:
+        """``out_of_memory()`` is calling the chain for ``current``: count it, tell the
+        event stream."""
         self.oom_calls += 1
         self.last_oom_call = self.ticks
         self.emit(
-            ev.OutOfMemory,
-            pid=task.pid,
-            nr_swap_pages=self.vm.nr_swap_pages,
-            free_pages=self.vm.free,
-            handlers=tuple(nb.name for nb in self.oom.chain),
+            ev.OutOfMemory(
+                pid=current.pid if current is not None else 0,
+                nr_swap_pages=self.vm.nr_swap_pages,
+                free_pages=self.vm.free,
+                handlers=tuple(nb.name for nb in self.oom.chain),
+            )
         )
-        self.oom_current = task
-        try:
-            self.oom.out_of_memory()
-        finally:
-            self.oom_current = None
 
     def oom_reap(self, task: Task) -> int:
         """The OOM reaper (4.6): free the anonymous memory and swap of ``task``'s mm now.
@@ -753,132 +410,16 @@ class Kernel:
 
     # ====================================================================== signals / exit
     def send_sig(self, task: Task, sig: int, *, sender: int = 0, force: bool = False) -> None:
-        """Send a signal. Kernel threads never act on one; init ignores default actions.
-
-        ``force`` is ``force_sig`` (what the OOM killers send). 2.4's ``force_sig_info``
-        does ``if (t->sig->action[sig-1].sa.sa_handler == SIG_IGN)
-        t->sig->action[sig-1].sa.sa_handler = SIG_DFL; sigdelset(&t->blocked, sig);``: a
-        task that ignores SIGTERM has its action reset to the default for good, and dies of
-        it; a handler (``sigterm = "linger"``) is kept. Init still skips every default
-        action (``do_signal``), and a kernel thread never returns to user mode, where
-        signals are acted on — the 2.4 threads flush what they get — so not even a forced
-        signal ends one (a user policy may pick one; the seed's never do, since a task
-        without an mm has badness 0).
-        """
-        if task.dead:
-            return
-        if force and task.counter > 0 and task in self._blocked:
-            self._run_first()  # oom_kill_task: p->counter = 5 * HZ; then force_sig
-        if force and task.sigterm == "ignore" and sig == SIGTERM:
-            task.sigterm = "exit"
-        ignored = False
-        if task.mm is None:
-            ignored = True
-        elif task.pid == 1:
-            # arch/i386/kernel/signal.c do_signal(): init gets no signals it doesn't want.
-            ignored = sig != SIGCHLD
-        elif sig in (SIGCHLD, SIGCONT, SIGSTOP) or (sig == SIGTERM and task.sigterm == "ignore"):
-            ignored = True
-        self.emit(ev.Signal, pid=task.pid, comm=task.comm, sig=sig, sender=sender, ignored=ignored)
-        if ignored:
-            return
-        task.sigpending.add(sig)
-        if task.blocked == "alloc":
-            return  # delivered when the allocation completes (return to user mode)
-        self._deliver_pending(task)
-
-    def _deliver_pending(self, task: Task) -> None:
-        if SIGKILL in task.sigpending or task.program is None:
-            self._dying[task] = SIGKILL if SIGKILL in task.sigpending else min(task.sigpending)
-        elif SIGTERM in task.sigpending and task.sigterm == "linger":
-            task.sigpending.discard(SIGTERM)
-            if not task.extra.get("lingering"):
-                task.extra["lingering"] = True
-                self._add_timer(task.program.linger, self._linger_exit, task)
-        elif task.sigpending:
-            self._dying[task] = min(task.sigpending)
-        if task.blocked == "swapin" and task in self._dying:
-            self._unblock_silently(task)
-
-    def _linger_exit(self, task: Task) -> None:
-        if not task.dead:
-            if task.blocked:
-                task.sigpending.add(SIGKILL)
-                if task.blocked == "swapin":
-                    self._unblock_silently(task)
-                    self._dying[task] = SIGTERM
-                return
-            self.do_exit(task, 0, SIGTERM)
-
-    def _deliver_exits(self) -> None:
-        dying, self._dying = self._dying, {}
-        for task, sig in dying.items():
-            if not task.dead:
-                self.do_exit(task, 0, sig)
+        """Send signal ``sig`` to ``task`` (``force``: ``force_sig``); see :mod:`.signal`."""
+        send_sig(self, task, sig, sender=sender, force=force)
 
     def do_exit(self, task: Task, code: int = 0, sig: int = 0) -> None:
         """``do_exit``: release the mm, reparent the children to init, become a zombie."""
-        if task.dead:
-            return
-        if task.pid == 1:
-            self.panic("Attempted to kill init!")
-        cpu = task.cpu_jiffies()
-        task.dead = True
-        task.exit_code, task.exit_signal = code, sig
-        task.timer_gen += 1
-        self._blocked.pop(task, None)
-        task.blocked = ""
-        self._dying.pop(task, None)
-        self.sched.update(task)
-        mm = task.mm
-        rss = swap = 0
-        if mm is not None:
-            rss, swap = mm.rss, mm.swap
-            mm.users -= 1
-            if mm.users == 0:
-                self.vm.release_mm(mm)
-            task.mm = None
-        init = self.init_task
-        for child in list(task.children.values()):
-            child.p_opptr = child.p_pptr = init
-            init.children[child.pid] = child
-            if child.dead:
-                self._reap[child] = None
-        task.children.clear()
-        if task.program is not None:
-            task.program.on_exit(self, task)
-        self.emit(
-            ev.Exit,
-            pid=task.pid,
-            comm=task.comm,
-            code=code,
-            signal=sig,
-            rss=rss,
-            swap=swap,
-            cpu=cpu,
-        )
-        parent = task.p_pptr
-        if parent is None or parent.pid == 1 or parent.program is None or parent.dead:
-            self._reap[task] = None
-        else:
-            parent.program.on_child_exit(self, parent, task)
+        do_exit(self, task, code, sig)
 
     def reap_later(self, child: Task) -> None:
         """The parent will ``wait()`` for this zombie on the next jiffy."""
-        if child.dead:
-            self._reap[child] = None
-
-    def _reap_zombies(self) -> None:
-        reap, self._reap = self._reap, {}
-        for task in reap:
-            if task.pid in self.tasks and self.tasks[task.pid] is task:
-                del self.tasks[task.pid]
-                parent = task.p_pptr
-                if parent is not None:
-                    parent.children.pop(task.pid, None)
-                self.vm.kernel_pages -= TASK_STRUCT_PAGES
-                self.vm.free += TASK_STRUCT_PAGES
-                self.emit(ev.Reap, pid=task.pid, by=parent.pid if parent else 0)
+        reap_later(self, child)
 
     # ====================================================================== swap
     def swapoff(self) -> str | None:
@@ -887,13 +428,13 @@ class Kernel:
             return "swapoff: no swap is on"
         if not self.vm.swapoff():
             return "swapoff: Cannot allocate memory"
-        self.emit(ev.Swap, total=0, used=0, on=False)
+        self.emit(ev.Swap(total=0, used=0, on=False))
         return None
 
     def swapon(self, pages: int) -> None:
-        self.vm.swap_total += pages
+        self.vm.swapon(pages)
         self.printk(KERN_INFO, f"Adding Swap: {pages * 4}k swap-space (priority -1)")
-        self.emit(ev.Swap, total=self.vm.swap_total, used=self.vm.swap_used, on=True)
+        self.emit(ev.Swap(total=self.vm.swap_total, used=self.vm.swap_used, on=True))
 
     # ====================================================================== checks
     def check_invariants(self) -> list[str]:
@@ -930,20 +471,20 @@ class Kernel:
         """One word for the header: ok, pressure, reclaiming, OOM, livelock or PANIC."""
         if self.panicked is not None:
             return "PANIC"
-        stuck = [t for t in self._blocked if t.blocked == "alloc"]
+        stuck = [t for t in self.blocked if t.blocked == "alloc"]
         recent_oom = self.last_oom_call is not None and self.ticks - self.last_oom_call < HZ
         if stuck and recent_oom and any(self.ticks - t.stall_since > 5 * HZ for t in stuck):
             return "livelock"
         if recent_oom:
             return "OOM"
-        if self.kswapd_awake or self._blocked:
+        if self.vm.kswapd_awake or self.blocked:
             return "reclaiming"
         if self.vm.free <= self.vm.pages_low:
             return "pressure"
         return "ok"
 
     def blocked_tasks(self) -> list[Task]:
-        return list(self._blocked)
+        return list(self.blocked)
 
     def warn(self, text: str) -> None:
         self.printk(KERN_WARNING, text)

@@ -11,9 +11,9 @@ Modelled on ``mm/page_alloc.c``, ``mm/vmscan.c``, ``mm/swapfile.c`` and ``mm/mma
   ``free > pages_low + 1``; else wake kswapd; a block if ``free > pages_min + (1 <<
   order)``; ``PF_MEMALLOC | PF_MEMDIE`` tasks ignore the watermarks; otherwise direct
   reclaim and a block if ``free > pages_min + (1 << order)``; else ``yield(); goto
-  rebalance`` — an order-0 fault never fails. Fork's task_struct is one order-1 block. The
-  caller (:class:`moomtui.kernel.kernel.Kernel`) parks a task that got fewer pages than it
-  asked for in the allocator's retry loop and retries it on later jiffies.
+  rebalance`` — an order-0 fault never fails. Fork's task_struct is one order-1 block. A task
+  that got fewer pages than it asked for waits in the allocator's retry loop and retries on
+  later jiffies (:mod:`moomtui.kernel.page_alloc`).
 * **``try_to_free_pages_zone``**: ``shrink_caches`` at priority ``DEF_PRIORITY`` (6) down
   to 1, done as soon as ``SWAP_CLUSTER_MAX`` (32) pages are freed; the page cache goes first,
   then ``swap_out``. If every pass fails it calls ``out_of_memory()`` and returns 0.
@@ -52,7 +52,8 @@ ZONE_BALANCE_MIN = 20
 ZONE_BALANCE_MAX = 255
 
 DISK_FP = 16  # fixed-point bits of the disk budget
-KSWAPD_PASSES_PER_JIFFY = 4
+KSWAPD_PASSES = 4
+"""Reclaim passes kswapd makes in one jiffy before it lets the other tasks run."""
 
 
 def watermarks(realsize: int) -> tuple[int, int, int]:
@@ -90,6 +91,8 @@ class VM:
         self._disk_budget = self._disk_burst
         self._disk_time = kernel.ticks
         self.need_balance = False
+        self.kswapd_awake = False
+        self.kswapd_sleep_until = 0
         # Address spaces with cold resident pages / with any resident pages, in the
         # round-robin order swap_out visits them (like 2.4's mmlist and swap_mm).
         self._cold: dict[Mm, None] = {}
@@ -170,7 +173,7 @@ class VM:
         got = self.rmqueue(n, self.pages_low, order)
         if got < n:
             self.need_balance = True
-            self.k.wake_kswapd()
+            self.wake_kswapd()
             got += self.rmqueue(n - got, self.pages_min, order)
         if got < n:
             got += self.rebalance(task, n - got, order)
@@ -192,6 +195,29 @@ class VM:
                 break
         return got
 
+    def free_pages(self, n: int) -> None:
+        """``__free_pages``: ``n`` pages taken from the free pool go back unused."""
+        self.free += n
+
+    def take_kernel_pages(self, n: int) -> None:
+        """``n`` free pages become the kernel's: a task_struct and its kernel stack, whose
+        allocation the caller has already checked."""
+        self.free -= n
+        self.kernel_pages += n
+
+    def release_kernel_pages(self, n: int) -> None:
+        """``free_task_struct``: ``n`` of the kernel's pages go back to the free pool."""
+        self.kernel_pages -= n
+        self.free += n
+
+    def map_boot(self, mm: Mm, rss: int, swap: int) -> None:
+        """A task booted with ``rss`` resident pages (from the free pool) and ``swap`` pages
+        already in swap; the caller has checked that both fit."""
+        self.free -= rss
+        self.map_anon(mm, rss)
+        mm.swap += swap
+        self.swap_used += swap
+
     def alloc_cache(self, n: int) -> int:
         """Grow the page cache by up to ``n`` pages without pushing free below pages_high.
 
@@ -208,6 +234,26 @@ class VM:
         self.cache -= n
         self.free += n
 
+    # --- kswapd --------------------------------------------------------------------------
+    def wake_kswapd(self) -> None:
+        """``wakeup_kswapd``: unless it is already awake or sleeping off a failed pass."""
+        if not self.kswapd_awake and self.k.ticks >= self.kswapd_sleep_until:
+            self.kswapd_awake = True
+
+    def kswapd_balance(self, kswapd: Task) -> None:
+        """``kswapd_balance``: reclaim until free > pages_high; on failure sleep ``HZ``."""
+        for _ in range(KSWAPD_PASSES):
+            if self.free > self.pages_high:
+                break
+            if not self.try_to_free_pages_zone(kswapd):
+                self.need_balance = False
+                self.kswapd_awake = False
+                self.kswapd_sleep_until = self.k.ticks + HZ
+                return
+        if self.free > self.pages_high:
+            self.need_balance = False
+            self.kswapd_awake = False
+
     # --- reclaim -------------------------------------------------------------------------
     def try_to_free_pages_zone(self, task: Task) -> bool:
         """Direct reclaim; ``out_of_memory()`` when all six priorities fail."""
@@ -218,7 +264,7 @@ class VM:
             if nr_pages <= 0:
                 return True
         self.reclaim_failures += 1
-        self.k.out_of_memory(task)
+        self.k.oom.out_of_memory(task)
         return False
 
     def shrink_caches(self, priority: int, nr_pages: int) -> int:
@@ -309,6 +355,10 @@ class VM:
         mm.rss = mm.swap = mm.total_vm = 0
         self._cold.pop(mm, None)
         self._resident.pop(mm, None)
+
+    def swapon(self, pages: int) -> None:
+        """``sys_swapon``: ``pages`` more swap slots."""
+        self.swap_total += pages
 
     def swapoff(self) -> bool:
         """Bring every swapped page back (``sys_swapoff``); False if RAM cannot hold them."""

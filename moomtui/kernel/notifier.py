@@ -24,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .errno import ENOENT
+
 NOTIFY_DONE = 0
 NOTIFY_OK = 1
 NOTIFY_STOP_MASK = 0x8000
 NOTIFY_BAD = 0x8002
-
-ENOENT = 2
 
 
 @dataclass(eq=False, slots=True)
@@ -52,6 +52,11 @@ class NotifierChain:
     @property
     def blocks(self) -> tuple[NotifierBlock, ...]:
         return tuple(self._blocks)
+
+    def restore(self, blocks: tuple[NotifierBlock, ...]) -> None:
+        """Put back the blocks :attr:`blocks` gave (the simulator's undo of a failed module
+        load; C has no such thing)."""
+        self._blocks[:] = blocks
 
 
 def notifier_chain_register(chain: NotifierChain, nb: NotifierBlock) -> int:

@@ -19,13 +19,25 @@ How the mutex is modelled, since the simulator has a single thread:
   simulator lets them through, and since the walk runs over a snapshot of the chain they
   take effect from the next ``out_of_memory()`` — as the waiting task would have.
 
+What the simulator adds. In a running kernel every handler is called under a guard
+(:class:`HandlerGuard`, the module loader): a handler that raises is its module's oops —
+the module is removed, the kernel tainted, the call counts as ``NOTIFY_DONE`` and the chain
+goes on — and one that returns anything but an ``int`` counts as ``NOTIFY_DONE`` with a
+warning. ``chain`` and ``unregister_oom_notifier`` still see the blocks the modules
+registered; the guards stand in for them on the list. ``out_of_memory()`` takes the task
+whose allocation failed (C's ``current``), which the handlers read as :attr:`current`, and
+tells the kernel of each call it makes (``on_call``), for the event stream.
+
 Left out: the ``EXPORT_SYMBOL`` plumbing. One deviation: C's ``out_of_memory()`` returns
 ``void``; this one returns the chain's value so callers and tests can see it.
 """
 
 from __future__ import annotations
 
-from moomtui.kernel.notifier import (
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from .notifier import (
     NOTIFY_DONE,
     NotifierBlock,
     NotifierChain,
@@ -34,22 +46,56 @@ from moomtui.kernel.notifier import (
     notifier_chain_unregister,
 )
 
+if TYPE_CHECKING:
+    from .task import Task
+
 OUT_OF_MEMORY = 0x1
+
+
+class HandlerGuard(Protocol):
+    """What stands guard over the handlers of a running kernel: its module loader."""
+
+    def is_oops(self, exc: BaseException) -> bool:
+        """Whether ``exc``, raised by a handler, is its module's oops (else it goes on up)."""
+        ...
+
+    def handler_oops(self, nb: NotifierBlock, exc: BaseException) -> bool:
+        """Log the oops and remove the module that owns ``nb``; False if no module does."""
+        ...
+
+    def handler_returned(self, nb: NotifierBlock, ret: object) -> None:
+        """``nb``'s handler returned ``ret``, which is not an ``int``."""
+        ...
 
 
 class OomNotifier:
     """``oom_notify_list`` and ``notify_mutex``, with the three functions the patch exports."""
 
-    __slots__ = ("_notify_mutex", "_oom_notify_list")
+    __slots__ = (
+        "_guards",
+        "_notify_mutex",
+        "_on_call",
+        "_oom_notify_list",
+        "_owners",
+        "current",
+        "guard",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, *, on_call: Callable[[Task | None], None] | None = None) -> None:
         self._oom_notify_list = NotifierChain()
         self._notify_mutex = False
+        self._on_call = on_call
+        self._guards: dict[NotifierBlock, NotifierBlock] = {}
+        self._owners: dict[NotifierBlock, NotifierBlock] = {}
+        self.guard: HandlerGuard | None = None
+        """Calls every handler under its oops guard once set (by the booting kernel)."""
+        self.current: Task | None = None
+        """The task whose allocation called ``out_of_memory()``; None outside a call."""
 
     @property
     def chain(self) -> tuple[NotifierBlock, ...]:
         """The registered handlers in call order."""
-        return self._oom_notify_list.blocks
+        return tuple(self._owners[guard] for guard in self._oom_notify_list.blocks)
 
     @property
     def busy(self) -> bool:
@@ -57,27 +103,66 @@ class OomNotifier:
         return self._notify_mutex
 
     def register_oom_notifier(self, nb: NotifierBlock) -> int:
-        return notifier_chain_register(self._oom_notify_list, nb)
+        if nb in self._guards:
+            raise ValueError(f"notifier block {nb.name or nb!r} is already on the chain")
 
-    def snapshot(self) -> object:
-        """The chain as it is now, for :meth:`restore` (the module loader undoes a failed
-        ``init`` with it)."""
-        return list(self._oom_notify_list._blocks)
+        def call(guard: NotifierBlock, val: int, data: object) -> int:
+            return self._call(nb, val, data)
 
-    def restore(self, snapshot: object) -> None:
-        """Put the chain back exactly as :meth:`snapshot` saw it."""
-        assert isinstance(snapshot, list)
-        self._oom_notify_list._blocks[:] = snapshot
+        guard = NotifierBlock(notifier_call=call, priority=nb.priority, name=nb.name)
+        err = notifier_chain_register(self._oom_notify_list, guard)
+        self._guards[nb] = guard
+        self._owners[guard] = nb
+        return err
 
     def unregister_oom_notifier(self, nb: NotifierBlock) -> int:
-        return notifier_chain_unregister(self._oom_notify_list, nb)
+        guard = self._guards.pop(nb, None)
+        if guard is None:
+            return notifier_chain_unregister(self._oom_notify_list, nb)
+        del self._owners[guard]
+        return notifier_chain_unregister(self._oom_notify_list, guard)
 
-    def out_of_memory(self) -> int:
-        """Call every handler with ``OUT_OF_MEMORY``; a re-entrant call does nothing."""
+    def out_of_memory(self, current: Task | None = None) -> int:
+        """Call every handler with ``OUT_OF_MEMORY`` for ``current``'s failed allocation; a
+        re-entrant call does nothing."""
         if self._notify_mutex:
             return NOTIFY_DONE
         self._notify_mutex = True
         try:
+            if self._on_call is not None:
+                self._on_call(current)
+            self.current = current
             return notifier_call_chain(self._oom_notify_list, OUT_OF_MEMORY, None)
         finally:
+            self.current = None
             self._notify_mutex = False
+
+    def snapshot(self) -> object:
+        """The chain as it is now, for :meth:`restore` (the module loader undoes a failed
+        ``init`` with it)."""
+        return self._oom_notify_list.blocks, dict(self._guards), dict(self._owners)
+
+    def restore(self, snapshot: object) -> None:
+        """Put the chain back exactly as :meth:`snapshot` saw it."""
+        assert isinstance(snapshot, tuple)
+        blocks, guards, owners = snapshot
+        self._oom_notify_list.restore(blocks)
+        self._guards = dict(guards)
+        self._owners = dict(owners)
+
+    def _call(self, nb: NotifierBlock, val: int, data: object) -> int:
+        guard = self.guard
+        if guard is None:
+            return nb.notifier_call(nb, val, data)
+        try:
+            ret = nb.notifier_call(nb, val, data)
+        except BaseException as exc:
+            if not guard.is_oops(exc):
+                raise
+            if not guard.handler_oops(nb, exc):
+                self.unregister_oom_notifier(nb)
+            return NOTIFY_DONE
+        if isinstance(ret, bool) or not isinstance(ret, int):
+            guard.handler_returned(nb, ret)
+            return NOTIFY_DONE
+        return ret

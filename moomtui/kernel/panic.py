@@ -94,8 +94,7 @@ def entry_point(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[
     An object whose kernel has no ``entry`` (a test's stand-in) is called as it is.
     """
 
-    @functools.wraps(method)
-    def wrapper(self: S, *args: P.args, **kwargs: P.kwargs) -> R | None:
+    def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R | None:
         entry = getattr(getattr(self, "kernel", self), "entry", None)
         if not isinstance(entry, KernelEntry):
             return method(self, *args, **kwargs)
@@ -103,6 +102,7 @@ def entry_point(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[
             return method(self, *args, **kwargs)
         return None
 
+    functools.update_wrapper(wrapper, method)
     return wrapper
 
 
@@ -123,5 +123,5 @@ def panic(k: Kernel, message: str) -> NoReturn:
     if timeout > 0:
         k.printk(KERN_EMERG, f"Rebooting in {timeout} seconds..")
         k.reboot_at = k.ticks + timeout * HZ
-    k.emit(ev.Panic, message=k.panicked, timeout=max(0, timeout))
+    k.emit(ev.Panic(message=k.panicked, timeout=max(0, timeout)))
     raise KernelPanic(k.panicked)

@@ -29,6 +29,8 @@ from collections import deque
 from dataclasses import dataclass
 from itertools import islice
 
+from .constants import HZ
+
 KERN_EMERG = 0
 KERN_ALERT = 1
 KERN_CRIT = 2
@@ -56,8 +58,6 @@ PRINTK_BUF_LEN = 1024
 DEFAULT_MESSAGE_LOGLEVEL = 4
 DEFAULT_CONSOLE_LOGLEVEL = 7
 MINIMUM_CONSOLE_LOGLEVEL = 1
-
-HZ = 100
 
 RECORD_OVERHEAD = 4
 """Bytes a record takes beyond its text: the ``<N>`` tag and the newline."""

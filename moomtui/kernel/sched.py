@@ -17,6 +17,8 @@ deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .constants import NICE_TO_TICKS
 from .task import Task
 
@@ -26,7 +28,8 @@ FP_SHIFT = 32
 class Scheduler:
     __slots__ = ("V", "W", "_v_time", "clock", "ncpus", "nr_running")
 
-    def __init__(self, ncpus: int, clock) -> None:  # clock: callable returning jiffies
+    def __init__(self, ncpus: int, clock: Callable[[], int]) -> None:
+        """``ncpus`` CPUs; ``clock()`` tells the jiffies since boot."""
         self.ncpus = ncpus
         self.clock = clock
         self.W = 0

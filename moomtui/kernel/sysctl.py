@@ -40,26 +40,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-EPERM = 1
-ENOENT = 2
-EEXIST = 17
-ENOTDIR = 20
-EISDIR = 21
-EINVAL = 22
-
-STRERROR: dict[int, str] = {
-    EPERM: "Operation not permitted",
-    ENOENT: "No such file or directory",
-    EEXIST: "File exists",
-    ENOTDIR: "Not a directory",
-    EISDIR: "Is a directory",
-    EINVAL: "Invalid argument",
-}
+from .constants import ULONG_MAX
+from .errno import EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM, strerror
 
 PROC_SYS = "/proc/sys"
 TMPBUFLEN = 20
-ULONG_MAX = 0xFFFFFFFF
-"""i386: ``unsigned long`` is 32 bits, so ``simple_strtoul`` wraps there."""
 
 CType = Literal["int", "uint"]
 
@@ -72,7 +57,7 @@ class SysctlError(Exception):
 
     def __init__(self, errno: int, key: str) -> None:
         self.errno = errno
-        self.strerror = STRERROR[errno]
+        self.strerror = strerror(errno)
         self.key = key
         super().__init__(f"{key}: {self.strerror}")
 

@@ -19,15 +19,23 @@ allocator or waiting for a swap-in), Z (zombie).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal
 
 from .constants import PF_MEMDIE
 
 if TYPE_CHECKING:
-    from ..userland.base import Program
+    from .program import Program
     from .sched import Scheduler
 
 TASK_COMM_LEN = 16  # including the terminating NUL: 15 visible characters
+
+Blocked = Literal["", "alloc", "swapin"]
+"""What a task waits on: nothing, the allocator's retry loop (``yield(); goto rebalance``),
+or its working set coming back from swap."""
+
+SigtermAction = Literal["exit", "ignore", "linger"]
+"""The action for SIGTERM: ``SIG_DFL`` (exit), ``SIG_IGN``, or a handler that lingers and
+then exits."""
 
 
 @dataclass(slots=True, eq=False)
@@ -83,18 +91,19 @@ class Task:
     dead: bool = False
     # Signals pending delivery (delivered when the task next returns to user mode).
     sigpending: set[int] = field(default_factory=set)
-    # The action for SIGTERM: "exit" (SIG_DFL), "ignore" (SIG_IGN) or "linger" (a handler);
-    # set from the program at exec, reset from "ignore" to "exit" by a forced signal.
-    sigterm: str = "exit"
-    # What the task is blocked on: "" (nothing), "alloc" (allocator retry loop),
-    # "swapin" (waiting for its working set to come back from swap).
-    blocked: str = ""
+    # Set from the program at exec; a forced signal resets "ignore" to "exit".
+    sigterm: SigtermAction = "exit"
+    # A SIGTERM handler is running: the task exits when its linger time is up.
+    lingering: bool = False
+    blocked: Blocked = ""
     stall_pages: int = 0
     stall_since: int = 0
     # Timer bookkeeping: a wake-up in the kernel's timer heap is valid only while its
     # generation matches.
     timer_gen: int = 0
     wake_at: int | None = None
+    # The program's wake-up came while the task was blocked: it runs once unblocked.
+    wake_pending: bool = False
     # Lazy CPU accounting (see sched.Scheduler).
     base_utime: int = 0
     base_stime: int = 0
@@ -106,7 +115,9 @@ class Task:
     sys_pct: int = 10
     sched: Scheduler | None = field(default=None, repr=False)
     thread_leader: Task | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The command line ``/proc/PID/cmdline`` shows, when what started the task recorded one
+    # (``spawn``, a daemon); otherwise it is the ``comm``.
+    argv: list[str] | None = None
 
     # --- times -------------------------------------------------------------------------
     def cpu_jiffies(self) -> int:

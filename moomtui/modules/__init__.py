@@ -13,7 +13,7 @@ tree subclass :class:`moomtui.modules.api.Policy`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ..kernel.module import KernelModule
 from .classic import badness
@@ -48,7 +48,7 @@ def policy_score(kernel: Kernel) -> Score:
     for module in (*on_chain, *modules.loaded()):
         score = getattr(module, "score", None)
         if callable(score):
-            return score
+            return cast(Score, score)
     return badness
 
 

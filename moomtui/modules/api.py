@@ -110,7 +110,7 @@ class Policy(KernelModule):
     def current(self) -> Task | None:
         """The task whose allocation called ``out_of_memory()`` (``current``); None outside
         a call."""
-        return self.kernel.oom_current
+        return self.kernel.oom.current
 
     @property
     def jiffies(self) -> int:

@@ -29,12 +29,14 @@ from ..kernel.constants import (
     CAP_SYS_RAWIO,
     CAP_TO_MASK,
     HZ,
+    INT_MAX,
     JIFFIES_MASK,
     PF_MEMALLOC,
     PF_MEMDIE,
     SHIFT_HZ,
     SIGKILL,
     SIGTERM,
+    UINT_MAX,
 )
 from ..kernel.module import KernelLike, KernelModule
 from .messages import error
@@ -43,9 +45,6 @@ if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
     from ..kernel.task import Task
 
-UINT_MAX = 0xFFFFFFFF
-"""``unsigned int`` and ``unsigned long`` are both 32 bits on i386."""
-INT_MAX = 0x7FFFFFFF
 _CAP_SYS_ADMIN = CAP_TO_MASK(CAP_SYS_ADMIN)
 _CAP_SYS_RAWIO = CAP_TO_MASK(CAP_SYS_RAWIO)
 
@@ -207,15 +206,16 @@ def oom_kill_task(k: Kernel, p: Task, *, module: str, reason: str) -> None:
     mm = p.mm
     k.kills += 1
     k.emit(
-        ev.OomKill,
-        pid=p.pid,
-        comm=p.comm,
-        module=module,
-        reason=reason,
-        points=points,
-        total_vm=mm.total_vm if mm is not None else 0,
-        rss=mm.rss if mm is not None else 0,
-        sig=sig,
+        ev.OomKill(
+            pid=p.pid,
+            comm=p.comm,
+            module=module,
+            reason=reason,
+            points=points,
+            total_vm=mm.total_vm if mm is not None else 0,
+            rss=mm.rss if mm is not None else 0,
+            sig=sig,
+        )
     )
     k.send_sig(p, sig, sender=0, force=True)
 

@@ -43,17 +43,18 @@ notifications, ``-p`` (priority), ``-g`` (process groups), ``process_mrelease`` 
 
 from __future__ import annotations
 
-import errno
 import re
 from typing import TYPE_CHECKING
 
 from ..kernel import events as ev
 from ..kernel.bootspec import boot_kernel_pages
 from ..kernel.constants import HZ, PAGE_SIZE, SIGKILL, SIGTERM
+from ..kernel.errno import EINVAL, ENOMEM
 from ..kernel.module import KernelLike, KernelModule, ModuleParam
 from ..kernel.printk import KERN_INFO
+from ..kernel.proc_pid import OOM_SCORE_ADJ_MIN
 from ..userland.base import Program
-from .oom_score_adj import OOM_SCORE_ADJ_MIN, oom_badness, totalpages
+from .oom_score_adj import oom_badness, totalpages
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
@@ -75,7 +76,7 @@ _SIGNAMES = {SIGTERM: "SIGTERM", SIGKILL: "SIGKILL"}
 class MemInfo:
     """``parse_meminfo()``: what earlyoom reads of ``/proc/meminfo``, in KiB and percent.
 
-    The fields are those :func:`~moomtui.kernel.procfs.meminfo` prints, taken straight from
+    The fields are those :func:`~moomtui.kernel.proc_misc.meminfo` prints, taken straight from
     the VM's counters: the whole file also sums every address space's working set, too
     much to build ten times a second on a machine of thousands of tasks.
     """
@@ -123,7 +124,7 @@ class EarlyoomDaemon(Program):
     # ------------------------------------------------------------------ life cycle
     def start(self, k: Kernel, task: Task) -> int | None:
         mod = self.module
-        task.extra["argv"] = mod.argv()
+        task.argv = mod.argv()
         if k.brk(task, DAEMON_RSS):
             k.set_ws(task, DAEMON_RSS)
             k.fault(task, DAEMON_RSS)
@@ -237,15 +238,16 @@ class EarlyoomDaemon(Program):
             return POLL
         k.kills += 1
         k.emit(
-            ev.OomKill,
-            pid=victim.pid,
-            comm=victim.comm,
-            module=self.module.name,
-            reason="victim",
-            points=badness,
-            total_vm=mm.total_vm,
-            rss=mm.rss,
-            sig=sig,
+            ev.OomKill(
+                pid=victim.pid,
+                comm=victim.comm,
+                module=self.module.name,
+                reason="victim",
+                points=badness,
+                total_vm=mm.total_vm,
+                rss=mm.rss,
+                sig=sig,
+            )
         )
         k.send_sig(victim, sig, sender=task.pid)
         self.victim, self.sig, self.since, self.polls = victim, sig, k.ticks, 0
@@ -339,15 +341,15 @@ class Earlyoom(KernelModule):
         ):
             if kill > term:
                 k.printk(KERN_INFO, f"earlyoom: {kind}: SIGKILL limit {kill} above SIGTERM {term}")
-                return -errno.EINVAL
+                return -EINVAL
         try:
             self.prefer_re = self._compile(self.prefer)
             self.avoid_re = self._compile(self.avoid)
         except re.error:
-            return -errno.EINVAL
+            return -EINVAL
         self.daemon = k.spawn(EarlyoomDaemon(self), comm="earlyoom", uid=0)
         if self.daemon is None:
-            return -errno.ENOMEM
+            return -ENOMEM
         return 0
 
     def score(self, task: Task, jiffies: int) -> int:

@@ -9,7 +9,7 @@ it nobody chooses a victim: the page fault that cannot get a page ends in the
     if (error_code & 4) do_exit(SIGKILL);
 
 Here that is a handler on the seed's chain: ``out_of_memory()`` stands for "this
-allocation failed", and ``Kernel.oom_current`` is the task whose allocation it was. That
+allocation failed", and ``kernel.oom.current`` is the task whose allocation it was. That
 task exits at once (``do_exit``: no signal, no PF_MEMDIE, no memory reserves); init is
 spared and retries, and a call made by kswapd or another kernel thread (no mm: not a page
 fault) does nothing. The ``printk`` has no level, so the line is logged at the
@@ -46,10 +46,10 @@ class OomKillAllocating(KernelModule):
     kernel: Kernel
     oom_nb: NotifierBlock
 
-    def out_of_memory(self) -> None:
+    def kill_allocating_task(self) -> None:
         """The ``out_of_memory:`` label of ``do_page_fault`` for the allocating task."""
         k = self.kernel
-        tsk = k.oom_current
+        tsk = k.oom.current
         if tsk is None or tsk.mm is None or tsk.dead:
             return
         if tsk.pid == 1:
@@ -58,20 +58,21 @@ class OomKillAllocating(KernelModule):
         k.printk(k.log.default_message_loglevel, f"VM: killing process {tsk.comm}")
         k.kills += 1
         k.emit(
-            ev.OomKill,
-            pid=tsk.pid,
-            comm=tsk.comm,
-            module=self.name,
-            reason="victim",
-            points=0,
-            total_vm=mm.total_vm,
-            rss=mm.rss,
-            sig=SIGKILL,
+            ev.OomKill(
+                pid=tsk.pid,
+                comm=tsk.comm,
+                module=self.name,
+                reason="victim",
+                points=0,
+                total_vm=mm.total_vm,
+                rss=mm.rss,
+                sig=SIGKILL,
+            )
         )
         k.do_exit(tsk, 0, SIGKILL)
 
     def oom_notify(self, s: NotifierBlock, v: int, d: object) -> int:
-        self.out_of_memory()
+        self.kill_allocating_task()
         return 0
 
     def init(self) -> int:

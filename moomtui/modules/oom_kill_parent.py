@@ -29,12 +29,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..kernel.constants import HZ, JIFFIES_MASK
+from ..kernel.constants import HZ, JIFFIES_MASK, UINT_MAX
 from ..kernel.module import KernelLike, ModuleParam
 from ..kernel.notifier import NotifierBlock
 from ..kernel.sysctl import CtlEntry, IntCell, SysctlError, SysctlHeader
 from .classic import (
-    UINT_MAX,
     ClassicKiller,
     c_abs,
     get_nr_swap_pages,

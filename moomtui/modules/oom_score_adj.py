@@ -79,7 +79,7 @@ from ..kernel.constants import (
 from ..kernel.module import KernelLike, KernelModule
 from ..kernel.notifier import NotifierBlock
 from ..kernel.printk import KERN_ERR, KERN_INFO, KERN_WARNING
-from ..kernel.procfs import OOM_SCORE_ADJ_MIN
+from ..kernel.proc_pid import OOM_SCORE_ADJ_MIN
 from ..kernel.sysctl import CtlEntry, IntCell, SysctlError, SysctlHeader
 from .messages import error, info
 
@@ -196,10 +196,11 @@ class OomScoreAdj(KernelModule):
         """What this policy would give ``task`` now: 2.6.36's ``oom_badness()``."""
         return oom_badness(task, totalpages(self.kernel))
 
-    def out_of_memory(self) -> None:
-        """2.6.36's ``out_of_memory()`` after the chain (see the module docstring)."""
+    def out_of_memory_killer(self) -> None:
+        """2.6.36's ``out_of_memory()`` past its notifier call: whether and whom to kill (see
+        the module docstring). Named like the seed's handlers, which the chain calls too."""
         k = self.kernel
-        current = k.oom_current
+        current = k.oom.current
         if current is None or current.is_kernel_thread or current.dead:
             return
         vm = k.vm
@@ -278,15 +279,16 @@ class OomScoreAdj(KernelModule):
         q.flags |= PF_MEMDIE
         k.kills += 1
         k.emit(
-            ev.OomKill,
-            pid=q.pid,
-            comm=q.comm,
-            module=self.name,
-            reason=reason,
-            points=points,
-            total_vm=mm.total_vm,
-            rss=mm.rss,
-            sig=SIGKILL,
+            ev.OomKill(
+                pid=q.pid,
+                comm=q.comm,
+                module=self.name,
+                reason=reason,
+                points=points,
+                total_vm=mm.total_vm,
+                rss=mm.rss,
+                sig=SIGKILL,
+            )
         )
         k.send_sig(q, SIGKILL, sender=0, force=True)
 
@@ -319,7 +321,7 @@ class OomScoreAdj(KernelModule):
             )
 
     def oom_notify(self, s: NotifierBlock, v: int, d: object) -> int:
-        self.out_of_memory()
+        self.out_of_memory_killer()
         return 0
 
     # ------------------------------------------------------------------ load / unload

@@ -43,7 +43,7 @@ COMM_LEN = 15
 HOG_SECONDS = 3
 """The invoking task's hog fills the memory left free at boot in about this long."""
 INIT_RSS = 64
-"""Pages the simulator's init keeps resident (``Kernel._create_boot_tasks``)."""
+"""Pages the simulator's init keeps resident (``moomtui.kernel.boot.create_boot_tasks``)."""
 SWAP_SPEED = "512M/s"
 """A report does not say how fast the swap device is: a solid-state disk's speed."""
 

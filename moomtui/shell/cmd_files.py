@@ -11,8 +11,8 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
+from ..kernel.errno import ENOTDIR
 from ..kernel.procfs import ProcError, list_proc, read_proc
-from ..kernel.sysctl import ENOTDIR
 from .base import ArgParser, Result, clip, command, parse, resolve
 from .completion import complete_path, options
 

@@ -11,18 +11,12 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from ..kernel.constants import ENOENT
-from ..kernel.module import (
-    KCONFIG_OPTIONS,
-    KCONFIG_PROMPTS,
-    MODULE_DIR,
-    KconfigError,
-    ModuleError,
-    is_policy_file,
-    resolve_kconfig,
-)
+from ..kernel.errno import ENOENT
+from ..kernel.kconfig import KCONFIG_OPTIONS, KCONFIG_PROMPTS, KconfigError, resolve_kconfig
+from ..kernel.module import MODULE_DIR, ModuleError
 from ..kernel.procfs import ProcError, read_proc, sysctl_path, write_proc
 from ..kernel.sysctl import sysctl_key
+from ..modules.plugins import insmod_file, is_policy_file
 from .base import ArgParser, CommandError, clip, command, matching, parse, refused_in
 from .completion import options
 
@@ -89,7 +83,7 @@ def insmod(sh: Shell, argv: list[str]) -> str:
     modules = sh.kernel.modules
     try:
         if is_policy_file(args.module):  # a user-written policy: insmod ./my_policy.py
-            modules.insmod_file(args.module, args.params)
+            insmod_file(modules, args.module, args.params)
         else:
             modules.insmod(module_name(args.module), args.params)
     except ModuleError as err:

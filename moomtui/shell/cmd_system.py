@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from ..kernel.constants import HZ
 from ..kernel.printk import format_record
-from ..kernel.procfs import SWAP_DEVICE, cpu_split, loadavg, meminfo, read_proc
+from ..kernel.proc_misc import SWAP_DEVICE, cpu_split, loadavg, meminfo
+from ..kernel.procfs import read_proc
 from ..kernel.units import UnitError, parse_size
 from .base import ArgParser, CommandError, Completer, command, int_arg, parse
 from .completion import options

@@ -30,10 +30,18 @@ from typing import TYPE_CHECKING
 
 from .. import errors
 from ..interrupt import is_user_interrupt
-from ..kernel.constants import EINVAL, EPERM
+from ..kernel.errno import EINVAL, EIO, EPERM
 from ..kernel.panic import KernelPanic
-from ..kernel.procfs import EIO, ProcError, open_for_write, write_proc
-from . import cmd_files, cmd_modules, cmd_session, cmd_system, cmd_tasks
+from ..kernel.procfs import ProcError, open_for_write, write_proc
+from . import (
+    cmd_files,
+    cmd_modules,
+    cmd_ps,
+    cmd_session,
+    cmd_signals,
+    cmd_system,
+    cmd_tasks,
+)
 from .base import (
     COMMANDS,
     Command,
@@ -55,7 +63,15 @@ if TYPE_CHECKING:
 PROMPT_NAME = "moomsh"
 
 # The command modules register themselves on import.
-_COMMAND_MODULES = (cmd_files, cmd_modules, cmd_session, cmd_system, cmd_tasks)
+_COMMAND_MODULES = (
+    cmd_files,
+    cmd_modules,
+    cmd_ps,
+    cmd_session,
+    cmd_signals,
+    cmd_system,
+    cmd_tasks,
+)
 
 _WRITE_ERRORS = frozenset((EPERM, EINVAL, EIO))
 """Errors a ``/proc/sys`` file gives at ``write()`` rather than at ``open()``."""

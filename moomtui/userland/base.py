@@ -17,16 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..kernel.constants import HZ
+from ..kernel.constants import HZ, INT_MAX
 from ..kernel.units import UnitError, parse_duration, parse_rate, parse_size
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
-    from ..kernel.task import Task
-
-
-INT_MAX = (1 << 31) - 1
-"""An ``int`` parameter without a maximum of its own is a C ``int``."""
+    from ..kernel.task import SigtermAction, Task
 
 
 class ProgramArgError(ValueError):
@@ -116,11 +112,16 @@ class Program:
     PARAMS: ClassVar[dict[str, Param]] = {}
     BUSY: ClassVar[int] = 0
 
-    def __init__(self, args: Mapping[str, object] | None = None) -> None:
-        self.args = self.parse_args(args or {})
+    def __init__(
+        self, args: Mapping[str, object] | None = None, *, parsed: Mapping[str, Any] | None = None
+    ) -> None:
+        """A program with ``args`` as a preset or ``spawn`` gives them (parsed here), or with
+        ``parsed``: arguments :meth:`parse_args` already returned — a fork bomb's copy, a
+        prefork server's worker — which are not parsed again."""
+        self.args = dict(parsed) if parsed is not None else self.parse_args(args or {})
         self.busy: int = self.args["busy"] if self.args["busy"] is not None else self.BUSY
         self.sys_pct: int = self.args["sys"]
-        self.sigterm: str = self.args["sigterm"]
+        self.sigterm: SigtermAction = self.args["sigterm"]
         self.linger: int = self.args["linger"]
 
     @classmethod

@@ -219,7 +219,6 @@ class Prefork(Program):
             args["_child_args"] = child_cls.parse_args(child_args)
         except ProgramArgError as err:
             raise ProgramArgError("child_" + err.key, str(err)) from None
-        args["_child_raw"] = child_args
 
     def start(self, k: Kernel, task: Task) -> int | None:
         self.wanted = self.args["children"]
@@ -230,7 +229,7 @@ class Prefork(Program):
 
         alive = sum(1 for c in task.children.values() if not c.dead)
         for _ in range(self.wanted - alive):
-            child = PROGRAMS[self.args["child"]](self.args["_child_raw"])
+            child = PROGRAMS[self.args["child"]](parsed=self.args["_child_args"])
             worker = k.fork(task, child)
             if worker is None:
                 return self.args["respawn"] or HZ
@@ -257,14 +256,18 @@ class ForkBomb(Program):
             k.brk(task, self.args["rss"])
             k.set_ws(task, self.args["rss"])
             k.fault(task, self.args["rss"])
-        return self.args["interval"]
+        interval: int = self.args["interval"]
+        return interval
 
     def step(self, k: Kernel, task: Task) -> int | None:
-        k.fork(task, ForkBomb(self._raw()))
+        k.fork(task, self.copy())
         return self.vary(k, self.args["interval"])
 
-    def _raw(self) -> dict[str, object]:
-        return {"interval": f"{self.args['interval']}j", "rss": f"{self.args['rss']} pages"}
+    def copy(self) -> ForkBomb:
+        """The next copy: this one's interval and memory, its other arguments the defaults;
+        the values are handed over parsed, in jiffies and pages, not parsed again."""
+        args = {**self.parse_args({}), "interval": self.args["interval"], "rss": self.args["rss"]}
+        return ForkBomb(parsed=args)
 
 
 class Threaded(Program):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from moomtui.kernel import TaskSpec
 from moomtui.kernel.constants import HZ
 
-from .conftest import Recorder, machine
+from ..fixtures import Recorder, machine
 
 WORKLOAD = (
     TaskSpec(
@@ -21,12 +23,15 @@ WORKLOAD = (
 
 
 def run_once(seed: int) -> list[dict]:
-    k = machine(*WORKLOAD, ram=8192, swap=2048, seed=seed, kconfig={"CONFIG_OOM_KILL": "y"})
+    k = machine(
+        *WORKLOAD, ram_pages=8192, swap_pages=2048, seed=seed, kconfig={"CONFIG_OOM_KILL": "y"}
+    )
     rec = Recorder(k)
     k.run_for(120 * HZ)
     return [e.to_dict() for e in rec.events]
 
 
+@pytest.mark.slow
 def test_two_runs_give_identical_event_streams() -> None:
     first, second = run_once(1), run_once(1)
     assert len(first) > 100
@@ -35,8 +40,8 @@ def test_two_runs_give_identical_event_streams() -> None:
 
 
 def test_run_for_in_pieces_equals_one_run() -> None:
-    a = machine(*WORKLOAD, ram=8192, kconfig={"CONFIG_OOM_KILL": "y"})
-    b = machine(*WORKLOAD, ram=8192, kconfig={"CONFIG_OOM_KILL": "y"})
+    a = machine(*WORKLOAD, ram_pages=8192, kconfig={"CONFIG_OOM_KILL": "y"})
+    b = machine(*WORKLOAD, ram_pages=8192, kconfig={"CONFIG_OOM_KILL": "y"})
     ra, rb = Recorder(a), Recorder(b)
     a.run_for(60 * HZ)
     for _ in range(60):

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from moomtui.kernel import TaskSpec
 from moomtui.kernel.constants import SIGKILL, SIGTERM
 
-from .conftest import machine
+from ..fixtures import machine
 
 PROGRAMS = st.sampled_from(
     [
@@ -57,7 +57,7 @@ OPS = st.lists(
     killer=st.sampled_from(["y", "n"]),
 )
 def test_random_workloads_keep_every_invariant(tasks, ops, swap, killer) -> None:
-    k = machine(*tasks, ram=4096, swap=swap, kconfig={"CONFIG_OOM_KILL": killer})
+    k = machine(*tasks, ram_pages=4096, swap_pages=swap, kconfig={"CONFIG_OOM_KILL": killer})
     assert k.check_invariants() == []
     for op, n in ops:
         live = [t for t in k.tasks.values() if not t.dead and t.mm is not None and t.pid > 1]

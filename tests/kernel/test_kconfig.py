@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moomtui.kernel.module import resolve_kconfig
+from moomtui.kernel.kconfig import resolve_kconfig
 
 PANIC, KILL, KPPID = "CONFIG_OOM_PANIC", "CONFIG_OOM_KILL", "CONFIG_OOM_KPPID"
 

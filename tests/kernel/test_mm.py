@@ -8,7 +8,7 @@ from moomtui.kernel.constants import PF_MEMDIE
 from moomtui.kernel.mm import watermarks
 from moomtui.modules.classic import oom_kill_task
 
-from .conftest import Recorder, machine
+from ..fixtures import Recorder, machine
 
 
 def test_watermarks_follow_ram_size_and_clamp() -> None:
@@ -19,7 +19,7 @@ def test_watermarks_follow_ram_size_and_clamp() -> None:
     assert watermarks(4096) == (32, 64, 96)
     assert watermarks(1024) == (20, 40, 60)  # 8 is below zone_balance_min
     assert watermarks(65536) == (255, 510, 765)  # 512 is above zone_balance_max
-    k = machine(ram=8192)
+    k = machine(ram_pages=8192)
     assert (k.vm.pages_min, k.vm.pages_low, k.vm.pages_high) == (64, 128, 192)
 
 
@@ -38,26 +38,26 @@ def test_allocation_above_pages_low_does_not_wake_kswapd() -> None:
     """``min = 1UL << order; ... min += z->pages_low; if (z->free_pages > min) ...
     rmqueue`` before ``wake_up_interruptible(&kswapd_wait)``: order-0 pages are taken while
     ``free > pages_low + 1``, so a batch stops at ``pages_low + 1`` free pages."""
-    k = machine()
+    k = machine(ram_pages=4096)
     t = _idle(k)
     k.vm.free_cache(k.vm.cache)
     room = k.vm.free - (k.vm.pages_low + 1)
     assert k.fault(t, room)
     assert k.vm.free == k.vm.pages_low + 1
-    assert not k.kswapd_awake
+    assert not k.vm.kswapd_awake
     assert k.fault(t, 1)  # free == pages_low + 1 is not > pages_low + 1: the slow pass
-    assert k.kswapd_awake and k.vm.free == k.vm.pages_low
+    assert k.vm.kswapd_awake and k.vm.free == k.vm.pages_low
 
 
 def test_below_pages_low_wakes_kswapd_and_takes_down_to_pages_min_plus_one() -> None:
     """``classzone->need_balance = 1; ... wake_up_interruptible(&kswapd_wait);`` then the
     second pass: ``min = 1UL << order; ... min += local_min; if (z->free_pages > min)``."""
-    k = machine()
+    k = machine(ram_pages=4096)
     t = _idle(k)
     room = k.vm.free - (k.vm.pages_min + 1)
     assert k.fault(t, room)
     assert k.vm.free == k.vm.pages_min + 1
-    assert k.kswapd_awake and k.vm.need_balance
+    assert k.vm.kswapd_awake and k.vm.need_balance
     assert not k.fault(t, 1)  # not > pages_min + 1: reclaim (which fails here), then wait
     assert k.vm.free == k.vm.pages_min + 1
 
@@ -65,23 +65,23 @@ def test_below_pages_low_wakes_kswapd_and_takes_down_to_pages_min_plus_one() -> 
 def test_an_order_1_block_needs_two_pages_above_the_watermark() -> None:
     """fork's task_struct and kernel stack are one order-1 block: ``min = 1UL << 1;
     min += z->pages_low;`` — ``free > pages_low + 2`` on the first pass."""
-    k = machine()
+    k = machine(ram_pages=4096)
     t = _idle(k)
     k.vm.free_cache(k.vm.cache)
     k.fault(t, k.vm.free - (k.vm.pages_low + 2))
     assert k.vm.free == k.vm.pages_low + 2
-    assert k.vm.alloc_pages(t, 2, order=1) == 2 and k.kswapd_awake  # from the second pass
+    assert k.vm.alloc_pages(t, 2, order=1) == 2 and k.vm.kswapd_awake  # from the second pass
     assert k.vm.free == k.vm.pages_low
     k.vm.free += 2
-    k.kswapd_awake = False
+    k.vm.kswapd_awake = False
     k.vm.free += 1
-    assert k.vm.alloc_pages(t, 2, order=1) == 2 and not k.kswapd_awake  # pages_low + 3 > + 2
+    assert k.vm.alloc_pages(t, 2, order=1) == 2 and not k.vm.kswapd_awake  # pages_low + 3 > + 2
 
 
 def test_memdie_task_takes_the_reserve_below_pages_min() -> None:
     """``if (current->flags & (PF_MEMALLOC | PF_MEMDIE))`` ... ``rmqueue`` ignoring the
     watermarks: how a killed task gets the memory to exit."""
-    k = machine()
+    k = machine(ram_pages=4096)
     t = _idle(k)
     k.fault(t, k.vm.free - (k.vm.pages_min + 1))
     t.flags |= PF_MEMDIE
@@ -93,7 +93,7 @@ def test_a_parked_task_takes_pages_only_above_pages_min_plus_one() -> None:
     """The ``yield(); goto rebalance;`` loop ends in the same check after reclaim:
     ``min = 1UL << order; ... min += z->pages_min; if (z->free_pages > min)``. A task parked
     in the allocator with no reclaim possible gets nothing at ``pages_min + 1`` free."""
-    k = machine()
+    k = machine(ram_pages=4096)
     other, t = _idle(k), _idle(k)
     k.fault(other, 1)
     k.fault(t, k.vm.free - (k.vm.pages_min + 1))
@@ -110,7 +110,7 @@ def test_a_parked_task_takes_pages_only_above_pages_min_plus_one() -> None:
 def test_direct_reclaim_empties_page_cache_before_calling_out_of_memory() -> None:
     """try_to_free_pages_zone(): ``nr_pages = shrink_caches(classzone, priority, gfp_mask,
     nr_pages); if (nr_pages <= 0) return 1;`` — out_of_memory() only when all passes fail."""
-    k = machine(page_cache=1000)
+    k = machine(page_cache=1000, ram_pages=4096)
     rec = Recorder(k)
     t = _idle(k)
     k.fault(t, k.vm.free - k.vm.pages_min)
@@ -124,7 +124,8 @@ def test_no_handler_livelocks_and_the_machine_keeps_running() -> None:
     """``yield(); goto rebalance;`` — an order-0 fault never fails; with nothing on the OOM
     chain, ``notifier_call_chain(&oom_notify_list, OUT_OF_MEMORY, 0)`` does nothing."""
     k = machine(
-        TaskSpec(comm="hog", uid=1000, total_vm=16384, program="hog", args={"rate": "1M/s"})
+        TaskSpec(comm="hog", uid=1000, total_vm=16384, program="hog", args={"rate": "1M/s"}),
+        ram_pages=4096,
     )
     rec = Recorder(k)
     k.run_for(60 * 100)
@@ -152,7 +153,8 @@ def test_page_accounting_is_exact_every_tick() -> None:
             args={"size": "2M", "work": "2s", "pause": "1s", "io": "1M"},
         ),
         TaskSpec(comm="bomb", uid=1000, program="forkbomb", args={"interval": "1s"}),
-        swap=2048,
+        swap_pages=2048,
+        ram_pages=4096,
     )
     for _ in range(3000):
         k.tick()
@@ -165,8 +167,9 @@ def test_cold_pages_are_swapped_before_hot_ones() -> None:
     k = machine(
         TaskSpec(comm="leak", uid=1000, program="leak", args={"rate": "512K/s", "ws": "64K"}),
         TaskSpec(comm="hog", uid=1000, program="hog", args={"rate": "256K/s", "limit": "3M"}),
-        swap=8192,
+        swap_pages=8192,
         swap_speed=4096,
+        ram_pages=4096,
     )
     k.run_for(30 * 100)
     leak = next(t for t in k.tasks.values() if t.comm == "leak")
@@ -179,9 +182,10 @@ def test_cold_pages_are_swapped_before_hot_ones() -> None:
 def test_swap_free_means_reclaim_succeeds_and_nothing_is_killed() -> None:
     k = machine(
         TaskSpec(comm="leak", uid=1000, program="leak", args={"rate": "256K/s", "ws": "64K"}),
-        swap=16384,
+        swap_pages=16384,
         swap_speed=4096,
         kconfig={"CONFIG_OOM_KILL": "y"},
+        ram_pages=4096,
     )
     rec = Recorder(k)
     k.run_for(60 * 100)
@@ -192,8 +196,8 @@ def test_swap_free_means_reclaim_succeeds_and_nothing_is_killed() -> None:
 def test_thrashing_working_set_bigger_than_ram_leaves_task_waiting_for_swap_in() -> None:
     k = machine(
         TaskSpec(comm="db", uid=500, program="database", args={"size": "20M", "rate": "4M/s"}),
-        ram=4096,
-        swap=16384,
+        ram_pages=4096,
+        swap_pages=16384,
         swap_speed=256,
     )
     seen_d = False
@@ -209,7 +213,7 @@ def test_thrashing_working_set_bigger_than_ram_leaves_task_waiting_for_swap_in()
 def test_overcommit_mode_0_refuses_a_mapping_bigger_than_free_cache_and_swap() -> None:
     """mm/mmap.c vm_enough_memory(): ``free = page_cache_size + nr_free_pages() +
     nr_swap_pages ...; return free > pages;`` and ``if (sysctl_overcommit_memory) return 1;``"""
-    k = machine()
+    k = machine(ram_pages=4096)
     rec = Recorder(k)
     t = _idle(k)
     too_big = k.vm.free + k.vm.cache + k.vm.nr_swap_pages
@@ -226,7 +230,7 @@ def test_an_oom_victim_parked_in_the_allocator_runs_first() -> None:
     ``yield()`` the victim, with the biggest time slice, runs before the task ahead of it in
     the allocator's line: it takes its pages from the reserve first, and the other task
     gets what is left above ``pages_min + 1``."""
-    k = machine()
+    k = machine(ram_pages=4096)
     other, first, victim = _idle(k), _idle(k), _idle(k)
     k.fault(other, 10)
     k.fault(first, k.vm.free - (k.vm.pages_min + 1))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import itertools
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,21 +11,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from moomtui.kernel.errno import EBUSY
 from moomtui.kernel.events import Event, ModuleLoad, ModuleUnload
-from moomtui.kernel.module import (
+from moomtui.kernel.kconfig import (
     DEFCONFIG,
     KCONFIG_MODULES,
     KCONFIG_OPTIONS,
     KCONFIG_PROMPTS,
-    KERN_ALERT,
     KconfigError,
-    KernelModule,
-    ModuleError,
-    ModuleLoader,
-    ModuleParam,
-    parse_c_integer,
     resolve_kconfig,
 )
+from moomtui.kernel.module import KernelModule, ModuleError, ModuleParam, parse_c_integer
+from moomtui.kernel.module_loader import ModuleLoader
+from moomtui.kernel.printk import KERN_ALERT
 
 KERN_INFO = 6
 PANIC, KILL, KPPID = KCONFIG_OPTIONS
@@ -42,8 +40,9 @@ class FakeKernel:
     def printk(self, level: int, text: str) -> None:
         self.log.append((level, text))
 
-    def emit(self, event_cls: type[Event], **fields: Any) -> None:
-        self.events.append(event_cls(jiffies=self.jiffies, boot=self.boot, **fields))
+    def emit(self, event: Event) -> None:
+        event.stamp(self.jiffies, self.boot)
+        self.events.append(event)
 
     def module_events(self) -> list[tuple[str, str, Any]]:
         out: list[tuple[str, str, Any]] = []
@@ -127,7 +126,7 @@ class Busy(Handler):
     size = 100
 
     def init(self) -> int:
-        return -errno.EBUSY
+        return -EBUSY
 
 
 class Crashy(Handler):
@@ -399,6 +398,20 @@ def test_non_root_is_refused() -> None:
     assert error_of(loader.insmod, "oom_kill_parent") == "insmod: Operation not permitted"
     assert error_of(loader.rmmod, "oom_extra") == "rmmod: Operation not permitted"
     assert [m.name for m in loader.loaded()] == ["oom_kill", "oom_extra"]
+
+
+def test_tool_messages_come_from_the_machine_s_errno_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``strerror(-ret)`` is the simulated C library's, whatever the host would print."""
+    monkeypatch.setattr(os, "strerror", lambda _n: "the host's wording")
+    kernel, loader = make()
+    assert error_of(loader.insmod, "oom_busy") == (
+        "insmod: oom_busy: init_module: Device or resource busy"
+    )
+    module = loader.insmod("oom_extra")
+    module.use_count = 1
+    assert error_of(loader.rmmod, "oom_extra") == "rmmod: oom_extra: Device or resource busy"
+    kernel.current_uid = 500
+    assert error_of(loader.rmmod, "oom_extra") == "rmmod: Operation not permitted"
 
 
 def test_use_count_blocks_rmmod() -> None:

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from moomtui.kernel.errno import ENOENT
 from moomtui.kernel.notifier import (
-    ENOENT,
     NOTIFY_BAD,
     NOTIFY_DONE,
     NOTIFY_OK,

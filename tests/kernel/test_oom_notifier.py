@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from moomtui.kernel.notifier import ENOENT, NOTIFY_BAD, NOTIFY_DONE, NOTIFY_OK, NotifierBlock
+from moomtui.kernel.errno import ENOENT
+from moomtui.kernel.notifier import NOTIFY_BAD, NOTIFY_DONE, NOTIFY_OK, NotifierBlock
 from moomtui.kernel.oom_notifier import OUT_OF_MEMORY, OomNotifier
 
 

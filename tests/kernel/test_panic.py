@@ -11,12 +11,14 @@ from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_EMERG, KERN_WARNING
 from moomtui.userland import PROGRAMS
 
-from .conftest import Recorder, machine
+from ..fixtures import Recorder, machine
 
 
 def test_panic_with_timeout_0_hangs_forever() -> None:
     """``if (panic_timeout > 0) { ... machine_restart(NULL); }`` — else the box hangs."""
-    k = machine(TaskSpec(comm="hog", uid=1000, program="hog", args={"rate": "1M/s"}))
+    k = machine(
+        TaskSpec(comm="hog", uid=1000, program="hog", args={"rate": "1M/s"}), ram_pages=4096
+    )
     rec = Recorder(k)
     with pytest.raises(KernelPanic):
         k.panic("Out-Of-Memory")
@@ -32,7 +34,7 @@ def test_panic_with_timeout_0_hangs_forever() -> None:
 def test_panic_with_timeout_reboots_after_that_many_seconds() -> None:
     """``printk(KERN_EMERG "Rebooting in %d seconds..",panic_timeout);
     mdelay(panic_timeout*1000);`` then ``machine_restart(NULL);``"""
-    k = machine(jiffies=5000, sysctl={"kernel.panic": 10})
+    k = machine(jiffies=5000, sysctl={"kernel.panic": 10}, ram_pages=4096)
     rec = Recorder(k)
     k.run_for(100)
     with pytest.raises(KernelPanic):
@@ -53,7 +55,7 @@ def test_panic_message_keeps_the_blank_line_of_its_trailing_newline() -> None:
     panic.c: ``printk(KERN_EMERG "Kernel panic: %s\\n",buf);`` — two newlines, so the log
     holds an empty line after the panic, tagged ``<4>`` (``default_message_loglevel``) as
     printk tags every line after a newline. The state and the event drop the newline."""
-    k = machine()
+    k = machine(ram_pages=4096)
     rec = Recorder(k)
     with pytest.raises(KernelPanic):
         k.panic("Out of memory and no killable processes...\n")
@@ -75,17 +77,20 @@ PANIC_Y = {"CONFIG_OOM_PANIC": "y", "CONFIG_OOM_KILL": "n", "CONFIG_OOM_KPPID": 
 
 def full_machine(**kw: object) -> Kernel:
     """oom_panic built in, and a task holding all but 30 free pages: below pages_low."""
-    probe = machine(ram=4096)
+    probe = machine(ram_pages=4096)
     hold = probe.vm.free - 30
     return machine(
-        TaskSpec(comm="holder", uid=1000, total_vm=hold, rss=hold), kconfig=PANIC_Y, **kw
+        TaskSpec(comm="holder", uid=1000, total_vm=hold, rss=hold),
+        kconfig=PANIC_Y,
+        **kw,
+        ram_pages=4096,
     )
 
 
 def test_tick_is_an_entry_point_and_run_for_goes_on_after_a_panic() -> None:
     """``panic("Out-Of-Memory")`` in a timer's page fault ends that jiffy; the clock goes on
     (the reboot timer needs it) and nothing else runs: the hog never runs again."""
-    k = machine(ram=4096, kconfig=PANIC_Y)
+    k = machine(ram_pages=4096, kconfig=PANIC_Y)
     hog = k.spawn(PROGRAMS["hog"]({"rate": "1M/s"}), comm="hog", uid=1000)
     assert hog is not None and k.panicked is None
     k.run_for(60 * HZ)
@@ -96,7 +101,7 @@ def test_tick_is_an_entry_point_and_run_for_goes_on_after_a_panic() -> None:
 
 
 def test_tick_alone_catches_the_panic() -> None:
-    k = machine(ram=4096, kconfig=PANIC_Y)
+    k = machine(ram_pages=4096, kconfig=PANIC_Y)
     k.spawn(PROGRAMS["hog"]({"rate": "1M/s"}), comm="hog", uid=1000)
     for _ in range(60 * HZ):
         k.tick()
@@ -117,7 +122,11 @@ def test_spawn_that_panics_returns_none() -> None:
 def test_a_boot_that_panics_gives_a_panicked_machine() -> None:
     """A task that faults at start more than the machine holds, with oom_panic built in:
     ``Kernel()`` returns a panicked machine rather than raising."""
-    k = machine(TaskSpec(comm="greedy", program="idle", args={"rss": "64M"}), kconfig=PANIC_Y)
+    k = machine(
+        TaskSpec(comm="greedy", program="idle", args={"rss": "64M"}),
+        kconfig=PANIC_Y,
+        ram_pages=4096,
+    )
     assert k.panicked == "Out-Of-Memory"
     assert k.log.records()[-1].text == "Kernel panic: Out-Of-Memory"
 
@@ -127,6 +136,7 @@ def test_a_reboot_into_a_boot_that_panics_panics_again() -> None:
         TaskSpec(comm="greedy", program="idle", args={"rss": "64M"}),
         kconfig=PANIC_Y,
         sysctl={"kernel.panic": 1},
+        ram_pages=4096,
     )
     assert k.panicked is not None and k.boot == 0
     k.run_for(HZ)
@@ -134,7 +144,7 @@ def test_a_reboot_into_a_boot_that_panics_panics_again() -> None:
 
 
 def test_a_second_panic_prints_nothing_and_only_unwinds() -> None:
-    k = machine()
+    k = machine(ram_pages=4096)
     with pytest.raises(KernelPanic):
         k.panic("first")
     count = len(k.log.records())

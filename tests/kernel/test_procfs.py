@@ -8,23 +8,13 @@ from moomtui.kernel import BootSpec, Kernel, TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.bootspec import boot_kernel_pages
 from moomtui.kernel.constants import PF_MEMALLOC, PF_MEMDIE, SIGKILL
-from moomtui.kernel.procfs import (
-    EIO,
-    EROFS,
-    ProcError,
-    list_proc,
-    meminfo,
-    read_proc,
-    write_proc,
-)
-from moomtui.kernel.sysctl import EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM
+from moomtui.kernel.errno import EINVAL, EIO, EISDIR, ENOENT, ENOTDIR, EPERM, EROFS
+from moomtui.kernel.proc_misc import meminfo
+from moomtui.kernel.procfs import ProcError, list_proc, read_proc, write_proc
+from moomtui.machine import boot
 from moomtui.userland import PROGRAMS, Program
 
-NO_OOM = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "n", "CONFIG_OOM_KPPID": "n"}
-
-
-def machine(*tasks: TaskSpec, **spec: object) -> Kernel:
-    return Kernel(BootSpec(tasks=list(tasks), kconfig=NO_OOM, **spec), registry={})
+from ..fixtures import NO_OOM, machine
 
 
 def db() -> TaskSpec:
@@ -139,7 +129,7 @@ def test_modules_lists_loaded_modules_newest_first_without_builtins() -> None:
     class B(KernelModule):
         name, description, author, size = "mod_b", "b", "me", 2345
 
-    k = Kernel(BootSpec(kconfig=NO_OOM), registry={"mod_a": A, "mod_b": B})
+    k = boot(BootSpec(kconfig=NO_OOM), registry={"mod_a": A, "mod_b": B})
     assert read_proc(k, "/proc/modules") == ""
     k.modules.insmod("mod_a")
     k.modules.insmod("mod_b")

@@ -6,13 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from moomtui.kernel.errno import EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM
 from moomtui.kernel.sysctl import (
-    EEXIST,
-    EINVAL,
-    EISDIR,
-    ENOENT,
-    ENOTDIR,
-    EPERM,
     CtlEntry,
     IntCell,
     SysctlError,

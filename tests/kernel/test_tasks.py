@@ -7,10 +7,11 @@ import pytest
 from moomtui.kernel import TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ, NICE_TO_TICKS, PF_MEMDIE, SIGKILL, SIGTERM
+from moomtui.kernel.fork import get_pid
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.procfs import read_proc
 
-from .conftest import Recorder, machine
+from ..fixtures import Recorder, machine
 
 
 def by_comm(k, comm):
@@ -19,17 +20,17 @@ def by_comm(k, comm):
 
 def test_get_pid_takes_the_next_free_pid_and_wraps_to_300() -> None:
     """kernel/fork.c get_pid(): ``if((++last_pid) & 0xffff8000) { last_pid = 300; ...}``"""
-    k = machine(TaskSpec(comm="a", pid=300), TaskSpec(comm="b", pid=32767))
+    k = machine(TaskSpec(comm="a", pid=300), TaskSpec(comm="b", pid=32767), ram_pages=4096)
     k.last_pid = 32766
-    assert k._get_pid() == 301  # 32767 is taken, 32768 wraps to 300 which is taken too
+    assert get_pid(k) == 301  # 32767 is taken, 32768 wraps to 300 which is taken too
     k.last_pid = 10
-    assert k._get_pid() == 11
+    assert get_pid(k) == 11
 
 
 def test_fork_appends_at_the_tail_with_fresh_times() -> None:
     """kernel/fork.c do_fork(): ``p->times.tms_utime = p->times.tms_stime = 0;
     p->start_time = jiffies;`` and SET_LINKS puts the child at the tail of the task list."""
-    k = machine(TaskSpec(comm="parent", uid=1000, utime=500, program="idle"))
+    k = machine(TaskSpec(comm="parent", uid=1000, utime=500, program="idle"), ram_pages=4096)
     k.run_for(250)
     parent = by_comm(k, "parent")[0]
     child = k.fork(parent, k.programs["idle"]())
@@ -45,7 +46,9 @@ def test_fork_appends_at_the_tail_with_fresh_times() -> None:
 def test_children_of_an_exiting_task_are_reparented_to_init() -> None:
     """kernel/exit.c forget_original_parent(): ``p->p_opptr = reaper;`` and exit_notify():
     ``p->p_pptr = p->p_opptr;``"""
-    k = machine(TaskSpec(comm="parent", pid=400, uid=1000), TaskSpec(comm="kid", ppid=400))
+    k = machine(
+        TaskSpec(comm="parent", pid=400, uid=1000), TaskSpec(comm="kid", ppid=400), ram_pages=4096
+    )
     parent, kid = k.tasks[400], by_comm(k, "kid")[0]
     k.send_sig(parent, SIGKILL)
     k.run_for(2)
@@ -55,7 +58,9 @@ def test_children_of_an_exiting_task_are_reparented_to_init() -> None:
 
 
 def test_a_dead_task_is_a_zombie_until_its_parent_reaps_it() -> None:
-    k = machine(TaskSpec(comm="parent", pid=400, uid=1000), TaskSpec(comm="kid", ppid=400))
+    k = machine(
+        TaskSpec(comm="parent", pid=400, uid=1000), TaskSpec(comm="kid", ppid=400), ram_pages=4096
+    )
     rec = Recorder(k)
     kid = by_comm(k, "kid")[0]
     k.send_sig(kid, SIGKILL)
@@ -70,7 +75,7 @@ def test_a_dead_task_is_a_zombie_until_its_parent_reaps_it() -> None:
 def test_init_ignores_signals_it_has_no_handler_for() -> None:
     """arch/i386/kernel/signal.c do_signal(): ``/* Init gets no signals it doesn't want. */
     if (current->pid == 1) continue;``"""
-    k = machine()
+    k = machine(ram_pages=4096)
     rec = Recorder(k)
     k.send_sig(k.init_task, SIGKILL)
     k.run_for(10)
@@ -80,21 +85,21 @@ def test_init_ignores_signals_it_has_no_handler_for() -> None:
 
 def test_init_exiting_panics() -> None:
     """kernel/exit.c do_exit(): ``if (tsk->pid == 1) panic("Attempted to kill init!");``"""
-    k = machine()
+    k = machine(ram_pages=4096)
     with pytest.raises(KernelPanic):
         k.do_exit(k.init_task)
     assert k.panicked == "Attempted to kill init!"
 
 
 def test_kernel_threads_ignore_signals() -> None:
-    k = machine()
+    k = machine(ram_pages=4096)
     k.send_sig(k.kswapd, SIGKILL)
     k.run_for(5)
     assert not k.kswapd.dead and k.kswapd.mm is None
 
 
 def test_sigkill_makes_a_sleeping_task_exit_and_its_pages_come_back() -> None:
-    k = machine(TaskSpec(comm="d", uid=1000, total_vm=512, rss=400))
+    k = machine(TaskSpec(comm="d", uid=1000, total_vm=512, rss=400), ram_pages=4096)
     d = by_comm(k, "d")[0]
     free = k.vm.free
     k.send_sig(d, SIGKILL)
@@ -110,7 +115,8 @@ def test_sigterm_is_caught_by_a_program_that_lingers() -> None:
             uid=1000,
             program="hog",
             args={"rate": "4K/s", "sigterm": "linger", "linger": "3s"},
-        )
+        ),
+        ram_pages=4096,
     )
     slow = by_comm(k, "slow")[0]
     k.send_sig(slow, SIGTERM)
@@ -133,7 +139,8 @@ def test_a_forced_sigterm_overrides_ignore_and_kills() -> None:
     """force_sig_info: ``if (...sa_handler == SIG_IGN) ...sa_handler = SIG_DFL;`` — a plain
     SIGTERM is ignored, a forced one (what oom_kill_task sends) resets the action and kills."""
     k = machine(
-        TaskSpec(comm="stubborn", uid=1000, total_vm=64, rss=32, args={"sigterm": "ignore"})
+        TaskSpec(comm="stubborn", uid=1000, total_vm=64, rss=32, args={"sigterm": "ignore"}),
+        ram_pages=4096,
     )
     (task,) = by_comm(k, "stubborn")
     rec = Recorder(k)
@@ -150,7 +157,8 @@ def test_a_forced_sigterm_overrides_ignore_and_kills() -> None:
 def test_a_forced_signal_resets_sigign_in_proc_status() -> None:
     """The reset is the task's: ``SigIgn`` in ``/proc/PID/status`` loses SIGTERM."""
     k = machine(
-        TaskSpec(comm="stubborn", uid=1000, total_vm=64, rss=32, args={"sigterm": "ignore"})
+        TaskSpec(comm="stubborn", uid=1000, total_vm=64, rss=32, args={"sigterm": "ignore"}),
+        ram_pages=4096,
     )
     (task,) = by_comm(k, "stubborn")
     sigign = f"SigIgn:\t{1 << (SIGTERM - 1):016x}"
@@ -163,7 +171,8 @@ def test_a_forced_sigterm_keeps_a_handler() -> None:
     """Only SIG_IGN is reset: a task that catches SIGTERM (``linger``) still runs its
     handler, and exits when it is done."""
     k = machine(
-        TaskSpec(comm="slow", uid=1000, program="hog", args={"sigterm": "linger", "linger": "3s"})
+        TaskSpec(comm="slow", uid=1000, program="hog", args={"sigterm": "linger", "linger": "3s"}),
+        ram_pages=4096,
     )
     (slow,) = by_comm(k, "slow")
     k.send_sig(slow, SIGTERM, force=True)
@@ -177,7 +186,7 @@ def test_a_forced_sigterm_keeps_a_handler() -> None:
 def test_a_forced_signal_still_does_not_end_init_or_a_kernel_thread() -> None:
     """do_signal(): ``if (current->pid == 1) continue;`` for a default action; a kernel
     thread never returns to user mode to act on one."""
-    k = machine()
+    k = machine(ram_pages=4096)
     k.send_sig(k.init_task, SIGKILL, force=True)
     k.send_sig(k.init_task, SIGTERM, force=True)
     k.send_sig(k.kswapd, SIGKILL, force=True)
@@ -189,7 +198,8 @@ def test_a_task_stuck_in_the_allocator_ignores_sigkill_until_it_gets_memory() ->
     """The 2.4 allocator loop (``yield(); goto rebalance;``) does not look at signals: a
     plain ``kill -9`` does not free a livelocked task, PF_MEMDIE (the OOM killer) does."""
     k = machine(
-        TaskSpec(comm="hog", uid=1000, total_vm=16384, program="hog", args={"rate": "1M/s"})
+        TaskSpec(comm="hog", uid=1000, total_vm=16384, program="hog", args={"rate": "1M/s"}),
+        ram_pages=4096,
     )
     k.run_for(30 * HZ)
     hog = by_comm(k, "hog")[0]
@@ -203,7 +213,7 @@ def test_a_task_stuck_in_the_allocator_ignores_sigkill_until_it_gets_memory() ->
 
 
 def test_threads_share_one_mm_freed_with_the_last_user() -> None:
-    k = machine(TaskSpec(comm="srv", uid=1000, total_vm=300, rss=200, threads=3))
+    k = machine(TaskSpec(comm="srv", uid=1000, total_vm=300, rss=200, threads=3), ram_pages=4096)
     srv = by_comm(k, "srv")
     assert len(srv) == 3 and len({id(t.mm) for t in srv}) == 1
     mm = srv[0].mm
@@ -219,7 +229,7 @@ def test_threads_share_one_mm_freed_with_the_last_user() -> None:
 
 
 def test_a_sleeping_task_accrues_no_cpu_time() -> None:
-    k = machine(TaskSpec(comm="d", uid=1000, utime=10, stime=5))
+    k = machine(TaskSpec(comm="d", uid=1000, utime=10, stime=5), ram_pages=4096)
     k.run_for(100 * HZ)
     d = by_comm(k, "d")[0]
     assert (d.utime, d.stime) == (10, 5)
@@ -230,6 +240,7 @@ def test_cpu_is_shared_by_nice_weight() -> None:
     k = machine(
         TaskSpec(comm="a", uid=1000, nice=0, program="hog", args={"rate": "4K/s", "limit": "8K"}),
         TaskSpec(comm="b", uid=1000, nice=19, program="hog", args={"rate": "4K/s", "limit": "8K"}),
+        ram_pages=4096,
     )
     k.run_for(100 * HZ)
     a, b = by_comm(k, "a")[0], by_comm(k, "b")[0]
@@ -247,7 +258,8 @@ def test_a_lone_busy_task_gets_the_whole_cpu() -> None:
             nice=19,
             program="hog",
             args={"rate": "4K/s", "limit": "8K", "sys": 20},
-        )
+        ),
+        ram_pages=4096,
     )
     k.run_for(50 * HZ)
     a = by_comm(k, "a")[0]

@@ -23,7 +23,8 @@ from moomtui.kernel.printk import KERN_ERR
 from moomtui.kernel.task import Mm, Task
 from moomtui.modules.classic import badness, int_sqrt, oom_kill_task, select_bad_process
 
-from .oom_machines import Recorder, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import user
 
 ADMIN = CAP_TO_MASK(CAP_SYS_ADMIN)
 RAWIO = CAP_TO_MASK(CAP_SYS_RAWIO)

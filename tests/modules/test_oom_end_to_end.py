@@ -6,7 +6,8 @@ from moomtui.kernel import Kernel
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ, SIGKILL
 
-from .oom_machines import Recorder, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import user
 
 RAM = 4096  # 16M: a 1M/s hog fills it in about 14 s
 

@@ -11,10 +11,12 @@ from moomtui.kernel import events as ev
 from moomtui.kernel.constants import PF_MEMDIE, SIGKILL
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_INFO
+from moomtui.machine import boot
 from moomtui.modules.classic import badness
 from moomtui.modules.oom_kill import OomKill
 
-from .oom_machines import Recorder, advance_to, fail_every_jiffy, load, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import advance_to, fail_every_jiffy, load, log_lines, user
 
 T0 = 1000
 """Where the timing tests start failing: far from jiffy 0, whose quirk has its own test."""
@@ -107,12 +109,12 @@ def test_five_seconds_of_quiet_start_the_count_again() -> None:
 def test_statics_start_at_zero_so_no_kill_in_the_first_five_seconds() -> None:
     """``static unsigned long first, last, count, lastkill;`` are 0 at load: a shortage
     right after boot is already counting at jiffy 100 but waits for ``lastkill + 5*HZ``."""
-    k = Kernel(BootSpec(tasks=[user("big", 4000)]))  # defconfig: oom_kill built in
+    k = boot(BootSpec(tasks=[user("big", 4000)]))  # defconfig: oom_kill built in
     mod = k.modules.get("oom_kill")
     assert isinstance(mod, OomKill) and mod.builtin
     rec = Recorder(k)
     k.run_for(1)
-    fail_every_jiffy(k, lambda: k.out_of_memory(k.init_task), lambda: bool(rec.kills()))
+    fail_every_jiffy(k, lambda: k.oom.out_of_memory(k.init_task), lambda: bool(rec.kills()))
     assert [e.jiffies for e in rec.kills()] == [500]
 
 
@@ -186,7 +188,7 @@ def test_the_kill_goes_through_the_oom_notifier_chain() -> None:
     assert block.name == "oom_kill" and block.priority == 0
     hog = k.find_task_by_pid(7)
     assert hog is not None
-    fail_every_jiffy(k, lambda: k.out_of_memory(hog), lambda: bool(rec.kills()))
+    fail_every_jiffy(k, lambda: k.oom.out_of_memory(hog), lambda: bool(rec.kills()))
     assert rec.of(ev.OutOfMemory)[-1].handlers == ("oom_kill",)
     k.run_for(2)
     assert hog.dead and rec.of(ev.Exit)[-1].signal == SIGKILL

@@ -7,7 +7,8 @@ from moomtui.kernel.constants import HZ, PF_MEMDIE, SIGKILL
 from moomtui.kernel.printk import KERN_INFO, KERN_WARNING
 from moomtui.modules.oom_kill_allocating import OomKillAllocating
 
-from .oom_machines import Recorder, load, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import load, log_lines, user
 
 RAM = 4096
 
@@ -46,7 +47,7 @@ def test_it_exits_at_once_without_a_signal_or_the_reserves() -> None:
     rec = Recorder(k)
     a = k.find_task_by_pid(7)
     assert a is not None
-    k.out_of_memory(a)
+    k.oom.out_of_memory(a)
     assert a.dead and not a.flags & PF_MEMDIE
     assert rec.of(ev.Signal) == [] and [e.signal for e in rec.of(ev.Exit)] == [SIGKILL]
     assert k.check_invariants() == []
@@ -59,7 +60,7 @@ def test_the_printk_has_no_level_so_it_takes_the_default_message_loglevel() -> N
     load(k, "oom_kill_allocating", module_type=OomKillAllocating)
     a = k.find_task_by_pid(7)
     assert a is not None
-    k.out_of_memory(a)
+    k.oom.out_of_memory(a)
     assert log_lines(k)[-1] == (KERN_INFO, "VM: killing process a")
 
 
@@ -68,7 +69,7 @@ def test_init_is_spared_and_retries() -> None:
     k = machine()
     load(k, "oom_kill_allocating", module_type=OomKillAllocating)
     rec = Recorder(k)
-    k.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
     assert not k.init_task.dead and rec.kills() == [] and k.panicked is None
 
 
@@ -77,7 +78,7 @@ def test_kswapd_and_other_kernel_threads_kill_nothing() -> None:
     k = machine(user("a", 100, rss=100))
     load(k, "oom_kill_allocating", module_type=OomKillAllocating)
     rec = Recorder(k)
-    k.out_of_memory(k.kswapd)
+    k.oom.out_of_memory(k.kswapd)
     assert rec.kills() == [] and rec.of(ev.Exit) == []
 
 
@@ -87,7 +88,7 @@ def test_only_the_faulting_thread_dies() -> None:
     load(k, "oom_kill_allocating", module_type=OomKillAllocating)
     thread = k.find_task_by_pid(9)
     assert thread is not None
-    k.out_of_memory(thread)
+    k.oom.out_of_memory(thread)
     assert thread.dead
     assert [t.pid for t in k.threads_of(k.find_task_by_pid(7))] == [8]  # type: ignore[arg-type]
     assert k.check_invariants() == []

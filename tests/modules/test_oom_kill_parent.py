@@ -15,7 +15,8 @@ from moomtui.modules.oom_kill import OomKill
 from moomtui.modules.oom_kill_parent import OOM_HISTORY_SIZE, OomKillParent
 from moomtui.userland import PROGRAMS
 
-from .oom_machines import Recorder, advance_to, fail_every_jiffy, load, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import advance_to, fail_every_jiffy, load, log_lines, user
 
 T0 = 1000
 PARENT = 100
@@ -315,7 +316,7 @@ def test_two_killers_loaded_both_kill_on_one_shortage() -> None:
     k, _, rec = two_killers()
     k.modules.insmod("oom_kill_parent")
     advance_to(k, T0)
-    fail_every_jiffy(k, lambda: k.out_of_memory(k.init_task), lambda: bool(rec.kills()))
+    fail_every_jiffy(k, lambda: k.oom.out_of_memory(k.init_task), lambda: bool(rec.kills()))
     assert [(e.jiffies, e.module, e.comm) for e in rec.kills()] == [
         (T0 + 109, "oom_kill", "bigger"),
         (T0 + 109, "oom_kill_parent", "big"),
@@ -328,10 +329,10 @@ def test_two_killers_keep_independent_heuristics() -> None:
     kill comes 50 jiffies after oom_kill's."""
     k, classic, rec = two_killers()
     advance_to(k, T0)
-    k.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
     k.run_for(50)
     parent = load(k, "oom_kill_parent", module_type=OomKillParent)
-    fail_every_jiffy(k, lambda: k.out_of_memory(k.init_task), lambda: len(rec.kills()) == 2)
+    fail_every_jiffy(k, lambda: k.oom.out_of_memory(k.init_task), lambda: len(rec.kills()) == 2)
     assert [(e.jiffies, e.module) for e in rec.kills()] == [
         (T0 + 109, "oom_kill"),
         (T0 + 159, "oom_kill_parent"),

@@ -11,7 +11,8 @@ from moomtui.kernel.printk import KERN_DEBUG, KERN_EMERG, KERN_ERR, KERN_INFO, K
 from moomtui.modules import REGISTRY, OomKill, OomKillParent, OomPanic
 from moomtui.modules.messages import dbg, error, info, warn
 
-from .oom_machines import Recorder, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import log_lines, user
 
 
 def test_registry_lists_the_three_seed_modules_first_in_kconfig_order() -> None:
@@ -40,7 +41,7 @@ def test_oom_panic_panics_on_the_first_call_even_with_swap_free() -> None:
     assert k.vm.nr_swap_pages == 4096
     assert k.panicked is None
     with pytest.raises(KernelPanic):
-        k.out_of_memory(k.init_task)
+        k.oom.out_of_memory(k.init_task)
     assert k.panicked == "Out-Of-Memory"
     assert (KERN_EMERG, "Kernel panic: Out-Of-Memory") in log_lines(k)
     assert [(p.message, p.timeout) for p in rec.of(ev.Panic)] == [("Out-Of-Memory", 0)]
@@ -51,7 +52,7 @@ def test_the_panic_reboots_when_kernel_panic_is_set() -> None:
     """``/proc/sys/kernel/panic`` decides: reboot after that many seconds."""
     k = machine(kconfig={"CONFIG_OOM_PANIC": "y"}, sysctl={"kernel/panic": 3})
     with pytest.raises(KernelPanic):
-        k.out_of_memory(k.init_task)
+        k.oom.out_of_memory(k.init_task)
     assert k.panicked == "Out-Of-Memory" and k.boot == 0
     k.run_for(3 * HZ)
     assert k.boot == 1 and k.panicked is None
@@ -71,7 +72,7 @@ def test_install_prints_and_exit_is_silent() -> None:
     k.modules.rmmod("oom_panic")
     assert len(k.log.records()) == after
     assert k.oom.chain == ()
-    k.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
     assert k.panicked is None
 
 

@@ -10,22 +10,23 @@ from moomtui.kernel.constants import (
     CAP_FULL_SET,
     CAP_SYS_ADMIN,
     CAP_TO_MASK,
-    EACCES,
-    EINVAL,
-    ESRCH,
     HZ,
     PF_MEMDIE,
     SIGKILL,
 )
+from moomtui.kernel.errno import EACCES, EINVAL, ESRCH
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_ERR, KERN_INFO, KERN_WARNING
-from moomtui.kernel.procfs import OOM_SCORE_ADJ_MIN, ProcError, read_proc, write_proc
+from moomtui.kernel.proc_pid import OOM_SCORE_ADJ_MIN
+from moomtui.kernel.procfs import ProcError, read_proc, write_proc
 from moomtui.kernel.task import Mm, Task
+from moomtui.machine import boot
 from moomtui.modules.oom_score_adj import DUMP_HEADER, OomScoreAdj, oom_badness, totalpages
 from moomtui.presets import PresetError, parse_preset
 from moomtui.userland import PROGRAMS
 
-from .oom_machines import Recorder, load, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import load, log_lines, user
 
 RAM = 4096
 TOTALRAM = RAM - 448
@@ -108,7 +109,7 @@ def test_the_most_points_win_and_the_root_bonus_can_decide() -> None:
     k, _, rec = three()
     big = pid(k, 7)
     assert [oom_badness(pid(k, n), TOTALRAM) for n in (7, 8, 9)] == [328, 326, 27]
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert [(e.pid, e.comm, e.points, e.sig, e.module) for e in rec.kills()] == [
         (7, "big", 328, SIGKILL, "oom_score_adj")
     ]
@@ -127,14 +128,14 @@ def test_ties_go_to_the_oldest_process() -> None:
     k = machine(user("first", 500, rss=500), user("second", 500, rss=500), ram_pages=RAM)
     load(k, "oom_score_adj", module_type=OomScoreAdj)
     rec = Recorder(k)
-    k.out_of_memory(pid(k, 8))
+    k.oom.out_of_memory(pid(k, 8))
     assert [e.comm for e in rec.kills()] == ["first"]
 
 
 def test_oom_score_adj_minus_1000_protects_the_biggest() -> None:
     k, _, rec = three()
     write_proc(k, "/proc/7/oom_score_adj", "-1000\n")
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert [e.comm for e in rec.kills()] == ["rootd"]
 
 
@@ -142,7 +143,7 @@ def test_a_raised_oom_score_adj_makes_a_small_task_the_victim() -> None:
     k, _, rec = three()
     write_proc(k, "/proc/9/oom_score_adj", "500")
     assert oom_badness(pid(k, 9), TOTALRAM) == 527
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert [e.comm for e in rec.kills()] == ["small"]
 
 
@@ -152,7 +153,7 @@ def test_every_task_sharing_the_mm_is_killed() -> None:
     load(k, "oom_score_adj", module_type=OomScoreAdj)
     rec = Recorder(k)
     java = [pid(k, n) for n in (7, 8, 9)]
-    k.out_of_memory(pid(k, 10))
+    k.oom.out_of_memory(pid(k, 10))
     assert [(e.pid, e.reason) for e in rec.kills()] == [(7, "victim"), (8, "thread"), (9, "thread")]
     k.run_for(2)
     assert all(t.dead for t in java)
@@ -164,7 +165,7 @@ def test_nothing_killable_panics() -> None:
     k = machine(ram_pages=RAM)
     load(k, "oom_score_adj", module_type=OomScoreAdj)
     with pytest.raises(KernelPanic):
-        k.out_of_memory(k.init_task)
+        k.oom.out_of_memory(k.init_task)
     assert k.panicked == "Out of memory and no killable processes..."
 
 
@@ -175,11 +176,11 @@ def test_no_kill_while_an_earlier_victim_is_alive_and_unreaped() -> None:
     """``if (test_tsk_thread_flag(p, TIF_MEMDIE)) return ERR_PTR(-1UL);`` — wait for the
     victim to exit "before killing some other task by mistake"."""
     k, _, rec = three(sysctl={"vm.oom_reaper": 0})
-    k.out_of_memory(pid(k, 9))
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert [e.comm for e in rec.kills()] == ["big"]
     k.run_for(2)  # big exits
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert [e.comm for e in rec.kills()] == ["big", "rootd"]
 
 
@@ -187,8 +188,8 @@ def test_a_reaped_victim_is_passed_over_at_once() -> None:
     """4.6: ``if (test_bit(MMF_OOM_SKIP, ...)) goto next;`` — no waiting for a victim whose
     memory the reaper has already given back."""
     k, _, rec = three()
-    k.out_of_memory(pid(k, 9))
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert [e.comm for e in rec.kills()] == ["big", "rootd"]
     assert not pid(k, 7).dead  # neither has exited yet
 
@@ -198,14 +199,14 @@ def test_there_are_no_timing_rules() -> None:
     jiffy 0 of a fresh boot."""
     k, _, rec = three()
     assert k.jiffies == 0
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert len(rec.kills()) == 1
 
 
 def test_kswapd_does_not_invoke_the_2_6_killer() -> None:
     """In 2.6 only the allocating task's slow path calls out_of_memory(), never kswapd."""
     k, _, rec = three()
-    k.out_of_memory(k.kswapd)
+    k.oom.out_of_memory(k.kswapd)
     assert rec.kills() == []
 
 
@@ -214,7 +215,7 @@ def test_a_current_task_already_killed_only_gets_the_reserves() -> None:
     k, _, rec = three()
     small = pid(k, 9)
     small.sigpending.add(SIGKILL)
-    k.out_of_memory(small)
+    k.oom.out_of_memory(small)
     assert small.flags & PF_MEMDIE and rec.kills() == []
 
 
@@ -224,10 +225,10 @@ def test_free_swap_and_a_busy_swap_disk_is_progress_not_oom() -> None:
     k, _, rec = three(swap_pages=1024)
     while k.vm.disk_pages_available() >= 32:
         assert k.vm.swap_out(1, 32)
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert rec.kills() == [] and k.vm.nr_swap_pages > 0
     k.run_for(HZ)
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert [e.comm for e in rec.kills()] == ["big"]
     assert k.check_invariants() == []
 
@@ -253,7 +254,7 @@ def test_panic_on_oom_panics_instead_of_killing(value: int, how: str) -> None:
     "system-wide");``"""
     k, _, rec = three(sysctl={"vm.panic_on_oom": value})
     with pytest.raises(KernelPanic):
-        k.out_of_memory(pid(k, 9))
+        k.oom.out_of_memory(pid(k, 9))
     assert k.panicked == f"Out of memory: {how} panic_on_oom is enabled"
     assert rec.kills() == []
 
@@ -263,7 +264,7 @@ def test_oom_kill_allocating_task_kills_the_allocating_task() -> None:
     current->mm && …) oom_kill_process(current, …, "Out of memory
     (oom_kill_allocating_task)")``"""
     k, _, rec = three(sysctl={"vm.oom_kill_allocating_task": 1})
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert [e.comm for e in rec.kills()] == ["small"]
     assert log_lines(k)[-2][1].startswith(
         "Out of memory (oom_kill_allocating_task): Killed process 9 (small) total-vm:800kB"
@@ -275,7 +276,7 @@ def test_oom_kill_allocating_task_falls_back_to_the_scan_for_a_protected_task() 
     not killed; the tasklist scan chooses instead."""
     k, _, rec = three(sysctl={"vm.oom_kill_allocating_task": 1})
     write_proc(k, "/proc/9/oom_score_adj", "-1000")
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert [e.comm for e in rec.kills()] == ["big"]
 
 
@@ -284,7 +285,7 @@ def test_oom_dump_tasks_prints_the_task_table_before_the_kill() -> None:
     k, _, _ = three()
     write_proc(k, "/proc/8/oom_score_adj", "-5")
     before = len(k.log.records())
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     lines = log_lines(k)[before:]
     assert lines[:4] == [
         (KERN_INFO, "[ pid ]   uid  tgid total_vm      rss swapents oom_score_adj name"),
@@ -298,7 +299,7 @@ def test_oom_dump_tasks_prints_the_task_table_before_the_kill() -> None:
 def test_oom_dump_tasks_0_prints_only_the_kill() -> None:
     k, _, _ = three(sysctl={"vm.oom_dump_tasks": 0})
     before = len(k.log.records())
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     texts = [text for _, text in log_lines(k)[before:]]
     assert DUMP_HEADER not in texts
     assert texts[0].startswith("Out of memory: Killed process 7 (big)")
@@ -318,7 +319,7 @@ def test_the_reaper_frees_the_victims_memory_before_it_exits() -> None:
     k.run_for(HZ)  # the swap disk has bandwidth again
     free, swap_used = k.vm.free, k.vm.swap_used
     rss, swap = big.mm.rss, big.mm.swap
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert not big.dead and big.mm is not None
     assert (big.mm.rss, big.mm.swap, big.mm.total_vm, big.mm.oom_reaped) == (0, 0, 1500, True)
     assert k.vm.free == free + rss and k.vm.swap_used == swap_used - swap
@@ -337,7 +338,7 @@ def test_without_the_reaper_memory_comes_back_only_at_exit() -> None:
     k, _, _ = three(sysctl={"vm.oom_reaper": 0})
     big = pid(k, 7)
     free = k.vm.free
-    k.out_of_memory(pid(k, 9))
+    k.oom.out_of_memory(pid(k, 9))
     assert big.mm is not None and big.mm.rss == 1200 and k.vm.free == free
     k.run_for(2)
     assert big.dead and k.vm.free == free + 1200 + 2  # its pages and its task_struct
@@ -438,7 +439,7 @@ def test_presets_set_oom_score_adj_per_task() -> None:
     text = 'name = "t"\n[[tasks]]\ncomm = "db"\nrss = "1M"\noom_score_adj = -1000\n'
     spec = parse_preset(text, "x.toml").spec
     assert spec.tasks[0].oom_score_adj == -1000
-    assert Kernel(spec).find_task_by_pid(7).oom_score_adj == -1000  # type: ignore[union-attr]
+    assert boot(spec).find_task_by_pid(7).oom_score_adj == -1000  # type: ignore[union-attr]
     with pytest.raises(PresetError) as err:
         parse_preset(text.replace("-1000", "1001"), "x.toml")
     assert str(err.value) == (
@@ -448,12 +449,12 @@ def test_presets_set_oom_score_adj_per_task() -> None:
 
 def test_the_screen_scores_tasks_as_the_loaded_policy_would() -> None:
     """The OOM column shows ``policy_score``: the first scoring module on the chain."""
-    from moomtui.kernel import BootSpec, Kernel, TaskSpec
+    from moomtui.kernel import BootSpec, TaskSpec
     from moomtui.modules import policy_score
     from moomtui.modules.classic import badness
     from moomtui.modules.oom_score_adj import oom_badness, totalpages
 
-    k = Kernel(
+    k = boot(
         BootSpec(
             kconfig={"CONFIG_OOM_KILL": "m", "CONFIG_OOM_PANIC": "m"},
             tasks=[TaskSpec("big", uid=1000, caps=0, total_vm=4000, rss=3000)],
@@ -508,17 +509,17 @@ def test_the_report_is_ratelimited_ten_per_five_seconds(start: int) -> None:
     begin = k.jiffies
     before = len(k.log.records())
     for _ in range(12):
-        k.out_of_memory(alloc)
+        k.oom.out_of_memory(alloc)
     assert reports(k, before) == ["dump", "kill"] * 10 + ["kill", "kill"]
     k.run_for(5 * HZ)  # jiffies == begin + interval: not yet *before* jiffies
     assert k.jiffies == (begin + 5 * HZ) & 0xFFFFFFFF
     before = len(k.log.records())
-    k.out_of_memory(alloc)
+    k.oom.out_of_memory(alloc)
     assert reports(k, before) == ["kill"]
     k.run_for(1)
     before = len(k.log.records())
-    k.out_of_memory(alloc)
-    k.out_of_memory(alloc)
+    k.oom.out_of_memory(alloc)
+    k.oom.out_of_memory(alloc)
     assert reports(k, before) == [
         f"{KERN_WARNING} oom_kill_process: 3 callbacks suppressed",
         "dump",
@@ -533,10 +534,10 @@ def test_the_ratelimit_counts_even_without_the_task_table() -> None:
     the report is still ratelimited, so the suppressed count still appears."""
     k, alloc = many(12, sysctl={"vm.oom_dump_tasks": 0}, jiffies=1000)
     for _ in range(11):
-        k.out_of_memory(alloc)
+        k.oom.out_of_memory(alloc)
     k.run_for(5 * HZ + 1)
     before = len(k.log.records())
-    k.out_of_memory(alloc)
+    k.oom.out_of_memory(alloc)
     suppressed = f"{KERN_WARNING} oom_kill_process: 1 callbacks suppressed"
     assert reports(k, before) == [suppressed, "kill"]
 
@@ -547,14 +548,14 @@ def test_a_window_begun_at_jiffy_0_begins_again_at_the_next_call() -> None:
     k, alloc = many(14)
     assert k.jiffies == 0
     for _ in range(11):
-        k.out_of_memory(alloc)
+        k.oom.out_of_memory(alloc)
     k.run_for(5 * HZ + 1)
     before = len(k.log.records())
-    k.out_of_memory(alloc)  # begins the window at 501: still suppressed, nothing printed
+    k.oom.out_of_memory(alloc)  # begins the window at 501: still suppressed, nothing printed
     assert reports(k, before) == ["kill"]
     k.run_for(5 * HZ + 1)
     before = len(k.log.records())
-    k.out_of_memory(alloc)
+    k.oom.out_of_memory(alloc)
     suppressed = f"{KERN_WARNING} oom_kill_process: 2 callbacks suppressed"
     assert reports(k, before) == [suppressed, "dump", "kill"]
 
@@ -564,14 +565,15 @@ def test_the_report_before_a_panic_is_not_ratelimited() -> None:
     ``__ratelimit`` there."""
     k, alloc = many(12)
     for _ in range(11):
-        k.out_of_memory(alloc)
+        k.oom.out_of_memory(alloc)
     write_proc(k, "/proc/sys/vm/panic_on_oom", "1")
     before = len(k.log.records())
     with pytest.raises(KernelPanic):
-        k.out_of_memory(alloc)
+        k.oom.out_of_memory(alloc)
     assert reports(k, before) == ["dump"]
 
 
+@pytest.mark.slow
 def test_a_fork_bomb_no_longer_floods_the_log() -> None:
     """Thousands of kills, but at most ten reports in any five seconds (the kill lines are
     not ratelimited)."""

@@ -19,13 +19,15 @@ from moomtui.kernel.constants import HZ, PF_MEMDIE
 from moomtui.kernel.module import KernelModule
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.printk import KERN_EMERG, KERN_WARNING
+from moomtui.machine import boot
 from moomtui.modules import REGISTRY
 from moomtui.modules.api import Policy
 from moomtui.modules.oom_kill import OomKill
 from moomtui.modules.oom_kill_parent import OomKillParent, ParentRecord
 from moomtui.shell import Session, Shell
 
-from .oom_machines import Recorder, load, log_lines, machine, user
+from ..fixtures import Recorder, machine
+from .helpers import load, log_lines, user
 
 BOTH_M = {"CONFIG_OOM_KILL": "m", "CONFIG_OOM_KPPID": "m"}
 PANIC_Y = {"CONFIG_OOM_PANIC": "y"}
@@ -45,14 +47,14 @@ def test_oom_kill_panicking_ends_the_call_before_oom_kill_parent_runs() -> None:
     parent = k.find_task_by_pid(300)
     assert parent is not None
     while classic.timing.count < 9:  # a second of failures, nine counted calls
-        k.out_of_memory(parent)
+        k.oom.out_of_memory(parent)
         k.run_for(1)
     kpp.blacklist[0] = ParentRecord(pid=300, task=parent, last_kill=k.jiffies, value=10)
     statics = kpp.timing.view()
     rec = Recorder(k)
     before = len(k.log.records())
     with pytest.raises(KernelPanic):
-        k.out_of_memory(parent)
+        k.oom.out_of_memory(parent)
     assert log_lines(k)[before:] == [
         (KERN_EMERG, "Kernel panic: Out of memory and no killable processes..."),
         (KERN_WARNING, ""),
@@ -119,7 +121,7 @@ EXTRA: dict[str, type[KernelModule]] = {
 
 def extra_machine(*tasks: TaskSpec, **spec: Any) -> Kernel:
     spec.setdefault("kconfig", {"CONFIG_OOM_KILL": "m", "CONFIG_OOM_PANIC": "n"})
-    return Kernel(BootSpec(tasks=list(tasks), **spec), registry={**REGISTRY, **EXTRA})
+    return boot(BootSpec(tasks=list(tasks), **spec), registry={**REGISTRY, **EXTRA})
 
 
 def test_a_policy_panic_passes_the_oops_guard_untouched() -> None:
@@ -132,7 +134,7 @@ def test_a_policy_panic_passes_the_oops_guard_untouched() -> None:
     big = k.find_task_by_pid(7)
     assert big is not None
     with pytest.raises(KernelPanic):
-        k.out_of_memory(big)
+        k.oom.out_of_memory(big)
     assert k.panicked == "policy says no"
     assert not any("Oops" in text or "Unable to handle" in text for _, text in log_lines(k))
     assert k.modules.state("panics_on_oom") == "loaded" and not k.modules.tainted

@@ -15,15 +15,18 @@ import pytest
 from moomtui.kernel import BootSpec, Kernel
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ, PF_MEMDIE, SIGKILL
-from moomtui.kernel.module import KernelModule, ModuleError, is_policy_file
+from moomtui.kernel.module import KernelModule, ModuleError
 from moomtui.kernel.notifier import NotifierBlock
 from moomtui.kernel.printk import KERN_ALERT, KERN_ERR, KERN_INFO, KERN_WARNING
+from moomtui.machine import boot
 from moomtui.modules import REGISTRY
 from moomtui.modules.api import Policy
+from moomtui.modules.plugins import insmod_file, is_policy_file
 from moomtui.presets import PresetError, parse_preset
 from moomtui.userland import PROGRAMS
 
-from .oom_machines import ALL_N, Recorder, log_lines, machine, user
+from ..fixtures import NO_OOM, Recorder, machine
+from .helpers import log_lines, user
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "oom_kill_youngest.py"
@@ -63,11 +66,11 @@ def error_of(fn: object, *args: object) -> str:
 def test_the_example_loads_by_path_and_kills_the_youngest() -> None:
     k = three_ages()
     rec = Recorder(k)
-    module = k.modules.insmod_file(str(EXAMPLE))
+    module = insmod_file(k.modules, str(EXAMPLE))
     assert isinstance(module, Policy) and module.name == "oom_kill_youngest"
     assert [nb.name for nb in k.oom.chain] == ["oom_kill_youngest"]
     assert log_lines(k)[-1] == (KERN_INFO, "Out of Memory: Installing oom_kill_youngest handler")
-    k.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
     assert [(e.pid, e.comm, e.module) for e in rec.kills()] == [(9, "cron", "oom_kill_youngest")]
     assert log_lines(k)[-2:] == [
         (KERN_INFO, "oom_kill_youngest: cron (9) is the youngest"),
@@ -80,19 +83,19 @@ def test_the_example_waits_for_its_victim_and_honours_min_rss() -> None:
     task list, is the youngest; no second kill while it is still exiting."""
     k = three_ages()
     rec = Recorder(k)
-    k.modules.insmod_file(str(EXAMPLE), ["min_rss=100"])
-    k.out_of_memory(k.init_task)
-    k.out_of_memory(k.init_task)
+    insmod_file(k.modules, str(EXAMPLE), ["min_rss=100"])
+    k.oom.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
     assert [e.comm for e in rec.kills()] == ["web"]
     k.run_for(2)
-    k.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
     assert [e.comm for e in rec.kills()] == ["web", "db"]
 
 
 def test_a_file_policy_is_a_module_while_it_is_loaded() -> None:
     k = three_ages()
     loader = k.modules
-    loader.insmod_file(str(EXAMPLE), ["min_rss=0x10"])
+    insmod_file(loader, str(EXAMPLE), ["min_rss=0x10"])
     assert loader.state("oom_kill_youngest") == "loaded"
     size = str(len(EXAMPLE.read_bytes()))  # lsmod's Size: the file's, in bytes
     assert loader.lsmod().splitlines()[1].split()[:3] == ["oom_kill_youngest", size, "0"]
@@ -103,7 +106,7 @@ def test_a_file_policy_is_a_module_while_it_is_loaded() -> None:
         'a time."',
     ]
     assert info[-1].startswith("parm:        min_rss int, description")
-    assert error_of(loader.insmod_file, str(EXAMPLE)) == (
+    assert error_of(insmod_file, loader, str(EXAMPLE)) == (
         "insmod: a module named oom_kill_youngest already exists"
     )
     loader.rmmod("oom_kill_youngest")
@@ -124,10 +127,10 @@ def test_a_policy_can_be_changed_and_reloaded_without_rebooting(tmp_path: Path) 
     """
     path = write(tmp_path, "mine.py", source)
     k = machine()
-    k.modules.insmod_file(str(path))
+    insmod_file(k.modules, str(path))
     k.modules.rmmod("mine")
     write(tmp_path, "mine.py", source.replace("version 1", "version 2"))
-    k.modules.insmod_file(str(path))
+    insmod_file(k.modules, str(path))
     texts = [text for _, text in log_lines(k)]
     assert texts.count("mine: version 1") == 1 and texts[-2] == "mine: version 2"
     assert [nb.name for nb in k.oom.chain] == ["mine"]
@@ -149,7 +152,7 @@ def test_helpers_register_sysctls_while_loaded(tmp_path: Path) -> None:
         """,
     )
     k = machine()
-    k.modules.insmod_file(str(path))
+    insmod_file(k.modules, str(path))
     assert k.sysctl.read("vm.oom_knob_level") == "3\n"
     k.modules.rmmod("oom_knob")
     assert not k.sysctl.exists("vm.oom_knob_level")
@@ -157,7 +160,7 @@ def test_helpers_register_sysctls_while_loaded(tmp_path: Path) -> None:
 
 def test_a_reboot_forgets_file_policies() -> None:
     k = three_ages()
-    k.modules.insmod_file(str(EXAMPLE))
+    insmod_file(k.modules, str(EXAMPLE))
     k.reboot()
     assert k.modules.state("oom_kill_youngest") == "not built" and k.oom.chain == ()
 
@@ -176,7 +179,7 @@ def test_only_root_may_load_a_file_and_the_file_is_not_even_read(tmp_path: Path)
     )
     k = machine()
     k.current_uid = 1000
-    assert error_of(k.modules.insmod_file, str(path)) == "insmod: Operation not permitted"
+    assert error_of(insmod_file, k.modules, str(path)) == "insmod: Operation not permitted"
     assert not path.with_suffix(".ran").exists()
 
 
@@ -216,19 +219,19 @@ def test_a_file_without_exactly_one_good_policy_is_refused(
         if message
         else ("insmod: a module named oom_kill already exists")
     )
-    assert error_of(k.modules.insmod_file, str(path)) == expected
+    assert error_of(insmod_file, k.modules, str(path)) == expected
     assert k.modules.loaded() == [] and not k.modules.tainted
 
 
 def test_a_syntax_error_is_one_line_with_its_line_number(tmp_path: Path) -> None:
     path = write(tmp_path, "broken.py", "from x import y\n\ndef f(:\n    pass\n")
-    message = error_of(machine().modules.insmod_file, str(path))
+    message = error_of(insmod_file, machine().modules, str(path))
     assert message.startswith(f"insmod: {path}: syntax error at line 3: ")
     assert "\n" not in message
 
 
 def test_a_missing_file_is_enoent() -> None:
-    assert error_of(machine().modules.insmod_file, "./no/such/policy.py") == (
+    assert error_of(insmod_file, machine().modules, "./no/such/policy.py") == (
         "insmod: ./no/such/policy.py: No such file or directory"
     )
 
@@ -236,7 +239,7 @@ def test_a_missing_file_is_enoent() -> None:
 def test_a_file_that_raises_while_loading_is_an_oops(tmp_path: Path) -> None:
     path = write(tmp_path, "boom.py", "raise RuntimeError('at import')\n")
     k = machine()
-    assert error_of(k.modules.insmod_file, str(path)) == (
+    assert error_of(insmod_file, k.modules, str(path)) == (
         f"insmod: {path}: kernel oops while loading (RuntimeError: at import)"
     )
     assert log_lines(k)[-1][0] == KERN_ALERT and k.modules.tainted == {"boom"}
@@ -244,7 +247,7 @@ def test_a_file_that_raises_while_loading_is_an_oops(tmp_path: Path) -> None:
 
 def test_bad_parameters_are_refused_like_any_modules() -> None:
     k = machine()
-    assert error_of(k.modules.insmod_file, str(EXAMPLE), ["min_rss=lots"]) == (
+    assert error_of(insmod_file, k.modules, str(EXAMPLE), ["min_rss=lots"]) == (
         "insmod: invalid parameter min_rss=lots"
     )
     assert k.modules.state("oom_kill_youngest") == "not built"
@@ -301,7 +304,7 @@ def test_the_example_loads_by_entry_point(tmp_path: Path, monkeypatch: pytest.Mo
     assert k.modules.names()[: len(REGISTRY)] == list(REGISTRY)
     rec = Recorder(k)
     k.modules.insmod("oom_kill_youngest", ["min_rss=100"])
-    k.out_of_memory(k.init_task)
+    k.oom.out_of_memory(k.init_task)
     assert [(e.comm, e.module) for e in rec.kills()] == [("web", "oom_kill_youngest")]
     k.modules.rmmod("oom_kill_youngest")
     assert k.modules.state("oom_kill_youngest") == "available"  # installed: it stays
@@ -311,7 +314,7 @@ def test_an_explicit_registry_looks_for_no_entry_points(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     install(tmp_path, monkeypatch, "[moomtui.modules]\noom_kill_youngest = oom_kill_youngest:X\n")
-    k = Kernel(BootSpec(kconfig=ALL_N), registry=REGISTRY)
+    k = boot(BootSpec(kconfig=NO_OOM), registry=REGISTRY)
     assert k.modules.names() == list(REGISTRY)
 
 
@@ -375,7 +378,7 @@ def test_a_raising_policy_is_unloaded_and_tainted_and_the_machine_runs_on(
         ram_pages=4096,
     )
     rec = Recorder(k)
-    k.modules.insmod_file(str(path))
+    insmod_file(k.modules, str(path))
     k.modules.insmod("oom_score_adj")
     k.run_for(30 * HZ)
     assert (KERN_ALERT, f"Oops: moomtui policy crashy raised {described}") in log_lines(k)
@@ -405,7 +408,7 @@ def test_a_raising_block_that_no_module_owns_is_taken_off_the_chain() -> None:
 def test_a_file_that_exits_while_loading_does_not_end_the_program(tmp_path: Path) -> None:
     path = write(tmp_path, "quitter.py", "import sys\nsys.exit(1)\n")
     k = machine()
-    assert error_of(k.modules.insmod_file, str(path)) == (
+    assert error_of(insmod_file, k.modules, str(path)) == (
         f"insmod: {path}: kernel oops while loading (SystemExit: 1)"
     )
 
@@ -432,8 +435,8 @@ class Garbage(KernelModule):
 
 
 def test_a_handler_returning_garbage_counts_as_notify_done() -> None:
-    k = Kernel(
-        BootSpec(tasks=[user("a", 100, rss=100)], kconfig=ALL_N),
+    k = boot(
+        BootSpec(tasks=[user("a", 100, rss=100)], kconfig=NO_OOM),
         registry={**REGISTRY, "oom_garbage": Garbage},
     )
     k.modules.insmod("oom_garbage")
@@ -445,7 +448,7 @@ def test_a_handler_returning_garbage_counts_as_notify_done() -> None:
         KERN_WARNING,
         "moomtui policy oom_garbage: OOM handler returned None, not an int: taken as NOTIFY_DONE",
     )
-    k.out_of_memory(a)
+    k.oom.out_of_memory(a)
     assert a.dead  # the chain went on to oom_kill_allocating
     assert k.modules.state("oom_garbage") == "loaded" and not k.modules.tainted
 
@@ -464,7 +467,7 @@ def test_the_chain_still_shows_and_unregisters_the_modules_own_blocks() -> None:
 
 def test_the_policy_helpers() -> None:
     k = three_ages()
-    module = k.modules.insmod_file(str(EXAMPLE))
+    module = insmod_file(k.modules, str(EXAMPLE))
     assert isinstance(module, Policy)
     assert [t.pid for t in module.tasks()] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert module.current is None and module.jiffies == k.jiffies

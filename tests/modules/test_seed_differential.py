@@ -39,6 +39,7 @@ from moomtui.kernel.constants import CAP_SYS_ADMIN, CAP_SYS_RAWIO, JIFFIES_MASK
 from moomtui.kernel.panic import KernelPanic
 from moomtui.kernel.procfs import write_proc
 from moomtui.kernel.task import Task
+from moomtui.machine import boot
 from moomtui.modules.classic import ClassicKiller
 from moomtui.modules.oom_kill_parent import OomKillParent
 
@@ -419,7 +420,7 @@ class Trace:
         tasks = [spec_task(i, t, start) for i, t in enumerate(first)]
         kconfig = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "m", "CONFIG_OOM_KPPID": "m"}
         spec = BootSpec(ram_pages=65536, swap_pages=64, jiffies=start, kconfig=kconfig, tasks=tasks)
-        self.k = k = Kernel(spec)
+        self.k = k = boot(spec)
         self.seen: Counter[str] = Counter()
         pmax, pexp = params
         self.ours: list[ClassicKiller] = []
@@ -453,7 +454,7 @@ class Trace:
         out_of_memory(self.chain, w)
         del self.events[:]
         with pytest.raises(KernelPanic) if w.panic else nullcontext():
-            k.out_of_memory(k.init_task)
+            k.oom.out_of_memory(k.init_task)
         lines = [e.text for e in self.events if isinstance(e, ev.Printk)]
         assert [x for x in lines if x.startswith("Out of Memory: ")] == w.lines
         kills = [(e.pid, e.sig, e.comm) for e in self.events if isinstance(e, ev.OomKill)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from moomtui.kernel import Kernel
 from moomtui.kernel.bootspec import boot_kernel_pages
+from moomtui.machine import boot
 from moomtui.presets import PresetError, parse_preset
 from moomtui.real.preset import machine_preset, sim_ram_for
 from moomtui.real.records import Decision, Machine, TaskRecord
@@ -23,7 +23,7 @@ def test_a_task_may_start_with_pages_in_swap() -> None:
     )
     (spec,) = scenario.spec.tasks
     assert (spec.rss, spec.swap, spec.total_vm) == (1024, 512, 1536)
-    k = Kernel(scenario.spec)
+    k = boot(scenario.spec)
     db = next(t for t in k.tasks.values() if t.comm == "db")
     assert db.mm is not None and (db.mm.rss, db.mm.swap) == (1024, 512)
     assert k.vm.swap_used == 512

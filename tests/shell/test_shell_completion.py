@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .machines import REGISTRY, machine, ok, shell, user_task
+from ..fixtures import machine
+from .helpers import REGISTRY, ok, shell, user_task
 
 
 def test_completes_command_names() -> None:

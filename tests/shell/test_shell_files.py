@@ -5,7 +5,8 @@ from __future__ import annotations
 from moomtui.kernel import events as ev
 from moomtui.kernel.procfs import read_proc
 
-from .machines import Events, fails, machine, ok, shell, user_task
+from ..fixtures import Recorder, machine
+from .helpers import fails, ok, shell, user_task
 
 
 def test_cat_prints_proc_files() -> None:
@@ -129,7 +130,7 @@ def test_echo_two_numbers_into_one_int_ends_with_the_second() -> None:
     """``echo "5 6" >``: the first write(2) stores 5 and returns 2 ("5 "); stdio writes
     "6\\n", which stores 6. Two writes, two events."""
     sh = shell()
-    events = Events(sh.kernel)
+    events = Recorder(sh.kernel)
     ok(sh, 'echo "5 6" > /proc/sys/kernel/panic')
     assert sh.kernel.panic_timeout.value == 6
     assert [e.value for e in events.of(ev.SysctlWrite)] == ["5", "6"]

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from moomtui.shell import Result
 
-from .machines import REGISTRY, machine, shell, user_task
+from ..fixtures import machine
+from .helpers import REGISTRY, shell, user_task
 
 # `script` writes files; it is tested on its own (test_shell_script.py).
 COMMAND_WORDS = [name for name in shell().commands() if name != "script"]

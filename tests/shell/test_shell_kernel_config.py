@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from moomtui.kernel import BootSpec, Kernel
+from moomtui.kernel import BootSpec
+from moomtui.machine import boot
 from moomtui.shell import Session, Shell
 
 
 def shell(**config: str) -> Shell:
-    return Shell(Session(Kernel(BootSpec(kconfig=config))))
+    return Shell(Session(boot(BootSpec(kconfig=config))))
 
 
 def test_lsmod_ends_with_the_notifier_chain_in_call_order() -> None:

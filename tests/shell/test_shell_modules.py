@@ -6,7 +6,8 @@ from moomtui.kernel import events as ev
 from moomtui.kernel.module import MODULE_DIR
 from moomtui.shell import Shell
 
-from .machines import REGISTRY, Events, fails, machine, ok, shell
+from ..fixtures import Recorder, machine
+from .helpers import REGISTRY, fails, ok, shell
 
 
 def knob_shell() -> Shell:
@@ -179,7 +180,7 @@ def test_echo_into_proc_sys_then_sysctl_reads_it() -> None:
 
 def test_sysctl_writes_are_events() -> None:
     sh = shell()
-    events = Events(sh.kernel)
+    events = Recorder(sh.kernel)
     ok(sh, "sysctl -w kernel.printk='3 4 1 7'")
     ok(sh, "echo 2 > /proc/sys/kernel/panic")
     writes = [(e.key, e.value) for e in events.of(ev.SysctlWrite)]

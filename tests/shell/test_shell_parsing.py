@@ -7,7 +7,7 @@ import pytest
 from moomtui.shell import Result, Shell, split_line
 from moomtui.shell.base import COMMANDS, Command
 
-from .machines import fails, ok, shell
+from .helpers import fails, ok, shell
 
 
 def test_empty_lines_and_comments_do_nothing() -> None:

@@ -25,7 +25,7 @@ from moomtui.shell.profile import (
 )
 from moomtui.sim import Simulation
 
-from .machines import machine
+from ..fixtures import machine
 
 PATH_ARGUMENTS = {
     "insmod ./policy.py": "insmod: ./policy.py: {} (a policy file runs code: insmod takes "

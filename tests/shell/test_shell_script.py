@@ -8,7 +8,7 @@ import pytest
 
 from moomtui.shell import ScriptError, format_script, parse_script
 
-from .machines import fails, ok, shell
+from .helpers import fails, ok, shell
 
 GOOD = """\
 # a scenario

@@ -7,7 +7,8 @@ import math
 from moomtui.kernel.clock import Driver
 from moomtui.shell import Session, Shell
 
-from .machines import fails, machine, ok, shell
+from ..fixtures import machine
+from .helpers import fails, ok, shell
 
 
 class FakeClock:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from moomtui.kernel import events as ev
-from moomtui.kernel.procfs import meminfo
+from moomtui.kernel.proc_misc import meminfo
 
-from .machines import Events, fails, machine, ok, shell, user_task
+from ..fixtures import Recorder, machine
+from .helpers import fails, ok, shell, user_task
 
 
 def test_free_is_procps_layout_and_adds_up() -> None:
@@ -87,7 +88,7 @@ def test_dmesg_n_sets_the_console_loglevel() -> None:
 def test_swapon_adds_swap_and_swapon_s_shows_it() -> None:
     k = machine()
     sh = shell(k)
-    events = Events(k)
+    events = Recorder(k)
     assert ok(sh, "swapon -s") == "Filename\t\t\tType\t\tSize\tUsed\tPriority"
     ok(sh, "swapon 64M")
     assert k.vm.swap_total == 16384
@@ -118,7 +119,7 @@ def test_swap_commands_need_root() -> None:
 def test_reboot_starts_a_new_boot() -> None:
     k = machine()
     sh = shell(k)
-    events = Events(k)
+    events = Recorder(k)
     ok(sh, "step 5s")
     assert ok(sh, "reboot") == "Restarting system."
     assert k.boot == 1 and k.ticks == 0

@@ -6,7 +6,8 @@ from moomtui.kernel import Kernel
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import SIGKILL, SIGTERM
 
-from .machines import Events, fails, machine, ok, shell, user_task
+from ..fixtures import Recorder, machine
+from .helpers import fails, ok, shell, user_task
 
 
 def sleeper_machine() -> Kernel:
@@ -99,7 +100,7 @@ def test_pstree_p_shows_pids_without_compaction() -> None:
 def test_kill_9_makes_a_sleeping_task_exit_on_the_next_jiffy() -> None:
     k = sleeper_machine()
     sh = shell(k)
-    events = Events(k)
+    events = Recorder(k)
     assert k.tasks[100].state == "S"
     assert ok(sh, "kill -9 100") == ""
     ok(sh, "step 1")
@@ -113,7 +114,7 @@ def test_kill_9_makes_a_sleeping_task_exit_on_the_next_jiffy() -> None:
 
 def test_kill_sends_term_by_default_and_takes_names() -> None:
     k = sleeper_machine()
-    events = Events(k)
+    events = Recorder(k)
     sh = shell(k)
     ok(sh, "kill 100")
     ok(sh, "kill -s KILL 200")
@@ -124,11 +125,24 @@ def test_kill_sends_term_by_default_and_takes_names() -> None:
 def test_kill_as_a_user_only_reaches_own_tasks() -> None:
     k = sleeper_machine()
     sh = shell(k)
-    events = Events(k)
+    events = Recorder(k)
     ok(sh, "su user")
     assert fails(sh, "kill 1") == "kill: (1) - Operation not permitted"
     assert fails(sh, "kill -9 200 100") == "kill: (200) - Operation not permitted"
     assert [e.pid for e in events.of(ev.Signal)] == [100]
+
+
+def test_a_signal_from_the_console_names_its_user_as_the_sender() -> None:
+    """``info.si_uid = current->uid`` (kernel/signal.c kill_proc_info): the console has no
+    task, so the Signal event's sender is the uid of the user who typed ``kill``."""
+    k = sleeper_machine()
+    sh = shell(k)
+    events = Recorder(k)
+    ok(sh, "kill -s USR1 200")
+    ok(sh, "su user")
+    ok(sh, "kill 100")
+    ok(sh, "killall -s USR1 sleeper")
+    assert [(e.pid, e.sender) for e in events.of(ev.Signal)] == [(200, 0), (100, 1000), (100, 1000)]
 
 
 def test_kill_errors_like_the_tools() -> None:
@@ -146,14 +160,14 @@ def test_kill_l_lists_and_translates_signals() -> None:
 
 def test_kill_0_checks_without_signalling() -> None:
     k = sleeper_machine()
-    events = Events(k)
+    events = Recorder(k)
     assert ok(shell(k), "kill -0 100") == ""
     assert events.of(ev.Signal) == []
 
 
 def test_killall_signals_every_task_of_that_name() -> None:
     k = machine(user_task("worker", pid=10), user_task("worker", pid=11), user_task("x"))
-    events = Events(k)
+    events = Recorder(k)
     sh = shell(k)
     assert ok(sh, "killall -v -9 worker").splitlines() == [
         "Killed worker(10) with signal 9",
@@ -203,7 +217,7 @@ def test_renice_u_changes_every_task_of_the_user() -> None:
 # ---------------------------------------------------------------------- spawn
 def test_spawn_hog_creates_a_task_running_hog() -> None:
     k = machine()
-    events = Events(k)
+    events = Recorder(k)
     sh = shell(k)
     out = ok(sh, "spawn hog rate=1M/s")
     pid = int(out.split()[2])
@@ -266,7 +280,7 @@ def test_spawn_as_a_user() -> None:
 
 def test_kill_minus_one_reaches_every_task_the_user_may_signal() -> None:
     k = sleeper_machine()
-    events = Events(k)
+    events = Recorder(k)
     sh = shell(k)
     ok(sh, "su user")
     ok(sh, "kill -9 -1")

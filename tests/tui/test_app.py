@@ -24,7 +24,8 @@ from moomtui.tui.components.panic import PanicScreen
 from moomtui.tui.components.process_view import ProcessView
 from moomtui.tui.components.status import StatusLine
 
-from .conftest import Recorder, family_scenario, hog_scenario, run_until
+from ..fixtures import Recorder
+from .scenarios import family_scenario, hog_scenario, run_until
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
@@ -53,7 +54,7 @@ async def enter_command(pilot, line: str) -> None:  # type: ignore[no-untyped-de
 async def test_oom_kill_shows_in_dmesg_and_the_victim_leaves_the_tree(make_app: MakeApp) -> None:
     app = make_app(hog_scenario())
     async with app.run_test(size=SIZE):
-        recorder = Recorder(app)
+        recorder = Recorder(app.kernel)
         hog = next(t.pid for t in app.kernel.tasks.values() if t.comm == "hog")
         view = app.query_one(ProcessView)
         assert hog in view.model.index
@@ -95,6 +96,7 @@ async def test_no_handler_means_livelock_in_the_header(make_app: MakeApp) -> Non
 
 
 # ============================================================================ modules
+@pytest.mark.slow
 async def test_insmod_and_rmmod_from_the_console(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -169,6 +171,7 @@ async def test_space_pauses_and_resumes_and_dot_steps_a_jiffy(make_app: MakeApp)
         assert "PAUSED" in app.query_one(StatusLine).plain
 
 
+@pytest.mark.slow
 async def test_a_long_step_runs_in_slices_with_the_screen_live_and_esc_stops_it(
     make_app: MakeApp,
 ) -> None:
@@ -382,6 +385,7 @@ async def test_a_history_write_error_is_told_once(make_app: MakeApp, tmp_path: P
     assert app.history.lines == ["lsmod", "free", "uptime"]
 
 
+@pytest.mark.slow
 async def test_text_from_files_is_shown_as_written_never_as_markup(
     make_app: MakeApp, isolated_home: Path
 ) -> None:
@@ -503,6 +507,7 @@ async def test_help_explains_the_policies_and_lists_the_keys(make_app: MakeApp) 
         assert not isinstance(app.screen, HelpScreen)
 
 
+@pytest.mark.slow
 async def test_t_cycles_themes_and_the_palette_picks_one(make_app: MakeApp) -> None:
     app = make_app(theme="vga")
     async with app.run_test(size=SIZE) as pilot:
@@ -587,6 +592,7 @@ async def test_module_panel_keys_move_and_enter_toggles(make_app: MakeApp) -> No
         assert app.kernel.modules.state("oom_kill_parent") == "available"
 
 
+@pytest.mark.slow
 async def test_palette_offers_console_commands_and_presets(make_app: MakeApp) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

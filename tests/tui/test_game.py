@@ -15,7 +15,7 @@ from moomtui.tui.components.panic import PanicScreen
 from moomtui.tui.components.report import ReportScreen
 from moomtui.tui.components.status import StatusLine
 
-from .conftest import hog_scenario, run_until, with_goals
+from .scenarios import hog_scenario, run_until, with_goals
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from moomtui.kernel import BootSpec, Kernel, TaskSpec
+from moomtui.kernel import Kernel, TaskSpec
 from moomtui.kernel.constants import HZ, PF_MEMDIE, SIGKILL
 from moomtui.modules.classic import badness, select_bad_process
 from moomtui.tui.history import History
@@ -19,11 +19,7 @@ from moomtui.tui.model import (
     select_victim,
 )
 
-NO_OOM = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "n", "CONFIG_OOM_KPPID": "n"}
-
-
-def machine(*tasks: TaskSpec, ram: int = 8192) -> Kernel:
-    return Kernel(BootSpec(ram_pages=ram, kconfig=NO_OOM, tasks=list(tasks)))
+from ..fixtures import machine
 
 
 def server_machine() -> Kernel:
@@ -34,6 +30,7 @@ def server_machine() -> Kernel:
         TaskSpec(comm="worker", pid=301, ppid=300, total_vm=1024, rss=256),
         TaskSpec(comm="worker", pid=302, ppid=300, total_vm=2048, rss=256),
         TaskSpec(comm="worker", pid=303, ppid=300, total_vm=256, rss=64),
+        ram_pages=8192,
     )
 
 
@@ -115,7 +112,10 @@ def test_tracker_keeps_a_dead_task_as_a_ghost_for_a_moment_then_drops_it() -> No
 
 
 def test_tracker_marks_forked_tasks_new_until_the_flash_ends() -> None:
-    k = machine(TaskSpec(comm="spawner", program="prefork", args={"children": 2, "child": "idle"}))
+    k = machine(
+        TaskSpec(comm="spawner", program="prefork", args={"children": 2, "child": "idle"}),
+        ram_pages=8192,
+    )
     now = [0.0]
     tracker = ChangeTracker(clock=lambda: now[0])
     tracker.attach(k)

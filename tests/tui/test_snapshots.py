@@ -13,7 +13,8 @@ from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ
 from moomtui.tui.app import MoomApp
 
-from .conftest import Recorder, hog_scenario, run_until, with_goals
+from ..fixtures import Recorder
+from .scenarios import hog_scenario, run_until, with_goals
 
 MakeApp = Callable[..., MoomApp]
 
@@ -28,7 +29,7 @@ def test_main_screen_after_the_first_kill(snap_compare, make_app: MakeApp) -> No
 
     async def play(pilot) -> None:  # type: ignore[no-untyped-def]
         steady(app)
-        recorder = Recorder(app)
+        recorder = Recorder(app.kernel)
         run_until(app, lambda: bool(recorder.of(ev.OomKill)))
         app.driver.step(HZ)
         app.run_command("lsmod")

@@ -27,7 +27,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, Route, WebSocket, sync_playwright
 
-from .conftest import BANNER, Screen, ServerProcess, alive, find_chromium, no_chromium, wait_until
+from .helpers import BANNER, Screen, ServerProcess, alive, find_chromium, no_chromium, wait_until
+
+pytestmark = pytest.mark.slow  # a real browser against a real server
 
 VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM_FLAGS = [

@@ -20,7 +20,7 @@ import pytest
 
 from moomtui.web import DRIVER, SERVED_FLAG
 
-from .conftest import (
+from .helpers import (
     BANNER,
     ROOT,
     Screen,
@@ -105,6 +105,7 @@ def test_the_page_fetches_nothing_from_elsewhere(server: ServerProcess) -> None:
     assert get(server.url + "/static/")[0] in (403, 404)  # no folder listing
 
 
+@pytest.mark.slow
 async def test_past_the_last_seat_busy_and_stopping_the_server_ends_every_child(
     tmp_path: Path,
 ) -> None:
@@ -128,6 +129,7 @@ async def test_past_the_last_seat_busy_and_stopping_the_server_ends_every_child(
             await one.until_closed(5)
 
 
+@pytest.mark.slow
 async def test_an_idle_session_is_closed_and_its_child_ends(tmp_path: Path) -> None:
     with moomtui_server(tmp_path, "--idle-timeout", "2s") as srv:
         async with Visitor(srv.url) as visitor:

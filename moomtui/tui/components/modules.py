@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.events import Click
 
 from ...kernel.units import format_duration
+from ...modules.oom_kill_parent import OOM_HISTORY_SIZE as BLACKLIST_SLOTS
 from ..messages import CommandSubmitted
 from .text_panel import TextPanel
 
@@ -33,7 +34,6 @@ SHORT_STATES = {
     "available": "avail",
     "not built": "n/a",
 }
-BLACKLIST_SLOTS = 32
 
 
 class ModulePanel(TextPanel, can_focus=True):

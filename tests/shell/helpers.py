@@ -1,20 +1,19 @@
-"""Small machines and a shell on them, shared by the shell tests.
+"""A shell on a small machine, and test modules, shared by the shell tests.
 
-The machines load no OOM policy (an empty module registry) unless a test brings its own,
-so these tests do not depend on moomtui.modules.
+:func:`shell` runs on a machine with an empty module registry unless the test brings one,
+so the shell's own tests do not depend on moomtui's policies.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from moomtui.kernel import BootSpec, Kernel, TaskSpec
-from moomtui.kernel import events as ev
+from moomtui.kernel import Kernel, TaskSpec
 from moomtui.kernel.module import KernelModule, ModuleParam
 from moomtui.kernel.sysctl import CtlEntry, IntCell, SysctlHeader
 from moomtui.shell import Result, Session, Shell
 
-NO_OOM = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "n", "CONFIG_OOM_KPPID": "n"}
+from ..fixtures import machine
 
 
 class Knob(KernelModule):
@@ -64,15 +63,9 @@ def user_task(comm: str, total_vm: int = 256, **fields: Any) -> TaskSpec:
     return TaskSpec(comm, total_vm=total_vm, **fields)
 
 
-def machine(
-    *tasks: TaskSpec, registry: dict[str, type[KernelModule]] | None = None, **spec: Any
-) -> Kernel:
-    spec.setdefault("kconfig", NO_OOM)
-    return Kernel(BootSpec(tasks=list(tasks), **spec), registry=registry or {})
-
-
 def shell(k: Kernel | None = None, **session: Any) -> Shell:
-    return Shell(Session(k if k is not None else machine(), **session))
+    """A shell on ``k``, by default a machine that has no modules at all."""
+    return Shell(Session(k if k is not None else machine(registry={}), **session))
 
 
 def run(sh: Shell, line: str) -> Result:
@@ -93,14 +86,3 @@ def fails(sh: Shell, line: str, status: int = 1) -> str:
     result = sh.execute(line)
     assert result.status == status, f"{line!r}: status {result.status}: {result.output}"
     return result.output
-
-
-class Events:
-    """Every event the kernel emits from now on."""
-
-    def __init__(self, k: Kernel) -> None:
-        self.events: list[ev.Event] = []
-        k.bus.subscribe(self.events.append)
-
-    def of(self, cls: type[ev.Event]) -> list[Any]:
-        return [e for e in self.events if isinstance(e, cls)]

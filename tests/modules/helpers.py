@@ -1,16 +1,13 @@
-"""Small machines and drivers shared by the OOM policy tests."""
+"""Tasks and drivers shared by the OOM policy tests (the machine is :mod:`tests.fixtures`')."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from moomtui.kernel import BootSpec, Kernel, TaskSpec
-from moomtui.kernel import events as ev
+from moomtui.kernel import Kernel, TaskSpec
 from moomtui.kernel.module import KernelModule
 
-ALL_N = {"CONFIG_OOM_PANIC": "n", "CONFIG_OOM_KILL": "n", "CONFIG_OOM_KPPID": "n"}
-E = TypeVar("E", bound=ev.Event)
 M = TypeVar("M", bound=KernelModule)
 
 
@@ -21,31 +18,10 @@ def user(comm: str, total_vm: int, **fields: Any) -> TaskSpec:
     return TaskSpec(comm, total_vm=total_vm, **fields)
 
 
-def machine(*tasks: TaskSpec, kconfig: dict[str, str] | None = None, **spec: Any) -> Kernel:
-    """A machine with no OOM module built in (unless ``kconfig`` says otherwise)."""
-    config = dict(ALL_N)
-    config.update(kconfig or {})
-    return Kernel(BootSpec(tasks=list(tasks), kconfig=config, **spec))
-
-
 def load(k: Kernel, name: str, *args: str, module_type: type[M]) -> M:
     module = k.modules.insmod(name, list(args))
     assert isinstance(module, module_type)
     return module
-
-
-class Recorder:
-    """Every event the kernel emits, in order."""
-
-    def __init__(self, k: Kernel) -> None:
-        self.events: list[ev.Event] = []
-        k.bus.subscribe(self.events.append)
-
-    def of(self, cls: type[E]) -> list[E]:
-        return [e for e in self.events if isinstance(e, cls)]
-
-    def kills(self, reason: str | None = None) -> list[ev.OomKill]:
-        return [e for e in self.of(ev.OomKill) if reason is None or e.reason == reason]
 
 
 def advance_to(k: Kernel, jiffies: int) -> None:
