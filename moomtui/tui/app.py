@@ -10,7 +10,7 @@ Every key that changes the machine is a console command run through the same she
 console (``insmod oom_kill``, ``kill -9 123``, ``pause``), echoed at the console so the user
 sees, and can retype, what happened.
 
-The driver paces a :class:`moomtui.tui.play.Game`, which scores the run and stops the machine
+The driver paces a :class:`moomtui.game.play.Game`, which scores the run and stops the machine
 when the preset's goals say the game is over; the report (:mod:`.components.report`) then
 asks what next. ``g``, or ``score`` at the console, shows it at any time. A long ``step``
 runs on the driver in slices (the screen stays live); Esc stops it.
@@ -43,6 +43,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input
 
 from .. import errors
+from ..game import Game
 from ..kernel.clock import Driver
 from ..kernel.constants import HZ
 from ..kernel.units import format_duration
@@ -73,7 +74,6 @@ from .help import help_text
 from .history import History, default_history_path
 from .messages import CommandSubmitted
 from .model import COLUMNS, COMMAND, ChangeTracker
-from .play import Game
 from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
 
 if TYPE_CHECKING:
