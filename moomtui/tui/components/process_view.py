@@ -319,10 +319,14 @@ class ProcessView(ScrollView, can_focus=True):
         self._styles.clear()
         self.refresh()
 
+    def _fit_columns(self) -> None:
+        """Choose the columns for the width, once per size: a row's text depends on them."""
+        if not self._columns:
+            self._columns = columns_for_width(self.scrollable_content_region.width)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        if not self._columns:
-            self._columns = columns_for_width(width)
+        self._fit_columns()
         base = self._style("")
         if y == 0:
             return self._header(width, base)
@@ -335,6 +339,7 @@ class ProcessView(ScrollView, can_focus=True):
 
     def _refresh_changed(self) -> None:
         """Repaint only the visible rows whose text or colour changed since the last frame."""
+        self._fit_columns()
         top = round(self.scroll_y)
         shown: dict[int, tuple[str, str]] = {}
         for index in range(top, min(top + self.body_height, len(self.model.rows))):
