@@ -2,9 +2,11 @@
 
 The kernel runs on the app's asyncio loop through :class:`moomtui.kernel.clock.Driver`, which
 paces the :class:`moomtui.sim.Simulation` (it also fires the preset's scripted commands).
-The screen never draws per jiffy: a timer at :attr:`MoomApp.FRAME_RATE` frames per second
-calls :meth:`MoomApp.refresh_frame`, which brings every panel up to date from the model —
-each panel redraws only if what it shows changed.
+The panels and the console are laid out by :class:`~.components.main_screen.MainScreen`, the
+base screen of the app's one mode (``main``); dialogs, the report and the panic screen go on
+top of it. The screen never draws per jiffy: a timer at :attr:`MoomApp.FRAME_RATE` frames per
+second calls :meth:`MoomApp.refresh_frame`, which brings every panel up to date from the
+model — each panel redraws only if what it shows changed.
 
 Every key that changes the machine is a console command run through the same shell as the
 console (``insmod oom_kill``, ``kill -9 123``, ``pause``), echoed at the console so the user
@@ -37,17 +39,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input
 
 from .. import errors
 from ..game import Game
 from ..kernel.clock import Driver
 from ..kernel.constants import HZ
 from ..kernel.units import format_duration
-from ..modules import policy_score
 from ..presets import (
     DEFAULT_PRESET,
     PresetError,
@@ -59,17 +58,13 @@ from ..presets import (
 from ..shell.base import COMMANDS
 from ..shell.profile import LOCAL_CONSOLE, SERVED, Profile
 from ..sim import Simulation
-from .bindings import APP_BINDINGS, CLOCK_ACTIONS, GAME_ACTIONS
+from .bindings import APP_BINDINGS, CLOCK_ACTIONS, GAME_ACTIONS, TASK_BINDINGS
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
 from .components.console import ConsoleView
 from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SpawnDialog
-from .components.dmesg import DmesgView
-from .components.memory import MemoryView
-from .components.modules import ModulePanel
+from .components.main_screen import MainScreen
 from .components.panic import PanicScreen
-from .components.process_view import ProcessView
 from .components.report import Choice, ReportScreen
-from .components.status import StatusLine
 from .help import help_text
 from .history import History, default_history_path
 from .messages import CommandSubmitted
@@ -92,22 +87,12 @@ class InternalError(Exception):
         return Text(f"moomtui: {self}")
 
 
-class FilterInput(Input):
-    """The ``/`` filter of the task tree: typing filters at once, Esc clears and leaves."""
-
-    BINDINGS: ClassVar = [Binding("escape", "clear", "Clear filter", id="filter.clear")]
-
-    def action_clear(self) -> None:
-        self.value = ""
-        self.display = False
-        self.screen.query_one(ProcessView).focus()
-
-
 class MoomApp(App[int]):
     """The game: a machine, its panels, its console."""
 
     CSS_PATH = "app.tcss"
     TITLE = "moomtui"
+    DEFAULT_MODE = "main"
     FRAME_RATE = 12
     BINDINGS: ClassVar = APP_BINDINGS
     COMMANDS: ClassVar = App.COMMANDS | {ShellCommands, PresetCommands, ThemeCommands, GameCommands}
@@ -151,6 +136,8 @@ class MoomApp(App[int]):
         self._scenario: Scenario | None = None
         self._paused_before_report = paused
         self._reporting = False  # the report is up, or its choice not acted on yet
+        self._main: MainScreen | None = None
+        self.add_mode("main", self._make_main_screen)
 
     # ---------------------------------------------------------------------------- layout
     @property
@@ -166,21 +153,23 @@ class MoomApp(App[int]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(PROJECT_VARIABLES)
 
-    def compose(self) -> ComposeResult:
-        yield StatusLine(id="status")
-        with Horizontal(id="top"):
-            with Vertical(id="tasks-panel"):
-                yield ProcessView(policy_score, id="tasks")
-                yield FilterInput(placeholder="filter: part of a name, or a pid", id="filter")
-            with VerticalScroll(id="side"):
-                yield MemoryView(id="memory")
-                yield ModulePanel(id="modules")
-        with Horizontal(id="bottom"):
-            yield DmesgView(id="dmesg")
-            yield ConsoleView(self.history, self._complete, self.prompt(), id="console")
-        yield Footer(compact=True)
+    def _make_main_screen(self) -> MainScreen:
+        """The ``main`` mode's screen, made once, when the app starts."""
+        self._main = MainScreen(
+            self.history, self._complete, self.prompt(), when_mounted=self._start
+        )
+        return self._main
 
-    def on_mount(self) -> None:
+    @property
+    def main(self) -> MainScreen:
+        """The main screen: the panels and the console (at the bottom of the screen stack)."""
+        assert self._main is not None, "the app has not started"
+        return self._main
+
+    def _start(self) -> None:
+        """Themes, keys, the first frame, the frame timer and the clock: called by the main
+        screen once its panels are mounted and before they are first laid out, the moment
+        the app's own mount used to be (the logs wrap what they hold at their first size)."""
         user_files = self.sim.profile.user_files
         self.moom_themes, self.theme_errors = discover_themes(include_user=user_files)
         for theme in self.moom_themes.values():
@@ -195,13 +184,6 @@ class MoomApp(App[int]):
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
         self._show_history_warning()
-        self.query_one("#filter").display = False
-        self.query_one("#tasks-panel").border_title = "tasks"
-        self.query_one("#memory").border_title = "memory"
-        self.query_one("#modules").border_title = "modules"
-        self.query_one("#dmesg").border_title = "dmesg"
-        self.query_one("#console").border_title = "console"
-        self.query_one(ProcessView).focus()
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
         self.set_interval(1 / self.FRAME_RATE, self.refresh_frame, name="frame")
@@ -249,8 +231,8 @@ class MoomApp(App[int]):
     # ---------------------------------------------------------------------------- the frame
     def refresh_frame(self) -> None:
         """Redraw what changed since the last frame (called ``FRAME_RATE`` times a second)."""
-        main = self.screen_stack[0] if self.screen_stack else None
-        if main is None or not main.is_attached or not main.query(StatusLine):
+        main = self._main
+        if main is None or not main.live:
             return  # starting up or shutting down
         self.frames += 1
         if self.sim.scenario is not self._scenario:
@@ -261,21 +243,16 @@ class MoomApp(App[int]):
         self.tracker.settle()
         game = self.game
         game.sync()
-        main.query_one(StatusLine).sync(
+        main.sync(
             kernel,
-            self.sim.scenario.name,
-            self.driver.speed,
-            self.driver.paused,
+            self.tracker,
+            preset=self.sim.scenario.name,
+            speed=self.driver.speed,
+            paused=self.driver.paused,
             goals=game.chips(),
             sandbox=game.sandbox,
+            prompt=self.prompt(),
         )
-        view = main.query_one(ProcessView)
-        view.sync(kernel, self.tracker)
-        self._update_tasks_title(view)
-        main.query_one(MemoryView).sync(kernel)
-        main.query_one(ModulePanel).sync(kernel)
-        main.query_one(DmesgView).sync(kernel)
-        self.console_view.set_prompt(self.prompt())
         self._sync_panic(kernel)
         if game.ended and not self._reporting:
             self.show_report()
@@ -292,27 +269,10 @@ class MoomApp(App[int]):
             while panic in self.screen_stack:
                 self.pop_screen()
 
-    def _update_tasks_title(self, view: ProcessView) -> None:
-        panel = self.screen_stack[0].query_one("#tasks-panel")
-        model = view.model
-        title = f"tasks {len(self.kernel.tasks)}"
-        sort = model.sort_key.upper() + ("▼" if model.reverse else "▲")
-        parts = [f"sort {sort}", "tree" if model.tree else "list"]
-        if model.filter:
-            parts.append(f"filter {model.filter!r}")
-        if view.follow_pid is not None:
-            parts.append(f"follow {view.follow_pid}")
-        subtitle = " · ".join(parts)
-        # Setting a border title repaints the whole panel, even to the same text.
-        if panel.border_title != title:
-            panel.border_title = title
-        if panel.border_subtitle != subtitle:
-            panel.border_subtitle = subtitle
-
     # ---------------------------------------------------------------------------- commands
     @property
     def console_view(self) -> ConsoleView:
-        return self.screen_stack[0].query_one(ConsoleView)
+        return self.main.console_view
 
     def prompt(self) -> str:
         session = self.sim.session
@@ -388,7 +348,7 @@ class MoomApp(App[int]):
             return True  # a hung machine may still be left for another preset
         if action in CLOCK_ACTIONS and self._reporting:
             return False  # the clock stands still under the report
-        return action not in GAME_ACTIONS or self.screen is self.screen_stack[0]
+        return action not in GAME_ACTIONS or self.screen is self.main
 
     def action_toggle_pause(self) -> None:
         self.run_command("resume" if self.driver.paused else "pause")
@@ -399,29 +359,23 @@ class MoomApp(App[int]):
     def action_speed(self, direction: int) -> None:
         self.run_command("speed faster" if direction > 0 else "speed slower")
 
-    def _selected_module(self) -> str | None:
-        return self.screen_stack[0].query_one(ModulePanel).selected
-
     def action_insmod(self) -> None:
-        name = self._selected_module()
+        name = self.main.selected_module
         if name is not None:
             self.run_command(f"insmod {name}")
 
     def action_rmmod(self) -> None:
-        name = self._selected_module()
+        name = self.main.selected_module
         if name is not None:
             self.run_command(f"rmmod {name}")
 
-    def _selected_task(self) -> int | None:
-        return self.screen_stack[0].query_one(ProcessView).cursor_pid
-
     def action_kill(self) -> None:
-        pid = self._selected_task()
+        pid = self.main.selected_task
         if pid is not None:
             self.run_command(f"kill -9 {pid}")
 
     def action_renice(self) -> None:
-        pid = self._selected_task()
+        pid = self.main.selected_task
         task = self.kernel.tasks.get(pid) if pid is not None else None
         if task is None:
             self.bell()
@@ -457,25 +411,7 @@ class MoomApp(App[int]):
         self.console_view.input.focus()
 
     def action_filter(self) -> None:
-        box = self.screen_stack[0].query_one(FilterInput)
-        box.display = True
-        box.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if isinstance(event.input, FilterInput):
-            self.screen_stack[0].query_one(ProcessView).set_filter(event.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if isinstance(event.input, FilterInput):
-            self.screen_stack[0].query_one(ProcessView).focus()
-            if not event.value:
-                event.input.display = False
-
-    def on_process_view_changed(self, message: ProcessView.Changed) -> None:
-        self._update_tasks_title(message.view)
-
-    def on_process_view_follow_lost(self, message: ProcessView.FollowLost) -> None:
-        self.notify(f"{message.pid} ({message.comm}) is gone; no longer following", markup=False)
+        self.main.show_filter()
 
     def action_help(self) -> None:
         columns = [(c.title, c.help) for c in (*COLUMNS, COMMAND)]
@@ -484,7 +420,7 @@ class MoomApp(App[int]):
     def key_table(self) -> Iterable[tuple[str, str]]:
         keymap = self._keymap  # Textual keeps the remapped keys here; there is no getter
         rows = []
-        for binding in [*APP_BINDINGS, *ProcessView.BINDINGS]:
+        for binding in [*APP_BINDINGS, *TASK_BINDINGS]:
             if isinstance(binding, Binding):
                 key = keymap.get(binding.id, binding.key) if binding.id else binding.key
                 shown = ", ".join(self.get_key_display(Binding(k, "")) for k in key.split(","))
