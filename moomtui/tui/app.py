@@ -9,8 +9,10 @@ second calls :meth:`MoomApp.refresh_frame`, which brings every panel up to date 
 model — each panel redraws only if what it shows changed.
 
 Every key that changes the machine is a console command run through the same shell as the
-console (``insmod oom_kill``, ``kill -9 123``, ``pause``), echoed at the console so the user
-sees, and can retype, what happened.
+console (``insmod oom_kill``, ``kill -9 123``, ``pause``): a
+:class:`~.messages.CommandSubmitted` from the ``key`` source, handled like a line typed at the
+console (:meth:`MoomApp.submit`) and echoed there, so the user sees, and can retype, what
+happened.
 
 The driver paces a :class:`moomtui.game.play.Game`, which scores the run and stops the machine
 when the preset's goals say the game is over; the report (:mod:`.components.report`) then
@@ -67,7 +69,7 @@ from .components.panic import PanicScreen
 from .components.report import Choice, ReportScreen
 from .help import help_text
 from .history import History, default_history_path
-from .messages import CommandSubmitted
+from .messages import CommandSubmitted, Source
 from .model import COLUMNS, COMMAND, ChangeTracker
 from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
 
@@ -287,16 +289,30 @@ class MoomApp(App[int]):
         self.refresh_frame()
         return result.status
 
-    def on_command_submitted(self, message: CommandSubmitted) -> None:
-        line = message.line.strip()
+    def submit(self, command: CommandSubmitted) -> None:
+        """Run a command, whoever asked: every command of the screen comes through here.
+
+        Widgets post :class:`CommandSubmitted` (handled below); the app's keys, the palette
+        and the dialogs call this at once, so a key's command has run before the next key is
+        read (a second ``space`` sees the clock the first one started). What ``source``
+        changes is told at :class:`~moomtui.tui.messages.CommandSubmitted`.
+        """
+        line = command.line.strip()
+        typed = command.source == "console"
+        if typed:
+            self.history.add(command.line)
         if line in APP_COMMANDS:
             self.console_view.echo(line)
             self.show_report()
         elif line:
-            self.run_command(message.line)
-        else:
+            self.run_command(command.line)
+        elif typed:
             self.console_view.echo("")
-        self._show_history_warning()
+        if typed:
+            self._show_history_warning()
+
+    def on_command_submitted(self, message: CommandSubmitted) -> None:
+        self.submit(message)
 
     def _complete(self, line: str) -> list[str]:
         words = line.split()
@@ -323,9 +339,9 @@ class MoomApp(App[int]):
         shown = list_presets(include_user=self.sim.profile.user_files)
         return [(info.key, info.name, info.description) for info in shown]
 
-    def boot_preset(self, key: str) -> None:
+    def boot_preset(self, key: str, source: Source = "palette") -> None:
         """Boot preset ``key`` through the shell's ``boot`` command."""
-        self.run_command(f"boot {key}")
+        self.submit(CommandSubmitted(f"boot {key}", source))
 
     # ---------------------------------------------------------------------------- themes
     def theme_list(self) -> list[tuple[str, str]]:
@@ -351,28 +367,29 @@ class MoomApp(App[int]):
         return action not in GAME_ACTIONS or self.screen is self.main
 
     def action_toggle_pause(self) -> None:
-        self.run_command("resume" if self.driver.paused else "pause")
+        self.submit(CommandSubmitted("resume" if self.driver.paused else "pause", "key"))
 
     def action_step(self, jiffies: int) -> None:
-        self.run_command(f"step {jiffies // HZ}s" if jiffies % HZ == 0 else f"step {jiffies}")
+        step = f"step {jiffies // HZ}s" if jiffies % HZ == 0 else f"step {jiffies}"
+        self.submit(CommandSubmitted(step, "key"))
 
     def action_speed(self, direction: int) -> None:
-        self.run_command("speed faster" if direction > 0 else "speed slower")
+        self.submit(CommandSubmitted("speed faster" if direction > 0 else "speed slower", "key"))
 
     def action_insmod(self) -> None:
         name = self.main.selected_module
         if name is not None:
-            self.run_command(f"insmod {name}")
+            self.submit(CommandSubmitted(f"insmod {name}", "key"))
 
     def action_rmmod(self) -> None:
         name = self.main.selected_module
         if name is not None:
-            self.run_command(f"rmmod {name}")
+            self.submit(CommandSubmitted(f"rmmod {name}", "key"))
 
     def action_kill(self) -> None:
         pid = self.main.selected_task
         if pid is not None:
-            self.run_command(f"kill -9 {pid}")
+            self.submit(CommandSubmitted(f"kill -9 {pid}", "key"))
 
     def action_renice(self) -> None:
         pid = self.main.selected_task
@@ -383,7 +400,7 @@ class MoomApp(App[int]):
 
         def done(nice: object) -> None:
             if isinstance(nice, int):
-                self.run_command(f"renice {nice} -p {task.pid}")
+                self.submit(CommandSubmitted(f"renice {nice} -p {task.pid}", "dialog"))
 
         self.push_screen(ReniceDialog(task.pid, task.comm, task.nice), done)
 
@@ -396,14 +413,14 @@ class MoomApp(App[int]):
 
         def done(choice: object) -> None:
             if isinstance(choice, str) and choice:
-                self.run_command(f"spawn {choice}")
+                self.submit(CommandSubmitted(f"spawn {choice}", "dialog"))
 
         self.push_screen(SpawnDialog(programs), done)
 
     def action_presets(self) -> None:
         def done(key: object) -> None:
             if isinstance(key, str):
-                self.boot_preset(key)
+                self.boot_preset(key, "dialog")
 
         self.push_screen(PresetPicker(self.presets(), self.sim.scenario.key), done)
 
@@ -430,7 +447,7 @@ class MoomApp(App[int]):
         return rows
 
     def action_reboot(self) -> None:
-        self.run_command("reboot")
+        self.submit(CommandSubmitted("reboot", "key"))
 
     # ---------------------------------------------------------------------------- the game
     def action_score(self) -> None:
@@ -465,7 +482,7 @@ class MoomApp(App[int]):
             self.console_view.note(f"Replay: {self.sim.scenario.name}, a new game.")
             self.driver.resume()
         elif action == "boot":
-            self.boot_preset(preset)
+            self.boot_preset(preset, "dialog")
             self.driver.resume()
         self.refresh_frame()
 
