@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, Keymap
 
 from .. import errors
 from ..game import Game
@@ -132,6 +132,8 @@ class MoomApp(App[int]):
         self.moom_themes: dict[str, MoomTheme] = {}
         self.theme_errors: list[str] = []
         self.initial_keymap = keymap or {}
+        self.keymap: Keymap = {}
+        """The keys remapped by binding id, as :meth:`set_keymap` was last told."""
         self.frames = 0
         self.internal_error: BaseException | None = None
         """What reached the last-resort guard, if anything."""
@@ -434,13 +436,24 @@ class MoomApp(App[int]):
         columns = [(c.title, c.help) for c in (*COLUMNS, COMMAND)]
         self.push_screen(HelpScreen(help_text(self.key_table(), columns)))
 
+    def set_keymap(self, keymap: Keymap) -> None:
+        """Remap keys by binding id (Textual's own), remembered for the help screen's table."""
+        self.keymap = dict(keymap)
+        super().set_keymap(keymap)
+
+    def update_keymap(self, keymap: Keymap) -> None:
+        self.keymap = {**self.keymap, **keymap}
+        super().update_keymap(keymap)
+
     def key_table(self) -> Iterable[tuple[str, str]]:
-        keymap = self._keymap  # Textual keeps the remapped keys here; there is no getter
+        """(keys as bound now, what they do) for the help screen: the app's, the tree's."""
         rows = []
         for binding in [*APP_BINDINGS, *TASK_BINDINGS]:
             if isinstance(binding, Binding):
-                key = keymap.get(binding.id, binding.key) if binding.id else binding.key
-                shown = ", ".join(self.get_key_display(Binding(k, "")) for k in key.split(","))
+                key = self.keymap.get(binding.id, binding.key) if binding.id else binding.key
+                shown = ", ".join(
+                    self.get_key_display(Binding(k.strip(), "")) for k in key.split(",")
+                )
                 rows.append((shown, binding.tooltip or binding.description))
         rows.append(("ctrl+p", "command palette: console commands, presets, themes"))
         rows.append(("R", "reboot (on the panic screen)"))
