@@ -30,6 +30,11 @@ shown as plain text, never as markup. Should an exception reach Textual all the 
 the app's last-resort guard (:meth:`MoomApp._handle_exception`) ends it with one line,
 ``moomtui: internal error: …`` and a hint to report it, instead of a traceback; the
 command history is already on disk, line by line.
+
+Why this file is over 500 lines: it is the one place where the machine, the clock, the game,
+the console and the screens meet. The layout and the panels are the main screen's, each
+panel draws itself; what is left here is one short method per key, palette entry and
+report choice, which read best side by side.
 """
 
 from __future__ import annotations
