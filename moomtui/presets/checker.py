@@ -335,8 +335,8 @@ class Checker:
         spec_task.threads = self.integer(f"{path}.threads", t.get("threads", 1), 1, 1000)
         program = self.string(f"{path}.program", t.get("program", "idle"))
         if program not in PROGRAMS or program in ("init", "thread"):
-            names = ", ".join(n for n in sorted(PROGRAMS) if n not in ("init", "thread"))
-            raise self.fail(f"{path}.program", f"unknown program (known: {names})", program)
+            known = ", ".join(n for n in sorted(PROGRAMS) if n not in ("init", "thread"))
+            raise self.fail(f"{path}.program", f"unknown program (known: {known})", program)
         spec_task.program = program
         args = t.get("args", {})
         if not isinstance(args, dict):

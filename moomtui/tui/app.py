@@ -103,13 +103,14 @@ class MoomApp(App[int]):
     FRAME_RATE = 12
     BINDINGS: ClassVar = APP_BINDINGS
     COMMANDS: ClassVar = App.COMMANDS | {ShellCommands, PresetCommands, ThemeCommands, GameCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar = [
+    # Textual declares the breakpoints as instance attributes (not ClassVars): keep its type.
+    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [  # noqa: RUF012
         (0, "-tiny"),
         (70, "-narrow"),
         (100, "-normal"),
         (160, "-wide"),
     ]
-    VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (30, "-tall")]
+    VERTICAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-short"), (30, "-tall")]  # noqa: RUF012
 
     def __init__(
         self,
