@@ -194,10 +194,15 @@ class MoomApp(App[int]):
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
         self._show_history_warning()
+        self.before_first_frame()
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
         self.set_interval(1 / self.FRAME_RATE, self.refresh_frame, name="frame")
         self.driver.start().add_done_callback(self._driver_done)
+
+    def before_first_frame(self) -> None:
+        """A subclass's moment to set up the panels before the first frame is drawn (the
+        rebuilt machine of ``moomtui postmortem`` marks its victim here)."""
 
     def _driver_done(self, task: asyncio.Task[None]) -> None:
         """The clock stopped: normal at exit; an exception in it is a bug to report."""
