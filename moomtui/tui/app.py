@@ -148,6 +148,7 @@ class MoomApp(App[int]):
         self._reporting = False  # the report is up, or its choice not acted on yet
         self._main: MainScreen | None = None
         self.add_mode("main", self._make_main_screen)
+        self._load_themes()
 
     # ---------------------------------------------------------------------------- layout
     @property
@@ -163,6 +164,17 @@ class MoomApp(App[int]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(PROJECT_VARIABLES)
 
+    def _load_themes(self) -> None:
+        """Register the shipped themes (and the user's, where the profile reads files) and
+        choose one before any screen is styled; a missing one is told once the app runs."""
+        user_files = self.sim.profile.user_files
+        self.moom_themes, self.theme_errors = discover_themes(include_user=user_files)
+        for theme in self.moom_themes.values():
+            self.register_theme(theme)
+        wanted = self.requested_theme or DEFAULT_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+
     def _make_main_screen(self) -> MainScreen:
         """The ``main`` mode's screen, made once, when the app starts."""
         self._main = MainScreen(
@@ -177,17 +189,11 @@ class MoomApp(App[int]):
         return self._main
 
     def _start(self) -> None:
-        """Themes, keys, the first frame, the frame timer and the clock: called by the main
+        """Warnings, keys, the first frame, the frame timer and the clock: called by the main
         screen once its panels are mounted and before they are first laid out, the moment
         the app's own mount used to be (the logs wrap what they hold at their first size)."""
-        user_files = self.sim.profile.user_files
-        self.moom_themes, self.theme_errors = discover_themes(include_user=user_files)
-        for theme in self.moom_themes.values():
-            self.register_theme(theme)
         wanted = self.requested_theme or DEFAULT_THEME
-        if wanted in self.available_themes:
-            self.theme = wanted
-        else:
+        if self.theme != wanted:
             self.notify(f"no theme named {wanted!r}", severity="warning", markup=False)
         for error in self.theme_errors:
             self.notify(error, severity="warning", timeout=8, markup=False)
