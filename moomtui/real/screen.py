@@ -16,7 +16,6 @@ from ..presets import PresetError, parse_preset
 from ..sim import Simulation
 from ..tui import app as tui_app
 from ..tui.app import MoomApp
-from ..tui.components.process_view import ProcessView
 from ..tui.themes import discover_themes
 from .preset import PresetText
 from .records import Machine
@@ -43,11 +42,13 @@ class RealMachineApp(MoomApp):
         self.marked = marked
         self.lines = lines
 
-    def on_mount(self) -> None:  # MoomApp.on_mount runs after this (Textual walks the MRO)
-        view = self.query_one(ProcessView)
+    def before_first_frame(self) -> None:
+        view = self.main.process_view
         if self.marked is not None:
             view.mark(self.marked, MARK)
             view.cursor_pid = self.marked
+
+    def on_mount(self) -> None:  # after the main screen's first frame
         self.call_after_refresh(self._say)
 
     def _say(self) -> None:

@@ -2,15 +2,19 @@
 
 The kernel runs on the app's asyncio loop through :class:`moomtui.kernel.clock.Driver`, which
 paces the :class:`moomtui.sim.Simulation` (it also fires the preset's scripted commands).
-The screen never draws per jiffy: a timer at :attr:`MoomApp.FRAME_RATE` frames per second
-calls :meth:`MoomApp.refresh_frame`, which brings every panel up to date from the model —
-each panel redraws only if what it shows changed.
+The panels and the console are laid out by :class:`~.components.main_screen.MainScreen`, the
+base screen of the app's one mode (``main``); dialogs, the report and the panic screen go on
+top of it. The screen never draws per jiffy: a timer at :attr:`MoomApp.FRAME_RATE` frames per
+second calls :meth:`MoomApp.refresh_frame`, which brings every panel up to date from the
+model — each panel redraws only if what it shows changed.
 
 Every key that changes the machine is a console command run through the same shell as the
-console (``insmod oom_kill``, ``kill -9 123``, ``pause``), echoed at the console so the user
-sees, and can retype, what happened.
+console (``insmod oom_kill``, ``kill -9 123``, ``pause``): a
+:class:`~.messages.CommandSubmitted` from the ``key`` source, handled like a line typed at the
+console (:meth:`MoomApp.submit`) and echoed there, so the user sees, and can retype, what
+happened.
 
-The driver paces a :class:`moomtui.tui.play.Game`, which scores the run and stops the machine
+The driver paces a :class:`moomtui.game.play.Game`, which scores the run and stops the machine
 when the preset's goals say the game is over; the report (:mod:`.components.report`) then
 asks what next. ``g``, or ``score`` at the console, shows it at any time. A long ``step``
 runs on the driver in slices (the screen stays live); Esc stops it.
@@ -26,6 +30,11 @@ shown as plain text, never as markup. Should an exception reach Textual all the 
 the app's last-resort guard (:meth:`MoomApp._handle_exception`) ends it with one line,
 ``moomtui: internal error: …`` and a hint to report it, instead of a traceback; the
 command history is already on disk, line by line.
+
+Why this file is over 500 lines: it is the one place where the machine, the clock, the game,
+the console and the screens meet. The layout and the panels are the main screen's, each
+panel draws itself; what is left here is one short method per key, palette entry and
+report choice, which read best side by side.
 """
 
 from __future__ import annotations
@@ -37,16 +46,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input
+from textual.app import App
+from textual.binding import Binding, Keymap
 
 from .. import errors
+from ..game import Game
 from ..kernel.clock import Driver
 from ..kernel.constants import HZ
 from ..kernel.units import format_duration
-from ..modules import policy_score
 from ..presets import (
     DEFAULT_PRESET,
     PresetError,
@@ -58,22 +65,17 @@ from ..presets import (
 from ..shell.base import COMMANDS
 from ..shell.profile import LOCAL_CONSOLE, SERVED, Profile
 from ..sim import Simulation
-from .bindings import APP_BINDINGS, CLOCK_ACTIONS, GAME_ACTIONS
+from .bindings import APP_BINDINGS, CLOCK_ACTIONS, GAME_ACTIONS, TASK_BINDINGS
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
 from .components.console import ConsoleView
 from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SpawnDialog
-from .components.dmesg import DmesgView
-from .components.memory import MemoryView
-from .components.modules import ModulePanel
+from .components.main_screen import MainScreen
 from .components.panic import PanicScreen
-from .components.process_view import ProcessView
 from .components.report import Choice, ReportScreen
-from .components.status import StatusLine
 from .help import help_text
 from .history import History, default_history_path
-from .messages import CommandSubmitted
+from .messages import CommandSubmitted, Source
 from .model import COLUMNS, COMMAND, ChangeTracker
-from .play import Game
 from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
 
 if TYPE_CHECKING:
@@ -92,32 +94,23 @@ class InternalError(Exception):
         return Text(f"moomtui: {self}")
 
 
-class FilterInput(Input):
-    """The ``/`` filter of the task tree: typing filters at once, Esc clears and leaves."""
-
-    BINDINGS: ClassVar = [Binding("escape", "clear", "Clear filter", id="filter.clear")]
-
-    def action_clear(self) -> None:
-        self.value = ""
-        self.display = False
-        self.screen.query_one(ProcessView).focus()
-
-
 class MoomApp(App[int]):
     """The game: a machine, its panels, its console."""
 
     CSS_PATH = "app.tcss"
     TITLE = "moomtui"
+    DEFAULT_MODE = "main"
     FRAME_RATE = 12
     BINDINGS: ClassVar = APP_BINDINGS
     COMMANDS: ClassVar = App.COMMANDS | {ShellCommands, PresetCommands, ThemeCommands, GameCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar = [
+    # Textual declares the breakpoints as instance attributes (not ClassVars): keep its type.
+    HORIZONTAL_BREAKPOINTS: list[tuple[int, str]] | None = [  # noqa: RUF012
         (0, "-tiny"),
         (70, "-narrow"),
         (100, "-normal"),
         (160, "-wide"),
     ]
-    VERTICAL_BREAKPOINTS: ClassVar = [(0, "-short"), (30, "-tall")]
+    VERTICAL_BREAKPOINTS: list[tuple[int, str]] | None = [(0, "-short"), (30, "-tall")]  # noqa: RUF012
 
     def __init__(
         self,
@@ -145,12 +138,17 @@ class MoomApp(App[int]):
         self.moom_themes: dict[str, MoomTheme] = {}
         self.theme_errors: list[str] = []
         self.initial_keymap = keymap or {}
+        self.keymap: Keymap = {}
+        """The keys remapped by binding id, as :meth:`set_keymap` was last told."""
         self.frames = 0
         self.internal_error: BaseException | None = None
         """What reached the last-resort guard, if anything."""
         self._scenario: Scenario | None = None
         self._paused_before_report = paused
         self._reporting = False  # the report is up, or its choice not acted on yet
+        self._main: MainScreen | None = None
+        self.add_mode("main", self._make_main_screen)
+        self._load_themes()
 
     # ---------------------------------------------------------------------------- layout
     @property
@@ -166,21 +164,9 @@ class MoomApp(App[int]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(PROJECT_VARIABLES)
 
-    def compose(self) -> ComposeResult:
-        yield StatusLine(id="status")
-        with Horizontal(id="top"):
-            with Vertical(id="tasks-panel"):
-                yield ProcessView(policy_score, id="tasks")
-                yield FilterInput(placeholder="filter: part of a name, or a pid", id="filter")
-            with VerticalScroll(id="side"):
-                yield MemoryView(id="memory")
-                yield ModulePanel(id="modules")
-        with Horizontal(id="bottom"):
-            yield DmesgView(id="dmesg")
-            yield ConsoleView(self.history, self._complete, self.prompt(), id="console")
-        yield Footer(compact=True)
-
-    def on_mount(self) -> None:
+    def _load_themes(self) -> None:
+        """Register the shipped themes (and the user's, where the profile reads files) and
+        choose one before any screen is styled; a missing one is told once the app runs."""
         user_files = self.sim.profile.user_files
         self.moom_themes, self.theme_errors = discover_themes(include_user=user_files)
         for theme in self.moom_themes.values():
@@ -188,24 +174,41 @@ class MoomApp(App[int]):
         wanted = self.requested_theme or DEFAULT_THEME
         if wanted in self.available_themes:
             self.theme = wanted
-        else:
+
+    def _make_main_screen(self) -> MainScreen:
+        """The ``main`` mode's screen, made once, when the app starts."""
+        self._main = MainScreen(
+            self.history, self._complete, self.prompt(), when_mounted=self._start
+        )
+        return self._main
+
+    @property
+    def main(self) -> MainScreen:
+        """The main screen: the panels and the console (at the bottom of the screen stack)."""
+        assert self._main is not None, "the app has not started"
+        return self._main
+
+    def _start(self) -> None:
+        """Warnings, keys, the first frame, the frame timer and the clock: called by the main
+        screen once its panels are mounted and before they are first laid out, the moment
+        the app's own mount used to be (the logs wrap what they hold at their first size)."""
+        wanted = self.requested_theme or DEFAULT_THEME
+        if self.theme != wanted:
             self.notify(f"no theme named {wanted!r}", severity="warning", markup=False)
         for error in self.theme_errors:
             self.notify(error, severity="warning", timeout=8, markup=False)
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
         self._show_history_warning()
-        self.query_one("#filter").display = False
-        self.query_one("#tasks-panel").border_title = "tasks"
-        self.query_one("#memory").border_title = "memory"
-        self.query_one("#modules").border_title = "modules"
-        self.query_one("#dmesg").border_title = "dmesg"
-        self.query_one("#console").border_title = "console"
-        self.query_one(ProcessView).focus()
+        self.before_first_frame()
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
         self.set_interval(1 / self.FRAME_RATE, self.refresh_frame, name="frame")
         self.driver.start().add_done_callback(self._driver_done)
+
+    def before_first_frame(self) -> None:
+        """A subclass's moment to set up the panels before the first frame is drawn (the
+        rebuilt machine of ``moomtui postmortem`` marks its victim here)."""
 
     def _driver_done(self, task: asyncio.Task[None]) -> None:
         """The clock stopped: normal at exit; an exception in it is a bug to report."""
@@ -249,8 +252,8 @@ class MoomApp(App[int]):
     # ---------------------------------------------------------------------------- the frame
     def refresh_frame(self) -> None:
         """Redraw what changed since the last frame (called ``FRAME_RATE`` times a second)."""
-        main = self.screen_stack[0] if self.screen_stack else None
-        if main is None or not main.is_attached or not main.query(StatusLine):
+        main = self._main
+        if main is None or not main.live:
             return  # starting up or shutting down
         self.frames += 1
         if self.sim.scenario is not self._scenario:
@@ -261,21 +264,16 @@ class MoomApp(App[int]):
         self.tracker.settle()
         game = self.game
         game.sync()
-        main.query_one(StatusLine).sync(
+        main.sync(
             kernel,
-            self.sim.scenario.name,
-            self.driver.speed,
-            self.driver.paused,
+            self.tracker,
+            preset=self.sim.scenario.name,
+            speed=self.driver.speed,
+            paused=self.driver.paused,
             goals=game.chips(),
             sandbox=game.sandbox,
+            prompt=self.prompt(),
         )
-        view = main.query_one(ProcessView)
-        view.sync(kernel, self.tracker)
-        self._update_tasks_title(view)
-        main.query_one(MemoryView).sync(kernel)
-        main.query_one(ModulePanel).sync(kernel)
-        main.query_one(DmesgView).sync(kernel)
-        self.console_view.set_prompt(self.prompt())
         self._sync_panic(kernel)
         if game.ended and not self._reporting:
             self.show_report()
@@ -292,27 +290,10 @@ class MoomApp(App[int]):
             while panic in self.screen_stack:
                 self.pop_screen()
 
-    def _update_tasks_title(self, view: ProcessView) -> None:
-        panel = self.screen_stack[0].query_one("#tasks-panel")
-        model = view.model
-        title = f"tasks {len(self.kernel.tasks)}"
-        sort = model.sort_key.upper() + ("▼" if model.reverse else "▲")
-        parts = [f"sort {sort}", "tree" if model.tree else "list"]
-        if model.filter:
-            parts.append(f"filter {model.filter!r}")
-        if view.follow_pid is not None:
-            parts.append(f"follow {view.follow_pid}")
-        subtitle = " · ".join(parts)
-        # Setting a border title repaints the whole panel, even to the same text.
-        if panel.border_title != title:
-            panel.border_title = title
-        if panel.border_subtitle != subtitle:
-            panel.border_subtitle = subtitle
-
     # ---------------------------------------------------------------------------- commands
     @property
     def console_view(self) -> ConsoleView:
-        return self.screen_stack[0].query_one(ConsoleView)
+        return self.main.console_view
 
     def prompt(self) -> str:
         session = self.sim.session
@@ -327,16 +308,30 @@ class MoomApp(App[int]):
         self.refresh_frame()
         return result.status
 
-    def on_command_submitted(self, message: CommandSubmitted) -> None:
-        line = message.line.strip()
+    def submit(self, command: CommandSubmitted) -> None:
+        """Run a command, whoever asked: every command of the screen comes through here.
+
+        Widgets post :class:`CommandSubmitted` (handled below); the app's keys, the palette
+        and the dialogs call this at once, so a key's command has run before the next key is
+        read (a second ``space`` sees the clock the first one started). What ``source``
+        changes is told at :class:`~moomtui.tui.messages.CommandSubmitted`.
+        """
+        line = command.line.strip()
+        typed = command.source == "console"
+        if typed:
+            self.history.add(command.line)
         if line in APP_COMMANDS:
             self.console_view.echo(line)
             self.show_report()
         elif line:
-            self.run_command(message.line)
-        else:
+            self.run_command(command.line)
+        elif typed:
             self.console_view.echo("")
-        self._show_history_warning()
+        if typed:
+            self._show_history_warning()
+
+    def on_command_submitted(self, message: CommandSubmitted) -> None:
+        self.submit(message)
 
     def _complete(self, line: str) -> list[str]:
         words = line.split()
@@ -363,9 +358,9 @@ class MoomApp(App[int]):
         shown = list_presets(include_user=self.sim.profile.user_files)
         return [(info.key, info.name, info.description) for info in shown]
 
-    def boot_preset(self, key: str) -> None:
+    def boot_preset(self, key: str, source: Source = "palette") -> None:
         """Boot preset ``key`` through the shell's ``boot`` command."""
-        self.run_command(f"boot {key}")
+        self.submit(CommandSubmitted(f"boot {key}", source))
 
     # ---------------------------------------------------------------------------- themes
     def theme_list(self) -> list[tuple[str, str]]:
@@ -388,40 +383,35 @@ class MoomApp(App[int]):
             return True  # a hung machine may still be left for another preset
         if action in CLOCK_ACTIONS and self._reporting:
             return False  # the clock stands still under the report
-        return action not in GAME_ACTIONS or self.screen is self.screen_stack[0]
+        return action not in GAME_ACTIONS or self.screen is self.main
 
     def action_toggle_pause(self) -> None:
-        self.run_command("resume" if self.driver.paused else "pause")
+        self.submit(CommandSubmitted("resume" if self.driver.paused else "pause", "key"))
 
     def action_step(self, jiffies: int) -> None:
-        self.run_command(f"step {jiffies // HZ}s" if jiffies % HZ == 0 else f"step {jiffies}")
+        step = f"step {jiffies // HZ}s" if jiffies % HZ == 0 else f"step {jiffies}"
+        self.submit(CommandSubmitted(step, "key"))
 
     def action_speed(self, direction: int) -> None:
-        self.run_command("speed faster" if direction > 0 else "speed slower")
-
-    def _selected_module(self) -> str | None:
-        return self.screen_stack[0].query_one(ModulePanel).selected
+        self.submit(CommandSubmitted("speed faster" if direction > 0 else "speed slower", "key"))
 
     def action_insmod(self) -> None:
-        name = self._selected_module()
+        name = self.main.selected_module
         if name is not None:
-            self.run_command(f"insmod {name}")
+            self.submit(CommandSubmitted(f"insmod {name}", "key"))
 
     def action_rmmod(self) -> None:
-        name = self._selected_module()
+        name = self.main.selected_module
         if name is not None:
-            self.run_command(f"rmmod {name}")
-
-    def _selected_task(self) -> int | None:
-        return self.screen_stack[0].query_one(ProcessView).cursor_pid
+            self.submit(CommandSubmitted(f"rmmod {name}", "key"))
 
     def action_kill(self) -> None:
-        pid = self._selected_task()
+        pid = self.main.selected_task
         if pid is not None:
-            self.run_command(f"kill -9 {pid}")
+            self.submit(CommandSubmitted(f"kill -9 {pid}", "key"))
 
     def action_renice(self) -> None:
-        pid = self._selected_task()
+        pid = self.main.selected_task
         task = self.kernel.tasks.get(pid) if pid is not None else None
         if task is None:
             self.bell()
@@ -429,7 +419,7 @@ class MoomApp(App[int]):
 
         def done(nice: object) -> None:
             if isinstance(nice, int):
-                self.run_command(f"renice {nice} -p {task.pid}")
+                self.submit(CommandSubmitted(f"renice {nice} -p {task.pid}", "dialog"))
 
         self.push_screen(ReniceDialog(task.pid, task.comm, task.nice), done)
 
@@ -442,14 +432,14 @@ class MoomApp(App[int]):
 
         def done(choice: object) -> None:
             if isinstance(choice, str) and choice:
-                self.run_command(f"spawn {choice}")
+                self.submit(CommandSubmitted(f"spawn {choice}", "dialog"))
 
         self.push_screen(SpawnDialog(programs), done)
 
     def action_presets(self) -> None:
         def done(key: object) -> None:
             if isinstance(key, str):
-                self.boot_preset(key)
+                self.boot_preset(key, "dialog")
 
         self.push_screen(PresetPicker(self.presets(), self.sim.scenario.key), done)
 
@@ -457,44 +447,37 @@ class MoomApp(App[int]):
         self.console_view.input.focus()
 
     def action_filter(self) -> None:
-        box = self.screen_stack[0].query_one(FilterInput)
-        box.display = True
-        box.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if isinstance(event.input, FilterInput):
-            self.screen_stack[0].query_one(ProcessView).set_filter(event.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if isinstance(event.input, FilterInput):
-            self.screen_stack[0].query_one(ProcessView).focus()
-            if not event.value:
-                event.input.display = False
-
-    def on_process_view_changed(self, message: ProcessView.Changed) -> None:
-        self._update_tasks_title(message.view)
-
-    def on_process_view_follow_lost(self, message: ProcessView.FollowLost) -> None:
-        self.notify(f"{message.pid} ({message.comm}) is gone; no longer following", markup=False)
+        self.main.show_filter()
 
     def action_help(self) -> None:
         columns = [(c.title, c.help) for c in (*COLUMNS, COMMAND)]
         self.push_screen(HelpScreen(help_text(self.key_table(), columns)))
 
+    def set_keymap(self, keymap: Keymap) -> None:
+        """Remap keys by binding id (Textual's own), remembered for the help screen's table."""
+        self.keymap = dict(keymap)
+        super().set_keymap(keymap)
+
+    def update_keymap(self, keymap: Keymap) -> None:
+        self.keymap = {**self.keymap, **keymap}
+        super().update_keymap(keymap)
+
     def key_table(self) -> Iterable[tuple[str, str]]:
-        keymap = self._keymap  # Textual keeps the remapped keys here; there is no getter
+        """(keys as bound now, what they do) for the help screen: the app's, the tree's."""
         rows = []
-        for binding in [*APP_BINDINGS, *ProcessView.BINDINGS]:
+        for binding in [*APP_BINDINGS, *TASK_BINDINGS]:
             if isinstance(binding, Binding):
-                key = keymap.get(binding.id, binding.key) if binding.id else binding.key
-                shown = ", ".join(self.get_key_display(Binding(k, "")) for k in key.split(","))
+                key = self.keymap.get(binding.id, binding.key) if binding.id else binding.key
+                shown = ", ".join(
+                    self.get_key_display(Binding(k.strip(), "")) for k in key.split(",")
+                )
                 rows.append((shown, binding.tooltip or binding.description))
         rows.append(("ctrl+p", "command palette: console commands, presets, themes"))
         rows.append(("R", "reboot (on the panic screen)"))
         return rows
 
     def action_reboot(self) -> None:
-        self.run_command("reboot")
+        self.submit(CommandSubmitted("reboot", "key"))
 
     # ---------------------------------------------------------------------------- the game
     def action_score(self) -> None:
@@ -529,7 +512,7 @@ class MoomApp(App[int]):
             self.console_view.note(f"Replay: {self.sim.scenario.name}, a new game.")
             self.driver.resume()
         elif action == "boot":
-            self.boot_preset(preset)
+            self.boot_preset(preset, "dialog")
             self.driver.resume()
         self.refresh_frame()
 

@@ -1,4 +1,5 @@
-"""The app's keys. Every binding has an id, so a keymap (``App.set_keymap``) can remap it.
+"""The keys: the app's and the task tree's. Every binding has an id, so a keymap
+(``App.set_keymap``) can remap it.
 
 ``description`` is the footer's short word; ``tooltip`` is the longer line the help screen
 shows. The grouped keys (step, speed, modules) come last: the compact footer draws a group
@@ -57,3 +58,34 @@ GAME_ACTIONS = frozenset(
 
 CLOCK_ACTIONS = frozenset({"toggle_pause", "step"})
 """Actions that run the clock: not while the report is up."""
+
+TASK_BINDINGS: list[BindingType] = [
+    Binding("up", "cursor(-1)", "up", show=False, id="tasks.up",
+            tooltip="select the task above"),
+    Binding("down", "cursor(1)", "down", show=False, id="tasks.down",
+            tooltip="select the task below"),
+    Binding("pageup", "page(-1)", "page up", show=False, id="tasks.page_up",
+            tooltip="a page up"),
+    Binding("pagedown", "page(1)", "page down", show=False, id="tasks.page_down",
+            tooltip="a page down"),
+    Binding("home", "jump(0)", "first", show=False, id="tasks.first",
+            tooltip="the first task"),
+    Binding("end", "jump(-1)", "last", show=False, id="tasks.last",
+            tooltip="the last task"),
+    Binding("enter", "fold", "fold", show=False, id="tasks.fold",
+            tooltip="fold or unfold the subtree (or double-click)"),
+    Binding("left", "collapse", "collapse", show=False, id="tasks.collapse",
+            tooltip="fold the subtree, or go to the parent"),
+    Binding("right", "expand", "expand", show=False, id="tasks.expand",
+            tooltip="unfold the subtree"),
+    Binding("o", "sort_next", "sort", show=False, id="tasks.sort",
+            tooltip="sort by the next column (or click a column title)"),
+    Binding("O", "sort_reverse", "reverse", show=False, id="tasks.reverse",
+            tooltip="reverse the sort order"),
+    Binding("v", "toggle_tree", "tree/list", show=False, id="tasks.tree",
+            tooltip="switch between the tree and a flat list"),
+    Binding("F", "follow", "follow", show=False, id="tasks.follow",
+            tooltip="follow the selected task: keep it in view, say when it dies"),
+]  # fmt: skip
+"""The task tree's keys (:class:`~.components.process_view.ProcessView`), all hidden from the
+footer; the help screen lists them after the app's."""

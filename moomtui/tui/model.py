@@ -406,11 +406,11 @@ class ProcessModel:
             parent = task.p_pptr
             if parent is None or tasks.get(parent.pid) is not parent:
                 roots.append(task)
-        for ghost in ghosts.values():
-            if ghost.ppid in tasks:
-                ghost_children.setdefault(ghost.ppid, []).append(ghost)
+        for gone in ghosts.values():
+            if gone.ppid in tasks:
+                ghost_children.setdefault(gone.ppid, []).append(gone)
             else:
-                root_ghosts.append(ghost)
+                root_ghosts.append(gone)
 
         def kids(task: Task) -> list[tuple[Task, Ghost | None]]:
             out: list[tuple[Task, Ghost | None]] = [(c, None) for c in task.children.values()]

@@ -127,7 +127,8 @@ def load_theme_file(path: Path) -> MoomTheme:
     dark = document.get("dark", True)
     if not isinstance(dark, bool):
         raise ThemeError(path, "dark", f"expected true or false, got {_show(dark)}")
-    colors = _colour_table(path, document, "colors", COLOR_KEYS)
+    # Theme's colour fields by name (COLOR_KEYS), passed as keywords.
+    colors: dict[str, Any] = _colour_table(path, document, "colors", COLOR_KEYS)
     if "primary" not in colors:
         raise ThemeError(path, "colors.primary", "missing; every theme needs a primary colour")
     variables = _colour_table(path, document, "variables", tuple(PROJECT_VARIABLES))

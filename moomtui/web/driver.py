@@ -69,7 +69,8 @@ class ServedDriver(WebDriver):
         size: tuple[int, int] | None = None,
     ) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
-        self._write = self._write_all
+        # WebDriver writes through self._write, typed as the partial(os.write, fd) it makes.
+        self._write = self._write_all  # type: ignore[assignment]
         self._leaving = threading.Event()
         die_with_server()
 

@@ -23,6 +23,7 @@ from moomtui.tui.components.modules import ModulePanel
 from moomtui.tui.components.panic import PanicScreen
 from moomtui.tui.components.process_view import ProcessView
 from moomtui.tui.components.status import StatusLine
+from moomtui.tui.messages import CommandSubmitted
 
 from ..fixtures import Recorder
 from .scenarios import family_scenario, hog_scenario, run_until
@@ -341,6 +342,41 @@ async def test_filter_sort_and_fold(make_app: MakeApp) -> None:
 
 
 # ============================================================================ console
+async def test_every_command_comes_through_submit_and_only_typed_ones_are_history(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    """Keys, a module's Enter, a dialog's answer and the console all hand the app a
+    CommandSubmitted; its source keeps what the user did not type out of their history."""
+    app = make_app(family_scenario(), history_path=tmp_path / "hist")
+    seen: list[tuple[str, str]] = []
+    async with app.run_test(size=SIZE) as pilot:
+        submit = app.submit
+
+        def spy(command: CommandSubmitted) -> None:
+            seen.append((command.source, command.line))
+            submit(command)
+
+        app.submit = spy  # type: ignore[method-assign]
+        app.query_one(ProcessView).select_pid(400)
+        await pilot.press("n", "ctrl+a", "ctrl+k", "3", "enter")
+        await pilot.press("k")
+        panel = app.query_one(ModulePanel)
+        panel.focus()
+        panel.select("oom_panic")
+        await pilot.press("enter")
+        await type_command(pilot, "uptime")
+        await pilot.press("enter")
+        assert console_text(app).count("root@moom:~# kill -9 400") == 1  # every source echoes
+    assert seen == [
+        ("dialog", "renice 3 -p 400"),
+        ("key", "kill -9 400"),
+        ("key", "insmod oom_panic"),
+        ("console", "uptime"),
+        ("console", ""),
+    ]
+    assert app.history.lines == ["uptime"]
+
+
 async def test_console_history_persists_and_up_recalls(make_app: MakeApp, tmp_path: Path) -> None:
     path = tmp_path / "hist"
     app = make_app(history_path=path)

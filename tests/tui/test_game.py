@@ -12,7 +12,7 @@ from moomtui.tui.app import MoomApp
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dialogs import PresetPicker
 from moomtui.tui.components.panic import PanicScreen
-from moomtui.tui.components.report import ReportScreen
+from moomtui.tui.components.report import ReportScreen, score_card_table
 from moomtui.tui.components.status import StatusLine
 
 from .scenarios import hog_scenario, run_until, with_goals
@@ -80,6 +80,8 @@ async def test_a_goal_lost_ends_the_run_and_the_report_names_it(make_app: MakeAp
         assert "✗ lost at most 0 kills: kill 1 at" in screen.plain
         assert f"hog (pid {hog}) by oom_kill" in screen.plain
         assert "✗kills 1/0" in header(app)
+        card = screen.report.card
+        assert score_card_table(card).row_count == len(card.rows()) == 8
         ticks = app.kernel.ticks
         app.driver.step(HZ)  # the game is over: the machine waits for a choice
         assert app.kernel.ticks == ticks

@@ -316,8 +316,10 @@ class Visitor:
         """Press ``:`` and wait until the console has the focus (its border lights up).
 
         Keys sent before that go to the task tree: the app focuses the prompt after the
-        keys already queued, as for a person who pastes ``:lsmod``.
+        keys already queued, as for a person who pastes ``:lsmod``. The first screen can come
+        in two updates (the console's border in the second), so wait for the border first.
         """
+        await self.until(lambda s: "╭─ console" in s.text(), 10, "the console on screen")
         row, col = self.screen.find("╭─ console")
         before = self.screen.style(row, col)
         await self.type(":")

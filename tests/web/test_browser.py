@@ -155,6 +155,7 @@ def test_the_game_in_a_real_browser(
         tab.page.goto(server.url + "/")
         tab.page.wait_for_selector("body.-first-byte", timeout=20_000)  # the terminal drew
         tab.until(lambda s: BANNER in s.text(), 20, "the kernel banner on screen")
+        tab.until(lambda s: "╭─ console" in s.text(), 10, "the console on screen")
         assert tab.page.title() == "moomtui"
         assert tab.page.evaluate("document.fonts.check(\"16px 'Roboto Mono'\")")
         assert "/static/fonts/RobotoMono-VariableFont_wght.ttf" in tab.fetched

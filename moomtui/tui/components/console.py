@@ -1,9 +1,10 @@
 """The console: a ``root@moom:~#`` prompt running the shared shell, with its output above.
 
-The prompt keeps a persistent history (up/down, see :mod:`moomtui.tui.history`) and completes
-with Tab through ``Shell.complete``. What runs a line is the app (it owns the shell), told by
-a :class:`~moomtui.tui.messages.CommandSubmitted` message; the app writes the answer back
-with :meth:`ConsoleView.show`.
+The prompt browses a persistent history (up/down, see :mod:`moomtui.tui.history`) and
+completes with Tab through ``Shell.complete``. What runs a line is the app (it owns the
+shell), told by a :class:`~moomtui.tui.messages.CommandSubmitted` message from the
+``console``: the app adds the line to the history, runs it, and writes the answer back with
+:meth:`ConsoleView.show`.
 """
 
 from __future__ import annotations
@@ -136,7 +137,6 @@ class ConsoleView(Vertical):
         event.stop()
         line = event.value
         self.input.value = ""
-        self.history.add(line)
         self.post_message(CommandSubmitted(line, source="console"))
 
     def echo(self, line: str) -> None:

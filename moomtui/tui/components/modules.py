@@ -51,7 +51,7 @@ class ModulePanel(TextPanel, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor(-1)", "Up", show=False, id="modules.up"),
         Binding("down", "cursor(1)", "Down", show=False, id="modules.down"),
-        Binding("enter", "toggle", "Load/unload", show=False, id="modules.toggle"),
+        Binding("enter", "toggle_module", "Load/unload", show=False, id="modules.toggle"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -187,7 +187,9 @@ class ModulePanel(TextPanel, can_focus=True):
             self.cursor = (self.cursor + delta) % len(self.names)
             self._after_move()
 
-    def action_toggle(self) -> None:
+    def action_toggle_module(self) -> None:
+        """Load the selected policy, or unload it (Textual's own ``toggle`` flips an
+        attribute: another action)."""
         command = self.toggle_command()
         if command:
             self.post_message(CommandSubmitted(command, source="key"))

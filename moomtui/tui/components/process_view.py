@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
@@ -28,6 +28,7 @@ from textual.strip import Strip
 
 from ...kernel.constants import HZ
 from ...kernel.units import format_size
+from ..bindings import TASK_BINDINGS
 from ..model import (
     COLUMN_BY_KEY,
     Column,
@@ -61,83 +62,7 @@ class ProcessView(ScrollView, can_focus=True):
         "process-view--dim",
     }
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "up", "cursor(-1)", "up", show=False, id="tasks.up", tooltip="select the task above"
-        ),
-        Binding(
-            "down",
-            "cursor(1)",
-            "down",
-            show=False,
-            id="tasks.down",
-            tooltip="select the task below",
-        ),
-        Binding(
-            "pageup", "page(-1)", "page up", show=False, id="tasks.page_up", tooltip="a page up"
-        ),
-        Binding(
-            "pagedown",
-            "page(1)",
-            "page down",
-            show=False,
-            id="tasks.page_down",
-            tooltip="a page down",
-        ),
-        Binding("home", "jump(0)", "first", show=False, id="tasks.first", tooltip="the first task"),
-        Binding("end", "jump(-1)", "last", show=False, id="tasks.last", tooltip="the last task"),
-        Binding(
-            "enter",
-            "fold",
-            "fold",
-            show=False,
-            id="tasks.fold",
-            tooltip="fold or unfold the subtree (or double-click)",
-        ),
-        Binding(
-            "left",
-            "collapse",
-            "collapse",
-            show=False,
-            id="tasks.collapse",
-            tooltip="fold the subtree, or go to the parent",
-        ),
-        Binding(
-            "right", "expand", "expand", show=False, id="tasks.expand", tooltip="unfold the subtree"
-        ),
-        Binding(
-            "o",
-            "sort_next",
-            "sort",
-            show=False,
-            id="tasks.sort",
-            tooltip="sort by the next column (or click a column title)",
-        ),
-        Binding(
-            "O",
-            "sort_reverse",
-            "reverse",
-            show=False,
-            id="tasks.reverse",
-            tooltip="reverse the sort order",
-        ),
-        Binding(
-            "v",
-            "toggle_tree",
-            "tree/list",
-            show=False,
-            id="tasks.tree",
-            tooltip="switch between the tree and a flat list",
-        ),
-        Binding(
-            "F",
-            "follow",
-            "follow",
-            show=False,
-            id="tasks.follow",
-            tooltip="follow the selected task: keep it in view, say when it dies",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = TASK_BINDINGS
 
     @dataclass
     class Changed(Message):
@@ -394,10 +319,14 @@ class ProcessView(ScrollView, can_focus=True):
         self._styles.clear()
         self.refresh()
 
+    def _fit_columns(self) -> None:
+        """Choose the columns for the width, once per size: a row's text depends on them."""
+        if not self._columns:
+            self._columns = columns_for_width(self.scrollable_content_region.width)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        if not self._columns:
-            self._columns = columns_for_width(width)
+        self._fit_columns()
         base = self._style("")
         if y == 0:
             return self._header(width, base)
@@ -410,6 +339,7 @@ class ProcessView(ScrollView, can_focus=True):
 
     def _refresh_changed(self) -> None:
         """Repaint only the visible rows whose text or colour changed since the last frame."""
+        self._fit_columns()
         top = round(self.scroll_y)
         shown: dict[int, tuple[str, str]] = {}
         for index in range(top, min(top + self.body_height, len(self.model.rows))):

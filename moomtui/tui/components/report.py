@@ -21,12 +21,23 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from ..play import MARKS, Report
+from ...game import MARKS, Report, ScoreCard
 from .dialogs import PresetPicker
 
 Choice = tuple[str, str]
 
 TITLES = {"won": "You won", "lost": "Game over", "on": "The score so far"}
+
+
+def score_card_table(card: ScoreCard) -> Table:
+    """The score card as a :class:`rich.table.Table`: criterion, value, how it is measured."""
+    table = Table(title="score card", title_justify="left", expand=False)
+    table.add_column("criterion", style="bold")
+    table.add_column("value", justify="right")
+    table.add_column("how", style="dim")
+    for row in card.rows():
+        table.add_row(*row)
+    return table
 
 
 class ReportScreen(ModalScreen[Choice]):
@@ -65,7 +76,7 @@ class ReportScreen(ModalScreen[Choice]):
             )
             yield Static(report.headline, id="report-headline", markup=False)
             yield self._goals
-            yield Static(report.card.render_rich(), id="report-card")
+            yield Static(score_card_table(report.card), id="report-card")
             go_on = "continue in sandbox mode" if report.ended else "back to the game"
             keys = [
                 ("c", go_on, "choose('continue')"),

@@ -73,7 +73,7 @@ class StatusLine(Widget):
         goals: Sequence[tuple[str, str]] = (),
         sandbox: bool = False,
     ) -> None:
-        """``goals``: ``(state, text)`` for each goal, as :meth:`~moomtui.tui.play.Game.chips`
+        """``goals``: ``(state, text)`` for each goal, as :meth:`~moomtui.game.play.Game.chips`
         gives them; ``sandbox``: the game ended and goes on without them."""
         state = kernel.oom_state()
         goals = tuple(goals)

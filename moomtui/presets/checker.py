@@ -1,53 +1,38 @@
-"""TOML presets → a validated :class:`Scenario`.
-
-A preset describes one scenario: the machine, the kernel configuration, the workload,
-scripted console commands and goals. It is read with ``tomllib`` and checked strictly; every
-problem is reported as one line naming the file, the key path and what was expected::
+"""The preset checker: a TOML document → a :class:`~.scenario.Scenario`, or one line saying
+what is wrong, where::
 
     presets/x.toml: tasks[2].nice: expected an integer from -20 to 19, got "high"
 
-A preset is data from anyone, so it is read as such: the file only if it is a regular file
-under 1 MiB (:mod:`moomtui.userfiles`), the TOML bounded in depth, every number through the
-bounded parsers of :mod:`moomtui.kernel.units`, every string bounded in length, values
-quoted in messages cut short. Its ``[[events]]`` are each exactly one command line of the
-console's grammar, checked against — and later run under — the preset capability profile
-(:data:`moomtui.shell.profile.PRESET`); ``kernel.modules`` lines are split by the same
-splitter and name modules only.
-
-Checking ends with a trial boot of the machine, so a module that refuses its parameters or a
-sysctl that does not exist is caught at load time, not when the scenario runs. The format is
-documented in docs/presets.md.
+A preset is data from anyone, so it is checked as such: every number through the bounded
+parsers of :mod:`moomtui.kernel.units` or within the limits below, every string bounded in
+length, values quoted in messages cut short (:mod:`.quoting`). Its ``[[events]]`` are each
+exactly one command line of the console's grammar, checked against — and later run under —
+the preset capability profile (:data:`moomtui.shell.profile.PRESET`); ``kernel.modules``
+lines are split by the same splitter and name modules only. The check ends with a trial boot
+(:mod:`.trial_boot`). The format is documented in docs/presets.md.
 """
 
 from __future__ import annotations
 
 import copy
-import json
-import os
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from .kernel.bootspec import BootSpec, TaskSpec
-from .kernel.constants import CAPABILITIES, HZ, JIFFIES_MASK, PID_MAX, cap_mask
-from .kernel.kconfig import KCONFIG_OPTIONS
-from .kernel.module import ModuleError
-from .kernel.sysctl import SysctlError
-from .kernel.units import UnitError, parse_duration, parse_rate, parse_size
-from .modules.plugins import is_policy_file
-from .shell.session import is_preset_name
-from .userfiles import TomlError, UserFileError, loads_toml, read_user_text
+from ..kernel.bootspec import BootSpec, TaskSpec
+from ..kernel.constants import CAPABILITIES, JIFFIES_MASK, PID_MAX, cap_mask
+from ..kernel.kconfig import KCONFIG_OPTIONS
+from ..kernel.units import UnitError, parse_duration, parse_rate, parse_size
+from ..modules.plugins import is_policy_file
+from .quoting import key_path, show_value
+from .scenario import PresetError, PresetEvent, Scenario
+from .trial_boot import trial_boot
 
-DEFAULT_PRESET = "leaky-apache"
 ROLES = ("culprit", "innocent", "protected")
 FIRST_USER_PID = 7  # pids 1..6 are init and the kernel threads
 MAX_TASKS = PID_MAX - FIRST_USER_PID
 """Tasks (threads included) a preset may start: the pids from 7 to 32767."""
 MAX_SYSCTL_VALUE = 1 << 32
 """``kernel.sysctl`` integers are C ints: from -2**32 to 2**32 (wrapped as the kernel does)."""
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 RAM_MAX = 1 << 24
 """64G in pages: what 2.4 on i386 addressed with PAE (CONFIG_HIGHMEM64G)."""
 SWAP_MAX = 1 << 24
@@ -57,225 +42,14 @@ TOTAL_VM_MAX = (1 << 31) - 1
 64-bit port of 2.4 gave a process more than i386's 4G)."""
 
 
-class PresetError(Exception):
-    """A preset that cannot be used; ``str()`` is the one-line message."""
-
-
-@dataclass(slots=True)
-class PresetEvent:
-    at: int  # jiffies since boot
-    run: str
-
-
-@dataclass(slots=True)
-class Scenario:
-    name: str
-    description: str
-    source: str
-    spec: BootSpec
-    events: list[PresetEvent] = field(default_factory=list)
-    goals: dict[str, Any] = field(default_factory=dict)
-    length: int = 600 * HZ
-    key: str = ""  # the preset's file stem, e.g. "fork-bomb"
-
-
-@dataclass(frozen=True, slots=True)
-class PresetInfo:
-    key: str
-    name: str
-    description: str
-    path: Path
-    user: bool
-
-
-# ============================================================================ locations
-def shipped_presets_dir() -> Path:
-    """Installed as the data package ``moomtui._presets``; the repository's presets/ else."""
-    try:
-        from importlib.resources import files
-
-        import moomtui._presets as pkg  # noqa: F401 - only to find the folder
-
-        for entry in files("moomtui._presets").iterdir():
-            if entry.name.endswith(".toml"):
-                return Path(str(entry)).parent
-    except (ImportError, FileNotFoundError, NotADirectoryError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / "presets"
-
-
-def user_presets_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or ""
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
-    return root / "moomtui" / "presets"
-
-
-def list_presets(*, include_user: bool = True) -> list[PresetInfo]:
-    """Shipped presets, then the user's own (a user preset with the same key wins). A user
-    preset that cannot be read is listed with a note saying so.
-
-    ``include_user=False`` lists the shipped ones only, without looking at the user's folder.
-    """
-    found: dict[str, PresetInfo] = {}
-    folders = [(shipped_presets_dir(), False)]
-    if include_user:
-        folders.append((user_presets_dir(), True))
-    for folder, mine in folders:
-        try:
-            paths = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-        except OSError:
-            continue
-        for path in paths:
-            if not is_preset_name(path.stem):
-                continue
-            name, description = _peek(path)
-            found[path.stem] = PresetInfo(path.stem, name, description, path, mine)
-    return sorted(found.values(), key=lambda p: (p.key == "bench", p.user, p.key))
-
-
-def _peek(path: Path) -> tuple[str, str]:
-    try:
-        data = loads_toml(read_user_text(path))
-    except (UserFileError, TomlError):
-        return path.stem, "(cannot be read: run `moomtui check` on it)"
-    name = data.get("name")
-    desc = data.get("description")
-    return (
-        _printable(clip(name, 80)) if isinstance(name, str) else path.stem,
-        _printable(clip(desc, 2000)) if isinstance(desc, str) else "",
-    )
-
-
-def _printable(text: str) -> str:
-    """``text`` with anything a terminal would act on (escape sequences…) shown as ``?``."""
-    return "".join(c if c.isprintable() or c == "\n" else "?" for c in text)
-
-
-def resolve_preset(ref: str | Path, *, include_user: bool = True) -> Path:
-    """The file of preset ``ref``: a shipped or user preset's name, or else a path.
-
-    A name is a file's stem (``leaky-apache``, see
-    :func:`~moomtui.shell.session.is_preset_name`); anything else — with a ``/``, ending in
-    ``.toml`` — is a path, taken as given.
-    """
-    text = str(ref)
-    if isinstance(ref, Path) or not is_preset_name(text):
-        return Path(ref)
-    infos = list_presets(include_user=include_user)
-    for info in infos:
-        if info.key == text:
-            return info.path
-    keys = ", ".join(p.key for p in infos)
-    raise PresetError(f"{text}: no such preset (presets: {keys})")
-
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except (ValueError, OSError):
-        return str(path)
-
-
-def load_preset(
-    ref: str | Path, *, overrides: list[str] | None = None, include_user: bool = True
-) -> Scenario:
-    """The scenario of preset ``ref`` (a name or a path), checked; PresetError if not."""
-    path = resolve_preset(ref, include_user=include_user)
-    source = _printable(clip(display_path(path), 200))
-    try:
-        text = read_user_text(path, name=source)
-    except UserFileError as err:
-        raise PresetError(str(err)) from None
-    scenario = parse_preset(text, source, overrides=overrides)
-    scenario.key = path.stem
-    return scenario
-
-
-def load_shipped_preset(key: str) -> Scenario:
-    """The shipped preset ``key``: never a path, never a user's preset (a served session)."""
-    shipped = list_presets(include_user=False)
-    for info in shipped:
-        if info.key == key:
-            return load_preset(info.path)
-    keys = ", ".join(p.key for p in shipped)
-    raise PresetError(f"{key}: no such preset (shipped presets: {keys})")
-
-
-# ============================================================================ parsing
-def parse_preset(text: str, source: str, *, overrides: list[str] | None = None) -> Scenario:
-    try:
-        data = loads_toml(text)
-    except TomlError as err:
-        raise PresetError(f"{source}: {err}") from None
-    for item in overrides or ():
-        _apply_override(data, item, source)
-    return _Checker(source).scenario(data)
-
-
-def _apply_override(data: dict[str, Any], item: str, source: str) -> None:
-    """``--set machine.swap=128M``: the value is a TOML value, or else a plain string."""
-    key, sep, raw = item.partition("=")
-    parts = key.strip().split(".")
-    if not sep or not all(_BARE_KEY.fullmatch(part) for part in parts) or len(parts) > 4:
-        raise PresetError(
-            f"--set {clip(item)}: expected KEY=VALUE with a key like machine.swap "
-            "(at most 4 parts), e.g. machine.swap=128M"
-        )
-    try:
-        value = loads_toml(f"v = {raw}")["v"]
-    except TomlError:
-        value = raw
-    node = data
-    for part in parts[:-1]:
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
-            raise PresetError(f"{source}: --set {key}: {part} is not a table")
-        node = child
-    node[parts[-1]] = value
-
-
-def clip(text: str, limit: int = 60) -> str:
-    """``text`` cut to ``limit`` characters (the last one an ellipsis), to quote it."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def quote(text: str) -> str:
-    """``text`` in double quotes, cut short, every character a terminal would not print as
-    itself escaped (``\\n``, ``\\u2028``, ``\\u001b``): a message stays one line."""
-    quoted = json.dumps(clip(text), ensure_ascii=False)
-    return "".join(c if c.isprintable() else _escape(c) for c in quoted)
-
-
-def _escape(c: str) -> str:
-    return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
-
-
-def _show(value: object) -> str:
-    """A value as TOML writes it, cut short; a table or an array by its kind."""
-    if isinstance(value, str):
-        return quote(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    return clip(str(value))
-
-
-def _key(key: str) -> str:
-    """A key as a key path shows it: bare, or quoted (and cut short)."""
-    return key if _BARE_KEY.fullmatch(key) and len(key) <= 60 else quote(key)
-
-
-class _Checker:
+class Checker:
     """Walks the TOML document; each method checks one part and fails with its key path."""
 
     def __init__(self, source: str) -> None:
         self.source = source
 
     def fail(self, path: str, message: str, value: object = ...) -> PresetError:
-        got = "" if value is ... else f", got {_show(value)}"
+        got = "" if value is ... else f", got {show_value(value)}"
         return PresetError(f"{self.source}: {path}: {message}{got}")
 
     # --- primitives -----------------------------------------------------------------------
@@ -284,7 +58,7 @@ class _Checker:
             raise self.fail(path or "(top level)", "expected a table", value)
         for key in value:
             if key not in allowed:
-                where = f"{path}.{_key(key)}" if path else _key(key)
+                where = f"{path}.{key_path(key)}" if path else key_path(key)
                 raise self.fail(where, f"unknown key (known: {', '.join(allowed)})")
         return value
 
@@ -355,7 +129,7 @@ class _Checker:
         reason = spec.fits()
         if reason:
             raise self.fail("tasks", reason)
-        self.trial_boot(spec)
+        trial_boot(spec, self)
         return Scenario(name, description, self.source, spec, events, goals, length)
 
     def machine(self, value: object, spec: BootSpec) -> None:
@@ -396,7 +170,7 @@ class _Checker:
         if not isinstance(sysctl, dict):
             raise self.fail("kernel.sysctl", "expected a table of key = value", sysctl)
         for key, val in sysctl.items():
-            where = f"kernel.sysctl.{_key(key)}"
+            where = f"kernel.sysctl.{key_path(key)}"
             if isinstance(val, str):
                 self.string(where, val, max_len=200)
             elif isinstance(val, bool) or not isinstance(val, int):
@@ -408,8 +182,8 @@ class _Checker:
     def module_line(self, path: str, line: str) -> str:
         """A ``kernel.modules`` line — ``NAME [PARAM=VALUE]…`` — split as the console splits
         ``insmod``'s arguments, naming a module (never a file), with single spaces."""
-        from .shell import split_line
-        from .shell.shell import LineError
+        from ..shell import split_line
+        from ..shell.shell import LineError
 
         try:
             words, target = split_line(line)
@@ -479,7 +253,7 @@ class _Checker:
                 )
 
     def task(self, path: str, value: object, spec: BootSpec) -> TaskSpec:
-        from .userland import PROGRAMS, ProgramArgError
+        from ..userland import PROGRAMS, ProgramArgError
 
         t = self.table(
             path,
@@ -562,8 +336,8 @@ class _Checker:
         spec_task.threads = self.integer(f"{path}.threads", t.get("threads", 1), 1, 1000)
         program = self.string(f"{path}.program", t.get("program", "idle"))
         if program not in PROGRAMS or program in ("init", "thread"):
-            names = ", ".join(n for n in sorted(PROGRAMS) if n not in ("init", "thread"))
-            raise self.fail(f"{path}.program", f"unknown program (known: {names})", program)
+            known = ", ".join(n for n in sorted(PROGRAMS) if n not in ("init", "thread"))
+            raise self.fail(f"{path}.program", f"unknown program (known: {known})", program)
         spec_task.program = program
         args = t.get("args", {})
         if not isinstance(args, dict):
@@ -585,8 +359,8 @@ class _Checker:
             raise self.fail("events", "expected an array of tables ([[events]])", value)
         out: list[PresetEvent] = []
         if value:
-            from .shell import check_command
-            from .shell.profile import PRESET
+            from ..shell import check_command
+            from ..shell.profile import PRESET
         for i, raw in enumerate(value):
             e = self.table(f"events[{i}]", raw, ("at", "run"))
             for key in ("at", "run"):
@@ -619,35 +393,3 @@ class _Checker:
         if "max_kills" in g:
             goals["max_kills"] = self.integer("goals.max_kills", g["max_kills"], 0, 1_000_000)
         return goals
-
-    def trial_boot(self, spec: BootSpec) -> None:
-        """Boot the machine once: modules and sysctls are checked by the kernel itself.
-
-        The modules and sysctls are applied one by one first, so an error names the line
-        of the preset it comes from.
-        """
-        from .kernel import BootError
-        from .kernel.kconfig import KconfigError
-        from .machine import boot
-
-        bare = copy.copy(spec)
-        bare.modules, bare.sysctl, bare.tasks = [], {}, []
-        try:
-            k = boot(bare)
-        except KconfigError as err:
-            raise self.fail("kernel.config", str(err)) from None
-        for i, line in enumerate(spec.modules):
-            name, *args = line.split()
-            try:
-                k.modules.insmod(name, args)
-            except ModuleError as err:
-                raise self.fail(f"kernel.modules[{i}]", clip(str(err), 200), line) from None
-        for key, value in spec.sysctl.items():
-            try:
-                k.sysctl.write(key, str(value), uid=0)
-            except SysctlError as err:
-                raise self.fail(f"kernel.sysctl.{_key(key)}", err.strerror, value) from None
-        try:
-            boot(spec)
-        except (BootError, ModuleError, SysctlError, KconfigError) as err:
-            raise self.fail("tasks", str(err)) from None

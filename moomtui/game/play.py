@@ -1,14 +1,15 @@
 """The game as the screen plays it: the preset's goals, live, and the run ending with them.
 
-The clock driver paces a :class:`Game`, not the bare simulation. A game is one
-:class:`~moomtui.game.Tracked` run with a fresh :class:`~moomtui.game.GoalTracker`: it
+The screen's clock driver paces a :class:`Game`, not the bare simulation. A game is one
+:class:`~.tracking.Tracked` run with a fresh :class:`~.goals.GoalTracker`: it
 samples the score every 0.1 s of run time, as a headless run does, and stops the machine
 once the game is over (a goal lost or time up) until the player chooses what next. Going on
 in *sandbox* mode lets the machine run again with the goals no longer ending it.
 
 A new machine (``boot NAME``, the preset picker, a replay) is a new game; a reboot of the
 same machine (after a panic, or ``reboot``) is part of the same game, and the tracker
-counts it. No Textual here: :mod:`.components.report` and the header draw what this gives.
+counts it. No Textual and no Rich here: the screen (:mod:`moomtui.tui.components.report` and
+the header) draws what this gives.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
-from ..game import LOST, MET, PENDING, SAMPLE, GoalState, GoalTracker, ScoreCard, Tracked
 from ..kernel.constants import HZ
+from .card import ScoreCard
+from .goals import LOST, MET, PENDING, GoalState, GoalTracker
+from .tracking import SAMPLE, Tracked
 
 if TYPE_CHECKING:
     from ..kernel import Kernel

@@ -1,0 +1,243 @@
+"""Goals: the preset's ``[goals]``, each live as pending, met or lost, with a one-line why.
+
+A :class:`GoalTracker` follows survive, no_panic, protect, max_kills and recover_within on
+the event stream and at each sample (``update(kernel)``), and keeps the run's
+:class:`~.scorer.Scorer` (``.scorer``) that it feeds the same events. Time is up at
+``goals.survive`` if the preset sets it, else at the scenario's ``length``; times are run
+time, as the scorer counts them. The exact definitions are in docs/game.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..kernel import events as ev
+from ..kernel.constants import HZ, SIGNAL_NAMES
+from ..kernel.units import format_duration
+from .card import ScoreCard
+from .scorer import Scorer
+
+if TYPE_CHECKING:
+    from ..kernel import Kernel
+    from ..presets import Scenario
+
+PENDING, MET, LOST = "pending", "met", "lost"
+GOALS = ("survive", "no_panic", "protect", "max_kills", "recover_within")
+"""The goal types, in the order they are shown."""
+
+
+def _at(jiffies: int) -> str:
+    return f"{jiffies / HZ:.1f} s"
+
+
+@dataclass(slots=True)
+class GoalState:
+    """One goal's live state: ``pending``, ``met`` or ``lost``, and a one-line why."""
+
+    goal: str
+    target: Any
+    state: str = PENDING
+    detail: str = ""
+    at: int | None = None  # run time (jiffies) at which it was met or lost
+
+    @property
+    def label(self) -> str:
+        t = self.target
+        if self.goal == "survive":
+            return f"survive {format_duration(t)}"
+        if self.goal == "no_panic":
+            return "no panic" if t else "panic allowed"
+        if self.goal == "protect":
+            return f"protect {', '.join(t)}"
+        if self.goal == "max_kills":
+            return f"at most {t} kill{'s' * (t != 1)}"
+        return f"recover within {format_duration(t)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "goal": self.goal,
+            "target": list(self.target) if isinstance(self.target, list) else self.target,
+            "state": self.state,
+            "detail": self.detail,
+            "at": self.at,
+        }
+
+
+@dataclass(slots=True)
+class _Decided:
+    state: str
+    detail: str
+    at: int
+
+
+class GoalTracker:
+    """The preset's goals, live; also keeps the run's :class:`Scorer` (``.scorer``).
+
+    Subscribe it to the kernel's bus and call :meth:`update` after each slice (or drive
+    the run through :class:`Tracked`, which does both at fixed sample points). Time is up
+    at ``goals.survive`` if the preset sets it, else at the scenario's ``length``.
+    """
+
+    def __init__(self, scenario: Scenario, kernel: Kernel, *, elapsed: int | None = None) -> None:
+        self.scenario = scenario
+        self.targets: dict[str, Any] = {g: scenario.goals[g] for g in GOALS if g in scenario.goals}
+        self.time_limit: int = self.targets.get("survive", scenario.length)
+        self.scorer = Scorer(kernel, elapsed=elapsed)
+        self._decided: dict[str, _Decided] = {}
+        self.time_up = False
+        self._protect = set(self.targets.get("protect", ()))
+
+    @property
+    def kernel(self) -> Kernel:
+        return self.scorer.kernel
+
+    def now(self) -> int:
+        return self.scorer.now()
+
+    # --- events -------------------------------------------------------------------------
+    def __call__(self, event: ev.Event) -> None:
+        self.scorer(event)
+        if isinstance(event, ev.OomKill):
+            self._on_kill(event)
+        elif isinstance(event, ev.Exit):
+            if event.signal and event.comm in self._protect:
+                sig = "SIG" + SIGNAL_NAMES.get(event.signal, str(event.signal))
+                self._lose(
+                    "protect", f"{event.comm} (pid {event.pid}) died of {sig} at {_at(self.now())}"
+                )
+        elif isinstance(event, ev.Panic):
+            why = f"panic at {_at(self.now())}: {event.message}"
+            self._lose("no_panic", why)
+            self._lose("survive", why)
+        elif isinstance(event, ev.OutOfMemory):
+            self._check_recovery()
+
+    def _on_kill(self, e: ev.OomKill) -> None:
+        if e.comm in self._protect:
+            self._lose(
+                "protect",
+                f"{e.comm} (pid {e.pid}) killed by {e.module} at {_at(self.now())}",
+            )
+        limit = self.targets.get("max_kills")
+        if limit is not None and self.scorer.kills > limit:
+            self._lose(
+                "max_kills",
+                f"kill {self.scorer.kills} at {_at(self.now())}: {e.comm} (pid {e.pid}) "
+                f"by {e.module}",
+            )
+
+    def _lose(self, goal: str, detail: str) -> None:
+        if goal in self.targets and goal not in self._decided:
+            if goal == "no_panic" and not self.targets[goal]:
+                return
+            self._decided[goal] = _Decided(LOST, detail, self.now())
+
+    def _check_recovery(self) -> None:
+        limit = self.targets.get("recover_within")
+        if limit is None or "recover_within" in self._decided:
+            return
+        s = self.scorer
+        current = s.episode_length()
+        if current is not None and current > limit:
+            assert s.episode_start is not None
+            start = f"from {_at(s.episode_start)} "
+        elif s.longest_finished > limit:
+            start = ""
+        else:
+            return
+        self._lose("recover_within", f"an OOM episode {start}lasted over {format_duration(limit)}")
+
+    # --- sampling -----------------------------------------------------------------------
+    def update(self, kernel: Kernel) -> None:
+        """A slice has run: sample the machine, check deadlines, and end the game in time."""
+        self.scorer.update(kernel)
+        self._check_recovery()
+        now = self.now()
+        if not self.time_up and now >= self.time_limit:
+            self.time_up = True
+            if "survive" in self.targets and "survive" not in self._decided:
+                if kernel.panicked is not None:
+                    self._lose("survive", f"panicked at {_at(now)}")
+                elif kernel.oom_state() == "livelock":
+                    self._lose("survive", f"livelocked at {_at(now)}")
+                else:
+                    self._decided["survive"] = _Decided(
+                        MET, f"up {_at(now)}, running, not livelocked", now
+                    )
+            for goal in self.targets:
+                if goal not in self._decided:
+                    self._decided[goal] = _Decided(MET, self._pending_detail(goal), now)
+
+    def next_check(self) -> int | None:
+        """Run time of the next deadline :meth:`update` must see (the time limit), if any."""
+        return None if self.time_up else self.time_limit
+
+    # --- the state ----------------------------------------------------------------------
+    @property
+    def goals(self) -> list[GoalState]:
+        """Every goal of the preset, in :data:`GOALS` order, with its state now."""
+        out = []
+        for goal, target in self.targets.items():
+            d = self._decided.get(goal)
+            if d is None:
+                out.append(GoalState(goal, target, PENDING, self._pending_detail(goal)))
+            else:
+                out.append(GoalState(goal, target, d.state, d.detail, d.at))
+        return out
+
+    @property
+    def lost(self) -> bool:
+        return any(d.state == LOST for d in self._decided.values())
+
+    @property
+    def over(self) -> bool:
+        """Time is up or a goal is lost."""
+        return self.time_up or self.lost
+
+    @property
+    def won(self) -> bool:
+        """There are goals and every one is met."""
+        return bool(self.targets) and all(
+            goal in self._decided and self._decided[goal].state == MET for goal in self.targets
+        )
+
+    def card(self) -> ScoreCard:
+        return self.scorer.card()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "over": self.over,
+            "won": self.won,
+            "list": [g.to_dict() for g in self.goals],
+        }
+
+    def render_text(self) -> str:
+        if not self.targets:
+            return "goals: none (a sandbox)\n"
+        verdict = "won" if self.won else "lost" if self.lost else "over" if self.over else "on"
+        lines = [f"goals ({verdict}):"]
+        for g in self.goals:
+            lines.append(f"  {g.state:<7}  {g.label}: {g.detail}")
+        return "\n".join(lines) + "\n"
+
+    def _pending_detail(self, goal: str) -> str:
+        s = self.scorer
+        now = self.now()
+        target = self.targets[goal]
+        if goal == "survive":
+            return f"up {_at(now)} of {_at(target)}"
+        if goal == "no_panic":
+            return "no panic" if s.panics == 0 else f"{s.panics} panics"
+        if goal == "protect":
+            return f"{', '.join(target)}: not killed"
+        if goal == "max_kills":
+            return f"{s.kills} of at most {target}"
+        current = s.episode_length()
+        if current is not None:
+            return f"OOM episode for {_at(current)} (limit {format_duration(target)})"
+        longest = s.longest_episode()
+        if longest is None:
+            return "no OOM episode"
+        n = s.finished_episodes
+        return f"{n} OOM episode{'s' * (n != 1)}, longest {_at(longest)}"

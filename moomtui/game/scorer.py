@@ -1,0 +1,270 @@
+"""The scorer: one run measured, from the one event stream, for its score card.
+
+A :class:`Scorer` subscribes to the kernel's event bus (``bus.subscribe(scorer)``) and is
+told by the driver, through ``update(kernel)``, that a slice of simulated time has run: the
+states that have no event of their own (livelock, tasks waiting for swap-in, a panic, free
+memory back above ``pages_high``) are sampled there. Kills, exits, forks, reaps,
+out_of_memory() calls, panics and reboots come as events. :meth:`Scorer.card` gives the
+:class:`~.card.ScoreCard`.
+
+Times are *run time*: jiffies since the run started, counted across reboots (the kernel's
+own ``ticks`` starts again at each boot). The exact definitions are in docs/game.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..kernel import events as ev
+from ..kernel.constants import HZ
+from .card import ScoreCard
+
+if TYPE_CHECKING:
+    from ..kernel import Kernel
+    from ..kernel.task import Mm, Task
+
+CULPRIT_GROWTH = 4
+"""A task with no role is a culprit when the memory it holds grew by at least RAM / 4."""
+
+
+def _secs(jiffies: int) -> float:
+    return round(jiffies / HZ, 2)
+
+
+def _held(mm: Mm) -> int:
+    """Pages an address space holds: resident plus swapped out."""
+    return mm.rss + mm.swap
+
+
+def _reaped(mm: Mm) -> bool:
+    """The OOM reaper (a later kernel's, used by some policies) freed its pages already."""
+    return bool(getattr(mm, "oom_reaped", False))
+
+
+@dataclass(slots=True, eq=False)
+class _Victim:
+    mm: Mm | None
+    base_cpu: int
+
+
+class Scorer:
+    """Measures one run for its :class:`ScoreCard`: subscribe it, call :meth:`update`.
+
+    ``elapsed`` is the run time at construction (default: the kernel's ticks, i.e. the run
+    started when the kernel booted).
+    """
+
+    def __init__(self, kernel: Kernel, *, elapsed: int | None = None) -> None:
+        self.kernel = kernel
+        self._base = (kernel.ticks if elapsed is None else elapsed) - kernel.ticks
+        self.start = self.now()
+        self._last_sample = self.start
+        self.kills = 0
+        self.work_lost = 0  # jiffies
+        self.mem_recovered = 0
+        self.by_role = {"culprit": 0, "innocent": 0, "protected": 0}
+        self.judged = 0
+        self.expected = 0
+        self.livelock = 0
+        self.thrashing = 0
+        self.down = 0
+        self.oom_calls = 0
+        self.episode_start: int | None = None
+        self.finished_episodes = 0  # OOM episodes that ended (free back above pages_high)
+        self.longest_finished = 0  # the longest of them, in jiffies
+        self.panics = 0
+        self.reboots = 0
+        self._victims: dict[int, _Victim] = {}
+        self._held_at_kill: dict[Mm, int] = {}  # killed address spaces not yet freed
+        self._baseline: dict[int, int] = {}
+        self._baselines_stale = True
+        self._handlers: dict[type[ev.Event], Callable[[Any], None]] = {
+            ev.OomKill: self._on_kill,
+            ev.Exit: self._on_exit,
+            ev.Fork: self._on_fork,
+            ev.Reap: self._on_reap,
+            ev.OutOfMemory: self._on_oom,
+            ev.Panic: self._on_panic,
+            ev.Reboot: self._on_reboot,
+        }
+
+    # --- time ---------------------------------------------------------------------------
+    def now(self) -> int:
+        """Run time in jiffies (across reboots)."""
+        return self._base + self.kernel.ticks
+
+    # --- events -------------------------------------------------------------------------
+    def __call__(self, event: ev.Event) -> None:
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def _on_kill(self, e: ev.OomKill) -> None:
+        self._refresh_baselines()
+        task = self.kernel.tasks.get(e.pid)
+        self.kills += 1
+        if task is None:
+            return
+        self.by_role[self.role_of(task)] += 1
+        if e.reason != "thread":
+            self.judged += 1
+            self.expected += self.is_expected(task)
+        if e.pid not in self._victims:
+            self._victims[e.pid] = _Victim(task.mm, task.base_utime + task.base_stime)
+        if task.mm is not None:
+            self._held_at_kill.setdefault(task.mm, _held(task.mm))
+
+    def _on_exit(self, e: ev.Exit) -> None:
+        victim = self._victims.pop(e.pid, None)
+        if victim is None:
+            return
+        self.work_lost += e.cpu + victim.base_cpu
+        mm = victim.mm
+        if mm is not None and (mm.users == 0 or _reaped(mm)) and mm in self._held_at_kill:
+            self.mem_recovered += max(self._held_at_kill.pop(mm), e.rss + e.swap)
+
+    def _credit_reaped(self) -> None:
+        """An OOM reaper frees a victim's pages before (or without) its exit."""
+        for mm in [mm for mm in self._held_at_kill if _reaped(mm)]:
+            self.mem_recovered += self._held_at_kill.pop(mm)
+
+    def _on_fork(self, e: ev.Fork) -> None:
+        task = self.kernel.tasks.get(e.pid)
+        if task is not None and task.mm is not None:
+            self._baseline[e.pid] = _held(task.mm)
+
+    def _on_reap(self, e: ev.Reap) -> None:
+        self._baseline.pop(e.pid, None)
+
+    def _on_oom(self, e: ev.OutOfMemory) -> None:
+        self.oom_calls += 1
+        if self.episode_start is None:
+            self.episode_start = self.now()
+
+    def _on_panic(self, e: ev.Panic) -> None:
+        self.panics += 1
+
+    def _on_reboot(self, e: ev.Reboot) -> None:
+        self.reboots += 1
+        self._base += self.kernel.ticks  # the new boot's ticks start again from 0
+        self._forget_tasks()
+
+    def _forget_tasks(self) -> None:
+        self._victims.clear()
+        self._held_at_kill.clear()
+        self._baseline.clear()
+        self._baselines_stale = True
+
+    # --- roles and growth ---------------------------------------------------------------
+    def _refresh_baselines(self) -> None:
+        """Tasks first seen now (at the start, after a reboot) start their growth from here."""
+        if self._baselines_stale:
+            self._baselines_stale = False
+            for pid, task in self.kernel.tasks.items():
+                if task.mm is not None:
+                    self._baseline.setdefault(pid, _held(task.mm))
+
+    def growth(self, task: Task) -> int:
+        """Pages the task's address space holds (rss + swap) beyond what it held when first
+        seen: at the start of the run, at fork, or after a reboot. 0 without an mm.
+
+        Not total_vm: address space mapped but never touched (a preset's reserve, what fork
+        copies from the parent) is not memory eaten, and a leak filling its reserve would
+        not show."""
+        mm = task.mm
+        if mm is None:
+            return 0
+        return _held(mm) - self._baseline.setdefault(task.pid, _held(mm))
+
+    def role_of(self, task: Task) -> str:
+        """The task's role; with none, culprit if it grew by RAM / 4 or more, else innocent."""
+        if task.role:
+            return task.role
+        grew = self.growth(task) * CULPRIT_GROWTH >= self.kernel.spec.ram_pages
+        return "culprit" if grew else "innocent"
+
+    def is_expected(self, victim: Task) -> bool:
+        """Least surprise: is ``victim`` the task the user would have named?
+
+        The candidates are the live tasks with an address space not already killed. If any
+        candidate is a culprit, the expected victims are the culprits that grew most;
+        otherwise the candidates that grew most, if any grew at all (ties are all expected).
+        """
+        best_culprit: int | None = None
+        best_any: int | None = None
+        for task in self.kernel.tasks.values():
+            if task.dead or task.mm is None or task.pid in self._victims:
+                continue
+            grew = self.growth(task)
+            if best_any is None or grew > best_any:
+                best_any = grew
+            if self.role_of(task) == "culprit" and (best_culprit is None or grew > best_culprit):
+                best_culprit = grew
+        grew = self.growth(victim)
+        if best_culprit is not None:
+            return self.role_of(victim) == "culprit" and grew >= best_culprit
+        return best_any is not None and grew > 0 and grew >= best_any
+
+    # --- sampling -----------------------------------------------------------------------
+    def update(self, kernel: Kernel) -> None:
+        """A slice has run: sample livelock, swap-in waits, panic and the end of an OOM episode.
+
+        The time since the previous sample counts as livelocked (thrashing, down) when the
+        machine is livelocked (has a task waiting for swap-in, is panicked) now.
+        """
+        if kernel is not self.kernel:
+            self._base += self.kernel.ticks  # another machine from here on (``boot``)
+            self.kernel = kernel
+            self._forget_tasks()
+        self._refresh_baselines()
+        self._credit_reaped()
+        now = self.now()
+        dt, self._last_sample = now - self._last_sample, now
+        if dt > 0:
+            if kernel.oom_state() == "livelock":
+                self.livelock += dt
+            if any(t.blocked == "swapin" for t in kernel.blocked_tasks()):
+                self.thrashing += dt
+            if kernel.panicked is not None:
+                self.down += dt
+        start = self.episode_start
+        if start is not None and kernel.panicked is None and kernel.vm.free >= kernel.vm.pages_high:
+            self.finished_episodes += 1
+            self.longest_finished = max(self.longest_finished, now - start)
+            self.episode_start = None
+
+    def episode_length(self) -> int | None:
+        """How long the current OOM episode has lasted, or None outside one."""
+        return None if self.episode_start is None else self.now() - self.episode_start
+
+    def longest_episode(self) -> int | None:
+        current = self.episode_length()
+        if current is None:
+            return self.longest_finished if self.finished_episodes else None
+        return max(current, self.longest_finished)
+
+    def card(self) -> ScoreCard:
+        longest = self.longest_episode()
+        return ScoreCard(
+            duration=_secs(self.now() - self.start),
+            kills=self.kills,
+            work_lost=_secs(self.work_lost),
+            mem_recovered=self.mem_recovered,
+            mem_per_kill=round(self.mem_recovered / self.kills, 1) if self.kills else None,
+            innocent_killed=self.by_role["innocent"],
+            protected_killed=self.by_role["protected"],
+            culprits_killed=self.by_role["culprit"],
+            judged_kills=self.judged,
+            expected_kills=self.expected,
+            least_surprise=round(self.expected / self.judged, 4) if self.judged else None,
+            livelock=_secs(self.livelock),
+            thrashing=_secs(self.thrashing),
+            down=_secs(self.down),
+            oom_calls=self.oom_calls,
+            episodes=self.finished_episodes + (self.episode_start is not None),
+            longest_episode=None if longest is None else _secs(longest),
+            panics=self.panics,
+            reboots=self.reboots,
+        )
