@@ -205,7 +205,10 @@ class ServedApp(AppService):
         await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
         process = self._process
         if process is not None and process.returncode is None:
-            await self.send_meta({"type": "quit"})
+            # The child may have exited without being reaped yet: its stdin is then a broken
+            # pipe, and the signals below find nobody.
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await self.send_meta({"type": "quit"})
             for sig, grace in ((signal.SIGTERM, QUIT_GRACE), (signal.SIGKILL, TERM_GRACE)):
                 if await self._exited(process, grace):
                     break
@@ -348,10 +351,14 @@ class MoomServer(Server):
         finally:
             if idle is not None:
                 idle.cancel()
-            if session.app is not None:
-                await session.app.stop()
-            del self.sessions[session.number]
-            await socket.close()
+            try:
+                if session.app is not None:
+                    await session.app.stop()
+            finally:
+                # Whatever stopping the app met, the seat is given back and the socket closed
+                # with a close frame: returning with it half closed would reset the connection.
+                del self.sessions[session.number]
+                await socket.close()
             lasted = format_seconds(time.monotonic() - session.started)
             say(f"session {session.number}: ended after {lasted}")
         return socket

@@ -343,7 +343,14 @@ class Visitor:
             aiohttp.WSMsgType.CLOSED,
         ):
             self.closed = True
-            self.close_code = self._socket.close_code
+            # The code the server's close frame carries, as a browser's CloseEvent reports it.
+            # (aiohttp's own close_code turns into 1006 when the server drops the connection
+            # before the client's automatic reply is written, which says nothing about how
+            # the server closed.)
+            if message.type == aiohttp.WSMsgType.CLOSE:
+                self.close_code = message.data
+            else:
+                self.close_code = self._socket.close_code
 
 
 CHROMIUM_ENV = "MOOMTUI_CHROMIUM"
