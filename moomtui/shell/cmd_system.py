@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..kernel.constants import HZ
 from ..kernel.printk import format_record
-from ..kernel.proc_misc import SWAP_DEVICE, cpu_split, loadavg, meminfo
+from ..kernel.proc_misc import SWAP_DEVICE, cpu_split, loadavg, meminfo, nr_blocked, nr_running
 from ..kernel.procfs import read_proc
 from ..kernel.units import UnitError, parse_size
 from .base import ArgParser, CommandError, Completer, command, int_arg, parse
@@ -100,7 +100,7 @@ def vmstat(sh: Shell, argv: list[str]) -> str:
         [
             "procs -----------memory---------- ---swap-- -----io---- --system-- --cpu---",
             " r  b   swpd   free   buff  cache   si   so    bi    bo   in    cs us sy id",
-            f"{k.sched.nr_running:2d} {len(k.blocked_tasks()):2d} "
+            f"{nr_running(k):2d} {nr_blocked(k):2d} "
             f"{swpd:6d} {m['MemFree']:6d} {m['Buffers']:6d} {m['Cached']:6d} "
             f"{si:4d} {so:4d} {si:5d} {so:5d} {HZ:4d} {0:5d} {us:2d} {sy:2d} {idle:2d}",
         ]
