@@ -19,6 +19,7 @@ from textual.widgets import Input, Label
 
 from ..history import History
 from ..messages import CommandSubmitted
+from .inputs import BurstInput
 from .line_log import LineLog
 
 
@@ -40,8 +41,14 @@ class ConsoleOutput(LineLog):
     }
 
 
-class PromptInput(Input):
-    """The command line: Enter runs, up/down browse the history, Tab completes."""
+class PromptInput(BurstInput):
+    """The command line: Enter runs, up/down browse the history, Tab completes.
+
+    Keys typed in a burst keep their order, and the line is emptied the moment Enter is
+    read, so a pasted ``free`` Enter ``ps`` Enter runs both (:mod:`.inputs`).
+    """
+
+    clear_on_submit = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "history(-1)", "Older", show=False, id="console.older"),
@@ -135,9 +142,7 @@ class ConsoleView(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        line = event.value
-        self.input.value = ""
-        self.post_message(CommandSubmitted(line, source="console"))
+        self.post_message(CommandSubmitted(event.value, source="console"))
 
     def echo(self, line: str) -> None:
         """Show ``line`` after the prompt, as typed."""

@@ -17,6 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Markdown, OptionList
 from textual.widgets.option_list import Option
 
+from .inputs import BurstInput
+
 ESCAPE: list[BindingType] = [Binding("escape", "dismiss_none", "Close", id="dialog.close")]
 
 
@@ -71,7 +73,7 @@ class SpawnDialog(_Dialog):
                 *(Option(Text.assemble((n, "bold"), f"  {d}"), id=n) for n, d in self.programs),
                 id="spawn-list",
             )
-            yield Input(placeholder="arguments, e.g. rate=1M/s limit=32M", id="spawn-args")
+            yield BurstInput(placeholder="arguments, e.g. rate=1M/s limit=32M", id="spawn-args")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         args = self.query_one("#spawn-args", Input).value.strip()
@@ -98,7 +100,7 @@ class ReniceDialog(_Dialog):
                 classes="dialog-title",
                 markup=False,
             )
-            yield Input(str(self.nice), id="renice-value", restrict=r"-?\d{0,2}")
+            yield BurstInput(str(self.nice), id="renice-value", restrict=r"-?\d{0,2}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:

@@ -25,6 +25,7 @@ from textual.widgets import Footer, Input
 from ...modules import policy_score
 from .console import ConsoleView
 from .dmesg import DmesgView
+from .inputs import BurstInput
 from .memory import MemoryView
 from .modules import ModulePanel
 from .process_view import ProcessView
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from ..model import ChangeTracker
 
 
-class FilterInput(Input):
+class FilterInput(BurstInput):
     """The ``/`` filter of the task tree: typing filters at once, Esc clears and leaves."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
