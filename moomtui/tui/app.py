@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, Keymap
+from textual.widgets import Input
 
 from .. import errors
 from ..game import Game
@@ -65,7 +66,7 @@ from ..presets import (
 from ..shell.base import COMMANDS
 from ..shell.profile import LOCAL_CONSOLE, SERVED, Profile
 from ..sim import Simulation
-from .bindings import APP_BINDINGS, CLOCK_ACTIONS, GAME_ACTIONS, TASK_BINDINGS
+from .bindings import APP_BINDINGS, CLOCK_ACTIONS, FOCUS_ACTIONS, GAME_ACTIONS, TASK_BINDINGS
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
 from .components.console import ConsoleView
 from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SpawnDialog
@@ -383,6 +384,10 @@ class MoomApp(App[int]):
             return True  # a hung machine may still be left for another preset
         if action in CLOCK_ACTIONS and self._reporting:
             return False  # the clock stands still under the report
+        if action == "leave_field":
+            return self.screen is self.main and self.focused in self.main.text_fields
+        if action in FOCUS_ACTIONS and isinstance(self.focused, Input):
+            return False  # typed into the field that has the focus
         return action not in GAME_ACTIONS or self.screen is self.main
 
     def action_toggle_pause(self) -> None:
@@ -444,10 +449,13 @@ class MoomApp(App[int]):
         self.push_screen(PresetPicker(self.presets(), self.sim.scenario.key), done)
 
     def action_console(self) -> None:
-        self.console_view.input.focus()
+        self.main.set_focus(self.console_view.input)  # at once: the next key is typed there
 
     def action_filter(self) -> None:
         self.main.show_filter()
+
+    def action_leave_field(self) -> None:
+        self.main.leave_field()
 
     def action_help(self) -> None:
         columns = [(c.title, c.help) for c in (*COLUMNS, COMMAND)]

@@ -6,9 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import events
+from textual.widgets import Input
 
 from moomtui.tui.app import MoomApp
 from moomtui.tui.components.console import ConsoleView
+from moomtui.tui.components.memory import MemoryView
+from moomtui.tui.components.modules import ModuleBox, ModulePanel
+from moomtui.tui.components.process_view import ProcessView
 
 from .scenarios import family_scenario
 
@@ -28,6 +32,14 @@ def burst(app: MoomApp, *keys: str) -> None:
 
 def console_text(app: MoomApp) -> str:
     return app.query_one(ConsoleView).output.plain
+
+
+async def enter_command(pilot, line: str) -> None:  # type: ignore[no-untyped-def]
+    """Put ``line`` at the focused prompt at once and press Enter."""
+    prompt = pilot.app.query_one(ConsoleView).input
+    assert prompt.has_focus
+    prompt.value = line
+    await pilot.press("enter")
 
 
 # ============================================================================ item 12: bursts
@@ -58,3 +70,128 @@ async def test_a_pasted_burst_of_commands_runs_each_one(make_app: MakeApp) -> No
         assert "freeuptime" not in text
         assert app.query_one(ConsoleView).input.value == "ps"
         assert app.history.lines == ["free", "uptime"]
+
+
+# ============================================================================ item 2: layout
+SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
+
+
+def _inside(widget, size: tuple[int, int]) -> bool:  # type: ignore[no-untyped-def]
+    region = widget.region
+    return region.height > 0 and region.y >= 0 and region.bottom <= size[1]
+
+
+async def test_the_side_column_never_scrolls_and_memory_stays_on_screen(make_app: MakeApp) -> None:
+    """At 120×40 the right column was taller than the screen: one Tab (onto the scrolling
+    column) and Down scrolled the memory panel away, and it stayed away across ``boot``."""
+    for size in SIZES:
+        app = make_app(family_scenario())
+        async with app.run_test(size=size) as pilot:
+            memory = app.query_one(MemoryView)
+            top = memory.region.y
+            await pilot.press("tab")
+            assert app.focused is app.query_one(ModulePanel)
+            await pilot.press(*["down"] * 4)
+            await pilot.pause()
+            assert memory.region.y == top and _inside(memory, size), size
+            await pilot.press("colon")
+            await enter_command(pilot, "boot two-killers")
+            await pilot.pause()
+            assert memory.region.y == top and _inside(memory, size), size
+            assert "oom_kill_parent" in memory.plain  # both meters
+            box = app.query_one(ModuleBox)
+            assert box.region.height >= 3 and _inside(box, size), size
+
+
+async def test_the_module_list_scrolls_in_its_box_to_keep_the_cursor_in_view(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(ModulePanel)
+        box = app.query_one(ModuleBox)
+        await pilot.press("tab")
+        for _ in range(len(panel.names)):
+            await pilot.press("down")
+            await pilot.pause()
+            line = panel._cursor_line
+            top = round(box.scroll_y)
+            assert top <= line < top + box.scrollable_content_region.height, panel.selected
+
+
+async def test_short_screens_drop_the_legends_before_the_module_list(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        memory = app.query_one(MemoryView).plain
+        assert "RAM" in memory and "free " in memory and "Swap" in memory
+        assert "■kernel" not in memory and "free~" not in memory
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        app.refresh_frame()
+        await pilot.pause()
+        memory = app.query_one(MemoryView).plain
+        assert "■kernel" in memory and "min/low/high" in memory
+
+
+# ============================================================================ item 8: focus
+async def test_tab_visits_only_the_visible_panels(make_app: MakeApp) -> None:
+    """Tab stopped on hidden containers (the side column's scroller)."""
+    for size in SIZES:
+        app = make_app(family_scenario())
+        async with app.run_test(size=size) as pilot:
+            seen = [type(app.focused).__name__]
+            for _ in range(6):
+                await pilot.press("tab")
+                focused = app.focused
+                assert focused is not None and _inside(focused, size), (size, focused)
+                seen.append(type(focused).__name__)
+            assert set(seen) == {
+                "ProcessView",
+                "ModulePanel",
+                "DmesgView",
+                "ConsoleOutput",
+                "PromptInput",
+            }, size
+
+
+async def test_the_focused_panel_wears_a_heavy_frame(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        tasks, box = app.query_one("#tasks-panel"), app.query_one(ModuleBox)
+        await pilot.pause()
+        assert tasks.styles.border_top[0] == "heavy" and box.styles.border_top[0] == "round"
+        await pilot.press("tab")
+        await pilot.pause()
+        assert tasks.styles.border_top[0] == "round" and box.styles.border_top[0] == "heavy"
+
+
+async def test_colon_then_a_burst_types_at_the_console(make_app: MakeApp) -> None:
+    """``:boot who-dies`` sent in one burst: the ``o`` of ``boot`` sorted the task tree,
+    because ``:`` moved the focus only after the next keys had gone to the tree."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        burst(app, "colon", *"boot who-dies", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.sim.scenario.key == "who-dies"
+        assert view.model.sort_key == "pid"
+        burst(app, "escape", "slash", *"nic")
+        await pilot.pause()
+        assert app.query_one("#filter", Input).value == "nic"
+        await pilot.press("escape")
+        await pilot.press("colon", *"a:b/c")
+        assert app.query_one(ConsoleView).input.value == "a:b/c"  # typed, not bound
+
+
+async def test_a_task_is_selected_after_boot(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        view.select_pid(400)
+        await pilot.press("colon")
+        await enter_command(pilot, "boot who-dies")
+        await pilot.pause()
+        assert view.cursor_pid is not None and view.cursor_pid in app.kernel.tasks
+        assert view.selected is not None and view.selected.pid == view.cursor_pid

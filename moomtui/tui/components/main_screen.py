@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
@@ -27,7 +27,7 @@ from .console import ConsoleView
 from .dmesg import DmesgView
 from .inputs import BurstInput
 from .memory import MemoryView
-from .modules import ModulePanel
+from .modules import ModuleBox, ModulePanel
 from .process_view import ProcessView
 from .status import StatusLine
 
@@ -47,7 +47,7 @@ class FilterInput(BurstInput):
     def action_clear(self) -> None:
         self.value = ""
         self.display = False
-        self.screen.query_one(ProcessView).focus()
+        self.screen.set_focus(self.screen.query_one(ProcessView))
 
 
 class MainScreen(Screen[None]):
@@ -72,6 +72,7 @@ class MainScreen(Screen[None]):
         self.filter_input = FilterInput(placeholder="filter: part of a name, or a pid", id="filter")
         self.memory_view = MemoryView(id="memory")
         self.module_panel = ModulePanel(id="modules")
+        self.module_box = ModuleBox(id="modules-box")
         self.dmesg_view = DmesgView(id="dmesg")
         self.console_view = ConsoleView(history, complete, prompt, id="console")
         self.kernel: Kernel | None = None
@@ -83,9 +84,10 @@ class MainScreen(Screen[None]):
             with self.tasks_panel:
                 yield self.process_view
                 yield self.filter_input
-            with VerticalScroll(id="side"):
+            with Vertical(id="side"):
                 yield self.memory_view
-                yield self.module_panel
+                with self.module_box:
+                    yield self.module_panel
         with Horizontal(id="bottom"):
             yield self.dmesg_view
             yield self.console_view
@@ -95,7 +97,7 @@ class MainScreen(Screen[None]):
         self.filter_input.display = False
         self.tasks_panel.border_title = "tasks"
         self.memory_view.border_title = "memory"
-        self.module_panel.border_title = "modules"
+        self.module_box.border_title = "modules"
         self.dmesg_view.border_title = "dmesg"
         self.console_view.border_title = "console"
         self.process_view.focus()
@@ -162,9 +164,22 @@ class MainScreen(Screen[None]):
         return self.module_panel.selected
 
     # ---------------------------------------------------------------------------- the filter
+    @property
+    def text_fields(self) -> tuple[Input, ...]:
+        """The console's prompt and the filter: Esc leaves them (see :meth:`leave_field`)."""
+        return (self.console_view.input, self.filter_input)
+
+    def leave_field(self) -> None:
+        """Esc in a text field, at once: the filter is cleared and closed, the console left;
+        the task tree gets the focus before the next key is read."""
+        if self.focused is self.filter_input:
+            self.filter_input.action_clear()
+        else:
+            self.set_focus(self.process_view)
+
     def show_filter(self) -> None:
         self.filter_input.display = True
-        self.filter_input.focus()
+        self.set_focus(self.filter_input)  # at once: the next key is typed there
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FilterInput):
