@@ -53,7 +53,7 @@ from textual.widgets import Input
 from .. import errors
 from ..game import Game
 from ..kernel.clock import Driver
-from ..kernel.constants import HZ
+from ..kernel.constants import HZ, SIGNAL_NAMES
 from ..kernel.units import format_duration
 from ..presets import (
     DEFAULT_PRESET,
@@ -69,7 +69,8 @@ from ..sim import Simulation
 from .bindings import APP_BINDINGS, CLOCK_ACTIONS, FOCUS_ACTIONS, GAME_ACTIONS, TASK_BINDINGS
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
 from .components.console import ConsoleView
-from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SpawnDialog
+from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SignalDialog, SpawnDialog
+from .components.explain import ExplainScreen
 from .components.main_screen import MainScreen
 from .components.panic import PanicScreen
 from .components.report import Choice, ReportScreen
@@ -81,11 +82,29 @@ from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
+    from ..kernel.task import Task
 
 SPAWNABLE_EXCLUDED = ("init", "thread")
 
 APP_COMMANDS = {"score": "the goals and the score card so far (key g)"}
 """Words the console takes that are the screen's, not the machine's: the shell never sees them."""
+
+
+def signal_warning(task: Task) -> str:
+    """Why ``task`` will not act on a signal, or "" (init, kernel threads, zombies)."""
+    if task.pid == 1:
+        return (
+            "init gets no signal it has no handler for: 2.4 drops it (do_signal), and init "
+            "lives on."
+        )
+    if task.dead:
+        return "a zombie: it has exited already and waits for its parent to reap it."
+    if task.mm is None:
+        return (
+            f"[{task.comm}] is a kernel thread: it never returns to user mode, so it never "
+            "acts on a signal."
+        )
+    return ""
 
 
 class InternalError(Exception):
@@ -411,9 +430,27 @@ class MoomApp(App[int]):
             self.submit(CommandSubmitted(f"rmmod {name}", "key"))
 
     def action_kill(self) -> None:
+        """htop's F9: choose a signal for the selected task; the dialog names the task and
+        says plainly when it will not act on any signal."""
         pid = self.main.selected_task
-        if pid is not None:
-            self.submit(CommandSubmitted(f"kill -9 {pid}", "key"))
+        task = self.kernel.tasks.get(pid) if pid is not None else None
+        if task is None:
+            self.bell()
+            return
+
+        def done(sig: object) -> None:
+            if isinstance(sig, int):
+                name = SIGNAL_NAMES.get(sig, str(sig))
+                self.submit(CommandSubmitted(f"kill -{name} {task.pid}", "dialog"))
+
+        self.push_screen(SignalDialog(task.pid, task.comm, signal_warning(task)), done)
+
+    def action_explain(self) -> None:
+        pid = self.main.selected_task
+        if pid is None or pid not in self.kernel.tasks:
+            self.bell()
+            return
+        self.push_screen(ExplainScreen(pid))
 
     def action_renice(self) -> None:
         pid = self.main.selected_task

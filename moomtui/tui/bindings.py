@@ -20,8 +20,10 @@ MODULE = Binding.Group("ins/rmmod", compact=True)
 APP_BINDINGS: list[BindingType] = [
     Binding("space", "toggle_pause", "pause", id="sim.pause",
             tooltip="pause or resume the clock (console: pause, resume)"),
-    Binding("k", "kill", "kill", id="task.kill",
-            tooltip="SIGKILL the selected task (console: kill -9 PID)"),
+    Binding("k,f9", "kill", "kill", id="task.kill",
+            tooltip="send the selected task a signal: choose it, Enter sends (console: kill)"),
+    Binding("e", "explain", "explain", id="task.explain",
+            tooltip="why this victim? the selected task's OOM score step by step (explain PID)"),
     Binding("n", "renice", "renice", id="task.renice",
             tooltip="change the selected task's nice value (console: renice N -p PID)"),
     Binding("s", "spawn", "spawn", id="task.spawn",
@@ -57,7 +59,18 @@ APP_BINDINGS: list[BindingType] = [
 ]  # fmt: skip
 
 GAME_ACTIONS = frozenset(
-    {"insmod", "rmmod", "kill", "renice", "spawn", "presets", "console", "filter", "score"}
+    {
+        "insmod",
+        "rmmod",
+        "kill",
+        "explain",
+        "renice",
+        "spawn",
+        "presets",
+        "console",
+        "filter",
+        "score",
+    }
 )
 """Actions that only make sense on the main screen (not over help, a dialog or a panic)."""
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Input, Label, OptionList, Static
 
 from moomtui.tui.app import MoomApp
 from moomtui.tui.components.console import ConsoleView
+from moomtui.tui.components.dialogs import SignalDialog
+from moomtui.tui.components.explain import ExplainScreen
 from moomtui.tui.components.memory import MemoryView
 from moomtui.tui.components.modules import ModuleBox, ModulePanel
 from moomtui.tui.components.process_view import ProcessView
@@ -195,3 +197,98 @@ async def test_a_task_is_selected_after_boot(make_app: MakeApp) -> None:
         await pilot.pause()
         assert view.cursor_pid is not None and view.cursor_pid in app.kernel.tasks
         assert view.selected is not None and view.selected.pid == view.cursor_pid
+
+
+# ============================================================================ item 9: signals
+async def test_k_asks_which_signal_and_sends_sigterm_by_default(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(ProcessView).select_pid(400)
+        await pilot.press("k")
+        dialog = app.screen
+        assert isinstance(dialog, SignalDialog)
+        assert "Send a signal to 400 (mysqld)" in str(
+            dialog.query_one(".dialog-title", Label).render()
+        )
+        options = dialog.query_one(OptionList)
+        assert options.get_option_at_index(options.highlighted or 0).id == "15"
+        await pilot.press("escape")  # cancelled: nothing sent
+        assert 400 in app.kernel.tasks and "kill" not in console_text(app)
+        await pilot.press("f9")  # htop's key
+        assert isinstance(app.screen, SignalDialog)
+        options = app.screen.query_one(OptionList)
+        options.highlighted = [o.id for o in options.options].index("9")
+        await pilot.press("enter")
+        app.driver.step(2)
+        assert 400 not in app.kernel.tasks
+        assert "root@moom:~# kill -KILL 400" in console_text(app)
+
+
+async def test_the_signal_dialog_warns_for_init_and_kernel_threads(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        for pid, words in ((1, "init gets no signal"), (4, "is a kernel thread")):
+            view.select_pid(pid)
+            await pilot.press("k")
+            warning = app.screen.query_one(".dialog-warning", Label)
+            assert words in str(warning.render())
+            await pilot.press("escape")
+        view.select_pid(400)
+        await pilot.press("k")
+        assert not app.screen.query(".dialog-warning")
+        await pilot.press("escape")
+
+
+async def test_k_with_the_module_panel_focused_names_the_task_it_acts_on(
+    make_app: MakeApp,
+) -> None:
+    """With the module panel focused, ``k`` sent ``kill -9`` to the unseen selection (init,
+    twice); now it asks first, naming the task."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab")
+        assert app.focused is app.query_one(ModulePanel)
+        await pilot.press("k")
+        assert isinstance(app.screen, SignalDialog)
+        assert app.screen.pid == app.query_one(ProcessView).cursor_pid == 1
+        await pilot.press("escape")
+        assert console_text(app).count("kill") == 0
+
+
+# ============================================================================ explain
+async def test_e_explains_the_selected_task_and_n_goes_to_the_next_victim(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        app.kernel.modules.insmod("oom_kill", [])
+        app.query_one(ProcessView).select_pid(301)
+        await pilot.press("e")
+        screen = app.screen
+        assert isinstance(screen, ExplainScreen)
+        text = str(screen.query_one("#explain-text", Static).render())
+        assert "points = p->mm->total_vm;" in text
+        assert "virtual size 256 pages (1M)  → 256" in text
+        assert "301 (worker0): 16 points, 3rd of 39" in text  # root: quartered twice
+        await pilot.press("n")
+        text = str(screen.query_one("#explain-text", Static).render())
+        assert screen.pid == 400 and "400 (mysqld): 256 points, the next victim" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ExplainScreen)
+
+
+async def test_the_explain_panel_follows_the_machine_and_says_when_the_task_is_gone(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(ProcessView).select_pid(302)
+        await pilot.press("e")
+        screen = app.screen
+        assert isinstance(screen, ExplainScreen)
+        app.run_command("kill -9 302")
+        app.driver.step(3)
+        screen.update_text()
+        title = str(screen.query_one("#explain-title", Label).render())
+        assert "302 (worker1) is gone" in title
