@@ -368,10 +368,21 @@ class MoomApp(App[int]):
         ]
 
     def prefill_console(self, text: str) -> None:
+        """Put ``text`` at the prompt and give it the focus, and say so: the keys typed next
+        are the command's arguments, not the screen's keys."""
         prompt = self.console_view.input
         prompt.value = text
         prompt.cursor_position = len(text)
         prompt.focus()
+        self.notify(
+            f"At the console: complete '{text.strip()}' and press Enter; Esc leaves.",
+            timeout=4,
+            markup=False,
+        )
+
+    def palette_run(self, line: str) -> None:
+        """A command chosen in the palette that needs no argument: run it now."""
+        self.submit(CommandSubmitted(line, "palette"))
 
     # ---------------------------------------------------------------------------- presets
     def presets(self) -> list[tuple[str, str, str]]:
@@ -387,13 +398,22 @@ class MoomApp(App[int]):
         return [(name, theme.description) for name, theme in sorted(self.moom_themes.items())]
 
     def set_theme(self, name: str) -> None:
+        """Switch to theme ``name`` (the palette's choice) and say so."""
         self.theme = name
+        self._theme_changed()
 
     def action_next_theme(self) -> None:
         names = sorted(self.moom_themes) or [self.theme]
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
-        self.notify(f"theme {self.theme}", timeout=1.5, markup=False)
+        self._theme_changed()
+
+    def _theme_changed(self) -> None:
+        """Every theme change is told: a note at the console and a toast with its name."""
+        theme = self.moom_themes.get(self.theme)
+        about = f": {theme.description}" if theme is not None and theme.description else ""
+        self.notify(f"theme {self.theme} (t: the next one)", timeout=2, markup=False)
+        self.console_view.note(f"theme {self.theme}{about}")
 
     # ---------------------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -493,6 +513,10 @@ class MoomApp(App[int]):
 
     def action_leave_field(self) -> None:
         self.main.leave_field()
+
+    def action_maximize(self) -> None:
+        if not self.main.toggle_maximize():
+            self.bell()
 
     def action_help(self) -> None:
         columns = [(c.title, c.help) for c in (*COLUMNS, COMMAND)]

@@ -36,6 +36,9 @@ APP_BINDINGS: list[BindingType] = [
             tooltip="type at the console; Esc leaves it, Tab completes, ↑/↓ history"),
     Binding("slash", "filter", "filter", show=False, id="tasks.filter", priority=True,
             tooltip="filter the task tree by name or pid; Esc clears"),
+    Binding("z,ctrl+f", "maximize", "zoom", id="app.maximize",
+            tooltip="maximize the focused panel (tasks, modules, dmesg, console); again or "
+            "Esc restores; Ctrl+F also while typing"),
     Binding("t", "next_theme", "theme", show=False, id="app.theme",
             tooltip="next colour theme"),
     Binding("question_mark", "help", "help", id="app.help", tooltip="this help"),
@@ -70,6 +73,7 @@ GAME_ACTIONS = frozenset(
         "console",
         "filter",
         "score",
+        "maximize",
     }
 )
 """Actions that only make sense on the main screen (not over help, a dialog or a panic)."""

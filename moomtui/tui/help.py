@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 ABOUT = """\
@@ -57,9 +58,30 @@ sandboxes that only have the score.
 """
 
 
+MARKDOWN_SPECIAL = "\\`*_[]<>|#"
+"""Characters Markdown would read as markup in a table cell."""
+
+
+def md_text(text: str) -> str:
+    """``text`` as plain text in Markdown: ``<killed>`` stays ``<killed>``, not an HTML tag."""
+    return "".join(f"\\{c}" if c in MARKDOWN_SPECIAL else c for c in text)
+
+
+def md_code(text: str) -> str:
+    """``text`` as a code span, whatever backticks it holds (the `` ` `` key): fenced by one
+    backtick more than its longest run, with a space inside each fence."""
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    cell = text.replace("|", "\\|")
+    return f"{fence} {cell} {fence}"
+
+
 def help_text(keys: Iterable[tuple[str, str]], columns: Iterable[tuple[str, str]]) -> str:
-    key_rows = "\n".join(f"| `{key}` | {description} |" for key, description in keys)
-    column_rows = "\n".join(f"| {title} | {meaning} |" for title, meaning in columns)
+    """The help page: :data:`ABOUT`, the keys as bound now, the task columns. Keys and
+    descriptions are quoted, so what they contain shows as written."""
+    key_rows = "\n".join(f"| {md_code(key)} | {md_text(text)} |" for key, text in keys)
+    column_rows = "\n".join(f"| {md_text(title)} | {md_text(text)} |" for title, text in columns)
     return (
         f"{ABOUT}\n## Keys\n| key | action |\n|---|---|\n{key_rows}\n"
         f"\n## Task columns\n| column | meaning |\n|---|---|\n{column_rows}\n"

@@ -7,11 +7,14 @@ from collections.abc import Callable
 
 from textual import events
 from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets._markdown import MarkdownTable
 
 from moomtui.tui.app import MoomApp
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dialogs import SignalDialog
+from moomtui.tui.components.dmesg import DmesgView
 from moomtui.tui.components.explain import ExplainScreen
+from moomtui.tui.components.keybar import KeyBar
 from moomtui.tui.components.memory import MemoryView
 from moomtui.tui.components.modules import ModuleBox, ModulePanel
 from moomtui.tui.components.process_view import ProcessView
@@ -30,6 +33,12 @@ def burst(app: MoomApp, *keys: str) -> None:
     for key in keys:
         character = CHARACTERS.get(key, key if len(key) == 1 else None)
         app.post_message(events.Key(key, character))
+
+
+def wheel(widget, *, up: bool) -> None:  # type: ignore[no-untyped-def]
+    """One notch of the mouse wheel over ``widget``."""
+    cls = events.MouseScrollUp if up else events.MouseScrollDown
+    widget.post_message(cls(widget, 5, 5, 0, 0, 0, False, False, False))
 
 
 def console_text(app: MoomApp) -> str:
@@ -292,3 +301,181 @@ async def test_the_explain_panel_follows_the_machine_and_says_when_the_task_is_g
         screen.update_text()
         title = str(screen.query_one("#explain-title", Label).render())
         assert "302 (worker1) is gone" in title
+
+
+# ============================================================================ item 10: room
+async def test_z_maximizes_the_focused_panel_and_ctrl_f_works_while_typing(
+    make_app: MakeApp,
+) -> None:
+    """The console was 58 columns wide at 120×40: ``ps aux`` wrapped into garbage."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        console = app.query_one(ConsoleView)
+        await pilot.press("colon")
+        await enter_command(pilot, "ps aux")
+        assert console.output.size.width < 60
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert app.main.maximized is console
+        assert console.output.size.width > 110
+        assert console.input.has_focus  # still typing
+        header = next(r for r in console.output._rows if r[0].startswith("USER"))
+        assert header[0].rstrip().endswith("COMMAND")  # one line, not wrapped
+        assert "z or Esc restores" in str(console.border_subtitle)
+        await pilot.press("escape")
+        assert app.main.maximized is None
+        await pilot.press("escape", "z")  # from the task tree: the tree
+        assert app.main.maximized is app.query_one("#tasks-panel")
+        assert "z or Esc restores" in str(app.query_one("#tasks-panel").border_subtitle)
+        await pilot.press("z")
+        assert app.main.maximized is None
+        await pilot.press("tab", "tab", "z")  # dmesg
+        assert app.main.maximized is app.query_one(DmesgView)
+
+
+async def test_page_up_and_down_scroll_the_console_from_the_prompt(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        output = app.query_one(ConsoleView).output
+        await pilot.press("colon")
+        for _ in range(8):
+            await enter_command(pilot, "ps ax")
+        await pilot.pause()
+        bottom = output.max_scroll_y
+        assert output.scroll_y == bottom > 0
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert output.scroll_y < bottom
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        assert output.scroll_y == output.max_scroll_y
+
+
+async def test_a_command_brings_the_console_back_to_its_end_after_a_wheel_scroll(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        output = app.query_one(ConsoleView).output
+        await pilot.press("colon")
+        for _ in range(6):
+            await enter_command(pilot, "ps ax")
+        await pilot.pause()
+        for _ in range(5):
+            wheel(output, up=True)
+            await pilot.pause()
+        assert output.scroll_y < output.max_scroll_y
+        await enter_command(pilot, "uptime")
+        await pilot.pause()
+        assert output.scroll_y == output.max_scroll_y  # the answer is in view
+        app.kernel.printk(4, "new line")  # and it follows again
+        for _ in range(5):
+            wheel(output, up=False)
+            await pilot.pause()
+        await enter_command(pilot, "free")
+        await pilot.pause()
+        assert output.scroll_y == output.max_scroll_y
+
+
+# ============================================================================ item 13: palette
+async def test_the_palette_runs_a_command_that_needs_no_argument(make_app: MakeApp) -> None:
+    """Palette "console: free" only pre-filled the prompt and left the focus there, so the
+    next shortcut keys became text."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"console: free")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "root@moom:~# free" in console_text(app)
+        assert "Mem:" in console_text(app)
+        assert isinstance(app.focused, ProcessView)  # the keys are the screen's again
+        assert app.query_one(ConsoleView).input.value == ""
+
+
+async def test_the_palette_makes_it_plain_when_it_waits_for_arguments(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("ctrl+p", *"console: renice")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        prompt = app.query_one(ConsoleView).input
+        assert prompt.has_focus and prompt.value == "renice "
+        assert any("complete 'renice' and press Enter" in n.message for n in app._notifications)
+        assert app.query_one("#console").styles.border_top[0] == "heavy"
+        assert "Enter run" in str(app.query_one(KeyBar).render())
+
+
+# ============================================================================ item 16: help, keys
+async def test_help_shows_killed_and_exited_and_the_colon_key(make_app: MakeApp) -> None:
+    """Help lost ``<killed>``/``<exited>`` (read as HTML) and garbled the ``:`` key (a
+    backtick inside a code span)."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        shown = " ".join(
+            str(cell)
+            for table in app.screen.query(MarkdownTable)
+            for row in table._rows
+            for cell in row
+        )
+        assert "<killed> or <exited> when gone" in shown
+        assert ":, `" in shown
+        assert "k, f9" in shown
+
+
+def _bar(app: MoomApp) -> str:
+    return str(app.query_one(KeyBar).render())
+
+
+async def test_the_key_bar_keeps_the_important_keys_at_100_columns(make_app: MakeApp) -> None:
+    """At 100 columns the footer dropped ``i``/``r``; ``/ o O v F t`` were only in help."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        bar = _bar(app)
+        for hint in ("space pause", "k kill", "e explain", "n renice", "ir ins/rmmod", "? help"):
+            assert hint in bar, hint
+        assert bar.rstrip().endswith("^p palette")
+        await pilot.resize_terminal(200, 40)
+        await pilot.pause()
+        app.refresh_frame()
+        bar = _bar(app)
+        for hint in ("/ filter", "oO sort", "v tree", "F follow", "t theme", "q quit"):
+            assert hint in bar, hint
+        await pilot.press("colon")
+        bar = _bar(app)
+        assert "Enter run" in bar and "Esc leave" in bar and "PgUp/PgDn scroll" in bar
+        assert "space pause" not in bar
+
+
+async def test_the_key_bar_follows_the_keymap(make_app: MakeApp) -> None:
+    app = make_app(family_scenario(), keymap={"task.kill": "x"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "x kill" in _bar(app) and "k kill" not in _bar(app)
+
+
+async def test_clicking_a_key_in_the_bar_presses_it(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = app.query_one(KeyBar)
+        start = next(s for s, _, key in bar._spans if key == "space")
+        await pilot.click(KeyBar, offset=(start, 0))
+        assert not app.driver.paused
+
+
+async def test_a_theme_change_is_told(make_app: MakeApp) -> None:
+    app = make_app(family_scenario(), theme="vga")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("t")
+        name = app.theme
+        assert name != "vga"
+        assert any(f"theme {name}" in n.message for n in app._notifications)
+        assert f"theme {name}" in console_text(app)
+        app.set_theme("vga")  # as the palette does
+        await pilot.pause()
+        assert "theme vga" in console_text(app).splitlines()[-1]

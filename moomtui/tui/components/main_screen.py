@@ -2,7 +2,8 @@
 
 The header (:class:`~.status.StatusLine`) on top; the task tree with its ``/`` filter, and
 beside it memory and the module panel; the kernel log and the console below; the key bar at
-the bottom. The app, which owns the machine, calls :meth:`MainScreen.sync` at its frame
+the bottom (:mod:`.keybar`: the keys that matter for what has the focus, as many as fit).
+The app, which owns the machine, calls :meth:`MainScreen.sync` at its frame
 rate; each panel then redraws only if what it shows changed.
 
 The screen answers which task and which policy are selected, for the keys that act on them,
@@ -20,12 +21,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widget import Widget
+from textual.widgets import Input
 
 from ...modules import policy_score
 from .console import ConsoleView
 from .dmesg import DmesgView
 from .inputs import BurstInput
+from .keybar import KeyBar
 from .memory import MemoryView
 from .modules import ModuleBox, ModulePanel
 from .process_view import ProcessView
@@ -50,8 +53,25 @@ class FilterInput(BurstInput):
         self.screen.set_focus(self.screen.query_one(ProcessView))
 
 
+RESTORE = "z or Esc restores"
+"""The subtitle of a maximized panel."""
+
+
+class TasksPanel(Vertical):
+    """The task tree's frame (with the filter under the tree): it can be maximized."""
+
+    ALLOW_MAXIMIZE = True
+
+
 class MainScreen(Screen[None]):
-    """The header, the task tree, memory, modules, dmesg, the console and the key bar."""
+    """The header, the task tree, memory, modules, dmesg, the console and the key bar.
+
+    ``z`` (or Ctrl+F, also while typing at the console) maximizes the panel that has the
+    focus — the task tree, the kernel log, the console or the module list — with the header
+    and the key bar kept; ``z`` again or Esc restores the layout.
+    """
+
+    ALLOW_IN_MAXIMIZED_VIEW = "KeyBar, #status"
 
     def __init__(
         self,
@@ -67,7 +87,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self._when_mounted = when_mounted
         self.status_line = StatusLine(id="status")
-        self.tasks_panel = Vertical(id="tasks-panel")
+        self.tasks_panel = TasksPanel(id="tasks-panel")
         self.process_view = ProcessView(policy_score, id="tasks")
         self.filter_input = FilterInput(placeholder="filter: part of a name, or a pid", id="filter")
         self.memory_view = MemoryView(id="memory")
@@ -75,6 +95,7 @@ class MainScreen(Screen[None]):
         self.module_box = ModuleBox(id="modules-box")
         self.dmesg_view = DmesgView(id="dmesg")
         self.console_view = ConsoleView(history, complete, prompt, id="console")
+        self.key_bar = KeyBar(id="keybar")
         self.kernel: Kernel | None = None
         """The machine of the last :meth:`sync`."""
 
@@ -91,7 +112,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="bottom"):
             yield self.dmesg_view
             yield self.console_view
-        yield Footer(compact=True)
+        yield self.key_bar
 
     def on_mount(self) -> None:
         self.filter_input.display = False
@@ -131,6 +152,7 @@ class MainScreen(Screen[None]):
         self.module_panel.sync(kernel)
         self.dmesg_view.sync(kernel)
         self.console_view.set_prompt(prompt)
+        self.key_bar.sync()
 
     def update_tasks_title(self) -> None:
         """The task panel's title (how many tasks) and subtitle (sort, view, filter, follow)."""
@@ -145,12 +167,40 @@ class MainScreen(Screen[None]):
             parts.append(f"filter {model.filter!r}")
         if view.follow_pid is not None:
             parts.append(f"follow {view.follow_pid}")
+        if self.maximized is panel:
+            parts.append(RESTORE)
         subtitle = " · ".join(parts)
         # Setting a border title repaints the whole panel, even to the same text.
         if panel.border_title != title:
             panel.border_title = title
         if panel.border_subtitle != subtitle:
             panel.border_subtitle = subtitle
+
+    # ---------------------------------------------------------------------------- maximize
+    def panel_of(self, widget: Widget | None) -> Widget | None:
+        """The panel (tasks, module list, dmesg or console) that holds ``widget``."""
+        panels = (self.tasks_panel, self.module_box, self.dmesg_view, self.console_view)
+        while widget is not None and widget not in panels:
+            parent = widget.parent
+            widget = parent if isinstance(parent, Widget) else None
+        return widget
+
+    def toggle_maximize(self) -> bool:
+        """Maximize the focused panel, or restore the layout; False if nothing changed."""
+        if self.maximized is not None:
+            self.minimize()
+            return True
+        panel = self.panel_of(self.focused)
+        if panel is None:
+            return False
+        return self.maximize(panel, container=False)
+
+    def watch_maximized(self, maximized: Widget | None) -> None:
+        for panel in (self.module_box, self.dmesg_view, self.console_view):
+            note = RESTORE if panel is maximized else ""
+            if panel.border_subtitle != note:
+                panel.border_subtitle = note
+        self.update_tasks_title()
 
     # ---------------------------------------------------------------------------- selection
     @property
@@ -190,6 +240,9 @@ class MainScreen(Screen[None]):
             self.process_view.focus()
             if not event.value:
                 event.input.display = False
+
+    def on_descendant_focus(self) -> None:
+        self.key_bar.sync()
 
     # ---------------------------------------------------------------------------- the tree
     def on_process_view_changed(self, message: ProcessView.Changed) -> None:

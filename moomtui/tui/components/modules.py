@@ -55,7 +55,10 @@ def _state_label(state: str, tier: int) -> str:
 
 class ModuleBox(ScrollableContainer, can_focus=False):
     """The module panel's frame: it scrolls when the list is taller than the room left
-    under the memory panel, and never takes the focus itself (the panel inside does)."""
+    under the memory panel, and never takes the focus itself (the panel inside does). It
+    can be maximized."""
+
+    ALLOW_MAXIMIZE = True
 
 
 class ModulePanel(TextPanel, can_focus=True):
