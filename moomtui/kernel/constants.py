@@ -19,6 +19,9 @@ INT_MAX = (1 << 31) - 1
 UINT_MAX = (1 << 32) - 1
 ULONG_MAX = UINT_MAX
 UTS_RELEASE = "2.4.22-moom"
+UTS_SYSNAME = "Linux"
+UTS_VERSION = "#1 Thu Oct 9 03:11:45 CEST 2003"
+UTS_MACHINE = "i686"
 
 # include/linux/threads.h: PID_MAX 0x8000; kernel/fork.c get_pid() wraps to 300.
 PID_MAX = 0x8000

@@ -42,6 +42,7 @@ from . import (
     cmd_signals,
     cmd_system,
     cmd_tasks,
+    cmd_top,
 )
 from .base import (
     COMMANDS,
@@ -73,6 +74,7 @@ _COMMAND_MODULES = (
     cmd_signals,
     cmd_system,
     cmd_tasks,
+    cmd_top,
 )
 
 _WRITE_ERRORS = frozenset((EPERM, EINVAL, EIO))
@@ -199,11 +201,14 @@ def check_line(line: str, profile: Profile = LOCAL_CONSOLE) -> str | None:
     if refused is not None:
         return refused
     if cmd.parser is not None and cmd.check:
+        parser = cmd.parser()
         try:
-            cmd.parser().parse_intermixed_args(words[1:])
+            parser.parse_intermixed_args(words[1:])
         except ParseExit as exc:
             if exc.status != 0:
-                return clip_lines(exc.text.strip().splitlines()[-1])
+                lines = exc.text.strip().splitlines()
+                # A tool's own wording puts the complaint first and its usage after.
+                return clip_lines(lines[0] if parser.usage_line is not None else lines[-1])
         except Exception:  # a parser argparse cannot intermix: the run will tell
             return None
     return None

@@ -220,6 +220,9 @@ class MoomApp(App[int]):
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
         self._show_history_warning()
+        session = self.sim.session
+        session.on_clear = self.console_view.output.clear  # clear
+        session.on_exit = self.main.leave_field  # exit at the first shell
         self.before_first_frame()
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")

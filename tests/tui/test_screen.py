@@ -9,6 +9,7 @@ from textual import events
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets._markdown import MarkdownTable
 
+from moomtui.kernel.constants import HZ
 from moomtui.tui.app import MoomApp
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dialogs import SignalDialog
@@ -479,3 +480,35 @@ async def test_a_theme_change_is_told(make_app: MakeApp) -> None:
         app.set_theme("vga")  # as the palette does
         await pilot.pause()
         assert "theme vga" in console_text(app).splitlines()[-1]
+
+
+# ============================================================================ item 14: habits
+async def test_clear_empties_the_console_and_exit_leaves_it(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await enter_command(pilot, "ps ax")
+        await enter_command(pilot, "clear")
+        assert console_text(app) == ""
+        await enter_command(pilot, "su nobody")
+        await enter_command(pilot, "exit")
+        assert app.sim.session.uid == 0 and app.query_one(ConsoleView).input.has_focus
+        await enter_command(pilot, "exit")
+        assert isinstance(app.focused, ProcessView)
+        assert "left the console" in console_text(app)
+
+
+async def test_vmstat_1_3_on_a_paused_screen_runs_the_machine_two_seconds(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.driver.paused
+        ticks = app.sim.ticks
+        await pilot.press("colon")
+        await enter_command(pilot, "vmstat 1 3")
+        assert app.sim.ticks == ticks + 2 * HZ and app.driver.paused
+        lines = console_text(app).splitlines()
+        after = lines[lines.index("root@moom:~# vmstat 1 3") + 1 :]
+        assert after[1].split()[:2] == ["r", "b"]
+        assert [len(line.split()) for line in after[2:]] == [15, 15, 15]
