@@ -45,6 +45,13 @@ In the task tree, new tasks and dying ones are highlighted for a moment; the sel
 on its pid while others fork and die. Everything a key does is a console command: the
 console (`:`) shows it, and you can type it yourself — try `help` there.
 
+**Why this victim?** `e` on the selected task (`explain PID` at the console) works out the
+score each loaded policy gives it, one statement of the C at a time, ranks it among the
+candidates and says who is next and why. `k` (or F9) asks which signal to send, SIGTERM
+first, as htop does. The panel with the focus has a heavy frame; Tab moves between the
+panels, `z` (or Ctrl+F) maximizes the focused one, and the key bar at the bottom shows the
+keys that matter for it.
+
 ## The game
 Some presets set **goals**: survive a time, no panic, protect some daemons, at most N kills,
 recover within a time. The header shows each one live: ● pending, ✓ met, ✗ lost. When
