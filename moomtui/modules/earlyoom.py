@@ -199,7 +199,8 @@ class EarlyoomDaemon(Program):
         as 2.6.36 computes it, then ``--prefer`` and ``--avoid``."""
         steps = oom_badness_steps(p, total)
         badness = score_of(steps)
-        steps = [Step(s.code, s.text, s.points) for s in steps]  # earlyoom reads on
+        # The kernel's return is what earlyoom reads from /proc/PID/oom_score: it goes on.
+        steps = [Step(s.code, s.text, None if s.final else s.points) for s in steps]
         steps.append(Step("badness = read /proc/PID/oom_score;", f"oom_score {badness}", badness))
         mod = self.module
         code = "if (prefer_regex && regexec(prefer_regex, name) == 0) badness += 300;"
