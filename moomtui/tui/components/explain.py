@@ -36,8 +36,8 @@ class ExplainScreen(_Dialog):
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"explain--{kind}" for kind in KINDS}
     BINDINGS: ClassVar[list[BindingType]] = [
         *ESCAPE,
-        Binding("q,e", "dismiss_none", "Close", id="explain.close"),
-        Binding("n", "next_victim", "Next victim", id="explain.next"),
+        Binding("q,e", "dismiss_none", "close", id="explain.close"),
+        Binding("n", "next_victim", "next victim", id="explain.next"),
     ]
 
     def __init__(self, pid: int) -> None:
@@ -71,13 +71,10 @@ class ExplainScreen(_Dialog):
         when = f"at {k.ticks / HZ:.2f} s"
         if task is None:
             gone = f"{self.pid} ({self.comm})" if self.comm else str(self.pid)
-            title.update(f"Why this victim? {gone} is gone ({when}) — Esc closes")
+            title.update(f"Why this victim? {gone} is gone ({when})")
             return
         self.comm = task.comm
-        title.update(
-            f"Why this victim? {task.pid} ({task.comm}), {when} — "
-            "n: the next victim · ↑↓ scroll · Esc closes"
-        )
+        title.update(f"Why this victim? {task.pid} ({task.comm}), {when}")
         text = Text(no_wrap=False)
         for i, (line, kind) in enumerate(explain_lines(explain(k, task))):
             if i:

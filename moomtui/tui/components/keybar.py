@@ -116,13 +116,19 @@ class KeyBar(Widget):
         return MAIN
 
     def _dialog_hints(self) -> list[tuple[str, str, str]]:
-        """``(shown key, label, key)`` for the bindings a dialog on top shows."""
-        out = []
+        """``(shown keys, label, key)`` for the bindings a dialog on top shows, the keys of
+        one action together (``esc/q close``)."""
+        grouped: dict[str, tuple[list[str], str]] = {}
         for key, active in self.app.screen.active_bindings.items():
             binding = active.binding
             if binding.show and binding.description:
                 shown = binding.key_display or self.app.get_key_display(binding)
-                out.append((shown, binding.description, key))
+                keys, _ = grouped.setdefault(binding.action, ([], key))
+                keys.append(shown)
+        out = []
+        for keys, key in grouped.values():
+            binding = self.app.screen.active_bindings[key].binding
+            out.append(("/".join(keys), binding.description.lower(), key))
         return out
 
     def render(self) -> Text:
