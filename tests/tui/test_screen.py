@@ -10,6 +10,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets._markdown import MarkdownTable
 
 from moomtui.kernel.constants import HZ
+from moomtui.presets import load_preset
 from moomtui.tui.app import MoomApp
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dialogs import SignalDialog
@@ -512,3 +513,29 @@ async def test_vmstat_1_3_on_a_paused_screen_runs_the_machine_two_seconds(
         after = lines[lines.index("root@moom:~# vmstat 1 3") + 1 :]
         assert after[1].split()[:2] == ["r", "b"]
         assert [len(line.split()) for line in after[2:]] == [15, 15, 15]
+
+
+# ============================================================================ item 5: states
+async def test_the_tree_s_column_agrees_with_vmstat_and_loadavg(make_app: MakeApp) -> None:
+    """Every task showed ``S`` while vmstat said ``r 9`` and /proc/loadavg ``10/18``."""
+    app = make_app(load_preset("leaky-apache"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.query_one(ProcessView)
+        seen = set()
+        for _ in range(5):
+            app.driver.step(37)
+            app.refresh_frame()
+            await pilot.pause()
+            states = [row.task.state for row in view.model.rows if row.ghost is None]
+            shown = [view._content(i)[0].split()[2] for i in range(len(view.model.rows))]
+            assert shown == states  # the S column is the task's state
+            running = states.count("R")
+            seen.add(running)
+            await pilot.press("colon")
+            await enter_command(pilot, "vmstat")
+            await enter_command(pilot, "cat loadavg")
+            await pilot.press("escape")
+            lines = console_text(app).splitlines()
+            assert int(lines[-3].split()[0]) == running
+            assert lines[-1].split()[3] == f"{running}/{len(app.kernel.tasks)}"
+        assert max(seen) > 0  # some task was caught running
