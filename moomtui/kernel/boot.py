@@ -23,6 +23,7 @@ from .constants import (
     PF_MEMALLOC,
     PID_MAX,
     UTS_RELEASE,
+    UTS_VERSION,
 )
 from .exec import exec_program
 from .fork import get_pid, new_mm, new_task
@@ -32,10 +33,7 @@ if TYPE_CHECKING:
     from .bootspec import TaskSpec
     from .kernel import Kernel
 
-BANNER = (
-    f"Linux version {UTS_RELEASE} (moom@moomtui) (gcc version 3.3.1) "
-    "#1 Thu Oct 9 03:11:45 CEST 2003"
-)
+BANNER = f"Linux version {UTS_RELEASE} (moom@moomtui) (gcc version 3.3.1) {UTS_VERSION}"
 KERNEL_THREADS = ("keventd", "ksoftirqd_CPU0", "kswapd", "bdflush", "kupdated")
 
 

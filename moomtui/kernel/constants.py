@@ -19,6 +19,9 @@ INT_MAX = (1 << 31) - 1
 UINT_MAX = (1 << 32) - 1
 ULONG_MAX = UINT_MAX
 UTS_RELEASE = "2.4.22-moom"
+UTS_SYSNAME = "Linux"
+UTS_VERSION = "#1 Thu Oct 9 03:11:45 CEST 2003"
+UTS_MACHINE = "i686"
 
 # include/linux/threads.h: PID_MAX 0x8000; kernel/fork.c get_pid() wraps to 300.
 PID_MAX = 0x8000
@@ -96,25 +99,67 @@ def flag_names(flags: int) -> list[str]:
 
 
 # include/asm-i386/signal.h
-SIGHUP, SIGINT, SIGQUIT = 1, 2, 3
-SIGKILL = 9
-SIGUSR1, SIGSEGV, SIGUSR2 = 10, 11, 12
-SIGTERM = 15
-SIGCHLD, SIGCONT, SIGSTOP = 17, 18, 19
+SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE = 1, 2, 3, 4, 5, 6, 7, 8
+SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM = 9, 10, 11, 12, 13, 14, 15
+SIGSTKFLT, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU = 16, 17, 18, 19, 20, 21, 22
+SIGURG, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGWINCH, SIGIO = 23, 24, 25, 26, 27, 28, 29
+SIGPWR, SIGSYS = 30, 31
+SIGRTMIN, SIGRTMAX = 32, 63
+"""The real-time signals: ``#define SIGRTMIN 32`` and ``#define SIGRTMAX (_NSIG-1)``."""
 SIGNALS = {
     "HUP": SIGHUP,
     "INT": SIGINT,
     "QUIT": SIGQUIT,
+    "ILL": SIGILL,
+    "TRAP": SIGTRAP,
+    "ABRT": SIGABRT,
+    "BUS": SIGBUS,
+    "FPE": SIGFPE,
     "KILL": SIGKILL,
     "USR1": SIGUSR1,
     "SEGV": SIGSEGV,
     "USR2": SIGUSR2,
+    "PIPE": SIGPIPE,
+    "ALRM": SIGALRM,
     "TERM": SIGTERM,
+    "STKFLT": SIGSTKFLT,
     "CHLD": SIGCHLD,
     "CONT": SIGCONT,
     "STOP": SIGSTOP,
+    "TSTP": SIGTSTP,
+    "TTIN": SIGTTIN,
+    "TTOU": SIGTTOU,
+    "URG": SIGURG,
+    "XCPU": SIGXCPU,
+    "XFSZ": SIGXFSZ,
+    "VTALRM": SIGVTALRM,
+    "PROF": SIGPROF,
+    "WINCH": SIGWINCH,
+    "IO": SIGIO,
+    "PWR": SIGPWR,
+    "SYS": SIGSYS,
 }
+"""The named signals 1 .. 31, in number order."""
+SIGNAL_ALIASES = {"IOT": SIGABRT, "CLD": SIGCHLD, "POLL": SIGIO, "UNUSED": SIGSYS}
+"""Other names ``signal.h`` gives some of them."""
 SIGNAL_NAMES = {num: name for name, num in SIGNALS.items()}
+
+
+def rt_signal_name(sig: int) -> str:
+    """``RTMIN``, ``RTMIN+1`` … ``RTMAX-1``, ``RTMAX``: bash's names for 32 .. 63."""
+    if sig - SIGRTMIN <= (SIGRTMAX - SIGRTMIN) // 2:
+        return "RTMIN" if sig == SIGRTMIN else f"RTMIN+{sig - SIGRTMIN}"
+    return "RTMAX" if sig == SIGRTMAX else f"RTMAX-{SIGRTMAX - sig}"
+
+
+def signal_name(sig: int) -> str | None:
+    """The name of signal ``sig`` without ``SIG`` (``TERM``, ``RTMIN+3``), or None."""
+    if sig in SIGNAL_NAMES:
+        return SIGNAL_NAMES[sig]
+    if SIGRTMIN <= sig <= SIGRTMAX:
+        return rt_signal_name(sig)
+    return None
+
 
 # mm/vmscan.c
 DEF_PRIORITY = 6

@@ -42,7 +42,7 @@ from .exec import schedule_wake
 from .exit import do_exit, reap_later, reap_zombies
 from .fork import do_fork, spawn
 from .kconfig import resolve_kconfig
-from .loadavg import LOAD_FREQ, calc_load
+from .loadavg import LOAD_FREQ, calc_load, count_active_tasks
 from .mm import VM
 from .module import ModuleError
 from .module_loader import ModuleLoader
@@ -280,7 +280,7 @@ class Kernel:
         return max(1, expires - self.ticks)
 
     def _calc_load(self) -> None:
-        calc_load(self.avenrun, self.sched.nr_running + len(self.blocked))
+        calc_load(self.avenrun, count_active_tasks(self.tasks.values(), self.ticks))
         self.add_timer(LOAD_FREQ, self._calc_load)
 
     # ====================================================================== tasks

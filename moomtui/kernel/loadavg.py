@@ -6,14 +6,22 @@ exponentially decaying averages, in 11-bit fixed point, as 2.4 does it::
     load = (load * exp + active * (FIXED_1 - exp)) >> FSHIFT
 
 with ``exp`` the 1-, 5- and 15-minute factors ``EXP_1``, ``EXP_5``, ``EXP_15``. Active means
-runnable, and, as in 2.4, a task stuck in the allocator (state D) counts too.
+runnable (state R: :meth:`~moomtui.kernel.task.Task.wants_cpu`) or uninterruptible (state D:
+stuck in the allocator or waiting for a swap-in), counted by walking every task as 2.4's
+``count_active_tasks`` does.
 ``/proc/loadavg`` prints each with two decimals, rounding up by ``FIXED_1/200`` as
 ``LOAD_INT``/``LOAD_FRAC`` do.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from .constants import HZ
+
+if TYPE_CHECKING:
+    from .task import Task
 
 LOAD_FREQ = 5 * HZ + 1
 """``include/linux/sched.h``: 5 s intervals (and one tick, so as not to beat with HZ)."""
@@ -23,6 +31,22 @@ FIXED_1 = 1 << FSHIFT
 """1.0 as fixed point."""
 EXP_1, EXP_5, EXP_15 = 1884, 2014, 2037
 """``1/exp(5sec/1min)``, ``…/5min)``, ``…/15min)`` as fixed point."""
+
+
+def nr_running(tasks: Iterable[Task], now: int) -> int:
+    """Tasks in state R at jiffy ``now`` (``now`` in ticks since boot)."""
+    return sum(1 for t in tasks if t.busy > 0 and t.wants_cpu(now))
+
+
+def nr_uninterruptible(tasks: Iterable[Task]) -> int:
+    """Tasks in state D."""
+    return sum(1 for t in tasks if t.blocked and not t.dead)
+
+
+def count_active_tasks(tasks: Iterable[Task], now: int) -> int:
+    """``count_active_tasks``: ``p->state == TASK_RUNNING || p->state &
+    TASK_UNINTERRUPTIBLE`` for every task."""
+    return sum(1 for t in tasks if (t.blocked and not t.dead) or (t.busy > 0 and t.wants_cpu(now)))
 
 
 def calc_load(avenrun: list[int], active: int) -> None:

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from .boot import BANNER
 from .bootspec import boot_kernel_pages
 from .constants import HZ, PAGE_SIZE
-from .loadavg import load_text
+from .loadavg import load_text, nr_uninterruptible
+from .loadavg import nr_running as count_running
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -75,8 +76,13 @@ def loadavg(k: Kernel) -> tuple[str, str, str]:
 
 
 def nr_running(k: Kernel) -> int:
-    """Runnable tasks: those on the run queue plus those looping in the allocator."""
-    return k.sched.nr_running + len(k.blocked_tasks())
+    """``nr_running``: the tasks in state R now (those in D are not counted, as in 2.4)."""
+    return count_running(k.tasks.values(), k.ticks)
+
+
+def nr_blocked(k: Kernel) -> int:
+    """The tasks in state D now (vmstat's ``b``)."""
+    return nr_uninterruptible(k.tasks.values())
 
 
 def _loadavg(k: Kernel) -> str:

@@ -106,10 +106,15 @@ def _status(k: Kernel, task: Task) -> str:
     return "\n".join(lines) + "\n"
 
 
+def stat_priority(task: Task) -> int:
+    """``/proc/PID/stat``'s priority field: ``20 - counter`` scaled to ``DEF_COUNTER``."""
+    return 20 - (task.counter * 10 + DEF_COUNTER // 2) // DEF_COUNTER
+
+
 def _stat(k: Kernel, task: Task) -> str:
     """``proc_pid_stat``: the 39 fields of 2.4, zeros for what is not modelled."""
     ppid = task.p_opptr.pid if task.pid and task.p_opptr is not None else 0
-    priority = 20 - (task.counter * 10 + DEF_COUNTER // 2) // DEF_COUNTER
+    priority = stat_priority(task)
     mm = task.mm
     vsize = mm.total_vm * PAGE_SIZE if mm is not None else 0
     rss = mm.rss if mm is not None else 0

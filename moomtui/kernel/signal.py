@@ -5,9 +5,13 @@ What a signal does to a task (``kernel/signal.c`` and ``arch/i386/kernel/signal.
 * a kernel thread never acts on one (it never returns to user mode, where signals are
   acted on; the 2.4 threads flush what they get), and init gets none it has no handler for
   (``do_signal``: only SIGCHLD reaches it);
-* SIGCHLD, SIGCONT and SIGSTOP do nothing here (no job control), nor does SIGTERM for a task
-  that ignores it;
-* a pending SIGKILL, or any other fatal signal, makes the task exit on the next jiffy
+* the signals whose default action is to be ignored (SIGCHLD, SIGCONT, SIGWINCH, SIGURG:
+  ``do_signal``'s ``case SIGCONT: case SIGCHLD: case SIGWINCH: case SIGURG: continue;``) do
+  nothing, nor does SIGTERM for a task that ignores it; nor, here, do the stop signals
+  (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: there is no job control);
+* a pending SIGKILL, or any other signal (the default action of the rest, the real-time
+  signals included, is to terminate, with a core dump or not), makes the task exit on the
+  next jiffy
   (``Kernel.dying``); a SIGTERM handler (``sigterm = "linger"``) runs for the program's
   ``linger`` time and then exits;
 * a task blocked in the allocator takes its signals when the allocation completes (the
@@ -22,12 +26,28 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import events as ev
-from .constants import SIGCHLD, SIGCONT, SIGKILL, SIGSTOP, SIGTERM
+from .constants import (
+    SIGCHLD,
+    SIGCONT,
+    SIGKILL,
+    SIGSTOP,
+    SIGTERM,
+    SIGTSTP,
+    SIGTTIN,
+    SIGTTOU,
+    SIGURG,
+    SIGWINCH,
+)
 from .page_alloc import run_first, unblock_silently
 
 if TYPE_CHECKING:
     from .kernel import Kernel
     from .task import Task
+
+SIG_KERNEL_IGNORE = frozenset((SIGCHLD, SIGCONT, SIGWINCH, SIGURG))
+"""Signals whose default action is to do nothing."""
+SIG_KERNEL_STOP = frozenset((SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU))
+"""Signals whose default action stops the task: no job control here, so nothing happens."""
 
 
 def send_sig(k: Kernel, task: Task, sig: int, *, sender: int = 0, force: bool = False) -> None:
@@ -54,8 +74,12 @@ def send_sig(k: Kernel, task: Task, sig: int, *, sender: int = 0, force: bool = 
     elif task.pid == 1:
         # arch/i386/kernel/signal.c do_signal(): init gets no signals it doesn't want.
         ignored = sig != SIGCHLD
-    elif sig in (SIGCHLD, SIGCONT, SIGSTOP) or (sig == SIGTERM and task.sigterm == "ignore"):
-        ignored = True
+    else:
+        ignored = (
+            sig in SIG_KERNEL_IGNORE
+            or sig in SIG_KERNEL_STOP
+            or (sig == SIGTERM and task.sigterm == "ignore")
+        )
     k.emit(ev.Signal(pid=task.pid, comm=task.comm, sig=sig, sender=sender, ignored=ignored))
     if ignored:
         return

@@ -13,7 +13,11 @@ sleeps costs nothing per jiffy and ``utime``/``stime`` are computed when read.
 
 What is left out: process groups, sessions, ttys, file descriptors, ptrace, rlimits. The
 state letter follows ``ps``: R (runnable), S (sleeping), D (uninterruptible: stuck in the
-allocator or waiting for a swap-in), Z (zombie).
+allocator or waiting for a swap-in), Z (zombie). A program says how much of the time it
+wants the CPU (``busy``, percent), not when: a task is R during ``busy`` percent of the
+jiffies of every second, at an offset its pid and the second choose. ps,
+vmstat's ``r``, ``/proc/loadavg``'s running count and the load average all read that one
+state, as 2.4's ``count_active_tasks`` and procps read ``p->state``.
 """
 
 from __future__ import annotations
@@ -21,13 +25,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from .constants import PF_MEMDIE
+from .constants import HZ, PF_MEMDIE
 
 if TYPE_CHECKING:
     from .program import Program
     from .sched import Scheduler
 
 TASK_COMM_LEN = 16  # including the terminating NUL: 15 visible characters
+
+_PHASE_PID, _PHASE_SECOND = 2654435761, 2246822519
+"""Multipliers that scatter a task's running jiffies within each second (by pid and second),
+so tasks neither all run at once nor beat with the load average's 5-second samples."""
 
 Blocked = Literal["", "alloc", "swapin"]
 """What a task waits on: nothing, the allocator's retry loop (``yield(); goto rebalance``),
@@ -136,13 +144,32 @@ class Task:
         return self.base_stime + self.cpu_jiffies() * self.sys_pct // 100
 
     # --- state -------------------------------------------------------------------------
+    def wants_cpu(self, now: int) -> bool:
+        """Whether the task is runnable (state R) at jiffy ``now`` (ticks since boot).
+
+        ``busy`` percent of every second: a hog (100) always, an idle daemon (0) never, a
+        leak at 5 % for 5 jiffies of each second, which 5 depending on the pid and the
+        second (a fixed hash: the same run gives the same states).
+        """
+        busy = self.busy
+        if busy <= 0 or self.dead or self.blocked:
+            return False
+        if busy >= 100:
+            return True
+        second, jiffy = divmod(now, HZ)
+        phase = (((self.pid * _PHASE_PID) ^ (second * _PHASE_SECOND)) & 0xFFFFFFFF) >> 16
+        return (jiffy + phase) % HZ * 100 < busy * HZ
+
     @property
     def state(self) -> str:
+        """``ps``'s letter now: Z, D, R (wants the CPU now, :meth:`wants_cpu`) or S."""
         if self.dead:
             return "Z"
         if self.blocked:
             return "D"
-        return "R" if self.busy >= 50 else "S"
+        if self.busy <= 0 or self.sched is None:
+            return "S"
+        return "R" if self.wants_cpu(self.sched.clock()) else "S"
 
     @property
     def is_kernel_thread(self) -> bool:

@@ -39,7 +39,9 @@ from ..kernel.constants import (
     UINT_MAX,
 )
 from ..kernel.module import KernelLike, KernelModule
+from ..kernel.units import format_size
 from .messages import error
+from .steps import Step
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
@@ -148,6 +150,78 @@ def badness(p: Task, jiffies: int) -> int:
     if caps & _CAP_SYS_RAWIO:
         points = c_div(points, 4)
     return points
+
+
+def badness_steps(p: Task, jiffies: int) -> list[Step]:
+    """:func:`badness` one C statement at a time, with this task's numbers (for ``explain``).
+
+    A plain transcription of the seed's ``badness()``, written for reading, not speed; the
+    last step's points are ``badness(p, jiffies)`` (a property test holds them equal).
+    """
+    mm = p.mm
+    if mm is None:
+        return [Step("if (!p->mm) return 0;", "no address space (a kernel thread)", 0, True)]
+    steps = [Step("if (!p->mm) return 0;", "it has an address space")]
+    if p.flags & PF_MEMDIE:
+        text = "PF_MEMDIE: already chosen, it is exiting"
+        return [*steps, Step("if (p->flags & PF_MEMDIE) return 0;", text, 0, True)]
+    steps.append(Step("if (p->flags & PF_MEMDIE) return 0;", "not PF_MEMDIE"))
+    points = s32(mm.total_vm)
+    size = format_size(mm.total_vm)
+    steps.append(
+        Step("points = p->mm->total_vm;", f"virtual size {mm.total_vm} pages ({size})", points)
+    )
+    utime, stime = p.utime, p.stime
+    cpu_time = s32(s32(utime + stime) >> (SHIFT_HZ + 3))
+    sqrt = int_sqrt(cpu_time)
+    points = _udiv(points, sqrt)
+    steps.append(
+        Step(
+            "points /= int_sqrt(cpu_time);",
+            f"CPU {utime}+{stime} jiffies >> 10 = {cpu_time}; int_sqrt({cpu_time}) = {sqrt}",
+            points,
+        )
+    )
+    age = (jiffies - p.start_time) & JIFFIES_MASK
+    run_time = age >> (SHIFT_HZ + 10)
+    root2 = int_sqrt(int_sqrt(run_time))
+    points = _udiv(points, root2)
+    steps.append(
+        Step(
+            "points /= int_sqrt(int_sqrt(run_time));",
+            f"age {age} jiffies >> 17 = {run_time}; int_sqrt(int_sqrt({run_time})) = {root2}",
+            points,
+        )
+    )
+    if p.nice > 0:
+        points = s32(points * 2)
+        steps.append(Step("if (p->nice > 0) points *= 2;", f"niced ({p.nice}): doubled", points))
+    else:
+        steps.append(Step("if (p->nice > 0) points *= 2;", f"nice {p.nice}: not doubled", points))
+    caps = p.cap_effective
+    code = "if (CAP_SYS_ADMIN || p->uid == 0 || p->euid == 0) points /= 4;"
+    why = [
+        why
+        for why, ok in (
+            ("CAP_SYS_ADMIN", caps & _CAP_SYS_ADMIN),
+            ("uid 0", p.uid == 0),
+            ("euid 0", p.euid == 0),
+        )
+        if ok
+    ]
+    if why:
+        points = c_div(points, 4)
+        steps.append(Step(code, f"superuser ({', '.join(why)}): quartered", points))
+    else:
+        steps.append(Step(code, f"uid {p.uid}, not superuser: unchanged", points))
+    code = "if (cap_t(p->cap_effective) & CAP_TO_MASK(CAP_SYS_RAWIO)) points /= 4;"
+    if caps & _CAP_SYS_RAWIO:
+        points = c_div(points, 4)
+        steps.append(Step(code, "CAP_SYS_RAWIO (direct hardware access): quartered", points))
+    else:
+        steps.append(Step(code, "no CAP_SYS_RAWIO: unchanged", points))
+    steps.append(Step("return points;", f"badness = {points}", points, True))
+    return steps
 
 
 class TaskList(Protocol):

@@ -54,7 +54,8 @@ from ..kernel.module import KernelLike, KernelModule, ModuleParam
 from ..kernel.printk import KERN_INFO
 from ..kernel.proc_pid import OOM_SCORE_ADJ_MIN
 from ..userland.base import Program
-from .oom_score_adj import oom_badness, totalpages
+from .oom_score_adj import oom_badness, oom_badness_steps, totalpages
+from .steps import Step, score_of
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
@@ -192,6 +193,30 @@ class EarlyoomDaemon(Program):
         if mod.avoid_re is not None and mod.avoid_re.search(p.comm):
             badness += BADNESS_AVOID
         return badness
+
+    def badness_steps(self, p: Task, total: int) -> list[Step]:
+        """:meth:`badness` a statement at a time (for ``explain``): ``/proc/PID/oom_score``
+        as 2.6.36 computes it, then ``--prefer`` and ``--avoid``."""
+        steps = oom_badness_steps(p, total)
+        badness = score_of(steps)
+        # The kernel's return is what earlyoom reads from /proc/PID/oom_score: it goes on.
+        steps = [Step(s.code, s.text, None if s.final else s.points) for s in steps]
+        steps.append(Step("badness = read /proc/PID/oom_score;", f"oom_score {badness}", badness))
+        mod = self.module
+        code = "if (prefer_regex && regexec(prefer_regex, name) == 0) badness += 300;"
+        if mod.prefer_re is not None and mod.prefer_re.search(p.comm):
+            badness += BADNESS_PREFER
+            steps.append(Step(code, f"{p.comm!r} matches --prefer '{mod.prefer}': +300", badness))
+        elif mod.prefer_re is not None:
+            steps.append(Step(code, f"{p.comm!r} does not match --prefer '{mod.prefer}'"))
+        code = "if (avoid_regex && regexec(avoid_regex, name) == 0) badness += -300;"
+        if mod.avoid_re is not None and mod.avoid_re.search(p.comm):
+            badness += BADNESS_AVOID
+            steps.append(Step(code, f"{p.comm!r} matches --avoid '{mod.avoid}': -300", badness))
+        elif mod.avoid_re is not None:
+            steps.append(Step(code, f"{p.comm!r} does not match --avoid '{mod.avoid}'"))
+        steps.append(Step("return badness;", f"badness = {badness}", badness, True))
+        return steps
 
     def find_largest_process(self, k: Kernel, me: Task) -> tuple[Task | None, int]:
         """Walk ``/proc`` in its order; the victim and its badness (None: nobody)."""

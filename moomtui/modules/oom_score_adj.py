@@ -82,6 +82,7 @@ from ..kernel.printk import KERN_ERR, KERN_INFO, KERN_WARNING
 from ..kernel.proc_pid import OOM_SCORE_ADJ_MIN
 from ..kernel.sysctl import CtlEntry, IntCell, SysctlError, SysctlHeader
 from .messages import error, info
+from .steps import Step
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
@@ -162,6 +163,53 @@ def oom_badness(p: Task, total: int) -> int:
     if points <= 0:
         return 1
     return min(points, 1000)
+
+
+def oom_badness_steps(p: Task, total: int) -> list[Step]:
+    """:func:`oom_badness` one statement at a time, with this task's numbers (for
+    ``explain``); the last step's points are ``oom_badness(p, total)``."""
+    code = "if (oom_unkillable_task(p, NULL, NULL)) return 0;"
+    if p.pid <= 1:
+        return [Step(code, f"pid {p.pid}: init is never chosen", 0, True)]
+    if p.is_kernel_thread:
+        return [Step(code, "a kernel thread is never chosen", 0, True)]
+    steps = [Step(code, "not init, not a kernel thread")]
+    mm = p.mm
+    code = "p = find_lock_task_mm(p); if (!p) return 0;"
+    if mm is None:
+        return [*steps, Step(code, "no address space left (exiting)", 0, True)]
+    if mm.oom_reaped:
+        text = "the OOM reaper emptied its mm (MMF_OOM_SKIP): passed over"
+        return [*steps, Step("if (test_bit(MMF_OOM_SKIP, &p->mm->flags)) return 0;", text, 0, True)]
+    code = "if (p->signal->oom_score_adj == OOM_SCORE_ADJ_MIN) return 0;"
+    if p.oom_score_adj == OOM_SCORE_ADJ_MIN:
+        return [*steps, Step(code, "oom_score_adj -1000: never killed", 0, True)]
+    steps.append(Step(code, f"oom_score_adj {p.oom_score_adj}, not -1000"))
+    used = mm.rss + mm.swap
+    points = used * 1000 // max(1, total)
+    steps.append(
+        Step(
+            "points = (rss + swap + nr_ptes) * 1000 / totalpages;",
+            f"(rss {mm.rss} + swap {mm.swap} + 0) × 1000 / {max(1, total)} pages of RAM+swap",
+            points,
+        )
+    )
+    code = "if (has_capability_noaudit(p, CAP_SYS_ADMIN)) points -= 30;"
+    if p.cap_effective & _CAP_SYS_ADMIN:
+        points -= 30
+        steps.append(Step(code, "CAP_SYS_ADMIN: the 3 % root bonus, minus 30", points))
+    else:
+        steps.append(Step(code, "no CAP_SYS_ADMIN: no root bonus", points))
+    points += p.oom_score_adj
+    adj = p.oom_score_adj
+    steps.append(Step("points += p->signal->oom_score_adj;", f"oom_score_adj {adj:+d}", points))
+    if points <= 0:
+        text = f"{points} is not above 0: oom_score = 1"
+        return [*steps, Step("if (points <= 0) return 1;", text, 1, True)]
+    final = min(points, 1000)
+    text = f"capped: oom_score = {final}" if points > 1000 else f"oom_score = {points}"
+    steps.append(Step("return (points < 1000) ? points : 1000;", text, final, True))
+    return steps
 
 
 def is_process(p: Task) -> bool:

@@ -73,7 +73,18 @@ class ArgParser(argparse.ArgumentParser):
     ``@file`` arguments and no abbreviated long options.
     """
 
-    def __init__(self, prog: str, description: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        prog: str,
+        description: str = "",
+        *,
+        usage_line: str | None = None,
+        usage_status: int = 1,
+        **kwargs: Any,
+    ) -> None:
+        """``usage_line``: the real tool's own usage text; with it, a usage error is told
+        as glibc's ``getopt`` and the tool tell it (``free: invalid option -- x`` and then
+        the usage line), exit status ``usage_status``, instead of in argparse's words."""
         kwargs.setdefault("formatter_class", _formatter)
         super().__init__(
             prog=prog,
@@ -83,6 +94,8 @@ class ArgParser(argparse.ArgumentParser):
             **kwargs,
         )
         self._printed: list[str] = []
+        self.usage_line = usage_line
+        self.usage_status = usage_status
 
     def _print_message(self, message: str, file: Any = None) -> None:
         if message:
@@ -95,8 +108,31 @@ class ArgParser(argparse.ArgumentParser):
         raise ParseExit(text, status)
 
     def error(self, message: str) -> NoReturn:
+        if self.usage_line is not None:
+            self._printed = []
+            complaint = getopt_message(self.prog, message)
+            text = f"{complaint}\n{self.usage_line}" if complaint else self.usage_line
+            raise ParseExit(text + "\n", self.usage_status)
         self.print_usage()
         self.exit(USAGE_STATUS, f"{self.prog}: {message}\n")
+
+
+def getopt_message(prog: str, message: str) -> str:
+    """argparse's complaint in the words of glibc 2.3's ``getopt`` (what the 2003 tools
+    printed before their usage line), or "" where the tool prints its usage alone."""
+    if message.startswith("unrecognized arguments: "):
+        word = message.removeprefix("unrecognized arguments: ").split(" ")[0]
+        if word.startswith("--"):
+            return f"{prog}: unrecognized option `{word}'"
+        if word.startswith("-") and len(word) > 1:
+            return f"{prog}: invalid option -- {word[1]}"
+        return ""
+    if message.startswith("argument -") and message.endswith(": expected one argument"):
+        option = message.removeprefix("argument ").split(":")[0].split("/")[0]
+        if option.startswith("--"):
+            return f"{prog}: option `{option}' requires an argument"
+        return f"{prog}: option requires an argument -- {option[1:]}"
+    return ""
 
 
 Completer = Callable[["Shell", list[str], str], Iterable[str]]

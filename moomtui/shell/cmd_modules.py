@@ -50,7 +50,11 @@ def _complete_load(sh: Shell, before: list[str], prefix: str) -> list[str]:
 
 
 def _insmod_parser() -> ArgParser:
-    p = ArgParser("insmod", "Load a module into the running kernel (modutils 2.4).")
+    p = ArgParser(
+        "insmod",
+        "Load a module into the running kernel (modutils 2.4).",
+        usage_line="Usage: insmod [-fkmpqsvxXyY] [-o module_name] module [symbol=value ...]",
+    )
     p.add_argument(
         "module", help="module name or object file (oom_kill, oom_kill.o), or a policy file"
     )
@@ -112,6 +116,8 @@ def modprobe(sh: Shell, argv: list[str]) -> str:
     if args.module is None:
         parser.error("no module name given")
     name = module_name(args.module)
+    if not args.remove and modules.state(name) == "loaded":
+        return ""  # modutils' modprobe: a module already loaded is success, silently
     try:
         if args.remove:
             for one in [name, *args.params]:
@@ -126,7 +132,11 @@ def modprobe(sh: Shell, argv: list[str]) -> str:
 
 
 def _rmmod_parser() -> ArgParser:
-    p = ArgParser("rmmod", "Unload modules from the running kernel.")
+    p = ArgParser(
+        "rmmod",
+        "Unload modules from the running kernel.",
+        usage_line="Usage: rmmod [-aehrsvV] module ...",
+    )
     p.add_argument("modules", nargs="+", metavar="module")
     return p
 

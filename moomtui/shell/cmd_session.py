@@ -1,6 +1,6 @@
-"""The session: ``help``, users (``su``, ``whoami``, ``id``), the clock (``pause``,
-``resume``, ``step``, ``speed``), presets (``boot``) and the record (``history``,
-``script``).
+"""The session: ``help``, users (``su``, ``exit``, ``whoami``, ``id``), the clock
+(``pause``, ``resume``, ``step``, ``speed``), presets (``boot``), the record (``history``,
+``script``) and ``clear``.
 
 Without a clock driver — a headless run — the script decides when commands run: ``step``
 still advances the machine, while ``pause``, ``resume`` and ``speed`` say so and do nothing.
@@ -89,6 +89,41 @@ def su(sh: Shell, argv: list[str]) -> str:
     if uid is None:
         raise CommandError(f"su: user {args.user} does not exist")
     sh.session.su(uid)
+    return ""
+
+
+def _exit_parser() -> ArgParser:
+    p = ArgParser(
+        "exit", "Leave the shell: back to the user before su; at the first one, the console."
+    )
+    p.add_argument("status", nargs="?", type=int_arg, help="(accepted)")
+    return p
+
+
+@command("exit", "leave su's shell, or the console", parser=_exit_parser)
+def exit_(sh: Shell, argv: list[str]) -> str:
+    """bash's ``exit``: after ``su`` the shell of the user before; at the login shell the
+    console is left (the screen gives the focus back to the task tree), the machine runs on."""
+    parse(_exit_parser(), argv)
+    session = sh.session
+    if session.logout():
+        return "exit"
+    if session.on_exit is not None:
+        session.on_exit()
+        return "exit: left the console (: comes back; q quits moomtui)"
+    return "exit: this is the machine's only console: it stays (the run goes on)"
+
+
+def _clear_parser() -> ArgParser:
+    return ArgParser("clear", "Clear the console's screen.")
+
+
+@command("clear", "clear the console screen", parser=_clear_parser, record=False)
+def clear(sh: Shell, argv: list[str]) -> str:
+    """ncurses' ``clear``: on the screen the console's lines go; elsewhere, nothing to do."""
+    parse(_clear_parser(), argv)
+    if sh.session.on_clear is not None:
+        sh.session.on_clear()
     return ""
 
 

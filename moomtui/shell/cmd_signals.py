@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..kernel.constants import SIGNAL_NAMES, SIGNALS, SIGTERM
+from ..kernel.constants import (
+    SIGNAL_ALIASES,
+    SIGNALS,
+    SIGRTMAX,
+    SIGRTMIN,
+    SIGTERM,
+    signal_name,
+)
 from ..kernel.cred import may_act_on
 from .base import (
     ArgParser,
@@ -21,7 +28,7 @@ from .base import (
     parse,
     parse_int,
 )
-from .completion import complete_pids, complete_signals, options, signal_names
+from .completion import complete_pids, complete_signals, options
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
@@ -29,14 +36,33 @@ if TYPE_CHECKING:
 
 
 def parse_signal(text: str) -> int:
-    """``9``, ``KILL``, ``SIGKILL`` or ``kill`` → 9; ``0`` is the existence check."""
+    """``9``, ``KILL``, ``SIGKILL``, ``kill``, ``IOT`` or ``RTMIN+2`` → its number; ``0``
+    is the existence check."""
     name = text.upper().removeprefix("SIG")
     if name in SIGNALS:
         return SIGNALS[name]
+    if name in SIGNAL_ALIASES:
+        return SIGNAL_ALIASES[name]
+    for base, sign, start in (("RTMIN", 1, SIGRTMIN), ("RTMAX", -1, SIGRTMAX)):
+        if name == base:
+            return start
+        if name.startswith(base) and name[len(base) : len(base) + 1] in "+-":
+            offset = parse_int(name[len(base) + 1 :])
+            sig = start + offset if name[len(base)] == "+" else start - offset
+            if SIGRTMIN <= sig <= SIGRTMAX and (name[len(base)] == "+") == (sign > 0):
+                return sig
+            raise ValueError(text)
     number = parse_int(text)
-    if number == 0 or number in SIGNAL_NAMES:
+    if number == 0 or signal_name(number) is not None:
         return number
     raise ValueError(text)
+
+
+def signal_table() -> str:
+    """bash's ``kill -l``: every signal of 2.4 on i386, four to a line."""
+    entries = [f"{sig:2d}) SIG{signal_name(sig)}" for sig in range(1, SIGRTMAX + 1)]
+    rows = [entries[i : i + 4] for i in range(0, len(entries), 4)]
+    return "\n".join("\t".join(row) for row in rows)
 
 
 # ====================================================================== kill / killall
@@ -62,16 +88,21 @@ def _complete_kill(sh: Shell, before: list[str], prefix: str) -> list[str]:
 
 
 def _kill_list(names: list[str]) -> str:
+    """``kill -l``: the table; ``kill -l 9`` the name, ``kill -l KILL`` the number (an exit
+    status above 128 names the signal that ended a task, as bash takes it)."""
     if not names:
-        return " ".join(signal_names())
+        return signal_table()
     out = []
     for name in names:
+        word = name
+        if name.isascii() and name.isdigit() and int(name) > 128:
+            word = str(int(name) - 128)
         try:
-            sig = parse_signal(name)
+            sig = parse_signal(word)
         except ValueError:
             raise CommandError(f"kill: {name}: invalid signal specification") from None
-        if name.isascii() and name.isdigit():
-            out.append(SIGNAL_NAMES.get(sig, "0"))
+        if word.isascii() and word.isdigit():
+            out.append(signal_name(sig) or "0")
         else:
             out.append(str(sig))
     return "\n".join(out)
@@ -148,12 +179,19 @@ def kill(sh: Shell, argv: list[str]) -> str:
     return ""
 
 
+KILLALL_USAGE = (
+    "Usage: killall [ -egiqvw ] [ -signal ] name ...\n       killall -l, --list\n"
+    "       killall -V --version"
+)
+
+
 def _killall_parser() -> ArgParser:
     p = ArgParser("killall", "Signal every task with this command name (psmisc).")
     p.add_argument("-s", "--signal", dest="sig", metavar="SIG", help="signal (default TERM)")
     p.add_argument("-v", dest="verbose", action="store_true", help="report what was killed")
     p.add_argument("-q", dest="quiet", action="store_true", help="do not complain")
-    p.add_argument("names", nargs="+", metavar="NAME")
+    p.add_argument("-l", dest="list", action="store_true", help="list the signal names")
+    p.add_argument("names", nargs="*", metavar="NAME")
     return p
 
 
@@ -165,7 +203,18 @@ def _complete_killall(sh: Shell, before: list[str], prefix: str) -> list[str]:
     return matching(prefix, (t.comm for t in sh.kernel.tasks.values()))
 
 
-_KILLALL_OPTIONS = frozenset(("-s", "--signal", "-v", "-q", "-h", "--help"))
+_KILLALL_OPTIONS = frozenset(("-s", "--signal", "-v", "-q", "-l", "-h", "--help"))
+
+
+def killall_names() -> str:
+    """psmisc's ``killall -l``: the names, wrapped at 80 columns."""
+    lines, line = [], ""
+    for name in [*SIGNALS, "UNUSED"]:
+        if line and len(line) + 1 + len(name) > 79:
+            lines.append(line)
+            line = ""
+        line = f"{line} {name}" if line else name
+    return "\n".join([*lines, line])
 
 
 def _signal_words(argv: list[str]) -> tuple[list[str], str | None]:
@@ -196,7 +245,12 @@ def _signal_words(argv: list[str]) -> tuple[list[str], str | None]:
 )
 def killall(sh: Shell, argv: list[str]) -> str:
     words, spec = _signal_words(argv)
-    args = parse(_killall_parser(), words)
+    parser = _killall_parser()
+    args = parse(parser, words)
+    if args.list:
+        return killall_names()
+    if not args.names:
+        raise CommandError(KILLALL_USAGE, 1)
     spec = args.sig if args.sig is not None else spec
     sig = SIGTERM
     if spec is not None:

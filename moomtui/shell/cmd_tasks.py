@@ -1,7 +1,8 @@
 """Changing tasks: ``renice`` and ``spawn``.
 
 ``renice`` is util-linux's: a non-root user may renice only their own tasks
-(:func:`~moomtui.kernel.cred.may_act_on`, ``sys_setpriority``'s test) and only upwards.
+(:func:`~moomtui.kernel.cred.may_act_on`, ``sys_setpriority``'s test) and only upwards. It
+takes 2.12's ``renice 5 -p 15`` and the later ``renice -n 5 -p 15``.
 ``spawn`` starts a workload — a new process running one of the programs of
 :mod:`moomtui.userland` with its parameters — as ``fork`` and ``exec`` would.
 """
@@ -38,19 +39,19 @@ _TOML_INT = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*", re.ASCII)
 
 
 # ====================================================================== renice
-RENICE_USAGE = "usage: renice priority [ [ -p ] pids ] [ [ -u ] users ]"
+RENICE_USAGE = "usage: renice priority [ [ -p ] pids ] [ [ -g ] pgrps ] [ [ -u ] users ]"
 
 
 def _renice_parser() -> ArgParser:
     p = ArgParser("renice", "Change the nice value of running tasks (-20 .. 19).")
-    p.add_argument("priority", help="the new nice value")
+    p.add_argument("priority", help="the new nice value (also as -n N)")
     p.add_argument("-p", dest="pids", nargs="*", metavar="PID", help="tasks (the default)")
     p.add_argument("-u", dest="users", nargs="*", metavar="USER", help="every task of users")
     return p
 
 
 def _complete_renice(sh: Shell, before: list[str], prefix: str) -> list[str]:
-    if not before:
+    if not before or before == ["-n"]:
         return []
     modes = [w for w in before if w in ("-p", "-u")]
     if modes and modes[-1] == "-u":
@@ -94,6 +95,8 @@ def _renice_targets(sh: Shell, words: list[str]) -> list[tuple[str, Task | None]
 def renice(sh: Shell, argv: list[str]) -> str:
     if argv and argv[0] in ("-h", "--help"):
         raise ParseExit(_renice_parser().format_help(), 0)
+    if argv and argv[0] in ("-n", "--priority"):  # util-linux 2.13's spelling
+        argv = argv[1:]
     if len(argv) < 2:
         raise CommandError(RENICE_USAGE)
     try:

@@ -123,6 +123,12 @@ class Session:
         self.on_boot = on_boot
         self.uid = 0
         self.recorded: list[tuple[int, str]] = []
+        self.logins: list[int] = []
+        """The users ``su`` came from, for ``exit``."""
+        self.on_exit: Callable[[], None] | None = None
+        """What ``exit`` at the first shell does (the screen leaves the console)."""
+        self.on_clear: Callable[[], None] | None = None
+        """What ``clear`` does (the screen empties the console)."""
         kernel.current_uid = 0
 
     @property
@@ -131,9 +137,19 @@ class Session:
         return user_name(self.uid) or str(self.uid)
 
     def su(self, uid: int) -> None:
-        """Become ``uid``; the kernel's permission checks follow."""
+        """Become ``uid`` in a new shell (``exit`` comes back); the kernel's permission
+        checks follow."""
+        self.logins.append(self.uid)
         self.uid = uid
         self.kernel.current_uid = uid
+
+    def logout(self) -> bool:
+        """Back to the user before the last ``su``; False at the first shell."""
+        if not self.logins:
+            return False
+        self.uid = self.logins.pop()
+        self.kernel.current_uid = self.uid
+        return True
 
     def sync(self) -> None:
         """Keep ``kernel.current_uid`` in step after the kernel was replaced."""

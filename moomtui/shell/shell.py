@@ -34,6 +34,7 @@ from ..kernel.errno import EINVAL, EIO, EPERM
 from ..kernel.panic import KernelPanic
 from ..kernel.procfs import ProcError, open_for_write, write_proc
 from . import (
+    cmd_explain,
     cmd_files,
     cmd_modules,
     cmd_ps,
@@ -41,6 +42,7 @@ from . import (
     cmd_signals,
     cmd_system,
     cmd_tasks,
+    cmd_top,
 )
 from .base import (
     COMMANDS,
@@ -64,6 +66,7 @@ PROMPT_NAME = "moomsh"
 
 # The command modules register themselves on import.
 _COMMAND_MODULES = (
+    cmd_explain,
     cmd_files,
     cmd_modules,
     cmd_ps,
@@ -71,6 +74,7 @@ _COMMAND_MODULES = (
     cmd_signals,
     cmd_system,
     cmd_tasks,
+    cmd_top,
 )
 
 _WRITE_ERRORS = frozenset((EPERM, EINVAL, EIO))
@@ -197,11 +201,14 @@ def check_line(line: str, profile: Profile = LOCAL_CONSOLE) -> str | None:
     if refused is not None:
         return refused
     if cmd.parser is not None and cmd.check:
+        parser = cmd.parser()
         try:
-            cmd.parser().parse_intermixed_args(words[1:])
+            parser.parse_intermixed_args(words[1:])
         except ParseExit as exc:
             if exc.status != 0:
-                return clip_lines(exc.text.strip().splitlines()[-1])
+                lines = exc.text.strip().splitlines()
+                # A tool's own wording puts the complaint first and its usage after.
+                return clip_lines(lines[0] if parser.usage_line is not None else lines[-1])
         except Exception:  # a parser argparse cannot intermix: the run will tell
             return None
     return None

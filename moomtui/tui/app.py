@@ -48,11 +48,12 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, Keymap
+from textual.widgets import Input
 
 from .. import errors
 from ..game import Game
 from ..kernel.clock import Driver
-from ..kernel.constants import HZ
+from ..kernel.constants import HZ, SIGNAL_NAMES
 from ..kernel.units import format_duration
 from ..presets import (
     DEFAULT_PRESET,
@@ -65,10 +66,11 @@ from ..presets import (
 from ..shell.base import COMMANDS
 from ..shell.profile import LOCAL_CONSOLE, SERVED, Profile
 from ..sim import Simulation
-from .bindings import APP_BINDINGS, CLOCK_ACTIONS, GAME_ACTIONS, TASK_BINDINGS
+from .bindings import APP_BINDINGS, CLOCK_ACTIONS, FOCUS_ACTIONS, GAME_ACTIONS, TASK_BINDINGS
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
 from .components.console import ConsoleView
-from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SpawnDialog
+from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SignalDialog, SpawnDialog
+from .components.explain import ExplainScreen
 from .components.main_screen import MainScreen
 from .components.panic import PanicScreen
 from .components.report import Choice, ReportScreen
@@ -80,11 +82,29 @@ from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
+    from ..kernel.task import Task
 
 SPAWNABLE_EXCLUDED = ("init", "thread")
 
 APP_COMMANDS = {"score": "the goals and the score card so far (key g)"}
 """Words the console takes that are the screen's, not the machine's: the shell never sees them."""
+
+
+def signal_warning(task: Task) -> str:
+    """Why ``task`` will not act on a signal, or "" (init, kernel threads, zombies)."""
+    if task.pid == 1:
+        return (
+            "init gets no signal it has no handler for: 2.4 drops it (do_signal), and init "
+            "lives on."
+        )
+    if task.dead:
+        return "a zombie: it has exited already and waits for its parent to reap it."
+    if task.mm is None:
+        return (
+            f"[{task.comm}] is a kernel thread: it never returns to user mode, so it never "
+            "acts on a signal."
+        )
+    return ""
 
 
 class InternalError(Exception):
@@ -200,6 +220,9 @@ class MoomApp(App[int]):
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
         self._show_history_warning()
+        session = self.sim.session
+        session.on_clear = self.console_view.output.clear  # clear
+        session.on_exit = self.main.leave_field  # exit at the first shell
         self.before_first_frame()
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
@@ -348,10 +371,21 @@ class MoomApp(App[int]):
         ]
 
     def prefill_console(self, text: str) -> None:
+        """Put ``text`` at the prompt and give it the focus, and say so: the keys typed next
+        are the command's arguments, not the screen's keys."""
         prompt = self.console_view.input
         prompt.value = text
         prompt.cursor_position = len(text)
         prompt.focus()
+        self.notify(
+            f"At the console: complete '{text.strip()}' and press Enter; Esc leaves.",
+            timeout=4,
+            markup=False,
+        )
+
+    def palette_run(self, line: str) -> None:
+        """A command chosen in the palette that needs no argument: run it now."""
+        self.submit(CommandSubmitted(line, "palette"))
 
     # ---------------------------------------------------------------------------- presets
     def presets(self) -> list[tuple[str, str, str]]:
@@ -367,13 +401,22 @@ class MoomApp(App[int]):
         return [(name, theme.description) for name, theme in sorted(self.moom_themes.items())]
 
     def set_theme(self, name: str) -> None:
+        """Switch to theme ``name`` (the palette's choice) and say so."""
         self.theme = name
+        self._theme_changed()
 
     def action_next_theme(self) -> None:
         names = sorted(self.moom_themes) or [self.theme]
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
-        self.notify(f"theme {self.theme}", timeout=1.5, markup=False)
+        self._theme_changed()
+
+    def _theme_changed(self) -> None:
+        """Every theme change is told: a note at the console and a toast with its name."""
+        theme = self.moom_themes.get(self.theme)
+        about = f": {theme.description}" if theme is not None and theme.description else ""
+        self.notify(f"theme {self.theme} (t: the next one)", timeout=2, markup=False)
+        self.console_view.note(f"theme {self.theme}{about}")
 
     # ---------------------------------------------------------------------------- actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -383,6 +426,10 @@ class MoomApp(App[int]):
             return True  # a hung machine may still be left for another preset
         if action in CLOCK_ACTIONS and self._reporting:
             return False  # the clock stands still under the report
+        if action == "leave_field":
+            return self.screen is self.main and self.focused in self.main.text_fields
+        if action in FOCUS_ACTIONS and isinstance(self.focused, Input):
+            return False  # typed into the field that has the focus
         return action not in GAME_ACTIONS or self.screen is self.main
 
     def action_toggle_pause(self) -> None:
@@ -406,9 +453,27 @@ class MoomApp(App[int]):
             self.submit(CommandSubmitted(f"rmmod {name}", "key"))
 
     def action_kill(self) -> None:
+        """htop's F9: choose a signal for the selected task; the dialog names the task and
+        says plainly when it will not act on any signal."""
         pid = self.main.selected_task
-        if pid is not None:
-            self.submit(CommandSubmitted(f"kill -9 {pid}", "key"))
+        task = self.kernel.tasks.get(pid) if pid is not None else None
+        if task is None:
+            self.bell()
+            return
+
+        def done(sig: object) -> None:
+            if isinstance(sig, int):
+                name = SIGNAL_NAMES.get(sig, str(sig))
+                self.submit(CommandSubmitted(f"kill -{name} {task.pid}", "dialog"))
+
+        self.push_screen(SignalDialog(task.pid, task.comm, signal_warning(task)), done)
+
+    def action_explain(self) -> None:
+        pid = self.main.selected_task
+        if pid is None or pid not in self.kernel.tasks:
+            self.bell()
+            return
+        self.push_screen(ExplainScreen(pid))
 
     def action_renice(self) -> None:
         pid = self.main.selected_task
@@ -444,10 +509,17 @@ class MoomApp(App[int]):
         self.push_screen(PresetPicker(self.presets(), self.sim.scenario.key), done)
 
     def action_console(self) -> None:
-        self.console_view.input.focus()
+        self.main.set_focus(self.console_view.input)  # at once: the next key is typed there
 
     def action_filter(self) -> None:
         self.main.show_filter()
+
+    def action_leave_field(self) -> None:
+        self.main.leave_field()
+
+    def action_maximize(self) -> None:
+        if not self.main.toggle_maximize():
+            self.bell()
 
     def action_help(self) -> None:
         columns = [(c.title, c.help) for c in (*COLUMNS, COMMAND)]

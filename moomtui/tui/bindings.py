@@ -2,8 +2,11 @@
 (``App.set_keymap``) can remap it.
 
 ``description`` is the footer's short word; ``tooltip`` is the longer line the help screen
-shows. The grouped keys (step, speed, modules) come last: the compact footer draws a group
-followed by a single key without a space between them.
+shows. The keys that move the focus to a text field (``:``, ``/``) are priority bindings, run
+as the key arrives, so the keys typed right after them land in the field; the app declines
+them while a text field has the focus, where they are typed. The grouped keys (step,
+speed, modules) come last: the compact footer draws a group followed by a single key without
+a space between them.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ MODULE = Binding.Group("ins/rmmod", compact=True)
 APP_BINDINGS: list[BindingType] = [
     Binding("space", "toggle_pause", "pause", id="sim.pause",
             tooltip="pause or resume the clock (console: pause, resume)"),
-    Binding("k", "kill", "kill", id="task.kill",
-            tooltip="SIGKILL the selected task (console: kill -9 PID)"),
+    Binding("k,f9", "kill", "kill", id="task.kill",
+            tooltip="send the selected task a signal: choose it, Enter sends (console: kill)"),
+    Binding("e", "explain", "explain", id="task.explain",
+            tooltip="why this victim? the selected task's OOM score step by step (explain PID)"),
     Binding("n", "renice", "renice", id="task.renice",
             tooltip="change the selected task's nice value (console: renice N -p PID)"),
     Binding("s", "spawn", "spawn", id="task.spawn",
@@ -27,16 +32,21 @@ APP_BINDINGS: list[BindingType] = [
             tooltip="pick a preset and boot it (console: boot NAME)"),
     Binding("g", "score", "score", id="game.score",
             tooltip="the goals and the score card so far; the clock stops (console: score)"),
-    Binding("colon,grave_accent", "console", "console", id="app.console",
+    Binding("colon,grave_accent", "console", "console", id="app.console", priority=True,
             tooltip="type at the console; Esc leaves it, Tab completes, ↑/↓ history"),
-    Binding("slash", "filter", "filter", show=False, id="tasks.filter",
+    Binding("slash", "filter", "filter", show=False, id="tasks.filter", priority=True,
             tooltip="filter the task tree by name or pid; Esc clears"),
+    Binding("z,ctrl+f", "maximize", "zoom", id="app.maximize",
+            tooltip="maximize the focused panel (tasks, modules, dmesg, console); again or "
+            "Esc restores; Ctrl+F also while typing"),
     Binding("t", "next_theme", "theme", show=False, id="app.theme",
             tooltip="next colour theme"),
     Binding("question_mark", "help", "help", id="app.help", tooltip="this help"),
     Binding("q", "quit", "quit", id="app.quit", tooltip="quit"),
     Binding("escape", "cancel_step", "stop step", show=False, priority=True, id="sim.stop_step",
             tooltip="stop a long step running on the clock (only while one runs)"),
+    Binding("escape", "leave_field", "leave", show=False, priority=True, id="app.leave_field",
+            tooltip="leave the console for the task tree; clear and close the filter"),
     Binding("full_stop", "step(1)", "jiffy", id="sim.step", group=STEP,
             tooltip="advance one jiffy, 1/100 s (console: step 1)"),
     Binding("greater_than_sign", "step(100)", "+1s", id="sim.second", group=STEP,
@@ -52,12 +62,28 @@ APP_BINDINGS: list[BindingType] = [
 ]  # fmt: skip
 
 GAME_ACTIONS = frozenset(
-    {"insmod", "rmmod", "kill", "renice", "spawn", "presets", "console", "filter", "score"}
+    {
+        "insmod",
+        "rmmod",
+        "kill",
+        "explain",
+        "renice",
+        "spawn",
+        "presets",
+        "console",
+        "filter",
+        "score",
+        "maximize",
+    }
 )
 """Actions that only make sense on the main screen (not over help, a dialog or a panic)."""
 
 CLOCK_ACTIONS = frozenset({"toggle_pause", "step"})
 """Actions that run the clock: not while the report is up."""
+
+FOCUS_ACTIONS = frozenset({"console", "filter", "leave_field"})
+"""Priority keys that move the focus to or from a text field: ``:`` and ``/`` are typed, not
+run, while a text field has the focus; Esc leaves one only then."""
 
 TASK_BINDINGS: list[BindingType] = [
     Binding("up", "cursor(-1)", "up", show=False, id="tasks.up",

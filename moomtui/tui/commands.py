@@ -42,14 +42,57 @@ class _MoomProvider(Provider):
                 yield Hit(score, shown, command, text=text, help=escape(help))
 
 
+RUN_AT_ONCE = frozenset(
+    {
+        "boot",
+        "dmesg",
+        "explain",
+        "free",
+        "help",
+        "history",
+        "id",
+        "ls",
+        "lsmod",
+        "ps",
+        "pstree",
+        "score",
+        "speed",
+        "top",
+        "uname",
+        "uptime",
+        "vmstat",
+        "whoami",
+    }
+)
+"""Console commands that only look, and need no argument: the palette runs them at once
+(``boot`` alone lists the presets, ``speed`` alone tells the speed)."""
+
+
 class ShellCommands(_MoomProvider):
-    """Console commands: choosing one puts it at the prompt, ready for its arguments."""
+    """Console commands: one that only looks and needs no argument runs at once (the focus
+    stays where it was); any other is put at the prompt, which takes the focus — its frame
+    lights up and the key bar shows the console's keys — ready for its arguments."""
 
     def entries(self) -> list[tuple[str, str, Callable[[], None]]]:
-        return [
-            (f"console: {name}", summary, partial(self.moom.prefill_console, f"{name} "))
-            for name, summary in self.moom.shell_commands()
-        ]
+        out: list[tuple[str, str, Callable[[], None]]] = []
+        for name, summary in self.moom.shell_commands():
+            if name in RUN_AT_ONCE:
+                out.append(
+                    (
+                        f"console: {name}",
+                        f"{summary} (runs now)",
+                        partial(self.moom.palette_run, name),
+                    )
+                )
+            else:
+                out.append(
+                    (
+                        f"console: {name}",
+                        f"{summary} (at the prompt, for its arguments)",
+                        partial(self.moom.prefill_console, f"{name} "),
+                    )
+                )
+        return out
 
 
 class PresetCommands(_MoomProvider):

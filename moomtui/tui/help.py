@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 ABOUT = """\
@@ -44,6 +45,13 @@ In the task tree, new tasks and dying ones are highlighted for a moment; the sel
 on its pid while others fork and die. Everything a key does is a console command: the
 console (`:`) shows it, and you can type it yourself — try `help` there.
 
+**Why this victim?** `e` on the selected task (`explain PID` at the console) works out the
+score each loaded policy gives it, one statement of the C at a time, ranks it among the
+candidates and says who is next and why. `k` (or F9) asks which signal to send, SIGTERM
+first, as htop does. The panel with the focus has a heavy frame; Tab moves between the
+panels, `z` (or Ctrl+F) maximizes the focused one, and the key bar at the bottom shows the
+keys that matter for it.
+
 ## The game
 Some presets set **goals**: survive a time, no panic, protect some daemons, at most N kills,
 recover within a time. The header shows each one live: ● pending, ✓ met, ✗ lost. When
@@ -57,9 +65,30 @@ sandboxes that only have the score.
 """
 
 
+MARKDOWN_SPECIAL = "\\`*_[]<>|#"
+"""Characters Markdown would read as markup in a table cell."""
+
+
+def md_text(text: str) -> str:
+    """``text`` as plain text in Markdown: ``<killed>`` stays ``<killed>``, not an HTML tag."""
+    return "".join(f"\\{c}" if c in MARKDOWN_SPECIAL else c for c in text)
+
+
+def md_code(text: str) -> str:
+    """``text`` as a code span, whatever backticks it holds (the `` ` `` key): fenced by one
+    backtick more than its longest run, with a space inside each fence."""
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    cell = text.replace("|", "\\|")
+    return f"{fence} {cell} {fence}"
+
+
 def help_text(keys: Iterable[tuple[str, str]], columns: Iterable[tuple[str, str]]) -> str:
-    key_rows = "\n".join(f"| `{key}` | {description} |" for key, description in keys)
-    column_rows = "\n".join(f"| {title} | {meaning} |" for title, meaning in columns)
+    """The help page: :data:`ABOUT`, the keys as bound now, the task columns. Keys and
+    descriptions are quoted, so what they contain shows as written."""
+    key_rows = "\n".join(f"| {md_code(key)} | {md_text(text)} |" for key, text in keys)
+    column_rows = "\n".join(f"| {md_text(title)} | {md_text(text)} |" for title, text in columns)
     return (
         f"{ABOUT}\n## Keys\n| key | action |\n|---|---|\n{key_rows}\n"
         f"\n## Task columns\n| column | meaning |\n|---|---|\n{column_rows}\n"

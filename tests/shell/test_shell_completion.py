@@ -34,7 +34,8 @@ def test_completes_pids_signals_programs_and_users() -> None:
     sh = shell(machine(user_task("sleeper", pid=42)))
     assert sh.complete("kill 4") == ["4", "42"]
     assert sh.complete("kill -K") == ["-KILL"]
-    assert sh.complete("kill -s T") == ["TERM"]
+    assert sh.complete("kill -s TE") == ["TERM"]
+    assert sh.complete("kill -s TT") == ["TTIN", "TTOU"]
     assert sh.complete("spawn ho") == ["hog"]
     assert sh.complete("spawn hog ra") == ["rate="]
     assert sh.complete("spawn hog --user ro") == ["root"]

@@ -44,9 +44,17 @@ def test_insmod_errors_are_the_loaders_one_line_messages() -> None:
     assert fails(sh, "insmod oom_knob") == "insmod: a module named oom_knob already exists"
 
 
-def test_insmod_without_a_name_is_a_usage_error() -> None:
-    out = fails(knob_shell(), "insmod", 2)
-    assert out.endswith("insmod: the following arguments are required: module")
+def test_insmod_without_a_name_prints_modutils_usage() -> None:
+    out = fails(knob_shell(), "insmod")
+    assert out == "Usage: insmod [-fkmpqsvxXyY] [-o module_name] module [symbol=value ...]"
+
+
+def test_modprobe_of_a_loaded_module_succeeds_silently() -> None:
+    """modutils' modprobe: a module already in the kernel is not an error (insmod's is)."""
+    sh = knob_shell()
+    ok(sh, "insmod oom_knob")
+    assert ok(sh, "modprobe oom_knob") == ""
+    assert fails(sh, "insmod oom_knob").startswith("insmod: ")
 
 
 def test_rmmod_unloads_and_complains_about_a_module_not_loaded() -> None:

@@ -105,23 +105,38 @@ def test_commands_lists_every_command_sorted() -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        "vmstat 1",
-        "uptime -x",
         "pause now",
         "resume now",
         "whoami root",
         "history abc",
         "lsmod x",
-        "free -q",
-        "dmesg -n x",
-        "pstree -z",
         "reboot now",
         "id a b",
         "step 1 2",
     ],
 )
-def test_usage_errors_show_the_usage_with_status_2(line: str) -> None:
+def test_usage_errors_of_moomtuis_own_commands_show_the_usage_with_status_2(line: str) -> None:
     out = fails(shell(), line, 2)
     name = line.split()[0]
     assert out.startswith(f"usage: {name}")
     assert out.splitlines()[-1].startswith(f"{name}: ")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("uptime -x", "uptime: invalid option -- x\nusage: uptime [-V]"),
+        ("free -q", "free: invalid option -- q\nusage: free [-b|-k|-m|-g|-h] [-o] [-t] [-V]"),
+        ("vmstat -z", "vmstat: invalid option -- z\nusage: vmstat [-V] [-n] [delay [count]]"),
+        ("dmesg -n", "dmesg: option requires an argument -- n\nUsage: dmesg [-c] [-n level] [-r]"),
+        ("dmesg -n x", "Usage: dmesg [-c] [-n level] [-r]"),
+        ("pstree -z", "pstree: invalid option -- z\nusage: pstree [ -p ] [ -u ] [ pid ]"),
+        ("pstree --zz", "pstree: unrecognized option `--zz'\nusage: pstree [ -p ] [ -u ] [ pid ]"),
+        ("rmmod", "Usage: rmmod [-aehrsvV] module ..."),
+        ("uname -x", "uname: invalid option -- x\nTry `uname --help' for more information."),
+    ],
+)
+def test_the_2003_tools_tell_a_usage_error_in_their_own_words(line: str, expected: str) -> None:
+    """glibc 2.3's getopt: ``"%s: invalid option -- %c\\n"``, ``"%s: option requires an
+    argument -- %c\\n"``, ``"%s: unrecognized option `%s'\\n"``; then the tool's usage."""
+    assert fails(shell(), line) == expected

@@ -40,7 +40,10 @@ def test_parse_script_reads_times_and_commands() -> None:
         ("1s echo 'open\n", "storm.txt:1: syntax error: No closing quotation"),
         ("1s ps aux | cat\n", "storm.txt:1: syntax error: '|' is not supported"),
         ("1s sysctl --bogus\n", "storm.txt:1: sysctl: unrecognized arguments: --bogus"),
-        ("1s insmod\n", "storm.txt:1: insmod: the following arguments are required: module"),
+        (
+            "1s insmod\n",
+            "storm.txt:1: Usage: insmod [-fkmpqsvxXyY] [-o module_name] module [symbol=value ...]",
+        ),
     ],
 )
 def test_a_bad_line_fails_at_load_with_file_and_line(text: str, message: str) -> None:

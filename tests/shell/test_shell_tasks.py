@@ -48,9 +48,9 @@ def test_ps_ef_shows_parents_and_ps_p_selects() -> None:
     assert [line.split()[0] for line in ok(sh, "ps -p 1,100").splitlines()[1:]] == ["1", "100"]
 
 
-def test_ps_rejects_unknown_bsd_options() -> None:
-    out = fails(shell(), "ps auxq", 2)
-    assert out.endswith("ps: unsupported option (BSD syntax): 'auxq'")
+def test_ps_rejects_unknown_options_in_procps_words() -> None:
+    assert fails(shell(), "ps auxq") == "ERROR: Unsupported option (BSD syntax)"
+    assert fails(shell(), "ps -Z") == "ERROR: Unsupported SysV option."
 
 
 def test_ps_shows_zombies_as_defunct() -> None:
@@ -152,10 +152,43 @@ def test_kill_errors_like_the_tools() -> None:
     assert fails(sh, "kill", 2).startswith("kill: usage: kill [-s sigspec")
 
 
-def test_kill_l_lists_and_translates_signals() -> None:
+def test_kill_l_lists_the_2_4_i386_signal_table_as_bash_does() -> None:
+    """include/asm-i386/signal.h: ``#define SIGHUP 1`` … ``#define SIGSYS 31``,
+    ``#define SIGRTMIN 32``, ``#define SIGRTMAX (_NSIG-1)`` with ``_NSIG 64``; bash prints
+    them four to a line, ``%2d) %s`` separated by tabs."""
+    table = ok(shell(), "kill -l").splitlines()
+    assert table[0] == " 1) SIGHUP\t 2) SIGINT\t 3) SIGQUIT\t 4) SIGILL"
+    assert table[3] == "13) SIGPIPE\t14) SIGALRM\t15) SIGTERM\t16) SIGSTKFLT"
+    assert table[7] == "29) SIGIO\t30) SIGPWR\t31) SIGSYS\t32) SIGRTMIN"
+    assert table[11] == "45) SIGRTMIN+13\t46) SIGRTMIN+14\t47) SIGRTMIN+15\t48) SIGRTMAX-15"
+    assert table[-1] == "61) SIGRTMAX-2\t62) SIGRTMAX-1\t63) SIGRTMAX"
+    assert sum(len(line.split("\t")) for line in table) == 63
+
+
+def test_kill_l_translates_names_numbers_and_exit_statuses() -> None:
     sh = shell()
-    assert ok(sh, "kill -l") == "HUP INT QUIT KILL USR1 SEGV USR2 TERM CHLD CONT STOP"
     assert ok(sh, "kill -l 9 TERM") == "KILL\n15"
+    assert ok(sh, "kill -l 137 RTMIN+2 IOT") == "KILL\n34\n6"
+    assert fails(sh, "kill -l 64") == "kill: 64: invalid signal specification"
+
+
+def test_killall_l_lists_psmiscs_names() -> None:
+    out = ok(shell(), "killall -l")
+    assert out.split() == [*out.split()[:31], "UNUSED"]
+    assert out.split()[:4] == ["HUP", "INT", "QUIT", "ILL"]
+    assert all(len(line) < 80 for line in out.splitlines())
+
+
+def test_every_signal_is_sent_with_its_2_4_default_action() -> None:
+    """``case SIGCONT: case SIGCHLD: case SIGWINCH: case SIGURG: continue;`` — the rest
+    terminate (the stop signals are accepted and ignored: no job control)."""
+    for sig, dies in ((1, True), (10, True), (40, True), (28, False), (23, False), (20, False)):
+        k = sleeper_machine()
+        events = Recorder(k)
+        ok(shell(k), f"kill -{sig} 100")
+        k.run_for(2)
+        assert (100 not in k.tasks) is dies, sig
+        assert [e.ignored for e in events.of(ev.Signal)] == [not dies]
 
 
 def test_kill_0_checks_without_signalling() -> None:

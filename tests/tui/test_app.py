@@ -16,7 +16,7 @@ from moomtui.shell.profile import SERVED
 from moomtui.sim import Simulation
 from moomtui.tui.app import InternalError, MoomApp, run_app
 from moomtui.tui.components.console import ConsoleView
-from moomtui.tui.components.dialogs import HelpScreen, PresetPicker, SpawnDialog
+from moomtui.tui.components.dialogs import HelpScreen, PresetPicker, SignalDialog, SpawnDialog
 from moomtui.tui.components.dmesg import DmesgView
 from moomtui.tui.components.memory import MemoryView
 from moomtui.tui.components.modules import ModulePanel
@@ -304,9 +304,11 @@ async def test_k_kills_the_selected_task_and_n_renices_it(make_app: MakeApp) -> 
         assert app.kernel.tasks[400].nice == 5
         assert "renice 5 -p 400" in console_text(app)
         await pilot.press("k")
+        assert isinstance(app.screen, SignalDialog)
+        await pilot.press("enter")  # SIGTERM, the default
         app.driver.step(2)
         assert 400 not in app.kernel.tasks
-        assert "kill -9 400" in console_text(app)
+        assert "kill -TERM 400" in console_text(app)
 
 
 async def test_spawn_dialog_starts_the_chosen_program(make_app: MakeApp) -> None:
@@ -359,17 +361,17 @@ async def test_every_command_comes_through_submit_and_only_typed_ones_are_histor
         app.submit = spy  # type: ignore[method-assign]
         app.query_one(ProcessView).select_pid(400)
         await pilot.press("n", "ctrl+a", "ctrl+k", "3", "enter")
-        await pilot.press("k")
+        await pilot.press("k", "enter")
         panel = app.query_one(ModulePanel)
         panel.focus()
         panel.select("oom_panic")
         await pilot.press("enter")
         await type_command(pilot, "uptime")
         await pilot.press("enter")
-        assert console_text(app).count("root@moom:~# kill -9 400") == 1  # every source echoes
+        assert console_text(app).count("root@moom:~# kill -TERM 400") == 1  # every source echoes
     assert seen == [
         ("dialog", "renice 3 -p 400"),
-        ("key", "kill -9 400"),
+        ("dialog", "kill -TERM 400"),
         ("key", "insmod oom_panic"),
         ("console", "uptime"),
         ("console", ""),
@@ -537,7 +539,8 @@ async def test_help_explains_the_policies_and_lists_the_keys(make_app: MakeApp) 
         assert isinstance(app.screen, HelpScreen)
         assert "oom_kill_parent" in app.screen.text
         assert (
-            "| `x` | SIGKILL the selected task (console: kill -9 PID) |" in app.screen.text
+            "| `x` | send the selected task a signal: choose it, Enter sends (console: kill) |"
+            in app.screen.text
         )  # the remapped key
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

@@ -1,4 +1,4 @@
-"""SVG snapshots of the main screen, the panic screen, help and the game's report.
+"""SVG snapshots of the main screen, the panic screen, help, the game's report and explain.
 
 Fixed terminal size, a paused clock, a fixed seed, the vga theme and no cursor blink (see
 conftest.py), so the pictures change only when the screen does. Update them after a deliberate
@@ -78,6 +78,24 @@ def test_report_of_a_lost_game(snap_compare, make_app: MakeApp) -> None:  # type
     async def play(pilot) -> None:  # type: ignore[no-untyped-def]
         steady(app)
         run_until(app, lambda: app.game.ended)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=play)
+
+
+def test_explain_panel(snap_compare, make_app: MakeApp) -> None:  # type: ignore[no-untyped-def]
+    """Why this victim? ``e`` on the hog, two seconds in: the seed's badness() a statement
+    at a time, the ranking, and the timing rules."""
+    app = make_app(hog_scenario(), theme="vga")
+
+    async def play(pilot) -> None:  # type: ignore[no-untyped-def]
+        steady(app)
+        app.driver.step(2 * HZ)
+        app.refresh_frame()
+        view = app.main.process_view
+        hog = next(t.pid for t in app.kernel.tasks.values() if t.comm == "hog")
+        view.select_pid(hog)
+        await pilot.press("e")
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=play)

@@ -19,6 +19,7 @@ from textual.widgets import Input, Label
 
 from ..history import History
 from ..messages import CommandSubmitted
+from .inputs import BurstInput
 from .line_log import LineLog
 
 
@@ -40,14 +41,22 @@ class ConsoleOutput(LineLog):
     }
 
 
-class PromptInput(Input):
-    """The command line: Enter runs, up/down browse the history, Tab completes."""
+class PromptInput(BurstInput):
+    """The command line: Enter runs, up/down browse the history, Tab completes.
+
+    Keys typed in a burst keep their order, and the line is emptied the moment Enter is
+    read, so a pasted ``free`` Enter ``ps`` Enter runs both (:mod:`.inputs`).
+    """
+
+    clear_on_submit = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "history(-1)", "Older", show=False, id="console.older"),
+        Binding("up", "history(-1)", "history", id="console.older", key_display="↑↓"),
         Binding("down", "history(1)", "Newer", show=False, id="console.newer"),
-        Binding("tab", "complete", "Complete", show=False, id="console.complete"),
-        Binding("escape", "leave", "Leave", show=False, id="console.leave"),
+        Binding("tab", "complete", "complete", id="console.complete"),
+        Binding("escape", "leave", "leave", id="console.leave", key_display="esc"),
+        Binding("pageup", "page(-1)", "scroll", id="console.page_up"),
+        Binding("pagedown", "page(1)", "", show=False, id="console.page_down"),
     ]
 
     def __init__(
@@ -67,6 +76,14 @@ class PromptInput(Input):
         if line is not None:
             self.value = line
             self.cursor_position = len(line)
+
+    def action_page(self, direction: int) -> None:
+        """PageUp/PageDown scroll the console's output while the prompt keeps the focus."""
+        output = self.screen.query_one(ConsoleOutput)
+        if direction < 0:
+            output.scroll_page_up(animate=False)
+        else:
+            output.scroll_page_down(animate=False)
 
     def action_complete(self) -> None:
         """Complete the line as bash does: one candidate fills in, several show a list."""
@@ -92,7 +109,10 @@ class PromptInput(Input):
 
 
 class ConsoleView(Vertical):
-    """Output above, prompt below."""
+    """Output above, prompt below. It can be maximized (``z``, or Ctrl+F while typing):
+    ``ps aux`` and ``vmstat`` need the width."""
+
+    ALLOW_MAXIMIZE = True
 
     def __init__(
         self,
@@ -135,12 +155,12 @@ class ConsoleView(Vertical):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        line = event.value
-        self.input.value = ""
-        self.post_message(CommandSubmitted(line, source="console"))
+        self.post_message(CommandSubmitted(event.value, source="console"))
 
     def echo(self, line: str) -> None:
-        """Show ``line`` after the prompt, as typed."""
+        """Show ``line`` after the prompt, as typed; a command brings the view back to the
+        end, as a terminal does when you type (even after scrolling back with the wheel)."""
+        self.output.follow_end()
         self.output.write([(self.prompt + line, "console--prompt")])
 
     def show(self, output: str, status: int) -> None:

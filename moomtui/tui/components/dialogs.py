@@ -1,4 +1,5 @@
-"""Small modal screens: the preset picker, the spawn and renice prompts, and help.
+"""Small modal screens: the preset picker, the spawn and renice prompts, the signal
+chooser (htop's F9) and help.
 
 Each returns what the user chose through ``dismiss``; the app turns that into a shell command
 (or, for a preset, a new boot), so a dialog never touches the kernel itself.
@@ -16,6 +17,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Markdown, OptionList
 from textual.widgets.option_list import Option
+
+from ...kernel.constants import SIGNALS, SIGTERM
+from .inputs import BurstInput
 
 ESCAPE: list[BindingType] = [Binding("escape", "dismiss_none", "Close", id="dialog.close")]
 
@@ -71,7 +75,7 @@ class SpawnDialog(_Dialog):
                 *(Option(Text.assemble((n, "bold"), f"  {d}"), id=n) for n, d in self.programs),
                 id="spawn-list",
             )
-            yield Input(placeholder="arguments, e.g. rate=1M/s limit=32M", id="spawn-args")
+            yield BurstInput(placeholder="arguments, e.g. rate=1M/s limit=32M", id="spawn-args")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         args = self.query_one("#spawn-args", Input).value.strip()
@@ -98,13 +102,72 @@ class ReniceDialog(_Dialog):
                 classes="dialog-title",
                 markup=False,
             )
-            yield Input(str(self.nice), id="renice-value", restrict=r"-?\d{0,2}")
+            yield BurstInput(str(self.nice), id="renice-value", restrict=r"-?\d{0,2}")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
             self.dismiss(int(event.value))
         except ValueError:
             self.app.bell()
+
+
+SIGNAL_MEANINGS = {
+    "HUP": "hangup (a daemon would reload): terminates",
+    "INT": "interrupt, Ctrl+C: terminates",
+    "QUIT": "quit: terminates, with a core dump",
+    "KILL": "kill: cannot be caught or ignored",
+    "TERM": "terminate, the polite default: a program may catch it and linger",
+    "CHLD": "a child changed state: ignored",
+    "CONT": "continue: ignored (no job control here)",
+    "STOP": "stop: ignored here (no job control)",
+    "TSTP": "stop from the terminal: ignored here",
+    "TTIN": "background read: ignored here",
+    "TTOU": "background write: ignored here",
+    "URG": "urgent socket data: ignored",
+    "WINCH": "window size changed: ignored",
+}
+CORE = frozenset({"QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "SEGV", "XCPU", "XFSZ", "SYS"})
+
+
+def signal_meaning(name: str) -> str:
+    """What the signal does to a task here, by its default action."""
+    if name in SIGNAL_MEANINGS:
+        return SIGNAL_MEANINGS[name]
+    return "terminates, with a core dump" if name in CORE else "terminates"
+
+
+class SignalDialog(_Dialog):
+    """Send a signal to one task, as htop's F9 does: the signals in number order, SIGTERM
+    chosen; Enter sends, Esc cancels. ``warning`` says plainly when the task will not act
+    on any signal (init, a kernel thread, a zombie)."""
+
+    def __init__(self, pid: int, comm: str, warning: str = "") -> None:
+        super().__init__()
+        self.pid, self.comm, self.warning = pid, comm, warning
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(
+                f"Send a signal to {self.pid} ({self.comm}) — Enter sends, Esc cancels",
+                classes="dialog-title",
+                markup=False,
+            )
+            if self.warning:
+                yield Label(self.warning, classes="dialog-warning", markup=False)
+            options = []
+            for name, number in SIGNALS.items():
+                prompt = Text.assemble(
+                    (f"{number:>2} SIG{name:<7}", "bold"), f" {signal_meaning(name)}"
+                )
+                options.append(Option(prompt, id=str(number)))
+            yield OptionList(*options, id="signal-list")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).highlighted = list(SIGNALS.values()).index(SIGTERM)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        assert event.option.id is not None
+        self.dismiss(int(event.option.id))
 
 
 class HelpScreen(_Dialog):

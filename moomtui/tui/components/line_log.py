@@ -75,6 +75,11 @@ class LineLog(ScrollView, can_focus=True):
         # Scrolled back by the user: stop following; back at the end: follow again.
         self._follow = round(new_value) >= self.max_scroll_y
 
+    def follow_end(self) -> None:
+        """Jump to the end and follow new lines again."""
+        self._follow = True
+        self.scroll_end(animate=False, x_axis=False, immediate=True)
+
     def clear(self) -> None:
         self.lines.clear()
         self._rows.clear()

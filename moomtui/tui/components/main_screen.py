@@ -2,7 +2,8 @@
 
 The header (:class:`~.status.StatusLine`) on top; the task tree with its ``/`` filter, and
 beside it memory and the module panel; the kernel log and the console below; the key bar at
-the bottom. The app, which owns the machine, calls :meth:`MainScreen.sync` at its frame
+the bottom (:mod:`.keybar`: the keys that matter for what has the focus, as many as fit).
+The app, which owns the machine, calls :meth:`MainScreen.sync` at its frame
 rate; each panel then redraws only if what it shows changed.
 
 The screen answers which task and which policy are selected, for the keys that act on them,
@@ -18,15 +19,18 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widget import Widget
+from textual.widgets import Input
 
 from ...modules import policy_score
 from .console import ConsoleView
 from .dmesg import DmesgView
+from .inputs import BurstInput
+from .keybar import KeyBar
 from .memory import MemoryView
-from .modules import ModulePanel
+from .modules import ModuleBox, ModulePanel
 from .process_view import ProcessView
 from .status import StatusLine
 
@@ -36,7 +40,7 @@ if TYPE_CHECKING:
     from ..model import ChangeTracker
 
 
-class FilterInput(Input):
+class FilterInput(BurstInput):
     """The ``/`` filter of the task tree: typing filters at once, Esc clears and leaves."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -46,11 +50,28 @@ class FilterInput(Input):
     def action_clear(self) -> None:
         self.value = ""
         self.display = False
-        self.screen.query_one(ProcessView).focus()
+        self.screen.set_focus(self.screen.query_one(ProcessView))
+
+
+RESTORE = "z or Esc restores"
+"""The subtitle of a maximized panel."""
+
+
+class TasksPanel(Vertical):
+    """The task tree's frame (with the filter under the tree): it can be maximized."""
+
+    ALLOW_MAXIMIZE = True
 
 
 class MainScreen(Screen[None]):
-    """The header, the task tree, memory, modules, dmesg, the console and the key bar."""
+    """The header, the task tree, memory, modules, dmesg, the console and the key bar.
+
+    ``z`` (or Ctrl+F, also while typing at the console) maximizes the panel that has the
+    focus — the task tree, the kernel log, the console or the module list — with the header
+    and the key bar kept; ``z`` again or Esc restores the layout.
+    """
+
+    ALLOW_IN_MAXIMIZED_VIEW = "KeyBar, #status"
 
     def __init__(
         self,
@@ -66,13 +87,15 @@ class MainScreen(Screen[None]):
         super().__init__()
         self._when_mounted = when_mounted
         self.status_line = StatusLine(id="status")
-        self.tasks_panel = Vertical(id="tasks-panel")
+        self.tasks_panel = TasksPanel(id="tasks-panel")
         self.process_view = ProcessView(policy_score, id="tasks")
         self.filter_input = FilterInput(placeholder="filter: part of a name, or a pid", id="filter")
         self.memory_view = MemoryView(id="memory")
         self.module_panel = ModulePanel(id="modules")
+        self.module_box = ModuleBox(id="modules-box")
         self.dmesg_view = DmesgView(id="dmesg")
         self.console_view = ConsoleView(history, complete, prompt, id="console")
+        self.key_bar = KeyBar(id="keybar")
         self.kernel: Kernel | None = None
         """The machine of the last :meth:`sync`."""
 
@@ -82,19 +105,20 @@ class MainScreen(Screen[None]):
             with self.tasks_panel:
                 yield self.process_view
                 yield self.filter_input
-            with VerticalScroll(id="side"):
+            with Vertical(id="side"):
                 yield self.memory_view
-                yield self.module_panel
+                with self.module_box:
+                    yield self.module_panel
         with Horizontal(id="bottom"):
             yield self.dmesg_view
             yield self.console_view
-        yield Footer(compact=True)
+        yield self.key_bar
 
     def on_mount(self) -> None:
         self.filter_input.display = False
         self.tasks_panel.border_title = "tasks"
         self.memory_view.border_title = "memory"
-        self.module_panel.border_title = "modules"
+        self.module_box.border_title = "modules"
         self.dmesg_view.border_title = "dmesg"
         self.console_view.border_title = "console"
         self.process_view.focus()
@@ -128,6 +152,7 @@ class MainScreen(Screen[None]):
         self.module_panel.sync(kernel)
         self.dmesg_view.sync(kernel)
         self.console_view.set_prompt(prompt)
+        self.key_bar.sync()
 
     def update_tasks_title(self) -> None:
         """The task panel's title (how many tasks) and subtitle (sort, view, filter, follow)."""
@@ -142,12 +167,40 @@ class MainScreen(Screen[None]):
             parts.append(f"filter {model.filter!r}")
         if view.follow_pid is not None:
             parts.append(f"follow {view.follow_pid}")
+        if self.maximized is panel:
+            parts.append(RESTORE)
         subtitle = " · ".join(parts)
         # Setting a border title repaints the whole panel, even to the same text.
         if panel.border_title != title:
             panel.border_title = title
         if panel.border_subtitle != subtitle:
             panel.border_subtitle = subtitle
+
+    # ---------------------------------------------------------------------------- maximize
+    def panel_of(self, widget: Widget | None) -> Widget | None:
+        """The panel (tasks, module list, dmesg or console) that holds ``widget``."""
+        panels = (self.tasks_panel, self.module_box, self.dmesg_view, self.console_view)
+        while widget is not None and widget not in panels:
+            parent = widget.parent
+            widget = parent if isinstance(parent, Widget) else None
+        return widget
+
+    def toggle_maximize(self) -> bool:
+        """Maximize the focused panel, or restore the layout; False if nothing changed."""
+        if self.maximized is not None:
+            self.minimize()
+            return True
+        panel = self.panel_of(self.focused)
+        if panel is None:
+            return False
+        return self.maximize(panel, container=False)
+
+    def watch_maximized(self, maximized: Widget | None) -> None:
+        for panel in (self.module_box, self.dmesg_view, self.console_view):
+            note = RESTORE if panel is maximized else ""
+            if panel.border_subtitle != note:
+                panel.border_subtitle = note
+        self.update_tasks_title()
 
     # ---------------------------------------------------------------------------- selection
     @property
@@ -161,9 +214,22 @@ class MainScreen(Screen[None]):
         return self.module_panel.selected
 
     # ---------------------------------------------------------------------------- the filter
+    @property
+    def text_fields(self) -> tuple[Input, ...]:
+        """The console's prompt and the filter: Esc leaves them (see :meth:`leave_field`)."""
+        return (self.console_view.input, self.filter_input)
+
+    def leave_field(self) -> None:
+        """Esc in a text field, at once: the filter is cleared and closed, the console left;
+        the task tree gets the focus before the next key is read."""
+        if self.focused is self.filter_input:
+            self.filter_input.action_clear()
+        else:
+            self.set_focus(self.process_view)
+
     def show_filter(self) -> None:
         self.filter_input.display = True
-        self.filter_input.focus()
+        self.set_focus(self.filter_input)  # at once: the next key is typed there
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FilterInput):
@@ -174,6 +240,9 @@ class MainScreen(Screen[None]):
             self.process_view.focus()
             if not event.value:
                 event.input.display = False
+
+    def on_descendant_focus(self) -> None:
+        self.key_bar.sync()
 
     # ---------------------------------------------------------------------------- the tree
     def on_process_view_changed(self, message: ProcessView.Changed) -> None:

@@ -4,6 +4,9 @@
   three watermarks (they are a few percent of RAM, too thin to see on the RAM bar).
 * Swap used / free.
 * Sparklines of free memory and swap use over simulated time (a bounded history).
+
+On a short screen the legends and the sparklines give way first, so that the module panel
+below keeps room: the side column itself never scrolls.
 * For each loaded killer, the statics of ``out_of_memory_killer``: the failures counted
   (``count`` must reach 10), the time since ``first`` (must be ≥ 1 s), the time since the last
   kill (must be ≥ 5 s) and the swap check (any free swap slot means "not OOM") — so the
@@ -16,6 +19,7 @@ from collections import deque
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual.widget import Widget
 
 from ...kernel.constants import HZ
 from ...kernel.units import format_size
@@ -29,6 +33,8 @@ SAMPLE_JIFFIES = HZ // 4
 HISTORY = 400
 SPARK = "▁▂▃▄▅▆▇█"
 LABEL = 6
+MODULES_ROOM = 9
+"""Rows the module panel keeps under the memory panel (its frame and seven lines)."""
 
 
 def split_cells(width: int, parts: list[int]) -> list[int]:
@@ -101,7 +107,14 @@ class MemoryView(TextPanel):
             self.free_history.append(kernel.vm.free)
             self.swap_history.append(kernel.vm.swap_used)
             self._next_sample = kernel.ticks + SAMPLE_JIFFIES
-        key = (id(kernel), kernel.ticks, kernel.boot, self.size, len(kernel.modules.loaded()))
+        key = (
+            id(kernel),
+            kernel.ticks,
+            kernel.boot,
+            self.size,
+            self._room(),
+            len(kernel.modules.loaded()),
+        )
         if key != self._key:
             self._key = key
             text = self._build(kernel)
@@ -113,15 +126,43 @@ class MemoryView(TextPanel):
     # ---------------------------------------------------------------------------- drawing
     def _build(self, k: Kernel) -> Text:
         width = max(24, self.size.width or 40)
-        lines = self._gauges(k, width) + self._heuristics(k, width)
+        gauges = self._gauges(k, width)
+        heuristics = self._heuristics(k, width)
+        # The bars and the meter always; the legends and the sparklines only while they
+        # leave the module panel below its room (the side column never scrolls).
+        budget = self._room() - len(gauges["bars"]) - len(heuristics)
+        shown: set[str] = set()
+        for part in ("legend", "watermarks", "history"):
+            if len(gauges[part]) <= budget:
+                shown.add(part)
+                budget -= len(gauges[part])
+        ram, free, swap = gauges["bars"]
+        lines = [ram]
+        lines += gauges["legend"] if "legend" in shown else []
+        lines.append(free)
+        lines += gauges["watermarks"] if "watermarks" in shown else []
+        lines.append(swap)
+        lines += gauges["history"] if "history" in shown else []
+        lines += heuristics
         for line in lines:
             line.truncate(width, overflow="ellipsis")
         return Text("\n", no_wrap=True).join(lines)
 
-    def _gauges(self, k: Kernel, width: int) -> list[Text]:
+    def _room(self) -> int:
+        """Lines this panel may use: the side column's height less its own frame and what
+        the module panel below needs to show a few policies."""
+        parent = self.parent
+        height = parent.size.height if isinstance(parent, Widget) else 0
+        if height <= 0:
+            return 1000
+        return height - self.styles.gutter.height - MODULES_ROOM
+
+    def _gauges(self, k: Kernel, width: int) -> dict[str, list[Text]]:
+        """``bars`` (RAM, free against the watermarks, swap) and the optional ``legend``,
+        ``watermarks`` and ``history`` lines."""
         vm = k.vm
         bar = width - LABEL - 7
-        lines = []
+        out: dict[str, list[Text]] = {"bars": [], "legend": [], "watermarks": [], "history": []}
         # RAM: kernel | anon | page cache | free
         names = ("kernel", "anon", "cache", "free")
         parts = [vm.kernel_pages, vm.anon, vm.cache, vm.free]
@@ -129,7 +170,7 @@ class MemoryView(TextPanel):
         for name, cells in zip(names, split_cells(bar, parts), strict=True):
             line.append(("░" if name == "free" else "█") * cells, self._s(name))
         line.append(f" {format_size(vm.totalram):>6}")
-        lines.append(line)
+        out["bars"].append(line)
         for pair in (names[:2], names[2:]):
             line = Text(" " * LABEL)
             for name in pair:
@@ -137,7 +178,7 @@ class MemoryView(TextPanel):
                 line.append("■", self._s(name))
                 line.append(f"{name} {format_size(pages)}".ljust(13), self._s("dim"))
             line.rstrip()
-            lines.append(line)
+            out["legend"].append(line)
         # free memory against the watermarks
         scale = max(4 * vm.pages_high, 1)
         fill = min(bar, vm.free * bar // scale)
@@ -151,9 +192,11 @@ class MemoryView(TextPanel):
             else:
                 line.append("█" if cell < fill else "·", self._s("free" if cell < fill else "dim"))
         line.append(f" {format_size(vm.free):>6}")
-        lines.append(line)
+        out["bars"].append(line)
         sizes = "/".join(format_size(p) for p in (vm.pages_min, vm.pages_low, vm.pages_high))
-        lines.append(Text(" " * LABEL).append(f"┃min/low/high {sizes}", self._s("watermark")))
+        out["watermarks"].append(
+            Text(" " * LABEL).append(f"┃min/low/high {sizes}", self._s("watermark"))
+        )
         # swap
         line = Text("Swap".ljust(LABEL), self._s("label"))
         if vm.swap_total:
@@ -163,17 +206,17 @@ class MemoryView(TextPanel):
             line.append(f" {format_size(vm.swap_used):>6}")
         else:
             line.append("none", self._s("dim"))
-        lines.append(line)
+        out["bars"].append(line)
         # history over simulated time
         spark = width - LABEL
         line = Text("free~".ljust(LABEL), self._s("label"))
         line.append(sparkline(list(self.free_history), vm.totalram, spark), self._s("free"))
-        lines.append(line)
+        out["history"].append(line)
         if vm.swap_total:
             line = Text("swap~".ljust(LABEL), self._s("label"))
             line.append(sparkline(list(self.swap_history), vm.swap_total, spark), self._s("swap"))
-            lines.append(line)
-        return lines
+            out["history"].append(line)
+        return out
 
     def _heuristics(self, k: Kernel, width: int) -> list[Text]:
         killers = [m for m in k.modules.loaded() if hasattr(m, "heuristic")]

@@ -3,6 +3,11 @@ in call order, insmod/rmmod by key or click, and oom_kill_parent's 32-slot black
 
 Clicking a policy selects it; clicking its ``[insmod]``/``[rmmod]`` button runs the command
 through the shell, like the ``i``/``r`` keys do.
+
+The panel sits in a :class:`ModuleBox` under the memory panel and takes the height left; a
+list taller than that scrolls inside the box, which keeps the cursor's policy in view and
+never takes the focus itself. On a narrow side column the state words shorten and then give
+way to the buttons alone (``[rmmod]``: loaded), the names keeping the state's colour.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer
 from textual.events import Click
+from textual.geometry import Region
 
 from ...kernel.units import format_duration
 from ...modules.oom_kill_parent import OOM_HISTORY_SIZE as BLACKLIST_SLOTS
@@ -28,12 +35,30 @@ STATE_CLASSES = {
     "available": "modules--available",
     "not built": "modules--absent",
 }
+STATES_FULL = {state: state for state in STATE_CLASSES}
 SHORT_STATES = {
     "built-in": "built-in",
     "loaded": "loaded",
     "available": "avail",
     "not built": "n/a",
 }
+
+
+def _state_label(state: str, tier: int) -> str:
+    """The state word at ``tier``: 0 in full, 1 short, 2 none where a button says it."""
+    if tier == 0:
+        return state
+    if tier == 2 and state in ("loaded", "available"):
+        return ""
+    return SHORT_STATES[state]
+
+
+class ModuleBox(ScrollableContainer, can_focus=False):
+    """The module panel's frame: it scrolls when the list is taller than the room left
+    under the memory panel, and never takes the focus itself (the panel inside does). It
+    can be maximized."""
+
+    ALLOW_MAXIMIZE = True
 
 
 class ModulePanel(TextPanel, can_focus=True):
@@ -61,6 +86,7 @@ class ModulePanel(TextPanel, can_focus=True):
         self._kernel: Kernel | None = None
         self._buttons: dict[int, tuple[int, int, str]] = {}
         self._module_lines: dict[int, int] = {}
+        self._cursor_line = 0
 
     @property
     def selected(self) -> str | None:
@@ -104,41 +130,30 @@ class ModulePanel(TextPanel, can_focus=True):
 
     # ---------------------------------------------------------------------------- drawing
     def _build(self, k: Kernel, chain: tuple[str, ...], blacklist: list[dict]) -> Text:
+        """The chain; one line per policy (its state and button), with the parameters of
+        the loaded ones and of the one under the cursor; oom_kill_parent's blacklist."""
         width = max(20, self.size.width or 40)
         lines: list[Text] = []
         self._buttons.clear()
         self._module_lines.clear()
+        self._cursor_line = 0
         name_width = max((len(n) for n in self.names), default=8)
-        for i, name in enumerate(self.names):
-            state = k.modules.state(name)
-            cursor = i == self.cursor
-            self._module_lines[len(lines)] = i
-            mark = self._s("cursor") if cursor else Style()
-            line = Text("▸ " if cursor else "  ", mark)
-            line.append(name.ljust(name_width), mark)
-            if width < 2 + name_width + 19:
-                # Too narrow for one line: the state and the button go below the name.
-                self._module_lines[len(lines) + 1] = i
-                lines.append(line)
-                line = Text("    ")
-            line.append(f" {state:<9}", self._s(STATE_CLASSES[state].removeprefix("modules--")))
-            action = {"loaded": "rmmod", "available": "insmod"}.get(state)
-            if action:
-                line.append(" ")
-                start = line.cell_len
-                line.append(f"[{action}]", self._s("button"))
-                self._buttons[len(lines)] = (start, line.cell_len, f"{action} {name}")
-            if name in k.modules.tainted:
-                line.append(" tainted", self._s("absent"))
-            lines.append(line)
-            params = self._param_texts(k, name)
-            joined = "    " + " ".join(params)
-            if not params:
-                continue
-            if len(joined) <= width:
-                lines.append(Text(joined, self._s("dim")))
-            else:
-                lines += [Text("    " + p, self._s("dim")) for p in params]
+        states = {name: k.modules.state(name) for name in self.names}
+        # The state in full if it fits on the line with the button, else in short; if even
+        # that does not fit, a policy with a button shows only the button ([rmmod]: it is
+        # loaded) and its name in the state's colour.
+        buttons = {name for name, state in states.items() if state in ("loaded", "available")}
+
+        def fits(tier: int) -> bool:
+            pad = max((len(_state_label(states[n], tier)) for n in buttons), default=0)
+            return all(
+                2 + name_width + 1 + (pad + 9 if name in buttons else len(_state_label(st, tier)))
+                <= width
+                for name, st in states.items()
+            )
+
+        tier = next((t for t in (0, 1) if fits(t)), 2)
+        # The chain first: the order out_of_memory() calls the handlers in.
         line = Text("chain ", self._s("label"))
         line.append("out_of_memory()", self._s("chain"))
         for name in chain:
@@ -149,6 +164,39 @@ class ModulePanel(TextPanel, can_focus=True):
         lines.append(line)
         if not chain:
             lines.append(Text("      (empty: out_of_memory() does nothing)", self._s("dim")))
+        labels = {name: _state_label(state, tier) for name, state in states.items()}
+        state_width = max((len(labels[n]) for n in buttons), default=0)
+        for i, name in enumerate(self.names):
+            state = states[name]
+            cursor = i == self.cursor
+            if cursor:
+                self._cursor_line = len(lines)
+            self._module_lines[len(lines)] = i
+            style = self._s(STATE_CLASSES[state].removeprefix("modules--"))
+            mark = self._s("cursor") if cursor else Style()
+            line = Text("▸ " if cursor else "  ", mark)
+            line.append(name.ljust(name_width), mark if cursor or tier < 2 else style)
+            shown = labels[name]
+            if width < 2 + name_width + 1 + max(state_width, len(shown)) + 1 + 8 * (
+                name in buttons
+            ):
+                # Too narrow for one line: the state and the button go below the name.
+                self._module_lines[len(lines) + 1] = i
+                lines.append(line)
+                line = Text("    ")
+            if shown or tier < 2:
+                line.append(f" {shown:<{state_width}}" if name in buttons else f" {shown}", style)
+            action = {"loaded": "rmmod", "available": "insmod"}.get(state)
+            if action:
+                line.append(" ")
+                start = line.cell_len
+                line.append(f"[{action}]", self._s("button"))
+                self._buttons[len(lines)] = (start, line.cell_len, f"{action} {name}")
+            if name in k.modules.tainted:
+                line.append(" tainted", self._s("absent"))
+            lines.append(line)
+            if state in ("loaded", "built-in") or cursor:
+                lines += self._param_lines(k, name, width)
         parent = k.modules.get("oom_kill_parent")
         if parent is not None:
             line = Text(f"blacklist {len(blacklist)}/{BLACKLIST_SLOTS}", self._s("label"))
@@ -169,6 +217,19 @@ class ModulePanel(TextPanel, can_focus=True):
         for line in lines:
             line.truncate(width, overflow="ellipsis")
         return Text("\n", no_wrap=True).join(lines)
+
+    def _param_lines(self, k: Kernel, name: str, width: int) -> list[Text]:
+        """The parameters as ``name=value``, as many to a line as fit."""
+        lines: list[Text] = []
+        line = ""
+        for param in self._param_texts(k, name):
+            if line and len(line) + 1 + len(param) > width:
+                lines.append(Text(line, self._s("dim")))
+                line = ""
+            line = f"{line} {param}" if line else f"    {param}"
+        if line:
+            lines.append(Text(line, self._s("dim")))
+        return lines
 
     def _param_texts(self, k: Kernel, name: str) -> list[str]:
         module = k.modules.get(name)
@@ -209,6 +270,14 @@ class ModulePanel(TextPanel, can_focus=True):
     def _after_move(self) -> None:
         if self._kernel is not None:
             self.sync(self._kernel)
+        self.call_after_refresh(self.show_cursor)
+
+    def show_cursor(self) -> None:
+        """Scroll the panel's box so the cursor's policy is in view (the list may be taller
+        than the box; the box scrolls, the rest of the screen stays put)."""
+        box = self.parent
+        if isinstance(box, ScrollableContainer):
+            box.scroll_to_region(Region(0, self._cursor_line, 1, 1), animate=False, immediate=True)
 
     def on_click(self, event: Click) -> None:
         offset = event.get_content_offset(self)

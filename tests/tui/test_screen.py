@@ -1,0 +1,541 @@
+"""The screen as an htop user drives it: keys in bursts, focus, the layout at every size,
+the kill dialog, panels maximized, explain, help and the footer (issue 13)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import events
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets._markdown import MarkdownTable
+
+from moomtui.kernel.constants import HZ
+from moomtui.presets import load_preset
+from moomtui.tui.app import MoomApp
+from moomtui.tui.components.console import ConsoleView
+from moomtui.tui.components.dialogs import SignalDialog
+from moomtui.tui.components.dmesg import DmesgView
+from moomtui.tui.components.explain import ExplainScreen
+from moomtui.tui.components.keybar import KeyBar
+from moomtui.tui.components.memory import MemoryView
+from moomtui.tui.components.modules import ModuleBox, ModulePanel
+from moomtui.tui.components.process_view import ProcessView
+
+from .scenarios import family_scenario
+
+SIZE = (120, 40)
+MakeApp = Callable[..., MoomApp]
+
+CHARACTERS = {"space": " ", "backspace": "\x7f", "enter": "\r", "minus": "-"}
+
+
+def burst(app: MoomApp, *keys: str) -> None:
+    """Post ``keys`` to the app all at once, as a paste or tmux's send-keys delivers them
+    (``pilot.press`` waits for each key to be handled before the next)."""
+    for key in keys:
+        character = CHARACTERS.get(key, key if len(key) == 1 else None)
+        app.post_message(events.Key(key, character))
+
+
+def wheel(widget, *, up: bool) -> None:  # type: ignore[no-untyped-def]
+    """One notch of the mouse wheel over ``widget``."""
+    cls = events.MouseScrollUp if up else events.MouseScrollDown
+    widget.post_message(cls(widget, 5, 5, 0, 0, 0, False, False, False))
+
+
+def console_text(app: MoomApp) -> str:
+    return app.query_one(ConsoleView).output.plain
+
+
+async def enter_command(pilot, line: str) -> None:  # type: ignore[no-untyped-def]
+    """Put ``line`` at the focused prompt at once and press Enter."""
+    prompt = pilot.app.query_one(ConsoleView).input
+    assert prompt.has_focus
+    prompt.value = line
+    await pilot.press("enter")
+
+
+# ============================================================================ item 12: bursts
+async def test_keys_typed_in_a_burst_after_backspace_keep_their_order(make_app: MakeApp) -> None:
+    """``renice 5``, Backspace, ``10`` in one burst became ``renice 51``: Textual ran the
+    Backspace binding after the keys that followed it."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        burst(app, *"renice 5", "backspace", *"10 -p 400")
+        await pilot.pause()
+        assert app.query_one(ConsoleView).input.value == "renice 10 -p 400"
+        burst(app, "ctrl+u", *"free")
+        await pilot.pause()
+        assert app.query_one(ConsoleView).input.value == "free"
+
+
+async def test_a_pasted_burst_of_commands_runs_each_one(make_app: MakeApp) -> None:
+    """``free`` Enter ``uptime`` Enter in one burst: the line is emptied when Enter is read,
+    so the second command is not glued to the first."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        burst(app, *"free", "enter", *"uptime", "enter", *"ps")
+        await pilot.pause()
+        text = console_text(app)
+        assert "root@moom:~# free" in text and "root@moom:~# uptime" in text
+        assert "freeuptime" not in text
+        assert app.query_one(ConsoleView).input.value == "ps"
+        assert app.history.lines == ["free", "uptime"]
+
+
+# ============================================================================ item 2: layout
+SIZES = [(80, 24), (100, 30), (120, 40), (200, 60)]
+
+
+def _inside(widget, size: tuple[int, int]) -> bool:  # type: ignore[no-untyped-def]
+    region = widget.region
+    return region.height > 0 and region.y >= 0 and region.bottom <= size[1]
+
+
+async def test_the_side_column_never_scrolls_and_memory_stays_on_screen(make_app: MakeApp) -> None:
+    """At 120×40 the right column was taller than the screen: one Tab (onto the scrolling
+    column) and Down scrolled the memory panel away, and it stayed away across ``boot``."""
+    for size in SIZES:
+        app = make_app(family_scenario())
+        async with app.run_test(size=size) as pilot:
+            memory = app.query_one(MemoryView)
+            top = memory.region.y
+            await pilot.press("tab")
+            assert app.focused is app.query_one(ModulePanel)
+            await pilot.press(*["down"] * 4)
+            await pilot.pause()
+            assert memory.region.y == top and _inside(memory, size), size
+            await pilot.press("colon")
+            await enter_command(pilot, "boot two-killers")
+            await pilot.pause()
+            assert memory.region.y == top and _inside(memory, size), size
+            assert "oom_kill_parent" in memory.plain  # both meters
+            box = app.query_one(ModuleBox)
+            assert box.region.height >= 3 and _inside(box, size), size
+
+
+async def test_the_module_list_scrolls_in_its_box_to_keep_the_cursor_in_view(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.query_one(ModulePanel)
+        box = app.query_one(ModuleBox)
+        await pilot.press("tab")
+        for _ in range(len(panel.names)):
+            await pilot.press("down")
+            await pilot.pause()
+            line = panel._cursor_line
+            top = round(box.scroll_y)
+            assert top <= line < top + box.scrollable_content_region.height, panel.selected
+
+
+async def test_short_screens_drop_the_legends_before_the_module_list(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        memory = app.query_one(MemoryView).plain
+        assert "RAM" in memory and "free " in memory and "Swap" in memory
+        assert "■kernel" not in memory and "free~" not in memory
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        app.refresh_frame()
+        await pilot.pause()
+        memory = app.query_one(MemoryView).plain
+        assert "■kernel" in memory and "min/low/high" in memory
+
+
+# ============================================================================ item 8: focus
+async def test_tab_visits_only_the_visible_panels(make_app: MakeApp) -> None:
+    """Tab stopped on hidden containers (the side column's scroller)."""
+    for size in SIZES:
+        app = make_app(family_scenario())
+        async with app.run_test(size=size) as pilot:
+            seen = [type(app.focused).__name__]
+            for _ in range(6):
+                await pilot.press("tab")
+                focused = app.focused
+                assert focused is not None and _inside(focused, size), (size, focused)
+                seen.append(type(focused).__name__)
+            assert set(seen) == {
+                "ProcessView",
+                "ModulePanel",
+                "DmesgView",
+                "ConsoleOutput",
+                "PromptInput",
+            }, size
+
+
+async def test_the_focused_panel_wears_a_heavy_frame(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        tasks, box = app.query_one("#tasks-panel"), app.query_one(ModuleBox)
+        await pilot.pause()
+        assert tasks.styles.border_top[0] == "heavy" and box.styles.border_top[0] == "round"
+        await pilot.press("tab")
+        await pilot.pause()
+        assert tasks.styles.border_top[0] == "round" and box.styles.border_top[0] == "heavy"
+
+
+async def test_colon_then_a_burst_types_at_the_console(make_app: MakeApp) -> None:
+    """``:boot who-dies`` sent in one burst: the ``o`` of ``boot`` sorted the task tree,
+    because ``:`` moved the focus only after the next keys had gone to the tree."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        burst(app, "colon", *"boot who-dies", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.sim.scenario.key == "who-dies"
+        assert view.model.sort_key == "pid"
+        burst(app, "escape", "slash", *"nic")
+        await pilot.pause()
+        assert app.query_one("#filter", Input).value == "nic"
+        await pilot.press("escape")
+        await pilot.press("colon", *"a:b/c")
+        assert app.query_one(ConsoleView).input.value == "a:b/c"  # typed, not bound
+
+
+async def test_a_task_is_selected_after_boot(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        view.select_pid(400)
+        await pilot.press("colon")
+        await enter_command(pilot, "boot who-dies")
+        await pilot.pause()
+        assert view.cursor_pid is not None and view.cursor_pid in app.kernel.tasks
+        assert view.selected is not None and view.selected.pid == view.cursor_pid
+
+
+# ============================================================================ item 9: signals
+async def test_k_asks_which_signal_and_sends_sigterm_by_default(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(ProcessView).select_pid(400)
+        await pilot.press("k")
+        dialog = app.screen
+        assert isinstance(dialog, SignalDialog)
+        assert "Send a signal to 400 (mysqld)" in str(
+            dialog.query_one(".dialog-title", Label).render()
+        )
+        options = dialog.query_one(OptionList)
+        assert options.get_option_at_index(options.highlighted or 0).id == "15"
+        await pilot.press("escape")  # cancelled: nothing sent
+        assert 400 in app.kernel.tasks and "kill" not in console_text(app)
+        await pilot.press("f9")  # htop's key
+        assert isinstance(app.screen, SignalDialog)
+        options = app.screen.query_one(OptionList)
+        options.highlighted = [o.id for o in options.options].index("9")
+        await pilot.press("enter")
+        app.driver.step(2)
+        assert 400 not in app.kernel.tasks
+        assert "root@moom:~# kill -KILL 400" in console_text(app)
+
+
+async def test_the_signal_dialog_warns_for_init_and_kernel_threads(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        for pid, words in ((1, "init gets no signal"), (4, "is a kernel thread")):
+            view.select_pid(pid)
+            await pilot.press("k")
+            warning = app.screen.query_one(".dialog-warning", Label)
+            assert words in str(warning.render())
+            await pilot.press("escape")
+        view.select_pid(400)
+        await pilot.press("k")
+        assert not app.screen.query(".dialog-warning")
+        await pilot.press("escape")
+
+
+async def test_k_with_the_module_panel_focused_names_the_task_it_acts_on(
+    make_app: MakeApp,
+) -> None:
+    """With the module panel focused, ``k`` sent ``kill -9`` to the unseen selection (init,
+    twice); now it asks first, naming the task."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab")
+        assert app.focused is app.query_one(ModulePanel)
+        await pilot.press("k")
+        assert isinstance(app.screen, SignalDialog)
+        assert app.screen.pid == app.query_one(ProcessView).cursor_pid == 1
+        await pilot.press("escape")
+        assert console_text(app).count("kill") == 0
+
+
+# ============================================================================ explain
+async def test_e_explains_the_selected_task_and_n_goes_to_the_next_victim(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        app.kernel.modules.insmod("oom_kill", [])
+        app.query_one(ProcessView).select_pid(301)
+        await pilot.press("e")
+        screen = app.screen
+        assert isinstance(screen, ExplainScreen)
+        text = str(screen.query_one("#explain-text", Static).render())
+        assert "points = p->mm->total_vm;" in text
+        assert "virtual size 256 pages (1M)  → 256" in text
+        assert "301 (worker0): 16 points, 3rd of 39" in text  # root: quartered twice
+        await pilot.press("n")
+        text = str(screen.query_one("#explain-text", Static).render())
+        assert screen.pid == 400 and "400 (mysqld): 256 points, the next victim" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ExplainScreen)
+
+
+async def test_the_explain_panel_follows_the_machine_and_says_when_the_task_is_gone(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(ProcessView).select_pid(302)
+        await pilot.press("e")
+        screen = app.screen
+        assert isinstance(screen, ExplainScreen)
+        app.run_command("kill -9 302")
+        app.driver.step(3)
+        screen.update_text()
+        title = str(screen.query_one("#explain-title", Label).render())
+        assert "302 (worker1) is gone" in title
+
+
+# ============================================================================ item 10: room
+async def test_z_maximizes_the_focused_panel_and_ctrl_f_works_while_typing(
+    make_app: MakeApp,
+) -> None:
+    """The console was 58 columns wide at 120×40: ``ps aux`` wrapped into garbage."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        console = app.query_one(ConsoleView)
+        await pilot.press("colon")
+        await enter_command(pilot, "ps aux")
+        assert console.output.size.width < 60
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        assert app.main.maximized is console
+        assert console.output.size.width > 110
+        assert console.input.has_focus  # still typing
+        header = next(r for r in console.output._rows if r[0].startswith("USER"))
+        assert header[0].rstrip().endswith("COMMAND")  # one line, not wrapped
+        assert "z or Esc restores" in str(console.border_subtitle)
+        await pilot.press("escape")
+        assert app.main.maximized is None
+        await pilot.press("escape", "z")  # from the task tree: the tree
+        assert app.main.maximized is app.query_one("#tasks-panel")
+        assert "z or Esc restores" in str(app.query_one("#tasks-panel").border_subtitle)
+        await pilot.press("z")
+        assert app.main.maximized is None
+        await pilot.press("tab", "tab", "z")  # dmesg
+        assert app.main.maximized is app.query_one(DmesgView)
+
+
+async def test_page_up_and_down_scroll_the_console_from_the_prompt(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        output = app.query_one(ConsoleView).output
+        await pilot.press("colon")
+        for _ in range(8):
+            await enter_command(pilot, "ps ax")
+        await pilot.pause()
+        bottom = output.max_scroll_y
+        assert output.scroll_y == bottom > 0
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert output.scroll_y < bottom
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        assert output.scroll_y == output.max_scroll_y
+
+
+async def test_a_command_brings_the_console_back_to_its_end_after_a_wheel_scroll(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        output = app.query_one(ConsoleView).output
+        await pilot.press("colon")
+        for _ in range(6):
+            await enter_command(pilot, "ps ax")
+        await pilot.pause()
+        for _ in range(5):
+            wheel(output, up=True)
+            await pilot.pause()
+        assert output.scroll_y < output.max_scroll_y
+        await enter_command(pilot, "uptime")
+        await pilot.pause()
+        assert output.scroll_y == output.max_scroll_y  # the answer is in view
+        app.kernel.printk(4, "new line")  # and it follows again
+        for _ in range(5):
+            wheel(output, up=False)
+            await pilot.pause()
+        await enter_command(pilot, "free")
+        await pilot.pause()
+        assert output.scroll_y == output.max_scroll_y
+
+
+# ============================================================================ item 13: palette
+async def test_the_palette_runs_a_command_that_needs_no_argument(make_app: MakeApp) -> None:
+    """Palette "console: free" only pre-filled the prompt and left the focus there, so the
+    next shortcut keys became text."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"console: free")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "root@moom:~# free" in console_text(app)
+        assert "Mem:" in console_text(app)
+        assert isinstance(app.focused, ProcessView)  # the keys are the screen's again
+        assert app.query_one(ConsoleView).input.value == ""
+
+
+async def test_the_palette_makes_it_plain_when_it_waits_for_arguments(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("ctrl+p", *"console: renice")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        prompt = app.query_one(ConsoleView).input
+        assert prompt.has_focus and prompt.value == "renice "
+        assert any("complete 'renice' and press Enter" in n.message for n in app._notifications)
+        assert app.query_one("#console").styles.border_top[0] == "heavy"
+        assert "Enter run" in str(app.query_one(KeyBar).render())
+
+
+# ============================================================================ item 16: help, keys
+async def test_help_shows_killed_and_exited_and_the_colon_key(make_app: MakeApp) -> None:
+    """Help lost ``<killed>``/``<exited>`` (read as HTML) and garbled the ``:`` key (a
+    backtick inside a code span)."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        shown = " ".join(
+            str(cell)
+            for table in app.screen.query(MarkdownTable)
+            for row in table._rows
+            for cell in row
+        )
+        assert "<killed> or <exited> when gone" in shown
+        assert ":, `" in shown
+        assert "k, f9" in shown
+
+
+def _bar(app: MoomApp) -> str:
+    return str(app.query_one(KeyBar).render())
+
+
+async def test_the_key_bar_keeps_the_important_keys_at_100_columns(make_app: MakeApp) -> None:
+    """At 100 columns the footer dropped ``i``/``r``; ``/ o O v F t`` were only in help."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        bar = _bar(app)
+        for hint in ("space pause", "k kill", "e explain", "n renice", "ir ins/rmmod", "? help"):
+            assert hint in bar, hint
+        assert bar.rstrip().endswith("^p palette")
+        await pilot.resize_terminal(200, 40)
+        await pilot.pause()
+        app.refresh_frame()
+        bar = _bar(app)
+        for hint in ("/ filter", "oO sort", "v tree", "F follow", "t theme", "q quit"):
+            assert hint in bar, hint
+        await pilot.press("colon")
+        bar = _bar(app)
+        assert "Enter run" in bar and "Esc leave" in bar and "PgUp/PgDn scroll" in bar
+        assert "space pause" not in bar
+
+
+async def test_the_key_bar_follows_the_keymap(make_app: MakeApp) -> None:
+    app = make_app(family_scenario(), keymap={"task.kill": "x"})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "x kill" in _bar(app) and "k kill" not in _bar(app)
+
+
+async def test_clicking_a_key_in_the_bar_presses_it(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = app.query_one(KeyBar)
+        start = next(s for s, _, key in bar._spans if key == "space")
+        await pilot.click(KeyBar, offset=(start, 0))
+        assert not app.driver.paused
+
+
+async def test_a_theme_change_is_told(make_app: MakeApp) -> None:
+    app = make_app(family_scenario(), theme="vga")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("t")
+        name = app.theme
+        assert name != "vga"
+        assert any(f"theme {name}" in n.message for n in app._notifications)
+        assert f"theme {name}" in console_text(app)
+        app.set_theme("vga")  # as the palette does
+        await pilot.pause()
+        assert "theme vga" in console_text(app).splitlines()[-1]
+
+
+# ============================================================================ item 14: habits
+async def test_clear_empties_the_console_and_exit_leaves_it(make_app: MakeApp) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await enter_command(pilot, "ps ax")
+        await enter_command(pilot, "clear")
+        assert console_text(app) == ""
+        await enter_command(pilot, "su nobody")
+        await enter_command(pilot, "exit")
+        assert app.sim.session.uid == 0 and app.query_one(ConsoleView).input.has_focus
+        await enter_command(pilot, "exit")
+        assert isinstance(app.focused, ProcessView)
+        assert "left the console" in console_text(app)
+
+
+async def test_vmstat_1_3_on_a_paused_screen_runs_the_machine_two_seconds(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.driver.paused
+        ticks = app.sim.ticks
+        await pilot.press("colon")
+        await enter_command(pilot, "vmstat 1 3")
+        assert app.sim.ticks == ticks + 2 * HZ and app.driver.paused
+        lines = console_text(app).splitlines()
+        after = lines[lines.index("root@moom:~# vmstat 1 3") + 1 :]
+        assert after[1].split()[:2] == ["r", "b"]
+        assert [len(line.split()) for line in after[2:]] == [15, 15, 15]
+
+
+# ============================================================================ item 5: states
+async def test_the_tree_s_column_agrees_with_vmstat_and_loadavg(make_app: MakeApp) -> None:
+    """Every task showed ``S`` while vmstat said ``r 9`` and /proc/loadavg ``10/18``."""
+    app = make_app(load_preset("leaky-apache"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.query_one(ProcessView)
+        seen = set()
+        for _ in range(5):
+            app.driver.step(37)
+            app.refresh_frame()
+            await pilot.pause()
+            states = [row.task.state for row in view.model.rows if row.ghost is None]
+            shown = [view._content(i)[0].split()[2] for i in range(len(view.model.rows))]
+            assert shown == states  # the S column is the task's state
+            running = states.count("R")
+            seen.add(running)
+            await pilot.press("colon")
+            await enter_command(pilot, "vmstat")
+            await enter_command(pilot, "cat loadavg")
+            await pilot.press("escape")
+            lines = console_text(app).splitlines()
+            assert int(lines[-3].split()[0]) == running
+            assert lines[-1].split()[3] == f"{running}/{len(app.kernel.tasks)}"
+        assert max(seen) > 0  # some task was caught running
