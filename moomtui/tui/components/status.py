@@ -24,11 +24,13 @@ if TYPE_CHECKING:
 SEVERITY = {
     "ok": "status--ok",
     "pressure": "status--pressure",
-    "reclaiming": "status--reclaiming",
+    "reclaim": "status--reclaim",
+    "thrashing": "status--thrashing",
     "OOM": "status--oom",
     "livelock": "status--livelock",
-    "PANIC": "status--panic",
+    "panic": "status--panic",
 }
+"""The style of each word :meth:`~moomtui.kernel.Kernel.oom_state` gives (docs/game.md)."""
 GOAL_STYLES = {
     "pending": "status--goal-pending",
     "met": "status--goal-met",
