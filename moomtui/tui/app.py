@@ -273,6 +273,8 @@ class MoomApp(App[int]):
             goals=game.chips(),
             sandbox=game.sandbox,
             prompt=self.prompt(),
+            run_time=game.run_time(),
+            game=game.has_goals,
         )
         self._sync_panic(kernel)
         if game.ended and not self._reporting:
@@ -303,7 +305,7 @@ class MoomApp(App[int]):
     def run_command(self, line: str) -> int:
         """Run ``line`` through the shell, show it at the console; returns its status."""
         self.console_view.echo(line)
-        result = self.sim.shell.execute(line)
+        result = self.sim.execute(line)
         self.console_view.show(result.output, result.status)
         self.refresh_frame()
         return result.status
