@@ -527,3 +527,63 @@ def test_run_prints_goals_and_score_card_and_json_has_them() -> None:
     again = io.StringIO()
     run(RunOptions(preset="ha-failover", duration=50 * HZ, as_json=True), again)
     assert again.getvalue() == doc.getvalue()
+
+
+# ============================================================================ why each victim
+def explained(sc: Scenario, seconds: float, script: list[tuple[float, str]] = ()) -> list[str]:
+    from moomtui.game.kills import KillLog
+
+    game = scripted(sc, [], 0)
+    log = KillLog(lambda: game.sim.kernel, game.tracked.tracker.now)
+    game.sim.kernel.bus.subscribe(log)
+    for t, line in script:
+        game.run(t - game.tracker.now() / HZ)
+        game.sim.execute(line)
+    game.run(seconds - game.tracker.now() / HZ)
+    return log.lines()
+
+
+def test_a_classic_kill_is_explained_by_badness_against_the_runner_up() -> None:
+    """``big`` has the most points: badness() is its total_vm, 6144 pages (15 s of CPU and
+    8 s of run time divide by 1); the grower is next, its total_vm 15M = 3840."""
+    lines = explained(scenario(BIG + GROWER), 20)
+    first = lines[0]
+    assert "big (pid 7) by oom_kill: badness 6144 (total_vm 24M, CPU 15.0 s," in first
+    assert "running 8.3 s), the highest; next: grower (pid 8) 3840" in first
+
+
+def test_the_allocating_policy_and_a_thread_kill_are_explained_by_their_rule() -> None:
+    threads = """
+[[tasks]]
+comm = "server"
+uid = 1000
+total_vm = "1M"
+rss = "512K"
+program = "threaded"
+args = { threads = 2, rate = "1M/s" }
+"""
+    lines = explained(scenario(threads, sysctl='sysctl = { "vm.overcommit_memory" = 1 }'), 25)
+    victim, *threads = lines
+    assert "server (pid 7) by oom_kill: badness 3712" in victim
+    assert "the highest; next: init (pid 1) " in victim  # not its own threads: they die too
+    assert len(threads) == 2 and all(
+        "by oom_kill: shares the address space of its victim server (pid 7)" in line
+        for line in threads
+    )
+    allocating = scenario(GROWER, modules='["oom_kill_allocating"]')
+    (line,) = explained(allocating, 20)
+    assert "grower (pid 7) by oom_kill_allocating: its allocation found no memory" in line
+
+
+def test_only_the_first_kills_are_explained_one_by_one_the_rest_counted() -> None:
+    from moomtui.game.kills import MAX_EXPLAINED
+    from moomtui.presets import load_preset
+
+    sc = load_preset(
+        "fork-bomb",
+        overrides=['kernel.config={CONFIG_OOM_KILL="m"}', 'kernel.modules=["oom_score_adj"]'],
+    )
+    lines = explained(sc, 45)
+    assert len(lines) == MAX_EXPLAINED + 1
+    assert "by oom_score_adj: oom_score " in lines[1] and "rss+swap" in lines[1]
+    assert lines[-1].startswith("   … and ") and "more victims: bomb by oom_score_adj" in lines[-1]

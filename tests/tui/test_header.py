@@ -11,13 +11,13 @@ from moomtui.tui.app import MoomApp
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.status import StatusLine
 
-from .scenarios import hog_scenario, run_until, with_goals
+from .scenarios import begin, hog_scenario, run_until, with_goals
 
 MakeApp = Callable[..., MoomApp]
 
 
 def header(app: MoomApp) -> str:
-    return app.query_one(StatusLine).plain
+    return app.main.query_one(StatusLine).plain
 
 
 def console_answer(app: MoomApp, line: str) -> str:
@@ -49,8 +49,7 @@ async def test_a_game_shows_its_game_clock_across_a_reboot(make_app: MakeApp) ->
     scenario = with_goals(hog_scenario(), survive=600 * HZ)
     app = make_app(scenario)
     async with app.run_test(size=(160, 40)) as pilot:
-        await pilot.press("enter")  # the briefing
-        app.driver.pause()
+        await begin(app, pilot)
         app.driver.step(30 * HZ)
         app.run_command("reboot")
         app.driver.step(5 * HZ)
@@ -63,8 +62,7 @@ async def test_a_game_shows_its_game_clock_across_a_reboot(make_app: MakeApp) ->
 async def test_at_80_columns_a_game_keeps_its_game_clock(make_app: MakeApp) -> None:
     app = make_app(with_goals(hog_scenario(), survive=600 * HZ))
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")
-        app.driver.pause()
+        await begin(app, pilot)
         app.driver.step(12 * HZ)
         app.refresh_frame()
         text = header(app)
