@@ -70,7 +70,7 @@ class Game:
     def _start(self) -> Tracked:
         self._kernel = self.sim.kernel
         self.number += 1
-        self.kills = KillLog(lambda: self.sim.kernel, self.run_time)
+        self.kills = KillLog(lambda: self.sim.kernel, lambda: self.tracker.now())
         self._unsubscribe_kills = self.sim.kernel.bus.subscribe(self.kills)
         tracked = Tracked.start(self.sim)
         self.held = (
