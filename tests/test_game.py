@@ -248,6 +248,15 @@ def test_hands_off_is_lost_when_the_player_kills_by_hand() -> None:
     assert game.tracker.over and not game.tracker.won
 
 
+def test_hands_off_is_kept_by_a_signal_nobody_acts_on() -> None:
+    """``kill -CONT`` (no job control: nothing happens) and ``kill -9 1`` (init gets no
+    signals it doesn't want) send Signal events marked ``ignored``: nobody was killed."""
+    sc = scenario(QUIET + GROWER, goals="hands_off = true")
+    game = scripted(sc, [(1, "kill -CONT 8"), (2, "kill -9 1")], 4)
+    assert [e.ignored for e in game.of(ev.Signal)] == [True, True]
+    assert game.goal("hands_off").state == PENDING
+
+
 def test_hands_off_is_lost_by_killall_and_by_a_reboot_typed_by_the_player() -> None:
     killall = scripted(scenario(QUIET, goals="hands_off = true"), [(1, "killall sshd")], 3)
     assert killall.goal("hands_off").detail.startswith("killall sent SIGTERM to sshd (pid 7)")

@@ -7,7 +7,9 @@ hands_off on the event stream and at each sample (``update(kernel)``), and keeps
 time, as the scorer counts them. The exact definitions are in docs/game.md.
 
 ``hands_off`` is a rule rather than a target: the player may not kill by hand. It is lost
-at a ``Signal`` event sent while the player's ``kill`` or ``killall`` runs, or a ``Reboot``
+at a ``Signal`` event the task acts on (not ``ignored``: init and kernel threads shrug off
+most, nobody dies of SIGCONT) sent while the player's ``kill`` or ``killall`` runs, or a
+``Reboot``
 while the player's ``reboot`` runs — the tracker is told which of the player's commands is
 running (``player``: the simulation's :attr:`~moomtui.sim.Simulation.player_command`), since
 a console user has no task and a root user's signals carry the sender 0 the kernel's own
@@ -146,7 +148,7 @@ class GoalTracker:
         command = self.player()
         if command is None or command not in BY_HAND:
             return
-        if isinstance(event, ev.Signal) and BY_HAND[command] == "signal":
+        if isinstance(event, ev.Signal) and BY_HAND[command] == "signal" and not event.ignored:
             sig = "SIG" + SIGNAL_NAMES.get(event.sig, str(event.sig))
             what = f"{command} sent {sig} to {event.comm} (pid {event.pid})"
         elif isinstance(event, ev.Reboot) and BY_HAND[command] == "reboot":
