@@ -5,7 +5,7 @@ early so that a narrow terminal cuts the clock, not the news.
 
 Two clocks, each labelled, one story with the console: ``up 12:00:32`` is the machine's
 uptime, from ``jiffies`` as ``/proc/uptime``, ``uptime`` and dmesg's ``[43232.000]`` count it
-(a preset's machine may have been up for hours when the run starts); ``game 0:32`` is the
+(a preset's machine may have been up for hours when the run starts); ``game 00:32`` is the
 time since this game started (``run`` for a preset without goals), across reboots — the
 clock the goals are judged on. On a narrow screen only one is shown: the game clock when
 there are goals, else the uptime.
