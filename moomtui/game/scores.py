@@ -81,12 +81,15 @@ class ScoreResult:
     def direction(self) -> str:
         return "lower is better" if self.lower_is_better else "higher is better"
 
-    def line(self) -> str:
-        """``work lost 4.2s (lower is better) — par 10.0s: at par or better``."""
-        verdict = "at par or better" if self.at_par else "short of par"
+    def line(self, *, judged: bool = True) -> str:
+        """``work lost 4.2s (lower is better) — par 10.0s: at par or better``; without the
+        verdict when the score is not ``judged`` (a lost game's does not count)."""
+        verdict = ""
+        if judged:
+            verdict = ": at par or better" if self.at_par else ": short of par"
         return (
             f"{self.crit.title} {self.show(self.value)} ({self.direction}) — "
-            f"par {self.show(self.par)}: {verdict}"
+            f"par {self.show(self.par)}{verdict}"
         )
 
     def to_dict(self) -> dict[str, Any]:

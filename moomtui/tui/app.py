@@ -527,7 +527,7 @@ class MoomApp(App[int]):
             ("sim.faster", "faster"),
             ("task.renice", "renice the selected task"),
             ("module.insmod", "insmod"),
-            ("module.rmmod", "rmmod (the module panel's)"),
+            ("module.rmmod", "rmmod (module panel)"),
             ("app.console", "console"),
             ("game.score", "score"),
             ("app.help", "help"),

@@ -125,7 +125,8 @@ class ReportScreen(ModalScreen[Choice]):
     def _score_text(self) -> Text:
         score = self.report.score
         assert score is not None
-        text = Text.assemble(("Score: ", "bold"), score.line())
+        judged = self.report.outcome != "lost"
+        text = Text.assemble(("Score: ", "bold"), score.line(judged=judged))
         if self.best:
             text.append("\n" + self.best)
         return text
