@@ -148,8 +148,12 @@ class KillLog:
         if runner is None:
             return f"{name} {e.points}{factors}, the only candidate"
         other, points = runner
-        margin = "the highest" if e.points > points else "tied, the oldest wins"
-        if e.points < points:
+        if e.points > points:
+            margin = "the highest"
+        elif e.points == points:
+            tie = "the larger RSS" if e.module == "earlyoom" else "the oldest"
+            margin = f"tied, {tie} wins"
+        else:
             margin = "below the runner-up at this moment"
         return (
             f"{name} {e.points}{factors}, {margin}; next: {other.comm} (pid {other.pid}) {points}"
