@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import IO, TYPE_CHECKING, Any
 
-from .game import CRITERIA, ScoreCard, Scorer, Tracked
+from .game import CRITERIA, Criterion, ScoreCard, Scorer, Tracked
 from .kernel.constants import HZ
 from .kernel.kconfig import KCONFIG_OPTIONS
 from .kernel.units import format_duration
@@ -51,6 +51,8 @@ MAX_SEEDS = 1000
 """``--seeds`` at most: a thousand runs per configuration."""
 MAX_JOBS = 64
 """``--jobs`` at most."""
+WIDE = 160
+"""Columns the table is laid out for when the output is not a terminal."""
 FIELDS = (
     *(c.key for c in CRITERIA),
     *(f.name for f in fields(ScoreCard) if f.name not in {c.key for c in CRITERIA} | {"duration"}),
@@ -72,6 +74,8 @@ class CompareOptions:
     as_csv: bool = False
     jobs: int | None = None
     """Worker processes; None: one per CPU core."""
+    width: int | None = None
+    """Columns for the table; None: the terminal's, or :data:`WIDE` when not a terminal."""
 
 
 # ============================================================================ configurations
@@ -237,30 +241,97 @@ def winners(best: dict[str, list[str]]) -> dict[str, str | None]:
     return {key: top[0] if len(top) == 1 else None for key, top in best.items()}
 
 
+def _range(crit: Criterion, low: float, high: float) -> str:
+    """``29.6–30.0s``: the unit once, when both ends have it (``6.3–6.4M``)."""
+    a, b = crit.fmt(low), crit.fmt(high)
+    unit = b.lstrip("0123456789.-")
+    if unit and a.endswith(unit) and a[: -len(unit)] and b[: -len(unit)]:
+        a = a[: -len(unit)]
+    return f"{a}–{b}"
+
+
+def _cell(crit: Criterion, s: dict[str, Any], win: bool) -> tuple[str, str]:
+    """A cell's two lines: the median (★ for a winner) and the min–max spread, if any."""
+    if s["median"] is None:
+        return "-", ""
+    spread = "" if s["min"] == s["max"] else _range(crit, s["min"], s["max"])
+    return ("★ " if win else "") + crit.fmt(s["median"]), spread
+
+
+def _header(crit: Criterion) -> str:
+    return f"{crit.title} {'↓' if crit.better == 'low' else '↑'}"
+
+
+CELL_EDGE = 3
+"""A column's padding (one space each side) and its border on the left."""
+
+
+def _cell_width(
+    crit: Criterion,
+    configs: list[str],
+    summary: dict[str, dict[str, dict[str, Any]]],
+    best: dict[str, list[str]],
+) -> int:
+    """The widest line of a criterion's cells."""
+    return max(
+        len(line)
+        for config in configs
+        for line in _cell(crit, summary[config][crit.key], config in best[crit.key])
+    )
+
+
+def fit_criteria(
+    configs: list[str],
+    summary: dict[str, dict[str, dict[str, Any]]],
+    best: dict[str, list[str]],
+    width: int | None,
+) -> list[list[Criterion]]:
+    """The criteria in groups, each group one table that fits ``width`` columns beside the
+    policy column (None: one table), so that no header wraps and no cell is cut: at 80
+    columns the eleven criteria stack in three tables. A width too narrow for even one
+    criterion gives it a table of its own."""
+    if width is None:
+        return [list(CRITERIA)]
+    policy = max(len("policy"), *(len(c) for c in configs)) + CELL_EDGE
+    groups: list[list[Criterion]] = [[]]
+    used = policy + 1  # the table's right border
+    for crit in CRITERIA:
+        need = max(len(_header(crit)), _cell_width(crit, configs, summary, best)) + CELL_EDGE
+        if groups[-1] and used + need > width:
+            groups.append([])
+            used = policy + 1
+        groups[-1].append(crit)
+        used += need
+    return groups
+
+
 def render_table(
     configs: list[str],
     summary: dict[str, dict[str, dict[str, Any]]],
     best: dict[str, list[str]],
+    criteria: list[Criterion] | None = None,
 ) -> Table:
+    """One table: a row per configuration, a column per criterion (all by default)."""
     from rich.table import Table
     from rich.text import Text
 
+    shown = list(CRITERIA) if criteria is None else criteria
     table = Table()
     table.add_column("policy", style="bold", no_wrap=True)
-    for crit in CRITERIA:
-        arrow = "↓" if crit.better == "low" else "↑"
-        table.add_column(f"{crit.title} {arrow}", justify="right")
+    for crit in shown:
+        table.add_column(_header(crit), justify="right")
     for config in configs:
         cells: list[Text | str] = [config]
-        for crit in CRITERIA:
+        for crit in shown:
             s = summary[config][crit.key]
-            if s["median"] is None:
-                cells.append(Text("-", style="dim"))
-                continue
             win = config in best[crit.key]
-            cell = Text(("★ " if win else "") + crit.fmt(s["median"]), style="bold green" * win)
-            if s["min"] != s["max"]:
-                cell.append(f"\n{crit.fmt(s['min'])}–{crit.fmt(s['max'])}", style="dim")
+            median, spread = _cell(crit, s, win)
+            if s["median"] is None:
+                cells.append(Text(median, style="dim"))
+                continue
+            cell = Text(median, style="bold green" * win, no_wrap=True)
+            if spread:
+                cell.append(f"\n{spread}", style="dim")
             cells.append(cell)
         table.add_row(*cells)
     return table
@@ -303,10 +374,12 @@ def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> in
         return 0
     from rich.console import Console
 
-    console = Console(file=out, width=None if out.isatty() else 160)
+    width = opts.width if opts.width is not None else (None if out.isatty() else WIDE)
+    console = Console(file=out, width=width)
     seed_range = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}…{seeds[-1]}"
     console.print(f"{key}: {format_duration(duration)}, {seed_range}", highlight=False)
-    console.print(render_table(configs, summary, best))
+    for group in fit_criteria(configs, summary, best, console.width):
+        console.print(render_table(configs, summary, best, group))
     console.print("median (min–max) over the seeds; ★ best per criterion", highlight=False)
     return 0
 

@@ -142,7 +142,7 @@ def run(opts: RunOptions, out: IO[str]) -> int:
 
     try:
         sim = Simulation(scenario, seed=opts.seed, script=script, bus=bus, on_command=on_command)
-        tracker = GoalTracker(scenario, sim.kernel)
+        tracker = GoalTracker(scenario, sim.kernel, player=lambda: sim.player_command)
         bus.subscribe(tracker)
         tracked = Tracked(sim, tracker)
         tracked.run_for(duration)

@@ -5,6 +5,11 @@ kernel and, at their times, feeds the preset's ``[[events]]`` (relative to the u
 boot, so they happen again after a reboot) and a ``--script`` (relative to the start of the
 run) through the same shell the console uses.
 
+Every line goes through :meth:`Simulation.execute`, which knows whose it is: the player's
+(typed at the console, a key, a ``--script``) or the preset's. While a player's line runs,
+:attr:`Simulation.player_command` names its command, so the game can tell a signal sent by
+the player's ``kill`` from one the kernel sends (a console user has no task of its own).
+
 Each line runs under a capability profile (:mod:`moomtui.shell.profile`): the preset's
 events under ``PRESET``, the script's under ``SCRIPT``, each narrowed by the session's own
 profile — ``LOCAL_CONSOLE`` by default. A served simulation (``profile=SERVED``: a browser
@@ -26,6 +31,8 @@ from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile
 
 SOURCE_PROFILES = {"preset": PRESET, "script": SCRIPT}
 """The profile each source of scheduled commands runs under."""
+PLAYER_SOURCES = ("console", "script")
+"""The sources whose lines are the player's own (a preset's events are not)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +77,8 @@ class Simulation:
         self._script_i = 0
         self._preset_i = 0
         self._boot_seen = self.kernel.boot
+        self.player_command: str | None = None
+        """The command word of the player's line running now (``kill``), else None."""
 
     def boot(self, scenario: Scenario, *, seed: int | None = None) -> None:
         """Switch to another scenario: a new machine on the same event bus and console.
@@ -136,8 +145,23 @@ class Simulation:
             if not fired:
                 return
 
+    def execute(self, line: str, source: str = "console") -> Result:
+        """Run ``line`` through the shell as ``source`` (``console``, ``script`` or
+        ``preset``): the console's lines are recorded for ``script save`` and run under the
+        session's own profile, the others under their source's."""
+        words = line.split(maxsplit=1)
+        outer = self.player_command
+        if source in PLAYER_SOURCES:
+            self.player_command = words[0] if words else ""
+        try:
+            if source == "console":
+                return self.shell.execute(line)
+            return self.shell.execute(line, record=False, profile=SOURCE_PROFILES[source])
+        finally:
+            self.player_command = outer
+
     def _run(self, line: str, source: str) -> None:
-        result = self.shell.execute(line, record=False, profile=SOURCE_PROFILES[source])
+        result = self.execute(line, source)
         if self.on_command is not None:
             self.on_command(CommandRun(self.elapsed, self.kernel.jiffies, source, line, result))
 

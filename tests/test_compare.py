@@ -182,3 +182,24 @@ def test_bad_arguments_are_one_line_errors_with_status_2(
     assert status == 2
     assert len(err.strip().splitlines()) == 1 and expected in err
     assert err.startswith("moomtui")
+
+
+def test_the_table_is_readable_at_80_columns(snapshot) -> None:  # type: ignore[no-untyped-def]
+    """Every criterion of every configuration, none cut short: at 80 columns the table
+    stacks in three, each beside the policy names, and a range shows its unit once
+    (``29.6–30.3s``). The text is kept as a snapshot (``--snapshot-update`` after a
+    deliberate change)."""
+    out = io.StringIO()
+    opts = CompareOptions("leaky-apache", seeds=2, duration=120 * HZ, width=80)
+    assert compare(opts, out, io.StringIO()) == 0
+    text = out.getvalue()
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in "".join(lines[1:])
+    assert text.count("┃ policy ") == 3
+    for crit in CRITERIA:
+        arrow = "↓" if crit.better == "low" else "↑"
+        assert f"{crit.title} {arrow}" in text
+    for config in default_configs():
+        assert text.count(f"│ {config} ") == 3
+    assert "29.6–30.3s" in text and "3632.7–3632.9s" in text
+    assert text == snapshot

@@ -18,8 +18,10 @@ from moomtui.game import CRITERIA, LOST, MET, PENDING, SAMPLE, GoalTracker, Scor
 from moomtui.headless import RunOptions, run
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ
-from moomtui.presets import Scenario, parse_preset
+from moomtui.presets import Scenario, ScoreRule, parse_preset
 from moomtui.sim import Simulation
+
+from .fixtures import Recorder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -225,6 +227,128 @@ def test_recover_within_is_lost_when_an_episode_outlasts_it() -> None:
     assert goal.detail == f"an OOM episode from {first / HZ:.1f} s lasted over 5s"
 
 
+def scripted(sc: Scenario, script: list[tuple[float, str]], seconds: float) -> Game:
+    """``sc`` with the player's ``--script`` lines, run for ``seconds``."""
+    game = Game.__new__(Game)
+    game.sim = Simulation(sc, script=[(round(t * HZ), line) for t, line in script])
+    game.events = []
+    game.sim.kernel.bus.subscribe(game.events.append)
+    game.tracked = Tracked.start(game.sim)
+    assert isinstance(game.tracked.tracker, GoalTracker)
+    game.tracker = game.tracked.tracker
+    return game.run(seconds)
+
+
+def test_hands_off_is_lost_when_the_player_kills_by_hand() -> None:
+    """The player's ``kill`` sends a Signal: the rule is broken then, whoever it hits."""
+    game = scripted(scenario(QUIET + GROWER, goals="hands_off = true"), [(2, "kill -9 8")], 5)
+    goal = game.goal("hands_off")
+    assert goal.state == LOST and goal.at == 2 * HZ
+    assert goal.detail == "kill sent SIGKILL to grower (pid 8) at 2.0 s"
+    assert game.tracker.over and not game.tracker.won
+
+
+def test_hands_off_is_kept_by_a_signal_nobody_acts_on() -> None:
+    """``kill -CONT`` (no job control: nothing happens) and ``kill -9 1`` (init gets no
+    signals it doesn't want) send Signal events marked ``ignored``: nobody was killed."""
+    sc = scenario(QUIET + GROWER, goals="hands_off = true")
+    game = scripted(sc, [(1, "kill -CONT 8"), (2, "kill -9 1")], 4)
+    assert [e.ignored for e in game.of(ev.Signal)] == [True, True]
+    assert game.goal("hands_off").state == PENDING
+
+
+def test_hands_off_is_lost_by_killall_and_by_a_reboot_typed_by_the_player() -> None:
+    killall = scripted(scenario(QUIET, goals="hands_off = true"), [(1, "killall sshd")], 3)
+    assert killall.goal("hands_off").detail.startswith("killall sent SIGTERM to sshd (pid 7)")
+    reboot = scripted(scenario(QUIET, goals="hands_off = true"), [(1, "reboot")], 3)
+    assert reboot.goal("hands_off").detail == "rebooted by hand at 1.0 s"
+
+
+def test_hands_off_is_kept_when_the_policy_kills_and_when_the_preset_kills() -> None:
+    """The OOM killer's signals (sender 0, as a root console user's would be) and a preset's
+    own ``[[events]]`` are not the player's hands; neither is stopping earlyoom's daemon."""
+    events = '[[events]]\nat = "3s"\nrun = "killall sshd"\n'
+    sc = scenario(QUIET + BIG + GROWER + events, goals="hands_off = true")
+    game = scripted(sc, [(1, "insmod earlyoom"), (2, "rmmod earlyoom")], 20)
+    assert game.of(ev.OomKill) and any(e.comm == "sshd" for e in game.of(ev.Signal))
+    assert any(e.comm == "earlyoom" for e in game.of(ev.Signal))
+    assert game.goal("hands_off").state == PENDING
+    game.run(20)
+    assert game.goal("hands_off").state == MET
+
+
+def test_the_score_is_the_presets_criterion_against_its_par() -> None:
+    """Two kills (big, then the grower): 28 s of work lost. Par 30 s is beaten, par 20 s is
+    not; par is met at equal."""
+    sc = scenario(BIG + GROWER, goals='protect = ["sshd"]')
+    sc.score = ScoreRule("work_lost", 30.0)
+    game = play(sc, 40)
+    score = game.tracker.score()
+    assert score is not None and game.tracker.won
+    assert score.value == game.card().work_lost == 28.0
+    assert score.at_par and score.line() == (
+        "work lost 28.0s (lower is better) — par 30.0s: at par or better"
+    )
+    for par, at_par in ((20.0, False), (28.0, True)):
+        sc.score = ScoreRule("work_lost", par)
+        assert play(sc, 40).tracker.score().at_par is at_par  # type: ignore[union-attr]
+    sc.score = ScoreRule("mem_per_kill", 2553.0)  # higher is better
+    assert play(sc, 40).tracker.score().at_par  # type: ignore[union-attr]
+    sc.score = ScoreRule("mem_per_kill", 2554.0)
+    assert not play(sc, 40).tracker.score().at_par  # type: ignore[union-attr]
+
+
+# ============================================================================ the shipped games
+FIRST_SHORTAGE = 30 * HZ
+"""A newcomer reads the briefing and looks around: no shortage before this, whatever the
+seed."""
+
+
+@pytest.mark.parametrize("key", ["fork-bomb", "ha-failover"])
+def test_a_game_preset_runs_short_of_memory_only_after_thirty_seconds(key: str) -> None:
+    """The first shortage — the first time memory is scarce (``pressure``) or reclaim fails
+    (``out_of_memory()``) — comes 30 s or more into the game, for the preset's seed and the
+    next three (a replay uses the same seed; ``compare`` the next ones)."""
+    from moomtui.presets import load_preset
+
+    base = load_preset(key)
+    for seed in range(base.spec.seed, base.spec.seed + 4):
+        sim = Simulation(base, seed=seed)
+        calls = Recorder(sim.kernel)
+        while sim.elapsed < FIRST_SHORTAGE and sim.kernel.oom_state() in ("ok", "reclaim"):
+            sim.run_for(SAMPLE)
+        assert sim.elapsed >= FIRST_SHORTAGE, (key, seed, sim.kernel.oom_state())
+        assert not calls.of(ev.OutOfMemory)
+
+
+def test_fork_bomb_killall_at_once_breaks_the_rule_renice_wins_at_par() -> None:
+    from moomtui.presets import load_preset
+
+    sc = load_preset("fork-bomb")
+    killall = scripted(sc, [(0, "killall bomb")], 120)
+    assert killall.goal("hands_off").state == LOST and not killall.tracker.won
+    nothing = scripted(sc, [], 120)
+    assert nothing.goal("protect").detail.startswith("mysqld (pid 8) killed by oom_kill at 38.")
+    renice = scripted(sc, [(0, "renice 19 9")], 120)
+    assert renice.tracker.won
+    score = renice.tracker.score()
+    assert score is not None and score.at_par
+
+
+def test_ha_failover_is_won_by_a_killer_that_acts_before_the_kernel_runs_out() -> None:
+    from moomtui.presets import load_preset
+
+    sc = load_preset("ha-failover")
+    nothing = scripted(sc, [], 120)
+    assert nothing.goal("no_panic").state == LOST
+    early = scripted(sc, [(0, "insmod earlyoom swap_term=100 swap_kill=100")], 120)
+    assert early.tracker.won and [e.comm for e in early.of(ev.OomKill)] == ["java"]
+    score = early.tracker.score()
+    assert score is not None and score.at_par
+    hasty = scripted(sc, [(0, "insmod earlyoom swap_term=100 swap_kill=100 mem_term=50")], 120)
+    assert hasty.tracker.won and not hasty.tracker.score().at_par  # type: ignore[union-attr]
+
+
 def test_a_preset_without_goals_is_over_at_its_length_and_never_won() -> None:
     game = play(scenario(QUIET, length="10s"))
     assert game.tracker.goals == [] and game.tracker.over and not game.tracker.won
@@ -392,16 +516,83 @@ def test_game_imports_neither_textual_nor_rich() -> None:
 # ============================================================================ moomtui run
 def test_run_prints_goals_and_score_card_and_json_has_them() -> None:
     text = io.StringIO()
-    run(RunOptions(preset="ha-failover", duration=30 * HZ), text)
+    run(RunOptions(preset="ha-failover", duration=50 * HZ), text)
     summary = text.getvalue().split("\n--- ", 1)[1]
     assert "goals (lost):" in summary and "no panic: panic at" in summary
-    assert "score card (30.0 s" in summary
+    assert "score: mem/kill - (higher is better) — par 24M: short of par (counts only" in summary
+    assert "score card (50.0 s" in summary
     doc = io.StringIO()
-    run(RunOptions(preset="ha-failover", duration=30 * HZ, as_json=True), doc)
+    run(RunOptions(preset="ha-failover", duration=50 * HZ, as_json=True), doc)
     data = json.loads(doc.getvalue())
     assert data["score"]["panics"] == 1 and data["score"]["reboots"] == 1
     assert data["goals"]["list"][0]["goal"] == "no_panic"
     assert data["goals"]["list"][0]["state"] == "lost"
+    assert data["goals"]["score"] == {
+        "by": "mem_per_kill",
+        "value": None,
+        "par": 6144,
+        "at_par": False,
+    }
     again = io.StringIO()
-    run(RunOptions(preset="ha-failover", duration=30 * HZ, as_json=True), again)
+    run(RunOptions(preset="ha-failover", duration=50 * HZ, as_json=True), again)
     assert again.getvalue() == doc.getvalue()
+
+
+# ============================================================================ why each victim
+def explained(sc: Scenario, seconds: float, script: list[tuple[float, str]] = ()) -> list[str]:
+    from moomtui.game.kills import KillLog
+
+    game = scripted(sc, [], 0)
+    log = KillLog(lambda: game.sim.kernel, game.tracked.tracker.now)
+    game.sim.kernel.bus.subscribe(log)
+    for t, line in script:
+        game.run(t - game.tracker.now() / HZ)
+        game.sim.execute(line)
+    game.run(seconds - game.tracker.now() / HZ)
+    return log.lines()
+
+
+def test_a_classic_kill_is_explained_by_badness_against_the_runner_up() -> None:
+    """``big`` has the most points: badness() is its total_vm, 6144 pages (15 s of CPU and
+    8 s of run time divide by 1); the grower is next, its total_vm 15M = 3840."""
+    lines = explained(scenario(BIG + GROWER), 20)
+    first = lines[0]
+    assert "big (pid 7) by oom_kill: badness 6144 (total_vm 24M, CPU 15.0 s," in first
+    assert "running 8.3 s), the highest; next: grower (pid 8) 3840" in first
+
+
+def test_the_allocating_policy_and_a_thread_kill_are_explained_by_their_rule() -> None:
+    threads = """
+[[tasks]]
+comm = "server"
+uid = 1000
+total_vm = "1M"
+rss = "512K"
+program = "threaded"
+args = { threads = 2, rate = "1M/s" }
+"""
+    lines = explained(scenario(threads, sysctl='sysctl = { "vm.overcommit_memory" = 1 }'), 25)
+    victim, *threads = lines
+    assert "server (pid 7) by oom_kill: badness 3712" in victim
+    assert "the highest; next: init (pid 1) " in victim  # not its own threads: they die too
+    assert len(threads) == 2 and all(
+        "by oom_kill: shares the address space of its victim server (pid 7)" in line
+        for line in threads
+    )
+    allocating = scenario(GROWER, modules='["oom_kill_allocating"]')
+    (line,) = explained(allocating, 20)
+    assert "grower (pid 7) by oom_kill_allocating: its allocation found no memory" in line
+
+
+def test_only_the_first_kills_are_explained_one_by_one_the_rest_counted() -> None:
+    from moomtui.game.kills import MAX_EXPLAINED
+    from moomtui.presets import load_preset
+
+    sc = load_preset(
+        "fork-bomb",
+        overrides=['kernel.config={CONFIG_OOM_KILL="m"}', 'kernel.modules=["oom_score_adj"]'],
+    )
+    lines = explained(sc, 45)
+    assert len(lines) == MAX_EXPLAINED + 1
+    assert "by oom_score_adj: oom_score " in lines[1] and "rss+swap" in lines[1]
+    assert lines[-1].startswith("   … and ") and "more victims: bomb by oom_score_adj" in lines[-1]

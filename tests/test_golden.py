@@ -32,7 +32,7 @@ GOLDEN = Path(__file__).with_name("golden") / "runs.json"
 
 CASES: dict[str, list[str]] = {
     "classic-leak": ["classic-leak"],
-    "fork-bomb": ["fork-bomb", "--for", "30s"],
+    "fork-bomb": ["fork-bomb", "--for", "60s"],
     "ha-failover": ["ha-failover"],
     "leaky-apache": ["leaky-apache"],
     "no-oom": ["no-oom"],
@@ -67,7 +67,7 @@ CASES: dict[str, list[str]] = {
     "fork-bomb/oom_score_adj": [
         "fork-bomb",
         "--for",
-        "10s",
+        "45s",
         "--set",
         'kernel.config={CONFIG_OOM_KILL="m"}',
         "--set",

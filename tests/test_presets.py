@@ -11,7 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from moomtui.kernel.constants import CAP_FULL_SET, HZ, cap_mask
-from moomtui.presets import PresetError, list_presets, load_preset, parse_preset
+from moomtui.presets import (
+    SCORE_UNITS,
+    PresetError,
+    ScoreRule,
+    list_presets,
+    load_preset,
+    parse_preset,
+)
 
 GOOD = """
 name = "t"
@@ -127,11 +134,38 @@ def test_the_documented_example_error() -> None:
             "events[0].at: expected a duration like",
         ),
         ('name = "t"\n[goals]\nmax_kills = -1\n', "goals.max_kills: expected an integer"),
+        ('name = "t"\n[goals]\nhands_off = "yes"\n', "goals.hands_off: expected true or false"),
+        ('name = "t"\n[score]\nby = "fun"\npar = 1\n', "score.by: expected one of work_lost,"),
+        ('name = "t"\n[score]\nby = "kills"\n', "score.par: missing"),
+        ('name = "t"\n[score]\nby = "work_lost"\npar = "soon"\n', "score.par: expected a"),
+        ('name = "t"\n[score]\nby = "least_surprise"\npar = 2\n', "score.par: expected a share"),
+        ('name = "t"\nhint = "a\\u001b[2J"\n', "hint: expected printable text"),
         ("description = 'no name'\n", "name: missing"),
     ],
 )
 def test_each_error_class_is_one_line_naming_the_key(text: str, expected: str) -> None:
     assert expected in error_of(text)
+
+
+def test_a_game_preset_has_its_hint_and_score_in_the_cards_units() -> None:
+    text = (
+        'name = "t"\nhint = "try renice"\n[goals]\nhands_off = true\n'
+        '[score]\nby = "mem_per_kill"\npar = "16M"\n'
+    )
+    sc = parse_preset(text, "t.toml")
+    assert (sc.hint, sc.goals, sc.score) == (
+        "try renice",
+        {"hands_off": True},
+        ScoreRule("mem_per_kill", 4096),
+    )
+    minutes = parse_preset('name = "t"\n[score]\nby = "livelock"\npar = "2m"\n', "t.toml")
+    assert minutes.score == ScoreRule("livelock", 120.0)
+
+
+def test_the_score_units_name_every_criterion_of_the_card() -> None:
+    from moomtui.game import CRITERIA
+
+    assert list(SCORE_UNITS) == [c.key for c in CRITERIA]
 
 
 def test_caps_default_to_the_full_set_for_root_like_2_4_exec() -> None:

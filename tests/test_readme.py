@@ -65,3 +65,20 @@ def test_console_and_script_examples_are_valid_commands() -> None:
         "insmod oom_kill_parent oom_parent_max=3",
         "cat /proc/sys/vm/oom/oom_parent_max",
     ]
+
+
+def test_the_json_keys_the_readme_names_are_the_documents_own() -> None:
+    """``--json``'s paragraph names keys in backquotes: each is a top-level key of the
+    document (memory is under ``meminfo``, not ``memory``)."""
+    import io
+    import json
+
+    from moomtui.headless import RunOptions, run
+
+    paragraph = README.split("`--json` prints the final state as", 1)[1].split("`--trace", 1)[0]
+    named = re.findall(r"`(\w+)`", paragraph)
+    out = io.StringIO()
+    run(RunOptions(preset="no-oom", duration=100, as_json=True), out)
+    doc = json.loads(out.getvalue())
+    assert named == ["meminfo", "modules", "dmesg", "tasks", "oom_score"]
+    assert all(key in doc for key in named[:-1]) and "oom_score" in doc["tasks"][0]

@@ -1,14 +1,24 @@
 """Goals: the preset's ``[goals]``, each live as pending, met or lost, with a one-line why.
 
-A :class:`GoalTracker` follows survive, no_panic, protect, max_kills and recover_within on
-the event stream and at each sample (``update(kernel)``), and keeps the run's
+A :class:`GoalTracker` follows survive, no_panic, protect, max_kills, recover_within and
+hands_off on the event stream and at each sample (``update(kernel)``), and keeps the run's
 :class:`~.scorer.Scorer` (``.scorer``) that it feeds the same events. Time is up at
 ``goals.survive`` if the preset sets it, else at the scenario's ``length``; times are run
 time, as the scorer counts them. The exact definitions are in docs/game.md.
+
+``hands_off`` is a rule rather than a target: the player may not kill by hand. It is lost
+at a ``Signal`` event the task acts on (not ``ignored``: init and kernel threads shrug off
+most, nobody dies of SIGCONT) sent while the player's ``kill`` or ``killall`` runs, or a
+``Reboot``
+while the player's ``reboot`` runs — the tracker is told which of the player's commands is
+running (``player``: the simulation's :attr:`~moomtui.sim.Simulation.player_command`), since
+a console user has no task and a root user's signals carry the sender 0 the kernel's own
+carry. A preset's ``[[events]]`` are not the player's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,14 +27,22 @@ from ..kernel.constants import HZ, SIGNAL_NAMES
 from ..kernel.units import format_duration
 from .card import ScoreCard
 from .scorer import Scorer
+from .scores import ScoreResult, score_of
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
     from ..presets import Scenario
 
 PENDING, MET, LOST = "pending", "met", "lost"
-GOALS = ("survive", "no_panic", "protect", "max_kills", "recover_within")
+GOALS = ("survive", "no_panic", "protect", "max_kills", "recover_within", "hands_off")
 """The goal types, in the order they are shown."""
+
+BY_HAND = {"kill": "signal", "killall": "signal", "reboot": "reboot"}
+"""The player's commands that lose ``hands_off``, and the event each loses it at."""
+
+
+def _no_player() -> str | None:
+    return None
 
 
 def _at(jiffies: int) -> str:
@@ -52,6 +70,8 @@ class GoalState:
             return f"protect {', '.join(t)}"
         if self.goal == "max_kills":
             return f"at most {t} kill{'s' * (t != 1)}"
+        if self.goal == "hands_off":
+            return "hands off" if t else "hands free"
         return f"recover within {format_duration(t)}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,8 +99,17 @@ class GoalTracker:
     at ``goals.survive`` if the preset sets it, else at the scenario's ``length``.
     """
 
-    def __init__(self, scenario: Scenario, kernel: Kernel, *, elapsed: int | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        kernel: Kernel,
+        *,
+        elapsed: int | None = None,
+        player: Callable[[], str | None] = _no_player,
+    ) -> None:
         self.scenario = scenario
+        self.player = player
+        """The command word of the player's line running now, or None."""
         self.targets: dict[str, Any] = {g: scenario.goals[g] for g in GOALS if g in scenario.goals}
         self.time_limit: int = self.targets.get("survive", scenario.length)
         self.scorer = Scorer(kernel, elapsed=elapsed)
@@ -97,6 +126,8 @@ class GoalTracker:
 
     # --- events -------------------------------------------------------------------------
     def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, ev.Signal | ev.Reboot) and self.targets.get("hands_off"):
+            self._by_hand(event)  # before the scorer moves run time on past a reboot
         self.scorer(event)
         if isinstance(event, ev.OomKill):
             self._on_kill(event)
@@ -112,6 +143,19 @@ class GoalTracker:
             self._lose("survive", why)
         elif isinstance(event, ev.OutOfMemory):
             self._check_recovery()
+
+    def _by_hand(self, event: ev.Signal | ev.Reboot) -> None:
+        command = self.player()
+        if command is None or command not in BY_HAND:
+            return
+        if isinstance(event, ev.Signal) and BY_HAND[command] == "signal" and not event.ignored:
+            sig = "SIG" + SIGNAL_NAMES.get(event.sig, str(event.sig))
+            what = f"{command} sent {sig} to {event.comm} (pid {event.pid})"
+        elif isinstance(event, ev.Reboot) and BY_HAND[command] == "reboot":
+            what = "rebooted by hand"
+        else:
+            return
+        self._lose("hands_off", f"{what} at {_at(self.now())}")
 
     def _on_kill(self, e: ev.OomKill) -> None:
         if e.comm in self._protect:
@@ -129,7 +173,7 @@ class GoalTracker:
 
     def _lose(self, goal: str, detail: str) -> None:
         if goal in self.targets and goal not in self._decided:
-            if goal == "no_panic" and not self.targets[goal]:
+            if goal in ("no_panic", "hands_off") and not self.targets[goal]:
                 return
             self._decided[goal] = _Decided(LOST, detail, self.now())
 
@@ -205,12 +249,20 @@ class GoalTracker:
     def card(self) -> ScoreCard:
         return self.scorer.card()
 
+    def score(self) -> ScoreResult | None:
+        """The game's one score (the preset's ``[score]``) on the card so far."""
+        return score_of(self.scenario.score, self.card())
+
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "over": self.over,
             "won": self.won,
             "list": [g.to_dict() for g in self.goals],
         }
+        score = self.score()
+        if score is not None:
+            doc["score"] = score.to_dict()
+        return doc
 
     def render_text(self) -> str:
         if not self.targets:
@@ -219,6 +271,10 @@ class GoalTracker:
         lines = [f"goals ({verdict}):"]
         for g in self.goals:
             lines.append(f"  {g.state:<7}  {g.label}: {g.detail}")
+        score = self.score()
+        if score is not None:
+            counts = "" if self.won else " (counts only when the game is won)"
+            lines.append(f"score: {score.line()}{counts}")
         return "\n".join(lines) + "\n"
 
     def _pending_detail(self, goal: str) -> str:
@@ -233,6 +289,8 @@ class GoalTracker:
             return f"{', '.join(target)}: not killed"
         if goal == "max_kills":
             return f"{s.kills} of at most {target}"
+        if goal == "hands_off":
+            return "no kill, killall or reboot by hand" if target else "anything goes"
         current = s.episode_length()
         if current is not None:
             return f"OOM episode for {_at(current)} (limit {format_duration(target)})"

@@ -8,18 +8,24 @@ in *sandbox* mode lets the machine run again with the goals no longer ending it.
 
 A new machine (``boot NAME``, the preset picker, a replay) is a new game; a reboot of the
 same machine (after a panic, or ``reboot``) is part of the same game, and the tracker
-counts it. No Textual and no Rich here: the screen (:mod:`moomtui.tui.components.report` and
-the header) draws what this gives.
+counts it. A new game with goals starts *held*: it does not run until the player has read
+its briefing (:meth:`Game.begin`); :attr:`Game.number` counts the games, so the screen can
+tell a new one from the last. The game's :class:`~.kills.KillLog` explains each kill for
+the report. No Textual and no Rich here: the screen (:mod:`moomtui.tui.components.report`,
+:mod:`moomtui.tui.components.briefing` and the header) draws what this gives.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from ..kernel.constants import HZ
 from .card import ScoreCard
 from .goals import LOST, MET, PENDING, GoalState, GoalTracker
+from .kills import KillLog
+from .scores import ScoreResult
 from .tracking import SAMPLE, Tracked
 
 if TYPE_CHECKING:
@@ -32,7 +38,8 @@ MARKS = {PENDING: "●", MET: "✓", LOST: "✗"}
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """What the report screen shows: the outcome, the goals and the score card."""
+    """What the report screen shows: the outcome, the goals, the score, the kills and the
+    score card."""
 
     preset: str
     outcome: str  # "won", "lost" or "on" (the game goes on, or a preset without goals)
@@ -40,6 +47,8 @@ class Report:
     goals: list[GoalState]
     card: ScoreCard
     ended: bool  # the game is over and waits for the player's choice
+    score: ScoreResult | None = None
+    kills: tuple[str, ...] = ()  # one line per kill (or group of kills), explained
 
 
 class Game:
@@ -48,17 +57,40 @@ class Game:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.sandbox = False
+        self.number = 0
+        """How many games have started on this simulation (the first is 1)."""
+        self.held = False
+        """A new game waits for :meth:`begin` (the player read the briefing)."""
         self._kernel: Kernel | None = None
+        self._unsubscribe_kills: Callable[[], None] | None = None
+        self.kills: KillLog
         self.tracked = self._start()
 
     # --- the game's lifetime ------------------------------------------------------------
     def _start(self) -> Tracked:
         self._kernel = self.sim.kernel
-        return Tracked.start(self.sim)
+        self.number += 1
+        self.kills = KillLog(lambda: self.sim.kernel, lambda: self.tracker.now())
+        self._unsubscribe_kills = self.sim.kernel.bus.subscribe(self.kills)
+        tracked = Tracked.start(self.sim)
+        self.held = (
+            bool(tracked.tracker.targets) if isinstance(tracked.tracker, GoalTracker) else False
+        )
+        return tracked
+
+    def _stop(self) -> None:
+        self.tracked.close()
+        if self._unsubscribe_kills is not None:
+            self._unsubscribe_kills()
+            self._unsubscribe_kills = None
+
+    def begin(self) -> None:
+        """The player has read the briefing: the game may run."""
+        self.held = False
 
     def restart(self) -> None:
         """A new game on the machine the simulation runs now (goals on again)."""
-        self.tracked.close()
+        self._stop()
         self.sandbox = False
         self.tracked = self._start()
 
@@ -75,7 +107,7 @@ class Game:
         self.restart()
 
     def close(self) -> None:
-        self.tracked.close()
+        self._stop()
 
     # --- running ------------------------------------------------------------------------
     @property
@@ -92,7 +124,7 @@ class Game:
         end = sim.elapsed + n
         while sim.elapsed < end:
             self.sync()
-            if self.ended:
+            if self.ended or self.held:
                 return
             now = self.tracked.elapsed
             piece = min(end - sim.elapsed, SAMPLE - now % SAMPLE)
@@ -137,12 +169,13 @@ class Game:
         tracker = self.tracker
         goals = tracker.goals
         name = self.sim.scenario.name
+        kills = tuple(self.kills.lines())
         if not goals:
             headline = (
                 f"{name} has no goals: a sandbox. "
                 f"The score so far, {self.run_time() / HZ:.1f} s into the run."
             )
-            return Report(name, "on", headline, goals, tracker.card(), ended=False)
+            return Report(name, "on", headline, goals, tracker.card(), ended=False, kills=kills)
         lost = [g for g in goals if g.state == LOST]
         sandbox = " Playing on in sandbox mode." if self.sandbox else ""
         if tracker.won:
@@ -159,4 +192,13 @@ class Game:
                 f"{self.run_time() / HZ:.1f} s into the game; time is up at "
                 f"{tracker.time_limit / HZ:.1f} s. The goals so far:"
             )
-        return Report(name, outcome, headline, goals, tracker.card(), ended=self.ended)
+        return Report(
+            name,
+            outcome,
+            headline,
+            goals,
+            tracker.card(),
+            ended=self.ended,
+            score=tracker.score(),
+            kills=kills,
+        )

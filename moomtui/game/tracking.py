@@ -46,7 +46,9 @@ class Tracked:
     def start(cls, sim: Simulation, scenario: Scenario | None = None) -> Tracked:
         """Subscribe a new :class:`GoalTracker` for ``scenario`` (default: the sim's),
         its run starting now."""
-        tracker = GoalTracker(scenario or sim.scenario, sim.kernel, elapsed=0)
+        tracker = GoalTracker(
+            scenario or sim.scenario, sim.kernel, elapsed=0, player=lambda: sim.player_command
+        )
         unsubscribe = sim.kernel.bus.subscribe(tracker)
         return cls(sim, tracker, unsubscribe, origin=sim.elapsed)
 

@@ -61,6 +61,12 @@ from .timer import TimerList
 if TYPE_CHECKING:
     from .program import Program
 
+LIVELOCK_STALL = 5 * HZ
+"""A task waiting in the allocator longer than this, with ``out_of_memory()`` still being
+called, is a livelock (:meth:`Kernel.oom_state`)."""
+PRESSURE_SHARE = 8
+"""Memory pressure: what could still be had without a kill is at most RAM / this."""
+
 
 class Kernel:
     """One simulated Linux 2.4.22 machine."""
@@ -468,18 +474,41 @@ class Kernel:
         return "SIG" + SIGNAL_NAMES.get(sig, str(sig))
 
     def oom_state(self) -> str:
-        """One word for the header: ok, pressure, reclaiming, OOM, livelock or PANIC."""
+        """One word for the header, the first of these that holds (docs/game.md):
+
+        - ``panic``: the kernel has panicked (it hangs, or reboots after ``kernel.panic`` s);
+        - ``livelock``: a task has waited in the allocator for more than 5 s and
+          ``out_of_memory()`` was called within the last second — nothing frees memory;
+        - ``thrashing``: a task waits for its pages to come back from swap (swap-in);
+        - ``OOM``: ``out_of_memory()`` was called within the last second (reclaim failed);
+        - ``reclaim``: pages were reclaimed — by kswapd or a task's direct reclaim — within
+          the last second, or a task waits in the allocator;
+        - ``pressure``: free memory is at or below ``pages_low``, or what could still be had
+          without a kill — free pages, page cache and free swap — is at most an eighth of RAM;
+        - ``ok``: none of these.
+        """
         if self.panicked is not None:
-            return "PANIC"
-        stuck = [t for t in self.blocked if t.blocked == "alloc"]
+            return "panic"
         recent_oom = self.last_oom_call is not None and self.ticks - self.last_oom_call < HZ
-        if stuck and recent_oom and any(self.ticks - t.stall_since > 5 * HZ for t in stuck):
+        swapin = False
+        stalled = False
+        for task in self.blocked:
+            if task.blocked == "swapin":
+                swapin = True
+            elif task.blocked == "alloc" and self.ticks - task.stall_since > LIVELOCK_STALL:
+                stalled = True
+        if stalled and recent_oom:
             return "livelock"
+        if swapin:
+            return "thrashing"
         if recent_oom:
             return "OOM"
-        if self.vm.kswapd_awake or self.blocked:
-            return "reclaiming"
-        if self.vm.free <= self.vm.pages_low:
+        vm = self.vm
+        reclaimed = vm.last_reclaim >= 0 and (self.jiffies - vm.last_reclaim) & JIFFIES_MASK < HZ
+        if reclaimed or vm.kswapd_awake or self.blocked:
+            return "reclaim"
+        available = vm.free + vm.cache + vm.nr_swap_pages
+        if vm.free <= vm.pages_low or available * PRESSURE_SHARE <= vm.totalram:
             return "pressure"
         return "ok"
 

@@ -27,18 +27,20 @@ from .locations import (
     shipped_presets_dir,
     user_presets_dir,
 )
-from .scenario import PresetError, PresetEvent, Scenario
+from .scenario import SCORE_UNITS, PresetError, PresetEvent, Scenario, ScoreRule
 
 __all__ = [
     "DEFAULT_PRESET",
     "FIRST_USER_PID",
     "RAM_MAX",
+    "SCORE_UNITS",
     "SWAP_MAX",
     "TOTAL_VM_MAX",
     "PresetError",
     "PresetEvent",
     "PresetInfo",
     "Scenario",
+    "ScoreRule",
     "list_presets",
     "load_preset",
     "load_shipped_preset",

@@ -19,12 +19,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..kernel.bootspec import BootSpec, TaskSpec
-from ..kernel.constants import CAPABILITIES, JIFFIES_MASK, PID_MAX, cap_mask
+from ..kernel.constants import CAPABILITIES, HZ, JIFFIES_MASK, PID_MAX, cap_mask
 from ..kernel.kconfig import KCONFIG_OPTIONS
 from ..kernel.units import UnitError, parse_duration, parse_rate, parse_size
 from ..modules.plugins import is_policy_file
 from .quoting import key_path, show_value
-from .scenario import PresetError, PresetEvent, Scenario
+from .scenario import SCORE_UNITS, PresetError, PresetEvent, Scenario, ScoreRule
 from .trial_boot import trial_boot
 
 ROLES = ("culprit", "innocent", "protected")
@@ -112,6 +112,8 @@ class Checker:
                 "tasks",
                 "events",
                 "goals",
+                "hint",
+                "score",
             ),
         )
         if "name" not in top:
@@ -126,11 +128,15 @@ class Checker:
         self.tasks(top.get("tasks", []), spec)
         events = self.events(top.get("events", []))
         goals = self.goals(top.get("goals", {}))
+        hint = self.printable("hint", top.get("hint", ""), max_len=1000)
+        score = self.score(top["score"]) if "score" in top else None
         reason = spec.fits()
         if reason:
             raise self.fail("tasks", reason)
         trial_boot(spec, self)
-        return Scenario(name, description, self.source, spec, events, goals, length)
+        scenario = Scenario(name, description, self.source, spec, events, goals, length)
+        scenario.hint, scenario.score = hint, score
+        return scenario
 
     def machine(self, value: object, spec: BootSpec) -> None:
         m = self.table(
@@ -377,7 +383,9 @@ class Checker:
 
     def goals(self, value: object) -> dict[str, Any]:
         g = self.table(
-            "goals", value, ("survive", "no_panic", "protect", "max_kills", "recover_within")
+            "goals",
+            value,
+            ("survive", "no_panic", "protect", "max_kills", "recover_within", "hands_off"),
         )
         goals: dict[str, Any] = {}
         if "survive" in g:
@@ -392,4 +400,30 @@ class Checker:
             goals["protect"] = self.string_list("goals.protect", g["protect"])
         if "max_kills" in g:
             goals["max_kills"] = self.integer("goals.max_kills", g["max_kills"], 0, 1_000_000)
+        if "hands_off" in g:
+            goals["hands_off"] = self.boolean("goals.hands_off", g["hands_off"])
         return goals
+
+    def score(self, value: object) -> ScoreRule:
+        """``[score]``: ``by`` a score-card criterion, ``par`` in its unit — a duration for
+        times, a size for memory, a number for counts, a share from 0 to 1."""
+        s = self.table("score", value, ("by", "par"))
+        for key in ("by", "par"):
+            if key not in s:
+                raise self.fail(f"score.{key}", "missing")
+        by = self.string("score.by", s["by"], max_len=40)
+        if by not in SCORE_UNITS:
+            raise self.fail("score.by", f"expected one of {', '.join(SCORE_UNITS)}", by)
+        unit = SCORE_UNITS[by]
+        raw = s["par"]
+        if unit == "seconds":
+            par: float = self.unit("score.par", raw, parse_duration) / HZ
+        elif unit == "pages":
+            par = self.unit("score.par", raw, parse_size)
+        elif unit == "share":
+            if isinstance(raw, bool) or not isinstance(raw, int | float) or not 0 <= raw <= 1:
+                raise self.fail("score.par", "expected a share from 0 to 1", raw)
+            par = float(raw)
+        else:
+            par = self.integer("score.par", raw, 0, 1_000_000)
+        return ScoreRule(by, par)

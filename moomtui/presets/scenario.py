@@ -20,6 +20,33 @@ class PresetEvent:
     run: str
 
 
+SCORE_UNITS = {
+    "work_lost": "seconds",
+    "mem_per_kill": "pages",
+    "innocent_killed": "count",
+    "protected_killed": "count",
+    "kills": "count",
+    "least_surprise": "share",
+    "livelock": "seconds",
+    "thrashing": "seconds",
+    "down": "seconds",
+    "panics": "count",
+    "reboots": "count",
+}
+"""The score-card criteria a game may be scored by (``moomtui.game.CRITERIA``, whose keys
+these are), each with the unit its ``par`` is written in."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRule:
+    """A game's one score to beat: a score-card criterion (``by``, a key of
+    :data:`moomtui.game.CRITERIA`) and the preset's par for it, in the card's units
+    (seconds, pages, a count or a share)."""
+
+    by: str
+    par: float
+
+
 @dataclass(slots=True)
 class Scenario:
     name: str
@@ -30,3 +57,5 @@ class Scenario:
     goals: dict[str, Any] = field(default_factory=dict)
     length: int = 600 * HZ
     key: str = ""  # the preset's file stem, e.g. "fork-bomb"
+    hint: str = ""  # the briefing's nudge, for a game
+    score: ScoreRule | None = None

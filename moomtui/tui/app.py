@@ -16,8 +16,11 @@ happened.
 
 The driver paces a :class:`moomtui.game.play.Game`, which scores the run and stops the machine
 when the preset's goals say the game is over; the report (:mod:`.components.report`) then
-asks what next. ``g``, or ``score`` at the console, shows it at any time. A long ``step``
-runs on the driver in slices (the screen stays live); Esc stops it.
+asks what next. ``g``, or ``score`` at the console, shows it at any time. A game starts
+paused at 1× on its briefing (:mod:`.components.briefing`; ``briefing`` at the console shows
+it again); a game lost to a panic shows the panic first, and the report when asked. A won
+game's score goes into the player's best scores (:class:`~moomtui.game.ScoreBook`). A long
+``step`` runs on the driver in slices (the screen stays live); Esc stops it.
 
 The app follows the simulation's capability profile (:mod:`moomtui.shell.profile`). In a
 served session (``moomtui --served``, what ``moomtui serve`` runs for each browser: the
@@ -51,7 +54,8 @@ from textual.binding import Binding, Keymap
 from textual.widgets import Input
 
 from .. import errors
-from ..game import Game
+from ..game import Game, ScoreBook, default_scores_path
+from ..game.briefing import briefing
 from ..kernel.clock import Driver
 from ..kernel.constants import HZ, SIGNAL_NAMES
 from ..kernel.units import format_duration
@@ -68,6 +72,7 @@ from ..shell.profile import LOCAL_CONSOLE, SERVED, Profile
 from ..sim import Simulation
 from .bindings import APP_BINDINGS, CLOCK_ACTIONS, FOCUS_ACTIONS, GAME_ACTIONS, TASK_BINDINGS
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
+from .components.briefing import BriefingScreen
 from .components.console import ConsoleView
 from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SignalDialog, SpawnDialog
 from .components.explain import ExplainScreen
@@ -86,7 +91,10 @@ if TYPE_CHECKING:
 
 SPAWNABLE_EXCLUDED = ("init", "thread")
 
-APP_COMMANDS = {"score": "the goals and the score card so far (key g)"}
+APP_COMMANDS = {
+    "score": "the goals and the score card so far (key g)",
+    "briefing": "the game's goals, rules, score and hint again",
+}
 """Words the console takes that are the screen's, not the machine's: the shell never sees them."""
 
 
@@ -166,6 +174,10 @@ class MoomApp(App[int]):
         self._scenario: Scenario | None = None
         self._paused_before_report = paused
         self._reporting = False  # the report is up, or its choice not acted on yet
+        self._briefing = False  # the briefing is up
+        self._briefed = 0  # the number of the last game whose start was seen
+        self._recorded = 0  # the number of the last game whose score was recorded
+        self.scores = ScoreBook(default_scores_path() if self.sim.profile.user_files else None)
         self._main: MainScreen | None = None
         self.add_mode("main", self._make_main_screen)
         self._load_themes()
@@ -223,6 +235,7 @@ class MoomApp(App[int]):
         session = self.sim.session
         session.on_clear = self.console_view.output.clear  # clear
         session.on_exit = self.main.leave_field  # exit at the first shell
+        self._show_scores_warning()
         self.before_first_frame()
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
@@ -296,10 +309,13 @@ class MoomApp(App[int]):
             goals=game.chips(),
             sandbox=game.sandbox,
             prompt=self.prompt(),
+            run_time=game.run_time(),
+            game=game.has_goals,
         )
         self._sync_panic(kernel)
-        if game.ended and not self._reporting:
-            self.show_report()
+        self._new_game()  # after the panic screen of the last game has gone
+        if game.ended and not self._reporting and kernel.panicked is None:
+            self.show_report()  # after a panic, the panic first: the report when asked
 
     def _sync_panic(self, kernel: Kernel) -> None:
         panic = next((s for s in self.screen_stack if isinstance(s, PanicScreen)), None)
@@ -308,10 +324,18 @@ class MoomApp(App[int]):
                 panic = PanicScreen(kernel)
                 self.push_screen(panic)
             if panic.is_mounted:
-                panic.sync(kernel)
+                panic.sync(kernel, game_over=self._game_over_line())
         elif panic is not None and not self._reporting:  # the report goes first
             while panic in self.screen_stack:
                 self.pop_screen()
+
+    def _game_over_line(self) -> str | None:
+        """What the panic screen says when the panic ended the game."""
+        game = self.game
+        if not game.ended:
+            return None
+        lost = "; ".join(g.label for g in game.tracker.goals if g.state == "lost")
+        return f"Game over: lost {lost}. Press Enter (or g) for the report."
 
     # ---------------------------------------------------------------------------- commands
     @property
@@ -326,7 +350,7 @@ class MoomApp(App[int]):
     def run_command(self, line: str) -> int:
         """Run ``line`` through the shell, show it at the console; returns its status."""
         self.console_view.echo(line)
-        result = self.sim.shell.execute(line)
+        result = self.sim.execute(line)
         self.console_view.show(result.output, result.status)
         self.refresh_frame()
         return result.status
@@ -345,7 +369,10 @@ class MoomApp(App[int]):
             self.history.add(command.line)
         if line in APP_COMMANDS:
             self.console_view.echo(line)
-            self.show_report()
+            if line == "briefing":
+                self.show_briefing()
+            else:
+                self.show_report()
         elif line:
             self.run_command(command.line)
         elif typed:
@@ -424,8 +451,8 @@ class MoomApp(App[int]):
             return self.driver.stepping > 0  # else Esc goes on to what has the focus
         if action in ("presets", "score") and isinstance(self.screen, PanicScreen):
             return True  # a hung machine may still be left for another preset
-        if action in CLOCK_ACTIONS and self._reporting:
-            return False  # the clock stands still under the report
+        if action in CLOCK_ACTIONS and (self._reporting or self._briefing):
+            return False  # the clock stands still under the report and the briefing
         if action == "leave_field":
             return self.screen is self.main and self.focused in self.main.text_fields
         if action in FOCUS_ACTIONS and isinstance(self.focused, Input):
@@ -552,18 +579,112 @@ class MoomApp(App[int]):
         self.submit(CommandSubmitted("reboot", "key"))
 
     # ---------------------------------------------------------------------------- the game
+    def _new_game(self) -> None:
+        """A game has just started (the first, a replay, another preset booted): a game
+        with goals waits, at 1×, on its briefing."""
+        game = self.game
+        if game.number == self._briefed:
+            return
+        self._briefed = game.number
+        if game.held:
+            self.driver.pause()
+            self.driver.set_speed(1.0)
+            self.show_briefing()
+
+    def briefing_keys(self) -> list[tuple[str, str]]:
+        """The keys that matter in a game, as bound now (``k`` only where killing by hand
+        is allowed)."""
+        wanted = [
+            ("sim.pause", "start/pause"),
+            ("sim.faster", "faster"),
+            ("task.renice", "renice the selected task"),
+            ("module.insmod", "insmod"),
+            ("module.rmmod", "rmmod (module panel)"),
+            ("app.console", "console"),
+            ("game.score", "score"),
+            ("app.help", "help"),
+        ]
+        if not self.game.tracker.targets.get("hands_off"):
+            wanted.insert(3, ("task.kill", "kill the selected task"))
+        by_id = {b.id: b for b in APP_BINDINGS if isinstance(b, Binding) and b.id}
+        keys = []
+        for binding_id, what in wanted:
+            binding = by_id.get(binding_id)
+            if binding is not None:
+                key = self.keymap.get(binding_id, binding.key).split(",")[0].strip()
+                keys.append((self.get_key_display(Binding(key, "")), what))
+        return keys
+
+    def show_briefing(self) -> None:
+        """The game's briefing over the stopped clock; Enter starts it, Esc looks first."""
+        if self._briefing or self._reporting:
+            return
+        game = self.game
+        scenario = self.sim.scenario
+        if not game.has_goals:
+            self.console_view.note(f"{scenario.name} has no goals: a sandbox, no briefing.")
+            return
+        self._briefing = True
+        self._paused_before_report = self.driver.paused
+        self.driver.pause()
+        rule = scenario.score
+        best = self.scores.best_for(scenario.key, rule.by) if rule is not None else None
+        card = briefing(scenario, game.tracker.time_limit, best)
+        self.push_screen(BriefingScreen(card, self.briefing_keys()), self._briefing_done)
+
+    def _briefing_done(self, start: bool | None) -> None:
+        self._briefing = False
+        held = self.game.held
+        self.game.begin()
+        if start:
+            self.driver.resume()
+        elif held:
+            self.console_view.note("The clock is stopped: press space to start the game.")
+        elif not self._paused_before_report:
+            self.driver.resume()
+        self.refresh_frame()
+
     def action_score(self) -> None:
         self.show_report()
 
     def show_report(self) -> None:
         """Stop the clock and show the goals and the score card (once: not over itself)."""
-        if self._reporting:
+        if self._reporting or self._briefing:
             return
         self._reporting = True
         self._paused_before_report = self.driver.paused
         self.driver.pause()
-        report = ReportScreen(self.game.report(), self.presets(), self.sim.scenario.key)
+        report = ReportScreen(
+            self.game.report(), self.presets(), self.sim.scenario.key, best=self._best_line()
+        )
         self.push_screen(report, self._report_done)
+
+    def _best_line(self) -> str:
+        """The player's best for this game; a won game's score is recorded here, once."""
+        game = self.game
+        score = game.tracker.score()
+        key = self.sim.scenario.key
+        if score is None:
+            return ""
+        if game.tracker.won and self._recorded != game.number:
+            self._recorded = game.number
+            recorded = self.scores.record(key, score)
+            self._show_scores_warning()
+            if recorded.new_best:
+                before = (
+                    "" if recorded.previous is None else f" (was {score.show(recorded.previous)})"
+                )
+                return f"A new best score: {score.show(score.value)}{before}."
+        best = self.scores.best_for(key, score.by)
+        mine = "No best score yet." if best is None else f"Your best: {score.show(best)}."
+        if game.tracker.lost:
+            return f"{mine} A lost game's score does not count."
+        return mine
+
+    def _show_scores_warning(self) -> None:
+        warning = self.scores.take_warning()
+        if warning:
+            self.notify(warning, severity="warning", timeout=8, markup=False)
 
     def _report_done(self, choice: Choice | None) -> None:
         action, preset = choice or ("continue", "")
@@ -582,10 +703,12 @@ class MoomApp(App[int]):
         elif action == "replay":
             game.replay()
             self.console_view.note(f"Replay: {self.sim.scenario.name}, a new game.")
-            self.driver.resume()
+            if not game.held:
+                self.driver.resume()
         elif action == "boot":
             self.boot_preset(preset, "dialog")
-            self.driver.resume()
+            if not self.game.held:
+                self.driver.resume()
         self.refresh_frame()
 
 

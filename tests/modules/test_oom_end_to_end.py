@@ -66,7 +66,7 @@ def test_oom_panic_panics_when_the_hog_fills_memory() -> None:
     (panic,) = rec.of(ev.Panic)
     (first_oom,) = [e for e in rec.of(ev.OutOfMemory)]
     assert panic.message == "Out-Of-Memory" and panic.jiffies == first_oom.jiffies
-    assert k.oom_state() == "PANIC" and rec.kills() == []
+    assert k.oom_state() == "panic" and rec.kills() == []
 
 
 def test_oom_kill_parent_stops_a_server_that_respawns_hogs() -> None:

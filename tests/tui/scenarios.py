@@ -62,6 +62,16 @@ def with_goals(scenario: Scenario, **goals: object) -> Scenario:
     return dataclasses.replace(scenario, goals=goals)
 
 
+async def begin(app: MoomApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Read the briefing a game opens on, and leave it with the clock still stopped."""
+    from moomtui.tui.components.briefing import BriefingScreen
+
+    await pilot.pause()
+    assert isinstance(app.screen, BriefingScreen), app.screen_stack
+    await pilot.press("escape")
+    assert app.driver.paused and not app.game.held
+
+
 def run_until(app: MoomApp, done: Callable[[], bool], *, seconds: int = 120) -> None:
     """Step the machine a tenth of a second at a time until ``done()`` (or fail)."""
     for _ in range(seconds * 10):

@@ -5,24 +5,25 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from moomtui.kernel.constants import HZ
 from moomtui.tui.app import MoomApp
+from moomtui.tui.components.briefing import BriefingScreen
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dialogs import PresetPicker
 from moomtui.tui.components.panic import PanicScreen
 from moomtui.tui.components.report import ReportScreen, score_card_table
 from moomtui.tui.components.status import StatusLine
 
-from .scenarios import hog_scenario, run_until, with_goals
+from .scenarios import begin, hog_scenario, run_until, with_goals
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
 
 
 def header(app: MoomApp) -> str:
-    return app.query_one(StatusLine).plain
+    return app.main.query_one(StatusLine).plain
 
 
 def report(app: MoomApp) -> ReportScreen:
@@ -31,6 +32,8 @@ def report(app: MoomApp) -> ReportScreen:
 
 
 async def play_to_the_end(app: MoomApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    if isinstance(app.screen, BriefingScreen) or app.game.held:
+        await begin(app, pilot)
     run_until(app, lambda: app.game.ended)
     await pilot.pause()
 
@@ -38,7 +41,8 @@ async def play_to_the_end(app: MoomApp, pilot) -> None:  # type: ignore[no-untyp
 async def test_the_header_shows_each_goal_and_its_state(make_app: MakeApp) -> None:
     scenario = with_goals(hog_scenario(), survive=120 * HZ, protect=["sshd"], max_kills=3)
     app = make_app(scenario)
-    async with app.run_test(size=SIZE):
+    async with app.run_test(size=SIZE) as pilot:
+        await begin(app, pilot)
         app.driver.step(2 * HZ)
         app.refresh_frame()
         assert "goals ●survive 2/120s ●protect sshd ●kills 0/3" in header(app)
@@ -55,6 +59,10 @@ async def test_a_preset_without_goals_adds_nothing_to_the_header(make_app: MakeA
 async def test_surviving_at_max_speed_ends_the_run_with_the_won_report(make_app: MakeApp) -> None:
     app = make_app(with_goals(hog_scenario(), survive=5 * HZ), speed=math.inf, paused=False)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.driver.paused and app.driver.speed == 1  # a game starts paused at 1×
+        await pilot.press("enter")  # the briefing: start the clock
+        app.driver.set_speed(math.inf)
         for _ in range(100):
             await pilot.pause(0.05)
             if isinstance(app.screen, ReportScreen):
@@ -110,16 +118,20 @@ async def test_r_replays_the_preset_with_a_fresh_tracker(make_app: MakeApp) -> N
         await play_to_the_end(app, pilot)
         old_kernel, old_tracker = app.kernel, app.game.tracker
         subscribers = len(app.kernel.bus)
+        app.driver.set_speed(10)
         await pilot.press("r")
-        app.driver.pause()
-        assert not isinstance(app.screen, ReportScreen)
+        await pilot.pause()
+        # a replay starts as the first game did: paused, at 1×, on the briefing
+        assert isinstance(app.screen, BriefingScreen)
+        assert app.driver.paused and app.driver.speed == 1 and app.game.held
         assert app.kernel is not old_kernel and app.game.tracker is not old_tracker
-        assert app.kernel.ticks < HZ and app.game.run_time() < HZ
+        assert app.kernel.ticks == 0 and app.game.run_time() == 0
         assert not app.game.tracker.lost and app.game.tracker.scorer.kills == 0
         assert len(app.kernel.bus) == subscribers  # the old tracker has left the bus
+        await begin(app, pilot)
         app.refresh_frame()
         assert "●kills 0/0" in header(app)
-        assert "Replay: Hog" in app.query_one(ConsoleView).output.plain
+        assert "Replay: Hog" in app.main.query_one(ConsoleView).output.plain
 
 
 async def test_p_from_the_report_boots_another_preset_as_a_new_game(make_app: MakeApp) -> None:
@@ -143,17 +155,29 @@ async def test_p_from_the_report_boots_another_preset_as_a_new_game(make_app: Ma
         assert "●protect mysqld, sshd" in header(app)
 
 
-async def test_a_panic_that_loses_the_game_shows_the_report_over_the_panic_screen(
+async def test_a_panic_that_loses_the_game_shows_the_panic_first_then_the_report(
     make_app: MakeApp,
 ) -> None:
+    """The panic is what such a game is about: it stays in front, saying the game is over;
+    Enter opens the report over it; a replay leaves both."""
     app = make_app(with_goals(hog_scenario(modules=("oom_panic",)), no_panic=True))
     async with app.run_test(size=SIZE) as pilot:
         await play_to_the_end(app, pilot)
+        await pilot.pause()
+        assert [type(s) for s in app.screen_stack[1:]] == [PanicScreen]
+        panic = app.screen
+        assert isinstance(panic, PanicScreen)
+        status = str(panic.query_one("#panic-status", Static).render())
+        assert "Game over: lost no panic. Press Enter (or g) for the report." in status
+        log = str(panic.query_one("#panic-log", Static).render())
+        assert "Kernel panic: Out-Of-Memory" in log
+        await pilot.press("enter")
         assert [type(s) for s in app.screen_stack[1:]] == [PanicScreen, ReportScreen]
         assert "✗ lost no panic: panic at" in report(app).plain
         await pilot.press("r")
         await pilot.pause()
-        assert app.kernel.panicked is None and len(app.screen_stack) == 1
+        assert app.kernel.panicked is None
+        assert [type(s) for s in app.screen_stack[1:]] == [BriefingScreen]
 
 
 async def test_a_reboot_after_a_panic_is_part_of_the_same_game(make_app: MakeApp) -> None:
@@ -161,7 +185,8 @@ async def test_a_reboot_after_a_panic_is_part_of_the_same_game(make_app: MakeApp
         hog_scenario(modules=("oom_panic",), sysctl={"kernel.panic": 1}), max_kills=3
     )
     app = make_app(scenario)
-    async with app.run_test(size=SIZE):
+    async with app.run_test(size=SIZE) as pilot:
+        await begin(app, pilot)
         tracker = app.game.tracker
         run_until(app, lambda: app.kernel.boot == 1)
         assert app.game.tracker is tracker

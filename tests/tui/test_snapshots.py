@@ -1,4 +1,5 @@
-"""SVG snapshots of the main screen, the panic screen, help, the game's report and explain.
+"""SVG snapshots of the main screen, the panic screen, help, a game's briefing and its report,
+and explain.
 
 Fixed terminal size, a paused clock, a fixed seed, the vga theme and no cursor blink (see
 conftest.py), so the pictures change only when the screen does. Update them after a deliberate
@@ -11,10 +12,11 @@ from collections.abc import Callable
 
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ
+from moomtui.presets import load_preset
 from moomtui.tui.app import MoomApp
 
 from ..fixtures import Recorder
-from .scenarios import hog_scenario, run_until, with_goals
+from .scenarios import begin, hog_scenario, run_until, with_goals
 
 MakeApp = Callable[..., MoomApp]
 
@@ -77,6 +79,7 @@ def test_report_of_a_lost_game(snap_compare, make_app: MakeApp) -> None:  # type
 
     async def play(pilot) -> None:  # type: ignore[no-untyped-def]
         steady(app)
+        await begin(app, pilot)
         run_until(app, lambda: app.game.ended)
         await pilot.pause()
 
@@ -96,6 +99,28 @@ def test_explain_panel(snap_compare, make_app: MakeApp) -> None:  # type: ignore
         hog = next(t.pid for t in app.kernel.tasks.values() if t.comm == "hog")
         view.select_pid(hog)
         await pilot.press("e")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=play)
+
+
+def test_briefing_of_fork_bomb_at_80_by_24(snap_compare, make_app: MakeApp) -> None:  # type: ignore[no-untyped-def]
+    """What a newcomer sees first in a game, on the smallest terminal: goals, rules, the
+    score to beat, the hint and the keys, over the machine stopped at 1×."""
+    app = make_app(load_preset("fork-bomb"), theme="vga", paused=False, speed=5.0)
+
+    async def play(pilot) -> None:  # type: ignore[no-untyped-def]
+        steady(app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=play)
+
+
+def test_briefing_of_ha_failover_at_120_by_40(snap_compare, make_app: MakeApp) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(load_preset("ha-failover"), theme="vga")
+
+    async def play(pilot) -> None:  # type: ignore[no-untyped-def]
+        steady(app)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=play)

@@ -141,11 +141,17 @@ class MainScreen(Screen[None]):
         goals: Sequence[tuple[str, str]],
         sandbox: bool,
         prompt: str,
+        run_time: int = 0,
+        game: bool = False,
     ) -> None:
         """Bring every panel up to date with ``kernel``; the header also shows the preset's
-        name, the clock (``speed``, ``paused``) and the game (``goals``, ``sandbox``)."""
+        name, the clock (``speed``, ``paused``) and the game (``goals``, ``sandbox``, its
+        ``run_time``; ``game``: the preset has goals)."""
         self.kernel = kernel
-        self.status_line.sync(kernel, preset, speed, paused, goals=goals, sandbox=sandbox)
+        self.status_line.sync(
+            kernel, preset, speed, paused, goals=goals, sandbox=sandbox, run_time=run_time,
+            game=game,
+        )  # fmt: skip
         self.process_view.sync(kernel, tracker)
         self.update_tasks_title()
         self.memory_view.sync(kernel)

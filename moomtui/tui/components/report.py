@@ -1,11 +1,13 @@
 """The report: how the game went, and what next.
 
 It takes over when the game is over (time up, or a goal lost) and whenever the player asks
-for the score (``g``). It shows the outcome, each goal with its state and why, and the
-score card — the seed's five criteria of a good kill, then livelock, thrashing, panics and
-reboots. The clock stands still while it is up. The choices come back through
-``dismiss``: ``("continue", "")``, ``("replay", "")``, ``("boot", KEY)`` or ``("quit", "")``;
-the app acts on them, so the screen never touches the machine.
+for the score (``g``). It shows the outcome, each goal with its state and why, the game's
+score against its par and the player's best, every kill explained (who, which policy, why:
+its score against the runner-up's), and the score card — the seed's five criteria of a good
+kill, then livelock, thrashing, panics and reboots. The clock stands still while it is up.
+The choices come back through ``dismiss``: ``("continue", "")``, ``("replay", "")``,
+``("boot", KEY)`` or ``("quit", "")``; the app acts on them, so the screen never touches
+the machine.
 """
 
 from __future__ import annotations
@@ -57,12 +59,19 @@ class ReportScreen(ModalScreen[Choice]):
     }
 
     def __init__(
-        self, report: Report, presets: Sequence[tuple[str, str, str]], current: str
+        self,
+        report: Report,
+        presets: Sequence[tuple[str, str, str]],
+        current: str,
+        *,
+        best: str = "",
     ) -> None:
+        """``best``: a line on the player's best score for this game, if it has one."""
         super().__init__()
         self.report = report
         self.presets = list(presets)
         self.current = current
+        self.best = best
         self._goals = Static(id="report-goals")
 
     def compose(self) -> ComposeResult:
@@ -76,6 +85,9 @@ class ReportScreen(ModalScreen[Choice]):
             )
             yield Static(report.headline, id="report-headline", markup=False)
             yield self._goals
+            if report.score is not None:
+                yield Static(self._score_text(), id="report-score")
+            yield Static(self._kills_text(), id="report-kills")
             yield Static(score_card_table(report.card), id="report-card")
             go_on = "continue in sandbox mode" if report.ended else "back to the game"
             keys = [
@@ -110,12 +122,34 @@ class ReportScreen(ModalScreen[Choice]):
             )
         return table
 
+    def _score_text(self) -> Text:
+        score = self.report.score
+        assert score is not None
+        judged = self.report.outcome != "lost"
+        text = Text.assemble(("Score: ", "bold"), score.line(judged=judged))
+        if self.best:
+            text.append("\n" + self.best)
+        return text
+
+    def _kills_text(self) -> Text:
+        kills = self.report.kills
+        if not kills:
+            return Text.assemble(("Kills: ", "bold"), "none")
+        text = Text()
+        text.append("Kills, and why each victim", style="bold")
+        for line in kills:
+            text.append("\n" + line)
+        return text
+
     @property
     def plain(self) -> str:
         """The report as text (for tests and the curious)."""
         report = self.report
         lines = [f"{TITLES[report.outcome]} — {report.preset}", report.headline]
         lines += [f"{MARKS[g.state]} {g.state} {g.label}: {g.detail}" for g in report.goals]
+        if report.score is not None:
+            lines.append(self._score_text().plain)
+        lines.append(self._kills_text().plain)
         lines.append(report.card.render_text())
         return "\n".join(lines)
 

@@ -1,9 +1,19 @@
-"""The header line: kernel, preset, the OOM state word, uptime and jiffies, speed, goals.
+"""The header line: kernel, preset, the OOM state word, the clocks, speed, goals.
 
-The state word comes early so that a narrow terminal cuts the clock, not the news. The
-preset's goals come last, each marked and coloured by its state (``●`` pending, ``✓`` met,
-``✗`` lost); ``sandbox`` once the player chose to play on after the game ended. A preset
-without goals adds nothing. The jiffies counter gives way to the goals on a narrow screen.
+The state word (:meth:`~moomtui.kernel.Kernel.oom_state`, defined in docs/game.md) comes
+early so that a narrow terminal cuts the clock, not the news.
+
+Two clocks, each labelled, one story with the console: ``up 12:00:32`` is the machine's
+uptime, from ``jiffies`` as ``/proc/uptime``, ``uptime`` and dmesg's ``[43232.000]`` count it
+(a preset's machine may have been up for hours when the run starts); ``game 00:32`` is the
+time since this game started (``run`` for a preset without goals), across reboots — the
+clock the goals are judged on. On a narrow screen only one is shown: the game clock when
+there are goals, else the uptime.
+
+The preset's goals come last, each marked and coloured by its state (``●`` pending, ``✓``
+met, ``✗`` lost); ``sandbox`` once the player chose to play on after the game ended. A
+preset without goals adds nothing. The jiffies counter gives way to the goals on a narrow
+screen.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from ...kernel.clock import format_speed
-from ...kernel.constants import HZ, UTS_RELEASE
+from ...kernel.constants import HZ, JIFFIES_MASK, UTS_RELEASE
 
 if TYPE_CHECKING:
     from ...kernel import Kernel
@@ -24,11 +34,13 @@ if TYPE_CHECKING:
 SEVERITY = {
     "ok": "status--ok",
     "pressure": "status--pressure",
-    "reclaiming": "status--reclaiming",
+    "reclaim": "status--reclaim",
+    "thrashing": "status--thrashing",
     "OOM": "status--oom",
     "livelock": "status--livelock",
-    "PANIC": "status--panic",
+    "panic": "status--panic",
 }
+"""The style of each word :meth:`~moomtui.kernel.Kernel.oom_state` gives (docs/game.md)."""
 GOAL_STYLES = {
     "pending": "status--goal-pending",
     "met": "status--goal-met",
@@ -39,6 +51,7 @@ WIDE_WITH_GOALS = 150
 
 
 def format_uptime(ticks: int) -> str:
+    """``12:00:32``, or ``3d 2:00:32`` from a day on: ``ticks`` jiffies as a clock."""
     seconds = ticks // HZ
     days, seconds = divmod(seconds, 86400)
     hours, seconds = divmod(seconds, 3600)
@@ -72,19 +85,23 @@ class StatusLine(Widget):
         paused: bool,
         goals: Sequence[tuple[str, str]] = (),
         sandbox: bool = False,
+        run_time: int = 0,
+        game: bool = False,
     ) -> None:
         """``goals``: ``(state, text)`` for each goal, as :meth:`~moomtui.game.play.Game.chips`
-        gives them; ``sandbox``: the game ended and goes on without them."""
+        gives them; ``sandbox``: the game ended and goes on without them; ``run_time``:
+        jiffies since the game (``game``: a preset with goals) or the run started."""
         state = kernel.oom_state()
         goals = tuple(goals)
         key = (
             kernel.ticks, kernel.boot, preset, speed, paused, state, goals, sandbox,
-            self.size.width,
+            run_time // HZ, game, self.size.width,
         )  # fmt: skip
         if key == self._key:
             return
         self._key = key
-        self._text = self._build(kernel, preset, speed, paused, state, goals, sandbox)
+        clocks = (kernel.jiffies & JIFFIES_MASK, run_time, game)
+        self._text = self._build(kernel, preset, speed, paused, state, goals, sandbox, clocks)
         self.refresh()
 
     def _build(
@@ -96,14 +113,21 @@ class StatusLine(Widget):
         state: str,
         goals: tuple[tuple[str, str], ...],
         sandbox: bool,
+        clocks: tuple[int, int, bool],
     ) -> Text:
         style = self.get_component_rich_style
         width = self.size.width
         narrow = width < 90
         bar = ("│", style("status--dim"))
-        clock = f"up {format_uptime(kernel.ticks)}"
+        jiffies, run_time, game = clocks
+        uptime = f"up {format_uptime(jiffies)}"
         if not narrow and not ((goals or sandbox) and width < WIDE_WITH_GOALS):
-            clock += f" jiffies {kernel.jiffies}"
+            uptime += f" jiffies {kernel.jiffies}"
+        played = f"{'game' if game else 'run'} {format_uptime(run_time).removeprefix('0:')}"
+        if narrow:
+            clocks_shown: list[tuple[str, Style] | str] = [f" {played if game else uptime} "]
+        else:
+            clocks_shown = [f" {uptime} ", bar, f" {played} "]
         parts: list[tuple[str, Style] | str] = [
             (f" {UTS_RELEASE} " if narrow else f" Linux {UTS_RELEASE} ", style("status--kernel")),
             f" {preset[:12] if narrow else preset} ",
@@ -112,7 +136,7 @@ class StatusLine(Widget):
             (f" {state} ", style(SEVERITY[state])),
             " ",
             bar,
-            f" {clock} ",
+            *clocks_shown,
             bar,
             f" {format_speed(speed)} ",
         ]

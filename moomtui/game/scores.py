@@ -1,0 +1,236 @@
+"""A game's one score to beat, and the player's best scores, kept per user.
+
+A game preset names one score-card criterion as its score and a par for it (``[score]``,
+a :class:`~moomtui.presets.ScoreRule`): fork-bomb is scored on the work lost, ha-failover on
+the memory each kill gave back. :func:`score_of` reads that figure off a run's
+:class:`~.card.ScoreCard` and says whether it is at par or better.
+
+:class:`ScoreBook` keeps the best score of each won game in a small JSON file,
+``$XDG_DATA_HOME/moomtui/scores.json`` (:func:`default_scores_path`). The file is read as a
+stranger's would be (:mod:`moomtui.userfiles`: a regular file, at most
+:data:`MAX_SCORES_FILE` bytes), and written only if moomtui wrote it: it carries
+``"moomtui": "scores"``, and a file at that path without the mark — or one that cannot be
+read — is never overwritten; the book then lives in memory, with a one-line warning. A new
+file is created without replacing anything that appeared meanwhile (a hard link of a
+complete temporary file), an existing one replaced atomically (a temporary file renamed
+over it). A served browser session keeps no file at all (``ScoreBook(None)``).
+
+Only a won game's score counts: a game lost at 8 s may have lost little work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..userfiles import UserFileError, read_user_text, replace_user_text
+from .card import CRITERIA, Criterion
+
+if TYPE_CHECKING:
+    from ..presets import ScoreRule
+    from .card import ScoreCard
+
+MARK = "scores"
+"""The value of the ``"moomtui"`` key that says moomtui wrote the file."""
+VERSION = 1
+MAX_SCORES_FILE = 64 << 10
+"""The scores file is read only up to 64 KiB (a few hundred presets)."""
+MAX_ENTRIES = 500
+"""At most this many presets' bests are kept (the file stays small)."""
+
+
+def criterion(key: str) -> Criterion:
+    return next(c for c in CRITERIA if c.key == key)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    """A run's figure for the game's score, against the par (``value`` None: no figure,
+    e.g. memory per kill without a kill)."""
+
+    by: str
+    value: float | None
+    par: float
+
+    @property
+    def crit(self) -> Criterion:
+        return criterion(self.by)
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.crit.better == "low"
+
+    @property
+    def at_par(self) -> bool:
+        """At par or better."""
+        return self.value is not None and self.better_or_equal(self.value, self.par)
+
+    def better_or_equal(self, a: float, b: float) -> bool:
+        return a <= b if self.lower_is_better else a >= b
+
+    def show(self, value: float | None) -> str:
+        return "-" if value is None else self.crit.fmt(value)
+
+    @property
+    def direction(self) -> str:
+        return "lower is better" if self.lower_is_better else "higher is better"
+
+    def line(self, *, judged: bool = True) -> str:
+        """``work lost 4.2s (lower is better) — par 10.0s: at par or better``; without the
+        verdict when the score is not ``judged`` (a lost game's does not count)."""
+        verdict = ""
+        if judged:
+            verdict = ": at par or better" if self.at_par else ": short of par"
+        return (
+            f"{self.crit.title} {self.show(self.value)} ({self.direction}) — "
+            f"par {self.show(self.par)}{verdict}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"by": self.by, "value": self.value, "par": self.par, "at_par": self.at_par}
+
+
+def score_of(rule: ScoreRule | None, card: ScoreCard) -> ScoreResult | None:
+    """The game's score on ``card``; None for a preset without a ``[score]``."""
+    if rule is None:
+        return None
+    value = getattr(card, rule.by)
+    return ScoreResult(rule.by, None if value is None else float(value), rule.par)
+
+
+def default_scores_path() -> Path:
+    """``$XDG_DATA_HOME/moomtui/scores.json``, or ``~/.local/share/moomtui/scores.json``
+    (a relative XDG_DATA_HOME is ignored, as the XDG base directory spec says)."""
+    data_home = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(data_home) if os.path.isabs(data_home) else Path.home() / ".local" / "share"
+    return base / "moomtui" / "scores.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What recording a won game's score did: the best before it, and whether it is new."""
+
+    previous: float | None
+    new_best: bool
+
+
+class ScoreBook:
+    """The player's best score per preset; ``path`` None keeps them in memory only."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.best: dict[str, dict[str, Any]] = {}
+        """``{preset key: {"by": criterion, "best": value}}``."""
+        self.warning: str | None = None
+        self._writable = path is not None
+        self._exists = False
+        if path is not None:
+            self._load(path)
+
+    def _load(self, path: Path) -> None:
+        try:
+            text = read_user_text(path, limit=MAX_SCORES_FILE)
+        except UserFileError as err:
+            if err.errno == errno.ENOENT:  # a first game
+                return
+            self._refuse(str(err))
+            return
+        self._exists = True
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            self._refuse(f"{path}: not a scores file moomtui wrote (not JSON)")
+            return
+        if not isinstance(doc, dict) or doc.get("moomtui") != MARK:
+            self._refuse(f"{path}: not a scores file moomtui wrote")
+            return
+        entries = doc.get("best")
+        if not isinstance(entries, dict):
+            return
+        for key, entry in list(entries.items())[:MAX_ENTRIES]:
+            if (
+                isinstance(key, str)
+                and isinstance(entry, dict)
+                and isinstance(entry.get("by"), str)
+                and any(c.key == entry["by"] for c in CRITERIA)
+                and isinstance(entry.get("best"), int | float)
+                and not isinstance(entry.get("best"), bool)
+                and math.isfinite(entry["best"])
+            ):
+                self.best[key] = {"by": entry["by"], "best": float(entry["best"])}
+
+    def _refuse(self, why: str) -> None:
+        self._writable = False
+        self.warning = f"{why}: best scores are kept for this session only"
+
+    def take_warning(self) -> str | None:
+        """The last problem with the file, once."""
+        warning, self.warning = self.warning, None
+        return warning
+
+    def best_for(self, preset: str, by: str) -> float | None:
+        """The best won score of ``preset`` by criterion ``by``, if any."""
+        entry = self.best.get(preset)
+        if entry is None or entry["by"] != by:
+            return None
+        return float(entry["best"])
+
+    def record(self, preset: str, result: ScoreResult) -> Recorded:
+        """A won game's score: kept if it beats the best so far (and written out)."""
+        previous = self.best_for(preset, result.by)
+        value = result.value
+        if value is None:
+            return Recorded(previous, False)
+        if previous is not None and (
+            value == previous or not result.better_or_equal(value, previous)
+        ):
+            return Recorded(previous, False)
+        if preset not in self.best and len(self.best) >= MAX_ENTRIES:
+            return Recorded(previous, False)
+        self.best[preset] = {"by": result.by, "best": value}
+        self._save()
+        return Recorded(previous, True)
+
+    def _save(self) -> None:
+        path = self.path
+        if path is None or not self._writable:
+            return
+        doc = {"moomtui": MARK, "version": VERSION, "best": self.best}
+        text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
+        try:
+            if self._exists:
+                replace_user_text(path, text)
+            else:
+                _create(path, text)
+                self._exists = True
+        except (OSError, UserFileError) as err:
+            self._writable = False
+            self.warning = f"{err}: best scores are kept for this session only"
+
+
+def _create(path: Path, text: str) -> None:
+    """Write a new file at ``path``, never replacing one that is there: a complete
+    temporary file is hard-linked to the name (which fails if the name is taken)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        try:
+            data = text.encode("utf-8")
+            while data:
+                data = data[os.write(fd, data) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.link(tmp, path)
+    except FileExistsError:
+        raise UserFileError(str(path), "appeared meanwhile: not replaced") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
