@@ -217,6 +217,8 @@ class VM:
         self.map_anon(mm, rss)
         mm.swap += swap
         self.swap_used += swap
+        if swap and self.k.watchers:
+            self.k.mm_size_changed(mm)
 
     def alloc_cache(self, n: int) -> int:
         """Grow the page cache by up to ``n`` pages without pushing free below pages_high.
@@ -323,6 +325,8 @@ class VM:
         mm.rss += pages
         self.anon += pages
         self.mm_changed(mm)
+        if pages and self.k.watchers:
+            self.k.mm_size_changed(mm)
 
     def swap_in(self, mm: Mm, pages: int) -> None:
         """``pages`` free pages were taken and filled from swap for ``mm``."""
@@ -345,6 +349,8 @@ class VM:
         self.free += from_rss
         self.swap_used -= from_swap
         self.mm_changed(mm)
+        if self.k.watchers:
+            self.k.mm_size_changed(mm)
         return from_rss + from_swap
 
     def release_mm(self, mm: Mm) -> None:
