@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from ..kernel import BootError, BootSpec
 from ..kernel.kconfig import KconfigError
 from ..kernel.module import ModuleError
-from ..machine import boot
 from ..kernel.sysctl import SysctlError
+from ..machine import boot
 from .quoting import clip, key_path
 
 if TYPE_CHECKING:
