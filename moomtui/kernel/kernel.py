@@ -390,7 +390,7 @@ class Kernel:
                 pid=current.pid if current is not None else 0,
                 nr_swap_pages=self.vm.nr_swap_pages,
                 free_pages=self.vm.free,
-                handlers=tuple(nb.name for nb in self.oom.chain),
+                handlers=self.oom.names(),
             )
         )
 

@@ -261,10 +261,15 @@ class VM:
         """Direct reclaim; ``out_of_memory()`` when all six priorities fail."""
         self.last_reclaim = self.k.jiffies
         nr_pages = SWAP_CLUSTER_MAX
-        for priority in range(DEF_PRIORITY, 0, -1):
-            nr_pages = self.shrink_caches(priority, nr_pages)
-            if nr_pages <= 0:
-                return True
+        if not self.cache and self.swap_used >= self.swap_total:
+            # Nothing to reclaim: each of the six passes would find no cache and no free
+            # swap slot (swap_out reads the disk's budget, the same at every pass).
+            self._disk_refill()
+        else:
+            for priority in range(DEF_PRIORITY, 0, -1):
+                nr_pages = self.shrink_caches(priority, nr_pages)
+                if nr_pages <= 0:
+                    return True
         self.reclaim_failures += 1
         self.k.oom.out_of_memory(task)
         return False
