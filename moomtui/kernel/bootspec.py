@@ -7,7 +7,8 @@ Sizes are pages, times jiffies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .constants import CAP_FULL_SET, PAGE_SIZE
@@ -44,6 +45,16 @@ class TaskSpec:
     args: dict[str, Any] = field(default_factory=dict)
     role: str = ""
 
+    def clone(self) -> TaskSpec:
+        """An independent copy (``args`` copied as deep as its values go): what
+        ``copy.deepcopy`` gives, at a fraction of the cost for ten thousand tasks."""
+        args = self.args
+        if any(isinstance(v, (list, dict)) for v in args.values()):
+            args = copy.deepcopy(args)
+        else:
+            args = dict(args)
+        return replace(self, args=args)
+
     def effective_caps(self) -> int:
         if self.caps is not None:
             return self.caps
@@ -66,6 +77,17 @@ class BootSpec:
     sysctl: dict[str, int | str] = field(default_factory=dict)
     tasks: list[TaskSpec] = field(default_factory=list)
     hostname: str = "moom"
+
+    def clone(self) -> BootSpec:
+        """An independent copy: every list, table and task copied (see
+        :meth:`TaskSpec.clone`), as ``copy.deepcopy`` would, without its cost."""
+        return replace(
+            self,
+            kconfig=dict(self.kconfig),
+            modules=list(self.modules),
+            sysctl=dict(self.sysctl),
+            tasks=[task.clone() for task in self.tasks],
+        )
 
     def resident_pages(self) -> int:
         """Pages the boot-time tasks and the kernel need in RAM, besides free memory."""
