@@ -49,10 +49,16 @@ class Ghost:
 
 
 class ChangeTracker:
-    """Follows a kernel's events: a generation counter, new tasks and the recently dead."""
+    """Follows a kernel's events: a generation counter, new tasks and the recently dead.
+
+    It also counts the changes that come with no event of their own — a renice, a write to
+    ``oom_score_adj``, a new size, a signal on its way — as the kernel tells its watchers
+    (:mod:`moomtui.kernel.watch`): ``values`` moves on with each, so a paused screen shows
+    a command's effect at once.
+    """
 
     STRUCTURAL = (ev.Fork, ev.Exit, ev.Reap, ev.Exec, ev.Reboot)
-    WANTED = (*STRUCTURAL, ev.OomKill)
+    WANTED = (*STRUCTURAL, ev.OomKill, ev.Signal)
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
@@ -61,17 +67,25 @@ class ChangeTracker:
         self.new: dict[int, float] = {}
         self.ghosts: dict[int, Ghost] = {}
         self.killed: dict[int, float] = {}
+        self.values = 0
+        """Counts the changes of task values (see the class docstring)."""
         self._kernel: Kernel | None = None
+        self._boot = -1
         self._unsubscribe: Callable[[], None] | None = None
         self._pending: list[tuple[ev.Event, Task | None]] = []
 
     def attach(self, kernel: Kernel) -> None:
         """Follow ``kernel`` (a new simulation after a preset switch) and forget the old one."""
         if kernel is self._kernel:
+            if kernel.boot != self._boot:  # a reboot forgot the kernel's watchers
+                self._boot = kernel.boot
+                kernel.watch(self)
             return
         self.detach()
         self._kernel = kernel
+        self._boot = kernel.boot
         self._unsubscribe = kernel.bus.subscribe(self._on_event)
+        kernel.watch(self)
         self.new.clear()
         self.ghosts.clear()
         self.killed.clear()
@@ -80,13 +94,27 @@ class ChangeTracker:
     def detach(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self._kernel is not None:
+            self._kernel.unwatch(self)
         self._unsubscribe = None
         self._kernel = None
+
+    # The kernel's watcher protocol (moomtui.kernel.watch): count, nothing more.
+    def task_changed(self, task: Task) -> None:
+        self.values += 1
+
+    def task_runs(self, task: Task) -> None:
+        """CPU time is shown as it is read; nothing to count."""
+
+    def check(self) -> list[str]:
+        return []
 
     def _on_event(self, event: ev.Event) -> None:
         # Runs inside the kernel's tick: only remember, the frame does the work. An exiting
         # task is looked up now: by the frame it may have been reaped.
-        if isinstance(event, self.WANTED):
+        if isinstance(event, ev.Signal):
+            self.values += 1
+        elif isinstance(event, self.WANTED):
             task = None
             if isinstance(event, ev.Exit) and self._kernel is not None:
                 task = self._kernel.tasks.get(event.pid)
