@@ -144,7 +144,11 @@ class ProcessView(ScrollView, can_focus=True):
     def _rebuild(self, kernel: Kernel) -> None:
         assert self.tracker is not None
         old_row = self.cursor_row
-        self.model.rebuild(kernel, self.tracker.ghosts, self.ctx)
+        touched, whole = self.tracker.take()
+        if self.model.can_update() and not (whole or self._dirty):
+            self.model.update(kernel, self.tracker.ghosts, self.ctx, touched)
+        else:
+            self.model.rebuild(kernel, self.tracker.ghosts, self.ctx)
         rows = self.model.rows
         self.virtual_size = Size(self.size.width, len(rows) + 1)
         if self.follow_pid is not None and self.follow_pid not in self.model.index:
