@@ -74,6 +74,7 @@ class ChangeTracker:
         self.whole = True
         """Something only a whole rebuild of the rows shows (a reboot, another machine)."""
         self._ghost_parents: set[int] = set()
+        self._ghosts_settled = 0
         self._kernel: Kernel | None = None
         self._boot = -1
         self._unsubscribe: Callable[[], None] | None = None
@@ -156,6 +157,8 @@ class ChangeTracker:
         changed = False
         pending, self._pending = self._pending, []
         touched = self.touched
+        if len(self.ghosts) != self._ghosts_settled:
+            self.whole = True  # the ghosts were changed from outside (cleared, say)
         self._ghost_parents = {ghost.ppid for ghost in self.ghosts.values()}
         for event, task in pending:
             if isinstance(event, ev.Fork):
@@ -196,6 +199,7 @@ class ChangeTracker:
         for pid in expired:
             self._touch_parent_of(pid)
             del self.ghosts[pid]
+        self._ghosts_settled = len(self.ghosts)
         if changed or expired:
             self.generation += 1
         return changed or bool(expired)
