@@ -75,6 +75,7 @@ class ChangeTracker:
         """Something only a whole rebuild of the rows shows (a reboot, another machine)."""
         self._ghost_parents: set[int] = set()
         self._ghosts_settled = 0
+        self._init_children = 0
         self._kernel: Kernel | None = None
         self._boot = -1
         self._unsubscribe: Callable[[], None] | None = None
@@ -97,6 +98,7 @@ class ChangeTracker:
         self.killed.clear()
         self.generation += 1
         self.whole = True
+        self._init_children = len(kernel.init_task.children)
 
     def take(self) -> tuple[set[int], bool]:
         """The tasks whose children changed, and whether the rows need a whole rebuild, since
@@ -130,8 +132,15 @@ class ChangeTracker:
             self.values += 1
         elif isinstance(event, self.WANTED):
             task = None
-            if isinstance(event, ev.Exit) and self._kernel is not None:
-                task = self._kernel.tasks.get(event.pid)
+            kernel = self._kernel
+            if kernel is not None and isinstance(event, (ev.Fork, ev.Exit, ev.Reap)):
+                if isinstance(event, ev.Exit):
+                    task = kernel.tasks.get(event.pid)
+                    if len(kernel.init_task.children) > self._init_children:
+                        self.touched.add(1)  # its children went to init
+                self._init_children = len(kernel.init_task.children)
+            elif isinstance(event, ev.Reboot):
+                self._init_children = -1  # a new init: the next exit looks at it afresh
             self._pending.append((event, task))
 
     def _orphans(self, pid: int) -> list[Ghost]:
@@ -174,8 +183,7 @@ class ChangeTracker:
             elif isinstance(event, ev.OomKill):
                 self.killed[event.pid] = now + self.flash
             elif isinstance(event, ev.Exit):
-                touched.add(event.pid)  # its children went to init
-                touched.add(1)
+                touched.add(event.pid)  # its children, if any, went to init
                 if task is not None and self.flash > 0:
                     self._ghost_parents.add(task.ppid)
                     self.ghosts[event.pid] = Ghost(

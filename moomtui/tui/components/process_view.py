@@ -27,6 +27,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...kernel.constants import HZ
+from ...modules.classic import ClassicKiller, badness
+from ...modules.ranking import ClassicRanking
 from ...kernel.units import format_size
 from ..bindings import TASK_BINDINGS
 from ..model import (
@@ -137,7 +139,11 @@ class ProcessView(ScrollView, can_focus=True):
         """The next victim; walking every task is the dearest part of a frame, so while no
         task forks or dies it is redone only every :data:`VICTIM_JIFFIES` of simulated time."""
         if changed or abs(kernel.ticks - self._victim_ticks) >= VICTIM_JIFFIES:
-            self._victim_pid = select_victim(kernel.tasks.values(), self.ctx)
+            if _is_classic(self.ctx.badness):  # the kernel's ranking has it, without a walk
+                victim = ClassicRanking.of(kernel).select()
+                self._victim_pid = victim.pid if victim is not None else None
+            else:
+                self._victim_pid = select_victim(kernel.tasks.values(), self.ctx)
             self._victim_ticks = kernel.ticks
         return self._victim_pid
 
@@ -480,6 +486,13 @@ class ProcessView(ScrollView, can_focus=True):
         if self.command_offset:
             text = "…" + text[self.command_offset + 1 :] if len(text) > self.command_offset else ""
         return text
+
+
+def _is_classic(score: Badness | None) -> bool:
+    """Whether ``score`` is the classic ``badness()``, whose best task
+    :class:`~moomtui.modules.ranking.ClassicRanking` keeps (``select_victim``'s rule is
+    ``select_bad_process``'s)."""
+    return score is badness or getattr(score, "__func__", None) is ClassicKiller.score
 
 
 def _ghost_cell(key: str, row: Row) -> str:
