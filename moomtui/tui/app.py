@@ -100,7 +100,7 @@ class MoomApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "moomtui"
     DEFAULT_MODE = "main"
-    FRAME_RATE = 12
+    FRAME_RATE = 20
     BINDINGS: ClassVar = APP_BINDINGS
     COMMANDS: ClassVar = App.COMMANDS | {ShellCommands, PresetCommands, ThemeCommands, GameCommands}
     # Textual declares the breakpoints as instance attributes (not ClassVars): keep its type.
