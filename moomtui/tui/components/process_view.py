@@ -27,9 +27,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...kernel.constants import HZ
+from ...kernel.units import format_size
 from ...modules.classic import ClassicKiller, badness
 from ...modules.ranking import ClassicRanking
-from ...kernel.units import format_size
 from ..bindings import TASK_BINDINGS
 from ..model import (
     COLUMN_BY_KEY,
