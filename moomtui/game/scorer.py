@@ -62,10 +62,12 @@ class _Growth(Watching):
         self.culprit = Ranked()
         self.none = Ranked()
         self.other = Ranked()
+        self.group_of: dict[Task, Ranked] = {}
 
     def forget(self) -> None:
         for ranked in (self.culprit, self.none, self.other):
             ranked.clear()
+        self.group_of.clear()
 
     def best(self) -> tuple[int | None, int | None]:
         """``(best_culprit, best_any)``: the most growth among the candidates that are
@@ -80,18 +82,19 @@ class _Growth(Watching):
             dirty, self.dirty = self.dirty, {}
             for task in dirty:
                 self._place(task)
-        tops = [top[1] for top in (self.culprit.top(), self.none.top(), self.other.top()) if top]
+        named, unnamed, other = self.culprit.top(), self.none.top(), self.other.top()
+        tops = [top[1] for top in (named, unnamed, other) if top is not None]
         best_any = max(tops) if tops else None
-        culprits = [top[1] for top in (self.culprit.top(),) if top]
-        unnamed = self.none.top()
+        culprits = [named[1]] if named is not None else []
         if unnamed is not None and unnamed[1] * CULPRIT_GROWTH >= kernel.spec.ram_pages:
             culprits.append(unnamed[1])
         return (max(culprits) if culprits else None), best_any
 
     def _place(self, task: Task) -> None:
         scorer = self.scorer
-        for ranked in (self.culprit, self.none, self.other):
-            ranked.discard(task)
+        group = self.group_of.pop(task, None)
+        if group is not None:
+            group.discard(task)
         if (
             task.dead
             or task.mm is None
@@ -102,6 +105,7 @@ class _Growth(Watching):
         role = task.role
         ranked = self.culprit if role == "culprit" else self.none if not role else self.other
         ranked.set(task, scorer.growth(task))
+        self.group_of[task] = ranked
 
     def check(self) -> list[str]:
         if not self.awake or self.scorer.kernel is not self.kernel:
