@@ -53,13 +53,20 @@ class TaskSpec:
             args = copy.deepcopy(args)
         else:
             args = dict(args)
-        return replace(self, args=args)
+        twin = object.__new__(TaskSpec)
+        for name in _TASKSPEC_SLOTS:
+            setattr(twin, name, getattr(self, name))
+        twin.args = args
+        return twin
 
     def effective_caps(self) -> int:
         if self.caps is not None:
             return self.caps
         euid = self.uid if self.euid is None else self.euid
         return CAP_FULL_SET if euid == 0 else 0
+
+
+_TASKSPEC_SLOTS: tuple[str, ...] = TaskSpec.__slots__  # type: ignore[attr-defined]
 
 
 @dataclass(slots=True)
