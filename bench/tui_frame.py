@@ -9,7 +9,9 @@
 2. The latency of a key press while the machine runs: ``pilot.press`` of a cursor key (the
    view redraws) and of ``.`` (one jiffy through the shell), median and 95th percentile.
 3. The process view's render cost: the time to render every visible line (``render_line``
-   for each row of a 60-row view) and to rebuild the rows, at 100 and at 5,000 tasks.
+   for each row of a 60-row view) and to rebuild the rows, at 100 and at 5,000 tasks; and
+   the time to mend the rows in place after a fork or an exit (``--render-only``: this
+   part alone).
 
 Prints the figures.
 """
@@ -194,6 +196,37 @@ async def render_cost(tasks: int, history: Path) -> None:
             f"{statistics.median(renders) * 1000:6.2f} ms, "
             f"rebuild rows {statistics.median(rebuilds) * 1000:6.2f} ms (median of 20)"
         )
+        if hasattr(view.model, "update"):
+            print(f"{'':11} mend rows after {mend_cost(app, view)}")
+
+
+def mend_cost(app: MoomApp, view: ProcessView) -> str:
+    """Median time of the rows' update after a fork (a child of a server, and a task under
+    init) and after an exit and a reap, each as the next frame takes it in."""
+    k, tracker, model = app.kernel, app.tracker, view.model
+    server = next(t for t in k.tasks.values() if t.comm == "server" and t.children)
+    idle = k.programs["idle"]
+    times: dict[str, list[float]] = {"a fork": [], "a fork under init": [], "an exit": []}
+
+    def frame(what: str) -> None:
+        tracker.settle()
+        touched, whole = tracker.take()
+        assert not whole and model.can_update()
+        t0 = time.perf_counter()
+        model.update(k, tracker.ghosts, view.ctx, touched)
+        times[what].append(time.perf_counter() - t0)
+
+    for _ in range(20):
+        child = k.fork(server, idle())
+        frame("a fork")
+        other = k.spawn(idle(), comm="shell")
+        frame("a fork under init")
+        for task in (child, other):
+            if task is not None:
+                k.do_exit(task)
+        k.run_for(2)
+        frame("an exit")
+    return ", ".join(f"{what} {statistics.median(ts) * 1000:.2f} ms" for what, ts in times.items())
 
 
 def main() -> None:
@@ -201,10 +234,12 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=2000)
     parser.add_argument("--speed", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--render-only", action="store_true", help="only the render cost")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         history = Path(tmp) / "history"
-        asyncio.run(frames_and_latency(args.tasks, args.speed, args.seconds, history))
+        if not args.render_only:
+            asyncio.run(frames_and_latency(args.tasks, args.speed, args.seconds, history))
         print("process view render cost:")
         for tasks in (100, 5000):
             asyncio.run(render_cost(tasks, history))

@@ -19,7 +19,6 @@ user's preset, and its console refuses every command that would reach the host's
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -59,7 +58,7 @@ class Simulation:
     ) -> None:
         self.scenario = scenario
         self.profile = profile
-        spec = copy.deepcopy(scenario.spec)
+        spec = scenario.spec.clone()
         if seed is not None:
             spec.seed = seed
         self.kernel = boot(spec, bus=bus)
@@ -85,7 +84,7 @@ class Simulation:
 
         The run's ``--script`` belongs to the old scenario and is dropped.
         """
-        spec = copy.deepcopy(scenario.spec)
+        spec = scenario.spec.clone()
         if seed is not None:
             spec.seed = seed
         self.kernel = boot(spec, bus=self.kernel.bus)

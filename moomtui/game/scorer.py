@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..kernel import events as ev
 from ..kernel.constants import HZ
+from ..modules.ranking import Ranked, Watching
 from .card import ScoreCard
 
 if TYPE_CHECKING:
@@ -47,6 +48,70 @@ def _reaped(mm: Mm) -> bool:
 class _Victim:
     mm: Mm | None
     base_cpu: int
+
+
+class _Growth(Watching):
+    """The candidates of :meth:`Scorer.is_expected` by growth, one ranking per role (the
+    culprits, the tasks with no role, the others), kept as the kernel tells of changes
+    (:mod:`moomtui.modules.ranking`): a kill asks for two maxima, not a walk."""
+
+    def __init__(self, scorer: Scorer) -> None:
+        super().__init__(scorer.kernel)
+        self.scorer = scorer
+        self.boot = scorer.kernel.boot
+        self.culprit = Ranked()
+        self.none = Ranked()
+        self.other = Ranked()
+        self.group_of: dict[Task, Ranked] = {}
+
+    def forget(self) -> None:
+        for ranked in (self.culprit, self.none, self.other):
+            ranked.clear()
+        self.group_of.clear()
+
+    def best(self) -> tuple[int | None, int | None]:
+        """``(best_culprit, best_any)``: the most growth among the candidates that are
+        culprits, and among all of them (None when there are none)."""
+        kernel = self.scorer.kernel
+        if kernel is not self.kernel or kernel.boot != self.boot:
+            self.sleep()
+            self.kernel, self.boot = kernel, kernel.boot
+        if not self.awake:
+            self.wake()
+        if self.dirty:
+            dirty, self.dirty = self.dirty, {}
+            for task in dirty:
+                self._place(task)
+        named, unnamed, other = self.culprit.top(), self.none.top(), self.other.top()
+        tops = [top[1] for top in (named, unnamed, other) if top is not None]
+        best_any = max(tops) if tops else None
+        culprits = [named[1]] if named is not None else []
+        if unnamed is not None and unnamed[1] * CULPRIT_GROWTH >= kernel.spec.ram_pages:
+            culprits.append(unnamed[1])
+        return (max(culprits) if culprits else None), best_any
+
+    def _place(self, task: Task) -> None:
+        scorer = self.scorer
+        group = self.group_of.pop(task, None)
+        if group is not None:
+            group.discard(task)
+        if (
+            task.dead
+            or task.mm is None
+            or task.pid in scorer._victims
+            or scorer.kernel.tasks.get(task.pid) is not task
+        ):
+            return
+        role = task.role
+        ranked = self.culprit if role == "culprit" else self.none if not role else self.other
+        ranked.set(task, scorer.growth(task))
+        self.group_of[task] = ranked
+
+    def check(self) -> list[str]:
+        if not self.awake or self.scorer.kernel is not self.kernel:
+            return []
+        best, plain = self.best(), self.scorer.best_by_walk()
+        return [] if best == plain else [f"growth ranking gave {best}, the walk {plain}"]
 
 
 class Scorer:
@@ -80,6 +145,7 @@ class Scorer:
         self._held_at_kill: dict[Mm, int] = {}  # killed address spaces not yet freed
         self._baseline: dict[int, int] = {}
         self._baselines_stale = True
+        self._growth = _Growth(self)
         self._handlers: dict[type[ev.Event], Callable[[Any], None]] = {
             ev.OomKill: self._on_kill,
             ev.Exit: self._on_exit,
@@ -113,6 +179,7 @@ class Scorer:
             self.expected += self.is_expected(task)
         if e.pid not in self._victims:
             self._victims[e.pid] = _Victim(task.mm, task.base_utime + task.base_stime)
+            self._growth.task_changed(task)
         if task.mm is not None:
             self._held_at_kill.setdefault(task.mm, _held(task.mm))
 
@@ -156,6 +223,7 @@ class Scorer:
         self._held_at_kill.clear()
         self._baseline.clear()
         self._baselines_stale = True
+        self._growth.sleep()
 
     # --- roles and growth ---------------------------------------------------------------
     def _refresh_baselines(self) -> None:
@@ -191,7 +259,16 @@ class Scorer:
         The candidates are the live tasks with an address space not already killed. If any
         candidate is a culprit, the expected victims are the culprits that grew most;
         otherwise the candidates that grew most, if any grew at all (ties are all expected).
+        The maxima come from a ranking kept as the machine runs, not from a walk.
         """
+        best_culprit, best_any = self._growth.best()
+        grew = self.growth(victim)
+        if best_culprit is not None:
+            return self.role_of(victim) == "culprit" and grew >= best_culprit
+        return best_any is not None and grew > 0 and grew >= best_any
+
+    def best_by_walk(self) -> tuple[int | None, int | None]:
+        """``(best_culprit, best_any)`` of :meth:`is_expected` by a walk over every task."""
         best_culprit: int | None = None
         best_any: int | None = None
         for task in self.kernel.tasks.values():
@@ -202,10 +279,7 @@ class Scorer:
                 best_any = grew
             if self.role_of(task) == "culprit" and (best_culprit is None or grew > best_culprit):
                 best_culprit = grew
-        grew = self.growth(victim)
-        if best_culprit is not None:
-            return self.role_of(victim) == "culprit" and grew >= best_culprit
-        return best_any is not None and grew > 0 and grew >= best_any
+        return best_culprit, best_any
 
     # --- sampling -----------------------------------------------------------------------
     def update(self, kernel: Kernel) -> None:

@@ -48,6 +48,7 @@ def create_boot_tasks(k: Kernel) -> None:
     k.idle_task = Task(pid=0, comm="swapper", mm=None, cap_effective=CAP_FULL_SET)
     init = new_task(k, 1, "init", new_mm(k), parent=k.idle_task)
     init.cap_effective = CAP_FULL_SET
+    k.task_changed(init)
     k.idle_task.children.clear()
     k.init_task = init
     exec_program(k, init, k.programs["init"]())
@@ -94,6 +95,7 @@ def create_spec_task(k: Kernel, spec: TaskSpec) -> Task:
     if spec.start_time is not None:
         task.start_time = spec.start_time & JIFFIES_MASK
     map_boot(k, task.mm, spec.total_vm, spec.rss, spec.swap)
+    k.task_changed(task)
     program = k.programs[spec.program](spec.args)
     for _ in range(spec.threads - 1):
         _clone_thread(k, task)
@@ -109,5 +111,6 @@ def _clone_thread(k: Kernel, leader: Task) -> Task:
     for attr in ("uid", "euid", "cap_effective", "nice", "start_time", "role", "oom_score_adj"):
         setattr(thread, attr, getattr(leader, attr))
     thread.thread_leader = leader
+    k.task_changed(thread)
     exec_program(k, thread, k.programs["thread"]())
     return thread

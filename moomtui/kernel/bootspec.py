@@ -7,7 +7,8 @@ Sizes are pages, times jiffies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .constants import CAP_FULL_SET, PAGE_SIZE
@@ -44,11 +45,28 @@ class TaskSpec:
     args: dict[str, Any] = field(default_factory=dict)
     role: str = ""
 
+    def clone(self) -> TaskSpec:
+        """An independent copy (``args`` copied as deep as its values go): what
+        ``copy.deepcopy`` gives, at a fraction of the cost for ten thousand tasks."""
+        args = self.args
+        if any(isinstance(v, (list, dict)) for v in args.values()):
+            args = copy.deepcopy(args)
+        else:
+            args = dict(args)
+        twin = object.__new__(TaskSpec)
+        for name in _TASKSPEC_SLOTS:
+            setattr(twin, name, getattr(self, name))
+        twin.args = args
+        return twin
+
     def effective_caps(self) -> int:
         if self.caps is not None:
             return self.caps
         euid = self.uid if self.euid is None else self.euid
         return CAP_FULL_SET if euid == 0 else 0
+
+
+_TASKSPEC_SLOTS: tuple[str, ...] = TaskSpec.__slots__
 
 
 @dataclass(slots=True)
@@ -66,6 +84,17 @@ class BootSpec:
     sysctl: dict[str, int | str] = field(default_factory=dict)
     tasks: list[TaskSpec] = field(default_factory=list)
     hostname: str = "moom"
+
+    def clone(self) -> BootSpec:
+        """An independent copy: every list, table and task copied (see
+        :meth:`TaskSpec.clone`), as ``copy.deepcopy`` would, without its cost."""
+        return replace(
+            self,
+            kconfig=dict(self.kconfig),
+            modules=list(self.modules),
+            sysctl=dict(self.sysctl),
+            tasks=[task.clone() for task in self.tasks],
+        )
 
     def resident_pages(self) -> int:
         """Pages the boot-time tasks and the kernel need in RAM, besides free memory."""

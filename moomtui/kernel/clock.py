@@ -4,9 +4,12 @@ The kernel itself has no notion of wall time; this driver decides how many jiffi
 per slice of wall time. At speed 1.0 a simulated second takes a wall second; ``speed`` may be
 anything from 0.25 to 1000, or ``math.inf`` for "as fast as possible". Between slices it
 always awaits, so a user interface on the same loop stays responsive: a slice runs jiffies in
-chunks of ``CHUNK`` and stops after ``SLICE`` seconds of wall time or
-``MAX_JIFFIES_PER_SLICE`` jiffies, whichever comes first; jiffies a slow machine could not
-run are dropped rather than banked beyond one simulated second.
+chunks and stops after ``SLICE`` seconds of wall time or ``MAX_JIFFIES_PER_SLICE`` jiffies,
+whichever comes first; jiffies a slow machine could not run are dropped rather than banked
+beyond one simulated second. A chunk is sized from what the last jiffies cost (at most
+``CHUNK``), so that even a machine in a crisis — a fork bomb's thousand kills a second —
+hands the loop back within a slice: a key is read, and the screen drawn, between two
+chunks, never a long simulation later.
 
 A long ``step`` (the console's, more than :data:`STEP_NOW` jiffies) does not run at once
 either: :meth:`Driver.advance` hands it to the loop, which runs it as fast as it can in the
@@ -30,7 +33,10 @@ SPEEDS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.
 MIN_SPEED, MAX_SPEED = 0.25, 1000.0
 SLICE = 1 / 60
 MAX_JIFFIES_PER_SLICE = 2000
-CHUNK = 50  # jiffies run between two looks at the wall clock
+CHUNK = 50
+"""Jiffies run between two looks at the wall clock, at most; fewer when jiffies are dear."""
+CHUNK_TIME = SLICE / 4
+"""Wall time a chunk is sized to take, from the cost of the jiffies before it."""
 STEP_NOW = 10 * HZ
 """A ``step`` of up to this many jiffies runs at once; a longer one in slices on the loop."""
 
@@ -84,6 +90,8 @@ class Driver:
         self.on_step_end: Callable[[int], None] | None = None
         """Called when a long step ends, with the jiffies it did not run (0: it finished)."""
         self._debt = 0.0
+        self._jiffy_cost: float | None = None
+        """Wall seconds a jiffy took lately (a moving average); None before the first."""
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 
@@ -192,12 +200,20 @@ class Driver:
     def _run_bounded(self, want: int, clock: Callable[[], float], *, stepping: bool = False) -> int:
         """Run up to ``want`` jiffies in chunks, stopping once a slice of wall time is used,
         so a busy machine (a livelock, a thrash) never holds the event loop for long."""
-        start = clock()
+        start = last = clock()
         done = 0
         while done < want and (stepping or not self.paused):
-            n = min(CHUNK, want - done)
+            cost = self._jiffy_cost
+            if cost is None:
+                n = 1
+            else:
+                n = min(CHUNK, want - done, max(1, int(CHUNK_TIME / cost)) if cost else CHUNK)
             self.kernel.run_for(n)
             done += n
-            if clock() - start >= SLICE:
+            now = clock()
+            took = (now - last) / n
+            self._jiffy_cost = took if cost is None else 0.5 * cost + 0.5 * took
+            last = now
+            if now - start >= SLICE:
                 break
         return done

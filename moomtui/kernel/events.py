@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Event:
     """Base of every event; ``kind`` is the name used in traces.
 
@@ -32,9 +32,12 @@ class Event:
 
     def stamp(self, jiffies: int, boot: int) -> None:
         """Say when the event happened: done once, by the kernel that emits it, before any
-        subscriber sees it (the event is frozen from then on)."""
-        object.__setattr__(self, "jiffies", jiffies)
-        object.__setattr__(self, "boot", boot)
+        subscriber sees it; nobody changes an event after that.
+
+        (Events are not frozen dataclasses: a frozen one costs twice as much to make, and
+        the kernel makes a dozen for each OOM kill of a fork bomb.)"""
+        self.jiffies = jiffies
+        self.boot = boot
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"jiffies": self.jiffies, "boot": self.boot, "event": self.kind}
@@ -45,14 +48,14 @@ class Event:
         return out
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Printk(Event):
     kind: ClassVar[str] = "printk"
     level: int
     text: str
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Fork(Event):
     kind: ClassVar[str] = "fork"
     pid: int
@@ -61,7 +64,7 @@ class Fork(Event):
     thread: bool
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Exec(Event):
     """A task started running a program (at boot, from a preset, or by ``spawn``)."""
 
@@ -71,7 +74,7 @@ class Exec(Event):
     program: str
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Exit(Event):
     kind: ClassVar[str] = "exit"
     pid: int
@@ -83,14 +86,14 @@ class Exit(Event):
     cpu: int
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Reap(Event):
     kind: ClassVar[str] = "reap"
     pid: int
     by: int
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Signal(Event):
     """A signal sent to a task. ``sender``: the pid of the task that sent it (earlyoom, a
     thread group's leader), 0 for the kernel (the OOM killers); a console command has no
@@ -105,7 +108,7 @@ class Signal(Event):
     ignored: bool
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class OomKill(Event):
     """``oom_kill_task()`` chose a task. ``reason``: victim, thread or parent."""
 
@@ -120,7 +123,7 @@ class OomKill(Event):
     sig: int
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class OutOfMemory(Event):
     """Direct reclaim or kswapd failed and called ``out_of_memory()``."""
 
@@ -131,7 +134,7 @@ class OutOfMemory(Event):
     handlers: tuple[str, ...]
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class AllocStall(Event):
     """A task entered (``stalled=True``) or left the allocator's retry loop."""
 
@@ -142,7 +145,7 @@ class AllocStall(Event):
     stalled: bool
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class AllocFail(Event):
     """An allocation that may fail did: ENOMEM from overcommit, or a fault with no page."""
 
@@ -153,7 +156,7 @@ class AllocFail(Event):
     reason: str
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class ModuleLoad(Event):
     kind: ClassVar[str] = "module_load"
     name: str
@@ -161,34 +164,34 @@ class ModuleLoad(Event):
     params: tuple[str, ...]
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class ModuleUnload(Event):
     kind: ClassVar[str] = "module_unload"
     name: str
     reason: str
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class SysctlWrite(Event):
     kind: ClassVar[str] = "sysctl_write"
     key: str
     value: str
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Panic(Event):
     kind: ClassVar[str] = "panic"
     message: str
     timeout: int
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Reboot(Event):
     kind: ClassVar[str] = "reboot"
     new_boot: int
 
 
-@dataclass(slots=True, frozen=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Swap(Event):
     """``swapon`` / ``swapoff`` changed the swap space."""
 

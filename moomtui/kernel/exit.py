@@ -43,9 +43,12 @@ def do_exit(k: Kernel, task: Task, code: int = 0, sig: int = 0) -> None:
     if mm is not None:
         rss, swap = mm.rss, mm.swap
         mm.users -= 1
+        mm.tasks.remove(task)
         if mm.users == 0:
             k.vm.release_mm(mm)
         task.mm = None
+    if k.watchers:
+        k.task_changed(task)
     init = k.init_task
     for child in list(task.children.values()):
         child.p_opptr = child.p_pptr = init
@@ -81,4 +84,6 @@ def reap_zombies(k: Kernel) -> None:
             if parent is not None:
                 parent.children.pop(task.pid, None)
             k.vm.release_kernel_pages(TASK_STRUCT_PAGES)
+            if k.watchers:
+                k.task_changed(task)
             k.emit(ev.Reap(pid=task.pid, by=parent.pid if parent else 0))

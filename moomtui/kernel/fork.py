@@ -57,7 +57,12 @@ def new_task(k: Kernel, pid: int, comm: str, mm: Mm | None, *, parent: Task | No
         task.oom_score_adj = parent.oom_score_adj
         task.role = parent.role
     k.vm.take_kernel_pages(TASK_STRUCT_PAGES)
+    task.seq = next(k.task_seq)
     k.tasks[pid] = task
+    if mm is not None:
+        mm.tasks.append(task)
+    if k.watchers:
+        k.task_changed(task)
     return task
 
 
@@ -101,6 +106,8 @@ def do_fork(
         assert parent.mm is not None
         parent.mm.users += 1
         child.thread_leader = parent.thread_leader or parent
+        if k.watchers:
+            k.task_changed(child)
     else:
         # dup_mmap(): the child has the parent's address space. Copy-on-write sharing is
         # not modelled: the child starts with no resident pages of its own.
@@ -123,6 +130,8 @@ def spawn(
     task.uid = task.euid = uid
     task.nice = nice
     task.cap_effective = caps
+    if k.watchers:
+        k.task_changed(task)
     k.emit(ev.Fork(pid=task.pid, ppid=parent.pid, comm=task.comm, thread=False))
     exec_program(k, task, program)
     return task

@@ -57,6 +57,7 @@ from .signal import deliver_exits, send_sig
 from .sysctl import CtlEntry, IntCell, SysctlError, SysctlTree, VectorCell
 from .task import Mm, Task
 from .timer import TimerList
+from .watch import TaskWatcher
 
 if TYPE_CHECKING:
     from .program import Program
@@ -109,6 +110,11 @@ class Kernel:
         self.tasks: dict[int, Task] = {}
         self.last_pid = 0
         self.mm_ids = count(1)
+        self.task_seq = count(1)
+        self.watchers: list[TaskWatcher] = []
+        """Told of every change an OOM score could see (:mod:`.watch`); this boot's only."""
+        self.rankings: dict[str, object] = {}
+        """The policies' rankings of this boot's tasks, by kind (kept here, made above)."""
         self.timers = TimerList()
         self.dying: dict[Task, int] = {}
         """Tasks a signal killed: they exit on the next jiffy (:mod:`.signal`)."""
@@ -200,10 +206,15 @@ class Kernel:
 
     # ====================================================================== events / log
     def emit(self, event: ev.Event) -> None:
-        """Hand ``event`` to the subscribers, stamped with this jiffy and boot."""
-        if self.bus:
-            event.stamp(self.jiffies, self.boot)
-            self.bus.emit(event)
+        """Hand ``event`` to the subscribers, stamped with this jiffy and boot (what
+        :meth:`EventBus.emit <moomtui.kernel.events.EventBus.emit>` does, inlined: the
+        kernel emits a dozen events per OOM kill)."""
+        subscribers = self.bus._subscribers
+        if subscribers:
+            event.jiffies = self.jiffies
+            event.boot = self.boot
+            for fn in tuple(subscribers):
+                fn(event)
 
     def printk(self, level: int, text: str) -> None:
         """One ``printk`` call: a record per line (see :meth:`LogBuffer.printk`)."""
@@ -311,7 +322,7 @@ class Kernel:
         mm = task.mm
         if mm is None:
             return []
-        return [t for t in self.tasks.values() if t.mm is mm and t is not task and not t.dead]
+        return [t for t in mm.tasks if t is not task]
 
     def fork(
         self, parent: Task, program: Program, *, thread: bool = False, comm: str | None = None
@@ -348,6 +359,7 @@ class Kernel:
         task.uid = task.euid = uid
         if uid != 0:
             task.cap_effective = 0
+        self.task_changed(task)
 
     def set_busy(self, task: Task, busy: int) -> None:
         """The program now wants the CPU ``busy`` percent of the time."""
@@ -358,6 +370,7 @@ class Kernel:
         """``sys_setpriority``: the nice value, clamped to -20..19."""
         task.nice = max(-20, min(19, nice))
         self.sched.update(task)
+        self.task_changed(task)
 
     # ====================================================================== memory syscalls
     def brk(self, task: Task, pages: int) -> bool:
@@ -388,7 +401,7 @@ class Kernel:
                 pid=current.pid if current is not None else 0,
                 nr_swap_pages=self.vm.nr_swap_pages,
                 free_pages=self.vm.free,
-                handlers=tuple(nb.name for nb in self.oom.chain),
+                handlers=self.oom.names(),
             )
         )
 
@@ -407,6 +420,7 @@ class Kernel:
         freed = self.vm.unmap(mm, mm.rss + mm.swap)
         mm.total_vm = total_vm
         mm.oom_reaped = True
+        self.mm_size_changed(mm)
         return freed
 
     def panic(self, message: str) -> NoReturn:
@@ -456,14 +470,18 @@ class Kernel:
                 errors.append(f"task {task.pid} has negative times")
             if task.p_pptr is not None and task.p_pptr.pid and task.p_pptr.pid not in self.tasks:
                 errors.append(f"task {task.pid} has a parent {task.p_pptr.pid} that is gone")
-        users: dict[int, int] = {}
+        users: dict[int, list[Task]] = {}
         for task in self.tasks.values():
             if task.mm is not None:
-                users[task.mm.id] = users.get(task.mm.id, 0) + 1
+                users.setdefault(task.mm.id, []).append(task)
         for mm in self.iter_mms():
-            if mm.users != users[mm.id]:
-                errors.append(f"mm {mm.id} has {mm.users} users, {users[mm.id]} tasks use it")
+            if mm.users != len(users[mm.id]):
+                errors.append(f"mm {mm.id} has {mm.users} users, {len(users[mm.id])} tasks use it")
+            if mm.tasks != users[mm.id]:
+                errors.append(f"mm {mm.id}: its list of tasks is not the tasks using it")
         errors += self.modules.check()
+        for watcher in self.watchers:
+            errors += watcher.check()
         return errors
 
     # ====================================================================== views
@@ -514,6 +532,34 @@ class Kernel:
 
     def blocked_tasks(self) -> list[Task]:
         return list(self.blocked)
+
+    # ====================================================================== watchers
+    def watch(self, watcher: TaskWatcher) -> None:
+        """Tell ``watcher`` of every task change an OOM score could see (see :mod:`.watch`)."""
+        if watcher not in self.watchers:
+            self.watchers.append(watcher)
+            self.sched.on_run = self._task_runs
+
+    def unwatch(self, watcher: TaskWatcher) -> None:
+        if watcher in self.watchers:
+            self.watchers.remove(watcher)
+        if not self.watchers:
+            self.sched.on_run = None
+
+    def task_changed(self, task: Task) -> None:
+        """``task``'s score inputs may have changed: tell the watchers."""
+        for watcher in self.watchers:
+            watcher.task_changed(task)
+
+    def mm_size_changed(self, mm: Mm) -> None:
+        """``mm``'s ``total_vm`` or ``rss + swap`` changed: every task using it changed."""
+        for task in mm.tasks:
+            for watcher in self.watchers:
+                watcher.task_changed(task)
+
+    def _task_runs(self, task: Task) -> None:
+        for watcher in self.watchers:
+            watcher.task_runs(task)
 
     def warn(self, text: str) -> None:
         self.printk(KERN_WARNING, text)

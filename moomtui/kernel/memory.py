@@ -32,6 +32,8 @@ def brk(k: Kernel, task: Task, pages: int) -> bool:
         k.emit(ev.AllocFail(pid=task.pid, comm=task.comm, pages=pages, reason="ENOMEM"))
         return False
     mm.total_vm += pages
+    if k.watchers:
+        k.mm_size_changed(mm)
     return True
 
 
@@ -40,7 +42,11 @@ def fault(k: Kernel, task: Task, pages: int) -> bool:
     mm = task.mm
     if mm is None or pages <= 0 or task.dead:
         return True
-    mm.total_vm = max(mm.total_vm, mm.rss + mm.swap + pages)
+    total_vm = mm.rss + mm.swap + pages
+    if total_vm > mm.total_vm:
+        mm.total_vm = total_vm
+        if k.watchers:
+            k.mm_size_changed(mm)
     got = k.vm.alloc_pages(task, pages)
     if task.dead or task.mm is not mm:
         k.vm.free_pages(got)

@@ -217,6 +217,8 @@ class VM:
         self.map_anon(mm, rss)
         mm.swap += swap
         self.swap_used += swap
+        if swap and self.k.watchers:
+            self.k.mm_size_changed(mm)
 
     def alloc_cache(self, n: int) -> int:
         """Grow the page cache by up to ``n`` pages without pushing free below pages_high.
@@ -259,10 +261,15 @@ class VM:
         """Direct reclaim; ``out_of_memory()`` when all six priorities fail."""
         self.last_reclaim = self.k.jiffies
         nr_pages = SWAP_CLUSTER_MAX
-        for priority in range(DEF_PRIORITY, 0, -1):
-            nr_pages = self.shrink_caches(priority, nr_pages)
-            if nr_pages <= 0:
-                return True
+        if not self.cache and self.swap_used >= self.swap_total:
+            # Nothing to reclaim: each of the six passes would find no cache and no free
+            # swap slot (swap_out reads the disk's budget, the same at every pass).
+            self._disk_refill()
+        else:
+            for priority in range(DEF_PRIORITY, 0, -1):
+                nr_pages = self.shrink_caches(priority, nr_pages)
+                if nr_pages <= 0:
+                    return True
         self.reclaim_failures += 1
         self.k.oom.out_of_memory(task)
         return False
@@ -323,6 +330,8 @@ class VM:
         mm.rss += pages
         self.anon += pages
         self.mm_changed(mm)
+        if pages and self.k.watchers:
+            self.k.mm_size_changed(mm)
 
     def swap_in(self, mm: Mm, pages: int) -> None:
         """``pages`` free pages were taken and filled from swap for ``mm``."""
@@ -345,6 +354,8 @@ class VM:
         self.free += from_rss
         self.swap_used -= from_swap
         self.mm_changed(mm)
+        if self.k.watchers:
+            self.k.mm_size_changed(mm)
         return from_rss + from_swap
 
     def release_mm(self, mm: Mm) -> None:

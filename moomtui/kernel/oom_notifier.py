@@ -73,6 +73,7 @@ class OomNotifier:
 
     __slots__ = (
         "_guards",
+        "_names",
         "_notify_mutex",
         "_on_call",
         "_oom_notify_list",
@@ -91,11 +92,19 @@ class OomNotifier:
         """Calls every handler under its oops guard once set (by the booting kernel)."""
         self.current: Task | None = None
         """The task whose allocation called ``out_of_memory()``; None outside a call."""
+        self._names: tuple[str, ...] | None = None
 
     @property
     def chain(self) -> tuple[NotifierBlock, ...]:
         """The registered handlers in call order."""
         return tuple(self._owners[guard] for guard in self._oom_notify_list.blocks)
+
+    def names(self) -> tuple[str, ...]:
+        """The names of the registered handlers in call order (kept until the chain
+        changes: every ``out_of_memory()`` call reports them)."""
+        if self._names is None:
+            self._names = tuple(nb.name for nb in self.chain)
+        return self._names
 
     @property
     def busy(self) -> bool:
@@ -110,12 +119,14 @@ class OomNotifier:
             return self._call(nb, val, data)
 
         guard = NotifierBlock(notifier_call=call, priority=nb.priority, name=nb.name)
+        self._names = None
         err = notifier_chain_register(self._oom_notify_list, guard)
         self._guards[nb] = guard
         self._owners[guard] = nb
         return err
 
     def unregister_oom_notifier(self, nb: NotifierBlock) -> int:
+        self._names = None
         guard = self._guards.pop(nb, None)
         if guard is None:
             return notifier_chain_unregister(self._oom_notify_list, nb)
@@ -146,6 +157,7 @@ class OomNotifier:
         """Put the chain back exactly as :meth:`snapshot` saw it."""
         assert isinstance(snapshot, tuple)
         blocks, guards, owners = snapshot
+        self._names = None
         self._oom_notify_list.restore(blocks)
         self._guards = dict(guards)
         self._owners = dict(owners)

@@ -131,6 +131,8 @@ class LogBuffer:
         line. ``level`` applies to the first line; each later one takes its own ``<N>`` tag
         or else ``default_message_loglevel``.
         """
+        if "\n" not in text:  # one line, as nearly every call
+            return [self._emit(jiffies, level, text[: PRINTK_BUF_LEN - 1])]
         lines = text[: PRINTK_BUF_LEN - 1].split("\n")
         if len(lines) > 1 and not lines[-1]:
             lines.pop()
@@ -143,10 +145,12 @@ class LogBuffer:
     def _emit(self, jiffies: int, level: int, text: str) -> LogRecord:
         rec = LogRecord(self._next_seq, jiffies, level, text[: self.capacity - RECORD_OVERHEAD])
         self._next_seq += 1
-        self._records.append(rec)
-        self._size += record_size(rec)
-        while self._size > self.capacity:
-            self._size -= record_size(self._records.popleft())
+        records = self._records
+        records.append(rec)
+        size = self._size + len(rec.text) + RECORD_OVERHEAD  # record_size(rec), inlined
+        while size > self.capacity:
+            size -= len(records.popleft().text) + RECORD_OVERHEAD
+        self._size = size
         return rec
 
     def records(self) -> list[LogRecord]:

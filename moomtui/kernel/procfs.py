@@ -239,6 +239,8 @@ def write_oom_score_adj(k: Kernel, task: Task, text: str, path: str) -> int:
     if value < task.oom_score_adj and k.current_uid != 0:
         raise ProcError(EACCES, path)
     task.oom_score_adj = value
+    k.task_changed(task)
     for thread in k.threads_of(task):
         thread.oom_score_adj = value
+        k.task_changed(thread)
     return count

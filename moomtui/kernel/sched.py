@@ -26,7 +26,7 @@ FP_SHIFT = 32
 
 
 class Scheduler:
-    __slots__ = ("V", "W", "_v_time", "clock", "ncpus", "nr_running")
+    __slots__ = ("V", "W", "_v_time", "clock", "ncpus", "nr_running", "on_run")
 
     def __init__(self, ncpus: int, clock: Callable[[], int]) -> None:
         """``ncpus`` CPUs; ``clock()`` tells the jiffies since boot."""
@@ -36,6 +36,8 @@ class Scheduler:
         self.V = 0
         self._v_time = clock()
         self.nr_running = 0
+        self.on_run: Callable[[Task], None] | None = None
+        """Called when a task gets a weight after none: its CPU time starts to grow."""
 
     def _v_at(self, now: int) -> int:
         if self.W == 0:
@@ -66,7 +68,8 @@ class Scheduler:
         """
         now = self.clock()
         self._advance(now)
-        if task.sched_weight:
+        old_weight = task.sched_weight
+        if old_weight:
             task.cpu_fp += self._share(task, now, self.V)
             self.W -= task.sched_weight
             self.nr_running -= 1
@@ -79,4 +82,6 @@ class Scheduler:
         if weight:
             self.W += weight
             self.nr_running += 1
+            if not old_weight and self.on_run is not None:
+                self.on_run(task)
         task.sched = self

@@ -64,6 +64,9 @@ class Mm:
     users: int = 1
     oom_reaped: bool = False
     """``MMF_OOM_SKIP`` (4.6): the OOM reaper has freed its pages; killers pass it over."""
+    tasks: list[Task] = field(default_factory=list, repr=False)
+    """The live tasks using it (``users`` of them), oldest first: what a change of its size
+    is told to (:mod:`.watch`), and the victim's threads without a walk of the task list."""
 
     @property
     def cold(self) -> int:
@@ -126,6 +129,9 @@ class Task:
     # The command line ``/proc/PID/cmdline`` shows, when what started the task recorded one
     # (``spawn``, a daemon); otherwise it is the ``comm``.
     argv: list[str] | None = None
+    # Place on the task list: the order of ``for_each_task`` (ties in badness go to the
+    # lower), counted from each boot.
+    seq: int = 0
 
     # --- times -------------------------------------------------------------------------
     def cpu_jiffies(self) -> int:

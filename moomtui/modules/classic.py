@@ -276,6 +276,7 @@ def oom_kill_task(k: Kernel, p: Task, *, module: str, reason: str) -> None:
     error(k, f"Killed process {p.pid} ({p.comm}).")
     p.counter = 5 * HZ
     p.flags |= PF_MEMALLOC | PF_MEMDIE
+    k.task_changed(p)
     sig = SIGTERM if p.cap_effective & CAP_TO_MASK(CAP_SYS_RAWIO) else SIGKILL
     mm = p.mm
     k.kills += 1
@@ -297,10 +298,12 @@ def oom_kill_task(k: Kernel, p: Task, *, module: str, reason: str) -> None:
 def kill_mm_users(k: Kernel, p: Task, *, module: str) -> None:
     """The end of ``oom_kill``: kill all processes that share the ->mm (i.e. all threads).
 
-    Walks the whole task list comparing ``q->mm == p->mm``, as the seed does.
+    The seed walks the whole task list comparing ``q->mm == p->mm``; the mm's own list of
+    its tasks (``Mm.tasks``, in task-list order) is the same tasks without the walk. A task
+    without an mm shares "no mm" with every kernel thread and zombie: the walk, then.
     """
     mm = p.mm
-    for q in k.for_each_task():
+    for q in k.for_each_task() if mm is None else list(mm.tasks):
         if q.mm is mm:
             oom_kill_task(k, q, module=module, reason="victim" if q is p else "thread")
 

@@ -15,9 +15,9 @@ from .classic import (
     ClassicKiller,
     get_nr_swap_pages,
     kill_mm_users,
-    select_bad_process,
 )
 from .messages import error, info
+from .ranking import ClassicRanking
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
@@ -38,7 +38,7 @@ class OomKill(ClassicKiller):
     def oom_kill(self) -> None:
         """Kill the "best" process: we don't have to be perfect, we just have to be good."""
         k = self.kernel
-        p = select_bad_process(k)
+        p = ClassicRanking.of(k).select()
         if p is None:
             k.panic("Out of memory and no killable processes...\n")
         kill_mm_users(k, p, module=self.name)

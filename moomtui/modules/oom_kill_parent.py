@@ -39,9 +39,9 @@ from .classic import (
     get_nr_swap_pages,
     kill_mm_users,
     oom_kill_task,
-    select_bad_process,
 )
 from .messages import error, info
+from .ranking import ClassicRanking
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
@@ -171,7 +171,7 @@ class OomKillParent(ClassicKiller):
     def oom_kill(self) -> None:
         """The classic ``oom_kill``, charging the victim to its original parent."""
         k = self.kernel
-        p = select_bad_process(k)
+        p = ClassicRanking.of(k).select()
         if p is None:
             k.panic("Out of memory and no killable processes...\n")
         opptr = p.p_opptr

@@ -82,6 +82,7 @@ from ..kernel.printk import KERN_ERR, KERN_INFO, KERN_WARNING
 from ..kernel.proc_pid import OOM_SCORE_ADJ_MIN
 from ..kernel.sysctl import CtlEntry, IntCell, SysctlError, SysctlHeader
 from .messages import error, info
+from .ranking import Ranked, Watching
 from .steps import Step
 
 if TYPE_CHECKING:
@@ -217,6 +218,89 @@ def is_process(p: Task) -> bool:
     return p.thread_leader is None
 
 
+class ModernRanking(Watching):
+    """The processes :meth:`OomScoreAdj.select_bad_process` would score, ranked by
+    ``oom_badness()``, and the earlier victims it would wait for; kept as the kernel tells
+    of changes (:mod:`moomtui.modules.ranking`). ``totalpages`` changes only with
+    ``swapon`` / ``swapoff``: then every process is scored again."""
+
+    KIND = "modern"
+
+    def __init__(self, kernel: Kernel) -> None:
+        super().__init__(kernel)
+        self.ranked = Ranked()
+        self.waiting: dict[Task, None] = {}
+        """Killable processes with PF_MEMDIE whose mm the OOM reaper has not emptied."""
+        self.total = -1
+
+    @classmethod
+    def of(cls, kernel: Kernel) -> ModernRanking:
+        """The kernel's modern ranking (made on first use)."""
+        ranking = kernel.rankings.get(cls.KIND)
+        if not isinstance(ranking, ModernRanking):
+            ranking = kernel.rankings[cls.KIND] = cls(kernel)
+        return ranking
+
+    def forget(self) -> None:
+        self.ranked.clear()
+        self.waiting.clear()
+        self.total = -1
+
+    def select(self, total: int) -> tuple[bool, Task | None, int]:
+        """What :meth:`OomScoreAdj.select_bad_process` returns, without the walk."""
+        if not self.awake:
+            self.wake()
+        if total != self.total:
+            self.total = total
+            self.dirty.update(dict.fromkeys(self.ranked.keys))
+        if self.dirty:
+            dirty, self.dirty = self.dirty, {}
+            for task in dirty:
+                self._classify(task, total)
+        waiting, ranked = self.waiting, self.ranked
+        for task in list(waiting):
+            self._classify(task, total)
+        while not waiting and (top := ranked.top()) is not None:
+            task, points = top
+            self._classify(task, total)
+            if ranked.keys.get(task) == points:
+                return (False, task, points) if points > 0 else (False, None, 0)
+        return (True, None, 0) if waiting else (False, None, 0)
+
+    def _classify(self, task: Task, total: int) -> None:
+        """Put ``task`` where the walk would: passed over, waited for, or scored."""
+        if (
+            task.dead
+            or not is_process(task)
+            or oom_unkillable_task(task)
+            or self.kernel.tasks.get(task.pid) is not task
+        ):
+            self.ranked.discard(task)
+            self.waiting.pop(task, None)
+        elif task.flags & PF_MEMDIE:
+            self.ranked.discard(task)
+            mm = task.mm
+            if mm is not None and mm.oom_reaped:
+                self.waiting.pop(task, None)
+            else:
+                self.waiting[task] = None
+        else:
+            self.waiting.pop(task, None)
+            self.ranked.set(task, oom_badness(task, total))
+
+    def check(self) -> list[str]:
+        if not self.awake:
+            return []
+        module = self.kernel.modules.get(OomScoreAdj.name)
+        if not isinstance(module, OomScoreAdj):
+            return []
+        total = totalpages(self.kernel)
+        ranked, plain = self.select(total), module.select_bad_process(total)
+        if ranked != plain:
+            return [f"modern ranking gave {ranked}, the walk {plain}"]
+        return []
+
+
 class OomScoreAdj(KernelModule):
     name = "oom_score_adj"
     description = """The OOM killer of Linux 2.6.36 (badness = share of RAM + swap in use,
@@ -258,6 +342,7 @@ class OomScoreAdj(KernelModule):
             return
         if SIGKILL in current.sigpending:
             current.flags |= PF_MEMDIE
+            k.task_changed(current)
             return
         total = totalpages(k)
         if self.panic_on_oom.value:
@@ -273,7 +358,7 @@ class OomScoreAdj(KernelModule):
             message = "Out of memory (oom_kill_allocating_task)"
             self.oom_kill_process(current, oom_badness(current, total), total, message)
             return
-        waiting, p, points = self.select_bad_process(total)
+        waiting, p, points = ModernRanking.of(k).select(total)
         if waiting:
             return
         if p is None:
@@ -284,7 +369,8 @@ class OomScoreAdj(KernelModule):
     def select_bad_process(self, total: int) -> tuple[bool, Task | None, int]:
         """``(waiting, chosen, points)``: ``waiting`` when an earlier victim is still alive.
 
-        Strictly more points wins, so ties go to the oldest process.
+        Strictly more points wins, so ties go to the oldest process. The plain walk: the
+        killer asks :class:`ModernRanking`, which gives the same answer without it.
         """
         chosen: Task | None = None
         maxpoints = 0
@@ -314,7 +400,7 @@ class OomScoreAdj(KernelModule):
             f"total-vm:{mm.total_vm * _KB}kB, anon-rss:{mm.rss * _KB}kB, file-rss:0kB, "
             f"shmem-rss:0kB, UID:{victim.uid} oom_score_adj:{victim.oom_score_adj}",
         )
-        for q in k.for_each_task():
+        for q in list(mm.tasks):  # every task sharing the mm, in task-list order
             if q.mm is mm and not q.dead:
                 self._kill(q, points, "victim" if q is victim else "thread")
         if self.oom_reaper.value:
@@ -325,6 +411,7 @@ class OomScoreAdj(KernelModule):
         mm = q.mm
         assert mm is not None
         q.flags |= PF_MEMDIE
+        k.task_changed(q)
         k.kills += 1
         k.emit(
             ev.OomKill(

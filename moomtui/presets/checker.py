@@ -14,7 +14,6 @@ lines are split by the same splitter and name modules only. The check ends with 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -249,7 +248,7 @@ class Checker:
                 raise self.fail(f"tasks[{i}].ppid", why, task.ppid)
             if task.ppid in range(2, FIRST_USER_PID):
                 raise self.fail(f"tasks[{i}].ppid", "kernel threads have no children", task.ppid)
-            spec.tasks.extend(copy.deepcopy(task) for _ in range(copies))
+            spec.tasks.extend(task.clone() for _ in range(copies))
             swapped += task.swap * copies
             if task.swap and swapped > spec.swap_pages:
                 raise self.fail(

@@ -11,6 +11,7 @@ import copy
 from typing import TYPE_CHECKING
 
 from ..kernel import BootError, BootSpec
+from ..kernel.boot import create_spec_task
 from ..kernel.kconfig import KconfigError
 from ..kernel.module import ModuleError
 from ..kernel.sysctl import SysctlError
@@ -22,10 +23,11 @@ if TYPE_CHECKING:
 
 
 def trial_boot(spec: BootSpec, checker: Checker) -> None:
-    """Boot the machine once: modules and sysctls are checked by the kernel itself.
+    """Boot the machine once: modules, sysctls and tasks are checked by the kernel itself.
 
-    The modules and sysctls are applied one by one first, so an error names the line
-    of the preset it comes from; ``checker`` words the error.
+    The machine boots bare, then takes the modules and sysctls one by one, so an error
+    names the line of the preset it comes from, then the tasks, in the order a boot
+    creates them; ``checker`` words the error.
     """
     bare = copy.copy(spec)
     bare.modules, bare.sysctl, bare.tasks = [], {}, []
@@ -45,6 +47,8 @@ def trial_boot(spec: BootSpec, checker: Checker) -> None:
         except SysctlError as err:
             raise checker.fail(f"kernel.sysctl.{key_path(key)}", err.strerror, value) from None
     try:
-        boot(spec)
+        with k.entry:
+            for tspec in spec.tasks:
+                create_spec_task(k, tspec)
     except (BootError, ModuleError, SysctlError, KconfigError) as err:
         raise checker.fail("tasks", str(err)) from None

@@ -128,7 +128,9 @@ class MoomApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "moomtui"
     DEFAULT_MODE = "main"
-    FRAME_RATE = 12
+    FRAME_RATE = 20
+    SERVED_FRAME_RATE = 12
+    """A served session's frames a second: each session costs the server a share of a core."""
     BINDINGS: ClassVar = APP_BINDINGS
     COMMANDS: ClassVar = App.COMMANDS | {ShellCommands, PresetCommands, ThemeCommands, GameCommands}
     # Textual declares the breakpoints as instance attributes (not ClassVars): keep its type.
@@ -239,7 +241,8 @@ class MoomApp(App[int]):
         self.before_first_frame()
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
-        self.set_interval(1 / self.FRAME_RATE, self.refresh_frame, name="frame")
+        rate = self.SERVED_FRAME_RATE if self.served else self.FRAME_RATE
+        self.set_interval(1 / rate, self.refresh_frame, name="frame")
         self.driver.start().add_done_callback(self._driver_done)
 
     def before_first_frame(self) -> None:

@@ -112,6 +112,16 @@ TASK_BINDINGS: list[BindingType] = [
             tooltip="switch between the tree and a flat list"),
     Binding("F", "follow", "follow", show=False, id="tasks.follow",
             tooltip="follow the selected task: keep it in view, say when it dies"),
+    Binding("C", "collapse_all", "fold all", show=False, id="tasks.collapse_all",
+            tooltip="fold every subtree (init's children stay in view)"),
+    Binding("E", "expand_all", "unfold all", show=False, id="tasks.expand_all",
+            tooltip="unfold every subtree"),
+    Binding("shift+right", "scroll_command(8)", "names right", show=False,
+            id="tasks.command_right", tooltip="scroll the COMMAND column: deep trees' names"),
+    Binding("shift+left", "scroll_command(-8)", "names left", show=False,
+            id="tasks.command_left", tooltip="scroll the COMMAND column back"),
+    Binding("escape", "clear_filter", "clear filter", show=False, id="tasks.clear_filter",
+            tooltip="clear the / filter"),
 ]  # fmt: skip
 """The task tree's keys (:class:`~.components.process_view.ProcessView`), all hidden from the
 footer; the help screen lists them after the app's."""

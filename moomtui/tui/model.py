@@ -49,10 +49,16 @@ class Ghost:
 
 
 class ChangeTracker:
-    """Follows a kernel's events: a generation counter, new tasks and the recently dead."""
+    """Follows a kernel's events: a generation counter, new tasks and the recently dead.
+
+    It also counts the changes that come with no event of their own — a renice, a write to
+    ``oom_score_adj``, a new size, a signal on its way — as the kernel tells its watchers
+    (:mod:`moomtui.kernel.watch`): ``values`` moves on with each, so a paused screen shows
+    a command's effect at once.
+    """
 
     STRUCTURAL = (ev.Fork, ev.Exit, ev.Reap, ev.Exec, ev.Reboot)
-    WANTED = (*STRUCTURAL, ev.OomKill)
+    WANTED = (*STRUCTURAL, ev.OomKill, ev.Signal)
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
@@ -61,50 +67,125 @@ class ChangeTracker:
         self.new: dict[int, float] = {}
         self.ghosts: dict[int, Ghost] = {}
         self.killed: dict[int, float] = {}
+        self.values = 0
+        """Counts the changes of task values (see the class docstring)."""
+        self.touched: set[int] = set()
+        """Tasks whose children changed since the rows last took them (:meth:`take`)."""
+        self.whole = True
+        """Something only a whole rebuild of the rows shows (a reboot, another machine)."""
+        self._ghost_parents: set[int] = set()
+        self._ghosts_settled = 0
+        self._init_children = 0
         self._kernel: Kernel | None = None
+        self._boot = -1
         self._unsubscribe: Callable[[], None] | None = None
         self._pending: list[tuple[ev.Event, Task | None]] = []
 
     def attach(self, kernel: Kernel) -> None:
         """Follow ``kernel`` (a new simulation after a preset switch) and forget the old one."""
         if kernel is self._kernel:
+            if kernel.boot != self._boot:  # a reboot forgot the kernel's watchers
+                self._boot = kernel.boot
+                kernel.watch(self)
             return
         self.detach()
         self._kernel = kernel
+        self._boot = kernel.boot
         self._unsubscribe = kernel.bus.subscribe(self._on_event)
+        kernel.watch(self)
         self.new.clear()
         self.ghosts.clear()
         self.killed.clear()
         self.generation += 1
+        self.whole = True
+        self._init_children = len(kernel.init_task.children)
+
+    def take(self) -> tuple[set[int], bool]:
+        """The tasks whose children changed, and whether the rows need a whole rebuild, since
+        the last call."""
+        touched, whole = self.touched, self.whole
+        self.touched, self.whole = set(), False
+        return touched, whole
 
     def detach(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self._kernel is not None:
+            self._kernel.unwatch(self)
         self._unsubscribe = None
         self._kernel = None
+
+    # The kernel's watcher protocol (moomtui.kernel.watch): count, nothing more.
+    def task_changed(self, task: Task) -> None:
+        self.values += 1
+
+    def task_runs(self, task: Task) -> None:
+        """CPU time is shown as it is read; nothing to count."""
+
+    def check(self) -> list[str]:
+        return []
 
     def _on_event(self, event: ev.Event) -> None:
         # Runs inside the kernel's tick: only remember, the frame does the work. An exiting
         # task is looked up now: by the frame it may have been reaped.
-        if isinstance(event, self.WANTED):
+        if isinstance(event, ev.Signal):
+            self.values += 1
+        elif isinstance(event, self.WANTED):
             task = None
-            if isinstance(event, ev.Exit) and self._kernel is not None:
-                task = self._kernel.tasks.get(event.pid)
+            kernel = self._kernel
+            if kernel is not None and isinstance(event, (ev.Fork, ev.Exit, ev.Reap)):
+                if isinstance(event, ev.Exit):
+                    task = kernel.tasks.get(event.pid)
+                    if len(kernel.init_task.children) > self._init_children:
+                        self.touched.add(1)  # its children went to init
+                self._init_children = len(kernel.init_task.children)
+            elif isinstance(event, ev.Reboot):
+                self._init_children = -1  # a new init: the next exit looks at it afresh
             self._pending.append((event, task))
+
+    def _orphans(self, pid: int) -> list[Ghost]:
+        """The ghosts shown under ``pid``, which go to the top of the tree when it goes."""
+        if pid not in self._ghost_parents:
+            return []
+        return [ghost for ghost in self.ghosts.values() if ghost.ppid == pid]
+
+    def _touch_parent_of(self, pid: int) -> None:
+        """The parent under which ``pid``'s ghost is (or was) shown; a ghost at the top of
+        the tree needs the whole tree."""
+        ghost = self.ghosts.get(pid)
+        if ghost is None:
+            return
+        if self._kernel is not None and ghost.ppid in self._kernel.tasks:
+            self.touched.add(ghost.ppid)
+        else:
+            self.whole = True
 
     def settle(self) -> bool:
         """Take in the events since the last frame; True if the rows must be rebuilt."""
         now = self.clock()
         changed = False
         pending, self._pending = self._pending, []
+        touched = self.touched
+        if len(self.ghosts) != self._ghosts_settled:
+            self.whole = True  # the ghosts were changed from outside (cleared, say)
+        self._ghost_parents = {ghost.ppid for ghost in self.ghosts.values()}
         for event, task in pending:
             if isinstance(event, ev.Fork):
                 self.new[event.pid] = now + self.flash
-                self.ghosts.pop(event.pid, None)
+                if self.ghosts.pop(event.pid, None) is not None:
+                    self.whole = True  # a pid used again while its ghost was shown
+                touched.add(event.ppid)
+            elif isinstance(event, ev.Reap):
+                touched.add(event.by)
+                self._touch_parent_of(event.pid)
+                if any(ghost.ppid == event.pid for ghost in self._orphans(event.pid)):
+                    self.whole = True  # its ghost children go to the top of the tree
             elif isinstance(event, ev.OomKill):
                 self.killed[event.pid] = now + self.flash
             elif isinstance(event, ev.Exit):
+                touched.add(event.pid)  # its children, if any, went to init
                 if task is not None and self.flash > 0:
+                    self._ghost_parents.add(task.ppid)
                     self.ghosts[event.pid] = Ghost(
                         task=task,
                         ppid=task.ppid,
@@ -117,13 +198,16 @@ class ChangeTracker:
                 self.new.clear()
                 self.ghosts.clear()
                 self.killed.clear()
+                self.whole = True
             changed = changed or isinstance(event, self.STRUCTURAL)
         for table in (self.new, self.killed):
             for pid in [pid for pid, until in table.items() if until <= now]:
                 del table[pid]
         expired = [pid for pid, ghost in self.ghosts.items() if ghost.until <= now]
         for pid in expired:
+            self._touch_parent_of(pid)
             del self.ghosts[pid]
+        self._ghosts_settled = len(self.ghosts)
         if changed or expired:
             self.generation += 1
         return changed or bool(expired)
@@ -370,6 +454,125 @@ class ProcessModel:
             for row in self.rows:
                 row.ancestor_only = not self.matches(row.task)
 
+    def can_update(self) -> bool:
+        """Whether :meth:`update` may mend the rows in place: the tree, in an order no value
+        moves, with no filter (else the rows are rebuilt whole)."""
+        return self.tree and not self.sorts_by_value and not self.filter.strip() and bool(self.rows)
+
+    def update(
+        self, kernel: Kernel, ghosts: dict[int, Ghost], ctx: Context, touched: set[int]
+    ) -> None:
+        """Mend the rows in place after forks, exits, reaps and ghosts that came and went:
+        only the children of the ``touched`` tasks are laid out again, each subtree that did
+        not change is kept as it is (the same rows, their prefixes mended if a sibling came
+        or went after them). Gives the rows :meth:`rebuild` would (a test holds it to that).
+        """
+        tasks = kernel.tasks
+        ghost_children: dict[int, list[Ghost]] = {}
+        for pid, gone in ghosts.items():
+            if pid not in tasks and gone.ppid in tasks:
+                ghost_children.setdefault(gone.ppid, []).append(gone)
+        column = COLUMN_BY_KEY[self.sort_key]
+
+        def key(task: Task) -> tuple[int | str, int]:
+            return (column.value(task, ctx), task.pid)
+
+        index = self.index
+        rows = self.rows
+        starts = sorted((index[pid] for pid in touched if pid in index), reverse=True)
+        for start in starts:
+            row = rows[start]
+            task = tasks.get(row.pid)
+            if task is not row.task or row.ghost is not None:
+                continue  # gone from under this row: its own parent is touched too
+            self._mend(rows, start, task, key, ghost_children)
+        self.index = {row.pid: i for i, row in enumerate(rows)}
+
+    def _mend(
+        self,
+        rows: list[Row],
+        start: int,
+        task: Task,
+        key: Callable[[Task], tuple[int | str, int]],
+        ghost_children: dict[int, list[Ghost]],
+    ) -> None:
+        """Lay out the children of the task on row ``start`` again, keeping the subtrees of
+        those that stay."""
+        row = rows[start]
+        depth = len(row.prefix) // 2
+        end = start + 1
+        while end < len(rows) and len(rows[end].prefix) // 2 > depth:
+            end += 1
+        kids: list[tuple[Task, Ghost | None]] = [(c, None) for c in task.children.values()]
+        kids += [(g.task, g) for g in ghost_children.get(task.pid, ())]
+        kids.sort(key=lambda item: key(item[0]), reverse=self.reverse)
+        collapsed = task.pid in self.collapsed and bool(kids)
+        row.children, row.collapsed = len(kids), collapsed
+        if collapsed:
+            del rows[start + 1 : end]
+            return
+        blocks: dict[int, tuple[int, int]] = {}
+        i = start + 1
+        while i < end:
+            j = i + 1
+            while j < end and len(rows[j].prefix) // 2 > depth + 1:
+                j += 1
+            blocks[rows[i].pid] = (i, j)
+            i = j
+        indent = _indent(row.prefix) if row.prefix or depth else ""
+        mended: list[Row] = []
+        last = len(kids) - 1
+        for n, (child, ghost) in enumerate(kids):
+            branch, carry = ("└─", "  ") if n == last else ("├─", "│ ")
+            old = blocks.get(child.pid)
+            if (
+                old is not None
+                and rows[old[0]].task is child
+                and (rows[old[0]].ghost is None) == (ghost is None)
+            ):
+                block = rows[old[0] : old[1]]
+                if block[0].prefix != indent + branch:
+                    at = len(indent)
+                    block[0].prefix = indent + branch
+                    for r in block[1:]:
+                        r.prefix = r.prefix[:at] + carry + r.prefix[at + 2 :]
+                mended += block
+            else:
+                mended += self._subtree(
+                    child, ghost, indent + branch, indent + carry, key, ghost_children
+                )
+        rows[start + 1 : end] = mended
+
+    def _subtree(
+        self,
+        task: Task,
+        ghost: Ghost | None,
+        prefix: str,
+        indent: str,
+        key: Callable[[Task], tuple[int | str, int]],
+        ghost_children: dict[int, list[Ghost]],
+    ) -> list[Row]:
+        """The rows of ``task`` and its subtree, as :meth:`_tree_rows` lays them out."""
+        out: list[Row] = []
+        stack = [(task, ghost, prefix, indent)]
+        while stack:
+            task, ghost, prefix, indent = stack.pop()
+            kids: list[tuple[Task, Ghost | None]] = []
+            if ghost is None:
+                kids = [(c, None) for c in task.children.values()]
+                kids += [(g.task, g) for g in ghost_children.get(task.pid, ())]
+                kids.sort(key=lambda item: key(item[0]), reverse=self.reverse)
+            collapsed = task.pid in self.collapsed and bool(kids)
+            out.append(Row(task.pid, task, prefix, len(kids), collapsed, ghost=ghost))
+            if collapsed:
+                continue
+            last = len(kids) - 1
+            for i, (child, child_ghost) in reversed(list(enumerate(kids))):
+                branch = "└─" if i == last else "├─"
+                carry = "  " if i == last else "│ "
+                stack.append((child, child_ghost, indent + branch, indent + carry))
+        return out
+
     @staticmethod
     def _parent_pid(pid: int, tasks: dict[int, Task], ghosts: dict[int, Ghost]) -> int:
         task = tasks.get(pid)
@@ -454,6 +657,11 @@ class ProcessModel:
         r = self.rows[row]
         ppid = r.ghost.ppid if r.ghost is not None else r.task.ppid
         return self.index.get(ppid)
+
+
+def _indent(prefix: str) -> str:
+    """What a row's children are indented by: its prefix with its own branch carried on."""
+    return prefix[:-2] + ("  " if prefix.endswith("└─") else "│ ")
 
 
 def blacklist_strikes(kernel: Kernel) -> dict[int, tuple[int, int]]:

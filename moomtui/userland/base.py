@@ -25,6 +25,11 @@ if TYPE_CHECKING:
     from ..kernel.task import SigtermAction, Task
 
 
+_PARSED: dict[tuple[object, ...], dict[str, Any]] = {}
+"""Parsed arguments by program and raw arguments (values are immutable once parsed)."""
+_PARSED_MAX = 1024
+
+
 class ProgramArgError(ValueError):
     """A bad program argument; ``key`` names it, the message says what was expected."""
 
@@ -130,6 +135,23 @@ class Program:
 
     @classmethod
     def parse_args(cls, raw: Mapping[str, object]) -> dict[str, Any]:
+        """The arguments parsed and checked (ProgramArgError if not). The same arguments
+        give the same values: a preset's ``count = 9900`` copies are parsed once."""
+        try:
+            key = (cls, tuple(sorted(raw.items())))
+            hash(key)
+        except TypeError:  # an unhashable value: parse it every time
+            return cls._parse_args(raw)
+        parsed = _PARSED.get(key)
+        if parsed is None:
+            parsed = cls._parse_args(raw)
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[key] = parsed
+        return dict(parsed)
+
+    @classmethod
+    def _parse_args(cls, raw: Mapping[str, object]) -> dict[str, Any]:
         params = cls.all_params()
         out: dict[str, Any] = {}
         for key, value in raw.items():

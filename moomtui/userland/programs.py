@@ -250,6 +250,8 @@ class ForkBomb(Program):
         "interval": Param("duration", HZ // 2, "time between forks of each copy", minimum=1),
         "rss": Param("size", 32, "memory each copy touches"),
     }
+    _defaults: ClassVar[dict[str, Any] | None] = None
+    """The parsed default arguments, parsed once: every copy starts from them."""
 
     def start(self, k: Kernel, task: Task) -> int | None:
         if self.args["rss"]:
@@ -266,7 +268,10 @@ class ForkBomb(Program):
     def copy(self) -> ForkBomb:
         """The next copy: this one's interval and memory, its other arguments the defaults;
         the values are handed over parsed, in jiffies and pages, not parsed again."""
-        args = {**self.parse_args({}), "interval": self.args["interval"], "rss": self.args["rss"]}
+        defaults = ForkBomb._defaults
+        if defaults is None:
+            defaults = ForkBomb._defaults = self.parse_args({})
+        args = {**defaults, "interval": self.args["interval"], "rss": self.args["rss"]}
         return ForkBomb(parsed=args)
 
 

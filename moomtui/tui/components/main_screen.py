@@ -167,12 +167,17 @@ class MainScreen(Screen[None]):
         panel, view = self.tasks_panel, self.process_view
         model = view.model
         title = f"tasks {len(self.kernel.tasks)}"
+        if model.filter.strip():  # the rows that match, of all the tasks
+            shown = sum(1 for row in model.rows if not row.ancestor_only)
+            title = f"tasks {shown}/{len(self.kernel.tasks)}"
         sort = model.sort_key.upper() + ("▼" if model.reverse else "▲")
         parts = [f"sort {sort}", "tree" if model.tree else "list"]
         if model.filter:
             parts.append(f"filter {model.filter!r}")
         if view.follow_pid is not None:
             parts.append(f"follow {view.follow_pid}")
+        if view.command_offset:
+            parts.append(f"names →{view.command_offset}")
         if self.maximized is panel:
             parts.append(RESTORE)
         subtitle = " · ".join(parts)
@@ -253,6 +258,9 @@ class MainScreen(Screen[None]):
     # ---------------------------------------------------------------------------- the tree
     def on_process_view_changed(self, message: ProcessView.Changed) -> None:
         self.update_tasks_title()
+
+    def on_process_view_filter_cleared(self, message: ProcessView.FilterCleared) -> None:
+        self.filter_input.action_clear()
 
     def on_process_view_follow_lost(self, message: ProcessView.FollowLost) -> None:
         self.notify(f"{message.pid} ({message.comm}) is gone; no longer following", markup=False)

@@ -28,6 +28,8 @@ from textual.strip import Strip
 
 from ...kernel.constants import HZ
 from ...kernel.units import format_size
+from ...modules.classic import ClassicKiller, badness
+from ...modules.ranking import ClassicRanking
 from ..bindings import TASK_BINDINGS
 from ..model import (
     COLUMN_BY_KEY,
@@ -71,6 +73,12 @@ class ProcessView(ScrollView, can_focus=True):
         view: ProcessView
 
     @dataclass
+    class FilterCleared(Message):
+        """Esc on the tree with a filter set: the screen empties and hides its input."""
+
+        view: ProcessView
+
+    @dataclass
     class FollowLost(Message):
         """The followed task is gone."""
 
@@ -89,7 +97,7 @@ class ProcessView(ScrollView, can_focus=True):
         self._follow_comm = ""
         self.ctx = Context(jiffies=0)
         self.tracker: ChangeTracker | None = None
-        self._seen: tuple[int, int, int] = (-1, -1, -1)
+        self._seen: tuple[int, int, int, int] = (-1, -1, -1, -1)
         self._dirty = True
         self._styles: dict[str, Style] = {}
         self._shown: dict[int, tuple[str, str]] = {}
@@ -98,23 +106,29 @@ class ProcessView(ScrollView, can_focus=True):
         self._victim_pid: int | None = None
         self._victim_ticks = -VICTIM_JIFFIES
         self.marks: dict[int, str] = {}
+        self.command_offset = 0
+        """Cells of the COMMAND column scrolled off to the left (deep trees' names)."""
 
     # ---------------------------------------------------------------------------- the frame
     def sync(self, kernel: Kernel, tracker: ChangeTracker) -> None:
         """Bring the rows up to date with ``kernel``; cheap when nothing changed."""
         self.tracker = tracker
-        seen = (id(kernel), kernel.ticks, tracker.generation)
+        seen = (id(kernel), kernel.ticks, tracker.generation, tracker.values)
         if seen == self._seen and not self._dirty:
             return
         moved = seen[:2] != self._seen[:2]
         structural = seen[2] != self._seen[2] or kernel is not self._kernel
+        # A command changed values while the clock stood still (renice, kill, a write to
+        # oom_score_adj): the scores and the next victim are redone now, not in a while.
+        touched = not moved and seen[3] != self._seen[3]
         self._seen = seen
         self._kernel = kernel
         score = self.score(kernel) if self.score is not None else None
         self.ctx = Context(jiffies=kernel.jiffies, badness=score)
         self.ctx.strikes = blacklist_strikes(kernel)
-        self.ctx.victim = self._victim(kernel, structural or self._dirty)
-        if self._dirty or structural or (moved and self.model.sorts_by_value):
+        self.ctx.victim = self._victim(kernel, structural or self._dirty or touched)
+        sorted_moved = (moved or touched) and self.model.sorts_by_value
+        if self._dirty or structural or sorted_moved:
             self._rebuild(kernel)
             self._shown = {}
             self.refresh()
@@ -125,14 +139,22 @@ class ProcessView(ScrollView, can_focus=True):
         """The next victim; walking every task is the dearest part of a frame, so while no
         task forks or dies it is redone only every :data:`VICTIM_JIFFIES` of simulated time."""
         if changed or abs(kernel.ticks - self._victim_ticks) >= VICTIM_JIFFIES:
-            self._victim_pid = select_victim(kernel.tasks.values(), self.ctx)
+            if _is_classic(self.ctx.badness):  # the kernel's ranking has it, without a walk
+                victim = ClassicRanking.of(kernel).select()
+                self._victim_pid = victim.pid if victim is not None else None
+            else:
+                self._victim_pid = select_victim(kernel.tasks.values(), self.ctx)
             self._victim_ticks = kernel.ticks
         return self._victim_pid
 
     def _rebuild(self, kernel: Kernel) -> None:
         assert self.tracker is not None
         old_row = self.cursor_row
-        self.model.rebuild(kernel, self.tracker.ghosts, self.ctx)
+        touched, whole = self.tracker.take()
+        if self.model.can_update() and not (whole or self._dirty):
+            self.model.update(kernel, self.tracker.ghosts, self.ctx, touched)
+        else:
+            self.model.rebuild(kernel, self.tracker.ghosts, self.ctx)
         rows = self.model.rows
         self.virtual_size = Size(self.size.width, len(rows) + 1)
         if self.follow_pid is not None and self.follow_pid not in self.model.index:
@@ -246,6 +268,40 @@ class ProcessView(ScrollView, can_focus=True):
         if row is not None and row.collapsed:
             self.model.collapsed.discard(row.pid)
             self.invalidate()
+
+    def action_collapse_all(self) -> None:
+        """Fold every subtree but init's: the machine at a glance, init's children in view."""
+        kernel = self._kernel
+        tasks = kernel.tasks.values() if kernel is not None else ()
+        self.model.collapsed = {t.pid for t in tasks if t.children and t.pid != 1}
+        self.model.collapsed |= {
+            row.pid for row in self.model.rows if row.children and row.pid != 1
+        }
+        self.invalidate()
+
+    def action_expand_all(self) -> None:
+        self.model.collapsed.clear()
+        self.invalidate()
+
+    def action_scroll_command(self, cells: int) -> None:
+        """Scroll the COMMAND column sideways (the other columns stay)."""
+        widest = max((len(self._command(row)) for row in self._visible_rows()), default=0)
+        self.command_offset = max(0, min(self.command_offset + cells, max(0, widest - 8)))
+        self._shown = {}
+        self.refresh()
+        self.post_message(self.Changed(self))
+
+    def _visible_rows(self) -> list[Row]:
+        top = round(self.scroll_y)
+        return self.model.rows[top : top + self.body_height]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":
+            return bool(self.model.filter)  # else Esc goes on (the app's, a step's)
+        return True
+
+    def action_clear_filter(self) -> None:
+        self.post_message(self.FilterCleared(self))
 
     def sort_by(self, key: str) -> None:
         """Sort by column ``key``; the same column again reverses the order."""
@@ -374,6 +430,8 @@ class ProcessView(ScrollView, can_focus=True):
             return "process-view--cursor"
         if row.ghost is not None or task.memdie or task.dead:
             return "process-view--dying"
+        if self._kernel is not None and task in self._kernel.dying:
+            return "process-view--dying"  # a fatal signal: it exits at the next jiffy
         if tracker is not None and task.pid in tracker.killed:
             return "process-view--dying"
         if task.pid == self.ctx.victim:
@@ -401,7 +459,7 @@ class ProcessView(ScrollView, can_focus=True):
             if len(text) > column.width:
                 text = text[: column.width]
             cells.append(text.rjust(column.width) if column.right else text.ljust(column.width))
-        cells.append(self._command(row))
+        cells.append(self._command_cell(row))
         return " ".join(cells), self._row_class(row, index)
 
     def _command(self, row: Row) -> str:
@@ -420,6 +478,21 @@ class ProcessView(ScrollView, can_focus=True):
         elif task.pid in self.marks and task.thread_leader is None:
             name += f" ⚑ {self.marks[task.pid]}"
         return f"{row.prefix}{marker}{name}"
+
+    def _command_cell(self, row: Row) -> str:
+        """The COMMAND cell as shown: scrolled by :attr:`command_offset`, with ``…`` where
+        the tree's lines were cut."""
+        text = self._command(row)
+        if self.command_offset:
+            text = "…" + text[self.command_offset + 1 :] if len(text) > self.command_offset else ""
+        return text
+
+
+def _is_classic(score: Badness | None) -> bool:
+    """Whether ``score`` is the classic ``badness()``, whose best task
+    :class:`~moomtui.modules.ranking.ClassicRanking` keeps (``select_victim``'s rule is
+    ``select_bad_process``'s)."""
+    return score is badness or getattr(score, "__func__", None) is ClassicKiller.score
 
 
 def _ghost_cell(key: str, row: Row) -> str:

@@ -1,0 +1,73 @@
+"""The policy matrix: every shipped preset under every default policy of ``moomtui compare``.
+
+Each cell is one run as ``moomtui compare`` makes it (the preset with every Kconfig option
+``m`` and exactly the configuration's modules loaded, a score card kept from the event
+stream, sampled every 0.1 s of run time), ``--seconds`` simulated seconds (default 30) at
+the preset's seed, one cell at a time in this process. It prints each cell's wall time and
+speed (simulated seconds per wall second: × real time), then the slowest cell.
+
+    python bench/matrix.py [--seconds 30] [--presets a,b] [--policies x,y] [--repeat 1]
+
+Target (issue 16): ≥ 100× real time for the slowest cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from moomtui.compare import configure, default_configs, run_one
+from moomtui.kernel.constants import HZ
+from moomtui.presets import list_presets, load_preset
+
+
+def cell(preset: str, config: str, seconds: float, repeat: int) -> tuple[float, int]:
+    """Best wall time of ``repeat`` runs, and the kills of the last one."""
+    scenario = configure(preset, config, load_preset(preset))
+    best = float("inf")
+    kills = 0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        card = run_one(scenario, scenario.spec.seed, int(seconds * HZ))
+        best = min(best, time.perf_counter() - start)
+        kills = card["kills"]
+    return best, kills
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--presets", help="comma-separated (default: every shipped preset)")
+    parser.add_argument("--policies", help="comma-separated (default: compare's default set)")
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    presets = args.presets.split(",") if args.presets else [p.key for p in list_presets()]
+    configs = args.policies.split(",") if args.policies else default_configs()
+    print(
+        f"python {platform.python_version()} on {platform.machine()}: {len(presets)} presets × "
+        f"{len(configs)} policies, {args.seconds:g} simulated s each, best of {args.repeat}"
+    )
+    width = max(len(c) for c in configs)
+    cells: list[tuple[float, str, str]] = []
+    total = 0.0
+    for preset in presets:
+        print(f"{preset}:")
+        for config in configs:
+            wall, kills = cell(preset, config, args.seconds, args.repeat)
+            total += wall
+            speed = args.seconds / wall
+            cells.append((speed, preset, config))
+            print(f"  {config:<{width}}  {wall:8.3f} s  {speed:9,.0f}× real time  {kills:6} kills")
+    speed, preset, config = min(cells)
+    print(f"slowest cell: {preset} under {config}: {speed:,.0f}× real time")
+    print(f"all {len(cells)} cells: {total:.1f} s wall")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

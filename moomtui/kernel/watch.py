@@ -1,0 +1,46 @@
+"""Who is told that a task changed in a way an OOM score could see: the hook of the rankings.
+
+Not a part of 2.4: 2.4 walks the whole task list at every OOM kill (``select_bad_process``),
+and so does the simulator's plain transcription of it. A killer that kills a thousand
+times a simulated second (a fork bomb under a policy without timing rules) cannot afford a
+walk per kill, so the policies keep their candidates ranked as the machine runs
+(:mod:`moomtui.modules.ranking`) and the kernel tells them what changed: a
+:class:`TaskWatcher` is called with each task whose score inputs may have moved —
+
+* the task appeared (``new_task``), exited (``do_exit``: no mm, a zombie) or was reaped;
+* its address space grew or shrank (``brk``, a page fault, ``munmap``, the OOM reaper;
+  moving pages between RAM and swap leaves ``rss + swap`` and ``total_vm`` alone and is not
+  told);
+* its credentials, nice value, ``oom_score_adj``, thread group or ``PF_MEMDIE`` changed;
+* and, for scores that read CPU time (:meth:`TaskWatcher.task_runs`), it started to be
+  given CPU time after none (lazily accounted CPU time grows only while a task has a
+  weight on the run queue, see :mod:`.sched`).
+
+A watcher is told, not asked: it keeps the tasks it was told about and looks at them when
+it next needs its answer. Anything above the kernel that changes one of those fields
+directly calls :meth:`Kernel.task_changed <moomtui.kernel.kernel.Kernel.task_changed>`. The
+watchers belong to one boot: a reboot forgets them (the tasks they know are gone).
+
+Every watcher can check itself against the plain walk (:meth:`TaskWatcher.check`), which
+:meth:`Kernel.check_invariants <moomtui.kernel.kernel.Kernel.check_invariants>` does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from .task import Task
+
+
+class TaskWatcher(Protocol):
+    """What the kernel tells; see the module docstring."""
+
+    def task_changed(self, task: Task) -> None:
+        """``task``'s score inputs may have changed (or it appeared, exited, was reaped)."""
+
+    def task_runs(self, task: Task) -> None:
+        """``task`` was given a weight on the run queue after none: its CPU time grows."""
+
+    def check(self) -> list[str]:
+        """What is wrong with the watcher's view of the machine (empty when all holds)."""

@@ -1,0 +1,242 @@
+"""``select_bad_process`` without a walk: the OOM candidates kept ranked as the machine runs.
+
+2.4's ``select_bad_process`` scores every task at every kill; so does
+:func:`~moomtui.modules.classic.select_bad_process`, the plain transcription, which stays the
+reference. A policy that kills often on a big machine cannot afford a walk per kill, so the
+killers ask a ranking instead, which gives the same task, bit for bit (a property test holds
+it to the plain walk, and :meth:`Kernel.check_invariants
+<moomtui.kernel.kernel.Kernel.check_invariants>` does too):
+
+* :class:`Ranked` keeps tasks by an integer key, highest first and ties to the oldest task
+  (the lowest place on the task list, ``Task.seq``): a heap whose stale entries are dropped
+  when they come to the top;
+* :class:`ClassicRanking` keeps every task's ``badness()``. The kernel tells it which tasks
+  changed (:mod:`moomtui.kernel.watch`: ``total_vm``, nice, credentials, ``PF_MEMDIE``,
+  the mm, a new or a dead task); those are scored again before the next answer. What
+  changes with time alone is the CPU time in units of 1024 jiffies (``(utime + stime) >>
+  (SHIFT_HZ + 3)``) and the run time in units of 131072 (``(jiffies - start_time) >>
+  (SHIFT_HZ + 10)``): each task is looked at again when one of them can next move, not
+  before — its run time's next boundary is known, and its CPU time grows by at most
+  ``ncpus`` jiffies a jiffy (a task's share of the CPUs is at most all of them), and not at
+  all while it has no weight on the run queue (the kernel tells when it gets one);
+* the answer is scored once more before it is given, so a decrease nobody was told of
+  (a task that got ``PF_MEMDIE`` behind the kernel's back) still cannot make a wrong choice.
+
+A ranking belongs to one boot of one kernel (``Kernel.rankings``) and is shared by the
+modules that use it (``oom_kill`` and ``oom_kill_parent`` loaded together). Unused while
+many tasks come and go, it stops listening and forgets everything; it is built again, with
+one walk, the next time it is asked.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import TYPE_CHECKING
+
+from ..kernel.constants import JIFFIES_MASK, SHIFT_HZ
+from .classic import badness, select_bad_process
+
+if TYPE_CHECKING:
+    from ..kernel.kernel import Kernel
+    from ..kernel.task import Task
+
+CPU_SHIFT = SHIFT_HZ + 3
+"""``cpu_time = (utime + stime) >> (SHIFT_HZ + 3)``: CPU time in units of 1024 jiffies."""
+RUN_SHIFT = SHIFT_HZ + 10
+"""``run_time = (jiffies - start_time) >> (SHIFT_HZ + 10)``: run time in units of 131072."""
+_CPU_UNIT = 1 << CPU_SHIFT
+_RUN_UNIT = 1 << RUN_SHIFT
+NEVER = 1 << 62
+"""A tick no machine reaches: a task whose score cannot move with time alone."""
+
+
+class Ranked:
+    """Tasks by an integer key, highest first; ties go to the oldest task (lowest ``seq``).
+
+    ``keys`` is the truth; the heap may hold stale entries, dropped when they reach the
+    top, and is rebuilt when they outnumber the live ones.
+    """
+
+    __slots__ = ("_heap", "keys")
+
+    def __init__(self) -> None:
+        self.keys: dict[Task, int] = {}
+        self._heap: list[tuple[int, int, Task]] = []
+
+    def set(self, task: Task, key: int) -> None:
+        if self.keys.get(task) != key:
+            self.keys[task] = key
+            heapq.heappush(self._heap, (-key, task.seq, task))
+            if len(self._heap) > 2 * len(self.keys) + 64:
+                self._heap = [(-k, t.seq, t) for t, k in self.keys.items()]
+                heapq.heapify(self._heap)
+
+    def discard(self, task: Task) -> None:
+        self.keys.pop(task, None)
+
+    def top(self) -> tuple[Task, int] | None:
+        """The task with the highest key (the oldest of those tied), and the key."""
+        heap, keys = self._heap, self.keys
+        while heap:
+            negkey, _, task = heap[0]
+            if keys.get(task) == -negkey:
+                return task, -negkey
+            heapq.heappop(heap)
+        return None
+
+    def clear(self) -> None:
+        self.keys.clear()
+        self._heap.clear()
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class Watching:
+    """What every ranking does with the kernel's news: remember which tasks changed.
+
+    It listens from its first use; while nobody asks it anything and the tasks it was told
+    about outnumber twice the task list (plus :attr:`SLACK`), it stops listening and forgets
+    (:meth:`sleep`), so an idle ranking costs nothing and holds no dead task.
+    """
+
+    SLACK = 1024
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self.dirty: dict[Task, None] = {}
+        self.awake = False
+
+    def task_changed(self, task: Task) -> None:
+        dirty = self.dirty
+        dirty[task] = None
+        if len(dirty) > 2 * len(self.kernel.tasks) + self.SLACK:
+            self.sleep()
+
+    def task_runs(self, task: Task) -> None:
+        """CPU time starting to grow matters only to scores that read it."""
+
+    def wake(self) -> None:
+        """Listen again and rank every task: one walk."""
+        self.kernel.watch(self)
+        self.awake = True
+        self.dirty = dict.fromkeys(self.kernel.tasks.values())
+
+    def sleep(self) -> None:
+        self.kernel.unwatch(self)
+        self.awake = False
+        self.dirty.clear()
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop what the ranking keeps (a subclass's tables)."""
+
+    def check(self) -> list[str]:
+        return []
+
+
+class ClassicRanking(Watching):
+    """The classic ``badness()`` of every task on the task list, ranked (see the module
+    docstring); :meth:`select` is :func:`~moomtui.modules.classic.select_bad_process`."""
+
+    KIND = "classic"
+
+    def __init__(self, kernel: Kernel) -> None:
+        super().__init__(kernel)
+        self.ranked = Ranked()
+        self.check_at: dict[Task, int] = {}
+        """Per task, the tick at which its CPU or run time can next change units."""
+        self._timers: list[tuple[int, int, Task]] = []
+
+    @classmethod
+    def of(cls, kernel: Kernel) -> ClassicRanking:
+        """The kernel's classic ranking (made on first use)."""
+        ranking = kernel.rankings.get(cls.KIND)
+        if not isinstance(ranking, ClassicRanking):
+            ranking = kernel.rankings[cls.KIND] = cls(kernel)
+        return ranking
+
+    def task_runs(self, task: Task) -> None:
+        self.task_changed(task)
+
+    def forget(self) -> None:
+        self.ranked.clear()
+        self.check_at.clear()
+        self._timers.clear()
+
+    def select(self) -> Task | None:
+        """``select_bad_process``: the task with the most points (ties: the oldest), None
+        when none scores above 0."""
+        k = self.kernel
+        if not self.awake:
+            self.wake()
+        now, jiffies = k.ticks, k.jiffies
+        timers, check_at, dirty = self._timers, self.check_at, self.dirty
+        while timers and timers[0][0] <= now:
+            at, _, task = heapq.heappop(timers)
+            if check_at.get(task) == at:
+                dirty[task] = None
+        if dirty:
+            self.dirty = {}
+            for task in dirty:
+                self._score(task, now, jiffies)
+        ranked = self.ranked
+        while (top := ranked.top()) is not None:
+            task, points = top
+            again = badness(task, jiffies)
+            if again == points:
+                return task if points > 0 else None
+            ranked.set(task, again)
+        return None
+
+    def _score(self, task: Task, now: int, jiffies: int) -> None:
+        k = self.kernel
+        if task.mm is None or not task.pid or k.tasks.get(task.pid) is not task:
+            self.ranked.discard(task)
+            self.check_at.pop(task, None)
+            return
+        self.ranked.set(task, badness(task, jiffies))
+        at = min(self._next_run_unit(task, now, jiffies), self._next_cpu_unit(task, now))
+        check_at = self.check_at
+        if check_at.get(task) != at:
+            check_at[task] = at
+            if at < NEVER:
+                timers = self._timers
+                heapq.heappush(timers, (at, task.seq, task))
+                if len(timers) > 2 * len(check_at) + 64:
+                    self._timers = [(a, t.seq, t) for t, a in check_at.items() if a < NEVER]
+                    heapq.heapify(self._timers)
+
+    @staticmethod
+    def _next_run_unit(task: Task, now: int, jiffies: int) -> int:
+        """The tick at which ``(jiffies - start_time) >> 17`` next changes (it wraps with
+        jiffies, at a multiple of the unit too)."""
+        run = (jiffies - task.start_time) & JIFFIES_MASK
+        return now + _RUN_UNIT - (run & (_RUN_UNIT - 1))
+
+    def _next_cpu_unit(self, task: Task, now: int) -> int:
+        """A tick before which ``(utime + stime) >> 10`` cannot change.
+
+        CPU time grows only while the task has a weight (else it waits for
+        :meth:`task_runs`), by at most ``ncpus`` jiffies a jiffy, plus one for the rounding
+        of the fixed point: from ``cpu`` to the next multiple of 1024 (where the 32-bit
+        wrap falls too) takes at least ``ceil((left - 1) / ncpus)`` jiffies.
+        """
+        sched = task.sched
+        if not task.sched_weight or sched is None:
+            return NEVER
+        cpu = task.base_utime + task.base_stime + (sched.cpu_fp(task) >> 32)
+        left = _CPU_UNIT - (cpu & (_CPU_UNIT - 1))
+        return now + max(1, -(-(left - 1) // max(1, sched.ncpus)))
+
+    def check(self) -> list[str]:
+        if not self.awake:
+            return []
+        chosen = self.select()
+        plain = select_bad_process(self.kernel)
+        if chosen is not plain:
+            return [
+                f"classic ranking chose {getattr(chosen, 'pid', None)}, "
+                f"the walk {getattr(plain, 'pid', None)}"
+            ]
+        return []
