@@ -167,6 +167,10 @@ class Scorer:
         if handler is not None:
             handler(event)
 
+    def event_handlers(self) -> dict[type[ev.Event], Callable[[Any], None]]:
+        """The kinds it reads and their handlers, for the bus: nothing else reaches it."""
+        return dict(self._handlers)
+
     def _on_kill(self, e: ev.OomKill) -> None:
         self._refresh_baselines()
         task = self.kernel.tasks.get(e.pid)

@@ -29,7 +29,8 @@ def exec_program(k: Kernel, task: Task, program: Program) -> None:
     task.busy = program.busy
     task.sys_pct = program.sys_pct
     k.sched.update(task)
-    k.emit(ev.Exec(pid=task.pid, comm=task.comm, program=program.name))
+    if k.wants(ev.Exec):
+        k.emit(ev.Exec(pid=task.pid, comm=task.comm, program=program.name))
     run_program(k, task, "start")
 
 

@@ -113,7 +113,8 @@ def do_fork(
         # not modelled: the child starts with no resident pages of its own.
         mm = new_mm(k, parent.mm.total_vm if parent.mm else 0)
         child = new_task(k, pid, comm or parent.comm, mm, parent=parent)
-    k.emit(ev.Fork(pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread))
+    if k.wants(ev.Fork):
+        k.emit(ev.Fork(pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread))
     exec_program(k, child, program)
     return child
 
@@ -132,6 +133,7 @@ def spawn(
     task.cap_effective = caps
     if k.watchers:
         k.task_changed(task)
-    k.emit(ev.Fork(pid=task.pid, ppid=parent.pid, comm=task.comm, thread=False))
+    if k.wants(ev.Fork):
+        k.emit(ev.Fork(pid=task.pid, ppid=parent.pid, comm=task.comm, thread=False))
     exec_program(k, task, program)
     return task

@@ -206,19 +206,42 @@ class Kernel:
 
     # ====================================================================== events / log
     def emit(self, event: ev.Event) -> None:
-        """Hand ``event`` to the subscribers, stamped with this jiffy and boot (what
-        :meth:`EventBus.emit <moomtui.kernel.events.EventBus.emit>` does, inlined: the
-        kernel emits a dozen events per OOM kill)."""
-        subscribers = self.bus._subscribers
-        if subscribers:
+        """Count ``event`` and hand it to the subscribers that want its kind, stamped with
+        this jiffy and boot (what :meth:`EventBus.emit
+        <moomtui.kernel.events.EventBus.emit>` does, inlined). Where the kernel makes many
+        events (the fork, kill and exit path), it asks ``bus.route`` first and only counts
+        an event nobody wants (:meth:`wants`)."""
+        bus = self.bus
+        cls = type(event)
+        bus.counts[cls] += 1
+        handlers = bus.route[cls]
+        if handlers:
             event.jiffies = self.jiffies
             event.boot = self.boot
-            for fn in tuple(subscribers):
+            for fn in handlers:
                 fn(event)
+
+    def wants(self, cls: type[ev.Event]) -> bool:
+        """Whether anyone wants events of class ``cls``; if nobody does, the event is
+        counted as emitted and need not be built (``if k.wants(Exec): k.emit(Exec(…))``)."""
+        bus = self.bus
+        if bus.route[cls]:
+            return True
+        bus.counts[cls] += 1
+        return False
 
     def printk(self, level: int, text: str) -> None:
         """One ``printk`` call: a record per line (see :meth:`LogBuffer.printk`)."""
-        for rec in self.log.printk(self.jiffies, level, text):
+        log = self.log
+        if "\n" not in text:  # one line, as nearly every call
+            text = log.emit_line(self.jiffies, level, text)
+            bus = self.bus
+            if bus.route[ev.Printk]:
+                self.emit(ev.Printk(level=level, text=text))
+            else:
+                bus.counts[ev.Printk] += 1
+            return
+        for rec in log.printk(self.jiffies, level, text):
             self.emit(ev.Printk(level=rec.level, text=rec.text))
 
     # ====================================================================== time
@@ -396,14 +419,15 @@ class Kernel:
         event stream."""
         self.oom_calls += 1
         self.last_oom_call = self.ticks
-        self.emit(
-            ev.OutOfMemory(
-                pid=current.pid if current is not None else 0,
-                nr_swap_pages=self.vm.nr_swap_pages,
-                free_pages=self.vm.free,
-                handlers=self.oom.names(),
+        if self.wants(ev.OutOfMemory):
+            self.emit(
+                ev.OutOfMemory(
+                    pid=current.pid if current is not None else 0,
+                    nr_swap_pages=self.vm.nr_swap_pages,
+                    free_pages=self.vm.free,
+                    handlers=self.oom.names(),
+                )
             )
-        )
 
     def oom_reap(self, task: Task) -> int:
         """The OOM reaper (4.6): free the anonymous memory and swap of ``task``'s mm now.
