@@ -91,3 +91,5 @@ def reap_zombies(k: Kernel) -> None:
                 k.task_changed(task)
             if k.wants(ev.Reap):
                 k.emit(ev.Reap(pid=task.pid, by=parent.pid if parent else 0))
+    if k._markers:
+        k._bound_marks()

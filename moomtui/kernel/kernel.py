@@ -113,6 +113,9 @@ class Kernel:
         self.task_seq = count(1)
         self.watchers: list[TaskWatcher] = []
         """Told of every change an OOM score could see (:mod:`.watch`); this boot's only."""
+        self._markers: tuple[Any, ...] = ()
+        self._callers: tuple[TaskWatcher, ...] = ()
+        self._runs_told: tuple[TaskWatcher, ...] = ()
         self.rankings: dict[str, object] = {}
         """The policies' rankings of this boot's tasks, by kind (kept here, made above)."""
         self.timers = TimerList()
@@ -562,28 +565,49 @@ class Kernel:
         """Tell ``watcher`` of every task change an OOM score could see (see :mod:`.watch`)."""
         if watcher not in self.watchers:
             self.watchers.append(watcher)
-            self.sched.on_run = self._task_runs
+            self._sort_watchers()
 
     def unwatch(self, watcher: TaskWatcher) -> None:
         if watcher in self.watchers:
             self.watchers.remove(watcher)
-        if not self.watchers:
-            self.sched.on_run = None
+            self._sort_watchers()
+
+    def _sort_watchers(self) -> None:
+        """Who is told by a mark in its ``dirty`` table, who by a call, who needs
+        :meth:`TaskWatcher.task_runs` (see :mod:`.watch`)."""
+        self._markers = tuple(w for w in self.watchers if getattr(w, "MARKS", False))
+        self._callers = tuple(w for w in self.watchers if not getattr(w, "MARKS", False))
+        runs = [w for w in self.watchers if getattr(w, "RUNS", True)]
+        self._runs_told = tuple(runs)
+        self.sched.on_run = self._task_runs if runs else None
 
     def task_changed(self, task: Task) -> None:
         """``task``'s score inputs may have changed: tell the watchers."""
-        for watcher in self.watchers:
+        for watcher in self._markers:
+            watcher.dirty[task] = None
+        for watcher in self._callers:
             watcher.task_changed(task)
 
     def mm_size_changed(self, mm: Mm) -> None:
         """``mm``'s ``total_vm`` or ``rss + swap`` changed: every task using it changed."""
+        markers, callers = self._markers, self._callers
         for task in mm.tasks:
-            for watcher in self.watchers:
+            for watcher in markers:
+                watcher.dirty[task] = None
+            for watcher in callers:
                 watcher.task_changed(task)
 
     def _task_runs(self, task: Task) -> None:
-        for watcher in self.watchers:
+        for watcher in self._runs_told:
             watcher.task_runs(task)
+
+    def _bound_marks(self) -> None:
+        """A watcher told by marks keeps at most about twice the task list (a task reaped
+        while nobody asked stays marked): past that it is told by a call, which puts it to
+        sleep (:class:`~moomtui.modules.ranking.Watching`)."""
+        for watcher in self._markers:
+            if len(watcher.dirty) > watcher.mark_limit:
+                watcher.over_limit()
 
     def warn(self, text: str) -> None:
         self.printk(KERN_WARNING, text)

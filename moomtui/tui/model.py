@@ -116,6 +116,8 @@ class ChangeTracker:
         self._kernel = None
 
     # The kernel's watcher protocol (moomtui.kernel.watch): count, nothing more.
+    RUNS = False
+
     def task_changed(self, task: Task) -> None:
         self.values += 1
 
