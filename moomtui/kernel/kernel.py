@@ -252,9 +252,8 @@ class Kernel:
         """Call ``fn(*args)`` ``delay`` jiffies from now (at least one)."""
         self.timers.add_timer(self.ticks + max(1, delay), fn, *args)
 
-    def schedule_wake(self, task: Task, delay: int) -> None:
-        """Wake ``task``'s program after ``delay`` jiffies (replacing an earlier wake-up)."""
-        schedule_wake(self, task, delay)
+    schedule_wake = schedule_wake
+    """Wake ``task``'s program after ``delay`` jiffies (replacing an earlier wake-up)."""
 
     def _busy_now(self) -> bool:
         return bool(self.dying or self.to_reap or self.blocked or self.vm.kswapd_awake)
@@ -399,22 +398,22 @@ class Kernel:
         self.task_changed(task)
 
     # ====================================================================== memory syscalls
-    def brk(self, task: Task, pages: int) -> bool:
-        """Grow the task's virtual size, subject to the overcommit check (:mod:`.memory`)."""
-        return memory.brk(self, task, pages)
+    brk = memory.brk
+    """Grow the task's virtual size, subject to the overcommit check (:func:`.memory.brk`:
+    the function itself, a method of the kernel without a call of its own in between)."""
 
-    def fault(self, task: Task, pages: int) -> bool:
-        """Touch ``pages`` new pages. False: the task now waits in the allocator."""
-        return memory.fault(self, task, pages)
+    fault = memory.fault
+    """Touch ``pages`` new pages; False: the task now waits in the allocator
+    (:func:`.memory.fault`)."""
 
-    def munmap(self, task: Task, pages: int) -> None:
-        memory.munmap(self, task, pages)
+    munmap = memory.munmap
+    """:func:`.memory.munmap`."""
 
-    def set_ws(self, task: Task, pages: int) -> None:
-        memory.set_ws(self, task, pages)
+    set_ws = memory.set_ws
+    """:func:`.memory.set_ws`."""
 
-    def read_file(self, task: Task, pages: int) -> None:
-        memory.read_file(self, task, pages)
+    read_file = memory.read_file
+    """:func:`.memory.read_file`."""
 
     # ====================================================================== OOM
     def _oom_called(self, current: Task | None) -> None:
@@ -456,17 +455,14 @@ class Kernel:
         kernel_panic(self, message)
 
     # ====================================================================== signals / exit
-    def send_sig(self, task: Task, sig: int, *, sender: int = 0, force: bool = False) -> None:
-        """Send signal ``sig`` to ``task`` (``force``: ``force_sig``); see :mod:`.signal`."""
-        send_sig(self, task, sig, sender=sender, force=force)
+    send_sig = send_sig
+    """Send signal ``sig`` to ``task`` (``force``: ``force_sig``); see :mod:`.signal`."""
 
-    def do_exit(self, task: Task, code: int = 0, sig: int = 0) -> None:
-        """``do_exit``: release the mm, reparent the children to init, become a zombie."""
-        do_exit(self, task, code, sig)
+    do_exit = do_exit
+    """``do_exit``: release the mm, reparent the children to init, become a zombie."""
 
-    def reap_later(self, child: Task) -> None:
-        """The parent will ``wait()`` for this zombie on the next jiffy."""
-        reap_later(self, child)
+    reap_later = reap_later
+    """The parent will ``wait()`` for this zombie on the next jiffy."""
 
     # ====================================================================== swap
     def swapoff(self) -> str | None:

@@ -87,6 +87,7 @@ from .steps import Step
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
+    from ..kernel.mm import VM
     from ..kernel.task import Task
 
 _CAP_SYS_ADMIN = CAP_TO_MASK(CAP_SYS_ADMIN)
@@ -340,8 +341,18 @@ class OomScoreAdj(KernelModule):
         self.oom_reaper = IntCell(1)
         self.oom_rs = RatelimitState()
         self.sysctl_header = None
+        self._total_key = (-1, -1)
+        self._total = 0
 
     # ------------------------------------------------------------------ the killer
+    def _totalpages(self, vm: VM) -> int:
+        """:func:`totalpages`, worked out again only when RAM or swap changed size."""
+        key = (vm.totalram, vm.swap_total)
+        if key != self._total_key:
+            self._total_key = key
+            self._total = totalpages(self.kernel)
+        return self._total
+
     def score(self, task: Task, jiffies: int) -> int:
         """What this policy would give ``task`` now: 2.6.36's ``oom_badness()``."""
         return oom_badness(task, totalpages(self.kernel))
@@ -351,18 +362,17 @@ class OomScoreAdj(KernelModule):
         the module docstring). Named like the seed's handlers, which the chain calls too."""
         k = self.kernel
         current = k.oom.current
-        if current is None or current.is_kernel_thread or current.dead:
+        if current is None or current.dead or current.mm is None:  # … or a kernel thread
             return
         vm = k.vm
-        if vm.nr_swap_pages > 0 and vm.disk_pages_available() < min(
-            SWAP_CLUSTER_MAX, vm.nr_swap_pages
-        ):
+        swap_free = vm.swap_total - vm.swap_used  # nr_swap_pages
+        if swap_free > 0 and vm.disk_pages_available() < min(SWAP_CLUSTER_MAX, swap_free):
             return
         if SIGKILL in current.sigpending:
             current.flags |= PF_MEMDIE
             k.task_changed(current)
             return
-        total = totalpages(k)
+        total = self._totalpages(vm)
         if self.panic_on_oom.value:
             self.dump_tasks(total)
             how = "compulsory" if self.panic_on_oom.value == 2 else "system-wide"
