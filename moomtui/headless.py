@@ -100,16 +100,38 @@ class TraceFile:
 
 
 class Tally:
-    """Counts what happened, from the event stream."""
+    """Counts what happened: the events of each kind (the bus counts them, built or not)
+    and the kills of each module."""
 
-    def __init__(self) -> None:
-        self.kinds: Counter[str] = Counter()
+    def __init__(self, bus: ev.EventBus) -> None:
+        self.bus = bus
         self.kills_by_module: Counter[str] = Counter()
+        bus.subscribe(self, kinds=(ev.OomKill,))
+
+    @property
+    def kinds(self) -> Counter[str]:
+        return Counter(self.bus.count_by_kind())
 
     def __call__(self, event: ev.Event) -> None:
-        self.kinds[event.kind] += 1
-        if isinstance(event, ev.OomKill):
-            self.kills_by_module[event.module] += 1
+        assert isinstance(event, ev.OomKill)
+        self.kills_by_module[event.module] += 1
+
+
+class LogPrinter:
+    """``dmesg -w``: each kernel log line as it is logged, stamped as :func:`format_record`
+    stamps it (the stamp made once per jiffy)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self._jiffies = -1
+        self._stamp = ""
+
+    def __call__(self, event: ev.Event) -> None:
+        assert isinstance(event, ev.Printk)
+        if event.jiffies != self._jiffies:
+            self._jiffies = event.jiffies
+            self._stamp = format_record(LogRecord(0, event.jiffies, 0, ""))
+        self.out.write(f"{self._stamp}{event.text}\n")
 
 
 def run(opts: RunOptions, out: IO[str]) -> int:
@@ -117,21 +139,14 @@ def run(opts: RunOptions, out: IO[str]) -> int:
     script = read_script(opts.script) if opts.script else []
     duration = scenario.length if opts.duration is None else opts.duration
     bus = ev.EventBus()
-    tally = Tally()
-    bus.subscribe(tally)
+    tally = Tally(bus)
     trace_file: TraceFile | None = None
     if opts.trace:
         trace_file = TraceFile(opts.trace)
         bus.subscribe(trace_file)
     commands: list[CommandRun] = []
     if not opts.as_json:
-
-        def print_log(event: ev.Event) -> None:
-            if isinstance(event, ev.Printk):
-                rec = LogRecord(0, event.jiffies, event.level, event.text)
-                out.write(format_record(rec) + "\n")
-
-        bus.subscribe(print_log)
+        bus.subscribe(LogPrinter(out), kinds=(ev.Printk,))
 
     def on_command(run: CommandRun) -> None:
         commands.append(run)

@@ -45,6 +45,16 @@ def _no_player() -> str | None:
     return None
 
 
+def _in_turn(steps: list[Callable[[Any], None]]) -> Callable[[Any], None]:
+    """One handler that calls ``steps`` in turn."""
+
+    def handler(event: Any) -> None:
+        for step in steps:
+            step(event)
+
+    return handler
+
+
 def _at(jiffies: int) -> str:
     return f"{jiffies / HZ:.1f} s"
 
@@ -132,17 +142,45 @@ class GoalTracker:
         if isinstance(event, ev.OomKill):
             self._on_kill(event)
         elif isinstance(event, ev.Exit):
-            if event.signal and event.comm in self._protect:
-                sig = "SIG" + SIGNAL_NAMES.get(event.signal, str(event.signal))
-                self._lose(
-                    "protect", f"{event.comm} (pid {event.pid}) died of {sig} at {_at(self.now())}"
-                )
+            self._on_exit(event)
         elif isinstance(event, ev.Panic):
-            why = f"panic at {_at(self.now())}: {event.message}"
-            self._lose("no_panic", why)
-            self._lose("survive", why)
+            self._on_panic(event)
         elif isinstance(event, ev.OutOfMemory):
             self._check_recovery()
+
+    def event_handlers(self) -> dict[type[ev.Event], Callable[[Any], None]]:
+        """The kinds it reads and their handlers, for the bus: what :meth:`__call__` does,
+        each kind straight to its steps, in the same order."""
+        first: dict[type[ev.Event], Callable[[Any], None]] = {}
+        if self.targets.get("hands_off"):
+            first = {ev.Signal: self._by_hand, ev.Reboot: self._by_hand}
+        scorer = self.scorer.event_handlers()
+        own: dict[type[ev.Event], Callable[[Any], None]] = {
+            ev.OomKill: self._on_kill,
+            ev.Exit: self._on_exit,
+            ev.Panic: self._on_panic,
+            ev.OutOfMemory: self._on_oom,
+        }
+        table: dict[type[ev.Event], Callable[[Any], None]] = {}
+        for kind in {**first, **scorer, **own}:
+            steps = [t[kind] for t in (first, scorer, own) if kind in t]
+            table[kind] = steps[0] if len(steps) == 1 else _in_turn(steps)
+        return table
+
+    def _on_exit(self, event: ev.Exit) -> None:
+        if event.signal and event.comm in self._protect:
+            sig = "SIG" + SIGNAL_NAMES.get(event.signal, str(event.signal))
+            self._lose(
+                "protect", f"{event.comm} (pid {event.pid}) died of {sig} at {_at(self.now())}"
+            )
+
+    def _on_panic(self, event: ev.Panic) -> None:
+        why = f"panic at {_at(self.now())}: {event.message}"
+        self._lose("no_panic", why)
+        self._lose("survive", why)
+
+    def _on_oom(self, event: ev.OutOfMemory) -> None:
+        self._check_recovery()
 
     def _by_hand(self, event: ev.Signal | ev.Reboot) -> None:
         command = self.player()

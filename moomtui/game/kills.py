@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..kernel import events as ev
 from ..kernel.constants import HZ, PF_MEMDIE
@@ -109,6 +109,10 @@ class KillLog:
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.OomKill):
             self._on_kill(event)
+
+    def event_handlers(self) -> dict[type[ev.Event], Callable[[Any], None]]:
+        """The kinds it reads, for the bus (:class:`~moomtui.kernel.events.EventBus`)."""
+        return {ev.OomKill: self._on_kill}
 
     def _on_kill(self, e: ev.OomKill) -> None:
         self.total += 1

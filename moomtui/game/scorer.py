@@ -92,20 +92,27 @@ class _Growth(Watching):
 
     def _place(self, task: Task) -> None:
         scorer = self.scorer
-        group = self.group_of.pop(task, None)
-        if group is not None:
-            group.discard(task)
+        group_of = self.group_of
+        old = group_of.get(task)
+        mm = task.mm
         if (
             task.dead
-            or task.mm is None
+            or mm is None
             or task.pid in scorer._victims
             or scorer.kernel.tasks.get(task.pid) is not task
         ):
+            if old is not None:
+                del group_of[task]
+                old.discard(task)
             return
         role = task.role
         ranked = self.culprit if role == "culprit" else self.none if not role else self.other
-        ranked.set(task, scorer.growth(task))
-        self.group_of[task] = ranked
+        if old is not ranked:
+            if old is not None:
+                old.discard(task)
+            group_of[task] = ranked
+        held = mm.rss + mm.swap  # scorer.growth(task), inlined
+        ranked.set(task, held - scorer._baseline.setdefault(task.pid, held))
 
     def check(self) -> list[str]:
         if not self.awake or self.scorer.kernel is not self.kernel:
@@ -166,6 +173,10 @@ class Scorer:
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(event)
+
+    def event_handlers(self) -> dict[type[ev.Event], Callable[[Any], None]]:
+        """The kinds it reads and their handlers, for the bus: nothing else reaches it."""
+        return dict(self._handlers)
 
     def _on_kill(self, e: ev.OomKill) -> None:
         self._refresh_baselines()

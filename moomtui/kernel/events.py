@@ -13,7 +13,7 @@ gives the JSON-lines trace record: ``{"jiffies": …, "boot": …, "event": "<ki
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
@@ -205,26 +205,102 @@ Subscriber = Callable[[Event], None]
 
 
 class EventBus:
-    """Fan-out of events to subscribers, in subscription order, synchronously."""
+    """Fan-out of events to subscribers, in subscription order, synchronously.
 
-    __slots__ = ("_subscribers",)
+    A subscriber says which kinds it wants, so that the kernel builds no event nobody reads
+    (a fork bomb makes a dozen per OOM kill): ``subscribe(fn, kinds=(Printk,))``, or an
+    object with an ``event_handlers()`` method returning ``{EventClass: handler}`` (the
+    score card's trackers: each kind goes straight to its handler). A plain ``subscribe(fn)``
+    gets every event. ``route[cls]`` is the tuple of handlers an event of class ``cls``
+    goes to, in subscription order (empty: nobody wants it); the kernel asks it before it
+    builds an event.
+
+    ``counts[cls]`` counts every event emitted on the bus, built or not: what ``moomtui run``
+    reports as the events of each kind (:meth:`count_by_kind`).
+    """
+
+    __slots__ = ("_subscriptions", "counts", "route")
 
     def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
+        self._subscriptions: list[tuple[object, dict[type[Event], Subscriber] | None]] = []
+        self.counts: dict[type[Event], int] = _Counts()
+        self.route: dict[type[Event], tuple[Subscriber, ...]] = _Route(self)
 
-    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
-        """Add ``fn``; returns a function that removes it again."""
-        self._subscribers.append(fn)
+    def subscribe(
+        self, fn: Subscriber, kinds: Iterable[type[Event]] | None = None
+    ) -> Callable[[], None]:
+        """Add ``fn`` for the events of ``kinds`` (default: what its ``event_handlers()``
+        says, else every event); returns a function that removes it again."""
+        table: dict[type[Event], Subscriber] | None = None
+        if kinds is not None:
+            table = dict.fromkeys(kinds, fn)
+        else:
+            handlers = getattr(fn, "event_handlers", None)
+            if handlers is not None:
+                table = dict(handlers())
+        entry = (fn, table)
+        self._subscriptions.append(entry)
+        self.route.clear()
 
         def unsubscribe() -> None:
-            if fn in self._subscribers:
-                self._subscribers.remove(fn)
+            for i, other in enumerate(self._subscriptions):
+                if other is entry:
+                    del self._subscriptions[i]
+                    self.route.clear()
+                    return
 
         return unsubscribe
 
+    def handlers_for(self, cls: type[Event]) -> tuple[Subscriber, ...]:
+        """Who an event of class ``cls`` goes to, in subscription order."""
+        out: list[Subscriber] = []
+        for fn, table in self._subscriptions:
+            if table is None:
+                out.append(fn)  # type: ignore[arg-type]
+                continue
+            for kind, handler in table.items():
+                if issubclass(cls, kind):
+                    out.append(handler)
+                    break
+        return tuple(out)
+
     def emit(self, event: Event) -> None:
-        for fn in tuple(self._subscribers):
+        cls = type(event)
+        self.counts[cls] += 1
+        for fn in self.route[cls]:
             fn(event)
 
+    def count_by_kind(self) -> dict[str, int]:
+        """Events emitted on this bus so far, by kind (only kinds that happened)."""
+        out: dict[str, int] = {}
+        for cls, n in self.counts.items():
+            if n:
+                out[cls.kind] = out.get(cls.kind, 0) + n
+        return out
+
     def __len__(self) -> int:
-        return len(self._subscribers)
+        return len(self._subscriptions)
+
+
+class _Counts(dict[type[Event], int]):
+    """``counts[cls] += 1`` for a class not yet counted starts from 0."""
+
+    __slots__ = ()
+
+    def __missing__(self, cls: type[Event]) -> int:
+        return 0
+
+
+class _Route(dict[type[Event], tuple[Subscriber, ...]]):
+    """``EventBus.route``: worked out for a class the first time it is asked, forgotten
+    when a subscriber comes or goes."""
+
+    __slots__ = ("bus",)
+
+    def __init__(self, bus: EventBus) -> None:
+        super().__init__()
+        self.bus = bus
+
+    def __missing__(self, cls: type[Event]) -> tuple[Subscriber, ...]:
+        handlers = self[cls] = self.bus.handlers_for(cls)
+        return handlers

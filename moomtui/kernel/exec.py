@@ -29,7 +29,8 @@ def exec_program(k: Kernel, task: Task, program: Program) -> None:
     task.busy = program.busy
     task.sys_pct = program.sys_pct
     k.sched.update(task)
-    k.emit(ev.Exec(pid=task.pid, comm=task.comm, program=program.name))
+    if k.wants(ev.Exec):
+        k.emit(ev.Exec(pid=task.pid, comm=task.comm, program=program.name))
     run_program(k, task, "start")
 
 
@@ -51,8 +52,8 @@ def run_program(k: Kernel, task: Task, what: Literal["start", "step"]) -> None:
 def schedule_wake(k: Kernel, task: Task, delay: int) -> None:
     """Wake ``task``'s program after ``delay`` jiffies (replacing an earlier wake-up)."""
     task.timer_gen += 1
-    task.wake_at = k.ticks + max(1, delay)
-    k.add_timer(delay, wake, k, task, task.timer_gen)
+    task.wake_at = expires = k.ticks + max(1, delay)
+    k.timers.add_timer(expires, wake, k, task, task.timer_gen)  # k.add_timer, inlined
 
 
 def wake(k: Kernel, task: Task, gen: int) -> None:

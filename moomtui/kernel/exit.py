@@ -58,9 +58,12 @@ def do_exit(k: Kernel, task: Task, code: int = 0, sig: int = 0) -> None:
     task.children.clear()
     if task.program is not None:
         task.program.on_exit(k, task)
-    k.emit(
-        ev.Exit(pid=task.pid, comm=task.comm, code=code, signal=sig, rss=rss, swap=swap, cpu=cpu)
-    )
+    if k.wants(ev.Exit):
+        k.emit(
+            ev.Exit(
+                pid=task.pid, comm=task.comm, code=code, signal=sig, rss=rss, swap=swap, cpu=cpu
+            )
+        )
     parent = task.p_pptr
     if parent is None or parent.pid == 1 or parent.program is None or parent.dead:
         k.to_reap[task] = None
@@ -86,4 +89,7 @@ def reap_zombies(k: Kernel) -> None:
             k.vm.release_kernel_pages(TASK_STRUCT_PAGES)
             if k.watchers:
                 k.task_changed(task)
-            k.emit(ev.Reap(pid=task.pid, by=parent.pid if parent else 0))
+            if k.wants(ev.Reap):
+                k.emit(ev.Reap(pid=task.pid, by=parent.pid if parent else 0))
+    if k._markers:
+        k._bound_marks()

@@ -19,7 +19,7 @@ from . import events as ev
 from .constants import PID_MAX, RESERVED_PIDS, TASK_STRUCT_ORDER, TASK_STRUCT_PAGES
 from .errno import EAGAIN
 from .exec import exec_program
-from .task import Mm, Task, truncate_comm
+from .task import TASK_COMM_LEN, Mm, Task, truncate_comm
 
 if TYPE_CHECKING:
     from .kernel import Kernel
@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 
 def get_pid(k: Kernel) -> int:
     """``kernel/fork.c`` get_pid(): the next free pid; past 32767 start again at 300."""
+    last = k.last_pid + 1
+    if last < PID_MAX and last not in k.tasks:  # the next pid is free, as nearly always
+        k.last_pid = last
+        return last
     last = k.last_pid
     for _ in range(PID_MAX):
         last += 1
@@ -41,22 +45,25 @@ def get_pid(k: Kernel) -> int:
 
 def new_mm(k: Kernel, total_vm: int = 0) -> Mm:
     """A new, empty address space of ``total_vm`` pages."""
-    return Mm(next(k.mm_ids), total_vm=total_vm)
+    return Mm(next(k.mm_ids), total_vm)
 
 
 def new_task(k: Kernel, pid: int, comm: str, mm: Mm | None, *, parent: Task | None) -> Task:
     """A task at the tail of the task list, with its parent's credentials and nice value;
     its task_struct takes its pages from the free pool."""
-    task = Task(pid=pid, comm=truncate_comm(comm), mm=mm, start_time=k.jiffies)
+    if len(comm) >= TASK_COMM_LEN:
+        comm = truncate_comm(comm)
+    task = Task(pid, comm, mm, start_time=k.jiffies, sched=k.sched)
     task.p_opptr = task.p_pptr = parent
-    task.sched = k.sched
     if parent is not None:
         parent.children[pid] = task
         task.uid, task.euid = parent.uid, parent.euid
         task.cap_effective, task.nice = parent.cap_effective, parent.nice
         task.oom_score_adj = parent.oom_score_adj
         task.role = parent.role
-    k.vm.take_kernel_pages(TASK_STRUCT_PAGES)
+    vm = k.vm  # take_kernel_pages(TASK_STRUCT_PAGES), inlined
+    vm.free -= TASK_STRUCT_PAGES
+    vm.kernel_pages += TASK_STRUCT_PAGES
     task.seq = next(k.task_seq)
     k.tasks[pid] = task
     if mm is not None:
@@ -80,8 +87,13 @@ def task_slot(k: Kernel, parent: Task) -> int | None:
     if pid < 0:
         k.emit(ev.AllocFail(pid=parent.pid, comm=parent.comm, pages=0, reason="EAGAIN"))
         return None
-    got = k.vm.alloc_pages(parent, TASK_STRUCT_PAGES, order=TASK_STRUCT_ORDER)
-    k.vm.free_pages(got)
+    vm = k.vm
+    if vm.free > vm.pages_low + TASK_STRUCT_PAGES:
+        # The first watermark check gives the block at once, and it goes straight back:
+        # alloc_pages then free_pages would change nothing.
+        return pid
+    got = vm.alloc_pages(parent, TASK_STRUCT_PAGES, order=TASK_STRUCT_ORDER)
+    vm.free_pages(got)
     if got < TASK_STRUCT_PAGES or parent.dead:
         k.emit(
             ev.AllocFail(pid=parent.pid, comm=parent.comm, pages=TASK_STRUCT_PAGES, reason="ENOMEM")
@@ -113,7 +125,8 @@ def do_fork(
         # not modelled: the child starts with no resident pages of its own.
         mm = new_mm(k, parent.mm.total_vm if parent.mm else 0)
         child = new_task(k, pid, comm or parent.comm, mm, parent=parent)
-    k.emit(ev.Fork(pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread))
+    if k.wants(ev.Fork):
+        k.emit(ev.Fork(pid=child.pid, ppid=parent.pid, comm=child.comm, thread=thread))
     exec_program(k, child, program)
     return child
 
@@ -132,6 +145,7 @@ def spawn(
     task.cap_effective = caps
     if k.watchers:
         k.task_changed(task)
-    k.emit(ev.Fork(pid=task.pid, ppid=parent.pid, comm=task.comm, thread=False))
+    if k.wants(ev.Fork):
+        k.emit(ev.Fork(pid=task.pid, ppid=parent.pid, comm=task.comm, thread=False))
     exec_program(k, task, program)
     return task

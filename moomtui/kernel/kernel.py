@@ -113,6 +113,9 @@ class Kernel:
         self.task_seq = count(1)
         self.watchers: list[TaskWatcher] = []
         """Told of every change an OOM score could see (:mod:`.watch`); this boot's only."""
+        self._markers: tuple[Any, ...] = ()
+        self._callers: tuple[TaskWatcher, ...] = ()
+        self._runs_told: tuple[TaskWatcher, ...] = ()
         self.rankings: dict[str, object] = {}
         """The policies' rankings of this boot's tasks, by kind (kept here, made above)."""
         self.timers = TimerList()
@@ -206,19 +209,42 @@ class Kernel:
 
     # ====================================================================== events / log
     def emit(self, event: ev.Event) -> None:
-        """Hand ``event`` to the subscribers, stamped with this jiffy and boot (what
-        :meth:`EventBus.emit <moomtui.kernel.events.EventBus.emit>` does, inlined: the
-        kernel emits a dozen events per OOM kill)."""
-        subscribers = self.bus._subscribers
-        if subscribers:
+        """Count ``event`` and hand it to the subscribers that want its kind, stamped with
+        this jiffy and boot (what :meth:`EventBus.emit
+        <moomtui.kernel.events.EventBus.emit>` does, inlined). Where the kernel makes many
+        events (the fork, kill and exit path), it asks ``bus.route`` first and only counts
+        an event nobody wants (:meth:`wants`)."""
+        bus = self.bus
+        cls = type(event)
+        bus.counts[cls] += 1
+        handlers = bus.route[cls]
+        if handlers:
             event.jiffies = self.jiffies
             event.boot = self.boot
-            for fn in tuple(subscribers):
+            for fn in handlers:
                 fn(event)
+
+    def wants(self, cls: type[ev.Event]) -> bool:
+        """Whether anyone wants events of class ``cls``; if nobody does, the event is
+        counted as emitted and need not be built (``if k.wants(Exec): k.emit(Exec(…))``)."""
+        bus = self.bus
+        if bus.route[cls]:
+            return True
+        bus.counts[cls] += 1
+        return False
 
     def printk(self, level: int, text: str) -> None:
         """One ``printk`` call: a record per line (see :meth:`LogBuffer.printk`)."""
-        for rec in self.log.printk(self.jiffies, level, text):
+        log = self.log
+        if "\n" not in text:  # one line, as nearly every call
+            text = log.emit_line(self.jiffies, level, text)
+            bus = self.bus
+            if bus.route[ev.Printk]:
+                self.emit(ev.Printk(level=level, text=text))
+            else:
+                bus.counts[ev.Printk] += 1
+            return
+        for rec in log.printk(self.jiffies, level, text):
             self.emit(ev.Printk(level=rec.level, text=rec.text))
 
     # ====================================================================== time
@@ -226,9 +252,8 @@ class Kernel:
         """Call ``fn(*args)`` ``delay`` jiffies from now (at least one)."""
         self.timers.add_timer(self.ticks + max(1, delay), fn, *args)
 
-    def schedule_wake(self, task: Task, delay: int) -> None:
-        """Wake ``task``'s program after ``delay`` jiffies (replacing an earlier wake-up)."""
-        schedule_wake(self, task, delay)
+    schedule_wake = schedule_wake
+    """Wake ``task``'s program after ``delay`` jiffies (replacing an earlier wake-up)."""
 
     def _busy_now(self) -> bool:
         return bool(self.dying or self.to_reap or self.blocked or self.vm.kswapd_awake)
@@ -373,22 +398,22 @@ class Kernel:
         self.task_changed(task)
 
     # ====================================================================== memory syscalls
-    def brk(self, task: Task, pages: int) -> bool:
-        """Grow the task's virtual size, subject to the overcommit check (:mod:`.memory`)."""
-        return memory.brk(self, task, pages)
+    brk = memory.brk
+    """Grow the task's virtual size, subject to the overcommit check (:func:`.memory.brk`:
+    the function itself, a method of the kernel without a call of its own in between)."""
 
-    def fault(self, task: Task, pages: int) -> bool:
-        """Touch ``pages`` new pages. False: the task now waits in the allocator."""
-        return memory.fault(self, task, pages)
+    fault = memory.fault
+    """Touch ``pages`` new pages; False: the task now waits in the allocator
+    (:func:`.memory.fault`)."""
 
-    def munmap(self, task: Task, pages: int) -> None:
-        memory.munmap(self, task, pages)
+    munmap = memory.munmap
+    """:func:`.memory.munmap`."""
 
-    def set_ws(self, task: Task, pages: int) -> None:
-        memory.set_ws(self, task, pages)
+    set_ws = memory.set_ws
+    """:func:`.memory.set_ws`."""
 
-    def read_file(self, task: Task, pages: int) -> None:
-        memory.read_file(self, task, pages)
+    read_file = memory.read_file
+    """:func:`.memory.read_file`."""
 
     # ====================================================================== OOM
     def _oom_called(self, current: Task | None) -> None:
@@ -396,14 +421,15 @@ class Kernel:
         event stream."""
         self.oom_calls += 1
         self.last_oom_call = self.ticks
-        self.emit(
-            ev.OutOfMemory(
-                pid=current.pid if current is not None else 0,
-                nr_swap_pages=self.vm.nr_swap_pages,
-                free_pages=self.vm.free,
-                handlers=self.oom.names(),
+        if self.wants(ev.OutOfMemory):
+            self.emit(
+                ev.OutOfMemory(
+                    pid=current.pid if current is not None else 0,
+                    nr_swap_pages=self.vm.nr_swap_pages,
+                    free_pages=self.vm.free,
+                    handlers=self.oom.names(),
+                )
             )
-        )
 
     def oom_reap(self, task: Task) -> int:
         """The OOM reaper (4.6): free the anonymous memory and swap of ``task``'s mm now.
@@ -429,17 +455,14 @@ class Kernel:
         kernel_panic(self, message)
 
     # ====================================================================== signals / exit
-    def send_sig(self, task: Task, sig: int, *, sender: int = 0, force: bool = False) -> None:
-        """Send signal ``sig`` to ``task`` (``force``: ``force_sig``); see :mod:`.signal`."""
-        send_sig(self, task, sig, sender=sender, force=force)
+    send_sig = send_sig
+    """Send signal ``sig`` to ``task`` (``force``: ``force_sig``); see :mod:`.signal`."""
 
-    def do_exit(self, task: Task, code: int = 0, sig: int = 0) -> None:
-        """``do_exit``: release the mm, reparent the children to init, become a zombie."""
-        do_exit(self, task, code, sig)
+    do_exit = do_exit
+    """``do_exit``: release the mm, reparent the children to init, become a zombie."""
 
-    def reap_later(self, child: Task) -> None:
-        """The parent will ``wait()`` for this zombie on the next jiffy."""
-        reap_later(self, child)
+    reap_later = reap_later
+    """The parent will ``wait()`` for this zombie on the next jiffy."""
 
     # ====================================================================== swap
     def swapoff(self) -> str | None:
@@ -538,28 +561,49 @@ class Kernel:
         """Tell ``watcher`` of every task change an OOM score could see (see :mod:`.watch`)."""
         if watcher not in self.watchers:
             self.watchers.append(watcher)
-            self.sched.on_run = self._task_runs
+            self._sort_watchers()
 
     def unwatch(self, watcher: TaskWatcher) -> None:
         if watcher in self.watchers:
             self.watchers.remove(watcher)
-        if not self.watchers:
-            self.sched.on_run = None
+            self._sort_watchers()
+
+    def _sort_watchers(self) -> None:
+        """Who is told by a mark in its ``dirty`` table, who by a call, who needs
+        :meth:`TaskWatcher.task_runs` (see :mod:`.watch`)."""
+        self._markers = tuple(w for w in self.watchers if getattr(w, "MARKS", False))
+        self._callers = tuple(w for w in self.watchers if not getattr(w, "MARKS", False))
+        runs = [w for w in self.watchers if getattr(w, "RUNS", True)]
+        self._runs_told = tuple(runs)
+        self.sched.on_run = self._task_runs if runs else None
 
     def task_changed(self, task: Task) -> None:
         """``task``'s score inputs may have changed: tell the watchers."""
-        for watcher in self.watchers:
+        for watcher in self._markers:
+            watcher.dirty[task] = None
+        for watcher in self._callers:
             watcher.task_changed(task)
 
     def mm_size_changed(self, mm: Mm) -> None:
         """``mm``'s ``total_vm`` or ``rss + swap`` changed: every task using it changed."""
+        markers, callers = self._markers, self._callers
         for task in mm.tasks:
-            for watcher in self.watchers:
+            for watcher in markers:
+                watcher.dirty[task] = None
+            for watcher in callers:
                 watcher.task_changed(task)
 
     def _task_runs(self, task: Task) -> None:
-        for watcher in self.watchers:
+        for watcher in self._runs_told:
             watcher.task_runs(task)
+
+    def _bound_marks(self) -> None:
+        """A watcher told by marks keeps at most about twice the task list (a task reaped
+        while nobody asked stays marked): past that it is told by a call, which puts it to
+        sleep (:class:`~moomtui.modules.ranking.Watching`)."""
+        for watcher in self._markers:
+            if len(watcher.dirty) > watcher.mark_limit:
+                watcher.over_limit()
 
     def warn(self, text: str) -> None:
         self.printk(KERN_WARNING, text)

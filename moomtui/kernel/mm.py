@@ -170,11 +170,28 @@ class VM:
         anon, cache or kernel pages). Fewer than ``n`` means the task must wait in the
         allocator's retry loop (``yield(); goto rebalance``).
         """
-        got = self.rmqueue(n, self.pages_low, order)
-        if got < n:
+        if order:
+            got = self.rmqueue(n, self.pages_low, order)
+            if got < n:
+                self.need_balance = True
+                self.wake_kswapd()
+                got += self.rmqueue(n - got, self.pages_min, order)
+        else:  # the same for single pages, rmqueue inlined: a fault takes this path
+            if n <= 0:
+                return 0
+            free = self.free
+            got = free - self.pages_low - 1  # what rmqueue at pages_low may take
+            if got >= n:
+                self.free = free - n
+                return n
+            got = max(0, got)
+            free -= got
             self.need_balance = True
-            self.wake_kswapd()
-            got += self.rmqueue(n - got, self.pages_min, order)
+            if not self.kswapd_awake and self.k.ticks >= self.kswapd_sleep_until:
+                self.kswapd_awake = True  # wake_kswapd()
+            take = max(0, min(n - got, free - self.pages_min - 1))
+            self.free = free - take
+            got += take
         if got < n:
             got += self.rebalance(task, n - got, order)
         return got

@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from .notifier import (
     NOTIFY_DONE,
+    NOTIFY_STOP_MASK,
     NotifierBlock,
     NotifierChain,
-    notifier_call_chain,
     notifier_chain_register,
     notifier_chain_unregister,
 )
@@ -143,7 +143,19 @@ class OomNotifier:
             if self._on_call is not None:
                 self._on_call(current)
             self.current = current
-            return notifier_call_chain(self._oom_notify_list, OUT_OF_MEMORY, None)
+            # notifier_call_chain(), with each guard's call made here: the same calls in
+            # the same order, two Python calls fewer per handler.
+            ret = NOTIFY_DONE
+            owners = self._owners
+            for guard in tuple(self._oom_notify_list._blocks):
+                nb = owners.get(guard)
+                if nb is None:  # a block put on the chain by hand, or taken off meanwhile
+                    ret = guard.notifier_call(guard, OUT_OF_MEMORY, None)
+                else:
+                    ret = self._call(nb, OUT_OF_MEMORY, None)
+                if ret & NOTIFY_STOP_MASK:
+                    return ret
+            return ret
         finally:
             self.current = None
             self._notify_mutex = False

@@ -42,7 +42,7 @@ def block(k: Kernel, task: Task, why: Blocked, pages: int) -> None:
     if task.counter > 0:
         run_first(k)
     k.sched.update(task)
-    if why == "alloc":
+    if why == "alloc" and k.wants(ev.AllocStall):
         k.emit(ev.AllocStall(pid=task.pid, comm=task.comm, pages=pages, stalled=True))
 
 
@@ -66,7 +66,7 @@ def unblock(k: Kernel, task: Task) -> None:
     task.stall_pages = 0
     k.blocked.pop(task, None)
     k.sched.update(task)
-    if why == "alloc":
+    if why == "alloc" and k.wants(ev.AllocStall):
         k.emit(ev.AllocStall(pid=task.pid, comm=task.comm, pages=0, stalled=False))
     if task.sigpending & {SIGKILL, SIGTERM}:
         deliver_pending(k, task)

@@ -26,8 +26,8 @@ continues the line; here every call starts a new line), console drivers, ``klogd
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from itertools import islice
+from typing import NamedTuple
 
 from .constants import HZ
 
@@ -63,8 +63,7 @@ RECORD_OVERHEAD = 4
 """Bytes a record takes beyond its text: the ``<N>`` tag and the newline."""
 
 
-@dataclass(slots=True, frozen=True)
-class LogRecord:
+class LogRecord(NamedTuple):
     """One line of ``log_buf``. ``seq`` counts lines from 1 since boot and never repeats."""
 
     seq: int
@@ -110,7 +109,7 @@ class LogBuffer:
         self.capacity = capacity
         self.console_loglevel = DEFAULT_CONSOLE_LOGLEVEL
         self.default_message_loglevel = DEFAULT_MESSAGE_LOGLEVEL
-        self._records: deque[LogRecord] = deque()
+        self._records: deque[tuple[int, int, int, str]] = deque()
         self._size = 0
         self._next_seq = 1
 
@@ -132,7 +131,7 @@ class LogBuffer:
         or else ``default_message_loglevel``.
         """
         if "\n" not in text:  # one line, as nearly every call
-            return [self._emit(jiffies, level, text[: PRINTK_BUF_LEN - 1])]
+            return [self._emit(jiffies, level, text)]
         lines = text[: PRINTK_BUF_LEN - 1].split("\n")
         if len(lines) > 1 and not lines[-1]:
             lines.pop()
@@ -143,26 +142,39 @@ class LogBuffer:
         return records
 
     def _emit(self, jiffies: int, level: int, text: str) -> LogRecord:
-        rec = LogRecord(self._next_seq, jiffies, level, text[: self.capacity - RECORD_OVERHEAD])
-        self._next_seq += 1
+        self.emit_line(jiffies, level, text)
+        return LogRecord._make(self._records[-1])
+
+    def emit_line(self, jiffies: int, level: int, text: str) -> str:
+        """Log one line (``text`` has no newline) at ``level``; return the text as stored,
+        cut as :meth:`printk` cuts it. The one-line path of every ``printk`` call."""
+        if len(text) >= PRINTK_BUF_LEN:
+            text = text[: PRINTK_BUF_LEN - 1]
+        capacity = self.capacity
+        if len(text) > capacity - RECORD_OVERHEAD:
+            text = text[: capacity - RECORD_OVERHEAD]
+        seq = self._next_seq
+        self._next_seq = seq + 1
         records = self._records
-        records.append(rec)
-        size = self._size + len(rec.text) + RECORD_OVERHEAD  # record_size(rec), inlined
-        while size > self.capacity:
-            size -= len(records.popleft().text) + RECORD_OVERHEAD
+        records.append((seq, jiffies, level, text))  # a LogRecord's fields, made one on reading
+        size = self._size + len(text) + RECORD_OVERHEAD  # record_size, inlined
+        while size > capacity:
+            size -= len(records.popleft()[3]) + RECORD_OVERHEAD
         self._size = size
-        return rec
+        return text
 
     def records(self) -> list[LogRecord]:
         """Every stored record, oldest first."""
-        return list(self._records)
+        make = LogRecord._make
+        return [make(rec) for rec in self._records]
 
     def since(self, seq: int) -> list[LogRecord]:
         """The stored records newer than ``seq``, oldest first."""
         if not self._records:
             return []
-        start = max(0, seq - self._records[0].seq + 1)
-        return list(islice(self._records, start, None))
+        start = max(0, seq - self._records[0][0] + 1)
+        make = LogRecord._make
+        return [make(rec) for rec in islice(self._records, start, None)]
 
     def clear(self) -> None:
         """``dmesg -c``: forget every stored record; ``seq`` keeps counting."""

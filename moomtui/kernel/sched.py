@@ -67,11 +67,18 @@ class Scheduler:
         last settle is charged at the old weight.
         """
         now = self.clock()
-        self._advance(now)
+        W = self.W
+        if W and now != self._v_time:  # self._advance(now), inlined
+            self.V += (((now - self._v_time) * self.ncpus) << FP_SHIFT) // W
+        self._v_time = now
+        V = self.V
         old_weight = task.sched_weight
         if old_weight:
-            task.cpu_fp += self._share(task, now, self.V)
-            self.W -= task.sched_weight
+            # task.cpu_fp += self._share(task, now, V), inlined
+            share = old_weight * (V - task.sched_v0)
+            cap = (((now - task.sched_t0) * task.busy) << FP_SHIFT) // 100
+            task.cpu_fp += share if share < cap else cap
+            self.W = W - old_weight
             self.nr_running -= 1
         weight = 0
         if not (task.dead or task.blocked) and task.busy > 0:

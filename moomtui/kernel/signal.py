@@ -80,7 +80,8 @@ def send_sig(k: Kernel, task: Task, sig: int, *, sender: int = 0, force: bool = 
             or sig in SIG_KERNEL_STOP
             or (sig == SIGTERM and task.sigterm == "ignore")
         )
-    k.emit(ev.Signal(pid=task.pid, comm=task.comm, sig=sig, sender=sender, ignored=ignored))
+    if k.wants(ev.Signal):
+        k.emit(ev.Signal(pid=task.pid, comm=task.comm, sig=sig, sender=sender, ignored=ignored))
     if ignored:
         return
     task.sigpending.add(sig)

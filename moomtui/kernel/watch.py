@@ -17,9 +17,14 @@ walk per kill, so the policies keep their candidates ranked as the machine runs
   weight on the run queue, see :mod:`.sched`).
 
 A watcher is told, not asked: it keeps the tasks it was told about and looks at them when
-it next needs its answer. Anything above the kernel that changes one of those fields
-directly calls :meth:`Kernel.task_changed <moomtui.kernel.kernel.Kernel.task_changed>`. The
-watchers belong to one boot: a reboot forgets them (the tasks they know are gone).
+it next needs its answer. A watcher whose class sets ``MARKS = True`` is told without a
+call: the kernel puts the task in its ``dirty`` table (a dict used as an ordered set), and
+when reaping lets it know (``over_limit()``) once that table holds more than its
+``mark_limit`` tasks; a fork bomb makes a dozen changes per OOM kill. ``RUNS = False``
+says it does not need :meth:`TaskWatcher.task_runs`. Anything above the kernel that changes
+one of those fields directly calls
+:meth:`Kernel.task_changed <moomtui.kernel.kernel.Kernel.task_changed>`. The watchers
+belong to one boot: a reboot forgets them (the tasks they know are gone).
 
 Every watcher can check itself against the plain walk (:meth:`TaskWatcher.check`), which
 :meth:`Kernel.check_invariants <moomtui.kernel.kernel.Kernel.check_invariants>` does.

@@ -87,6 +87,7 @@ from .steps import Step
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
+    from ..kernel.mm import VM
     from ..kernel.task import Task
 
 _CAP_SYS_ADMIN = CAP_TO_MASK(CAP_SYS_ADMIN)
@@ -250,43 +251,61 @@ class ModernRanking(Watching):
         """What :meth:`OomScoreAdj.select_bad_process` returns, without the walk."""
         if not self.awake:
             self.wake()
+        ranked = self.ranked
         if total != self.total:
             self.total = total
-            self.dirty.update(dict.fromkeys(self.ranked.keys))
+            self.dirty.update(dict.fromkeys(ranked.keys))
+        classify = self._classify
         if self.dirty:
             dirty, self.dirty = self.dirty, {}
             for task in dirty:
-                self._classify(task, total)
-        waiting, ranked = self.waiting, self.ranked
-        for task in list(waiting):
-            self._classify(task, total)
+                classify(task, total)
+        waiting = self.waiting
+        if waiting:
+            for task in list(waiting):
+                classify(task, total)
+        keys = ranked.keys
         while not waiting and (top := ranked.top()) is not None:
             task, points = top
-            self._classify(task, total)
-            if ranked.keys.get(task) == points:
+            classify(task, total)
+            if keys.get(task) == points:
                 return (False, task, points) if points > 0 else (False, None, 0)
         return (True, None, 0) if waiting else (False, None, 0)
 
     def _classify(self, task: Task, total: int) -> None:
-        """Put ``task`` where the walk would: passed over, waited for, or scored."""
+        """Put ``task`` where the walk would: passed over, waited for, or scored with
+        :func:`oom_badness` (inlined: a fork bomb asks this a few times per kill)."""
+        mm = task.mm
+        waiting = self.waiting
         if (
             task.dead
-            or not is_process(task)
-            or oom_unkillable_task(task)
+            or task.thread_leader is not None  # not is_process(task)
+            or task.pid <= 1  # oom_unkillable_task(task): init …
+            or mm is None  # … a kernel thread (not dead, no mm)
             or self.kernel.tasks.get(task.pid) is not task
         ):
             self.ranked.discard(task)
-            self.waiting.pop(task, None)
+            if waiting:
+                waiting.pop(task, None)
         elif task.flags & PF_MEMDIE:
             self.ranked.discard(task)
-            mm = task.mm
-            if mm is not None and mm.oom_reaped:
-                self.waiting.pop(task, None)
+            if mm.oom_reaped:
+                waiting.pop(task, None)
             else:
-                self.waiting[task] = None
+                waiting[task] = None
         else:
-            self.waiting.pop(task, None)
-            self.ranked.set(task, oom_badness(task, total))
+            if waiting:
+                waiting.pop(task, None)
+            adj = task.oom_score_adj
+            if mm.oom_reaped or adj == OOM_SCORE_ADJ_MIN:
+                points = 0
+            else:
+                points = (mm.rss + mm.swap) * 1000 // max(1, total)
+                if task.cap_effective & _CAP_SYS_ADMIN:
+                    points -= 30
+                points += adj
+                points = 1 if points <= 0 else min(points, 1000)
+            self.ranked.set(task, points)
 
     def check(self) -> list[str]:
         if not self.awake:
@@ -322,8 +341,18 @@ class OomScoreAdj(KernelModule):
         self.oom_reaper = IntCell(1)
         self.oom_rs = RatelimitState()
         self.sysctl_header = None
+        self._total_key = (-1, -1)
+        self._total = 0
 
     # ------------------------------------------------------------------ the killer
+    def _totalpages(self, vm: VM) -> int:
+        """:func:`totalpages`, worked out again only when RAM or swap changed size."""
+        key = (vm.totalram, vm.swap_total)
+        if key != self._total_key:
+            self._total_key = key
+            self._total = totalpages(self.kernel)
+        return self._total
+
     def score(self, task: Task, jiffies: int) -> int:
         """What this policy would give ``task`` now: 2.6.36's ``oom_badness()``."""
         return oom_badness(task, totalpages(self.kernel))
@@ -333,18 +362,17 @@ class OomScoreAdj(KernelModule):
         the module docstring). Named like the seed's handlers, which the chain calls too."""
         k = self.kernel
         current = k.oom.current
-        if current is None or current.is_kernel_thread or current.dead:
+        if current is None or current.dead or current.mm is None:  # … or a kernel thread
             return
         vm = k.vm
-        if vm.nr_swap_pages > 0 and vm.disk_pages_available() < min(
-            SWAP_CLUSTER_MAX, vm.nr_swap_pages
-        ):
+        swap_free = vm.swap_total - vm.swap_used  # nr_swap_pages
+        if swap_free > 0 and vm.disk_pages_available() < min(SWAP_CLUSTER_MAX, swap_free):
             return
         if SIGKILL in current.sigpending:
             current.flags |= PF_MEMDIE
             k.task_changed(current)
             return
-        total = totalpages(k)
+        total = self._totalpages(vm)
         if self.panic_on_oom.value:
             self.dump_tasks(total)
             how = "compulsory" if self.panic_on_oom.value == 2 else "system-wide"

@@ -31,6 +31,7 @@ one walk, the next time it is asked.
 from __future__ import annotations
 
 import heapq
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
 from ..kernel.constants import JIFFIES_MASK, SHIFT_HZ
@@ -64,10 +65,12 @@ class Ranked:
         self._heap: list[tuple[int, int, Task]] = []
 
     def set(self, task: Task, key: int) -> None:
-        if self.keys.get(task) != key:
-            self.keys[task] = key
-            heapq.heappush(self._heap, (-key, task.seq, task))
-            if len(self._heap) > 2 * len(self.keys) + 64:
+        keys = self.keys
+        if keys.get(task) != key:
+            keys[task] = key
+            heap = self._heap
+            heappush(heap, (-key, task.seq, task))
+            if len(heap) > 2 * len(keys) + 64:
                 self._heap = [(-k, t.seq, t) for t, k in self.keys.items()]
                 heapq.heapify(self._heap)
 
@@ -81,7 +84,7 @@ class Ranked:
             negkey, _, task = heap[0]
             if keys.get(task) == -negkey:
                 return task, -negkey
-            heapq.heappop(heap)
+            heappop(heap)
         return None
 
     def clear(self) -> None:
@@ -95,22 +98,37 @@ class Ranked:
 class Watching:
     """What every ranking does with the kernel's news: remember which tasks changed.
 
-    It listens from its first use; while nobody asks it anything and the tasks it was told
-    about outnumber twice the task list (plus :attr:`SLACK`), it stops listening and forgets
-    (:meth:`sleep`), so an idle ranking costs nothing and holds no dead task.
+    The kernel tells it by a mark in :attr:`dirty` (``MARKS``: no call per change, see
+    :mod:`moomtui.kernel.watch`). It listens from its first use; while nobody asks it
+    anything and the tasks it was told about outnumber twice the task list (plus
+    :attr:`SLACK`), it stops listening and forgets (:meth:`sleep`), so an idle ranking costs
+    nothing and holds no dead task.
     """
 
     SLACK = 1024
+    MARKS = True
+    RUNS = False
+    """Told when a task starts to be given CPU time (only scores that read it are)."""
 
     def __init__(self, kernel: Kernel) -> None:
         self.kernel = kernel
         self.dirty: dict[Task, None] = {}
         self.awake = False
+        self.mark_limit = self.SLACK
+        """Twice the task list plus :attr:`SLACK`, as of when it was last worked out: only
+        past it is the task list counted again (a stale bound only sleeps later)."""
 
     def task_changed(self, task: Task) -> None:
         dirty = self.dirty
         dirty[task] = None
-        if len(dirty) > 2 * len(self.kernel.tasks) + self.SLACK:
+        if len(dirty) > self.mark_limit:
+            self.over_limit()
+
+    def over_limit(self) -> None:
+        """More tasks marked than :attr:`mark_limit`: count the task list again, and sleep
+        if they still outnumber twice it (plus :attr:`SLACK`)."""
+        self.mark_limit = 2 * len(self.kernel.tasks) + self.SLACK
+        if len(self.dirty) > self.mark_limit:
             self.sleep()
 
     def task_runs(self, task: Task) -> None:
@@ -140,6 +158,7 @@ class ClassicRanking(Watching):
     docstring); :meth:`select` is :func:`~moomtui.modules.classic.select_bad_process`."""
 
     KIND = "classic"
+    RUNS = True
 
     def __init__(self, kernel: Kernel) -> None:
         super().__init__(kernel)

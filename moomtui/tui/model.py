@@ -91,7 +91,7 @@ class ChangeTracker:
         self.detach()
         self._kernel = kernel
         self._boot = kernel.boot
-        self._unsubscribe = kernel.bus.subscribe(self._on_event)
+        self._unsubscribe = kernel.bus.subscribe(self._on_event, kinds=self.WANTED)
         kernel.watch(self)
         self.new.clear()
         self.ghosts.clear()
@@ -116,6 +116,8 @@ class ChangeTracker:
         self._kernel = None
 
     # The kernel's watcher protocol (moomtui.kernel.watch): count, nothing more.
+    RUNS = False
+
     def task_changed(self, task: Task) -> None:
         self.values += 1
 
