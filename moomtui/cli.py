@@ -222,7 +222,7 @@ def internal_error(exc: BaseException) -> int:
 def _subcommand(command: str, argv: list[str]) -> int:
     if command == "serve":
         return _serve(build_sub_parser(command).parse_args(argv))
-    from . import compare, headless
+    from . import headless
     from .presets import PresetError
 
     ns = build_sub_parser(command).parse_args(argv)
@@ -235,8 +235,12 @@ def _subcommand(command: str, argv: list[str]) -> int:
             return 0
         except KeyboardInterrupt:
             return 130
+    user_errors: tuple[type[Exception], ...] = (PresetError, headless.UsageError)
     try:
         if command == "compare":
+            from . import compare  # multiprocessing and the tables: compare's own
+
+            user_errors += (compare.CompareError,)
             return compare.compare(
                 compare.CompareOptions(
                     preset=ns.preset,
@@ -264,7 +268,7 @@ def _subcommand(command: str, argv: list[str]) -> int:
         if command == "check":
             return headless.check(ns.presets, sys.stdout, sys.stderr)
         return headless.presets(sys.stdout)
-    except (PresetError, headless.UsageError, compare.CompareError) as err:
+    except user_errors as err:
         print(f"moomtui: {err}", file=sys.stderr)
         return 2
     except headless.OutputError as err:

@@ -21,12 +21,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .kernel import events as ev
 from .machine import boot
 from .presets import PresetError, Scenario, list_presets, load_preset, load_shipped_preset
-from .shell import Result, Session, Shell
+from .shell.base import Result
 from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile
+from .shell.session import Session
+
+if TYPE_CHECKING:
+    from .shell.shell import Shell
 
 SOURCE_PROFILES = {"preset": PRESET, "script": SCRIPT}
 """The profile each source of scheduled commands runs under."""
@@ -69,7 +74,7 @@ class Simulation:
             on_boot=self._boot_by_name,
             profile=profile,
         )
-        self.shell = Shell(self.session)
+        self._shell: Shell | None = None
         self.elapsed = 0
         self.on_command = on_command
         self._script = sorted(script, key=lambda item: item[0])
@@ -105,6 +110,16 @@ class Simulation:
         except PresetError as err:
             raise ValueError(str(err)) from None
         self.boot(scenario)
+
+    @property
+    def shell(self) -> Shell:
+        """The console's shell, made when a first line is run (its commands are imported
+        then: a run with no commands to run never needs them)."""
+        if self._shell is None:
+            from .shell.shell import Shell
+
+            self._shell = Shell(self.session)
+        return self._shell
 
     @property
     def ticks(self) -> int:

@@ -35,8 +35,8 @@ from moomtui.modules import REGISTRY
 from moomtui.modules.api import Policy
 from moomtui.presets import PresetError, PresetEvent, load_preset, parse_preset
 from moomtui.shell import Session, Shell
+from moomtui.shell.lines import LINE_BREAKS, MAX_LINE
 from moomtui.shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, SERVED
-from moomtui.shell.shell import LINE_BREAKS, MAX_LINE
 from moomtui.sim import Simulation
 from moomtui.tui.history import TRIM_AT, History
 from moomtui.tui.themes import discover_themes

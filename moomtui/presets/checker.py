@@ -187,8 +187,7 @@ class Checker:
     def module_line(self, path: str, line: str) -> str:
         """A ``kernel.modules`` line — ``NAME [PARAM=VALUE]…`` — split as the console splits
         ``insmod``'s arguments, naming a module (never a file), with single spaces."""
-        from ..shell import split_line
-        from ..shell.shell import LineError
+        from ..shell.lines import LineError, split_line
 
         try:
             words, target = split_line(line)
