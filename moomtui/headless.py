@@ -22,6 +22,7 @@ from .kernel import events as ev
 from .kernel.constants import HZ, cap_names, flag_names
 from .kernel.printk import LogRecord, format_record
 from .presets import PresetError, Scenario, list_presets, load_preset
+from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
 from .userfiles import UserFileError, read_user_text
 
@@ -135,7 +136,10 @@ class LogPrinter:
 
 
 def run(opts: RunOptions, out: IO[str]) -> int:
-    scenario = load_preset(opts.preset, overrides=opts.overrides)
+    # The trial boot is the run's boot, the events the subscribers below want kept for them.
+    wanted = (ev.OomKill,) if opts.as_json else (ev.OomKill, ev.Printk)
+    keep = KeptBoot(None if opts.trace else wanted)
+    scenario = load_preset(opts.preset, overrides=opts.overrides, keep=keep)
     script = read_script(opts.script) if opts.script else []
     duration = scenario.length if opts.duration is None else opts.duration
     bus = ev.EventBus()
@@ -156,7 +160,9 @@ def run(opts: RunOptions, out: IO[str]) -> int:
                 out.write(run.result.output.rstrip("\n") + "\n")
 
     try:
-        sim = Simulation(scenario, seed=opts.seed, script=script, bus=bus, on_command=on_command)
+        sim = Simulation(
+            scenario, seed=opts.seed, script=script, bus=bus, on_command=on_command, kept=keep
+        )
         tracker = GoalTracker(scenario, sim.kernel, player=lambda: sim.player_command)
         bus.subscribe(tracker)
         tracked = Tracked(sim, tracker)

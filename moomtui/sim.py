@@ -31,6 +31,7 @@ from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile
 from .shell.session import Session
 
 if TYPE_CHECKING:
+    from .presets.trial_boot import KeptBoot
     from .shell.shell import Shell
 
 SOURCE_PROFILES = {"preset": PRESET, "script": SCRIPT}
@@ -60,13 +61,20 @@ class Simulation:
         bus: ev.EventBus | None = None,
         on_command: Callable[[CommandRun], None] | None = None,
         profile: Profile = LOCAL_CONSOLE,
+        kept: KeptBoot | None = None,
     ) -> None:
+        """``kept``: the scenario's trial boot, kept when it was loaded: its kernel is this
+        simulation's if it was booted as this one would boot (:mod:`moomtui.presets.trial_boot`).
+        """
         self.scenario = scenario
         self.profile = profile
-        spec = scenario.spec.clone()
-        if seed is not None:
-            spec.seed = seed
-        self.kernel = boot(spec, bus=bus)
+        kernel = kept.adopt(scenario.spec, seed, bus) if kept is not None else None
+        if kernel is None:
+            spec = scenario.spec.clone()
+            if seed is not None:
+                spec.seed = seed
+            kernel = boot(spec, bus=bus)
+        self.kernel = kernel
         self.session = Session(
             self.kernel,
             clock=lambda: self.elapsed,

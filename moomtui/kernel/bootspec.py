@@ -26,6 +26,9 @@ def boot_kernel_pages(ram_pages: int) -> int:
 
 @dataclass(slots=True)
 class TaskSpec:
+    """One task of the boot spec. Read, never changed, once the preset is checked: the
+    copies of a spec share them (:meth:`BootSpec.clone`)."""
+
     comm: str
     pid: int | None = None
     ppid: int = 1
@@ -86,14 +89,16 @@ class BootSpec:
     hostname: str = "moom"
 
     def clone(self) -> BootSpec:
-        """An independent copy: every list, table and task copied (see
-        :meth:`TaskSpec.clone`), as ``copy.deepcopy`` would, without its cost."""
+        """A copy to boot and keep: its lists and tables copied, so that changing one
+        (``kconfig`` before a reboot, the seed) leaves the other alone. The tasks are the
+        same :class:`TaskSpec` objects: nothing changes a task's spec once the preset is
+        checked — a boot only reads them — so ten thousand need not be copied per boot."""
         return replace(
             self,
             kconfig=dict(self.kconfig),
             modules=list(self.modules),
             sysctl=dict(self.sysctl),
-            tasks=[task.clone() for task in self.tasks],
+            tasks=list(self.tasks),
         )
 
     def resident_pages(self) -> int:
