@@ -12,7 +12,7 @@ from collections import Counter
 from moomtui.kernel import Kernel, TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ
-from moomtui.kernel.kernel import PRESSURE_SHARE
+from moomtui.kernel.oom_state import PRESSURE_SHARE
 from moomtui.presets import load_preset
 from moomtui.sim import Simulation
 
