@@ -41,11 +41,16 @@ def oom_state(k: Kernel) -> str:
     recent_oom = k.last_oom_call is not None and k.ticks - k.last_oom_call < HZ
     swapin = False
     stalled = False
-    for task in k.blocked:
-        if task.blocked == "swapin":
+    since = k.ticks - LIVELOCK_STALL  # stalled: waiting since before this
+    for task in k.blocked:  # the look stops once the answer is known
+        why = task.blocked
+        if why == "swapin":
             swapin = True
-        elif task.blocked == "alloc" and k.ticks - task.stall_since > LIVELOCK_STALL:
-            stalled = True
+            if not recent_oom:  # then a stall does not matter: thrashing
+                break
+        elif recent_oom and why == "alloc" and task.stall_since < since:
+            stalled = True  # livelock, whatever else waits
+            break
     if stalled and recent_oom:
         return "livelock"
     if swapin:
