@@ -248,7 +248,7 @@ class Checker:
                 raise self.fail(f"tasks[{i}].ppid", why, task.ppid)
             if task.ppid in range(2, FIRST_USER_PID):
                 raise self.fail(f"tasks[{i}].ppid", "kernel threads have no children", task.ppid)
-            spec.tasks.extend(task.clone() for _ in range(copies))
+            spec.tasks.extend([task] * copies)  # read, never changed: one spec will do
             swapped += task.swap * copies
             if task.swap and swapped > spec.swap_pages:
                 raise self.fail(
