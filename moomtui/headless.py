@@ -136,20 +136,23 @@ class LogPrinter:
         self.out.write(f"{self._stamp}{event.text}\n")
 
 
-def run(opts: RunOptions, out: IO[str]) -> int:
+def run(opts: RunOptions, out: IO[str], *, last: bool = False) -> int:
     """``moomtui run``: load, boot, run, print (see the module docstring).
 
     The machine is built with Python's cycle collector off and then frozen out of its way
     (``gc.freeze``) for the run: what is built — ten thousand tasks, say — lives to the end,
     and collections that walk it again and again would find nothing. It is unfrozen, and
-    the collector as it was, when the run ends.
+    the collector as it was, when the run ends — unless the run is the ``last`` thing the
+    process does (the command line): then it is left to the exit, which need not look
+    through it for garbage before the memory goes back to the system anyway.
     """
     collecting = gc.isenabled()
     gc.disable()
     try:
         return _run(opts, out, collecting)
     finally:
-        gc.unfreeze()
+        if not last:
+            gc.unfreeze()
         if collecting:
             gc.enable()
 
