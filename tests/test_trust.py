@@ -828,7 +828,7 @@ def test_the_command_lines_last_resort_is_one_line_and_status_70(
     """The guard for what nobody has found yet: one line with a hint, status 70."""
     from moomtui import headless
 
-    def broken(*args: object) -> int:
+    def broken(*args: object, **kwargs: object) -> int:
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(headless, "run", broken)
