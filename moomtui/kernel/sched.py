@@ -53,7 +53,7 @@ class Scheduler:
 
     def _share(self, task: Task, now: int, v: int) -> int:
         share = task.sched_weight * (v - task.sched_v0)
-        cap = (((now - task.sched_t0) * task.busy) << FP_SHIFT) // 100
+        cap = (((now - task.sched_t0) * task.sched_busy) << FP_SHIFT) // 100
         return min(share, cap)
 
     def cpu_fp(self, task: Task) -> int:
@@ -67,7 +67,9 @@ class Scheduler:
         """Settle the task's CPU time and put it on (or off) the run queue as its state says.
 
         Call after changing ``busy``, ``nice``, ``blocked`` or ``dead``; the time since the
-        last settle is charged at the old weight.
+        last settle is charged at the old weight and capped by the old ``busy``
+        (``sched_busy``: a task that was busy all along keeps the time it ran even when it
+        now stops wanting the CPU).
         """
         now = self.clock()
         W = self.W
@@ -79,7 +81,7 @@ class Scheduler:
         if old_weight:
             # task.cpu_fp += self._share(task, now, V), inlined
             share = old_weight * (V - task.sched_v0)
-            cap = (((now - task.sched_t0) * task.busy) << FP_SHIFT) // 100
+            cap = (((now - task.sched_t0) * task.sched_busy) << FP_SHIFT) // 100
             task.cpu_fp += share if share < cap else cap
             self.W = W - old_weight
             self.nr_running -= 1
@@ -87,6 +89,7 @@ class Scheduler:
         if not (task.dead or task.blocked) and task.busy > 0:
             weight = NICE_TO_TICKS(task.nice) * task.busy
         task.sched_weight = weight
+        task.sched_busy = task.busy
         task.sched_v0 = self.V
         task.sched_t0 = now
         if weight:

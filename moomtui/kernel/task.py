@@ -122,6 +122,7 @@ class Task:
     sched_weight: int = 0
     sched_v0: int = 0
     sched_t0: int = 0
+    sched_busy: int = 0  # the ``busy`` the time since sched_t0 is capped by
     busy: int = 0
     sys_pct: int = 10
     sched: Scheduler | None = field(default=None, repr=False)

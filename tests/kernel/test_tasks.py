@@ -265,3 +265,25 @@ def test_a_lone_busy_task_gets_the_whole_cpu() -> None:
     a = by_comm(k, "a")[0]
     assert a.utime + a.stime == 50 * HZ
     assert a.stime == 50 * HZ * 20 // 100
+
+
+def test_a_task_that_stops_wanting_the_cpu_keeps_the_time_it_ran() -> None:
+    """The time since the last settle is charged as the task ran then: busy 100 for 5 s,
+    then idle, is 5 s of CPU — not capped by the new ``busy`` of 0 to nothing."""
+    k = machine(TaskSpec(comm="a", uid=1000), ram_pages=4096)
+    a = by_comm(k, "a")[0]
+
+    def cpu() -> int:
+        return a.utime + a.stime
+
+    k.set_busy(a, 100)
+    k.run_for(5 * HZ)
+    k.set_busy(a, 0)
+    assert abs(cpu() - 5 * HZ) <= 1  # fixed-point shares round down
+    before = cpu()
+    k.run_for(5 * HZ)
+    assert cpu() == before
+    k.set_busy(a, 50)
+    k.run_for(4 * HZ)
+    k.set_busy(a, 100)
+    assert abs(cpu() - before - 2 * HZ) <= 1
