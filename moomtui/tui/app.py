@@ -6,7 +6,9 @@ The panels and the console are laid out by :class:`~.components.main_screen.Main
 base screen of the app's one mode (``main``); dialogs, the report and the panic screen go on
 top of it. The screen never draws per jiffy: a timer at :attr:`MoomApp.FRAME_RATE` frames per
 second calls :meth:`MoomApp.refresh_frame`, which brings every panel up to date from the
-model — each panel redraws only if what it shows changed.
+model — each panel redraws only if what it shows changed, and only the lines that changed.
+A big machine's heap is frozen for the garbage collector once its first frame is shown
+(:mod:`.heap`), so a full collection never holds a key for long.
 
 Every key that changes the machine is a console command run through the same shell as the
 console (``insmod oom_kill``, ``kill -9 123``, ``pause``): a
@@ -79,6 +81,7 @@ from .components.explain import ExplainScreen
 from .components.main_screen import MainScreen
 from .components.panic import PanicScreen
 from .components.report import Choice, ReportScreen
+from .heap import HeapFreeze
 from .help import help_text
 from .history import History, default_history_path
 from .messages import CommandSubmitted, Source
@@ -162,6 +165,7 @@ class MoomApp(App[int]):
         self.driver.on_step_end = self._step_ended
         self.sim.session.driver = self.driver  # pause, step and speed at the console
         self.tracker = ChangeTracker()
+        self.heap = HeapFreeze()
         path = history_path if history_path is not None else default_history_path()
         self.history = History(path if self.sim.profile.user_files else None)
         self.requested_theme = theme
@@ -287,6 +291,7 @@ class MoomApp(App[int]):
         self.driver.stop()
         self.tracker.detach()
         self.game.close()
+        self.heap.release()
 
     # ---------------------------------------------------------------------------- the frame
     def refresh_frame(self) -> None:
@@ -319,6 +324,8 @@ class MoomApp(App[int]):
         self._new_game()  # after the panic screen of the last game has gone
         if game.ended and not self._reporting and kernel.panicked is None:
             self.show_report()  # after a panic, the panic first: the report when asked
+        if self.heap.due(kernel):  # a new machine: freeze it once its first frame is shown
+            self.call_after_refresh(self.heap.freeze, kernel)
 
     def _sync_panic(self, kernel: Kernel) -> None:
         panic = next((s for s in self.screen_stack if isinstance(s, PanicScreen)), None)

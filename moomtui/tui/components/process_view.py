@@ -41,6 +41,7 @@ from ..model import (
     columns_for_width,
     select_victim,
 )
+from .scrolling import set_virtual_size
 
 if TYPE_CHECKING:
     from ...kernel import Kernel
@@ -117,7 +118,8 @@ class ProcessView(ScrollView, can_focus=True):
         if seen == self._seen and not self._dirty:
             return
         moved = seen[:2] != self._seen[:2]
-        structural = seen[2] != self._seen[2] or kernel is not self._kernel
+        another = kernel is not self._kernel
+        structural = seen[2] != self._seen[2] or another
         # A command changed values while the clock stood still (renice, kill, a write to
         # oom_score_adj): the scores and the next victim are redone now, not in a while.
         touched = not moved and seen[3] != self._seen[3]
@@ -130,8 +132,9 @@ class ProcessView(ScrollView, can_focus=True):
         sorted_moved = (moved or touched) and self.model.sorts_by_value
         if self._dirty or structural or sorted_moved:
             self._rebuild(kernel)
-            self._shown = {}
-            self.refresh()
+            if self._dirty or another:  # the header or every row may read differently
+                self._shown = {}
+                self.refresh()
         self._dirty = False
         self._refresh_changed()
 
@@ -156,7 +159,7 @@ class ProcessView(ScrollView, can_focus=True):
         else:
             self.model.rebuild(kernel, self.tracker.ghosts, self.ctx)
         rows = self.model.rows
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        set_virtual_size(self, Size(self.size.width, len(rows) + 1))
         if self.follow_pid is not None and self.follow_pid not in self.model.index:
             self.post_message(self.FollowLost(self.follow_pid, self._follow_comm))
             self.follow_pid = None
@@ -389,20 +392,28 @@ class ProcessView(ScrollView, can_focus=True):
         index = round(self.scroll_y) + y - 1
         if index >= len(self.model.rows):
             return Strip.blank(width, base)
-        text, name = self._shown.get(index) or self._content(index)
+        shown = self._shown.get(index)
+        if shown is None:  # remembered: when the row changes or goes, this line is repainted
+            shown = self._shown[index] = self._content(index)
+        text, name = shown
         style = base + self._style(name) if name else base
         return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
     def _refresh_changed(self) -> None:
-        """Repaint only the visible rows whose text or colour changed since the last frame."""
+        """Repaint only the visible rows whose text or colour changed since the last frame
+        (rows moved by a fork or an exit above them included), and the lines left blank
+        where rows were."""
         self._fit_columns()
         top = round(self.scroll_y)
         shown: dict[int, tuple[str, str]] = {}
+        before = self._shown
         for index in range(top, min(top + self.body_height, len(self.model.rows))):
             content = self._content(index)
             shown[index] = content
-            if self._shown.get(index) != content:
+            if before.get(index) != content:
                 self.refresh_lines(index + 1)
+        for index in before.keys() - shown.keys():
+            self.refresh_lines(index + 1)
         self._shown = shown
 
     def _header(self, width: int, base: Style) -> Strip:
