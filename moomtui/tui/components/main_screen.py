@@ -37,8 +37,8 @@ from .status import StatusLine
 
 if TYPE_CHECKING:
     from ...kernel import Kernel
+    from ..changes import ChangeTracker
     from ..history import History
-    from ..model import ChangeTracker
 
 
 class FilterInput(BurstInput):
