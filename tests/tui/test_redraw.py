@@ -47,6 +47,25 @@ async def test_a_log_that_grows_shows_its_last_line_in_the_same_frame(make_app: 
         assert log.render_line(log.scrollable_content_region.height - 1).text.startswith("line 104")
 
 
+async def test_a_log_that_outgrows_its_panel_line_by_line_gets_a_vertical_bar_alone(
+    make_app: MakeApp,
+) -> None:
+    """Its lines wrap narrower when the vertical bar comes; no horizontal bar stays behind
+    to hide the last line (as the kernel log fills during a run)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        log = app.main.dmesg_view
+        log.clear()
+        await pilot.pause()
+        for i in range(log.container_size.height + 5):
+            log.write(lines(1, start=i))
+            await pilot.pause()
+        assert log.show_vertical_scrollbar and not log.show_horizontal_scrollbar
+        last = log.scrollable_content_region.height - 1
+        assert log.render_line(last).text.startswith(f"line {i}")
+
+
 async def test_the_screen_is_laid_out_only_when_a_scrollbar_comes_or_goes(
     make_app: MakeApp,
 ) -> None:

@@ -35,6 +35,18 @@ def _vertical_bar(view: ScrollView, height: int) -> bool | None:
     return None
 
 
+def _horizontal_bar(view: ScrollView, width: int, vertical: bool) -> bool:
+    """Whether a horizontal scrollbar shows for content ``width`` cells wide, beside a
+    vertical scrollbar or not (``Widget._refresh_scrollbars``' rule)."""
+    overflow = view.styles.overflow_x
+    if overflow != "auto":
+        return overflow == "scroll"
+    room = view.container_size.width
+    if vertical:
+        room -= view.styles.scrollbar_size_vertical
+    return width > room
+
+
 def set_virtual_size(view: ScrollView, size: Size) -> bool:
     """Give ``view`` the virtual ``size``; True if the screen will be laid out for it (a
     scrollbar comes or goes, or the view is not laid out yet), False if not: then the view
@@ -48,6 +60,7 @@ def set_virtual_size(view: ScrollView, size: Size) -> bool:
         or size.width != old.width
         or bar != view.show_vertical_scrollbar
         or bar != _vertical_bar(view, old.height)
+        or _horizontal_bar(view, size.width, bar) != view.show_horizontal_scrollbar
     ):
         view.virtual_size = size
         return True
