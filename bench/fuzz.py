@@ -53,8 +53,8 @@ from moomtui.kernel.clock import Driver
 from moomtui.kernel.kconfig import KCONFIG_OPTIONS
 from moomtui.presets import load_preset, shipped_presets_dir
 from moomtui.shell.base import COMMANDS, MAX_MESSAGE
+from moomtui.shell.lines import LINE_BREAKS
 from moomtui.shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, SERVED, Profile
-from moomtui.shell.shell import LINE_BREAKS
 from moomtui.sim import Simulation
 
 HANG_SECONDS = 2.0

@@ -6,6 +6,12 @@ stream, sampled every 0.1 s of run time), ``--seconds`` simulated seconds (defau
 the preset's seed, one cell at a time in this process. It prints each cell's wall time and
 speed (simulated seconds per wall second: × real time), then the slowest cell.
 
+Each cell starts after a full collection (``gc.collect()``, not timed). Without it, the one
+cell in which Python's cycle collector happens to make a full pass pays for walking
+everything the process holds — the garbage of every cell before it — which, for the
+``bench`` preset under ``oom_score_adj`` on the code of bae67f1, was 34 of its 63 ms: half
+the speed of the same preset under every other policy, for nothing the policy does.
+
     python bench/matrix.py [--seconds 30] [--presets a,b] [--policies x,y] [--repeat 1]
 
 Target (issue 16): ≥ 100× real time for the slowest cell.
@@ -14,6 +20,7 @@ Target (issue 16): ≥ 100× real time for the slowest cell.
 from __future__ import annotations
 
 import argparse
+import gc
 import platform
 import sys
 import time
@@ -32,6 +39,7 @@ def cell(preset: str, config: str, seconds: float, repeat: int) -> tuple[float, 
     best = float("inf")
     kills = 0
     for _ in range(repeat):
+        gc.collect()  # the garbage of the cells before is not this cell's to collect
         start = time.perf_counter()
         card = run_one(scenario, scenario.spec.seed, int(seconds * HZ))
         best = min(best, time.perf_counter() - start)

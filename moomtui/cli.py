@@ -194,13 +194,15 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command with ``argv`` (default: the process's own arguments — then it is the
+    last thing the process does, and a run leaves what it built to the exit)."""
     from .interrupt import recording
 
     args = list(sys.argv[1:] if argv is None else argv)
     with recording():
         try:
             if args and args[0] in SUBCOMMANDS:
-                return _subcommand(args[0], args[1:])
+                return _subcommand(args[0], args[1:], last=argv is None)
             ns = build_parser().parse_args(args)
             return _tui(ns)
         except KeyboardInterrupt:
@@ -219,10 +221,10 @@ def internal_error(exc: BaseException) -> int:
     return errors.INTERNAL_ERROR
 
 
-def _subcommand(command: str, argv: list[str]) -> int:
+def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
     if command == "serve":
         return _serve(build_sub_parser(command).parse_args(argv))
-    from . import compare, headless
+    from . import headless
     from .presets import PresetError
 
     ns = build_sub_parser(command).parse_args(argv)
@@ -235,8 +237,12 @@ def _subcommand(command: str, argv: list[str]) -> int:
             return 0
         except KeyboardInterrupt:
             return 130
+    user_errors: tuple[type[Exception], ...] = (PresetError, headless.UsageError)
     try:
         if command == "compare":
+            from . import compare  # multiprocessing and the tables: compare's own
+
+            user_errors += (compare.CompareError,)
             return compare.compare(
                 compare.CompareOptions(
                     preset=ns.preset,
@@ -260,11 +266,11 @@ def _subcommand(command: str, argv: list[str]) -> int:
                 as_json=ns.json,
                 overrides=ns.overrides,
             )
-            return headless.run(opts, sys.stdout)
+            return headless.run(opts, sys.stdout, last=last)
         if command == "check":
             return headless.check(ns.presets, sys.stdout, sys.stderr)
         return headless.presets(sys.stdout)
-    except (PresetError, headless.UsageError, compare.CompareError) as err:
+    except user_errors as err:
         print(f"moomtui: {err}", file=sys.stderr)
         return 2
     except headless.OutputError as err:

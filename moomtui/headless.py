@@ -9,6 +9,7 @@ describing the final state. Both end with the run's goals and score card
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 from collections import Counter
@@ -22,6 +23,7 @@ from .kernel import events as ev
 from .kernel.constants import HZ, cap_names, flag_names
 from .kernel.printk import LogRecord, format_record
 from .presets import PresetError, Scenario, list_presets, load_preset
+from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
 from .userfiles import UserFileError, read_user_text
 
@@ -134,8 +136,32 @@ class LogPrinter:
         self.out.write(f"{self._stamp}{event.text}\n")
 
 
-def run(opts: RunOptions, out: IO[str]) -> int:
-    scenario = load_preset(opts.preset, overrides=opts.overrides)
+def run(opts: RunOptions, out: IO[str], *, last: bool = False) -> int:
+    """``moomtui run``: load, boot, run, print (see the module docstring).
+
+    The machine is built with Python's cycle collector off and then frozen out of its way
+    (``gc.freeze``) for the run: what is built — ten thousand tasks, say — lives to the end,
+    and collections that walk it again and again would find nothing. It is unfrozen, and
+    the collector as it was, when the run ends — unless the run is the ``last`` thing the
+    process does (the command line): then it is left to the exit, which need not look
+    through it for garbage before the memory goes back to the system anyway.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(opts, out, collecting)
+    finally:
+        if not last:
+            gc.unfreeze()
+        if collecting:
+            gc.enable()
+
+
+def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
+    # The trial boot is the run's boot, the events the subscribers below want kept for them.
+    wanted = (ev.OomKill,) if opts.as_json else (ev.OomKill, ev.Printk)
+    keep = KeptBoot(None if opts.trace else wanted)
+    scenario = load_preset(opts.preset, overrides=opts.overrides, keep=keep)
     script = read_script(opts.script) if opts.script else []
     duration = scenario.length if opts.duration is None else opts.duration
     bus = ev.EventBus()
@@ -156,10 +182,15 @@ def run(opts: RunOptions, out: IO[str]) -> int:
                 out.write(run.result.output.rstrip("\n") + "\n")
 
     try:
-        sim = Simulation(scenario, seed=opts.seed, script=script, bus=bus, on_command=on_command)
+        sim = Simulation(
+            scenario, seed=opts.seed, script=script, bus=bus, on_command=on_command, kept=keep
+        )
         tracker = GoalTracker(scenario, sim.kernel, player=lambda: sim.player_command)
         bus.subscribe(tracker)
         tracked = Tracked(sim, tracker)
+        gc.freeze()
+        if collecting:
+            gc.enable()
         tracked.run_for(duration)
         tracked.finish()
     finally:

@@ -21,12 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .kernel import events as ev
 from .machine import boot
 from .presets import PresetError, Scenario, list_presets, load_preset, load_shipped_preset
-from .shell import Result, Session, Shell
+from .shell.base import Result
 from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile
+from .shell.session import Session
+
+if TYPE_CHECKING:
+    from .presets.trial_boot import KeptBoot
+    from .shell.shell import Shell
 
 SOURCE_PROFILES = {"preset": PRESET, "script": SCRIPT}
 """The profile each source of scheduled commands runs under."""
@@ -55,13 +61,20 @@ class Simulation:
         bus: ev.EventBus | None = None,
         on_command: Callable[[CommandRun], None] | None = None,
         profile: Profile = LOCAL_CONSOLE,
+        kept: KeptBoot | None = None,
     ) -> None:
+        """``kept``: the scenario's trial boot, kept when it was loaded: its kernel is this
+        simulation's if it was booted as this one would boot (:mod:`moomtui.presets.trial_boot`).
+        """
         self.scenario = scenario
         self.profile = profile
-        spec = scenario.spec.clone()
-        if seed is not None:
-            spec.seed = seed
-        self.kernel = boot(spec, bus=bus)
+        kernel = kept.adopt(scenario.spec, seed, bus) if kept is not None else None
+        if kernel is None:
+            spec = scenario.spec.clone()
+            if seed is not None:
+                spec.seed = seed
+            kernel = boot(spec, bus=bus)
+        self.kernel = kernel
         self.session = Session(
             self.kernel,
             clock=lambda: self.elapsed,
@@ -69,7 +82,7 @@ class Simulation:
             on_boot=self._boot_by_name,
             profile=profile,
         )
-        self.shell = Shell(self.session)
+        self._shell: Shell | None = None
         self.elapsed = 0
         self.on_command = on_command
         self._script = sorted(script, key=lambda item: item[0])
@@ -105,6 +118,16 @@ class Simulation:
         except PresetError as err:
             raise ValueError(str(err)) from None
         self.boot(scenario)
+
+    @property
+    def shell(self) -> Shell:
+        """The console's shell, made when a first line is run (its commands are imported
+        then: a run with no commands to run never needs them)."""
+        if self._shell is None:
+            from .shell.shell import Shell
+
+            self._shell = Shell(self.session)
+        return self._shell
 
     @property
     def ticks(self) -> int:

@@ -12,7 +12,8 @@ opened the one way this module knows:
 Whatever goes wrong is a :class:`UserFileError` whose text is one line naming the file
 (``presets/x.toml: not a regular file (a FIFO)``). Writes follow the same rule: the history
 is appended to only if it is a regular file, and rewritten (when trimmed) through a
-temporary file renamed over the file a symbolic link points to, so the link stays a link.
+temporary file renamed over the file a symbolic link points to, so the link stays a link;
+a new file is made whole before it takes its name, and never replaces one that appeared.
 
 TOML documents read from these files are bounded too (:func:`loads_toml`): nesting deep
 enough to exhaust the parser's recursion, or an integer of thousands of digits, is a
@@ -195,6 +196,18 @@ def append_user_text(path: str | os.PathLike[str], text: str, *, name: str | Non
         os.close(fd)
 
 
+def _write_new(tmp: Path, text: str, mode: int) -> None:
+    """Write ``text`` to the new file ``tmp`` (which must not exist) and flush it to disk."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
+    try:
+        data = text.encode("utf-8")
+        while data:
+            data = data[os.write(fd, data) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def replace_user_text(path: str | os.PathLike[str], text: str, *, name: str | None = None) -> None:
     """Replace the regular file at ``path`` with ``text``, atomically.
 
@@ -211,19 +224,34 @@ def replace_user_text(path: str | os.PathLike[str], text: str, *, name: str | No
         os.close(fd)
     tmp = real.with_name(f".{real.name}.{os.getpid()}.tmp")
     try:
-        tfd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
-        try:
-            data = text.encode("utf-8")
-            while data:
-                data = data[os.write(tfd, data) :]
-            os.fsync(tfd)
-        finally:
-            os.close(tfd)
+        _write_new(tmp, text, mode)
         os.replace(tmp, real)
     except OSError as err:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise UserFileError(shown, _os_problem(err)) from None
+
+
+def create_user_text(path: str | os.PathLike[str], text: str, *, name: str | None = None) -> None:
+    """Write a new file at ``path`` holding ``text``, never replacing one that is there.
+
+    A complete temporary file is hard-linked to the name, which fails if the name is taken
+    (by a file, a link or anything else that appeared meanwhile): UserFileError then, and
+    nothing at ``path`` is touched.
+    """
+    shown = str(path) if name is None else name
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        _write_new(tmp, text, 0o644)
+        os.link(tmp, target)
+    except FileExistsError:
+        raise UserFileError(shown, "appeared meanwhile: not replaced") from None
+    except OSError as err:
+        raise UserFileError(shown, _os_problem(err), err.errno) from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def loads_toml(text: str) -> dict[str, Any]:

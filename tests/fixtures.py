@@ -13,7 +13,11 @@ a conftest holds fixtures and hooks only, and nothing imports from one.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 from moomtui.kernel import BootSpec, Kernel, TaskSpec
@@ -57,3 +61,17 @@ class Recorder:
     def kills(self, reason: str | None = None) -> list[ev.OomKill]:
         """The OOM kills, or those with this ``reason`` (victim, thread, parent)."""
         return [e for e in self.of(ev.OomKill) if reason is None or e.reason == reason]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_bench(name: str) -> ModuleType:
+    """``bench/NAME.py`` imported as a module (the slow tests run the benchmarks' own
+    generators and checks, smaller)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module

@@ -13,33 +13,23 @@ of the run (``fuzz_examples``).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from .fixtures import load_bench
+
 pytestmark = pytest.mark.slow  # thousands of generated inputs
 
-ROOT = Path(__file__).resolve().parent.parent
 CONSOLE_LINES = 10_000
 PRESETS = 1_000
 
 
-def load_fuzz() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_fuzz", ROOT / "bench" / "fuzz.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def fuzz() -> ModuleType:
-    return load_fuzz()
+    return load_bench("fuzz")
 
 
 @pytest.fixture

@@ -10,31 +10,18 @@ never asserted here.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+
+from .fixtures import load_bench
 
 pytestmark = pytest.mark.slow  # two simulated hours
 
-ROOT = Path(__file__).resolve().parent.parent
 HOURS = 2
-
-
-def load_soak() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_soak", ROOT / "bench" / "soak.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def soaked() -> tuple[object, list]:
-    bench = load_soak()
+    bench = load_bench("soak")
     return bench.soak(HOURS, report=lambda hour: None)
 
 

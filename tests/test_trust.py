@@ -35,8 +35,8 @@ from moomtui.modules import REGISTRY
 from moomtui.modules.api import Policy
 from moomtui.presets import PresetError, PresetEvent, load_preset, parse_preset
 from moomtui.shell import Session, Shell
+from moomtui.shell.lines import LINE_BREAKS, MAX_LINE
 from moomtui.shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, SERVED
-from moomtui.shell.shell import LINE_BREAKS, MAX_LINE
 from moomtui.sim import Simulation
 from moomtui.tui.history import TRIM_AT, History
 from moomtui.tui.themes import discover_themes
@@ -828,7 +828,7 @@ def test_the_command_lines_last_resort_is_one_line_and_status_70(
     """The guard for what nobody has found yet: one line with a hint, status 70."""
     from moomtui import headless
 
-    def broken(*args: object) -> int:
+    def broken(*args: object, **kwargs: object) -> int:
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(headless, "run", broken)

@@ -14,6 +14,7 @@ from moomtui.userfiles import (
     TomlError,
     UserFileError,
     append_user_text,
+    create_user_text,
     loads_toml,
     read_user_file,
     read_user_text,
@@ -124,6 +125,29 @@ def test_a_replace_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
     link = tmp_path / "link"
     link.symlink_to("/dev/null")
     assert problem(replace_user_text, link, "x") == "not a regular file (a character device)"
+
+
+def test_a_create_makes_a_whole_new_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "new.json"
+    create_user_text(target, "{}\n")
+    assert target.read_text() == "{}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["new.json"]
+
+
+@pytest.mark.parametrize("kind", ["file", "dangling link", "directory"])
+def test_a_create_never_replaces_what_is_at_the_name(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "taken"
+    if kind == "file":
+        target.write_text("theirs\n")
+    elif kind == "dangling link":
+        target.symlink_to(tmp_path / "nowhere")
+    else:
+        target.mkdir()
+    assert problem(create_user_text, target, "ours\n") == "appeared meanwhile: not replaced"
+    assert not (tmp_path / "nowhere").exists()
+    if kind == "file":
+        assert target.read_text() == "theirs\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"]
 
 
 def test_toml_is_bounded_in_depth_and_digits() -> None:

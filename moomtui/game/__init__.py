@@ -10,15 +10,22 @@
 - :mod:`.play` — :class:`Game`: the run as the screen plays it, ending with its goals, and
   the :class:`Report` the screen shows.
 
-Import the names from here; the definitions are in docs/game.md.
+Import the names from here; the definitions are in docs/game.md. Those of :mod:`.play`
+(the screen's) are loaded when first used: a headless run does without them.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from .card import CRITERIA, Criterion, ScoreCard
 from .goals import GOALS, LOST, MET, PENDING, GoalState, GoalTracker
-from .play import MARKS, Game, Report
 from .scorer import Scorer
 from .scores import ScoreBook, ScoreResult, default_scores_path, score_of
 from .tracking import SAMPLE, Tracked
+
+if TYPE_CHECKING:
+    from .play import MARKS, Game, Report
 
 __all__ = [
     "CRITERIA",
@@ -41,3 +48,13 @@ __all__ = [
     "default_scores_path",
     "score_of",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in ("MARKS", "Game", "Report"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import play
+
+    value = getattr(play, name)
+    globals()[name] = value
+    return value

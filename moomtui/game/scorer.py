@@ -308,9 +308,14 @@ class Scorer:
         now = self.now()
         dt, self._last_sample = now - self._last_sample, now
         if dt > 0:
-            if kernel.oom_state() == "livelock":
+            state = kernel.oom_state()
+            if state == "livelock":
                 self.livelock += dt
-            if any(t.blocked == "swapin" for t in kernel.blocked_tasks()):
+            # A swap-in wait makes the state "thrashing" unless it is "panic" or "livelock".
+            if state == "thrashing" or (
+                state in ("livelock", "panic")
+                and any(t.blocked == "swapin" for t in kernel.blocked)
+            ):
                 self.thrashing += dt
             if kernel.panicked is not None:
                 self.down += dt

@@ -20,7 +20,6 @@ Only a won game's score counts: a game lost at 8 s may have lost little work.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import math
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..userfiles import UserFileError, read_user_text, replace_user_text
+from ..userfiles import UserFileError, create_user_text, read_user_text, replace_user_text
 from .card import CRITERIA, Criterion
 
 if TYPE_CHECKING:
@@ -207,30 +206,9 @@ class ScoreBook:
             if self._exists:
                 replace_user_text(path, text)
             else:
-                _create(path, text)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                create_user_text(path, text)
                 self._exists = True
         except (OSError, UserFileError) as err:
             self._writable = False
             self.warning = f"{err}: best scores are kept for this session only"
-
-
-def _create(path: Path, text: str) -> None:
-    """Write a new file at ``path``, never replacing one that is there: a complete
-    temporary file is hard-linked to the name (which fails if the name is taken)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
-    try:
-        try:
-            data = text.encode("utf-8")
-            while data:
-                data = data[os.write(fd, data) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.link(tmp, path)
-    except FileExistsError:
-        raise UserFileError(str(path), "appeared meanwhile: not replaced") from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()

@@ -41,12 +41,14 @@ from .constants import (
 from .exec import schedule_wake
 from .exit import do_exit, reap_later, reap_zombies
 from .fork import do_fork, spawn
+from .invariants import check_invariants
 from .kconfig import resolve_kconfig
-from .loadavg import LOAD_FREQ, calc_load, count_active_tasks
+from .loadavg import LOAD_FREQ, calc_load, count_active
 from .mm import VM
 from .module import ModuleError
 from .module_loader import ModuleLoader
 from .oom_notifier import OomNotifier
+from .oom_state import oom_state
 from .page_alloc import retry_blocked
 from .panic import KernelEntry, KernelPanic, entry_point
 from .panic import panic as kernel_panic
@@ -57,19 +59,13 @@ from .signal import deliver_exits, send_sig
 from .sysctl import CtlEntry, IntCell, SysctlError, SysctlTree, VectorCell
 from .task import Mm, Task
 from .timer import TimerList
-from .watch import TaskWatcher
+from .watch import TaskWatcher, Watchers
 
 if TYPE_CHECKING:
     from .program import Program
 
-LIVELOCK_STALL = 5 * HZ
-"""A task waiting in the allocator longer than this, with ``out_of_memory()`` still being
-called, is a livelock (:meth:`Kernel.oom_state`)."""
-PRESSURE_SHARE = 8
-"""Memory pressure: what could still be had without a kill is at most RAM / this."""
 
-
-class Kernel:
+class Kernel(Watchers):
     """One simulated Linux 2.4.22 machine."""
 
     idle_task: Task
@@ -322,7 +318,7 @@ class Kernel:
         return max(1, expires - self.ticks)
 
     def _calc_load(self) -> None:
-        calc_load(self.avenrun, count_active_tasks(self.tasks.values(), self.ticks))
+        calc_load(self.avenrun, count_active(self.blocked, self.sched.runnable, self.ticks))
         self.add_timer(LOAD_FREQ, self._calc_load)
 
     # ====================================================================== tasks
@@ -479,34 +475,6 @@ class Kernel:
         self.printk(KERN_INFO, f"Adding Swap: {pages * 4}k swap-space (priority -1)")
         self.emit(ev.Swap(total=self.vm.swap_total, used=self.vm.swap_used, on=True))
 
-    # ====================================================================== checks
-    def check_invariants(self) -> list[str]:
-        """Every broken invariant of the machine, as text (empty when all hold)."""
-        errors = self.vm.check(list(self.iter_mms()))
-        live_tasks = len(self.tasks)
-        if self.vm.kernel_pages != boot_kernel_pages(self.spec.ram_pages) + 2 * live_tasks:
-            errors.append(f"kernel pages {self.vm.kernel_pages} for {live_tasks} tasks")
-        for task in self.tasks.values():
-            if task.dead and task.mm is not None:
-                errors.append(f"zombie {task.pid} holds an mm")
-            if task.utime < 0 or task.stime < 0:
-                errors.append(f"task {task.pid} has negative times")
-            if task.p_pptr is not None and task.p_pptr.pid and task.p_pptr.pid not in self.tasks:
-                errors.append(f"task {task.pid} has a parent {task.p_pptr.pid} that is gone")
-        users: dict[int, list[Task]] = {}
-        for task in self.tasks.values():
-            if task.mm is not None:
-                users.setdefault(task.mm.id, []).append(task)
-        for mm in self.iter_mms():
-            if mm.users != len(users[mm.id]):
-                errors.append(f"mm {mm.id} has {mm.users} users, {len(users[mm.id])} tasks use it")
-            if mm.tasks != users[mm.id]:
-                errors.append(f"mm {mm.id}: its list of tasks is not the tasks using it")
-        errors += self.modules.check()
-        for watcher in self.watchers:
-            errors += watcher.check()
-        return errors
-
     # ====================================================================== views
     def uptime(self) -> float:
         return self.ticks / HZ
@@ -515,95 +483,16 @@ class Kernel:
         return "SIG" + SIGNAL_NAMES.get(sig, str(sig))
 
     def oom_state(self) -> str:
-        """One word for the header, the first of these that holds (docs/game.md):
+        """One word for the header: ``panic``, ``livelock``, ``thrashing``, ``OOM``,
+        ``reclaim``, ``pressure`` or ``ok`` (:func:`.oom_state.oom_state`)."""
+        return oom_state(self)
 
-        - ``panic``: the kernel has panicked (it hangs, or reboots after ``kernel.panic`` s);
-        - ``livelock``: a task has waited in the allocator for more than 5 s and
-          ``out_of_memory()`` was called within the last second — nothing frees memory;
-        - ``thrashing``: a task waits for its pages to come back from swap (swap-in);
-        - ``OOM``: ``out_of_memory()`` was called within the last second (reclaim failed);
-        - ``reclaim``: pages were reclaimed — by kswapd or a task's direct reclaim — within
-          the last second, or a task waits in the allocator;
-        - ``pressure``: free memory is at or below ``pages_low``, or what could still be had
-          without a kill — free pages, page cache and free swap — is at most an eighth of RAM;
-        - ``ok``: none of these.
-        """
-        if self.panicked is not None:
-            return "panic"
-        recent_oom = self.last_oom_call is not None and self.ticks - self.last_oom_call < HZ
-        swapin = False
-        stalled = False
-        for task in self.blocked:
-            if task.blocked == "swapin":
-                swapin = True
-            elif task.blocked == "alloc" and self.ticks - task.stall_since > LIVELOCK_STALL:
-                stalled = True
-        if stalled and recent_oom:
-            return "livelock"
-        if swapin:
-            return "thrashing"
-        if recent_oom:
-            return "OOM"
-        vm = self.vm
-        reclaimed = vm.last_reclaim >= 0 and (self.jiffies - vm.last_reclaim) & JIFFIES_MASK < HZ
-        if reclaimed or vm.kswapd_awake or self.blocked:
-            return "reclaim"
-        available = vm.free + vm.cache + vm.nr_swap_pages
-        if vm.free <= vm.pages_low or available * PRESSURE_SHARE <= vm.totalram:
-            return "pressure"
-        return "ok"
+    def check_invariants(self) -> list[str]:
+        """Every broken invariant of the machine, as text (:mod:`.invariants`)."""
+        return check_invariants(self)
 
     def blocked_tasks(self) -> list[Task]:
         return list(self.blocked)
-
-    # ====================================================================== watchers
-    def watch(self, watcher: TaskWatcher) -> None:
-        """Tell ``watcher`` of every task change an OOM score could see (see :mod:`.watch`)."""
-        if watcher not in self.watchers:
-            self.watchers.append(watcher)
-            self._sort_watchers()
-
-    def unwatch(self, watcher: TaskWatcher) -> None:
-        if watcher in self.watchers:
-            self.watchers.remove(watcher)
-            self._sort_watchers()
-
-    def _sort_watchers(self) -> None:
-        """Who is told by a mark in its ``dirty`` table, who by a call, who needs
-        :meth:`TaskWatcher.task_runs` (see :mod:`.watch`)."""
-        self._markers = tuple(w for w in self.watchers if getattr(w, "MARKS", False))
-        self._callers = tuple(w for w in self.watchers if not getattr(w, "MARKS", False))
-        runs = [w for w in self.watchers if getattr(w, "RUNS", True)]
-        self._runs_told = tuple(runs)
-        self.sched.on_run = self._task_runs if runs else None
-
-    def task_changed(self, task: Task) -> None:
-        """``task``'s score inputs may have changed: tell the watchers."""
-        for watcher in self._markers:
-            watcher.dirty[task] = None
-        for watcher in self._callers:
-            watcher.task_changed(task)
-
-    def mm_size_changed(self, mm: Mm) -> None:
-        """``mm``'s ``total_vm`` or ``rss + swap`` changed: every task using it changed."""
-        markers, callers = self._markers, self._callers
-        for task in mm.tasks:
-            for watcher in markers:
-                watcher.dirty[task] = None
-            for watcher in callers:
-                watcher.task_changed(task)
-
-    def _task_runs(self, task: Task) -> None:
-        for watcher in self._runs_told:
-            watcher.task_runs(task)
-
-    def _bound_marks(self) -> None:
-        """A watcher told by marks keeps at most about twice the task list (a task reaped
-        while nobody asked stays marked): past that it is told by a call, which puts it to
-        sleep (:class:`~moomtui.modules.ranking.Watching`)."""
-        for watcher in self._markers:
-            if len(watcher.dirty) > watcher.mark_limit:
-                watcher.over_limit()
 
     def warn(self, text: str) -> None:
         self.printk(KERN_WARNING, text)

@@ -343,11 +343,18 @@ class VM:
 
     # --- mm lifetime ---------------------------------------------------------------------
     def map_anon(self, mm: Mm, pages: int) -> None:
-        """Account ``pages`` already taken from the free pool as resident pages of ``mm``."""
+        """Account ``pages`` already taken from the free pool as resident pages of ``mm``.
+
+        No page, no change: the swap-out lists are already in step with ``mm`` (every
+        change of its ``rss`` or ``ws`` is followed by :meth:`mm_changed`, which
+        :meth:`check` holds to), and a task in the allocator's line retries with none
+        nearly every jiffy."""
+        if not pages:
+            return
         mm.rss += pages
         self.anon += pages
         self.mm_changed(mm)
-        if pages and self.k.watchers:
+        if self.k.watchers:
             self.k.mm_size_changed(mm)
 
     def swap_in(self, mm: Mm, pages: int) -> None:
@@ -429,4 +436,9 @@ class VM:
         for mm in mms:
             if mm.rss < 0 or mm.swap < 0 or mm.rss + mm.swap > mm.total_vm:
                 errors.append(f"mm {mm.id}: rss {mm.rss} swap {mm.swap} vm {mm.total_vm}")
+            if (mm in self._cold) != (mm.rss > mm.ws) or (mm in self._resident) != (mm.rss > 0):
+                errors.append(f"mm {mm.id}: the swap-out lists are not in step with it")
+        live = set(mms)
+        if any(mm not in live for mm in (*self._cold, *self._resident)):
+            errors.append("an address space no task uses is on a swap-out list")
         return errors

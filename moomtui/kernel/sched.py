@@ -26,7 +26,7 @@ FP_SHIFT = 32
 
 
 class Scheduler:
-    __slots__ = ("V", "W", "_v_time", "clock", "ncpus", "nr_running", "on_run")
+    __slots__ = ("V", "W", "_v_time", "clock", "ncpus", "nr_running", "on_run", "runnable")
 
     def __init__(self, ncpus: int, clock: Callable[[], int]) -> None:
         """``ncpus`` CPUs; ``clock()`` tells the jiffies since boot."""
@@ -36,6 +36,9 @@ class Scheduler:
         self.V = 0
         self._v_time = clock()
         self.nr_running = 0
+        self.runnable: dict[Task, None] = {}
+        """The tasks with a weight on the run queue (``nr_running`` of them): the only ones
+        that can be in state R (:func:`~moomtui.kernel.loadavg.count_active`)."""
         self.on_run: Callable[[Task], None] | None = None
         """Called when a task gets a weight after none: its CPU time starts to grow."""
 
@@ -89,6 +92,10 @@ class Scheduler:
         if weight:
             self.W += weight
             self.nr_running += 1
-            if not old_weight and self.on_run is not None:
-                self.on_run(task)
+            if not old_weight:
+                self.runnable[task] = None
+                if self.on_run is not None:
+                    self.on_run(task)
+        elif old_weight:
+            del self.runnable[task]
         task.sched = self

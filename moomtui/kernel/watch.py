@@ -32,10 +32,11 @@ Every watcher can check itself against the plain walk (:meth:`TaskWatcher.check`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .task import Task
+    from .sched import Scheduler
+    from .task import Mm, Task
 
 
 class TaskWatcher(Protocol):
@@ -49,3 +50,62 @@ class TaskWatcher(Protocol):
 
     def check(self) -> list[str]:
         """What is wrong with the watcher's view of the machine (empty when all holds)."""
+
+
+class Watchers:
+    """The kernel's side: its table of watchers and how it tells them (a base of
+    :class:`~moomtui.kernel.kernel.Kernel`, which sets these fields at each boot)."""
+
+    watchers: list[TaskWatcher]
+    sched: Scheduler
+    _markers: tuple[Any, ...]
+    _callers: tuple[TaskWatcher, ...]
+    _runs_told: tuple[TaskWatcher, ...]
+
+    def watch(self, watcher: TaskWatcher) -> None:
+        """Tell ``watcher`` of every task change an OOM score could see (see :mod:`.watch`)."""
+        if watcher not in self.watchers:
+            self.watchers.append(watcher)
+            self._sort_watchers()
+
+    def unwatch(self, watcher: TaskWatcher) -> None:
+        if watcher in self.watchers:
+            self.watchers.remove(watcher)
+            self._sort_watchers()
+
+    def _sort_watchers(self) -> None:
+        """Who is told by a mark in its ``dirty`` table, who by a call, who needs
+        :meth:`TaskWatcher.task_runs` (see :mod:`.watch`)."""
+        self._markers = tuple(w for w in self.watchers if getattr(w, "MARKS", False))
+        self._callers = tuple(w for w in self.watchers if not getattr(w, "MARKS", False))
+        runs = [w for w in self.watchers if getattr(w, "RUNS", True)]
+        self._runs_told = tuple(runs)
+        self.sched.on_run = self._task_runs if runs else None
+
+    def task_changed(self, task: Task) -> None:
+        """``task``'s score inputs may have changed: tell the watchers."""
+        for watcher in self._markers:
+            watcher.dirty[task] = None
+        for watcher in self._callers:
+            watcher.task_changed(task)
+
+    def mm_size_changed(self, mm: Mm) -> None:
+        """``mm``'s ``total_vm`` or ``rss + swap`` changed: every task using it changed."""
+        markers, callers = self._markers, self._callers
+        for task in mm.tasks:
+            for watcher in markers:
+                watcher.dirty[task] = None
+            for watcher in callers:
+                watcher.task_changed(task)
+
+    def _task_runs(self, task: Task) -> None:
+        for watcher in self._runs_told:
+            watcher.task_runs(task)
+
+    def _bound_marks(self) -> None:
+        """A watcher told by marks keeps at most about twice the task list (a task reaped
+        while nobody asked stays marked): past that it is told by a call, which puts it to
+        sleep (:class:`~moomtui.modules.ranking.Watching`)."""
+        for watcher in self._markers:
+            if len(watcher.dirty) > watcher.mark_limit:
+                watcher.over_limit()

@@ -19,6 +19,7 @@ package by name; it is handed module classes.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import sys
 import types
@@ -141,6 +142,43 @@ def _read_policy_file(modules: ModuleLoader, path: str) -> tuple[type[KernelModu
     return found[0], modname
 
 
+def may_declare_modules() -> bool:
+    """Whether an installed distribution may declare ``moomtui.modules`` entry points: a
+    look at the ``entry_points.txt`` files where :mod:`importlib.metadata` finds them, the
+    ``*.dist-info`` and ``*.egg-info`` folders of the folders on ``sys.path`` — a few
+    reads, where importing :mod:`importlib.metadata` takes longer than booting a small
+    machine. True (look properly) for anything else it could read: a finder of
+    distributions besides the path's, a zip or an egg on the path, a file not readable."""
+    from importlib.machinery import PathFinder
+
+    for finder in sys.meta_path:
+        if finder is not PathFinder and hasattr(finder, "find_distributions"):
+            return True
+    group = ENTRY_POINT_GROUP.encode()
+    for entry in sys.path:
+        root = entry or "."
+        if root.lower().endswith(".egg"):
+            return True
+        try:
+            names = os.listdir(root)
+        except NotADirectoryError:
+            return True  # a zip on the path
+        except OSError:
+            continue  # not there: nothing to find
+        for name in names:
+            if not name.lower().endswith((".dist-info", ".egg-info")):
+                continue
+            try:
+                with open(os.path.join(root, name, "entry_points.txt"), "rb") as file:
+                    if group in file.read():
+                        return True
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            except OSError:
+                return True
+    return False
+
+
 def entry_point_modules(
     known: Mapping[str, type[KernelModule]], warn: Callable[[str], None]
 ) -> dict[str, type[KernelModule]]:
@@ -152,6 +190,8 @@ def entry_point_modules(
     and ``warn`` is told why in one line.
     """
     found: dict[str, type[KernelModule]] = {}
+    if not may_declare_modules():
+        return found
     import importlib.metadata  # only when looking: it is a third of the kernel's import
 
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):

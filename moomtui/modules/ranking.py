@@ -10,17 +10,27 @@ it to the plain walk, and :meth:`Kernel.check_invariants
 * :class:`Ranked` keeps tasks by an integer key, highest first and ties to the oldest task
   (the lowest place on the task list, ``Task.seq``): a heap whose stale entries are dropped
   when they come to the top;
-* :class:`ClassicRanking` keeps every task's ``badness()``. The kernel tells it which tasks
-  changed (:mod:`moomtui.kernel.watch`: ``total_vm``, nice, credentials, ``PF_MEMDIE``,
-  the mm, a new or a dead task); those are scored again before the next answer. What
-  changes with time alone is the CPU time in units of 1024 jiffies (``(utime + stime) >>
-  (SHIFT_HZ + 3)``) and the run time in units of 131072 (``(jiffies - start_time) >>
-  (SHIFT_HZ + 10)``): each task is looked at again when one of them can next move, not
-  before — its run time's next boundary is known, and its CPU time grows by at most
-  ``ncpus`` jiffies a jiffy (a task's share of the CPUs is at most all of them), and not at
-  all while it has no weight on the run queue (the kernel tells when it gets one);
-* the answer is scored once more before it is given, so a decrease nobody was told of
-  (a task that got ``PF_MEMDIE`` behind the kernel's back) still cannot make a wrong choice.
+* :class:`ClassicRanking` keeps, for every task, a key that its ``badness()`` cannot pass
+  until the kernel tells of a change (:mod:`moomtui.kernel.watch`: ``total_vm``, nice,
+  credentials, ``PF_MEMDIE``, the mm, a new or a dead task). A changed task is keyed by
+  its bound (:func:`bound`): ``badness()`` with the CPU and run time taken as nothing,
+  which time can only divide down — so it costs no score, time cannot make it wrong, and
+  for a task young in CPU and run time it is the score. The answer is the top key once
+  ``badness()`` gives that key exactly; a top key that is more than the task's score is
+  replaced by the score and the next is looked at. Every key is at least its task's
+  score, so the first exact one is the highest score, ties to the oldest task — what the
+  walk gives. A key that is a score can grow with time alone, where the CPU time (units
+  of 1024 jiffies: ``(utime + stime) >> (SHIFT_HZ + 3)``) or the run time (units of
+  131072: ``(jiffies - start_time) >> (SHIFT_HZ + 10)``) wraps, so such a task is keyed
+  by its bound again when one of them can next move — its run time's next boundary is
+  known, and its CPU time grows by at most ``ncpus`` jiffies a jiffy (a task's share of
+  the CPUs is at most all of them), and not at all while it has no weight on the run
+  queue (the kernel tells when it gets one). (A task whose ``total_vm`` is too big for a
+  bound to hold through the 32-bit arithmetic is scored instead, and looked at again the
+  same way.)
+* so ten thousand sleepers cost one cheap key each, when they first appear, and nothing
+  when their run time crosses a unit; and a decrease nobody was told of (a task that got
+  ``PF_MEMDIE`` behind the kernel's back) still cannot make a wrong choice.
 
 A ranking belongs to one boot of one kernel (``Kernel.rankings``) and is shared by the
 modules that use it (``oom_kill`` and ``oom_kill_parent`` loaded together). Unused while
@@ -34,8 +44,8 @@ import heapq
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING
 
-from ..kernel.constants import JIFFIES_MASK, SHIFT_HZ
-from .classic import badness, select_bad_process
+from ..kernel.constants import INT_MAX, JIFFIES_MASK, PF_MEMDIE, SHIFT_HZ
+from .classic import _CAP_SYS_ADMIN, _CAP_SYS_RAWIO, badness, select_bad_process
 
 if TYPE_CHECKING:
     from ..kernel.kernel import Kernel
@@ -153,6 +163,41 @@ class Watching:
         return []
 
 
+BOUND_MAX = INT_MAX // 2
+"""The biggest ``total_vm`` a bound is given for: doubled for a niced task, it stays an
+``int`` (no 32-bit wrap, which could make ``badness()`` anything)."""
+
+
+def bound(task: Task) -> int | None:
+    """What ``badness(task, jiffies)`` is at most, at any ``jiffies``, until the task's
+    ``total_vm``, nice value, credentials or ``PF_MEMDIE`` change; None for a ``total_vm``
+    above :data:`BOUND_MAX` (or a task without an mm).
+
+    ``badness()`` divides ``points = total_vm`` by ``int_sqrt`` of the CPU time and of the
+    run time's square root (each at least 1), then doubles it if niced (without a wrap,
+    from at most :data:`BOUND_MAX`) and divides it by 4 for root and by 4 for
+    ``CAP_SYS_RAWIO``. Each step keeps a smaller number no bigger, so the same steps with
+    both divisors 1 — this — bound it at any time, and are it while the CPU time is under
+    4 units and the run time under 16. ``PF_MEMDIE`` makes it 0.
+    """
+    mm = task.mm
+    if mm is None:
+        return None
+    if task.flags & PF_MEMDIE:
+        return 0
+    points = mm.total_vm
+    if points > BOUND_MAX:
+        return None
+    if task.nice > 0:
+        points *= 2
+    caps = task.cap_effective
+    if caps & _CAP_SYS_ADMIN or task.uid == 0 or task.euid == 0:
+        points //= 4  # c_div of a number >= 0
+    if caps & _CAP_SYS_RAWIO:
+        points //= 4
+    return points
+
+
 class ClassicRanking(Watching):
     """The classic ``badness()`` of every task on the task list, ranked (see the module
     docstring); :meth:`select` is :func:`~moomtui.modules.classic.select_bad_process`."""
@@ -205,7 +250,7 @@ class ClassicRanking(Watching):
             again = badness(task, jiffies)
             if again == points:
                 return task if points > 0 else None
-            ranked.set(task, again)
+            self._key(task, again, now, jiffies)  # a bound above the score: the score
         return None
 
     def _score(self, task: Task, now: int, jiffies: int) -> None:
@@ -214,7 +259,17 @@ class ClassicRanking(Watching):
             self.ranked.discard(task)
             self.check_at.pop(task, None)
             return
-        self.ranked.set(task, badness(task, jiffies))
+        key = bound(task)
+        if key is None:
+            self._key(task, badness(task, jiffies), now, jiffies)
+            return
+        self.ranked.set(task, key)
+        self.check_at.pop(task, None)  # no time can take the score past its bound
+
+    def _key(self, task: Task, points: int, now: int, jiffies: int) -> None:
+        """Key ``task`` by its score ``points``, to be looked at again when the score can
+        next move with time alone."""
+        self.ranked.set(task, points)
         at = min(self._next_run_unit(task, now, jiffies), self._next_cpu_unit(task, now))
         check_at = self.check_at
         if check_at.get(task) != at:

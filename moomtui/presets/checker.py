@@ -24,7 +24,7 @@ from ..kernel.units import UnitError, parse_duration, parse_rate, parse_size
 from ..modules.plugins import is_policy_file
 from .quoting import key_path, show_value
 from .scenario import SCORE_UNITS, PresetError, PresetEvent, Scenario, ScoreRule
-from .trial_boot import trial_boot
+from .trial_boot import KeptBoot, trial_boot
 
 ROLES = ("culprit", "innocent", "protected")
 FIRST_USER_PID = 7  # pids 1..6 are init and the kernel threads
@@ -44,8 +44,9 @@ TOTAL_VM_MAX = (1 << 31) - 1
 class Checker:
     """Walks the TOML document; each method checks one part and fails with its key path."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, keep: KeptBoot | None = None) -> None:
         self.source = source
+        self.keep = keep
 
     def fail(self, path: str, message: str, value: object = ...) -> PresetError:
         got = "" if value is ... else f", got {show_value(value)}"
@@ -132,7 +133,7 @@ class Checker:
         reason = spec.fits()
         if reason:
             raise self.fail("tasks", reason)
-        trial_boot(spec, self)
+        trial_boot(spec, self, self.keep)
         scenario = Scenario(name, description, self.source, spec, events, goals, length)
         scenario.hint, scenario.score = hint, score
         return scenario
@@ -187,8 +188,7 @@ class Checker:
     def module_line(self, path: str, line: str) -> str:
         """A ``kernel.modules`` line — ``NAME [PARAM=VALUE]…`` — split as the console splits
         ``insmod``'s arguments, naming a module (never a file), with single spaces."""
-        from ..shell import split_line
-        from ..shell.shell import LineError
+        from ..shell.lines import LineError, split_line
 
         try:
             words, target = split_line(line)
@@ -248,7 +248,7 @@ class Checker:
                 raise self.fail(f"tasks[{i}].ppid", why, task.ppid)
             if task.ppid in range(2, FIRST_USER_PID):
                 raise self.fail(f"tasks[{i}].ppid", "kernel threads have no children", task.ppid)
-            spec.tasks.extend(task.clone() for _ in range(copies))
+            spec.tasks.extend([task] * copies)  # read, never changed: one spec will do
             swapped += task.swap * copies
             if task.swap and swapped > spec.swap_pages:
                 raise self.fail(

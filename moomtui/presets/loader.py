@@ -15,19 +15,25 @@ from .locations import display_path, list_presets, resolve_preset
 from .overrides import apply_override
 from .quoting import clip, printable
 from .scenario import PresetError, Scenario
+from .trial_boot import KeptBoot
 
 
 def load_preset(
-    ref: str | Path, *, overrides: list[str] | None = None, include_user: bool = True
+    ref: str | Path,
+    *,
+    overrides: list[str] | None = None,
+    include_user: bool = True,
+    keep: KeptBoot | None = None,
 ) -> Scenario:
-    """The scenario of preset ``ref`` (a name or a path), checked; PresetError if not."""
+    """The scenario of preset ``ref`` (a name or a path), checked; PresetError if not.
+    ``keep``: the trial boot is kept there for the run that follows (:mod:`.trial_boot`)."""
     path = resolve_preset(ref, include_user=include_user)
     source = printable(clip(display_path(path), 200))
     try:
         text = read_user_text(path, name=source)
     except UserFileError as err:
         raise PresetError(str(err)) from None
-    scenario = parse_preset(text, source, overrides=overrides)
+    scenario = parse_preset(text, source, overrides=overrides, keep=keep)
     scenario.key = path.stem
     return scenario
 
@@ -42,7 +48,9 @@ def load_shipped_preset(key: str) -> Scenario:
     raise PresetError(f"{key}: no such preset (shipped presets: {keys})")
 
 
-def parse_preset(text: str, source: str, *, overrides: list[str] | None = None) -> Scenario:
+def parse_preset(
+    text: str, source: str, *, overrides: list[str] | None = None, keep: KeptBoot | None = None
+) -> Scenario:
     """The scenario of a preset's TOML ``text`` (``source`` names it in messages), with
     ``overrides`` (``--set``) applied first, checked; PresetError if not."""
     try:
@@ -51,4 +59,4 @@ def parse_preset(text: str, source: str, *, overrides: list[str] | None = None) 
         raise PresetError(f"{source}: {err}") from None
     for item in overrides or ():
         apply_override(data, item, source)
-    return Checker(source).scenario(data)
+    return Checker(source, keep).scenario(data)

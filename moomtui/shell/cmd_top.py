@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 from ..kernel.proc_misc import cpu_split, meminfo
 from ..kernel.proc_pid import stat_priority
 from .base import ArgParser, CommandError, command, int_arg, parse
-from .cmd_ps import _mmss, _tenths, ps_stat, ps_user
 from .cmd_system import uptime_line
 from .completion import options
+from .ps_fields import mmss, ps_stat, ps_user, tenths
 from .session import lookup_user
 
 if TYPE_CHECKING:
@@ -111,10 +111,10 @@ def top(sh: Shell, argv: list[str]) -> str:
         size = mm.total_vm * 4 if mm is not None else 0
         rss = mm.rss * 4 if mm is not None else 0
         pmem = rss * 1000 // total if total else 0
-        time = _mmss(t.utime + t.stime)
+        time = mmss(t.utime + t.stime)
         lines.append(
             f"{t.pid:>5} {ps_user(t.euid):<8} {stat_priority(t):>3} {t.nice:>3} "
-            f"{_kb(size):>5} {_kb(rss):>4} {0:>5} {ps_stat(t):<4} {_tenths(shares[t.pid]):>4} "
-            f"{_tenths(pmem):>4} {time:>6} {t.comm}"
+            f"{_kb(size):>5} {_kb(rss):>4} {0:>5} {ps_stat(t):<4} {tenths(shares[t.pid]):>4} "
+            f"{tenths(pmem):>4} {time:>6} {t.comm}"
         )
     return "\n".join(lines)

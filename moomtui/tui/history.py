@@ -22,7 +22,7 @@ import errno
 import os
 from pathlib import Path
 
-from ..shell.shell import FORBIDDEN, MAX_LINE
+from ..shell.lines import FORBIDDEN, MAX_LINE
 from ..userfiles import (
     UserFileError,
     append_user_text,

@@ -12,7 +12,7 @@ from collections import Counter
 from moomtui.kernel import Kernel, TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ
-from moomtui.kernel.kernel import PRESSURE_SHARE
+from moomtui.kernel.oom_state import PRESSURE_SHARE
 from moomtui.presets import load_preset
 from moomtui.sim import Simulation
 
@@ -148,3 +148,53 @@ def test_leaky_apache_is_never_ok_while_oom_kill_shoots_workers() -> None:
         seen[sim.kernel.oom_state()] += 1
     assert len(kills) >= 6
     assert seen["ok"] <= 6 and seen["OOM"] + seen["pressure"] >= 50
+
+
+def walked_state(k: Kernel) -> str:
+    """The state word as first written: every waiting task looked at, the swap-in scan of
+    the score card made on its own (what ``oom_state`` and ``Scorer.update`` must give)."""
+    from moomtui.kernel.constants import JIFFIES_MASK
+    from moomtui.kernel.oom_state import LIVELOCK_STALL
+
+    if k.panicked is not None:
+        return "panic"
+    recent_oom = k.last_oom_call is not None and k.ticks - k.last_oom_call < HZ
+    swapin = any(t.blocked == "swapin" for t in k.blocked)
+    stalled = any(
+        t.blocked == "alloc" and k.ticks - t.stall_since > LIVELOCK_STALL for t in k.blocked
+    )
+    if stalled and recent_oom:
+        return "livelock"
+    if swapin:
+        return "thrashing"
+    if recent_oom:
+        return "OOM"
+    vm = k.vm
+    reclaimed = vm.last_reclaim >= 0 and (k.jiffies - vm.last_reclaim) & JIFFIES_MASK < HZ
+    if reclaimed or vm.kswapd_awake or k.blocked:
+        return "reclaim"
+    available = vm.free + vm.cache + vm.nr_swap_pages
+    if vm.free <= vm.pages_low or available * PRESSURE_SHARE <= vm.totalram:
+        return "pressure"
+    return "ok"
+
+
+def test_the_state_stops_looking_once_known_and_says_what_a_whole_look_says() -> None:
+    """Every waiting line of a random mix of allocator and swap-in waits, stalled or not,
+    with and without a recent ``out_of_memory()`` call: the same word as the whole look."""
+    import random
+
+    k = machine(*[hog() for _ in range(6)], ram_pages=RAM)
+    tasks = [t for t in k.tasks.values() if t.comm == "hog"]
+    rng = random.Random(7)
+    seen: Counter[str] = Counter()
+    for _ in range(2000):
+        k.blocked = {}
+        for task in rng.sample(tasks, rng.randint(0, len(tasks))):
+            task.blocked = rng.choice(("alloc", "swapin"))
+            task.stall_since = k.ticks - rng.randint(0, 10 * HZ)
+            k.blocked[task] = None
+        k.last_oom_call = rng.choice((None, k.ticks, k.ticks - 2 * HZ))
+        assert k.oom_state() == walked_state(k)
+        seen[k.oom_state()] += 1
+    assert {"livelock", "thrashing", "OOM", "reclaim"} <= set(seen)

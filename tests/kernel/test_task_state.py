@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from moomtui.kernel import TaskSpec
 from moomtui.kernel.constants import HZ
-from moomtui.kernel.loadavg import LOAD_FREQ, count_active_tasks
+from moomtui.kernel.loadavg import LOAD_FREQ, count_active, count_active_tasks
 from moomtui.kernel.proc_misc import nr_blocked, nr_running
 from moomtui.kernel.procfs import read_proc
 from moomtui.shell import Session, Shell
@@ -94,6 +94,7 @@ def test_a_task_stuck_in_the_allocator_is_d_counts_in_the_load_but_is_not_runnin
     assert hog.state == "D"
     assert nr_blocked(k) == 1 and nr_running(k) == 0
     assert count_active_tasks(k.tasks.values(), k.ticks) == 1
+    assert count_active(k.blocked, k.sched.runnable, k.ticks) == 1  # the kernel's, no walk
 
 
 def test_the_load_average_follows_the_time_tasks_want_the_cpu() -> None:

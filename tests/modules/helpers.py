@@ -5,10 +5,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from hypothesis import strategies as st
+
 from moomtui.kernel import Kernel, TaskSpec
+from moomtui.kernel.constants import CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_TO_MASK
 from moomtui.kernel.module import KernelModule
 
 M = TypeVar("M", bound=KernelModule)
+
+ADMIN = CAP_TO_MASK(CAP_SYS_ADMIN)
+RAWIO = CAP_TO_MASK(CAP_SYS_RAWIO)
+u32 = st.integers(0, 0xFFFFFFFF)
+
+BADNESS_STATES: dict[str, st.SearchStrategy[Any]] = {
+    "total_vm": st.one_of(st.none(), st.integers(0, 1 << 20), u32),
+    "utime": st.one_of(st.just(0), st.integers(0, 1 << 20), st.integers(0, (1 << 31) - 1)),
+    "stime": st.one_of(st.just(0), st.integers(0, (1 << 31) - 1)),
+    "start_time": u32,
+    "jiffies": u32,
+    "nice": st.integers(-20, 19),
+    "uid": st.sampled_from([0, 1, 1000]),
+    "euid": st.sampled_from([0, 1, 1000]),
+    "caps": st.sets(st.sampled_from([ADMIN, RAWIO, 1, 1 << 28])).map(sum),
+    "memdie": st.booleans(),
+}
+"""Every state of a task the 2.4 badness() reads, edges first (32-bit wraps included):
+``@given(**BADNESS_STATES)``."""
 
 
 def user(comm: str, total_vm: int, **fields: Any) -> TaskSpec:

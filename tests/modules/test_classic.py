@@ -11,9 +11,6 @@ from hypothesis import strategies as st
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import (
     CAP_FULL_SET,
-    CAP_SYS_ADMIN,
-    CAP_SYS_RAWIO,
-    CAP_TO_MASK,
     PF_MEMALLOC,
     PF_MEMDIE,
     SIGKILL,
@@ -24,10 +21,7 @@ from moomtui.kernel.task import Mm, Task
 from moomtui.modules.classic import badness, int_sqrt, oom_kill_task, select_bad_process
 
 from ..fixtures import Recorder, machine
-from .helpers import user
-
-ADMIN = CAP_TO_MASK(CAP_SYS_ADMIN)
-RAWIO = CAP_TO_MASK(CAP_SYS_RAWIO)
+from .helpers import ADMIN, BADNESS_STATES, RAWIO, user
 
 
 def task(
@@ -157,22 +151,8 @@ def c_badness(p: Task, jiffies: int) -> int:
     return points
 
 
-u32 = st.integers(0, 0xFFFFFFFF)
-
-
 @settings(max_examples=400, deadline=None)
-@given(
-    total_vm=st.one_of(st.none(), st.integers(0, 1 << 20), u32),
-    utime=st.one_of(st.just(0), st.integers(0, 1 << 20), st.integers(0, (1 << 31) - 1)),
-    stime=st.one_of(st.just(0), st.integers(0, (1 << 31) - 1)),
-    start_time=u32,
-    jiffies=u32,
-    nice=st.integers(-20, 19),
-    uid=st.sampled_from([0, 1, 1000]),
-    euid=st.sampled_from([0, 1, 1000]),
-    caps=st.sets(st.sampled_from([ADMIN, RAWIO, 1, 1 << 28])).map(sum),
-    memdie=st.booleans(),
-)
+@given(**BADNESS_STATES)
 def test_badness_matches_a_transcription_of_the_c(
     total_vm: int | None,
     utime: int,

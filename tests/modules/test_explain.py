@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from moomtui.kernel import Kernel, TaskSpec
-from moomtui.kernel.constants import CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_TO_MASK, HZ, PF_MEMDIE
+from moomtui.kernel.constants import HZ, PF_MEMDIE
 from moomtui.kernel.procfs import write_proc
 from moomtui.kernel.task import Mm, Task
 from moomtui.modules.classic import badness, badness_steps, select_bad_process
@@ -27,11 +27,7 @@ from moomtui.modules.oom_score_adj import (
 from moomtui.modules.steps import score_of
 
 from ..fixtures import machine
-from .helpers import load, user
-
-ADMIN = CAP_TO_MASK(CAP_SYS_ADMIN)
-RAWIO = CAP_TO_MASK(CAP_SYS_RAWIO)
-u32 = st.integers(0, 0xFFFFFFFF)
+from .helpers import ADMIN, BADNESS_STATES, RAWIO, load, user
 
 
 def _task(
@@ -45,18 +41,7 @@ def _task(
 
 
 @settings(max_examples=500, deadline=None)
-@given(
-    total_vm=st.one_of(st.none(), st.integers(0, 1 << 20), u32),
-    utime=st.one_of(st.just(0), st.integers(0, 1 << 20), st.integers(0, (1 << 31) - 1)),
-    stime=st.one_of(st.just(0), st.integers(0, (1 << 31) - 1)),
-    start_time=u32,
-    jiffies=u32,
-    nice=st.integers(-20, 19),
-    uid=st.sampled_from([0, 1, 1000]),
-    euid=st.sampled_from([0, 1, 1000]),
-    caps=st.sets(st.sampled_from([ADMIN, RAWIO, 1, 1 << 28])).map(sum),
-    memdie=st.booleans(),
-)
+@given(**BADNESS_STATES)
 def test_badness_steps_arrive_at_badness_for_every_task_state(
     total_vm: int | None,
     utime: int,

@@ -21,7 +21,7 @@ from moomtui.kernel.printk import KERN_ALERT, KERN_ERR, KERN_INFO, KERN_WARNING
 from moomtui.machine import boot
 from moomtui.modules import REGISTRY
 from moomtui.modules.api import Policy
-from moomtui.modules.plugins import insmod_file, is_policy_file
+from moomtui.modules.plugins import insmod_file, is_policy_file, may_declare_modules
 from moomtui.presets import PresetError, parse_preset
 from moomtui.userland import PROGRAMS
 
@@ -308,6 +308,30 @@ def test_the_example_loads_by_entry_point(tmp_path: Path, monkeypatch: pytest.Mo
     assert [(e.comm, e.module) for e in rec.kills()] == [("web", "oom_kill_youngest")]
     k.modules.rmmod("oom_kill_youngest")
     assert k.modules.state("oom_kill_youngest") == "available"  # installed: it stays
+
+
+def test_entry_points_are_looked_for_only_where_a_distribution_may_declare_them(
+    tmp_path: Path,
+) -> None:
+    """The cheap look before importlib.metadata, on a path of folders made here: nothing
+    there; a distribution of other groups only changes nothing; one that declares the group
+    is found (and then loaded, as the test above shows)."""
+
+    def dist(name: str, entry_points: str) -> None:
+        info = tmp_path / f"{name}-1.0.dist-info"
+        info.mkdir()
+        (info / "entry_points.txt").write_text(entry_points)
+
+    saved = sys.path[:]
+    try:
+        sys.path[:] = [str(tmp_path), str(tmp_path / "not-there")]
+        assert not may_declare_modules()
+        dist("other", "[console_scripts]\nother = other:main\n")
+        assert not may_declare_modules()
+        dist("policy", "[moomtui.modules]\nx = oom_kill_youngest:X\n")
+        assert may_declare_modules()
+    finally:
+        sys.path[:] = saved
 
 
 def test_an_explicit_registry_looks_for_no_entry_points(

@@ -26,11 +26,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from moomtui.kernel import Kernel
-from moomtui.kernel.constants import INT_MAX, JIFFIES_MASK, PF_MEMDIE, SIGKILL
+from moomtui.kernel.constants import (
+    CAP_FULL_SET,
+    CAP_SYS_RAWIO,
+    CAP_TO_MASK,
+    INT_MAX,
+    JIFFIES_MASK,
+    PF_MEMDIE,
+    SIGKILL,
+)
 from moomtui.kernel.procfs import write_proc
-from moomtui.modules.classic import oom_kill_task, select_bad_process
+from moomtui.kernel.task import Mm, Task
+from moomtui.modules.classic import badness, oom_kill_task, select_bad_process
 from moomtui.modules.oom_score_adj import ModernRanking, OomScoreAdj, totalpages
-from moomtui.modules.ranking import ClassicRanking
+from moomtui.modules.ranking import BOUND_MAX, ClassicRanking, bound
 
 from ..fixtures import machine
 from .helpers import user
@@ -183,3 +192,34 @@ def test_a_sleeping_task_is_looked_at_when_its_run_time_changes_units() -> None:
     k.run_for(20)
     assert select_bad_process(k).comm == "old"  # 250 // 2 = 125
     assert ranking.select().comm == "old"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    total_vm=st.integers(0, INT_MAX),
+    nice=st.integers(-20, 19),
+    uid=st.sampled_from([0, 1, 1000]),
+    caps=st.sampled_from([0, CAP_FULL_SET, CAP_TO_MASK(CAP_SYS_RAWIO)]),
+    cpu=st.integers(0, 1 << 40),
+    start=st.integers(0, JIFFIES_MASK),
+    jiffies=st.integers(0, JIFFIES_MASK),
+    memdie=st.booleans(),
+)
+def test_a_bound_is_never_below_the_score_and_is_it_for_a_young_task(
+    total_vm, nice, uid, caps, cpu, start, jiffies, memdie
+) -> None:
+    """``bound()`` is ``badness()`` with both divisors 1: never below it at any time, equal
+    while ``int_sqrt(cpu_time)`` and ``int_sqrt(int_sqrt(run_time))`` are 1, and None where
+    ``total_vm`` could wrap the 32-bit arithmetic (the ranking scores those instead)."""
+    task = Task(7, "t", Mm(1, total_vm), uid=uid, euid=uid, cap_effective=caps, nice=nice)
+    task.base_utime, task.start_time = cpu, start
+    task.flags = PF_MEMDIE if memdie else 0
+    key, points = bound(task), badness(task, jiffies)
+    if total_vm > BOUND_MAX and not memdie:
+        assert key is None
+        return
+    assert key is not None and points <= key
+    cpu_time = cpu >> 10 if cpu <= INT_MAX else -1
+    run_time = ((jiffies - start) & JIFFIES_MASK) >> 17
+    if 0 <= cpu_time < 4 and run_time < 16:
+        assert points == key
