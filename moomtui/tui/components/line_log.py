@@ -18,6 +18,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from .scrolling import set_virtual_size
+
 
 def wrap(text: str, width: int) -> list[str]:
     """``text`` in rows of at most ``width`` cells, broken after a space where one is near."""
@@ -63,9 +65,10 @@ class LineLog(ScrollView, can_focus=True):
             for _ in range(self._rows_per_line.popleft()):
                 self._rows.popleft()
                 pruned += 1
-        self.virtual_size = Size(self._wrap_width, len(self._rows))
+        laid_out = set_virtual_size(self, Size(self._wrap_width, len(self._rows)))
         if self._follow:
-            self.scroll_end(animate=False, x_axis=False)
+            # Without a layout to wait for, the end is known now: this frame shows it.
+            self.scroll_end(animate=False, x_axis=False, immediate=not laid_out)
         elif pruned:
             self.scroll_to(y=max(0, self.scroll_y - pruned), animate=False)
         self.refresh()
@@ -84,7 +87,7 @@ class LineLog(ScrollView, can_focus=True):
         self.lines.clear()
         self._rows.clear()
         self._rows_per_line.clear()
-        self.virtual_size = Size(self._wrap_width, 0)
+        set_virtual_size(self, Size(self._wrap_width, 0))
         self.refresh()
 
     @property

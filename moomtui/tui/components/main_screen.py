@@ -15,11 +15,12 @@ runs no command itself: the console and the module panel post
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input
@@ -36,8 +37,8 @@ from .status import StatusLine
 
 if TYPE_CHECKING:
     from ...kernel import Kernel
+    from ..changes import ChangeTracker
     from ..history import History
-    from ..model import ChangeTracker
 
 
 class FilterInput(BurstInput):
@@ -61,6 +62,37 @@ class TasksPanel(Vertical):
     """The task tree's frame (with the filter under the tree): it can be maximized."""
 
     ALLOW_MAXIMIZE = True
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._border_only = False
+
+    def set_titles(self, title: str, subtitle: str) -> None:
+        """Show ``title`` and ``subtitle`` on the frame, repainting its top and bottom lines
+        alone: Textual repaints a whole widget when its border title is set, which for this
+        frame is the task tree inside it too, at every fork or exit."""
+        self._border_only = True
+        try:
+            if self.border_title != title:
+                self.border_title = title
+            if self.border_subtitle != subtitle:
+                self.border_subtitle = subtitle
+        finally:
+            self._border_only = False
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        if self._border_only and not regions and not layout and self.size:
+            # Regions are given relative to the content, which starts inside the border.
+            x, y = -self.content_offset.x, -self.content_offset.y
+            width, height = self.size
+            regions = (Region(x, y, width, 1), Region(x, y + height - 1, width, 1))
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
 
 class MainScreen(Screen[None]):
@@ -180,12 +212,7 @@ class MainScreen(Screen[None]):
             parts.append(f"names →{view.command_offset}")
         if self.maximized is panel:
             parts.append(RESTORE)
-        subtitle = " · ".join(parts)
-        # Setting a border title repaints the whole panel, even to the same text.
-        if panel.border_title != title:
-            panel.border_title = title
-        if panel.border_subtitle != subtitle:
-            panel.border_subtitle = subtitle
+        panel.set_titles(title, " · ".join(parts))
 
     # ---------------------------------------------------------------------------- maximize
     def panel_of(self, widget: Widget | None) -> Widget | None:

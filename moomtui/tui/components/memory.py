@@ -23,7 +23,7 @@ from textual.widget import Widget
 
 from ...kernel.constants import HZ
 from ...kernel.units import format_size
-from ..model import since_seconds
+from ..columns import since_seconds
 from .text_panel import TextPanel
 
 if TYPE_CHECKING:

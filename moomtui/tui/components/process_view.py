@@ -2,11 +2,14 @@
 
 :class:`ProcessView` is a ``ScrollView`` whose ``render_line`` builds a ``Strip`` for one
 visible row only; there is no widget per task. The rows come from
-:class:`moomtui.tui.model.ProcessModel`, rebuilt at most once per frame and only when the
-kernel's task list changed (or, when sorted by a value such as RSS, when time moved on).
+:class:`moomtui.tui.model.ProcessModel`, mended or rebuilt at most once per frame and only
+when the kernel's task list changed (or, when sorted by a value such as RSS, when time moved
+on); what each line says — the header, a task's cells, its colour — is
+:mod:`.process_cells`'s.
 
-Each frame only the visible rows whose text or colour changed are repainted, so a screen of
-sleeping daemons costs nothing while the clock runs. The selection is a pid, not a row: when
+Each frame only the visible lines whose text or colour changed are repainted (a fork or an
+exit out of view repaints none), so a screen of sleeping daemons costs nothing while the
+clock runs. The selection is a pid, not a row: when
 tasks above it fork or die the selected task keeps its place on the screen and the rows
 around it move. Line 0 is the column header; clicking it sorts by that column.
 """
@@ -27,24 +30,24 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...kernel.constants import HZ
-from ...kernel.units import format_size
 from ...modules.classic import ClassicKiller, badness
 from ...modules.ranking import ClassicRanking
 from ..bindings import TASK_BINDINGS
-from ..model import (
-    COLUMN_BY_KEY,
+from ..columns import (
     Column,
     Context,
-    ProcessModel,
-    Row,
     blacklist_strikes,
     columns_for_width,
     select_victim,
 )
+from ..model import ProcessModel, Row
+from . import process_cells as cells
+from .scrolling import set_virtual_size
 
 if TYPE_CHECKING:
     from ...kernel import Kernel
-    from ..model import Badness, ChangeTracker
+    from ..changes import ChangeTracker
+    from ..columns import Badness
 
 
 VICTIM_JIFFIES = HZ // 4
@@ -117,7 +120,8 @@ class ProcessView(ScrollView, can_focus=True):
         if seen == self._seen and not self._dirty:
             return
         moved = seen[:2] != self._seen[:2]
-        structural = seen[2] != self._seen[2] or kernel is not self._kernel
+        another = kernel is not self._kernel
+        structural = seen[2] != self._seen[2] or another
         # A command changed values while the clock stood still (renice, kill, a write to
         # oom_score_adj): the scores and the next victim are redone now, not in a while.
         touched = not moved and seen[3] != self._seen[3]
@@ -130,8 +134,9 @@ class ProcessView(ScrollView, can_focus=True):
         sorted_moved = (moved or touched) and self.model.sorts_by_value
         if self._dirty or structural or sorted_moved:
             self._rebuild(kernel)
-            self._shown = {}
-            self.refresh()
+            if self._dirty or another:  # the header or every row may read differently
+                self._shown = {}
+                self.refresh()
         self._dirty = False
         self._refresh_changed()
 
@@ -156,7 +161,7 @@ class ProcessView(ScrollView, can_focus=True):
         else:
             self.model.rebuild(kernel, self.tracker.ghosts, self.ctx)
         rows = self.model.rows
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        set_virtual_size(self, Size(self.size.width, len(rows) + 1))
         if self.follow_pid is not None and self.follow_pid not in self.model.index:
             self.post_message(self.FollowLost(self.follow_pid, self._follow_comm))
             self.follow_pid = None
@@ -389,103 +394,59 @@ class ProcessView(ScrollView, can_focus=True):
         index = round(self.scroll_y) + y - 1
         if index >= len(self.model.rows):
             return Strip.blank(width, base)
-        text, name = self._shown.get(index) or self._content(index)
+        shown = self._shown.get(index)
+        if shown is None:  # remembered: when the row changes or goes, this line is repainted
+            shown = self._shown[index] = self._content(index)
+        text, name = shown
         style = base + self._style(name) if name else base
         return Strip([Segment(text, style)]).adjust_cell_length(width, style)
 
     def _refresh_changed(self) -> None:
-        """Repaint only the visible rows whose text or colour changed since the last frame."""
+        """Repaint only the visible rows whose text or colour changed since the last frame
+        (rows moved by a fork or an exit above them included), and the lines left blank
+        where rows were."""
         self._fit_columns()
         top = round(self.scroll_y)
         shown: dict[int, tuple[str, str]] = {}
+        before = self._shown
         for index in range(top, min(top + self.body_height, len(self.model.rows))):
             content = self._content(index)
             shown[index] = content
-            if self._shown.get(index) != content:
+            if before.get(index) != content:
                 self.refresh_lines(index + 1)
+        for index in before.keys() - shown.keys():
+            self.refresh_lines(index + 1)
         self._shown = shown
 
     def _header(self, width: int, base: Style) -> Strip:
-        header = base + self._style("process-view--header")
-        sorted_style = header + self._style("process-view--sorted")
-        arrow = "▼" if self.model.reverse else "▲"
-        segments = []
-        for column in self._columns:
-            title = column.title
-            is_sorted = column.key == self.model.sort_key
-            if is_sorted:
-                title = title + arrow
-            if column is self._columns[-1]:
-                text = title.ljust(width - sum(c.width + 1 for c in self._columns[:-1]))
-            elif column.right:
-                text = title.rjust(column.width)[-column.width - 1 :] + " "
-            else:
-                text = title.ljust(column.width + 1)
-            segments.append(Segment(text, sorted_style if is_sorted else header))
-        return Strip(segments).adjust_cell_length(width, header)
-
-    def _row_class(self, row: Row, index: int) -> str:
-        task, tracker = row.task, self.tracker
-        if index == self.cursor_row:
-            return "process-view--cursor"
-        if row.ghost is not None or task.memdie or task.dead:
-            return "process-view--dying"
-        if self._kernel is not None and task in self._kernel.dying:
-            return "process-view--dying"  # a fatal signal: it exits at the next jiffy
-        if tracker is not None and task.pid in tracker.killed:
-            return "process-view--dying"
-        if task.pid == self.ctx.victim:
-            return "process-view--victim"
-        if tracker is not None and task.pid in tracker.new:
-            return "process-view--new"
-        if row.ancestor_only:
-            return "process-view--dim"
-        if task.mm is None:
-            return "process-view--kthread"
-        return ""
+        style = base + self._style("process-view--header")
+        sorted_style = style + self._style("process-view--sorted")
+        model = self.model
+        return cells.header(
+            self._columns, model.sort_key, model.reverse, width, style, sorted_style
+        )
 
     def _content(self, index: int) -> tuple[str, str]:
         """The text of row ``index`` and the component class that colours it."""
         row = self.model.rows[index]
-        task, ctx = row.task, self.ctx
-        cells = []
-        for column in self._columns[:-1]:
-            if row.ghost is not None:
-                text = _ghost_cell(column.key, row)
-            elif column.key == "oom" and task.pid == ctx.victim:
-                text = "►" + column.text(task, ctx)
-            else:
-                text = column.text(task, ctx)
-            if len(text) > column.width:
-                text = text[: column.width]
-            cells.append(text.rjust(column.width) if column.right else text.ljust(column.width))
-        cells.append(self._command_cell(row))
-        return " ".join(cells), self._row_class(row, index)
+        text = cells.cells(row, self._columns[:-1], self.ctx)
+        text.append(self._command_cell(row))
+        name = cells.row_class(
+            row,
+            cursor=index == self.cursor_row,
+            kernel=self._kernel,
+            tracker=self.tracker,
+            victim=self.ctx.victim,
+        )
+        return " ".join(text), name
 
     def _command(self, row: Row) -> str:
-        task = row.task
-        name = f"{{{task.comm}}}" if task.thread_leader is not None else task.comm
-        if task.mm is None and not task.dead and row.ghost is None:
-            name = f"[{name}]"
-        marker = ""
-        if self.model.tree:
-            if row.children:
-                marker = "▸ " if row.collapsed else "▾ "
-            elif row.prefix:
-                marker = "─ "
-        if row.ghost is not None:
-            name += " <killed>" if row.ghost.killed else " <exited>"
-        elif task.pid in self.marks and task.thread_leader is None:
-            name += f" ⚑ {self.marks[task.pid]}"
-        return f"{row.prefix}{marker}{name}"
+        return cells.command(row, tree=self.model.tree, marks=self.marks)
 
     def _command_cell(self, row: Row) -> str:
         """The COMMAND cell as shown: scrolled by :attr:`command_offset`, with ``…`` where
         the tree's lines were cut."""
-        text = self._command(row)
-        if self.command_offset:
-            text = "…" + text[self.command_offset + 1 :] if len(text) > self.command_offset else ""
-        return text
+        return cells.scrolled(self._command(row), self.command_offset)
 
 
 def _is_classic(score: Badness | None) -> bool:
@@ -493,18 +454,3 @@ def _is_classic(score: Badness | None) -> bool:
     :class:`~moomtui.modules.ranking.ClassicRanking` keeps (``select_victim``'s rule is
     ``select_bad_process``'s)."""
     return score is badness or getattr(score, "__func__", None) is ClassicKiller.score
-
-
-def _ghost_cell(key: str, row: Row) -> str:
-    """A cell of a task that is gone: its memory as it died, X for its state."""
-    ghost = row.ghost
-    assert ghost is not None
-    if key in ("pid", "user", "nice", "flags", "cpu"):
-        return COLUMN_BY_KEY[key].text(row.task, Context(jiffies=0))
-    if key == "state":
-        return "X"
-    if key == "rss":
-        return format_size(ghost.rss)
-    if key == "swap":
-        return format_size(ghost.swap)
-    return "-"

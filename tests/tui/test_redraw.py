@@ -1,0 +1,185 @@
+"""The screen redraws what changed and no more: a log that grows, a fork out of view, the task
+count in the panel's title; and the heap of a big machine is frozen for short collections."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+
+import pytest
+from textual.geometry import Region, Size
+from textual.widget import Widget
+
+from moomtui.kernel import TaskSpec
+from moomtui.tui import heap
+from moomtui.tui.app import MoomApp
+from moomtui.tui.components.main_screen import TasksPanel
+from moomtui.tui.components.scrolling import set_virtual_size
+
+from ..fixtures import machine
+from .scenarios import family_scenario
+
+SIZE = (160, 40)
+MakeApp = Callable[..., MoomApp]
+
+
+def lines(n: int, start: int = 0) -> list[tuple[str, str]]:
+    return [(f"line {i}", "") for i in range(start, start + n)]
+
+
+async def test_a_log_that_grows_shows_its_last_line_in_the_same_frame(make_app: MakeApp) -> None:
+    """Growing a log whose scrollbar stays needs no layout of the screen; the view follows
+    the end at once and its scrollbar measures the new length."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.main.dmesg_view
+        log.write(lines(100))
+        await pilot.pause()
+        assert log.show_vertical_scrollbar and log.scroll_y == log.max_scroll_y
+        log.write(lines(5, start=100))
+        assert log.virtual_size.height == len(log._rows)
+        assert log.scroll_y == log.max_scroll_y  # before any refresh: this frame shows it
+        assert log.vertical_scrollbar.window_virtual_size == log.virtual_size.height
+        kept = (log.scroll_y, log.max_scroll_y, log.vertical_scrollbar.window_size)
+        log.refresh(layout=True)  # what a layout of the screen would make of it
+        await pilot.pause()
+        assert (log.scroll_y, log.max_scroll_y, log.vertical_scrollbar.window_size) == kept
+        assert log.render_line(log.scrollable_content_region.height - 1).text.startswith("line 104")
+
+
+async def test_a_log_that_outgrows_its_panel_line_by_line_gets_a_vertical_bar_alone(
+    make_app: MakeApp,
+) -> None:
+    """Its lines wrap narrower when the vertical bar comes; no horizontal bar stays behind
+    to hide the last line (as the kernel log fills during a run)."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        log = app.main.dmesg_view
+        log.clear()
+        await pilot.pause()
+        for i in range(log.container_size.height + 5):
+            log.write(lines(1, start=i))
+            await pilot.pause()
+        assert log.show_vertical_scrollbar and not log.show_horizontal_scrollbar
+        last = log.scrollable_content_region.height - 1
+        assert log.render_line(last).text.startswith(f"line {i}")
+
+
+async def test_the_screen_is_laid_out_only_when_a_scrollbar_comes_or_goes(
+    make_app: MakeApp,
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        log = app.main.dmesg_view
+        log.clear()
+        await pilot.pause()
+        room = log.container_size.height
+        width = log.virtual_size.width
+        assert not log.show_vertical_scrollbar
+        assert set_virtual_size(log, Size(width, room - 1)) is False  # still fits: no bar
+        assert set_virtual_size(log, Size(width, room + 10)) is True  # a bar comes
+        await pilot.pause()
+        assert log.show_vertical_scrollbar
+        assert set_virtual_size(log, Size(width, room + 20)) is False  # it stays
+        assert set_virtual_size(log, Size(width, 1)) is True  # it goes
+        await pilot.pause()
+        assert not log.show_vertical_scrollbar
+        assert set_virtual_size(log, Size(width, 1)) is False  # no change at all
+
+
+def row_refreshes(view: Widget, monkeypatch: pytest.MonkeyPatch) -> list[Region | None]:
+    """The regions Textual is asked to repaint of ``view`` from now on (None: all of it)."""
+    asked: list[Region | None] = []
+    refresh = Widget.refresh
+
+    def recording(self: Widget, *regions: Region, **kwargs: bool) -> Widget:
+        if self is view:
+            asked.extend(regions or [None])
+        return refresh(self, *regions, **kwargs)
+
+    monkeypatch.setattr(Widget, "refresh", recording)
+    return asked
+
+
+async def test_a_fork_below_the_visible_rows_repaints_none_of_them(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tree is mended and the rows' count grows, but every row on the screen reads as
+    before: nothing of the tree is repainted (the scrollbar's thumb aside)."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=(160, 24)) as pilot:
+        await pilot.pause()
+        app.refresh_frame()
+        view = app.main.process_view
+        k = app.kernel
+        last = max(k.tasks.values(), key=lambda t: t.pid)
+        assert view.model.index[last.pid] > view.body_height  # out of view
+        k.fork(last, k.programs["idle"]())
+        app.refresh_frame()  # the rows on the screen are drawn by now, as in a running app
+        asked = row_refreshes(view, monkeypatch)
+        rows = len(view.model.rows)
+        child = k.fork(last, k.programs["idle"]())
+        assert child is not None
+        app.refresh_frame()
+        assert len(view.model.rows) == rows + 1
+        assert asked == []
+        # A fork among the rows shown repaints the rows it moved, and shows the new one.
+        child = k.fork(k.tasks[300], k.programs["idle"]())
+        assert child is not None
+        app.refresh_frame()
+        assert asked and None not in asked
+        row = view.model.index[child.pid]
+        assert f"{child.pid} " in view.render_line(row - round(view.scroll_y) + 1).text
+
+
+async def test_a_new_task_count_repaints_the_frame_lines_not_the_tree(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Textual repaints a whole widget when its border title is set: for the task panel that
+    would be the tree inside it, at every fork and exit."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.refresh_frame()
+        panel = app.query_one(TasksPanel)
+        asked = row_refreshes(panel, monkeypatch)
+        k = app.kernel
+        k.fork(k.tasks[300], k.programs["idle"]())
+        app.refresh_frame()
+        assert panel.border_title == f"tasks {len(k.tasks)}"
+        width, height = panel.size
+        offset = panel.content_offset
+        assert asked == [
+            Region(-offset.x, -offset.y, width, 1),
+            Region(-offset.x, height - 1 - offset.y, width, 1),
+        ]
+
+
+def test_a_big_machine_has_its_heap_frozen_once_and_given_back_for_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(heap, "FREEZE_TASKS", 20)
+    big = machine(*[TaskSpec(comm=f"d{i}") for i in range(30)])
+    small = machine(TaskSpec(comm="d"))
+    freezer = heap.HeapFreeze()
+    try:
+        assert not freezer.due(small)
+        freezer.freeze(small)
+        assert freezer.freezes == 0 and gc.get_freeze_count() == 0
+        assert freezer.due(big)
+        freezer.freeze(big)
+        assert freezer.freezes == 1 and gc.get_freeze_count() > 0
+        assert not freezer.due(big)  # once per machine
+        big.reboot()  # a new machine in the same kernel object: its old tasks are garbage
+        assert freezer.due(big)
+        freezer.freeze(big)
+        assert freezer.freezes == 2
+        freezer.freeze(small)  # another, small machine: the big one's objects given back
+        assert gc.get_freeze_count() == 0 and freezer.freezes == 2
+        freezer.freeze(big)
+        freezer.release()  # the app ends
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
