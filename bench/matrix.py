@@ -2,9 +2,9 @@
 
 Each cell is one run as ``moomtui compare`` makes it (the preset with every Kconfig option
 ``m`` and exactly the configuration's modules loaded, a score card kept from the event
-stream, sampled every 0.1 s of run time), ``--seconds`` simulated seconds (default 30) at
-the preset's seed, one cell at a time in this process. It prints each cell's wall time and
-speed (simulated seconds per wall second: × real time), then the slowest cell.
+stream, sampled every 0.1 s of run time) for the preset's own ``length`` (or ``--seconds``
+simulated seconds) at the preset's seed, one cell at a time in this process. It prints each
+cell's wall time and speed (simulated seconds per wall second: × real time), then the slowest cell.
 
 Each cell starts after a full collection (``gc.collect()``, not timed). Without it, the one
 cell in which Python's cycle collector happens to make a full pass pays for walking
@@ -12,7 +12,11 @@ everything the process holds — the garbage of every cell before it — which, 
 ``bench`` preset under ``oom_score_adj`` on the code of bae67f1, was 34 of its 63 ms: half
 the speed of the same preset under every other policy, for nothing the policy does.
 
-    python bench/matrix.py [--seconds 30] [--presets a,b] [--policies x,y] [--repeat 1]
+    python bench/matrix.py [--seconds S] [--presets a,b] [--policies x,y] [--repeat 1]
+
+The whole length by default, because the games' crises come late: fork-bomb's bomb starts
+forking in earnest after 30 s, so its first 30 s — this script's old default — have no
+OOM kill under any policy and say nothing about the crisis.
 
 Target (issue 16): ≥ 100× real time for the slowest cell.
 """
@@ -33,23 +37,24 @@ from moomtui.kernel.constants import HZ
 from moomtui.presets import list_presets, load_preset
 
 
-def cell(preset: str, config: str, seconds: float, repeat: int) -> tuple[float, int]:
-    """Best wall time of ``repeat`` runs, and the kills of the last one."""
+def cell(preset: str, config: str, seconds: float | None, repeat: int) -> tuple[float, float, int]:
+    """Simulated seconds, best wall time of ``repeat`` runs, and the kills of the last one."""
     scenario = configure(preset, config, load_preset(preset))
+    jiffies = scenario.length if seconds is None else int(seconds * HZ)
     best = float("inf")
     kills = 0
     for _ in range(repeat):
         gc.collect()  # the garbage of the cells before is not this cell's to collect
         start = time.perf_counter()
-        card = run_one(scenario, scenario.spec.seed, int(seconds * HZ))
+        card = run_one(scenario, scenario.spec.seed, jiffies)
         best = min(best, time.perf_counter() - start)
         kills = card["kills"]
-    return best, kills
+    return jiffies / HZ, best, kills
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--seconds", type=float, help="default: each preset's length")
     parser.add_argument("--presets", help="comma-separated (default: every shipped preset)")
     parser.add_argument("--policies", help="comma-separated (default: compare's default set)")
     parser.add_argument("--repeat", type=int, default=1)
@@ -58,7 +63,9 @@ def main() -> int:
     configs = args.policies.split(",") if args.policies else default_configs()
     print(
         f"python {platform.python_version()} on {platform.machine()}: {len(presets)} presets × "
-        f"{len(configs)} policies, {args.seconds:g} simulated s each, best of {args.repeat}"
+        f"{len(configs)} policies, "
+        + ("each preset's length" if args.seconds is None else f"{args.seconds:g} simulated s")
+        + f" each, best of {args.repeat}"
     )
     width = max(len(c) for c in configs)
     cells: list[tuple[float, str, str]] = []
@@ -66,11 +73,14 @@ def main() -> int:
     for preset in presets:
         print(f"{preset}:")
         for config in configs:
-            wall, kills = cell(preset, config, args.seconds, args.repeat)
+            seconds, wall, kills = cell(preset, config, args.seconds, args.repeat)
             total += wall
-            speed = args.seconds / wall
+            speed = seconds / wall
             cells.append((speed, preset, config))
-            print(f"  {config:<{width}}  {wall:8.3f} s  {speed:9,.0f}× real time  {kills:6} kills")
+            print(
+                f"  {config:<{width}}  {seconds:5g} s in {wall:7.3f} s  {speed:9,.0f}× real time"
+                f"  {kills:6} kills"
+            )
     speed, preset, config = min(cells)
     print(f"slowest cell: {preset} under {config}: {speed:,.0f}× real time")
     print(f"all {len(cells)} cells: {total:.1f} s wall")
