@@ -24,14 +24,14 @@ class BurstInput(Input):
 
     async def _on_key(self, event: events.Key) -> None:
         if not event.is_printable:
-            # The widget's own bindings, as remapped by the app's keymap (Textual keeps
-            # them in ``_bindings``); priority bindings were already tried by the app.
-            for binding in self._bindings.key_to_bindings.get(event.key, ()):
-                if not binding.priority and self.check_action(binding.action, ()) is not False:
-                    event.stop()
-                    event.prevent_default()
-                    await self.run_action(binding.action)
-                    return
+            # The binding the screen would run for this key (the app's keymap applied), if it
+            # is this widget's own; priority bindings were already tried by the app.
+            active = self.screen.active_bindings.get(event.key)
+            if active is not None and active.node is self and not active.binding.priority:
+                event.stop()
+                event.prevent_default()
+                await self.run_action(active.binding.action)
+                return
         await super()._on_key(event)
 
     async def action_submit(self) -> None:
