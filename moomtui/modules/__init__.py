@@ -12,10 +12,12 @@ tree subclass :class:`moomtui.modules.api.Policy`.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from ..kernel.module import KernelModule
+from ..kernel.oops import is_oops
 from .classic import badness
 from .earlyoom import Earlyoom
 from .oom_kill import OomKill
@@ -36,29 +38,91 @@ if TYPE_CHECKING:
 Score = Callable[["Task", int], int]
 
 
+class GuardedScore:
+    """A module's own ``score(task, jiffies)`` under the oops guard.
+
+    A policy from outside the tree may score with code that raises. As for its handlers
+    (:meth:`~moomtui.kernel.module_loader.Modules.oops`), the first exception is the
+    module's oops — ``Unable to handle kernel request in module NAME: …`` in the log, the
+    kernel tainted — and from then on the module scores every task 0, until it is loaded
+    again. Two guards of the same module's score are equal, so a screen can tell whether
+    the scoring policy changed.
+    """
+
+    __slots__ = ("_kernel", "_module", "_score", "failed")
+
+    def __init__(self, kernel: Kernel, module: KernelModule, score: Score) -> None:
+        self._kernel = kernel
+        self._module = module
+        self._score = score
+        self.failed: BaseException | None = None
+
+    @property
+    def module(self) -> KernelModule:
+        return self._module
+
+    def __call__(self, task: Task, jiffies: int) -> int:
+        if self.failed is not None:
+            return 0
+        try:
+            return self._score(task, jiffies)
+        except BaseException as exc:
+            if not is_oops(self._kernel, exc):
+                raise
+            self.failed = exc
+            self._kernel.modules.oops(self._module.name, exc)
+            return 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GuardedScore) and other._module is self._module
+
+    def __hash__(self) -> int:
+        return id(self._module)
+
+
 def policy_score(kernel: Kernel) -> Score:
     """The score the loaded policy would give a task, ``score(task, jiffies)``.
 
     The first module on the OOM chain (in call order) that scores tasks, else any other
     loaded module that does (earlyoom is a daemon, not on the chain), else the classic
-    ``badness()`` that ``/proc/PID/oom_score`` shows.
+    ``badness()`` that ``/proc/PID/oom_score`` shows. A module's own score comes under the
+    oops guard (:class:`GuardedScore`), one guard per loaded module.
     """
     modules = kernel.modules
     on_chain = [modules.get(nb.name) for nb in kernel.oom.chain]
     for module in (*on_chain, *modules.loaded()):
-        score = getattr(module, "score", None)
-        if callable(score):
-            return cast(Score, score)
+        guard = guarded_score(kernel, module) if module is not None else None
+        if guard is not None:
+            return guard
     return badness
+
+
+def guarded_score(kernel: Kernel, module: KernelModule) -> GuardedScore | None:
+    """``module``'s own score under the oops guard (the same guard every time while the
+    module is loaded); None for a module that does not score tasks."""
+    score = getattr(module, "score", None)
+    if not callable(score):
+        return None
+    guard = _GUARDS.get(module)
+    if guard is None or guard._kernel is not kernel:
+        guard = _GUARDS[module] = GuardedScore(kernel, module, cast(Score, score))
+    return guard
+
+
+_GUARDS: weakref.WeakKeyDictionary[KernelModule, GuardedScore] = weakref.WeakKeyDictionary()
+"""One guard per loaded module, kept while the module lives: a module that oopsed in its
+score stays at 0 until it is loaded again (a new module object)."""
 
 
 __all__ = [
     "REGISTRY",
     "Earlyoom",
+    "GuardedScore",
     "OomKill",
     "OomKillAllocating",
     "OomKillParent",
     "OomPanic",
     "OomScoreAdj",
+    "guarded_score",
     "policy_score",
 ]

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..kernel.constants import HZ, JIFFIES_MASK, PF_MEMDIE
+from ..kernel.oops import describe
 from ..kernel.proc_pid import OOM_SCORE_ADJ_MIN
+from . import guarded_score
 from .classic import ClassicKiller, badness, badness_steps
 from .earlyoom import Earlyoom, EarlyoomDaemon, MemInfo
 from .oom_kill_allocating import OomKillAllocating
@@ -349,16 +351,22 @@ def _allocating(k: Kernel, task: Task) -> Verdict:
 
 
 def _other(k: Kernel, module: KernelModule, task: Task, top: int) -> Verdict:
-    score = getattr(module, "score", None)
+    score = guarded_score(k, module)
     title = f"{module.name}: a policy from outside the tree"
-    if not callable(score):
+    if score is None:
         return Verdict(module.name, title, why_not="it does not say how it scores tasks")
     jiffies = k.jiffies
     points = score(task, jiffies)
+    scored = [(t, score(t, jiffies)) for t in k.for_each_task() if t.pid and not t.dead]
+    if score.failed is not None:
+        return Verdict(
+            module.name,
+            title,
+            why_not=f"its score() raised {describe(score.failed)}: an oops (see dmesg)",
+        )
     verdict = Verdict(
         module.name, title, steps=[Step(f"{module.name}.score(p)", "its own rule", points, True)]
     )
-    scored = [(t, score(t, jiffies)) for t in k.for_each_task() if t.pid and not t.dead]
     scored = sorted([(t, p) for t, p in scored if p > 0], key=lambda pair: -pair[1])
     return _ranked(scored, task, top, verdict)
 

@@ -4,6 +4,7 @@ and deep trees a newcomer can read."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from moomtui.kernel import BootSpec, TaskSpec
 from moomtui.modules.classic import badness
@@ -129,3 +130,61 @@ async def test_deep_names_scroll_into_view_and_every_subtree_folds_at_once(
         assert view.model.rows[view.model.index[300]].collapsed
         await pilot.press("E")
         assert 329 in view.model.index
+
+
+async def test_paused_insmod_of_another_policy_rescores_the_oom_column_at_once(
+    make_app: MakeApp,
+) -> None:
+    """The OOM column is the loaded policy's score: ``rmmod oom_kill`` and ``insmod
+    oom_score_adj`` with the clock stopped show 2.6.36's points at once, not after a step."""
+    from moomtui.modules.oom_score_adj import oom_badness, totalpages
+
+    app = make_app(hog_scenario(), paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        await pilot.pause()
+        app.refresh_frame()
+        sshd = next(t for t in app.kernel.tasks.values() if t.comm == "sshd")
+        ticks = app.kernel.ticks
+        oom = column(view, "oom")
+        assert shown_cells(view, sshd.pid)[oom].lstrip("►") == str(
+            badness(sshd, app.kernel.jiffies)
+        )
+        command(app, "rmmod oom_kill")
+        command(app, "insmod oom_score_adj")
+        await pilot.pause()
+        assert app.kernel.ticks == ticks
+        modern = oom_badness(sshd, totalpages(app.kernel))
+        assert modern != badness(sshd, app.kernel.jiffies)
+        assert shown_cells(view, sshd.pid)[oom].lstrip("►") == str(modern)
+
+
+async def test_a_policy_file_whose_score_raises_leaves_the_screen_running(
+    make_app: MakeApp, tmp_path: Path
+) -> None:
+    """The OOM column calls the policy's own ``score()``: a bug there is the module's oops
+    (dmesg), and the column shows 0 — the screen goes on."""
+    path = tmp_path / "badscore.py"
+    path.write_text(
+        "from moomtui.modules.api import Policy\n\n\n"
+        "class BadScore(Policy):\n"
+        '    name = "badscore"\n\n'
+        "    def on_out_of_memory(self) -> None:\n"
+        "        pass\n\n"
+        "    def score(self, task, jiffies):\n"
+        "        raise ValueError('a bug')\n"
+    )
+    app = make_app(hog_scenario(), paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        await pilot.pause()
+        command(app, "rmmod oom_kill")
+        command(app, f"insmod {path}")
+        await pilot.pause()
+        app.refresh_frame()
+        await pilot.pause()
+        sshd = next(t for t in app.kernel.tasks.values() if t.comm == "sshd")
+        assert shown_cells(view, sshd.pid)[column(view, "oom")].lstrip("►") == "0"
+        assert "badscore" in app.kernel.modules.tainted
+        assert any("module badscore: ValueError: a bug" in r.text for r in app.kernel.log.records())
+        assert app.is_running

@@ -101,6 +101,8 @@ class ProcessView(ScrollView, can_focus=True):
         self.ctx = Context(jiffies=0)
         self.tracker: ChangeTracker | None = None
         self._seen: tuple[int, int, int, int] = (-1, -1, -1, -1)
+        self._scored: Badness | None = None
+        """The score of the last frame (equal while the same policy scores)."""
         self._dirty = True
         self._styles: dict[str, Style] = {}
         self._shown: dict[int, tuple[str, str]] = {}
@@ -116,7 +118,11 @@ class ProcessView(ScrollView, can_focus=True):
     def sync(self, kernel: Kernel, tracker: ChangeTracker) -> None:
         """Bring the rows up to date with ``kernel``; cheap when nothing changed."""
         self.tracker = tracker
+        score = self.score(kernel) if self.score is not None else None
         seen = (id(kernel), kernel.ticks, tracker.generation, tracker.values)
+        if score != self._scored:  # insmod or rmmod changed what the OOM column means
+            self._scored = score
+            self._dirty = True
         if seen == self._seen and not self._dirty:
             return
         moved = seen[:2] != self._seen[:2]
@@ -127,7 +133,6 @@ class ProcessView(ScrollView, can_focus=True):
         touched = not moved and seen[3] != self._seen[3]
         self._seen = seen
         self._kernel = kernel
-        score = self.score(kernel) if self.score is not None else None
         self.ctx = Context(jiffies=kernel.jiffies, badness=score)
         self.ctx.strikes = blacklist_strikes(kernel)
         self.ctx.victim = self._victim(kernel, structural or self._dirty or touched)
