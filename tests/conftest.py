@@ -4,13 +4,24 @@ A fuzz test takes the session-wide ``fuzz_examples`` counter and adds one per ex
 body runs (``fuzz_examples["shell command lines"] += 1``); the terminal summary prints each
 count at the end of the run, whatever the verbosity, so CI's log says how much bad input
 was tried.
+
+Property tests are repeatable: every Hypothesis test draws the same examples on every run
+(``derandomize``, no example database), so a run on a clean clone passes or fails as the
+last one did. ``HYPOTHESIS_PROFILE=explore pytest`` draws new examples each run, to look
+for what the fixed ones miss.
 """
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 _TRIED = pytest.StashKey[Counter[str]]()
 

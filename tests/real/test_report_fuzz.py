@@ -55,10 +55,11 @@ def test_mangled_reports_rebuild_or_name_a_line(
             lines[i], lines[j] = lines[j], lines[i]
         if not lines:
             lines = ["x"]
+    text = "\n".join(lines)  # junk may hold a line break: count lines as the reader does
     try:
-        log = read_log("\n".join(lines))
+        log = read_log(text)
     except ReportError as err:
-        assert 1 <= err.line <= len(lines)
+        assert 1 <= err.line <= len(text.removesuffix("\n").split("\n"))
         assert "\n" not in err.message
         return
     for machine in rebuild_log(log, "fuzz"):
