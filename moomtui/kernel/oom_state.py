@@ -57,6 +57,12 @@ def oom_state(k: Kernel) -> str:
         return "thrashing"
     if recent_oom:
         return "OOM"
+    return vm_state(k)
+
+
+def vm_state(k: Kernel) -> str:
+    """The last three words of :func:`oom_state`, read from the VM alone: ``reclaim``,
+    ``pressure`` or ``ok`` (for a machine no task is stuck on and no OOM call troubles)."""
     vm = k.vm
     reclaimed = vm.last_reclaim >= 0 and (k.jiffies - vm.last_reclaim) & JIFFIES_MASK < HZ
     if reclaimed or vm.kswapd_awake or k.blocked:

@@ -224,25 +224,48 @@ class ProcessModel:
         ghost_children: dict[int, list[Ghost]],
     ) -> list[Row]:
         """The rows of ``task`` and its subtree, as :meth:`_tree_rows` lays them out."""
-        out: list[Row] = []
-        stack = [(task, ghost, prefix, indent)]
+        return self._lay_out(
+            [(task, ghost, prefix, indent)],
+            lambda t: self._kids(t, ghost_children, key, None),
+        )
+
+    def _kids(
+        self,
+        task: Task,
+        ghost_children: dict[int, list[Ghost]],
+        key: Callable[[Task], tuple[int | str, int]],
+        included: set[int] | None,
+    ) -> list[tuple[Task, Ghost | None]]:
+        """``task``'s children in the tree's order, the ghosts of its dead ones among them."""
+        out: list[tuple[Task, Ghost | None]] = [(c, None) for c in task.children.values()]
+        out += [(g.task, g) for g in ghost_children.get(task.pid, ())]
+        if included is not None:
+            out = [item for item in out if item[0].pid in included]
+        out.sort(key=lambda item: key(item[0]), reverse=self.reverse)
+        return out
+
+    def _lay_out(
+        self,
+        stack: list[tuple[Task, Ghost | None, str, str]],
+        kids: Callable[[Task], list[tuple[Task, Ghost | None]]],
+    ) -> list[Row]:
+        """The rows of the trees on ``stack`` (its last entry first), depth-first and
+        iteratively: a fork bomb makes trees deeper than Python's stack. A ghost has no
+        children; a folded task's are left out."""
+        rows: list[Row] = []
         while stack:
             task, ghost, prefix, indent = stack.pop()
-            kids: list[tuple[Task, Ghost | None]] = []
-            if ghost is None:
-                kids = [(c, None) for c in task.children.values()]
-                kids += [(g.task, g) for g in ghost_children.get(task.pid, ())]
-                kids.sort(key=lambda item: key(item[0]), reverse=self.reverse)
-            collapsed = task.pid in self.collapsed and bool(kids)
-            out.append(Row(task.pid, task, prefix, len(kids), collapsed, ghost=ghost))
+            children = kids(task) if ghost is None else []
+            collapsed = task.pid in self.collapsed and bool(children)
+            rows.append(Row(task.pid, task, prefix, len(children), collapsed, ghost=ghost))
             if collapsed:
                 continue
-            last = len(kids) - 1
-            for i, (child, child_ghost) in reversed(list(enumerate(kids))):
+            last = len(children) - 1
+            for i, (child, child_ghost) in reversed(list(enumerate(children))):
                 branch = "└─" if i == last else "├─"
                 carry = "  " if i == last else "│ "
                 stack.append((child, child_ghost, indent + branch, indent + carry))
-        return out
+        return rows
 
     @staticmethod
     def _parent_pid(pid: int, tasks: dict[int, Task], ghosts: dict[int, Ghost]) -> int:
@@ -286,36 +309,15 @@ class ProcessModel:
             else:
                 root_ghosts.append(gone)
 
-        def kids(task: Task) -> list[tuple[Task, Ghost | None]]:
-            out: list[tuple[Task, Ghost | None]] = [(c, None) for c in task.children.values()]
-            out += [(g.task, g) for g in ghost_children.get(task.pid, ())]
-            if included is not None:
-                out = [item for item in out if item[0].pid in included]
-            out.sort(key=lambda item: key(item[0]), reverse=self.reverse)
-            return out
-
-        rows: list[Row] = []
-        top = [(t, None) for t in roots] + [(g.task, g) for g in root_ghosts]
+        top: list[tuple[Task, Ghost | None]] = [(t, None) for t in roots]
+        top += [(g.task, g) for g in root_ghosts]
         if included is not None:
             top = [item for item in top if item[0].pid in included]
         top.sort(key=lambda item: key(item[0]), reverse=self.reverse)
-        # Depth-first, iteratively: a fork bomb makes trees deeper than Python's stack.
-        stack: list[tuple[Task, Ghost | None, str, str]] = [
-            (task, ghost, "", "") for task, ghost in reversed(top)
-        ]
-        while stack:
-            task, ghost, prefix, indent = stack.pop()
-            children = kids(task) if ghost is None else []
-            collapsed = task.pid in self.collapsed and bool(children)
-            rows.append(Row(task.pid, task, prefix, len(children), collapsed, ghost=ghost))
-            if collapsed:
-                continue
-            last = len(children) - 1
-            for i, (child, child_ghost) in reversed(list(enumerate(children))):
-                branch = "└─" if i == last else "├─"
-                carry = "  " if i == last else "│ "
-                stack.append((child, child_ghost, indent + branch, indent + carry))
-        return rows
+        return self._lay_out(
+            [(task, ghost, "", "") for task, ghost in reversed(top)],
+            lambda t: self._kids(t, ghost_children, key, included),
+        )
 
     # --- navigation helpers -------------------------------------------------------------------
     def row_of(self, pid: int | None) -> int | None:

@@ -153,8 +153,7 @@ def test_leaky_apache_is_never_ok_while_oom_kill_shoots_workers() -> None:
 def walked_state(k: Kernel) -> str:
     """The state word as first written: every waiting task looked at, the swap-in scan of
     the score card made on its own (what ``oom_state`` and ``Scorer.update`` must give)."""
-    from moomtui.kernel.constants import JIFFIES_MASK
-    from moomtui.kernel.oom_state import LIVELOCK_STALL
+    from moomtui.kernel.oom_state import LIVELOCK_STALL, vm_state
 
     if k.panicked is not None:
         return "panic"
@@ -169,14 +168,7 @@ def walked_state(k: Kernel) -> str:
         return "thrashing"
     if recent_oom:
         return "OOM"
-    vm = k.vm
-    reclaimed = vm.last_reclaim >= 0 and (k.jiffies - vm.last_reclaim) & JIFFIES_MASK < HZ
-    if reclaimed or vm.kswapd_awake or k.blocked:
-        return "reclaim"
-    available = vm.free + vm.cache + vm.nr_swap_pages
-    if vm.free <= vm.pages_low or available * PRESSURE_SHARE <= vm.totalram:
-        return "pressure"
-    return "ok"
+    return vm_state(k)
 
 
 def test_the_state_stops_looking_once_known_and_says_what_a_whole_look_says() -> None:
