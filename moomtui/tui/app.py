@@ -3,7 +3,7 @@
 The kernel runs on the app's asyncio loop through :class:`moomtui.kernel.clock.Driver`, which
 paces the :class:`moomtui.sim.Simulation` (it also fires the preset's scripted commands).
 The panels and the console are laid out by :class:`~.components.main_screen.MainScreen`, the
-base screen of the app's one mode (``main``); dialogs, the report and the panic screen go on
+app's default screen (:meth:`MoomApp.get_default_screen`); dialogs, the report and the panic screen go on
 top of it. The screen never draws per jiffy: a timer at :attr:`MoomApp.FRAME_RATE` frames per
 second calls :meth:`MoomApp.refresh_frame`, which brings every panel up to date from the
 model — each panel redraws only if what it shows changed, and only the lines that changed.
@@ -84,7 +84,6 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
 
     CSS_PATH = "app.tcss"
     TITLE = "moomtui"
-    DEFAULT_MODE = "main"
     FRAME_RATE = 20
     SERVED_FRAME_RATE = 12
     """A served session's frames a second: each session costs the server a share of a core."""
@@ -139,7 +138,7 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         self._recorded = 0  # the number of the last game whose score was recorded
         self.scores = ScoreBook(default_scores_path() if self.sim.profile.user_files else None)
         self._main: MainScreen | None = None
-        self.add_mode("main", self._make_main_screen)
+        self._started = asyncio.Event()
         self._load_themes()
 
     # ---------------------------------------------------------------------------- layout
@@ -163,12 +162,26 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         if wanted in self.available_themes:
             self.theme = wanted
 
-    def _make_main_screen(self) -> MainScreen:
-        """The ``main`` mode's screen, made once, when the app starts."""
+    def get_default_screen(self) -> MainScreen:
+        """The base screen, made once, when the app starts.
+
+        It is Textual's default screen, not the screen of a mode: a mode's first screen is
+        mounted before it is on the mode's stack, and an ``Input`` mounting then asks the app
+        for the current screen (Textual 8.2 on Python 3.12 and newer: ``ScreenStackError: No
+        screens on stack``; docs/textual-modes.md has the reproduction)."""
         self._main = MainScreen(
             self.history, self._complete, self.prompt(), when_mounted=self._start
         )
         return self._main
+
+    async def on_mount(self) -> None:
+        """The app is ready once its main screen has started (:meth:`_start`) and shown its
+        first frame: whoever waits for the app (a pilot, ``run_test``) finds the panels laid
+        out and the clock set, as it did when the main screen was awaited as a mode's."""
+        await self._started.wait()
+        shown = asyncio.Event()
+        self.main.call_after_refresh(shown.set)
+        await shown.wait()
 
     def _start(self) -> None:
         """Warnings, keys, the first frame, the frame timer and the clock: called by the main
@@ -192,6 +205,7 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         rate = self.SERVED_FRAME_RATE if self.served else self.FRAME_RATE
         self.set_interval(1 / rate, self.refresh_frame, name="frame")
         self.driver.start().add_done_callback(self._driver_done)
+        self._started.set()
 
     def before_first_frame(self) -> None:
         """A subclass's moment to set up the panels before the first frame is drawn (the
