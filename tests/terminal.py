@@ -8,6 +8,7 @@ waits for a line to show; ``send`` types keys; ``wait_exit`` gives the exit stat
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -107,10 +108,8 @@ class Terminal:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
-        try:
+        with contextlib.suppress(OSError):
             os.close(self.master)
-        except OSError:
-            pass
 
     def __enter__(self) -> Terminal:
         return self

@@ -48,7 +48,7 @@ class RealMachineApp(MoomApp):
             view.mark(self.marked, MARK)
             view.cursor_pid = self.marked
 
-    def on_mount(self) -> None:  # after the main screen's first frame
+    async def on_mount(self) -> None:  # after the main screen's first frame (MoomApp's runs too)
         self.call_after_refresh(self._say)
 
     def _say(self) -> None:
