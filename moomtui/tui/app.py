@@ -4,9 +4,9 @@ The kernel runs on the app's asyncio loop through :class:`moomtui.kernel.clock.D
 paces the :class:`moomtui.sim.Simulation` (it also fires the preset's scripted commands).
 The panels and the console are laid out by :class:`~.components.main_screen.MainScreen`, the
 app's default screen (:meth:`MoomApp.get_default_screen`); dialogs, the report and the panic
-screen go on top of it. The screen never draws per jiffy: a timer at :attr:`MoomApp.FRAME_RATE` frames per
-second calls :meth:`MoomApp.refresh_frame`, which brings every panel up to date from the
-model — each panel redraws only if what it shows changed, and only the lines that changed.
+screen go on top of it. The screen never draws per jiffy: a timer at
+:attr:`MoomApp.FRAME_RATE` frames per second calls :meth:`MoomApp.refresh_frame`, which brings
+every panel up to date from the model — each panel redraws only if what it shows changed, and only the lines that changed.
 A big machine's heap is frozen for the garbage collector once its first frame is shown
 (:mod:`.heap`), so a full collection never holds a key for long. A long ``step`` runs on the
 driver in slices (the screen stays live); Esc stops it.
