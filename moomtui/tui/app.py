@@ -7,9 +7,9 @@ app's default screen (:meth:`MoomApp.get_default_screen`); dialogs, the report a
 screen go on top of it. The screen never draws per jiffy: a timer at
 :attr:`MoomApp.FRAME_RATE` frames per second calls :meth:`MoomApp.refresh_frame`, which brings
 every panel up to date from the model — each panel redraws only if what it shows changed,
-and only the lines that changed. A big machine's heap is frozen for the garbage collector once its first frame is shown
-(:mod:`.heap`), so a full collection never holds a key for long. A long ``step`` runs on the
-driver in slices (the screen stays live); Esc stops it.
+and only the lines that changed. A big machine's heap is frozen for the garbage collector once
+its first frame is shown (:mod:`.heap`), so a full collection never holds a key for long. A
+long ``step`` runs on the driver in slices (the screen stays live); Esc stops it.
 
 This module holds the machine's start, the frame timer and the clock, and the last-resort
 guard; the rest of :class:`MoomApp` comes from its parts, one idea each (their state and
