@@ -23,7 +23,10 @@ BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, flags=re.S)
 def test_quick_start_has_exactly_the_two_commands() -> None:
     section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = [body.strip() for lang, body in re.findall(r"```(\w*)\n(.*?)```", section, re.S)]
-    assert commands == ["pip install . && moomtui", "pip install '.[test]' && pytest"]
+    assert commands == [
+        "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/moomtui",
+        "python3 -m venv .venv && .venv/bin/pip install '.[test]' && .venv/bin/pytest",
+    ]
 
 
 @pytest.mark.slow
