@@ -1,6 +1,7 @@
 """The ``moomtui`` command: argument parsing only; the work is done elsewhere.
 
-``moomtui [PRESET]`` opens the screen; ``moomtui run|compare|check|presets`` work without one.
+``moomtui [PRESET]`` opens the screen; ``moomtui run|compare|check|presets|schema`` work
+without one.
 User errors are one line on stderr and exit status 2, never a traceback; a write that
 fails (``--trace`` to a full disk) is one line and status 1; Ctrl+C is status 130. Numbers
 are bounded: ``--seed`` from 0 to 2^63-1 (as a preset's ``seed``), ``--for`` at most 24h,
@@ -33,13 +34,14 @@ EPILOG = """commands:
   moomtui compare PRESET    score the OOM policies side by side on a preset
   moomtui check PRESET...   validate presets (exit 0 if all are good, 2 otherwise)
   moomtui presets           list the shipped presets
+  moomtui schema            print the JSON Schema of presets, for editors
   moomtui postmortem FILE   replay a kernel OOM report: who each era would have killed
   moomtui snapshot          this machine from /proc: who each policy would kill now
   moomtui serve             play in a web browser (needs: pip install 'moomtui[web]')
 
 `moomtui COMMAND -h` tells more about each.
 """
-SUBCOMMANDS = ("run", "compare", "check", "presets", "postmortem", "snapshot", "serve")
+SUBCOMMANDS = ("run", "compare", "check", "presets", "schema", "postmortem", "snapshot", "serve")
 SEED_MAX = (1 << 63) - 1
 
 
@@ -166,6 +168,11 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("presets", nargs="+", metavar="PRESET")
     elif command == "presets":
         p.description = "List the shipped presets (and yours) with their descriptions."
+    elif command == "schema":
+        p.description = (
+            "Print the JSON Schema of the preset format, for editors that complete and check "
+            "TOML files with one (docs/presets.md)."
+        )
     elif command == "serve":
         p.description = (
             "Serve the game to web browsers: each visitor gets a sandboxed session of their own "
@@ -239,6 +246,11 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
             return 130
     user_errors: tuple[type[Exception], ...] = (PresetError, headless.UsageError)
     try:
+        if command == "schema":
+            from .presets.schema import schema_text
+
+            sys.stdout.write(schema_text())
+            return 0
         if command == "compare":
             from . import compare  # multiprocessing and the tables: compare's own
 

@@ -188,6 +188,74 @@ def test_count_makes_copies_and_set_overrides_keys() -> None:
     assert s.spec.swap_pages == 16384
 
 
+SYSCTL_SPELLINGS = [
+    '[kernel]\nsysctl = { "vm.overcommit_memory" = 0, "kernel.panic" = 5 }\n',
+    "[kernel.sysctl]\nvm.overcommit_memory = 0\nkernel.panic = 5\n",
+    "[kernel.sysctl.vm]\novercommit_memory = 0\n[kernel.sysctl.kernel]\npanic = 5\n",
+]
+
+
+@pytest.mark.parametrize("spelling", SYSCTL_SPELLINGS, ids=["quoted", "dotted", "tables"])
+def test_a_sysctl_is_named_quoted_or_by_dotted_keys(spelling: str) -> None:
+    s = parse_preset('name = "t"\n' + spelling, "x.toml")
+    assert s.spec.sysctl == {"vm.overcommit_memory": 0, "kernel.panic": 5}
+
+
+@pytest.mark.parametrize("spelling", SYSCTL_SPELLINGS, ids=["quoted", "dotted", "tables"])
+def test_set_names_a_sysctl_dots_and_all_however_the_preset_spells_it(spelling: str) -> None:
+    """``--set kernel.sysctl.vm.overcommit_memory=1``: the rest of the key is one sysctl's
+    name; it replaces the preset's own setting, and the machine boots with it."""
+    from moomtui.sim import Simulation
+
+    s = parse_preset(
+        'name = "t"\n' + spelling,
+        "x.toml",
+        overrides=["kernel.sysctl.vm.overcommit_memory=1"],
+    )
+    assert s.spec.sysctl == {"vm.overcommit_memory": 1, "kernel.panic": 5}
+    k = Simulation(s).kernel
+    assert (k.sysctl.read("vm.overcommit_memory"), k.sysctl.read("kernel.panic")) == ("1\n", "5\n")
+
+
+def test_set_reaches_a_modules_sysctl_of_three_parts() -> None:
+    from moomtui.sim import Simulation
+
+    s = load_preset(
+        "leaky-apache",
+        overrides=['kernel.modules=["oom_kill_parent"]', "kernel.sysctl.vm.oom.oom_parent_max=3"],
+    )
+    assert s.spec.sysctl["vm.oom.oom_parent_max"] == 3
+    assert Simulation(s).kernel.sysctl.read("vm.oom.oom_parent_max") == "3\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "overrides", "expected"),
+    [
+        (
+            '[kernel.sysctl]\nvm.overcommit_memory = 1\n"vm.overcommit_memory" = 0\n',
+            [],
+            'kernel.sysctl."vm.overcommit_memory": set twice '
+            "(also at kernel.sysctl.vm.overcommit_memory)",
+        ),
+        (
+            '[kernel.sysctl]\n"vm/overcommit_memory" = 1\n"vm.overcommit_memory" = 0\n',
+            [],
+            'kernel.sysctl."vm.overcommit_memory": set twice '
+            '(also at kernel.sysctl."vm/overcommit_memory")',
+        ),
+        ("[kernel.sysctl]\nvm.overcommit_memory = true\n", [], "expected an integer"),
+        ("", ["kernel.sysctl.vm.nothing=1"], 'kernel.sysctl."vm.nothing": No such file'),
+        ("", ["kernel.sysctl.a.b.c.d.e.f.g=1"], "expected KEY=VALUE"),
+        ("", ["machine.a.b.c.d=1"], "expected KEY=VALUE"),
+        ("", ["kernel.sysctl=1"], "kernel.sysctl: expected a table"),
+    ],
+)
+def test_sysctl_mistakes_are_one_line(text: str, overrides: list[str], expected: str) -> None:
+    with pytest.raises(PresetError) as info:
+        parse_preset('name = "t"\n' + text, "x.toml", overrides=overrides)
+    assert expected in str(info.value) and "\n" not in str(info.value)
+
+
 def test_every_shipped_preset_loads() -> None:
     infos = list_presets()
     keys = {p.key for p in infos}

@@ -10,7 +10,9 @@ problem is reported as one line naming the file, the key path and what was expec
 - :mod:`.locations` — the shipped and the user's presets, listing them, a name or a path;
 - :mod:`.loader` — :func:`load_preset` / :func:`parse_preset`: read, override, check;
 - :mod:`.overrides` — ``--set KEY=VALUE``;
+- :mod:`.fields` — the format's tables and keys, for the checker and the schema;
 - :mod:`.checker` — the TOML checked key by key, with the limits a preset may not pass;
+- :mod:`.schema` — the format as a JSON Schema, for editors (``moomtui schema``);
 - :mod:`.trial_boot` — the kernel's own check of modules, sysctls and tasks at load time;
 - :mod:`.quoting` — how a stranger's text is quoted in messages and listings.
 

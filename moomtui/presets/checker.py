@@ -22,14 +22,11 @@ from ..kernel.constants import CAPABILITIES, HZ, JIFFIES_MASK, PID_MAX, cap_mask
 from ..kernel.kconfig import KCONFIG_OPTIONS
 from ..kernel.units import UnitError, parse_duration, parse_rate, parse_size
 from ..modules.plugins import is_policy_file
+from .fields import FIRST_USER_PID, MAX_TASKS, ROLES, names, program_names
 from .quoting import key_path, show_value
 from .scenario import SCORE_UNITS, PresetError, PresetEvent, Scenario, ScoreRule
 from .trial_boot import KeptBoot, trial_boot
 
-ROLES = ("culprit", "innocent", "protected")
-FIRST_USER_PID = 7  # pids 1..6 are init and the kernel threads
-MAX_TASKS = PID_MAX - FIRST_USER_PID
-"""Tasks (threads included) a preset may start: the pids from 7 to 32767."""
 MAX_SYSCTL_VALUE = 1 << 32
 """``kernel.sysctl`` integers are C ints: from -2**32 to 2**32 (wrapped as the kernel does)."""
 RAM_MAX = 1 << 24
@@ -99,23 +96,7 @@ class Checker:
 
     # --- sections -------------------------------------------------------------------------
     def scenario(self, data: dict[str, Any]) -> Scenario:
-        top = self.table(
-            "",
-            data,
-            (
-                "name",
-                "description",
-                "seed",
-                "length",
-                "machine",
-                "kernel",
-                "tasks",
-                "events",
-                "goals",
-                "hint",
-                "score",
-            ),
-        )
+        top = self.table("", data, names(""))
         if "name" not in top:
             raise self.fail("name", "missing: every preset needs a name")
         name = self.printable("name", top["name"], max_len=80)
@@ -139,9 +120,7 @@ class Checker:
         return scenario
 
     def machine(self, value: object, spec: BootSpec) -> None:
-        m = self.table(
-            "machine", value, ("ram", "swap", "swap_speed", "jiffies", "cpus", "page_cache")
-        )
+        m = self.table("machine", value, names("machine"))
         if "ram" in m:
             spec.ram_pages = self.unit("machine.ram", m["ram"], parse_size)
             if not 1024 <= spec.ram_pages <= RAM_MAX:
@@ -162,7 +141,7 @@ class Checker:
             spec.page_cache = self.unit("machine.page_cache", m["page_cache"], parse_size)
 
     def kernel(self, value: object, spec: BootSpec) -> None:
-        k = self.table("kernel", value, ("config", "modules", "sysctl"))
+        k = self.table("kernel", value, names("kernel"))
         config = self.table("kernel.config", k.get("config", {}), KCONFIG_OPTIONS)
         for key, choice in config.items():
             if choice not in ("y", "m", "n"):
@@ -172,18 +151,39 @@ class Checker:
         spec.modules = [
             self.module_line(f"kernel.modules[{i}]", line) for i, line in enumerate(lines)
         ]
-        sysctl = k.get("sysctl", {})
-        if not isinstance(sysctl, dict):
-            raise self.fail("kernel.sysctl", "expected a table of key = value", sysctl)
-        for key, val in sysctl.items():
-            where = f"kernel.sysctl.{key_path(key)}"
-            if isinstance(val, str):
-                self.string(where, val, max_len=200)
-            elif isinstance(val, bool) or not isinstance(val, int):
-                raise self.fail(where, "expected an integer", val)
-            elif not -MAX_SYSCTL_VALUE <= val <= MAX_SYSCTL_VALUE:
-                raise self.fail(where, "expected an integer from -2^32 to 2^32", val)
-        spec.sysctl = dict(sysctl)
+        spec.sysctl = self.sysctls(k.get("sysctl", {}))
+
+    def sysctls(self, value: object) -> dict[str, int | str]:
+        """``kernel.sysctl``: each sysctl's dotted name and its value. A table within holds
+        the next parts of dotted names — ``[kernel.sysctl]`` ``vm.overcommit_memory = 1``
+        (TOML's dotted key) is ``"vm.overcommit_memory" = 1`` — so a name may be written
+        either way, but only once."""
+        from ..kernel.sysctl import sysctl_key
+
+        out: dict[str, int | str] = {}
+        seen: dict[str, str] = {}  # the kernel's name for it → where the preset set it
+
+        def walk(path: str, table: object, prefix: str) -> None:
+            if not isinstance(table, dict):
+                raise self.fail(path, "expected a table of key = value", table)
+            for key, val in table.items():
+                where, name = f"{path}.{key_path(key)}", f"{prefix}{key}"
+                if isinstance(val, dict):
+                    walk(where, val, f"{name}.")
+                    continue
+                if isinstance(val, str):
+                    self.string(where, val, max_len=200)
+                elif isinstance(val, bool) or not isinstance(val, int):
+                    raise self.fail(where, "expected an integer", val)
+                elif not -MAX_SYSCTL_VALUE <= val <= MAX_SYSCTL_VALUE:
+                    raise self.fail(where, "expected an integer from -2^32 to 2^32", val)
+                first = seen.setdefault(sysctl_key(name), where)
+                if first != where:
+                    raise self.fail(where, f"set twice (also at {first})")
+                out[name] = val
+
+        walk("kernel.sysctl", value, "")
+        return out
 
     def module_line(self, path: str, line: str) -> str:
         """A ``kernel.modules`` line — ``NAME [PARAM=VALUE]…`` — split as the console splits
@@ -260,31 +260,7 @@ class Checker:
     def task(self, path: str, value: object, spec: BootSpec) -> TaskSpec:
         from ..userland import PROGRAMS, ProgramArgError
 
-        t = self.table(
-            path,
-            value,
-            (
-                "comm",
-                "pid",
-                "ppid",
-                "uid",
-                "euid",
-                "nice",
-                "oom_score_adj",
-                "caps",
-                "total_vm",
-                "rss",
-                "swap",
-                "utime",
-                "stime",
-                "start_time",
-                "threads",
-                "program",
-                "args",
-                "role",
-                "count",
-            ),
-        )
+        t = self.table(path, value, names("tasks"))
         if "comm" not in t:
             raise self.fail(f"{path}.comm", "missing: every task needs a name")
         comm = self.string(f"{path}.comm", t["comm"])
@@ -304,15 +280,15 @@ class Checker:
             f"{path}.oom_score_adj", t.get("oom_score_adj", 0), -1000, 1000
         )
         if "caps" in t:
-            names = self.string_list(f"{path}.caps", t["caps"])
-            for j, name in enumerate(names):
+            caps = self.string_list(f"{path}.caps", t["caps"])
+            for j, name in enumerate(caps):
                 if name not in CAPABILITIES:
                     raise self.fail(
                         f"{path}.caps[{j}]",
                         "unknown capability (e.g. CAP_SYS_ADMIN, CAP_SYS_RAWIO)",
                         name,
                     )
-            spec_task.caps = cap_mask(names)
+            spec_task.caps = cap_mask(caps)
         spec_task.rss = self.unit(f"{path}.rss", t.get("rss", 0), parse_size)
         spec_task.total_vm = self.unit(f"{path}.total_vm", t.get("total_vm", 0), parse_size)
         spec_task.swap = self.unit(f"{path}.swap", t.get("swap", 0), parse_size)
@@ -340,8 +316,9 @@ class Checker:
             )
         spec_task.threads = self.integer(f"{path}.threads", t.get("threads", 1), 1, 1000)
         program = self.string(f"{path}.program", t.get("program", "idle"))
-        if program not in PROGRAMS or program in ("init", "thread"):
-            known = ", ".join(n for n in sorted(PROGRAMS) if n not in ("init", "thread"))
+        programs = program_names()
+        if program not in programs:
+            known = ", ".join(programs)
             raise self.fail(f"{path}.program", f"unknown program (known: {known})", program)
         spec_task.program = program
         args = t.get("args", {})
@@ -367,7 +344,7 @@ class Checker:
             from ..shell import check_command
             from ..shell.profile import PRESET
         for i, raw in enumerate(value):
-            e = self.table(f"events[{i}]", raw, ("at", "run"))
+            e = self.table(f"events[{i}]", raw, names("events"))
             for key in ("at", "run"):
                 if key not in e:
                     raise self.fail(f"events[{i}].{key}", "missing")
@@ -381,11 +358,7 @@ class Checker:
         return out
 
     def goals(self, value: object) -> dict[str, Any]:
-        g = self.table(
-            "goals",
-            value,
-            ("survive", "no_panic", "protect", "max_kills", "recover_within", "hands_off"),
-        )
+        g = self.table("goals", value, names("goals"))
         goals: dict[str, Any] = {}
         if "survive" in g:
             goals["survive"] = self.unit("goals.survive", g["survive"], parse_duration)
@@ -406,7 +379,7 @@ class Checker:
     def score(self, value: object) -> ScoreRule:
         """``[score]``: ``by`` a score-card criterion, ``par`` in its unit — a duration for
         times, a size for memory, a number for counts, a share from 0 to 1."""
-        s = self.table("score", value, ("by", "par"))
+        s = self.table("score", value, names("score"))
         for key in ("by", "par"):
             if key not in s:
                 raise self.fail(f"score.{key}", "missing")
