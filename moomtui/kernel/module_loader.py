@@ -187,11 +187,21 @@ class ModuleLoader:
 
     @entry_point
     def rmmod(self, name: str) -> None:
-        """Unload module ``name``; refused for built-ins and while it is in use."""
+        """Unload module ``name``; refused for built-ins and while it is in use.
+
+        A built-in is not in 2.4's ``module_list``, so ``sys_delete_module`` finds nothing
+        (``if ((mod = find_module(name)) == NULL) ... error = -ENOENT``) and modutils says
+        what it says for any name it cannot find (``if (errno == ENOENT) error("module %s
+        is not loaded", argv[i]);``); a second line explains.
+        """
         self.require_root("rmmod")
         cls = self.registry.get(name)
         if cls is not None and self._tristate(cls) == "y":
-            raise ModuleError(f"rmmod: {name}: is built into the kernel and cannot be removed")
+            raise ModuleError(
+                f"rmmod: module {name} is not loaded\n"
+                f"Hint: {name} is built into the kernel ({cls.kconfig}=y), not a module: "
+                f"kconfig {cls.kconfig}=m and reboot to make it one"
+            )
         module = self._loaded.get(name)
         if module is None:
             raise ModuleError(f"rmmod: module {name} is not loaded")

@@ -352,10 +352,16 @@ def test_modprobe_is_insmod() -> None:
 
 
 def test_builtin_cannot_be_removed() -> None:
+    """2.4's ``sys_delete_module``: ``if ((mod = find_module(name)) == NULL) { ... goto
+    out; }`` with ``error = -ENOENT`` (a built-in is not on ``module_list``), and
+    modutils' rmmod: ``if (errno == ENOENT) error("module %s is not loaded", argv[i]);``
+    — then moomtui's hint."""
     _, loader = make()
-    assert error_of(loader.rmmod, "oom_kill") == (
-        "rmmod: oom_kill: is built into the kernel and cannot be removed"
-    )
+    assert error_of(loader.rmmod, "oom_kill").splitlines() == [
+        "rmmod: module oom_kill is not loaded",
+        "Hint: oom_kill is built into the kernel (CONFIG_OOM_KILL=y), not a module: "
+        "kconfig CONFIG_OOM_KILL=m and reboot to make it one",
+    ]
     assert loader.state("oom_kill") == "built-in"
 
 
