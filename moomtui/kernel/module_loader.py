@@ -94,7 +94,16 @@ class ModuleLoader:
     (see :func:`resolve_kconfig`). A class without ``kconfig`` is always built as ``m``.
     """
 
-    __slots__ = ("_files", "_loaded", "_owned", "config", "kernel", "registry", "tainted")
+    __slots__ = (
+        "_deleting",
+        "_files",
+        "_loaded",
+        "_owned",
+        "config",
+        "kernel",
+        "registry",
+        "tainted",
+    )
 
     def __init__(
         self,
@@ -117,6 +126,8 @@ class ModuleLoader:
         """Modules loaded from outside the registry: name → (file name, release)."""
         self._owned: dict[str, _Registrations] = {}
         """What each loaded module registered during its ``init``."""
+        self._deleting: set[str] = set()
+        """Modules ``rmmod`` has marked ``MOD_DELETED`` whose exit waits for the OOM chain."""
 
     def boot(self) -> None:
         """Run the initcalls of the built-in modules, in ``mm/Config.in`` order.
@@ -127,6 +138,7 @@ class ModuleLoader:
         """
         self._loaded.clear()
         self._owned.clear()
+        self._deleting.clear()
         self.tainted.clear()
         for name in list(self._files):
             self._forget_file(name)
@@ -193,6 +205,10 @@ class ModuleLoader:
         (``if ((mod = find_module(name)) == NULL) ... error = -ENOENT``) and modutils says
         what it says for any name it cannot find (``if (errno == ENOENT) error("module %s
         is not loaded", argv[i]);``); a second line explains.
+
+        While ``out_of_memory()`` runs (a handler unloading a module), the module is marked
+        deleted at once and its exit waits for the walk to end, as ``cleanup_module`` waits
+        for ``notify_mutex`` in C (see :mod:`moomtui.kernel.oom_notifier`).
         """
         self.require_root("rmmod")
         cls = self.registry.get(name)
@@ -203,16 +219,30 @@ class ModuleLoader:
                 f"kconfig {cls.kconfig}=m and reboot to make it one"
             )
         module = self._loaded.get(name)
-        if module is None:
+        if module is None or name in self._deleting:
             raise ModuleError(f"rmmod: module {name} is not loaded")
         if isinstance(module.use_count, int) and module.use_count > 0:
             raise ModuleError(f"rmmod: {name}: {strerror(EBUSY)}")
+        oom = self._oom()
+        if oom is not None and oom.busy:
+            # mod->flags |= MOD_DELETED; free_module(mod, 0); -- whose cleanup_module waits
+            # in unregister_oom_notifier's down(&notify_mutex) for the walk to end
+            self._deleting.add(name)
+            oom.wait_for_mutex(lambda: self._deleted(module))
+            return
         failure = self._stop(module, "rmmod")
         if failure is not None:
             raise ModuleError(
                 f"rmmod: {name}: cleanup_module: kernel oops ({describe(failure)}); "
                 "module removed, kernel tainted"
             )
+
+    def _deleted(self, module: KernelModule) -> None:
+        """The end of an ``rmmod`` that waited for the OOM chain: the exit runs now (unless
+        the module is gone already: an oops took it meanwhile)."""
+        self._deleting.discard(module.name)
+        if self._loaded.get(module.name) is module:
+            self._stop(module, "rmmod")
 
     def is_oops(self, exc: BaseException) -> bool:
         """Whether ``exc``, raised by a module's code, is its oops (:func:`~.oops.is_oops`)."""
