@@ -26,7 +26,6 @@ Copied from 2.4, quirks included:
   slot.
 - Permission is ``test_perm``: uid 0 uses the owner bits of ``mode``, anyone else the
   "other" bits; a write without the write bit fails with ``EPERM`` (``do_rw_proc``).
-
 - Registering is 2.4.22's ``register_proc_table`` and unregistering its
   ``unregister_proc_table``, over ``fs/proc/generic.c``'s lists, names clashing or not:
 
