@@ -118,7 +118,8 @@ def test_the_documented_example_error() -> None:
         (
             'name = "t"\n[kernel]\nconfig = { CONFIG_OOM_KPPID = "m" }\n'
             'modules = ["oom_kill_parent oom_parent_max=lots"]\n',
-            "kernel.modules[0]: insmod: invalid parameter oom_parent_max=lots",
+            "kernel.modules[0]: insmod: oom_kill_parent: invalid argument syntax for "
+            "oom_parent_max: 'l'",
         ),
         (
             'name = "t"\n[kernel]\nmodules = ["oom_kill_parent"]\n',

@@ -3,17 +3,20 @@ r"""``include/linux/module.h``: what a loadable module is, and its ``MODULE_PARM
 A module is a :class:`KernelModule` subclass: its name, ``modinfo`` fields, size, Kconfig
 option (the seed's three have one: :mod:`moomtui.kernel.kconfig`) and parameters, and the
 ``module_init``/``module_exit`` hooks. Parameters are ``MODULE_PARM(name, "i")`` or ``"s"``
-with their ``MODULE_PARM_DESC``; modutils 2.4 parses an ``int`` like ``strtol(…, 0)``
-(:func:`parse_c_integer`) and writes its 32-bit pattern into the variable. Loading and
-unloading are the loader's (:mod:`moomtui.kernel.module_loader`).
+with their ``MODULE_PARM_DESC`` (the seed's two, ``oom_parent_max`` and
+``oom_parent_expire``, are ``"i"``). modutils 2.4 reads an ``"i"`` value with the C
+library's ``strtoul(input, &input, 0)`` (:func:`strtoul`: glibc's, with i386's 32-bit
+``unsigned long``) and stores it with ``*(int *) loc = …``: the variable gets the 32-bit
+pattern, whatever its C type. What ``insmod`` makes of the whole ``name=value`` argument is
+the loader's (:func:`moomtui.kernel.module_loader.int_parameter`), as is loading and
+unloading (:mod:`moomtui.kernel.module_loader`).
 
-Simplified: of ``MODULE_PARM``'s types only ``"i"`` (int) and ``"s"`` (string) exist; there
-are no symbol tables or module dependencies.
+Simplified: of ``MODULE_PARM``'s types only ``"i"`` (int) and ``"s"`` (string) exist (``"l"``
+would be ``"i"`` again on i386); there are no symbol tables or module dependencies.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -23,7 +26,8 @@ from moomtui.kernel.events import Event
 MODULE_DIR = "/lib/modules/2.4.22-moom/kernel/mm"
 """Where ``make modules_install`` puts the objects of ``mm/``."""
 
-_C_INTEGER = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+C_SPACE = frozenset(" \t\n\v\f\r")
+"""``isspace()`` in the C locale."""
 
 
 class ModuleError(Exception):
@@ -42,20 +46,59 @@ class KernelLike(Protocol):
     def emit(self, event: Event) -> None: ...
 
 
-def parse_c_integer(text: str) -> int:
-    """Parse ``text`` as ``strtol(text, &end, 0)`` with nothing left over: 10, 0x10, 010, -1.
+def strtoul(text: str, *, bits: int = 32) -> tuple[int, int]:
+    """glibc's ``strtoul(text, &end, 0)``: the value and the index of ``end``.
 
-    Raises ValueError for anything else, including Python-only forms like ``0o17`` or ``1_0``.
+    Transliterated from glibc's ``stdlib/strtol_l.c``, for an ``unsigned long`` of ``bits``
+    bits (32 on i386): white space skipped (``isspace``, C locale), then an optional ``+``
+    or ``-``, then ``0x``/``0X`` for hex, a leading ``0`` for octal, else decimal, reading
+    digits for as long as they belong to the base. A value past ``ULONG_MAX`` gives
+    ``ULONG_MAX`` (``ERANGE``) whatever the sign; a ``-`` negates in unsigned arithmetic
+    (``-1`` is ``ULONG_MAX``). With no digit at all the result is 0 and ``end`` is 0, or
+    points at the ``x`` of a ``0x`` that no hex digit follows. ``end`` stops at a NUL, as
+    C's string does.
     """
-    if _C_INTEGER.fullmatch(text) is None:
-        raise ValueError(f"not a C integer: {text!r}")
-    sign = -1 if text[0] == "-" else 1
-    digits = text.lstrip("+-")
-    if digits[:2] in ("0x", "0X"):
-        return sign * int(digits[2:], 16)
-    if digits.startswith("0"):
-        return sign * int(digits, 8)
-    return sign * int(digits)
+    ulong_max = (1 << bits) - 1
+    n = len(text)
+    i = 0
+    while i < n and text[i] in C_SPACE:
+        i += 1
+    negative = False
+    if i < n and text[i] in "+-":
+        negative = text[i] == "-"
+        i += 1
+    base = 10
+    if i < n and text[i] == "0":
+        if i + 1 < n and text[i + 1] in "xX":
+            i += 2
+            base = 16
+        else:
+            base = 8
+    save = i
+    value = 0
+    overflow = False
+    while i < n:
+        c = text[i]
+        if "0" <= c <= "9":
+            digit = ord(c) - ord("0")
+        elif c.isascii() and c.isalpha():
+            digit = ord(c.upper()) - ord("A") + 10
+        else:
+            break
+        if digit >= base:
+            break
+        if value > (ulong_max - digit) // base:
+            overflow = True
+        else:
+            value = value * base + digit
+        i += 1
+    if i == save:  # noconv
+        if base == 16:
+            return 0, save - 1
+        return 0, 0
+    if overflow:
+        return ulong_max, i
+    return (-value & ulong_max) if negative else value, i
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,10 @@ was built with (:mod:`moomtui.kernel.kconfig`):
 * ``kernel/module.c`` and the initcalls: built-in (``y``) objects run their ``module_init``
   at boot and can never be removed; ``m`` objects are loaded and unloaded by hand; ``n``
   objects do not exist.
-* modutils 2.4: ``insmod`` (``MODULE_PARM`` values parsed like ``strtol(…, 0)``),
-  ``rmmod``, ``lsmod`` in the ``/proc/modules`` layout and ``modinfo``. Errors are one-line
-  messages that start with the tool's name.
+* modutils 2.4: ``insmod`` (``MODULE_PARM`` values read as its
+  ``process_module_arguments`` reads them: :func:`int_parameter`), ``rmmod``, ``lsmod`` in
+  the ``/proc/modules`` layout and ``modinfo``. Errors are messages that start with the
+  tool's name, in modutils' words where modutils has words for them.
 
 Simplified: there are no module dependencies or symbol tables (``Used by`` is only the
 count, and ``(unused)`` means a count of zero rather than "never used"), no kmod
@@ -44,7 +45,14 @@ from dataclasses import dataclass, field
 from moomtui.kernel.errno import EBUSY, EPERM, strerror
 from moomtui.kernel.events import ModuleLoad, ModuleUnload
 from moomtui.kernel.kconfig import TRISTATES, KconfigError, kconfig_rank, tristate
-from moomtui.kernel.module import MODULE_DIR, KernelLike, KernelModule, ModuleError, parse_c_integer
+from moomtui.kernel.module import (
+    C_SPACE,
+    MODULE_DIR,
+    KernelLike,
+    KernelModule,
+    ModuleError,
+    strtoul,
+)
 from moomtui.kernel.notifier import NotifierBlock
 from moomtui.kernel.oom_notifier import OomNotifier
 from moomtui.kernel.oops import describe, is_oops
@@ -86,7 +94,16 @@ class ModuleLoader:
     (see :func:`resolve_kconfig`). A class without ``kconfig`` is always built as ``m``.
     """
 
-    __slots__ = ("_files", "_loaded", "_owned", "config", "kernel", "registry", "tainted")
+    __slots__ = (
+        "_deleting",
+        "_files",
+        "_loaded",
+        "_owned",
+        "config",
+        "kernel",
+        "registry",
+        "tainted",
+    )
 
     def __init__(
         self,
@@ -109,6 +126,8 @@ class ModuleLoader:
         """Modules loaded from outside the registry: name → (file name, release)."""
         self._owned: dict[str, _Registrations] = {}
         """What each loaded module registered during its ``init``."""
+        self._deleting: set[str] = set()
+        """Modules ``rmmod`` has marked ``MOD_DELETED`` whose exit waits for the OOM chain."""
 
     def boot(self) -> None:
         """Run the initcalls of the built-in modules, in ``mm/Config.in`` order.
@@ -119,6 +138,7 @@ class ModuleLoader:
         """
         self._loaded.clear()
         self._owned.clear()
+        self._deleting.clear()
         self.tainted.clear()
         for name in list(self._files):
             self._forget_file(name)
@@ -179,22 +199,50 @@ class ModuleLoader:
 
     @entry_point
     def rmmod(self, name: str) -> None:
-        """Unload module ``name``; refused for built-ins and while it is in use."""
+        """Unload module ``name``; refused for built-ins and while it is in use.
+
+        A built-in is not in 2.4's ``module_list``, so ``sys_delete_module`` finds nothing
+        (``if ((mod = find_module(name)) == NULL) ... error = -ENOENT``) and modutils says
+        what it says for any name it cannot find (``if (errno == ENOENT) error("module %s
+        is not loaded", argv[i]);``); a second line explains.
+
+        While ``out_of_memory()`` runs (a handler unloading a module), the module is marked
+        deleted at once and its exit waits for the walk to end, as ``cleanup_module`` waits
+        for ``notify_mutex`` in C (see :mod:`moomtui.kernel.oom_notifier`).
+        """
         self.require_root("rmmod")
         cls = self.registry.get(name)
         if cls is not None and self._tristate(cls) == "y":
-            raise ModuleError(f"rmmod: {name}: is built into the kernel and cannot be removed")
+            raise ModuleError(
+                f"rmmod: module {name} is not loaded\n"
+                f"Hint: {name} is built into the kernel ({cls.kconfig}=y), not a module: "
+                f"kconfig {cls.kconfig}=m and reboot to make it one"
+            )
         module = self._loaded.get(name)
-        if module is None:
+        if module is None or name in self._deleting:
             raise ModuleError(f"rmmod: module {name} is not loaded")
         if isinstance(module.use_count, int) and module.use_count > 0:
             raise ModuleError(f"rmmod: {name}: {strerror(EBUSY)}")
+        oom = self._oom()
+        if oom is not None and oom.busy:
+            # mod->flags |= MOD_DELETED; free_module(mod, 0); -- whose cleanup_module waits
+            # in unregister_oom_notifier's down(&notify_mutex) for the walk to end
+            self._deleting.add(name)
+            oom.wait_for_mutex(lambda: self._deleted(module))
+            return
         failure = self._stop(module, "rmmod")
         if failure is not None:
             raise ModuleError(
                 f"rmmod: {name}: cleanup_module: kernel oops ({describe(failure)}); "
                 "module removed, kernel tainted"
             )
+
+    def _deleted(self, module: KernelModule) -> None:
+        """The end of an ``rmmod`` that waited for the OOM chain: the exit runs now (unless
+        the module is gone already: an oops took it meanwhile)."""
+        self._deleting.discard(module.name)
+        if self._loaded.get(module.name) is module:
+            self._stop(module, "rmmod")
 
     def is_oops(self, exc: BaseException) -> bool:
         """Whether ``exc``, raised by a module's code, is its oops (:func:`~.oops.is_oops`)."""
@@ -307,12 +355,20 @@ class ModuleLoader:
             raise ModuleError(f"{tool}: {strerror(EPERM)}")
 
     def _parse_args(self, cls: type[KernelModule], args: Sequence[str]) -> dict[str, int | str]:
+        """``process_module_arguments(f, argc, argv, 1)``: the values ``args`` store.
+
+        An argument without ``=`` is skipped, as modutils skips it (``if ((input =
+        strchr(*argv, '=')) == NULL) continue;``); an ``"i"`` value is read by
+        :func:`int_parameter`, and one that stores nothing leaves the default. The range a
+        policy may declare (``minimum``/``maximum``) is moomtui's own check, made on the
+        value stored; the seed's modules declare none.
+        """
         params = {param.name: param for param in cls.params}
         values: dict[str, int | str] = {}
         for arg in args:
             key, sep, text = arg.partition("=")
             if not sep:
-                raise ModuleError(f"insmod: invalid parameter {arg}")
+                continue
             param = params.get(key)
             if param is None:
                 raise ModuleError(f"insmod: {cls.name}: unknown parameter {key}")
@@ -320,9 +376,11 @@ class ModuleLoader:
                 values[key] = text
                 continue
             try:
-                number = parse_c_integer(text)
+                number = int_parameter(key, text)
             except ValueError as exc:
-                raise ModuleError(f"insmod: invalid parameter {arg}") from exc
+                raise ModuleError(f"insmod: {cls.name}: {exc}") from None
+            if number is None:
+                continue
             try:
                 values[key] = param.convert(number)
             except ValueError as exc:
@@ -458,6 +516,65 @@ class ModuleLoader:
             KERN_ALERT, f"Unable to handle kernel request in module {name}: {describe(exc)}"
         )
         self.tainted.add(name)
+
+
+def int_parameter(key: str, text: str, *, most: int = 1) -> int | None:
+    """What modutils 2.4's ``process_module_arguments`` stores for ``key=text`` when
+    ``key`` is a ``MODULE_PARM(key, "i")``: the 32-bit value, or None when it stores
+    nothing (the variable keeps its default); ValueError, with modutils' message, when it
+    refuses the argument (``most`` is the count the type allows: ``"i"`` is one).
+
+    The loop, from modutils 2.4.16 ``insmod/insmod.c``::
+
+        while (*input) {
+            ...
+            case 'i':
+                *(int *) loc = strtoul(input, &input, 0);
+            ...
+            while (*input && isspace(*input))
+                ++input;
+            if (*input == '\0')
+                break; /* while (*input) */
+            if (*input == ',') {
+                if (max && (++n > max)) {
+                    error("too many values for %s (max %d)", key, max);
+                    return 0;
+                }
+                ++input;
+            } else {
+                error("invalid argument syntax for %s: '%c'", key, *input);
+                return 0;
+            }
+        }
+
+    So ``x=`` stores nothing, ``x=`` followed by blanks stores 0 (``strtoul`` found no
+    digit), blanks around the number are skipped, ``x=5,6`` is too many values, and a
+    number ``strtoul`` stops short of (``x=08``, ``x=1.5``, ``x=abc``) is the syntax error
+    at the character where it stopped. C's string ends at a NUL.
+    """
+    text = text.partition("\0")[0]
+    stored: int | None = None
+    n = 1
+    pos = 0
+    while pos < len(text):
+        value, end = strtoul(text[pos:])
+        if n == 1:
+            stored = value
+        pos += end
+        while pos < len(text) and text[pos] in C_SPACE:
+            pos += 1
+        if pos == len(text):
+            break
+        if text[pos] == ",":
+            n += 1
+            if n > most:
+                raise ValueError(f"too many values for {key} (max {most})")
+            pos += 1
+        else:
+            c = text[pos]
+            shown = c if c.isprintable() else repr(c)[1:-1]
+            raise ValueError(f"invalid argument syntax for {key}: '{shown}'")
+    return stored
 
 
 def _method_of(nb: NotifierBlock) -> object:

@@ -15,8 +15,19 @@ from that, both safer than C:
   registers or unregisters blocks changes the *next* call, never the walk in progress. In C
   the walk follows ``nb->next`` live: a block unregistered by an earlier handler would be
   skipped, one inserted after the current block would run.
-- Registering a block that is already on the chain raises :class:`ValueError`. In C it
-  links the block to itself and the next ``notifier_call_chain`` never returns.
+- Registering a block that is already on the chain raises :class:`ValueError`. In C
+  ``notifier_chain_register`` walks past the block itself and every block of its
+  priority after it, then links it in before the first block of lower priority
+  (``n->next = *list; *list = n;``). What that does depends on where the block is:
+
+  - the last of its priority (the last block on the chain, say): ``list`` is its own
+    ``next``, so it is linked to itself. The blocks after it drop off the chain and the
+    next ``notifier_call_chain`` calls it for ever, unless it returns a value with
+    ``NOTIFY_STOP_MASK``.
+  - followed by blocks of its priority: the last of those now points to it, but it
+    points past them, to the first block of lower priority. No loop: the blocks of its
+    priority registered after it are cut off the chain — never called again, and
+    ``notifier_chain_unregister`` of one returns ``-ENOENT``.
 """
 
 from __future__ import annotations

@@ -14,10 +14,27 @@ How the mutex is modelled, since the simulator has a single thread:
 - ``out_of_memory()`` called again from inside a handler would block on ``notify_mutex``,
   held by the same task, and deadlock in C. Here the inner call returns ``NOTIFY_DONE`` at
   once and calls nothing.
-- ``register_oom_notifier`` / ``unregister_oom_notifier`` from inside a handler would also
-  deadlock in C; from another task they would wait until the chain had finished. The
-  simulator lets them through, and since the walk runs over a snapshot of the chain they
-  take effect from the next ``out_of_memory()`` — as the waiting task would have.
+- A handler runs in the task that called ``out_of_memory()``, which holds the mutex: a
+  ``register_oom_notifier`` / ``unregister_oom_notifier`` it made itself would deadlock on
+  it (2.4's semaphores do not nest). From another task they wait until the walk is over.
+  The simulator lets such calls through at once; the walk runs over a snapshot of the
+  chain, so a block taken off still runs in this walk and a block put on runs from the
+  next call — as it would have for the waiting task.
+- ``rmmod`` of a module while the chain runs — a handler that unloads another module, say
+  — is the waiting task's. A handler has no rmmod of its own: ``sys_delete_module`` called
+  from it would reach ``cleanup_module`` → ``unregister_oom_notifier`` →
+  ``down(&notify_mutex)`` in the task holding it, a deadlock that every later
+  ``out_of_memory()``, kswapd's included, would queue behind. The ``rmmod`` program runs
+  in a task of its own (started with ``call_usermodehelper``, or typed while the handler
+  sleeps in ``oom_kill``'s ``yield()``): ``sys_delete_module`` finds the module, marks it
+  ``MOD_DELETED`` (``find_module`` skips it from then on: a second ``rmmod`` says it is not
+  loaded) and calls ``free_module`` → ``cleanup_module``, which sleeps in
+  ``unregister_oom_notifier``'s ``down(&notify_mutex)`` until the walk lets go. So the
+  module's handler, still on the chain, runs in this walk, and its ``Unregistered`` line,
+  its unload and anything else its exit does come after the walk. The module loader does
+  just that (:meth:`wait_for_mutex`); the deadlock is not modelled. ``insmod`` in a walk
+  is let through at once (its ``Installing`` line comes first in C too; its handler runs
+  from the next call).
 
 What the simulator adds. In a running kernel every handler is called under a guard
 (:class:`HandlerGuard`, the module loader): a handler that raises is its module's oops —
@@ -78,6 +95,7 @@ class OomNotifier:
         "_on_call",
         "_oom_notify_list",
         "_owners",
+        "_waiters",
         "current",
         "guard",
     )
@@ -93,6 +111,7 @@ class OomNotifier:
         self.current: Task | None = None
         """The task whose allocation called ``out_of_memory()``; None outside a call."""
         self._names: tuple[str, ...] | None = None
+        self._waiters: list[Callable[[], None]] = []
 
     @property
     def chain(self) -> tuple[NotifierBlock, ...]:
@@ -133,12 +152,22 @@ class OomNotifier:
         del self._owners[guard]
         return notifier_chain_unregister(self._oom_notify_list, guard)
 
+    def wait_for_mutex(self, waiter: Callable[[], None]) -> None:
+        """Another task's ``down(&notify_mutex)`` while ``out_of_memory()`` holds it:
+        ``waiter`` runs when the walk lets go (``up``), after those that came before it —
+        or never, if the walk ends in a panic (or any exception: the machine is stopped).
+        Only while :attr:`busy`."""
+        if not self._notify_mutex:
+            raise RuntimeError("notify_mutex is free: nothing to wait for")
+        self._waiters.append(waiter)
+
     def out_of_memory(self, current: Task | None = None) -> int:
         """Call every handler with ``OUT_OF_MEMORY`` for ``current``'s failed allocation; a
-        re-entrant call does nothing."""
+        re-entrant call does nothing. Then whoever waited for the mutex runs."""
         if self._notify_mutex:
             return NOTIFY_DONE
         self._notify_mutex = True
+        done = False
         try:
             if self._on_call is not None:
                 self._on_call(current)
@@ -154,11 +183,18 @@ class OomNotifier:
                 else:
                     ret = self._call(nb, OUT_OF_MEMORY, None)
                 if ret & NOTIFY_STOP_MASK:
-                    return ret
-            return ret
+                    break
+            done = True
         finally:
             self.current = None
             self._notify_mutex = False
+            waiters = self._waiters
+            if waiters:
+                self._waiters = []
+        if done and waiters:
+            for waiter in waiters:  # up(&notify_mutex): the tasks that waited, in turn
+                waiter()
+        return ret
 
     def snapshot(self) -> object:
         """The chain as it is now, for :meth:`restore` (the module loader undoes a failed

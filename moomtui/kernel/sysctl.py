@@ -26,12 +26,36 @@ Copied from 2.4, quirks included:
   slot.
 - Permission is ``test_perm``: uid 0 uses the owner bits of ``mode``, anyone else the
   "other" bits; a write without the write bit fails with ``EPERM`` (``do_rw_proc``).
+- Registering is 2.4.22's ``register_proc_table`` and unregistering its
+  ``unregister_proc_table``, over ``fs/proc/generic.c``'s lists, names clashing or not:
 
-Simplified: a registration that would add a name already present raises ``EEXIST`` (2.4
-would create a second ``/proc`` entry of the same name); directories exist while a
-registered table lies under them and go away with the last one; groups are not modelled
-(``in_egroup_p(0)``); reads are not permission-checked; the binary ``sysctl(2)`` interface,
-``ctl_name`` numbers, strategy routines and string entries are left out.
+  - a directory a table names is looked up by name among the entries already there
+    (``for (de = root->subdir; de; de = de->next) if (proc_match(len, table->procname,
+    de)) break;``) and created only if none matches; a *file* is always created
+    (``create_proc_entry``), and ``proc_register`` puts every new entry at the head of
+    its directory (``dp->next = dir->subdir; dir->subdir = dp;``). So a second
+    ``vm/oom/oom_parent_max`` is a second entry of that name: ``ls`` shows both, and a
+    path lookup (``proc_lookup``: the first whose name matches) reaches the newest, which
+    every read and write then hits. Registration never fails (2.4 fails only when
+    ``kmalloc`` does).
+  - a table whose directory name is already a file stops there: ``table->de`` is the
+    file, ``if (de->mode & S_IFDIR) register_proc_table(table->child, de);`` is false,
+    and the table's files never appear.
+  - unregistering removes by name, not by entry: ``remove_proc_entry(table->procname,
+    root)`` unlinks the *first* entry of that name — the newest, whoever registered it —
+    and a directory goes once it is empty (``if (de->subdir) continue;``), whoever made
+    it. Unload the older of two clashing registrations first and the newer's file goes,
+    the older's stays: its ``de->data`` points into the module just freed, and C's next
+    read or write of it faults on the freed memory (an oops). Here that read or write
+    fails with ``EFAULT`` instead, and unloading the newer one later removes the stale
+    entry (by name, again).
+
+Simplified: groups are not modelled (``in_egroup_p(0)``); reads are not
+permission-checked; no file is ever held open (``de->count`` is 0, so nothing waits to be
+removed); ``ls`` sorts names, as ``ls`` does, where ``readdir`` gives the newest first; the
+binary ``sysctl(2)`` interface (whose lookup the seed's ``insert_at_head`` of 1 would also
+point at the newest table), ``ctl_name`` numbers, strategy routines and string entries are
+left out.
 """
 
 from __future__ import annotations
@@ -41,7 +65,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .constants import ULONG_MAX
-from .errno import EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM, strerror
+from .errno import EFAULT, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM, strerror
 
 PROC_SYS = "/proc/sys"
 TMPBUFLEN = 20
@@ -154,17 +178,51 @@ class CtlEntry:
 
 @dataclass(eq=False, slots=True)
 class SysctlHeader:
-    """``struct ctl_table_header``: what one ``register_sysctl_table`` call added."""
+    """``struct ctl_table_header``: what one ``register_sysctl_table`` call added.
+
+    ``path`` and ``entries`` stand for the nested ``ctl_table`` arrays of the call (one
+    directory entry per component of ``path``, then the files); what C keeps in each
+    entry's ``table->de`` is kept here, per registration.
+    """
 
     path: str
     entries: tuple[CtlEntry, ...]
+    dir_des: list[_ProcEntry] = field(default_factory=list, init=False, repr=False)
+    """``table->de`` of each directory level that was registered."""
+    file_des: list[_ProcEntry] = field(default_factory=list, init=False, repr=False)
+    """``table->de`` of each file, in ``entries`` order (none if a level was a file)."""
 
 
 @dataclass(eq=False, slots=True)
-class _Dir:
-    children: dict[str, _Dir | CtlEntry] = field(default_factory=dict)
-    tables: int = 0
-    """Registered tables at or below this directory; it goes away when this reaches 0."""
+class _ProcEntry:
+    """``struct proc_dir_entry`` under ``/proc/sys``: a directory (``data`` None) or a file
+    whose ``de->data`` is the ``ctl_table`` entry ``owner`` registered."""
+
+    name: str
+    data: CtlEntry | None = None
+    owner: SysctlHeader | None = None
+    subdir: list[_ProcEntry] = field(default_factory=list)
+    """The entries in it, newest first (``proc_register`` links each new one at the head)."""
+
+    @property
+    def is_dir(self) -> bool:
+        return self.data is None
+
+
+def _match(directory: _ProcEntry, name: str) -> _ProcEntry | None:
+    """The first entry named ``name``, as ``proc_lookup`` and ``remove_proc_entry`` find it
+    (``proc_match`` compares names only: a file and a directory match alike)."""
+    for de in directory.subdir:
+        if de.name == name:
+            return de
+    return None
+
+
+def _remove_proc_entry(name: str, parent: _ProcEntry) -> None:
+    """``remove_proc_entry(name, parent)``: unlink the first entry of that name, if any."""
+    de = _match(parent, name)
+    if de is not None:
+        parent.subdir.remove(de)
 
 
 def sysctl_key(path: str) -> str:
@@ -272,43 +330,31 @@ class SysctlTree:
     __slots__ = ("_headers", "_root")
 
     def __init__(self) -> None:
-        self._root = _Dir()
+        self._root = _ProcEntry("sys")
         self._headers: list[SysctlHeader] = []
 
     def register_sysctl_table(self, path: str, entries: list[CtlEntry]) -> SysctlHeader:
-        """Add ``entries`` under directory ``path``, creating the directories it needs."""
+        """Add ``entries`` under directory ``path`` as 2.4.22's ``register_proc_table`` does
+        (see the module docstring): it never fails, whatever names are already there."""
         parts = _split(path)
-        names = [e.procname for e in entries]
-        for name in parts + names:
+        for name in parts + [e.procname for e in entries]:
             _check_procname(name)
-        key = ".".join(parts)
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                raise SysctlError(EEXIST, _join(key, name))
-            seen.add(name)
-        node = self._root
-        for i, part in enumerate(parts):
-            child = node.children.get(part)
-            if child is None:
-                break
-            if isinstance(child, CtlEntry):
-                raise SysctlError(ENOTDIR, ".".join(parts[: i + 1]))
-            node = child
-        else:
-            for name in names:
-                if name in node.children:
-                    raise SysctlError(EEXIST, _join(key, name))
-
-        node = self._root
+        header = SysctlHeader(".".join(parts), tuple(entries))
+        root = self._root
         for part in parts:
-            child = node.children.setdefault(part, _Dir())
-            assert isinstance(child, _Dir)
-            child.tables += 1
-            node = child
-        for entry in entries:
-            node.children[entry.procname] = entry
-        header = SysctlHeader(key, tuple(entries))
+            de = _match(root, part)  # mode |= S_IFDIR; for (de = root->subdir; ...)
+            if de is None:
+                de = _ProcEntry(part, owner=header)  # create_proc_entry()
+                root.subdir.insert(0, de)  # proc_register(): at the head
+            header.dir_des.append(de)  # table->de = de;
+            if not de.is_dir:  # if (de->mode & S_IFDIR) register_proc_table(table->child, de);
+                break
+            root = de
+        else:
+            for entry in entries:
+                de = _ProcEntry(entry.procname, data=entry, owner=header)  # mode |= S_IFREG;
+                root.subdir.insert(0, de)
+                header.file_des.append(de)
         self._headers.append(header)
         return header
 
@@ -318,42 +364,56 @@ class SysctlTree:
         return tuple(self._headers)
 
     def snapshot(self) -> object:
-        """The tree as it is now (the files themselves are shared), for :meth:`restore`."""
-        return _copy_dir(self._root), list(self._headers)
+        """The tree as it is now, for :meth:`restore`: every directory's entries, in order."""
+        saved: list[tuple[_ProcEntry, tuple[_ProcEntry, ...]]] = []
+        stack = [self._root]
+        while stack:
+            directory = stack.pop()
+            saved.append((directory, tuple(directory.subdir)))
+            stack.extend(de for de in directory.subdir if de.is_dir)
+        return tuple(saved), tuple(self._headers)
 
     def restore(self, snapshot: object) -> None:
-        """Put the tree back exactly as :meth:`snapshot` saw it: the same tables registered,
-        under the same directories (the module loader undoes a failed ``init`` with it)."""
+        """Put the tree back exactly as :meth:`snapshot` saw it: the same entries, in the same
+        order, the same tables registered (the module loader undoes a failed ``init`` with
+        it)."""
         assert isinstance(snapshot, tuple)
-        root, headers = snapshot
-        self._root = _copy_dir(root)
+        saved, headers = snapshot
+        for directory, subdir in saved:
+            directory.subdir[:] = subdir
         self._headers = list(headers)
 
     def unregister_sysctl_table(self, header: SysctlHeader) -> None:
-        """Remove what ``header`` added, and every directory no longer holding a table."""
+        """``unregister_sysctl_table``: 2.4.22's ``unregister_proc_table``, which removes
+        entries by name (see the module docstring)."""
         if header not in self._headers:
             raise ValueError(f"sysctl table {header.path!r} is not registered")
         self._headers.remove(header)
-        parts = _split(header.path)
-        dirs = [self._root]
-        for part in parts:
-            child = dirs[-1].children[part]
-            assert isinstance(child, _Dir)
-            dirs.append(child)
-        for entry in header.entries:
-            del dirs[-1].children[entry.procname]
-        for i in reversed(range(len(parts))):
-            dirs[i + 1].tables -= 1
-            if not dirs[i + 1].tables:
-                del dirs[i].children[parts[i]]
+        self._unregister_proc_table(header, _split(header.path), 0, self._root)
 
-    def _lookup(self, key: str) -> _Dir | CtlEntry:
+    def _unregister_proc_table(
+        self, header: SysctlHeader, parts: list[str], level: int, root: _ProcEntry
+    ) -> None:
+        if level == len(parts):
+            for entry in header.entries[: len(header.file_des)]:
+                # if (atomic_read(&de->count)) continue;  -- never open here
+                _remove_proc_entry(entry.procname, root)
+            return
+        de = header.dir_des[level]  # if (!(de = table->de)) continue;
+        if de.is_dir:
+            self._unregister_proc_table(header, parts, level + 1, de)
+            if de.subdir:  # /* Don't unregister directories which still have entries.. */
+                return
+        _remove_proc_entry(parts[level], root)
+
+    def _lookup(self, key: str) -> _ProcEntry:
+        """The entry a path lookup reaches: at each level the first of that name."""
         parts = _split(key)
-        node: _Dir | CtlEntry = self._root
+        node = self._root
         for i, part in enumerate(parts):
-            if isinstance(node, CtlEntry):
+            if not node.is_dir:
                 raise SysctlError(ENOTDIR, ".".join(parts[:i]))
-            child = node.children.get(part)
+            child = _match(node, part)
             if child is None:
                 raise SysctlError(ENOENT, ".".join(parts))
             node = child
@@ -361,9 +421,12 @@ class SysctlTree:
 
     def _file(self, key: str) -> CtlEntry:
         node = self._lookup(key)
-        if isinstance(node, _Dir):
+        if node.data is None:
             raise SysctlError(EISDIR, sysctl_key(key))
-        return node
+        if node.owner not in self._headers:
+            # de->data points into the table of a module already gone: C faults on it
+            raise SysctlError(EFAULT, sysctl_key(key))
+        return node.data
 
     def read(self, key: str) -> str:
         """The file's contents as ``proc_dointvec`` prints them."""
@@ -395,25 +458,26 @@ class SysctlTree:
         return count
 
     def keys(self) -> list[str]:
-        """Every file's dotted key, sorted."""
+        """Every file's dotted key, sorted; a name registered twice is listed twice."""
         out: list[str] = []
-        stack: list[tuple[str, _Dir]] = [("", self._root)]
+        stack: list[tuple[str, _ProcEntry]] = [("", self._root)]
         while stack:
             prefix, node = stack.pop()
-            for name, child in node.children.items():
-                key = _join(prefix, name)
-                if isinstance(child, _Dir):
-                    stack.append((key, child))
+            for de in node.subdir:
+                key = _join(prefix, de.name)
+                if de.is_dir:
+                    stack.append((key, de))
                 else:
                     out.append(key)
         return sorted(out)
 
     def listdir(self, path: str = "") -> list[str]:
-        """The names in directory ``path`` (the root by default), sorted."""
+        """The names in directory ``path`` (the root by default), sorted as ``ls`` sorts
+        them; a name registered twice is there twice, as ``readdir`` gives it."""
         node = self._lookup(path)
-        if isinstance(node, CtlEntry):
+        if not node.is_dir:
             raise SysctlError(ENOTDIR, sysctl_key(path))
-        return sorted(node.children)
+        return sorted(de.name for de in node.subdir)
 
     def exists(self, key: str) -> bool:
         """Whether ``key`` names a file or a directory."""
@@ -425,20 +489,9 @@ class SysctlTree:
 
     def is_dir(self, path: str) -> bool:
         try:
-            return isinstance(self._lookup(path), _Dir)
+            return self._lookup(path).is_dir
         except SysctlError:
             return False
-
-
-def _copy_dir(node: _Dir) -> _Dir:
-    """A copy of the directory tree under ``node``; the files in it are the same objects."""
-    return _Dir(
-        {
-            name: _copy_dir(child) if isinstance(child, _Dir) else child
-            for name, child in node.children.items()
-        },
-        node.tables,
-    )
 
 
 def _join(prefix: str, name: str) -> str:

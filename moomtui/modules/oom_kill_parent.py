@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ..kernel.constants import HZ, JIFFIES_MASK, UINT_MAX
 from ..kernel.module import KernelLike, ModuleParam
 from ..kernel.notifier import NotifierBlock
-from ..kernel.sysctl import CtlEntry, IntCell, SysctlError, SysctlHeader
+from ..kernel.sysctl import CtlEntry, IntCell, SysctlHeader
 from .classic import (
     ClassicKiller,
     c_abs,
@@ -202,17 +202,16 @@ class OomKillParent(ClassicKiller):
         err = k.oom.register_oom_notifier(self.oom_nb)
         if err:
             error(k, "Error installing oom_kill_parent handler!")
-        try:
-            self.oom_root_table_header = k.sysctl.register_sysctl_table(
-                "vm/oom",
-                [
-                    CtlEntry("oom_parent_max", self.parent_max_cell, 0o644),
-                    CtlEntry("oom_parent_expire", self.parent_expire_cell, 0o644),
-                ],
-            )
-        except SysctlError:
-            self.oom_root_table_header = None
-            error(k, "Error installing oom sysctl table!")
+        # Never NULL here: 2.4's register_sysctl_table fails only when kmalloc does, so
+        # `error("Error installing oom sysctl table!")` is never printed. Names already in
+        # vm/oom are no obstacle: these become second entries, the ones a lookup finds.
+        self.oom_root_table_header = k.sysctl.register_sysctl_table(
+            "vm/oom",
+            [
+                CtlEntry("oom_parent_max", self.parent_max_cell, 0o644),
+                CtlEntry("oom_parent_expire", self.parent_expire_cell, 0o644),
+            ],
+        )
         return err
 
     def exit(self) -> None:

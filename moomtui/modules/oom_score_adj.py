@@ -80,7 +80,7 @@ from ..kernel.module import KernelLike, KernelModule
 from ..kernel.notifier import NotifierBlock
 from ..kernel.printk import KERN_ERR, KERN_INFO, KERN_WARNING
 from ..kernel.proc_pid import OOM_SCORE_ADJ_MIN
-from ..kernel.sysctl import CtlEntry, IntCell, SysctlError, SysctlHeader
+from ..kernel.sysctl import CtlEntry, IntCell, SysctlHeader
 from .messages import error, info
 from .ranking import Ranked, Watching
 from .steps import Step
@@ -496,19 +496,15 @@ class OomScoreAdj(KernelModule):
         if err:
             error(k, "Error installing oom_score_adj handler!")
             return err
-        try:
-            self.sysctl_header = k.sysctl.register_sysctl_table(
-                "vm",
-                [
-                    CtlEntry("panic_on_oom", self.panic_on_oom),
-                    CtlEntry("oom_kill_allocating_task", self.oom_kill_allocating_task),
-                    CtlEntry("oom_dump_tasks", self.oom_dump_tasks),
-                    CtlEntry("oom_reaper", self.oom_reaper),
-                ],
-            )
-        except SysctlError:
-            self.sysctl_header = None
-            error(k, "Error installing oom sysctl table!")
+        self.sysctl_header = k.sysctl.register_sysctl_table(
+            "vm",
+            [
+                CtlEntry("panic_on_oom", self.panic_on_oom),
+                CtlEntry("oom_kill_allocating_task", self.oom_kill_allocating_task),
+                CtlEntry("oom_dump_tasks", self.oom_dump_tasks),
+                CtlEntry("oom_reaper", self.oom_reaper),
+            ],
+        )
         return 0
 
     def exit(self) -> None:

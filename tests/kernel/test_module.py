@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import os
+import platform
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +23,7 @@ from moomtui.kernel.kconfig import (
     KconfigError,
     resolve_kconfig,
 )
-from moomtui.kernel.module import KernelModule, ModuleError, ModuleParam, parse_c_integer
+from moomtui.kernel.module import KernelModule, ModuleError, ModuleParam, strtoul
 from moomtui.kernel.module_loader import ModuleLoader
 from moomtui.kernel.printk import KERN_ALERT
 
@@ -350,10 +352,16 @@ def test_modprobe_is_insmod() -> None:
 
 
 def test_builtin_cannot_be_removed() -> None:
+    """2.4's ``sys_delete_module``: ``if ((mod = find_module(name)) == NULL) { ... goto
+    out; }`` with ``error = -ENOENT`` (a built-in is not on ``module_list``), and
+    modutils' rmmod: ``if (errno == ENOENT) error("module %s is not loaded", argv[i]);``
+    — then moomtui's hint."""
     _, loader = make()
-    assert error_of(loader.rmmod, "oom_kill") == (
-        "rmmod: oom_kill: is built into the kernel and cannot be removed"
-    )
+    assert error_of(loader.rmmod, "oom_kill").splitlines() == [
+        "rmmod: module oom_kill is not loaded",
+        "Hint: oom_kill is built into the kernel (CONFIG_OOM_KILL=y), not a module: "
+        "kconfig CONFIG_OOM_KILL=m and reboot to make it one",
+    ]
     assert loader.state("oom_kill") == "built-in"
 
 
@@ -435,28 +443,98 @@ def test_params_take_defaults() -> None:
     assert module.oom_parent_expire == 300  # type: ignore[attr-defined]
 
 
+# modutils 2.4.16 insmod/insmod.c, process_module_arguments(), for MODULE_PARM(x, "i"):
+#     if ((input = strchr(*argv, '=')) == NULL)
+#         continue;
+#     ...
+#     while (*input) {
+#         case 'i': *(int *) loc = strtoul(input, &input, 0);
+#         while (*input && isspace(*input)) ++input;
+#         if (*input == '\0') break;
+#         if (*input == ',') { if (max && (++n > max)) error("too many values for %s (max %d)", ...
+#         } else error("invalid argument syntax for %s: '%c'", key, *input);
+#     }
+# and i386's strtoul: a 32-bit unsigned long, ULONG_MAX on overflow, "-" negating it.
+
+
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("10", 10), ("0x10", 16), ("0X1f", 31), ("010", 8), ("0", 0), ("-1", -1), ("+7", 7)],
+    [
+        ("10", 10),
+        ("0x10", 16),
+        ("0X1f", 31),
+        ("010", 8),
+        ("0", 0),
+        ("-1", -1),
+        ("+7", 7),
+        ("-0x10", -16),
+        (" 5", 5),  # strtoul skips leading white space
+        ("\t\n 5", 5),
+        ("5 ", 5),  # while (*input && isspace(*input)) ++input;
+        ("  +12\t", 12),
+        ("   ", 0),  # *(int *) loc = strtoul("   ", ...): no digit, 0 is stored
+        ("7\0junk", 7),  # argv is a C string: it ends at the NUL
+    ],
 )
-def test_params_are_parsed_base_0_like_modutils(text: str, value: int) -> None:
+def test_params_are_read_as_modutils_strtoul_reads_them(text: str, value: int) -> None:
+    """``*(int *) loc = strtoul(input, &input, 0);`` for ``MODULE_PARM(oom_parent_max,
+    "i")`` (an ``int`` in the test module)."""
     _, loader = make({KPPID: "m"})
     module = loader.insmod("oom_kill_parent", [f"oom_parent_max={text}"])
     assert module.oom_parent_max == value  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("text", ["abc", "", "08", "0x", "0o17", "0b1", "1_0", " 5", "5 ", "1.5"])
-def test_bad_param_value_is_refused(text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("abc", "a"),
+        ("08", "8"),  # octal: strtoul stops at the 8
+        ("0x", "x"),  # glibc: no hex digit after 0x, end points at the x
+        ("0xg", "x"),
+        ("0o17", "o"),
+        ("0b1", "b"),
+        ("1_0", "_"),
+        ("1.5", "."),
+        ("-", "-"),
+        ("5 x", "x"),
+        ("\x1b]0;t", "\\x1b"),  # a control character is shown, not sent
+    ],
+)
+def test_a_value_strtoul_stops_short_of_is_modutils_syntax_error(text: str, where: str) -> None:
+    """``error("invalid argument syntax for %s: '%c'", key, *input);`` at the character
+    ``strtoul`` stopped at; nothing is loaded."""
     _, loader = make({KPPID: "m"})
-    arg = f"oom_parent_max={text}"
-    assert error_of(loader.insmod, "oom_kill_parent", [arg]) == f"insmod: invalid parameter {arg}"
+    assert error_of(loader.insmod, "oom_kill_parent", [f"oom_parent_max={text}"]) == (
+        f"insmod: oom_kill_parent: invalid argument syntax for oom_parent_max: '{where}'"
+    )
     assert loader.state("oom_kill_parent") == "available"
 
 
-def test_parse_c_integer_rejects_what_strtol_would_leave_unparsed() -> None:
-    assert parse_c_integer("-0x10") == -16
-    with pytest.raises(ValueError):
-        parse_c_integer("12abc")
+@pytest.mark.parametrize("text", ["5,6", "5,", ",", "1 , 2"])
+def test_more_than_one_value_is_too_many(text: str) -> None:
+    """``MODULE_PARM(x, "i")`` is one value (``min = max = 1``): ``if (max && (++n > max))
+    { error("too many values for %s (max %d)", key, max); return 0; }``."""
+    _, loader = make({KPPID: "m"})
+    assert error_of(loader.insmod, "oom_kill_parent", [f"oom_parent_max={text}"]) == (
+        "insmod: oom_kill_parent: too many values for oom_parent_max (max 1)"
+    )
+
+
+def test_an_empty_value_keeps_the_default() -> None:
+    """``while (*input) {`` never runs for ``oom_parent_max=``: nothing is stored and
+    nothing is printed."""
+    kernel, loader = make({KPPID: "m"})
+    module = loader.insmod("oom_kill_parent", ["oom_parent_max=", "oom_parent_expire=60"])
+    assert module.oom_parent_max == 10  # type: ignore[attr-defined]
+    assert module.oom_parent_expire == 60  # type: ignore[attr-defined]
+    loaded = kernel.events[-1]
+    assert isinstance(loaded, ModuleLoad) and loaded.params == ("oom_parent_expire=60",)
+
+
+def test_an_empty_value_after_a_value_keeps_the_value() -> None:
+    _, loader = make({KPPID: "m"})
+    module = loader.insmod("oom_kill_parent", ["oom_parent_max=3", "oom_parent_max="])
+    assert module.oom_parent_max == 3  # type: ignore[attr-defined]
 
 
 def test_unknown_param_is_refused() -> None:
@@ -466,11 +544,14 @@ def test_unknown_param_is_refused() -> None:
     )
 
 
-def test_param_without_value_is_refused() -> None:
-    _, loader = make({KPPID: "m"})
-    assert error_of(loader.insmod, "oom_kill_parent", ["oom_parent_max"]) == (
-        "insmod: invalid parameter oom_parent_max"
-    )
+@pytest.mark.parametrize("word", ["oom_parent_max", "oom_foo", "verbose", "-"])
+def test_an_argument_without_equals_is_ignored(word: str) -> None:
+    """``if ((input = strchr(*argv, '=')) == NULL) continue;`` — silently."""
+    kernel, loader = make({KPPID: "m"})
+    module = loader.insmod("oom_kill_parent", [word, "oom_parent_expire=7"])
+    assert module.oom_parent_max == 10  # type: ignore[attr-defined]
+    assert module.oom_parent_expire == 7  # type: ignore[attr-defined]
+    assert kernel.log[-1] == (KERN_INFO, "Out of Memory: Installing oom_kill_parent handler")
 
 
 def test_int_param_wraps_unsigned_input_to_signed() -> None:
@@ -485,11 +566,73 @@ def test_uint_param_wraps_negative_input_to_unsigned() -> None:
     assert module.oom_parent_expire == 4294967295  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("text", ["4294967296", "-2147483649"])
-def test_param_beyond_32_bits_is_refused(text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("4294967295", 4294967295),
+        ("4294967296", 4294967295),  # ERANGE: ULONG_MAX, which modutils does not check
+        ("99999999999999999999", 4294967295),
+        ("0x123456789", 4294967295),
+        ("-4294967296", 4294967295),  # the magnitude overflows: ULONG_MAX, not negated
+        ("-4294967295", 1),  # -(4294967295) in 32-bit unsigned arithmetic
+        ("-2147483649", 2147483647),
+        ("-2147483648", 2147483648),
+    ],
+)
+def test_values_past_32_bits_are_stored_as_i386_strtoul_returns_them(
+    text: str, stored: int
+) -> None:
+    """``*(int *) loc = strtoul(input, &input, 0);`` with i386's 32-bit ``unsigned long``:
+    the 32-bit pattern lands in ``static unsigned int oom_parent_expire``."""
     _, loader = make({KPPID: "m"})
-    message = error_of(loader.insmod, "oom_kill_parent", [f"oom_parent_max={text}"])
-    assert message == f"insmod: invalid parameter oom_parent_max={text}: does not fit in 32 bits"
+    module = loader.insmod("oom_kill_parent", [f"oom_parent_expire={text}"])
+    assert module.oom_parent_expire == stored  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", (0, 0)),
+        ("   ", (0, 0)),
+        ("-", (0, 0)),
+        ("+", (0, 0)),
+        ("0", (0, 1)),
+        ("0x", (0, 1)),
+        (" 0x", (0, 2)),
+        ("0xZ", (0, 1)),
+        ("-0x", (0, 2)),
+        ("0X1F", (31, 4)),
+        ("017", (15, 3)),
+        ("019", (1, 2)),
+        ("  -1 ", (4294967295, 4)),
+        ("4294967296x", (4294967295, 10)),
+        ("１２", (0, 0)),  # fullwidth digits are not C digits
+        ("\u212a", (0, 0)),  # KELVIN SIGN is not a C letter, though it lowers to k
+    ],
+)
+def test_strtoul_is_glibcs(text: str, expected: tuple[int, int]) -> None:
+    assert strtoul(text) == expected
+
+
+_LIBC = ctypes.CDLL(None) if platform.libc_ver()[0] == "glibc" else None
+
+
+@pytest.mark.skipif(_LIBC is None, reason="compares with the host's glibc")
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=" \t\n+-0123456789xXaAfFgz.,", max_size=24))
+def test_strtoul_matches_the_host_glibc(text: str) -> None:
+    """The same function as the host's ``strtoul(text, &end, 0)`` with its ``unsigned
+    long`` (64 bits here; the simulated i386 has 32)."""
+    assert _LIBC is not None
+    strtoul_c = _LIBC.strtoul
+    strtoul_c.restype = ctypes.c_ulong
+    strtoul_c.argtypes = (ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int)
+    raw = text.encode()
+    buf = ctypes.create_string_buffer(raw)
+    end = ctypes.c_char_p()
+    value = strtoul_c(ctypes.cast(buf, ctypes.c_char_p), ctypes.byref(end), 0)
+    offset = ctypes.cast(end, ctypes.c_void_p).value - ctypes.addressof(buf)  # type: ignore[operator]
+    assert strtoul(text, bits=ctypes.sizeof(ctypes.c_ulong) * 8) == (value, offset)
 
 
 def test_param_range_is_checked() -> None:

@@ -69,13 +69,97 @@ def test_register_returns_zero() -> None:
     assert notifier_chain_register(chain, recording_block([], "a")) == 0
 
 
-def test_registering_a_block_already_on_the_chain_raises() -> None:
+# --- a block registered twice: what 2.4.22's kernel/sys.c does, and what moomtui does ------
+
+
+class CBlock:
+    """``struct notifier_block`` with its ``next`` pointer; a head pointer is a CBlock
+    whose ``next`` is the first block."""
+
+    def __init__(self, name: str, priority: int = 0) -> None:
+        self.name, self.priority = name, priority
+        self.next: CBlock | None = None
+
+
+def c_notifier_chain_register(head: CBlock, n: CBlock) -> int:
+    """``struct notifier_block **list``, as a (holder of the pointer) block::
+
+    while(*list)
+    {
+        if(n->priority > (*list)->priority)
+            break;
+        list= &((*list)->next);
+    }
+    n->next = *list;
+    *list=n;
+    return 0;
+    """
+    holder = head
+    while holder.next is not None:
+        if n.priority > holder.next.priority:
+            break
+        holder = holder.next
+    n.next = holder.next
+    holder.next = n
+    return 0
+
+
+def c_notifier_chain_unregister(head: CBlock, n: CBlock) -> int:
+    holder = head
+    while holder.next is not None:
+        if holder.next is n:
+            holder.next = n.next
+            return 0
+        holder = holder.next
+    return -ENOENT
+
+
+def c_walk(head: CBlock, limit: int = 20) -> list[str]:
+    """The blocks ``notifier_call_chain`` calls (``nb = nb->next``), the first ``limit``."""
+    calls: list[str] = []
+    nb = head.next
+    while nb is not None and len(calls) < limit:
+        calls.append(nb.name)
+        nb = nb.next
+    return calls
+
+
+def c_chain(*blocks: tuple[str, int]) -> tuple[CBlock, dict[str, CBlock]]:
+    head = CBlock("head")
+    made = {name: CBlock(name, priority) for name, priority in blocks}
+    for block in made.values():
+        c_notifier_chain_register(head, block)
+    return head, made
+
+
+def test_in_c_a_block_registered_again_as_the_last_of_its_priority_loops_for_ever() -> None:
+    """``n->next = *list; *list=n;`` with ``list == &n->next``: the block points to itself,
+    and what came after it is gone."""
+    head, b = c_chain(("hi", 1), ("a", 0), ("b", 0), ("lo", -1))
+    c_notifier_chain_register(head, b["b"])
+    assert c_walk(head) == ["hi", "a"] + ["b"] * 18
+
+
+def test_in_c_a_block_registered_again_before_others_of_its_priority_cuts_them_off() -> None:
+    """The walk passes ``a`` itself and ``b``, ``c`` (equal priority), stops at ``lo``:
+    ``c->next = a``, ``a->next = lo`` — no loop, but ``b`` and ``c`` are off the chain."""
+    head, b = c_chain(("hi", 1), ("a", 0), ("b", 0), ("c", 0), ("lo", -1))
+    c_notifier_chain_register(head, b["a"])
+    assert c_walk(head) == ["hi", "a", "lo"]
+    assert c_notifier_chain_unregister(head, b["b"]) == -ENOENT
+    assert c_notifier_chain_unregister(head, b["c"]) == -ENOENT
+
+
+@pytest.mark.parametrize("again", ["a", "b", "c"])
+def test_registering_a_block_already_on_the_chain_raises(again: str) -> None:
+    """moomtui refuses both cases (see the C above): the chain is left as it was."""
     chain = NotifierChain()
-    nb = recording_block([], "a")
-    notifier_chain_register(chain, nb)
-    with pytest.raises(ValueError, match="already on the chain"):
+    blocks = {name: recording_block([], name) for name in ("a", "b", "c")}
+    for nb in blocks.values():
         notifier_chain_register(chain, nb)
-    assert chain.blocks == (nb,)
+    with pytest.raises(ValueError, match="already on the chain"):
+        notifier_chain_register(chain, blocks[again])
+    assert names(chain) == ["a", "b", "c"]
 
 
 def test_unregister_returns_zero_and_block_is_no_longer_called() -> None:

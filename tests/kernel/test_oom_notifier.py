@@ -170,3 +170,44 @@ def test_handler_unregistering_itself_and_others_does_not_cut_the_walk() -> None
     assert oom.chain == ()
     oom.out_of_memory()
     assert calls == ["quitter", "other"]
+
+
+def test_a_task_waiting_for_the_mutex_runs_when_the_walk_lets_go() -> None:
+    """``down(&notify_mutex)`` from another task while ``out_of_memory()`` holds it: it
+    goes on after ``up(&notify_mutex)``, in the order the waiters came."""
+    oom = OomNotifier()
+    calls: list[str] = []
+
+    def first(nb: NotifierBlock, val: int, v: object) -> int:
+        calls.append("first")
+        oom.wait_for_mutex(lambda: calls.append(f"waiter 1, busy={oom.busy}"))
+        oom.wait_for_mutex(lambda: calls.append("waiter 2"))
+        return NOTIFY_BAD  # the walk stops here; the waiters still run
+
+    oom.register_oom_notifier(NotifierBlock(first, name="first"))
+    oom.register_oom_notifier(handler(calls, "second"))
+    assert oom.out_of_memory() == NOTIFY_BAD
+    assert calls == ["first", "waiter 1, busy=False", "waiter 2"]
+    oom.out_of_memory()
+    assert calls[3:] == ["first", "waiter 1, busy=False", "waiter 2"]
+
+
+def test_no_waiter_runs_after_a_walk_that_raised() -> None:
+    oom = OomNotifier()
+    ran: list[str] = []
+
+    def panics(nb: NotifierBlock, val: int, v: object) -> int:
+        oom.wait_for_mutex(lambda: ran.append("waiter"))
+        raise Panic("Out-Of-Memory")
+
+    oom.register_oom_notifier(NotifierBlock(panics, name="oom_panic"))
+    with pytest.raises(Panic):
+        oom.out_of_memory()
+    oom.unregister_oom_notifier(oom.chain[0])
+    oom.out_of_memory()
+    assert ran == []
+
+
+def test_waiting_needs_a_walk_in_progress() -> None:
+    with pytest.raises(RuntimeError, match="nothing to wait for"):
+        OomNotifier().wait_for_mutex(lambda: None)

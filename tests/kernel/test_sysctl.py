@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moomtui.kernel.errno import EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM
+from moomtui.kernel.errno import EEXIST, EFAULT, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM
 from moomtui.kernel.sysctl import (
     CtlEntry,
     IntCell,
@@ -138,32 +138,148 @@ def test_register_returns_a_header_describing_the_table() -> None:
     assert header.entries == (entry,)
 
 
-def test_register_of_an_existing_name_raises_eexist_and_changes_nothing() -> None:
-    tree, *_ = oom_tree()
-    before = tree.keys()
-    err = errno_of(
-        tree.register_sysctl_table,
-        "vm/oom",
-        [CtlEntry("new_one", IntCell(0)), CtlEntry("oom_parent_max", IntCell(0))],
-    )
-    assert err == EEXIST
-    assert tree.keys() == before
-    assert errno_of(tree.register_sysctl_table, "vm", [CtlEntry("oom", IntCell(0))]) == EEXIST
-    assert tree.keys() == before
+# 2.4.22 kernel/sysctl.c, register_proc_table():
+#         de = NULL;
+#         if (table->proc_handler)
+#             mode |= S_IFREG;
+#         else {
+#             mode |= S_IFDIR;
+#             for (de = root->subdir; de; de = de->next) {
+#                 if (proc_match(len, table->procname, de))
+#                     break;
+#             }
+#             /* If the subdir exists already, de is non-NULL */
+#         }
+#         if (!de) {
+#             de = create_proc_entry(table->procname, mode, root);
+#             ...
+#             de->data = (void *) table;
+#         }
+#         table->de = de;
+#         if (de->mode & S_IFDIR)
+#             register_proc_table(table->child, de);
+# fs/proc/generic.c, proc_register():  dp->next = dir->subdir; dir->subdir = dp;
+# proc_lookup():  for (de = de->subdir; de ; de = de->next) { ... if (!memcmp(...)) { ...
+#                 inode = proc_get_inode(dir->i_sb, ino, de); break;
+# unregister_proc_table():  ... if (de->subdir) continue; ...
+#                           remove_proc_entry(table->procname, root);
+# remove_proc_entry():  for (p = &parent->subdir; *p; p=&(*p)->next ) {
+#                           if (!proc_match(len, fn, *p)) continue;
+#                           de = *p; *p = de->next; ... break;
 
 
-def test_register_of_a_name_twice_in_one_table_raises_eexist() -> None:
+def test_a_name_registered_twice_is_a_second_entry_and_the_newest_is_the_one_hit() -> None:
+    """A policy registers ``vm/oom/oom_parent_max`` first; ``oom_kill_parent`` loads after
+    it: ``create_proc_entry`` makes a second file of that name at the head of the
+    directory, ``ls`` shows both, and ``proc_lookup`` (the first match) reaches the newest,
+    the one every read and write hits."""
     tree = SysctlTree()
-    entries = [CtlEntry("x", IntCell(0)), CtlEntry("x", IntCell(1))]
-    assert errno_of(tree.register_sysctl_table, "vm", entries) == EEXIST
+    theirs = IntCell(1)
+    tree.register_sysctl_table("vm/oom", [CtlEntry("oom_parent_max", theirs)])
+    parent_max, parent_expire = IntCell(10, "uint"), IntCell(300, "uint")
+    tree.register_sysctl_table(
+        "vm/oom",
+        [CtlEntry("oom_parent_max", parent_max), CtlEntry("oom_parent_expire", parent_expire)],
+    )
+    assert tree.listdir("vm") == ["oom"]  # the directory is found, not made again
+    assert tree.listdir("vm/oom") == ["oom_parent_expire", "oom_parent_max", "oom_parent_max"]
+    assert tree.keys() == [
+        "vm.oom.oom_parent_expire",
+        "vm.oom.oom_parent_max",
+        "vm.oom.oom_parent_max",
+    ]
+    assert tree.read("vm.oom.oom_parent_max") == "10\n"
+    tree.write("vm.oom.oom_parent_max", "5", uid=0)
+    assert (parent_max.value, theirs.value) == (5, 1)
+
+
+def test_a_name_twice_in_one_table_is_two_entries_the_later_one_hit() -> None:
+    tree = SysctlTree()
+    first, second = IntCell(1), IntCell(2)
+    tree.register_sysctl_table("vm", [CtlEntry("x", first), CtlEntry("x", second)])
+    assert tree.listdir("vm") == ["x", "x"]
+    assert tree.read("vm.x") == "2\n"
+
+
+def test_unloading_the_newer_of_two_leaves_the_older_one_working() -> None:
+    """``remove_proc_entry(table->procname, root)`` unlinks the first entry of the name —
+    here the newer table's own — so the older one is reached again."""
+    tree = SysctlTree()
+    theirs = IntCell(1)
+    tree.register_sysctl_table("vm/oom", [CtlEntry("oom_parent_max", theirs)])
+    newer = tree.register_sysctl_table("vm/oom", [CtlEntry("oom_parent_max", IntCell(10))])
+    tree.unregister_sysctl_table(newer)
+    assert tree.listdir("vm/oom") == ["oom_parent_max"]
+    assert tree.read("vm/oom/oom_parent_max") == "1\n"
+    tree.write("vm/oom/oom_parent_max", "3", uid=0)
+    assert theirs.value == 3
+
+
+def test_unloading_the_older_of_two_removes_the_newer_entry_and_leaves_a_stale_one() -> None:
+    """Removal is by name: unregistering the older table unlinks the *newer* entry, the
+    first of that name, and leaves its own, whose ``de->data`` points into the table just
+    freed — C faults reading it; here it is ``EFAULT``. Unregistering the newer table then
+    removes the stale entry, by name again, and the directory with it."""
+    tree = SysctlTree()
+    older = tree.register_sysctl_table("vm/oom", [CtlEntry("oom_parent_max", IntCell(1))])
+    ours = IntCell(10)
+    newer = tree.register_sysctl_table("vm/oom", [CtlEntry("oom_parent_max", ours)])
+    tree.unregister_sysctl_table(older)
+    assert tree.listdir("vm/oom") == ["oom_parent_max"]
+    assert errno_of(tree.read, "vm/oom/oom_parent_max") == EFAULT
+    assert errno_of(tree.write, "vm/oom/oom_parent_max", "5", uid=0) == EFAULT
+    assert ours.value == 10
+    tree.unregister_sysctl_table(newer)
+    assert not tree.exists("vm")
     assert tree.keys() == []
-    assert tree.listdir() == []
 
 
-def test_register_under_a_file_raises_enotdir() -> None:
+def test_a_directory_named_like_an_existing_file_stops_the_table_there() -> None:
+    """``for (de = root->subdir; ...) if (proc_match(...)) break;`` matches the *file*
+    ``kernel/panic``; ``if (de->mode & S_IFDIR)`` is false, so the table's files never
+    appear — and its unregistering removes ``panic`` by name: the kernel's own file."""
     tree, *_ = oom_tree()
-    err = errno_of(tree.register_sysctl_table, "kernel/panic/sub", [CtlEntry("x", IntCell(0))])
-    assert err == ENOTDIR
+    header = tree.register_sysctl_table("kernel/panic/sub", [CtlEntry("x", IntCell(0))])
+    assert header.path == "kernel.panic.sub"
+    assert not tree.exists("kernel.panic.sub")
+    assert tree.read("kernel.panic") == "0\n"
+    tree.unregister_sysctl_table(header)
+    assert not tree.exists("kernel.panic")
+    assert tree.listdir("kernel") == ["printk"]
+
+
+def test_a_file_named_like_an_existing_directory_hides_it() -> None:
+    """A file is always created, at the head: ``proc_lookup`` finds it before the
+    directory, and what lay under the directory can no longer be reached."""
+    tree, *_ = oom_tree()
+    tree.register_sysctl_table("vm", [CtlEntry("oom", IntCell(7))])
+    assert tree.listdir("vm") == ["oom", "oom"]
+    assert tree.read("vm.oom") == "7\n"
+    assert errno_of(tree.read, "vm.oom.oom_parent_max") == ENOTDIR
+
+
+def test_a_directory_goes_when_it_is_empty_whoever_made_it() -> None:
+    """``if (de->subdir) continue;`` counts entries, not tables: a table that registered
+    only the directory does not keep it once another table's last file goes."""
+    tree = SysctlTree()
+    tree.register_sysctl_table("vm/oom", [])
+    files = tree.register_sysctl_table("vm/oom", [CtlEntry("x", IntCell(0))])
+    tree.unregister_sysctl_table(files)
+    assert not tree.exists("vm")
+
+
+def test_a_failed_load_puts_back_the_entries_in_their_order() -> None:
+    tree = SysctlTree()
+    older = tree.register_sysctl_table("vm/oom", [CtlEntry("oom_parent_max", IntCell(1))])
+    mark = tree.snapshot()
+    newer = tree.register_sysctl_table("vm/oom", [CtlEntry("oom_parent_max", IntCell(2))])
+    tree.unregister_sysctl_table(older)
+    tree.restore(mark)
+    assert tree.headers == (older,)
+    assert tree.read("vm.oom.oom_parent_max") == "1\n"
+    assert newer not in tree.headers
+    tree.unregister_sysctl_table(older)
+    assert tree.keys() == []
 
 
 def test_register_rejects_names_that_cannot_be_keys() -> None:

@@ -10,7 +10,10 @@ from moomtui.kernel import Kernel
 from moomtui.kernel import events as ev
 from moomtui.kernel.constants import HZ, PF_MEMDIE, SIGKILL
 from moomtui.kernel.printk import KERN_ERR, KERN_INFO
-from moomtui.kernel.sysctl import SysctlError
+from moomtui.kernel.procfs import read_proc, write_proc
+from moomtui.kernel.sysctl import IntCell, SysctlError
+from moomtui.modules import REGISTRY
+from moomtui.modules.api import Policy
 from moomtui.modules.oom_kill import OomKill
 from moomtui.modules.oom_kill_parent import OOM_HISTORY_SIZE, OomKillParent
 from moomtui.userland import PROGRAMS
@@ -287,6 +290,38 @@ def test_a_sysctl_write_changes_the_limit_the_module_uses() -> None:
     assert slots(mod) == [(PARENT, 1)]
     mod.process_blacklist()
     assert [e.pid for e in rec.kills("parent")] == [PARENT]
+
+
+class Squatter(Policy):
+    """A policy of its own that took ``vm/oom/oom_parent_max`` first."""
+
+    name = "oom_squatter"
+
+    def init(self) -> int:
+        self.mine = IntCell(1)
+        self.register_sysctl("vm.oom.oom_parent_max", self.mine)
+        return super().init()
+
+
+def test_a_name_already_in_vm_oom_does_not_stop_its_sysctls() -> None:
+    """2.4.22's ``register_proc_table`` creates a file whatever is there
+    (``de = create_proc_entry(table->procname, mode, root);``) at the head of the directory
+    (``dp->next = dir->subdir; dir->subdir = dp;``): ``oom_kill_parent`` gets its files, a
+    second ``oom_parent_max`` among them, and ``proc_lookup`` (the first match) reaches its
+    own — the limit ``process_blacklist`` reads. ``rmmod`` removes the first entry of the
+    name, its own, and the other policy's is reached again."""
+    registry = {**REGISTRY, "oom_squatter": Squatter}
+    k = machine(kconfig={"CONFIG_OOM_KPPID": "m"}, registry=registry)
+    squatter = k.modules.insmod("oom_squatter")
+    mod = load(k, "oom_kill_parent", "oom_parent_max=4", module_type=OomKillParent)
+    assert "Out of Memory: Error installing oom sysctl table!" not in [t for _, t in log_lines(k)]
+    assert k.sysctl.listdir("vm/oom") == ["oom_parent_expire", "oom_parent_max", "oom_parent_max"]
+    assert read_proc(k, "/proc/sys/vm/oom/oom_parent_max") == "4\n"
+    write_proc(k, "/proc/sys/vm/oom/oom_parent_max", "7\n")
+    assert (mod.oom_parent_max, squatter.mine.value) == (7, 1)
+    k.modules.rmmod("oom_kill_parent")
+    assert k.sysctl.listdir("vm/oom") == ["oom_parent_max"]
+    assert read_proc(k, "/proc/sys/vm/oom/oom_parent_max") == "1\n"
 
 
 def test_built_in_it_registers_its_sysctls_at_boot() -> None:

@@ -248,7 +248,7 @@ def test_a_file_that_raises_while_loading_is_an_oops(tmp_path: Path) -> None:
 def test_bad_parameters_are_refused_like_any_modules() -> None:
     k = machine()
     assert error_of(insmod_file, k.modules, str(EXAMPLE), ["min_rss=lots"]) == (
-        "insmod: invalid parameter min_rss=lots"
+        "insmod: oom_kill_youngest: invalid argument syntax for min_rss: 'l'"
     )
     assert k.modules.state("oom_kill_youngest") == "not built"
 

@@ -33,12 +33,24 @@ def test_insmod_takes_an_object_file_path() -> None:
     assert sh.kernel.modules.state("oom_knob") == "loaded"
 
 
+def test_insmod_reads_a_quoted_value_as_modutils_strtoul_does() -> None:
+    """``insmod oom_knob "oom_parent_max= 0x10 "``: one argument, blanks and all, read by
+    ``strtoul(input, &input, 0)``; a bare word and an empty value store nothing."""
+    sh = knob_shell()
+    ok(sh, 'insmod oom_knob "oom_parent_max= 0x10 " oom_parent_expire= verbose')
+    module = sh.kernel.modules.get("oom_knob")
+    assert (module.oom_parent_max, module.oom_parent_expire) == (16, 300)
+
+
 def test_insmod_errors_are_the_loaders_one_line_messages() -> None:
     sh = knob_shell()
     assert fails(sh, "insmod oom_nope") == "insmod: oom_nope: no module by that name found"
     assert fails(sh, "insmod oom_knob foo=1") == "insmod: oom_knob: unknown parameter foo"
     assert fails(sh, "insmod oom_knob oom_parent_max=x") == (
-        "insmod: invalid parameter oom_parent_max=x"
+        "insmod: oom_knob: invalid argument syntax for oom_parent_max: 'x'"
+    )
+    assert fails(sh, "insmod oom_knob oom_parent_max=1,2") == (
+        "insmod: oom_knob: too many values for oom_parent_max (max 1)"
     )
     ok(sh, "insmod oom_knob")
     assert fails(sh, "insmod oom_knob") == "insmod: a module named oom_knob already exists"
@@ -122,8 +134,9 @@ def test_the_real_policies_load_through_the_shell() -> None:
     sh = shell(k)
     ok(sh, "insmod oom_kill_parent oom_parent_max=5")
     assert ok(sh, "sysctl vm.oom.oom_parent_max") == "vm.oom.oom_parent_max = 5"
-    assert fails(sh, "rmmod oom_kill") == (
-        "rmmod: oom_kill: is built into the kernel and cannot be removed"
+    assert fails(sh, "rmmod oom_kill").splitlines()[0] == "rmmod: module oom_kill is not loaded"
+    assert fails(sh, "modprobe -r oom_kill").splitlines()[0] == (
+        "modprobe: module oom_kill is not loaded"
     )
 
 
