@@ -20,8 +20,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__
-
 DESCRIPTION = (
     "Play with the 2003 modular OOM killer: a simulated Linux 2.4 kernel running out of "
     "memory, with oom_panic, oom_kill and oom_kill_parent (and later policies) to insmod "
@@ -35,7 +33,7 @@ EPILOG = """commands:
   moomtui presets           list the shipped presets
   moomtui postmortem FILE   replay a kernel OOM report: who each era would have killed
   moomtui snapshot          this machine from /proc: who each policy would kill now
-  moomtui serve             play in a web browser (needs: pip install 'moomtui[web]')
+  moomtui serve             play in a web browser (needs the web extra: moomtui[web])
 
 `moomtui COMMAND -h` tells more about each.
 """
@@ -46,6 +44,21 @@ SEED_MAX = (1 << 63) - 1
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, status 2
         self.exit(2, f"{self.prog}: {message}\n")
+
+
+class _Version(argparse.Action):
+    """``-V``: the installed version (moomtui.install), looked up only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(
+            option_strings, argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from .install import version
+
+        print(f"moomtui {version()}")
+        parser.exit(0)
 
 
 def _duration(text: str) -> int:
@@ -78,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"moomtui {__version__}")
+    parser.add_argument("-V", "--version", action=_Version, help="print moomtui's version")
     parser.add_argument("preset", nargs="?", help="a shipped preset's name or a .toml path")
     parser.add_argument("--theme", help="colour theme (vga, amber, phosphor, paper, or yours)")
     parser.add_argument("--speed", default="1", help="simulation speed: 0.25 … 1000, or max")
@@ -169,7 +182,8 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
     elif command == "serve":
         p.description = (
             "Serve the game to web browsers: each visitor gets a sandboxed session of their own "
-            "(no files of this machine, no code). Needs the web extra: pip install 'moomtui[web]'."
+            "(no files of this machine, no code). Needs the web extra (moomtui[web]); without "
+            "it, serve says how to add it to this moomtui."
         )
         p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
         p.add_argument("--port", type=int, default=8000, help="port to listen on (8000; 0: any)")
@@ -306,7 +320,8 @@ def _tui(ns: argparse.Namespace) -> int:
 
 
 WEB_EXTRA = ("textual_serve", "aiohttp", "aiohttp_jinja2", "jinja2")
-"""The modules ``pip install 'moomtui[web]'`` brings."""
+"""The modules the web extra brings; without them ``serve`` says how to add it to this
+copy of moomtui (:func:`moomtui.install.install_hint`)."""
 
 
 def _serve(ns: argparse.Namespace) -> int:
@@ -322,9 +337,11 @@ def _serve(ns: argparse.Namespace) -> int:
         missing = (err.name or "").partition(".")[0]
         if missing not in WEB_EXTRA:
             raise
+        from .install import distribution, install_hint
+
         print(
             f"moomtui serve: needs the web extra ({missing} is missing): "
-            "pip install 'moomtui[web]'",
+            f"{install_hint('web', distribution())}",
             file=sys.stderr,
         )
         return 2

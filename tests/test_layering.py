@@ -22,6 +22,8 @@ The newer top-level parts sit where they belong:
   ``tui``, to open the rebuilt machine in the app, and its command line, ``real/cli.py``,
   sits just below ``cli``.
 * ``web`` (``moomtui serve``) runs the app for a browser: it sits above ``tui``.
+* ``install`` (where this copy was installed from: ``-V``, the web extra's hint) is the
+  command line's, just below ``cli``.
 * The shipped presets and themes are data packages (``moomtui._presets``,
   ``moomtui._themes``): any layer may find its files there.
 * Leaf utilities import nothing of moomtui (the standard library only): ``interrupt`` (a
@@ -56,7 +58,7 @@ ORDER: list[tuple[str, ...]] = [
     ("game",),
     ("tui", "headless", "compare"),
     ("web", "real.screen"),
-    ("real.cli",),
+    ("real.cli", "install"),
     ("cli",),
     ("__main__",),
 ]

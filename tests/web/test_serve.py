@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -212,8 +213,14 @@ def test_serve_without_the_web_extra_says_how_to_get_it() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert proc.returncode == 2
+    # The hint names this copy of moomtui and this interpreter's pip (tests/test_install.py
+    # has the cases: from an index, from a clone, editable, not installed).
+    from moomtui.install import distribution, install_hint
+
+    hint = install_hint("web", distribution())
+    assert hint.startswith(f"{shlex.quote(sys.executable)} -m pip install ")
     assert proc.stderr.splitlines() == [
-        "moomtui serve: needs the web extra (textual_serve is missing): pip install 'moomtui[web]'"
+        f"moomtui serve: needs the web extra (textual_serve is missing): {hint}"
     ]
 
 
