@@ -36,6 +36,7 @@ from .game import CRITERIA, Criterion, ScoreCard, Scorer, Tracked
 from .kernel.constants import HZ
 from .kernel.kconfig import KCONFIG_OPTIONS
 from .kernel.units import format_duration
+from .output import versioned
 from .presets import PresetError, Scenario, load_preset
 from .sim import Simulation
 
@@ -370,7 +371,7 @@ def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> in
             "results": summary,
             "winners": winners(best),
         }
-        out.write(json.dumps(doc, indent=2) + "\n")
+        out.write(json.dumps(versioned(doc), indent=2) + "\n")
         return 0
     from rich.console import Console
 

@@ -22,6 +22,7 @@ from .kernel import Kernel
 from .kernel import events as ev
 from .kernel.constants import HZ, cap_names, flag_names
 from .kernel.printk import LogRecord, format_record
+from .output import trace_header, versioned
 from .presets import PresetError, Scenario, list_presets, load_preset
 from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
@@ -62,14 +63,15 @@ def read_script(path: Path) -> list[tuple[int, str]]:
 
 
 class TraceFile:
-    """``--trace FILE``: every event as a JSON line, into the file named on the command line.
+    """``--trace FILE``: every event as a JSON line, into the file named on the command line,
+    after a header line (:func:`moomtui.output.trace_header`: the version, preset, seed, HZ).
 
     The file is opened without blocking (a FIFO with no reader is an error, not a hang),
     then written as usual. A write that fails — a full disk, ``/dev/full``, a ``/proc`` file
     — stops the trace, not the run: :meth:`close` returns the one line saying why.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, header: dict[str, Any] | None = None) -> None:
         self.path = path
         self.error: str | None = None
         nonblock = getattr(os, "O_NONBLOCK", 0)
@@ -82,13 +84,18 @@ class TraceFile:
         if nonblock:  # writes may block as usual once open (a pipe's reader is slow)
             os.set_blocking(fd, True)
         self.file: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
+        if header is not None:
+            self._write(header)
 
-    def __call__(self, event: ev.Event) -> None:
+    def _write(self, line: dict[str, Any]) -> None:
         if self.error is None:
             try:
-                self.file.write(json.dumps(event.to_dict(), separators=(",", ":")) + "\n")
+                self.file.write(json.dumps(line, separators=(",", ":")) + "\n")
             except OSError as err:
                 self.error = err.strerror or str(err)
+
+    def __call__(self, event: ev.Event) -> None:
+        self._write(event.to_dict())
 
     def close(self) -> str | None:
         """Close the file; why a write failed, if one did."""
@@ -168,7 +175,9 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
     tally = Tally(bus)
     trace_file: TraceFile | None = None
     if opts.trace:
-        trace_file = TraceFile(opts.trace)
+        seed = scenario.spec.seed if opts.seed is None else opts.seed
+        header = trace_header(preset=scenario.key or scenario.name, seed=seed, hz=HZ)
+        trace_file = TraceFile(opts.trace, header)
         bus.subscribe(trace_file)
     commands: list[CommandRun] = []
     if not opts.as_json:
@@ -214,7 +223,7 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
             }
             for c in commands
         ]
-        out.write(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+        out.write(json.dumps(versioned(doc), indent=2, sort_keys=False) + "\n")
     else:
         out.write(summary(sim, scenario, tally))
         out.write(tracker.render_text())

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from moomtui.output import SCHEMA_VERSION
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -131,7 +133,14 @@ def test_for_0_runs_no_jiffy_and_trace_writes_json_lines(tmp_path: Path) -> None
     trace = tmp_path / "t.jsonl"
     proc = moomtui("run", "classic-leak", "--for", "90s", "--trace", str(trace))
     assert proc.returncode == 0
-    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    header, *events = (json.loads(line) for line in trace.read_text().splitlines())
+    assert header == {
+        "moomtui": "trace",
+        "version": SCHEMA_VERSION,
+        "preset": "classic-leak",
+        "seed": 1,
+        "hz": 100,
+    }
     assert all("jiffies" in e and "event" in e for e in events)
     kinds = {e["event"] for e in events}
     assert {"printk", "out_of_memory", "oom_kill"} <= kinds
@@ -139,3 +148,44 @@ def test_for_0_runs_no_jiffy_and_trace_writes_json_lines(tmp_path: Path) -> None
     assert {"nr_swap_pages", "free_pages"} <= oom.keys()
     kill = next(e for e in events if e["event"] == "oom_kill")
     assert {"pid", "comm", "module", "reason"} <= kill.keys()
+
+
+JSON_COMMANDS = {
+    "run": ("run", "classic-leak", "--for", "5s", "--json"),
+    "compare": (
+        "compare",
+        "no-oom",
+        "--policies",
+        "none,oom_kill",
+        "--seeds",
+        "1",
+        "--for",
+        "5s",
+        "--jobs",
+        "1",
+        "--json",
+    ),
+    "postmortem": ("postmortem", "examples/reports/mongod-3.10.txt", "--json"),
+    "snapshot": ("snapshot", "--json"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(JSON_COMMANDS))
+def test_every_json_document_starts_with_its_version(command: str) -> None:
+    """A program reading moomtui's JSON can tell which layout it reads."""
+    proc = moomtui(*JSON_COMMANDS[command])
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert next(iter(doc.items())) == ("version", SCHEMA_VERSION)
+
+
+def test_every_json_producing_option_is_tested_for_the_version() -> None:
+    """A new command with --json joins JSON_COMMANDS."""
+    from moomtui.cli import SUBCOMMANDS, build_sub_parser
+
+    with_json = {
+        command
+        for command in SUBCOMMANDS
+        if any("--json" in a.option_strings for a in build_sub_parser(command)._actions)
+    }
+    assert with_json == set(JSON_COMMANDS)

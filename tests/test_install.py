@@ -25,7 +25,7 @@ def fake_dist(tmp_path: Path, direct_url: dict[str, object] | None) -> metadata.
     info.mkdir(parents=True)
     info.joinpath("METADATA").write_text(
         "Metadata-Version: 2.4\nName: moomtui\nVersion: 0.1.0\n"
-        "Provides-Extra: web\nRequires-Dist: textual-serve<2,>=1.1; extra == \"web\"\n"
+        'Provides-Extra: web\nRequires-Dist: textual-serve<2,>=1.1; extra == "web"\n'
     )
     info.joinpath("INSTALLER").write_text("pip\n")
     if direct_url is not None:

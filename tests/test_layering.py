@@ -30,7 +30,8 @@ The newer top-level parts sit where they belong:
   real Ctrl+C told apart from a policy's ``KeyboardInterrupt``) and ``errors`` (one line for
   an exception) may be used by every layer, the kernel's oops guard included; ``userfiles``
   (reading the host's files, bounded) by every layer but the kernel, which reads no host
-  file. The package's ``__init__`` (the version) is a leaf too.
+  file; ``output`` (the JSON documents' version, the width to print for) by the front
+  ends. The package's ``__init__`` (the version) is a leaf too.
 
 Every import counts: at the top of a module, inside a function (a lazy import) and under
 ``if TYPE_CHECKING:`` — a type is a dependency too.
@@ -67,7 +68,7 @@ ORDER: list[tuple[str, ...]] = [
 REAL = {"kernel", "userland", "modules", "machine", "presets"}
 """What the postmortem (``real`` but its screen glue) may import."""
 
-LEAVES = {"interrupt", "errors", "userfiles", ""}
+LEAVES = {"interrupt", "errors", "userfiles", "output", ""}
 """Modules that import nothing of moomtui; ``""`` is the package's ``__init__``."""
 
 NOT_FOR = {"userfiles": {"kernel"}}

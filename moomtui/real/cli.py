@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from ..output import versioned
 from ..userfiles import UserFileError, read_user_file
 from .live import PROC, LiveError, read_machine
 from .preset import PresetText, machine_preset
@@ -114,7 +115,7 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             "skipped": [{"line": line, "why": why} for line, why in log.skipped],
             "kills_without_report": len(log.bare_kills),
         }
-        stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        stdout.write(json.dumps(versioned(doc), indent=2, ensure_ascii=False) + "\n")
         return 0
     chosen = _pick(machines, ns.report, shown)
     if ns.preset is not None:
@@ -151,7 +152,8 @@ def _snapshot(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise RealError(str(err)) from None
     judgement = judge(machine)
     if ns.json:
-        stdout.write(json.dumps(snapshot_json(judgement), indent=2, ensure_ascii=False) + "\n")
+        doc = versioned(snapshot_json(judgement))
+        stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         return 0
     if ns.preset is not None:
         _write(ns.preset, machine_preset(machine, machine.source), stdout)

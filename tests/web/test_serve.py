@@ -18,7 +18,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from moomtui.kernel.constants import HZ
+from moomtui.kernel.units import parse_duration
 from moomtui.web import DRIVER, SERVED_FLAG
 
 from .helpers import (
@@ -302,3 +306,11 @@ def test_the_page_finds_its_files_where_the_visitor_found_it(
     request = make_mocked_request("GET", "/", headers={"Host": "10.0.0.5:8000"})
     assert server._url(request, "/static/") == page
     assert server._url(request, "/ws", websocket=True) == socket
+
+
+@given(st.integers(1, 24 * 3600))
+def test_the_idle_timeout_as_printed_reads_back(seconds: int) -> None:
+    """``closed after 1m 30s without input``: ``--idle-timeout '1m 30s'`` is that."""
+    from moomtui.web.server import format_seconds
+
+    assert parse_duration(format_seconds(seconds)) == seconds * HZ
