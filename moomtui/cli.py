@@ -27,7 +27,7 @@ DESCRIPTION = (
 )
 EPILOG = """commands:
   moomtui [PRESET]          open the screen on a preset (default: the most instructive one)
-  moomtui run PRESET        run a preset headless and print the kernel log
+  moomtui run PRESET        run a preset headless and print the kernel log (-: stdin)
   moomtui compare PRESET    score the OOM policies side by side on a preset
   moomtui check PRESET...   validate presets (exit 0 if all are good, 2 otherwise)
   moomtui presets           list the shipped presets
@@ -39,6 +39,7 @@ EPILOG = """commands:
 """
 SUBCOMMANDS = ("run", "compare", "check", "presets", "postmortem", "snapshot", "serve")
 SEED_MAX = (1 << 63) - 1
+PRESET_HELP = "a shipped preset's name or a .toml path; - reads it from stdin"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,7 +109,7 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
     p = _Parser(prog=f"moomtui {command}")
     if command == "run":
         p.description = "Run a preset headless, as fast as the machine allows."
-        p.add_argument("preset", help="a shipped preset's name or a .toml path")
+        p.add_argument("preset", help=PRESET_HELP)
         p.add_argument(
             "--for",
             dest="duration",
@@ -123,7 +124,7 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
             "--script",
             type=Path,
             metavar="FILE",
-            help="console commands to run at given times (lines: TIME COMMAND)",
+            help="console commands to run at given times (lines: TIME COMMAND); - reads stdin",
         )
         p.add_argument(
             "--trace", type=Path, metavar="FILE", help="write every kernel event as JSON lines"
@@ -142,7 +143,7 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
             "Run a preset under each OOM policy configuration over several seeds, in parallel, "
             "and compare their score cards."
         )
-        p.add_argument("preset", help="a shipped preset's name or a .toml path")
+        p.add_argument("preset", help=PRESET_HELP)
         p.add_argument(
             "--policies",
             metavar="A,B+C,…",
@@ -176,7 +177,7 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
         fmt.add_argument("--csv", action="store_true", help="print one line per (policy, seed)")
     elif command == "check":
         p.description = "Validate presets: exit 0 if all are good, 2 otherwise."
-        p.add_argument("presets", nargs="+", metavar="PRESET")
+        p.add_argument("presets", nargs="+", metavar="PRESET", help=PRESET_HELP)
     elif command == "presets":
         p.description = "List the shipped presets (and yours) with their descriptions."
     elif command == "serve":

@@ -37,7 +37,7 @@ from .kernel.constants import HZ
 from .kernel.kconfig import KCONFIG_OPTIONS
 from .kernel.units import format_duration
 from .output import versioned
-from .presets import PresetError, Scenario, load_preset
+from .presets import PresetError, PresetSource, Scenario, load_preset, read_preset
 from .sim import Simulation
 
 if TYPE_CHECKING:
@@ -120,13 +120,16 @@ def config_modules(config: str) -> list[str]:
     return [] if config == "none" else config.split("+")
 
 
-def configure(preset: str, config: str, base: Scenario) -> Scenario:
-    """The preset with every Kconfig option ``m`` and exactly ``config``'s modules loaded."""
+def configure(preset: str | PresetSource, config: str, base: Scenario) -> Scenario:
+    """The preset (a name, a path, or its text as read) with every Kconfig option ``m``
+    and exactly ``config``'s modules loaded."""
     own = {line.split()[0]: line for line in base.spec.modules}
     modules = [own.get(name, name) for name in config_modules(config)]
     kconfig = ", ".join(f'{option} = "m"' for option in KCONFIG_OPTIONS)
     overrides = [f"kernel.config={{{kconfig}}}", f"kernel.modules={json.dumps(modules)}"]
     try:
+        if isinstance(preset, PresetSource):
+            return preset.load(overrides=overrides)
         return load_preset(preset, overrides=overrides)
     except PresetError as err:
         raise CompareError(f"{config}: {err}") from None
@@ -345,10 +348,11 @@ def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> in
     if opts.jobs is not None and not 1 <= opts.jobs <= MAX_JOBS:
         raise CompareError(f"--jobs: expected a number from 1 to {MAX_JOBS}, got {opts.jobs}")
     configs = parse_configs(opts.policies)
-    base = load_preset(opts.preset)
+    source = read_preset(opts.preset, stdin=True)  # read once: it may be stdin (-)
+    base = source.load()
     duration = base.length if opts.duration is None else opts.duration
     seeds = [base.spec.seed + i for i in range(opts.seeds)]
-    scenarios = {config: configure(opts.preset, config, base) for config in configs}
+    scenarios = {config: configure(source, config, base) for config in configs}
     jobs = [(config, seed, scenarios[config]) for config in configs for seed in seeds]
     results = _run_with_progress(jobs, duration, err, opts.jobs)
     key = base.key or base.name

@@ -1,5 +1,8 @@
 """Headless runs: ``moomtui run``, ``moomtui check`` and ``moomtui presets``.
 
+``-`` for a preset (``run -``, ``check -``) or a script (``--script -``) is standard input,
+read under the cap a file is (1 MiB) and named ``<stdin>``; not both at once.
+
 A run goes as fast as the machine allows, prints the kernel log as it grows (``dmesg -w``)
 and the output of scripted commands, then a summary; or, with ``--json``, one JSON document
 describing the final state. Both end with the run's goals and score card
@@ -26,7 +29,7 @@ from .output import trace_header, versioned
 from .presets import PresetError, Scenario, list_presets, load_preset
 from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
-from .userfiles import UserFileError, read_user_text
+from .userfiles import STDIN, STDIN_NAME, UserFileError, read_stdin_text, read_user_text
 
 
 class UsageError(Exception):
@@ -49,15 +52,17 @@ class RunOptions:
 
 
 def read_script(path: Path) -> list[tuple[int, str]]:
-    """The ``--script`` file's commands: a regular file, checked as a script's lines."""
+    """The ``--script`` file's commands: a regular file (``-``: standard input, bounded the
+    same), checked as a script's lines."""
     from .shell.script import ScriptError, parse_script
 
+    stdin = str(path) == STDIN
     try:
-        text = read_user_text(path)
+        text = read_stdin_text() if stdin else read_user_text(path)
     except UserFileError as err:
         raise UsageError(str(err)) from None
     try:
-        return parse_script(text, str(path))
+        return parse_script(text, STDIN_NAME if stdin else str(path))
     except ScriptError as err:
         raise UsageError(str(err)) from None
 
@@ -168,7 +173,11 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
     # The trial boot is the run's boot, the events the subscribers below want kept for them.
     wanted = (ev.OomKill,) if opts.as_json else (ev.OomKill, ev.Printk)
     keep = KeptBoot(None if opts.trace else wanted)
-    scenario = load_preset(opts.preset, overrides=opts.overrides, keep=keep)
+    if opts.preset == STDIN and opts.script is not None and str(opts.script) == STDIN:
+        raise UsageError(
+            "--script -: standard input is the preset's already; give the script as a file"
+        )
+    scenario = load_preset(opts.preset, overrides=opts.overrides, keep=keep, stdin=True)
     script = read_script(opts.script) if opts.script else []
     duration = scenario.length if opts.duration is None else opts.duration
     bus = ev.EventBus()
@@ -308,10 +317,13 @@ def snapshot(k: Kernel) -> dict[str, Any]:
 
 
 def check(refs: list[str], out: IO[str], err: IO[str]) -> int:
+    """Each preset checked (``-``: standard input, once); 2 if any is bad."""
+    if refs.count(STDIN) > 1:
+        raise UsageError("check: - (standard input) can be read only once")
     status = 0
     for ref in refs:
         try:
-            scenario = load_preset(ref)
+            scenario = load_preset(ref, stdin=True)
         except PresetError as e:
             err.write(f"moomtui: {e}\n")
             status = 2

@@ -14,14 +14,17 @@ from moomtui.output import SCHEMA_VERSION
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def moomtui(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def moomtui(
+    *args: str, cwd: Path = ROOT, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "moomtui", *args],
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(cwd), **(env or {})},
     )
 
 
@@ -189,3 +192,51 @@ def test_every_json_producing_option_is_tested_for_the_version() -> None:
         if any("--json" in a.option_strings for a in build_sub_parser(command)._actions)
     }
     assert with_json == set(JSON_COMMANDS)
+
+
+# ============================================================ - for standard input
+CLASSIC = (ROOT / "presets" / "classic-leak.toml").read_text()
+
+
+def test_run_dash_reads_the_preset_from_stdin_as_from_its_file() -> None:
+    piped = moomtui("run", "-", "--for", "30s", stdin=CLASSIC)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == moomtui("run", "presets/classic-leak.toml", "--for", "30s").stdout
+    doc = json.loads(moomtui("run", "-", "--for", "1s", "--json", stdin=CLASSIC).stdout)
+    assert doc["preset"] == "The classic leak"  # no file, so no file name: the preset's name
+
+
+def test_check_dash_names_stdin_in_its_verdicts() -> None:
+    ok = moomtui("check", "-", "fork-bomb", stdin=CLASSIC)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.splitlines()[0] == "<stdin>: ok (The classic leak)"
+    bad = CLASSIC.replace('comm = "leaky"', 'comm = "leaky"\nnice = "high"', 1)
+    assert bad != CLASSIC
+    line = one_line_error(moomtui("check", "-", stdin=bad))
+    assert line.startswith("moomtui: <stdin>: tasks[") and "nice" in line
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_stdin_is_bounded_like_a_preset_file(command: str) -> None:
+    """The cap of moomtui.userfiles: 1 MiB, whatever the pipe holds."""
+    big = "# " + "x" * (1 << 20) + "\n" + CLASSIC
+    assert one_line_error(moomtui(command, "-", stdin=big)) == "moomtui: <stdin>: larger than 1 MiB"
+
+
+def test_a_script_can_come_from_stdin_but_not_with_the_preset() -> None:
+    proc = moomtui("run", "classic-leak", "--for", "10s", "--script", "-", stdin="2s lsmod\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "moomsh# lsmod" in proc.stdout
+    line = one_line_error(moomtui("run", "fork-bomb", "--script", "-", stdin="1s frobnicate\n"))
+    assert line.startswith("moomtui: <stdin>:1: ")
+    both = one_line_error(moomtui("run", "-", "--script", "-", stdin=CLASSIC))
+    assert both.startswith("moomtui: --script -: standard input is the preset's already")
+    twice = one_line_error(moomtui("check", "-", "-", stdin=CLASSIC))
+    assert twice == "moomtui: check: - (standard input) can be read only once"
+
+
+def test_compare_dash_reads_stdin_once_for_every_policy() -> None:
+    args = ("--policies", "none,oom_kill", "--seeds", "1", "--for", "30s", "--jobs", "1")
+    piped = moomtui("compare", "-", *args, "--csv", stdin=CLASSIC)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == moomtui("compare", "classic-leak", *args, "--csv").stdout
