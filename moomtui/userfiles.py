@@ -188,7 +188,9 @@ STDIN_NAME = "<stdin>"
 """How messages name standard input."""
 
 
-def read_stream(stream: IO[bytes] | None, *, limit: int = MAX_FILE, name: str = STDIN_NAME) -> bytes:
+def read_stream(
+    stream: IO[bytes] | None, *, limit: int = MAX_FILE, name: str = STDIN_NAME
+) -> bytes:
     """At most ``limit`` bytes from ``stream`` (to its end), as :func:`read_user_file`
     reads a file: more is an error. ``None`` (no standard input at all) is one too."""
     if stream is None:

@@ -41,17 +41,13 @@ class PresetSource:
     key: str
     """The file's stem (``fork-bomb``); empty for standard input."""
 
-    def load(
-        self, *, overrides: list[str] | None = None, keep: KeptBoot | None = None
-    ) -> Scenario:
+    def load(self, *, overrides: list[str] | None = None, keep: KeptBoot | None = None) -> Scenario:
         scenario = parse_preset(self.text, self.source, overrides=overrides, keep=keep)
         scenario.key = self.key
         return scenario
 
 
-def read_preset(
-    ref: str | Path, *, include_user: bool = True, stdin: bool = False
-) -> PresetSource:
+def read_preset(ref: str | Path, *, include_user: bool = True, stdin: bool = False) -> PresetSource:
     """The text of preset ``ref`` (a name, a path, or with ``stdin`` ``-``); PresetError."""
     if stdin and ref == STDIN:
         try:
