@@ -1,6 +1,9 @@
 """The ``moomtui`` command: argument parsing only; the work is done elsewhere.
 
 ``moomtui [PRESET]`` opens the screen; ``moomtui run|compare|check|presets`` work without one.
+The screen needs a terminal: with stdin or stdout not one (a pipe, a file, cron), ``moomtui``
+says so in one line and exits 2 rather than draw for nobody (a served session, ``--served``,
+is the exception: its server relays it).
 User errors are one line on stderr and exit status 2, never a traceback; a write that
 fails (``--trace`` to a full disk) is one line and status 1; Ctrl+C is status 130. Numbers
 are bounded: ``--seed`` from 0 to 2^63-1 (as a preset's ``seed``), ``--for`` at most 24h,
@@ -14,11 +17,13 @@ internal error: …`` with a hint to report it, and exits with status 70 (``EX_S
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import IO, NoReturn
 
 DESCRIPTION = (
     "Play with the 2003 modular OOM killer: a simulated Linux 2.4 kernel running out of "
@@ -295,6 +300,19 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
         return 0
 
 
+def no_terminal(stdin: IO[str] | None, stdout: IO[str] | None) -> list[str]:
+    """Which of ``stdin`` and ``stdout`` is not a terminal: the screen needs both (a served
+    session has neither: its server relays the screen, and is exempt)."""
+    return [name for name, stream in (("stdin", stdin), ("stdout", stdout)) if not _isatty(stream)]
+
+
+def _isatty(stream: IO[str] | None) -> bool:
+    try:
+        return stream is not None and os.isatty(stream.fileno())
+    except (AttributeError, ValueError, OSError):  # no descriptor (StringIO), or closed
+        return False
+
+
 def _tui(ns: argparse.Namespace) -> int:
     from .presets import DEFAULT_PRESET, PresetError, load_preset, load_shipped_preset
 
@@ -310,6 +328,16 @@ def _tui(ns: argparse.Namespace) -> int:
         scenario = load(ns.preset or DEFAULT_PRESET)
     except PresetError as err:
         print(f"moomtui: {err}", file=sys.stderr)
+        return 2
+    missing = [] if ns.served else no_terminal(sys.stdin, sys.stdout)
+    if missing:
+        run = shlex.quote(ns.preset or DEFAULT_PRESET)
+        print(
+            f"moomtui: the screen needs a terminal ({' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not one); "
+            f"try 'moomtui run {run}' for a headless run",
+            file=sys.stderr,
+        )
         return 2
     from .shell.profile import LOCAL_CONSOLE, SERVED
     from .tui.app import run_app

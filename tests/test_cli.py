@@ -240,3 +240,53 @@ def test_compare_dash_reads_stdin_once_for_every_policy() -> None:
     piped = moomtui("compare", "-", *args, "--csv", stdin=CLASSIC)
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout == moomtui("compare", "classic-leak", *args, "--csv").stdout
+
+
+# ============================================================ the screen needs a terminal
+def test_the_screen_without_a_terminal_refuses_in_one_line() -> None:
+    """Piped, in cron, under nohup: no screen drawn for nobody, a hint instead."""
+    line = one_line_error(moomtui())
+    assert line == (
+        "moomtui: the screen needs a terminal (stdin and stdout are not one); "
+        "try 'moomtui run leaky-apache' for a headless run"
+    )
+    named = one_line_error(moomtui("fork-bomb", "--paused"))
+    assert named.endswith("try 'moomtui run fork-bomb' for a headless run")
+
+
+def test_what_was_typed_is_checked_before_the_terminal() -> None:
+    assert "nope: no such preset" in one_line_error(moomtui("nope"))
+
+
+@pytest.mark.parametrize("tty", ["stdin", "stdout"])
+def test_half_a_terminal_is_not_enough_and_the_message_says_which_half(tty: str) -> None:
+    import os
+    import pty
+
+    main, side = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "moomtui", "classic-leak"],
+            cwd=ROOT,
+            stdin=side if tty == "stdin" else subprocess.DEVNULL,
+            stdout=side if tty == "stdout" else subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+        )
+    finally:
+        os.close(side)
+        os.close(main)
+    other = "stdout" if tty == "stdin" else "stdin"
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"moomtui: the screen needs a terminal ({other} is not one); "
+        "try 'moomtui run classic-leak' for a headless run\n"
+    )
+
+
+def test_postmortem_without_a_terminal_still_prints_its_verdicts() -> None:
+    proc = moomtui("postmortem", "examples/reports/mongod-3.10.txt")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("report 1 (examples/reports/mongod-3.10.txt:1)")
