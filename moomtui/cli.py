@@ -39,10 +39,23 @@ EPILOG = """commands:
   moomtui postmortem FILE   replay a kernel OOM report: who each era would have killed
   moomtui snapshot          this machine from /proc: who each policy would kill now
   moomtui serve             play in a web browser (needs the web extra: moomtui[web])
+  moomtui completion SHELL  print the completion script for bash, zsh or fish
 
 `moomtui COMMAND -h` tells more about each.
 """
-SUBCOMMANDS = ("run", "compare", "check", "presets", "postmortem", "snapshot", "serve")
+SUMMARIES = {
+    "run": "run a preset headless and print the kernel log",
+    "compare": "score the OOM policies side by side on a preset",
+    "check": "validate presets",
+    "presets": "list the shipped presets (and yours)",
+    "postmortem": "replay a kernel OOM report",
+    "snapshot": "this machine from /proc: who each policy would kill now",
+    "serve": "play in a web browser",
+    "completion": "print the shell completion script (bash, zsh, fish)",
+}
+"""Each subcommand in a few words, as shell completions describe it."""
+SUBCOMMANDS = tuple(SUMMARIES)
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
 SEED_MAX = (1 << 63) - 1
 PRESET_HELP = "a shipped preset's name or a .toml path; - reads it from stdin"
 
@@ -90,7 +103,9 @@ def _bounded(lo: int, hi: int) -> Callable[[str], int]:
     return parse
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, preset: bool = True) -> argparse.ArgumentParser:
+    """The main parser: ``moomtui [PRESET]`` and the screen's options (without ``preset``,
+    the root of the completion tree, whose first word is a subcommand)."""
     parser = _Parser(
         prog="moomtui",
         description=DESCRIPTION,
@@ -98,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-V", "--version", action=_Version, help="print moomtui's version")
-    parser.add_argument("preset", nargs="?", help="a shipped preset's name or a .toml path")
+    if preset:
+        parser.add_argument("preset", nargs="?", help="a shipped preset's name or a .toml path")
     parser.add_argument("--theme", help="colour theme (vga, amber, phosphor, paper, or yours)")
     parser.add_argument("--speed", default="1", help="simulation speed: 0.25 … 1000, or max")
     parser.add_argument("--paused", action="store_true", help="start with the clock stopped")
@@ -112,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_sub_parser(command: str) -> argparse.ArgumentParser:
     p = _Parser(prog=f"moomtui {command}")
+    add_sub_arguments(command, p)
+    return p
+
+
+def add_sub_arguments(command: str, p: argparse.ArgumentParser) -> None:
+    """``command``'s description and arguments, on ``p``: its own parser, or a subparser
+    of the tree the shell completions are generated from (:func:`completion_parser`)."""
     if command == "run":
         p.description = "Run a preset headless, as fast as the machine allows."
         p.add_argument("preset", help=PRESET_HELP)
@@ -185,6 +208,9 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("presets", nargs="+", metavar="PRESET", help=PRESET_HELP)
     elif command == "presets":
         p.description = "List the shipped presets (and yours) with their descriptions."
+        p.add_argument(
+            "--names", action="store_true", help="only their names, one a line (for scripts)"
+        )
     elif command == "serve":
         p.description = (
             "Serve the game to web browsers: each visitor gets a sandboxed session of their own "
@@ -206,11 +232,52 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
             metavar="DURATION",
             help="close a session after this long without input (10m)",
         )
+    elif command == "completion":
+        p.description = (
+            "Print the shell completion script for bash, zsh or fish (generated from "
+            "moomtui's own argument parsers); the README says where to put it."
+        )
+        p.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete in")
     else:
         from .real.cli import add_arguments
 
         add_arguments(command, p)
-    return p
+
+
+def completion_parser() -> argparse.ArgumentParser:
+    """The whole command as one argparse tree — the main parser, each subcommand a
+    subparser filled by :func:`add_sub_arguments` — for shtab to generate completions from.
+    (The command itself parses in two steps, so that ``moomtui PRESET`` and ``moomtui run``
+    share a first word; the first word completes to a subcommand.) What an argument
+    completes to: a preset's name (the names ``moomtui
+    presets --names`` prints when Tab is pressed, yours included), a file (``check``'s
+    presets, ``--script``, a report…), or ``--proc``'s directory."""
+    import shtab
+
+    names = shtab.cmd("moomtui presets --names")
+    root = build_parser(preset=False)
+    commands = root.add_subparsers(dest="command", metavar="COMMAND")
+    parsers = [root]
+    for command, summary in SUMMARIES.items():
+        sub = commands.add_parser(command, help=summary)
+        add_sub_arguments(command, sub)
+        parsers.append(sub)
+    for parser in parsers:
+        for action in parser._actions:
+            if action.dest == "preset" and not action.option_strings:
+                action.complete = names  # type: ignore[attr-defined]
+            elif action.dest == "proc":
+                action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+            elif action.type is Path or action.dest in ("file", "presets"):
+                action.complete = shtab.FILE  # type: ignore[attr-defined]
+    return root
+
+
+def completion_script(shell: str) -> str:
+    """``moomtui completion SHELL``: the script, generated by shtab from the parsers."""
+    import shtab
+
+    return shtab.complete(completion_parser(), shell=shell)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -289,7 +356,10 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
             return headless.run(opts, sys.stdout, last=last)
         if command == "check":
             return headless.check(ns.presets, sys.stdout, sys.stderr)
-        return headless.presets(sys.stdout)
+        if command == "completion":
+            sys.stdout.write(completion_script(ns.shell))
+            return 0
+        return headless.presets(sys.stdout, names_only=ns.names)
     except user_errors as err:
         print(f"moomtui: {err}", file=sys.stderr)
         return 2

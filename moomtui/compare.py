@@ -36,7 +36,7 @@ from .game import CRITERIA, Criterion, ScoreCard, Scorer, Tracked
 from .kernel.constants import HZ
 from .kernel.kconfig import KCONFIG_OPTIONS
 from .kernel.units import format_duration
-from .output import versioned
+from .output import output_width, versioned
 from .presets import PresetError, PresetSource, Scenario, load_preset, read_preset
 from .sim import Simulation
 
@@ -52,8 +52,6 @@ MAX_SEEDS = 1000
 """``--seeds`` at most: a thousand runs per configuration."""
 MAX_JOBS = 64
 """``--jobs`` at most."""
-WIDE = 160
-"""Columns the table is laid out for when the output is not a terminal."""
 FIELDS = (
     *(c.key for c in CRITERIA),
     *(f.name for f in fields(ScoreCard) if f.name not in {c.key for c in CRITERIA} | {"duration"}),
@@ -76,7 +74,8 @@ class CompareOptions:
     jobs: int | None = None
     """Worker processes; None: one per CPU core."""
     width: int | None = None
-    """Columns for the table; None: the terminal's, or :data:`WIDE` when not a terminal."""
+    """Columns for the table; None: :func:`moomtui.output.output_width` — the terminal's,
+    or piped ``COLUMNS`` if set, else 80."""
 
 
 # ============================================================================ configurations
@@ -379,7 +378,7 @@ def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> in
         return 0
     from rich.console import Console
 
-    width = opts.width if opts.width is not None else (None if out.isatty() else WIDE)
+    width = opts.width if opts.width is not None else output_width(out)
     console = Console(file=out, width=width)
     seed_range = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}…{seeds[-1]}"
     console.print(f"{key}: {format_duration(duration)}, {seed_range}", highlight=False)

@@ -25,7 +25,7 @@ from .kernel import Kernel
 from .kernel import events as ev
 from .kernel.constants import HZ, cap_names, flag_names
 from .kernel.printk import LogRecord, format_record
-from .output import trace_header, versioned
+from .output import output_width, trace_header, versioned
 from .presets import PresetError, Scenario, list_presets, load_preset
 from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
@@ -332,13 +332,27 @@ def check(refs: list[str], out: IO[str], err: IO[str]) -> int:
     return status
 
 
-def presets(out: IO[str]) -> int:
+def presets(out: IO[str], width: int | None = None, *, names_only: bool = False) -> int:
+    """``moomtui presets``: each preset's key and the first line of its description,
+    wrapped under itself to ``width`` columns (default: :func:`moomtui.output.output_width`,
+    the terminal's, or piped ``COLUMNS``, else 80); or, ``names_only``, just the keys."""
+    import textwrap
+
     infos = list_presets()
-    width = max((len(p.key) for p in infos), default=10)
+    if names_only:
+        out.writelines(f"{p.key}\n" for p in infos)
+        return 0
+    columns = output_width(out) if width is None else width
+    keys = max((len(p.key) for p in infos), default=10)
+    text_width = max(columns - keys - 2, MIN_TEXT)
     for p in infos:
         mark = " (yours)" if p.user else ""
-        out.write(
-            f"{p.key:<{width}}  {p.description.splitlines()[0] if p.description else p.name}"
-            f"{mark}\n"
-        )
+        text = (p.description.splitlines()[0] if p.description else p.name) + mark
+        lines = textwrap.wrap(text, text_width, break_on_hyphens=False) or [""]
+        out.write(f"{p.key:<{keys}}  {lines[0]}\n")
+        out.writelines(f"{'':<{keys}}  {line}\n" for line in lines[1:])
     return 0
+
+
+MIN_TEXT = 24
+"""The narrowest a description is wrapped to, however few the columns."""

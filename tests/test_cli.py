@@ -40,7 +40,7 @@ def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
 def test_presets_lists_the_shipped_presets_with_descriptions() -> None:
     proc = moomtui("presets")
     assert proc.returncode == 0
-    keys = [line.split()[0] for line in proc.stdout.splitlines()]
+    keys = [line.split()[0] for line in proc.stdout.splitlines() if not line.startswith(" ")]
     assert "leaky-apache" in keys and "fork-bomb" in keys
     assert keys[-1] == "bench"
 
@@ -290,3 +290,39 @@ def test_postmortem_without_a_terminal_still_prints_its_verdicts() -> None:
     proc = moomtui("postmortem", "examples/reports/mongod-3.10.txt")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("report 1 (examples/reports/mongod-3.10.txt:1)")
+
+
+# ============================================================ COLUMNS when piped
+def widest(text: str) -> int:
+    return max(len(line) for line in text.splitlines())
+
+
+@pytest.mark.parametrize("columns", [60, 200])
+def test_presets_piped_are_wrapped_to_columns(columns: int) -> None:
+    proc = moomtui("presets", env={"COLUMNS": str(columns)})
+    assert proc.returncode == 0, proc.stderr
+    assert widest(proc.stdout) <= columns
+    # nothing lost: the words are the same whatever the width
+    assert proc.stdout.split() == moomtui("presets", env={"COLUMNS": "1000"}).stdout.split()
+    assert widest(proc.stdout) > columns * 3 // 4  # wrapped near the edge, not far short
+    lines = {c: moomtui("presets", env={"COLUMNS": str(c)}).stdout.count("\n") for c in (60, 200)}
+    assert lines[60] > lines[200] >= 10
+
+
+def test_presets_piped_without_columns_fit_80() -> None:
+    assert widest(moomtui("presets").stdout) <= 80
+
+
+@pytest.mark.parametrize("columns", [60, 200])
+def test_compare_piped_lays_its_tables_out_for_columns(columns: int) -> None:
+    args = ("--policies", "none,oom_kill", "--seeds", "1", "--for", "5s", "--jobs", "1")
+    proc = moomtui("compare", "classic-leak", *args, env={"COLUMNS": str(columns)})
+    assert proc.returncode == 0, proc.stderr
+    assert widest(proc.stdout) <= columns
+    # the eleven criteria: beside each other at 200, stacked in more tables than at 80
+    tables = proc.stdout.count("┏")
+    if columns == 200:
+        assert tables == 1
+    else:
+        assert tables > 3
+    assert moomtui("compare", "classic-leak", *args).stdout.count("┏") == 3  # 80 columns
