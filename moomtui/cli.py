@@ -1,7 +1,9 @@
 """The ``moomtui`` command: argument parsing only; the work is done elsewhere.
 
 ``moomtui [PRESET]`` opens the screen; ``moomtui run|compare|check|presets|schema`` work
-without one.
+without one. The screen needs a terminal: with stdin or stdout not one (a pipe, a file,
+cron), ``moomtui`` says so in one line and exits 2 rather than draw for nobody (a served
+session, ``--served``, is the exception: its server relays it).
 User errors are one line on stderr and exit status 2, never a traceback; a write that
 fails (``--trace`` to a full disk) is one line and status 1; Ctrl+C is status 130. Numbers
 are bounded: ``--seed`` from 0 to 2^63-1 (as a preset's ``seed``), ``--for`` at most 24h,
@@ -15,13 +17,13 @@ internal error: …`` with a hint to report it, and exits with status 70 (``EX_S
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
-
-from . import __version__
+from typing import IO, NoReturn
 
 DESCRIPTION = (
     "Play with the 2003 modular OOM killer: a simulated Linux 2.4 kernel running out of "
@@ -30,24 +32,54 @@ DESCRIPTION = (
 )
 EPILOG = """commands:
   moomtui [PRESET]          open the screen on a preset (default: the most instructive one)
-  moomtui run PRESET        run a preset headless and print the kernel log
+  moomtui run PRESET        run a preset headless and print the kernel log (-: stdin)
   moomtui compare PRESET    score the OOM policies side by side on a preset
   moomtui check PRESET...   validate presets (exit 0 if all are good, 2 otherwise)
   moomtui presets           list the shipped presets
   moomtui schema            print the JSON Schema of presets, for editors
   moomtui postmortem FILE   replay a kernel OOM report: who each era would have killed
   moomtui snapshot          this machine from /proc: who each policy would kill now
-  moomtui serve             play in a web browser (needs: pip install 'moomtui[web]')
+  moomtui serve             play in a web browser (needs the web extra: moomtui[web])
+  moomtui completion SHELL  print the completion script for bash, zsh or fish
 
 `moomtui COMMAND -h` tells more about each.
 """
-SUBCOMMANDS = ("run", "compare", "check", "presets", "schema", "postmortem", "snapshot", "serve")
+SUMMARIES = {
+    "run": "run a preset headless and print the kernel log",
+    "compare": "score the OOM policies side by side on a preset",
+    "check": "validate presets",
+    "presets": "list the shipped presets (and yours)",
+    "schema": "print the JSON Schema of presets, for editors",
+    "postmortem": "replay a kernel OOM report",
+    "snapshot": "this machine from /proc: who each policy would kill now",
+    "serve": "play in a web browser",
+    "completion": "print the shell completion script (bash, zsh, fish)",
+}
+"""Each subcommand in a few words, as shell completions describe it."""
+SUBCOMMANDS = tuple(SUMMARIES)
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
 SEED_MAX = (1 << 63) - 1
+PRESET_HELP = "a shipped preset's name or a .toml path; - reads it from stdin"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, status 2
         self.exit(2, f"{self.prog}: {message}\n")
+
+
+class _Version(argparse.Action):
+    """``-V``: the installed version (moomtui.install), looked up only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(
+            option_strings, argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from .install import version
+
+        print(f"moomtui {version()}")
+        parser.exit(0)
 
 
 def _duration(text: str) -> int:
@@ -73,15 +105,18 @@ def _bounded(lo: int, hi: int) -> Callable[[str], int]:
     return parse
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, preset: bool = True) -> argparse.ArgumentParser:
+    """The main parser: ``moomtui [PRESET]`` and the screen's options (without ``preset``,
+    the root of the completion tree, whose first word is a subcommand)."""
     parser = _Parser(
         prog="moomtui",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"moomtui {__version__}")
-    parser.add_argument("preset", nargs="?", help="a shipped preset's name or a .toml path")
+    parser.add_argument("-V", "--version", action=_Version, help="print moomtui's version")
+    if preset:
+        parser.add_argument("preset", nargs="?", help="a shipped preset's name or a .toml path")
     parser.add_argument("--theme", help="colour theme (vga, amber, phosphor, paper, or yours)")
     parser.add_argument("--speed", default="1", help="simulation speed: 0.25 … 1000, or max")
     parser.add_argument("--paused", action="store_true", help="start with the clock stopped")
@@ -95,9 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def build_sub_parser(command: str) -> argparse.ArgumentParser:
     p = _Parser(prog=f"moomtui {command}")
+    add_sub_arguments(command, p)
+    return p
+
+
+def add_sub_arguments(command: str, p: argparse.ArgumentParser) -> None:
+    """``command``'s description and arguments, on ``p``: its own parser, or a subparser
+    of the tree the shell completions are generated from (:func:`completion_parser`)."""
     if command == "run":
         p.description = "Run a preset headless, as fast as the machine allows."
-        p.add_argument("preset", help="a shipped preset's name or a .toml path")
+        p.add_argument("preset", help=PRESET_HELP)
         p.add_argument(
             "--for",
             dest="duration",
@@ -112,7 +154,7 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
             "--script",
             type=Path,
             metavar="FILE",
-            help="console commands to run at given times (lines: TIME COMMAND)",
+            help="console commands to run at given times (lines: TIME COMMAND); - reads stdin",
         )
         p.add_argument(
             "--trace", type=Path, metavar="FILE", help="write every kernel event as JSON lines"
@@ -131,7 +173,7 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
             "Run a preset under each OOM policy configuration over several seeds, in parallel, "
             "and compare their score cards."
         )
-        p.add_argument("preset", help="a shipped preset's name or a .toml path")
+        p.add_argument("preset", help=PRESET_HELP)
         p.add_argument(
             "--policies",
             metavar="A,B+C,…",
@@ -165,9 +207,12 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
         fmt.add_argument("--csv", action="store_true", help="print one line per (policy, seed)")
     elif command == "check":
         p.description = "Validate presets: exit 0 if all are good, 2 otherwise."
-        p.add_argument("presets", nargs="+", metavar="PRESET")
+        p.add_argument("presets", nargs="+", metavar="PRESET", help=PRESET_HELP)
     elif command == "presets":
         p.description = "List the shipped presets (and yours) with their descriptions."
+        p.add_argument(
+            "--names", action="store_true", help="only their names, one a line (for scripts)"
+        )
     elif command == "schema":
         p.description = (
             "Print the JSON Schema of the preset format, for editors that complete and check "
@@ -176,7 +221,8 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
     elif command == "serve":
         p.description = (
             "Serve the game to web browsers: each visitor gets a sandboxed session of their own "
-            "(no files of this machine, no code). Needs the web extra: pip install 'moomtui[web]'."
+            "(no files of this machine, no code). Needs the web extra (moomtui[web]); without "
+            "it, serve says how to add it to this moomtui."
         )
         p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
         p.add_argument("--port", type=int, default=8000, help="port to listen on (8000; 0: any)")
@@ -193,11 +239,52 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
             metavar="DURATION",
             help="close a session after this long without input (10m)",
         )
+    elif command == "completion":
+        p.description = (
+            "Print the shell completion script for bash, zsh or fish (generated from "
+            "moomtui's own argument parsers); the README says where to put it."
+        )
+        p.add_argument("shell", choices=COMPLETION_SHELLS, help="the shell to complete in")
     else:
         from .real.cli import add_arguments
 
         add_arguments(command, p)
-    return p
+
+
+def completion_parser() -> argparse.ArgumentParser:
+    """The whole command as one argparse tree — the main parser, each subcommand a
+    subparser filled by :func:`add_sub_arguments` — for shtab to generate completions from.
+    (The command itself parses in two steps, so that ``moomtui PRESET`` and ``moomtui run``
+    share a first word; the first word completes to a subcommand.) What an argument
+    completes to: a preset's name (the names ``moomtui
+    presets --names`` prints when Tab is pressed, yours included), a file (``check``'s
+    presets, ``--script``, a report…), or ``--proc``'s directory."""
+    import shtab
+
+    names = shtab.cmd("moomtui presets --names")
+    root = build_parser(preset=False)
+    commands = root.add_subparsers(dest="command", metavar="COMMAND")
+    parsers = [root]
+    for command, summary in SUMMARIES.items():
+        sub = commands.add_parser(command, help=summary)
+        add_sub_arguments(command, sub)
+        parsers.append(sub)
+    for parser in parsers:
+        for action in parser._actions:
+            if action.dest == "preset" and not action.option_strings:
+                action.complete = names  # type: ignore[attr-defined]
+            elif action.dest == "proc":
+                action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+            elif action.type is Path or action.dest in ("file", "presets"):
+                action.complete = shtab.FILE  # type: ignore[attr-defined]
+    return root
+
+
+def completion_script(shell: str) -> str:
+    """``moomtui completion SHELL``: the script, generated by shtab from the parsers."""
+    import shtab
+
+    return shtab.complete(completion_parser(), shell=shell)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -281,7 +368,10 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
             return headless.run(opts, sys.stdout, last=last)
         if command == "check":
             return headless.check(ns.presets, sys.stdout, sys.stderr)
-        return headless.presets(sys.stdout)
+        if command == "completion":
+            sys.stdout.write(completion_script(ns.shell))
+            return 0
+        return headless.presets(sys.stdout, names_only=ns.names)
     except user_errors as err:
         print(f"moomtui: {err}", file=sys.stderr)
         return 2
@@ -290,6 +380,19 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
         return 1
     except BrokenPipeError:
         return 0
+
+
+def no_terminal(stdin: IO[str] | None, stdout: IO[str] | None) -> list[str]:
+    """Which of ``stdin`` and ``stdout`` is not a terminal: the screen needs both (a served
+    session has neither: its server relays the screen, and is exempt)."""
+    return [name for name, stream in (("stdin", stdin), ("stdout", stdout)) if not _isatty(stream)]
+
+
+def _isatty(stream: IO[str] | None) -> bool:
+    try:
+        return stream is not None and os.isatty(stream.fileno())
+    except (AttributeError, ValueError, OSError):  # no descriptor (StringIO), or closed
+        return False
 
 
 def _tui(ns: argparse.Namespace) -> int:
@@ -308,6 +411,16 @@ def _tui(ns: argparse.Namespace) -> int:
     except PresetError as err:
         print(f"moomtui: {err}", file=sys.stderr)
         return 2
+    missing = [] if ns.served else no_terminal(sys.stdin, sys.stdout)
+    if missing:
+        run = shlex.quote(ns.preset or DEFAULT_PRESET)
+        print(
+            f"moomtui: the screen needs a terminal ({' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not one); "
+            f"try 'moomtui run {run}' for a headless run",
+            file=sys.stderr,
+        )
+        return 2
     from .shell.profile import LOCAL_CONSOLE, SERVED
     from .tui.app import run_app
 
@@ -318,7 +431,8 @@ def _tui(ns: argparse.Namespace) -> int:
 
 
 WEB_EXTRA = ("textual_serve", "aiohttp", "aiohttp_jinja2", "jinja2")
-"""The modules ``pip install 'moomtui[web]'`` brings."""
+"""The modules the web extra brings; without them ``serve`` says how to add it to this
+copy of moomtui (:func:`moomtui.install.install_hint`)."""
 
 
 def _serve(ns: argparse.Namespace) -> int:
@@ -334,9 +448,11 @@ def _serve(ns: argparse.Namespace) -> int:
         missing = (err.name or "").partition(".")[0]
         if missing not in WEB_EXTRA:
             raise
+        from .install import distribution, install_hint
+
         print(
             f"moomtui serve: needs the web extra ({missing} is missing): "
-            "pip install 'moomtui[web]'",
+            f"{install_hint('web', distribution())}",
             file=sys.stderr,
         )
         return 2

@@ -36,7 +36,8 @@ from .game import CRITERIA, Criterion, ScoreCard, Scorer, Tracked
 from .kernel.constants import HZ
 from .kernel.kconfig import KCONFIG_OPTIONS
 from .kernel.units import format_duration
-from .presets import PresetError, Scenario, load_preset
+from .output import output_width, versioned
+from .presets import PresetError, PresetSource, Scenario, load_preset, read_preset
 from .sim import Simulation
 
 if TYPE_CHECKING:
@@ -51,8 +52,6 @@ MAX_SEEDS = 1000
 """``--seeds`` at most: a thousand runs per configuration."""
 MAX_JOBS = 64
 """``--jobs`` at most."""
-WIDE = 160
-"""Columns the table is laid out for when the output is not a terminal."""
 FIELDS = (
     *(c.key for c in CRITERIA),
     *(f.name for f in fields(ScoreCard) if f.name not in {c.key for c in CRITERIA} | {"duration"}),
@@ -75,7 +74,8 @@ class CompareOptions:
     jobs: int | None = None
     """Worker processes; None: one per CPU core."""
     width: int | None = None
-    """Columns for the table; None: the terminal's, or :data:`WIDE` when not a terminal."""
+    """Columns for the table; None: :func:`moomtui.output.output_width` — the terminal's,
+    or piped ``COLUMNS`` if set, else 80."""
 
 
 # ============================================================================ configurations
@@ -119,13 +119,16 @@ def config_modules(config: str) -> list[str]:
     return [] if config == "none" else config.split("+")
 
 
-def configure(preset: str, config: str, base: Scenario) -> Scenario:
-    """The preset with every Kconfig option ``m`` and exactly ``config``'s modules loaded."""
+def configure(preset: str | PresetSource, config: str, base: Scenario) -> Scenario:
+    """The preset (a name, a path, or its text as read) with every Kconfig option ``m``
+    and exactly ``config``'s modules loaded."""
     own = {line.split()[0]: line for line in base.spec.modules}
     modules = [own.get(name, name) for name in config_modules(config)]
     kconfig = ", ".join(f'{option} = "m"' for option in KCONFIG_OPTIONS)
     overrides = [f"kernel.config={{{kconfig}}}", f"kernel.modules={json.dumps(modules)}"]
     try:
+        if isinstance(preset, PresetSource):
+            return preset.load(overrides=overrides)
         return load_preset(preset, overrides=overrides)
     except PresetError as err:
         raise CompareError(f"{config}: {err}") from None
@@ -344,10 +347,11 @@ def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> in
     if opts.jobs is not None and not 1 <= opts.jobs <= MAX_JOBS:
         raise CompareError(f"--jobs: expected a number from 1 to {MAX_JOBS}, got {opts.jobs}")
     configs = parse_configs(opts.policies)
-    base = load_preset(opts.preset)
+    source = read_preset(opts.preset, stdin=True)  # read once: it may be stdin (-)
+    base = source.load()
     duration = base.length if opts.duration is None else opts.duration
     seeds = [base.spec.seed + i for i in range(opts.seeds)]
-    scenarios = {config: configure(opts.preset, config, base) for config in configs}
+    scenarios = {config: configure(source, config, base) for config in configs}
     jobs = [(config, seed, scenarios[config]) for config in configs for seed in seeds]
     results = _run_with_progress(jobs, duration, err, opts.jobs)
     key = base.key or base.name
@@ -370,11 +374,11 @@ def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> in
             "results": summary,
             "winners": winners(best),
         }
-        out.write(json.dumps(doc, indent=2) + "\n")
+        out.write(json.dumps(versioned(doc), indent=2) + "\n")
         return 0
     from rich.console import Console
 
-    width = opts.width if opts.width is not None else (None if out.isatty() else WIDE)
+    width = opts.width if opts.width is not None else output_width(out)
     console = Console(file=out, width=width)
     seed_range = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}…{seeds[-1]}"
     console.print(f"{key}: {format_duration(duration)}, {seed_range}", highlight=False)

@@ -1,5 +1,8 @@
 """Headless runs: ``moomtui run``, ``moomtui check`` and ``moomtui presets``.
 
+``-`` for a preset (``run -``, ``check -``) or a script (``--script -``) is standard input,
+read under the cap a file is (1 MiB) and named ``<stdin>``; not both at once.
+
 A run goes as fast as the machine allows, prints the kernel log as it grows (``dmesg -w``)
 and the output of scripted commands, then a summary; or, with ``--json``, one JSON document
 describing the final state. Both end with the run's goals and score card
@@ -22,10 +25,11 @@ from .kernel import Kernel
 from .kernel import events as ev
 from .kernel.constants import HZ, cap_names, flag_names
 from .kernel.printk import LogRecord, format_record
+from .output import output_width, trace_header, versioned
 from .presets import PresetError, Scenario, list_presets, load_preset
 from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
-from .userfiles import UserFileError, read_user_text
+from .userfiles import STDIN, STDIN_NAME, UserFileError, read_stdin_text, read_user_text
 
 
 class UsageError(Exception):
@@ -48,28 +52,31 @@ class RunOptions:
 
 
 def read_script(path: Path) -> list[tuple[int, str]]:
-    """The ``--script`` file's commands: a regular file, checked as a script's lines."""
+    """The ``--script`` file's commands: a regular file (``-``: standard input, bounded the
+    same), checked as a script's lines."""
     from .shell.script import ScriptError, parse_script
 
+    stdin = str(path) == STDIN
     try:
-        text = read_user_text(path)
+        text = read_stdin_text() if stdin else read_user_text(path)
     except UserFileError as err:
         raise UsageError(str(err)) from None
     try:
-        return parse_script(text, str(path))
+        return parse_script(text, STDIN_NAME if stdin else str(path))
     except ScriptError as err:
         raise UsageError(str(err)) from None
 
 
 class TraceFile:
-    """``--trace FILE``: every event as a JSON line, into the file named on the command line.
+    """``--trace FILE``: every event as a JSON line, into the file named on the command line,
+    after a header line (:func:`moomtui.output.trace_header`: the version, preset, seed, HZ).
 
     The file is opened without blocking (a FIFO with no reader is an error, not a hang),
     then written as usual. A write that fails — a full disk, ``/dev/full``, a ``/proc`` file
     — stops the trace, not the run: :meth:`close` returns the one line saying why.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, header: dict[str, Any] | None = None) -> None:
         self.path = path
         self.error: str | None = None
         nonblock = getattr(os, "O_NONBLOCK", 0)
@@ -82,13 +89,18 @@ class TraceFile:
         if nonblock:  # writes may block as usual once open (a pipe's reader is slow)
             os.set_blocking(fd, True)
         self.file: IO[str] = os.fdopen(fd, "w", encoding="utf-8")
+        if header is not None:
+            self._write(header)
 
-    def __call__(self, event: ev.Event) -> None:
+    def _write(self, line: dict[str, Any]) -> None:
         if self.error is None:
             try:
-                self.file.write(json.dumps(event.to_dict(), separators=(",", ":")) + "\n")
+                self.file.write(json.dumps(line, separators=(",", ":")) + "\n")
             except OSError as err:
                 self.error = err.strerror or str(err)
+
+    def __call__(self, event: ev.Event) -> None:
+        self._write(event.to_dict())
 
     def close(self) -> str | None:
         """Close the file; why a write failed, if one did."""
@@ -161,14 +173,20 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
     # The trial boot is the run's boot, the events the subscribers below want kept for them.
     wanted = (ev.OomKill,) if opts.as_json else (ev.OomKill, ev.Printk)
     keep = KeptBoot(None if opts.trace else wanted)
-    scenario = load_preset(opts.preset, overrides=opts.overrides, keep=keep)
+    if opts.preset == STDIN and opts.script is not None and str(opts.script) == STDIN:
+        raise UsageError(
+            "--script -: standard input is the preset's already; give the script as a file"
+        )
+    scenario = load_preset(opts.preset, overrides=opts.overrides, keep=keep, stdin=True)
     script = read_script(opts.script) if opts.script else []
     duration = scenario.length if opts.duration is None else opts.duration
     bus = ev.EventBus()
     tally = Tally(bus)
     trace_file: TraceFile | None = None
     if opts.trace:
-        trace_file = TraceFile(opts.trace)
+        seed = scenario.spec.seed if opts.seed is None else opts.seed
+        header = trace_header(preset=scenario.key or scenario.name, seed=seed, hz=HZ)
+        trace_file = TraceFile(opts.trace, header)
         bus.subscribe(trace_file)
     commands: list[CommandRun] = []
     if not opts.as_json:
@@ -214,7 +232,7 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
             }
             for c in commands
         ]
-        out.write(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+        out.write(json.dumps(versioned(doc), indent=2, sort_keys=False) + "\n")
     else:
         out.write(summary(sim, scenario, tally))
         out.write(tracker.render_text())
@@ -299,10 +317,13 @@ def snapshot(k: Kernel) -> dict[str, Any]:
 
 
 def check(refs: list[str], out: IO[str], err: IO[str]) -> int:
+    """Each preset checked (``-``: standard input, once); 2 if any is bad."""
+    if refs.count(STDIN) > 1:
+        raise UsageError("check: - (standard input) can be read only once")
     status = 0
     for ref in refs:
         try:
-            scenario = load_preset(ref)
+            scenario = load_preset(ref, stdin=True)
         except PresetError as e:
             err.write(f"moomtui: {e}\n")
             status = 2
@@ -311,13 +332,27 @@ def check(refs: list[str], out: IO[str], err: IO[str]) -> int:
     return status
 
 
-def presets(out: IO[str]) -> int:
+def presets(out: IO[str], width: int | None = None, *, names_only: bool = False) -> int:
+    """``moomtui presets``: each preset's key and the first line of its description,
+    wrapped under itself to ``width`` columns (default: :func:`moomtui.output.output_width`,
+    the terminal's, or piped ``COLUMNS``, else 80); or, ``names_only``, just the keys."""
+    import textwrap
+
     infos = list_presets()
-    width = max((len(p.key) for p in infos), default=10)
+    if names_only:
+        out.writelines(f"{p.key}\n" for p in infos)
+        return 0
+    columns = output_width(out) if width is None else width
+    keys = max((len(p.key) for p in infos), default=10)
+    text_width = max(columns - keys - 2, MIN_TEXT)
     for p in infos:
         mark = " (yours)" if p.user else ""
-        out.write(
-            f"{p.key:<{width}}  {p.description.splitlines()[0] if p.description else p.name}"
-            f"{mark}\n"
-        )
+        text = (p.description.splitlines()[0] if p.description else p.name) + mark
+        lines = textwrap.wrap(text, text_width, break_on_hyphens=False) or [""]
+        out.write(f"{p.key:<{keys}}  {lines[0]}\n")
+        out.writelines(f"{'':<{keys}}  {line}\n" for line in lines[1:])
     return 0
+
+
+MIN_TEXT = 24
+"""The narrowest a description is wrapped to, however few the columns."""

@@ -9,6 +9,9 @@ opened the one way this module knows:
 * under a size cap (:data:`MAX_FILE` unless the caller says less), so no file, not even a
   regular one that keeps growing, can fill the memory.
 
+``-`` on the command line (``moomtui run -``, ``check -``, ``postmortem -``) is standard
+input, read by :func:`read_stdin` under the same cap and named ``<stdin>``.
+
 Whatever goes wrong is a :class:`UserFileError` whose text is one line naming the file
 (``presets/x.toml: not a regular file (a FIFO)``). Writes follow the same rule: the history
 is appended to only if it is a regular file, and rewritten (when trimmed) through a
@@ -28,9 +31,10 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 MAX_FILE = 1 << 20
 """The largest file moomtui reads: 1 MiB (a preset of thousands of tasks is 100 KiB)."""
@@ -176,6 +180,45 @@ def read_user_text(
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise UserFileError(shown, f"not UTF-8 text ({err.reason} at byte {err.start})") from None
+
+
+STDIN = "-"
+"""The file name that means standard input on the command line."""
+STDIN_NAME = "<stdin>"
+"""How messages name standard input."""
+
+
+def read_stream(
+    stream: IO[bytes] | None, *, limit: int = MAX_FILE, name: str = STDIN_NAME
+) -> bytes:
+    """At most ``limit`` bytes from ``stream`` (to its end), as :func:`read_user_file`
+    reads a file: more is an error. ``None`` (no standard input at all) is one too."""
+    if stream is None:
+        raise UserFileError(name, "no standard input")
+    try:
+        data = stream.read(limit + 1)
+    except (OSError, ValueError) as err:  # a closed descriptor, a directory given as stdin
+        problem = _os_problem(err) if isinstance(err, OSError) else "closed"
+        raise UserFileError(name, problem) from None
+    if len(data) > limit:
+        raise UserFileError(name, f"larger than {size_text(limit)}")
+    return data
+
+
+def read_stdin(*, limit: int = MAX_FILE) -> bytes:
+    """Standard input, to its end, at most ``limit`` bytes (:func:`read_stream`)."""
+    return read_stream(getattr(sys.stdin, "buffer", None), limit=limit)
+
+
+def read_stdin_text(*, limit: int = MAX_FILE) -> str:
+    """:func:`read_stdin` decoded as UTF-8, strictly, as :func:`read_user_text` decodes."""
+    data = read_stdin(limit=limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise UserFileError(
+            STDIN_NAME, f"not UTF-8 text ({err.reason} at byte {err.start})"
+        ) from None
 
 
 def append_user_text(path: str | os.PathLike[str], text: str, *, name: str | None = None) -> None:

@@ -9,17 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from moomtui.output import SCHEMA_VERSION
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def moomtui(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def moomtui(
+    *args: str, cwd: Path = ROOT, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "moomtui", *args],
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(cwd)},
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(cwd), **(env or {})},
     )
 
 
@@ -35,7 +40,7 @@ def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
 def test_presets_lists_the_shipped_presets_with_descriptions() -> None:
     proc = moomtui("presets")
     assert proc.returncode == 0
-    keys = [line.split()[0] for line in proc.stdout.splitlines()]
+    keys = [line.split()[0] for line in proc.stdout.splitlines() if not line.startswith(" ")]
     assert "leaky-apache" in keys and "fork-bomb" in keys
     assert keys[-1] == "bench"
 
@@ -131,7 +136,14 @@ def test_for_0_runs_no_jiffy_and_trace_writes_json_lines(tmp_path: Path) -> None
     trace = tmp_path / "t.jsonl"
     proc = moomtui("run", "classic-leak", "--for", "90s", "--trace", str(trace))
     assert proc.returncode == 0
-    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    header, *events = (json.loads(line) for line in trace.read_text().splitlines())
+    assert header == {
+        "moomtui": "trace",
+        "version": SCHEMA_VERSION,
+        "preset": "classic-leak",
+        "seed": 1,
+        "hz": 100,
+    }
     assert all("jiffies" in e and "event" in e for e in events)
     kinds = {e["event"] for e in events}
     assert {"printk", "out_of_memory", "oom_kill"} <= kinds
@@ -139,3 +151,178 @@ def test_for_0_runs_no_jiffy_and_trace_writes_json_lines(tmp_path: Path) -> None
     assert {"nr_swap_pages", "free_pages"} <= oom.keys()
     kill = next(e for e in events if e["event"] == "oom_kill")
     assert {"pid", "comm", "module", "reason"} <= kill.keys()
+
+
+JSON_COMMANDS = {
+    "run": ("run", "classic-leak", "--for", "5s", "--json"),
+    "compare": (
+        "compare",
+        "no-oom",
+        "--policies",
+        "none,oom_kill",
+        "--seeds",
+        "1",
+        "--for",
+        "5s",
+        "--jobs",
+        "1",
+        "--json",
+    ),
+    "postmortem": ("postmortem", "examples/reports/mongod-3.10.txt", "--json"),
+    "snapshot": ("snapshot", "--json"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(JSON_COMMANDS))
+def test_every_json_document_starts_with_its_version(command: str) -> None:
+    """A program reading moomtui's JSON can tell which layout it reads."""
+    proc = moomtui(*JSON_COMMANDS[command])
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert next(iter(doc.items())) == ("version", SCHEMA_VERSION)
+
+
+def test_every_json_producing_option_is_tested_for_the_version() -> None:
+    """A new command with --json joins JSON_COMMANDS."""
+    from moomtui.cli import SUBCOMMANDS, build_sub_parser
+
+    with_json = {
+        command
+        for command in SUBCOMMANDS
+        if any("--json" in a.option_strings for a in build_sub_parser(command)._actions)
+    }
+    assert with_json == set(JSON_COMMANDS)
+
+
+# ============================================================ - for standard input
+CLASSIC = (ROOT / "presets" / "classic-leak.toml").read_text()
+
+
+def test_run_dash_reads_the_preset_from_stdin_as_from_its_file() -> None:
+    piped = moomtui("run", "-", "--for", "30s", stdin=CLASSIC)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == moomtui("run", "presets/classic-leak.toml", "--for", "30s").stdout
+    doc = json.loads(moomtui("run", "-", "--for", "1s", "--json", stdin=CLASSIC).stdout)
+    assert doc["preset"] == "The classic leak"  # no file, so no file name: the preset's name
+
+
+def test_check_dash_names_stdin_in_its_verdicts() -> None:
+    ok = moomtui("check", "-", "fork-bomb", stdin=CLASSIC)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.splitlines()[0] == "<stdin>: ok (The classic leak)"
+    bad = CLASSIC.replace('comm = "leaky"', 'comm = "leaky"\nnice = "high"', 1)
+    assert bad != CLASSIC
+    line = one_line_error(moomtui("check", "-", stdin=bad))
+    assert line.startswith("moomtui: <stdin>: tasks[") and "nice" in line
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_stdin_is_bounded_like_a_preset_file(command: str) -> None:
+    """The cap of moomtui.userfiles: 1 MiB, whatever the pipe holds."""
+    big = "# " + "x" * (1 << 20) + "\n" + CLASSIC
+    assert one_line_error(moomtui(command, "-", stdin=big)) == "moomtui: <stdin>: larger than 1 MiB"
+
+
+def test_a_script_can_come_from_stdin_but_not_with_the_preset() -> None:
+    proc = moomtui("run", "classic-leak", "--for", "10s", "--script", "-", stdin="2s lsmod\n")
+    assert proc.returncode == 0, proc.stderr
+    assert "moomsh# lsmod" in proc.stdout
+    line = one_line_error(moomtui("run", "fork-bomb", "--script", "-", stdin="1s frobnicate\n"))
+    assert line.startswith("moomtui: <stdin>:1: ")
+    both = one_line_error(moomtui("run", "-", "--script", "-", stdin=CLASSIC))
+    assert both.startswith("moomtui: --script -: standard input is the preset's already")
+    twice = one_line_error(moomtui("check", "-", "-", stdin=CLASSIC))
+    assert twice == "moomtui: check: - (standard input) can be read only once"
+
+
+def test_compare_dash_reads_stdin_once_for_every_policy() -> None:
+    args = ("--policies", "none,oom_kill", "--seeds", "1", "--for", "30s", "--jobs", "1")
+    piped = moomtui("compare", "-", *args, "--csv", stdin=CLASSIC)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout == moomtui("compare", "classic-leak", *args, "--csv").stdout
+
+
+# ============================================================ the screen needs a terminal
+def test_the_screen_without_a_terminal_refuses_in_one_line() -> None:
+    """Piped, in cron, under nohup: no screen drawn for nobody, a hint instead."""
+    line = one_line_error(moomtui())
+    assert line == (
+        "moomtui: the screen needs a terminal (stdin and stdout are not one); "
+        "try 'moomtui run leaky-apache' for a headless run"
+    )
+    named = one_line_error(moomtui("fork-bomb", "--paused"))
+    assert named.endswith("try 'moomtui run fork-bomb' for a headless run")
+
+
+def test_what_was_typed_is_checked_before_the_terminal() -> None:
+    assert "nope: no such preset" in one_line_error(moomtui("nope"))
+
+
+@pytest.mark.parametrize("tty", ["stdin", "stdout"])
+def test_half_a_terminal_is_not_enough_and_the_message_says_which_half(tty: str) -> None:
+    import os
+    import pty
+
+    main, side = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "moomtui", "classic-leak"],
+            cwd=ROOT,
+            stdin=side if tty == "stdin" else subprocess.DEVNULL,
+            stdout=side if tty == "stdout" else subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(ROOT)},
+        )
+    finally:
+        os.close(side)
+        os.close(main)
+    other = "stdout" if tty == "stdin" else "stdin"
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"moomtui: the screen needs a terminal ({other} is not one); "
+        "try 'moomtui run classic-leak' for a headless run\n"
+    )
+
+
+def test_postmortem_without_a_terminal_still_prints_its_verdicts() -> None:
+    proc = moomtui("postmortem", "examples/reports/mongod-3.10.txt")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("report 1 (examples/reports/mongod-3.10.txt:1)")
+
+
+# ============================================================ COLUMNS when piped
+def widest(text: str) -> int:
+    return max(len(line) for line in text.splitlines())
+
+
+@pytest.mark.parametrize("columns", [60, 200])
+def test_presets_piped_are_wrapped_to_columns(columns: int) -> None:
+    proc = moomtui("presets", env={"COLUMNS": str(columns)})
+    assert proc.returncode == 0, proc.stderr
+    assert widest(proc.stdout) <= columns
+    # nothing lost: the words are the same whatever the width
+    assert proc.stdout.split() == moomtui("presets", env={"COLUMNS": "1000"}).stdout.split()
+    assert widest(proc.stdout) > columns * 3 // 4  # wrapped near the edge, not far short
+    lines = {c: moomtui("presets", env={"COLUMNS": str(c)}).stdout.count("\n") for c in (60, 200)}
+    assert lines[60] > lines[200] >= 10
+
+
+def test_presets_piped_without_columns_fit_80() -> None:
+    assert widest(moomtui("presets").stdout) <= 80
+
+
+@pytest.mark.parametrize("columns", [60, 200])
+def test_compare_piped_lays_its_tables_out_for_columns(columns: int) -> None:
+    args = ("--policies", "none,oom_kill", "--seeds", "1", "--for", "5s", "--jobs", "1")
+    proc = moomtui("compare", "classic-leak", *args, env={"COLUMNS": str(columns)})
+    assert proc.returncode == 0, proc.stderr
+    assert widest(proc.stdout) <= columns
+    # the eleven criteria: beside each other at 200, stacked in more tables than at 80
+    tables = proc.stdout.count("┏")
+    if columns == 200:
+        assert tables == 1
+    else:
+        assert tables > 3
+    assert moomtui("compare", "classic-leak", *args).stdout.count("┏") == 3  # 80 columns

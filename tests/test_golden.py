@@ -107,7 +107,9 @@ def record(argv: list[str], tmp: Path) -> dict[str, Any]:
     trace = tmp / "trace.jsonl"
     _run([*argv, "--json", "--trace", str(trace)])
     trace_bytes = trace.read_bytes()
-    kinds = Counter(json.loads(line)["event"] for line in trace_bytes.splitlines())
+    header, *events = trace_bytes.splitlines()  # the header line: version, preset, seed
+    assert json.loads(header)["moomtui"] == "trace"
+    kinds = Counter(json.loads(line)["event"] for line in events)
     doc = json.loads(doc_text)
     return {
         "text": _sha(text.encode()),

@@ -22,13 +22,16 @@ The newer top-level parts sit where they belong:
   ``tui``, to open the rebuilt machine in the app, and its command line, ``real/cli.py``,
   sits just below ``cli``.
 * ``web`` (``moomtui serve``) runs the app for a browser: it sits above ``tui``.
+* ``install`` (where this copy was installed from: ``-V``, the web extra's hint) is the
+  command line's, just below ``cli``.
 * The shipped presets and themes are data packages (``moomtui._presets``,
   ``moomtui._themes``): any layer may find its files there.
 * Leaf utilities import nothing of moomtui (the standard library only): ``interrupt`` (a
   real Ctrl+C told apart from a policy's ``KeyboardInterrupt``) and ``errors`` (one line for
   an exception) may be used by every layer, the kernel's oops guard included; ``userfiles``
   (reading the host's files, bounded) by every layer but the kernel, which reads no host
-  file. The package's ``__init__`` (the version) is a leaf too.
+  file; ``output`` (the JSON documents' version, the width to print for) by the front
+  ends. The package's ``__init__`` (the version) is a leaf too.
 
 Every import counts: at the top of a module, inside a function (a lazy import) and under
 ``if TYPE_CHECKING:`` — a type is a dependency too.
@@ -56,7 +59,7 @@ ORDER: list[tuple[str, ...]] = [
     ("game",),
     ("tui", "headless", "compare"),
     ("web", "real.screen"),
-    ("real.cli",),
+    ("real.cli", "install"),
     ("cli",),
     ("__main__",),
 ]
@@ -65,7 +68,7 @@ ORDER: list[tuple[str, ...]] = [
 REAL = {"kernel", "userland", "modules", "machine", "presets"}
 """What the postmortem (``real`` but its screen glue) may import."""
 
-LEAVES = {"interrupt", "errors", "userfiles", ""}
+LEAVES = {"interrupt", "errors", "userfiles", "output", ""}
 """Modules that import nothing of moomtui; ``""`` is the package's ``__init__``."""
 
 NOT_FOR = {"userfiles": {"kernel"}}

@@ -2,8 +2,10 @@
 
 ``"64M"``, ``"512K"``, ``"1G"``, ``"4096"`` (bytes) or ``"300 pages"``; rates are a size per
 second (``"256K/s"``, ``"10 pages/s"``); durations ``"90s"``, ``"500ms"``, ``"2m"``,
-``"1h"``, ``"250j"`` (jiffies) or a bare number of seconds; integers are decimal, written
-with ASCII digits. This is the one parser every part of moomtui reads such numbers with —
+``"1h"``, ``"250j"`` (jiffies) or a bare number of seconds, and the forms moomtui prints
+them in (:func:`format_duration`): hours, minutes and seconds together, largest first —
+``"1m30s"``, ``"5m00s"``, ``"1h02m"``, ``"1h02m03.5s"``, ``"1m 30s"``; integers are decimal,
+written with ASCII digits. This is the one parser every part of moomtui reads such numbers with —
 presets, program parameters, the console, scripts and the command line — so they all take
 the same forms and refuse the same absurdities: every parser raises :class:`UnitError`
 with a short message saying what was expected.
@@ -44,6 +46,15 @@ _NUMBER = r"(\d+(?:\.\d+)?)"
 _SIZE = re.compile(rf"\s*{_NUMBER}\s*([kKmMgG]?)[bB]?\s*", re.ASCII)
 _PAGES = re.compile(r"\s*(\d+)\s*pages?\s*", re.ASCII)
 _DURATION = re.compile(rf"\s*{_NUMBER}\s*(ms|s|m|h|j|jiffies)?\s*", re.ASCII)
+_COMPOUND = re.compile(r"(?:(\d+)h)? ?(?:(\d+)m(?!s))? ?(?:(\d+(?:\.\d+)?)s)?", re.ASCII)
+_COMPOUND_TWO = (  # the same forms with two parts or three, as one pattern (the JSON Schema's)
+    r"\s*(?:\d+h ?\d+m(?!s)(?: ?\d+(?:\.\d+)?s)?|\d+h ?\d+(?:\.\d+)?s"
+    r"|\d+m(?!s) ?\d+(?:\.\d+)?s)\s*"
+)
+"""``1h02m03s``: at least two of hours, minutes and seconds, largest first, a space between
+them or none (only the seconds a fraction). Tried on at most :data:`_COMPOUND_MAX` characters,
+so that no text, however long, makes the optional parts backtrack for long."""
+_COMPOUND_MAX = 48
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _MULT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _TIME = {
@@ -58,7 +69,7 @@ _TIME = {
 
 SIZE_HELP = 'a size like "64M", "512K", "4096" (bytes) or "300 pages"'
 RATE_HELP = 'a rate like "256K/s" or "10 pages/s"'
-DURATION_HELP = 'a duration like "90s", "500ms", "2m", "1h" or "250j" (jiffies)'
+DURATION_HELP = 'a duration like "90s", "1m30s", "500ms", "2m", "1h" or "250j" (jiffies)'
 
 
 _TOO_LONG = f"a number of at most {MAX_DIGITS} digits"
@@ -156,9 +167,14 @@ def parse_duration(value: object) -> int:
     if not isinstance(value, str):
         raise _expected(DURATION_HELP)
     m = _DURATION.fullmatch(value)
-    if not m:
+    if m:
+        return _jiffies(_decimal(m.group(1), DURATION_HELP) * _TIME[m.group(2)])
+    text = value.strip()
+    m = _COMPOUND.fullmatch(text) if len(text) <= _COMPOUND_MAX else None
+    if not m or sum(part is not None for part in m.groups()) < 2:
         raise _expected(DURATION_HELP)
-    return _jiffies(_decimal(m.group(1), DURATION_HELP) * _TIME[m.group(2)])
+    hours, minutes, seconds = (_decimal(part or "0", DURATION_HELP) for part in m.groups())
+    return _jiffies((hours * 3600 + minutes * 60 + seconds) * HZ)
 
 
 def _jiffies(amount: Fraction) -> int:
@@ -178,6 +194,8 @@ def format_size(pages: int) -> str:
 
 
 def format_duration(jiffies: int) -> str:
+    """``"0.25s"``, ``"45s"``, ``"1m30s"``, ``"1h02m"``: to the jiffy below a minute, to the
+    second below an hour, to the minute from then on. :func:`parse_duration` reads it back."""
     seconds = jiffies / HZ
     if seconds >= 3600:
         return f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m"

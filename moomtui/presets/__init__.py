@@ -8,7 +8,8 @@ problem is reported as one line naming the file, the key path and what was expec
 
 - :mod:`.scenario` — what a preset becomes (:class:`Scenario`) and :class:`PresetError`;
 - :mod:`.locations` — the shipped and the user's presets, listing them, a name or a path;
-- :mod:`.loader` — :func:`load_preset` / :func:`parse_preset`: read, override, check;
+- :mod:`.loader` — :func:`load_preset` / :func:`parse_preset`: read (``-``: stdin, where
+  allowed), override, check;
 - :mod:`.overrides` — ``--set KEY=VALUE``;
 - :mod:`.fields` — the format's tables and keys, for the checker and the schema;
 - :mod:`.checker` — the TOML checked key by key, with the limits a preset may not pass;
@@ -20,7 +21,7 @@ Import the names from here. The format is documented in docs/presets.md.
 """
 
 from .checker import FIRST_USER_PID, RAM_MAX, SWAP_MAX, TOTAL_VM_MAX
-from .loader import load_preset, load_shipped_preset, parse_preset
+from .loader import PresetSource, load_preset, load_shipped_preset, parse_preset, read_preset
 from .locations import (
     DEFAULT_PRESET,
     PresetInfo,
@@ -41,12 +42,14 @@ __all__ = [
     "PresetError",
     "PresetEvent",
     "PresetInfo",
+    "PresetSource",
     "Scenario",
     "ScoreRule",
     "list_presets",
     "load_preset",
     "load_shipped_preset",
     "parse_preset",
+    "read_preset",
     "resolve_preset",
     "shipped_presets_dir",
     "user_presets_dir",

@@ -2,14 +2,26 @@
 
 The file is read only if it is a regular file under 1 MiB (:mod:`moomtui.userfiles`), then
 parsed as TOML, changed by any ``--set`` overrides (:mod:`.overrides`) and checked
-(:mod:`.checker`), which ends with a trial boot (:mod:`.trial_boot`).
+(:mod:`.checker`), which ends with a trial boot (:mod:`.trial_boot`). Where the caller
+allows it (``moomtui run -``, ``check -``, ``compare -``: ``stdin=True``), ``-`` is standard
+input, read under the same cap and named ``<stdin>``; the screen never reads a preset there,
+its keyboard is.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..userfiles import TomlError, UserFileError, loads_toml, read_user_text
+from ..userfiles import (
+    STDIN,
+    STDIN_NAME,
+    TomlError,
+    UserFileError,
+    loads_toml,
+    read_stdin_text,
+    read_user_text,
+)
 from .checker import Checker
 from .locations import display_path, list_presets, resolve_preset
 from .overrides import apply_override
@@ -18,24 +30,52 @@ from .scenario import PresetError, Scenario
 from .trial_boot import KeptBoot
 
 
-def load_preset(
-    ref: str | Path,
-    *,
-    overrides: list[str] | None = None,
-    include_user: bool = True,
-    keep: KeptBoot | None = None,
-) -> Scenario:
-    """The scenario of preset ``ref`` (a name or a path), checked; PresetError if not.
-    ``keep``: the trial boot is kept there for the run that follows (:mod:`.trial_boot`)."""
+@dataclass(frozen=True, slots=True)
+class PresetSource:
+    """A preset's text as read, once: what :func:`load_preset` checks, and what ``compare``
+    loads again under each policy (standard input cannot be read twice)."""
+
+    text: str
+    source: str
+    """How messages name it: the path as given, or ``<stdin>``."""
+    key: str
+    """The file's stem (``fork-bomb``); empty for standard input."""
+
+    def load(self, *, overrides: list[str] | None = None, keep: KeptBoot | None = None) -> Scenario:
+        scenario = parse_preset(self.text, self.source, overrides=overrides, keep=keep)
+        scenario.key = self.key
+        return scenario
+
+
+def read_preset(ref: str | Path, *, include_user: bool = True, stdin: bool = False) -> PresetSource:
+    """The text of preset ``ref`` (a name, a path, or with ``stdin`` ``-``); PresetError."""
+    if stdin and ref == STDIN:
+        try:
+            return PresetSource(read_stdin_text(), STDIN_NAME, "")
+        except UserFileError as err:
+            raise PresetError(str(err)) from None
     path = resolve_preset(ref, include_user=include_user)
     source = printable(clip(display_path(path), 200))
     try:
         text = read_user_text(path, name=source)
     except UserFileError as err:
         raise PresetError(str(err)) from None
-    scenario = parse_preset(text, source, overrides=overrides, keep=keep)
-    scenario.key = path.stem
-    return scenario
+    return PresetSource(text, source, path.stem)
+
+
+def load_preset(
+    ref: str | Path,
+    *,
+    overrides: list[str] | None = None,
+    include_user: bool = True,
+    keep: KeptBoot | None = None,
+    stdin: bool = False,
+) -> Scenario:
+    """The scenario of preset ``ref`` (a name or a path; with ``stdin``, ``-`` is standard
+    input), checked; PresetError if not. ``keep``: the trial boot is kept there for the run
+    that follows (:mod:`.trial_boot`)."""
+    preset = read_preset(ref, include_user=include_user, stdin=stdin)
+    return preset.load(overrides=overrides, keep=keep)
 
 
 def load_shipped_preset(key: str) -> Scenario:

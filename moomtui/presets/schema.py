@@ -25,7 +25,7 @@ from ..kernel.kconfig import KCONFIG_MODULES, KCONFIG_OPTIONS, KCONFIG_PROMPTS
 
 # The parsers' own patterns: a form the units module learns, the schema learns with it
 # (tests/test_preset_schema.py holds the two to the same answers).
-from ..kernel.units import _DURATION, _PAGES, _SIZE, MAX_DURATION, MAX_SIZE
+from ..kernel.units import _COMPOUND_TWO, _DURATION, _PAGES, _SIZE, MAX_DURATION, MAX_SIZE
 from .fields import SECTIONS, Key, program_names
 from .scenario import SCORE_UNITS
 
@@ -70,10 +70,13 @@ def definitions() -> dict[str, Schema]:
             ],
         },
         "duration": {
-            "description": 'A duration: "90s", "500ms", "2m", "1h", "250j" (jiffies, HZ = '
-            f"{HZ}), or a number of seconds; at most 24h.",
+            "description": 'A duration: "90s", "500ms", "2m", "1h", "1m30s", "1h02m", "250j" '
+            f"(jiffies, HZ = {HZ}), or a number of seconds; at most 24h.",
             "anyOf": [
-                {"type": "string", "pattern": _anchored(_DURATION.pattern)},
+                {
+                    "type": "string",
+                    "pattern": _anchored(f"{_DURATION.pattern}|{_COMPOUND_TWO}"),
+                },
                 {"type": "number", "minimum": 0, "maximum": MAX_DURATION // HZ},
             ],
         },

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..userfiles import UserFileError, read_user_file
+from ..output import versioned
+from ..userfiles import STDIN, STDIN_NAME, UserFileError, read_stdin, read_user_file
 from .live import PROC, LiveError, read_machine
 from .preset import PresetText, machine_preset
 from .rebuild import rebuild_log
@@ -82,21 +83,20 @@ def run(command: str, ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) ->
 # --------------------------------------------------------------------------- postmortem
 def _read_input(name: str) -> tuple[str, str]:
     """The text of FILE (``-``: stdin) and the name to cite it by."""
-    if name == "-":
-        data = sys.stdin.buffer.read(MAX_INPUT + 1)
-        shown = "<stdin>"
-    else:
-        shown = name
-        try:  # a regular file only, opened without blocking (moomtui.userfiles)
+    shown = STDIN_NAME if name == STDIN else name
+    try:  # bounded; a file only if regular, opened without blocking (moomtui.userfiles)
+        if name == STDIN:
+            data = read_stdin(limit=MAX_INPUT)
+        else:
             data = read_user_file(name, limit=MAX_INPUT)
-        except UserFileError as err:
-            if err.errno == errno.ENOENT:
-                raise RealError(f"{name}: no such file") from None
-            if err.problem == "is a directory":
-                raise RealError(f"{name}: is a directory, not a report") from None
-            raise RealError(str(err)) from None
-    if len(data) > MAX_INPUT:
-        raise RealError(f"{shown}: larger than {MAX_INPUT >> 20} MiB: not a report")
+    except UserFileError as err:
+        if err.errno == errno.ENOENT:
+            raise RealError(f"{name}: no such file") from None
+        if err.problem == "is a directory":
+            raise RealError(f"{name}: is a directory, not a report") from None
+        if err.problem.startswith("larger than"):
+            raise RealError(f"{shown}: larger than {MAX_INPUT >> 20} MiB: not a report") from None
+        raise RealError(str(err)) from None
     return data.decode("utf-8", errors="replace"), shown
 
 
@@ -114,7 +114,7 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             "skipped": [{"line": line, "why": why} for line, why in log.skipped],
             "kills_without_report": len(log.bare_kills),
         }
-        stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        stdout.write(json.dumps(versioned(doc), indent=2, ensure_ascii=False) + "\n")
         return 0
     chosen = _pick(machines, ns.report, shown)
     if ns.preset is not None:
@@ -151,7 +151,8 @@ def _snapshot(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise RealError(str(err)) from None
     judgement = judge(machine)
     if ns.json:
-        stdout.write(json.dumps(snapshot_json(judgement), indent=2, ensure_ascii=False) + "\n")
+        doc = versioned(snapshot_json(judgement))
+        stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         return 0
     if ns.preset is not None:
         _write(ns.preset, machine_preset(machine, machine.source), stdout)

@@ -13,6 +13,7 @@ from moomtui.kernel.units import (
     MAX_DURATION,
     MAX_SIZE_PAGES,
     UnitError,
+    format_duration,
     parse_duration,
     parse_integer,
     parse_rate,
@@ -80,6 +81,17 @@ def test_bad_sizes_are_one_line_errors(text: object, detail: str) -> None:
         ("0.005s", 0),  # half a jiffy rounds to even
         ("0.015s", 2),
         ("24h", MAX_DURATION),
+        # the forms moomtui prints (format_duration, the server's idle timeout)
+        ("1m30s", 90 * HZ),
+        ("5m00s", 300 * HZ),
+        ("1h02m", 3720 * HZ),
+        ("1h02m03s", 3723 * HZ),
+        ("1h02m03.5s", 3723 * HZ + 50),
+        ("1h 5s", 3605 * HZ),
+        ("1m 30s", 90 * HZ),
+        (" 1m30s ", 90 * HZ),
+        ("24h00m", MAX_DURATION),
+        ("90.00 s", 90 * HZ),
         (90, 90 * HZ),
         (0.5, 50),
     ],
@@ -104,6 +116,13 @@ def test_durations_in_jiffies_exactly(text: object, jiffies: int) -> None:
         (1e300, "a number of at most 18 digits"),
         (-1, "not a negative number"),
         ("1٢s", ""),
+        ("24h01m", "at most 24h"),
+        ("1m30", ""),  # a bare number is seconds, alone only
+        ("1.5m30s", ""),  # only the seconds a fraction
+        ("30s1m", ""),  # largest first
+        ("1m  30s", ""),
+        ("1h h", ""),
+        ("1" * 50 + "m30s", ""),
     ],
 )
 def test_bad_durations_are_one_line_errors(text: object, detail: str) -> None:
@@ -139,3 +158,29 @@ def test_no_text_makes_a_parser_raise_anything_but_unit_error(text: str) -> None
         assert isinstance(value, int) and value >= 0
     with contextlib.suppress(UnitError):
         parse_integer(text, -(2**63), 2**63)
+
+
+def _printed_to(jiffies: int) -> int:
+    """What :func:`format_duration` keeps of ``jiffies``: every jiffy below a minute, whole
+    seconds below an hour, whole minutes from then on."""
+    unit = 1 if jiffies < 60 * HZ else HZ if jiffies < 3600 * HZ else 60 * HZ
+    return jiffies - jiffies % unit
+
+
+@given(st.integers(0, MAX_DURATION))
+def test_every_duration_moomtui_prints_reads_back_as_printed(jiffies: int) -> None:
+    """What the screen, compare and the briefings print can be typed back: ``--for 1m30s``."""
+    text = format_duration(jiffies)
+    assert parse_duration(text) == _printed_to(jiffies)
+    assert format_duration(parse_duration(text)) == text
+
+
+@given(
+    st.one_of(
+        st.integers(0, 60 * HZ - 1),
+        st.integers(60, 3599).map(lambda s: s * HZ),
+        st.integers(60, 24 * 60).map(lambda m: m * 60 * HZ),
+    )
+)
+def test_a_duration_format_prints_exactly_reads_back_exactly(jiffies: int) -> None:
+    assert parse_duration(format_duration(jiffies)) == jiffies

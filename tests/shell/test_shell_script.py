@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from moomtui.kernel.units import MAX_DURATION
 from moomtui.shell import ScriptError, format_script, parse_script
+from moomtui.shell.script import format_time, parse_time
 
 from .helpers import fails, ok, shell
 
@@ -18,6 +22,7 @@ GOOD = """\
 250j    sysctl -w kernel.panic=10
 1m      echo 5 > /proc/sys/kernel/panic
 500ms\tkill -9 1
+1m30s   renice 5 1
 """
 
 
@@ -28,6 +33,7 @@ def test_parse_script_reads_times_and_commands() -> None:
         (250, "sysctl -w kernel.panic=10"),
         (6000, "echo 5 > /proc/sys/kernel/panic"),
         (50, "kill -9 1"),
+        (9000, "renice 5 1"),
     ]
 
 
@@ -110,3 +116,9 @@ def test_a_replayed_script_reproduces_the_machine() -> None:
     a, b = typed.kernel.tasks[7], replay.kernel.tasks[7]
     assert (a.mm.rss, a.nice, a.utime) == (b.mm.rss, b.nice, b.utime)
     assert typed.kernel.ticks == replay.kernel.ticks == 500
+
+
+@given(st.integers(0, MAX_DURATION))
+def test_script_times_read_back_exactly(jiffies: int) -> None:
+    """``script save`` writes times that the script reads back to the jiffy."""
+    assert parse_time(format_time(jiffies)) == jiffies

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -17,7 +18,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from moomtui.kernel.constants import HZ
+from moomtui.kernel.units import parse_duration
 from moomtui.web import DRIVER, SERVED_FLAG
 
 from .helpers import (
@@ -212,8 +217,14 @@ def test_serve_without_the_web_extra_says_how_to_get_it() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
     )
     assert proc.returncode == 2
+    # The hint names this copy of moomtui and this interpreter's pip (tests/test_install.py
+    # has the cases: from an index, from a clone, editable, not installed).
+    from moomtui.install import distribution, install_hint
+
+    hint = install_hint("web", distribution())
+    assert hint.startswith(f"{shlex.quote(sys.executable)} -m pip install ")
     assert proc.stderr.splitlines() == [
-        "moomtui serve: needs the web extra (textual_serve is missing): pip install 'moomtui[web]'"
+        f"moomtui serve: needs the web extra (textual_serve is missing): {hint}"
     ]
 
 
@@ -295,3 +306,11 @@ def test_the_page_finds_its_files_where_the_visitor_found_it(
     request = make_mocked_request("GET", "/", headers={"Host": "10.0.0.5:8000"})
     assert server._url(request, "/static/") == page
     assert server._url(request, "/ws", websocket=True) == socket
+
+
+@given(st.integers(1, 24 * 3600))
+def test_the_idle_timeout_as_printed_reads_back(seconds: int) -> None:
+    """``closed after 1m 30s without input``: ``--idle-timeout '1m 30s'`` is that."""
+    from moomtui.web.server import format_seconds
+
+    assert parse_duration(format_seconds(seconds)) == seconds * HZ
