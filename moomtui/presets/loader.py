@@ -13,7 +13,7 @@ from ..userfiles import TomlError, UserFileError, loads_toml, read_user_text
 from .checker import Checker
 from .locations import display_path, list_presets, resolve_preset
 from .overrides import apply_override
-from .quoting import clip, printable
+from .quoting import clip, one_line
 from .scenario import PresetError, Scenario
 from .trial_boot import KeptBoot
 
@@ -28,7 +28,7 @@ def load_preset(
     """The scenario of preset ``ref`` (a name or a path), checked; PresetError if not.
     ``keep``: the trial boot is kept there for the run that follows (:mod:`.trial_boot`)."""
     path = resolve_preset(ref, include_user=include_user)
-    source = printable(clip(display_path(path), 200))
+    source = one_line(clip(display_path(path), 200))
     try:
         text = read_user_text(path, name=source)
     except UserFileError as err:
