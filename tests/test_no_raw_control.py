@@ -17,6 +17,7 @@ import contextlib
 import html
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ from moomtui import cli, errors
 from moomtui.presets import PresetError, Scenario, load_preset, parse_preset
 from moomtui.presets.checker import Checker
 from moomtui.presets.quoting import key_path
+from moomtui.shell.profile import LOCAL_CONSOLE, SERVED, Profile
 from moomtui.sim import Simulation
 from moomtui.text import SafeStream, dumps, layout, quote, safe, styled, visible
 from moomtui.tui.app import MoomApp
@@ -332,10 +334,14 @@ def test_a_script_line_with_a_payload_is_one_clean_line(payload: str, tmp_path: 
     assert "syntax error" in assert_one_clean_line(err)
 
 
+@pytest.mark.parametrize("profile", [LOCAL_CONSOLE, SERVED], ids=["local", "served"])
 async def test_the_console_shows_what_is_typed_and_answers_without_sending_it(
-    tmp_path: Path,
+    profile: Profile, tmp_path: Path
 ) -> None:
-    app = MoomApp(load_preset("leaky-apache"), paused=True, history_path=tmp_path / "h")
+    """At the prompt of the screen and of a served session (what a visitor's browser
+    gets): the line as typed, its echo and the answer are drawn, never sent."""
+    sim = Simulation(load_preset("leaky-apache"), profile=profile)
+    app = MoomApp(sim, paused=True, history_path=tmp_path / "h")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("colon")
         prompt = app.query_one(ConsoleView).input
@@ -413,6 +419,39 @@ def test_a_process_name_in_snapshot_is_shown_not_sent(payload: str, tmp_path: Pa
     assert status == 0
     assert_clean(written.read_text())
     assert "ev" in load_preset(written).spec.tasks[-1].comm  # the preset it wrote loads
+
+
+ALL = "".join(HOSTILE)
+"""Every payload in one name."""
+
+
+@pytest.mark.parametrize("command", ["snapshot", "postmortem"])
+def test_names_from_data_on_a_real_terminal_send_it_nothing(command: str, tmp_path: Path) -> None:
+    """End to end, on a pseudo-terminal: ``snapshot`` and ``postmortem`` open the screen on
+    a machine whose process is named with every payload. The bytes moomtui writes to the
+    terminal hold none of them; the screen shows their escapes."""
+    from .terminal import Terminal
+
+    if command == "snapshot":
+        fake_proc(tmp_path / "proc", f"ev{ALL}il")
+        argv = ["snapshot", "--proc", str(tmp_path / "proc")]
+    else:
+        (tmp_path / "r.txt").write_text(MONGOD.read_text().replace("java", f"ev{ALL}il"))
+        argv = ["postmortem", str(tmp_path / "r.txt")]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(ROOT),
+    }
+    with Terminal([sys.executable, "-m", "moomtui", *argv], env=env, cwd=tmp_path) as term:
+        term.wait_for("(ev\\x1b]52;c;Y3V")  # the console's first lines name the victim
+        term.send("q")
+        assert term.wait_exit() == 0, term.text()
+        raw = bytes(term.raw)
+    for sent in (b"\x1b]52;", b"\x1b]0;pwned", b"\x00", "\u009b".encode(), "\u202e".encode()):
+        assert sent not in raw, sent
 
 
 # ============================================================ reports: postmortem
@@ -603,3 +642,21 @@ def test_the_streams_are_put_back_after_a_command() -> None:
         cli.main(["presets"])
         assert sys.stdout is out and sys.stderr is err
     assert "leaky-apache" in out.getvalue()
+
+
+# ============================================================ the served page
+async def test_the_served_page_escapes_what_the_visitor_sent() -> None:
+    """The page is built from the address the browser used (its ``Host``): written into
+    the HTML escaped, never as markup."""
+    from aiohttp.test_utils import make_mocked_request
+
+    from moomtui.web.server import MoomServer
+
+    server = MoomServer()
+    web_app = await server._make_app()
+    host = 'x"><script>alert(1)</script>'
+    request = make_mocked_request("GET", "/?fontsize=<b>", headers={"Host": host}, app=web_app)
+    response = await server.handle_index(request)
+    page = response.text or ""
+    assert "<script>alert(1)" not in page and "<b>" not in page
+    assert "x&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
