@@ -103,8 +103,8 @@ def one_line(value: object) -> str:
 
 def layout(text: str) -> str:
     """``text`` for printed lines: unsafe characters shown, the newline and tab kept."""
-    if text.isprintable():
-        return text
+    if text.isprintable() or text[-1:] == "\n" and text[:-1].isprintable():
+        return text  # the usual writes: a part of a line, or a line
     return "\n".join(visible(line, "\t") for line in text.split("\n"))
 
 
@@ -125,9 +125,18 @@ def dumps(value: Any, **options: Any) -> str:
     escaped as ``\\uXXXX``: readable names stay readable, the document stays valid JSON, and
     nothing in it is a terminal's control sequence."""
     text = json.dumps(value, ensure_ascii=False, **options)
-    if is_safe(text, LAYOUT):
+    if text.isprintable():
         return text
-    return "".join(_json_escape(c) if unsafe(c) and c not in LAYOUT else c for c in text)
+    # A raw newline or tab in JSON is the indentation's (strings escape their own): the
+    # lines are looked at one by one, and only one that holds something is rewritten.
+    return "\n".join(
+        line if line.isprintable() else "".join(_json_char(c) for c in line)
+        for line in text.split("\n")
+    )
+
+
+def _json_char(c: str) -> str:
+    return _json_escape(c) if c != "\t" and unsafe(c) else c
 
 
 def _json_escape(c: str) -> str:

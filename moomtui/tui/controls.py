@@ -48,8 +48,8 @@ class ShowControls(LineFilter):
     """Draws every unsafe character of a line as a visible mark (see the module docstring)."""
 
     def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
-        if all(seg.control or seg.text.isprintable() for seg in segments):
-            return segments
+        if "".join([seg.text for seg in segments]).isprintable():
+            return segments  # the usual line (a control segment's text is empty)
         width = Segment.get_line_length(segments)
         shown = [
             seg if seg.control else Segment(marked(seg.text), seg.style, seg.control)
