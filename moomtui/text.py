@@ -63,11 +63,6 @@ def unsafe(c: str) -> bool:
     return not c.isprintable() and unicodedata.category(c) in UNSAFE_CATEGORIES
 
 
-def is_safe(text: str, keep: str = "") -> bool:
-    """Whether ``text`` holds no unsafe character but those in ``keep``."""
-    return text.isprintable() or not any(unsafe(c) and c not in keep for c in text)
-
-
 def escape(c: str) -> str:
     """The visible form of one character: ``\\x1b``, ``\\n``, ``\\u202e``, ``\\U000e0001``."""
     named = _NAMED.get(c)
@@ -103,9 +98,9 @@ def one_line(value: object) -> str:
 
 def layout(text: str) -> str:
     """``text`` for printed lines: unsafe characters shown, the newline and tab kept."""
-    if text.isprintable() or text[-1:] == "\n" and text[:-1].isprintable():
+    if text.isprintable() or (text[-1:] == "\n" and text[:-1].isprintable()):
         return text  # the usual writes: a part of a line, or a line
-    return "\n".join(visible(line, "\t") for line in text.split("\n"))
+    return "\n".join(visible(line, LAYOUT) for line in text.split("\n"))
 
 
 def clip(text: str, limit: int = 60) -> str:
