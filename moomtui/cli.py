@@ -12,6 +12,10 @@ are bounded: ``--seed`` from 0 to 2^63-1 (as a preset's ``seed``), ``--for`` at 
 Should anything else go wrong — a bug — a last-resort guard prints one line, ``moomtui:
 internal error: …`` with a hint to report it, and exits with status 70 (``EX_SOFTWARE``);
 ``MOOMTUI_DEBUG=1`` shows the traceback instead.
+
+Whatever the command prints — output, listings, error lines — goes through
+:func:`moomtui.text.safe_streams`: text from data that a terminal would act on (an escape
+sequence in a preset, a process name, a report) is shown (``\\x1b``), never sent.
 """
 
 from __future__ import annotations
@@ -291,9 +295,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The command with ``argv`` (default: the process's own arguments — then it is the
     last thing the process does, and a run leaves what it built to the exit)."""
     from .interrupt import recording
+    from .text import safe_streams
 
     args = list(sys.argv[1:] if argv is None else argv)
-    with recording():
+    with recording(), safe_streams():
         try:
             if args and args[0] in SUBCOMMANDS:
                 return _subcommand(args[0], args[1:], last=argv is None)

@@ -17,6 +17,10 @@ Ctrl+C stops everything at once: the workers ignore SIGINT, and the main process
 ``KeyboardInterrupt``, terminates them (``Pool.terminate``) rather than waiting for the runs
 in progress; the command exits with status 130. ``--seeds`` (at most :data:`MAX_SEEDS`) and
 ``--jobs`` (at most :data:`MAX_JOBS`) are bounded.
+
+On a terminal the tables are drawn by Rich, in colour: the one output of moomtui styled on
+purpose, written to the terminal itself (:func:`moomtui.text.styled`); what comes from the
+preset in it (its name) is shown with :func:`moomtui.text.visible` and never read as markup.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from .kernel.units import format_duration
 from .output import output_width, versioned
 from .presets import PresetError, PresetSource, Scenario, load_preset, read_preset
 from .sim import Simulation
+from .text import styled, visible
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -324,7 +329,7 @@ def render_table(
     for crit in shown:
         table.add_column(_header(crit), justify="right")
     for config in configs:
-        cells: list[Text | str] = [config]
+        cells: list[Text | str] = [Text(visible(config))]
         for crit in shown:
             s = summary[config][crit.key]
             win = config in best[crit.key]
@@ -379,9 +384,11 @@ def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> in
     from rich.console import Console
 
     width = opts.width if opts.width is not None else output_width(out)
-    console = Console(file=out, width=width)
+    console = Console(file=styled(out), width=width)
     seed_range = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}…{seeds[-1]}"
-    console.print(f"{key}: {format_duration(duration)}, {seed_range}", highlight=False)
+    console.print(
+        f"{visible(key)}: {format_duration(duration)}, {seed_range}", highlight=False, markup=False
+    )
     for group in fit_criteria(configs, summary, best, console.width):
         console.print(render_table(configs, summary, best, group))
     console.print("median (min–max) over the seeds; ★ best per criterion", highlight=False)
@@ -401,7 +408,7 @@ def _run_with_progress(
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(file=err),
+        console=Console(file=styled(err)),
         transient=True,
     ) as progress:
         task = progress.add_task("simulating", total=len(jobs))

@@ -8,12 +8,15 @@ to report it; ``MOOMTUI_DEBUG=1`` in the environment adds the traceback. Every i
 once reached a guard has its own regression test, so the guards stay for what nobody has
 found yet.
 
-A leaf module: it imports nothing of moomtui.
+A leaf module: it imports nothing of moomtui but the other leaf :mod:`moomtui.text` (an
+exception's text may quote data: it is shown, never sent to the terminal).
 """
 
 from __future__ import annotations
 
 import os
+
+from .text import one_line
 
 INTERNAL_ERROR = 70
 """The exit status of a bug (``EX_SOFTWARE`` in sysexits.h)."""
@@ -22,8 +25,9 @@ HINT = "a bug in moomtui: please report it with what you did; MOOMTUI_DEBUG=1 sh
 
 
 def describe(exc: BaseException, limit: int = 200) -> str:
-    """``ValueError: text`` on one line, the text cut to ``limit`` characters."""
-    text = " ".join(str(exc).split())
+    """``ValueError: text`` on one line, the text cut to ``limit`` characters, what a
+    terminal would act on shown (:func:`moomtui.text.one_line`)."""
+    text = one_line(" ".join(str(exc).split()))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

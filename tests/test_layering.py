@@ -27,11 +27,13 @@ The newer top-level parts sit where they belong:
 * The shipped presets and themes are data packages (``moomtui._presets``,
   ``moomtui._themes``): any layer may find its files there.
 * Leaf utilities import nothing of moomtui (the standard library only): ``interrupt`` (a
-  real Ctrl+C told apart from a policy's ``KeyboardInterrupt``) and ``errors`` (one line for
-  an exception) may be used by every layer, the kernel's oops guard included; ``userfiles``
-  (reading the host's files, bounded) by every layer but the kernel, which reads no host
-  file; ``output`` (the JSON documents' version, the width to print for) by the front
-  ends. The package's ``__init__`` (the version) is a leaf too.
+  real Ctrl+C told apart from a policy's ``KeyboardInterrupt``), ``text`` (text from data
+  shown, never sent to a terminal) and ``errors`` (one line for an exception; it shows the
+  exception's text with ``text``, the one leaf a leaf may use) may be used by every layer,
+  the kernel's oops guard included; ``userfiles`` (reading the host's files, bounded) by
+  every layer but the kernel, which reads no host file; ``output`` (the JSON documents'
+  version, the width to print for) by the front ends. The package's ``__init__`` (the
+  version) is a leaf too.
 
 Every import counts: at the top of a module, inside a function (a lazy import) and under
 ``if TYPE_CHECKING:`` — a type is a dependency too.
@@ -68,8 +70,11 @@ ORDER: list[tuple[str, ...]] = [
 REAL = {"kernel", "userland", "modules", "machine", "presets"}
 """What the postmortem (``real`` but its screen glue) may import."""
 
-LEAVES = {"interrupt", "errors", "userfiles", "output", ""}
+LEAVES = {"interrupt", "errors", "text", "userfiles", "output", ""}
 """Modules that import nothing of moomtui; ``""`` is the package's ``__init__``."""
+
+LEAF_USES = {"errors": {"text"}}
+"""The leaves a leaf may use: the last-resort line shows an exception's text safely."""
 
 NOT_FOR = {"userfiles": {"kernel"}}
 """Leaves a layer may not use: the kernel reads no file of the host."""
@@ -94,7 +99,7 @@ def layer_of(module: str) -> str:
 def allowed(layer: str) -> set[str]:
     """The layers ``layer`` may import, itself and the leaves it may use included."""
     if layer in LEAVES:
-        return {layer}
+        return {layer} | LEAF_USES.get(layer, set())
 
     if layer == "real":
         below = set(REAL)
@@ -185,5 +190,7 @@ def test_the_rules_catch_an_upward_import() -> None:
     assert "tui" not in allowed("headless") and "headless" not in allowed("tui")
     assert "sim" not in allowed("real") and "tui" in allowed("real.screen")
     assert "tui" in allowed("web") and "web" not in allowed("tui")
-    assert allowed("errors") == {"errors"}
+    assert allowed("errors") == {"errors", "text"}
+    assert allowed("text") == {"text"} and allowed("interrupt") == {"interrupt"}
+    assert "text" in allowed("kernel") and "text" in allowed("cli")
     assert "real" in allowed("real.cli") and "real.cli" not in allowed("real")

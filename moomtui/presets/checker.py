@@ -5,7 +5,10 @@ what is wrong, where::
 
 A preset is data from anyone, so it is checked as such: every number through the bounded
 parsers of :mod:`moomtui.kernel.units` or within the limits below, every string bounded in
-length, values quoted in messages cut short (:mod:`.quoting`). Its ``[[events]]`` are each
+length and printable text — no control character, escape sequence, bidirectional override
+or other invisible format character (:meth:`str.isprintable`), in every string the preset
+keeps, read through :meth:`Checker.string` — values quoted in messages cut short and
+shown, never sent (:mod:`.quoting`). Its ``[[events]]`` are each
 exactly one command line of the console's grammar, checked against — and later run under —
 the preset capability profile (:data:`moomtui.shell.profile.PRESET`); ``kernel.modules``
 lines are split by the same splitter and name modules only. The check ends with a trial boot
@@ -64,19 +67,33 @@ class Checker:
             raise self.fail(path, f"expected an integer from {lo} to {hi}", value)
         return value
 
-    def string(self, path: str, value: object, *, max_len: int = 10_000) -> str:
+    def string(
+        self, path: str, value: object, *, max_len: int = 10_000, lines: bool = False
+    ) -> str:
+        """A string the preset keeps: at most ``max_len`` characters of printable text,
+        one line (several with ``lines``). Every string a preset keeps is read here: its
+        text reaches terminals and screens, where an escape sequence would be obeyed."""
+        text = self.raw_string(path, value, max_len=max_len)
+        self.require_printable(path, text, lines=lines)
+        return text
+
+    def raw_string(self, path: str, value: object, *, max_len: int = 10_000) -> str:
+        """A string, bounded, not yet known to be printable: for a check with a message
+        of its own first (a command line's syntax), then :meth:`require_printable`."""
         if not isinstance(value, str):
             raise self.fail(path, "expected a string", value)
         if len(value) > max_len:
             raise self.fail(path, f"expected at most {max_len} characters", value)
         return value
 
+    def require_printable(self, path: str, text: str, *, lines: bool = False) -> None:
+        if text.isprintable() or (lines and all(ln.isprintable() for ln in text.split("\n"))):
+            return
+        raise self.fail(path, "expected printable text (no control characters)", text)
+
     def printable(self, path: str, value: object, *, max_len: int) -> str:
-        """A string shown on screens and terminals: printable lines (no escape sequences)."""
-        text = self.string(path, value, max_len=max_len)
-        if not all(line.isprintable() for line in text.split("\n")):
-            raise self.fail(path, "expected printable text (no control characters)", text)
-        return text
+        """A text of several lines shown on screens and terminals (a description)."""
+        return self.string(path, value, max_len=max_len, lines=True)
 
     def boolean(self, path: str, value: object) -> bool:
         if not isinstance(value, bool):
@@ -99,7 +116,7 @@ class Checker:
         top = self.table("", data, names(""))
         if "name" not in top:
             raise self.fail("name", "missing: every preset needs a name")
-        name = self.printable("name", top["name"], max_len=80)
+        name = self.string("name", top["name"], max_len=80)
         description = self.printable("description", top.get("description", ""), max_len=2000)
         seed = self.integer("seed", top.get("seed", 0), 0, 2**63 - 1)
         length = self.unit("length", top.get("length", "10m"), parse_duration)
@@ -168,6 +185,7 @@ class Checker:
                 raise self.fail(path, "expected a table of key = value", table)
             for key, val in table.items():
                 where, name = f"{path}.{key_path(key)}", f"{prefix}{key}"
+                self.require_printable(where, key)
                 if isinstance(val, dict):
                     walk(where, val, f"{name}.")
                     continue
@@ -263,7 +281,7 @@ class Checker:
         t = self.table(path, value, names("tasks"))
         if "comm" not in t:
             raise self.fail(f"{path}.comm", "missing: every task needs a name")
-        comm = self.string(f"{path}.comm", t["comm"])
+        comm = self.raw_string(f"{path}.comm", t["comm"])
         if not comm or len(comm) > 15 or not comm.isprintable():
             raise self.fail(
                 f"{path}.comm", "expected 1 to 15 printable characters (comm[16])", comm
@@ -327,7 +345,7 @@ class Checker:
         try:
             PROGRAMS[program].parse_args(args)
         except ProgramArgError as err:
-            raise self.fail(f"{path}.args.{err.key}", str(err)) from None
+            raise self.fail(f"{path}.args.{key_path(err.key)}", str(err)) from None
         spec_task.args = dict(args)
         if "role" in t:
             role = self.string(f"{path}.role", t["role"])
@@ -349,10 +367,11 @@ class Checker:
                 if key not in e:
                     raise self.fail(f"events[{i}].{key}", "missing")
             at = self.unit(f"events[{i}].at", e["at"], parse_duration)
-            run = self.string(f"events[{i}].run", e["run"], max_len=1000)
+            run = self.raw_string(f"events[{i}].run", e["run"], max_len=1000)
             problem = check_command(run, PRESET)
             if problem:
                 raise self.fail(f"events[{i}].run", problem, run)
+            self.require_printable(f"events[{i}].run", run)
             out.append(PresetEvent(at, run))
         out.sort(key=lambda ev: ev.at)
         return out

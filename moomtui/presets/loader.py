@@ -25,7 +25,7 @@ from ..userfiles import (
 from .checker import Checker
 from .locations import display_path, list_presets, resolve_preset
 from .overrides import apply_override
-from .quoting import clip, printable
+from .quoting import clip, one_line
 from .scenario import PresetError, Scenario
 from .trial_boot import KeptBoot
 
@@ -55,7 +55,7 @@ def read_preset(ref: str | Path, *, include_user: bool = True, stdin: bool = Fal
         except UserFileError as err:
             raise PresetError(str(err)) from None
     path = resolve_preset(ref, include_user=include_user)
-    source = printable(clip(display_path(path), 200))
+    source = one_line(clip(display_path(path), 200))
     try:
         text = read_user_text(path, name=source)
     except UserFileError as err:

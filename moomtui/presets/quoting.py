@@ -2,32 +2,20 @@
 
 A preset's text ends up in error messages, listings and on the screen; everything quoted
 from it goes through here, so a value can neither run on for pages nor move a terminal's
-cursor (an escape sequence is shown as ``\\u001b`` or ``?``, never sent).
+cursor: an escape sequence is shown as ``\\x1b``, never sent (:mod:`moomtui.text`, the one
+rule for text from data).
 """
 
 from __future__ import annotations
 
-import json
 import re
+
+from ..text import clip, one_line, quote, visible
 
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 """A TOML bare key: what a key path shows unquoted."""
 
-
-def clip(text: str, limit: int = 60) -> str:
-    """``text`` cut to ``limit`` characters (the last one an ellipsis), to quote it."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def quote(text: str) -> str:
-    """``text`` in double quotes, cut short, every character a terminal would not print as
-    itself escaped (``\\n``, ``\\u2028``, ``\\u001b``): a message stays one line."""
-    quoted = json.dumps(clip(text), ensure_ascii=False)
-    return "".join(c if c.isprintable() else _escape(c) for c in quoted)
-
-
-def _escape(c: str) -> str:
-    return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+__all__ = ["BARE_KEY", "clip", "key_path", "one_line", "printable", "quote", "show_value"]
 
 
 def show_value(value: object) -> str:
@@ -49,5 +37,6 @@ def key_path(key: str) -> str:
 
 
 def printable(text: str) -> str:
-    """``text`` with anything a terminal would act on (escape sequences…) shown as ``?``."""
-    return "".join(c if c.isprintable() or c == "\n" else "?" for c in text)
+    """``text`` with anything a terminal would act on (escape sequences…) shown as its
+    escape (``\\x1b``), its lines kept (a description's)."""
+    return visible(text, keep="\n")

@@ -2,20 +2,22 @@
 
 Without ``--json`` or ``--preset``, on a terminal, the machine opens on the screen (paused,
 the report's victim marked); piped, or with ``--print``, the verdicts are printed. Every
-error is one line and exit status 2; a preset is never written over an existing file.
+error is one line and exit status 2; a preset is never written over an existing file. The
+JSON keeps names readable but escapes whatever a terminal would act on
+(:func:`moomtui.text.dumps`).
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
-import json
 import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from ..output import versioned
+from ..text import dumps
 from ..userfiles import STDIN, STDIN_NAME, UserFileError, read_stdin, read_user_file
 from .live import PROC, LiveError, read_machine
 from .preset import PresetText, machine_preset
@@ -114,7 +116,7 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             "skipped": [{"line": line, "why": why} for line, why in log.skipped],
             "kills_without_report": len(log.bare_kills),
         }
-        stdout.write(json.dumps(versioned(doc), indent=2, ensure_ascii=False) + "\n")
+        stdout.write(dumps(versioned(doc), indent=2) + "\n")
         return 0
     chosen = _pick(machines, ns.report, shown)
     if ns.preset is not None:
@@ -151,8 +153,7 @@ def _snapshot(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise RealError(str(err)) from None
     judgement = judge(machine)
     if ns.json:
-        doc = versioned(snapshot_json(judgement))
-        stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        stdout.write(dumps(versioned(snapshot_json(judgement)), indent=2) + "\n")
         return 0
     if ns.preset is not None:
         _write(ns.preset, machine_preset(machine, machine.source), stdout)

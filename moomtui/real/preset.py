@@ -21,7 +21,9 @@ that invoked the OOM killer runs ``hog``, so resuming the paused machine runs it
 memory again within seconds; every other task is ``idle``. The swap device, which no report
 describes, is given a solid-state disk's 512M/s. The kernel loads the policy
 module nearest the report's era (``oom_score_adj`` from 2.6.36, else ``oom_kill``), built as
-modules so any other can be loaded in its place.
+modules so any other can be loaded in its place. Names and text from the report or ``/proc``
+are written printable (:func:`moomtui.text.printable`: an escape sequence as ``\\x1b``), as
+the preset checker asks.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from ..kernel.bootspec import boot_kernel_pages
 from ..kernel.constants import HZ, JIFFIES_MASK, PID_MAX
 from ..kernel.mm import watermarks
 from ..presets import FIRST_USER_PID, RAM_MAX, SWAP_MAX, TOTAL_VM_MAX
+from ..text import printable
 from .eras import caps_of, euid_of
 from .records import CAP_FULL_2_4, Machine, TaskRecord
 
@@ -77,8 +80,7 @@ def _to_sim(pages: int, page_size: int, scale: int) -> int:
 
 
 def _comm(name: str) -> str:
-    clean = "".join(c if c.isprintable() else "?" for c in name)[:COMM_LEN]
-    return clean or "?"
+    return printable(name)[:COMM_LEN] or "?"
 
 
 def _q(value: object) -> str:
@@ -135,12 +137,12 @@ def machine_preset(m: Machine, origin: str) -> PresetText:
     victim = m.decision.pid if m.decision is not None else None
 
     lines = [
-        f"# Written by moomtui from {origin}.",
+        f"# Written by moomtui from {printable(origin)}.",
         "# The machine as the kernel saw it: docs/postmortem.md says what was assumed.",
-        *[f"# {note}" for note in notes],
+        *[f"# {printable(note)}" for note in notes],
         "",
-        f"name = {_q(_name(m))}",
-        f"description = {_q(_description(m, notes))}",
+        f"name = {_q(printable(_name(m))[:80])}",
+        f"description = {_q(printable(_description(m, notes))[:2000])}",
         'length = "5m"',
         "",
         "[machine]",

@@ -6,12 +6,17 @@ least ``kernel``, ``constraint``, ``totalpages``, ``tasks`` (how many), ``victim
 "score"}``), ``model`` (the era key of the report's own kernel, or null) and ``matches``;
 docs/postmortem.md lists every key. ``snapshot --json`` gives the machine, every task with
 each era's score and ``kernel_oom_score``, and the verdicts.
+
+The text is printed through the command line's safe streams (:mod:`moomtui.text`), which
+show what a terminal would act on; a process name — which Linux lets hold a newline — is
+also kept on its line (:func:`~moomtui.text.one_line`), so no process can print a row.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..text import one_line
 from .eras import EARLYOOM, ERAS, Context
 from .live import kernel_oom_score
 from .records import Machine, TaskRecord
@@ -158,7 +163,7 @@ def _verdict_rows(j: Judgement) -> list[str]:
     rows = [f"  {'rule':<37} {'victim':<26} {'score':>10} {'‰':>5}"]
     for key, v in j.verdicts.items():
         mark = "*" if key == j.model else " "
-        who = f"{v.pid} ({v.comm})" if v.pid is not None else "nobody"
+        who = f"{v.pid} ({one_line(v.comm)})" if v.pid is not None else "nobody"
         score = "" if v.score is None else str(v.score)
         pm = "" if v.per_mille is None else str(v.per_mille)
         ties = f"  +{len(v.ties)} tied" if v.ties else ""
@@ -215,7 +220,7 @@ def report_text(j: Judgement) -> str:
         *[f"  {line}" for line in _memory_lines(m)],
     ]
     if m.invoker is not None:
-        who = f"{m.invoker.comm}" + (f" ({m.invoker.pid})" if m.invoker.pid else "")
+        who = one_line(m.invoker.comm) + (f" ({m.invoker.pid})" if m.invoker.pid else "")
         out.append(
             f"  {who} invoked the OOM killer: gfp_mask={m.invoker.gfp_mask}, "
             f"order={m.invoker.order}"
@@ -223,7 +228,7 @@ def report_text(j: Judgement) -> str:
     d = m.decision
     if d is not None and d.pid is not None:
         score = f", score {d.score}" if d.score is not None else ""
-        out.append(f"  the kernel chose {d.pid} ({d.comm}){score}")
+        out.append(f"  the kernel chose {d.pid} ({one_line(d.comm)}){score}")
     elif d is not None and d.panic:
         out.append(f"  the kernel: {d.panic}")
     out.append("")
@@ -232,7 +237,9 @@ def report_text(j: Judgement) -> str:
     if j.model is not None and j.verdicts[j.model].pid is not None and d is not None:
         v = j.verdicts[j.model]
         verdict = "as the kernel did" if j.matches else "not the kernel's choice"
-        out.extend(_wrap("  ", f"* the {v.label} rule picks {v.pid} ({v.comm}): {verdict}."))
+        out.extend(
+            _wrap("  ", f"* the {v.label} rule picks {v.pid} ({one_line(v.comm)}): {verdict}.")
+        )
     for reason in j.why:
         out.extend(_wrap("    - ", reason))
     for note in m.notes:
@@ -262,7 +269,7 @@ def snapshot_text(j: Judgement, top: int = 10) -> str:
     ranked = sorted(killable, key=lambda t: -(kernel_oom_score(t, m) or 0))[:top]
     for t in ranked:
         out.append(
-            f"  {t.pid:>7} {t.comm[:16]:<16} {_kib(t.rss, m.page_size):>8} "
+            f"  {t.pid:>7} {one_line(t.comm)[:16]:<16} {_kib(t.rss, m.page_size):>8} "
             f"{_kib(t.swap or 0, m.page_size):>8} {t.oom_score_adj:>5} "
             f"{kernel_oom_score(t, m) or 0:>9}"
         )

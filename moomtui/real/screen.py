@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..presets import PresetError, parse_preset
 from ..sim import Simulation
+from ..text import one_line
 from ..tui import app as tui_app
 from ..tui.app import MoomApp
 from ..tui.themes import discover_themes
@@ -57,16 +58,17 @@ class RealMachineApp(MoomApp):
 
 
 def summary_lines(machine: Machine, preset: PresetText) -> list[str]:
-    """What the console says first: the source, the kernel's choice, each era's."""
+    """What the console says first: the source, the kernel's choice, each era's (names from
+    the report shown, never sent: :func:`moomtui.text.one_line`)."""
     j = judge(machine)
-    lines = [machine.source]
+    lines = [one_line(machine.source)]
     d = machine.decision
     if d is not None and d.pid is not None:
         sim = preset.pids.get(d.pid)
         where = f" (pid {sim} here)" if sim is not None and sim != d.pid else ""
-        lines.append(f"the kernel chose {d.pid} ({d.comm}){where}: marked '{MARK}'")
+        lines.append(f"the kernel chose {d.pid} ({one_line(d.comm)}){where}: marked '{MARK}'")
     for v in j.verdicts.values():
-        who = f"{v.pid} ({v.comm})" if v.pid is not None else "nobody"
+        who = f"{v.pid} ({one_line(v.comm)})" if v.pid is not None else "nobody"
         star = " ← its own rule" if v.key == j.model else ""
         lines.append(f"  {v.label}: {who}{star}")
     lines.extend(preset.notes)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import shlex
 
+from ..text import unsafe
+
 MAX_LINE = 4096
 """The longest command line, in characters (a 2.4 tty's line discipline took 4095)."""
 
@@ -39,13 +41,21 @@ def _check_characters(line: str) -> None:
                 f"syntax error: line break (U+{ord(c):04X}) in the command: a command is one line"
             )
         raise LineError(f"syntax error: control character U+{ord(c):04X} in the command")
+    if not line.isprintable():
+        for c in line:
+            if c != "\t" and unsafe(c):
+                raise LineError(
+                    f"syntax error: invisible character U+{ord(c):04X} in the command "
+                    "(a bidirectional override or another format character)"
+                )
 
 
 def split_line(line: str) -> tuple[list[str], str | None]:
     """The words of ``line`` and the target of its ``>`` redirection (None without one).
 
     Words after the target are arguments too, as in ``sh``. A line break or another control
-    character (the tab aside), or a line longer than :data:`MAX_LINE`, is a LineError.
+    character (the tab aside), an invisible format character (a bidirectional override…:
+    :func:`moomtui.text.unsafe`), or a line longer than :data:`MAX_LINE`, is a LineError.
     """
     _check_characters(line)
     cut = len(line)

@@ -5,7 +5,8 @@ backslashes, ``#`` comments) with one redirection, ``COMMAND > FILE`` (or ``>>``
 target can only be a ``/proc/sys`` file — that is how ``echo 5 > /proc/sys/kernel/panic``
 works. Pipes, lists and input redirection are refused with a syntax error, and so is any
 line break — every character ``str.splitlines()`` splits on — and any other control
-character but the tab: what looks like one command is one command, wherever it comes from.
+character but the tab, or an invisible format character (a bidirectional override): what
+looks like one command is one command, wherever it comes from.
 A line is at most :data:`MAX_LINE` characters. The working directory is ``/proc``, so
 ``cat meminfo`` and ``ls sys/vm`` work.
 

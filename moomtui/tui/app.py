@@ -28,22 +28,27 @@ only the shipped themes and presets are offered, and the console refuses what wo
 the host.
 
 Text from files — preset names and descriptions, theme errors, the history's warnings — is
-shown as plain text, never as markup. Should an exception reach Textual all the same (a bug),
-the app's last-resort guard (:meth:`MoomApp._handle_exception`) ends it with one line,
-``moomtui: internal error: …`` and a hint to report it, instead of a traceback; the
-command history is already on disk, line by line.
+shown as plain text, never as markup; and whatever character of it a terminal would act on
+(an escape sequence, a NUL, a bidirectional override) is drawn as a visible mark, never sent
+(:class:`~.controls.ShowControls`, a line filter on every widget). Should an exception reach
+Textual all the same (a bug), the app's last-resort guard
+(:meth:`MoomApp._handle_exception`) ends it with one line, ``moomtui: internal error: …``
+and a hint to report it, instead of a traceback; the command history is already on disk,
+line by line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import App
 from textual.binding import Keymap
+from textual.filter import LineFilter
 
 from .. import errors
 from ..game import Game, ScoreBook, default_scores_path
@@ -65,6 +70,7 @@ from .bindings import APP_BINDINGS
 from .changes import ChangeTracker
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
 from .components.main_screen import MainScreen
+from .controls import ShowControls
 from .heap import HeapFreeze
 from .history import History, default_history_path
 from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
@@ -87,6 +93,8 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
     FRAME_RATE = 20
     SERVED_FRAME_RATE = 12
     """A served session's frames a second: each session costs the server a share of a core."""
+    SHOW_CONTROLS = ShowControls()
+    """The filter every drawn line passes: one for all apps (Textual caches by filter)."""
     BINDINGS: ClassVar = APP_BINDINGS
     COMMANDS: ClassVar = App.COMMANDS | {ShellCommands, PresetCommands, ThemeCommands, GameCommands}
     # Textual declares the breakpoints as instance attributes (not ClassVars): keep its type.
@@ -150,6 +158,11 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(PROJECT_VARIABLES)
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's own filters, and :class:`~.controls.ShowControls`: no character from
+        data that a terminal would act on is drawn as itself."""
+        return [*super().get_line_filters(), self.SHOW_CONTROLS]
 
     def _load_themes(self) -> None:
         """Register the shipped themes (and the user's, where the profile reads files) and

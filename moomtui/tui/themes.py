@@ -5,7 +5,7 @@ The shipped themes live in the repository's `themes/` folder (installed as the d
 (`~/.config/moomtui/themes/` by default). A theme file looks like this:
 
     name = "vga"                  # required; letters, digits, "-" and "_"
-    description = "one line"      # optional
+    description = "one line"      # optional; printable text
     dark = true                   # optional, default true; false for a light background
     [colors]                      # Textual's theme colours; only primary is required
     primary = "#AAAAAA"           # also secondary, accent, foreground, background, surface,
@@ -25,7 +25,6 @@ a crash.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from ..text import clip, one_line, quote
 from ..userfiles import TomlError, UserFileError, loads_toml, read_user_file
 
 DEFAULT_THEME = "vga"
@@ -120,9 +120,12 @@ def load_theme_file(path: Path) -> MoomTheme:
             path, "name", f'expected a name of letters, digits, "-" and "_", got {_show(name)}'
         )
     description = document.get("description", "")
-    if not isinstance(description, str) or "\n" in description:
+    if not isinstance(description, str) or not description.isprintable():
         raise ThemeError(
-            path, "description", f"expected one line of text, got {_show(description)}"
+            path,
+            "description",
+            f"expected one line of printable text (no control characters), got "
+            f"{_show(description)}",
         )
     dark = document.get("dark", True)
     if not isinstance(dark, bool):
@@ -262,18 +265,8 @@ def _check_colour(path: Path, where: str, value: Any) -> None:
         raise ThemeError(path, where, problem) from error
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _quote(text: str) -> str:
-    """``text`` quoted, cut short, what a terminal would not print as itself escaped."""
-    quoted = json.dumps(_clip(text), ensure_ascii=False)
-    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in quoted)
-
-
 def _key_path(prefix: str, key: str) -> str:
-    shown = key if _BARE_KEY.fullmatch(key) and len(key) <= 60 else _quote(key)
+    shown = key if _BARE_KEY.fullmatch(key) and len(key) <= 60 else quote(key)
     return f"{prefix}.{shown}" if prefix else shown
 
 
@@ -283,18 +276,19 @@ def _show(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return _quote(value)
+        return quote(value)
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return "an array"
-    return _clip(str(value))
+    return clip(str(value))
 
 
 def _display(path: Path) -> str:
-    """The path as a user would type it: relative to the working directory, or from `~`."""
+    """The path as a user would type it: relative to the working directory, or from `~`;
+    what a terminal would act on in a file's name shown (`\\x1b`), never sent."""
     if path.is_absolute():
         for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
             if path.is_relative_to(base):
-                return prefix + str(path.relative_to(base))
-    return str(path)
+                return one_line(prefix + str(path.relative_to(base)))
+    return one_line(str(path))

@@ -323,8 +323,15 @@ def test_two_user_themes_with_one_name_keep_the_first_and_report_the_second(
         ),
         pytest.param(
             'name = "x"\ndescription = """two\nlines"""\n[colors]\nprimary = "red"\n',
-            'x.toml: description: expected one line of text, got "two\\nlines"',
+            "x.toml: description: expected one line of printable text (no control characters), "
+            'got "two\\nlines"',
             id="description-of-two-lines",
+        ),
+        pytest.param(
+            'name = "x"\ndescription = "a\\u001b]0;pwned\\u0007"\n[colors]\nprimary = "red"\n',
+            "x.toml: description: expected one line of printable text (no control characters), "
+            'got "a\\x1b]0;pwned\\x07"',
+            id="description-with-an-escape-sequence",
         ),
         pytest.param(
             '[colors]\nprimary = "red"\n',
