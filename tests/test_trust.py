@@ -740,7 +740,7 @@ def test_trimming_keeps_a_linked_history_a_link(tmp_path: Path) -> None:
     lines = real.read_text().splitlines()
     assert lines[-1] == "the newest line" and len(lines) == 1000
     assert real.stat().st_mode & 0o777 == 0o600
-    assert sorted(p.name for p in real.parent.iterdir()) == ["my-history"]
+    assert sorted(p.name for p in real.parent.iterdir()) == [".my-history.lock", "my-history"]
 
 
 def test_history_survives_a_command_that_fails(tmp_path: Path) -> None:

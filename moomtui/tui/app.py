@@ -195,6 +195,7 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
         self._show_history_warning()
+        self._show_scores_warning()  # a scores file moomtui may not write: told at once
         session = self.sim.session
         session.on_clear = self.console_view.output.clear  # clear
         session.on_exit = self.main.leave_field  # exit at the first shell
