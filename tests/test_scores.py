@@ -144,8 +144,7 @@ def test_a_served_session_keeps_its_scores_in_memory_only(tmp_path: Path) -> Non
         '{"moomtui": ["scores"]}',
         "\x00\xff",
     ],
-    ids=["brackets", "deep best", "long number", "long top number", "a string", "a list mark",
-         "control bytes"],  # fmt: skip
+    ids=["brackets", "deep best", "long number", "long top", "string", "list mark", "controls"],
 )
 def test_a_corrupt_file_of_any_shape_is_one_warning_and_kept(tmp_path: Path, content: str) -> None:
     path = tmp_path / "scores.json"

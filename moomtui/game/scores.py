@@ -11,11 +11,11 @@ stranger's would be (:mod:`moomtui.userfiles`: a regular file, at most
 :data:`MAX_SCORES_FILE` bytes), and written only if moomtui wrote it: it carries
 ``"moomtui": "scores"``, and a file at that path without the mark — or one that cannot be
 read, or is not JSON (a thousand ``[``, a number of ten thousand digits) — is never
-overwritten nor moved: it is left as it is, and the book lives in memory, with a one-line warning (move the
-file aside to keep scores again). A new file is created without replacing anything that
-appeared meanwhile (a hard link of a complete temporary file), an existing one replaced
-atomically (a temporary file renamed over it). Two screens may record at once: each reads
-the file again under its lock and merges before writing (:meth:`ScoreBook.record`). A
+overwritten nor moved: it is left as it is, and the book lives in memory, with a one-line
+warning (move the file aside to keep scores again). A new file is created without replacing
+anything that appeared meanwhile (a hard link of a complete temporary file), an existing one
+replaced atomically (a temporary file renamed over it). Two screens may record at once: each
+reads the file again under its lock and merges before writing (:meth:`ScoreBook.record`). A
 served browser session keeps no file at all (``ScoreBook(None)``).
 
 Only a won game's score counts: a game lost at 8 s may have lost little work.

@@ -67,6 +67,7 @@ from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
 from .components.main_screen import MainScreen
 from .heap import HeapFreeze
 from .history import History, default_history_path
+from .signals import ending_on_signals
 from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
 
 __all__ = ["APP_COMMANDS", "InternalError", "MoomApp", "run_app"]
@@ -310,7 +311,11 @@ def run_app(
         return 2
     sim = Simulation(scenario, seed=seed, profile=profile)
     app = MoomApp(sim, theme=theme, speed=speed, paused=paused)
-    app.run()
+    if profile == SERVED:  # its driver ends the process on SIGTERM (moomtui.web.driver)
+        app.run()
+    else:
+        with ending_on_signals(app):  # SIGTERM, SIGHUP: the terminal given back, 128 + sig
+            app.run()
     if app.internal_error is not None:
         return errors.INTERNAL_ERROR
     return app.return_code or 0
