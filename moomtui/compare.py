@@ -25,6 +25,7 @@ preset in it (its name) is shown with :func:`moomtui.text.visible` and never rea
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import multiprocessing
@@ -32,7 +33,7 @@ import os
 import signal
 import statistics
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import IO, TYPE_CHECKING, Any
 
@@ -152,8 +153,28 @@ def run_one(scenario: Scenario, seed: int, duration: int) -> dict[str, Any]:
 
 
 def _ignore_sigint() -> None:
-    """A worker leaves Ctrl+C to the main process, which terminates it."""
+    """A worker leaves Ctrl+C to the main process, which terminates it.
+
+    The worker was started with SIGINT blocked (:func:`_sigint_blocked`): a Ctrl+C during
+    its start waits until it ignores the signal, instead of raising KeyboardInterrupt in a
+    worker that has not yet said it ignores it (a traceback on the terminal)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread while the workers start (they inherit the mask);
+    a Ctrl+C meanwhile is delivered when the block ends, to the main process."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _run_job(job: tuple[str, int, Scenario, int]) -> tuple[tuple[str, int], dict[str, Any]]:
@@ -174,7 +195,8 @@ def run_all(
     """
     results: dict[tuple[str, int], dict[str, Any]] = {}
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    pool = multiprocessing.get_context().Pool(workers, initializer=_ignore_sigint)
+    with _sigint_blocked():
+        pool = multiprocessing.get_context().Pool(workers, initializer=_ignore_sigint)
     try:
         work = [(config, seed, scenario, duration) for config, seed, scenario in jobs]
         for key, card in pool.imap_unordered(_run_job, work):

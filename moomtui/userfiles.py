@@ -16,7 +16,10 @@ Whatever goes wrong is a :class:`UserFileError` whose text is one line naming th
 (``presets/x.toml: not a regular file (a FIFO)``). Writes follow the same rule: the history
 is appended to only if it is a regular file, and rewritten (when trimmed) through a
 temporary file renamed over the file a symbolic link points to, so the link stays a link;
-a new file is made whole before it takes its name, and never replaces one that appeared.
+a new file is made whole before it takes its name, and never replaces one that appeared;
+``script save`` goes the same way (:func:`write_user_text`). Temporaries are created with
+``O_EXCL`` under fresh names (:data:`TEMPORARY_SUFFIX`) and removed if the write fails.
+Two processes writing one file (two screens) take its lock (:func:`locked`) and merge.
 
 TOML documents read from these files are bounded too (:func:`loads_toml`): nesting deep
 enough to exhaust the parser's recursion, or an integer of thousands of digits, is a
@@ -29,12 +32,22 @@ policy file included — uses it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
+import secrets
 import stat
 import sys
+import time
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+try:
+    import fcntl
+except ImportError:  # no flock: host files are written unlocked
+    fcntl = None  # type: ignore[assignment]
 
 MAX_FILE = 1 << 20
 """The largest file moomtui reads: 1 MiB (a preset of thousands of tasks is 100 KiB)."""
@@ -100,6 +113,11 @@ def _kind_problem(mode: int) -> str | None:
         if test(mode):
             return problem
     return "not a regular file"
+
+
+def _check_name(path: str | os.PathLike[str], name: str) -> None:
+    if "\0" in os.fspath(path):
+        raise UserFileError(name, "not a valid file name")
 
 
 def _open(path: str | os.PathLike[str], flags: int, name: str, mode: int = 0o666) -> int:
@@ -239,16 +257,45 @@ def append_user_text(path: str | os.PathLike[str], text: str, *, name: str | Non
         os.close(fd)
 
 
-def _write_new(tmp: Path, text: str, mode: int) -> None:
-    """Write ``text`` to the new file ``tmp`` (which must not exist) and flush it to disk."""
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
+TEMPORARY_SUFFIX = ".moomtui-tmp"
+"""How the temporary files moomtui writes end: ``.NAME.PID.RANDOM.moomtui-tmp`` beside
+``NAME``. Created with ``O_EXCL`` under a name no one else holds, so a file already there is
+never opened or removed; one left by a process that was killed is removed by the next
+writer of ``NAME`` that holds its lock (:func:`locked`), if its process is gone."""
+
+LOCK_WAIT = 10.0
+"""How long (seconds) a writer waits for another process to release a file's lock before it
+gives up with a one-line error. moomtui holds one for a few milliseconds at a time; the
+margin is for a loaded machine's slow disk, and the bound for a process stopped holding it."""
+
+
+def _new_temporary(real: Path, text: str, mode: int) -> Path:
+    """A complete new file beside ``real`` holding ``text``, flushed to disk, under a name
+    made for it (``O_EXCL``); removed again if anything fails on the way."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        tmp = real.with_name(f".{real.name}.{os.getpid()}.{secrets.token_hex(8)}{TEMPORARY_SUFFIX}")
+        try:
+            fd = os.open(tmp, flags, mode)
+        except FileExistsError:  # someone else's name: never touched, try another
+            continue
+        break
+    else:
+        raise FileExistsError(errno.EEXIST, "no free temporary name", str(real.parent))
     try:
-        data = text.encode("utf-8")
-        while data:
-            data = data[os.write(fd, data) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        try:
+            data = text.encode("utf-8")
+            while data:
+                data = data[os.write(fd, data) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return tmp
 
 
 def replace_user_text(path: str | os.PathLike[str], text: str, *, name: str | None = None) -> None:
@@ -259,42 +306,187 @@ def replace_user_text(path: str | os.PathLike[str], text: str, *, name: str | No
     new one, never half of either, and a symbolic link stays a link.
     """
     shown = str(path) if name is None else name
+    _check_name(path, shown)
     real = Path(os.path.realpath(path))
     fd = _open(real, _READ_FLAGS, shown)
     try:
         mode = stat.S_IMODE(os.fstat(fd).st_mode)
     finally:
         os.close(fd)
-    tmp = real.with_name(f".{real.name}.{os.getpid()}.tmp")
     try:
-        _write_new(tmp, text, mode)
+        tmp = _new_temporary(real, text, mode)
+    except OSError as err:
+        raise UserFileError(shown, _os_problem(err), err.errno) from None
+    try:
+        os.chmod(tmp, mode)  # as the file was, whatever the umask
         os.replace(tmp, real)
     except OSError as err:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise UserFileError(shown, _os_problem(err)) from None
+        raise UserFileError(shown, _os_problem(err), err.errno) from None
 
 
 def create_user_text(path: str | os.PathLike[str], text: str, *, name: str | None = None) -> None:
     """Write a new file at ``path`` holding ``text``, never replacing one that is there.
 
     A complete temporary file is hard-linked to the name, which fails if the name is taken
-    (by a file, a link or anything else that appeared meanwhile): UserFileError then, and
-    nothing at ``path`` is touched.
+    (by a file, a link or anything else that appeared meanwhile): UserFileError then, with
+    ``errno.EEXIST``, and nothing at ``path`` is touched. Where the file system has no hard
+    links the file is created with ``O_EXCL`` and written in place.
     """
     shown = str(path) if name is None else name
+    _check_name(path, shown)
     target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        _write_new(tmp, text, 0o644)
-        os.link(tmp, target)
-    except FileExistsError:
-        raise UserFileError(shown, "appeared meanwhile: not replaced") from None
+        tmp = _new_temporary(target, text, 0o666)
     except OSError as err:
         raise UserFileError(shown, _os_problem(err), err.errno) from None
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise UserFileError(shown, "appeared meanwhile: not replaced", errno.EEXIST) from None
+    except OSError as err:
+        if err.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK):
+            raise UserFileError(shown, _os_problem(err), err.errno) from None
+        _create_in_place(target, text, shown)
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def _create_in_place(target: Path, text: str, shown: str) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(target, flags, 0o666)
+    except FileExistsError:
+        raise UserFileError(shown, "appeared meanwhile: not replaced", errno.EEXIST) from None
+    except OSError as err:
+        raise UserFileError(shown, _os_problem(err), err.errno) from None
+    try:
+        data = text.encode("utf-8")
+        while data:
+            data = data[os.write(fd, data) :]
+    except OSError as err:
+        raise UserFileError(shown, _os_problem(err), err.errno) from None
+    finally:
+        os.close(fd)
+
+
+def write_user_text(
+    path: str | os.PathLike[str], text: str, *, overwrite: bool, name: str | None = None
+) -> None:
+    """Write ``text`` to ``path`` as the person at the console asked (``script save``).
+
+    A new file is created whole (:func:`create_user_text`); with ``overwrite`` a regular
+    file already there is replaced atomically (:func:`replace_user_text`) — a FIFO, a
+    device or a directory is refused without being opened for writing, so nothing blocks.
+    Without ``overwrite`` an existing name is UserFileError with ``errno.EEXIST``.
+    """
+    shown = str(path) if name is None else name
+    if not overwrite:
+        create_user_text(path, text, name=shown)
+        return
+    try:
+        replace_user_text(path, text, name=shown)
+    except UserFileError as err:
+        if err.errno != errno.ENOENT:
+            raise
+        # Nothing there yet (or a link to nothing): made where a link points, as open would.
+        create_user_text(os.path.realpath(path), text, name=shown)
+
+
+@contextlib.contextmanager
+def locked(
+    path: str | os.PathLike[str], *, shared: bool = False, name: str | None = None
+) -> Iterator[None]:
+    """Hold the lock of the host file at ``path`` while the body reads and rewrites it.
+
+    Two moomtui processes (two screens) share the history and the scores file: each takes
+    this lock — ``shared`` for an append, exclusive to read, merge and replace — so neither
+    loses what the other wrote. The lock is ``flock`` on a sidecar file, ``.NAME.lock``
+    beside the real file (the file itself is replaced by a rename, so it cannot carry the
+    lock); it is never removed. Holding it exclusively, the writer also removes the
+    temporaries of ``NAME`` that killed processes left (:data:`TEMPORARY_SUFFIX`).
+
+    Waiting for another process is bounded (:data:`LOCK_WAIT`): UserFileError then. Where
+    the lock file cannot be made (a read-only folder) or the system has no ``flock``, the
+    body runs unlocked, as the write itself may still succeed.
+    """
+    shown = str(path) if name is None else name
+    real = Path(os.path.realpath(path))
+    fd = _open_lock(real)
+    if fd is None:
+        yield
+        return
+    try:
+        _take_lock(fd, shared, shown)
+        if not shared:
+            _remove_leftovers(real)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _open_lock(real: Path) -> int | None:
+    if fcntl is None:
+        return None
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags |= getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return _open(real.with_name(f".{real.name}.lock"), flags, "lock", 0o600)
+    except UserFileError:
+        return None
+
+
+def _take_lock(fd: int, shared: bool, shown: str) -> None:
+    assert fcntl is not None
+    how = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+    deadline = time.monotonic() + LOCK_WAIT
+    pause = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, how)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise UserFileError(shown, "locked by another process") from None
+        except OSError:  # a file system without flock: go on unlocked
+            return
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
+def _remove_leftovers(real: Path) -> None:
+    """Remove the temporaries of ``real`` that a killed moomtui left: our pattern, a regular
+    file of ours, its process gone. Anything else by that name is left alone."""
+    pattern = re.compile(
+        rf"\.{re.escape(real.name)}\.(\d+)\.[0-9a-f]{{16}}{re.escape(TEMPORARY_SUFFIX)}"
+    )
+    try:
+        entries = list(os.scandir(real.parent))
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.fullmatch(entry.name)
+        if match is None or _process_alive(int(match[1])):
+            continue
+        with contextlib.suppress(OSError):
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid():
+                os.unlink(entry.path)
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):  # another user's (EPERM): alive; anything odd: left alone
+        return True
+    return True
 
 
 def loads_toml(text: str) -> dict[str, Any]:

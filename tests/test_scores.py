@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,10 +124,104 @@ def test_a_file_that_appears_meanwhile_is_not_replaced(tmp_path: Path) -> None:
     path.write_text("someone else's\n")
     assert book.record("fork-bomb", work_lost(1.0)).new_best
     assert path.read_text() == "someone else's\n"
-    assert "appeared meanwhile" in (book.take_warning() or "")
+    assert "not a scores file moomtui wrote" in (book.take_warning() or "")
 
 
 def test_a_served_session_keeps_its_scores_in_memory_only(tmp_path: Path) -> None:
     book = ScoreBook(None)
     book.record("fork-bomb", work_lost(1.0))
     assert book.best_for("fork-bomb", "work_lost") == 1.0 and book.take_warning() is None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[" * 30000,  # nested deeper than the parser's stack
+        '{"moomtui": "scores", "best": ' + "[" * 30000 + "]" * 30000 + "}",
+        '{"moomtui": "scores", "best": {"a": {"by": "kills", "best": 1' + "0" * 5000 + "}}}",
+        "1" + "0" * 5000,
+        '"scores"',
+        '{"moomtui": ["scores"]}',
+        "\x00\xff",
+    ],
+    ids=["brackets", "deep best", "long number", "long top", "string", "list mark", "controls"],
+)
+def test_a_corrupt_file_of_any_shape_is_one_warning_and_kept(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "scores.json"
+    path.write_text(content)
+    book = ScoreBook(path)
+    warning = book.take_warning()
+    assert warning is not None and "\n" not in warning and str(path) in warning
+    assert warning.endswith("best scores are kept for this session only")
+    assert book.record("fork-bomb", work_lost(1.0)).new_best
+    assert path.read_text() == content  # never written over
+    assert book.take_warning() is None  # told once
+
+
+def test_entries_of_our_file_with_absurd_numbers_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "scores.json"
+    path.write_text(
+        '{"moomtui": "scores", "best": {"huge": {"by": "kills", "best": 1' + "0" * 400 + "},"
+        ' "inf": {"by": "kills", "best": 1e999}, "nan": {"by": "kills", "best": NaN},'
+        ' "list": {"by": ["kills"], "best": 1}, "ok": {"by": "kills", "best": 2}}}'
+    )
+    book = ScoreBook(path)
+    assert book.take_warning() is None
+    assert book.best == {"ok": {"by": "kills", "best": 2.0}}
+
+
+def test_two_books_on_one_file_merge_their_bests(tmp_path: Path) -> None:
+    """Two screens open at once: each records its wins; the file keeps both, and the better
+    of two bests of the same game."""
+    path = tmp_path / "scores.json"
+    first, second = ScoreBook(path), ScoreBook(path)
+    first.record("fork-bomb", work_lost(4.0))
+    second.record("swap-trap", work_lost(2.0))
+    assert ScoreBook(path).best == {
+        "fork-bomb": {"by": "work_lost", "best": 4.0},
+        "swap-trap": {"by": "work_lost", "best": 2.0},
+    }
+    worse = second.record("fork-bomb", work_lost(5.0))  # the other screen's 4.0 stands
+    assert (worse.previous, worse.new_best) == (4.0, False)
+    better = first.record("swap-trap", work_lost(1.0))
+    assert (better.previous, better.new_best) == (2.0, True)
+    assert ScoreBook(path).best == {
+        "fork-bomb": {"by": "work_lost", "best": 4.0},
+        "swap-trap": {"by": "work_lost", "best": 1.0},
+    }
+
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from moomtui.game import ScoreBook, ScoreResult
+
+path, me, other, count = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+(path.parent / me).touch()
+while not (path.parent / other).exists():  # both start together
+    time.sleep(0.001)
+book = ScoreBook(path)
+for i in range(count):
+    book.record(f"{me}-{i}", ScoreResult("work_lost", float(i), 10.0))
+    shared = float(count - i) + (0.5 if me == "a" else 0.0)
+    book.record("shared", ScoreResult("work_lost", shared, 10.0))
+warning = book.take_warning()
+sys.exit(warning)
+"""
+
+
+def test_two_processes_writing_at_once_lose_no_best(tmp_path: Path) -> None:
+    path = tmp_path / "moomtui" / "scores.json"
+    path.parent.mkdir()
+    count = 40
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), me, other, str(count)])
+        for me, other in (("a", "b"), ("b", "a"))
+    ]
+    assert [writer.wait() for writer in writers] == [0, 0]
+    best = ScoreBook(path).best
+    assert best.pop("shared") == {"by": "work_lost", "best": 1.0}  # b's last, the lowest
+    assert best == {
+        f"{me}-{i}": {"by": "work_lost", "best": float(i)} for me in "ab" for i in range(count)
+    }
+    assert not list(path.parent.glob(".*tmp"))

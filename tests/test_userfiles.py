@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -11,16 +14,19 @@ import pytest
 
 from moomtui.userfiles import (
     MAX_FILE,
+    TEMPORARY_SUFFIX,
     TomlError,
     UserFileError,
     append_user_text,
     create_user_text,
     loads_toml,
+    locked,
     read_user_file,
     read_user_text,
     replace_user_text,
     size_text,
     toml_depth,
+    write_user_text,
 )
 
 
@@ -162,3 +168,114 @@ def test_toml_is_bounded_in_depth_and_digits() -> None:
         loads_toml("a = " + "9" * 5000)
     with pytest.raises(TomlError, match=r"\(at line 1, column 5\)"):
         loads_toml("a = ]")
+
+
+def test_a_temporary_name_already_taken_is_never_touched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Temporaries are made with O_EXCL under fresh names: a file at the name moomtui once
+    used (``.NAME.PID.tmp``) or at the name it draws now is neither opened nor removed."""
+    target = tmp_path / "scores.json"
+    old_style = tmp_path / f".scores.json.{os.getpid()}.tmp"
+    old_style.write_text("not moomtui's\n")
+    drawn = iter(["0" * 16, "1" * 16])
+    monkeypatch.setattr("moomtui.userfiles.secrets.token_hex", lambda n: next(drawn))
+    taken = tmp_path / f".scores.json.{os.getpid()}.{'0' * 16}{TEMPORARY_SUFFIX}"
+    taken.write_text("someone's\n")
+    create_user_text(target, "{}\n")
+    assert target.read_text() == "{}\n"
+    assert old_style.read_text() == "not moomtui's\n" and taken.read_text() == "someone's\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [target.name, old_style.name, taken.name]
+    )
+
+
+def test_the_temporary_is_removed_when_the_write_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "history"
+    target.write_text("old\n")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("moomtui.userfiles.os.fsync", full)
+    assert problem(replace_user_text, target, "new\n") == "No space left on device"
+    assert problem(create_user_text, tmp_path / "new", "new\n") == "No space left on device"
+    assert [p.name for p in tmp_path.iterdir()] == ["history"]
+    assert target.read_text() == "old\n"
+
+
+def dead_pid() -> int:
+    """The number of a process that has ended (a child that was waited for)."""
+    child = subprocess.Popen([sys.executable, "-c", ""])
+    child.wait()
+    return child.pid
+
+
+def test_the_lock_holder_removes_what_a_killed_writer_left_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    """A writer killed with SIGKILL leaves its temporary; the next one that holds the file's
+    lock removes it — only a regular file of ours, named by our pattern, its process gone."""
+    target = tmp_path / "scores.json"
+    target.write_text("{}\n")
+    gone = dead_pid()
+
+    def name(pid: int, suffix: str = TEMPORARY_SUFFIX) -> Path:
+        return tmp_path / f".scores.json.{pid}.{'ab' * 8}{suffix}"
+
+    left = name(gone)
+    left.write_text("half a file")
+    alive = name(os.getpid())
+    alive.write_text("being written")
+    other = name(gone, ".tmp")
+    other.write_text("not our pattern")
+    link = tmp_path / f".scores.json.{gone}.{'cd' * 8}{TEMPORARY_SUFFIX}"
+    link.symlink_to(target)
+    with locked(target, shared=True):
+        assert left.exists()  # a shared holder (an append) leaves them
+    with locked(target):
+        assert not left.exists()
+    assert alive.exists() and other.exists() and link.is_symlink() and target.exists()
+
+
+def test_the_lock_keeps_a_second_writer_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "history"
+    monkeypatch.setattr("moomtui.userfiles.LOCK_WAIT", 0.0)
+    with locked(target, shared=True), locked(target, shared=True):
+        pass  # appends share it
+    with locked(target):
+        assert problem(lambda: locked(target, shared=True).__enter__()) == (
+            "locked by another process"
+        )
+    with locked(target, shared=True):
+        assert problem(lambda: locked(target).__enter__()) == "locked by another process"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".history.lock"]
+
+
+def test_a_save_as_told_writes_only_regular_files_and_never_blocks(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    done: list[str] = []
+    thread = threading.Thread(
+        target=lambda: done.append(problem(write_user_text, fifo, "x\n", overwrite=True))
+    )
+    thread.daemon = True
+    thread.start()
+    thread.join(5)
+    assert done == ["not a regular file (a FIFO)"]
+    assert problem(write_user_text, fifo, "x\n", overwrite=False) == (
+        "appeared meanwhile: not replaced"
+    )
+    target = tmp_path / "saved"
+    write_user_text(target, "one\n", overwrite=False)
+    write_user_text(target, "two\n", overwrite=True)
+    assert target.read_text() == "two\n"
+    dangling = tmp_path / "link"
+    dangling.symlink_to(tmp_path / "made")
+    write_user_text(dangling, "three\n", overwrite=True)  # made where the link points
+    assert dangling.is_symlink() and (tmp_path / "made").read_text() == "three\n"
+    assert problem(write_user_text, "a\0b", "x", overwrite=True) == "not a valid file name"

@@ -10,10 +10,13 @@ the memory each kill gave back. :func:`score_of` reads that figure off a run's
 stranger's would be (:mod:`moomtui.userfiles`: a regular file, at most
 :data:`MAX_SCORES_FILE` bytes), and written only if moomtui wrote it: it carries
 ``"moomtui": "scores"``, and a file at that path without the mark — or one that cannot be
-read — is never overwritten; the book then lives in memory, with a one-line warning. A new
-file is created without replacing anything that appeared meanwhile (a hard link of a
-complete temporary file), an existing one replaced atomically (a temporary file renamed
-over it). A served browser session keeps no file at all (``ScoreBook(None)``).
+read, or is not JSON (a thousand ``[``, a number of ten thousand digits) — is never
+overwritten nor moved: it is left as it is, and the book lives in memory, with a one-line
+warning (move the file aside to keep scores again). A new file is created without replacing
+anything that appeared meanwhile (a hard link of a complete temporary file), an existing one
+replaced atomically (a temporary file renamed over it). Two screens may record at once: each
+reads the file again under its lock and merges before writing (:meth:`ScoreBook.record`). A
+served browser session keeps no file at all (``ScoreBook(None)``).
 
 Only a won game's score counts: a game lost at 8 s may have lost little work.
 """
@@ -28,7 +31,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..userfiles import UserFileError, create_user_text, read_user_text, replace_user_text
+from ..userfiles import (
+    UserFileError,
+    create_user_text,
+    locked,
+    read_user_text,
+    replace_user_text,
+)
 from .card import CRITERIA, Criterion
 
 if TYPE_CHECKING:
@@ -119,6 +128,10 @@ class Recorded:
     new_best: bool
 
 
+class NotOurs(Exception):
+    """A scores file moomtui may not write over: its one-line reason."""
+
+
 class ScoreBook:
     """The player's best score per preset; ``path`` None keeps them in memory only."""
 
@@ -128,41 +141,11 @@ class ScoreBook:
         """``{preset key: {"by": criterion, "best": value}}``."""
         self.warning: str | None = None
         self._writable = path is not None
-        self._exists = False
         if path is not None:
-            self._load(path)
-
-    def _load(self, path: Path) -> None:
-        try:
-            text = read_user_text(path, limit=MAX_SCORES_FILE)
-        except UserFileError as err:
-            if err.errno == errno.ENOENT:  # a first game
-                return
-            self._refuse(str(err))
-            return
-        self._exists = True
-        try:
-            doc = json.loads(text)
-        except ValueError:
-            self._refuse(f"{path}: not a scores file moomtui wrote (not JSON)")
-            return
-        if not isinstance(doc, dict) or doc.get("moomtui") != MARK:
-            self._refuse(f"{path}: not a scores file moomtui wrote")
-            return
-        entries = doc.get("best")
-        if not isinstance(entries, dict):
-            return
-        for key, entry in list(entries.items())[:MAX_ENTRIES]:
-            if (
-                isinstance(key, str)
-                and isinstance(entry, dict)
-                and isinstance(entry.get("by"), str)
-                and any(c.key == entry["by"] for c in CRITERIA)
-                and isinstance(entry.get("best"), int | float)
-                and not isinstance(entry.get("best"), bool)
-                and math.isfinite(entry["best"])
-            ):
-                self.best[key] = {"by": entry["by"], "best": float(entry["best"])}
+            try:
+                self.best = read_book(path) or {}
+            except NotOurs as err:
+                self._refuse(str(err))
 
     def _refuse(self, why: str) -> None:
         self._writable = False
@@ -181,7 +164,45 @@ class ScoreBook:
         return float(entry["best"])
 
     def record(self, preset: str, result: ScoreResult) -> Recorded:
-        """A won game's score: kept if it beats the best so far (and written out)."""
+        """A won game's score: kept if it beats the best so far (and written out).
+
+        Another screen may have written the file since this book read it: under the file's
+        lock (:func:`moomtui.userfiles.locked`) the file is read again and merged — the
+        better of two bests of the same game wins — before this score is compared and the
+        whole book written back, so neither screen loses the other's bests.
+        """
+        path = self.path
+        if path is None or not self._writable or result.value is None:
+            return self._record(preset, result)
+        recorded: Recorded | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with locked(path):
+                on_disk = read_book(path)
+                self._merge(on_disk or {})
+                recorded = self._record(preset, result)
+                if recorded.new_best:
+                    doc = {"moomtui": MARK, "version": VERSION, "best": self.best}
+                    text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
+                    if on_disk is None:
+                        create_user_text(path, text)
+                    else:
+                        replace_user_text(path, text)
+        except (OSError, UserFileError, NotOurs) as err:
+            self._refuse(str(err))
+        return recorded if recorded is not None else self._record(preset, result)
+
+    def _merge(self, on_disk: dict[str, dict[str, Any]]) -> None:
+        """Take the file's bests into this book: a game this book has not, or has by another
+        criterion (the file is newer), or a better score of the same game."""
+        for key, theirs in on_disk.items():
+            mine = self.best.get(key)
+            if mine is None and len(self.best) >= MAX_ENTRIES:
+                continue
+            if mine is None or mine["by"] != theirs["by"] or _better(theirs, mine):
+                self.best[key] = theirs
+
+    def _record(self, preset: str, result: ScoreResult) -> Recorded:
         previous = self.best_for(preset, result.by)
         value = result.value
         if value is None:
@@ -193,22 +214,52 @@ class ScoreBook:
         if preset not in self.best and len(self.best) >= MAX_ENTRIES:
             return Recorded(previous, False)
         self.best[preset] = {"by": result.by, "best": value}
-        self._save()
         return Recorded(previous, True)
 
-    def _save(self) -> None:
-        path = self.path
-        if path is None or not self._writable:
-            return
-        doc = {"moomtui": MARK, "version": VERSION, "best": self.best}
-        text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
+
+def _better(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether best ``a`` beats best ``b`` (of the same criterion)."""
+    if criterion(a["by"]).better == "low":
+        return bool(a["best"] < b["best"])
+    return bool(a["best"] > b["best"])
+
+
+def read_book(path: Path) -> dict[str, dict[str, Any]] | None:
+    """The bests kept in the scores file at ``path``; None when there is no file.
+
+    A file moomtui may not write over — unreadable, not JSON, JSON of any other shape (a
+    thousand ``[``, a number of ten thousand digits), or JSON without moomtui's mark — is
+    :class:`NotOurs`, one line; the file is left as it is. Entries of our own file that make
+    no sense (an unknown criterion, a value that is not a finite number) are skipped.
+    """
+    try:
+        text = read_user_text(path, limit=MAX_SCORES_FILE)
+    except UserFileError as err:
+        if err.errno == errno.ENOENT:  # a first game
+            return None
+        raise NotOurs(str(err)) from None
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the stack
+        raise NotOurs(f"{path}: not a scores file moomtui wrote (not JSON)") from None
+    if not isinstance(doc, dict) or doc.get("moomtui") != MARK:
+        raise NotOurs(f"{path}: not a scores file moomtui wrote")
+    entries = doc.get("best")
+    best: dict[str, dict[str, Any]] = {}
+    if not isinstance(entries, dict):
+        return best
+    for key, entry in list(entries.items())[:MAX_ENTRIES]:
+        if not (isinstance(key, str) and isinstance(entry, dict)):
+            continue
+        by, value = entry.get("by"), entry.get("best")
+        if not isinstance(by, str) or not any(c.key == by for c in CRITERIA):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
         try:
-            if self._exists:
-                replace_user_text(path, text)
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                create_user_text(path, text)
-                self._exists = True
-        except (OSError, UserFileError) as err:
-            self._writable = False
-            self.warning = f"{err}: best scores are kept for this session only"
+            number = float(value)  # an int too large for a float: OverflowError
+        except OverflowError:
+            continue
+        if math.isfinite(number):
+            best[key] = {"by": by, "best": number}
+    return best

@@ -12,7 +12,6 @@ tree subclass :class:`moomtui.modules.api.Policy`.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
@@ -99,19 +98,27 @@ def policy_score(kernel: Kernel) -> Score:
 
 def guarded_score(kernel: Kernel, module: KernelModule) -> GuardedScore | None:
     """``module``'s own score under the oops guard (the same guard every time while the
-    module is loaded); None for a module that does not score tasks."""
+    module is loaded); None for a module that does not score tasks.
+
+    The guard is kept on the module object it guards, so it lives exactly as long as that
+    module: a module that oopsed in its score stays at 0 until it is loaded again (a new
+    module object). A table of guards beside the modules — even a weak-key one — would keep
+    every module alive through its own guard, and with it its kernel: every ``boot`` on the
+    screen would leave the old machine in memory.
+    """
     score = getattr(module, "score", None)
     if not callable(score):
         return None
-    guard = _GUARDS.get(module)
-    if guard is None or guard._kernel is not kernel:
-        guard = _GUARDS[module] = GuardedScore(kernel, module, cast(Score, score))
+    guard = vars(module).get(_GUARD)
+    if not isinstance(guard, GuardedScore) or guard._kernel is not kernel:
+        guard = GuardedScore(kernel, module, cast(Score, score))
+        vars(module)[_GUARD] = guard
     return guard
 
 
-_GUARDS: weakref.WeakKeyDictionary[KernelModule, GuardedScore] = weakref.WeakKeyDictionary()
-"""One guard per loaded module, kept while the module lives: a module that oopsed in its
-score stays at 0 until it is loaded again (a new module object)."""
+_GUARD = "_moomtui_score_guard"
+"""The attribute of a module object that holds its score's guard (a cycle module → guard →
+module, which the garbage collector frees with the module)."""
 
 
 __all__ = [

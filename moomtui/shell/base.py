@@ -12,8 +12,9 @@ text instead of printing it and exiting.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..kernel.units import UnitError, parse_integer
@@ -168,7 +169,58 @@ class Command:
         return self.parser().format_help().rstrip("\n")
 
 
-COMMANDS: dict[str, Command] = {}
+COMMAND_MODULES = (
+    "cmd_explain",
+    "cmd_files",
+    "cmd_modules",
+    "cmd_ps",
+    "cmd_pstree",
+    "cmd_session",
+    "cmd_signals",
+    "cmd_system",
+    "cmd_tasks",
+    "cmd_top",
+)
+"""The modules of :mod:`moomtui.shell` that define the console's commands."""
+
+
+class CommandTable(MutableMapping[str, Command]):
+    """The console's commands by name: the whole grammar, whoever reads it first.
+
+    Each command registers itself when its module is imported (:func:`command`). The
+    modules are imported the first time the table is read, so a reader that imports only
+    this module — completion, the screen's palette, a fuzzer building lines from the
+    grammar — never finds it empty or partial, whatever was imported before it.
+    """
+
+    def __init__(self) -> None:
+        self._table: dict[str, Command] = {}
+        self._loading = False
+
+    def _loaded(self) -> dict[str, Command]:
+        if not self._loading:
+            self._loading = True  # for good: a module that reads the table while it loads
+            for module in COMMAND_MODULES:  # sees what is registered so far
+                import_module(f"{__package__}.{module}")
+        return self._table
+
+    def __getitem__(self, name: str) -> Command:
+        return self._loaded()[name]
+
+    def __setitem__(self, name: str, cmd: Command) -> None:
+        self._table[name] = cmd
+
+    def __delitem__(self, name: str) -> None:
+        del self._loaded()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
+COMMANDS = CommandTable()
 
 
 def command(

@@ -9,11 +9,13 @@ still advances the machine, while ``pause``, ``resume`` and ``speed`` say so and
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..kernel.clock import format_speed, parse_speed
 from ..kernel.units import DURATION_HELP, UnitError, format_duration, parse_duration
+from ..userfiles import UserFileError, write_user_text
 from .base import (
     COMMANDS,
     ArgParser,
@@ -380,13 +382,11 @@ def script(sh: Shell, argv: list[str]) -> str:
         parser.error("script save needs a FILE")
     path = Path(args.file).expanduser()
     try:
-        with path.open("w" if args.force else "x", encoding="utf-8") as out:
-            out.write(text)
-    except FileExistsError:
-        raise CommandError(f"script: {args.file}: File exists (-f overwrites it)") from None
-    except OSError as err:
-        raise CommandError(f"script: {args.file}: {err.strerror or err}") from None
-    except ValueError as err:  # an embedded NUL in the name
-        raise CommandError(f"script: {args.file}: {err}") from None
+        # As every host file is written: a regular file only, a FIFO refused, not waited on.
+        write_user_text(path, text, overwrite=args.force, name=args.file)
+    except UserFileError as err:
+        if err.errno == errno.EEXIST and not args.force:
+            raise CommandError(f"script: {args.file}: File exists (-f overwrites it)") from None
+        raise CommandError(f"script: {err}") from None
     count = len(sh.session.recorded)
     return f"saved {count} command{'s' if count != 1 else ''} to {args.file}"

@@ -73,6 +73,7 @@ from .components.main_screen import MainScreen
 from .controls import ShowControls
 from .heap import HeapFreeze
 from .history import History, default_history_path
+from .signals import ending_on_signals
 from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
 
 __all__ = ["APP_COMMANDS", "InternalError", "MoomApp", "run_app"]
@@ -208,6 +209,7 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         if self.initial_keymap:
             self.set_keymap(self.initial_keymap)
         self._show_history_warning()
+        self._show_scores_warning()  # a scores file moomtui may not write: told at once
         session = self.sim.session
         session.on_clear = self.console_view.output.clear  # clear
         session.on_exit = self.main.leave_field  # exit at the first shell
@@ -322,7 +324,11 @@ def run_app(
         return 2
     sim = Simulation(scenario, seed=seed, profile=profile)
     app = MoomApp(sim, theme=theme, speed=speed, paused=paused)
-    app.run()
+    if profile == SERVED:  # its driver ends the process on SIGTERM (moomtui.web.driver)
+        app.run()
+    else:
+        with ending_on_signals(app):  # SIGTERM, SIGHUP: the terminal given back, 128 + sig
+            app.run()
     if app.internal_error is not None:
         return errors.INTERNAL_ERROR
     return app.return_code or 0

@@ -9,11 +9,14 @@ we may not read — gives a one-line warning and a history kept in memory only, 
 never writes to what it could not read as a history.
 
 A write that fails later (a full disk, a file made read-only) is told once a session, in one
-line
-(:meth:`History.take_warning`), and the lines typed stay in memory for the session. The file
-only grows by appends; when it passes :data:`TRIM_AT` lines it is rewritten, through a
+line (:meth:`History.take_warning`), and the lines typed stay in memory for the session. The
+file only grows by appends; when it passes :data:`TRIM_AT` lines it is rewritten, through a
 temporary file renamed over the real file — the one a symbolic link points to, so a linked
-history stays a link — keeping the newest :data:`KEEP` lines.
+history stays a link — keeping the newest :data:`KEEP` lines of the file.
+
+Two screens may share the file: appends take its lock shared and a trim takes it exclusively
+(:func:`moomtui.userfiles.locked`) and keeps the newest lines *of the file*, read again under
+the lock, so neither screen's trim drops the other's lines.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ..shell.lines import FORBIDDEN, MAX_LINE
 from ..userfiles import (
     UserFileError,
     append_user_text,
+    locked,
     read_user_file,
     replace_user_text,
 )
@@ -117,15 +121,25 @@ class History:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            append_user_text(self.path, line + "\n")
+            with locked(self.path, shared=True):
+                append_user_text(self.path, line + "\n")
             self._on_disk += 1
             if self._on_disk > TRIM_AT:
-                replace_user_text(self.path, "".join(line + "\n" for line in self.lines))
-                self._on_disk = len(self.lines)
+                self._trim(self.path)
         except UserFileError as err:
             self._write_error(err.problem)
         except OSError as err:  # making the folder
             self._write_error(err.strerror or type(err).__name__)
+
+    def _trim(self, path: Path) -> None:
+        """Keep the file's newest :data:`KEEP` lines — read again under the lock, so the
+        lines another screen appended meanwhile are among them, not this session's only."""
+        with locked(path):
+            data = read_user_file(path, limit=MAX_READ, tail=True)
+            text = data.decode("utf-8", errors="replace")
+            lines = [clean for raw in text.split("\n") if (clean := _clean(raw)) is not None]
+            replace_user_text(path, "".join(line + "\n" for line in lines[-KEEP:]))
+        self._on_disk = min(len(lines), KEEP)
 
     def _write_error(self, problem: str) -> None:
         """Told once a session: typing on does not repeat it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,21 @@ def test_script_save_io_error_is_one_line(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "s.txt"
     out = fails(shell(), f"script save {target}")
     assert out == f"script: {target}: No such file or directory"
+
+
+def test_script_save_writes_only_a_regular_file_and_never_waits(tmp_path: Path) -> None:
+    """``script save -f FIFO`` used to open the FIFO for writing and wait for a reader for
+    ever: it is refused like every host file that is not a regular file."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    sh = shell()
+    ok(sh, "uptime")
+    assert fails(sh, f"script save -f {fifo}") == f"script: {fifo}: not a regular file (a FIFO)"
+    assert fails(sh, f"script save {fifo}") == f"script: {fifo}: File exists (-f overwrites it)"
+    assert fails(sh, "script save -f /dev/null") == (
+        "script: /dev/null: not a regular file (a character device)"
+    )
+    assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["fifo"]
 
 
 def test_script_save_needs_a_file() -> None:

@@ -27,6 +27,7 @@ from moomtui.tui.messages import CommandSubmitted
 
 from ..fixtures import Recorder
 from .scenarios import family_scenario, hog_scenario, run_until
+from .waiting import palette_highlights, until
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
@@ -189,8 +190,7 @@ async def test_a_long_step_runs_in_slices_with_the_screen_live_and_esc_stops_it(
         assert app.driver.stepping > 0 and app.sim.elapsed < 3600 * HZ
         assert "step: running 1h00m on the clock; Esc stops it" in console_text(app)
         elapsed, frames = app.sim.elapsed, app.frames
-        await pilot.pause(0.5)
-        assert app.sim.elapsed > elapsed and app.frames > frames
+        assert await until(pilot, lambda: app.sim.elapsed > elapsed and app.frames > frames)
         await pilot.press("escape")
         assert app.driver.stepping == 0
         assert "step: stopped, " in console_text(app)
@@ -216,9 +216,7 @@ async def test_plus_and_minus_change_the_speed(make_app: MakeApp) -> None:
 async def test_running_clock_advances_the_machine_on_its_own(make_app: MakeApp) -> None:
     app = make_app(paused=False, speed=100.0)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.3)
-        assert app.sim.ticks > 0
-        assert app.frames > 1
+        assert await until(pilot, lambda: app.sim.ticks > 0 and app.frames > 1)
 
 
 # ============================================================================ panic
@@ -554,7 +552,7 @@ async def test_t_cycles_themes_and_the_palette_picks_one(make_app: MakeApp) -> N
         await pilot.press("t")
         assert app.theme != "vga" and app.theme in app.moom_themes
         await pilot.press("ctrl+p", *"theme: amber")
-        await pilot.pause(0.3)
+        await palette_highlights(pilot, "theme: amber")
         await pilot.press("enter")
         await pilot.pause()
         assert app.theme == "amber"
@@ -636,14 +634,14 @@ async def test_palette_offers_console_commands_and_presets(make_app: MakeApp) ->
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p", *"swapon")
-        await pilot.pause(0.3)
+        await palette_highlights(pilot, "console: swapon")
         await pilot.press("enter")
         await pilot.pause()
         prompt = app.query_one(ConsoleView).input
         assert prompt.value == "swapon " and prompt.has_focus
         await pilot.press("escape")
         await pilot.press("ctrl+p", *"no-oom")
-        await pilot.pause(0.3)
+        await palette_highlights(pilot, "(no-oom)")
         await pilot.press("enter")
         await pilot.pause()
         assert app.sim.scenario.key == "no-oom"

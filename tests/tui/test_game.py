@@ -17,6 +17,7 @@ from moomtui.tui.components.report import ReportScreen, score_card_table
 from moomtui.tui.components.status import StatusLine
 
 from .scenarios import begin, hog_scenario, run_until, with_goals
+from .waiting import until
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
@@ -103,8 +104,7 @@ async def test_c_plays_on_in_sandbox_mode_and_the_clock_runs_again(make_app: Mak
         await pilot.press("c")
         assert not isinstance(app.screen, ReportScreen)
         assert app.game.sandbox and not app.driver.paused
-        await pilot.pause(0.3)
-        assert app.kernel.ticks > ticks
+        assert await until(pilot, lambda: app.kernel.ticks > ticks)
         app.refresh_frame()
         assert "│ sandbox" in header(app) and "goals" not in header(app)
         await pilot.press("g")  # the score so far, the game's end still told

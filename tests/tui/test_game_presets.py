@@ -23,6 +23,7 @@ from moomtui.tui.components.panic import PanicScreen
 from moomtui.tui.components.report import ReportScreen
 
 from .scenarios import begin, hog_scenario, run_until
+from .waiting import until
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
@@ -62,8 +63,7 @@ async def test_a_game_preset_opens_paused_at_1x_on_its_briefing(make_app: MakeAp
         assert app.kernel.ticks == 0  # nothing runs under the briefing
         await pilot.press("enter")
         assert not app.driver.paused and not app.game.held
-        await pilot.pause(0.3)
-        assert app.kernel.ticks > 0
+        assert await until(pilot, lambda: app.kernel.ticks > 0)
 
 
 async def test_booting_a_game_after_a_fast_sandbox_does_not_carry_the_speed(

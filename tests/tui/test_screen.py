@@ -22,6 +22,7 @@ from moomtui.tui.components.modules import ModuleBox, ModulePanel
 from moomtui.tui.components.process_view import ProcessView
 
 from .scenarios import family_scenario
+from .waiting import palette_highlights
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
@@ -386,7 +387,7 @@ async def test_the_palette_runs_a_command_that_needs_no_argument(make_app: MakeA
     app = make_app(family_scenario())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p", *"console: free")
-        await pilot.pause(0.3)
+        await palette_highlights(pilot, "console: free")
         await pilot.press("enter")
         await pilot.pause()
         assert "root@moom:~# free" in console_text(app)
@@ -399,7 +400,7 @@ async def test_the_palette_makes_it_plain_when_it_waits_for_arguments(make_app: 
     app = make_app(family_scenario())
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("ctrl+p", *"console: renice")
-        await pilot.pause(0.3)
+        await palette_highlights(pilot, "console: renice")
         await pilot.press("enter")
         await pilot.pause()
         prompt = app.query_one(ConsoleView).input

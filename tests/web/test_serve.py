@@ -136,11 +136,12 @@ async def test_past_the_last_seat_busy_and_stopping_the_server_ends_every_child(
 
 @pytest.mark.slow
 async def test_an_idle_session_is_closed_and_its_child_ends(tmp_path: Path) -> None:
+    """The idle clock starts with the session: on a loaded machine its 2 s can pass before
+    the first screen is drawn, so the test waits for the close, not for the screen."""
     with moomtui_server(tmp_path, "--idle-timeout", "2s") as srv:
         async with Visitor(srv.url) as visitor:
-            await visitor.until(lambda s: BANNER in s.text(), 20, "the screen")
             pid = srv.session_pid(1)
-            await visitor.until_closed(10)
+            await visitor.until_closed(60)
             srv.wait_for(r"^session 1: closed after 2s without input")
             wait_until(lambda: not alive(pid), 10, "gone")
 
