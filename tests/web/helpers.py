@@ -302,6 +302,23 @@ class Visitor:
         assert self._socket is not None
         await self._socket.send_json(["stdin", text])
 
+    async def resize(self, width: int, height: int) -> None:
+        """What the page sends when its window changes size (not a key: not input)."""
+        assert self._socket is not None
+        await self._socket.send_json(["resize", {"width": width, "height": height}])
+
+    async def send(self, text: str) -> None:
+        """Any text message, as a hostile page would send it."""
+        assert self._socket is not None
+        await self._socket.send_str(text)
+
+    async def pump(self, seconds: float) -> None:
+        """Read what the server sends for ``seconds`` (or until it closes the socket)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not self.closed and (left := deadline - loop.time()) > 0:
+            await self._receive(left)
+
     async def until(self, done: Callable[[Screen], bool], seconds: float, what: str) -> None:
         """Read what the server sends until ``done(screen)``; fail after ``seconds``."""
         loop = asyncio.get_running_loop()

@@ -52,7 +52,15 @@ async def test_a_visitor_runs_lsmod_cannot_save_a_script_and_the_child_ends_with
         await visitor.until(lambda s: BANNER in s.text(), 20, "the kernel banner on screen")
         pid = server.session_pid(number)
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        assert cmdline[:4] == [sys.executable.encode(), b"-m", b"moomtui", SERVED_FLAG.encode()]
+        assert cmdline[:3] == [sys.executable.encode(), b"-I", b"-c"]  # isolated mode
+        assert cmdline[4:6] == [str(ROOT).encode(), SERVED_FLAG.encode()]  # the server's moomtui
+        assert os.readlink(f"/proc/{pid}/cwd") == "/"  # not the server's folder
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert not [v for v in environ if v.startswith((b"PYTHONPATH=", b"HOME=", b"XDG_"))]
+        limits = Path(f"/proc/{pid}/limits").read_text()
+        assert re.search(rf"^Max data size +{512 << 20} +{512 << 20} +bytes", limits, re.M)
+        assert re.search(r"^Max cpu time +1800 +1805 +seconds", limits, re.M)
+        assert re.search(r"^Max core file size +0 +0 +bytes", limits, re.M)
 
         await visitor.open_console()
         await visitor.type("lsmod\r")
@@ -130,12 +138,26 @@ async def test_past_the_last_seat_busy_and_stopping_the_server_ends_every_child(
 
 
 @pytest.mark.slow
-async def test_an_idle_session_is_closed_and_its_child_ends(tmp_path: Path) -> None:
+async def test_an_idle_session_is_closed_though_its_page_resizes_and_its_child_ends(
+    tmp_path: Path,
+) -> None:
+    """Only a key is input: a page that resized itself every few seconds kept its session
+    (and its seat) for ever."""
     with moomtui_server(tmp_path, "--idle-timeout", "2s") as srv:
         async with Visitor(srv.url) as visitor:
-            await visitor.until(lambda s: BANNER in s.text(), 20, "the screen")
             pid = srv.session_pid(1)
-            await visitor.until_closed(10)
+            resizes = 0
+            for _ in range(100):  # 30 s at most: the idle timeout is 2 s of the screen's
+                resizes += 1
+                await visitor.resize(140 + 20 * (resizes % 2), 40)
+                await visitor.pump(0.3)
+                if visitor.closed:
+                    break
+            assert visitor.closed and visitor.close_code == 1001, "still open, resized"
+            assert resizes > 3
+            assert "moomtui: this session was closed after 2s without input." in (
+                visitor.screen.text()
+            )
             srv.wait_for(r"^session 1: closed after 2s without input")
             wait_until(lambda: not alive(pid), 10, "gone")
 
