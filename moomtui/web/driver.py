@@ -17,19 +17,17 @@ asked to exit, and the process ends :data:`EXIT_GRACE` seconds later whatever th
 On Linux the kernel also kills the child when the server process dies (``PR_SET_PDEATHSIG``).
 
 A screenshot waits in memory for the page to download it; the driver keeps a few, for a
-minute (:class:`~moomtui.web.retention.Retention`), and closes the others, which frees them.
+minute (:class:`~moomtui.web.retention.KeptFiles`), and closes the others, which frees them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
-import io
 import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TextIO
 
@@ -38,7 +36,7 @@ from textual.app import App
 from textual.drivers.web_driver import WebDriver
 
 from . import SERVER_PID_ENV
-from .retention import Retention
+from .retention import KeptFiles
 
 EXIT_GRACE = 2.0
 """Seconds the app has to exit on its own once its server is gone."""
@@ -79,8 +77,7 @@ class ServedDriver(WebDriver):
         # WebDriver writes through self._write, typed as the partial(os.write, fd) it makes.
         self._write = self._write_all  # type: ignore[assignment]
         self._leaving = threading.Event()
-        self._retention = Retention()
-        self._kept: dict[str, BinaryIO | TextIO] = {}
+        self._kept_files = KeptFiles(app.set_timer)
         die_with_server()
 
     def _write_all(self, data: bytes) -> None:
@@ -133,11 +130,9 @@ class ServedDriver(WebDriver):
         mime_type: str | None = None,
         name: str | None = None,
     ) -> None:
-        """Offer ``binary`` to the page, and keep it only as :class:`Retention` allows."""
-        self._forget_delivered()
-        for key in self._retention.add(delivery_key, _size(binary), time.monotonic()):
-            if key != delivery_key:
-                self._drop(key)
+        """Offer ``binary`` to the page, and keep it only as long as :class:`KeptFiles`
+        allows: a file closed before the page asks for it is a failed delivery (Textual
+        tells the visitor)."""
         super().deliver_binary(
             binary,
             delivery_key=delivery_key,
@@ -147,37 +142,4 @@ class ServedDriver(WebDriver):
             mime_type=mime_type,
             name=name,
         )
-        if delivery_key in self._retention:
-            self._kept[delivery_key] = binary
-            self._app.set_timer(self._retention.life, self._expire)
-        else:  # heavier than the whole allowance: the page gets nothing
-            binary.close()
-
-    def _forget_delivered(self) -> None:
-        """Forget the files the page has downloaded (the web driver closed them)."""
-        for key, binary in list(self._kept.items()):
-            if binary.closed:
-                del self._kept[key]
-                self._retention.discard(key)
-
-    def _expire(self) -> None:
-        for key in self._retention.expire(time.monotonic()):
-            self._drop(key)
-
-    def _drop(self, key: str) -> None:
-        """Free a file the page did not download in time: closed, its text is released (a
-        late request for it fails, and Textual says the delivery failed)."""
-        binary = self._kept.pop(key, None)
-        if binary is not None:
-            binary.close()
-
-
-def _size(binary: BinaryIO | TextIO) -> int:
-    """The length of a seekable file (characters of a text one), its position unchanged."""
-    try:
-        here = binary.tell()
-        end = binary.seek(0, io.SEEK_END)
-        binary.seek(here)
-    except (OSError, ValueError):
-        return 0
-    return end
+        self._kept_files.offer(delivery_key, binary)

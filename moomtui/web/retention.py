@@ -11,7 +11,11 @@ together, each for :data:`~moomtui.web.SCREENSHOT_LIFE` seconds; the oldest goes
 
 from __future__ import annotations
 
+import io
+import time
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import IO, Any
 
 from . import SCREENSHOT_BYTES, SCREENSHOT_LIFE, SCREENSHOTS_KEPT
 
@@ -43,9 +47,11 @@ class Retention:
         """Keep ``key`` (``size`` bytes, made at ``now``); the keys to drop, oldest first.
 
         Those past their life go, then the oldest while there are too many or they weigh too
-        much — ``key`` itself if it alone is heavier than the whole allowance.
+        much; ``key`` itself, and nothing else, if it alone is heavier than the allowance.
         """
         dropped = self.expire(now)
+        if size > self.size:
+            return [*dropped, key]
         self._kept[key] = (size, now)
         self._bytes += size
         while self._kept and (len(self._kept) > self.count or self._bytes > self.size):
@@ -72,3 +78,55 @@ class Retention:
         for _, since in self._kept.values():
             return since + self.life
         return None
+
+
+class KeptFiles:
+    """The files a served app offered its page, closed — which frees them — when
+    :class:`Retention` drops them. ``schedule(delay, callback)`` runs ``callback`` later on
+    the app's loop (the app's ``set_timer``), to drop a file at the end of its life."""
+
+    def __init__(
+        self,
+        schedule: Callable[[float, Callable[[], None]], object],
+        retention: Retention | None = None,
+    ) -> None:
+        self.retention = retention or Retention()
+        self._schedule = schedule
+        self._files: dict[str, IO[Any]] = {}
+
+    def offer(self, key: str, binary: IO[Any]) -> bool:
+        """Keep ``binary`` for the page under ``key``; close the files this drops, and
+        ``binary`` itself (False) if it alone weighs more than the allowance."""
+        for old, file in list(self._files.items()):
+            if file.closed:  # downloaded: the web driver closed it
+                del self._files[old]
+                self.retention.discard(old)
+        for dropped in self.retention.add(key, _size(binary), time.monotonic()):
+            self._close(dropped)
+        if key not in self.retention:
+            binary.close()
+            return False
+        self._files[key] = binary
+        self._schedule(self.retention.life, self.expire)
+        return True
+
+    def expire(self) -> None:
+        """Close the files past their life."""
+        for key in self.retention.expire(time.monotonic()):
+            self._close(key)
+
+    def _close(self, key: str) -> None:
+        file = self._files.pop(key, None)
+        if file is not None:
+            file.close()
+
+
+def _size(binary: IO[Any]) -> int:
+    """The length of a seekable file (characters of a text one), its position unchanged."""
+    try:
+        here = binary.tell()
+        end = binary.seek(0, io.SEEK_END)
+        binary.seek(here)
+    except (OSError, ValueError):
+        return 0
+    return end

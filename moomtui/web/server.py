@@ -15,8 +15,9 @@ keys. :class:`MoomServer` subclasses its ``Server`` and changes what a public se
 - **A share per session.** The child limits itself (:mod:`.share`) to ``session_memory``
   bytes (``RLIMIT_DATA``) and ``session_cpu`` seconds of CPU (``RLIMIT_CPU``); the server
   reads its memory and CPU from ``/proc`` every :data:`METER_PERIOD` seconds, stops a
-  session that comes within a sixteenth of its memory ceiling, and tells the visitor in the
-  page which share ran out — also when the kernel's limit ended the child first. A session
+  session that comes within a sixteenth of its memory ceiling (or would by the next
+  reading, at its pace), and tells the visitor in the page which share ran out — also when
+  the kernel's limit ended the child first. A session
   lives at most ``max_life`` seconds, and is closed after ``idle_timeout`` seconds without
   a key from the visitor (a resize, a focus change, a ping are not input). At most
   ``max_sessions`` sessions at once, ``seats_per_client`` of them per visitor's address.
@@ -67,7 +68,7 @@ from textual_serve.server import Server
 
 from ..kernel.constants import PAGE_SIZE
 from ..kernel.units import format_size
-from . import CPU_ENV, DRIVER, MEMORY_ENV, SERVED_FLAG, SERVER_PID_ENV
+from . import CPU_ENV, DRIVER, MEMORY_ENV, SCREENSHOT_LIFE, SERVED_FLAG, SERVER_PID_ENV
 from .retention import Retention
 
 HERE = Path(__file__).resolve().parent
@@ -255,8 +256,9 @@ class Downloads(DownloadManager):
     their session. A dropped record's download is a 404.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, life: float = SCREENSHOT_LIFE) -> None:
         super().__init__()
+        self.life = life
         self.records: dict[str, Download] = {}
         self.retention: dict[str, Retention] = {}  # by app service id
 
@@ -278,7 +280,7 @@ class Downloads(DownloadManager):
         name: str | None = None,
     ) -> None:
         self._expire()
-        retention = self.retention.setdefault(app_service.app_service_id, Retention())
+        retention = self.retention.setdefault(app_service.app_service_id, Retention(life=self.life))
         for key in retention.add(delivery_key, 0, time.monotonic()):
             self.records.pop(key, None)
         self.records[delivery_key] = Download(
@@ -351,7 +353,7 @@ class ServedApp(AppService):
         write_str: Callable[[str], Awaitable[None]],
         close: Callable[[], Awaitable[Any]],
         server: MoomServer,
-        on_end: Callable[[int | None, bytes], Awaitable[None]] | None = None,
+        on_end: Callable[[int | None], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(
             " ".join(argv),
@@ -365,6 +367,10 @@ class ServedApp(AppService):
         self.socket_open = True
         self.first_output: float | None = None
         """When the app first drew (the visitor can type from then on)."""
+        self.stderr_tail = bytearray()
+        """The end of what the app wrote on stderr (a traceback, a fatal error)."""
+        self.memory_error = False
+        """Whether the app wrote ``MemoryError`` on stderr, however long ago."""
         self._on_end = on_end
         self._stopping: asyncio.Task[None] | None = None
 
@@ -390,8 +396,7 @@ class ServedApp(AppService):
         """Relay the child's output until it ends; tell why it ended; close the socket."""
         process = self._process
         assert process is not None and process.stdout is not None and process.stderr is not None
-        tail = bytearray()
-        reader = asyncio.create_task(self._read_stderr(process.stderr, tail))
+        reader = asyncio.create_task(self._read_stderr(process.stderr))
         try:
             await self._relay_output(process.stdout)
         finally:
@@ -401,13 +406,15 @@ class ServedApp(AppService):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(process.wait(), READ_GRACE)
         if self._on_end is not None:
-            await self._on_end(process.returncode, bytes(tail))
+            await self._on_end(process.returncode)
         await self._close_socket()
 
-    @staticmethod
-    async def _read_stderr(stderr: asyncio.StreamReader, tail: bytearray) -> None:
-        """Keep the end of what the child writes on stderr (a traceback, a fatal error)."""
+    async def _read_stderr(self, stderr: asyncio.StreamReader) -> None:
+        """Keep the end of the child's stderr, and whether it ever said MemoryError."""
+        tail = self.stderr_tail
         while data := await stderr.read(4096):
+            seam = bytes(tail[-16:]) + data
+            self.memory_error = self.memory_error or b"MemoryError" in seam
             tail += data
             del tail[:-STDERR_TAIL]
 
@@ -749,7 +756,7 @@ class MoomServer(Server):
                 write_str=socket.send_str,
                 close=socket.close,
                 server=self,
-                on_end=lambda code, tail: self._app_ended(session, code, tail),
+                on_end=lambda code: self._app_ended(session, code),
             )
             await session.app.start(width, height)
             say(
@@ -829,9 +836,12 @@ class MoomServer(Server):
         while session.reason is None:
             usage = process_usage(app.pid)
             if usage is not None:
+                before = session.memory
                 session.memory, session.cpu = usage
                 session.peak = max(session.peak, session.memory)
-                if session.memory >= self.session_memory - margin:
+                # At the threshold, or there before the next reading at this pace.
+                ahead = session.memory + max(session.memory - before, 0) if before else 0
+                if max(session.memory, ahead) >= self.session_memory - margin:
                     await self.end_session(session, "memory")
                     return
             now = time.monotonic()
@@ -844,15 +854,16 @@ class MoomServer(Server):
                 return
             await asyncio.sleep(METER_PERIOD)
 
-    async def _app_ended(self, session: Session, code: int | None, tail: bytes) -> None:
+    async def _app_ended(self, session: Session, code: int | None) -> None:
         """The app ended on its own: if a share ran out, tell the visitor; log a failure."""
-        if session.reason is not None or code in (0, None):
+        app = session.app
+        if session.reason is not None or code in (0, None) or app is None:
             return  # the server ended it, or the visitor quit
-        reason = share_spent(code, tail, session, self.session_memory, self.session_cpu)
-        if reason is not None:
-            await self.end_session(session, reason)
+        spent = share_spent(code, app.memory_error, session, self.session_memory, self.session_cpu)
+        if spent is not None:
+            await self.end_session(session, spent)
             return
-        lines = tail.decode("utf-8", "replace").strip().splitlines()
+        lines = app.stderr_tail.decode("utf-8", "replace").strip().splitlines()
         last = f": {shown(lines[-1], 200)}" if lines else ""
         say(f"session {session.number}: the app ended with status {code}{last}")
 
@@ -964,21 +975,21 @@ class ServeError(Exception):
     """The server cannot start (the port is taken, the address is not this machine's)."""
 
 
-def share_spent(code: int, tail: bytes, session: Session, memory: int, cpu: int) -> str | None:
+def share_spent(
+    code: int, memory_error: bool, session: Session, memory: int, cpu: int
+) -> str | None:
     """Which share ended ``session``'s app, which exited with ``code`` (negative: killed by
-    that signal) and wrote ``tail`` last on stderr: ``"cpu"``, ``"memory"``, or None.
+    that signal) and said ``MemoryError`` on stderr or not: ``"cpu"``, ``"memory"``, None.
 
-    ``RLIMIT_CPU`` ends it with SIGXCPU (SIGKILL a few seconds later if that did not). Past
-    ``RLIMIT_DATA`` an allocation fails: a ``MemoryError`` (the app's last-resort line names
-    it), or CPython's fatal error and SIGABRT — which counts as memory only if the app had
-    used half its ``memory`` at the last reading.
+    ``RLIMIT_CPU`` ends an app with SIGXCPU (SIGKILL a few seconds later if that did not).
+    Past ``RLIMIT_DATA`` an allocation fails, and how the app then ends depends on where:
+    a ``MemoryError`` it reports, CPython's fatal error and SIGABRT, or Textual's own state
+    broken and the last-resort line about something else. So an app that ended badly
+    having used half its ``memory`` or more at the last reading is counted as memory.
     """
     if code == -signal.SIGXCPU or (code == -signal.SIGKILL and session.cpu >= cpu - 1):
         return "cpu"
-    text = tail.decode("utf-8", "replace").lower()
-    if "memoryerror" in text or "cannot allocate memory" in text or "out of memory" in text:
-        return "memory"
-    if code == -signal.SIGABRT and session.peak * 2 >= memory:
+    if memory_error or session.peak * 2 >= memory:
         return "memory"
     return None
 

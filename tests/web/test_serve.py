@@ -12,8 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -27,18 +25,10 @@ from .helpers import (
     ServerProcess,
     Visitor,
     alive,
+    get,
     moomtui_server,
     wait_until,
 )
-
-
-def get(url: str) -> tuple[int, str, bytes]:
-    """Status, content type and body of ``GET url``."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.headers["Content-Type"], response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers["Content-Type"], err.read()
 
 
 async def test_a_visitor_runs_lsmod_cannot_save_a_script_and_the_child_ends_with_the_socket(
