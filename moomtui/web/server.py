@@ -17,10 +17,10 @@ keys. :class:`MoomServer` subclasses its ``Server`` and changes what a public se
   reads its memory and CPU from ``/proc`` every :data:`METER_PERIOD` seconds, stops a
   session that comes within a sixteenth of its memory ceiling (or would by the next
   reading, at its pace), and tells the visitor in the page which share ran out — also when
-  the kernel's limit ended the child first. A session
-  lives at most ``max_life`` seconds, and is closed after ``idle_timeout`` seconds without
-  a key from the visitor (a resize, a focus change, a ping are not input). At most
-  ``max_sessions`` sessions at once, ``seats_per_client`` of them per visitor's address.
+  the kernel's limit ended the child first. A session lives at most ``max_life`` seconds,
+  and is closed after ``idle_timeout`` seconds without a key from the visitor (a resize, a
+  focus change, a ping are not input). At most ``max_sessions`` sessions at once,
+  ``seats_per_client`` of them per visitor's address.
 - **No stuck children.** A session stops by asking the app to quit, then SIGTERM, then
   SIGKILL to its process group, each after a grace period; after the socket has gone, the
   child's output is still read (and dropped) so that it never blocks in ``write()``. When the
@@ -61,7 +61,6 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 import jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
-from textual_serve._binary_encode import load as binary_load
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DOWNLOAD_CHUNK_SIZE, Download, DownloadManager
 from textual_serve.server import Server
@@ -444,13 +443,6 @@ class ServedApp(AppService):
         except (asyncio.IncompleteReadError, ConnectionError, ValueError):
             return
 
-    async def on_packed(self, payload: bytes) -> None:
-        unpacked = binary_load(payload)
-        if isinstance(unpacked, (list, tuple)) and len(unpacked) == 3:
-            kind, key, chunk = unpacked
-            if kind == "deliver_chunk" and isinstance(key, str):
-                await self._download_manager.chunk_received(key, chunk)
-
     async def _close_socket(self) -> None:
         if self.socket_open:
             self.socket_open = False
@@ -806,7 +798,8 @@ class MoomServer(Server):
             elif kind == "resize" and isinstance(data, dict):
                 await app.set_terminal_size(*clamp_size(data.get("width"), data.get("height")))
             elif kind == "ping" and isinstance(data, str):
-                await session.socket.send_json(["pong", data[:64]])
+                with contextlib.suppress(ConnectionError, RuntimeError):  # closing meanwhile
+                    await session.socket.send_json(["pong", data[:64]])
             elif kind == "blur":
                 await app.blur()
             elif kind == "focus":
@@ -829,7 +822,9 @@ class MoomServer(Server):
     async def _watch(self, session: Session) -> None:
         """Read the app's memory and CPU; end the session at its ceiling, its maximum life,
         or after ``idle_timeout`` without input (counted from its first frame at the
-        earliest: a visitor cannot type before the screen is up)."""
+        earliest: a visitor cannot type before the screen is up). The app is stopped then
+        too: the relay of input may be waiting on an app that does not read it, and
+        would not notice that the socket closed."""
         app = session.app
         assert app is not None and app.pid is not None
         margin = self.session_memory // 16
@@ -843,16 +838,17 @@ class MoomServer(Server):
                 ahead = session.memory + max(session.memory - before, 0) if before else 0
                 if max(session.memory, ahead) >= self.session_memory - margin:
                     await self.end_session(session, "memory")
-                    return
+                    break
             now = time.monotonic()
             if now - session.started >= self.max_life:
                 await self.end_session(session, "life")
-                return
+                break
             since = max(session.last_input, app.first_output or session.started)
             if now - since >= self.idle_timeout:
                 await self.end_session(session, "idle")
-                return
+                break
             await asyncio.sleep(METER_PERIOD)
+        await app.stop()
 
     async def _app_ended(self, session: Session, code: int | None) -> None:
         """The app ended on its own: if a share ran out, tell the visitor; log a failure."""
