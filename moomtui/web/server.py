@@ -477,14 +477,18 @@ class ServedApp(AppService):
         process = self._process
         if process is not None and process.returncode is None:
             # The child may have exited without being reaped yet: its stdin is then a broken
-            # pipe, and the signals below find nobody.
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                await self.send_meta({"type": "quit"})
+            # pipe, and the signals below find nobody. Or its stdin may be full (a visitor
+            # typed faster than it reads): asking it to quit then waits with the keys, so
+            # the grace period runs meanwhile, not after.
+            asking = asyncio.ensure_future(self.send_meta({"type": "quit"}))
             for sig, grace in ((signal.SIGTERM, QUIT_GRACE), (signal.SIGKILL, TERM_GRACE)):
                 if await self._exited(process, grace):
                     break
                 self._signal_group(process, sig)
             await process.wait()
+            asking.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
+                await asking
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, READ_GRACE + READ_GRACE)
@@ -896,11 +900,15 @@ class MoomServer(Server):
         if session.app is not None:
             session.app.socket_open = False  # its next frames would cover the notice
         code = WSCloseCode.GOING_AWAY if reason in ("idle", "life") else CLOSE_POLICY
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await session.socket.send_bytes(
-                terminal_text(f"moomtui: {self.share_text(reason)}", ENDED_HINT).encode()
-            )
+        notice = terminal_text(f"moomtui: {self.share_text(reason)}", ENDED_HINT).encode()
+
+        async def tell_and_close() -> None:
+            await session.socket.send_bytes(notice)
             await session.socket.close(code=code, message=reason.encode())
+
+        # A browser that reads nothing (gone, or flooding) does not hold the session up.
+        with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
+            await asyncio.wait_for(tell_and_close(), QUIT_GRACE + TERM_GRACE)
 
     async def stop_all(self) -> None:
         """Stop every session at once: close its socket, stop its app."""

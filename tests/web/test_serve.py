@@ -152,6 +152,24 @@ async def test_an_idle_session_is_closed_though_its_page_resizes_and_its_child_e
             wait_until(lambda: not alive(pid), 10, "gone")
 
 
+@pytest.mark.slow
+async def test_a_session_whose_app_reads_no_more_input_is_still_stopped(tmp_path: Path) -> None:
+    """An app that stopped reading (hung; here, stopped by SIGSTOP) with its input pipe full
+    of a visitor's keys: asking it to quit waited on that pipe for ever, so SIGTERM and
+    SIGKILL never came, and the session held its seat and its memory."""
+    with moomtui_server(tmp_path, "--idle-timeout", "2s") as srv:
+        async with Visitor(srv.url) as visitor:
+            await visitor.until(lambda s: "╭─ console" in s.text(), 20, "the screen")
+            pid = srv.session_pid(1)
+            os.kill(pid, signal.SIGSTOP)
+            for _ in range(4):  # more than the pipe and the server's buffer hold
+                await visitor.type("z" * 60_000)
+            await visitor.until_closed(20)
+            srv.wait_for(r"^session 1: closed after 2s without input")
+            wait_until(lambda: not alive(pid), 15, "the stopped app gone")
+            srv.wait_for(r"^session 1: ended after", 10)
+
+
 async def test_a_killed_server_takes_its_children_with_it(tmp_path: Path) -> None:
     with moomtui_server(tmp_path) as srv:
         async with Visitor(srv.url) as visitor:
