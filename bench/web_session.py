@@ -14,7 +14,18 @@ is up within one; by 60 s Leaky Apache is out of memory and oom_kill is killing)
 first with the machine running (the default preset, Leaky Apache, at speed 1), then after
 each visitor typed ``pause`` at the console.
 
+With ``--ceiling SIZE`` it measures instead a session stopped at its memory ceiling: the
+server runs with ``--session-memory SIZE``, two visitors connect, and one of them types
+keys faster than its app can take them (60,000 a message; each waiting key costs the app a
+few hundred bytes) until the server stops it. It prints how long that took, the memory the
+server last read for that session, and what the other session and the server used
+meanwhile (CPU over the whole flood, RSS and peak RSS). The server reads no more from a
+browser than its app takes, so the flood is held back; a browser it does not read for 20 s
+misses the websocket's heartbeat and is disconnected: a big ceiling (512M) is not reached
+this way before that.
+
     python bench/web_session.py [--sessions 1,4] [--seconds 10] [--warmup 3] [--size 160x48]
+    python bench/web_session.py --ceiling 128M
 
 Linux only (``/proc``). Needs the web extra (``pip install '.[web]'``).
 """
@@ -72,10 +83,11 @@ class Visitor:
         await self.socket.send_json(["stdin", text])
 
 
-def start_server(folder: Path) -> tuple[subprocess.Popen[str], str]:
+def start_server(folder: Path, *options: str) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CONFIG_HOME": str(folder)}
+    seats = ["--max-sessions", "64", "--seats-per-client", "64"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moomtui", "serve", "--port", "0", "--max-sessions", "64"],
+        [sys.executable, "-m", "moomtui", "serve", "--port", "0", *seats, *options],
         cwd=folder,
         env=env,
         stdout=subprocess.PIPE,
@@ -161,13 +173,60 @@ def report(
     )
 
 
+async def ceiling(url: str, server: int, size: str) -> None:
+    """One visitor floods its session with keys until the server stops it at ``size``."""
+    ws_url = url.replace("http:", "ws:", 1) + "/ws?width=80&height=24"
+    async with aiohttp.ClientSession() as http:
+        other = Visitor(await http.ws_connect(ws_url, max_msg_size=0))
+        hog = Visitor(await http.ws_connect(ws_url, max_msg_size=0))
+        readers = [asyncio.create_task(v.read()) for v in (other, hog)]
+        await asyncio.sleep(3)
+        other_pid, _ = session_pids(server)  # in the order they started
+        before = {pid: cpu_seconds(pid) for pid in (other_pid, server)}
+        start = time.monotonic()
+        keys = "z" * 60_000
+        while not readers[1].done():
+            try:
+                await asyncio.wait_for(hog.type(keys), 5)
+            except (ConnectionError, TimeoutError):
+                break
+            await asyncio.sleep(0.01)
+        await readers[1]
+        took = time.monotonic() - start
+        cpu = {pid: 100 * (cpu_seconds(pid) - before[pid]) / took for pid in before}
+        other_rss, other_hwm = memory_mb(other_pid)
+        server_rss, server_hwm = memory_mb(server)
+        await other.socket.close()
+        readers[0].cancel()
+    print(
+        f"ceiling {size}: the flooding session was stopped {took:.1f} s after its first key"
+        f" | the other session meanwhile: CPU {cpu[other_pid]:.1f} %, RSS {other_rss:.1f} MB"
+        f" (peak {other_hwm:.1f}) | server: CPU {cpu[server]:.1f} %,"
+        f" RSS {server_rss:.1f} MB (peak {server_hwm:.1f})"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", default="1,4", help="visitors at once, e.g. 1,4")
     parser.add_argument("--seconds", type=float, default=10, help="length of each sample")
     parser.add_argument("--warmup", type=float, default=3, help="seconds before sampling")
     parser.add_argument("--size", default="160x48", help="terminal size in cells, WxH")
+    parser.add_argument("--ceiling", metavar="SIZE", help="a session stopped at this memory")
     args = parser.parse_args()
+    if args.ceiling:
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, url = start_server(Path(tmp), "--session-memory", args.ceiling)
+            try:
+                asyncio.run(ceiling(url, proc.pid, args.ceiling))
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                log, _ = proc.communicate(timeout=30)
+            stopped = re.search(r"stopped: it used its share of memory \((\S+) of", log)
+            print(f"  the server read {stopped.group(1) if stopped else '?'} for it last")
+            if stopped is None:  # not stopped for memory: say what happened instead
+                print("  the server's log:\n" + log)
+        return 0
     print(
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; "
         f"terminal {args.size}; CPU in % of one core over {args.seconds:g} s, "

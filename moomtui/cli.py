@@ -95,6 +95,17 @@ def _duration(text: str) -> int:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _size(text: str) -> int:
+    """``type=`` for a size option (``512M``): bytes, whole pages."""
+    from .kernel.constants import PAGE_SIZE
+    from .kernel.units import UnitError, parse_size
+
+    try:
+        return parse_size(text) * PAGE_SIZE
+    except UnitError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _bounded(lo: int, hi: int) -> Callable[[str], int]:
     """``type=`` for an integer option from ``lo`` to ``hi`` (ASCII digits, as presets)."""
     from .kernel.units import UnitError, parse_integer
@@ -241,7 +252,40 @@ def add_sub_arguments(command: str, p: argparse.ArgumentParser) -> None:
             type=_duration,
             default="10m",
             metavar="DURATION",
-            help="close a session after this long without input (10m)",
+            help="close a session after this long without a key from its visitor (10m)",
+        )
+        p.add_argument(
+            "--max-life",
+            type=_duration,
+            default="2h",
+            metavar="DURATION",
+            help="close a session after this long whatever it does (2h; at most 24h)",
+        )
+        p.add_argument(
+            "--session-memory",
+            type=_size,
+            default="512M",
+            metavar="SIZE",
+            help="stop a session that uses this much memory (512M; at least 64M)",
+        )
+        p.add_argument(
+            "--session-cpu",
+            type=_duration,
+            default="30m",
+            metavar="DURATION",
+            help="stop a session that used this much CPU time (30m)",
+        )
+        p.add_argument(
+            "--seats-per-client",
+            type=int,
+            default=2,
+            metavar="N",
+            help="sessions at once from one address (2)",
+        )
+        p.add_argument(
+            "--behind-proxy",
+            action="store_true",
+            help="a proxy in front: a visitor's address is the last of X-Forwarded-For",
         )
     elif command == "completion":
         p.description = (
@@ -401,6 +445,10 @@ def _isatty(stream: IO[str] | None) -> bool:
 
 
 def _tui(ns: argparse.Namespace) -> int:
+    if ns.served:  # a visitor's session of `moomtui serve`: its share first, before any work
+        from .web.share import take_share
+
+        take_share()
     from .presets import DEFAULT_PRESET, PresetError, load_preset, load_shipped_preset
 
     try:
@@ -435,6 +483,8 @@ def _tui(ns: argparse.Namespace) -> int:
     )
 
 
+SESSION_MEMORY_MIN = 64 << 20
+"""The smallest memory ceiling of a served session (one starts with about 50 MB)."""
 WEB_EXTRA = ("textual_serve", "aiohttp", "aiohttp_jinja2", "jinja2")
 """The modules the web extra brings; without them ``serve`` says how to add it to this
 copy of moomtui (:func:`moomtui.install.install_hint`)."""
@@ -446,6 +496,19 @@ def _serve(ns: argparse.Namespace) -> int:
         return 2
     if ns.max_sessions < 1:
         print(f"moomtui serve: --max-sessions: {ns.max_sessions}: at least 1", file=sys.stderr)
+        return 2
+    if ns.seats_per_client < 1:
+        print(
+            f"moomtui serve: --seats-per-client: {ns.seats_per_client}: at least 1",
+            file=sys.stderr,
+        )
+        return 2
+    if ns.session_memory < SESSION_MEMORY_MIN:
+        print(
+            f"moomtui serve: --session-memory: at least {SESSION_MEMORY_MIN >> 20}M "
+            "(a session needs about 50M)",
+            file=sys.stderr,
+        )
         return 2
     try:
         from .web.server import MoomServer, ServeError
@@ -469,6 +532,11 @@ def _serve(ns: argparse.Namespace) -> int:
         public_url=ns.public_url,
         max_sessions=ns.max_sessions,
         idle_timeout=max(ns.idle_timeout / HZ, 1.0),
+        max_life=max(ns.max_life / HZ, 1.0),
+        session_memory=ns.session_memory,
+        session_cpu=max(round(ns.session_cpu / HZ), 1),
+        seats_per_client=ns.seats_per_client,
+        behind_proxy=ns.behind_proxy,
     )
     try:
         server.serve()

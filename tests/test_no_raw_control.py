@@ -652,11 +652,17 @@ async def test_the_served_page_escapes_what_the_visitor_sent() -> None:
 
     from moomtui.web.server import MoomServer
 
-    server = MoomServer()
+    # a public URL, so that a Host of any name is let in (on loopback without one, only a
+    # loopback name is: a stranger's Host gets the refusal page, checked below too)
+    server = MoomServer(public_url="http://moom.example/")
     web_app = await server._make_app()
     host = 'x"><script>alert(1)</script>'
     request = make_mocked_request("GET", "/?fontsize=<b>", headers={"Host": host}, app=web_app)
     response = await server.handle_index(request)
     page = response.text or ""
     assert "<script>alert(1)" not in page and "<b>" not in page
-    assert "x&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    refused = await MoomServer().handle_index(
+        make_mocked_request("GET", "/", headers={"Host": host}, app=web_app)
+    )
+    assert refused.status == 403
+    assert "<script>alert(1)" not in (refused.text or "")

@@ -15,6 +15,9 @@ session has nothing to save: its history is in memory and it writes no file). En
 an input thread that fails, or a write that fails, means the server is gone: the app is
 asked to exit, and the process ends :data:`EXIT_GRACE` seconds later whatever the app does.
 On Linux the kernel also kills the child when the server process dies (``PR_SET_PDEATHSIG``).
+
+A screenshot waits in memory for the page to download it; the driver keeps a few, for a
+minute (:class:`~moomtui.web.retention.KeptFiles`), and closes the others, which frees them.
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ import os
 import signal
 import sys
 import threading
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO, Literal, TextIO
 
 from textual import messages
 from textual.app import App
 from textual.drivers.web_driver import WebDriver
 
 from . import SERVER_PID_ENV
+from .retention import KeptFiles
 
 EXIT_GRACE = 2.0
 """Seconds the app has to exit on its own once its server is gone."""
@@ -72,6 +77,7 @@ class ServedDriver(WebDriver):
         # WebDriver writes through self._write, typed as the partial(os.write, fd) it makes.
         self._write = self._write_all  # type: ignore[assignment]
         self._leaving = threading.Event()
+        self._kept_files = KeptFiles(app.set_timer)
         die_with_server()
 
     def _write_all(self, data: bytes) -> None:
@@ -111,3 +117,29 @@ class ServedDriver(WebDriver):
         deadline.daemon = True
         deadline.start()
         self._app.post_message(messages.ExitApp())
+
+    # ------------------------------------------------------------------ files for the page
+    def deliver_binary(
+        self,
+        binary: BinaryIO | TextIO,
+        *,
+        delivery_key: str,
+        save_path: Path,
+        open_method: Literal["browser", "download"] = "download",
+        encoding: str | None = None,
+        mime_type: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        """Offer ``binary`` to the page, and keep it only as long as :class:`KeptFiles`
+        allows: a file closed before the page asks for it is a failed delivery (Textual
+        tells the visitor)."""
+        super().deliver_binary(
+            binary,
+            delivery_key=delivery_key,
+            save_path=save_path,
+            open_method=open_method,
+            encoding=encoding,
+            mime_type=mime_type,
+            name=name,
+        )
+        self._kept_files.offer(delivery_key, binary)

@@ -4,19 +4,36 @@ textual-serve brings the page (xterm.js in its ``textual.js``), the websocket pr
 :class:`~textual_serve.app_service.AppService`, which relays a child process's screen and
 keys. :class:`MoomServer` subclasses its ``Server`` and changes what a public server needs:
 
-- **The child.** Each visitor's app is ``sys.executable -m moomtui --served``, started
-  directly (textual-serve runs its command through ``/bin/sh``, whose pid is not the app's:
-  stopping that "child" left the app running), in a session and process group of its own,
-  with a small environment and :mod:`moomtui.web.driver` as its Textual driver.
+- **The child.** Each visitor's app is this interpreter in isolated mode (``-I``: neither
+  the working directory nor ``PYTHON*`` variables reach ``sys.path``) running the moomtui
+  package the server itself runs — found by its path, not by the working directory, so a
+  ``moomtui/`` folder where the server was started is never imported — with ``--served``.
+  It runs in ``/``, in a session and process group of its own, with a small environment
+  and :mod:`moomtui.web.driver` as its Textual driver. It is started directly
+  (textual-serve runs its command through ``/bin/sh``, whose pid is not the app's: stopping
+  that "child" left the app running).
+- **A share per session.** The child limits itself (:mod:`.share`) to ``session_memory``
+  bytes (``RLIMIT_DATA``) and ``session_cpu`` seconds of CPU (``RLIMIT_CPU``); the server
+  reads its memory and CPU from ``/proc`` every :data:`METER_PERIOD` seconds, stops a
+  session that comes within a sixteenth of its memory ceiling (or would by the next
+  reading, at its pace), and tells the visitor in the page which share ran out — also when
+  the kernel's limit ended the child first. A session lives at most ``max_life`` seconds,
+  and is closed after ``idle_timeout`` seconds without a key from the visitor (a resize, a
+  focus change, a ping are not input). At most ``max_sessions`` sessions at once,
+  ``seats_per_client`` of them per visitor's address.
 - **No stuck children.** A session stops by asking the app to quit, then SIGTERM, then
   SIGKILL to its process group, each after a grace period; after the socket has gone, the
   child's output is still read (and dropped) so that it never blocks in ``write()``. When the
   child ends, its socket is closed. Stopping the server stops every session that way, at
   once; if the server itself dies, each child sees it and ends (:mod:`.driver`).
-- **Sandboxed.** ``--served`` (see :mod:`moomtui.tui.app`): no host file read or written, no
-  code run. At most ``max_sessions`` sessions at once, a polite "busy" page past that; a
-  session without input for ``idle_timeout`` seconds is closed. Sizes and messages from the
-  browser are checked and bounded. It listens on 127.0.0.1 unless told otherwise.
+- **Strangers' input bounded.** The page and its websocket answer only to their own origin
+  (the ``Origin`` header, against ``--public-url`` or the address the page was served at;
+  on a loopback address, only to a loopback host name). A message from the browser is at
+  most :data:`MAX_MESSAGE` bytes and :data:`MAX_DEPTH` levels deep (checked before it is
+  parsed); sizes are clamped; anything else is ignored, and a browser that keeps sending
+  malformed messages is disconnected. Screenshots wait for their download only as
+  :class:`~moomtui.web.retention.Retention` allows. It listens on 127.0.0.1 unless told
+  otherwise.
 - **Offline.** The page is ours (``index.html``): the terminal's font is the
   Roboto Mono that textual-serve ships, served from here (its page links a web font), and
   the favicon is ours. Nothing is fetched from elsewhere.
@@ -30,24 +47,32 @@ import ipaddress
 import itertools
 import json
 import os
+import re
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
 from textual_serve.app_service import AppService
+from textual_serve.download_manager import DOWNLOAD_CHUNK_SIZE, Download, DownloadManager
 from textual_serve.server import Server
 
-from . import DRIVER, SERVED_FLAG, SERVER_PID_ENV
+from ..kernel.constants import PAGE_SIZE
+from ..kernel.units import format_size
+from . import CPU_ENV, DRIVER, MEMORY_ENV, SCREENSHOT_LIFE, SERVED_FLAG, SERVER_PID_ENV
+from .retention import Retention
 
 HERE = Path(__file__).resolve().parent
+PACKAGE_ROOT = HERE.parent.parent
+"""The folder that holds the ``moomtui`` package this server runs: its children run it too."""
 
 QUIT_GRACE = 3.0
 """Seconds a child has to quit when asked, before SIGTERM."""
@@ -55,14 +80,37 @@ TERM_GRACE = 2.0
 """Seconds between SIGTERM and SIGKILL."""
 READ_GRACE = 2.0
 """Seconds to finish reading a dead child's output."""
+DOWNLOAD_WAIT = 4.0
+"""Seconds a download waits for each chunk from the app."""
+
+METER_PERIOD = 0.5
+"""Seconds between two readings of a session's memory and CPU (and its deadlines)."""
 
 MIN_SIZE, MAX_SIZE = (20, 8), (400, 200)
 """The terminal sizes a browser may ask for, in cells (width, height)."""
 MAX_MESSAGE = 64 * 1024
 """The largest websocket message taken from a browser, in bytes."""
+MAX_DEPTH = 4
+"""How deeply a browser's message may nest (``["resize", {"width": 80}]`` is 2)."""
+MALFORMED_LIMIT = 16
+"""Malformed messages a session takes before its socket is closed (a page sends none)."""
+MAX_PACKET = 32 << 20
+"""The largest packet taken from a child (a 400×200 frame in true colour is a few MB)."""
+STDERR_TAIL = 4096
+"""What the server keeps of a child's stderr: the end, to tell why it ended."""
 
-ENVIRONMENT_KEPT = ("PATH", "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "LANG", "LC_ALL", "TZ")
-"""What a child inherits of the server's environment (no HOME: it reads no user file)."""
+ENVIRONMENT_KEPT = ("PATH", "LANG", "LC_ALL", "TZ")
+"""What a child inherits of the server's environment: no HOME (it reads no user file), no
+PYTHON* variable (``-I`` would ignore it anyway)."""
+
+BOOTSTRAP = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+    "from moomtui.cli import main; sys.exit(main())"
+)
+"""A child's ``-c`` program: moomtui from the folder that follows it on the command line."""
+
+CLOSE_POLICY = WSCloseCode.POLICY_VIOLATION
+"""The close code of a session stopped for its share (1008)."""
 
 
 def say(line: str, *, err: bool = False) -> None:
@@ -70,11 +118,13 @@ def say(line: str, *, err: bool = False) -> None:
 
 
 def child_command() -> list[str]:
-    """A served session: this interpreter running moomtui, whatever PATH says."""
-    return [sys.executable, "-m", "moomtui", SERVED_FLAG]
+    """A served session: this interpreter, isolated, running this server's moomtui."""
+    return [sys.executable, "-I", "-c", BOOTSTRAP, str(PACKAGE_ROOT), SERVED_FLAG]
 
 
-def child_environment(width: int, height: int) -> dict[str, str]:
+def child_environment(
+    width: int, height: int, *, memory: int | None = None, cpu: int | None = None
+) -> dict[str, str]:
     env = {key: os.environ[key] for key in ENVIRONMENT_KEPT if key in os.environ}
     env.update(
         TEXTUAL_DRIVER=DRIVER,
@@ -88,6 +138,10 @@ def child_environment(width: int, height: int) -> dict[str, str]:
         PYTHONIOENCODING="utf-8",
     )
     env[SERVER_PID_ENV] = str(os.getpid())
+    if memory is not None:
+        env[MEMORY_ENV] = str(memory)
+    if cpu is not None:
+        env[CPU_ENV] = str(cpu)
     return env
 
 
@@ -95,10 +149,10 @@ def clamp_size(width: object, height: object) -> tuple[int, int]:
     """A terminal size from the browser, as whole cells within the bounds."""
 
     def whole(value: object, default: int) -> int:
-        try:
-            return int(str(value))
-        except ValueError:
+        text = str(value)
+        if not text.isascii() or not text.isdigit() or len(text) > 6:
             return default
+        return int(text)
 
     w = min(max(whole(width, 80), MIN_SIZE[0]), MAX_SIZE[0])
     h = min(max(whole(height, 24), MIN_SIZE[1]), MAX_SIZE[1])
@@ -123,12 +177,172 @@ def is_loopback(host: str) -> bool:
 
 
 def format_seconds(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        if not (minutes or secs):
+            return f"{hours}h"
+        return f"{hours}h {minutes:02d}m" + (f" {secs:02d}s" if secs else "")
     if not minutes:
         return f"{secs}s"
     return f"{minutes}m {secs:02d}s" if secs else f"{minutes}m"
 
 
+def format_bytes(size: int) -> str:
+    return format_size(-(-size // PAGE_SIZE))
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """Text from a stranger, quoted for one log line: escaped, cut short."""
+    quoted = repr(text[:limit])
+    return quoted + "…" if len(text) > limit else quoted
+
+
+# ----------------------------------------------------------------------------- messages
+_JSON_TOKENS = re.compile(r'[\\"\[\]{}]')
+
+
+def json_depth(text: str, limit: int = MAX_DEPTH) -> int:
+    """How deeply arrays and objects nest in the JSON ``text``, counted without parsing it,
+    in one pass (stopping past ``limit``): Python's parser recurses, so a message of 30,000
+    ``[`` ended in RecursionError, and a traceback in the server's log."""
+    depth = deepest = 0
+    in_string = False
+    escaped_at = -1
+    for match in _JSON_TOKENS.finditer(text):
+        at, char = match.start(), match.group()
+        if at == escaped_at:
+            continue
+        if in_string:
+            if char == "\\":
+                escaped_at = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth > limit:
+                break
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+class MessageError(ValueError):
+    """A browser's message that is not one the page sends."""
+
+
+def parse_message(text: str) -> tuple[str, object]:
+    """The kind and data of a browser's message ``["kind", data]``, bounded before parsing."""
+    if json_depth(text) > MAX_DEPTH:
+        raise MessageError(f"nested more than {MAX_DEPTH} levels deep")
+    try:
+        envelope = json.loads(text)
+    except (ValueError, RecursionError):
+        raise MessageError("not JSON") from None
+    if not isinstance(envelope, list) or not envelope or not isinstance(envelope[0], str):
+        raise MessageError("not a [kind, data] list")
+    return envelope[0], envelope[1] if len(envelope) > 1 else None
+
+
+# ----------------------------------------------------------------------------- downloads
+class Downloads(DownloadManager):
+    """textual-serve's record of the files a session offers its page, bounded.
+
+    textual-serve kept a record for every screenshot until it was downloaded, each holding
+    its whole session, for as long as the server ran. Here a session's records follow
+    :class:`Retention` (the count and the life; the child bounds the bytes), and go with
+    their session. A dropped record's download is a 404.
+    """
+
+    def __init__(self, *, life: float = SCREENSHOT_LIFE) -> None:
+        super().__init__()
+        self.life = life
+        self.records: dict[str, Download] = {}
+        self.retention: dict[str, Retention] = {}  # by app service id
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        for retention in self.retention.values():
+            for key in retention.expire(now):
+                self.records.pop(key, None)
+
+    async def create_download(
+        self,
+        *,
+        app_service: AppService,
+        delivery_key: str,
+        file_name: str,
+        open_method: str,
+        mime_type: str,
+        encoding: str | None = None,
+        name: str | None = None,
+    ) -> None:
+        self._expire()
+        retention = self.retention.setdefault(app_service.app_service_id, Retention(life=self.life))
+        for key in retention.add(delivery_key, 0, time.monotonic()):
+            self.records.pop(key, None)
+        self.records[delivery_key] = Download(
+            app_service, delivery_key, file_name, open_method, mime_type, encoding, name=name
+        )
+
+    async def get_download_metadata(self, delivery_key: str) -> Download:
+        self._expire()
+        return self.records[delivery_key]  # KeyError: the server answers 404
+
+    async def download(self, delivery_key: str) -> AsyncGenerator[bytes, None]:
+        """The file's chunks, asked of the app one at a time."""
+        record = self.records.get(delivery_key)
+        if record is None:
+            return
+        try:
+            while True:
+                sent = await record.app_service.send_meta(
+                    {
+                        "type": "deliver_chunk_request",
+                        "key": delivery_key,
+                        "size": DOWNLOAD_CHUNK_SIZE,
+                        "name": record.name,
+                    }
+                )
+                if not sent:
+                    return
+                try:
+                    chunk = await asyncio.wait_for(record.incoming_chunks.get(), DOWNLOAD_WAIT)
+                except TimeoutError:
+                    return
+                if not chunk:
+                    return
+                yield chunk
+        finally:
+            self._forget(record)
+
+    def _forget(self, record: Download) -> None:
+        self.records.pop(record.delivery_key, None)
+        retention = self.retention.get(record.app_service.app_service_id)
+        if retention is not None:
+            retention.discard(record.delivery_key)
+
+    async def chunk_received(self, delivery_key: str, chunk: bytes | str) -> None:
+        record = self.records.get(delivery_key)
+        if record is None:
+            return  # dropped, or its session gone
+        if isinstance(chunk, str):
+            chunk = chunk.encode(record.encoding or "utf-8")
+        await record.incoming_chunks.put(chunk)
+
+    async def cancel_app_downloads(self, app_service_id: str) -> None:
+        """The session is ending: end its downloads, forget its records."""
+        for key, record in list(self.records.items()):
+            if record.app_service.app_service_id == app_service_id:
+                del self.records[key]
+                await record.incoming_chunks.put(b"")
+        self.retention.pop(app_service_id, None)
+
+
+# ----------------------------------------------------------------------------- the app
 class ServedApp(AppService):
     """One visitor's app: a child process in its own process group, stopped for sure."""
 
@@ -140,6 +354,7 @@ class ServedApp(AppService):
         write_str: Callable[[str], Awaitable[None]],
         close: Callable[[], Awaitable[Any]],
         server: MoomServer,
+        on_end: Callable[[int | None], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(
             " ".join(argv),
@@ -149,7 +364,15 @@ class ServedApp(AppService):
             download_manager=server.download_manager,
         )
         self.argv = argv
+        self.memory, self.cpu = server.session_memory, server.session_cpu
         self.socket_open = True
+        self.first_output: float | None = None
+        """When the app first drew (the visitor can type from then on)."""
+        self.stderr_tail = bytearray()
+        """The end of what the app wrote on stderr (a traceback, a fatal error)."""
+        self.memory_error = False
+        """Whether the app wrote ``MemoryError`` on stderr, however long ago."""
+        self._on_end = on_end
         self._stopping: asyncio.Task[None] | None = None
 
     @property
@@ -162,7 +385,8 @@ class ServedApp(AppService):
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=child_environment(width, height),
+            env=child_environment(width, height, memory=self.memory, cpu=self.cpu),
+            cwd=os.path.abspath(os.sep),
             start_new_session=True,
         )
         assert process.stdin is not None
@@ -170,9 +394,56 @@ class ServedApp(AppService):
         return process
 
     async def run(self) -> None:
-        """Relay the child's output until it ends; then close the socket."""
-        await super().run()
+        """Relay the child's output until it ends; tell why it ended; close the socket."""
+        process = self._process
+        assert process is not None and process.stdout is not None and process.stderr is not None
+        reader = asyncio.create_task(self._read_stderr(process.stderr))
+        try:
+            await self._relay_output(process.stdout)
+        finally:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(reader, READ_GRACE)
+            reader.cancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), READ_GRACE)
+        if self._on_end is not None:
+            await self._on_end(process.returncode)
         await self._close_socket()
+
+    async def _read_stderr(self, stderr: asyncio.StreamReader) -> None:
+        """Keep the end of the child's stderr, and whether it ever said MemoryError."""
+        tail = self.stderr_tail
+        while data := await stderr.read(4096):
+            seam = bytes(tail[-16:]) + data
+            self.memory_error = self.memory_error or b"MemoryError" in seam
+            tail += data
+            del tail[:-STDERR_TAIL]
+
+    async def _relay_output(self, stdout: asyncio.StreamReader) -> None:
+        """textual-serve's packets from the child: data, meta, packed; bounded in size."""
+        try:
+            for _ in range(10):  # the prelude that says a Textual app is there
+                line = await stdout.readline()
+                if not line:
+                    return
+                if line == b"__GANGLION__\n":
+                    break
+            else:
+                return
+            while True:
+                kind = await stdout.readexactly(1)
+                size = int.from_bytes(await stdout.readexactly(4), "big")
+                if size > MAX_PACKET:
+                    return  # not the protocol: the socket closes, the app is stopped
+                payload = await stdout.readexactly(size)
+                if kind == b"D":
+                    await self.on_data(payload)
+                elif kind == b"M":
+                    await self.on_meta(payload)
+                elif kind == b"P":
+                    await self.on_packed(payload)
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            return
 
     async def _close_socket(self) -> None:
         if self.socket_open:
@@ -181,6 +452,8 @@ class ServedApp(AppService):
                 await self.remote_close()
 
     async def on_data(self, payload: bytes) -> None:
+        if self.first_output is None:
+            self.first_output = time.monotonic()
         if not self.socket_open:
             return  # keep reading, so the child never blocks in write()
         try:
@@ -206,17 +479,21 @@ class ServedApp(AppService):
         process = self._process
         if process is not None and process.returncode is None:
             # The child may have exited without being reaped yet: its stdin is then a broken
-            # pipe, and the signals below find nobody.
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                await self.send_meta({"type": "quit"})
+            # pipe, and the signals below find nobody. Or its stdin may be full (a visitor
+            # typed faster than it reads): asking it to quit then waits with the keys, so
+            # the grace period runs meanwhile, not after.
+            asking = asyncio.ensure_future(self.send_meta({"type": "quit"}))
             for sig, grace in ((signal.SIGTERM, QUIT_GRACE), (signal.SIGKILL, TERM_GRACE)):
                 if await self._exited(process, grace):
                     break
                 self._signal_group(process, sig)
             await process.wait()
+            asking.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError, RuntimeError):
+                await asking
         if self._task is not None:
             try:
-                await asyncio.wait_for(self._task, READ_GRACE)
+                await asyncio.wait_for(self._task, READ_GRACE + READ_GRACE)
             except TimeoutError:
                 self._task.cancel()
             self._task = None
@@ -236,16 +513,73 @@ class ServedApp(AppService):
                 os.killpg(process.pid, sig)
 
 
+# ----------------------------------------------------------------------------- usage
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_VM_DATA = re.compile(rb"^VmData:\s+(\d+) kB", re.M)
+
+
+def process_usage(pid: int) -> tuple[int, float] | None:
+    """The data memory (bytes, what ``RLIMIT_DATA`` limits) and CPU time (seconds) of
+    ``pid``, from ``/proc``; None where there is no ``/proc`` or the process has gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_bytes()
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    match = _VM_DATA.search(status)
+    fields = stat.rpartition(b")")[2].split()
+    if match is None or len(fields) < 13:
+        return None  # a zombie has no memory left to tell
+    return int(match.group(1)) * 1024, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def client_key(address: str) -> str:
+    """Whose seat a session is: the address, an IPv6 one as its /64 (one household's)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, lower case, without a default port."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
 @dataclass(eq=False)
 class Session:
-    """A visitor: the websocket, the app, and when they last typed."""
+    """A visitor: the websocket, the app, when they last typed, what the app has used."""
 
     number: int
     remote: str
+    client: str
     socket: web.WebSocketResponse
     app: ServedApp | None = None
     started: float = field(default_factory=time.monotonic)
     last_input: float = field(default_factory=time.monotonic)
+    reason: str | None = None
+    """Why the server ended it (``"memory"``, ``"cpu"``, ``"life"``, ``"idle"``, …)."""
+    memory: int = 0
+    """The app's data memory at the last reading, in bytes."""
+    peak: int = 0
+    cpu: float = 0.0
+    malformed: int = 0
 
 
 class MoomServer(Server):
@@ -259,6 +593,11 @@ class MoomServer(Server):
         public_url: str | None = None,
         max_sessions: int = 8,
         idle_timeout: float = 600.0,
+        max_life: float = 7200.0,
+        session_memory: int = 512 << 20,
+        session_cpu: int = 1800,
+        seats_per_client: int = 2,
+        behind_proxy: bool = False,
     ) -> None:
         super().__init__(
             " ".join(child_command()),
@@ -271,9 +610,15 @@ class MoomServer(Server):
         self.public_url_given = public_url.rstrip("/") if public_url else None
         self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
+        self.max_life = max_life
+        self.session_memory = session_memory
+        self.session_cpu = session_cpu
+        self.seats_per_client = seats_per_client
+        self.behind_proxy = behind_proxy
         self.sessions: dict[int, Session] = {}
         self._numbers = itertools.count(1)
         self.favicon = (HERE / "favicon.svg").read_bytes()
+        self.download_manager = Downloads()
 
     # ------------------------------------------------------------------------- the web app
     async def _make_app(self) -> web.Application:
@@ -301,11 +646,26 @@ class MoomServer(Server):
             scheme = "wss" if scheme == "https" else "ws"
         return f"{scheme}:{rest}{path}"
 
+    def notice(
+        self, request: web.Request, status: int, lines: list[str], *, refresh: int = 0
+    ) -> web.Response:
+        """A page of a few lines (busy, refused), as plain text in our page."""
+        context = {"title": lines[0], "lines": lines, "refresh": refresh}
+        text = aiohttp_jinja2.render_string("notice.html", request, context)
+        response = web.Response(text=text, status=status, content_type="text/html")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        refused = self.refuse_stranger(request)
+        if refused is not None:
+            return refused
         if len(self.sessions) >= self.max_sessions:
-            return aiohttp_jinja2.render_template(
-                "busy.html", request, {"seats": self.max_sessions}, status=503
-            )
+            lines = [busy_line(self.max_sessions), "This page tries again every 30 seconds."]
+            return self.notice(request, 503, lines, refresh=30)
+        taken = self.seats_of(self.client_of(request))
+        if taken >= self.seats_per_client:
+            return self.notice(request, 429, [seats_line(taken), SEATS_HINT])
         context = {
             "font_size": font_size(request.query.get("fontsize")),
             "static_url": self._url(request, "/static/"),
@@ -319,20 +679,74 @@ class MoomServer(Server):
     async def handle_favicon(self, request: web.Request) -> web.Response:
         return web.Response(body=self.favicon, content_type="image/svg+xml")
 
+    # ------------------------------------------------------------------------- who asks
+    def origin(self, request: web.Request) -> str:
+        """The one origin whose pages may use this server: the public URL's, or this one's."""
+        return origin_of(self.public_url_given or f"{request.scheme}://{request.host}")
+
+    def refuse_stranger(self, request: web.Request) -> web.Response | None:
+        """A 403 page for a request from another site's page (its ``Origin``), or for a host
+        name that is not this machine's when it listens on loopback only (a DNS rebinding
+        page calls it by its own name); None for a request to serve."""
+        origin = request.headers.get("Origin")
+        ours = self.origin(request)
+        remote = request.remote or "?"
+        if origin is not None and origin_of(origin) != ours:
+            say(f"refused a request from {remote}: Origin {shown(origin)} is not {ours}")
+            lines = [
+                "moomtui: refused: this page was opened from another site.",
+                f"Open {ours}/ in your browser to play.",
+            ]
+            return self.notice(request, 403, lines)
+        if self.public_url_given is None and is_loopback(self.host):
+            name = urlsplit(f"//{request.host}").hostname or ""
+            if not is_loopback(name):
+                say(f"refused a request from {remote}: Host {shown(request.host)} is not local")
+                lines = [
+                    "moomtui: refused: this server answers only to this machine's own names.",
+                    "Open it at the address moomtui serve printed (localhost, 127.0.0.1).",
+                ]
+                return self.notice(request, 403, lines)
+        return None
+
+    def client_of(self, request: web.Request) -> str:
+        """The visitor's seat key: their address — behind a proxy (``behind_proxy``), the
+        last address of ``X-Forwarded-For``, the one the proxy itself added."""
+        address = request.remote or "?"
+        if self.behind_proxy:
+            forwarded = request.headers.get("X-Forwarded-For", "").rsplit(",", 1)[-1].strip()
+            address = forwarded or address
+        return client_key(address)
+
+    def seats_of(self, client: str) -> int:
+        return sum(1 for session in self.sessions.values() if session.client == client)
+
     # ------------------------------------------------------------------------- sessions
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        refused = self.refuse_stranger(request)
+        if refused is not None:
+            raise web.HTTPForbidden(
+                text=refused.text, content_type="text/html", headers={"Cache-Control": "no-store"}
+            )
         socket = web.WebSocketResponse(heartbeat=15, timeout=3, max_msg_size=MAX_MESSAGE)
         await socket.prepare(request)
         remote = request.remote or "?"
+        client = self.client_of(request)
         if len(self.sessions) >= self.max_sessions:
             say(f"busy: refused a session from {remote} ({self.max_sessions} seats taken)")
             await socket.send_bytes(busy_text(self.max_sessions).encode())
             await socket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"busy")
             return socket
+        taken = self.seats_of(client)
+        if taken >= self.seats_per_client:
+            say(f"refused a session from {remote}: {taken} open from {client} already")
+            await socket.send_bytes(terminal_text(seats_line(taken), SEATS_HINT).encode())
+            await socket.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"seats")
+            return socket
         width, height = clamp_size(request.query.get("width"), request.query.get("height"))
-        session = Session(next(self._numbers), remote, socket)
+        session = Session(next(self._numbers), remote, client, socket)
         self.sessions[session.number] = session
-        idle: asyncio.Task[None] | None = None
+        warden: asyncio.Task[None] | None = None
         try:
             session.app = ServedApp(
                 child_command(),
@@ -340,17 +754,20 @@ class MoomServer(Server):
                 write_str=socket.send_str,
                 close=socket.close,
                 server=self,
+                on_end=lambda code: self._app_ended(session, code),
             )
             await session.app.start(width, height)
             say(
                 f"session {session.number} from {remote}: started, pid {session.app.pid} "
                 f"({len(self.sessions)} of {self.max_sessions} seats taken)"
             )
-            idle = asyncio.create_task(self._close_when_idle(session))
+            warden = asyncio.create_task(self._watch(session))
             await self._relay_input(session)
         finally:
-            if idle is not None:
-                idle.cancel()
+            if session.reason is None:
+                session.reason = "left"  # the socket closed: whatever the app does now
+            if warden is not None:
+                warden.cancel()
             try:
                 if session.app is not None:
                     await session.app.stop()
@@ -360,7 +777,12 @@ class MoomServer(Server):
                 del self.sessions[session.number]
                 await socket.close()
             lasted = format_seconds(time.monotonic() - session.started)
-            say(f"session {session.number}: ended after {lasted}")
+            used = (
+                f" ({format_bytes(session.peak)} of memory at most, {session.cpu:.1f}s of CPU)"
+                if session.peak
+                else ""
+            )
+            say(f"session {session.number}: ended after {lasted}{used}")
         return socket
 
     async def _relay_input(self, session: Session) -> None:
@@ -371,38 +793,130 @@ class MoomServer(Server):
             if message.type != WSMsgType.TEXT:
                 continue
             try:
-                envelope = json.loads(message.data)
-            except ValueError:
+                kind, data = parse_message(message.data)
+            except MessageError as err:
+                if await self._malformed(session, str(err)):
+                    return
                 continue
-            if not isinstance(envelope, list) or not envelope:
-                continue
-            kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
             if kind == "stdin" and isinstance(data, str):
                 session.last_input = time.monotonic()
                 await app.send_bytes(data.encode("utf-8", "replace"))
             elif kind == "resize" and isinstance(data, dict):
-                session.last_input = time.monotonic()
                 await app.set_terminal_size(*clamp_size(data.get("width"), data.get("height")))
             elif kind == "ping" and isinstance(data, str):
-                await session.socket.send_json(["pong", data[:64]])
+                with contextlib.suppress(ConnectionError, RuntimeError):  # closing meanwhile
+                    await session.socket.send_json(["pong", data[:64]])
             elif kind == "blur":
                 await app.blur()
             elif kind == "focus":
                 await app.focus()
 
-    async def _close_when_idle(self, session: Session) -> None:
-        while True:
-            left = session.last_input + self.idle_timeout - time.monotonic()
-            if left <= 0:
-                idle = format_seconds(self.idle_timeout)
-                say(f"session {session.number}: closed after {idle} without input")
-                await session.socket.close(code=WSCloseCode.GOING_AWAY, message=b"idle")
-                return
-            await asyncio.sleep(left)
+    async def _malformed(self, session: Session, why: str) -> bool:
+        """Log the first malformed message of a session; past :data:`MALFORMED_LIMIT`,
+        close its socket (True)."""
+        session.malformed += 1
+        if session.malformed == 1:
+            say(f"session {session.number}: ignored a malformed message ({why})")
+        if session.malformed < MALFORMED_LIMIT:
+            return False
+        say(f"session {session.number}: closed after {session.malformed} malformed messages")
+        session.reason = "malformed"
+        await session.socket.close(code=CLOSE_POLICY, message=b"malformed messages")
+        return True
+
+    # ------------------------------------------------------------------------- shares
+    async def _watch(self, session: Session) -> None:
+        """Read the app's memory and CPU; end the session at its ceiling, its maximum life,
+        or after ``idle_timeout`` without input (counted from its first frame at the
+        earliest: a visitor cannot type before the screen is up). The app is stopped then
+        too: the relay of input may be waiting on an app that does not read it, and
+        would not notice that the socket closed."""
+        app = session.app
+        assert app is not None and app.pid is not None
+        margin = self.session_memory // 16
+        while session.reason is None:
+            usage = process_usage(app.pid)
+            if usage is not None:
+                before = session.memory
+                session.memory, session.cpu = usage
+                session.peak = max(session.peak, session.memory)
+                # At the threshold, or there before the next reading at this pace.
+                ahead = session.memory + max(session.memory - before, 0) if before else 0
+                if max(session.memory, ahead) >= self.session_memory - margin:
+                    await self.end_session(session, "memory")
+                    break
+            now = time.monotonic()
+            if now - session.started >= self.max_life:
+                await self.end_session(session, "life")
+                break
+            since = max(session.last_input, app.first_output or session.started)
+            if now - since >= self.idle_timeout:
+                await self.end_session(session, "idle")
+                break
+            await asyncio.sleep(METER_PERIOD)
+        await app.stop()
+
+    async def _app_ended(self, session: Session, code: int | None) -> None:
+        """The app ended on its own: if a share ran out, tell the visitor; log a failure."""
+        app = session.app
+        if session.reason is not None or code in (0, None) or app is None:
+            return  # the server ended it, or the visitor quit
+        spent = share_spent(code, app.memory_error, session, self.session_memory, self.session_cpu)
+        if spent is not None:
+            await self.end_session(session, spent)
+            return
+        lines = app.stderr_tail.decode("utf-8", "replace").strip().splitlines()
+        last = f": {shown(lines[-1], 200)}" if lines else ""
+        say(f"session {session.number}: the app ended with status {code}{last}")
+
+    def share_text(self, reason: str) -> str:
+        """What the visitor reads when the server ended their session for ``reason``."""
+        return {
+            "memory": "this session used its share of memory "
+            f"({format_bytes(self.session_memory)}) and was stopped.",
+            "cpu": "this session used its share of CPU time "
+            f"({format_seconds(self.session_cpu)}) and was stopped.",
+            "life": f"this session reached its maximum life ({format_seconds(self.max_life)}) "
+            "and was closed.",
+            "idle": f"this session was closed after {format_seconds(self.idle_timeout)} "
+            "without input.",
+        }[reason]
+
+    async def end_session(self, session: Session, reason: str) -> None:
+        """End ``session`` for ``reason`` (a key of :meth:`share_text`): one line in the log,
+        the reason on the visitor's screen, the socket closed; the app stops after that."""
+        if session.reason is not None:
+            return
+        session.reason = reason
+        if reason == "idle":
+            line = f"closed after {format_seconds(self.idle_timeout)} without input"
+        elif reason == "life":
+            line = f"closed at its maximum life ({format_seconds(self.max_life)})"
+        elif reason == "memory":
+            used = f"{format_bytes(session.peak)} of {format_bytes(self.session_memory)}"
+            line = f"stopped: it used its share of memory ({used})"
+        else:
+            used = f"{session.cpu:.1f}s of {format_seconds(self.session_cpu)}"
+            line = f"stopped: it used its share of CPU time ({used})"
+        say(f"session {session.number}: {line}")
+        if session.app is not None:
+            session.app.socket_open = False  # its next frames would cover the notice
+        code = WSCloseCode.GOING_AWAY if reason in ("idle", "life") else CLOSE_POLICY
+        notice = terminal_text(f"moomtui: {self.share_text(reason)}", ENDED_HINT).encode()
+
+        async def tell_and_close() -> None:
+            await session.socket.send_bytes(notice)
+            await session.socket.close(code=code, message=reason.encode())
+
+        # A browser that reads nothing (gone, or flooding) does not hold the session up.
+        with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
+            await asyncio.wait_for(tell_and_close(), QUIT_GRACE + TERM_GRACE)
 
     async def stop_all(self) -> None:
         """Stop every session at once: close its socket, stop its app."""
         sessions = list(self.sessions.values())
+        for session in sessions:
+            session.reason = session.reason or "server stopping"
         await asyncio.gather(
             *(s.socket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
               for s in sessions),
@@ -444,8 +958,10 @@ class MoomServer(Server):
         host = f"[{self.host}]" if ":" in self.host else self.host
         url = self.public_url_given or f"http://{host}:{port}"
         limits = (
-            f"at most {self.max_sessions} sessions at once, each closed after "
-            f"{format_seconds(self.idle_timeout)} without input"
+            f"at most {self.max_sessions} sessions at once, {self.seats_per_client} per "
+            f"visitor; each with {format_bytes(self.session_memory)} of memory and "
+            f"{format_seconds(self.session_cpu)} of CPU, for {format_seconds(self.max_life)} "
+            f"at most, closed after {format_seconds(self.idle_timeout)} without input"
         )
         say(f"moomtui serve: {url}  ({limits}; Ctrl+C stops)")
         if is_loopback(self.host):
@@ -465,9 +981,45 @@ class ServeError(Exception):
     """The server cannot start (the port is taken, the address is not this machine's)."""
 
 
+def share_spent(
+    code: int, memory_error: bool, session: Session, memory: int, cpu: int
+) -> str | None:
+    """Which share ended ``session``'s app, which exited with ``code`` (negative: killed by
+    that signal) and said ``MemoryError`` on stderr or not: ``"cpu"``, ``"memory"``, None.
+
+    ``RLIMIT_CPU`` ends an app with SIGXCPU (SIGKILL a few seconds later if that did not).
+    Past ``RLIMIT_DATA`` an allocation fails, and how the app then ends depends on where:
+    a ``MemoryError`` it reports, CPython's fatal error and SIGABRT, or Textual's own state
+    broken and the last-resort line about something else. So an app that ended badly
+    having used half its ``memory`` or more at the last reading is counted as memory.
+    """
+    if code == -signal.SIGXCPU or (code == -signal.SIGKILL and session.cpu >= cpu - 1):
+        return "cpu"
+    if memory_error or session.peak * 2 >= memory:
+        return "memory"
+    return None
+
+
+def terminal_text(*lines: str) -> str:
+    """Lines for the visitor's terminal, on a cleared screen."""
+    return "\x1b[0m\x1b[2J\x1b[H\r\n" + "".join(f"  {line}\r\n" for line in lines)
+
+
+ENDED_HINT = "Other sessions go on. Start again opens a new one."
+SEATS_HINT = "Close one of them, then reload this page."
+
+
+def busy_line(seats: int) -> str:
+    return f"moomtui is busy: all {seats} seats are taken."
+
+
+def seats_line(taken: int) -> str:
+    return f"moomtui: you have {taken} session{'s' * (taken != 1)} open here already."
+
+
 def busy_text(seats: int) -> str:
     """What a browser past the last seat sees in its terminal."""
     return (
-        f"\r\n  moomtui is busy: all {seats} seats are taken.\r\n"
+        f"\r\n  {busy_line(seats)}\r\n"
         "  Please try again in a few minutes.\r\n"
-    )
+    )  # fmt: skip

@@ -22,6 +22,8 @@ import sys
 import threading
 import time
 import unicodedata
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -160,6 +162,16 @@ def wait_until(done: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(0.05)
 
 
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
+    """Status, content type and body of ``GET url``."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers["Content-Type"], err.read()
+
+
 class ServerProcess:
     """A running ``moomtui serve`` and what it printed."""
 
@@ -238,10 +250,11 @@ def server_environment(home: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def moomtui_server(cwd: Path, *args: str) -> Iterator[ServerProcess]:
-    """``moomtui serve --port 0 ARGS`` running in ``cwd``; stopped, with every child, after."""
+def moomtui_server(cwd: Path, *args: str, python: tuple[str, ...] = ()) -> Iterator[ServerProcess]:
+    """``moomtui serve --port 0 ARGS`` running in ``cwd`` (``python``: the interpreter's
+    own options); stopped, with every child, after."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moomtui", "serve", "--port", "0", *args],
+        [sys.executable, *python, "-m", "moomtui", "serve", "--port", "0", *args],
         cwd=cwd,
         env=server_environment(cwd),
         stdin=subprocess.DEVNULL,
@@ -270,20 +283,30 @@ def moomtui_server(cwd: Path, *args: str) -> Iterator[ServerProcess]:
 class Visitor:
     """A browser tab, as far as the server can tell: ``textual.js``'s messages."""
 
-    def __init__(self, url: str, width: int = 160, height: int = 48) -> None:
+    def __init__(
+        self, url: str, width: int = 160, height: int = 48, *, origin: str | None = None
+    ) -> None:
         self.url, self.width, self.height = url, width, height
+        self.origin = origin
+        """The ``Origin`` header to send, as a browser does (none by default, as a script)."""
         self.screen = Screen(width, height)
         self.closed = False
         self.close_code: int | None = None
+        self.texts: list[str] = []
+        """The text messages the server sent (``["deliver_file_start", KEY]``, …)."""
         self._http: aiohttp.ClientSession | None = None
         self._socket: aiohttp.ClientWebSocketResponse | None = None
 
     async def __aenter__(self) -> Visitor:
         self._http = aiohttp.ClientSession()
         ws_url = self.url.replace("http:", "ws:", 1) + "/ws"
-        self._socket = await self._http.ws_connect(
-            f"{ws_url}?width={self.width}&height={self.height}"
-        )
+        try:
+            self._socket = await self._http.ws_connect(
+                f"{ws_url}?width={self.width}&height={self.height}", origin=self.origin
+            )
+        except BaseException:
+            await self._http.close()
+            raise
         await self._socket.send_json(["resize", {"width": self.width, "height": self.height}])
         await self._socket.send_json(["ping", str(int(time.time() * 1000))])
         await self._socket.send_json(["focus"])
@@ -301,6 +324,23 @@ class Visitor:
     async def type(self, text: str) -> None:
         assert self._socket is not None
         await self._socket.send_json(["stdin", text])
+
+    async def resize(self, width: int, height: int) -> None:
+        """What the page sends when its window changes size (not a key: not input)."""
+        assert self._socket is not None
+        await self._socket.send_json(["resize", {"width": width, "height": height}])
+
+    async def send(self, text: str) -> None:
+        """Any text message, as a hostile page would send it."""
+        assert self._socket is not None
+        await self._socket.send_str(text)
+
+    async def pump(self, seconds: float) -> None:
+        """Read what the server sends for ``seconds`` (or until it closes the socket)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not self.closed and (left := deadline - loop.time()) > 0:
+            await self._receive(left)
 
     async def until(self, done: Callable[[Screen], bool], seconds: float, what: str) -> None:
         """Read what the server sends until ``done(screen)``; fail after ``seconds``."""
@@ -337,6 +377,8 @@ class Visitor:
             return
         if message.type == aiohttp.WSMsgType.BINARY:
             self.screen.feed(message.data)
+        elif message.type == aiohttp.WSMsgType.TEXT:
+            self.texts.append(message.data)
         elif message.type in (
             aiohttp.WSMsgType.CLOSE,
             aiohttp.WSMsgType.CLOSING,

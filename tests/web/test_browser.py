@@ -187,3 +187,30 @@ def test_the_game_in_a_real_browser(
     finally:
         tab.close()
     wait_until(lambda: not alive(pid), 10, "the session's process gone after its tab closed")
+
+
+OPEN_SOCKET = """(url) => new Promise((resolve) => {
+    const socket = new WebSocket(url);
+    socket.onopen = () => { socket.close(); resolve("open"); };
+    socket.onclose = (event) => resolve(`closed ${event.code}`);
+})"""
+
+
+def test_a_page_of_another_origin_cannot_open_a_session(
+    browser: Browser, server: ServerProcess
+) -> None:
+    """The browser says where a page came from (``Origin``): a page served as
+    ``http://localhost:PORT`` is another site than ``http://127.0.0.1:PORT``, and its script
+    may not open a session there — while its own origin's may."""
+    other = server.url.replace("127.0.0.1", "localhost")
+    socket_url = server.url.replace("http:", "ws:") + "/ws?width=80&height=24"
+    tab = Tab(browser, other)
+    try:
+        tab.page.goto(other + "/")
+        assert tab.page.evaluate(OPEN_SOCKET, socket_url) == "closed 1006"  # refused: 403
+        own = other.replace("http:", "ws:") + "/ws?width=80&height=24"
+        assert tab.page.evaluate(OPEN_SOCKET, own) == "open"
+        assert tab.elsewhere == []
+    finally:
+        tab.close()
+    server.wait_for(rf"^refused a request from 127\.0\.0\.1: Origin '{other}' is not {server.url}$")

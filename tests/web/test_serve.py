@@ -13,8 +13,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -32,18 +30,10 @@ from .helpers import (
     ServerProcess,
     Visitor,
     alive,
+    get,
     moomtui_server,
     wait_until,
 )
-
-
-def get(url: str) -> tuple[int, str, bytes]:
-    """Status, content type and body of ``GET url``."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.headers["Content-Type"], response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.headers["Content-Type"], err.read()
 
 
 async def test_a_visitor_runs_lsmod_cannot_save_a_script_and_the_child_ends_with_the_socket(
@@ -57,7 +47,15 @@ async def test_a_visitor_runs_lsmod_cannot_save_a_script_and_the_child_ends_with
         await visitor.until(lambda s: BANNER in s.text(), 20, "the kernel banner on screen")
         pid = server.session_pid(number)
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        assert cmdline[:4] == [sys.executable.encode(), b"-m", b"moomtui", SERVED_FLAG.encode()]
+        assert cmdline[:3] == [sys.executable.encode(), b"-I", b"-c"]  # isolated mode
+        assert cmdline[4:6] == [str(ROOT).encode(), SERVED_FLAG.encode()]  # the server's moomtui
+        assert os.readlink(f"/proc/{pid}/cwd") == "/"  # not the server's folder
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert not [v for v in environ if v.startswith((b"PYTHONPATH=", b"HOME=", b"XDG_"))]
+        limits = Path(f"/proc/{pid}/limits").read_text()
+        assert re.search(rf"^Max data size +{512 << 20} +{512 << 20} +bytes", limits, re.M)
+        assert re.search(r"^Max cpu time +1800 +1805 +seconds", limits, re.M)
+        assert re.search(r"^Max core file size +0 +0 +bytes", limits, re.M)
 
         await visitor.open_console()
         await visitor.type("lsmod\r")
@@ -135,15 +133,46 @@ async def test_past_the_last_seat_busy_and_stopping_the_server_ends_every_child(
 
 
 @pytest.mark.slow
-async def test_an_idle_session_is_closed_and_its_child_ends(tmp_path: Path) -> None:
-    """The idle clock starts with the session: on a loaded machine its 2 s can pass before
-    the first screen is drawn, so the test waits for the close, not for the screen."""
+async def test_an_idle_session_is_closed_though_its_page_resizes_and_its_child_ends(
+    tmp_path: Path,
+) -> None:
+    """Only a key is input: a page that resized itself every few seconds kept its session
+    (and its seat) for ever."""
     with moomtui_server(tmp_path, "--idle-timeout", "2s") as srv:
         async with Visitor(srv.url) as visitor:
             pid = srv.session_pid(1)
-            await visitor.until_closed(60)
+            resizes = 0
+            for _ in range(100):  # 30 s at most: the idle timeout is 2 s of the screen's
+                resizes += 1
+                await visitor.resize(140 + 20 * (resizes % 2), 40)
+                await visitor.pump(0.3)
+                if visitor.closed:
+                    break
+            assert visitor.closed and visitor.close_code == 1001, "still open, resized"
+            assert resizes > 3
+            assert "moomtui: this session was closed after 2s without input." in (
+                visitor.screen.text()
+            )
             srv.wait_for(r"^session 1: closed after 2s without input")
             wait_until(lambda: not alive(pid), 10, "gone")
+
+
+@pytest.mark.slow
+async def test_a_session_whose_app_reads_no_more_input_is_still_stopped(tmp_path: Path) -> None:
+    """An app that stopped reading (hung; here, stopped by SIGSTOP) with its input pipe full
+    of a visitor's keys: asking it to quit waited on that pipe for ever, so SIGTERM and
+    SIGKILL never came, and the session held its seat and its memory."""
+    with moomtui_server(tmp_path, "--idle-timeout", "2s") as srv:
+        async with Visitor(srv.url) as visitor:
+            await visitor.until(lambda s: "╭─ console" in s.text(), 20, "the screen")
+            pid = srv.session_pid(1)
+            os.kill(pid, signal.SIGSTOP)
+            for _ in range(4):  # more than the pipe and the server's buffer hold
+                await visitor.type("z" * 60_000)
+            await visitor.until_closed(20)
+            srv.wait_for(r"^session 1: closed after 2s without input")
+            wait_until(lambda: not alive(pid), 15, "the stopped app gone")
+            srv.wait_for(r"^session 1: ended after", 10)
 
 
 async def test_a_killed_server_takes_its_children_with_it(tmp_path: Path) -> None:
