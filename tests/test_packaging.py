@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from . import tree
 from .tree import source_files
@@ -142,3 +145,28 @@ def test_the_wheel_ships_the_licence(built: Built) -> None:
         "moomtui",
         "moomtui-0.1.0.dist-info",
     }
+
+
+def test_the_floor_constraints_pin_the_declared_floors() -> None:
+    """``.ci/floor-constraints.txt`` pins each library at the floor pyproject.toml declares
+    (``>=X`` there, ``==X`` here), so the floor CI tests is the floor users are promised."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["dependencies"] + [
+        line for extra in project["optional-dependencies"].values() for line in extra
+    ]
+    floors: dict[str, set[str]] = {}
+    for line in declared:
+        requirement = Requirement(line)
+        for spec in requirement.specifier:
+            if spec.operator == ">=":
+                floors.setdefault(canonicalize_name(requirement.name), set()).add(spec.version)
+    pins = {}
+    for line in (ROOT / ".ci" / "floor-constraints.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            pins[canonicalize_name(name)] = version
+    assert {"textual", "rich"} <= pins.keys()
+    for name, version in pins.items():
+        assert floors.get(name), f"{name} is pinned but has no floor in pyproject.toml"
+        assert {Version(v) for v in floors[name]} == {Version(version)}, (name, floors[name])
