@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from .terminal import Terminal
+from .tree import source_files
 
 pytestmark = pytest.mark.slow  # a fresh copy of the repository and two new installs
 
@@ -49,16 +50,8 @@ def quick_start() -> list[str]:
     return [body.strip() for body in re.findall(r"```sh\n(.*?)```", section, re.S)]
 
 
-def tracked_files() -> list[str]:
-    proc = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, f"git ls-files failed: {proc.stderr}"
-    return [name for name in proc.stdout.split("\0") if name]
-
-
 def fresh_copy(dest: Path) -> Path:
-    files = tracked_files()
+    files = source_files()  # what a clone has (or an unpacked sdist)
     assert "README.md" in files and "pyproject.toml" in files
     for name in files:
         source = ROOT / name

@@ -74,6 +74,7 @@ class ServedDriver(WebDriver):
         size: tuple[int, int] | None = None,
     ) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
+        self.served_app = app  # the app to ask to exit when the server goes
         # WebDriver writes through self._write, typed as the partial(os.write, fd) it makes.
         self._write = self._write_all  # type: ignore[assignment]
         self._leaving = threading.Event()
@@ -116,7 +117,7 @@ class ServedDriver(WebDriver):
         deadline = threading.Timer(EXIT_GRACE, os._exit, (1,))
         deadline.daemon = True
         deadline.start()
-        self._app.post_message(messages.ExitApp())
+        self.served_app.post_message(messages.ExitApp())
 
     # ------------------------------------------------------------------ files for the page
     def deliver_binary(

@@ -397,7 +397,7 @@ def test_durations_are_told_plainly() -> None:
         "1h",
         "2h",
         "1h 30m",
-        "1h 01m",
+        "1h 01m 01s",  # read back as printed (--idle-timeout '1h 01m 01s')
     ]
 
 

@@ -22,17 +22,19 @@ class BurstInput(Input):
     clear_on_submit: bool = False
     """Empty the line when Enter submits it (a command prompt)."""
 
-    async def _on_key(self, event: events.Key) -> None:
-        if not event.is_printable:
-            # The binding the screen would run for this key (the app's keymap applied), if it
-            # is this widget's own; priority bindings were already tried by the app.
-            active = self.screen.active_bindings.get(event.key)
-            if active is not None and active.node is self and not active.binding.priority:
-                event.stop()
-                event.prevent_default()
-                await self.run_action(active.binding.action)
-                return
-        await super()._on_key(event)
+    async def on_key(self, event: events.Key) -> None:
+        """Runs before ``Input``'s own key handler (Textual calls the handlers of the class
+        and then of its bases, unless one prevents the default), which inserts the
+        printable keys."""
+        if event.is_printable:
+            return
+        # The binding the screen would run for this key (the app's keymap applied), if it is
+        # this widget's own; priority bindings were already tried by the app.
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and active.node is self and not active.binding.priority:
+            event.stop()
+            event.prevent_default()  # Input's handler is not called
+            await self.run_action(active.binding.action)
 
     async def action_submit(self) -> None:
         if not self.clear_on_submit:
