@@ -33,6 +33,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from .patterns import anchored
+
 MAX_FILE = 1 << 20
 """The largest file moomtui reads: 1 MiB (a preset of thousands of tasks is 100 KiB)."""
 
@@ -341,7 +343,7 @@ def scan_toml(text: str) -> None:
     _TomlScan(text, stop_at_table=False).run()
 
 
-_TOML_TOKEN = re.compile(
+_TOML_TOKEN = anchored(
     r"(?P<space>[ \t\r]+)|(?P<newline>\n)|(?P<comment>#[^\n]*)"
     r'|(?P<mlbasic>""")|(?P<mlliteral>' + "'''" + r')|(?P<basic>")|(?P<literal>' + "')"
     r"|(?P<bare>[A-Za-z0-9_+:.-]+)|(?P<other>[\[\]{},=])"
@@ -350,17 +352,17 @@ _TOML_TOKEN = re.compile(
 """One token of TOML at a position. Each alternative starts with characters of its own
 (but three quotes are tried before one) and none backtracks; ``junk`` is what TOML has no
 place for outside strings and comments, passed over whole."""
-_SIMPLE_LINE = re.compile(
+_SIMPLE_LINE = anchored(
     r"[ \t]*[A-Za-z0-9_-]+[ \t]*=[ \t]*"
     r"""(?:[A-Za-z0-9_+:.-]+|"[^"\\\n]*"|'[^'\n]*')[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)"""
 )
 """The common line, ``key = value`` with a one-part key and a plain value: taken whole."""
-_BARE_KEY_PART = re.compile(r"[A-Za-z0-9_-]+")
-_BASIC_RUN = re.compile(r'[^"\\\n]*')
-_ML_BASIC_RUN = re.compile(r'[^"\\]*')
-_LITERAL_RUN = re.compile(r"[^'\n]*")
-_QUOTES = re.compile(r'"*')
-_APOSTROPHES = re.compile(r"'*")
+_BARE_KEY_PART = anchored(r"[A-Za-z0-9_-]+")
+_BASIC_RUN = anchored(r'[^"\\\n]*')
+_ML_BASIC_RUN = anchored(r'[^"\\]*')
+_LITERAL_RUN = anchored(r"[^'\n]*")
+_QUOTES = anchored(r'"*')
+_APOSTROPHES = anchored(r"'*")
 _STRINGS = ("basic", "literal", "mlbasic", "mlliteral")
 
 

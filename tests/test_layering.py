@@ -28,7 +28,8 @@ The newer top-level parts sit where they belong:
   real Ctrl+C told apart from a policy's ``KeyboardInterrupt``) and ``errors`` (one line for
   an exception) may be used by every layer, the kernel's oops guard included; ``userfiles``
   (reading the host's files, bounded) by every layer but the kernel, which reads no host
-  file. The package's ``__init__`` (the version) is a leaf too.
+  file; ``patterns`` (every regular expression, declared where its structure is checked) by
+  every layer and by ``userfiles``. The package's ``__init__`` (the version) is a leaf too.
 
 Every import counts: at the top of a module, inside a function (a lazy import) and under
 ``if TYPE_CHECKING:`` — a type is a dependency too.
@@ -65,8 +66,12 @@ ORDER: list[tuple[str, ...]] = [
 REAL = {"kernel", "userland", "modules", "machine", "presets"}
 """What the postmortem (``real`` but its screen glue) may import."""
 
-LEAVES = {"interrupt", "errors", "userfiles", ""}
-"""Modules that import nothing of moomtui; ``""`` is the package's ``__init__``."""
+LEAVES = {"interrupt", "errors", "userfiles", "patterns", ""}
+"""Modules that import nothing of moomtui but another leaf (:data:`LEAF_USES`); ``""`` is
+the package's ``__init__``."""
+
+LEAF_USES = {"userfiles": {"patterns"}}
+"""The leaves a leaf may use: the TOML pre-scan's patterns are declared like every other."""
 
 NOT_FOR = {"userfiles": {"kernel"}}
 """Leaves a layer may not use: the kernel reads no file of the host."""
@@ -91,7 +96,7 @@ def layer_of(module: str) -> str:
 def allowed(layer: str) -> set[str]:
     """The layers ``layer`` may import, itself and the leaves it may use included."""
     if layer in LEAVES:
-        return {layer}
+        return {layer} | LEAF_USES.get(layer, set())
 
     if layer == "real":
         below = set(REAL)
@@ -183,4 +188,5 @@ def test_the_rules_catch_an_upward_import() -> None:
     assert "sim" not in allowed("real") and "tui" in allowed("real.screen")
     assert "tui" in allowed("web") and "web" not in allowed("tui")
     assert allowed("errors") == {"errors"}
+    assert allowed("userfiles") == {"userfiles", "patterns"} and "patterns" in allowed("kernel")
     assert "real" in allowed("real.cli") and "real.cli" not in allowed("real")

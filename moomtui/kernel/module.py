@@ -13,17 +13,17 @@ are no symbol tables or module dependencies.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from moomtui.kernel.constants import INT_MAX, INT_MIN, UINT_MAX
 from moomtui.kernel.events import Event
+from moomtui.patterns import anchored
 
 MODULE_DIR = "/lib/modules/2.4.22-moom/kernel/mm"
 """Where ``make modules_install`` puts the objects of ``mm/``."""
 
-_C_INTEGER = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+_C_INTEGER = anchored(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 
 
 class ModuleError(Exception):

@@ -8,9 +8,10 @@ cursor (an escape sequence is shown as ``\\u001b`` or ``?``, never sent).
 from __future__ import annotations
 
 import json
-import re
 
-BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+from ..patterns import anchored
+
+BARE_KEY = anchored(r"[A-Za-z0-9_-]+")
 """A TOML bare key: what a key path shows unquoted."""
 
 

@@ -10,12 +10,12 @@ fields themselves are in :mod:`.ps_fields`; ``pstree`` is in :mod:`.cmd_pstree`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
 from ..kernel.proc_misc import meminfo
+from ..patterns import anchored, scanning
 from .base import CommandError, ParseExit, command, parse_int
 from .completion import complete_pids, complete_users, options
 from .ps_fields import ARGS_FIELDS, EXTRA_FIELDS, PS_FIELDS, PS_SORT_KEYS, sort_value
@@ -33,6 +33,9 @@ Report the tasks (procps 3.1). Selection: -e/-A every task, -p PIDLIST, -u USERL
 Format: -f full, BSD u (user oriented), -o FORMAT (pid,user,rss,args …), BSD f or
 --forest (a tree with \\_ marks), -H (indented). Order: --sort [+|-]KEY[,KEY…], BSD
 k KEY (keys: pid ppid uid user rss vsz pcpu pmem time start nice comm cmd)."""
+
+_COMMA_OR_SPACE = scanning("[, ]")
+_BSD_AUX = anchored("[aux]{2,3}f?")
 
 
 @dataclass(slots=True)
@@ -59,7 +62,7 @@ def ps_error(message: str) -> CommandError:
 
 def _pid_list(text: str) -> list[int]:
     out = []
-    for part in re.split("[, ]", text):
+    for part in _COMMA_OR_SPACE.split(text):
         if not part:
             continue
         try:
@@ -74,7 +77,7 @@ def _pid_list(text: str) -> list[int]:
 
 def _user_list(text: str) -> list[int]:
     out = []
-    for part in re.split("[, ]", text):
+    for part in _COMMA_OR_SPACE.split(text):
         if not part:
             continue
         uid = lookup_user(part)
@@ -157,7 +160,7 @@ def parse_ps(argv: list[str]) -> PsOptions:
                 raise ps_error("Unknown gnu long option.")
         elif word.startswith("-") and len(word) > 1:
             letters = word[1:]
-            if re.fullmatch("[aux]{2,3}f?", letters):  # "ps -aux": the BSD options meant
+            if _BSD_AUX.fullmatch(letters):  # "ps -aux": the BSD options meant
                 words[i] = letters
                 continue
             for n, c in enumerate(letters):

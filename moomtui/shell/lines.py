@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import shlex
 
+from ..patterns import scanning
+
 MAX_LINE = 4096
 """The longest command line, in characters (a 2.4 tty's line discipline took 4095)."""
 
@@ -21,7 +23,7 @@ FORBIDDEN = (
 )
 """What a command line may not contain: the control characters (C0, DEL, C1) but the tab,
 and the line and paragraph separators — so every character in :data:`LINE_BREAKS`."""
-_CONTROL = re.compile(f"[{re.escape(FORBIDDEN)}]")
+_CONTROL = scanning(f"[{re.escape(FORBIDDEN)}]")
 
 
 class LineError(ValueError):
