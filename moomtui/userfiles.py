@@ -310,8 +310,9 @@ def toml_depth(value: object) -> int:
 # --------------------------------------------------------------------------- the pre-scan
 MAX_TOML_PARTS = 16
 """Parts a dotted key or a table header may have (presets use 3: ``tasks.args.rate``)."""
-MAX_TOML_KEYS = 100_000
-"""Keys in a whole document (10,000 tasks written one by one, six keys each, are 60,000)."""
+MAX_TOML_KEYS = 200_000
+"""Keys in a whole document (a preset may start 32,760 tasks, each its own ``[[tasks]]`` of
+six keys)."""
 MAX_TOML_TABLES = 40_000
 """Tables in a whole document, headers and inline tables (a preset may start 32,760 tasks,
 each its own ``[[tasks]]``)."""

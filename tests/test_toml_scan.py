@@ -84,7 +84,10 @@ def test_a_header_of_too_many_parts_is_refused_at_its_bracket(no_tomllib: None) 
         ('a = """' + "\\n" * MAX_TOML_STRING + '"""', "a string or key of more than "),
         ("k" * (MAX_TOML_STRING + 1) + " = 1", "a string or key of more than 16384 characters"),
         ("a = " + "9" * (MAX_TOML_STRING + 1), "a string or key of more than 16384 characters"),
-        ("".join(f"k{i} = 1\n" for i in range(MAX_TOML_KEYS + 1)), "more than 100000 keys (at "),
+        (
+            "".join(f"k{i} = 1\n" for i in range(MAX_TOML_KEYS + 1)),
+            f"more than {MAX_TOML_KEYS} keys (at ",
+        ),
         ("[[t]]\n" * (MAX_TOML_TABLES + 1), f"more than {MAX_TOML_TABLES} tables (at line "),
         ("".join(f"a{i} = [{'{},' * 5000}]\n" for i in range(9)), "more than 40000 tables"),
     ],

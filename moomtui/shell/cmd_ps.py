@@ -239,6 +239,12 @@ def _select(sh: Shell, opts: PsOptions) -> list[Task]:
     return [t for t in tasks if t.euid == uid and t.mm is not None]
 
 
+FOREST_DEPTH = 32
+"""The deepest level a forest indents to (128 columns): a task deeper down is drawn at this
+level, so a chain of 30,000 tasks is not 1.8 GB of spaces (procps cuts its lines at the
+terminal's width)."""
+
+
 def _forest(tasks: list[Task]) -> list[tuple[Task, int]]:
     """The tasks as procps' forest draws them, with their depth: children under their
     parent in list order; init's children (and the orphans of the selection) at the top."""
@@ -252,14 +258,11 @@ def _forest(tasks: list[Task]) -> list[tuple[Task, int]]:
         else:
             roots.append(t)
     out: list[tuple[Task, int]] = []
-
-    def walk(task: Task, depth: int) -> None:
+    stack = [(root, 0) for root in reversed(roots)]  # no recursion: a chain may be 32,000 deep
+    while stack:
+        task, depth = stack.pop()
         out.append((task, depth))
-        for child in children.get(task.pid, []):
-            walk(child, depth + 1)
-
-    for root in roots:
-        walk(root, 0)
+        stack.extend((child, depth + 1) for child in reversed(children.get(task.pid, [])))
     return out
 
 
@@ -310,8 +313,9 @@ def ps(sh: Shell, argv: list[str]) -> str:
         for i, (f, _, name) in enumerate(fields):
             text = f.text(k, task, memtotal)
             if name in ARGS_FIELDS and depth:
+                level = min(depth, FOREST_DEPTH)
                 text = (
-                    "    " * (depth - 1) + " \\_ " if opts.forest == "f" else "  " * depth
+                    "    " * (level - 1) + " \\_ " if opts.forest == "f" else "  " * level
                 ) + text
             cells.append(_cell(text, f.width, i == last))
         lines.append(" ".join(cells).rstrip())
