@@ -15,12 +15,14 @@ is appended to only if it is a regular file, and rewritten (when trimmed) throug
 temporary file renamed over the file a symbolic link points to, so the link stays a link;
 a new file is made whole before it takes its name, and never replaces one that appeared.
 
-TOML documents read from these files are bounded too (:func:`loads_toml`): nesting deep
-enough to exhaust the parser's recursion, or an integer of thousands of digits, is a
-:class:`TomlError`, not a crash.
+TOML documents read from these files are bounded too (:func:`loads_toml`), before anything
+is built from them: a pre-scan as long as the text bounds its shape (dotted keys, nesting,
+arrays, strings, keys and tables: :func:`scan_toml`), so that neither ``tomllib``'s recursion
+nor its cost, which grows with the square of a dotted key's parts, depends on a stranger;
+an integer of thousands of digits is a :class:`TomlError` too, not a crash.
 
-A leaf module: it imports nothing of moomtui, so every layer — the kernel's ``insmod`` of a
-policy file included — uses it.
+A leaf module: it imports nothing of moomtui but the declared patterns
+(:mod:`moomtui.patterns`), so every layer above the kernel uses it.
 """
 
 from __future__ import annotations
