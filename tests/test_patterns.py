@@ -425,6 +425,7 @@ def _declared() -> list[patterns.Declared]:
     return list(patterns.DECLARED)
 
 
+@pytest.mark.slow
 def test_every_pattern_moomtui_runs_is_free_of_long_backtracking() -> None:
     declared = _declared()
     assert len(declared) >= 40

@@ -244,6 +244,7 @@ def test_the_rewritten_patterns_read_what_the_old_ones_read(line: str) -> None:
     assert R._summary(body) == old_summary(body)
 
 
+@pytest.mark.slow
 @settings(max_examples=2000, derandomize=True, deadline=None)
 @given(st.text(alphabet=" \t0123456789.kKmMgGbBsjhiefp_+-x", max_size=14))
 def test_the_rewritten_unit_patterns_take_what_the_old_ones_took(text: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,6 +44,7 @@ def old_columns(names: list[str], width: int = 80) -> str:
     return "\n".join(rows)
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, derandomize=True, deadline=None)
 @given(
     st.lists(st.text(alphabet="ab7._", max_size=14), max_size=120),
@@ -161,6 +163,7 @@ def trees(draw: st.DrawFn) -> list[_Task]:
     return tasks
 
 
+@pytest.mark.slow
 @settings(max_examples=800, derandomize=True, deadline=None)
 @given(trees(), st.booleans(), st.booleans())
 def test_pstree_draws_what_it_drew(tasks: list[_Task], pids: bool, uids: bool) -> None:
