@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from .kernel import events as ev
 from .machine import boot
-from .presets import PresetError, Scenario, list_presets, load_preset, load_shipped_preset
+from .presets import PresetError, Scenario, load_preset, load_shipped_preset, preset_keys
 from .shell.base import Result
 from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile
 from .shell.session import Session
@@ -78,7 +78,7 @@ class Simulation:
         self.session = Session(
             self.kernel,
             clock=lambda: self.elapsed,
-            presets=lambda: [p.key for p in list_presets(include_user=profile.user_files)],
+            presets=lambda: preset_keys(include_user=profile.user_files),
             on_boot=self._boot_by_name,
             profile=profile,
         )

@@ -29,11 +29,12 @@ The newer top-level parts sit where they belong:
 * Leaf utilities import nothing of moomtui (the standard library only): ``interrupt`` (a
   real Ctrl+C told apart from a policy's ``KeyboardInterrupt``), ``text`` (text from data
   shown, never sent to a terminal) and ``errors`` (one line for an exception; it shows the
-  exception's text with ``text``, the one leaf a leaf may use) may be used by every layer,
-  the kernel's oops guard included; ``userfiles`` (reading the host's files, bounded) by
-  every layer but the kernel, which reads no host file; ``output`` (the JSON documents'
-  version, the width to print for) by the front ends. The package's ``__init__`` (the
-  version) is a leaf too.
+  exception's text with ``text``) may be used by every layer, the kernel's oops guard
+  included; ``userfiles`` (reading the host's files, bounded) by every layer but the
+  kernel, which reads no host file; ``patterns`` (every regular expression, declared where
+  its structure is checked) by every layer and by ``userfiles``; ``output`` (the JSON
+  documents' version, the width to print for) by the front ends. The package's
+  ``__init__`` (the version) is a leaf too.
 
 Every import counts: at the top of a module, inside a function (a lazy import) and under
 ``if TYPE_CHECKING:`` — a type is a dependency too.
@@ -70,11 +71,13 @@ ORDER: list[tuple[str, ...]] = [
 REAL = {"kernel", "userland", "modules", "machine", "presets"}
 """What the postmortem (``real`` but its screen glue) may import."""
 
-LEAVES = {"interrupt", "errors", "text", "userfiles", "output", ""}
-"""Modules that import nothing of moomtui; ``""`` is the package's ``__init__``."""
+LEAVES = {"interrupt", "errors", "text", "userfiles", "patterns", "output", ""}
+"""Modules that import nothing of moomtui but another leaf (:data:`LEAF_USES`); ``""`` is
+the package's ``__init__``."""
 
-LEAF_USES = {"errors": {"text"}}
-"""The leaves a leaf may use: the last-resort line shows an exception's text safely."""
+LEAF_USES = {"errors": {"text"}, "userfiles": {"patterns"}}
+"""The leaves a leaf may use: the last-resort line shows an exception's text safely; the TOML
+pre-scan's patterns are declared like every other."""
 
 NOT_FOR = {"userfiles": {"kernel"}}
 """Leaves a layer may not use: the kernel reads no file of the host."""
@@ -193,4 +196,5 @@ def test_the_rules_catch_an_upward_import() -> None:
     assert allowed("errors") == {"errors", "text"}
     assert allowed("text") == {"text"} and allowed("interrupt") == {"interrupt"}
     assert "text" in allowed("kernel") and "text" in allowed("cli")
+    assert allowed("userfiles") == {"userfiles", "patterns"} and "patterns" in allowed("kernel")
     assert "real" in allowed("real.cli") and "real.cli" not in allowed("real")

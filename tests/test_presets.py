@@ -363,3 +363,11 @@ def _value(v: object) -> str:
     if isinstance(v, dict):
         return "{ " + ", ".join(f"{k} = {_value(x)}" for k, x in v.items()) + " }"
     return '""'
+
+
+def test_a_preset_holds_at_most_1000_events() -> None:
+    """``check`` took any number of events, each a command run on the machine."""
+    event = '[[events]]\nat = "1s"\nrun = "ls"\n'
+    parse_preset('name = "t"\n' + event * 1000, "x")
+    with pytest.raises(PresetError, match=r"^x: events: expected at most 1000 events, got 1001$"):
+        parse_preset('name = "t"\n' + event * 1001, "x")

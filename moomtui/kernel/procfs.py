@@ -18,9 +18,9 @@ shares the mm. Every other write is refused (EIO for a ``/proc`` file, EROFS els
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import TYPE_CHECKING
 
+from ..patterns import anchored
 from . import events as ev
 from .errno import EACCES, EINVAL, EIO, EISDIR, ENOENT, ENOTDIR, EROFS, ESRCH, strerror
 from .proc_misc import ROOT_FILES, ROOT_READERS
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 PROC_NUMBUF = 13
 
-_DIGITS = re.compile(r"[0-9]+")
+_DIGITS = anchored(r"[0-9]+")
 
 
 class ProcError(Exception):

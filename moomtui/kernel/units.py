@@ -22,6 +22,7 @@ import math
 import re
 from fractions import Fraction
 
+from ..patterns import anchored
 from .constants import HZ, PAGE_SIZE
 
 
@@ -43,10 +44,11 @@ MAX_DURATION = 24 * 3600 * HZ
 """The longest duration: a day, in jiffies."""
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
-_SIZE = re.compile(rf"\s*{_NUMBER}\s*([kKmMgG]?)[bB]?\s*", re.ASCII)
-_PAGES = re.compile(r"\s*(\d+)\s*pages?\s*", re.ASCII)
-_DURATION = re.compile(rf"\s*{_NUMBER}\s*(ms|s|m|h|j|jiffies)?\s*", re.ASCII)
-_COMPOUND = re.compile(r"(?:(\d+)h)? ?(?:(\d+)m(?!s))? ?(?:(\d+(?:\.\d+)?)s)?", re.ASCII)
+_SIZE = anchored(rf"\s*{_NUMBER}\s*(?:([kKmMgG])[bB]?\s*|[bB]\s*)?", re.ASCII)
+_PAGES = anchored(r"\s*(\d+)\s*pages?\s*", re.ASCII)
+_DURATION = anchored(rf"\s*{_NUMBER}\s*(?:(ms|s|m|h|j|jiffies)\s*)?", re.ASCII)
+_INTEGER = anchored(r"[+-]?[0-9]+", re.ASCII)
+_COMPOUND = anchored(r"(?:(\d+)h)? ?(?:(\d+)m(?!s))? ?(?:(\d+(?:\.\d+)?)s)?", re.ASCII)
 _COMPOUND_TWO = (  # the same forms with two parts or three, as one pattern (the JSON Schema's)
     r"\s*(?:\d+h ?\d+m(?!s)(?: ?\d+(?:\.\d+)?s)?|\d+h ?\d+(?:\.\d+)?s"
     r"|\d+m(?!s) ?\d+(?:\.\d+)?s)\s*"
@@ -55,7 +57,6 @@ _COMPOUND_TWO = (  # the same forms with two parts or three, as one pattern (the
 them or none (only the seconds a fraction). Tried on at most :data:`_COMPOUND_MAX` characters,
 so that no text, however long, makes the optional parts backtrack for long."""
 _COMPOUND_MAX = 48
-_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 _MULT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _TIME = {
     "ms": Fraction(HZ, 1000),
@@ -133,7 +134,7 @@ def parse_size(value: object) -> int:
     m = _SIZE.fullmatch(value)
     if not m:
         raise _expected(SIZE_HELP)
-    return _pages(_decimal(m.group(1), SIZE_HELP) * _MULT[m.group(2).lower()])
+    return _pages(_decimal(m.group(1), SIZE_HELP) * _MULT[(m.group(2) or "").lower()])
 
 
 def _pages(size: Fraction) -> int:

@@ -23,8 +23,9 @@ as 1.6's ``find_largest_process`` picks it:
 * ``oom_score`` is the 2.6.36 badness (:func:`~moomtui.modules.oom_score_adj.oom_badness`,
   what ``/proc/PID/oom_score`` shows on the kernels earlyoom was written for; this
   simulator's ``oom_score`` file shows 2.4's); a name matching ``prefer`` adds 300, one
-  matching ``avoid`` subtracts 300 (Python ``re.search`` on ``comm``, where earlyoom uses a
-  POSIX extended regex);
+  matching ``avoid`` subtracts 300 — POSIX extended regexes, read as glibc's ``regcomp``
+  reads them and matched in time linear in the name (:mod:`.ere`), so no pattern, however
+  written, holds the machine up;
 * the highest badness wins, ties going to the larger VmRSS; a badness below 0 never wins;
 * if the winner is earlyoom itself it refuses ("selected myself") and sleeps a second.
 
@@ -43,7 +44,6 @@ notifications, ``-p`` (priority), ``-g`` (process groups), ``process_mrelease`` 
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from ..kernel import events as ev
@@ -54,6 +54,7 @@ from ..kernel.module import KernelLike, KernelModule, ModuleParam
 from ..kernel.printk import KERN_INFO
 from ..kernel.proc_pid import OOM_SCORE_ADJ_MIN
 from ..userland.base import Program
+from .ere import Ere, EreError, compile_ere
 from .oom_score_adj import oom_badness, oom_badness_steps, totalpages
 from .steps import Step, score_of
 
@@ -331,8 +332,8 @@ class Earlyoom(KernelModule):
     def __init__(self, kernel: KernelLike, **params: int | str) -> None:
         super().__init__(kernel, **params)
         self.daemon: Task | None = None
-        self.prefer_re: re.Pattern[str] | None = None
-        self.avoid_re: re.Pattern[str] | None = None
+        self.prefer_re: Ere | None = None
+        self.avoid_re: Ere | None = None
 
     @property
     def running(self) -> bool:
@@ -349,13 +350,16 @@ class Earlyoom(KernelModule):
             argv += ["--avoid", self.avoid]
         return [*argv, "--dryrun"] if self.dryrun else argv
 
-    def _compile(self, text: str) -> re.Pattern[str] | None:
+    def _compile(self, text: str) -> Ere | None:
+        """``regcomp(…, REG_EXTENDED | REG_NOSUB)``; earlyoom's line when it fails, then
+        why (which earlyoom does not say)."""
         if not text:
             return None
         try:
-            return re.compile(text)
-        except re.error:
+            return compile_ere(text)
+        except EreError as err:
             self.kernel.printk(KERN_INFO, f"earlyoom: could not compile regexp '{text}'")
+            self.kernel.printk(KERN_INFO, f"earlyoom: regcomp: {err}")
             raise
 
     def init(self) -> int:
@@ -370,7 +374,7 @@ class Earlyoom(KernelModule):
         try:
             self.prefer_re = self._compile(self.prefer)
             self.avoid_re = self._compile(self.avoid)
-        except re.error:
+        except EreError:
             return -EINVAL
         self.daemon = k.spawn(EarlyoomDaemon(self), comm="earlyoom", uid=0)
         if self.daemon is None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import sys
 import types
 from collections.abc import Callable, Mapping, Sequence
@@ -30,13 +29,15 @@ from ..kernel.module import KernelModule, ModuleError
 from ..kernel.module_loader import ModuleLoader
 from ..kernel.oops import describe, is_oops
 from ..kernel.panic import entry_point
+from ..patterns import anchored, scanning
 from ..userfiles import UserFileError, read_user_file
 from .api import Policy
 
 ENTRY_POINT_GROUP = "moomtui.modules"
 """The entry-point group installed packages declare their OOM policies in."""
 
-_MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,59}")
+_MODULE_NAME = anchored(r"[A-Za-z_][A-Za-z0-9_]{0,59}")
+_NOT_WORD = scanning(r"\W")
 """What ``insmod`` accepts as a module name: a C identifier, as the object's symbols use."""
 _file_modules = itertools.count(1)
 
@@ -102,7 +103,7 @@ def _read_policy_file(modules: ModuleLoader, path: str) -> tuple[type[KernelModu
         raise ModuleError(f"insmod: {path}: syntax error at line {err.lineno}: {err.msg}") from None
     except (ValueError, RecursionError, MemoryError) as err:
         raise ModuleError(f"insmod: {path}: not Python source ({describe(err)})") from None
-    stem = re.sub(r"\W", "_", file.stem) or "policy"
+    stem = _NOT_WORD.sub("_", file.stem) or "policy"
     modname = f"moomtui_policy_{next(_file_modules)}_{stem}"
     pymod = types.ModuleType(modname)
     pymod.__file__ = str(file)

@@ -36,6 +36,9 @@ RAM_MAX = 1 << 24
 """64G in pages: what 2.4 on i386 addressed with PAE (CONFIG_HIGHMEM64G)."""
 SWAP_MAX = 1 << 24
 """64G in pages of swap."""
+MAX_EVENTS = 1000
+"""Scripted commands a preset may hold: each runs on the machine (an ``ls`` of 30,000 tasks
+takes a fraction of a second), so their number is bounded too."""
 TOTAL_VM_MAX = (1 << 31) - 1
 """Pages of address space per task: badness()'s ``int points`` holds up to 2^31 − 1 (a
 64-bit port of 2.4 gave a process more than i386's 4G)."""
@@ -357,6 +360,8 @@ class Checker:
     def events(self, value: object) -> list[PresetEvent]:
         if not isinstance(value, list):
             raise self.fail("events", "expected an array of tables ([[events]])", value)
+        if len(value) > MAX_EVENTS:
+            raise self.fail("events", f"expected at most {MAX_EVENTS} events, got {len(value)}")
         out: list[PresetEvent] = []
         if value:
             from ..shell import check_command

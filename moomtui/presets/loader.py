@@ -23,7 +23,7 @@ from ..userfiles import (
     read_user_text,
 )
 from .checker import Checker
-from .locations import display_path, list_presets, resolve_preset
+from .locations import display_path, preset_keys, resolve_preset, shipped_presets_dir
 from .overrides import apply_override
 from .quoting import clip, one_line
 from .scenario import PresetError, Scenario
@@ -80,11 +80,9 @@ def load_preset(
 
 def load_shipped_preset(key: str) -> Scenario:
     """The shipped preset ``key``: never a path, never a user's preset (a served session)."""
-    shipped = list_presets(include_user=False)
-    for info in shipped:
-        if info.key == key:
-            return load_preset(info.path)
-    keys = ", ".join(p.key for p in shipped)
+    if key in preset_keys(include_user=False):
+        return load_preset(shipped_presets_dir() / f"{key}.toml")
+    keys = ", ".join(preset_keys(include_user=False))
     raise PresetError(f"{key}: no such preset (shipped presets: {keys})")
 
 

@@ -8,11 +8,10 @@ rule for text from data).
 
 from __future__ import annotations
 
-import re
-
+from ..patterns import anchored
 from ..text import clip, one_line, quote, visible
 
-BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+BARE_KEY = anchored(r"[A-Za-z0-9_-]+")
 """A TOML bare key: what a key path shows unquoted."""
 
 __all__ = ["BARE_KEY", "clip", "key_path", "one_line", "printable", "quote", "show_value"]

@@ -27,7 +27,7 @@ from ..kernel.module import ModuleError
 from ..kernel.printk import KERN_WARNING
 from ..kernel.sysctl import SysctlError
 from ..machine import boot
-from .quoting import clip, key_path
+from .quoting import clip, key_path, printable
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -122,10 +122,15 @@ def trial_boot(spec: BootSpec, checker: Checker, keep: KeptBoot | None = None) -
         raise checker.fail("kernel.config", str(err)) from None
     for i, line in enumerate(spec.modules):
         name, *args = line.split()
+        logged = k.log.records()
+        mark = logged[-1].seq if logged else 0
         try:
             k.modules.insmod(name, args)
         except ModuleError as err:
-            raise checker.fail(f"kernel.modules[{i}]", clip(str(err), 200), line) from None
+            # What the module printed says why (earlyoom: "regcomp: Unmatched ( or \(").
+            said = "; ".join(printable(r.text) for r in k.log.since(mark))
+            why = f"{err} ({said})" if said else str(err)
+            raise checker.fail(f"kernel.modules[{i}]", clip(why, 300), line) from None
     for key, value in spec.sysctl.items():
         try:
             k.sysctl.write(key, str(value), uid=0)

@@ -16,15 +16,15 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from ..output import versioned
+from ..output import SCHEMA_VERSION, versioned
 from ..text import dumps
 from ..userfiles import STDIN, STDIN_NAME, UserFileError, read_stdin, read_user_file
 from .live import PROC, LiveError, read_machine
 from .preset import PresetText, machine_preset
-from .rebuild import rebuild_log
+from .rebuild import rebuild_each, rebuild_nth
 from .records import Machine
 from .render import report_json, report_text, snapshot_json, snapshot_text
-from .report import ReportError, read_log
+from .report import Log, ReportError, read_log
 from .verdict import judge
 
 COMMANDS = ("postmortem", "snapshot")
@@ -108,27 +108,26 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         log = read_log(text)
     except ReportError as err:
         raise RealError(f"{shown}:{err.line}: {err.message}") from None
-    machines = rebuild_log(log, shown)
-    judgements = [judge(m) for m in machines]
+    del text
     if ns.json:
-        doc = {
-            "reports": [report_json(j) for j in judgements],
-            "skipped": [{"line": line, "why": why} for line, why in log.skipped],
-            "kills_without_report": len(log.bare_kills),
-        }
-        stdout.write(dumps(versioned(doc), indent=2) + "\n")
+        _write_json(log, shown, stdout)
         return 0
-    chosen = _pick(machines, ns.report, shown)
+    count = len(log.reports)
+    if not 1 <= ns.report <= count:
+        raise RealError(f"--report {ns.report}: {shown} has {count} report(s)")
     if ns.preset is not None:
+        chosen = rebuild_nth(log, ns.report, shown)
         preset = machine_preset(chosen, f"{shown}, {chosen.source}")
         _write(ns.preset, preset, stdout)
         return 0
     if not ns.print and _screen_possible(stdout):
+        chosen = rebuild_nth(log, ns.report, shown)
         return _open(chosen, machine_preset(chosen, f"{shown}, {chosen.source}"), ns.theme)
-    for i, j in enumerate(judgements):
+    # One machine at a time: rebuilt, judged, printed, forgotten.
+    for i, machine in enumerate(rebuild_each(log, shown)):
         if i:
             stdout.write("\n")
-        stdout.write(report_text(j))
+        stdout.write(report_text(judge(machine)))
     for line, why in log.skipped:
         stdout.write(f"\n{shown}:{line}: skipped: {why}\n")
     if log.bare_kills:
@@ -139,10 +138,19 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
-def _pick(machines: list[Machine], n: int, shown: str) -> Machine:
-    if not 1 <= n <= len(machines):
-        raise RealError(f"--report {n}: {shown} has {len(machines)} report(s)")
-    return machines[n - 1]
+def _write_json(log: Log, shown: str, out: TextIO) -> None:
+    """``{"version": 1, "reports": [...], "skipped": [...], "kills_without_report": N}`` as
+    ``text.dumps(…, indent=2)`` writes it, one report at a time."""
+    out.write(f'{{\n  "version": {SCHEMA_VERSION},\n  "reports": [')
+    for i, machine in enumerate(rebuild_each(log, shown)):
+        out.write(",\n    " if i else "\n    ")
+        body = dumps(report_json(judge(machine)), indent=2)
+        out.write(body.replace("\n", "\n    "))  # a JSON string holds no line break
+    out.write("\n  ]" if log.reports else "]")
+    skipped = [{"line": line, "why": why} for line, why in log.skipped]
+    body = dumps(skipped, indent=2)
+    out.write(',\n  "skipped": ' + body.replace("\n", "\n  "))
+    out.write(f',\n  "kills_without_report": {len(log.bare_kills)}\n}}\n')
 
 
 # --------------------------------------------------------------------------- snapshot

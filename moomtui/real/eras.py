@@ -41,13 +41,13 @@ KSM), and tasks that are already exiting or reaped (``MMF_OOM_SKIP``), which no 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..kernel.constants import HZ
 from ..kernel.task import Mm, Task
 from ..modules.classic import badness as classic_badness
+from ..patterns import anchored
 from .records import (
     CAP_FULL_2_4,
     CAP_SYS_ADMIN,
@@ -312,7 +312,7 @@ ERAS: dict[str, Era] = {
 EARLYOOM = "earlyoom"
 VERDICT_KEYS = (*ERAS, EARLYOOM)
 
-_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+_VERSION = anchored(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:

@@ -20,6 +20,8 @@ the 2.6.36 rewrite backported, and is read as one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from .eras import era_for_version, parse_version
 from .records import Decision, Machine, Memcg, TaskRecord
 from .report import Log, RawReport
@@ -49,16 +51,28 @@ A_THREADS = "threads are not in a report: one task per process"
 
 def rebuild_log(log: Log, source: str) -> list[Machine]:
     """Every report of ``log`` as a machine, numbered from 1 in ``source``."""
-    machines = []
-    for i, raw in enumerate(log.reports, start=1):
-        machine = rebuild(raw, f"report {i} ({source}:{raw.line})")
-        machine.earlier_victims = {pid for line, pid in log.kills if line < raw.line}
-        machines.append(machine)
-    return machines
+    return list(rebuild_each(log, source))
 
 
-def rebuild(raw: RawReport, source: str) -> Machine:
+def rebuild_each(log: Log, source: str) -> Iterator[Machine]:
+    """The machines of ``log`` one after the other, each made when it is asked for: a log
+    of thousands of reports is judged and printed one machine at a time."""
+    for i in range(1, len(log.reports) + 1):
+        yield rebuild_nth(log, i, source)
+
+
+def rebuild_nth(log: Log, n: int, source: str) -> Machine:
+    """Report ``n`` (from 1) of ``log`` as a machine."""
+    raw = log.reports[n - 1]
+    return rebuild(raw, f"report {n} ({source}:{raw.line})", log.first_kills)
+
+
+def rebuild(raw: RawReport, source: str, first_kills: Mapping[int, int] | None = None) -> Machine:
+    """The machine of one report; ``first_kills`` (the log's, shared by all its reports, not
+    copied) tells which tasks the log shows killed before it."""
     m = Machine(source=source, line=raw.line, kernel=raw.kernel, layout=raw.layout)
+    if first_kills is not None:
+        m.first_kills = first_kills
     m.uptime = raw.uptime
     m.invoker = raw.invoker
     m.meminfo = dict(raw.meminfo)

@@ -12,6 +12,7 @@ silently.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 OOM_SCORE_ADJ_MIN = -1000
@@ -141,8 +142,10 @@ class Machine:
     init_pid: int | None = 1
     """The global init's pid as the source numbers tasks; ``None`` when it is not visible
     (``/proc`` of a PID namespace, where pid 1 is not the kernel's ``is_global_init()``)."""
-    earlier_victims: set[int] = field(default_factory=set)
-    """Pids the same log shows killed before this report."""
+    first_kills: Mapping[int, int] = field(default_factory=dict)
+    """Each pid the machine's log shows killed → the line of its first kill: one mapping for
+    the whole log, shared by its reports (a copy per report grew with the square of the
+    log)."""
 
     @property
     def global_totalpages(self) -> int | None:
@@ -150,6 +153,11 @@ class Machine:
         if self.totalram is None:
             return None
         return self.totalram + (self.swap_total or 0)
+
+    def killed_earlier(self, pid: int) -> bool:
+        """Whether the log shows ``pid`` killed before this machine's report."""
+        line = self.first_kills.get(pid)
+        return line is not None and self.line is not None and line < self.line
 
     def task(self, pid: int | None) -> TaskRecord | None:
         if pid is None:

@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..patterns import anchored, scanning
 from .records import Decision, Invoker, TaskRecord
 
 
@@ -45,38 +46,58 @@ class ReportError(ValueError):
 
 
 # --------------------------------------------------------------------------- line prefixes
-_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
+# Every pattern here reads a stranger's text: each is declared in moomtui.patterns, whose
+# test checks that none can backtrack without end. The prefixes are tried where the last
+# one ended (``match`` at a position), never by cutting the line.
+_QUOTE = anchored(r"[ \t]*(?:>[ \t]?)+")
 _MONTH_DAY = r"[A-Z][a-z]{2}[ \t]+\d{1,2}[ \t]+\d{1,2}:\d{2}:\d{2}(?:\.\d+)?"
 _ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
-_SYSLOG = re.compile(rf"^(?:{_MONTH_DAY}|{_ISO})[ \t]+\S+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
-_HOST_KERNEL = re.compile(r"^[\w.-]+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
-_FACILITY = re.compile(r"^[a-z]+[ \t]*:[a-z]+[ \t]*:[ \t]?")
-_LEVEL = re.compile(r"^<\d>")
-_STAMP = re.compile(r"^\[[ \t]*(\d+\.\d+)\][ \t]?")
-_HUMAN_STAMP = re.compile(r"^\[[^\]\[]*\d{1,2}:\d{2}:\d{2}[^\]\[]*\][ \t]?")
-_CALLER = re.compile(r"^\[[ \t]*[TC]\d+\][ \t]?")
-_THOUSANDS = re.compile(r"(?<=\d)[,'’_\u00a0\u202f\u2009](?=\d{3}(?!\d))")
+_SYSLOG = anchored(rf"(?:{_MONTH_DAY}|{_ISO})[ \t]+\S+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
+_HOST_KERNEL = anchored(r"[\w.-]+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
+_FACILITY = anchored(r"[a-z]+[ \t]*:[a-z]+[ \t]*:[ \t]?")
+_LEVEL = anchored(r"<\d>")
+_STAMP = anchored(r"\[[ \t]*(\d+\.\d+)\][ \t]?")
+_BRACKETED = anchored(r"\[[^\]\[]*\][ \t]?")
+_CLOCK = scanning(r"\d{1,2}:\d{2}:\d{2}")
+"""``dmesg -T``'s stamp: anything in brackets (no bracket inside) with a time of day in it."""
+_CALLER = anchored(r"\[[ \t]*[TC]\d+\][ \t]?")
+_THOUSANDS = scanning(r"(?<=\d)[,'’_\u00a0\u202f\u2009](?=\d{3}(?!\d))")
+_PREFIXES = (_QUOTE, _SYSLOG, _FACILITY, _LEVEL)
+MAX_LINE = 1 << 16
+"""A line is read up to its first 64 KiB (a kernel's line is under 1 KiB): the rest is
+passed over, so no line costs more than that."""
+MAX_PREFIXES = 64
+"""Prefixes stripped from one line at most (a line copied through e-mail, syslog and
+dmesg has six)."""
 
 
 def normalize(raw: str) -> tuple[str, float | None]:
     """``raw`` without what copying put in front of it; and its dmesg timestamp, if any."""
-    line = raw.rstrip("\r\n").replace("\t", " ")
+    line = raw[:MAX_LINE].rstrip("\r\n").replace("\t", " ")
     stamp: float | None = None
-    while True:
-        before = line
-        line = _QUOTE.sub("", line, count=1)
-        line = _SYSLOG.sub("", line, count=1)
-        line = _FACILITY.sub("", line, count=1)
-        line = _LEVEL.sub("", line, count=1)
-        m = _STAMP.match(line)
+    pos = 0
+    for _ in range(MAX_PREFIXES):
+        before = pos
+        for prefix in _PREFIXES:
+            m = prefix.match(line, pos)
+            if m is not None:
+                pos = m.end()
+        m = _STAMP.match(line, pos)
         if m is not None:
             stamp = float(m[1]) if stamp is None else stamp
-            line = line[m.end() :]
-            line = _HOST_KERNEL.sub("", line, count=1)
-        line = _HUMAN_STAMP.sub("", line, count=1)
-        line = _CALLER.sub("", line, count=1)
-        if line == before:
+            pos = m.end()
+            m = _HOST_KERNEL.match(line, pos)
+            if m is not None:
+                pos = m.end()
+        m = _BRACKETED.match(line, pos)
+        if m is not None and _CLOCK.search(line, pos, m.end()) is not None:
+            pos = m.end()
+        m = _CALLER.match(line, pos)
+        if m is not None:
+            pos = m.end()
+        if pos == before:
             break
+    line = line[pos:]
     while True:
         collapsed = _THOUSANDS.sub("", line)
         if collapsed == line:
@@ -85,46 +106,58 @@ def normalize(raw: str) -> tuple[str, float | None]:
 
 
 # --------------------------------------------------------------------------- the lines
-_INT = r"-?\d+"
-_INVOKED = re.compile(
-    r"^(?P<comm>.*?) invoked oom-killer: gfp_mask=(?P<gfp>0x[0-9a-fA-F]+)\S*?,"
-    r"(?:\s*nodemask=.*?,)?\s*order=(?P<order>-?\d+)"
+_INT = anchored(r"-?\d+")
+_INVOKED_AT = " invoked oom-killer: "
+_INVOKED = anchored(
+    r"gfp_mask=(?P<gfp>0x[0-9a-fA-F]+)(?![0-9a-fA-F])[^\s,]*,"
+    r"(?:\s*nodemask=(?:\(null\)|[0-9,-]*?),)?\s*order=(?P<order>-?\d+)"
     r"(?:,\s*oom(?:kill)?adj=(?P<oom_adj>-?\d+))?(?:,\s*oom_score_adj=(?P<adj>-?\d+))?"
 )
-_CPU = re.compile(
+"""``COMM invoked oom-killer: gfp_mask=…``: what follows the words (the name before them may
+be anything, spaces included). ``nodemask=`` is ``(null)`` or a list of nodes (``0,2-3``)."""
+_CPU = scanning(
     r"(?:CPU: \d+ (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: |Pid: (?P<pid2>\d+), comm: )"
-    r"(?P<comm>.+?)\s+(?:Kdump: \S+\s+)?(?:Not tainted|Tainted: [A-Z ]*?)\s*"
-    r"(?P<version>\d+\.\d+\S*)"
+    r"(?P<comm>.{1,64}?)\s+(?:Kdump: \S+\s+)?(?:Not tainted\s*|Tainted: [A-Z\s]*)"
+    r"(?P<version>\d+\.\d+(?!\d)\S*)"
 )
-_PAGES = re.compile(r"^(\d+) (pages RAM|pages reserved|pages HighMem\S*|total pagecache pages)")
-_SWAP = re.compile(r"^(Free|Total) swap\s*=\s*(\d+)kB")
-_BUDDY = re.compile(r"^Node \d+ \w+: \d+\*(\d+)kB")
-_MEMCG = re.compile(
-    r"^(memory|memory\+swap|swap|kmem): usage (\d+)kB, limit (\d+)kB(?:, failcnt \d+)?$"
+"""The stack trace's header; a task's name is at most 15 characters (``TASK_COMM_LEN``)."""
+_PAGES = anchored(r"(\d+) (pages RAM|pages reserved|pages HighMem\S*|total pagecache pages)")
+_SWAP = anchored(r"(Free|Total) swap\s*=\s*(\d+)kB")
+_BUDDY = anchored(r"Node \d+ \w+: \d+\*(\d+)kB")
+_MEMCG = anchored(
+    r"(memory|memory\+swap|swap|kmem): usage (\d+)kB, limit (\d+)kB(?:, failcnt \d+)?$"
 )
-_MEMCG_FILE = re.compile(
-    r"^(memory\.max|memory\.swap\.max|swap\.max|memory\.limit_in_bytes|"
-    r"memory\.memsw\.limit_in_bytes)\s*[:=]?\s*(\S+)$"
+_MEMCG_FILE = anchored(
+    r"(memory\.max|memory\.swap\.max|swap\.max|memory\.limit_in_bytes|"
+    r"memory\.memsw\.limit_in_bytes)\s*(?:[:=]\s*)?(\S+)$"
 )
-_TASK_IN = re.compile(r"^Task in (\S+) killed as a result of limit of (\S+)")
-_MEMCG_STATS = re.compile(r"^Memory cgroup stats for (\S+?):?(?:\s|$)")
-_MEMINFO_START = re.compile(r"^Mem-Info:")
-_KEYVALS = re.compile(r"(\w+):(\d+)(?=\s|$)")
-_SUMMARY = re.compile(r"^oom-kill:(?P<body>.*)$")
-_KILL = re.compile(
-    r"^(?:(?P<message>[A-Za-z][^:]*?(?:\([a-z_]+\))?):\s*)?"
-    r"(?P<verb>[Kk]ill|[Kk]illed) process (?P<pid>\d+)(?:, UID \d+,)? "
-    r"\((?P<comm>.*)\)(?P<rest>(?:\s+(?:score|total-vm|sharing|or|and)\b.*|[.,]?\s*))$"
+_TASK_IN = anchored(r"Task in (\S+) killed as a result of limit of (\S+)")
+_MEMCG_STATS = anchored(r"Memory cgroup stats for (\S+?):?(?:\s|$)")
+_MEMINFO_START = anchored(r"Mem-Info:")
+_KEYVALS = scanning(r"(?<!\w)(\w+):(\d+)(?=\s|$)")
+_SUMMARY = anchored(r"oom-kill:(?P<body>.*)$")
+_KILL = anchored(
+    r"(?:(?P<message>[A-Za-z][^:]*?(?:\([a-z_]+\))?):\s*)?"
+    r"(?P<verb>[Kk]ill|[Kk]illed) process (?P<pid>\d+)(?:, UID \d+,)? \("
 )
-_SCORE = re.compile(r"score (\d+)")
-_TOTAL_VM = re.compile(r"total-vm:(\d+)kB")
-_PANIC = re.compile(
-    r"(Kernel panic - not syncing: .*[Oo]ut of [Mm]emory.*|"
-    r"Out of memory and no killable processes.*|System is deadlocked on memory)"
-)
-_HEADER = re.compile(r"^\[\s*pid\s*\]\s+(?P<cols>.*\S)\s*$")
-_ROW = re.compile(r"^\[\s*(?P<pid>\d+)\]\s+(?P<rest>.*)$")
-_TASKS_STATE = re.compile(r"^Tasks state \(memory values in pages\):")
+"""A kill's words up to the task's name; the name ends at the last ``)`` that what follows
+allows (:data:`_KILL_REST`)."""
+_KILL_BARE = anchored(r"(?P<verb>[Kk]ill|[Kk]illed) process (?P<pid>\d+)(?:, UID \d+,)? \(")
+_KILL_REST = anchored(r"\s+(?:score|total-vm|sharing|or|and)\b.*|[.,]?\s*")
+_SCORE = scanning(r"score (\d+)")
+_TOTAL_VM = scanning(r"total-vm:(\d+)kB")
+_OUT_OF_MEMORY = scanning(r"[Oo]ut of [Mm]emory")
+_PANIC_SYNCING = "Kernel panic - not syncing: "
+_PANIC_NO_KILLABLE = "Out of memory and no killable processes"
+_PANIC_DEADLOCK = "System is deadlocked on memory"
+_HEADER = anchored(r"\[\s*pid\s*\]\s+(?P<cols>\S(?:.*\S)?)\s*$")
+_ROW = anchored(r"\[\s*(?P<pid>\d+)\]\s+(?P<rest>(?:\S.*)?)$")
+_TASKS_STATE = anchored(r"Tasks state \(memory values in pages\):")
+_SIZE = anchored(r"(\d+)([KMGT]?)i?B?", re.I)
+_SUMMARY_KEYS = ("constraint", "oom_memcg", "task_memcg", "task", "pid", "uid")
+_SUMMARY_KEY = {key: scanning(rf"(?:^|,){key}=") for key in _SUMMARY_KEYS}
+_SUMMARY_END = scanning(r",(?:\w+=|global_oom)")
+_GLOBAL_OOM = scanning(r"(?:^|,)global_oom(?:,|$)")
 
 KNOWN_COLUMNS = frozenset(
     {
@@ -191,8 +224,8 @@ class Log:
     bare_kills: list[Decision]
     skipped: list[tuple[int, str]]
     """Reports that cannot be rebuilt: ``(line, why)``."""
-    kills: list[tuple[int, int]]
-    """Every ``Killed process``: ``(line, pid)``, in order."""
+    first_kills: dict[int, int]
+    """Every pid a ``Killed process`` names → the line of the first."""
 
 
 def read_log(text: str) -> Log:
@@ -204,7 +237,7 @@ def _parse_size(value: str) -> int | None:
     """A pasted cgroup file's value in bytes: ``536870912``, ``512M``, ``max``."""
     if value == "max":
         return None
-    m = re.fullmatch(r"(\d+)([KMGT]?)i?B?", value, flags=re.I)
+    m = _SIZE.fullmatch(value)
     if m is None:
         return None
     scale = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[m[2].upper()]
@@ -216,7 +249,7 @@ class _Reader:
         self.reports: list[RawReport] = []
         self.bare: list[Decision] = []
         self.skipped: list[tuple[int, str]] = []
-        self.kills: list[tuple[int, int]] = []
+        self.first_kills: dict[int, int] = {}
         self.cur: RawReport | None = None
         self.in_table = False
         self.last_row_line = 0
@@ -241,7 +274,7 @@ class _Reader:
                 "no kernel OOM report found (looked for 'invoked oom-killer' and a "
                 "'[ pid ]' task table)",
             )
-        return Log(self.reports, self.bare, self.skipped, self.kills)
+        return Log(self.reports, self.bare, self.skipped, self.first_kills)
 
     def start(self, n: int, stamp: float | None) -> RawReport:
         self.finish(n - 1, eof=False)
@@ -273,16 +306,9 @@ class _Reader:
         self.reports.append(cur)
 
     def line(self, n: int, text: str, stamp: float | None) -> None:
-        m = _INVOKED.search(text)
-        if m is not None:
-            cur = self.start(n, stamp)
-            adj = m["adj"]
-            cur.invoker = Invoker(
-                comm=m["comm"].strip(),
-                gfp_mask=m["gfp"],
-                order=int(m["order"]),
-                oom_score_adj=int(adj) if adj is not None else None,
-            )
+        invoker = _invoker(text)
+        if invoker is not None:
+            self.start(n, stamp).invoker = invoker
             return
         header = _HEADER.match(text)
         if header is not None:
@@ -391,7 +417,7 @@ class _Reader:
         assert cur is not None and cur.columns is not None
         numeric = len(cur.columns) - 1
         fields = rest.split(None, numeric)
-        if len(fields) < numeric + 1 or not all(re.fullmatch(_INT, f) for f in fields[:numeric]):
+        if len(fields) < numeric + 1 or not all(_INT.fullmatch(f) for f in fields[:numeric]):
             raise ReportError(
                 n,
                 f"a task table row that does not fit the header of line {cur.header_line} "
@@ -419,22 +445,22 @@ class _Reader:
         else:
             self.bare.append(new)
         if new.killed_pid is not None:
-            self.kills.append((new.line or 0, new.killed_pid))
+            self.first_kills.setdefault(new.killed_pid, new.line or 0)
 
     def decision(self, n: int, text: str) -> Decision | None:
-        m = _PANIC.search(text)
-        if m is not None:
-            return Decision(panic=m[1], line=n, message=m[1])
-        m = _KILL.search(text)
-        if m is None:
+        panic = _panic(text)
+        if panic is not None:
+            return Decision(panic=panic, line=n, message=panic)
+        kill = _kill(text)
+        if kill is None:
             return None
-        rest = m["rest"] or ""
+        m, comm, rest = kill
         if "sharing same memory" in rest:
             return None
         score = _SCORE.search(rest)
         total_vm = _TOTAL_VM.search(rest)
-        pid, comm = int(m["pid"]), m["comm"]
-        decision = Decision(line=n, message=(m["message"] or "").strip())
+        pid = int(m["pid"])
+        decision = Decision(line=n, message=(m.groupdict().get("message") or "").strip())
         if m["verb"].lower() == "kill":
             decision.pid, decision.comm = pid, comm
             decision.score = int(score[1]) if score else None
@@ -449,7 +475,7 @@ class _Reader:
         if new.message:
             cur.kill_messages.append(new.message)
         if new.killed_pid is not None:
-            self.kills.append((n, new.killed_pid))
+            self.first_kills.setdefault(new.killed_pid, n)
         old = cur.decision
         if old is None:
             cur.decision = new
@@ -463,15 +489,67 @@ class _Reader:
 
 
 def _summary(body: str) -> dict[str, str]:
-    """``constraint=CONSTRAINT_NONE,nodemask=(null),…,task=comm,pid=N,uid=U``."""
+    """``constraint=CONSTRAINT_NONE,nodemask=(null),…,task=comm,pid=N,uid=U``: each key's
+    value runs to the next ``,key=`` (or ``,global_oom``)."""
     out: dict[str, str] = {}
-    for key in ("constraint", "oom_memcg", "task_memcg", "task", "pid", "uid"):
-        m = re.search(rf"(?:^|,){key}=(.*?)(?=,\w+=|,global_oom|$)", body)
+    for key, find in _SUMMARY_KEY.items():
+        m = find.search(body)
         if m is not None:
-            out[key] = m[1]
-    if re.search(r"(?:^|,)global_oom(?:,|$)", body):
+            end = _SUMMARY_END.search(body, m.end())
+            out[key] = body[m.end() : len(body) if end is None else end.start()]
+    if _GLOBAL_OOM.search(body):
         out["global_oom"] = "1"
     return out
+
+
+def _invoker(text: str) -> Invoker | None:
+    """``COMM invoked oom-killer: gfp_mask=…, order=…``: the first place the words are
+    followed by what the kernel prints after them."""
+    at = text.find(_INVOKED_AT)
+    while at >= 0:
+        m = _INVOKED.match(text, at + len(_INVOKED_AT))
+        if m is not None:
+            adj = m["adj"]
+            return Invoker(
+                comm=text[:at].strip(),
+                gfp_mask=m["gfp"],
+                order=int(m["order"]),
+                oom_score_adj=int(adj) if adj is not None else None,
+            )
+        at = text.find(_INVOKED_AT, at + 1)
+    return None
+
+
+def _panic(text: str) -> str | None:
+    """The panic an OOM ends in, from its first words to the end of the line."""
+    found = []
+    syncing = text.find(_PANIC_SYNCING)
+    if syncing >= 0 and _OUT_OF_MEMORY.search(text, syncing + len(_PANIC_SYNCING)):
+        found.append(syncing)
+    for words in (_PANIC_NO_KILLABLE, _PANIC_DEADLOCK):
+        at = text.find(words)
+        if at >= 0:
+            found.append(at)
+    if not found:
+        return None
+    first = min(found)
+    return _PANIC_DEADLOCK if text.startswith(_PANIC_DEADLOCK, first) else text[first:]
+
+
+def _kill(text: str) -> tuple[re.Match[str], str, str] | None:
+    """``[MESSAGE: ]Kill[ed] process PID (COMM)REST``: the match of the words, the task's
+    name (to the last ``)`` that REST — a score, sizes, or nothing — may follow) and REST."""
+    for pattern in (_KILL, _KILL_BARE):
+        m = pattern.match(text)
+        if m is None:
+            continue
+        start = m.end()
+        close = text.rfind(")", start)
+        while close >= 0:
+            if _KILL_REST.fullmatch(text, close + 1) is not None:
+                return m, text[start:close], text[close + 1 :]
+            close = text.rfind(")", start, close)
+    return None
 
 
 def _record(pid: int, name: str, v: dict[str, int], line: int) -> TaskRecord:

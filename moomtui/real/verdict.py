@@ -148,7 +148,7 @@ def _reasons(m: Machine, era: Era, verdict: Verdict, victim: TaskRecord, ctx: Co
     why: list[str] = []
     if any("allocating_task" in msg for msg in (d.message, *m.notes)):
         why.append("vm.oom_kill_allocating_task was set: the kernel killed the allocating task")
-    if chosen.pid in m.earlier_victims:
+    if m.killed_earlier(chosen.pid):
         why.append(
             f"{chosen.pid} ({chosen.comm}) was already killed earlier in this log: the kernel "
             "waits for it or, once the OOM reaper has emptied it, passes it over"

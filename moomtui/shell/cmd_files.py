@@ -89,14 +89,27 @@ def _ls_order(name: str) -> tuple[int, int, str]:
 
 
 def columns(names: list[str], width: int = LS_WIDTH) -> str:
-    """GNU ``ls -C``: names down the columns, as many columns as fit in ``width``."""
+    """GNU ``ls -C``: names down the columns, as many columns as fit in ``width``.
+
+    The layouts are tried from the most columns down, but only those that can fit are
+    measured: each column takes at least the shortest name and two spaces, so no more than
+    ``(width + 2) // (shortest + 2)`` of them fit, and a layout of more is passed over
+    without a look. The cost is the names times that bound (at most 41), not the names
+    squared: 30,000 tasks took five minutes."""
     if not names:
         return ""
-    for ncols in range(len(names), 0, -1):
-        nrows = -(-len(names) // ncols)
-        cols = [names[i * nrows : (i + 1) * nrows] for i in range(ncols)]
-        cols = [c for c in cols if c]
-        widths = [max(len(n) for n in col) + 2 for col in cols]
+    n = len(names)
+    most = (width + 2) // (min(len(name) for name in names) + 2)
+    tried = 0
+    for ncols in range(n, 0, -1):
+        nrows = -(-n // ncols)
+        if nrows == tried:
+            continue  # the same rows, the same layout as the last one tried
+        tried = nrows
+        if -(-n // nrows) > most and ncols != 1:
+            continue
+        cols = [names[i : i + nrows] for i in range(0, n, nrows)]
+        widths = [max(len(name) for name in col) + 2 for col in cols]
         if sum(widths) - 2 <= width or ncols == 1:
             break
     rows = []

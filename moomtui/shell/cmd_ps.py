@@ -10,12 +10,12 @@ fields themselves are in :mod:`.ps_fields`; ``pstree`` is in :mod:`.cmd_pstree`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
 from ..kernel.proc_misc import meminfo
+from ..patterns import anchored, scanning
 from .base import CommandError, ParseExit, command, parse_int
 from .completion import complete_pids, complete_users, options
 from .ps_fields import ARGS_FIELDS, EXTRA_FIELDS, PS_FIELDS, PS_SORT_KEYS, sort_value
@@ -33,6 +33,9 @@ Report the tasks (procps 3.1). Selection: -e/-A every task, -p PIDLIST, -u USERL
 Format: -f full, BSD u (user oriented), -o FORMAT (pid,user,rss,args …), BSD f or
 --forest (a tree with \\_ marks), -H (indented). Order: --sort [+|-]KEY[,KEY…], BSD
 k KEY (keys: pid ppid uid user rss vsz pcpu pmem time start nice comm cmd)."""
+
+_COMMA_OR_SPACE = scanning("[, ]")
+_BSD_AUX = anchored("[aux]{2,3}f?")
 
 
 @dataclass(slots=True)
@@ -59,7 +62,7 @@ def ps_error(message: str) -> CommandError:
 
 def _pid_list(text: str) -> list[int]:
     out = []
-    for part in re.split("[, ]", text):
+    for part in _COMMA_OR_SPACE.split(text):
         if not part:
             continue
         try:
@@ -74,7 +77,7 @@ def _pid_list(text: str) -> list[int]:
 
 def _user_list(text: str) -> list[int]:
     out = []
-    for part in re.split("[, ]", text):
+    for part in _COMMA_OR_SPACE.split(text):
         if not part:
             continue
         uid = lookup_user(part)
@@ -157,7 +160,7 @@ def parse_ps(argv: list[str]) -> PsOptions:
                 raise ps_error("Unknown gnu long option.")
         elif word.startswith("-") and len(word) > 1:
             letters = word[1:]
-            if re.fullmatch("[aux]{2,3}f?", letters):  # "ps -aux": the BSD options meant
+            if _BSD_AUX.fullmatch(letters):  # "ps -aux": the BSD options meant
                 words[i] = letters
                 continue
             for n, c in enumerate(letters):
@@ -236,6 +239,12 @@ def _select(sh: Shell, opts: PsOptions) -> list[Task]:
     return [t for t in tasks if t.euid == uid and t.mm is not None]
 
 
+FOREST_DEPTH = 32
+"""The deepest level a forest indents to (128 columns): a task deeper down is drawn at this
+level, so a chain of 30,000 tasks is not 1.8 GB of spaces (procps cuts its lines at the
+terminal's width)."""
+
+
 def _forest(tasks: list[Task]) -> list[tuple[Task, int]]:
     """The tasks as procps' forest draws them, with their depth: children under their
     parent in list order; init's children (and the orphans of the selection) at the top."""
@@ -249,14 +258,11 @@ def _forest(tasks: list[Task]) -> list[tuple[Task, int]]:
         else:
             roots.append(t)
     out: list[tuple[Task, int]] = []
-
-    def walk(task: Task, depth: int) -> None:
+    stack = [(root, 0) for root in reversed(roots)]  # no recursion: a chain may be 32,000 deep
+    while stack:
+        task, depth = stack.pop()
         out.append((task, depth))
-        for child in children.get(task.pid, []):
-            walk(child, depth + 1)
-
-    for root in roots:
-        walk(root, 0)
+        stack.extend((child, depth + 1) for child in reversed(children.get(task.pid, [])))
     return out
 
 
@@ -307,8 +313,9 @@ def ps(sh: Shell, argv: list[str]) -> str:
         for i, (f, _, name) in enumerate(fields):
             text = f.text(k, task, memtotal)
             if name in ARGS_FIELDS and depth:
+                level = min(depth, FOREST_DEPTH)
                 text = (
-                    "    " * (depth - 1) + " \\_ " if opts.forest == "f" else "  " * depth
+                    "    " * (level - 1) + " \\_ " if opts.forest == "f" else "  " * level
                 ) + text
             cells.append(_cell(text, f.width, i == last))
         lines.append(" ".join(cells).rstrip())

@@ -1,5 +1,6 @@
 """``pstree``: psmisc 21's tree of tasks, threads (tasks sharing their leader's mm) in
-``{braces}``, equal neighbouring subtrees compacted as ``N*[…]`` unless ``-p``."""
+``{braces}``, equal neighbouring subtrees compacted as ``N*[…]`` unless ``-p``; a line is cut
+at 132 columns, as psmisc cuts it when it writes to no terminal."""
 
 from __future__ import annotations
 
@@ -57,52 +58,84 @@ class _Tree:
         """psmisc sorts by name; threads (``{name}``) after processes."""
         return task.thread_leader is not None, task.comm, task.pid
 
-    def render(self, task: Task) -> list[str]:
-        label = self.label(task)
-        kids = sorted(self.children.get(task.pid, []), key=self._order)
-        groups = self._groups([self.render(kid) for kid in kids])
-        if not groups:
-            return [label]
-        if len(groups) == 1:
-            pad = " " * (len(label) + 3)
-            sub = groups[0]
-            return [f"{label}---{sub[0]}"] + [pad + line for line in sub[1:]]
-        indent = " " * (len(label) + 1)
+    def render(self, root: Task) -> list[str]:
+        """The lines of ``root``'s tree, each cut at :data:`WIDTH` columns as psmisc cuts
+        them when it does not write to a terminal (:func:`_cut`).
+
+        Two passes, neither recursive (a chain of tasks may be 32,000 deep) and both linear
+        in the tasks: children first, each subtree gets a number that equal subtrees share
+        (what psmisc's ``N*[…]`` compacts); then the tree is drawn from the top, line by
+        line, with what is left of the width. Drawn bottom up, a deep tree cost the square
+        of its depth, and its lines grew as long as the tree is deep."""
+        groups = self._groups(root)
         lines: list[str] = []
-        for i, sub in enumerate(groups):
-            if i == 0:
-                first, cont = f"{label}-+-", f"{indent}| "
-            elif i == len(groups) - 1:
-                first, cont = f"{indent}`-", f"{indent}  "
+        stack: list[tuple[Task, str, str, str]] = [(root, "", "", "")]
+        while stack:
+            task, first, cont, close = stack.pop()
+            label = self.label(task)
+            head = first + label
+            kids = groups[task.pid]
+            if not kids:
+                lines.append(_cut(head + close))
+                continue
+            frames: list[tuple[tuple[Task, int], str, str, str]] = []
+            if len(kids) == 1:
+                frames.append((kids[0], head + "---", _clip(cont + " " * (len(label) + 3)), close))
             else:
-                first, cont = f"{indent}|-", f"{indent}| "
-            lines.append(first + sub[0])
-            lines += [cont + line for line in sub[1:]]
+                indent = " " * (len(label) + 1)
+                for i, group in enumerate(kids):
+                    last = i == len(kids) - 1
+                    mark = "-+-" if i == 0 else ("`-" if last else "|-")
+                    start = head + mark if i == 0 else cont + indent + mark
+                    after = _clip(cont + indent + ("  " if last else "| "))
+                    frames.append((group, start, after, close if last else ""))
+            for (child, count), start, after, end in reversed(frames):
+                if count > 1:
+                    wrap = f"{count}*["
+                    start, after, end = start + wrap, _clip(after + " " * len(wrap)), "]" + end
+                stack.append((child, _clip(start), after, _clip(end)))
         return lines
 
-    def _groups(self, subtrees: list[list[str]]) -> list[list[str]]:
-        """psmisc's compaction: equal neighbouring subtrees become ``N*[subtree]``."""
-        if self.show_pids:
-            return subtrees
-        out: list[list[str]] = []
-        counts: list[int] = []
-        for sub in subtrees:
-            if out and out[-1] == sub:
-                counts[-1] += 1
-            else:
-                out.append(sub)
-                counts.append(1)
-        merged = []
-        for sub, n in zip(out, counts, strict=True):
-            if n == 1:
-                merged.append(sub)
+    def _groups(self, root: Task) -> dict[int, list[tuple[Task, int]]]:
+        """Each task's children, sorted, equal neighbours as one (with their count) unless
+        ``-p``: equal when their subtrees are, which a number per subtree tells."""
+        shape: dict[int, int] = {}
+        shapes: dict[tuple[object, ...], int] = {}
+        groups: dict[int, list[tuple[Task, int]]] = {}
+        kids: dict[int, list[Task]] = {}
+        stack = [root]
+        while stack:
+            task = stack[-1]
+            if task.pid not in kids:
+                kids[task.pid] = sorted(self.children.get(task.pid, []), key=self._order)
+                stack.extend(kids[task.pid])
                 continue
-            head = f"{n}*["
-            pad = " " * len(head)
-            lines = [head + sub[0]] + [pad + line for line in sub[1:]]
-            lines[-1] += "]"
-            merged.append(lines)
-        return merged
+            stack.pop()
+            merged: list[tuple[Task, int]] = []
+            for kid in kids.pop(task.pid):
+                if merged and not self.show_pids and shape[merged[-1][0].pid] == shape[kid.pid]:
+                    merged[-1] = (merged[-1][0], merged[-1][1] + 1)
+                else:
+                    merged.append((kid, 1))
+            key = (self.label(task), *((shape[k.pid], n) for k, n in merged))
+            shape[task.pid] = shapes.setdefault(key, len(shapes))
+            groups[task.pid] = merged
+        return groups
+
+
+WIDTH = 132
+"""psmisc cuts a line at the terminal's width, or at 132 columns when it writes to none."""
+
+
+def _clip(text: str) -> str:
+    """What is drawn before a line's task names: more than the width is never seen."""
+    return text[: WIDTH + 2]
+
+
+def _cut(line: str) -> str:
+    """psmisc's ``out_char``: the first :data:`WIDTH` columns, then ``+`` when more than
+    one column more would follow."""
+    return line if len(line) <= WIDTH + 1 else line[:WIDTH] + "+"
 
 
 @command("pstree", "show the task tree", parser=_pstree_parser, complete=_complete_pstree)

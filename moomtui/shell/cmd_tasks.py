@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..kernel import events as ev
 from ..kernel.cred import may_act_on
 from ..kernel.errno import EAGAIN, ENOMEM, strerror
+from ..patterns import anchored
 from ..userland import PROGRAMS, ProgramArgError
 from .base import (
     ArgParser,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from .shell import Shell
 
 NICE_MIN, NICE_MAX = -20, 19
-_TOML_INT = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*", re.ASCII)
+_TOML_INT = anchored(r"[+-]?[0-9](?:_?[0-9])*", re.ASCII)
 
 
 # ====================================================================== renice

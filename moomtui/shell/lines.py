@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from ..patterns import scanning
 from ..text import unsafe
 
 MAX_LINE = 4096
@@ -23,7 +24,7 @@ FORBIDDEN = (
 )
 """What a command line may not contain: the control characters (C0, DEL, C1) but the tab,
 and the line and paragraph separators — so every character in :data:`LINE_BREAKS`."""
-_CONTROL = re.compile(f"[{re.escape(FORBIDDEN)}]")
+_CONTROL = scanning(f"[{re.escape(FORBIDDEN)}]")
 
 
 class LineError(ValueError):

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
+from ..patterns import anchored
 from .base import parse_int
 from .profile import LOCAL_CONSOLE, Profile
 
@@ -39,7 +40,7 @@ PASSWD: dict[str, int] = {
 
 _NAMES = {uid: name for name, uid in PASSWD.items()}
 
-_PRESET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", re.ASCII)
+_PRESET_NAME = anchored(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", re.ASCII)
 
 
 def is_preset_name(text: str) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
+
+from ..patterns import scanning
+
+_BACKTICKS = scanning(r"(?<!`)`+")
 
 ABOUT = """\
 # moomtui — the 2003 modular OOM killer on a simulated Linux 2.4.22
@@ -79,7 +82,7 @@ def md_code(text: str) -> str:
     backtick more than its longest run, with a space inside each fence."""
     if "`" not in text:
         return f"`{text}`"
-    fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    fence = "`" * (max(len(run) for run in _BACKTICKS.findall(text)) + 1)
     cell = text.replace("|", "\\|")
     return f"{fence} {cell} {fence}"
 

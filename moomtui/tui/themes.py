@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -36,6 +35,7 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from ..patterns import anchored
 from ..text import clip, one_line, quote
 from ..userfiles import TomlError, UserFileError, loads_toml, read_user_file
 
@@ -82,9 +82,9 @@ PROJECT_VARIABLES: MappingProxyType[str, str] = MappingProxyType(
 )
 
 _TOP_LEVEL_KEYS = ("name", "description", "dark", "colors", "variables")
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_TOML_POSITION = re.compile(
+_NAME = anchored(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_BARE_KEY = anchored(r"[A-Za-z0-9_-]+")
+_TOML_POSITION = anchored(
     r"^(?P<message>.*) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)$"
 )
 _REPOSITORY_THEMES = Path(__file__).resolve().parents[2] / "themes"

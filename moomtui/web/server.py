@@ -67,6 +67,7 @@ from textual_serve.server import Server
 
 from ..kernel.constants import PAGE_SIZE
 from ..kernel.units import format_size
+from ..patterns import scanning
 from . import CPU_ENV, DRIVER, MEMORY_ENV, SCREENSHOT_LIFE, SERVED_FLAG, SERVER_PID_ENV
 from .retention import Retention
 
@@ -199,7 +200,7 @@ def shown(text: str, limit: int = 80) -> str:
 
 
 # ----------------------------------------------------------------------------- messages
-_JSON_TOKENS = re.compile(r'[\\"\[\]{}]')
+_JSON_TOKENS = scanning(r'[\\"\[\]{}]')
 
 
 def json_depth(text: str, limit: int = MAX_DEPTH) -> int:
@@ -515,14 +516,14 @@ class ServedApp(AppService):
 
 # ----------------------------------------------------------------------------- usage
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-_VM_DATA = re.compile(rb"^VmData:\s+(\d+) kB", re.M)
+_VM_DATA = scanning(r"^VmData:[ \t]+(\d+) kB", re.M | re.ASCII)
 
 
 def process_usage(pid: int) -> tuple[int, float] | None:
     """The data memory (bytes, what ``RLIMIT_DATA`` limits) and CPU time (seconds) of
     ``pid``, from ``/proc``; None where there is no ``/proc`` or the process has gone."""
     try:
-        status = Path(f"/proc/{pid}/status").read_bytes()
+        status = Path(f"/proc/{pid}/status").read_text(errors="replace")
         stat = Path(f"/proc/{pid}/stat").read_bytes()
     except OSError:
         return None

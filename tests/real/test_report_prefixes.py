@@ -136,7 +136,9 @@ def test_several_reports_in_one_file_are_each_read() -> None:
     machines = rebuild_log(log, "r")
     assert [len(m.tasks) for m in machines] == [3, 2]
     assert [m.decision.pid for m in machines if m.decision] == [2211, 1180]
-    assert machines[1].earlier_victims == {2211}
+    assert machines[1].killed_earlier(2211) and not machines[0].killed_earlier(2211)
+    assert not machines[1].killed_earlier(1180)  # killed by the second report itself
+    assert machines[0].first_kills is machines[1].first_kills  # one for the log, not a copy
 
 
 def test_lines_of_other_messages_inside_a_table_are_passed_over() -> None:

@@ -1,0 +1,441 @@
+"""POSIX extended regular expressions as earlyoom compiles them, matched in linear time.
+
+earlyoom's ``--prefer`` and ``--avoid`` are ``regcomp(…, REG_EXTENDED | REG_NOSUB)`` and
+``regexec`` on a process's name, in the C locale (earlyoom sets none): bytes, ASCII
+classes. A pattern comes from whoever wrote the preset or typed the ``insmod``, and Python's
+``re`` backtracks — ``((((a+)+)+)+)+$`` against ``aaaaaaaaaaaaaa!`` never returns — and
+speaks another dialect besides (``\\d``, ``[\\w]``, ``a{,3}``, ``a+?`` all mean other things).
+
+So the pattern is read here as glibc's ``regcomp`` reads it, into a Thompson automaton, and
+matched by walking every state at once: the cost is at most the name's length times the
+automaton's size, whatever the pattern. The grammar is glibc's ERE in the C locale:
+
+* ``|``, ``( )`` (an empty group or alternative matches the empty string; a ``)`` without
+  its ``(`` is an ordinary character), ``.`` (any byte), ``^`` and ``$`` (anchors wherever
+  they stand);
+* ``*``, ``+``, ``?``, ``{m}``, ``{m,}``, ``{m,n}``, ``{,n}``, any number of them in a row
+  (``a+?`` is ``(a+)?``: there is no laziness); one with nothing before it — at the start,
+  after ``(`` or ``|``, after an anchor — is an error, and ``{`` always opens an interval;
+* bracket expressions: ``]`` first is a member, ``-`` first or last is a member, ranges in
+  byte order, ``[:alpha:]`` and the eleven other classes, ``[=c=]`` and ``[.c.]`` of one
+  character, and a backslash inside is a backslash;
+* GNU's escapes: ``\\w \\W \\s \\S``, ``\\b \\B \\< \\>``, ``\\``` and ``\\'``; any other
+  escaped character is itself.
+
+Refused, with the reason (where earlyoom would only say it could not compile): a
+back-reference (``\\1``…``\\9``: glibc accepts one, and no automaton can match it), and a
+pattern whose automaton would pass :data:`MAX_STATES` states (``(a{100}){100}``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_STATES = 1000
+"""The largest automaton built (``^(chrome|firefox|java)$`` has 60 states): a name of 15
+bytes is matched in at most 16 walks of it."""
+MAX_COUNT = 0x7FFF
+"""``RE_DUP_MAX``: the largest count in an interval."""
+
+ALL = (1 << 256) - 1
+
+
+def _bits(test: object) -> int:
+    assert callable(test)
+    return sum(1 << c for c in range(256) if test(c))
+
+
+def _ascii(c: int, method: str) -> bool:
+    return c < 128 and bool(getattr(chr(c), method)())
+
+
+CLASSES = {
+    "alpha": _bits(lambda c: _ascii(c, "isalpha")),
+    "digit": _bits(lambda c: 0x30 <= c <= 0x39),
+    "alnum": _bits(lambda c: _ascii(c, "isalnum")),
+    "upper": _bits(lambda c: 0x41 <= c <= 0x5A),
+    "lower": _bits(lambda c: 0x61 <= c <= 0x7A),
+    "space": _bits(lambda c: c in b" \t\n\v\f\r"),
+    "blank": _bits(lambda c: c in b" \t"),
+    "punct": _bits(lambda c: 0x21 <= c <= 0x7E and not _ascii(c, "isalnum")),
+    "print": _bits(lambda c: 0x20 <= c <= 0x7E),
+    "graph": _bits(lambda c: 0x21 <= c <= 0x7E),
+    "cntrl": _bits(lambda c: c < 0x20 or c == 0x7F),
+    "xdigit": _bits(lambda c: c in b"0123456789abcdefABCDEF"),
+}
+"""The C locale's classes, as byte sets."""
+WORD = CLASSES["alnum"] | 1 << ord("_")
+ESCAPED_SETS = {
+    ord("w"): WORD,
+    ord("W"): ALL & ~WORD,
+    ord("s"): CLASSES["space"],
+    ord("S"): ALL & ~CLASSES["space"],
+}
+ASSERTIONS = {ord(c): c for c in "bB<>`'"}
+
+
+class EreError(ValueError):
+    """A pattern that does not compile; ``str()`` says why, in glibc's words where it has
+    them (``Unmatched ( or \\(``) or in moomtui's for what it refuses."""
+
+
+# --------------------------------------------------------------------------- the tree
+@dataclass(slots=True)
+class Node:
+    """``kind``: ``set`` (one byte of ``bits``), ``cat`` and ``alt`` (of ``items``),
+    ``rep`` (``items[0]`` from ``low`` to ``high`` times, None: no end), ``assert``
+    (``what``: ^ $ b B < > ` ')."""
+
+    kind: str
+    items: list[Node] = field(default_factory=list)
+    bits: int = 0
+    low: int = 0
+    high: int | None = None
+    what: str = ""
+
+
+class _Parser:
+    def __init__(self, pattern: bytes) -> None:
+        self.p = pattern
+        self.i = 0
+
+    def peek(self, ahead: int = 0) -> int | None:
+        j = self.i + ahead
+        return self.p[j] if j < len(self.p) else None
+
+    def parse(self) -> Node:
+        node = self.alternation(0)
+        assert self.i == len(self.p)
+        return node
+
+    def alternation(self, depth: int) -> Node:
+        branches = [self.branch(depth)]
+        while self.peek() == ord("|"):
+            self.i += 1
+            branches.append(self.branch(depth))
+        return branches[0] if len(branches) == 1 else Node("alt", branches)
+
+    def branch(self, depth: int) -> Node:
+        items: list[Node] = []
+        while True:
+            c = self.peek()
+            if c is None or c == ord("|") or (c == ord(")") and depth > 0):
+                return Node("cat", items)
+            atom = self.atom(depth)
+            while self.peek() in (ord("*"), ord("+"), ord("?"), ord("{")):
+                if atom.kind == "assert":
+                    raise EreError("Invalid preceding regular expression")
+                atom = self.repeat(atom)
+            items.append(atom)
+
+    def atom(self, depth: int) -> Node:
+        c = self.peek()
+        assert c is not None
+        self.i += 1
+        if c in b"*+?{":
+            raise EreError("Invalid preceding regular expression")
+        if c == ord("("):
+            inner = self.alternation(depth + 1)
+            if self.peek() != ord(")"):
+                raise EreError("Unmatched ( or \\(")
+            self.i += 1
+            return Node("cat", [inner])  # a group: repeated whole, never an assertion
+        if c == ord("."):
+            return Node("set", bits=ALL)
+        if c == ord("^"):
+            return Node("assert", what="^")
+        if c == ord("$"):
+            return Node("assert", what="$")
+        if c == ord("["):
+            return Node("set", bits=self.bracket())
+        if c == ord("\\"):
+            return self.escape()
+        return Node("set", bits=1 << c)
+
+    def escape(self) -> Node:
+        c = self.peek()
+        if c is None:
+            raise EreError("Trailing backslash")
+        self.i += 1
+        if ord("1") <= c <= ord("9"):
+            raise EreError("back-references (\\1 to \\9) are not supported")
+        if c in ESCAPED_SETS:
+            return Node("set", bits=ESCAPED_SETS[c])
+        if c in ASSERTIONS:
+            return Node("assert", what=ASSERTIONS[c])
+        return Node("set", bits=1 << c)
+
+    def repeat(self, atom: Node) -> Node:
+        c = self.peek()
+        self.i += 1
+        if c == ord("*"):
+            return Node("rep", [atom], low=0, high=None)
+        if c == ord("+"):
+            return Node("rep", [atom], low=1, high=None)
+        if c == ord("?"):
+            return Node("rep", [atom], low=0, high=1)
+        low = self.number()
+        high: int | None = low
+        if self.peek() == ord(","):
+            self.i += 1
+            high = self.number()
+            low = low or 0
+        elif low is None:
+            raise EreError(self._interval_problem())
+        if self.peek() != ord("}"):
+            raise EreError(self._interval_problem())
+        self.i += 1
+        assert low is not None
+        if (high is not None and high < low) or max(low, high or 0) > MAX_COUNT:
+            raise EreError("Invalid content of \\{\\}")
+        return Node("rep", [atom], low=low, high=high)
+
+    def _interval_problem(self) -> str:
+        rest = self.p[self.i :]
+        return "Unmatched \\{" if b"}" not in rest else "Invalid content of \\{\\}"
+
+    def number(self) -> int | None:
+        start = self.i
+        while (c := self.peek()) is not None and ord("0") <= c <= ord("9"):
+            self.i += 1
+        digits = self.p[start : self.i]
+        if not digits:
+            return None
+        return min(int(digits), MAX_COUNT + 1)
+
+    # ----------------------------------------------------------------- brackets
+    def bracket(self) -> int:
+        unmatched = EreError("Unmatched [, [^, [:, [., or [=")
+        negate = self.peek() == ord("^")
+        if negate:
+            self.i += 1
+        bits = 0
+        first = True
+        while True:
+            c = self.peek()
+            if c is None:
+                raise unmatched
+            if c == ord("]") and not first:
+                self.i += 1
+                break
+            first = False
+            start, start_bits = self.bracket_element(unmatched)
+            if self.peek() == ord("-") and self.peek(1) not in (ord("]"), None):
+                self.i += 1
+                end, _ = self.bracket_element(unmatched)
+                if start is None or end is None or end < start:
+                    raise EreError("Invalid range end")
+                bits |= ((1 << (end + 1)) - 1) & ~((1 << start) - 1)
+                if self.peek() == ord("-") and self.peek(1) not in (ord("]"), None):
+                    raise EreError("Invalid range end")
+            else:
+                bits |= start_bits
+        return ALL & ~bits if negate else bits
+
+    def bracket_element(self, unmatched: EreError) -> tuple[int | None, int]:
+        """One member: its byte (None for a class, which cannot end a range) and its set."""
+        c = self.peek()
+        assert c is not None
+        if c == ord("[") and self.peek(1) in (ord(":"), ord("="), ord(".")):
+            kind = self.p[self.i + 1]
+            close = self.p.find(bytes([kind, ord("]")]), self.i + 2)
+            if close < 0:
+                raise unmatched
+            name = self.p[self.i + 2 : close]
+            self.i = close + 2
+            if kind == ord(":"):
+                if name.decode("latin-1") not in CLASSES:
+                    raise EreError("Invalid character class name")
+                return None, CLASSES[name.decode("latin-1")]
+            if len(name) != 1:
+                raise EreError("Invalid collation character")
+            if kind == ord("="):
+                return None, 1 << name[0]  # an equivalence class: never a range's end
+            return name[0], 1 << name[0]
+        self.i += 1
+        return c, 1 << c
+
+
+# --------------------------------------------------------------------------- the automaton
+class _Nfa:
+    """States 0…n: ``on[s]`` (a byte set and the next state, or None), ``eps[s]`` (states
+    reached for free), ``cond[s]`` (an assertion that must hold to leave ``s``)."""
+
+    def __init__(self) -> None:
+        self.on: list[tuple[int, int] | None] = []
+        self.eps: list[list[int]] = []
+        self.cond: list[str] = []
+
+    def state(self, cond: str = "") -> int:
+        if len(self.on) >= MAX_STATES:
+            raise EreError(f"too big (an automaton of more than {MAX_STATES} states)")
+        self.on.append(None)
+        self.eps.append([])
+        self.cond.append(cond)
+        return len(self.on) - 1
+
+    def build(self, node: Node) -> tuple[int, int]:
+        """A fragment for ``node``: its entry and exit states."""
+        if node.kind == "set":
+            a, b = self.state(), self.state()
+            self.on[a] = (node.bits, b)
+            return a, b
+        if node.kind == "assert":
+            a, b = self.state(node.what), self.state()
+            self.eps[a].append(b)
+            return a, b
+        if node.kind == "cat":
+            a = b = self.state()
+            for item in node.items:
+                x, y = self.build(item)
+                self.eps[b].append(x)
+                b = y
+            return a, b
+        if node.kind == "alt":
+            a, b = self.state(), self.state()
+            for item in node.items:
+                x, y = self.build(item)
+                self.eps[a].append(x)
+                self.eps[y].append(b)
+            return a, b
+        return self.repetition(node)
+
+    def repetition(self, node: Node) -> tuple[int, int]:
+        body = node.items[0]
+        a = b = self.state()
+        for _ in range(node.low):
+            x, y = self.build(body)
+            self.eps[b].append(x)
+            b = y
+        if node.high is None:
+            x, y = self.build(body)
+            loop = self.state()
+            self.eps[b].append(loop)
+            self.eps[loop].append(x)
+            self.eps[y].append(loop)
+            return a, loop
+        end = self.state()
+        for _ in range(node.high - node.low):
+            x, y = self.build(body)
+            self.eps[b].append(x)
+            self.eps[b].append(end)
+            b = y
+        self.eps[b].append(end)
+        return a, end
+
+
+class Ere:
+    """A compiled pattern: :meth:`search` says whether it matches anywhere in a text.
+
+    The automaton is walked as a set of states, byte by byte; the sets met are remembered
+    (a lazily built DFA, forgotten when it grows past :data:`MAX_CACHED`), and so is the
+    answer for each name, since a machine's names repeat."""
+
+    __slots__ = ("_answers", "_closures", "_steps", "accept", "nfa", "pattern", "start")
+
+    def __init__(self, pattern: str, nfa: _Nfa, start: int, accept: int) -> None:
+        self.pattern = pattern
+        self.nfa = nfa
+        self.start = start
+        self.accept = accept
+        self._closures: dict[tuple[frozenset[int], tuple[bool, ...]], frozenset[int]] = {}
+        self._steps: dict[tuple[frozenset[int], int], frozenset[int]] = {}
+        self._answers: dict[str, bool] = {}
+
+    def search(self, text: str) -> bool:
+        """``regexec(pattern, text, 0, NULL, 0) == 0``: the text is matched as its UTF-8
+        bytes (up to a NUL, as C reads it)."""
+        answer = self._answers.get(text)
+        if answer is None:
+            answer = self._run(text.encode("utf-8", "surrogatepass").split(b"\0", 1)[0])
+            _remember(self._answers, text, answer)
+        return answer
+
+    def _run(self, data: bytes) -> bool:
+        current: frozenset[int] = frozenset()
+        n = len(data)
+        for i in range(n + 1):
+            nxt = data[i] if i < n else None
+            context = (i == 0, i == n, i > 0 and _is_word(data[i - 1]), _is_word(nxt))
+            current = self._closure(current, context)
+            if self.accept in current:
+                return True
+            if nxt is None:
+                break
+            current = self._step(current, nxt)
+        return False
+
+    def _step(self, states: frozenset[int], byte: int) -> frozenset[int]:
+        key = (states, byte)
+        found = self._steps.get(key)
+        if found is None:
+            on = self.nfa.on
+            found = frozenset(
+                edge[1] for s in states if (edge := on[s]) is not None and edge[0] >> byte & 1
+            )
+            _remember(self._steps, key, found)
+        return found
+
+    def _closure(self, states: frozenset[int], context: tuple[bool, ...]) -> frozenset[int]:
+        """``states`` and the start (the search may begin anywhere), and every state they
+        reach for free where ``context`` lets the assertions on the way hold."""
+        key = (states, context)
+        found = self._closures.get(key)
+        if found is None:
+            nfa = self.nfa
+            seen: set[int] = set()
+            stack = [*states, self.start]
+            while stack:
+                s = stack.pop()
+                if s in seen:
+                    continue
+                seen.add(s)
+                cond = nfa.cond[s]
+                if cond and not _holds(cond, context):
+                    continue
+                stack.extend(nfa.eps[s])
+            found = frozenset(seen)
+            _remember(self._closures, key, found)
+        return found
+
+
+MAX_CACHED = 4096
+"""Sets of states (and names) remembered per pattern before the memory is cleared."""
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= MAX_CACHED:
+        cache.clear()
+    cache[key] = value
+
+
+def _is_word(c: int | None) -> bool:
+    return c is not None and bool(WORD >> c & 1)
+
+
+def _holds(cond: str, context: tuple[bool, ...]) -> bool:
+    """An assertion at a position: ``context`` is (at the start, at the end, a word byte
+    before, a word byte after)."""
+    start, end, before, after = context
+    if cond in "^`":
+        return start
+    if cond in "$'":
+        return end
+    if cond == "b":
+        return before != after
+    if cond == "B":
+        return before == after
+    if cond == "<":
+        return after and not before
+    return before and not after  # ">"
+
+
+def compile_ere(pattern: str) -> Ere:
+    """``regcomp(pattern, REG_EXTENDED | REG_NOSUB)`` in the C locale; EreError if it does
+    not compile or is refused."""
+    data = pattern.encode("utf-8", "surrogatepass").split(b"\0", 1)[0]
+    tree = _Parser(data).parse()
+    nfa = _Nfa()
+    start, accept = nfa.build(tree)
+    return Ere(pattern, nfa, start, accept)
