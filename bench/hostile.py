@@ -48,7 +48,9 @@ def _line(unit: str, size: int) -> str:
 
 
 # ------------------------------------------------------------------ the cases (in the child)
-def _reports(n: int) -> str:
+def reports(n: int) -> str:
+    """``n`` small reports of a 5.15 kernel, each killing its own java (tests/real reads them
+    too)."""
     out = []
     for i in range(n):
         pid = 1000 + i
@@ -107,7 +109,7 @@ def case_postmortem(scale: float) -> Callable[[], object]:
     from moomtui.cli import main
 
     path = Path(tempfile.mkdtemp()) / "reports.txt"
-    path.write_text(_reports(int(10_000 * scale)))
+    path.write_text(reports(int(10_000 * scale)))
 
     def run() -> object:
         with open(os.devnull, "w") as sink:

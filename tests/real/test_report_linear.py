@@ -25,6 +25,8 @@ from moomtui.real import report as R
 from moomtui.real.rebuild import rebuild_log
 from moomtui.shell import cmd_tasks
 
+from ..fixtures import load_bench
+
 # ------------------------------------------------------------------ the old patterns, an oracle
 OLD_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 OLD_SYSLOG = re.compile(
@@ -263,23 +265,9 @@ def test_a_line_is_read_up_to_its_first_64_kib() -> None:
 
 
 def reports(n: int) -> str:
-    """``n`` small reports of a 5.15 kernel, each killing its own java."""
-    out = []
-    for i in range(n):
-        pid = 1000 + i
-        out += [
-            f"[{i}.000000] java invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), "
-            "order=0, oom_score_adj=0",
-            f"[{i}.000001] CPU: 1 PID: {pid} Comm: java Not tainted 5.15.0-107-generic #117",
-            f"[{i}.000002] [  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents "
-            "oom_score_adj name",
-            f"[{i}.000003] [{pid:7d}]  1000 {pid:5d}   900000   800000  6500000        0"
-            "             0 java",
-            f"[{i}.000004] [{pid + 1:7d}]     0 {pid + 1:5d}     1000      500    40000"
-            "        0             0 sshd",
-            f"[{i}.000005] Out of memory: Killed process {pid} (java) total-vm:3600000kB",
-        ]
-    return "\n".join(out) + "\n"
+    """``n`` small reports of a 5.15 kernel, each killing its own java: ``bench/hostile.py``'s
+    generator, the one its 10,000-report case reads."""
+    return load_bench("hostile").reports(n)
 
 
 class _Discard(io.StringIO):
