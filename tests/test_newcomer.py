@@ -14,7 +14,8 @@ this test once per Python it finds (``.ci/run``).
   opens on the default preset, the clock moves, ``q`` exits 0.
 - The second installs the test extras and runs ``pytest``. Run whole, it would run this
   test again, inside itself: ``PYTEST_ADDOPTS`` (pytest's own variable, read by the literal
-  command) narrows it to two test files.
+  command) narrows it to the screen's start (``tests/tui/test_terminal_start.py``): a pilot
+  and a real terminal, from the installed package.
 
 pip's download cache is the caller's (``PIP_CACHE_DIR``), as a user's own would be: the
 packages are the same, fetched once. This needs the package index pip is configured to use
@@ -125,7 +126,7 @@ def test_the_readmes_quick_start_works_as_written_in_a_fresh_copy(tmp_path: Path
     assert "site-packages" in installed, installed
 
     # 2. the test extras and pytest, narrowed by pytest's own variable
-    env["PYTEST_ADDOPTS"] = "-p no:cacheprovider tests/test_cli.py tests/tui/test_terminal_start.py"
+    env["PYTEST_ADDOPTS"] = "-p no:cacheprovider tests/tui/test_terminal_start.py"
     proc = subprocess.run(
         ["sh", "-c", second],
         cwd=clone,
