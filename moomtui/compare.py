@@ -33,6 +33,7 @@ import os
 import signal
 import statistics
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import IO, TYPE_CHECKING, Any
@@ -182,6 +183,28 @@ def _run_job(job: tuple[str, int, Scenario, int]) -> tuple[tuple[str, int], dict
     return (config, seed), run_one(scenario, seed, duration)
 
 
+def _context() -> Any:
+    """How the workers start: the platform's default, unless this process has threads and
+    that default is ``fork`` — a child forked beside other threads can inherit a lock one
+    of them held, and wait on it for ever; ``forkserver`` (Python 3.14's default on Linux)
+    forks from a process of its own, which has none."""
+    context = multiprocessing.get_context()
+    if context.get_start_method() == "fork" and _threads() > 1:
+        server = multiprocessing.get_context("forkserver")
+        server.set_forkserver_preload([__name__])  # each worker forked with moomtui loaded
+        return server
+    return context
+
+
+def _threads() -> int:
+    """This process's threads, those started outside :mod:`threading` too (Linux's
+    ``/proc/self/task`` lists them all)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
 def run_all(
     jobs: list[tuple[str, int, Scenario]],
     duration: int,
@@ -196,7 +219,7 @@ def run_all(
     results: dict[tuple[str, int], dict[str, Any]] = {}
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     with _sigint_blocked():
-        pool = multiprocessing.get_context().Pool(workers, initializer=_ignore_sigint)
+        pool = _context().Pool(workers, initializer=_ignore_sigint)
     try:
         work = [(config, seed, scenario, duration) for config, seed, scenario in jobs]
         for key, card in pool.imap_unordered(_run_job, work):

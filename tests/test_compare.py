@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -210,3 +212,21 @@ def test_the_table_is_readable_at_80_columns(snapshot) -> None:  # type: ignore[
         assert text.count(f"│ {config} ") == 3
     assert "29.6–30.3s" in text and "3632.7–3632.9s" in text
     assert text == snapshot
+
+
+def test_workers_are_not_forked_beside_other_threads() -> None:
+    """A child forked while another thread holds a lock keeps that lock held for ever:
+    with a second thread alive, the workers never start by ``fork`` (a fork server
+    instead, where fork is the platform's default); alone, the platform's default."""
+    from moomtui.compare import _context, _threads
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _context().get_start_method() != "fork"
+    finally:
+        stop.set()
+        other.join()
+    if _threads() == 1:
+        assert _context().get_start_method() == multiprocessing.get_start_method()

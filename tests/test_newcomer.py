@@ -126,7 +126,7 @@ def test_the_readmes_quick_start_works_as_written_in_a_fresh_copy(tmp_path: Path
     assert "site-packages" in installed, installed
 
     # 2. the test extras and pytest, narrowed by pytest's own variable
-    env["PYTEST_ADDOPTS"] = "-p no:cacheprovider tests/tui/test_terminal_start.py"
+    env["PYTEST_ADDOPTS"] = "-p no:cacheprovider -n 0 tests/tui/test_terminal_start.py"
     proc = subprocess.run(
         ["sh", "-c", second],
         cwd=clone,

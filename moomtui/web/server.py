@@ -81,8 +81,9 @@ TERM_GRACE = 2.0
 """Seconds between SIGTERM and SIGKILL."""
 READ_GRACE = 2.0
 """Seconds to finish reading a dead child's output."""
-DOWNLOAD_WAIT = 4.0
-"""Seconds a download waits for each chunk from the app."""
+DOWNLOAD_WAIT = 15.0
+"""Seconds a download waits for each chunk from the app (a busy session on a loaded machine
+can take several)."""
 
 METER_PERIOD = 0.5
 """Seconds between two readings of a session's memory and CPU (and its deadlines)."""
@@ -638,6 +639,38 @@ class MoomServer(Server):
         )
         app.on_shutdown.append(self.on_shutdown)
         return app
+
+    async def handle_download(self, request: web.Request) -> web.StreamResponse:
+        """A file the session offered, answered once its first chunk has come.
+
+        textual-serve sent ``200`` and the headers before asking the app for anything, so a
+        session too busy to answer within :data:`DOWNLOAD_WAIT` gave the page an empty file
+        that looked whole. Here an answer that never came is a ``504``, and nothing else.
+        """
+        key = request.match_info["key"]
+        try:
+            meta = await self.download_manager.get_download_metadata(key)
+        except KeyError:
+            gone = f"no download {key!r} (taken, dropped or expired)"
+            raise web.HTTPNotFound(text=gone) from None
+        chunks = self.download_manager.download(key)
+        try:
+            first = await anext(chunks, None)
+            if first is None:
+                raise web.HTTPGatewayTimeout(text="the session did not send the file in time")
+            response = web.StreamResponse()
+            kind = meta.mime_type + (f"; charset={meta.encoding}" if meta.encoding else "")
+            response.headers["Content-Type"] = kind
+            disposition = "inline" if meta.open_method == "browser" else "attachment"
+            response.headers["Content-Disposition"] = f"{disposition}; filename={meta.file_name}"
+            await response.prepare(request)
+            await response.write(first)
+            async for chunk in chunks:
+                await response.write(chunk)
+            await response.write_eof()
+            return response
+        finally:
+            await chunks.aclose()
 
     def _url(self, request: web.Request, path: str, *, websocket: bool = False) -> str:
         """An absolute URL of ``path``: under ``--public-url``, or where the page came from."""

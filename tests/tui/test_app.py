@@ -27,7 +27,7 @@ from moomtui.tui.messages import CommandSubmitted
 
 from ..fixtures import Recorder
 from .scenarios import family_scenario, hog_scenario, run_until
-from .waiting import palette_highlights, until
+from .waiting import notifications, palette_highlights, until
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
@@ -580,6 +580,7 @@ async def test_resizing_down_to_60_by_20_keeps_working(make_app: MakeApp) -> Non
 async def test_follow_keeps_the_task_in_view_and_says_when_it_dies(make_app: MakeApp) -> None:
     app = make_app(family_scenario(children=60))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        told = notifications(app)
         view = app.query_one(ProcessView)
         view.select_pid(330)
         await pilot.press("F")
@@ -598,7 +599,7 @@ async def test_follow_keeps_the_task_in_view_and_says_when_it_dies(make_app: Mak
         app.refresh_frame()
         await pilot.pause()
         assert view.follow_pid is None
-        assert any("330 (worker29) is gone" in n.message for n in app._notifications)
+        assert any("330 (worker29) is gone" in message for message in told)
 
 
 async def test_mouse_selects_a_row_and_a_column_title_sorts(make_app: MakeApp) -> None:

@@ -22,7 +22,7 @@ from moomtui.tui.components.modules import ModuleBox, ModulePanel
 from moomtui.tui.components.process_view import ProcessView
 
 from .scenarios import family_scenario
-from .waiting import palette_highlights
+from .waiting import notifications, palette_highlights
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
@@ -399,13 +399,14 @@ async def test_the_palette_runs_a_command_that_needs_no_argument(make_app: MakeA
 async def test_the_palette_makes_it_plain_when_it_waits_for_arguments(make_app: MakeApp) -> None:
     app = make_app(family_scenario())
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        told = notifications(app)
         await pilot.press("ctrl+p", *"console: renice")
         await palette_highlights(pilot, "console: renice")
         await pilot.press("enter")
         await pilot.pause()
         prompt = app.query_one(ConsoleView).input
         assert prompt.has_focus and prompt.value == "renice "
-        assert any("complete 'renice' and press Enter" in n.message for n in app._notifications)
+        assert any("complete 'renice' and press Enter" in message for message in told)
         assert app.query_one("#console").styles.border_top[0] == "heavy"
         assert "Enter run" in str(app.query_one(KeyBar).render())
 
@@ -474,10 +475,11 @@ async def test_clicking_a_key_in_the_bar_presses_it(make_app: MakeApp) -> None:
 async def test_a_theme_change_is_told(make_app: MakeApp) -> None:
     app = make_app(family_scenario(), theme="vga")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
+        told = notifications(app)
         await pilot.press("t")
         name = app.theme
         assert name != "vga"
-        assert any(f"theme {name}" in n.message for n in app._notifications)
+        assert any(f"theme {name}" in message for message in told)
         assert f"theme {name}" in console_text(app)
         app.set_theme("vga")  # as the palette does
         await pilot.pause()

@@ -12,7 +12,9 @@ the race on a loaded machine — Enter found no list and did nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from textual.app import App
 from textual.command import CommandList
 from textual.css.query import NoMatches
 from textual.pilot import Pilot
@@ -42,3 +44,20 @@ async def until(pilot: Pilot[object], done: Callable[[], bool], *, turns: int = 
             return True
         await pilot.pause(0.05)
     return done()
+
+
+def notifications(app: App[object]) -> list[str]:
+    """Every message ``app`` notifies from now on, kept.
+
+    A toast leaves the screen after its timeout (two seconds for many): on a loaded
+    machine it can be gone before the test looks for it. What was told is what counts.
+    """
+    told: list[str] = []
+    notify = app.notify
+
+    def recording(message: str, *args: Any, **kwargs: Any) -> None:
+        told.append(str(message))
+        notify(message, *args, **kwargs)
+
+    app.notify = recording  # type: ignore[method-assign]
+    return told

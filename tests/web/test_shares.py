@@ -22,15 +22,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
+import aiohttp.web
 import pytest
+from aiohttp.test_utils import make_mocked_request
 
 from moomtui.web import SCREENSHOT_BYTES, SCREENSHOT_LIFE, SCREENSHOTS_KEPT
+from moomtui.web import server as server_module
 from moomtui.web.retention import KeptFiles, Retention
 from moomtui.web.server import (
     MALFORMED_LIMIT,
     MAX_DEPTH,
     Downloads,
     MessageError,
+    MoomServer,
     Session,
     child_command,
     child_environment,
@@ -454,6 +458,35 @@ async def test_the_servers_download_records_follow_the_retention() -> None:
     await asyncio.sleep(0.05)
     with pytest.raises(KeyError):
         await expiring.get_download_metadata("k")
+
+
+async def test_a_download_the_session_never_sends_is_a_504_not_an_empty_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The page is answered only once the first chunk has come: a session that does not
+    send it within DOWNLOAD_WAIT gives a 504 (textual-serve gave ``200`` and no body), and
+    the record is forgotten."""
+
+    class Silent:  # asked for chunks, it never sends one
+        app_service_id = "silent"
+
+        async def send_meta(self, meta: dict[str, object]) -> bool:
+            return True
+
+    monkeypatch.setattr(server_module, "DOWNLOAD_WAIT", 0.05)
+    server = MoomServer()
+    await server.download_manager.create_download(
+        app_service=Silent(),  # type: ignore[arg-type]
+        delivery_key="k",
+        file_name="shot.svg",
+        open_method="browser",
+        mime_type="image/svg+xml",
+    )
+    request = make_mocked_request("GET", "/download/k", match_info={"key": "k"})
+    with pytest.raises(aiohttp.web.HTTPGatewayTimeout):
+        await server.handle_download(request)
+    with pytest.raises(aiohttp.web.HTTPNotFound):  # forgotten
+        await server.handle_download(request)
 
 
 def test_the_served_app_frees_the_screenshots_it_no_longer_keeps() -> None:
