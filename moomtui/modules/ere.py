@@ -95,10 +95,24 @@ class Node:
     what: str = ""
 
 
+_UPPER = CLASSES["upper"]
+_LOWER = CLASSES["lower"]
+
+
+def _fold(bits: int) -> int:
+    """``bits`` with the other case of each ASCII letter in it (``REG_ICASE``)."""
+    return bits | (bits & _UPPER) << 32 | (bits & _LOWER) >> 32
+
+
 class _Parser:
-    def __init__(self, pattern: bytes) -> None:
+    def __init__(self, pattern: bytes, icase: bool = False) -> None:
         self.p = pattern
         self.i = 0
+        self.icase = icase
+
+    def set(self, bits: int) -> Node:
+        """One byte of ``bits`` (either case of a letter under ``icase``)."""
+        return Node("set", bits=_fold(bits) if self.icase else bits)
 
     def peek(self, ahead: int = 0) -> int | None:
         j = self.i + ahead
@@ -151,7 +165,7 @@ class _Parser:
             return Node("set", bits=self.bracket())
         if c == ord("\\"):
             return self.escape()
-        return Node("set", bits=1 << c)
+        return self.set(1 << c)
 
     def escape(self) -> Node:
         c = self.peek()
@@ -164,7 +178,7 @@ class _Parser:
             return Node("set", bits=ESCAPED_SETS[c])
         if c in ASSERTIONS:
             return Node("assert", what=ASSERTIONS[c])
-        return Node("set", bits=1 << c)
+        return self.set(1 << c)
 
     def repeat(self, atom: Node) -> Node:
         c = self.peek()
@@ -231,6 +245,8 @@ class _Parser:
                     raise EreError("Invalid range end")
             else:
                 bits |= start_bits
+        if self.icase:  # the members fold, then the set is negated: [^a] takes no A
+            bits = _fold(bits)
         return ALL & ~bits if negate else bits
 
     def bracket_element(self, unmatched: EreError) -> tuple[int | None, int]:
@@ -431,11 +447,82 @@ def _holds(cond: str, context: tuple[bool, ...]) -> bool:
     return before and not after  # ">"
 
 
-def compile_ere(pattern: str) -> Ere:
-    """``regcomp(pattern, REG_EXTENDED | REG_NOSUB)`` in the C locale; EreError if it does
-    not compile or is refused."""
+def compile_ere(pattern: str, *, icase: bool = False) -> Ere:
+    """``regcomp(pattern, REG_EXTENDED | REG_NOSUB)`` in the C locale (with ``icase``,
+    ``| REG_ICASE``: an ASCII letter matches either case); EreError if it does not compile
+    or is refused."""
     data = pattern.encode("utf-8", "surrogatepass").split(b"\0", 1)[0]
-    tree = _Parser(data).parse()
+    tree = _Parser(data, icase).parse()
     nfa = _Nfa()
     start, accept = nfa.build(tree)
     return Ere(pattern, nfa, start, accept)
+
+
+def bre_to_ere(pattern: str) -> str:
+    """POSIX basic regular expression ``pattern`` (grep's default syntax, with GNU's
+    ``\\|``, ``\\+`` and ``\\?``) written as the extended one that means the same.
+
+    ``\\( \\) \\{ \\} \\| \\+ \\?`` become the operators, and ``( ) { } | + ?`` plain
+    characters; ``*`` at the start of the pattern, of a group or of an alternative is a
+    plain ``*``; ``^`` is an anchor only at such a start and ``$`` only at such an end;
+    bracket expressions are the same in both. A back-reference stays one (and is refused).
+    """
+    out: list[str] = []
+    n = len(pattern)
+    i = 0
+    start = True  # at the start of the pattern, a group or an alternative
+    while i < n:
+        c = pattern[i]
+        at_start, start = start, False
+        if c == "\\" and i + 1 < n:
+            d = pattern[i + 1]
+            i += 2
+            if d in "(|":
+                out.append(d)
+                start = True
+            elif d in "){}+?":
+                out.append(d)
+            else:
+                out.append("\\" + d)
+            continue
+        if c == "[":
+            end = _bracket_end(pattern, i)
+            out.append(pattern[i:end])
+            i = end
+            continue
+        if c == "*" and at_start:
+            out.append("\\*")
+        elif c == "^":
+            out.append("^" if at_start else "\\^")
+            start = at_start
+        elif c == "$":
+            rest = pattern[i + 1 :]
+            out.append("$" if not rest or rest.startswith(("\\)", "\\|")) else "\\$")
+        elif c in "(){}|+?":
+            out.append("\\" + c)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _bracket_end(pattern: str, i: int) -> int:
+    """The index after the bracket expression opening at ``pattern[i]`` (the end of the
+    pattern if it does not close: the ERE parser then says it is unmatched)."""
+    n = len(pattern)
+    j = i + 1
+    if j < n and pattern[j] == "^":
+        j += 1
+    if j < n and pattern[j] == "]":
+        j += 1
+    while j < n:
+        if pattern[j] == "[" and j + 1 < n and pattern[j + 1] in ":=.":
+            close = pattern.find(pattern[j + 1] + "]", j + 2)
+            if close < 0:
+                return n
+            j = close + 2
+        elif pattern[j] == "]":
+            return j + 1
+        else:
+            j += 1
+    return n
