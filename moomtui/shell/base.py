@@ -216,6 +216,7 @@ COMMAND_MODULES = (
     "cmd_signals",
     "cmd_system",
     "cmd_tasks",
+    "cmd_text",
     "cmd_top",
 )
 """The modules of :mod:`moomtui.shell` that define the console's commands."""

@@ -43,6 +43,7 @@ from . import (
     cmd_signals,
     cmd_system,
     cmd_tasks,
+    cmd_text,
     cmd_top,
 )
 from .base import (
@@ -77,10 +78,11 @@ _COMMAND_MODULES = (
     cmd_signals,
     cmd_system,
     cmd_tasks,
+    cmd_text,
     cmd_top,
 )
 
-MAX_PIPE = 8 << 20
+MAX_PIPE = 4 << 20
 """The most a command may print into a pipe, in characters (``ps aux`` on 30,000 tasks
 prints 2 MiB): each command reads what the one before printed, and some add to it."""
 
