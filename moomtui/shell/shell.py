@@ -1,26 +1,36 @@
 """``moomsh``: the one command language of the console, scripts, presets and the palette.
 
-A command line is one command. It is split like ``sh`` splits it (``shlex``: quotes,
-backslashes, ``#`` comments) with one redirection, ``COMMAND > FILE`` (or ``>>``), whose
-target can only be a ``/proc/sys`` file — that is how ``echo 5 > /proc/sys/kernel/panic``
-works. Pipes, lists and input redirection are refused with a syntax error, and so is any
-line break — every character ``str.splitlines()`` splits on — and any other control
-character but the tab, or an invisible format character (a bidirectional override): what
-looks like one command is one command, wherever it comes from.
-A line is at most :data:`MAX_LINE` characters. The working directory is ``/proc``, so
-``cat meminfo`` and ``ls sys/vm`` work.
+A command line is a pipeline of commands: ``dmesg | grep oom | tail -n 3``. It is split
+like ``sh`` splits it (``shlex``: quotes, backslashes, ``#`` comments; a ``|`` inside quotes
+is a plain character) by :func:`~.lines.split_pipeline`, with one redirection at the end of
+the last command, ``COMMAND > FILE`` (or ``>>``), whose target can only be a ``/proc/sys``
+file — that is how ``echo 5 > /proc/sys/kernel/panic`` works. Lists (``;``, ``&&``, ``||``),
+background jobs and input redirection are refused with a syntax error, and so are an empty
+command in a pipeline, any line break — every character ``str.splitlines()`` splits on — and
+any other control character but the tab, or an invisible format character (a bidirectional
+override): what looks like one line is one line, wherever it comes from.
+A line is at most :data:`MAX_LINE` characters and :data:`~.lines.MAX_STAGES` commands. The
+working directory is ``/proc``, so ``cat meminfo`` and ``ls sys/vm`` work, and the commands
+that take paths expand ``*``, ``?`` and ``[...]`` against it (:mod:`.globs`).
 
-:func:`split_line` is the one splitter: the console, ``--script`` files (one command per
-line after its time), presets' ``[[events]]`` and ``kernel.modules`` and ``check`` all use
-it. Every line runs under the session's capability profile (:mod:`.profile`), narrowed for
-a line that comes from a preset; :func:`check_line` and :meth:`Shell.execute` apply it
-through the same :func:`refusal`.
+In a pipeline each command's standard output is the next one's input (:attr:`Shell.stdin`,
+at most :data:`MAX_PIPE` characters); what a command prints on standard error goes to the
+console, before the last command's output; the line's status is the last command's, as in
+``sh``. No command is a program of the host: every one is moomsh's own, on the simulated
+machine.
+
+:func:`split_pipeline` is the one splitter: the console, ``--script`` files (one line after
+its time), presets' ``[[events]]`` and ``kernel.modules`` (one command there) and ``check``
+all use it. Every line runs under the session's capability profile (:mod:`.profile`),
+narrowed for a line that comes from a preset; :func:`check_line` and :meth:`Shell.execute`
+apply it to every command of the line through the same :func:`refusal`, before any of them
+runs.
 
 :meth:`Shell.execute` never raises: a command's failure is its one-line message and a
 non-zero status, an unknown command is ``moomsh: foo: command not found`` (127), a command
-the profile does not allow is ``moomsh: boot: Operation not permitted in a preset`` (126),
-and a bug in
-a command is reported as ``moomsh: internal error: …`` (1).
+the profile does not allow is ``moomsh: boot: Operation not permitted in a preset`` (126) —
+for any command of a pipeline, and then none of them runs —, and a bug in a command is
+reported as ``moomsh: internal error: …`` (1).
 """
 
 from __future__ import annotations
@@ -246,8 +256,8 @@ class Shell:
                 stdin += "\n"  # the line a command's text ends with, as a program writes it
             if len(stdin) > MAX_PIPE:
                 shown.append(
-                    f"{PROMPT_NAME}: {cmd.name}: more than {MAX_PIPE // (1 << 20)} MiB of "
-                    "output: too much for a pipe"
+                    f"{PROMPT_NAME}: {cmd.name}: more than {MAX_PIPE} characters of output: "
+                    "too much for a pipe"
                 )
                 return Result(clip_lines("\n".join(shown)), 1)
         if target is None or ran.status != 0:
