@@ -4,8 +4,8 @@ Relative paths are taken under ``/proc`` (the console's working directory), and 
 ``?`` and ``[...]`` in them are expanded against it (:mod:`.globs`). ``cat`` shows the NUL
 bytes that separate ``/proc/PID/cmdline`` as spaces, since a console cannot show them, and
 starts an error on a line of its own; without a file it prints the pipe. ``ls`` lays names
-out in columns for 80 characters, like GNU ``ls`` on a terminal, but lists pids in numeric
-order.
+out in columns for 80 characters, like GNU ``ls`` on a terminal (into a pipe, one a line),
+but lists pids in numeric order.
 """
 
 from __future__ import annotations
@@ -138,9 +138,10 @@ def ls(sh: Shell, argv: list[str]) -> Result:
                 files.append(name)
             else:
                 errors.append(f"ls: {clip(name)}: {err.strerror}")
-    blocks = [("\n".join(files) if args.one else columns(files))] if files else []
+    one = args.one or sh.piped  # GNU ls: one name a line when not writing to a terminal
+    blocks = [("\n".join(files) if one else columns(files))] if files else []
     for name, entries in dirs:
-        body = "\n".join(entries) if args.one else columns(entries)
+        body = "\n".join(entries) if one else columns(entries)
         blocks.append(f"{name}:\n{body}" if len(paths) > 1 else body)
     text = "\n\n".join(blocks)
     if errors:

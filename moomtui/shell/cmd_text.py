@@ -213,9 +213,11 @@ def grep(sh: Shell, argv: list[str]) -> Result:
     except EreError as err:
         raise CommandError(f"grep: {err}", 2) from None
     out = Output()
+    if words:
+        words = expand_files(sh, "grep", words)
     named = len(words) > 1 if args.names is None else args.names
     selected = 0
-    for name, text in inputs(sh, "grep", words, out, status=2):
+    for name, text in inputs(sh, "grep", words, out, status=2, expanded=True):
         prefix = f"{name}:" if named else ""
         count = 0
         for number, line in enumerate(lines_of(text), start=1):

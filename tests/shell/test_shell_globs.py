@@ -38,6 +38,10 @@ def test_a_star_in_the_middle_of_a_path_matches_every_pid() -> None:
         f"Name:\t{sh.kernel.tasks[int(pid)].comm}" for pid in pids if pid.startswith("1")
     )
     assert ok(sh, "cat /proc/1?/status | grep -c Name") == "3"  # 10, 11, 12
+    # grep names each file a pattern expands to, as it names files typed one by one
+    assert ok(sh, "grep Name /proc/[12]/status") == (
+        "/proc/1/status:Name:\tinit\n/proc/2/status:Name:\tkeventd"
+    )
 
 
 @pytest.mark.parametrize(

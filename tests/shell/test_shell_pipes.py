@@ -130,6 +130,13 @@ def test_errors_go_to_the_console_and_only_output_goes_down_the_pipe() -> None:
     assert out == ["head: x: invalid number of lines", "      0"]
 
 
+def test_ls_into_a_pipe_writes_one_name_a_line_as_gnu_ls_does() -> None:
+    sh = shell()
+    assert ok(sh, "ls sys") == "kernel  vm"
+    assert ok(sh, "ls sys | cat") == "kernel\nvm"
+    assert ok(sh, "ls /proc | wc -l") == f"{len(ok(sh, 'ls -1 /proc').splitlines()):7d}"
+
+
 def test_a_commands_text_without_its_last_newline_is_a_line_in_the_pipe() -> None:
     sh = shell()
     assert ok(sh, "uname") == "Linux"
