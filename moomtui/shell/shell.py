@@ -291,6 +291,7 @@ class Shell:
         """
         cmd = COMMANDS[name]
         kernel = self.kernel
+        outer = self.stdin, self.piped  # a line run while this one runs (an event) restores
         self.stdin, self.piped = stdin, piped
         try:
             panicked = True
@@ -310,7 +311,7 @@ class Shell:
             output = f"{text}\n{message}" if text else message
             return Ran(output, err.output, message + "\n", err.status)
         finally:
-            self.stdin, self.piped = None, False
+            self.stdin, self.piped = outer
         if isinstance(out, Result):
             stdout = out.output if out.stdout is None else out.stdout
             return Ran(out.output, stdout, out.stderr, out.status, exact=out.stdout is not None)
