@@ -43,12 +43,51 @@ def _complete_files(flags: tuple[str, ...]) -> Callable[[Shell, list[str], str],
     return complete
 
 
-def _coreutils_parser(prog: str, description: str, usage: str) -> ArgParser:
-    """A parser that answers a bad option as coreutils 5.0 does (status 1)."""
-    p = ArgParser(
+class TextParser(ArgParser):
+    """A tool's parser that takes ``--`` (the end of the options) as getopt does, which
+    argparse's intermixed parsing does not; for ``grep``, ``-e -v`` too. The arguments are
+    rewritten before parsing, so a line is read alike when it is checked and when it runs.
+    """
+
+    pattern_option: str | None = None
+    """The long option a pattern after ``--`` becomes (grep's ``--regexp``)."""
+
+    def parse_intermixed_args(self, args: Any = None, namespace: Any = None) -> Any:
+        return super().parse_intermixed_args(self.rewrite(list(args or [])), namespace)
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
+        return super().parse_args(self.rewrite(list(args or [])), namespace)
+
+    def rewrite(self, argv: list[str]) -> list[str]:
+        out: list[str] = []
+        option = self.pattern_option
+        i = 0
+        while i < len(argv):
+            word = argv[i]
+            if option is not None and word in ("-e", option) and i + 1 < len(argv):
+                out.append(f"{option}={argv[i + 1]}")  # -e -v: the pattern -v
+                i += 2
+                continue
+            if word == "--":
+                rest = argv[i + 1 :]
+                given = any(w.startswith(("-e", f"{option}=")) for w in out)
+                if option is not None and rest and not given:
+                    out.append(f"{option}={rest.pop(0)}")
+                # a file named like an option: the same file, said so that it is not one
+                out += [f"./{w}" if w.startswith("-") and w != "-" else w for w in rest]
+                break
+            out.append(word)
+            i += 1
+        return out
+
+
+def _coreutils_parser(prog: str, description: str, usage: str, *, status: int = 1) -> ArgParser:
+    """A parser that answers a bad option as coreutils 5.0 does (status 1; sort's 2)."""
+    p = TextParser(
         prog,
         description,
         usage_line=f"Try `{prog} --help' for more information.",
+        usage_status=status,
         add_help=False,
         usage=usage,
     )
@@ -83,7 +122,7 @@ _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz
 
 
 def _grep_parser() -> ArgParser:
-    p = ArgParser(
+    p = TextParser(
         "grep",
         "Print the lines of the input that match PATTERN. Patterns are POSIX basic regular "
         "expressions (-E: extended; -F: plain strings), matched in the C locale by a "
@@ -151,6 +190,7 @@ def _grep_parser() -> ArgParser:
     )
     p.add_argument("--help", action="help", help="show this help")
     p.add_argument("words", nargs="*", metavar="PATTERN [FILE]", help=argparse.SUPPRESS)
+    p.pattern_option = "--regexp"
     return p
 
 
@@ -388,6 +428,7 @@ def _sort_parser() -> ArgParser:
         "Print the lines of the inputs sorted, in the C locale's byte order. The sort is "
         "stable: lines with equal keys keep their order (as sort -s).",
         "sort [OPTION]... [FILE]...",
+        status=2,
     )
     p.add_argument("-n", "--numeric-sort", action="store_true", help="compare numbers")
     p.add_argument("-r", "--reverse", action="store_true", help="reverse the order")
@@ -500,7 +541,7 @@ def _uniq_parser() -> ArgParser:
     p.add_argument("-c", "--count", action="store_true", help="prefix lines with their count")
     p.add_argument("-d", "--repeated", action="store_true", help="only the repeated lines")
     p.add_argument("-u", "--unique", action="store_true", help="only the lines not repeated")
-    p.add_argument("files", nargs="?", metavar="INPUT")
+    p.add_argument("files", nargs="*", metavar="INPUT")
     return p
 
 
@@ -512,8 +553,12 @@ def _uniq_parser() -> ArgParser:
 )
 def uniq(sh: Shell, argv: list[str]) -> Result:
     args = parse(_uniq_parser(), argv, intermixed=True)
+    if len(args.files) > 1:
+        raise CommandError(
+            f"uniq: {clip(args.files[1])}: no OUTPUT file here: uniq prints (or pipe it on)"
+        )
     out = Output()
-    for _, text in inputs(sh, "uniq", [args.files] if args.files else [], out):
+    for _, text in inputs(sh, "uniq", args.files, out):
         for line, count in _runs(lines_of(text)):
             if (args.repeated and count == 1) or (args.unique and count > 1):
                 continue
@@ -537,7 +582,7 @@ def _runs(lines: list[str]) -> Iterator[tuple[str, int]]:
 
 # ====================================================================== less
 def _less_parser() -> ArgParser:
-    p = ArgParser(
+    p = TextParser(
         "less",
         "Show the input, or files, a screen at a time. At the screen's console a view to "
         "scroll opens (q or Esc closes it); anywhere else, and into a pipe, the text is "

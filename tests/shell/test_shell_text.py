@@ -13,7 +13,7 @@ import pytest
 
 from moomtui.modules import ere
 from moomtui.modules.ere import Ere
-from moomtui.shell import Result, Shell
+from moomtui.shell import Result, Shell, check_line
 from moomtui.shell.base import COMMANDS, Command
 from moomtui.shell.profile import SCRIPT
 
@@ -136,6 +136,17 @@ def test_grep_usage_errors_are_grep_25s(feed: Feed) -> None:
     assert fails(sh, "feed | grep -E -F x", 2).startswith("Usage: grep")
     no_input = "grep: no input: name a file, or read a pipe (dmesg | grep …)"
     assert fails(sh, "grep x", 2) == no_input
+
+
+def test_grep_takes_a_pattern_like_an_option_after_dashes_or_e(feed: Feed) -> None:
+    sh = feed("a-vb\nc\n")
+    for line in ("grep -- -v", "grep -e -v", "grep --regexp -v", "grep -c -- -v -"):
+        assert check_line(f"feed | {line}") is None
+    assert ok(sh, "feed | grep -- -v") == "a-vb"
+    assert ok(sh, "feed | grep -e -v") == "a-vb"
+    assert ok(sh, "feed | grep -v -e -v") == "c"
+    assert ok(sh, "feed | grep -c -- -v -") == "1"
+    assert ok(sh, "head -n 1 -- meminfo").split() == ok(sh, "head -n 1 meminfo").split()
 
 
 def test_a_pathological_pattern_costs_at_most_a_walk_a_byte(
@@ -270,6 +281,9 @@ def test_sort_n_reads_signs_decimals_and_huge_numbers_exactly(feed: Feed) -> Non
 def test_sort_refuses_a_bad_key(feed: Feed) -> None:
     sh = feed(LINES)
     assert fails(sh, "feed | sort -k x", 2) == "sort: invalid field specification `x'"
+    assert fails(sh, "feed | sort -k", 2) == (
+        "sort: option requires an argument -- k\nTry `sort --help' for more information."
+    )
     assert fails(sh, "feed | sort -k 2,0", 2) == (
         "sort: field number is zero: invalid field specification `2,0'"
     )
@@ -310,6 +324,9 @@ def test_uniq_merges_runs_of_equal_lines(feed: Feed) -> None:
     assert ok(sh, "feed | uniq -d").splitlines() == ["a", "c"]
     assert ok(sh, "feed | uniq -u").splitlines() == ["b", "a"]
     assert ok(sh, "feed | sort | uniq -c").splitlines() == ["      3 a", "      1 b", "      3 c"]
+    assert fails(sh, "feed | uniq - out") == (
+        "uniq: out: no OUTPUT file here: uniq prints (or pipe it on)"
+    )
 
 
 # ------------------------------------------------------------------ less
