@@ -25,6 +25,10 @@ automaton's size, whatever the pattern. The grammar is glibc's ERE in the C loca
 Refused, with the reason (where earlyoom would only say it could not compile): a
 back-reference (``\\1``…``\\9``: glibc accepts one, and no automaton can match it), and a
 pattern whose automaton would pass :data:`MAX_STATES` states (``(a{100}){100}``).
+
+The console's ``grep`` runs its patterns here too: ``icase`` is ``REG_ICASE`` (``-i``), and
+:func:`bre_to_ere` reads its default, basic, patterns. A text of any length is walked once,
+a byte at a time, at most a walk of the automaton for each byte.
 """
 
 from __future__ import annotations
@@ -95,10 +99,24 @@ class Node:
     what: str = ""
 
 
+_UPPER = CLASSES["upper"]
+_LOWER = CLASSES["lower"]
+
+
+def _fold(bits: int) -> int:
+    """``bits`` with the other case of each ASCII letter in it (``REG_ICASE``)."""
+    return bits | (bits & _UPPER) << 32 | (bits & _LOWER) >> 32
+
+
 class _Parser:
-    def __init__(self, pattern: bytes) -> None:
+    def __init__(self, pattern: bytes, icase: bool = False) -> None:
         self.p = pattern
         self.i = 0
+        self.icase = icase
+
+    def set(self, bits: int) -> Node:
+        """One byte of ``bits`` (either case of a letter under ``icase``)."""
+        return Node("set", bits=_fold(bits) if self.icase else bits)
 
     def peek(self, ahead: int = 0) -> int | None:
         j = self.i + ahead
@@ -151,7 +169,7 @@ class _Parser:
             return Node("set", bits=self.bracket())
         if c == ord("\\"):
             return self.escape()
-        return Node("set", bits=1 << c)
+        return self.set(1 << c)
 
     def escape(self) -> Node:
         c = self.peek()
@@ -164,7 +182,7 @@ class _Parser:
             return Node("set", bits=ESCAPED_SETS[c])
         if c in ASSERTIONS:
             return Node("assert", what=ASSERTIONS[c])
-        return Node("set", bits=1 << c)
+        return self.set(1 << c)
 
     def repeat(self, atom: Node) -> Node:
         c = self.peek()
@@ -231,6 +249,8 @@ class _Parser:
                     raise EreError("Invalid range end")
             else:
                 bits |= start_bits
+        if self.icase:  # the members fold, then the set is negated: [^a] takes no A
+            bits = _fold(bits)
         return ALL & ~bits if negate else bits
 
     def bracket_element(self, unmatched: EreError) -> tuple[int | None, int]:
@@ -328,20 +348,66 @@ class _Nfa:
 class Ere:
     """A compiled pattern: :meth:`search` says whether it matches anywhere in a text.
 
-    The automaton is walked as a set of states, byte by byte; the sets met are remembered
-    (a lazily built DFA, forgotten when it grows past :data:`MAX_CACHED`), and so is the
-    answer for each name, since a machine's names repeat."""
+    The automaton is walked as a set of states (a bit mask), byte by byte: a byte moves
+    every state that takes it to the next one (a set state's exit is the state after it) in
+    one shift, and the closure is the union of each state's own, remembered. The sets met
+    are numbered and the moves between them remembered too — a lazily built DFA, forgotten
+    when it grows past :data:`MAX_CACHED` sets or :data:`MAX_MOVES` moves —, so a byte costs
+    a lookup once the DFA has made its move, and at most a walk of the automaton otherwise;
+    the answer for each text is remembered, since a machine's names repeat."""
 
-    __slots__ = ("_answers", "_closures", "_steps", "accept", "nfa", "pattern", "start")
+    __slots__ = (
+        "_accepting",
+        "_accepts",
+        "_answers",
+        "_closures",
+        "_edges",
+        "_ids",
+        "_moves",
+        "_reach",
+        "_sets",
+        "_starts",
+        "_words",
+        "accept",
+        "nfa",
+        "pattern",
+        "start",
+    )
 
     def __init__(self, pattern: str, nfa: _Nfa, start: int, accept: int) -> None:
         self.pattern = pattern
         self.nfa = nfa
         self.start = start
         self.accept = accept
-        self._closures: dict[tuple[frozenset[int], tuple[bool, ...]], frozenset[int]] = {}
-        self._steps: dict[tuple[frozenset[int], int], frozenset[int]] = {}
+        self._closures: dict[tuple[int, tuple[bool, ...]], int] = {}
+        self._reach: dict[tuple[int, tuple[bool, ...]], int] = {}
+        self._accepts: dict[int, int] = {}
         self._answers: dict[str, bool] = {}
+        self._words = any(cond in "bB<>" for cond in nfa.cond if cond)
+        """Whether an assertion looks at word bytes: only then does the byte after a
+        position tell its closure apart."""
+        self._forget()
+
+    def _forget(self) -> None:
+        """Start the DFA afresh (its sets, their numbers, their moves)."""
+        self._ids: dict[int, int] = {}
+        self._sets: list[int] = []
+        self._accepting: list[bool] = []
+        self._moves: list[dict[int, int]] = []
+        self._starts: dict[int, int] = {}
+        self._edges = 0
+
+    def _number(self, states: int) -> int:
+        found = self._ids.get(states)
+        if found is None:
+            if len(self._sets) >= MAX_CACHED or self._edges >= MAX_MOVES:
+                self._forget()
+            found = len(self._sets)
+            self._ids[states] = found
+            self._sets.append(states)
+            self._accepting.append(bool(states >> self.accept & 1))
+            self._moves.append({})
+        return found
 
     def search(self, text: str) -> bool:
         """``regexec(pattern, text, 0, NULL, 0) == 0``: the text is matched as its UTF-8
@@ -353,55 +419,95 @@ class Ere:
         return answer
 
     def _run(self, data: bytes) -> bool:
-        current: frozenset[int] = frozenset()
         n = len(data)
-        for i in range(n + 1):
-            nxt = data[i] if i < n else None
-            context = (i == 0, i == n, i > 0 and _is_word(data[i - 1]), _is_word(nxt))
-            current = self._closure(current, context)
-            if self.accept in current:
-                return True
+        words = self._words
+        # what a position's closure needs besides the byte before it: 2 at the end, else
+        # 1 before a word byte where an assertion asks about words, else 0
+        where = 2 if n == 0 else 1 if words and _is_word(data[0]) else 0
+        current = self._starts.get(where)
+        if current is None:
+            context = (True, n == 0, False, where == 1)
+            current = self._number(self._closure(0, context))
+            self._starts[where] = current
+        accepting = self._accepting
+        if accepting[current]:
+            return True
+        last = n - 1
+        for i, byte in enumerate(data):
+            if i == last:
+                where = 2
+            elif words:
+                where = 1 if WORD >> data[i + 1] & 1 else 0
+            else:
+                where = 0
+            key = byte | where << 8
+            moves = self._moves[current]
+            nxt = moves.get(key)
             if nxt is None:
-                break
-            current = self._step(current, nxt)
+                context = (False, where == 2, _is_word(byte), where == 1)
+                stepped = self._step(self._sets[current], byte)
+                nxt = self._number(self._closure(stepped, context))
+                moves[key] = nxt
+                self._edges += 1
+                accepting = self._accepting  # a new DFA if the old one was forgotten
+            current = nxt
+            if accepting[current]:
+                return True
         return False
 
-    def _step(self, states: frozenset[int], byte: int) -> frozenset[int]:
-        key = (states, byte)
-        found = self._steps.get(key)
-        if found is None:
-            on = self.nfa.on
-            found = frozenset(
-                edge[1] for s in states if (edge := on[s]) is not None and edge[0] >> byte & 1
-            )
-            _remember(self._steps, key, found)
-        return found
+    def _step(self, states: int, byte: int) -> int:
+        """The states ``byte`` moves ``states`` to: each set state that takes it, to the
+        state after it."""
+        takes = self._accepts.get(byte)
+        if takes is None:
+            takes = 0
+            for s, edge in enumerate(self.nfa.on):
+                if edge is not None and edge[0] >> byte & 1:
+                    assert edge[1] == s + 1
+                    takes |= 1 << s
+            self._accepts[byte] = takes
+        return (states & takes) << 1
 
-    def _closure(self, states: frozenset[int], context: tuple[bool, ...]) -> frozenset[int]:
+    def _closure(self, states: int, context: tuple[bool, ...]) -> int:
         """``states`` and the start (the search may begin anywhere), and every state they
         reach for free where ``context`` lets the assertions on the way hold."""
         key = (states, context)
         found = self._closures.get(key)
         if found is None:
+            found = 0
+            todo = states | 1 << self.start
+            while todo:
+                low = todo & -todo
+                todo ^= low
+                found |= self._reached(low.bit_length() - 1, context)
+            _remember(self._closures, key, found)
+        return found
+
+    def _reached(self, state: int, context: tuple[bool, ...]) -> int:
+        """``state`` and every state it reaches for free under ``context``."""
+        key = (state, context)
+        found = self._reach.get(key)
+        if found is None:
             nfa = self.nfa
-            seen: set[int] = set()
-            stack = [*states, self.start]
+            found = 0
+            stack = [state]
             while stack:
                 s = stack.pop()
-                if s in seen:
+                if found >> s & 1:
                     continue
-                seen.add(s)
+                found |= 1 << s
                 cond = nfa.cond[s]
                 if cond and not _holds(cond, context):
                     continue
                 stack.extend(nfa.eps[s])
-            found = frozenset(seen)
-            _remember(self._closures, key, found)
+            self._reach[key] = found  # at most the states times the 16 contexts
         return found
 
 
 MAX_CACHED = 4096
 """Sets of states (and names) remembered per pattern before the memory is cleared."""
+MAX_MOVES = 1 << 16
+"""Moves between sets remembered per pattern before the DFA is forgotten."""
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
@@ -431,11 +537,82 @@ def _holds(cond: str, context: tuple[bool, ...]) -> bool:
     return before and not after  # ">"
 
 
-def compile_ere(pattern: str) -> Ere:
-    """``regcomp(pattern, REG_EXTENDED | REG_NOSUB)`` in the C locale; EreError if it does
-    not compile or is refused."""
+def compile_ere(pattern: str, *, icase: bool = False) -> Ere:
+    """``regcomp(pattern, REG_EXTENDED | REG_NOSUB)`` in the C locale (with ``icase``,
+    ``| REG_ICASE``: an ASCII letter matches either case); EreError if it does not compile
+    or is refused."""
     data = pattern.encode("utf-8", "surrogatepass").split(b"\0", 1)[0]
-    tree = _Parser(data).parse()
+    tree = _Parser(data, icase).parse()
     nfa = _Nfa()
     start, accept = nfa.build(tree)
     return Ere(pattern, nfa, start, accept)
+
+
+def bre_to_ere(pattern: str) -> str:
+    """POSIX basic regular expression ``pattern`` (grep's default syntax, with GNU's
+    ``\\|``, ``\\+`` and ``\\?``) written as the extended one that means the same.
+
+    ``\\( \\) \\{ \\} \\| \\+ \\?`` become the operators, and ``( ) { } | + ?`` plain
+    characters; ``*`` at the start of the pattern, of a group or of an alternative is a
+    plain ``*``; ``^`` is an anchor only at such a start and ``$`` only at such an end;
+    bracket expressions are the same in both. A back-reference stays one (and is refused).
+    """
+    out: list[str] = []
+    n = len(pattern)
+    i = 0
+    start = True  # at the start of the pattern, a group or an alternative
+    while i < n:
+        c = pattern[i]
+        at_start, start = start, False
+        if c == "\\" and i + 1 < n:
+            d = pattern[i + 1]
+            i += 2
+            if d in "(|":
+                out.append(d)
+                start = True
+            elif d in "){}+?":
+                out.append(d)
+            else:
+                out.append("\\" + d)
+            continue
+        if c == "[":
+            end = _bracket_end(pattern, i)
+            out.append(pattern[i:end])
+            i = end
+            continue
+        if c == "*" and at_start:
+            out.append("\\*")
+        elif c == "^":
+            out.append("^" if at_start else "\\^")
+            start = at_start
+        elif c == "$":
+            rest = pattern[i + 1 :]
+            out.append("$" if not rest or rest.startswith(("\\)", "\\|")) else "\\$")
+        elif c in "(){}|+?":
+            out.append("\\" + c)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _bracket_end(pattern: str, i: int) -> int:
+    """The index after the bracket expression opening at ``pattern[i]`` (the end of the
+    pattern if it does not close: the ERE parser then says it is unmatched)."""
+    n = len(pattern)
+    j = i + 1
+    if j < n and pattern[j] == "^":
+        j += 1
+    if j < n and pattern[j] == "]":
+        j += 1
+    while j < n:
+        if pattern[j] == "[" and j + 1 < n and pattern[j + 1] in ":=.":
+            close = pattern.find(pattern[j + 1] + "]", j + 2)
+            if close < 0:
+                return n
+            j = close + 2
+        elif pattern[j] == "]":
+            return j + 1
+        else:
+            j += 1
+    return n

@@ -35,10 +35,47 @@ MAX_MESSAGE = 240
 
 @dataclass(slots=True)
 class Result:
-    """What a command line printed (standard output and error, in order) and its status."""
+    """What a command line printed (standard output and error, in order) and its status.
+
+    A command that prints errors between its output (``cat meminfo nope``) may say what
+    went where: ``stdout`` is its standard output alone, ``stderr`` its errors — what a
+    pipe passes on and what it does not. Without ``stdout`` all of ``output`` is standard
+    output."""
 
     output: str
     status: int = 0
+    stdout: str | None = None
+    stderr: str = ""
+
+
+class Output:
+    """What a command prints, in order, and on which stream: :meth:`result` is the
+    :class:`Result` with both the terminal's view and the streams apart."""
+
+    def __init__(self) -> None:
+        self._all: list[str] = []
+        self._out: list[str] = []
+        self._err: list[str] = []
+
+    def write(self, text: str) -> None:
+        """Standard output."""
+        self._all.append(text)
+        self._out.append(text)
+
+    def error(self, line: str) -> None:
+        """One line on standard error; it starts a line of its own on the terminal."""
+        if self._all and not self._all[-1].endswith("\n"):
+            self._all.append("\n")
+        self._all.append(line + "\n")
+        self._err.append(line + "\n")
+
+    @property
+    def failed(self) -> bool:
+        """Whether an error was printed."""
+        return bool(self._err)
+
+    def result(self, status: int) -> Result:
+        return Result("".join(self._all), status, "".join(self._out), "".join(self._err))
 
 
 class CommandError(Exception):
@@ -179,6 +216,7 @@ COMMAND_MODULES = (
     "cmd_signals",
     "cmd_system",
     "cmd_tasks",
+    "cmd_text",
     "cmd_top",
 )
 """The modules of :mod:`moomtui.shell` that define the console's commands."""

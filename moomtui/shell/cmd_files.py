@@ -1,9 +1,11 @@
 """Files: ``cat``, ``echo`` and ``ls`` over ``/proc`` — the machine's only file system.
 
-Relative paths are taken under ``/proc`` (the console's working directory). ``cat`` shows
-the NUL bytes that separate ``/proc/PID/cmdline`` as spaces, since a console cannot show
-them, and starts an error on a line of its own. ``ls`` lays names out in columns for 80
-characters, like GNU ``ls`` on a terminal, but lists pids in numeric order.
+Relative paths are taken under ``/proc`` (the console's working directory), and ``*``,
+``?`` and ``[...]`` in them are expanded against it (:mod:`.globs`). ``cat`` shows the NUL
+bytes that separate ``/proc/PID/cmdline`` as spaces, since a console cannot show them, and
+starts an error on a line of its own; without a file it prints the pipe. ``ls`` lays names
+out in columns for 80 characters, like GNU ``ls`` on a terminal (into a pipe, one a line),
+but lists pids in numeric order.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import posixpath
 from typing import TYPE_CHECKING
 
 from ..kernel.errno import ENOTDIR
-from ..kernel.procfs import ProcError, list_proc, read_proc
-from .base import ArgParser, Result, clip, command, parse, resolve
+from ..kernel.procfs import ProcError, list_proc
+from .base import ArgParser, Output, Result, clip, command, parse, resolve
 from .completion import complete_path, options
+from .inputs import expand_files, inputs
 
 if TYPE_CHECKING:
     from .shell import Shell
@@ -23,8 +26,12 @@ LS_WIDTH = 80
 
 
 def _cat_parser() -> ArgParser:
-    p = ArgParser("cat", "Print /proc files.")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = ArgParser(
+        "cat",
+        "Print /proc files (wildcards expand: cat /proc/sys/vm/*); with no FILE, or for -, "
+        "what the command before it in a pipeline printed.",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE")
     return p
 
 
@@ -35,19 +42,10 @@ def _complete_files(sh: Shell, before: list[str], prefix: str) -> list[str]:
 @command("cat", "print /proc files", parser=_cat_parser, complete=_complete_files)
 def cat(sh: Shell, argv: list[str]) -> Result:
     args = parse(_cat_parser(), argv)
-    out: list[str] = []
-    status = 0
-    for name in args.files:
-        try:
-            text = read_proc(sh.kernel, resolve(name))
-        except ProcError as err:
-            if out and not out[-1].endswith("\n"):
-                out.append("\n")
-            out.append(f"cat: {clip(name)}: {err.strerror}\n")
-            status = 1
-            continue
-        out.append(text.rstrip("\0").replace("\0", " "))
-    return Result("".join(out), status)
+    out = Output()
+    for _, text in inputs(sh, "cat", args.files, out):
+        out.write(text)
+    return out.result(1 if out.failed else 0)
 
 
 def _echo_parser() -> ArgParser:
@@ -63,12 +61,13 @@ def _echo_parser() -> ArgParser:
 @command(
     "echo", "print arguments (echo 5 > /proc/sys/kernel/panic)", parser=_echo_parser, check=False
 )
-def echo(sh: Shell, argv: list[str]) -> str:
+def echo(sh: Shell, argv: list[str]) -> Result:
     newline = True
     while argv and argv[0] == "-n":
         newline = False
         argv = argv[1:]
-    return " ".join(argv) + ("\n" if newline else "")
+    text = " ".join(argv) + ("\n" if newline else "")
+    return Result(text, 0, stdout=text)
 
 
 def _ls_parser() -> ArgParser:
@@ -123,7 +122,7 @@ def columns(names: list[str], width: int = LS_WIDTH) -> str:
 def ls(sh: Shell, argv: list[str]) -> Result:
     args = parse(_ls_parser(), argv)
     k = sh.kernel
-    paths = args.paths or ["."]
+    paths = expand_files(sh, "ls", args.paths) or ["."]
     errors: list[str] = []
     files: list[str] = []
     dirs: list[tuple[str, list[str]]] = []
@@ -139,9 +138,10 @@ def ls(sh: Shell, argv: list[str]) -> Result:
                 files.append(name)
             else:
                 errors.append(f"ls: {clip(name)}: {err.strerror}")
-    blocks = [("\n".join(files) if args.one else columns(files))] if files else []
+    one = args.one or sh.piped  # GNU ls: one name a line when not writing to a terminal
+    blocks = [("\n".join(files) if one else columns(files))] if files else []
     for name, entries in dirs:
-        body = "\n".join(entries) if args.one else columns(entries)
+        body = "\n".join(entries) if one else columns(entries)
         blocks.append(f"{name}:\n{body}" if len(paths) > 1 else body)
     text = "\n\n".join(blocks)
     if errors:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..kernel.constants import SIGNALS
 from ..kernel.procfs import ProcError, is_dir, list_proc
 from .base import COMMANDS, CWD, matching, resolve
+from .lines import last_command
 from .session import PASSWD
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 
 def complete_line(sh: Shell, line: str) -> list[str]:
+    """Candidates for the word being typed at the end of ``line``: in a pipeline, a word of
+    its last command (``dmesg | gr`` completes ``grep``)."""
+    line = last_command(line)
     try:
         words = shlex.split(line)
     except ValueError:

@@ -1,12 +1,19 @@
-"""Splitting a command line: what :func:`split_line` refuses and how it cuts the words.
+"""Splitting a command line: what :func:`split_pipeline` refuses and how it cuts the line
+into commands and words.
 
 The one splitter of the console, ``--script`` files, presets' ``[[events]]`` and
-``kernel.modules`` (:mod:`.shell` explains the language). It stands on its own so that a
-preset's ``kernel.modules`` can be checked without importing the commands.
+``kernel.modules`` (:mod:`.shell` explains the language). A line is a pipeline: commands
+separated by ``|`` outside quotes (``grep 'a|b'`` is one command), the last of which may end
+with the one ``>`` redirection. Each command's words are cut as ``sh`` cuts them (``shlex``:
+quotes, backslashes, ``#`` comments). ``||``, ``;``, ``&`` and ``<`` are refused, and so is
+an empty command in a pipeline (``a | | b``, a ``|`` at the end). :func:`split_line` is the
+same splitter for a place that takes one command only (a preset's ``kernel.modules``). This
+module stands on its own so that a preset can be checked without importing the commands.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
 
@@ -51,16 +58,26 @@ def _check_characters(line: str) -> None:
                 )
 
 
-def split_line(line: str) -> tuple[list[str], str | None]:
-    """The words of ``line`` and the target of its ``>`` redirection (None without one).
+MAX_STAGES = 32
+"""The most commands in one pipeline: each stage reads what the one before printed."""
 
-    Words after the target are arguments too, as in ``sh``. A line break or another control
-    character (the tab aside), an invisible format character (a bidirectional override…:
-    :func:`moomtui.text.unsafe`), or a line longer than :data:`MAX_LINE`, is a LineError.
+
+def split_pipeline(line: str) -> tuple[list[list[str]], str | None]:
+    """The commands of pipeline ``line`` (each a list of words) and the target of its ``>``
+    redirection (None without one).
+
+    ``|`` outside quotes separates the commands; one ``>`` (or ``>>``) may end the last
+    one, and words after its target are arguments too, as in ``sh``. A line without a ``|``
+    is one command, whose words may be empty (a blank line, a comment, ``> FILE`` alone);
+    in a pipeline every command has words. ``||``, ``;``, ``&`` and ``<``, a line break or
+    another control character (the tab aside), an invisible format character (a
+    bidirectional override…: :func:`moomtui.text.unsafe`), a line longer than
+    :data:`MAX_LINE` or a pipeline of more than :data:`MAX_STAGES` commands is a LineError.
     """
     _check_characters(line)
     cut = len(line)
     redirects: list[tuple[int, int]] = []
+    pipes: list[int] = []
     quote = ""
     word_start = True
     i = 0
@@ -87,7 +104,12 @@ def split_line(line: str) -> tuple[list[str], str | None]:
             else:
                 redirects.append((i, i + 1))
             start = True
-        elif c in "|;&<":
+        elif c == "|":
+            if i + 1 < len(line) and line[i + 1] == "|":
+                raise LineError("syntax error: '||' is not supported")
+            pipes.append(i)
+            start = True
+        elif c in ";&<":
             raise LineError(f"syntax error: '{c}' is not supported")
         else:
             start = c.isspace()
@@ -95,14 +117,69 @@ def split_line(line: str) -> tuple[list[str], str | None]:
         i += 1
     if len(redirects) > 1:
         raise LineError("syntax error: only one redirection is supported")
+    if len(pipes) >= MAX_STAGES:
+        raise LineError(f"syntax error: a pipeline of at most {MAX_STAGES} commands")
+    bounds = [-1, *pipes, cut]
+    if redirects and redirects[0][0] < bounds[-2]:
+        raise LineError("syntax error: only the last command of a pipeline may redirect")
+    stages: list[list[str]] = []
     try:
-        if not redirects:
-            return shlex.split(line[:cut]), None
-        begin, end = redirects[0]
-        words = shlex.split(line[:begin])
-        target = shlex.split(line[end:cut])
+        for begin, end in itertools.pairwise(bounds[:-1]):
+            words = shlex.split(line[begin + 1 : end])
+            if not words:
+                raise LineError("syntax error near unexpected token `|'")
+            stages.append(words)
+        last = line[bounds[-2] + 1 : cut]
+        target: str | None = None
+        if redirects:
+            begin, end = redirects[0]
+            words = shlex.split(line[bounds[-2] + 1 : begin])
+            after = shlex.split(line[end:cut])
+            if not after:
+                raise LineError("syntax error near unexpected token `newline'")
+            words, target = words + after[1:], after[0]
+        else:
+            words = shlex.split(last)
     except ValueError as err:
+        if isinstance(err, LineError):
+            raise
         raise LineError(f"syntax error: {err}") from None
-    if not target:
-        raise LineError("syntax error near unexpected token `newline'")
-    return words + target[1:], target[0]
+    if pipes and not words:
+        raise LineError("syntax error: no command after '|'")
+    stages.append(words)
+    return stages, target
+
+
+def split_line(line: str) -> tuple[list[str], str | None]:
+    """The words of the one command ``line`` and the target of its ``>`` redirection (None
+    without one), as :func:`split_pipeline` splits it; a pipeline is a LineError here (a
+    preset's ``kernel.modules`` line is one module and its parameters)."""
+    stages, target = split_pipeline(line)
+    if len(stages) > 1:
+        raise LineError("syntax error: '|': one command is expected here, not a pipeline")
+    return stages[0], target
+
+
+def last_command(line: str) -> str:
+    """The text of the last command of ``line`` — what follows its last ``|`` outside
+    quotes — as far as it is typed (for completion: unclosed quotes are no error here)."""
+    start = 0
+    quote = ""
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if quote == "'":
+            quote = "" if c == "'" else quote
+        elif quote == '"':
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quote = ""
+        elif c == "\\":
+            i += 1
+        elif c in "'\"":
+            quote = c
+        elif c == "|":
+            start = i + 1
+        i += 1
+    return line[start:]

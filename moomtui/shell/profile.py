@@ -69,14 +69,22 @@ PRESET_COMMANDS = frozenset(
         "id",
         "whoami",
         "help",
+        # text tools for pipelines over those views (dmesg | tail -n 3)
+        "grep",
+        "head",
+        "tail",
+        "wc",
+        "sort",
+        "uniq",
     }
 )
 """The commands a preset's event may run: a scenario's, touching only the simulated machine.
 
 Left out on purpose: ``boot`` (another preset), ``script`` (writes files), ``su`` (changes
 who the person at the console is), ``reboot`` and ``kconfig`` (the preset's own
-``[kernel]`` says how the machine boots), ``history``, and ``step`` (it would run the
-machine outside the preset's own timeline).
+``[kernel]`` says how the machine boots), ``history``, ``step`` (it would run the
+machine outside the preset's own timeline) and ``less`` (a pager is for the person at the
+console). Every command of a pipeline must be allowed.
 """
 
 

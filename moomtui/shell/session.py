@@ -130,6 +130,9 @@ class Session:
         """What ``exit`` at the first shell does (the screen leaves the console)."""
         self.on_clear: Callable[[], None] | None = None
         """What ``clear`` does (the screen empties the console)."""
+        self.on_page: Callable[[str, str], None] | None = None
+        """What ``less`` does with ``(title, text)`` at the end of a line typed at the
+        console (the screen opens a view to scroll); without it, ``less`` prints."""
         kernel.current_uid = 0
 
     @property

@@ -1,30 +1,41 @@
 """``moomsh``: the one command language of the console, scripts, presets and the palette.
 
-A command line is one command. It is split like ``sh`` splits it (``shlex``: quotes,
-backslashes, ``#`` comments) with one redirection, ``COMMAND > FILE`` (or ``>>``), whose
-target can only be a ``/proc/sys`` file — that is how ``echo 5 > /proc/sys/kernel/panic``
-works. Pipes, lists and input redirection are refused with a syntax error, and so is any
-line break — every character ``str.splitlines()`` splits on — and any other control
-character but the tab, or an invisible format character (a bidirectional override): what
-looks like one command is one command, wherever it comes from.
-A line is at most :data:`MAX_LINE` characters. The working directory is ``/proc``, so
-``cat meminfo`` and ``ls sys/vm`` work.
+A command line is a pipeline of commands: ``dmesg | grep oom | tail -n 3``. It is split
+like ``sh`` splits it (``shlex``: quotes, backslashes, ``#`` comments; a ``|`` inside quotes
+is a plain character) by :func:`~.lines.split_pipeline`, with one redirection at the end of
+the last command, ``COMMAND > FILE`` (or ``>>``), whose target can only be a ``/proc/sys``
+file — that is how ``echo 5 > /proc/sys/kernel/panic`` works. Lists (``;``, ``&&``, ``||``),
+background jobs and input redirection are refused with a syntax error, and so are an empty
+command in a pipeline, any line break — every character ``str.splitlines()`` splits on — and
+any other control character but the tab, or an invisible format character (a bidirectional
+override): what looks like one line is one line, wherever it comes from.
+A line is at most :data:`MAX_LINE` characters and :data:`~.lines.MAX_STAGES` commands. The
+working directory is ``/proc``, so ``cat meminfo`` and ``ls sys/vm`` work, and the commands
+that take paths expand ``*``, ``?`` and ``[...]`` against it (:mod:`.globs`).
 
-:func:`split_line` is the one splitter: the console, ``--script`` files (one command per
-line after its time), presets' ``[[events]]`` and ``kernel.modules`` and ``check`` all use
-it. Every line runs under the session's capability profile (:mod:`.profile`), narrowed for
-a line that comes from a preset; :func:`check_line` and :meth:`Shell.execute` apply it
-through the same :func:`refusal`.
+In a pipeline each command's standard output is the next one's input (:attr:`Shell.stdin`,
+at most :data:`MAX_PIPE` characters); what a command prints on standard error goes to the
+console, before the last command's output; the line's status is the last command's, as in
+``sh``. No command is a program of the host: every one is moomsh's own, on the simulated
+machine.
+
+:func:`split_pipeline` is the one splitter: the console, ``--script`` files (one line after
+its time), presets' ``[[events]]`` and ``kernel.modules`` (one command there) and ``check``
+all use it. Every line runs under the session's capability profile (:mod:`.profile`),
+narrowed for a line that comes from a preset; :func:`check_line` and :meth:`Shell.execute`
+apply it to every command of the line through the same :func:`refusal`, before any of them
+runs.
 
 :meth:`Shell.execute` never raises: a command's failure is its one-line message and a
 non-zero status, an unknown command is ``moomsh: foo: command not found`` (127), a command
-the profile does not allow is ``moomsh: boot: Operation not permitted in a preset`` (126),
-and a bug in
-a command is reported as ``moomsh: internal error: …`` (1).
+the profile does not allow is ``moomsh: boot: Operation not permitted in a preset`` (126) —
+for any command of a pipeline, and then none of them runs —, and a bug in a command is
+reported as ``moomsh: internal error: …`` (1).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import errors
@@ -42,6 +53,7 @@ from . import (
     cmd_signals,
     cmd_system,
     cmd_tasks,
+    cmd_text,
     cmd_top,
 )
 from .base import (
@@ -56,7 +68,7 @@ from .base import (
     resolve,
 )
 from .completion import complete_line
-from .lines import MAX_LINE, LineError, split_line
+from .lines import MAX_LINE, LineError, split_pipeline
 from .profile import LOCAL_CONSOLE, Profile
 from .session import Session
 
@@ -76,8 +88,13 @@ _COMMAND_MODULES = (
     cmd_signals,
     cmd_system,
     cmd_tasks,
+    cmd_text,
     cmd_top,
 )
+
+MAX_PIPE = 4 << 20
+"""The most a command may print into a pipe, in characters (``ps aux`` on 30,000 tasks
+prints 2 MiB): each command reads what the one before printed, and some add to it."""
 
 _WRITE_ERRORS = frozenset((EPERM, EINVAL, EIO))
 """Errors a ``/proc/sys`` file gives at ``write()`` rather than at ``open()``."""
@@ -99,17 +116,24 @@ def refusal(cmd: Command, argv: list[str], profile: Profile) -> str | None:
 
 def check_line(line: str, profile: Profile = LOCAL_CONSOLE) -> str | None:
     """Why ``line`` cannot run under ``profile`` (bad syntax, unknown command, a command or
-    arguments the profile does not allow, bad options), or None.
+    arguments the profile does not allow, bad options — in any command of a pipeline), or
+    None.
 
     Only what can be known without a machine is checked: the command's own parser, where
     it has one, but not whether a pid or a module exists.
     """
     try:
-        words, _ = split_line(line)
+        stages, _ = split_pipeline(line)
     except LineError as err:
         return str(err)
-    if not words:
-        return None
+    for words in stages:
+        problem = _check_command(words, profile) if words else None
+        if problem is not None:
+            return problem
+    return None
+
+
+def _check_command(words: list[str], profile: Profile) -> str | None:
     cmd = COMMANDS.get(words[0])
     if cmd is None:
         return f"{clip(words[0])}: command not found"
@@ -145,6 +169,12 @@ class Shell:
         self.session = session
         self.profile: Profile = session.profile
         """The profile of the line running now (the session's, or narrower)."""
+        self.stdin: str | None = None
+        """What the command before the running one in its pipeline printed (None: the
+        running command is the first of its line, and reads no input)."""
+        self.piped = False
+        """Whether the running command's output goes to a pipe or a file, not the
+        terminal."""
 
     @property
     def kernel(self) -> Kernel:
@@ -188,34 +218,58 @@ class Shell:
     def _execute(self, line: str, record: bool) -> Result:
         self.session.sync()
         try:
-            words, target = split_line(line)
+            stages, target = split_pipeline(line)
         except LineError as err:
             return Result(f"{PROMPT_NAME}: {err}", 2)
-        if not words:
+        if not stages[0]:
             return self._redirect_only(target)
-        cmd = COMMANDS.get(words[0])
-        if cmd is None:
-            return Result(f"{PROMPT_NAME}: {clip(words[0])}: command not found", 127)
-        refused = refusal(cmd, words[1:], self.profile)
-        if refused is not None:
-            return Result(clip_lines(f"{PROMPT_NAME}: {refused}"), 126)
-        if record and cmd.record:
+        cmds: list[Command] = []
+        for words in stages:
+            cmd = COMMANDS.get(words[0])
+            if cmd is None:
+                return Result(f"{PROMPT_NAME}: {clip(words[0])}: command not found", 127)
+            refused = refusal(cmd, words[1:], self.profile)
+            if refused is not None:
+                return Result(clip_lines(f"{PROMPT_NAME}: {refused}"), 126)
+            cmds.append(cmd)
+        if record and all(cmd.record for cmd in cmds):
             self.session.record(line.strip())
         if target is not None:
             try:
                 open_for_write(self.kernel, resolve(target))
             except ProcError as err:
                 return Result(f"{PROMPT_NAME}: {clip(target)}: {err.strerror}", 1)
-        output, status = self._run(cmd.name, words[1:])
-        if target is None or status != 0:
-            return Result(output.removesuffix("\n"), status)
+        shown: list[str] = []
+        """What the commands before the last one printed on standard error."""
+        stdin: str | None = None
+        for i, (cmd, words) in enumerate(zip(cmds, stages, strict=True)):
+            last = i == len(cmds) - 1
+            ran = self._run(cmd.name, words[1:], stdin, piped=not last or target is not None)
+            if ran.panicked:
+                return Result(ran.output, 1)
+            if last:
+                break
+            if ran.stderr:
+                shown.append(ran.stderr.removesuffix("\n"))
+            stdin = ran.stdout
+            if stdin and not ran.exact and not stdin.endswith("\n"):
+                stdin += "\n"  # the line a command's text ends with, as a program writes it
+            if len(stdin) > MAX_PIPE:
+                shown.append(
+                    f"{PROMPT_NAME}: {cmd.name}: more than {MAX_PIPE} characters of output: "
+                    "too much for a pipe"
+                )
+                return Result(clip_lines("\n".join(shown)), 1)
+        if target is None or ran.status != 0:
+            return Result("\n".join([*shown, ran.output.removesuffix("\n")]), ran.status)
         try:
-            write_proc(self.kernel, resolve(target), output)
+            write_proc(self.kernel, resolve(target), ran.stdout)
         except ProcError as err:
             where = words[0] if err.errno in _WRITE_ERRORS else clip(target)
             what = "write error: " if err.errno in _WRITE_ERRORS else ""
-            return Result(f"{PROMPT_NAME}: {where}: {what}{err.strerror}", 1)
-        return Result("", 0)
+            shown.append(f"{PROMPT_NAME}: {where}: {what}{err.strerror}")
+            return Result("\n".join(shown), 1)
+        return Result("\n".join(shown), 0)
 
     def _redirect_only(self, target: str | None) -> Result:
         """``> FILE`` alone opens (and truncates) the file: only the open can fail."""
@@ -226,28 +280,54 @@ class Shell:
                 return Result(f"{PROMPT_NAME}: {clip(target)}: {err.strerror}", 1)
         return Result("", 0)
 
-    def _run(self, name: str, argv: list[str]) -> tuple[str, int]:
-        """The command's raw standard output (stderr appended) and its status.
+    def _run(self, name: str, argv: list[str], stdin: str | None, *, piped: bool) -> Ran:
+        """What the command printed and its status.
 
-        Running a command is an entry point of the kernel: if the machine panics under it,
-        the command's output is lost and the answer is the panic line the console shows.
+        ``stdin`` is what the command before it in a pipeline printed (None: it is the
+        first); ``piped``, whether its standard output goes to a pipe or a file rather than
+        the terminal. Running a command is an entry point of the kernel: if the machine
+        panics under it, the command's output is lost and the answer is the panic line the
+        console shows.
         """
         cmd = COMMANDS[name]
         kernel = self.kernel
+        outer = self.stdin, self.piped  # a line run while this one runs (an event) restores
+        self.stdin, self.piped = stdin, piped
         try:
             panicked = True
             with kernel.entry:
                 out = cmd.run(self, argv)
                 panicked = False
             if panicked:
-                return f"Kernel panic: {kernel.panicked}", 1
+                return Ran(f"Kernel panic: {kernel.panicked}", "", "", 1, panicked=True)
         except ParseExit as exc:
             text = exc.text.removesuffix("\n")
-            return (clip_lines(text) if exc.status else text), exc.status
+            if exc.status == 0:  # -h: the help is the output
+                return Ran(text, exc.text, "", 0)
+            return Ran(clip_lines(text), "", clip_lines(exc.text), exc.status)
         except CommandError as err:
             text = err.output.removesuffix("\n")
             message = clip_lines(err.message)
-            return (f"{text}\n{message}" if text else message), err.status
+            output = f"{text}\n{message}" if text else message
+            return Ran(output, err.output, message + "\n", err.status)
+        finally:
+            self.stdin, self.piped = outer
         if isinstance(out, Result):
-            return out.output, out.status
-        return out or "", 0
+            stdout = out.output if out.stdout is None else out.stdout
+            return Ran(out.output, stdout, out.stderr, out.status, exact=out.stdout is not None)
+        return Ran(out or "", out or "", "", 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Ran:
+    """One command of a line, run: what the terminal shows (``output``), its standard
+    output and error apart, its status and whether the machine panicked under it."""
+
+    output: str
+    stdout: str
+    stderr: str
+    status: int
+    panicked: bool = False
+    exact: bool = False
+    """Whether ``stdout`` is exactly what the command wrote: otherwise its last line may
+    lack the newline a program ends its lines with (a command's text may leave it off)."""

@@ -212,6 +212,7 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         self._show_scores_warning()  # a scores file moomtui may not write: told at once
         session = self.sim.session
         session.on_clear = self.console_view.output.clear  # clear
+        session.on_page = self.show_pager  # less at the console
         session.on_exit = self.main.leave_field  # exit at the first shell
         self._show_scores_warning()
         self.before_first_frame()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..presets import list_presets
 from ..shell.base import COMMANDS
 from .app_base import AppBase
+from .components.pager import PagerScreen
 from .messages import CommandSubmitted, Source
 
 APP_COMMANDS = {
@@ -38,6 +39,11 @@ class ConsoleBridge(AppBase):
         self.console_view.show(result.output, result.status)
         self.refresh_frame()
         return result.status
+
+    def show_pager(self, title: str, text: str) -> None:
+        """``less`` at the end of a line typed at the console: its text in a view to
+        scroll (the shell's ``session.on_page``)."""
+        self.push_screen(PagerScreen(title, text))
 
     def submit(self, command: CommandSubmitted) -> None:
         """Run a command, whoever asked: every command of the screen comes through here.

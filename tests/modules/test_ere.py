@@ -189,7 +189,7 @@ def test_the_redos_pattern_is_matched_a_byte_at_a_time() -> None:
     steps: list[int] = []
     real = Ere._step
 
-    def counted(self: Ere, states: frozenset[int], byte: int) -> frozenset[int]:
+    def counted(self: Ere, states: int, byte: int) -> int:
         steps.append(byte)
         return real(self, states, byte)
 

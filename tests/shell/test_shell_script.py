@@ -45,7 +45,10 @@ def test_parse_script_reads_times_and_commands() -> None:
         ("\n# x\nsoon insmod oom_kill\n", "storm.txt:3: bad time 'soon': expected a duration"),
         ("5s\n", "storm.txt:1: no command after the time '5s'"),
         ("1s echo 'open\n", "storm.txt:1: syntax error: No closing quotation"),
-        ("1s ps aux | cat\n", "storm.txt:1: syntax error: '|' is not supported"),
+        ("1s ps aux | | cat\n", "storm.txt:1: syntax error near unexpected token `|'"),
+        ("1s ps aux || cat\n", "storm.txt:1: syntax error: '||' is not supported"),
+        ("1s ps aux | grep -Z x\n", "storm.txt:1: grep: invalid option -- Z"),
+        ("1s dmesg | frob\n", "storm.txt:1: frob: command not found"),
         ("1s sysctl --bogus\n", "storm.txt:1: sysctl: unrecognized arguments: --bogus"),
         (
             "1s insmod\n",

@@ -19,6 +19,7 @@ from moomtui.tui.components.explain import ExplainScreen
 from moomtui.tui.components.keybar import KeyBar
 from moomtui.tui.components.memory import MemoryView
 from moomtui.tui.components.modules import ModuleBox, ModulePanel
+from moomtui.tui.components.pager import PagerScreen, PagerText
 from moomtui.tui.components.process_view import ProcessView
 
 from .scenarios import family_scenario
@@ -542,3 +543,42 @@ async def test_the_tree_s_column_agrees_with_vmstat_and_loadavg(make_app: MakeAp
             assert int(lines[-3].split()[0]) == running
             assert lines[-1].split()[3] == f"{running}/{len(app.kernel.tasks)}"
         assert max(seen) > 0  # some task was caught running
+
+
+# ============================================================================ less
+async def test_less_at_the_console_opens_a_view_to_scroll_and_q_closes_it(
+    make_app: MakeApp,
+) -> None:
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        ps = app.sim.shell.execute("ps ax").output
+        await pilot.press("colon")
+        await enter_command(pilot, "ps ax | less")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PagerScreen)
+        view = screen.query_one(PagerText)
+        assert screen.plain == ps and view.has_focus
+        assert "(standard input)" in str(screen.query_one("#pager-title", Label).render())
+        assert view.scroll_y == 0 < view.max_scroll_y  # it starts at the top
+        await pilot.press("space")
+        assert view.scroll_y > 0
+        await pilot.press("G")
+        assert view.scroll_y == view.max_scroll_y
+        await pilot.press("g")
+        assert view.scroll_y == 0
+        await pilot.press("q")
+        assert not isinstance(app.screen, PagerScreen)
+        assert "ps ax | less" in console_text(app)
+        await pilot.press("colon")
+        await enter_command(pilot, "less meminfo")
+        await pilot.pause()
+        assert isinstance(app.screen, PagerScreen)
+        assert app.screen.plain == app.sim.shell.execute("cat meminfo").output
+        await pilot.press("escape")
+        assert not isinstance(app.screen, PagerScreen)
+        await pilot.press("colon")
+        await enter_command(pilot, "ps ax | less | wc -l")  # into a pipe: it prints
+        await pilot.pause()
+        assert not isinstance(app.screen, PagerScreen)
+        assert console_text(app).splitlines()[-1] == f"{len(ps.splitlines()):7d}"

@@ -93,7 +93,7 @@ class PromptInput(BurstInput):
         if not candidates:
             self.app.bell()
             return
-        cut = max(line.rfind(" "), line.rfind("\t")) + 1
+        cut = max(line.rfind(" "), line.rfind("\t"), line.rfind("|")) + 1  # after a pipe too
         head, word = line[:cut], line[cut:]
         common = common_prefix(candidates)
         if len(candidates) == 1 and not common.endswith(("/", "=")):

@@ -40,7 +40,11 @@ class LineLog(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = set()
 
-    def __init__(self, max_lines: int = 2000, *, id: str | None = None) -> None:
+    def __init__(
+        self, max_lines: int = 2000, *, follow: bool = True, id: str | None = None
+    ) -> None:
+        """``follow``: whether the view starts following new lines (a pager starts at the
+        top and stays there)."""
         super().__init__(id=id)
         self.lines: deque[tuple[str, str]] = deque()
         self.max_lines = max_lines
@@ -48,7 +52,7 @@ class LineLog(ScrollView, can_focus=True):
         self._rows_per_line: deque[int] = deque()
         self._wrap_width = 0
         self._styles: dict[str, Style] = {}
-        self._follow = True
+        self._follow = follow
 
     # ---------------------------------------------------------------------------- content
     def write(self, lines: list[tuple[str, str]]) -> None:
