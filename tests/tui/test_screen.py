@@ -561,6 +561,9 @@ async def test_less_at_the_console_opens_a_view_to_scroll_and_q_closes_it(
         assert screen.plain == ps and view.has_focus
         assert "(standard input)" in str(screen.query_one("#pager-title", Label).render())
         assert view.scroll_y == 0 < view.max_scroll_y  # it starts at the top
+        keys = str(app.query_one(KeyBar).render())
+        assert "space page" in keys and "q close" in keys
+        assert "space/space" not in keys and "g/g" not in keys  # each key told once
         await pilot.press("space")
         assert view.scroll_y > 0
         await pilot.press("G")

@@ -124,7 +124,8 @@ class KeyBar(Widget):
             if binding.show and binding.description:
                 shown = binding.key_display or self.app.get_key_display(binding)
                 keys, _ = grouped.setdefault(binding.action, ([], key))
-                keys.append(shown)
+                if shown not in keys:  # keys shown as one (key_display): told once
+                    keys.append(shown)
         out = []
         for keys, key in grouped.values():
             binding = self.app.screen.active_bindings[key].binding
