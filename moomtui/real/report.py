@@ -61,8 +61,9 @@ _BRACKETED = anchored(r"\[[^\]\[]*\][ \t]?")
 _CLOCK = scanning(r"\d{1,2}:\d{2}:\d{2}")
 """``dmesg -T``'s stamp: anything in brackets (no bracket inside) with a time of day in it."""
 _CALLER = anchored(r"\[[ \t]*[TC]\d+\][ \t]?")
-_THOUSANDS = scanning(r"(?<=\d)[,'’_\u00a0\u202f\u2009](?=\d{3}(?!\d))")
-_PREFIXES = (_QUOTE, _SYSLOG, _FACILITY, _LEVEL)
+_THOUSANDS = scanning(r"[,'’_\u00a0\u202f\u2009](?<=\d[,'’_\u00a0\u202f\u2009])(?=\d{3}(?!\d))")
+"""A separator between a digit and three more: the separator comes first in the pattern, so
+a scan looks for one at C speed and tries the digits only where it finds it."""
 MAX_LINE = 1 << 16
 """A line is read up to its first 64 KiB (a kernel's line is under 1 KiB): the rest is
 passed over, so no line costs more than that."""
@@ -70,39 +71,65 @@ MAX_PREFIXES = 64
 """Prefixes stripped from one line at most (a line copied through e-mail, syslog and
 dmesg has six)."""
 
+# Where each prefix can start. Most lines are a timestamp and a message: trying all seven
+# patterns at each place cost more than the rest of the reading, so a pattern is tried only
+# where its first character is (or where the character is not ASCII, which is left to the
+# pattern: ``\d`` and ``\w`` take other scripts' digits and letters), and only on a line
+# holding the words it needs. What is stripped is the same; only failing calls are saved.
+_SYSLOG_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # _MONTH_DAY, _ISO
+_FACILITY_START = frozenset("abcdefghijklmnopqrstuvwxyz")
+_HOST_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def _may_start(line: str, pos: int, first: frozenset[str]) -> bool:
+    """Whether a pattern whose first character is in ``first`` (or outside ASCII) may match
+    at ``pos``; at the end of the line it is simply tried."""
+    c = line[pos : pos + 1]
+    return c in first or not c.isascii() or not c
+
 
 def normalize(raw: str) -> tuple[str, float | None]:
     """``raw`` without what copying put in front of it; and its dmesg timestamp, if any."""
     line = raw[:MAX_LINE].rstrip("\r\n").replace("\t", " ")
     stamp: float | None = None
+    kernel = "kernel" in line  # in _SYSLOG and _HOST_KERNEL
+    colon = ":" in line  # in _FACILITY and _CLOCK
     pos = 0
     for _ in range(MAX_PREFIXES):
         before = pos
-        for prefix in _PREFIXES:
-            m = prefix.match(line, pos)
-            if m is not None:
-                pos = m.end()
-        m = _STAMP.match(line, pos)
-        if m is not None:
-            stamp = float(m[1]) if stamp is None else stamp
+        if line.startswith((" ", ">"), pos) and (m := _QUOTE.match(line, pos)):  # no tab left
             pos = m.end()
-            m = _HOST_KERNEL.match(line, pos)
-            if m is not None:
-                pos = m.end()
-        m = _BRACKETED.match(line, pos)
-        if m is not None and _CLOCK.search(line, pos, m.end()) is not None:
+        if kernel and _may_start(line, pos, _SYSLOG_START) and (m := _SYSLOG.match(line, pos)):
             pos = m.end()
-        m = _CALLER.match(line, pos)
-        if m is not None:
+        if colon and _may_start(line, pos, _FACILITY_START) and (m := _FACILITY.match(line, pos)):
+            pos = m.end()
+        if line.startswith("<", pos) and (m := _LEVEL.match(line, pos)):
+            pos = m.end()
+        if line.startswith("[", pos):
+            m = _STAMP.match(line, pos)
+            if m is not None:
+                stamp = float(m[1]) if stamp is None else stamp
+                pos = m.end()
+                if kernel and _may_start(line, pos, _HOST_START):
+                    m = _HOST_KERNEL.match(line, pos)
+                    if m is not None:
+                        pos = m.end()
+        if colon and line.startswith("[", pos):
+            m = _BRACKETED.match(line, pos)
+            if m is not None and _CLOCK.search(line, pos, m.end()) is not None:
+                pos = m.end()
+        if line.startswith("[", pos) and (m := _CALLER.match(line, pos)):
             pos = m.end()
         if pos == before:
             break
     line = line[pos:]
-    while True:
+    # Most lines hold no separator at all (an ASCII line can only hold the first three).
+    while not line.isascii() or "," in line or "_" in line or "'" in line:
         collapsed = _THOUSANDS.sub("", line)
         if collapsed == line:
-            return line.strip(), stamp
+            break
         line = collapsed
+    return line.strip(), stamp
 
 
 # --------------------------------------------------------------------------- the lines
