@@ -41,7 +41,7 @@ KSM), and tasks that are already exiting or reaped (``MMF_OOM_SKIP``), which no 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..kernel.constants import HZ
@@ -69,6 +69,10 @@ class Context:
     """The clock at the OOM (2.4's run time): the uptime at HZ=100."""
     init_pid: int | None = 1
     """The global init's pid as the source numbers tasks (``None``: not visible)."""
+
+
+Rule = Callable[[TaskRecord, Context], Score]
+"""An era's score of a task."""
 
 
 def c_div(a: int, b: int) -> int:
@@ -217,7 +221,7 @@ class Era:
     label: str
     since: tuple[int, ...]
     summary: str
-    score: Callable[[TaskRecord, Context], Score]
+    score: Rule
     last_wins: bool
     proc_score: Callable[[Score, int], int]
     per_mille: bool
@@ -358,21 +362,28 @@ def select_bad_process(tasks: Iterable[TaskRecord], era: Era, ctx: Context) -> C
     or greater score, negative ones too.
     """
     tasks = list(tasks)
+    return choose(tasks, [era.score(rec, ctx) for rec in tasks], era)
+
+
+def choose(tasks: Sequence[TaskRecord], scores: Sequence[Score], era: Era) -> Choice:
+    """:func:`select_bad_process` over tasks already scored by ``era``'s rule (``scores[i]``
+    is ``tasks[i]``'s): eras that share a rule share its scores."""
     chosen: TaskRecord | None = None
     best: Score = None
-    scores: list[Score] = []
-    for rec in tasks:
-        points = era.score(rec, ctx)
-        scores.append(points)
-        if points is None or (not points and era.key != "5.9"):
+    skip_zero = era.key != "5.9"
+    last_wins = era.last_wins
+    for rec, points in zip(tasks, scores, strict=True):
+        if points is None or (not points and skip_zero):
             continue
-        if best is not None and (points < best or (points == best and not era.last_wins)):
+        if best is not None and (points < best or (points == best and not last_wins)):
             continue
         chosen, best = rec, points
+    if chosen is None or scores.count(best) == 1:  # the usual: no other task scores as much
+        return Choice(chosen, best, [])
     ties = [
         rec
         for rec, points in zip(tasks, scores, strict=True)
-        if chosen is not None and rec is not chosen and points == best
+        if rec is not chosen and points == best
     ]
     return Choice(chosen, best, ties)
 
@@ -382,12 +393,21 @@ def earlyoom_select(tasks: Iterable[TaskRecord], era: Era, ctx: Context) -> Choi
     ``oom_score`` of ``era``'s kernel, ties to the larger VmRSS; pids 0 and 1, tasks without
     resident memory and ``oom_score_adj`` −1000 are skipped; a score below 0 never wins.
     No ``--prefer``/``--avoid``: the daemon's defaults."""
+    tasks = list(tasks)
+    return earlyoom_choose(tasks, [era.score(rec, ctx) for rec in tasks], era, ctx.totalpages)
+
+
+def earlyoom_choose(
+    tasks: Sequence[TaskRecord], scores: Sequence[Score], era: Era, totalpages: int
+) -> Choice:
+    """:func:`earlyoom_select` over tasks already scored by ``era``'s rule over
+    ``totalpages`` (``scores[i]`` is ``tasks[i]``'s)."""
     victim: TaskRecord | None = None
     best = best_rss = 0
-    for rec in sorted(tasks, key=lambda r: r.pid):
+    for rec, points in sorted(zip(tasks, scores, strict=True), key=lambda pair: pair[0].pid):
         if rec.pid <= 1:
             continue
-        score = era.proc_score(era.score(rec, ctx), ctx.totalpages)
+        score = era.proc_score(points, totalpages)
         if score < best:
             continue
         rss = rec.rss if rec.killable_mm else 0
