@@ -14,6 +14,7 @@ also kept on its line (:func:`~moomtui.text.one_line`), so no process can print 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..text import one_line
@@ -171,8 +172,16 @@ def _verdict_rows(j: Judgement) -> list[str]:
     return rows
 
 
-def _wrap(prefix: str, text: str, width: int = 96) -> list[str]:
+@functools.lru_cache(maxsize=64)
+def _wrap(prefix: str, text: str, width: int = 96) -> tuple[str, ...]:
+    """``text`` in lines of at most ``width`` (a longer word alone on its line), the first
+    after ``prefix``, the others indented as far. Most texts are the same in every report
+    (the assumptions, the notes), so the last 64 are kept wrapped: a few megabytes at most,
+    a text being at most a line of the report."""
     words = text.split()
+    joined = " ".join(words)
+    if len(prefix) + len(joined) < width:  # fits on one line
+        return ((prefix + joined).rstrip(),)
     lines: list[str] = []
     line = prefix
     for word in words:
@@ -181,7 +190,7 @@ def _wrap(prefix: str, text: str, width: int = 96) -> list[str]:
             line = " " * len(prefix)
         line += word + " "
     lines.append(line.rstrip())
-    return lines
+    return tuple(lines)
 
 
 def _memory_lines(m: Machine) -> list[str]:
