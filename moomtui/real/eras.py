@@ -41,6 +41,7 @@ KSM), and tasks that are already exiting or reaped (``MMF_OOM_SKIP``), which no 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -319,6 +320,9 @@ VERDICT_KEYS = (*ERAS, EARLYOOM)
 _VERSION = anchored(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
 
+# A log's reports name the same kernel again and again: the last few versions read are kept
+# (a version is at most a line of the report long).
+@functools.lru_cache(maxsize=64)
 def parse_version(text: str) -> tuple[int, int, int] | None:
     """``"5.15.0-107-generic"`` → ``(5, 15, 0)``."""
     m = _VERSION.match(text.strip())
@@ -327,6 +331,7 @@ def parse_version(text: str) -> tuple[int, int, int] | None:
     return int(m[1]), int(m[2]), int(m[3] or 0)
 
 
+@functools.lru_cache(maxsize=64)
 def era_for_version(text: str) -> str | None:
     """The era whose rule a kernel of this version follows; ``None`` for 2.6.0–2.6.35
     (its ``badness()`` with ``oom_adj`` shifts is not modelled) and for the unknown."""

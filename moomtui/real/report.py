@@ -298,6 +298,7 @@ class _Reader:
         self.cur: RawReport | None = None
         self.in_table = False
         self.last_row_line = 0
+        self.numeric: list[str] = []
         self.row_lines: dict[int, int] = {}
 
     # ----------------------------------------------------------------- the walk
@@ -305,7 +306,7 @@ class _Reader:
         n = 0
         for n, raw in enumerate(lines, start=1):
             # rsyslog writes a message's own newlines as #012.
-            for part in raw.split("#012"):
+            for part in raw.split("#012") if "#012" in raw else (raw,):
                 text, stamp = normalize(part)
                 if text:
                     self.line(n, text, stamp)
@@ -351,11 +352,12 @@ class _Reader:
         self.reports.append(cur)
 
     def line(self, n: int, text: str, stamp: float | None) -> None:
-        invoker = _invoker(text)
+        invoker = _invoker(text) if _INVOKED_AT in text else None
         if invoker is not None:
             self.start(n, stamp).invoker = invoker
             return
-        header = _HEADER.match(text)
+        bracket = text.startswith("[")  # the table's header and rows start so
+        header = _HEADER.match(text) if bracket else None
         if header is not None:
             self.header(n, text, header["cols"], stamp)
             return
@@ -371,7 +373,7 @@ class _Reader:
                 self.bare_kill(decision)
             return
         cur = self.cur
-        if self.in_table:
+        if self.in_table and bracket:
             row = _ROW.match(text)
             if row is not None:
                 self.row(n, row["pid"], row["rest"])
@@ -467,13 +469,15 @@ class _Reader:
             )
         cur.columns = columns
         cur.header_line = n
+        self.numeric = columns[:-1]
         self.row_lines = {}
         self.in_table = True
 
     def row(self, n: int, pid: str, rest: str) -> None:
         cur = self.cur
         assert cur is not None and cur.columns is not None
-        numeric = len(cur.columns) - 1
+        columns = self.numeric  # the header's, but the name
+        numeric = len(columns)
         fields = rest.split(None, numeric)
         numbers = fields[:numeric]
         # A usual row's numbers are all unsigned: one test of them joined says so.
@@ -485,7 +489,7 @@ class _Reader:
                 f"a task table row that does not fit the header of line {cur.header_line} "
                 f"({numeric + 2} fields: [pid] {' '.join(cur.columns)}): [{pid}] {rest}",
             )
-        values = dict(zip(cur.columns[:numeric], map(int, numbers), strict=True))
+        values = dict(zip(columns, map(int, numbers), strict=True))
         number = int(pid)
         first = self.row_lines.setdefault(number, n)
         if first != n:
