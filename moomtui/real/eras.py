@@ -373,17 +373,21 @@ def select_bad_process(tasks: Iterable[TaskRecord], era: Era, ctx: Context) -> C
 def choose(tasks: Sequence[TaskRecord], scores: Sequence[Score], era: Era) -> Choice:
     """:func:`select_bad_process` over tasks already scored by ``era``'s rule (``scores[i]``
     is ``tasks[i]``'s): eras that share a rule share its scores."""
-    chosen: TaskRecord | None = None
+    if len(tasks) != len(scores):
+        raise ValueError(f"{len(scores)} scores for {len(tasks)} tasks")
+    index = -1
     best: Score = None
     skip_zero = era.key != "5.9"
     last_wins = era.last_wins
-    for rec, points in zip(tasks, scores, strict=True):
+    for i, points in enumerate(scores):
         if points is None or (not points and skip_zero):
             continue
-        if best is not None and (points < best or (points == best and not last_wins)):
-            continue
-        chosen, best = rec, points
-    if chosen is None or scores.count(best) == 1:  # the usual: no other task scores as much
+        if best is None or points > best or (points == best and last_wins):
+            index, best = i, points
+    if index < 0:
+        return Choice(None, best, [])
+    chosen = tasks[index]
+    if scores.count(best) == 1:  # the usual: no other task scores as much
         return Choice(chosen, best, [])
     ties = [
         rec

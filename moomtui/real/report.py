@@ -179,11 +179,13 @@ _MEMINFO_START = anchored(r"Mem-Info:")
 _KEYVALS = scanning(r"(?<!\w)(\w+):(\d+)(?=\s|$)")
 _SUMMARY = anchored(r"oom-kill:(?P<body>.*)$")
 _KILL = anchored(
-    r"(?:(?P<message>[A-Za-z][^:]*?(?:\([a-z_]+\))?):\s*)?"
+    r"(?:(?P<message>[A-Za-z][^:]*):\s*)?"
     r"(?P<verb>[Kk]ill|[Kk]illed) process (?P<pid>\d+)(?:, UID \d+,)? \("
 )
 """A kill's words up to the task's name; the name ends at the last ``)`` that what follows
-allows (:data:`_KILL_REST`)."""
+allows (:data:`_KILL_REST`). The message, if any, runs to the first colon (``Out of
+memory``, ``Memory cgroup out of memory``, ``Out of memory (oom_kill_allocating_task)``):
+taken at once, not a character at a time."""
 _KILL_BARE = anchored(r"(?P<verb>[Kk]ill|[Kk]illed) process (?P<pid>\d+)(?:, UID \d+,)? \(")
 _KILL_REST = anchored(r"\s+(?:score|total-vm|sharing|or|and)\b.*|[.,]?\s*")
 _SCORE = scanning(r"score (\d+)")

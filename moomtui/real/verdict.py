@@ -105,7 +105,7 @@ def _verdict(era: Era, choice: Choice, ctx: Context) -> Verdict:
         task.comm if task else None,
         choice.points,
         per_mille(era, choice.points, ctx.totalpages) if task else None,
-        [t.pid for t in choice.ties],
+        [t.pid for t in choice.ties] if choice.ties else [],
     )
 
 
