@@ -359,7 +359,7 @@ class _Reader:
             self.start(n, stamp).invoker = invoker
             return
         bracket = text.startswith("[")  # the table's header and rows start so
-        header = _HEADER.match(text) if bracket else None
+        header = _HEADER.match(text) if bracket and "pid" in text else None
         if header is not None:
             self.header(n, text, header["cols"], stamp)
             return
