@@ -17,13 +17,12 @@ from .eras import (
     Choice,
     Context,
     Era,
-    Rule,
-    Score,
     choose,
     earlyoom_choose,
     earlyoom_select,
     jiffies_at,
     per_mille,
+    score_all,
 )
 from .records import Machine, TaskRecord
 
@@ -70,13 +69,10 @@ def judge(m: Machine) -> Judgement:
     # Each rule scores the tasks once: 5.2–5.8 walk the scores of 4.17–5.1's rule (only
     # the ties go otherwise), and earlyoom reads its era's when /proc's totalpages is the
     # OOM's (a global OOM: contexts() gives the one context).
-    scored: dict[Rule, list[Score]] = {}
+    scored = score_all(tasks, oom)
     verdicts: dict[str, Verdict] = {}
     for era in ERAS.values():
-        scores = scored.get(era.score)
-        if scores is None:
-            scores = scored[era.score] = [era.score(rec, oom) for rec in tasks]
-        verdicts[era.key] = _verdict(era, choose(tasks, scores, era), oom)
+        verdicts[era.key] = _verdict(era, choose(tasks, scored[era.score], era), oom)
     own = ERAS.get(m.era or "")
     eo_era = own or ERAS[EARLYOOM_FALLBACK]
     if glob is oom:
