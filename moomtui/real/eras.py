@@ -79,9 +79,10 @@ Rule = Callable[[TaskRecord, Context], Score]
 
 
 def c_div(a: int, b: int) -> int:
-    """C's signed division: the quotient truncated toward zero."""
-    q = abs(a) // abs(b)
-    return q if (a < 0) == (b < 0) else -q
+    """C's signed division: the quotient truncated toward zero (Python's floors: one less
+    when the signs differ and it is not exact)."""
+    q = a // b
+    return q + 1 if q < 0 and q * b != a else q
 
 
 # --------------------------------------------------------------------------- defaults

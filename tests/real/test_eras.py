@@ -20,6 +20,7 @@ from moomtui.real.eras import (
     badness_3_14,
     badness_4_17,
     badness_5_9,
+    c_div,
     earlyoom_select,
     era_for_version,
     proc_per_mille,
@@ -221,6 +222,14 @@ def test_oom_score_adj_minus_1000_is_never_chosen_after_2_4() -> None:
     for era in ERAS.values():
         chosen = select_bad_process(protected, era, CTX).task
         assert (chosen is not None) == (era.key == "2.4")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(-(2**70), 2**70), st.integers(-(2**40), 2**40).filter(bool))
+def test_c_div_truncates_toward_zero(a: int, b: int) -> None:
+    q = abs(a) // abs(b)
+    assert c_div(a, b) == (q if (a < 0) == (b < 0) else -q)
+    assert c_div(-7, 2) == -3 and c_div(7, -2) == -3 and c_div(-6, 3) == -2
 
 
 def test_proc_oom_score_per_era() -> None:
