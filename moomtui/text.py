@@ -98,8 +98,8 @@ def one_line(value: object) -> str:
 
 def layout(text: str) -> str:
     """``text`` for printed lines: unsafe characters shown, the newline and tab kept."""
-    if text.isprintable() or (text[-1:] == "\n" and text[:-1].isprintable()):
-        return text  # the usual writes: a part of a line, or a line
+    if text.isprintable() or text.replace("\n", "").isprintable():
+        return text  # the usual writes: a part of a line, or lines
     return "\n".join(visible(line, LAYOUT) for line in text.split("\n"))
 
 

@@ -129,6 +129,15 @@ def test_visible_shows_each_payload_as_python_writes_it() -> None:
 
 
 @pytest.mark.parametrize("payload", HOSTILE, ids=IDS)
+def test_layout_shows_a_payload_on_any_line_of_many(payload: str) -> None:
+    """Printed lines are checked at once (most hold nothing to show): a payload on a middle
+    line is shown as the same lines checked one by one show it."""
+    text = f"a first line, 1 ‰\n  {payload} in the second\n\tthird\n"
+    assert layout(text) == "\n".join(visible(line, "\n\t") for line in text.split("\n"))
+    assert_clean(layout(text).replace("\n", "").replace("\t", ""))
+
+
+@pytest.mark.parametrize("payload", HOSTILE, ids=IDS)
 def test_json_escapes_what_a_terminal_would_act_on_and_round_trips(payload: str) -> None:
     doc = {"comm": f"a{payload}b", "naïve": "é", "far": "\U000e0001"}
     text = dumps(doc, indent=2)

@@ -1,8 +1,10 @@
 """How each era of ``mm/oom_kill.c`` scores a task and picks the victim, as pure functions.
 
 Every rule here is a function of a :class:`~.records.TaskRecord` and a :class:`Context` (the
-OOM's ``totalpages``, the clock), so the simulator's policies can reuse them. The eras are
-where the upstream rule changed, read from the kernel's history:
+OOM's ``totalpages``, the clock), so the simulator's policies can reuse them; those from
+2.6.36 on are written over the task's :class:`Facts` (its numbers, the defaults applied),
+which judging a machine by every era reads once a task. The eras are where the upstream
+rule changed, read from the kernel's history:
 
 ========  ===================================================================================
 key       rule
@@ -41,7 +43,8 @@ KSM), and tasks that are already exiting or reaped (``MMF_OOM_SKIP``), which no 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..kernel.constants import HZ
@@ -71,10 +74,15 @@ class Context:
     """The global init's pid as the source numbers tasks (``None``: not visible)."""
 
 
+Rule = Callable[[TaskRecord, Context], Score]
+"""An era's score of a task."""
+
+
 def c_div(a: int, b: int) -> int:
-    """C's signed division: the quotient truncated toward zero."""
-    q = abs(a) // abs(b)
-    return q if (a < 0) == (b < 0) else -q
+    """C's signed division: the quotient truncated toward zero (Python's floors: one less
+    when the signs differ and it is not exact)."""
+    q = a // b
+    return q + 1 if q < 0 and q * b != a else q
 
 
 # --------------------------------------------------------------------------- defaults
@@ -127,70 +135,129 @@ def badness_2_4(rec: TaskRecord, ctx: Context) -> int:
     return classic_badness(task, ctx.jiffies)
 
 
-def _badness_1000ths(rec: TaskRecord, ctx: Context, *, ptes: bool) -> int:
-    if unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN:
+@dataclass(slots=True)
+class Facts:
+    """What the rules from 2.6.36 on read of a task, each default applied: read once for a
+    task and shared by every era's rule (judging a machine scores every task by each)."""
+
+    protected: bool
+    """Never chosen: init, a kernel thread, a task without memory, ``oom_score_adj`` −1000."""
+    rss: int
+    swap: int
+    pgtables: int
+    adj: int
+    admin: bool
+    """CAP_SYS_ADMIN (held by root when the capabilities are unknown)."""
+
+
+def facts(rec: TaskRecord, ctx: Context) -> Facts:
+    """``rec``'s facts, read through the defaults above."""
+    return Facts(
+        unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN,
+        rec.rss,
+        swap_of(rec),
+        pgtables_of(rec),
+        rec.oom_score_adj,
+        has_sys_admin(rec),
+    )
+
+
+def _thousandths(f: Facts, ctx: Context, pages: int) -> int:
+    if f.protected:
         return 0
-    total = ctx.totalpages or 1
-    pages = rec.rss + swap_of(rec) + (pgtables_of(rec) if ptes else 0)
-    points = pages * 1000 // total
-    if has_sys_admin(rec):
+    points = pages * 1000 // (ctx.totalpages or 1)
+    if f.admin:
         points -= 30
-    points += rec.oom_score_adj
+    points += f.adj
     if points <= 0:
         return 1
     return min(points, 1000)
 
 
-def badness_2_6_36(rec: TaskRecord, ctx: Context) -> int:
+def rule_2_6_36(f: Facts, ctx: Context) -> int:
     """2.6.36: ``(rss + swap) * 1000 / totalpages`` − 30 for root + adj, 1..1000."""
-    return _badness_1000ths(rec, ctx, ptes=False)
+    return _thousandths(f, ctx, f.rss + f.swap)
+
+
+def rule_2_6_37(f: Facts, ctx: Context) -> int:
+    """2.6.37–3.5: as 2.6.36, with the page tables counted."""
+    return _thousandths(f, ctx, f.rss + f.swap + f.pgtables)
+
+
+def rule_3_6(f: Facts, ctx: Context) -> int:
+    """3.6–3.13: pages; ``adj -= 30`` for CAP_SYS_ADMIN; ``adj *= totalpages / 1000``."""
+    if f.protected:
+        return 0
+    adj = f.adj - 30 if f.admin else f.adj
+    points = f.rss + f.pgtables + f.swap + adj * (ctx.totalpages // 1000)
+    return points if points > 0 else 1
+
+
+def rule_3_14(f: Facts, ctx: Context) -> int:
+    """3.14–4.16: the root bonus is ``points * 3 / 100``."""
+    if f.protected:
+        return 0
+    points = f.rss + f.pgtables + f.swap
+    if f.admin:
+        points -= points * 3 // 100
+    points += f.adj * (ctx.totalpages // 1000)
+    return points if points > 0 else 1
+
+
+def rule_4_17(f: Facts, ctx: Context) -> int:
+    """4.17–5.8: no root bonus; at least 1 for a killable task."""
+    if f.protected:
+        return 0
+    points = f.rss + f.pgtables + f.swap + f.adj * (ctx.totalpages // 1000)
+    return points if points > 0 else 1
+
+
+def rule_5_9(f: Facts, ctx: Context) -> Score:
+    """5.9 on: signed points, ``None`` (``LONG_MIN``) for what may never be killed."""
+    if f.protected:
+        return None
+    return f.rss + f.pgtables + f.swap + f.adj * (ctx.totalpages // 1000)
+
+
+def badness_2_6_36(rec: TaskRecord, ctx: Context) -> int:
+    """2.6.36's score of ``rec`` (:func:`rule_2_6_36`)."""
+    return rule_2_6_36(facts(rec, ctx), ctx)
 
 
 def badness_2_6_37(rec: TaskRecord, ctx: Context) -> int:
-    """2.6.37–3.5: as 2.6.36, with the page tables counted."""
-    return _badness_1000ths(rec, ctx, ptes=True)
-
-
-def _pages(rec: TaskRecord) -> int:
-    return rec.rss + pgtables_of(rec) + swap_of(rec)
+    """2.6.37–3.5's score of ``rec`` (:func:`rule_2_6_37`)."""
+    return rule_2_6_37(facts(rec, ctx), ctx)
 
 
 def badness_3_6(rec: TaskRecord, ctx: Context) -> int:
-    """3.6–3.13: pages; ``adj -= 30`` for CAP_SYS_ADMIN; ``adj *= totalpages / 1000``."""
-    if unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN:
-        return 0
-    points = _pages(rec)
-    adj = rec.oom_score_adj
-    if has_sys_admin(rec):
-        adj -= 30
-    points += adj * (ctx.totalpages // 1000)
-    return points if points > 0 else 1
+    """3.6–3.13's score of ``rec`` (:func:`rule_3_6`)."""
+    return rule_3_6(facts(rec, ctx), ctx)
 
 
 def badness_3_14(rec: TaskRecord, ctx: Context) -> int:
-    """3.14–4.16: the root bonus is ``points * 3 / 100``."""
-    if unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN:
-        return 0
-    points = _pages(rec)
-    if has_sys_admin(rec):
-        points -= points * 3 // 100
-    points += rec.oom_score_adj * (ctx.totalpages // 1000)
-    return points if points > 0 else 1
+    """3.14–4.16's score of ``rec`` (:func:`rule_3_14`)."""
+    return rule_3_14(facts(rec, ctx), ctx)
 
 
 def badness_4_17(rec: TaskRecord, ctx: Context) -> int:
-    """4.17–5.8: no root bonus; at least 1 for a killable task."""
-    if unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN:
-        return 0
-    points = _pages(rec) + rec.oom_score_adj * (ctx.totalpages // 1000)
-    return points if points > 0 else 1
+    """4.17–5.8's score of ``rec`` (:func:`rule_4_17`)."""
+    return rule_4_17(facts(rec, ctx), ctx)
 
 
 def badness_5_9(rec: TaskRecord, ctx: Context) -> Score:
-    """5.9 on: signed points, ``None`` (``LONG_MIN``) for what may never be killed."""
-    if unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN:
-        return None
-    return _pages(rec) + rec.oom_score_adj * (ctx.totalpages // 1000)
+    """5.9's score of ``rec`` (:func:`rule_5_9`)."""
+    return rule_5_9(facts(rec, ctx), ctx)
+
+
+BY_FACTS: dict[Rule, Callable[[Facts, Context], Score]] = {
+    badness_2_6_36: rule_2_6_36,
+    badness_2_6_37: rule_2_6_37,
+    badness_3_6: rule_3_6,
+    badness_3_14: rule_3_14,
+    badness_4_17: rule_4_17,
+    badness_5_9: rule_5_9,
+}
+"""Each rule that reads :class:`Facts` by the task's score of it."""
 
 
 # --------------------------------------------------------------------------- /proc/PID/oom_score
@@ -217,7 +284,7 @@ class Era:
     label: str
     since: tuple[int, ...]
     summary: str
-    score: Callable[[TaskRecord, Context], Score]
+    score: Rule
     last_wins: bool
     proc_score: Callable[[Score, int], int]
     per_mille: bool
@@ -315,6 +382,9 @@ VERDICT_KEYS = (*ERAS, EARLYOOM)
 _VERSION = anchored(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
 
+# A log's reports name the same kernel again and again: the last few versions read are kept
+# (a version is at most a line of the report long).
+@functools.lru_cache(maxsize=64)
 def parse_version(text: str) -> tuple[int, int, int] | None:
     """``"5.15.0-107-generic"`` → ``(5, 15, 0)``."""
     m = _VERSION.match(text.strip())
@@ -323,6 +393,7 @@ def parse_version(text: str) -> tuple[int, int, int] | None:
     return int(m[1]), int(m[2]), int(m[3] or 0)
 
 
+@functools.lru_cache(maxsize=64)
 def era_for_version(text: str) -> str | None:
     """The era whose rule a kernel of this version follows; ``None`` for 2.6.0–2.6.35
     (its ``badness()`` with ``oom_adj`` shifts is not modelled) and for the unknown."""
@@ -350,6 +421,22 @@ class Choice:
     ties: list[TaskRecord]
 
 
+def score_all(tasks: Sequence[TaskRecord], ctx: Context) -> dict[Rule, list[Score]]:
+    """The scores of ``tasks`` by the rule of every era, keyed by ``Era.score``: each rule
+    once (5.2–5.8 share 4.17–5.1's), from the task's facts read once for all the rules."""
+    shared = [facts(rec, ctx) for rec in tasks]
+    out: dict[Rule, list[Score]] = {}
+    for era in ERAS.values():
+        if era.score in out:
+            continue
+        rule = BY_FACTS.get(era.score)
+        if rule is None:
+            out[era.score] = [era.score(rec, ctx) for rec in tasks]
+        else:
+            out[era.score] = [rule(f, ctx) for f in shared]
+    return out
+
+
 def select_bad_process(tasks: Iterable[TaskRecord], era: Era, ctx: Context) -> Choice:
     """The era's walk over the tasks in the order given (the kernel's task-list order).
 
@@ -358,21 +445,32 @@ def select_bad_process(tasks: Iterable[TaskRecord], era: Era, ctx: Context) -> C
     or greater score, negative ones too.
     """
     tasks = list(tasks)
-    chosen: TaskRecord | None = None
+    return choose(tasks, [era.score(rec, ctx) for rec in tasks], era)
+
+
+def choose(tasks: Sequence[TaskRecord], scores: Sequence[Score], era: Era) -> Choice:
+    """:func:`select_bad_process` over tasks already scored by ``era``'s rule (``scores[i]``
+    is ``tasks[i]``'s): eras that share a rule share its scores."""
+    if len(tasks) != len(scores):
+        raise ValueError(f"{len(scores)} scores for {len(tasks)} tasks")
+    index = -1
     best: Score = None
-    scores: list[Score] = []
-    for rec in tasks:
-        points = era.score(rec, ctx)
-        scores.append(points)
-        if points is None or (not points and era.key != "5.9"):
+    skip_zero = era.key != "5.9"
+    last_wins = era.last_wins
+    for i, points in enumerate(scores):
+        if points is None or (not points and skip_zero):
             continue
-        if best is not None and (points < best or (points == best and not era.last_wins)):
-            continue
-        chosen, best = rec, points
+        if best is None or points > best or (points == best and last_wins):
+            index, best = i, points
+    if index < 0:
+        return Choice(None, best, [])
+    chosen = tasks[index]
+    if scores.count(best) == 1:  # the usual: no other task scores as much
+        return Choice(chosen, best, [])
     ties = [
         rec
         for rec, points in zip(tasks, scores, strict=True)
-        if chosen is not None and rec is not chosen and points == best
+        if rec is not chosen and points == best
     ]
     return Choice(chosen, best, ties)
 
@@ -382,12 +480,21 @@ def earlyoom_select(tasks: Iterable[TaskRecord], era: Era, ctx: Context) -> Choi
     ``oom_score`` of ``era``'s kernel, ties to the larger VmRSS; pids 0 and 1, tasks without
     resident memory and ``oom_score_adj`` −1000 are skipped; a score below 0 never wins.
     No ``--prefer``/``--avoid``: the daemon's defaults."""
+    tasks = list(tasks)
+    return earlyoom_choose(tasks, [era.score(rec, ctx) for rec in tasks], era, ctx.totalpages)
+
+
+def earlyoom_choose(
+    tasks: Sequence[TaskRecord], scores: Sequence[Score], era: Era, totalpages: int
+) -> Choice:
+    """:func:`earlyoom_select` over tasks already scored by ``era``'s rule over
+    ``totalpages`` (``scores[i]`` is ``tasks[i]``'s)."""
     victim: TaskRecord | None = None
     best = best_rss = 0
-    for rec in sorted(tasks, key=lambda r: r.pid):
+    for rec, points in sorted(zip(tasks, scores, strict=True), key=lambda pair: pair[0].pid):
         if rec.pid <= 1:
             continue
-        score = era.proc_score(era.score(rec, ctx), ctx.totalpages)
+        score = era.proc_score(points, totalpages)
         if score < best:
             continue
         rss = rec.rss if rec.killable_mm else 0

@@ -14,6 +14,7 @@ also kept on its line (:func:`~moomtui.text.one_line`), so no process can print 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..text import one_line
@@ -159,20 +160,42 @@ def snapshot_json(j: Judgement) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- text
+_VERDICT_HEADER = f"  {'rule':<37} {'victim':<26} {'score':>10} {'‰':>5}"
+
+
+@functools.lru_cache(maxsize=64)
+def _rule_cell(mark: str, label: str) -> str:
+    """A row's start: the mark and the rule's name, padded (the same for every report)."""
+    return f"{mark} {label:<37} "
+
+
 def _verdict_rows(j: Judgement) -> list[str]:
-    rows = [f"  {'rule':<37} {'victim':<26} {'score':>10} {'‰':>5}"]
+    rows = [_VERDICT_HEADER]
+    cells: dict[tuple[int | None, str | None, int | None, int | None, int], str] = {}
     for key, v in j.verdicts.items():
-        mark = "*" if key == j.model else " "
-        who = f"{v.pid} ({one_line(v.comm)})" if v.pid is not None else "nobody"
-        score = "" if v.score is None else str(v.score)
-        pm = "" if v.per_mille is None else str(v.per_mille)
-        ties = f"  +{len(v.ties)} tied" if v.ties else ""
-        rows.append(f"{mark} {v.label:<37} {who[:26]:<26} {score:>10} {pm:>5}{ties}".rstrip())
+        # Most rules choose the same task with the same score: its cells are written once.
+        verdict = (v.pid, v.comm, v.score, v.per_mille, len(v.ties))
+        cell = cells.get(verdict)
+        if cell is None:
+            who = f"{v.pid} ({one_line(v.comm)})" if v.pid is not None else "nobody"
+            score = "" if v.score is None else str(v.score)
+            pm = "" if v.per_mille is None else str(v.per_mille)
+            ties = f"  +{len(v.ties)} tied" if v.ties else ""
+            cell = cells[verdict] = f"{who[:26]:<26} {score:>10} {pm:>5}{ties}".rstrip()
+        rows.append(_rule_cell("*" if key == j.model else " ", v.label) + cell)
     return rows
 
 
-def _wrap(prefix: str, text: str, width: int = 96) -> list[str]:
+@functools.lru_cache(maxsize=64)
+def _wrap(prefix: str, text: str, width: int = 96) -> tuple[str, ...]:
+    """``text`` in lines of at most ``width`` (a longer word alone on its line), the first
+    after ``prefix``, the others indented as far. Most texts are the same in every report
+    (the assumptions, the notes), so the last 64 are kept wrapped: a few megabytes at most,
+    a text being at most a line of the report."""
     words = text.split()
+    joined = " ".join(words)
+    if len(prefix) + len(joined) < width:  # fits on one line
+        return ((prefix + joined).rstrip(),)
     lines: list[str] = []
     line = prefix
     for word in words:
@@ -181,7 +204,7 @@ def _wrap(prefix: str, text: str, width: int = 96) -> list[str]:
             line = " " * len(prefix)
         line += word + " "
     lines.append(line.rstrip())
-    return lines
+    return tuple(lines)
 
 
 def _memory_lines(m: Machine) -> list[str]:

@@ -61,8 +61,9 @@ _BRACKETED = anchored(r"\[[^\]\[]*\][ \t]?")
 _CLOCK = scanning(r"\d{1,2}:\d{2}:\d{2}")
 """``dmesg -T``'s stamp: anything in brackets (no bracket inside) with a time of day in it."""
 _CALLER = anchored(r"\[[ \t]*[TC]\d+\][ \t]?")
-_THOUSANDS = scanning(r"(?<=\d)[,'’_\u00a0\u202f\u2009](?=\d{3}(?!\d))")
-_PREFIXES = (_QUOTE, _SYSLOG, _FACILITY, _LEVEL)
+_THOUSANDS = scanning(r"[,'’_\u00a0\u202f\u2009](?<=\d[,'’_\u00a0\u202f\u2009])(?=\d{3}(?!\d))")
+"""A separator between a digit and three more: the separator comes first in the pattern, so
+a scan looks for one at C speed and tries the digits only where it finds it."""
 MAX_LINE = 1 << 16
 """A line is read up to its first 64 KiB (a kernel's line is under 1 KiB): the rest is
 passed over, so no line costs more than that."""
@@ -70,39 +71,80 @@ MAX_PREFIXES = 64
 """Prefixes stripped from one line at most (a line copied through e-mail, syslog and
 dmesg has six)."""
 
+# Where each prefix can start. Most lines are a timestamp and a message: trying all seven
+# patterns at each place cost more than the rest of the reading, so a pattern is tried only
+# where its first character is (or where the character is not ASCII, which is left to the
+# pattern: ``\d`` and ``\w`` take other scripts' digits and letters), and only on a line
+# holding the words it needs. What is stripped is the same; only failing calls are saved.
+# (No prefix matches an empty string, so none is tried at the end of the line.)
+_QUOTE_START = frozenset(" >")  # and the tab, replaced by a space before
+_SYSLOG_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # _MONTH_DAY, _ISO
+_FACILITY_START = frozenset("abcdefghijklmnopqrstuvwxyz")
+_HOST_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def _may_start(line: str, pos: int, first: frozenset[str]) -> bool:
+    """Whether a pattern whose first character is in ``first`` (or outside ASCII) may match
+    at ``pos``."""
+    c = line[pos : pos + 1]
+    return c in first or not c.isascii()
+
 
 def normalize(raw: str) -> tuple[str, float | None]:
     """``raw`` without what copying put in front of it; and its dmesg timestamp, if any."""
     line = raw[:MAX_LINE].rstrip("\r\n").replace("\t", " ")
     stamp: float | None = None
+    kernel = "kernel" in line  # in _SYSLOG and _HOST_KERNEL
+    colon = ":" in line  # in _FACILITY and _CLOCK
     pos = 0
+    c = line[:1]  # the character at pos ("" at the end)
     for _ in range(MAX_PREFIXES):
         before = pos
-        for prefix in _PREFIXES:
-            m = prefix.match(line, pos)
-            if m is not None:
+        if c in _QUOTE_START and (m := _QUOTE.match(line, pos)):
+            pos = m.end()
+            c = line[pos : pos + 1]
+        if kernel and (c in _SYSLOG_START or not c.isascii()) and (m := _SYSLOG.match(line, pos)):
+            pos = m.end()
+            c = line[pos : pos + 1]
+        if colon and c in _FACILITY_START and (m := _FACILITY.match(line, pos)):
+            pos = m.end()
+            c = line[pos : pos + 1]
+        if c == "<" and (m := _LEVEL.match(line, pos)):
+            pos = m.end()
+            c = line[pos : pos + 1]
+        if c == "[" and (m := _STAMP.match(line, pos)):
+            if stamp is None:
+                stamp = float(m[1])
+            pos = m.end()
+            c = line[pos : pos + 1]
+            if (
+                kernel
+                and (c in _HOST_START or not c.isascii())
+                and (m := _HOST_KERNEL.match(line, pos))
+            ):
                 pos = m.end()
-        m = _STAMP.match(line, pos)
-        if m is not None:
-            stamp = float(m[1]) if stamp is None else stamp
+                c = line[pos : pos + 1]
+        if (
+            colon
+            and c == "["
+            and (m := _BRACKETED.match(line, pos))
+            and _CLOCK.search(line, pos, m.end()) is not None
+        ):
             pos = m.end()
-            m = _HOST_KERNEL.match(line, pos)
-            if m is not None:
-                pos = m.end()
-        m = _BRACKETED.match(line, pos)
-        if m is not None and _CLOCK.search(line, pos, m.end()) is not None:
+            c = line[pos : pos + 1]
+        if c == "[" and (m := _CALLER.match(line, pos)):
             pos = m.end()
-        m = _CALLER.match(line, pos)
-        if m is not None:
-            pos = m.end()
+            c = line[pos : pos + 1]
         if pos == before:
             break
     line = line[pos:]
-    while True:
+    # Most lines hold no separator at all (an ASCII line can only hold the first three).
+    while not line.isascii() or "," in line or "_" in line or "'" in line:
         collapsed = _THOUSANDS.sub("", line)
         if collapsed == line:
-            return line.strip(), stamp
+            break
         line = collapsed
+    return line.strip(), stamp
 
 
 # --------------------------------------------------------------------------- the lines
@@ -137,11 +179,13 @@ _MEMINFO_START = anchored(r"Mem-Info:")
 _KEYVALS = scanning(r"(?<!\w)(\w+):(\d+)(?=\s|$)")
 _SUMMARY = anchored(r"oom-kill:(?P<body>.*)$")
 _KILL = anchored(
-    r"(?:(?P<message>[A-Za-z][^:]*?(?:\([a-z_]+\))?):\s*)?"
+    r"(?:(?P<message>[A-Za-z][^:]*):\s*)?"
     r"(?P<verb>[Kk]ill|[Kk]illed) process (?P<pid>\d+)(?:, UID \d+,)? \("
 )
 """A kill's words up to the task's name; the name ends at the last ``)`` that what follows
-allows (:data:`_KILL_REST`)."""
+allows (:data:`_KILL_REST`). The message, if any, runs to the first colon (``Out of
+memory``, ``Memory cgroup out of memory``, ``Out of memory (oom_kill_allocating_task)``):
+taken at once, not a character at a time."""
 _KILL_BARE = anchored(r"(?P<verb>[Kk]ill|[Kk]illed) process (?P<pid>\d+)(?:, UID \d+,)? \(")
 _KILL_REST = anchored(r"\s+(?:score|total-vm|sharing|or|and)\b.*|[.,]?\s*")
 _SCORE = scanning(r"score (\d+)")
@@ -154,6 +198,9 @@ _HEADER = anchored(r"\[\s*pid\s*\]\s+(?P<cols>\S(?:.*\S)?)\s*$")
 _ROW = anchored(r"\[\s*(?P<pid>\d+)\]\s+(?P<rest>(?:\S.*)?)$")
 _TASKS_STATE = anchored(r"Tasks state \(memory values in pages\):")
 _SIZE = anchored(r"(\d+)([KMGT]?)i?B?", re.I)
+_FACT_STARTS = frozenset("0123456789FTNmskMo")
+"""The first characters of _PAGES … _SUMMARY (the lines :meth:`_Reader.memory_facts` reads):
+a line starting with another is not tried on them."""
 _SUMMARY_KEYS = ("constraint", "oom_memcg", "task_memcg", "task", "pid", "uid")
 _SUMMARY_KEY = {key: scanning(rf"(?:^|,){key}=") for key in _SUMMARY_KEYS}
 _SUMMARY_END = scanning(r",(?:\w+=|global_oom)")
@@ -253,6 +300,7 @@ class _Reader:
         self.cur: RawReport | None = None
         self.in_table = False
         self.last_row_line = 0
+        self.numeric: list[str] = []
         self.row_lines: dict[int, int] = {}
 
     # ----------------------------------------------------------------- the walk
@@ -260,7 +308,7 @@ class _Reader:
         n = 0
         for n, raw in enumerate(lines, start=1):
             # rsyslog writes a message's own newlines as #012.
-            for part in raw.split("#012"):
+            for part in raw.split("#012") if "#012" in raw else (raw,):
                 text, stamp = normalize(part)
                 if text:
                     self.line(n, text, stamp)
@@ -306,11 +354,12 @@ class _Reader:
         self.reports.append(cur)
 
     def line(self, n: int, text: str, stamp: float | None) -> None:
-        invoker = _invoker(text)
+        invoker = _invoker(text) if _INVOKED_AT in text else None
         if invoker is not None:
             self.start(n, stamp).invoker = invoker
             return
-        header = _HEADER.match(text)
+        bracket = text.startswith("[")  # the table's header and rows start so
+        header = _HEADER.match(text) if bracket and "pid" in text else None
         if header is not None:
             self.header(n, text, header["cols"], stamp)
             return
@@ -326,7 +375,7 @@ class _Reader:
                 self.bare_kill(decision)
             return
         cur = self.cur
-        if self.in_table:
+        if self.in_table and bracket:
             row = _ROW.match(text)
             if row is not None:
                 self.row(n, row["pid"], row["rest"])
@@ -339,20 +388,35 @@ class _Reader:
         """``Mem-Info:`` and the lines of ``name:count`` pairs that follow it."""
         cur = self.cur
         assert cur is not None
+        if ":" not in text:  # neither the words nor a pair
+            return False
+        start = _MEMINFO_START.match(text) is not None
+        words = len(text.split())
+        colons = text.count(":")
+        if not start and (colons < 2 or colons * 2 < words):
+            return False  # a pair holds one colon: too few for a line of pairs, none sought
         pairs = _KEYVALS.findall(text)
-        if _MEMINFO_START.match(text) or (len(pairs) >= 2 and len(pairs) * 2 >= len(text.split())):
+        if start or (len(pairs) >= 2 and len(pairs) * 2 >= words):
             cur.meminfo.update((k, int(v)) for k, v in pairs)
             return True
         return False
 
     def facts(self, n: int, text: str, cur: RawReport) -> None:
-        m = _CPU.search(text)
+        m = _CPU.search(text) if "omm: " in text else None  # "Comm: ", ", comm: "
         if m is not None:
             if cur.kernel is None:
                 cur.kernel = m["version"]
             if cur.invoker is not None and cur.invoker.pid is None:
                 cur.invoker.pid = int(m["pid"] or m["pid2"])
             return
+        if _may_start(text, 0, _FACT_STARTS) and self.memory_facts(text, cur):
+            return
+        decision = self.decision(n, text)
+        if decision is not None:
+            self.decide(cur, decision, n)
+
+    def memory_facts(self, text: str, cur: RawReport) -> bool:
+        """A line of ``show_mem()`` or of the memory cgroup's state, read into ``cur``."""
         if m := _PAGES.match(text):
             value, what = int(m[1]), m[2]
             if what == "pages RAM":
@@ -361,40 +425,38 @@ class _Reader:
                 cur.pages_reserved = value
             elif what == "total pagecache pages":
                 cur.meminfo["total_pagecache_pages"] = value
-            return
+            return True
         if m := _SWAP.match(text):
             if m[1] == "Total":
                 cur.swap_total_kb = int(m[2])
             else:
                 cur.swap_free_kb = int(m[2])
-            return
+            return True
         if m := _BUDDY.match(text):
             if cur.buddy_page_kb is None:
                 cur.buddy_page_kb = int(m[1])
-            return
+            return True
         if m := _MEMCG.match(text):
             cur.memcg_kb[m[1]] = (int(m[2]), int(m[3]))
-            return
+            return True
         if m := _MEMCG_FILE.match(text):
             cur.memcg_files[m[1]] = _parse_size(m[2])
-            return
+            return True
         if m := _TASK_IN.match(text):
             cur.memcg_task_in = True
             cur.memcg_path = m[2]
-            return
+            return True
         if m := _MEMCG_STATS.match(text):
             if cur.memcg_path is None:
                 cur.memcg_path = m[1]
-            return
+            return True
         if _TASKS_STATE.match(text):
             cur.tasks_state = True
-            return
+            return True
         if m := _SUMMARY.match(text):
             cur.summary = _summary(m["body"])
-            return
-        decision = self.decision(n, text)
-        if decision is not None:
-            self.decide(cur, decision, n)
+            return True
+        return False
 
     # ----------------------------------------------------------------- the table
     def header(self, n: int, text: str, cols: str, stamp: float | None) -> None:
@@ -409,25 +471,32 @@ class _Reader:
             )
         cur.columns = columns
         cur.header_line = n
+        self.numeric = columns[:-1]
         self.row_lines = {}
         self.in_table = True
 
     def row(self, n: int, pid: str, rest: str) -> None:
         cur = self.cur
         assert cur is not None and cur.columns is not None
-        numeric = len(cur.columns) - 1
+        columns = self.numeric  # the header's, but the name
+        numeric = len(columns)
         fields = rest.split(None, numeric)
-        if len(fields) < numeric + 1 or not all(_INT.fullmatch(f) for f in fields[:numeric]):
+        numbers = fields[:numeric]
+        # A usual row's numbers are all unsigned: one test of them joined says so.
+        if len(fields) < numeric + 1 or not (
+            "".join(numbers).isdecimal() or all(_INT.fullmatch(f) for f in numbers)
+        ):
             raise ReportError(
                 n,
                 f"a task table row that does not fit the header of line {cur.header_line} "
                 f"({numeric + 2} fields: [pid] {' '.join(cur.columns)}): [{pid}] {rest}",
             )
-        values = dict(zip(cur.columns[:numeric], map(int, fields[:numeric]), strict=True))
-        first = self.row_lines.setdefault(int(pid), n)
+        values = dict(zip(columns, map(int, numbers), strict=True))
+        number = int(pid)
+        first = self.row_lines.setdefault(number, n)
         if first != n:
-            raise ReportError(n, f"pid {int(pid)} is in the task table twice (line {first} too)")
-        cur.rows.append(_record(int(pid), fields[numeric], values, n))
+            raise ReportError(n, f"pid {number} is in the task table twice (line {first} too)")
+        cur.rows.append(_record(number, fields[numeric], values, n))
         self.last_row_line = n
 
     # ----------------------------------------------------------------- the decision
@@ -539,6 +608,8 @@ def _panic(text: str) -> str | None:
 def _kill(text: str) -> tuple[re.Match[str], str, str] | None:
     """``[MESSAGE: ]Kill[ed] process PID (COMM)REST``: the match of the words, the task's
     name (to the last ``)`` that REST — a score, sizes, or nothing — may follow) and REST."""
+    if " process " not in text:  # in both patterns' words
+        return None
     for pattern in (_KILL, _KILL_BARE):
         m = pattern.match(text)
         if m is None:

@@ -17,10 +17,12 @@ from .eras import (
     Choice,
     Context,
     Era,
+    choose,
+    earlyoom_choose,
     earlyoom_select,
     jiffies_at,
     per_mille,
-    select_bad_process,
+    score_all,
 )
 from .records import Machine, TaskRecord
 
@@ -55,18 +57,28 @@ def contexts(m: Machine) -> tuple[Context, Context]:
     total = m.totalpages or 1
     jiffies = jiffies_at(m.uptime)
     oom = Context(totalpages=total, jiffies=jiffies, init_pid=m.init_pid)
-    glob = Context(totalpages=m.global_totalpages or total, jiffies=jiffies, init_pid=m.init_pid)
-    return oom, glob
+    whole = m.global_totalpages or total
+    if whole == total:  # a global OOM: one context for both
+        return oom, oom
+    return oom, Context(totalpages=whole, jiffies=jiffies, init_pid=m.init_pid)
 
 
 def judge(m: Machine) -> Judgement:
     oom, glob = contexts(m)
+    tasks = m.tasks
+    # Each rule scores the tasks once: 5.2–5.8 walk the scores of 4.17–5.1's rule (only
+    # the ties go otherwise), and earlyoom reads its era's when /proc's totalpages is the
+    # OOM's (a global OOM: contexts() gives the one context).
+    scored = score_all(tasks, oom)
     verdicts: dict[str, Verdict] = {}
     for era in ERAS.values():
-        verdicts[era.key] = _verdict(era, select_bad_process(m.tasks, era, oom), oom)
+        verdicts[era.key] = _verdict(era, choose(tasks, scored[era.score], era), oom)
     own = ERAS.get(m.era or "")
     eo_era = own or ERAS[EARLYOOM_FALLBACK]
-    eo = earlyoom_select(m.tasks, eo_era, glob)
+    if glob is oom:
+        eo = earlyoom_choose(tasks, scored[eo_era.score], eo_era, glob.totalpages)
+    else:
+        eo = earlyoom_select(tasks, eo_era, glob)
     verdicts[EARLYOOM] = Verdict(
         EARLYOOM,
         f"earlyoom 1.6 (oom_score of {eo_era.label})",
@@ -89,7 +101,7 @@ def _verdict(era: Era, choice: Choice, ctx: Context) -> Verdict:
         task.comm if task else None,
         choice.points,
         per_mille(era, choice.points, ctx.totalpages) if task else None,
-        [t.pid for t in choice.ties],
+        [t.pid for t in choice.ties] if choice.ties else [],
     )
 
 

@@ -20,6 +20,7 @@ from moomtui.real.eras import (
     badness_3_14,
     badness_4_17,
     badness_5_9,
+    c_div,
     earlyoom_select,
     era_for_version,
     proc_per_mille,
@@ -164,6 +165,48 @@ def test_ties_go_to_the_first_until_5_1_and_to_the_last_from_5_2(key: str, winne
     assert [t.pid for t in choice.ties] == [11 if winner == 10 else 10]
 
 
+def walk(tasks: list[TaskRecord], era_key: str) -> tuple[int | None, object, list[int]]:
+    """The walk as mm/oom_kill.c writes it, a task at a time: the choice, its points and
+    the other tasks scoring as much."""
+    era = ERAS[era_key]
+    chosen: TaskRecord | None = None
+    best = None
+    scores = []
+    for r in tasks:
+        points = era.score(r, CTX)
+        scores.append(points)
+        if points is None or (not points and era.key != "5.9"):
+            continue
+        if best is not None and (points < best or (points == best and not era.last_wins)):
+            continue
+        chosen, best = r, points
+    pairs = zip(tasks, scores, strict=True)
+    ties = [r.pid for r, p in pairs if chosen and r is not chosen and p == best]
+    return (chosen.pid if chosen else None), best, ties
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0, 1, 5, 3000]),
+            st.sampled_from([-1000, -999, -500, 0, 1000]),
+            st.booleans(),
+        ),
+        max_size=7,
+    ),
+    st.sampled_from(sorted(ERAS)),
+)
+def test_the_choice_is_the_walks(tasks: list[tuple[int, int, bool]], era_key: str) -> None:
+    """Equal scores (many: rss from few values), negative ones, tasks never to be chosen."""
+    records = [
+        rec(10 + i, rss, oom_score_adj=adj, has_mm=mm) for i, (rss, adj, mm) in enumerate(tasks)
+    ]
+    choice = select_bad_process(records, ERAS[era_key], CTX)
+    got = (choice.task.pid if choice.task else None), choice.points, [t.pid for t in choice.ties]
+    assert got == walk(records, era_key)
+
+
 def test_5_9_may_choose_a_negative_score() -> None:
     """5.9 starts at ``oc->chosen_points = LONG_MIN``: the only killable task is chosen
     however negative; 5.2's ``!points`` skips nothing here since its floor is 1."""
@@ -179,6 +222,14 @@ def test_oom_score_adj_minus_1000_is_never_chosen_after_2_4() -> None:
     for era in ERAS.values():
         chosen = select_bad_process(protected, era, CTX).task
         assert (chosen is not None) == (era.key == "2.4")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.integers(-(2**70), 2**70), st.integers(-(2**40), 2**40).filter(bool))
+def test_c_div_truncates_toward_zero(a: int, b: int) -> None:
+    q = abs(a) // abs(b)
+    assert c_div(a, b) == (q if (a < 0) == (b < 0) else -q)
+    assert c_div(-7, 2) == -3 and c_div(7, -2) == -3 and c_div(-6, 3) == -2
 
 
 def test_proc_oom_score_per_era() -> None:

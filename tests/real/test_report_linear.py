@@ -26,6 +26,7 @@ from moomtui.real.rebuild import rebuild_log
 from moomtui.shell import cmd_tasks
 
 from ..fixtures import load_bench
+from ..test_patterns import Checker
 
 # ------------------------------------------------------------------ the old patterns, an oracle
 OLD_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
@@ -323,3 +324,55 @@ def test_the_log_keeps_one_mapping_of_kills_for_every_report() -> None:
     machines = rebuild_log(log, "r")
     assert all(m.first_kills is log.first_kills for m in machines)
     assert machines[10].killed_earlier(1005) and not machines[10].killed_earlier(1010)
+
+
+# ------------------------------------------------------------------ where a pattern is tried
+def _first_characters(pattern: re.Pattern[str]) -> set[str]:
+    """Every character a match of ``pattern`` may start with (of the first 12,288 code
+    points and those it names), as tests/test_patterns.py reads it."""
+    checker = Checker(pattern.pattern, pattern.flags, scans=False)
+    assert not checker.nullable(checker.tree, checker.flags), "matches an empty string"
+    bits = checker.first(checker.tree, checker.flags)
+    return {c for i, c in enumerate(checker.alphabet.chars) if bits >> i & 1}
+
+
+ONLY_THERE = [
+    (R._QUOTE, R._QUOTE_START | {"\t"}),  # normalize has replaced the tabs
+    (R._FACILITY, R._FACILITY_START),
+    (R._LEVEL, {"<"}),
+    (R._STAMP, {"["}),
+    (R._BRACKETED, {"["}),
+    (R._CALLER, {"["}),
+]
+"""Patterns the reader tries only where a character of the set is."""
+THERE_OR_NOT_ASCII = [
+    (R._SYSLOG, R._SYSLOG_START),
+    (R._HOST_KERNEL, R._HOST_START),
+    *(
+        (p, R._FACT_STARTS)
+        for p in (
+            R._PAGES,
+            R._SWAP,
+            R._BUDDY,
+            R._MEMCG,
+            R._MEMCG_FILE,
+            R._TASK_IN,
+            R._MEMCG_STATS,
+            R._TASKS_STATE,
+            R._SUMMARY,
+        )
+    ),
+]
+"""Patterns the reader tries where a character of the set is, or one outside ASCII."""
+
+
+@pytest.mark.parametrize(("pattern", "starts"), ONLY_THERE)
+def test_a_prefix_is_tried_wherever_it_can_start(
+    pattern: re.Pattern[str], starts: set[str]
+) -> None:
+    assert _first_characters(pattern) <= starts
+
+
+@pytest.mark.parametrize(("pattern", "starts"), THERE_OR_NOT_ASCII)
+def test_a_line_is_tried_wherever_it_can_start(pattern: re.Pattern[str], starts: set[str]) -> None:
+    assert {c for c in _first_characters(pattern) if c.isascii()} <= starts
