@@ -3,6 +3,7 @@ the kill dialog, panels maximized, explain, help and the footer (issue 13)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from textual import events
@@ -22,8 +23,9 @@ from moomtui.tui.components.modules import ModuleBox, ModulePanel
 from moomtui.tui.components.pager import PagerScreen, PagerText
 from moomtui.tui.components.process_view import ProcessView
 
+from .reading import screen_lines
 from .scenarios import family_scenario
-from .waiting import notifications, palette_highlights
+from .waiting import notifications, palette_highlights, until
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
@@ -585,3 +587,63 @@ async def test_less_at_the_console_opens_a_view_to_scroll_and_q_closes_it(
         await pilot.pause()
         assert not isinstance(app.screen, PagerScreen)
         assert console_text(app).splitlines()[-1] == f"{len(ps.splitlines()):7d}"
+
+
+# ============================================================================ issue 24
+def _frame_bottom(app: MoomApp) -> str:
+    """The task panel's bottom frame line as the screen draws it (the subtitle's line)."""
+    region = app.main.tasks_panel.region
+    return screen_lines(app)[region.bottom - 1][region.x : region.right]
+
+
+async def test_the_task_panel_s_label_repaints_after_every_key_click_and_resize(
+    make_app: MakeApp,
+) -> None:
+    """Issue 24, item 1: the label under the task tree (sort · view · filter · follow) was set
+    but never repainted — the frame's bottom line was measured inside the border, a line
+    short — so it read ``sort PID▲ · tree`` after ``o``, ``v``, a click or shift+→, and ``F``
+    gave no feedback."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "sort PID▲ · tree" in _frame_bottom(app)
+
+        async def shows(text: str) -> None:
+            assert await until(pilot, lambda: text in _frame_bottom(app)), _frame_bottom(app)
+
+        await pilot.press("o")  # the next column shown at 120 columns: NI
+        await shows("sort NI▼ · tree")
+        await pilot.press("v")
+        await shows("sort NI▼ · list")
+        await pilot.click(ProcessView, offset=(1, 0))  # the PID column's title
+        await shows("sort PID▲ · list")
+        await pilot.press("shift+right")
+        await shows("names →8")
+        await pilot.press("shift+left", "v")
+        await shows("sort PID▲ · tree")
+        app.main.process_view.select_pid(400)
+        await pilot.press("F")
+        await shows("follow 400")
+        await pilot.resize_terminal(100, 30)
+        await shows("follow 400")
+        await pilot.press("F")
+        await pilot.resize_terminal(*SIZE)
+        await shows("sort PID▲ · tree ")
+        assert "follow" not in _frame_bottom(app)
+
+
+async def test_the_sorted_column_has_one_name_in_its_header_and_the_label(
+    make_app: MakeApp,
+) -> None:
+    """Issue 24, item 6: the header said ``NI▼`` and the label ``NICE▼``."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.main.process_view
+        for key in ("nice", "virt", "cpu", "oom", "command"):
+            view.sort_by(key)
+            await pilot.pause()
+            header = view.render_line(0).text
+            label = app.main.tasks_panel.border_subtitle
+            marked = re.search(r"(\w+)[▲▼]", header)
+            assert marked is not None, header
+            assert f"sort {marked.group(0)} " in f"{label} ", (header, label)

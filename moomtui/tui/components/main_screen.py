@@ -26,6 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from ...modules import policy_score
+from ..columns import COLUMN_BY_KEY
 from .console import ConsoleView
 from .dmesg import DmesgView
 from .inputs import BurstInput
@@ -87,10 +88,12 @@ class TasksPanel(Vertical):
         layout: bool = False,
         recompose: bool = False,
     ) -> Self:
-        if self._border_only and not regions and not layout and self.size:
-            # Regions are given relative to the content, which starts inside the border.
+        if self._border_only and not regions and not layout and self.outer_size:
+            # Regions are given relative to the content, which starts inside the border; the
+            # frame's lines are the widget's whole width, its first line and its last (the
+            # content's size, one line short of the frame at each end, missed the subtitle).
             x, y = -self.content_offset.x, -self.content_offset.y
-            width, height = self.size
+            width, height = self.outer_size
             regions = (Region(x, y, width, 1), Region(x, y + height - 1, width, 1))
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
@@ -202,7 +205,10 @@ class MainScreen(Screen[None]):
         if model.filter.strip():  # the rows that match, of all the tasks
             shown = sum(1 for row in model.rows if not row.ancestor_only)
             title = f"tasks {shown}/{len(self.kernel.tasks)}"
-        sort = model.sort_key.upper() + ("▼" if model.reverse else "▲")
+        # The sorted column by the title its header shows (NI, not the key's NICE).
+        column = COLUMN_BY_KEY.get(model.sort_key)
+        name = column.title if column is not None else model.sort_key.upper()
+        sort = name + ("▼" if model.reverse else "▲")
         parts = [f"sort {sort}", "tree" if model.tree else "list"]
         if model.filter:
             parts.append(f"filter {model.filter!r}")
