@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..kernel.constants import HZ, JIFFIES_MASK, PF_MEMDIE
-from ..kernel.units import format_size
+from ..kernel.units import format_size_short
 from ..shell.session import user_name
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def _size_column(key: str, title: str, attr: str, priority: int, help: str) -> C
         6,
         priority,
         lambda t, c: _mm_value(t, attr),
-        lambda t, c: format_size(_mm_value(t, attr)) if t.mm is not None else "-",
+        lambda t, c: format_size_short(_mm_value(t, attr)) if t.mm is not None else "-",
         help=help,
     )
 

@@ -10,8 +10,10 @@ from textual import events
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets._markdown import MarkdownTable
 
+from moomtui.kernel import BootSpec, TaskSpec
 from moomtui.kernel.constants import HZ
-from moomtui.presets import load_preset
+from moomtui.kernel.units import format_size_short
+from moomtui.presets import Scenario, load_preset
 from moomtui.tui.app import MoomApp
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dialogs import SignalDialog
@@ -647,3 +649,46 @@ async def test_the_sorted_column_has_one_name_in_its_header_and_the_label(
             marked = re.search(r"(\w+)[▲▼]", header)
             assert marked is not None, header
             assert f"sort {marked.group(0)} " in f"{label} ", (header, label)
+
+
+def big_swap_scenario() -> Scenario:
+    """A machine of 2G of swap, with a task of 1017.7M in swap beside one of 1.3M."""
+    mb = 1024 // 4  # pages in a megabyte
+    tasks = [
+        TaskSpec(comm="bigswap", pid=300, total_vm=2000 * mb, rss=mb, swap=260531),
+        TaskSpec(comm="small", pid=301, total_vm=8 * mb, rss=mb, swap=mb + mb * 3 // 10),
+    ]
+    spec = BootSpec(name="big", ram_pages=64 * mb, swap_pages=2048 * mb, seed=2, tasks=tasks)
+    return Scenario(name="Big", description="swap", source="test", spec=spec, key="big")
+
+
+async def test_sizes_in_the_task_columns_always_carry_their_unit(make_app: MakeApp) -> None:
+    """Issue 24, item 2: ``1017.7M`` was cut to the column's six cells, ``1017.7``, beside
+    ``1.3M``; a size of 1000 or more of a unit goes up to the next one: ``1.0G``."""
+    app = make_app(big_swap_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.refresh_frame()
+        view = app.main.process_view
+        keys = [c.key for c in view._columns]
+        sizes = [keys.index(k) for k in ("virt", "rss", "swap")]
+        for pid, swap in ((300, "1.0G"), (301, "1.3M")):
+            row = view.model.index[pid]
+            cells = view.render_line(row - round(view.scroll_y) + 1).text.split()
+            assert cells[keys.index("swap")] == swap, cells
+            for i in sizes:
+                assert re.fullmatch(r"\d+(\.\d)?[KMGT]", cells[i]), cells
+
+
+def test_a_short_size_fits_six_cells_with_its_unit_at_every_magnitude() -> None:
+    for kb in (0, 999, 1000, 1023, 1024, 999 * 1024 + 1000, 1017 * 1024 + 700, 1023 * 1024):
+        text = format_size_short(kb // 4)
+        assert len(text) <= 6 and text[-1] in "KMGT", (kb, text)
+    for shift in range(10, 44):
+        for pages in ((1 << shift) // 4 - 1, (1 << shift) * 1000 // 1024 // 4):
+            text = format_size_short(pages)
+            assert len(text) <= 6 and text[-1] in "KMGT", (pages, text)
+    assert format_size_short(260531) == "1.0G"  # 1017.7M
+    assert format_size_short(1024 * 256) == "1G"
+    assert format_size_short(255974) == "999.9M"  # rounds to a tenth below 1000
+    assert format_size_short(1000 * 256 - 1) == "1.0G"  # 999.996M would read 1000.0M
