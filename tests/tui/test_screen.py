@@ -684,11 +684,12 @@ def test_a_short_size_fits_six_cells_with_its_unit_at_every_magnitude() -> None:
     for kb in (0, 999, 1000, 1023, 1024, 999 * 1024 + 1000, 1017 * 1024 + 700, 1023 * 1024):
         text = format_size_short(kb // 4)
         assert len(text) <= 6 and text[-1] in "KMGT", (kb, text)
-    for shift in range(10, 44):
-        for pages in ((1 << shift) // 4 - 1, (1 << shift) * 1000 // 1024 // 4):
+    for shift in range(1, 33):  # up to MAX_SIZE, 16T: 2^32 pages
+        for pages in ((1 << shift) - 1, (1 << shift) * 1000 // 1024):
             text = format_size_short(pages)
             assert len(text) <= 6 and text[-1] in "KMGT", (pages, text)
     assert format_size_short(260531) == "1.0G"  # 1017.7M
     assert format_size_short(1024 * 256) == "1G"
+    assert format_size_short(1031 * 256) == "1.0G"  # near a gigabyte, not one
     assert format_size_short(255974) == "999.9M"  # rounds to a tenth below 1000
     assert format_size_short(1000 * 256 - 1) == "1.0G"  # 999.996M would read 1000.0M
