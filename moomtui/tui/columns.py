@@ -207,6 +207,11 @@ def blacklist_strikes(kernel: Kernel) -> dict[int, tuple[int, int]]:
     return {entry["pid"]: (entry["value"], limit) for entry in view()}
 
 
+def since_jiffies(now: int, then: int) -> int:
+    """``now - then`` in jiffies with the kernel's unsigned jiffies arithmetic."""
+    return (now - then) & JIFFIES_MASK
+
+
 def since_seconds(now: int, then: int) -> float:
     """``now - then`` in seconds with the kernel's unsigned jiffies arithmetic."""
-    return ((now - then) & JIFFIES_MASK) / HZ
+    return since_jiffies(now, then) / HZ

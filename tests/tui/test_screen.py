@@ -13,8 +13,10 @@ from textual.widgets._markdown import MarkdownTable
 from moomtui.kernel import BootSpec, TaskSpec
 from moomtui.kernel.constants import HZ
 from moomtui.kernel.units import format_size_short
+from moomtui.modules.explain import explain
 from moomtui.presets import Scenario, load_preset
 from moomtui.tui.app import MoomApp
+from moomtui.tui.components import memory
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dialogs import SignalDialog
 from moomtui.tui.components.dmesg import DmesgView
@@ -26,7 +28,7 @@ from moomtui.tui.components.pager import PagerScreen, PagerText
 from moomtui.tui.components.process_view import ProcessView
 
 from .reading import screen_lines
-from .scenarios import family_scenario
+from .scenarios import family_scenario, hog_scenario
 from .waiting import notifications, palette_highlights, until
 
 SIZE = (120, 40)
@@ -144,7 +146,7 @@ async def test_short_screens_drop_the_legends_before_the_module_list(make_app: M
         await pilot.pause()
         memory = app.query_one(MemoryView).plain
         assert "RAM" in memory and "free " in memory and "Swap" in memory
-        assert "■kernel" not in memory and "free~" not in memory
+        assert "■kernel" not in memory and "(last 60s)" not in memory
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         app.refresh_frame()
@@ -693,3 +695,98 @@ def test_a_short_size_fits_six_cells_with_its_unit_at_every_magnitude() -> None:
     assert format_size_short(1031 * 256) == "1.0G"  # near a gigabyte, not one
     assert format_size_short(255974) == "999.9M"  # rounds to a tenth below 1000
     assert format_size_short(1000 * 256 - 1) == "1.0G"  # 999.996M would read 1000.0M
+
+
+def memory_lines(app: MoomApp) -> list[str]:
+    return app.query_one(MemoryView).plain.split("\n")
+
+
+async def test_the_memory_legends_keep_apart_and_both_bars_end_with_their_total(
+    make_app: MakeApp,
+) -> None:
+    """Issue 24, item 3: on a big machine the legend ran together (``■kernel 128.6M■anon 7G``),
+    and the swap bar ended with the swap used where the RAM bar ends with the RAM's total.
+    Both bars end with their total; the legends, one column under the other, say what is
+    in each, swap's used and free included."""
+    app = make_app(big_swap_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.refresh_frame()
+        vm = app.kernel.vm
+        lines = memory_lines(app)
+        ram = next(line for line in lines if line.startswith("RAM"))
+        swap = next(line for line in lines if line.startswith("Swap"))
+        assert ram.split()[-1] == format_size_short(vm.totalram) == "64M"
+        assert swap.split()[-1] == format_size_short(vm.swap_total) == "2G"
+        legends = [line for line in lines if "■" in line]
+        assert len(legends) == 3, lines
+        for line in legends:  # every entry is apart from the next: "■name size"
+            assert re.fullmatch(r" +(■\w+ \d+(\.\d)?[KMGT]) +(■\w+ \d+(\.\d)?[KMGT])", line), line
+        assert len({line.index("■", line.index("■") + 1) for line in legends}) == 1  # a column
+        assert f"■used {format_size_short(vm.swap_used)}" in legends[2]
+        assert f"■free {format_size_short(vm.nr_swap_pages)}" in legends[2]
+
+
+async def test_the_memory_legend_of_a_big_machine_keeps_its_entries_apart(
+    make_app: MakeApp,
+) -> None:
+    """The kernel's own pages of an 8G machine (``128.6M``) filled the legend's first column
+    to its last cell, and the next entry followed without a space."""
+    mb = 1024 // 4
+    tasks = [TaskSpec(comm="db", pid=300, total_vm=7 * 1024 * mb, rss=7 * 1024 * mb - 700 * mb)]
+    spec = BootSpec(name="big", ram_pages=8 * 1024 * mb, seed=2, tasks=tasks)
+    app = make_app(Scenario(name="Big", description="", source="test", spec=spec, key="big"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.refresh_frame()
+        legend = next(line for line in memory_lines(app) if "■kernel" in line)
+        assert re.fullmatch(r" +■kernel \d+\.\dM +■anon \d+(\.\d)?G", legend), legend
+
+
+def test_a_sparkline_covers_the_last_minute_at_any_width() -> None:
+    """Issue 24, item 11: the sparkline showed one sample a cell, a span that changed with
+    the panel's width and that nothing told. It covers the last minute now, at any width,
+    each cell the worst moment of its slice, and its label says so."""
+    per_second = HZ // memory.SAMPLE_JIFFIES
+    assert 60 * per_second == memory.SPAN_SAMPLES
+    minute = [100] * memory.SPAN_SAMPLES
+    minute[10 * per_second] = 0  # a dip 50 s ago
+    for width in (12, 23, 32, 50):
+        line = memory.sparkline([100] * 40 * per_second + minute, 100, width)
+        assert len(line) == width and " " not in line
+        assert line.count("▁") == 1 and line.index("▁") == 10 * width // 60
+    young = memory.sparkline([100] * 15 * per_second, 100, 20)  # 15 s into the run
+    assert young == " " * 15 + "█" * 5
+
+
+async def test_the_sparklines_say_what_time_they_cover(make_app: MakeApp) -> None:
+    app = make_app(big_swap_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.refresh_frame()
+        lines = memory_lines(app)
+        assert any(line.startswith("free (last 60s) ") for line in lines), lines
+        assert any(line.startswith("swap (last 60s) ") for line in lines), lines
+
+
+async def test_the_meter_s_marks_agree_with_its_rounded_times(make_app: MakeApp) -> None:
+    """Issue 24, item 7: at 4.96 s since the last kill the meter showed ✗ beside ``5.0s``:
+    the mark is the C's test (``< HZ * 5``), the time was rounded up past it. It is cut to
+    the tenth it shows now: ✗ beside ``4.9s``, ✓ from ``5.0s`` on; the same for explain."""
+    app = make_app(hog_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        module = app.kernel.modules.get("oom_kill")
+        assert module is not None
+        timing = module.timing  # type: ignore[attr-defined]
+        for since, shown in ((496, "✗kill 4.9s"), (500, "✓kill 5.0s"), (99, "✗1st 0.9s")):
+            timing.lastkill = timing.first = (app.kernel.jiffies - since) & 0xFFFFFFFF
+            app.main.memory_view._key = ()  # draw it again with the clock stopped
+            app.refresh_frame()
+            meter = app.query_one(MemoryView).plain
+            assert shown in meter, meter
+        timing.last = app.kernel.jiffies
+        timing.lastkill = timing.first = app.kernel.jiffies - 96
+        (verdict,) = explain(app.kernel, next(iter(app.kernel.tasks.values()))).verdicts
+        text = "\n".join(verdict.when)
+        assert "✗ failures for 1 s (now - first = 0.9 s)" in text, text
