@@ -34,7 +34,7 @@ from .waiting import notifications, palette_highlights, until
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
 
-CHARACTERS = {"space": " ", "backspace": "\x7f", "enter": "\r", "minus": "-"}
+CHARACTERS = {"space": " ", "backspace": "\x7f", "enter": "\r", "minus": "-", "colon": ":"}
 
 
 def burst(app: MoomApp, *keys: str) -> None:
@@ -790,3 +790,21 @@ async def test_the_meter_s_marks_agree_with_its_rounded_times(make_app: MakeApp)
         (verdict,) = explain(app.kernel, next(iter(app.kernel.tasks.values()))).verdicts
         text = "\n".join(verdict.when)
         assert "✗ failures for 1 s (now - first = 0.9 s)" in text, text
+
+
+async def test_colon_at_the_console_s_empty_prompt_is_not_typed(make_app: MakeApp) -> None:
+    """Issue 24, item 4: ``:`` with the console focused typed a colon, so ``:`` ``:lsmod``
+    ran ``::lsmod: command not found``. At the empty prompt ``:`` (and `` ` ``) is the key
+    that focuses it, and does nothing more; inside a line a colon is typed."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = app.query_one(ConsoleView).input
+        await pilot.press("colon")
+        assert prompt.has_focus
+        await pilot.press("colon", "grave_accent", *"lsmod", "enter")
+        text = console_text(app)
+        assert "root@moom:~# lsmod\n" in text + "\n" and "command not found" not in text
+        assert app.history.lines == ["lsmod"]
+        burst(app, "colon", "colon", *"echo a:b:")  # a burst: the same
+        await pilot.pause()
+        assert prompt.value == "echo a:b:"
