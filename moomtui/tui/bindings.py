@@ -57,7 +57,7 @@ APP_BINDINGS: list[BindingType] = [
             tooltip="run the clock slower, down to 0.25× (console: speed slower)"),
     Binding("i", "insmod", "insmod", id="module.insmod", group=MODULE,
             tooltip="load the policy selected in the module panel (console: insmod NAME)"),
-    Binding("r", "rmmod", "rmmod", id="module.rmmod", group=MODULE,
+    Binding("u", "rmmod", "rmmod", id="module.rmmod", group=MODULE,
             tooltip="unload the selected policy (console: rmmod NAME)"),
 ]  # fmt: skip
 

@@ -447,7 +447,7 @@ async def test_the_key_bar_keeps_the_important_keys_at_100_columns(make_app: Mak
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         bar = _bar(app)
-        for hint in ("space pause", "k kill", "e explain", "n renice", "ir ins/rmmod", "? help"):
+        for hint in ("space pause", "k kill", "e explain", "n renice", "iu ins/rmmod", "? help"):
             assert hint in bar, hint
         assert bar.rstrip().endswith("^p palette")
         await pilot.resize_terminal(200, 40)
@@ -808,3 +808,30 @@ async def test_colon_at_the_console_s_empty_prompt_is_not_typed(make_app: MakeAp
         burst(app, "colon", "colon", *"echo a:b:")  # a burst: the same
         await pilot.pause()
         assert prompt.value == "echo a:b:"
+
+
+async def test_one_key_one_meaning_u_unloads_a_policy_and_r_replays(make_app: MakeApp) -> None:
+    """Issue 24, item 12: ``r`` replayed the game on the report and unloaded the selected
+    policy everywhere else. Unloading is ``u`` now, in the key bar, the briefing and help;
+    ``r`` on the main screen does nothing."""
+    app = make_app(hog_scenario())
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        app.main.module_panel.select("oom_kill")
+        await pilot.press("r")
+        assert app.kernel.modules.state("oom_kill") == "loaded"
+        await pilot.press("u")
+        assert app.kernel.modules.state("oom_kill") != "loaded"
+        assert "rmmod oom_kill" in console_text(app)
+        assert "iu ins/rmmod" in _bar(app)
+        assert ("u", "rmmod (module panel)") in app.briefing_keys()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        rows = [
+            [str(cell) for cell in row]
+            for table in app.screen.query(MarkdownTable)
+            for row in table._rows
+        ]
+        keys = {row[0]: row[1] for row in rows if len(row) == 2}
+        assert keys["u"].startswith("unload the selected policy"), keys
+        assert "r" not in keys  # r is the report's alone, told with the game
