@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 
 from textual import events
+from textual.geometry import Spacing
+from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets._markdown import MarkdownTable
 
@@ -27,7 +29,7 @@ from moomtui.tui.components.modules import ModuleBox, ModulePanel
 from moomtui.tui.components.pager import PagerScreen, PagerText
 from moomtui.tui.components.process_view import ProcessView
 
-from .reading import screen_lines
+from .reading import region_text, screen_lines
 from .scenarios import family_scenario, hog_scenario
 from .waiting import notifications, palette_highlights, until
 
@@ -835,3 +837,48 @@ async def test_one_key_one_meaning_u_unloads_a_policy_and_r_replays(make_app: Ma
         keys = {row[0]: row[1] for row in rows if len(row) == 2}
         assert keys["u"].startswith("unload the selected policy"), keys
         assert "r" not in keys  # r is the report's alone, told with the game
+
+
+SCROLLBAR_GLYPHS = set("▁▂▃▄▅▆▇▔▀")
+"""What a scrollbar's thumb is drawn with, in eighths of a cell."""
+
+
+def _inside_frame(app: MoomApp, widget: Widget) -> str:
+    """The screen inside ``widget``'s frame (its border cells left out), as drawn."""
+    region = widget.region.shrink(Spacing(1, 1, 1, 1))
+    return "\n".join(region_text(app, region.x, region.y, region.width, region.height))
+
+
+def _scrolled_down(view: Widget) -> Callable[[], bool]:
+    """Whether ``view`` has left its top, and its frame says so."""
+    return lambda: view.scroll_y > 0 and not str(view.border_subtitle).endswith(" 0%")
+
+
+async def test_the_help_and_the_signal_chooser_scroll_without_stray_glyphs(
+    make_app: MakeApp,
+) -> None:
+    """Issue 24, item 8: their scrollbars' thumbs, drawn in eighths of a cell, left block
+    glyphs (``▃▃``, ``▆▆``) about the dialogs at 80×24 and 120×40. They scroll with no bar;
+    their frames say where the view is and which keys scroll it."""
+    for size in ((80, 24), (120, 40)):
+        app = make_app(family_scenario())
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("question_mark")
+            await pilot.pause()
+            help_view = app.screen.query_one("#help")
+            assert help_view.max_scroll_y > 0  # the text is longer than the screen
+            assert not SCROLLBAR_GLYPHS & set(_inside_frame(app, help_view)), size
+            assert help_view.border_subtitle == "↑↓ PgUp PgDn · 0%"
+            await pilot.press("pagedown")
+            assert await until(pilot, _scrolled_down(help_view))
+            assert not SCROLLBAR_GLYPHS & set(_inside_frame(app, help_view)), size
+            await pilot.press("escape")
+            await pilot.press("k")
+            await pilot.pause()
+            assert isinstance(app.screen, SignalDialog)
+            signals = app.screen.query_one(OptionList)
+            assert signals.max_scroll_y > 0  # 31 signals, not all in view
+            assert signals.border_subtitle == f"↑↓ 15/{signals.option_count}"  # SIGTERM
+            assert not SCROLLBAR_GLYPHS & set(_inside_frame(app, signals)), size
+            await pilot.press("down")
+            assert signals.border_subtitle == f"↑↓ 16/{signals.option_count}"
