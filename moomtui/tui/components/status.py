@@ -1,7 +1,10 @@
 """The header line: kernel, preset, the OOM state word, the clocks, speed, goals.
 
 The state word (:meth:`~moomtui.kernel.Kernel.oom_state`, defined in docs/game.md) comes
-early so that a narrow terminal cuts the clock, not the news.
+early, and the header is never cut at its end where it can help it: a narrow screen leaves
+out the least needed parts first (:data:`GIVEN_UP`) — the jiffies counter, ``Linux``, the
+goals' label, the second clock, the preset's long name, the kernel's release, the preset,
+the clock — so that the state word, the speed, the ``PAUSED`` badge and the goals stay whole.
 
 Two clocks, each labelled, one story with the console: ``up 12:00:32`` is the machine's
 uptime, from ``jiffies`` as ``/proc/uptime``, ``uptime`` and dmesg's ``[43232.000]`` count it
@@ -12,8 +15,7 @@ there are goals, else the uptime.
 
 The preset's goals come last, each marked and coloured by its state (``●`` pending, ``✓``
 met, ``✗`` lost); ``sandbox`` once the player chose to play on after the game ended. A
-preset without goals adds nothing. The jiffies counter gives way to the goals on a narrow
-screen.
+preset without goals adds nothing.
 """
 
 from __future__ import annotations
@@ -46,8 +48,20 @@ GOAL_STYLES = {
     "met": "status--goal-met",
     "lost": "status--goal-lost",
 }
-WIDE_WITH_GOALS = 150
-"""Below this width the header leaves out the jiffies counter when there are goals."""
+GIVEN_UP = (
+    "jiffies",  # the counter after the uptime
+    "linux",  # "Linux " before the release
+    "goals label",  # "goals" before the goals
+    "second clock",  # the uptime in a game, the run's clock in a sandbox
+    "long name",  # the preset's name past 12 characters
+    "kernel",  # the release
+    "preset",  # the preset's name
+    "clock",  # the clock left
+    "oom label",  # "OOM" before the state word
+)
+"""What a header too wide for the screen leaves out, one after the other, least needed first.
+Never left out: the state word, the speed, ``PAUSED``, ``sandbox`` and the goals."""
+PRESET_SHORT = 12
 
 
 def format_uptime(ticks: int) -> str:
@@ -115,29 +129,59 @@ class StatusLine(Widget):
         sandbox: bool,
         clocks: tuple[int, int, bool],
     ) -> Text:
-        style = self.get_component_rich_style
         width = self.size.width
-        narrow = width < 90
+        for given_up in range(len(GIVEN_UP) + 1):
+            left_out = set(GIVEN_UP[:given_up])
+            text = self._assemble(
+                kernel, preset, speed, paused, state, goals, sandbox, clocks, left_out
+            )
+            if text.cell_len <= width:
+                break
+        return text  # the narrowest there is: cut at its end (overflow="ellipsis")
+
+    def _assemble(
+        self,
+        kernel: Kernel,
+        preset: str,
+        speed: float,
+        paused: bool,
+        state: str,
+        goals: tuple[tuple[str, str], ...],
+        sandbox: bool,
+        clocks: tuple[int, int, bool],
+        left_out: set[str],
+    ) -> Text:
+        """The header without the parts of :data:`GIVEN_UP` in ``left_out``."""
+        style = self.get_component_rich_style
         bar = ("│", style("status--dim"))
         jiffies, run_time, game = clocks
         uptime = f"up {format_uptime(jiffies)}"
-        if not narrow and not ((goals or sandbox) and width < WIDE_WITH_GOALS):
+        if "jiffies" not in left_out:
             uptime += f" jiffies {kernel.jiffies}"
         played = f"{'game' if game else 'run'} {format_uptime(run_time).removeprefix('0:')}"
-        if narrow:
-            clocks_shown: list[tuple[str, Style] | str] = [f" {played if game else uptime} "]
+        clocks_shown: list[tuple[str, Style] | str] = []
+        if "clock" in left_out:
+            pass
+        elif "second clock" in left_out:  # a game's clock, else the machine's uptime
+            clocks_shown = [f" {played if game else uptime} ", bar]
         else:
-            clocks_shown = [f" {uptime} ", bar, f" {played} "]
-        parts: list[tuple[str, Style] | str] = [
-            (f" {UTS_RELEASE} " if narrow else f" Linux {UTS_RELEASE} ", style("status--kernel")),
-            f" {preset[:12] if narrow else preset} ",
-            bar,
-            " OOM ",
+            clocks_shown = [f" {uptime} ", bar, f" {played} ", bar]
+        parts: list[tuple[str, Style] | str] = []
+        if "kernel" not in left_out:
+            release = f" {UTS_RELEASE} " if "linux" in left_out else f" Linux {UTS_RELEASE} "
+            parts.append((release, style("status--kernel")))
+        if "preset" not in left_out:
+            if "long name" in left_out and len(preset) > PRESET_SHORT:
+                preset = preset[: PRESET_SHORT - 1] + "…"
+            parts.append(f" {preset} ")
+        if parts:
+            parts.append(bar)
+        parts += [
+            "" if "oom label" in left_out else " OOM ",
             (f" {state} ", style(SEVERITY[state])),
             " ",
             bar,
             *clocks_shown,
-            bar,
             f" {format_speed(speed)} ",
         ]
         if paused:
@@ -145,10 +189,13 @@ class StatusLine(Widget):
         if sandbox:
             parts += [" ", bar, (" sandbox ", style("status--sandbox"))]
         elif goals:
-            parts += [" ", bar, " " if narrow else (" goals ", style("status--dim"))]
-            for goal_state, text in goals:
-                parts += [(text, style(GOAL_STYLES[goal_state])), " "]
-        return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+            label = " " if "goals label" in left_out else (" goals ", style("status--dim"))
+            parts += [" ", bar, label]
+            for goal_state, chip in goals:
+                parts += [(chip, style(GOAL_STYLES[goal_state])), " "]
+        text = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+        text.rstrip()
+        return text
 
     def render(self) -> Text:
         return self._text
