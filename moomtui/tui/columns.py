@@ -9,7 +9,7 @@ rule, for the OOM column's mark of the next victim.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -170,10 +170,12 @@ COMMAND = Column(
 COLUMN_BY_KEY = {c.key: c for c in (*COLUMNS, COMMAND)}
 
 
-def columns_for_width(width: int) -> tuple[Column, ...]:
+def columns_for_width(width: int, keep: Collection[str] = ()) -> tuple[Column, ...]:
     """The columns that fit ``width`` cells (one space between them), COMMAND last.
 
     COMMAND keeps at least :attr:`COMMAND.width` cells, or half the width on a narrow view.
+    The columns named in ``keep`` (a preset's ``columns``: the lesson is read in them) are
+    left out last, after every other but PID.
     """
     command = min(COMMAND.width, max(12, width // 2))
     chosen = list(COLUMNS)
@@ -181,7 +183,8 @@ def columns_for_width(width: int) -> tuple[Column, ...]:
         used = sum(c.width + 1 for c in chosen) + command
         if used <= width:
             break
-        chosen.remove(max(chosen, key=lambda c: c.priority))
+        others = [c for c in chosen if c.key not in keep and c.priority > 0]
+        chosen.remove(max(others or chosen, key=lambda c: c.priority))
     return (*chosen, COMMAND)
 
 

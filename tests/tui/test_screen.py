@@ -17,7 +17,9 @@ from moomtui.kernel.constants import HZ
 from moomtui.kernel.units import format_size_short
 from moomtui.modules.explain import explain
 from moomtui.presets import Scenario, load_preset
+from moomtui.presets.fields import TASK_COLUMNS
 from moomtui.tui.app import MoomApp
+from moomtui.tui.columns import COLUMN_BY_KEY, COLUMNS, columns_for_width
 from moomtui.tui.components import memory
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dialogs import SignalDialog
@@ -882,3 +884,40 @@ async def test_the_help_and_the_signal_chooser_scroll_without_stray_glyphs(
             assert not SCROLLBAR_GLYPHS & set(_inside_frame(app, signals)), size
             await pilot.press("down")
             assert signals.border_subtitle == f"↑↓ 16/{signals.option_count}"
+
+
+async def test_at_80_columns_the_tree_keeps_the_column_the_lesson_is_read_in(
+    make_app: MakeApp,
+) -> None:
+    """Issue 24, item 5: at 80×24 the task tree showed PID, RSS, OOM and COMMAND: the fork
+    bomb's NI (badness() doubles for a niced task) and Leaky Apache's FLAGS (oom_kill_parent's
+    strikes) were gone. A preset names its lesson's columns (``columns``); a narrow tree
+    leaves out another first (RSS here)."""
+    for preset, kept in (("fork-bomb", "nice"), ("leaky-apache", "flags")):
+        app = make_app(load_preset(preset))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            app.refresh_frame()
+            view = app.main.process_view
+            shown = [c.key for c in view._columns]
+            assert kept in shown and shown[0] == "pid" and shown[-1] == "command", shown
+            assert "oom" in shown and "rss" not in shown, shown
+            title = COLUMN_BY_KEY[kept].title
+            assert title in view.render_line(0).text.split(), view.render_line(0).text
+            app.run_command("boot classic-leak")  # no columns of its own
+            await pilot.pause()
+            app.refresh_frame()
+            assert [c.key for c in view._columns] == ["pid", "rss", "oom", "command"]
+
+
+def test_kept_columns_are_left_out_last() -> None:
+    assert [c.key for c in columns_for_width(42)] == ["pid", "rss", "oom", "command"]
+    assert [c.key for c in columns_for_width(42, ("nice",))] == ["pid", "nice", "oom", "command"]
+    assert [c.key for c in columns_for_width(42, ("flags",))] == ["pid", "oom", "flags", "command"]
+    assert columns_for_width(200, ("nice",)) == columns_for_width(200)  # room for all
+    assert [c.key for c in columns_for_width(20, ("nice",))] == ["pid", "command"]
+
+
+def test_a_preset_names_only_columns_the_tree_has() -> None:
+    """``columns``' choices (the preset format's) are the tree's own column keys."""
+    assert set(TASK_COLUMNS) == {c.key for c in COLUMNS if c.key != "pid"}

@@ -178,15 +178,18 @@ class MainScreen(Screen[None]):
         prompt: str,
         run_time: int = 0,
         game: bool = False,
+        columns: tuple[str, ...] = (),
     ) -> None:
         """Bring every panel up to date with ``kernel``; the header also shows the preset's
         name, the clock (``speed``, ``paused``) and the game (``goals``, ``sandbox``, its
-        ``run_time``; ``game``: the preset has goals)."""
+        ``run_time``; ``game``: the preset has goals); the task tree keeps the preset's
+        ``columns`` on a narrow screen."""
         self.kernel = kernel
         self.status_line.sync(
             kernel, preset, speed, paused, goals=goals, sandbox=sandbox, run_time=run_time,
             game=game,
         )  # fmt: skip
+        self.process_view.keep_columns(columns)
         self.process_view.sync(kernel, tracker)
         self.update_tasks_title()
         self.memory_view.sync(kernel)
