@@ -3,8 +3,9 @@
 The state word (:meth:`~moomtui.kernel.Kernel.oom_state`, defined in docs/game.md) comes
 early, and the header is never cut at its end where it can help it: a narrow screen leaves
 out the least needed parts first (:data:`GIVEN_UP`) — the jiffies counter, ``Linux``, the
-goals' label, the second clock, the preset's long name, the kernel's release, the preset,
-the clock — so that the state word, the speed, the ``PAUSED`` badge and the goals stay whole.
+goals' label, the second clock, the kernel's release, as much of the preset's name as it
+must, the rest of it, the clock — so that the state word, the speed, the ``PAUSED`` badge
+and the goals stay whole.
 
 Two clocks, each labelled, one story with the console: ``up 12:00:32`` is the machine's
 uptime, from ``jiffies`` as ``/proc/uptime``, ``uptime`` and dmesg's ``[43232.000]`` count it
@@ -53,8 +54,8 @@ GIVEN_UP = (
     "linux",  # "Linux " before the release
     "goals label",  # "goals" before the goals
     "second clock",  # the uptime in a game, the run's clock in a sandbox
-    "long name",  # the preset's name past 12 characters
     "kernel",  # the release
+    "long name",  # the end of the preset's name, as much as it must (12 characters stay)
     "preset",  # the preset's name
     "clock",  # the clock left
     "oom label",  # "OOM" before the state word
@@ -62,6 +63,7 @@ GIVEN_UP = (
 """What a header too wide for the screen leaves out, one after the other, least needed first.
 Never left out: the state word, the speed, ``PAUSED``, ``sandbox`` and the goals."""
 PRESET_SHORT = 12
+"""What a preset's name keeps of itself before the header leaves it out."""
 
 
 def format_uptime(ticks: int) -> str:
@@ -132,17 +134,21 @@ class StatusLine(Widget):
         width = self.size.width
         for given_up in range(len(GIVEN_UP) + 1):
             left_out = set(GIVEN_UP[:given_up])
-            text = self._assemble(
-                kernel, preset, speed, paused, state, goals, sandbox, clocks, left_out
-            )
+            parts = (kernel, speed, paused, state, goals, sandbox, clocks, left_out)
+            text = self._assemble(preset, *parts)
+            over = text.cell_len - width
+            if over > 0 and "long name" in left_out and "preset" not in left_out:
+                keep = max(PRESET_SHORT, len(preset) - over - 1)  # and "…"
+                if keep < len(preset):
+                    text = self._assemble(preset[:keep].rstrip() + "…", *parts)
             if text.cell_len <= width:
                 break
         return text  # the narrowest there is: cut at its end (overflow="ellipsis")
 
     def _assemble(
         self,
-        kernel: Kernel,
         preset: str,
+        kernel: Kernel,
         speed: float,
         paused: bool,
         state: str,
@@ -171,8 +177,6 @@ class StatusLine(Widget):
             release = f" {UTS_RELEASE} " if "linux" in left_out else f" Linux {UTS_RELEASE} "
             parts.append((release, style("status--kernel")))
         if "preset" not in left_out:
-            if "long name" in left_out and len(preset) > PRESET_SHORT:
-                preset = preset[: PRESET_SHORT - 1] + "…"
             parts.append(f" {preset} ")
         if parts:
             parts.append(bar)
