@@ -196,9 +196,9 @@ def format_size(pages: int) -> str:
 
 def format_size_short(pages: int) -> str:
     """Pages in at most six characters, a unit always (the task columns, the memory panel):
-    a figure of 1000 or more goes up to the next unit, to a tenth — ``1017.7M`` is ``1.0G``
-    (``1017.7`` alone, cut to fit, read as a number of kilobytes beside ``1.3M``) — and a
-    whole figure has no tenth (``64M``, ``1G``: exactly)."""
+:func:`format_size`'s text, but a figure of 1000 or more goes up to the next unit, to a
+    tenth — ``1017.7M`` is ``1.0G`` (``1017.7`` alone, cut to fit, read as a number of
+    kilobytes beside ``1.3M``)."""
     kb = pages * PAGE_SIZE // 1024
     if kb < 1000:
         return f"{kb}K"
@@ -207,9 +207,9 @@ def format_size_short(pages: int) -> str:
         if round(value, 1) < 1000 or unit == "T":
             break
         value /= 1024
-    if value.is_integer():
-        return f"{value:.0f}{unit}"
-    return f"{value:.1f}{unit}"  # 1.0G is near a gigabyte (1017.7M), 1G is one
+    if value < 1:  # rounded up across a unit: 1017.7M is 1.0G, just under 1G (1024M)
+        return f"{value:.1f}{unit}"
+    return f"{value:.1f}{unit}".replace(f".0{unit}", unit)  # as format_size: 64M, 1.5G
 
 
 def format_tenths(jiffies: int) -> str:

@@ -696,7 +696,8 @@ def test_a_short_size_fits_six_cells_with_its_unit_at_every_magnitude() -> None:
             assert len(text) <= 6 and text[-1] in "KMGT", (pages, text)
     assert format_size_short(260531) == "1.0G"  # 1017.7M
     assert format_size_short(1024 * 256) == "1G"
-    assert format_size_short(1031 * 256) == "1.0G"  # near a gigabyte, not one
+    assert format_size_short(1031 * 256) == "1G"  # rounded as format_size rounds
+    assert format_size_short(7 * 256 + 3) == "7M"
     assert format_size_short(255974) == "999.9M"  # rounds to a tenth below 1000
     assert format_size_short(1000 * 256 - 1) == "1.0G"  # 999.996M would read 1000.0M
 
