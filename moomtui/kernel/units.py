@@ -196,7 +196,7 @@ def format_size(pages: int) -> str:
 
 def format_size_short(pages: int) -> str:
     """Pages in at most six characters, a unit always (the task columns, the memory panel):
-:func:`format_size`'s text, but a figure of 1000 or more goes up to the next unit, to a
+    :func:`format_size`'s text, but a figure of 1000 or more goes up to the next unit, to a
     tenth — ``1017.7M`` is ``1.0G`` (``1017.7`` alone, cut to fit, read as a number of
     kilobytes beside ``1.3M``)."""
     kb = pages * PAGE_SIZE // 1024

@@ -748,20 +748,26 @@ async def test_the_memory_legend_of_a_big_machine_keeps_its_entries_apart(
         assert re.fullmatch(r" +■kernel \d+\.\dM +■anon \d+(\.\d)?G", legend), legend
 
 
-def test_a_sparkline_covers_the_last_minute_at_any_width() -> None:
+def test_a_sparkline_covers_the_last_minute_at_any_width_and_speed() -> None:
     """Issue 24, item 11: the sparkline showed one sample a cell, a span that changed with
-    the panel's width and that nothing told. It covers the last minute now, at any width,
-    each cell the worst moment of its slice, and its label says so."""
-    per_second = HZ // memory.SAMPLE_JIFFIES
-    assert 60 * per_second == memory.SPAN_SAMPLES
-    minute = [100] * memory.SPAN_SAMPLES
-    minute[10 * per_second] = 0  # a dip 50 s ago
+    the panel's width and the clock's speed, and that nothing told. It covers the last
+    minute of simulated time now, each cell the worst moment of its slice (or the last
+    sample before it, when a fast clock sampled once a frame), and its label says so."""
+    quarter = memory.SAMPLE_JIFFIES
+    now = 100 * HZ
+    samples = [(t, 100) for t in range(0, now + 1, quarter)]
+    samples[(now - 50 * HZ) // quarter] = (now - 50 * HZ, 0)  # a dip 50 s ago
+    samples[(now - 70 * HZ) // quarter] = (now - 70 * HZ, 0)  # one 70 s ago: out of the span
     for width in (12, 23, 32, 50):
-        line = memory.sparkline([100] * 40 * per_second + minute, 100, width)
+        line = memory.sparkline(samples, 100, width, now)
         assert len(line) == width and " " not in line
-        assert line.count("▁") == 1 and line.index("▁") == 10 * width // 60
-    young = memory.sparkline([100] * 15 * per_second, 100, 20)  # 15 s into the run
-    assert young == " " * 15 + "█" * 5
+        assert line.count("▁") == 1, line
+        assert line.index("▁") == (10 * HZ * width - 1) // (60 * HZ), (width, line)
+    young = memory.sparkline([(t, 100) for t in range(0, 15 * HZ + 1, quarter)], 100, 20, 15 * HZ)
+    assert young == " " * 14 + "█" * 6  # 15 s into the run: its last 5 cells, and the start
+    fast = [(0, 100), (50 * HZ, 0), (100 * HZ, 100)]  # 1000×: a sample a frame, 50 s apart
+    line = memory.sparkline(fast, 100, 12, 100 * HZ)
+    assert line == "█" + "▁" * 10 + "█"  # 100 until 50 s, 0 until the sample at 100 s
 
 
 async def test_the_sparklines_say_what_time_they_cover(make_app: MakeApp) -> None:

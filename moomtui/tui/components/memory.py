@@ -35,9 +35,12 @@ if TYPE_CHECKING:
 
 SAMPLE_JIFFIES = HZ // 4
 SPAN_SECONDS = 60
-"""The time a sparkline covers, whatever its width: its label says so."""
-SPAN_SAMPLES = SPAN_SECONDS * HZ // SAMPLE_JIFFIES
-HISTORY = SPAN_SAMPLES
+"""The simulated time a sparkline covers, whatever its width and the clock's speed: its
+label says so."""
+SPAN = SPAN_SECONDS * HZ
+HISTORY = SPAN // SAMPLE_JIFFIES + 1
+"""Samples kept: a minute's, one at most every :data:`SAMPLE_JIFFIES` (a fast clock takes
+one a frame, further apart)."""
 SPARK = "▁▂▃▄▅▆▇█"
 LABEL = 6
 MODULES_ROOM = 9
@@ -67,29 +70,39 @@ def split_cells(width: int, parts: list[int]) -> list[int]:
 
 
 def sparkline(
-    values: list[int],
+    samples: list[tuple[int, int]],
     top: int,
     width: int,
+    now: int,
     *,
-    span: int = SPAN_SAMPLES,
+    span: int = SPAN,
     worst: Callable[[list[int]], int] = min,
 ) -> str:
-    """The last ``span`` samples of ``values`` in ``width`` cells, the newest at the right:
-    each cell the ``worst`` sample of its slice of the span (a dip of free memory shows
-    however many samples a cell holds), blank for the part of the span before the first
-    sample. The span stays ``span`` samples at any width, so the label can say how long."""
+    """The ``span`` jiffies up to ``now`` in ``width`` cells, the newest at the right, from
+    ``samples`` (``(ticks, value)``, oldest first): each cell the ``worst`` sample taken in
+    its slice of the span (a dip of free memory shows however many samples a cell holds),
+    else the last one taken before it (a fast clock samples once a frame), blank before the
+    first sample. The span is ``span`` at any width and any speed: the label says how long."""
     if width <= 0:
         return ""
-    values = values[-span:]
-    missing = span - len(values)  # the span's first samples, older than the history
     out = []
+    i, held = 0, None
+    while i < len(samples) and samples[i][0] <= now - span:  # before the span: held since
+        held = samples[i][1]
+        i += 1
     for cell in range(width):
-        start, end = cell * span // width, (cell + 1) * span // width
-        part = values[max(0, start - missing) : max(0, end - missing)]
-        if not part:
+        end = now - span + (cell + 1) * span // width
+        part = []
+        while i < len(samples) and samples[i][0] <= end:
+            part.append(samples[i][1])
+            i += 1
+        if part:
+            value, held = worst(part), part[-1]
+        elif held is not None:
+            value = held
+        else:
             out.append(" ")
             continue
-        value = worst(part)
         level = 0 if top <= 0 else min(len(SPARK) - 1, max(0, value * len(SPARK) // (top + 1)))
         out.append(SPARK[level])
     return "".join(out)
@@ -114,8 +127,8 @@ class MemoryView(TextPanel):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.free_history: deque[int] = deque(maxlen=HISTORY)
-        self.swap_history: deque[int] = deque(maxlen=HISTORY)
+        self.free_history: deque[tuple[int, int]] = deque(maxlen=HISTORY)
+        self.swap_history: deque[tuple[int, int]] = deque(maxlen=HISTORY)
         self._next_sample = 0
         self._kernel: Kernel | None = None
         self._boot = -1
@@ -127,8 +140,8 @@ class MemoryView(TextPanel):
             self.swap_history.clear()
             self._next_sample = 0
         if kernel.ticks >= self._next_sample:
-            self.free_history.append(kernel.vm.free)
-            self.swap_history.append(kernel.vm.swap_used)
+            self.free_history.append((kernel.ticks, kernel.vm.free))
+            self.swap_history.append((kernel.ticks, kernel.vm.swap_used))
             self._next_sample = kernel.ticks + SAMPLE_JIFFIES
         key = (
             id(kernel),
@@ -242,12 +255,15 @@ class MemoryView(TextPanel):
         label = f"free (last {SPAN_SECONDS}s) "
         spark = width - len(label)
         line = Text(label, self._s("label"))
-        line.append(sparkline(list(self.free_history), vm.totalram, spark), self._s("free"))
+        now = k.ticks
+        history = list(self.free_history)
+        line.append(sparkline(history, vm.totalram, spark, now), self._s("free"))
         out["history"].append(line)
         if vm.swap_total:
             line = Text(f"swap (last {SPAN_SECONDS}s) ", self._s("label"))
             history = list(self.swap_history)
-            line.append(sparkline(history, vm.swap_total, spark, worst=max), self._s("swap"))
+            spark_line = sparkline(history, vm.swap_total, spark, now, worst=max)
+            line.append(spark_line, self._s("swap"))
             out["history"].append(line)
         return out
 
