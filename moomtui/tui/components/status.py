@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
@@ -64,6 +65,12 @@ GIVEN_UP = (
 Never left out: the state word, the speed, ``PAUSED``, ``sandbox`` and the goals."""
 PRESET_SHORT = 12
 """What a preset's name keeps of itself before the header leaves it out."""
+
+
+def _cells(parts: list[tuple[str, Style] | str]) -> int:
+    """The cells the header's ``parts`` take, its trailing spaces left out."""
+    text = "".join(part if isinstance(part, str) else part[0] for part in parts)
+    return cell_len(text.rstrip())
 
 
 def format_uptime(ticks: int) -> str:
@@ -134,16 +141,19 @@ class StatusLine(Widget):
         width = self.size.width
         for given_up in range(len(GIVEN_UP) + 1):
             left_out = set(GIVEN_UP[:given_up])
-            parts = (kernel, speed, paused, state, goals, sandbox, clocks, left_out)
-            text = self._assemble(preset, *parts)
-            over = text.cell_len - width
+            given = (kernel, speed, paused, state, goals, sandbox, clocks, left_out)
+            parts = self._assemble(preset, *given)
+            over = _cells(parts) - width
             if over > 0 and "long name" in left_out and "preset" not in left_out:
                 keep = max(PRESET_SHORT, len(preset) - over - 1)  # and "…"
                 if keep < len(preset):
-                    text = self._assemble(preset[:keep].rstrip() + "…", *parts)
-            if text.cell_len <= width:
+                    parts = self._assemble(preset[:keep].rstrip() + "…", *given)
+            if _cells(parts) <= width:
                 break
-        return text  # the narrowest there is: cut at its end (overflow="ellipsis")
+        # The narrowest there is, if nothing fits: cut at its end.
+        text = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+        text.rstrip()
+        return text
 
     def _assemble(
         self,
@@ -156,8 +166,8 @@ class StatusLine(Widget):
         sandbox: bool,
         clocks: tuple[int, int, bool],
         left_out: set[str],
-    ) -> Text:
-        """The header without the parts of :data:`GIVEN_UP` in ``left_out``."""
+    ) -> list[tuple[str, Style] | str]:
+        """The header's parts without those of :data:`GIVEN_UP` in ``left_out``."""
         style = self.get_component_rich_style
         bar = ("│", style("status--dim"))
         jiffies, run_time, game = clocks
@@ -197,9 +207,7 @@ class StatusLine(Widget):
             parts += [" ", bar, label]
             for goal_state, chip in goals:
                 parts += [(chip, style(GOAL_STYLES[goal_state])), " "]
-        text = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
-        text.rstrip()
-        return text
+        return parts
 
     def render(self) -> Text:
         return self._text
