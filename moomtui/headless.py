@@ -192,16 +192,26 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
     if not opts.as_json:
         bus.subscribe(LogPrinter(out), kinds=(ev.Printk,))
 
+    def before_command(line: str, source: str) -> None:
+        """The echo, before the command runs: the kernel log lines it causes (``insmod``'s
+        "Installing … handler") are printed as they are logged, after it, as on a console."""
+        if not opts.as_json:
+            out.write(f"moomsh# {line}\n")
+
     def on_command(run: CommandRun) -> None:
         commands.append(run)
-        if not opts.as_json:
-            out.write(f"moomsh# {run.line}\n")
-            if run.result.output:
-                out.write(run.result.output.rstrip("\n") + "\n")
+        if not opts.as_json and run.result.output:
+            out.write(run.result.output.rstrip("\n") + "\n")
 
     try:
         sim = Simulation(
-            scenario, seed=opts.seed, script=script, bus=bus, on_command=on_command, kept=keep
+            scenario,
+            seed=opts.seed,
+            script=script,
+            bus=bus,
+            on_command=on_command,
+            kept=keep,
+            before_command=before_command,
         )
         tracker = GoalTracker(scenario, sim.kernel, player=lambda: sim.player_command)
         bus.subscribe(tracker)

@@ -62,9 +62,12 @@ class Simulation:
         on_command: Callable[[CommandRun], None] | None = None,
         profile: Profile = LOCAL_CONSOLE,
         kept: KeptBoot | None = None,
+        before_command: Callable[[str, str], None] | None = None,
     ) -> None:
         """``kept``: the scenario's trial boot, kept when it was loaded: its kernel is this
         simulation's if it was booted as this one would boot (:mod:`moomtui.presets.trial_boot`).
+        A scheduled command is told to ``before_command`` (its line, its source) before it
+        runs — what it makes the kernel log comes after — and to ``on_command`` once it ran.
         """
         self.scenario = scenario
         self.profile = profile
@@ -85,6 +88,7 @@ class Simulation:
         self._shell: Shell | None = None
         self.elapsed = 0
         self.on_command = on_command
+        self.before_command = before_command
         self._script = sorted(script, key=lambda item: item[0])
         self._script_i = 0
         self._preset_i = 0
@@ -183,6 +187,8 @@ class Simulation:
             self.player_command = outer
 
     def _run(self, line: str, source: str) -> None:
+        if self.before_command is not None:
+            self.before_command(line, source)
         result = self.execute(line, source)
         if self.on_command is not None:
             self.on_command(CommandRun(self.elapsed, self.kernel.jiffies, source, line, result))

@@ -96,6 +96,21 @@ def test_run_is_byte_identical_for_the_same_preset_seed_and_script(tmp_path: Pat
     assert other_seed.returncode == 0
 
 
+def test_a_scripted_command_is_echoed_before_what_it_prints(tmp_path: Path) -> None:
+    """Issue 24, item 10: ``insmod``'s kernel log line came before ``moomsh# insmod …``,
+    the echo written once the command had run. The echo comes first, then what the command
+    made the kernel log and what it printed, as at a console."""
+    script = tmp_path / "s.txt"
+    script.write_text("5s insmod oom_kill_parent\n6s echo hello\n")
+    proc = moomtui("run", "leaky-apache", "--for", "10s", "--script", str(script))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    echo = lines.index("moomsh# insmod oom_kill_parent")
+    assert lines[echo + 1].endswith("Out of Memory: Installing oom_kill_parent handler")
+    assert not any("oom_kill_parent handler" in line for line in lines[:echo])
+    assert lines[lines.index("moomsh# echo hello") + 1] == "hello"
+
+
 def test_json_document_has_the_promised_fields(tmp_path: Path) -> None:
     proc = moomtui("run", "threaded-server", "--for", "60s", "--json")
     assert proc.returncode == 0, proc.stderr

@@ -164,6 +164,7 @@ FULL: dict[str, Any] = {
     "seed": 1,
     "length": "30s",
     "hint": "a hint",
+    "columns": ["nice"],
     "machine": {
         "ram": "64M",
         "swap": "32M",

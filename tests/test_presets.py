@@ -141,6 +141,8 @@ def test_the_documented_example_error() -> None:
         ('name = "t"\n[score]\nby = "work_lost"\npar = "soon"\n', "score.par: expected a"),
         ('name = "t"\n[score]\nby = "least_surprise"\npar = 2\n', "score.par: expected a share"),
         ('name = "t"\nhint = "a\\u001b[2J"\n', "hint: expected printable text"),
+        ('name = "t"\ncolumns = ["nice", "pid"]\n', "columns[1]: expected a task column"),
+        ('name = "t"\ncolumns = "nice"\n', "columns: expected an array of strings"),
         ("description = 'no name'\n", "name: missing"),
     ],
 )
@@ -159,6 +161,8 @@ def test_a_game_preset_has_its_hint_and_score_in_the_cards_units() -> None:
         {"hands_off": True},
         ScoreRule("mem_per_kill", 4096),
     )
+    columns = parse_preset('name = "t"\ncolumns = ["nice", "flags", "nice"]\n', "t.toml")
+    assert columns.columns == ("nice", "flags")
     minutes = parse_preset('name = "t"\n[score]\nby = "livelock"\npar = "2m"\n', "t.toml")
     assert minutes.score == ScoreRule("livelock", 120.0)
 

@@ -3,13 +3,19 @@
 ``status``, ``stat`` (the 39 fields of 2.4, zeros for what is not modelled), ``cmdline``,
 ``oom_score`` and ``oom_score_adj``. A zombie keeps its directory until it is reaped.
 
-Anachronisms, each marked where it is printed: ``oom_score`` (2.6.11), ``oom_score_adj``
-(2.6.36: it can be read and written but is not in the directory listing), the ``VmSwap:``
-line (2.6.34) and ``Threads:`` line (2.6) of ``status``, and ``OomFlags:``, which no kernel
-has: it names the task's ``PF_*`` flags so a reader sees ``PF_MEMDIE`` being set.
+``status`` has 2.4.22's lines, in its order (``proc_pid_status``: ``task_name``,
+``task_state``, ``task_mem`` for a task with an mm, ``task_sig``, ``task_cap``) — not 2.6's
+``Threads:`` or ``VmSwap:`` — and one line no kernel has, ``OomFlags:``, last: it names the
+task's ``PF_*`` flags so a reader sees ``PF_MEMDIE`` being set.
 
-Simplified: ``Gid`` equals ``Uid`` (no groups are modelled); a task's command line is what
-started it (``spawn`` records it) or else its ``comm``.
+Anachronisms: ``oom_score`` (2.6.11) and ``oom_score_adj`` (2.6.36: it can be read and
+written but is not in the directory listing).
+
+Simplified: ``Gid`` equals ``Uid`` and ``Groups`` is empty (no groups are modelled);
+``FDSize`` is a file table's first size (``NR_OPEN_DEFAULT``, 32: no files are modelled);
+with no VMAs modelled, ``VmData`` is the whole address space and ``VmStk``, ``VmExe`` and
+``VmLib`` are 0; a task's command line is what started it (``spawn`` records it) or else
+its ``comm``.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ OOM_SCORE_ADJ_MAX = 1000
 DEF_COUNTER = 10 * HZ // 100
 RLIM_INFINITY = 0xFFFFFFFF
 SIGSET_ALL = (1 << 64) - 1
+NR_OPEN_DEFAULT = 32
+"""``BITS_PER_LONG`` on i386: the fds of a task's first file table, ``FDSize``."""
 
 # fs/proc/array.c: task_state_array
 TASK_STATES = {
@@ -67,8 +75,9 @@ def _signal_masks(task: Task) -> tuple[int, int, int, int]:
 
 
 def _status(k: Kernel, task: Task) -> str:
-    """``proc_pid_status``: ``task_name``, ``task_state``, ``task_mem``, ``task_sig``,
-    ``task_cap``, plus the anachronistic lines named in the module docstring."""
+    """``proc_pid_status``: ``task_name``, ``task_state``, ``task_mem`` (a task with an mm),
+    ``task_sig``, ``task_cap``, as 2.4.22's ``fs/proc/array.c`` prints them; then the
+    simulator's ``OomFlags``."""
     kb = PAGE_SIZE // 1024
     ppid = task.p_opptr.pid if task.p_opptr is not None else 0
     lines = [
@@ -80,17 +89,20 @@ def _status(k: Kernel, task: Task) -> str:
         "TracerPid:\t0",
         f"Uid:\t{task.uid}\t{task.euid}\t{task.euid}\t{task.euid}",
         f"Gid:\t{task.uid}\t{task.euid}\t{task.euid}\t{task.euid}",
+        # p->files ? p->files->max_fds : 0 — a zombie's went at exit_files()
+        f"FDSize:\t{0 if task.dead else NR_OPEN_DEFAULT}",
+        "Groups:\t",
     ]
     mm = task.mm
     if mm is not None:
-        threads = 1 + len(k.threads_of(task))
         lines += [
-            f"Threads:\t{threads}",  # anachronism: 2.6
             f"VmSize:\t{mm.total_vm * kb:8d} kB",
             f"VmLck:\t{0:8d} kB",
             f"VmRSS:\t{mm.rss * kb:8d} kB",
             f"VmData:\t{mm.total_vm * kb:8d} kB",
-            f"VmSwap:\t{mm.swap * kb:8d} kB",  # anachronism: 2.6.34
+            f"VmStk:\t{0:8d} kB",
+            f"VmExe:\t{0:8d} kB",
+            f"VmLib:\t{0:8d} kB",
         ]
     pnd, blk, ign, cgt = _signal_masks(task)
     lines += [

@@ -194,6 +194,32 @@ def format_size(pages: int) -> str:
     return f"{kb}K"
 
 
+def format_size_short(pages: int) -> str:
+    """Pages in at most six characters, a unit always (the task columns, the memory panel):
+    :func:`format_size`'s text, but a figure of 1000 or more goes up to the next unit, to a
+    tenth — ``1017.7M`` is ``1.0G`` (``1017.7`` alone, cut to fit, read as a number of
+    kilobytes beside ``1.3M``)."""
+    kb = pages * PAGE_SIZE // 1024
+    if kb < 1000:
+        return f"{kb}K"
+    value = kb / 1024
+    for unit in "MGT":
+        if round(value, 1) < 1000 or unit == "T":
+            break
+        value /= 1024
+    if value < 1:  # rounded up across a unit: 1017.7M is 1.0G, just under 1G (1024M)
+        return f"{value:.1f}{unit}"
+    return f"{value:.1f}{unit}".replace(f".0{unit}", unit)  # as format_size: 64M, 1.5G
+
+
+def format_tenths(jiffies: int) -> str:
+    """Seconds to a tenth, cut rather than rounded: ``"4.9"`` for 4.96 s. A time shown beside
+    a test against a whole number of seconds (``>= 5 * HZ``) then never reads ``5.0`` while
+    the test still fails."""
+    tenths = jiffies * 10 // HZ
+    return f"{tenths // 10}.{tenths % 10}"
+
+
 def format_duration(jiffies: int) -> str:
     """``"0.25s"``, ``"45s"``, ``"1m30s"``, ``"1h02m"``: to the jiffy below a minute, to the
     second below an hour, to the minute from then on. :func:`parse_duration` reads it back."""

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from ..kernel.constants import HZ, JIFFIES_MASK, PF_MEMDIE
 from ..kernel.oops import describe
 from ..kernel.proc_pid import OOM_SCORE_ADJ_MIN
+from ..kernel.units import format_tenths
 from . import guarded_score
 from .classic import ClassicKiller, badness, badness_steps
 from .earlyoom import Earlyoom, EarlyoomDaemon, MemInfo
@@ -190,14 +191,14 @@ def _classic_when(k: Kernel, module: ClassicKiller) -> list[str]:
         lines.append("  ✗ failures for 1 s: none in the last 5 s (the next starts afresh)")
         lines.append("  ✗ 10 failures counted (count = 0)")
     else:
-        since_first = ((now - h["first"]) & JIFFIES_MASK) / HZ
+        since_first = (now - h["first"]) & JIFFIES_MASK
         count = h["count"]
-        first = f"now - first = {since_first:.1f} s"
-        lines.append(f"  {_mark(since_first >= 1)} failures for 1 s ({first})")
+        first = f"now - first = {format_tenths(since_first)} s"
+        lines.append(f"  {_mark(since_first >= HZ)} failures for 1 s ({first})")
         lines.append(f"  {_mark(count >= 9)} 10 failures counted (count = {count})")
-    since_kill = ((now - h["lastkill"]) & JIFFIES_MASK) / HZ
+    since_kill = (now - h["lastkill"]) & JIFFIES_MASK
     kill = f"now - lastkill = {_secs(since_kill)}"
-    lines.append(f"  {_mark(since_kill >= 5)} 5 s since its last kill ({kill})")
+    lines.append(f"  {_mark(since_kill >= 5 * HZ)} 5 s since its last kill ({kill})")
     return lines
 
 
@@ -391,5 +392,6 @@ def _mark(ok: bool) -> str:
     return "✓" if ok else "✗"
 
 
-def _secs(seconds: float) -> str:
-    return "over 10 min" if seconds >= 600 else f"{seconds:.1f} s"
+def _secs(jiffies: int) -> str:
+    """Cut to a tenth, never rounded up past the test beside it (4.96 s is 4.9 s, ✗)."""
+    return "over 10 min" if jiffies >= 600 * HZ else f"{format_tenths(jiffies)} s"

@@ -25,7 +25,7 @@ from ..kernel.constants import CAPABILITIES, HZ, JIFFIES_MASK, PID_MAX, cap_mask
 from ..kernel.kconfig import KCONFIG_OPTIONS
 from ..kernel.units import UnitError, parse_duration, parse_rate, parse_size
 from ..modules.plugins import is_policy_file
-from .fields import FIRST_USER_PID, MAX_TASKS, ROLES, names, program_names
+from .fields import FIRST_USER_PID, MAX_TASKS, ROLES, TASK_COLUMNS, names, program_names
 from .quoting import key_path, show_value
 from .scenario import SCORE_UNITS, PresetError, PresetEvent, Scenario, ScoreRule
 from .trial_boot import KeptBoot, trial_boot
@@ -130,6 +130,7 @@ class Checker:
         events = self.events(top.get("events", []))
         goals = self.goals(top.get("goals", {}))
         hint = self.printable("hint", top.get("hint", ""), max_len=1000)
+        columns = self.columns(top.get("columns", []))
         score = self.score(top["score"]) if "score" in top else None
         reason = spec.fits()
         if reason:
@@ -137,7 +138,17 @@ class Checker:
         trial_boot(spec, self, self.keep)
         scenario = Scenario(name, description, self.source, spec, events, goals, length)
         scenario.hint, scenario.score = hint, score
+        scenario.columns = columns
         return scenario
+
+    def columns(self, value: object) -> tuple[str, ...]:
+        names = self.string_list("columns", value)
+        for i, name in enumerate(names):
+            if name not in TASK_COLUMNS:
+                raise self.fail(
+                    f"columns[{i}]", f"expected a task column: {', '.join(TASK_COLUMNS)}", name
+                )
+        return tuple(dict.fromkeys(names))
 
     def machine(self, value: object, spec: BootSpec) -> None:
         m = self.table("machine", value, names("machine"))

@@ -58,6 +58,9 @@ MAX_TASKS = PID_MAX - FIRST_USER_PID
 """Tasks a preset may start, threads included: the pids from 7 to 32767."""
 ROLES = ("culprit", "innocent", "protected")
 """What a task is for the score card."""
+TASK_COLUMNS = ("user", "nice", "state", "virt", "rss", "swap", "cpu", "oom", "flags")
+"""The task tree's columns a preset may keep on a narrow screen (PID and COMMAND always
+are): the keys of ``moomtui.tui.columns.COLUMNS``."""
 
 TOP = (
     Key(
@@ -86,6 +89,13 @@ TOP = (
     Key("events", "tables", "Console commands run at given uptimes, at every boot."),
     Key("goals", "table", "A game's goals, judged live (docs/game.md)."),
     Key("hint", "text", "A game's nudge, shown on the briefing.", max_len=1000),
+    Key(
+        "columns",
+        "strings",
+        "The task columns the lesson is read in (NI for badness()'s niced tasks): a narrow "
+        "screen keeps them and leaves out others first.",
+        choices=TASK_COLUMNS,
+    ),
     Key("score", "table", "A game's one score to beat."),
 )
 

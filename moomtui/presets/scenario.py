@@ -58,4 +58,5 @@ class Scenario:
     length: int = 600 * HZ
     key: str = ""  # the preset's file stem, e.g. "fork-bomb"
     hint: str = ""  # the briefing's nudge, for a game
+    columns: tuple[str, ...] = ()  # the task columns a narrow screen keeps (the lesson's)
     score: ScoreRule | None = None

@@ -288,6 +288,7 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
             prompt=self.prompt(),
             run_time=game.run_time(),
             game=game.has_goals,
+            columns=self.sim.scenario.columns,
         )
         self._sync_panic(kernel)
         self._new_game()  # after the panic screen of the last game has gone

@@ -62,6 +62,10 @@ class KeyActions(AppBase):
             return False  # the clock stands still under the report and the briefing
         if action == "leave_field":
             return self.screen is self.main and self.focused in self.main.text_fields
+        if action == "console" and self.focused is self.console_view.input:
+            # `:` at the empty prompt it would focus: the habit of a second `:` (vi's, or a
+            # key pressed twice) is not a command's first character; inside a line it is.
+            return not self.console_view.input.value
         if action in FOCUS_ACTIONS and isinstance(self.focused, Input):
             return False  # typed into the field that has the focus
         return action not in GAME_ACTIONS or self.screen is self.main

@@ -57,9 +57,20 @@ APP_BINDINGS: list[BindingType] = [
             tooltip="run the clock slower, down to 0.25× (console: speed slower)"),
     Binding("i", "insmod", "insmod", id="module.insmod", group=MODULE,
             tooltip="load the policy selected in the module panel (console: insmod NAME)"),
-    Binding("r", "rmmod", "rmmod", id="module.rmmod", group=MODULE,
+    Binding("u", "rmmod", "rmmod", id="module.rmmod", group=MODULE,
             tooltip="unload the selected policy (console: rmmod NAME)"),
 ]  # fmt: skip
+
+
+def bound_keys(bindings: list[BindingType], binding_id: str, app: object) -> set[str]:
+    """The keys binding ``binding_id`` of ``bindings`` answers to now: its own, or those the
+    app's keymap (its ``keymap`` attribute, by binding id) gives it."""
+    keymap: dict[str, str] = getattr(app, "keymap", {})
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.id == binding_id:
+            return {key.strip() for key in keymap.get(binding_id, binding.key).split(",")}
+    return set()
+
 
 GAME_ACTIONS = frozenset(
     {

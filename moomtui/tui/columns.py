@@ -9,12 +9,12 @@ rule, for the OOM column's mark of the next victim.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..kernel.constants import HZ, JIFFIES_MASK, PF_MEMDIE
-from ..kernel.units import format_size
+from ..kernel.units import format_size_short
 from ..shell.session import user_name
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def _size_column(key: str, title: str, attr: str, priority: int, help: str) -> C
         6,
         priority,
         lambda t, c: _mm_value(t, attr),
-        lambda t, c: format_size(_mm_value(t, attr)) if t.mm is not None else "-",
+        lambda t, c: format_size_short(_mm_value(t, attr)) if t.mm is not None else "-",
         help=help,
     )
 
@@ -170,10 +170,12 @@ COMMAND = Column(
 COLUMN_BY_KEY = {c.key: c for c in (*COLUMNS, COMMAND)}
 
 
-def columns_for_width(width: int) -> tuple[Column, ...]:
+def columns_for_width(width: int, keep: Collection[str] = ()) -> tuple[Column, ...]:
     """The columns that fit ``width`` cells (one space between them), COMMAND last.
 
     COMMAND keeps at least :attr:`COMMAND.width` cells, or half the width on a narrow view.
+    The columns named in ``keep`` (a preset's ``columns``: the lesson is read in them) are
+    left out last, after every other but PID.
     """
     command = min(COMMAND.width, max(12, width // 2))
     chosen = list(COLUMNS)
@@ -181,7 +183,8 @@ def columns_for_width(width: int) -> tuple[Column, ...]:
         used = sum(c.width + 1 for c in chosen) + command
         if used <= width:
             break
-        chosen.remove(max(chosen, key=lambda c: c.priority))
+        others = [c for c in chosen if c.key not in keep and c.priority > 0]
+        chosen.remove(max(others or chosen, key=lambda c: c.priority))
     return (*chosen, COMMAND)
 
 
@@ -207,6 +210,11 @@ def blacklist_strikes(kernel: Kernel) -> dict[int, tuple[int, int]]:
     return {entry["pid"]: (entry["value"], limit) for entry in view()}
 
 
+def since_jiffies(now: int, then: int) -> int:
+    """``now - then`` in jiffies with the kernel's unsigned jiffies arithmetic."""
+    return (now - then) & JIFFIES_MASK
+
+
 def since_seconds(now: int, then: int) -> float:
     """``now - then`` in seconds with the kernel's unsigned jiffies arithmetic."""
-    return ((now - then) & JIFFIES_MASK) / HZ
+    return since_jiffies(now, then) / HZ

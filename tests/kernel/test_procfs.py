@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from moomtui.kernel import BootSpec, Kernel, TaskSpec
@@ -156,10 +158,75 @@ def test_status_of_a_known_task() -> None:
     assert status["Uid"] == "26\t26\t26\t26"
     assert status["VmSize"] == "    8192 kB"
     assert status["VmRSS"] == "    4096 kB"
-    assert status["VmSwap"] == "       0 kB"
     assert status["SigPnd"] == "0000000000000000"
     assert status["CapEff"] == "0000000000000000"
     assert status["OomFlags"] == "-"
+
+
+STATUS_2_4 = r"""
+Linux 2.4.22, fs/proc/array.c:
+
+    static inline char * task_state(struct task_struct *p, char *buffer)
+    ...
+        buffer += sprintf(buffer,
+            "State:\t%s\n"
+            "Tgid:\t%d\n"
+            "Pid:\t%d\n"
+            "PPid:\t%d\n"
+            "TracerPid:\t%d\n"
+            "Uid:\t%d\t%d\t%d\t%d\n"
+            "Gid:\t%d\t%d\t%d\t%d\n",
+        ...
+        buffer += sprintf(buffer,
+            "FDSize:\t%d\n"
+            "Groups:\t",
+            p->files ? p->files->max_fds : 0);
+    ...
+    static inline char * task_mem(struct mm_struct *mm, char *buffer)
+    ...
+        buffer += sprintf(buffer,
+            "VmSize:\t%8lu kB\n"
+            "VmLck:\t%8lu kB\n"
+            "VmRSS:\t%8lu kB\n"
+            "VmData:\t%8lu kB\n"
+            "VmStk:\t%8lu kB\n"
+            "VmExe:\t%8lu kB\n"
+            "VmLib:\t%8lu kB\n",
+    ...
+    static inline char * task_sig(struct task_struct *p, char *buffer)
+        buffer += sprintf(buffer, "SigPnd:\t"); ... "SigBlk:\t" ... "SigIgn:\t" ... "SigCgt:\t"
+    static inline char *task_cap(struct task_struct *p, char *buffer)
+        return buffer + sprintf(buffer, "CapInh:\t%016x\n"
+                    "CapPrm:\t%016x\n"
+                    "CapEff:\t%016x\n",
+    ...
+    int proc_pid_status(struct task_struct *task, char * buffer)
+        buffer = task_name(task, buffer);
+        buffer = task_state(task, buffer);
+        ...
+        if (mm) {
+            buffer = task_mem(mm, buffer);
+        ...
+        buffer = task_sig(task, buffer);
+        buffer = task_cap(task, buffer);
+"""
+STATUS_FIELDS = re.findall(r'"(\w+):\\t', STATUS_2_4)
+
+
+def test_status_has_the_lines_of_2_4_and_no_others() -> None:
+    """Issue 24, item 9: ``Threads:`` (2.6) and ``VmSwap:`` (2.6.34) are not a 2.4 status
+    file's; its lines are ``proc_pid_status``'s, in its order (quoted above), with
+    ``Name:`` first (``task_name``) and the simulator's own ``OomFlags:`` last."""
+    assert STATUS_FIELDS[:2] == ["State", "Tgid"] and STATUS_FIELDS[-1] == "CapEff"
+    k = machine(db())
+    user = [line.split(":\t", 1)[0] for line in read_proc(k, "/proc/300/status").splitlines()]
+    assert user == ["Name", *STATUS_FIELDS, "OomFlags"]
+    no_mm = [f for f in STATUS_FIELDS if not f.startswith("Vm")]
+    kthread = [line.split(":\t", 1)[0] for line in read_proc(k, "/proc/4/status").splitlines()]
+    assert kthread == ["Name", *no_mm, "OomFlags"]
+    status = read_proc(k, "/proc/300/status")
+    assert "Threads" not in status and "VmSwap" not in status
+    assert "FDSize:\t32\nGroups:\t\nVmSize:" in status
 
 
 def test_status_shows_pending_signals_and_the_oom_flags() -> None:

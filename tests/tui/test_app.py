@@ -126,7 +126,7 @@ async def test_insmod_and_rmmod_with_keys_act_on_the_selected_policy(make_app: M
         assert app.kernel.modules.state("oom_panic") == "loaded"
         assert [nb.name for nb in app.kernel.oom.chain] == ["oom_kill", "oom_panic"]
         assert "insmod oom_panic" in console_text(app)
-        await pilot.press("r")
+        await pilot.press("u")
         assert app.kernel.modules.state("oom_panic") == "available"
 
 

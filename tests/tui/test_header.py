@@ -77,3 +77,44 @@ async def test_the_header_reads_thrashing_through_swap_trap_not_oom(make_app: Ma
         app.refresh_frame()
         assert "OOM  thrashing " in header(app)
         assert app.kernel.kills == 0
+
+
+async def test_a_narrow_header_leaves_out_the_least_needed_never_the_goals_or_paused(
+    make_app: MakeApp,
+) -> None:
+    """Issue 24, item 5: at 120 columns the header cut the live goals (and could cut the
+    ``PAUSED`` badge) at its end. It leaves out the jiffies counter, ``Linux``, the goals'
+    label, a clock, the preset's long name, the release … first: the state word, the speed,
+    ``PAUSED`` and every goal stay whole, at 120 columns and at 80."""
+    for preset in ("fork-bomb", "ha-failover"):
+        for width in (200, 120, 100, 80):
+            app = make_app(load_preset(preset))
+            async with app.run_test(size=(width, 24)) as pilot:
+                await begin(app, pilot)
+                app.refresh_frame()
+                text = header(app)
+                assert len(text) <= width, (preset, width, text)
+                assert "PAUSED" in text and " OOM  ok " in text, (preset, width, text)
+                chips = [chip for _, chip in app.game.chips()]
+                assert len(chips) == 3
+                for chip in chips:
+                    assert chip in text, (preset, width, chip, text)
+                if width == 200:  # room for all: nothing left out
+                    assert "Linux 2.4.22-moom" in text and " jiffies " in text
+                    assert "│ goals ●" in text and app.sim.scenario.name in text
+
+
+async def test_a_game_under_way_keeps_its_goals_whole_at_80_columns(make_app: MakeApp) -> None:
+    """100 s into the fork bomb, its goals counting in three digits, all still fit."""
+    app = make_app(load_preset("fork-bomb"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await begin(app, pilot)
+        app.driver.step(100 * HZ)
+        app.driver.pause()
+        app.refresh_frame()
+        text = header(app)
+        state = app.kernel.oom_state()
+        assert f" {state} " in text and "PAUSED" in text, text
+        for _, chip in app.game.chips():
+            assert chip in text, (chip, text)
+        assert len(text) <= 80

@@ -149,7 +149,7 @@ async def test_a_new_task_count_repaints_the_frame_lines_not_the_tree(
         k.fork(k.tasks[300], k.programs["idle"]())
         app.refresh_frame()
         assert panel.border_title == f"tasks {len(k.tasks)}"
-        width, height = panel.size
+        width, height = panel.outer_size  # the frame's lines: the subtitle is on the last
         offset = panel.content_offset
         assert asked == [
             Region(-offset.x, -offset.y, width, 1),

@@ -3,15 +3,24 @@ the kill dialog, panels maximized, explain, help and the footer (issue 13)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from textual import events
+from textual.geometry import Spacing
+from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets._markdown import MarkdownTable
 
+from moomtui.kernel import BootSpec, TaskSpec
 from moomtui.kernel.constants import HZ
-from moomtui.presets import load_preset
+from moomtui.kernel.units import format_size_short
+from moomtui.modules.explain import explain
+from moomtui.presets import Scenario, load_preset
+from moomtui.presets.fields import TASK_COLUMNS
 from moomtui.tui.app import MoomApp
+from moomtui.tui.columns import COLUMN_BY_KEY, COLUMNS, columns_for_width
+from moomtui.tui.components import memory
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dialogs import SignalDialog
 from moomtui.tui.components.dmesg import DmesgView
@@ -22,13 +31,14 @@ from moomtui.tui.components.modules import ModuleBox, ModulePanel
 from moomtui.tui.components.pager import PagerScreen, PagerText
 from moomtui.tui.components.process_view import ProcessView
 
-from .scenarios import family_scenario
-from .waiting import notifications, palette_highlights
+from .reading import region_text, screen_lines
+from .scenarios import family_scenario, hog_scenario
+from .waiting import notifications, palette_highlights, until
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
 
-CHARACTERS = {"space": " ", "backspace": "\x7f", "enter": "\r", "minus": "-"}
+CHARACTERS = {"space": " ", "backspace": "\x7f", "enter": "\r", "minus": "-", "colon": ":"}
 
 
 def burst(app: MoomApp, *keys: str) -> None:
@@ -140,7 +150,7 @@ async def test_short_screens_drop_the_legends_before_the_module_list(make_app: M
         await pilot.pause()
         memory = app.query_one(MemoryView).plain
         assert "RAM" in memory and "free " in memory and "Swap" in memory
-        assert "■kernel" not in memory and "free~" not in memory
+        assert "■kernel" not in memory and "(last 60s)" not in memory
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
         app.refresh_frame()
@@ -441,7 +451,7 @@ async def test_the_key_bar_keeps_the_important_keys_at_100_columns(make_app: Mak
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         bar = _bar(app)
-        for hint in ("space pause", "k kill", "e explain", "n renice", "ir ins/rmmod", "? help"):
+        for hint in ("space pause", "k kill", "e explain", "n renice", "iu ins/rmmod", "? help"):
             assert hint in bar, hint
         assert bar.rstrip().endswith("^p palette")
         await pilot.resize_terminal(200, 40)
@@ -585,3 +595,336 @@ async def test_less_at_the_console_opens_a_view_to_scroll_and_q_closes_it(
         await pilot.pause()
         assert not isinstance(app.screen, PagerScreen)
         assert console_text(app).splitlines()[-1] == f"{len(ps.splitlines()):7d}"
+
+
+# ============================================================================ issue 24
+def _frame_bottom(app: MoomApp) -> str:
+    """The task panel's bottom frame line as the screen draws it (the subtitle's line)."""
+    region = app.main.tasks_panel.region
+    return screen_lines(app)[region.bottom - 1][region.x : region.right]
+
+
+async def test_the_task_panel_s_label_repaints_after_every_key_click_and_resize(
+    make_app: MakeApp,
+) -> None:
+    """Issue 24, item 1: the label under the task tree (sort · view · filter · follow) was set
+    but never repainted — the frame's bottom line was measured inside the border, a line
+    short — so it read ``sort PID▲ · tree`` after ``o``, ``v``, a click or shift+→, and ``F``
+    gave no feedback."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "sort PID▲ · tree" in _frame_bottom(app)
+
+        async def shows(text: str) -> None:
+            assert await until(pilot, lambda: text in _frame_bottom(app)), _frame_bottom(app)
+
+        await pilot.press("o")  # the next column shown at 120 columns: NI
+        await shows("sort NI▼ · tree")
+        await pilot.press("v")
+        await shows("sort NI▼ · list")
+        await pilot.click(ProcessView, offset=(1, 0))  # the PID column's title
+        await shows("sort PID▲ · list")
+        await pilot.press("shift+right")
+        await shows("names →8")
+        await pilot.press("shift+left", "v")
+        await shows("sort PID▲ · tree")
+        app.main.process_view.select_pid(400)
+        await pilot.press("F")
+        await shows("follow 400")
+        await pilot.resize_terminal(100, 30)
+        await shows("follow 400")
+        await pilot.press("F")
+        await pilot.resize_terminal(*SIZE)
+        await shows("sort PID▲ · tree ")
+        assert "follow" not in _frame_bottom(app)
+
+
+async def test_the_sorted_column_has_one_name_in_its_header_and_the_label(
+    make_app: MakeApp,
+) -> None:
+    """Issue 24, item 6: the header said ``NI▼`` and the label ``NICE▼``."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.main.process_view
+        for key in ("nice", "virt", "cpu", "oom", "command"):
+            view.sort_by(key)
+            await pilot.pause()
+            header = view.render_line(0).text
+            label = app.main.tasks_panel.border_subtitle
+            marked = re.search(r"(\w+)[▲▼]", header)
+            assert marked is not None, header
+            assert f"sort {marked.group(0)} " in f"{label} ", (header, label)
+
+
+def big_swap_scenario() -> Scenario:
+    """A machine of 2G of swap, with a task of 1017.7M in swap beside one of 1.3M."""
+    mb = 1024 // 4  # pages in a megabyte
+    tasks = [
+        TaskSpec(comm="bigswap", pid=300, total_vm=2000 * mb, rss=mb, swap=260531),
+        TaskSpec(comm="small", pid=301, total_vm=8 * mb, rss=mb, swap=mb + mb * 3 // 10),
+    ]
+    spec = BootSpec(name="big", ram_pages=64 * mb, swap_pages=2048 * mb, seed=2, tasks=tasks)
+    return Scenario(name="Big", description="swap", source="test", spec=spec, key="big")
+
+
+async def test_sizes_in_the_task_columns_always_carry_their_unit(make_app: MakeApp) -> None:
+    """Issue 24, item 2: ``1017.7M`` was cut to the column's six cells, ``1017.7``, beside
+    ``1.3M``; a size of 1000 or more of a unit goes up to the next one: ``1.0G``."""
+    app = make_app(big_swap_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.refresh_frame()
+        view = app.main.process_view
+        keys = [c.key for c in view._columns]
+        sizes = [keys.index(k) for k in ("virt", "rss", "swap")]
+        for pid, swap in ((300, "1.0G"), (301, "1.3M")):
+            row = view.model.index[pid]
+            cells = view.render_line(row - round(view.scroll_y) + 1).text.split()
+            assert cells[keys.index("swap")] == swap, cells
+            for i in sizes:
+                assert re.fullmatch(r"\d+(\.\d)?[KMGT]", cells[i]), cells
+
+
+def test_a_short_size_fits_six_cells_with_its_unit_at_every_magnitude() -> None:
+    for kb in (0, 999, 1000, 1023, 1024, 999 * 1024 + 1000, 1017 * 1024 + 700, 1023 * 1024):
+        text = format_size_short(kb // 4)
+        assert len(text) <= 6 and text[-1] in "KMGT", (kb, text)
+    for shift in range(1, 33):  # up to MAX_SIZE, 16T: 2^32 pages
+        for pages in ((1 << shift) - 1, (1 << shift) * 1000 // 1024):
+            text = format_size_short(pages)
+            assert len(text) <= 6 and text[-1] in "KMGT", (pages, text)
+    assert format_size_short(260531) == "1.0G"  # 1017.7M
+    assert format_size_short(1024 * 256) == "1G"
+    assert format_size_short(1031 * 256) == "1G"  # rounded as format_size rounds
+    assert format_size_short(7 * 256 + 3) == "7M"
+    assert format_size_short(255974) == "999.9M"  # rounds to a tenth below 1000
+    assert format_size_short(1000 * 256 - 1) == "1.0G"  # 999.996M would read 1000.0M
+
+
+def memory_lines(app: MoomApp) -> list[str]:
+    return app.query_one(MemoryView).plain.split("\n")
+
+
+async def test_the_memory_legends_keep_apart_and_both_bars_end_with_their_total(
+    make_app: MakeApp,
+) -> None:
+    """Issue 24, item 3: on a big machine the legend ran together (``■kernel 128.6M■anon 7G``),
+    and the swap bar ended with the swap used where the RAM bar ends with the RAM's total.
+    Both bars end with their total; the legends, one column under the other, say what is
+    in each, swap's used and free included."""
+    app = make_app(big_swap_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.refresh_frame()
+        vm = app.kernel.vm
+        lines = memory_lines(app)
+        ram = next(line for line in lines if line.startswith("RAM"))
+        swap = next(line for line in lines if line.startswith("Swap"))
+        assert ram.split()[-1] == format_size_short(vm.totalram) == "64M"
+        assert swap.split()[-1] == format_size_short(vm.swap_total) == "2G"
+        legends = [line for line in lines if "■" in line]
+        assert len(legends) == 3, lines
+        for line in legends:  # every entry is apart from the next: "■name size"
+            assert re.fullmatch(r" +(■\w+ \d+(\.\d)?[KMGT]) +(■\w+ \d+(\.\d)?[KMGT])", line), line
+        assert len({line.index("■", line.index("■") + 1) for line in legends}) == 1  # a column
+        assert f"■used {format_size_short(vm.swap_used)}" in legends[2]
+        assert f"■free {format_size_short(vm.nr_swap_pages)}" in legends[2]
+
+
+async def test_the_memory_legend_of_a_big_machine_keeps_its_entries_apart(
+    make_app: MakeApp,
+) -> None:
+    """The kernel's own pages of an 8G machine (``128.6M``) filled the legend's first column
+    to its last cell, and the next entry followed without a space."""
+    mb = 1024 // 4
+    tasks = [TaskSpec(comm="db", pid=300, total_vm=7 * 1024 * mb, rss=7 * 1024 * mb - 700 * mb)]
+    spec = BootSpec(name="big", ram_pages=8 * 1024 * mb, seed=2, tasks=tasks)
+    app = make_app(Scenario(name="Big", description="", source="test", spec=spec, key="big"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.refresh_frame()
+        legend = next(line for line in memory_lines(app) if "■kernel" in line)
+        assert re.fullmatch(r" +■kernel \d+\.\dM +■anon \d+(\.\d)?G", legend), legend
+
+
+def test_a_sparkline_covers_the_last_minute_at_any_width_and_speed() -> None:
+    """Issue 24, item 11: the sparkline showed one sample a cell, a span that changed with
+    the panel's width and the clock's speed, and that nothing told. It covers the last
+    minute of simulated time now, each cell the worst moment of its slice (or the last
+    sample before it, when a fast clock sampled once a frame), and its label says so."""
+    quarter = memory.SAMPLE_JIFFIES
+    now = 100 * HZ
+    samples = [(t, 100) for t in range(0, now + 1, quarter)]
+    samples[(now - 50 * HZ) // quarter] = (now - 50 * HZ, 0)  # a dip 50 s ago
+    samples[(now - 70 * HZ) // quarter] = (now - 70 * HZ, 0)  # one 70 s ago: out of the span
+    for width in (12, 23, 32, 50):
+        line = memory.sparkline(samples, 100, width, now)
+        assert len(line) == width and " " not in line
+        assert line.count("▁") == 1, line
+        assert line.index("▁") == (10 * HZ * width - 1) // (60 * HZ), (width, line)
+    young = memory.sparkline([(t, 100) for t in range(0, 15 * HZ + 1, quarter)], 100, 20, 15 * HZ)
+    assert young == " " * 14 + "█" * 6  # 15 s into the run: its last 5 cells, and the start
+    fast = [(0, 100), (50 * HZ, 0), (100 * HZ, 100)]  # 1000×: a sample a frame, 50 s apart
+    line = memory.sparkline(fast, 100, 12, 100 * HZ)
+    assert line == "█" + "▁" * 10 + "█"  # 100 until 50 s, 0 until the sample at 100 s
+
+
+async def test_the_sparklines_say_what_time_they_cover(make_app: MakeApp) -> None:
+    app = make_app(big_swap_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.refresh_frame()
+        lines = memory_lines(app)
+        assert any(line.startswith("free (last 60s) ") for line in lines), lines
+        assert any(line.startswith("swap (last 60s) ") for line in lines), lines
+
+
+async def test_the_meter_s_marks_agree_with_its_rounded_times(make_app: MakeApp) -> None:
+    """Issue 24, item 7: at 4.96 s since the last kill the meter showed ✗ beside ``5.0s``:
+    the mark is the C's test (``< HZ * 5``), the time was rounded up past it. It is cut to
+    the tenth it shows now: ✗ beside ``4.9s``, ✓ from ``5.0s`` on; the same for explain."""
+    app = make_app(hog_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        module = app.kernel.modules.get("oom_kill")
+        assert module is not None
+        timing = module.timing  # type: ignore[attr-defined]
+        for since, shown in ((496, "✗kill 4.9s"), (500, "✓kill 5.0s"), (99, "✗1st 0.9s")):
+            timing.lastkill = timing.first = (app.kernel.jiffies - since) & 0xFFFFFFFF
+            app.main.memory_view._key = ()  # draw it again with the clock stopped
+            app.refresh_frame()
+            meter = app.query_one(MemoryView).plain
+            assert shown in meter, meter
+        timing.last = app.kernel.jiffies
+        timing.lastkill = timing.first = app.kernel.jiffies - 96
+        (verdict,) = explain(app.kernel, next(iter(app.kernel.tasks.values()))).verdicts
+        text = "\n".join(verdict.when)
+        assert "✗ failures for 1 s (now - first = 0.9 s)" in text, text
+
+
+async def test_colon_at_the_console_s_empty_prompt_is_not_typed(make_app: MakeApp) -> None:
+    """Issue 24, item 4: ``:`` with the console focused typed a colon, so ``:`` ``:lsmod``
+    ran ``::lsmod: command not found``. At the empty prompt ``:`` (and `` ` ``) is the key
+    that focuses it, and does nothing more; inside a line a colon is typed."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = app.query_one(ConsoleView).input
+        await pilot.press("colon")
+        assert prompt.has_focus
+        await pilot.press("colon", "grave_accent", *"lsmod", "enter")
+        text = console_text(app)
+        assert "root@moom:~# lsmod\n" in text + "\n" and "command not found" not in text
+        assert app.history.lines == ["lsmod"]
+        burst(app, "colon", "colon", *"echo a:b:")  # a burst: the same
+        await pilot.pause()
+        assert prompt.value == "echo a:b:"
+
+
+async def test_one_key_one_meaning_u_unloads_a_policy_and_r_replays(make_app: MakeApp) -> None:
+    """Issue 24, item 12: ``r`` replayed the game on the report and unloaded the selected
+    policy everywhere else. Unloading is ``u`` now, in the key bar, the briefing and help;
+    ``r`` on the main screen does nothing."""
+    app = make_app(hog_scenario())
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        app.main.module_panel.select("oom_kill")
+        await pilot.press("r")
+        assert app.kernel.modules.state("oom_kill") == "loaded"
+        await pilot.press("u")
+        assert app.kernel.modules.state("oom_kill") != "loaded"
+        assert "rmmod oom_kill" in console_text(app)
+        assert "iu ins/rmmod" in _bar(app)
+        assert ("u", "rmmod (module panel)") in app.briefing_keys()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        rows = [
+            [str(cell) for cell in row]
+            for table in app.screen.query(MarkdownTable)
+            for row in table._rows
+        ]
+        keys = {row[0]: row[1] for row in rows if len(row) == 2}
+        assert keys["u"].startswith("unload the selected policy"), keys
+        assert "r" not in keys  # r is the report's alone, told with the game
+
+
+SCROLLBAR_GLYPHS = set("▁▂▃▄▅▆▇▔▀")
+"""What a scrollbar's thumb is drawn with, in eighths of a cell."""
+
+
+def _inside_frame(app: MoomApp, widget: Widget) -> str:
+    """The screen inside ``widget``'s frame (its border cells left out), as drawn."""
+    region = widget.region.shrink(Spacing(1, 1, 1, 1))
+    return "\n".join(region_text(app, region.x, region.y, region.width, region.height))
+
+
+def _scrolled_down(view: Widget) -> Callable[[], bool]:
+    """Whether ``view`` has left its top, and its frame says so."""
+    return lambda: view.scroll_y > 0 and not str(view.border_subtitle).endswith(" 0%")
+
+
+async def test_the_help_and_the_signal_chooser_scroll_without_stray_glyphs(
+    make_app: MakeApp,
+) -> None:
+    """Issue 24, item 8: their scrollbars' thumbs, drawn in eighths of a cell, left block
+    glyphs (``▃▃``, ``▆▆``) about the dialogs at 80×24 and 120×40. They scroll with no bar;
+    their frames say where the view is and which keys scroll it."""
+    for size in ((80, 24), (120, 40)):
+        app = make_app(family_scenario())
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("question_mark")
+            await pilot.pause()
+            help_view = app.screen.query_one("#help")
+            assert help_view.max_scroll_y > 0  # the text is longer than the screen
+            assert not SCROLLBAR_GLYPHS & set(_inside_frame(app, help_view)), size
+            assert help_view.border_subtitle == "↑↓ PgUp PgDn · 0%"
+            await pilot.press("pagedown")
+            assert await until(pilot, _scrolled_down(help_view))
+            assert not SCROLLBAR_GLYPHS & set(_inside_frame(app, help_view)), size
+            await pilot.press("escape")
+            await pilot.press("k")
+            await pilot.pause()
+            assert isinstance(app.screen, SignalDialog)
+            signals = app.screen.query_one(OptionList)
+            assert signals.max_scroll_y > 0  # 31 signals, not all in view
+            assert signals.border_subtitle == f"↑↓ 15/{signals.option_count}"  # SIGTERM
+            assert not SCROLLBAR_GLYPHS & set(_inside_frame(app, signals)), size
+            await pilot.press("down")
+            assert signals.border_subtitle == f"↑↓ 16/{signals.option_count}"
+
+
+async def test_at_80_columns_the_tree_keeps_the_column_the_lesson_is_read_in(
+    make_app: MakeApp,
+) -> None:
+    """Issue 24, item 5: at 80×24 the task tree showed PID, RSS, OOM and COMMAND: the fork
+    bomb's NI (badness() doubles for a niced task) and Leaky Apache's FLAGS (oom_kill_parent's
+    strikes) were gone. A preset names its lesson's columns (``columns``); a narrow tree
+    leaves out another first (RSS here)."""
+    for preset, kept in (("fork-bomb", "nice"), ("leaky-apache", "flags")):
+        app = make_app(load_preset(preset))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            app.refresh_frame()
+            view = app.main.process_view
+            shown = [c.key for c in view._columns]
+            assert kept in shown and shown[0] == "pid" and shown[-1] == "command", shown
+            assert "oom" in shown and "rss" not in shown, shown
+            title = COLUMN_BY_KEY[kept].title
+            assert title in view.render_line(0).text.split(), view.render_line(0).text
+            app.run_command("boot classic-leak")  # no columns of its own
+            await pilot.pause()
+            app.refresh_frame()
+            assert [c.key for c in view._columns] == ["pid", "rss", "oom", "command"]
+
+
+def test_kept_columns_are_left_out_last() -> None:
+    assert [c.key for c in columns_for_width(42)] == ["pid", "rss", "oom", "command"]
+    assert [c.key for c in columns_for_width(42, ("nice",))] == ["pid", "nice", "oom", "command"]
+    assert [c.key for c in columns_for_width(42, ("flags",))] == ["pid", "oom", "flags", "command"]
+    assert columns_for_width(200, ("nice",)) == columns_for_width(200)  # room for all
+    assert [c.key for c in columns_for_width(20, ("nice",))] == ["pid", "command"]
+
+
+def test_a_preset_names_only_columns_the_tree_has() -> None:
+    """``columns``' choices (the preset format's) are the tree's own column keys."""
+    assert set(TASK_COLUMNS) == {c.key for c in COLUMNS if c.key != "pid"}

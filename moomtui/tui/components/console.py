@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label
 
+from ..bindings import APP_BINDINGS, bound_keys
 from ..history import History
 from ..messages import CommandSubmitted
 from .inputs import BurstInput
@@ -70,6 +71,14 @@ class PromptInput(BurstInput):
         self.history = history
         self.completer = complete
         self.show_candidates: Callable[[list[str]], None] = lambda _: None
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """An empty prompt leaves the app the key that focuses it (``:``, `` ` ``, as the
+        keymap binds them): pressed again there it is not the line's first character —
+        ``:`` ``:lsmod`` ran ``::lsmod``. Inside a line the key is typed."""
+        if not self.value and key in bound_keys(APP_BINDINGS, "app.console", self.app):
+            return False
+        return super().check_consume_key(key, character)
 
     def action_history(self, direction: int) -> None:
         line = self.history.previous(self.value) if direction < 0 else self.history.next()

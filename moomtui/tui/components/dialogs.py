@@ -3,6 +3,11 @@ chooser (htop's F9) and help.
 
 Each returns what the user chose through ``dismiss``; the app turns that into a shell command
 (or, for a preset, a new boot), so a dialog never touches the kernel itself.
+
+The signal list and the help text scroll without a scrollbar (app.tcss): a bar's thumb, drawn
+in eighths of a cell, left block glyphs about the dialog that read as stray characters.
+Their frames say where the view is instead — ``15/31`` for the signal under the cursor,
+``40%`` of the help — and which keys scroll.
 """
 
 from __future__ import annotations
@@ -165,6 +170,11 @@ class SignalDialog(_Dialog):
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = list(SIGNALS.values()).index(SIGTERM)
 
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """The frame says which of the signals the cursor is on (the list scrolls to it)."""
+        option_list = event.option_list
+        option_list.border_subtitle = f"↑↓ {event.option_index + 1}/{option_list.option_count}"
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         assert event.option.id is not None
         self.dismiss(int(event.option.id))
@@ -183,5 +193,17 @@ class HelpScreen(_Dialog):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog wide"):
+        with VerticalScroll(classes="dialog wide", id="help"):
             yield Markdown(self.text)
+
+    def on_mount(self) -> None:
+        scroller = self.query_one("#help", VerticalScroll)
+        self.watch(scroller, "scroll_y", self._scrolled)
+        self.watch(scroller, "virtual_size", self._scrolled)
+
+    def _scrolled(self) -> None:
+        """The frame says how far down the text the view is, and which keys scroll it."""
+        scroller = self.query_one("#help", VerticalScroll)
+        end = scroller.max_scroll_y
+        shown = "" if end <= 0 else f"{round(100 * scroller.scroll_y / end)}%"
+        scroller.border_subtitle = f"↑↓ PgUp PgDn · {shown}" if shown else ""

@@ -26,6 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from ...modules import policy_score
+from ..columns import COLUMN_BY_KEY
 from .console import ConsoleView
 from .dmesg import DmesgView
 from .inputs import BurstInput
@@ -87,10 +88,12 @@ class TasksPanel(Vertical):
         layout: bool = False,
         recompose: bool = False,
     ) -> Self:
-        if self._border_only and not regions and not layout and self.size:
-            # Regions are given relative to the content, which starts inside the border.
+        if self._border_only and not regions and not layout and self.outer_size:
+            # Regions are given relative to the content, which starts inside the border; the
+            # frame's lines are the widget's whole width, its first line and its last (the
+            # content's size, one line short of the frame at each end, missed the subtitle).
             x, y = -self.content_offset.x, -self.content_offset.y
-            width, height = self.size
+            width, height = self.outer_size
             regions = (Region(x, y, width, 1), Region(x, y + height - 1, width, 1))
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
@@ -175,15 +178,18 @@ class MainScreen(Screen[None]):
         prompt: str,
         run_time: int = 0,
         game: bool = False,
+        columns: tuple[str, ...] = (),
     ) -> None:
         """Bring every panel up to date with ``kernel``; the header also shows the preset's
         name, the clock (``speed``, ``paused``) and the game (``goals``, ``sandbox``, its
-        ``run_time``; ``game``: the preset has goals)."""
+        ``run_time``; ``game``: the preset has goals); the task tree keeps the preset's
+        ``columns`` on a narrow screen."""
         self.kernel = kernel
         self.status_line.sync(
             kernel, preset, speed, paused, goals=goals, sandbox=sandbox, run_time=run_time,
             game=game,
         )  # fmt: skip
+        self.process_view.keep_columns(columns)
         self.process_view.sync(kernel, tracker)
         self.update_tasks_title()
         self.memory_view.sync(kernel)
@@ -202,7 +208,10 @@ class MainScreen(Screen[None]):
         if model.filter.strip():  # the rows that match, of all the tasks
             shown = sum(1 for row in model.rows if not row.ancestor_only)
             title = f"tasks {shown}/{len(self.kernel.tasks)}"
-        sort = model.sort_key.upper() + ("▼" if model.reverse else "▲")
+        # The sorted column by the title its header shows (NI, not the key's NICE).
+        column = COLUMN_BY_KEY.get(model.sort_key)
+        name = column.title if column is not None else model.sort_key.upper()
+        sort = name + ("▼" if model.reverse else "▲")
         parts = [f"sort {sort}", "tree" if model.tree else "list"]
         if model.filter:
             parts.append(f"filter {model.filter!r}")

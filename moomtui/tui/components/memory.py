@@ -3,7 +3,10 @@
 * RAM split into kernel / anon / page cache / free, and a zoom on free memory against the
   three watermarks (they are a few percent of RAM, too thin to see on the RAM bar).
 * Swap used / free.
-* Sparklines of free memory and swap use over simulated time (a bounded history).
+* Sparklines of free memory and swap use over the last minute of simulated time.
+
+The RAM bar and the swap bar end with the same figure, each one's total; what is in each
+(kernel, anon, cache, free; used, free) is told by its legend, one column under the other.
 
 On a short screen the legends and the sparklines give way first, so that the module panel
 below keeps room: the side column itself never scrolls.
@@ -16,21 +19,28 @@ below keeps room: the side column itself never scrolls.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.widget import Widget
 
 from ...kernel.constants import HZ
-from ...kernel.units import format_size
-from ..columns import since_seconds
+from ...kernel.units import format_size_short, format_tenths
+from ..columns import since_jiffies
 from .text_panel import TextPanel
 
 if TYPE_CHECKING:
     from ...kernel import Kernel
 
 SAMPLE_JIFFIES = HZ // 4
-HISTORY = 400
+SPAN_SECONDS = 60
+"""The simulated time a sparkline covers, whatever its width and the clock's speed: its
+label says so."""
+SPAN = SPAN_SECONDS * HZ
+HISTORY = SPAN // SAMPLE_JIFFIES + 1
+"""Samples kept: a minute's, one at most every :data:`SAMPLE_JIFFIES` (a fast clock takes
+one a frame, further apart)."""
 SPARK = "▁▂▃▄▅▆▇█"
 LABEL = 6
 MODULES_ROOM = 9
@@ -59,17 +69,43 @@ def split_cells(width: int, parts: list[int]) -> list[int]:
     return cells
 
 
-def sparkline(values: list[int], top: int, width: int) -> str:
+def sparkline(
+    samples: list[tuple[int, int]],
+    top: int,
+    width: int,
+    now: int,
+    *,
+    span: int = SPAN,
+    worst: Callable[[list[int]], int] = min,
+) -> str:
+    """The ``span`` jiffies up to ``now`` in ``width`` cells, the newest at the right, from
+    ``samples`` (``(ticks, value)``, oldest first): each cell the ``worst`` sample taken in
+    its slice of the span (a dip of free memory shows however many samples a cell holds),
+    else the last one taken before it (a fast clock samples once a frame), blank before the
+    first sample. The span is ``span`` at any width and any speed: the label says how long."""
     if width <= 0:
         return ""
-    values = values[-width:]
-    if top <= 0:
-        return SPARK[0] * len(values)
     out = []
-    for value in values:
-        level = min(len(SPARK) - 1, max(0, value * len(SPARK) // (top + 1)))
+    i, held = 0, None
+    while i < len(samples) and samples[i][0] <= now - span:  # before the span: held since
+        held = samples[i][1]
+        i += 1
+    for cell in range(width):
+        end = now - span + (cell + 1) * span // width
+        part = []
+        while i < len(samples) and samples[i][0] <= end:
+            part.append(samples[i][1])
+            i += 1
+        if part:
+            value, held = worst(part), part[-1]
+        elif held is not None:
+            value = held
+        else:
+            out.append(" ")
+            continue
+        level = 0 if top <= 0 else min(len(SPARK) - 1, max(0, value * len(SPARK) // (top + 1)))
         out.append(SPARK[level])
-    return "".join(out).rjust(width, " ")
+    return "".join(out)
 
 
 class MemoryView(TextPanel):
@@ -91,8 +127,8 @@ class MemoryView(TextPanel):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.free_history: deque[int] = deque(maxlen=HISTORY)
-        self.swap_history: deque[int] = deque(maxlen=HISTORY)
+        self.free_history: deque[tuple[int, int]] = deque(maxlen=HISTORY)
+        self.swap_history: deque[tuple[int, int]] = deque(maxlen=HISTORY)
         self._next_sample = 0
         self._kernel: Kernel | None = None
         self._boot = -1
@@ -104,8 +140,8 @@ class MemoryView(TextPanel):
             self.swap_history.clear()
             self._next_sample = 0
         if kernel.ticks >= self._next_sample:
-            self.free_history.append(kernel.vm.free)
-            self.swap_history.append(kernel.vm.swap_used)
+            self.free_history.append((kernel.ticks, kernel.vm.free))
+            self.swap_history.append((kernel.ticks, kernel.vm.swap_used))
             self._next_sample = kernel.ticks + SAMPLE_JIFFIES
         key = (
             id(kernel),
@@ -132,7 +168,7 @@ class MemoryView(TextPanel):
         # leave the module panel below its room (the side column never scrolls).
         budget = self._room() - len(gauges["bars"]) - len(heuristics)
         shown: set[str] = set()
-        for part in ("legend", "watermarks", "history"):
+        for part in ("legend", "swap legend", "watermarks", "history"):
             if len(gauges[part]) <= budget:
                 shown.add(part)
                 budget -= len(gauges[part])
@@ -142,6 +178,7 @@ class MemoryView(TextPanel):
         lines.append(free)
         lines += gauges["watermarks"] if "watermarks" in shown else []
         lines.append(swap)
+        lines += gauges["swap legend"] if "swap legend" in shown else []
         lines += gauges["history"] if "history" in shown else []
         lines += heuristics
         for line in lines:
@@ -159,26 +196,32 @@ class MemoryView(TextPanel):
 
     def _gauges(self, k: Kernel, width: int) -> dict[str, list[Text]]:
         """``bars`` (RAM, free against the watermarks, swap) and the optional ``legend``,
-        ``watermarks`` and ``history`` lines."""
+        ``swap legend``, ``watermarks`` and ``history`` lines."""
         vm = k.vm
         bar = width - LABEL - 7
-        out: dict[str, list[Text]] = {"bars": [], "legend": [], "watermarks": [], "history": []}
+        out: dict[str, list[Text]] = {
+            "bars": [],
+            "legend": [],
+            "swap legend": [],
+            "watermarks": [],
+            "history": [],
+        }
         # RAM: kernel | anon | page cache | free
         names = ("kernel", "anon", "cache", "free")
         parts = [vm.kernel_pages, vm.anon, vm.cache, vm.free]
         line = Text("RAM".ljust(LABEL), self._s("label"))
         for name, cells in zip(names, split_cells(bar, parts), strict=True):
             line.append(("░" if name == "free" else "█") * cells, self._s(name))
-        line.append(f" {format_size(vm.totalram):>6}")
+        line.append(f" {format_size_short(vm.totalram):>6}")
         out["bars"].append(line)
-        for pair in (names[:2], names[2:]):
-            line = Text(" " * LABEL)
-            for name in pair:
-                pages = parts[names.index(name)]
-                line.append("■", self._s(name))
-                line.append(f"{name} {format_size(pages)}".ljust(13), self._s("dim"))
-            line.rstrip()
-            out["legend"].append(line)
+        legends = [
+            [("kernel", vm.kernel_pages, "kernel"), ("anon", vm.anon, "anon")],
+            [("cache", vm.cache, "cache"), ("free", vm.free, "free")],
+        ]
+        if vm.swap_total:
+            legends.append([("used", vm.swap_used, "swap"), ("free", vm.nr_swap_pages, "free")])
+        rows = self._legends(legends)
+        out["legend"], out["swap legend"] = rows[:2], rows[2:]
         # free memory against the watermarks
         scale = max(4 * vm.pages_high, 1)
         fill = min(bar, vm.free * bar // scale)
@@ -191,9 +234,9 @@ class MemoryView(TextPanel):
                 line.append("┃", self._s("watermark"))
             else:
                 line.append("█" if cell < fill else "·", self._s("free" if cell < fill else "dim"))
-        line.append(f" {format_size(vm.free):>6}")
+        line.append(f" {format_size_short(vm.free):>6}")
         out["bars"].append(line)
-        sizes = "/".join(format_size(p) for p in (vm.pages_min, vm.pages_low, vm.pages_high))
+        sizes = "/".join(format_size_short(p) for p in (vm.pages_min, vm.pages_low, vm.pages_high))
         out["watermarks"].append(
             Text(" " * LABEL).append(f"┃min/low/high {sizes}", self._s("watermark"))
         )
@@ -203,19 +246,39 @@ class MemoryView(TextPanel):
             used, free = split_cells(bar, [vm.swap_used, vm.nr_swap_pages])
             line.append("█" * used, self._s("swap"))
             line.append("░" * free, self._s("free"))
-            line.append(f" {format_size(vm.swap_used):>6}")
+            line.append(f" {format_size_short(vm.swap_total):>6}")  # the total, as RAM's
         else:
             line.append("none", self._s("dim"))
         out["bars"].append(line)
-        # history over simulated time
-        spark = width - LABEL
-        line = Text("free~".ljust(LABEL), self._s("label"))
-        line.append(sparkline(list(self.free_history), vm.totalram, spark), self._s("free"))
+        # history over the last minute of simulated time (the worst moment of each cell:
+        # the least free memory, the most swap used)
+        label = f"free (last {SPAN_SECONDS}s) "
+        spark = width - len(label)
+        line = Text(label, self._s("label"))
+        now = k.ticks
+        history = list(self.free_history)
+        line.append(sparkline(history, vm.totalram, spark, now), self._s("free"))
         out["history"].append(line)
         if vm.swap_total:
-            line = Text("swap~".ljust(LABEL), self._s("label"))
-            line.append(sparkline(list(self.swap_history), vm.swap_total, spark), self._s("swap"))
+            line = Text(f"swap (last {SPAN_SECONDS}s) ", self._s("label"))
+            history = list(self.swap_history)
+            spark_line = sparkline(history, vm.swap_total, spark, now, worst=max)
+            line.append(spark_line, self._s("swap"))
             out["history"].append(line)
+        return out
+
+    def _legends(self, rows: list[list[tuple[str, int, str]]]) -> list[Text]:
+        """Legend lines under the bars: ``■name size`` in two columns, the second one
+        aligned under the first whatever the sizes (``■kernel 128.6M  ■anon 7G``)."""
+        cells = [[f"{name} {format_size_short(pages)}" for name, pages, _ in row] for row in rows]
+        first = max((len(row[0]) for row in cells), default=0) + 2
+        out = []
+        for row, texts in zip(rows, cells, strict=True):
+            line = Text(" " * LABEL)
+            for i, ((_, _, style), text) in enumerate(zip(row, texts, strict=True)):
+                line.append("■", self._s(style))
+                line.append(text.ljust(first) if i == 0 else text, self._s("dim"))
+            out.append(line)
         return out
 
     def _heuristics(self, k: Kernel, width: int) -> list[Text]:
@@ -235,8 +298,8 @@ class MemoryView(TextPanel):
         for module in killers:
             h = module.heuristic()
             count = min(h.get("count", 0), 10)
-            first = since_seconds(now, h.get("first", 0))
-            kill = since_seconds(now, h.get("lastkill", 0))
+            first = since_jiffies(now, h.get("first", 0))
+            kill = since_jiffies(now, h.get("lastkill", 0))
             line = Text(f"{module.name} ", self._s("label"))
             line.append("▮" * count, self._s("bad" if count >= 10 else "watermark"))
             line.append("▯" * (10 - count), self._s("dim"))
@@ -246,9 +309,11 @@ class MemoryView(TextPanel):
             swap = ("swap full" if swap_free == 0 else "swap free") if width >= 40 else "swap"
             self._check(line, swap_free == 0, swap)
             line.append(" ")
-            self._check(line, first >= 1, f"1st {_secs(first)}")
+            # The marks are the C's tests (jiffies against HZ, 5*HZ); the times are cut to a
+            # tenth, never rounded up past them: 4.96 s reads 4.9s beside its ✗, not 5.0s.
+            self._check(line, first >= HZ, f"1st {_secs(first)}")
             line.append(" ")
-            self._check(line, kill >= 5, f"kill {_secs(kill)}")
+            self._check(line, kill >= 5 * HZ, f"kill {_secs(kill)}")
             lines.append(line)
         return lines
 
@@ -256,7 +321,11 @@ class MemoryView(TextPanel):
         out.append(("✓" if ok else "✗") + label, self._s("ok" if ok else "bad"))
 
 
-def _secs(seconds: float) -> str:
-    if seconds >= 600:
+def _secs(jiffies: int) -> str:
+    """A time since, for the meter: cut (not rounded) to what it shows, so that it agrees
+    with the mark beside it."""
+    if jiffies >= 600 * HZ:
         return ">10m"
-    return f"{seconds:.1f}s" if seconds < 100 else f"{seconds:.0f}s"
+    if jiffies < 100 * HZ:
+        return f"{format_tenths(jiffies)}s"
+    return f"{jiffies // HZ}s"

@@ -2,7 +2,7 @@
 in call order, insmod/rmmod by key or click, and oom_kill_parent's 32-slot blacklist.
 
 Clicking a policy selects it; clicking its ``[insmod]``/``[rmmod]`` button runs the command
-through the shell, like the ``i``/``r`` keys do.
+through the shell, like the ``i``/``u`` keys do.
 
 The panel sits in a :class:`ModuleBox` under the memory panel and takes the height left; a
 list taller than that scrolls inside the box, which keeps the cursor's policy in view and
@@ -62,7 +62,7 @@ class ModuleBox(ScrollableContainer, can_focus=False):
 
 
 class ModulePanel(TextPanel, can_focus=True):
-    """Policies, chain and blacklist; the cursor picks the policy ``i``/``r`` act on."""
+    """Policies, chain and blacklist; the cursor picks the policy ``i``/``u`` act on."""
 
     STYLE_PREFIX = "modules"
     COMPONENT_CLASSES: ClassVar[set[str]] = {

@@ -16,7 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from ...kernel.units import format_size
+from ...kernel.units import format_size_short
 from ..columns import COLUMN_BY_KEY, Column, Context
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def ghost_cell(key: str, row: Row) -> str:
     if key == "state":
         return "X"
     if key == "rss":
-        return format_size(ghost.rss)
+        return format_size_short(ghost.rss)
     if key == "swap":
-        return format_size(ghost.swap)
+        return format_size_short(ghost.swap)
     return "-"

@@ -107,6 +107,8 @@ class ProcessView(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._shown: dict[int, tuple[str, str]] = {}
         self._columns: tuple[Column, ...] = ()
+        self._keep: tuple[str, ...] = ()
+        """The columns a narrow view keeps first: the preset's lesson is read in them."""
         self._kernel: Kernel | None = None
         self._victim_pid: int | None = None
         self._victim_ticks = -VICTIM_JIFFIES
@@ -184,6 +186,14 @@ class ProcessView(ScrollView, can_focus=True):
             # Keep the selected task on the same screen line while rows move around it.
             self.scroll_to(y=max(0, self.scroll_y + new_row - old_row), animate=False)
             self._keep_cursor_visible()
+
+    def keep_columns(self, keys: tuple[str, ...]) -> None:
+        """Keep the columns ``keys`` on a narrow view, leaving out others first (a preset's
+        ``columns``: NI where badness() doubles for a niced task)."""
+        if keys != self._keep:
+            self._keep = keys
+            self._columns = ()
+            self._dirty = True
 
     def mark(self, pid: int, label: str) -> None:
         """Mark the task ``pid`` with a small label after its name (e.g. a report's victim)."""
@@ -323,7 +333,7 @@ class ProcessView(ScrollView, can_focus=True):
         self.invalidate()
 
     def action_sort_next(self) -> None:
-        keys = [c.key for c in self._columns or columns_for_width(self.size.width)]
+        keys = [c.key for c in self._columns or columns_for_width(self.size.width, self._keep)]
         key = self.model.sort_key
         following = keys[(keys.index(key) + 1) % len(keys)] if key in keys else keys[0]
         self.sort_by(following)
@@ -388,7 +398,7 @@ class ProcessView(ScrollView, can_focus=True):
     def _fit_columns(self) -> None:
         """Choose the columns for the width, once per size: a row's text depends on them."""
         if not self._columns:
-            self._columns = columns_for_width(self.scrollable_content_region.width)
+            self._columns = columns_for_width(self.scrollable_content_region.width, self._keep)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -1,7 +1,11 @@
 """The header line: kernel, preset, the OOM state word, the clocks, speed, goals.
 
 The state word (:meth:`~moomtui.kernel.Kernel.oom_state`, defined in docs/game.md) comes
-early so that a narrow terminal cuts the clock, not the news.
+early, and the header is never cut at its end where it can help it: a narrow screen leaves
+out the least needed parts first (:data:`GIVEN_UP`) — the jiffies counter, ``Linux``, the
+goals' label, the second clock, the kernel's release, as much of the preset's name as it
+must, the rest of it, the clock — so that the state word, the speed, the ``PAUSED`` badge
+and the goals stay whole.
 
 Two clocks, each labelled, one story with the console: ``up 12:00:32`` is the machine's
 uptime, from ``jiffies`` as ``/proc/uptime``, ``uptime`` and dmesg's ``[43232.000]`` count it
@@ -12,8 +16,7 @@ there are goals, else the uptime.
 
 The preset's goals come last, each marked and coloured by its state (``●`` pending, ``✓``
 met, ``✗`` lost); ``sandbox`` once the player chose to play on after the game ended. A
-preset without goals adds nothing. The jiffies counter gives way to the goals on a narrow
-screen.
+preset without goals adds nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
@@ -46,8 +50,27 @@ GOAL_STYLES = {
     "met": "status--goal-met",
     "lost": "status--goal-lost",
 }
-WIDE_WITH_GOALS = 150
-"""Below this width the header leaves out the jiffies counter when there are goals."""
+GIVEN_UP = (
+    "jiffies",  # the counter after the uptime
+    "linux",  # "Linux " before the release
+    "goals label",  # "goals" before the goals
+    "second clock",  # the uptime in a game, the run's clock in a sandbox
+    "kernel",  # the release
+    "long name",  # the end of the preset's name, as much as it must (12 characters stay)
+    "preset",  # the preset's name
+    "clock",  # the clock left
+    "oom label",  # "OOM" before the state word
+)
+"""What a header too wide for the screen leaves out, one after the other, least needed first.
+Never left out: the state word, the speed, ``PAUSED``, ``sandbox`` and the goals."""
+PRESET_SHORT = 12
+"""What a preset's name keeps of itself before the header leaves it out."""
+
+
+def _cells(parts: list[tuple[str, Style] | str]) -> int:
+    """The cells the header's ``parts`` take, its trailing spaces left out."""
+    text = "".join(part if isinstance(part, str) else part[0] for part in parts)
+    return cell_len(text.rstrip())
 
 
 def format_uptime(ticks: int) -> str:
@@ -115,29 +138,64 @@ class StatusLine(Widget):
         sandbox: bool,
         clocks: tuple[int, int, bool],
     ) -> Text:
-        style = self.get_component_rich_style
         width = self.size.width
-        narrow = width < 90
+        for given_up in range(len(GIVEN_UP) + 1):
+            left_out = set(GIVEN_UP[:given_up])
+            given = (kernel, speed, paused, state, goals, sandbox, clocks, left_out)
+            parts = self._assemble(preset, *given)
+            over = _cells(parts) - width
+            if over > 0 and "long name" in left_out and "preset" not in left_out:
+                keep = max(PRESET_SHORT, len(preset) - over - 1)  # and "…"
+                if keep < len(preset):
+                    parts = self._assemble(preset[:keep].rstrip() + "…", *given)
+            if _cells(parts) <= width:
+                break
+        # The narrowest there is, if nothing fits: cut at its end.
+        text = Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+        text.rstrip()
+        return text
+
+    def _assemble(
+        self,
+        preset: str,
+        kernel: Kernel,
+        speed: float,
+        paused: bool,
+        state: str,
+        goals: tuple[tuple[str, str], ...],
+        sandbox: bool,
+        clocks: tuple[int, int, bool],
+        left_out: set[str],
+    ) -> list[tuple[str, Style] | str]:
+        """The header's parts without those of :data:`GIVEN_UP` in ``left_out``."""
+        style = self.get_component_rich_style
         bar = ("│", style("status--dim"))
         jiffies, run_time, game = clocks
         uptime = f"up {format_uptime(jiffies)}"
-        if not narrow and not ((goals or sandbox) and width < WIDE_WITH_GOALS):
+        if "jiffies" not in left_out:
             uptime += f" jiffies {kernel.jiffies}"
         played = f"{'game' if game else 'run'} {format_uptime(run_time).removeprefix('0:')}"
-        if narrow:
-            clocks_shown: list[tuple[str, Style] | str] = [f" {played if game else uptime} "]
+        clocks_shown: list[tuple[str, Style] | str] = []
+        if "clock" in left_out:
+            pass
+        elif "second clock" in left_out:  # a game's clock, else the machine's uptime
+            clocks_shown = [f" {played if game else uptime} ", bar]
         else:
-            clocks_shown = [f" {uptime} ", bar, f" {played} "]
-        parts: list[tuple[str, Style] | str] = [
-            (f" {UTS_RELEASE} " if narrow else f" Linux {UTS_RELEASE} ", style("status--kernel")),
-            f" {preset[:12] if narrow else preset} ",
-            bar,
-            " OOM ",
+            clocks_shown = [f" {uptime} ", bar, f" {played} ", bar]
+        parts: list[tuple[str, Style] | str] = []
+        if "kernel" not in left_out:
+            release = f" {UTS_RELEASE} " if "linux" in left_out else f" Linux {UTS_RELEASE} "
+            parts.append((release, style("status--kernel")))
+        if "preset" not in left_out:
+            parts.append(f" {preset} ")
+        if parts:
+            parts.append(bar)
+        parts += [
+            "" if "oom label" in left_out else " OOM ",
             (f" {state} ", style(SEVERITY[state])),
             " ",
             bar,
             *clocks_shown,
-            bar,
             f" {format_speed(speed)} ",
         ]
         if paused:
@@ -145,10 +203,11 @@ class StatusLine(Widget):
         if sandbox:
             parts += [" ", bar, (" sandbox ", style("status--sandbox"))]
         elif goals:
-            parts += [" ", bar, " " if narrow else (" goals ", style("status--dim"))]
-            for goal_state, text in goals:
-                parts += [(text, style(GOAL_STYLES[goal_state])), " "]
-        return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+            label = " " if "goals label" in left_out else (" goals ", style("status--dim"))
+            parts += [" ", bar, label]
+            for goal_state, chip in goals:
+                parts += [(chip, style(GOAL_STYLES[goal_state])), " "]
+        return parts
 
     def render(self) -> Text:
         return self._text
