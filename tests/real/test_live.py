@@ -2,12 +2,14 @@
 
 The first test runs on the machine that runs the tests: for every process it can read it
 computes ``kernel_oom_score`` and requires it to equal ``/proc/PID/oom_score`` exactly. A
-process whose numbers move between the reads is read again until they hold still.
+process whose numbers move between the reads is read again until they hold still, and one
+caught in a moment /proc does not show (vfork, exit) is read again once it has passed.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from moomtui.real.live import PROC, kernel_oom_score, read_machine, read_task
@@ -24,6 +26,26 @@ def _oom_score(pid: int) -> int | None:
         return int((PROC / str(pid) / "oom_score").read_text())
     except (OSError, ValueError):
         return None
+
+
+def _passing(pid: int, rec: TaskRecord, shown: int) -> bool:
+    """Whether a disagreement is a moment /proc does not show and that passes.
+
+    The kernel scores 0 a task between vfork() and exec() (``in_vfork``) and one whose
+    memory is being torn down at exit or by the reaper (``MMF_OOM_SKIP``), while its stat
+    still shows the old numbers; beside a test suite that starts and kills processes by the
+    hundred, a read can land in such a moment. It passes within milliseconds: the task
+    execs, exits, or its score moves. One that holds for a second is a real disagreement.
+    """
+    page_size, clk_tck = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
+    for _ in range(20):
+        time.sleep(0.05)
+        again = read_task(PROC, pid, page_size=page_size, clk_tck=clk_tck)
+        if again is None or _oom_score(pid) != shown or again[0].comm != rec.comm:
+            return True
+        if _numbers(again[0]) != _numbers(rec):
+            return True
+    return False
 
 
 def test_kernel_oom_score_is_what_proc_shows_for_every_readable_process() -> None:
@@ -43,6 +65,8 @@ def test_kernel_oom_score_is_what_proc_shows_for_every_readable_process() -> Non
             rec = before[0]
             if kernel_oom_score(rec, machine) != shown:
                 machine = read_machine()  # swap added or removed meanwhile?
+            if kernel_oom_score(rec, machine) != shown and _passing(pid, rec, shown):
+                continue  # a state /proc does not show, which passed: read it again
             assert kernel_oom_score(rec, machine) == shown, (pid, rec.comm, rec)
             compared += 1
             break
