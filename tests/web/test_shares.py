@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -151,7 +152,10 @@ def test_an_app_at_its_ceiling_stays_under_it_and_is_seen_there() -> None:
         child.kill()
         child.wait()
     assert code != 0
-    assert ceiling - ceiling // 16 <= max(readings) <= ceiling, max(readings)
+    # VmData may pass RLIMIT_DATA by a page: brk() is checked against its own sum
+    # (check_data_rlimit), not against the data_vm that VmData shows.
+    page = os.sysconf("SC_PAGE_SIZE")
+    assert ceiling - ceiling // 16 <= max(readings) <= ceiling + page, max(readings)
     session = Session(1, "127.0.0.1", "127.0.0.1", None)  # type: ignore[arg-type]
     session.peak = max(readings)
     assert share_spent(code, False, session, ceiling, 1800) == "memory"
