@@ -69,6 +69,7 @@ from ..kernel.constants import PAGE_SIZE
 from ..kernel.units import format_size
 from ..patterns import scanning
 from . import CPU_ENV, DRIVER, MEMORY_ENV, SCREENSHOT_LIFE, SERVED_FLAG, SERVER_PID_ENV
+from .frames import draws
 from .retention import Retention
 
 HERE = Path(__file__).resolve().parent
@@ -369,7 +370,8 @@ class ServedApp(AppService):
         self.memory, self.cpu = server.session_memory, server.session_cpu
         self.socket_open = True
         self.first_output: float | None = None
-        """When the app first drew (the visitor can type from then on)."""
+        """When the app first drew (the visitor can type from then on): its terminal's
+        set-up, written at once, is not a frame (:mod:`.frames`)."""
         self.stderr_tail = bytearray()
         """The end of what the app wrote on stderr (a traceback, a fatal error)."""
         self.memory_error = False
@@ -454,7 +456,7 @@ class ServedApp(AppService):
                 await self.remote_close()
 
     async def on_data(self, payload: bytes) -> None:
-        if self.first_output is None:
+        if self.first_output is None and draws(payload):
             self.first_output = time.monotonic()
         if not self.socket_open:
             return  # keep reading, so the child never blocks in write()
