@@ -348,7 +348,14 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
         "--dry-run", action="store_true", help="print the runs it expands to and the time"
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.add_argument("--report", metavar="FILE", help="write the summary as an HTML page")
+    p.add_argument(
+        "--report", metavar="FILE", help="write the summary as an HTML page (.svg: the charts)"
+    )
+    p.add_argument(
+        "--chart",
+        metavar="CRITERION",
+        help="draw a criterion's medians after the summary, e.g. work_lost (moomtui[chart])",
+    )
 
 
 def completion_parser() -> argparse.ArgumentParser:
@@ -476,6 +483,7 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
                     dry_run=ns.dry_run,
                     as_json=ns.json,
                     report=ns.report,
+                    chart=ns.chart,
                 ),
                 sys.stdout,
                 sys.stderr,

@@ -45,6 +45,8 @@ class SweepOptions:
     dry_run: bool = False
     as_json: bool = False
     report: str | None = None
+    chart: str | None = None
+    """A criterion's key: its medians as bars after the summary (plotext)."""
     width: int | None = None
 
 
@@ -100,6 +102,10 @@ def sweep(opts: SweepOptions, out: IO[str], err: IO[str]) -> int:
         raise SpecError(f"--jobs: expected a number from 1 to {engines.MAX_JOBS}, got {opts.jobs}")
     spec = load_spec(opts.spec, seeds=opts.seeds, duration=opts.duration)
     total = spec.count()
+    if opts.chart is not None:
+        from .chart import criterion
+
+        criterion(opts.chart)  # a wrong name is told before any run
     if opts.dry_run:
         return dry_run(spec, opts, out)
     path = opts.out or default_out(opts.spec)
@@ -149,6 +155,17 @@ def sweep(opts: SweepOptions, out: IO[str], err: IO[str]) -> int:
         out.write(json.dumps(versioned({"results": path, **answer}), indent=2) + "\n")
         return 0
     print_summary(spec, answer, path, out, opts.width)
+    if opts.chart is not None:
+        from .chart import ChartExtraMissing, show
+
+        try:
+            show(spec, answer, opts.chart, out, opts.width or output_width(out))
+        except ChartExtraMissing:
+            from ..install import distribution, install_hint
+
+            raise SpecError(
+                f"--chart: needs the chart extra (plotext): {install_hint('chart', distribution())}"
+            ) from None
     return 0
 
 
@@ -241,15 +258,28 @@ def dry_run(spec: Sweep, opts: SweepOptions, out: IO[str]) -> int:
 
     total = spec.count()
     workers = max(1, min(opts.jobs or os.cpu_count() or 1, total))
-    out.write(
-        f"{len(spec.presets)} preset(s) × {len(spec.configs)} configuration(s) × seeds "
-        f"= {total:,} runs\n"
-    )
     first = next(spec.jobs())
     start = time.perf_counter()
     run_payload(first.payload)
     each = time.perf_counter() - start
     estimate = each * total / workers
+    if opts.as_json:
+        doc = {
+            "sweep": spec.name,
+            "runs": total,
+            "presets": [p.ref for p in spec.presets],
+            "configurations": [c.label for c in spec.configs],
+            "seeds": {p.ref: len(p.seeds) for p in spec.presets},
+            "one_run_seconds": round(each, 3),
+            "workers": workers,
+            "estimate_seconds": round(estimate, 1),
+        }
+        out.write(json.dumps(versioned(doc), indent=2) + "\n")
+        return 0
+    out.write(
+        f"{len(spec.presets)} preset(s) × {len(spec.configs)} configuration(s) × seeds "
+        f"= {total:,} runs\n"
+    )
     out.write(
         f"one run ({format_duration(spec.length(first))} simulated) took {each:.2f}s here: "
         f"about {_human(estimate)} on {workers} local worker(s)\n"
