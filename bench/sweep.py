@@ -95,8 +95,10 @@ def main() -> int:
     alone = time.perf_counter() - start
     mean = alone / runs
     print(f"simulation alone, in this process: {alone:.2f} s, {mean * 1000:.1f} ms a run")
-    print(f"{'engine':<22} {'wall':>7} {'runs/s':>7} {'speed-up':>9} {'per worker':>10} "
-          f"{'cost/run':>9} {'of a run':>8}")
+    print(
+        f"{'engine':<22} {'wall':>7} {'runs/s':>7} {'speed-up':>9} {'per worker':>10} "
+        f"{'cost/run':>9} {'of a run':>8}"
+    )
     rows = [("local", n) for n in sorted({1, 2, cores})]
     if not args.no_dask:
         rows += [("dask", n) for n in sorted({1, 2})]
@@ -110,7 +112,8 @@ def main() -> int:
         print(
             f"{engine + f' × {workers}':<22} {busy:>6.2f}s {runs / busy:>7.1f} "
             f"{speedup:>8.2f}× {speedup / workers:>10.2f} {cost * 1000:>7.1f}ms "
-            f"{cost / mean:>7.1%}" + (f"   (+{setup:.1f} s cluster start and stop)" if setup else "")
+            f"{cost / mean:>7.1%}"
+            + (f"   (+{setup:.1f} s cluster start and stop)" if setup else "")
         )
     return 0
 

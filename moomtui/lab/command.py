@@ -276,15 +276,21 @@ def dry_run(spec: Sweep, opts: SweepOptions, out: IO[str]) -> int:
         }
         out.write(json.dumps(versioned(doc), indent=2) + "\n")
         return 0
+    counts = sorted({len(p.seeds) for p in spec.presets})
+    seeds = " or ".join(map(str, counts))
     out.write(
-        f"{len(spec.presets)} preset(s) × {len(spec.configs)} configuration(s) × seeds "
-        f"= {total:,} runs\n"
+        f"{_n(len(spec.presets), 'preset')} × {_n(len(spec.configs), 'configuration')} × "
+        f"{seeds} seed{'s' * (counts != [1])} = {total:,} run{'s' * (total != 1)}\n"
     )
     out.write(
         f"one run ({format_duration(spec.length(first))} simulated) took {each:.2f}s here: "
         f"about {_human(estimate)} on {workers} local worker(s)\n"
     )
     return 0
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 def _human(seconds: float) -> str:

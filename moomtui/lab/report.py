@@ -23,29 +23,40 @@ CHART_CRITERIA = ("work_lost", "kills", "innocent_killed", "livelock", "down")
 """The criteria charted; the tables give them all."""
 
 
-def _x(value: float, top: float) -> float:
-    return LABEL + (PLOT * value / top if top > 0 else 0)
+CHAR = 7.3
+"""The width of a character of 12-pixel monospace, near enough."""
+
+
+def _x(value: float, top: float, left: float) -> float:
+    return left + (PLOT * value / top if top > 0 else 0)
 
 
 def chart(crit: Criterion, labels: list[str], figures: dict[str, Any], winner: str | None) -> str:
     """One criterion: a line per configuration, the interval as a bar, the median a mark."""
     rows = [(label, figures[label][crit.key]) for label in labels]
     top = max((s["ci_high"] for _, s in rows if s["ci_high"] is not None), default=0) or 1
-    height = ROW * (len(rows) + 1) + 8
+    left = max(LABEL, 16 + CHAR * max(len(label) + 2 for label in labels))
+    height = ROW * (len(rows) + 2) + 8
+    axis = ROW * (len(rows) + 1)
+    better = "lower" if crit.better == "low" else "higher"
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL + PLOT + 90}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + PLOT + 90:.0f}" '
         f'height="{height}" font-family="monospace" font-size="12">',
-        f'<text x="4" y="14" font-weight="bold">{html.escape(crit.title)} '
-        f"({'lower' if crit.better == 'low' else 'higher'} is better)</text>",
+        f'<text x="4" y="14" font-weight="bold">{html.escape(crit.title)} ({better} is '
+        "better): the median, and its 95% interval as a bar</text>",
+        f'<line x1="{left:.1f}" x2="{left + PLOT:.1f}" y1="{axis}" y2="{axis}" stroke="#888"/>',
+        f'<text x="{left:.1f}" y="{axis + 14}" fill="#555">{html.escape(crit.fmt(0))}</text>',
+        f'<text x="{left + PLOT:.1f}" y="{axis + 14}" fill="#555" text-anchor="end">'
+        f"{html.escape(crit.fmt(top))}</text>",
     ]
     for i, (label, s) in enumerate(rows):
         y = ROW * (i + 1) + 10
         star = "★ " if label == winner else ""
         out.append(f'<text x="4" y="{y + 4}">{html.escape(star + label)}</text>')
         if s["median"] is None:
-            out.append(f'<text x="{LABEL}" y="{y + 4}" fill="#888">no figure</text>')
+            out.append(f'<text x="{left}" y="{y + 4}" fill="#888">no figure</text>')
             continue
-        lo, hi, med = _x(s["ci_low"], top), _x(s["ci_high"], top), _x(s["median"], top)
+        lo, hi, med = (_x(s[k], top, left) for k in ("ci_low", "ci_high", "median"))
         colour = "#2a7" if label == winner else "#47a"
         out.append(
             f'<rect x="{lo:.1f}" y="{y - 5}" width="{max(hi - lo, 1):.1f}" height="10" '
@@ -143,13 +154,14 @@ def render_html(spec: Sweep, answer: dict[str, Any]) -> str:
 
 def render_svg(spec: Sweep, answer: dict[str, Any]) -> str:
     """The charts stacked in one SVG picture."""
-    parts, y = [], 0
+    parts, y, width = [], 0, 0.0
     for _, svg in charts(spec, answer):
         height = int(svg.split('height="', 1)[1].split('"', 1)[0])
+        width = max(width, float(svg.split('width="', 1)[1].split('"', 1)[0]))
         parts.append(f'<g transform="translate(0,{y})">{svg}</g>')
         y += height + 10
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{LABEL + PLOT + 90}" height="{y}">\n'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{y}">\n'
         + "\n".join(parts)
         + "\n</svg>\n"
     )
