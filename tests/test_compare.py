@@ -24,11 +24,11 @@ from moomtui.compare import (
     parse_configs,
     run_one,
 )
-from moomtui.lab import engines
-from moomtui.lab.spec import Config, Sweep, SweepPreset
 from moomtui.game import CRITERIA
 from moomtui.kernel.constants import HZ
 from moomtui.kernel.kconfig import KCONFIG_OPTIONS
+from moomtui.lab import engines
+from moomtui.lab.spec import Config, Sweep, SweepPreset
 from moomtui.presets import list_presets, load_preset, read_preset
 
 
@@ -228,7 +228,8 @@ def test_workers_are_not_forked_beside_other_threads() -> None:
     """A child forked while another thread holds a lock keeps that lock held for ever:
     with a second thread alive, the workers never start by ``fork`` (a fork server
     instead, where fork is the platform's default); alone, the platform's default."""
-    from moomtui.compare import _context, _threads
+    from moomtui.lab.engines import context as _context
+    from moomtui.lab.engines import threads as _threads
 
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
