@@ -138,6 +138,7 @@ def sweep(opts: SweepOptions, out: IO[str], err: IO[str]) -> int:
         with progress(err, todo, keep) as on_result:
             engines.run(opts.engine, pending(), todo, on_result, opts.jobs, opts.scheduler)
     except engines.EngineError as error:
+        results.forget_if_empty()
         if "cluster extra" not in str(error):
             raise
         from ..install import distribution, install_hint

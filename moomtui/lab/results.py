@@ -21,6 +21,7 @@ number of workers or the interruptions.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -89,6 +90,7 @@ class ResultsFile:
         self.journal = f"{path}.partial.jsonl" if self.format == "parquet" else path
         self.rows: dict[int, Row] = {}
         exists = os.path.lexists(self.journal) or os.path.lexists(path)
+        self.created = not exists
         if exists and not resume:
             raise SpecError(
                 f"{path}: already there: --resume continues that sweep; remove the file to "
@@ -172,6 +174,13 @@ class ResultsFile:
         row = {col: row.get(col) for col in self.columns}
         self.rows[row["run"]] = row
         self._append_text(self._line(row))
+
+    def forget_if_empty(self) -> None:
+        """Remove the file this sweep created if no run got into it (the engine never
+        started): a new try needs no ``--resume``."""
+        if self.created and not self.rows:
+            with contextlib.suppress(OSError):
+                os.unlink(self.journal)
 
     def finish(self) -> None:
         """Every row, sorted by run index, replaces the file (atomically); a Parquet file
