@@ -24,7 +24,7 @@ from ..text import styled, visible
 from . import engines
 from .progress import progress
 from .results import ResultsFile
-from .runner import RunResult, run_payload
+from .runner import RunError, RunResult, run_payload
 from .spec import Job, SpecError, Sweep, load_spec
 from .summary import FIELDS, leaders, paired, summarize, winners
 
@@ -137,6 +137,9 @@ def sweep(opts: SweepOptions, out: IO[str], err: IO[str]) -> int:
     try:
         with progress(err, todo, keep) as on_result:
             engines.run(opts.engine, pending(), todo, on_result, opts.jobs, opts.scheduler)
+    except RunError:
+        results.forget_if_empty()
+        raise
     except engines.EngineError as error:
         results.forget_if_empty()
         if "cluster extra" not in str(error):

@@ -500,6 +500,21 @@ def try_configs(sweep: Sweep, shown: str) -> None:
     for preset in sweep.presets:
         for config in sweep.configs:
             try:
-                preset.source.load(overrides=overrides_for(preset.base, config))
+                scenario = preset.source.load(overrides=overrides_for(preset.base, config))
             except PresetError as err:
                 raise SpecError(f"{shown}: {config.label}: {err}") from None
+            if config.files:  # a policy file's parameters are the kernel's to check
+                _try_files(scenario, config, f"{shown}: {config.label}")
+
+
+def _try_files(scenario: Scenario, config: Config, where: str) -> None:
+    from ..kernel.module import ModuleError
+    from ..modules.plugins import insmod_source
+    from ..sim import Simulation
+
+    sim = Simulation(scenario)
+    for file, args in config.files:
+        try:
+            insmod_source(sim.kernel.modules, file.path, file.source, args)
+        except ModuleError as err:
+            raise SpecError(f"{where}: {err}") from None

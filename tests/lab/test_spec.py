@@ -106,3 +106,15 @@ def test_a_bad_spec_is_one_line_naming_the_file_and_key(
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and expected in err, err
     assert err.startswith(f"moomtui: {path}: ")
+
+
+def test_a_policy_files_parameters_are_checked_before_any_run(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "y.py").write_bytes((root / "examples" / "oom_kill_youngest.py").read_bytes())
+    path = spec(tmp_path, 'policies = ["./y.py"]\n[params."./y.py"]\nmin_rss = [0, "lots"]\n')
+    with pytest.raises(SpecError, match=r"s\.toml: \./y\.py min_rss=lots: insmod: .*min_rss"):
+        load_spec(str(path))
+    path = spec(tmp_path, 'policies = ["./y.py"]\n[params."./y.py"]\nmin_rss = [0, 256]\n')
+    sweep = load_spec(str(path))
+    assert [c.label for c in sweep.configs] == ["./y.py min_rss=0", "./y.py min_rss=256"]
+    assert sweep.configs[1].files[0][1] == ("min_rss=256",)
