@@ -147,7 +147,8 @@ def compare_sweep(
     source: PresetSource, base: Scenario, configs: list[str], seeds: list[int], duration: int
 ) -> Sweep:
     """compare as a sweep: one preset, its configurations, its seeds, no grid."""
-    preset = SweepPreset(base.key or base.name, source, base, [], seeds)
+    drawn = list(base.drawn)  # a workload family: each seed draws its own machine
+    preset = SweepPreset(base.key or base.name, source, base, drawn, seeds)
     sweep = Sweep(
         base.key or base.name,
         [preset],

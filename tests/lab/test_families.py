@@ -97,3 +97,17 @@ def test_the_seed_is_never_drawn(tmp_path: Path) -> None:
     bad.write_text('name = "x"\nseed = { choice = [1, 2] }\n')
     with pytest.raises(PresetError, match="seed: a family's seed is the run's"):
         load_preset(bad)
+
+
+def test_compare_draws_a_familys_machine_per_seed() -> None:
+    from moomtui.compare import compare_sweep
+    from moomtui.kernel.constants import HZ
+    from moomtui.lab.runner import run_payload
+    from moomtui.presets import read_preset
+
+    source = read_preset(FAMILY)
+    sweep = compare_sweep(source, source.load(), ["oom_kill"], [1, 2, 3], 1 * HZ)
+    jobs = list(sweep.jobs())
+    assert all(job.payload.family for job in jobs)
+    draws = [run_payload(job.payload)["drawn"] for job in jobs]
+    assert draws == [drawn(seed) for seed in (1, 2, 3)] and draws[0] != draws[1]
