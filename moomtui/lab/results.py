@@ -26,18 +26,18 @@ import csv
 import io
 import json
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..patterns import anchored
 from ..userfiles import UserFileError, append_user_text, read_user_file, replace_user_text
 from .spec import SpecError
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 MAX_RESULTS = 4 << 30
 """The largest results file ``--resume`` reads."""
-_INT = re.compile(r"-?[0-9]{1,30}")
+_INT = anchored(r"-?[0-9]{1,30}")
 
 Row = dict[str, Any]
 

@@ -28,13 +28,14 @@ import random
 import re
 from typing import Any
 
+from ..patterns import anchored
 from .quoting import clip
 
 KINDS = ("uniform", "choice", "lognormal")
 MAX_DISTRIBUTIONS = 64
 """Distributions one preset may have."""
 MAX_CHOICES = 256
-_QUANTITY = re.compile(r"\s*([0-9]{1,15}(?:\.[0-9]{1,9})?)\s*([A-Za-z/]{0,8})\s*", re.ASCII)
+_QUANTITY = anchored(r"([0-9]{1,15}(?:\.[0-9]{1,9})?) ?([A-Za-z/]{0,8})", re.ASCII)
 
 
 class FamilyError(Exception):
@@ -62,7 +63,7 @@ def _quantity(value: object, where: str) -> tuple[float, str, bool]:
             raise FamilyError(f"{where}: {value} is not a finite number")
         return value, "", False
     if isinstance(value, str):
-        m = _QUANTITY.fullmatch(value)
+        m = _QUANTITY.fullmatch(value.strip()) if len(value) <= 64 else None
         if m:
             return float(m.group(1)), m.group(2), False
     raise FamilyError(
