@@ -18,6 +18,7 @@ def drawn(seed: int) -> dict[str, object]:
     return load_preset(FAMILY, draw=seed).drawn
 
 
+@pytest.mark.slow
 def test_the_draws_are_the_seeds_and_only_the_seeds() -> None:
     first = drawn(5)
     assert list(first) == [f"tasks[2].args.{name}" for name in PATHS]
@@ -36,6 +37,7 @@ def test_the_draws_are_the_seeds_and_only_the_seeds() -> None:
     assert httpd.args["children"] == first["tasks[2].args.children"]
 
 
+@pytest.mark.slow
 def test_a_draw_is_the_same_in_another_process() -> None:
     import subprocess
     import sys
