@@ -485,11 +485,16 @@ def _preset(ref: str, folder: Path, seeds: object, shown: str, i: int) -> SweepP
         base = source.load()
     except PresetError as err:
         raise SpecError(f"{where}: {err}") from None
-    from ..presets.families import FamilyError, find
+    from ..presets.families import FamilyError, find, variants
 
     try:
-        drawn = find(loads_toml(source.text))
+        data = loads_toml(source.text)
+        drawn = find(data)
+        for variant in variants(data) if drawn else ():  # a family: as `check` tries it
+            source.load(draw=variant)
     except (FamilyError, TomlError) as err:  # parsed already by load(): not expected
+        raise SpecError(f"{where}: {err}") from None
+    except PresetError as err:
         raise SpecError(f"{where}: {err}") from None
     return SweepPreset(ref, source, base, drawn, _seeds(seeds, base.spec.seed, shown))
 

@@ -118,3 +118,17 @@ def test_a_policy_files_parameters_are_checked_before_any_run(tmp_path: Path) ->
     sweep = load_spec(str(path))
     assert [c.label for c in sweep.configs] == ["./y.py min_rss=0", "./y.py min_rss=256"]
     assert sweep.configs[1].files[0][1] == ("min_rss=256",)
+
+
+def test_a_family_that_fails_at_an_end_is_refused_before_any_run(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "examples" / "sweeps" / "prefork-leaks.toml").read_text()
+    bad = text.replace(
+        'respawn = { uniform = ["0.2s", "3s"] }', 'respawn = { uniform = ["0.2s", "100000h"] }'
+    )
+    assert bad != text
+    (tmp_path / "f.toml").write_text(bad)
+    path = tmp_path / "s.toml"
+    path.write_text('presets = ["f.toml"]\npolicies = ["oom_kill"]\n')
+    with pytest.raises(SpecError, match=r"presets\[0\]: .*f\.toml: tasks\[2\]\.args\.respawn"):
+        load_spec(str(path))
