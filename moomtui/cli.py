@@ -38,6 +38,7 @@ EPILOG = """commands:
   moomtui [PRESET]          open the screen on a preset (default: the most instructive one)
   moomtui run PRESET        run a preset headless and print the kernel log (-: stdin)
   moomtui compare PRESET    score the OOM policies side by side on a preset
+  moomtui sweep SPEC.toml   run a sweep: presets × policies × parameters × seeds (docs/lab.md)
   moomtui check PRESET...   validate presets (exit 0 if all are good, 2 otherwise)
   moomtui presets           list the shipped presets
   moomtui schema            print the JSON Schema of presets, for editors
@@ -51,6 +52,7 @@ EPILOG = """commands:
 SUMMARIES = {
     "run": "run a preset headless and print the kernel log",
     "compare": "score the OOM policies side by side on a preset",
+    "sweep": "run a sweep of presets, policies, parameters and seeds",
     "check": "validate presets",
     "presets": "list the shipped presets (and yours)",
     "schema": "print the JSON Schema of presets, for editors",
@@ -220,6 +222,8 @@ def add_sub_arguments(command: str, p: argparse.ArgumentParser) -> None:
         fmt = p.add_mutually_exclusive_group()
         fmt.add_argument("--json", action="store_true", help="print the results as JSON")
         fmt.add_argument("--csv", action="store_true", help="print one line per (policy, seed)")
+    elif command == "sweep":
+        _sweep_arguments(p)
     elif command == "check":
         p.description = "Validate presets: exit 0 if all are good, 2 otherwise."
         p.add_argument("presets", nargs="+", metavar="PRESET", help=PRESET_HELP)
@@ -297,6 +301,61 @@ def add_sub_arguments(command: str, p: argparse.ArgumentParser) -> None:
         from .real.cli import add_arguments
 
         add_arguments(command, p)
+
+
+def _sweep_arguments(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Run every combination a sweep file names — presets (workload families too), policy "
+        "configurations, module parameters and sysctls, seeds — append one row per run to a "
+        "results file, and summarise (docs/lab.md)."
+    )
+    p.add_argument("spec", type=Path, metavar="SPEC", help="the sweep file (.toml)")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="the results file: .csv, .jsonl or .parquet (default: SPEC's name .results.csv)",
+    )
+    p.add_argument("--resume", action="store_true", help="continue the sweep in --out")
+    p.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local worker processes (default), or Dask (a LocalCluster; needs moomtui[cluster])",
+    )
+    p.add_argument(
+        "--scheduler", metavar="URL", help="a Dask scheduler to run on, e.g. tcp://host:8786"
+    )
+    p.add_argument(
+        "--jobs",
+        type=_bounded(1, 64),
+        metavar="N",
+        help="local workers, or a LocalCluster's (default: one per CPU core; at most 64)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=_bounded(1, 100000),
+        metavar="N",
+        help="seeds per preset, overriding the spec's (the preset's seed, +1, +2 …)",
+    )
+    p.add_argument(
+        "--for",
+        dest="duration",
+        type=_duration,
+        metavar="DURATION",
+        help="each run's length, overriding the spec's (at most 24h)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the runs it expands to and the time"
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--report", metavar="FILE", help="write the summary as an HTML page (.svg: the charts)"
+    )
+    p.add_argument(
+        "--chart",
+        metavar="CRITERION",
+        help="draw a criterion's medians after the summary, e.g. work_lost (moomtui[chart])",
+    )
 
 
 def completion_parser() -> argparse.ArgumentParser:
@@ -400,6 +459,31 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
                     as_json=ns.json,
                     as_csv=ns.csv,
                     jobs=ns.jobs,
+                ),
+                sys.stdout,
+                sys.stderr,
+            )
+        if command == "sweep":
+            from .lab import command as lab
+            from .lab.engines import EngineError
+            from .lab.runner import RunError
+            from .lab.spec import SpecError
+
+            user_errors += (SpecError, EngineError, RunError)
+            return lab.sweep(
+                lab.SweepOptions(
+                    spec=str(ns.spec),
+                    out=ns.out,
+                    resume=ns.resume,
+                    engine=ns.engine,
+                    scheduler=ns.scheduler,
+                    jobs=ns.jobs,
+                    seeds=ns.seeds,
+                    duration=ns.duration,
+                    dry_run=ns.dry_run,
+                    as_json=ns.json,
+                    report=ns.report,
+                    chart=ns.chart,
                 ),
                 sys.stdout,
                 sys.stderr,

@@ -26,10 +26,18 @@ from .kernel import events as ev
 from .kernel.constants import HZ, cap_names, flag_names
 from .kernel.printk import LogRecord, format_record
 from .output import output_width, trace_header, versioned
-from .presets import PresetError, Scenario, list_presets, load_preset
+from .presets import PresetError, Scenario, families, list_presets, load_preset, read_preset
 from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
-from .userfiles import STDIN, STDIN_NAME, UserFileError, read_stdin_text, read_user_text
+from .text import visible
+from .userfiles import (
+    STDIN,
+    STDIN_NAME,
+    UserFileError,
+    loads_toml,
+    read_stdin_text,
+    read_user_text,
+)
 
 
 class UsageError(Exception):
@@ -177,7 +185,11 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
         raise UsageError(
             "--script -: standard input is the preset's already; give the script as a file"
         )
-    scenario = load_preset(opts.preset, overrides=opts.overrides, keep=keep, stdin=True)
+    scenario = load_preset(
+        opts.preset, overrides=opts.overrides, keep=keep, stdin=True, draw=opts.seed
+    )
+    if scenario.drawn and not opts.as_json:  # a workload family: this run's machine
+        out.write(f"workload drawn: {visible(families.describe(scenario.drawn))}\n")
     script = read_script(opts.script) if opts.script else []
     duration = scenario.length if opts.duration is None else opts.duration
     bus = ev.EventBus()
@@ -227,6 +239,8 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
         doc = snapshot(sim.kernel)
         doc["preset"] = scenario.key or scenario.name
         doc["seed"] = sim.kernel.spec.seed
+        if scenario.drawn:
+            doc["drawn"] = scenario.drawn
         doc["elapsed"] = sim.elapsed
         doc["events"] = dict(sorted(tally.kinds.items()))
         doc["kills"] = dict(sorted(tally.kills_by_module.items()))
@@ -333,7 +347,11 @@ def check(refs: list[str], out: IO[str], err: IO[str]) -> int:
     status = 0
     for ref in refs:
         try:
-            scenario = load_preset(ref, stdin=True)
+            source = read_preset(ref, stdin=True)
+            scenario = source.load()
+            if scenario.drawn:  # a workload family: both ends of it too
+                for variant in families.variants(loads_toml(source.text)):
+                    source.load(draw=variant)
         except PresetError as e:
             err.write(f"moomtui: {e}\n")
             status = 2

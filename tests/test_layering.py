@@ -22,6 +22,10 @@ The newer top-level parts sit where they belong:
   ``tui``, to open the rebuilt machine in the app, and its command line, ``real/cli.py``,
   sits just below ``cli``.
 * ``web`` (``moomtui serve``) runs the app for a browser: it sits above ``tui``.
+* ``lab`` (sweeps: the jobs, the engines, the results file, the summary) sits below the
+  front ends, which run their many runs through it (``compare`` is its simplest case); its
+  command, ``lab/command.py`` (``moomtui sweep``, which draws compare's tables and records
+  the installed version), sits just below ``cli``.
 * ``install`` (where this copy was installed from: ``-V``, the web extra's hint) is the
   command line's, just below ``cli``.
 * The shipped presets and themes are data packages (``moomtui._presets``,
@@ -60,9 +64,11 @@ ORDER: list[tuple[str, ...]] = [
     ("presets",),
     ("sim",),
     ("game",),
+    ("lab",),
     ("tui", "headless", "compare"),
     ("web", "real.screen"),
     ("real.cli", "install"),
+    ("lab.command",),
     ("cli",),
     ("__main__",),
 ]
@@ -96,6 +102,8 @@ def layer_of(module: str) -> str:
         return ""
     if parts[0] == "real" and parts[1:2] in (["screen"], ["cli"]):
         return f"real.{parts[1]}"
+    if parts[0] == "lab" and parts[1:2] == ["command"]:
+        return "lab.command"
     return parts[0]
 
 

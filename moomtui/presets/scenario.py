@@ -60,3 +60,5 @@ class Scenario:
     hint: str = ""  # the briefing's nudge, for a game
     columns: tuple[str, ...] = ()  # the task columns a narrow screen keeps (the lesson's)
     score: ScoreRule | None = None
+    drawn: dict[str, Any] = field(default_factory=dict)
+    """A workload family's values drawn for this run, by path (presets.families)."""
