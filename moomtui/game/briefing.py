@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..kernel.units import format_duration
+from .campaign import killers_line
 from .scores import ScoreResult
 
 if TYPE_CHECKING:
@@ -55,7 +56,10 @@ def briefing(scenario: Scenario, time_limit: int, best: float | None) -> Briefin
     lines = tuple(
         text for goal, target in goals.items() if (text := goal_text(goal, target)) is not None
     )
-    rules = [f"It ends when a goal is lost, or at {format_duration(time_limit)}: a win if none is."]
+    rules = [
+        killers_line(scenario.spec),
+        f"It ends when a goal is lost, or at {format_duration(time_limit)}: a win if none is.",
+    ]
     hands_off = bool(goals.get("hands_off"))
     if hands_off:
         rules.append(
