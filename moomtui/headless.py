@@ -26,7 +26,7 @@ from .kernel import events as ev
 from .kernel.constants import HZ, cap_names, flag_names
 from .kernel.printk import LogRecord, format_record
 from .output import output_width, trace_header, versioned
-from .presets import PresetError, Scenario, list_presets, load_preset
+from .presets import PresetError, PresetInfo, Scenario, list_presets, load_preset
 from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
 from .userfiles import STDIN, STDIN_NAME, UserFileError, read_stdin_text, read_user_text
@@ -355,13 +355,35 @@ def presets(out: IO[str], width: int | None = None, *, names_only: bool = False)
     columns = output_width(out) if width is None else width
     keys = max((len(p.key) for p in infos), default=10)
     text_width = max(columns - keys - 2, MIN_TEXT)
+    marks = game_marks(infos)
     for p in infos:
         mark = " (yours)" if p.user else ""
         text = (p.description.splitlines()[0] if p.description else p.name) + mark
+        if marks.get(p.key):
+            text = f"[{marks[p.key]}] {text}"
         lines = textwrap.wrap(text, text_width, break_on_hyphens=False) or [""]
         out.write(f"{p.key:<{keys}}  {lines[0]}\n")
         out.writelines(f"{'':<{keys}}  {line}\n" for line in lines[1:])
     return 0
+
+
+def game_marks(infos: list[PresetInfo]) -> dict[str, str]:
+    """Each game preset's ``game · par … · best …`` (:func:`moomtui.game.campaign.par_and_best`),
+    the best read from the player's scores file (read only); a preset that does not load has
+    none (``check`` says why)."""
+    from .game import ScoreBook, default_scores_path
+    from .game.campaign import par_and_best
+
+    book = ScoreBook(default_scores_path())
+    marks = {}
+    for info in infos:
+        try:
+            scenario = load_preset(info.path)
+        except PresetError:
+            continue
+        scenario.key = info.key
+        marks[info.key] = par_and_best(book, scenario)
+    return marks
 
 
 MIN_TEXT = 24

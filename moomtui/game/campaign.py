@@ -104,7 +104,7 @@ class LevelState:
 
     @property
     def mark(self) -> str:
-        return "✓" if self.won else "·" if self.open else "🔒"
+        return "✓" if self.won else "·" if self.open else "⊘"
 
 
 def progress(book: ScoreBook, scenarios: dict[str, Scenario]) -> list[LevelState]:

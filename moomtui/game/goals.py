@@ -128,6 +128,8 @@ class GoalTracker:
         self._decided: dict[str, _Decided] = {}
         self.time_up = False
         self._protect = set(self.targets.get("protect", ()))
+        self.hints = 0
+        """Hints the player took (:meth:`take_hint`): each costs score."""
 
     @property
     def kernel(self) -> Kernel:
@@ -300,7 +302,16 @@ class GoalTracker:
 
     def score(self) -> ScoreResult | None:
         """The game's one score (the preset's ``[score]``) on the card so far."""
-        return score_of(self.scenario.score, self.card())
+        return score_of(self.scenario.score, self.card(), self.hints)
+
+    def take_hint(self) -> str | None:
+        """The next tier of hint — the idea (the preset's ``hint``), then the command
+        (``hint_command``) — counted against the score; None when there is no more."""
+        tiers = [t for t in (self.scenario.hint, self.scenario.hint_command) if t]
+        if not self.scenario.hint_command or self.hints >= len(tiers):
+            return None
+        self.hints += 1
+        return tiers[self.hints - 1]
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {

@@ -64,6 +64,7 @@ from ..presets import (
 from ..shell.profile import LOCAL_CONSOLE, SERVED, Profile
 from ..sim import Simulation
 from .app_actions import KeyActions
+from .app_campaign import CampaignFlow
 from .app_console import APP_COMMANDS, ConsoleBridge
 from .app_game import GameFlow
 from .bindings import APP_BINDINGS
@@ -86,7 +87,7 @@ class InternalError(Exception):
         return Text(f"moomtui: {self}")
 
 
-class MoomApp(KeyActions, GameFlow, ConsoleBridge):
+class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
     """The game: a machine, its panels, its console."""
 
     CSS_PATH = "app.tcss"
@@ -116,8 +117,11 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         paused: bool = False,
         history_path: Path | None = None,
         keymap: dict[str, str] | None = None,
+        campaign: bool = False,
     ) -> None:
+        """``campaign``: open the campaign screen first (``moomtui campaign``)."""
         super().__init__()
+        self.open_campaign = campaign
         if isinstance(scenario_or_simulation, Simulation):
             self.sim = scenario_or_simulation
         else:
@@ -221,6 +225,9 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         rate = self.SERVED_FRAME_RATE if self.served else self.FRAME_RATE
         self.set_interval(1 / rate, self.refresh_frame, name="frame")
         self.driver.start().add_done_callback(self._driver_done)
+        if self.open_campaign:  # the levels first: the first game's briefing waits for Esc
+            self._briefed = self.game.number
+            self.show_campaign()
         self._started.set()
 
     def before_first_frame(self) -> None:
@@ -306,6 +313,7 @@ def run_app(
     paused: bool = False,
     seed: int | None = None,
     profile: Profile = LOCAL_CONSOLE,
+    campaign: bool = False,
 ) -> int:
     """Open the screen on ``preset`` (a name, a path or a loaded scenario); the exit status.
 
@@ -325,7 +333,7 @@ def run_app(
         print(f"moomtui: --theme: no theme named {theme!r} (themes: {names})", file=sys.stderr)
         return 2
     sim = Simulation(scenario, seed=seed, profile=profile)
-    app = MoomApp(sim, theme=theme, speed=speed, paused=paused)
+    app = MoomApp(sim, theme=theme, speed=speed, paused=paused, campaign=campaign)
     if profile == SERVED:  # its driver ends the process on SIGTERM (moomtui.web.driver)
         app.run()
     else:

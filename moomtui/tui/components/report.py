@@ -49,6 +49,7 @@ class ReportScreen(ModalScreen[Choice]):
         Binding("c,escape", "choose('continue')", "continue", id="report.continue"),
         Binding("r", "choose('replay')", "replay", id="report.replay"),
         Binding("p", "presets", "presets", id="report.presets"),
+        Binding("l", "choose('campaign')", "levels", id="report.campaign"),
         Binding("q", "choose('quit')", "quit", id="report.quit"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -94,6 +95,7 @@ class ReportScreen(ModalScreen[Choice]):
                 ("c", go_on, "choose('continue')"),
                 ("r", "replay", "choose('replay')"),
                 ("p", "presets", "presets"),
+                ("l", "levels", "choose('campaign')"),
                 ("q", "quit", "choose('quit')"),
             ]
             yield Label(
