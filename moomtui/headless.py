@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .game import GoalTracker, Tracked
+from .game.nonevents import PolicyWatch
 from .kernel import Kernel
 from .kernel import events as ev
 from .kernel.constants import HZ, cap_names, flag_names
@@ -215,6 +216,8 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
         )
         tracker = GoalTracker(scenario, sim.kernel, player=lambda: sim.player_command)
         bus.subscribe(tracker)
+        policies = PolicyWatch()
+        bus.subscribe(policies, kinds=PolicyWatch.KINDS)
         tracked = Tracked(sim, tracker)
         gc.freeze()
         if collecting:
@@ -246,6 +249,9 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
     else:
         out.write(summary(sim, scenario, tally))
         out.write(tracker.render_text())
+        if tracker.targets:  # a game: what each policy did, and why no more
+            out.write("policies:\n")
+            out.writelines(f"  {line}\n" for line in policies.lines(sim.kernel))
         out.write(tracker.card().render_text())
     if trace_error is not None:
         raise OutputError(trace_error)

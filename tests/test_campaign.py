@@ -22,7 +22,7 @@ from moomtui.game.campaign import (
 )
 from moomtui.game.goals import GoalTracker
 from moomtui.game.kills import KillLog
-from moomtui.game.scores import ScoreResult
+from moomtui.game.scores import ScoreResult, hint_cost
 from moomtui.kernel.constants import HZ
 from moomtui.presets import Scenario, load_shipped_preset
 from moomtui.sim import Simulation
@@ -203,3 +203,45 @@ def test_the_briefing_says_which_killers_are_built_in() -> None:
     assert built_in.startswith("Built in (y): oom_kill. Modules (m): oom_panic, oom_kill_parent.")
     empty = killers_line(load_shipped_preset("lvl1-empty-chain").spec)
     assert "Built in (y): none." in empty and empty.endswith("Loaded at boot: none.")
+
+
+def report_of(key: str, script: Script) -> tuple[str, ...]:
+    """The policies' lines of the game's report, the level played to its end."""
+    from moomtui.game.play import Game
+
+    sim = Simulation(load_shipped_preset(key), script=[(round(t * HZ), line) for t, line in script])
+    game = Game(sim)
+    game.begin()
+    game.run_for(game.tracker.time_limit)
+    return game.report().policies
+
+
+def test_the_report_says_why_each_policy_did_or_did_not_act() -> None:
+    (empty,) = report_of("lvl1-empty-chain", [])
+    assert empty.startswith("The OOM chain is empty: ") and "nobody answered" in empty
+    (limp,) = report_of("lvl5-fail-fast", [(20, "rmmod oom_panic"), (20, "insmod oom_kill")])
+    assert limp.startswith("oom_kill: killed nobody in ") and "swap was free" in limp
+    (forgot,) = report_of("lvl2-parent-pays", [(20, "sysctl -w vm.oom.oom_parent_max=0")])
+    assert "no parent killed" in forgot and "forgotten 15 s after" in forgot
+    assert "blacklist: 300 (cgi-serv) 0/0" in forgot
+    panic, early = report_of("ha-failover", [(5, "insmod earlyoom")])
+    assert panic == "oom_panic: panicked 1 time: the first call panics, swap or not."
+    assert early.startswith("earlyoom: signalled nobody; it acts at mem ≤ 10 % and swap ≤ 10 %")
+
+
+def test_a_hint_costs_a_quarter_of_the_par_at_least_one_unit_and_the_tiers_come_in_order() -> None:
+    scenario = load_shipped_preset("lvl2-parent-pays")
+    sim = Simulation(scenario)
+    tracked = Tracked.start(sim)
+    tracker = tracked.tracker
+    assert isinstance(tracker, GoalTracker)
+    before = tracker.score()
+    assert tracker.take_hint() == scenario.hint
+    assert tracker.take_hint() == scenario.hint_command
+    assert tracker.take_hint() is None and tracker.hints == 2
+    after = tracker.score()
+    assert before is not None and after is not None and before.value is not None
+    # A quarter of par 3 kills is 0.75: a hint costs at least one of the unit.
+    assert after.value == before.value + 2 * 1.0
+    assert "2 hints included (2)" in after.line()
+    assert hint_cost(20.0) == 5.0  # a quarter of a larger par

@@ -41,6 +41,12 @@ CASES: dict[str, list[str]] = {
     "two-killers": ["two-killers"],
     "who-dies": ["who-dies"],
     "bench": ["bench", "--for", "2m"],
+    "lvl1-empty-chain": ["lvl1-empty-chain"],
+    "lvl2-parent-pays": ["lvl2-parent-pays"],
+    "lvl3-two-killers": ["lvl3-two-killers"],
+    "lvl4-built-in": ["lvl4-built-in"],
+    "lvl5-fail-fast": ["lvl5-fail-fast"],
+    "lvl6-who-is-spared": ["lvl6-who-is-spared"],
     "leaky-apache/oom_kill_parent": [
         "leaky-apache",
         "--set",

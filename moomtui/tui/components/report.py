@@ -89,6 +89,8 @@ class ReportScreen(ModalScreen[Choice]):
             if report.score is not None:
                 yield Static(self._score_text(), id="report-score")
             yield Static(self._kills_text(), id="report-kills")
+            if report.policies:
+                yield Static(self._policies_text(), id="report-policies", markup=False)
             yield Static(score_card_table(report.card), id="report-card")
             go_on = "continue in sandbox mode" if report.ended else "back to the game"
             keys = [
@@ -143,6 +145,12 @@ class ReportScreen(ModalScreen[Choice]):
             text.append("\n" + line)
         return text
 
+    def _policies_text(self) -> Text:
+        text = Text("The policies, and why each did or did not act", style="bold")
+        for line in self.report.policies:
+            text.append("\n" + line)
+        return text
+
     @property
     def plain(self) -> str:
         """The report as text (for tests and the curious)."""
@@ -152,6 +160,8 @@ class ReportScreen(ModalScreen[Choice]):
         if report.score is not None:
             lines.append(self._score_text().plain)
         lines.append(self._kills_text().plain)
+        if report.policies:
+            lines.append(self._policies_text().plain)
         lines.append(report.card.render_text())
         return "\n".join(lines)
 
