@@ -219,15 +219,15 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         session.on_page = self.show_pager  # less at the console
         session.on_exit = self.main.leave_field  # exit at the first shell
         self._show_scores_warning()
+        if self.open_campaign:  # the levels first: the first game's briefing waits for Esc
+            self._briefed = self.game.number
+            self.show_campaign()
         self.before_first_frame()
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
         rate = self.SERVED_FRAME_RATE if self.served else self.FRAME_RATE
         self.set_interval(1 / rate, self.refresh_frame, name="frame")
         self.driver.start().add_done_callback(self._driver_done)
-        if self.open_campaign:  # the levels first: the first game's briefing waits for Esc
-            self._briefed = self.game.number
-            self.show_campaign()
         self._started.set()
 
     def before_first_frame(self) -> None:
