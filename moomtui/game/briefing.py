@@ -65,8 +65,8 @@ def briefing(
     ]
     if seed is not None:
         rules.append(
-            f"Seed {seed}: the workload's rates and times vary with it. r on the report "
-            "replays this seed; a new attempt from the campaign draws another."
+            f"Seed {seed}, which the workload varies with: r on the report replays it, "
+            "the campaign draws a new one."
         )
     hands_off = bool(goals.get("hands_off"))
     if hands_off:
