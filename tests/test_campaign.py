@@ -109,6 +109,22 @@ PROOFS = {
         [(5, "renice 19 -p 10")],  # seti's own nice still doubles its score
         "seti (pid 9) killed by oom_kill",
     ),
+    "lvl7-swap-trap": Proof(
+        "lvl7-swap-trap",
+        [(5, "swapoff -a")],
+        [(5, "rmmod oom_kill"), (5, "insmod oom_kill_parent")],  # the same swap test
+        "lasted over 20s",
+    ),
+    "lvl8-score-adj": Proof(
+        "lvl8-score-adj",
+        [
+            (10, "rmmod oom_kill"),
+            (10, "insmod oom_score_adj"),
+            (10, "echo -1000 > /proc/8/oom_score_adj"),
+        ],
+        [(10, "echo -1000 > /proc/8/oom_score_adj")],  # badness() never reads it
+        "mysqld (pid 8) killed by oom_kill",
+    ),
     "fork-bomb": Proof(
         "fork-bomb",
         [(5, "renice 19 -p 9")],
@@ -130,7 +146,14 @@ def test_every_level_has_a_proof_and_the_campaign_has_eight() -> None:
     assert set(PROOFS) == {level.key for level in LEVELS}
 
 
-@pytest.mark.parametrize("key", list(PROOFS))
+SLOW = {"fork-bomb", "lvl7-swap-trap"}
+"""The levels whose three games take a second or more (a fork bomb's thousands of tasks,
+a machine paging to swap)."""
+
+
+@pytest.mark.parametrize(
+    "key", [pytest.param(key, marks=[pytest.mark.slow] * (key in SLOW)) for key in PROOFS]
+)
 def test_a_level_is_won_by_its_solution_and_lost_idle_and_by_the_tempting_move(key: str) -> None:
     proof = PROOFS[key]
     won = play(key, proof.solution)
@@ -156,7 +179,7 @@ def test_no_level_is_won_by_a_single_key_at_the_start(key: str) -> None:
         assert not play(key, [move]).won, (key, move)
 
 
-@pytest.mark.parametrize("key", [level.key for level in LEVELS[:6]])
+@pytest.mark.parametrize("key", [level.key for level in LEVELS[:8]])
 def test_par_holds_for_a_sample_of_the_seeds_a_level_draws(key: str) -> None:
     scenario = load_shipped_preset(key)
     seeds = level_seeds(scenario)

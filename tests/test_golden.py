@@ -47,6 +47,8 @@ CASES: dict[str, list[str]] = {
     "lvl4-built-in": ["lvl4-built-in"],
     "lvl5-fail-fast": ["lvl5-fail-fast"],
     "lvl6-who-is-spared": ["lvl6-who-is-spared"],
+    "lvl7-swap-trap": ["lvl7-swap-trap"],
+    "lvl8-score-adj": ["lvl8-score-adj"],
     "leaky-apache/oom_kill_parent": [
         "leaky-apache",
         "--set",

@@ -52,8 +52,10 @@ LEVELS: tuple[Level, ...] = (
     Level(4, "lvl4-built-in", "a y policy cannot be unloaded: the move is the kernel you boot"),
     Level(5, "lvl5-fail-fast", "oom_panic and kernel.panic: fail fast rather than limp"),
     Level(6, "lvl6-who-is-spared", "badness(): nice doubles, root and CAP_SYS_RAWIO divide"),
-    Level(7, "fork-bomb", "a fork bomb of small copies: badness() prefers the big database"),
-    Level(8, "ha-failover", "what came later: a daemon that acts before the kernel runs out"),
+    Level(7, "lvl7-swap-trap", "swap free means not out of memory: the killer never fires"),
+    Level(8, "lvl8-score-adj", "what came later: oom_score_adj, once the classic is unloaded"),
+    Level(9, "fork-bomb", "a fork bomb of small copies: badness() prefers the big database"),
+    Level(10, "ha-failover", "what came later: a daemon that acts before the kernel runs out"),
 )
 
 
