@@ -1,5 +1,6 @@
 """The campaign screen: levels in order, locked until the one before is won; a level started
-from it boots with a seed of its own, shown on its briefing; its win opens the next level."""
+from it boots with a seed of its own, shown on its briefing; its win opens the next level.
+Help stops the clock while it is open."""
 
 from __future__ import annotations
 
@@ -43,6 +44,14 @@ async def test_a_level_played_from_the_campaign_screen_opens_the_next(
         assert f"Seed {seed}, which the workload varies with" in app.screen.plain
         assert "Built in (y): none." in app.screen.plain
         await pilot.press("escape")
+        app.driver.resume()  # help stops the clock, in a game or out of one, and restarts it
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.driver.paused
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.driver.paused
+        app.driver.pause()
         app.run_command("insmod oom_kill")  # as the console runs a typed line
         run_until(app, lambda: app.game.ended)
         await pilot.pause()
