@@ -374,15 +374,18 @@ def presets(out: IO[str], width: int | None = None, *, names_only: bool = False)
 
 
 def game_marks(infos: list[PresetInfo]) -> dict[str, str]:
-    """Each game preset's ``game · par … · best …`` (:func:`moomtui.game.campaign.par_and_best`),
-    the best read from the player's scores file (read only); a preset that does not load has
-    none (``check`` says why)."""
+    """Each shipped game preset's ``game · par … · best …``
+    (:func:`moomtui.game.campaign.par_and_best`), the best read from the player's scores file
+    (read only). A user's preset is listed from its head, as before, not loaded whole: a
+    listing pays for no stranger's file (docs/threat-model.md)."""
     from .game import ScoreBook, default_scores_path
     from .game.campaign import par_and_best
 
     book = ScoreBook(default_scores_path())
     marks = {}
     for info in infos:
+        if info.user:
+            continue
         try:
             scenario = load_preset(info.path)
         except PresetError:
