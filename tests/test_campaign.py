@@ -6,6 +6,7 @@ a sample of the seeds a level draws from."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -268,3 +269,25 @@ def test_a_hint_costs_a_quarter_of_the_par_at_least_one_unit_and_the_tiers_come_
     assert after.value == before.value + 2 * 1.0
     assert "2 hints included (2)" in after.line()
     assert hint_cost(20.0) == 5.0  # a quarter of a larger par
+
+
+def test_moomtui_presets_marks_the_games_with_their_par_and_best(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from moomtui.headless import presets
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    book = ScoreBook(tmp_path / "data" / "moomtui" / "scores.json")
+    book.record("lvl2-parent-pays", ScoreResult("kills", 3.0, 3))
+    out = io.StringIO()
+    presets(out, width=400)
+    lines = {line.split()[0]: line for line in out.getvalue().splitlines()}
+    assert (
+        "[game · par livelock 3.0s · no best yet] The patch's first idea"
+        in lines["lvl1-empty-chain"]
+    )
+    assert "[game · par kills 3 · best 3] " in lines["lvl2-parent-pays"]
+    assert "[" not in lines["classic-leak"]  # a sandbox
