@@ -291,3 +291,11 @@ def test_moomtui_presets_marks_the_games_with_their_par_and_best(
     )
     assert "[game · par kills 3 · best 3] " in lines["lvl2-parent-pays"]
     assert "[" not in lines["classic-leak"]  # a sandbox
+
+
+def test_a_kill_names_every_factor_badness_applied() -> None:
+    """Level 6's lesson is in its kill line: the nice doubling, root's and CAP_SYS_RAWIO's
+    quarters."""
+    (kill,) = play("lvl6-who-is-spared", PROOFS["lvl6-who-is-spared"].solution).kills
+    assert "backup (pid 10) by oom_kill" in kill
+    assert "niced 19: ×2, root: ÷4, CAP_SYS_RAWIO: ÷4), the highest" in kill
