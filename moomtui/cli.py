@@ -36,6 +36,7 @@ DESCRIPTION = (
 )
 EPILOG = """commands:
   moomtui [PRESET]          open the screen on a preset (default: the most instructive one)
+  moomtui campaign          the levels, in order: the patch taught one idea at a time
   moomtui run PRESET        run a preset headless and print the kernel log (-: stdin)
   moomtui compare PRESET    score the OOM policies side by side on a preset
   moomtui sweep SPEC.toml   run a sweep: presets × policies × parameters × seeds (docs/lab.md)
@@ -50,6 +51,7 @@ EPILOG = """commands:
 `moomtui COMMAND -h` tells more about each.
 """
 SUMMARIES = {
+    "campaign": "the campaign's levels, in order, on the screen",
     "run": "run a preset headless and print the kernel log",
     "compare": "score the OOM policies side by side on a preset",
     "sweep": "run a sweep of presets, policies, parameters and seeds",
@@ -154,6 +156,14 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
 def add_sub_arguments(command: str, p: argparse.ArgumentParser) -> None:
     """``command``'s description and arguments, on ``p``: its own parser, or a subparser
     of the tree the shell completions are generated from (:func:`completion_parser`)."""
+    if command == "campaign":
+        p.description = (
+            "Open the screen on the campaign: game levels in order, each built around one "
+            "idea of the 2003 patch, each open once the one before it is won. Progress is "
+            "kept with the best scores."
+        )
+        p.add_argument("--theme", help="colour theme (vga, amber, phosphor, paper, or yours)")
+        return
     if command == "run":
         p.description = "Run a preset headless, as fast as the machine allows."
         p.add_argument("preset", help=PRESET_HELP)
@@ -430,6 +440,8 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
     from .presets import PresetError
 
     ns = build_sub_parser(command).parse_args(argv)
+    if command == "campaign":
+        return _campaign(ns)
     if command in ("postmortem", "snapshot"):
         from .real import cli as real
 
@@ -528,7 +540,20 @@ def _isatty(stream: IO[str] | None) -> bool:
         return False
 
 
-def _tui(ns: argparse.Namespace) -> int:
+def _campaign(ns: argparse.Namespace) -> int:
+    """``moomtui campaign``: the screen on the first level not yet won, the levels over it."""
+    from .game import ScoreBook, default_scores_path
+    from .game.campaign import load_levels, progress
+
+    states = progress(ScoreBook(default_scores_path()), load_levels())
+    first = next((s for s in states if s.open and not s.won), states[0])
+    tui = argparse.Namespace(
+        preset=first.level.key, theme=ns.theme, speed="1", paused=False, seed=None, served=False
+    )
+    return _tui(tui, campaign=True)
+
+
+def _tui(ns: argparse.Namespace, *, campaign: bool = False) -> int:
     if ns.served:  # a visitor's session of `moomtui serve`: its share first, before any work
         from .web.share import take_share
 
@@ -563,7 +588,13 @@ def _tui(ns: argparse.Namespace) -> int:
 
     profile = SERVED if ns.served else LOCAL_CONSOLE
     return run_app(
-        scenario, theme=ns.theme, speed=speed, paused=ns.paused, seed=ns.seed, profile=profile
+        scenario,
+        theme=ns.theme,
+        speed=speed,
+        paused=ns.paused,
+        seed=ns.seed,
+        profile=profile,
+        campaign=campaign,
     )
 
 

@@ -21,12 +21,21 @@ from pathlib import Path
 from typing import IO, Any
 
 from .game import GoalTracker, Tracked
+from .game.nonevents import PolicyWatch
 from .kernel import Kernel
 from .kernel import events as ev
 from .kernel.constants import HZ, cap_names, flag_names
 from .kernel.printk import LogRecord, format_record
 from .output import output_width, trace_header, versioned
-from .presets import PresetError, Scenario, families, list_presets, load_preset, read_preset
+from .presets import (
+    PresetError,
+    PresetInfo,
+    Scenario,
+    families,
+    list_presets,
+    load_preset,
+    read_preset,
+)
 from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
 from .text import visible
@@ -227,6 +236,8 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
         )
         tracker = GoalTracker(scenario, sim.kernel, player=lambda: sim.player_command)
         bus.subscribe(tracker)
+        policies = PolicyWatch()
+        bus.subscribe(policies, kinds=PolicyWatch.KINDS)
         tracked = Tracked(sim, tracker)
         gc.freeze()
         if collecting:
@@ -260,6 +271,9 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
     else:
         out.write(summary(sim, scenario, tally))
         out.write(tracker.render_text())
+        if tracker.targets:  # a game: what each policy did, and why no more
+            out.write("policies:\n")
+            out.writelines(f"  {line}\n" for line in policies.lines(sim.kernel))
         out.write(tracker.card().render_text())
     if trace_error is not None:
         raise OutputError(trace_error)
@@ -373,13 +387,38 @@ def presets(out: IO[str], width: int | None = None, *, names_only: bool = False)
     columns = output_width(out) if width is None else width
     keys = max((len(p.key) for p in infos), default=10)
     text_width = max(columns - keys - 2, MIN_TEXT)
+    marks = game_marks(infos)
     for p in infos:
         mark = " (yours)" if p.user else ""
         text = (p.description.splitlines()[0] if p.description else p.name) + mark
+        if marks.get(p.key):
+            text = f"[{marks[p.key]}] {text}"
         lines = textwrap.wrap(text, text_width, break_on_hyphens=False) or [""]
         out.write(f"{p.key:<{keys}}  {lines[0]}\n")
         out.writelines(f"{'':<{keys}}  {line}\n" for line in lines[1:])
     return 0
+
+
+def game_marks(infos: list[PresetInfo]) -> dict[str, str]:
+    """Each shipped game preset's ``game · par … · best …``
+    (:func:`moomtui.game.campaign.par_and_best`), the best read from the player's scores file
+    (read only). A user's preset is listed from its head, as before, not loaded whole: a
+    listing pays for no stranger's file (docs/threat-model.md)."""
+    from .game import ScoreBook, default_scores_path
+    from .game.campaign import par_and_best
+
+    book = ScoreBook(default_scores_path())
+    marks = {}
+    for info in infos:
+        if info.user:
+            continue
+        try:
+            scenario = load_preset(info.path)
+        except PresetError:
+            continue
+        scenario.key = info.key
+        marks[info.key] = par_and_best(book, scenario)
+    return marks
 
 
 MIN_TEXT = 24

@@ -25,6 +25,7 @@ from ..kernel.constants import HZ
 from .card import ScoreCard
 from .goals import LOST, MET, PENDING, GoalState, GoalTracker
 from .kills import KillLog
+from .nonevents import PolicyWatch
 from .scores import ScoreResult
 from .tracking import SAMPLE, Tracked
 
@@ -49,6 +50,7 @@ class Report:
     ended: bool  # the game is over and waits for the player's choice
     score: ScoreResult | None = None
     kills: tuple[str, ...] = ()  # one line per kill (or group of kills), explained
+    policies: tuple[str, ...] = ()  # one line per policy: why it did or did not act
 
 
 class Game:
@@ -63,6 +65,7 @@ class Game:
         """A new game waits for :meth:`begin` (the player read the briefing)."""
         self._kernel: Kernel | None = None
         self._unsubscribe_kills: Callable[[], None] | None = None
+        self._unsubscribe_policies: Callable[[], None] | None = None
         self.kills: KillLog
         self.tracked = self._start()
 
@@ -72,6 +75,10 @@ class Game:
         self.number += 1
         self.kills = KillLog(lambda: self.sim.kernel, lambda: self.tracker.now())
         self._unsubscribe_kills = self.sim.kernel.bus.subscribe(self.kills)
+        self.policies = PolicyWatch()
+        self._unsubscribe_policies = self.sim.kernel.bus.subscribe(
+            self.policies, kinds=PolicyWatch.KINDS
+        )
         tracked = Tracked.start(self.sim)
         self.held = (
             bool(tracked.tracker.targets) if isinstance(tracked.tracker, GoalTracker) else False
@@ -83,6 +90,9 @@ class Game:
         if self._unsubscribe_kills is not None:
             self._unsubscribe_kills()
             self._unsubscribe_kills = None
+        if self._unsubscribe_policies is not None:
+            self._unsubscribe_policies()
+            self._unsubscribe_policies = None
 
     def begin(self) -> None:
         """The player has read the briefing: the game may run."""
@@ -170,12 +180,22 @@ class Game:
         goals = tracker.goals
         name = self.sim.scenario.name
         kills = tuple(self.kills.lines())
+        policies = tuple(self.policies.lines(self.sim.kernel))
         if not goals:
             headline = (
                 f"{name} has no goals: a sandbox. "
                 f"The score so far, {self.run_time() / HZ:.1f} s into the run."
             )
-            return Report(name, "on", headline, goals, tracker.card(), ended=False, kills=kills)
+            return Report(
+                name,
+                "on",
+                headline,
+                goals,
+                tracker.card(),
+                ended=False,
+                kills=kills,
+                policies=policies,
+            )
         lost = [g for g in goals if g.state == LOST]
         sandbox = " Playing on in sandbox mode." if self.sandbox else ""
         if tracker.won:
@@ -201,4 +221,5 @@ class Game:
             ended=self.ended,
             score=tracker.score(),
             kills=kills,
+            policies=policies,
         )

@@ -65,6 +65,7 @@ class ScoreResult:
     by: str
     value: float | None
     par: float
+    hints: int = 0  # hints taken: each costs :func:`hint_cost` (in ``value`` already)
 
     @property
     def crit(self) -> Criterion:
@@ -95,8 +96,12 @@ class ScoreResult:
         verdict = ""
         if judged:
             verdict = ": at par or better" if self.at_par else ": short of par"
+        hints = ""
+        if self.hints:
+            cost = self.show(hint_cost(self.par) * self.hints)
+            hints = f", {self.hints} hint{'s' * (self.hints != 1)} included ({cost})"
         return (
-            f"{self.crit.title} {self.show(self.value)} ({self.direction}) — "
+            f"{self.crit.title} {self.show(self.value)} ({self.direction}{hints}) — "
             f"par {self.show(self.par)}{verdict}"
         )
 
@@ -104,12 +109,26 @@ class ScoreResult:
         return {"by": self.by, "value": self.value, "par": self.par, "at_par": self.at_par}
 
 
-def score_of(rule: ScoreRule | None, card: ScoreCard) -> ScoreResult | None:
-    """The game's score on ``card``; None for a preset without a ``[score]``."""
+HINT_SHARE = 4
+"""A hint costs a quarter of the par (at least 1 of the unit): the second tier again."""
+
+
+def hint_cost(par: float) -> float:
+    """What one hint adds to a score (or takes off one where higher is better)."""
+    return max(abs(par) / HINT_SHARE, 1.0)
+
+
+def score_of(rule: ScoreRule | None, card: ScoreCard, hints: int = 0) -> ScoreResult | None:
+    """The game's score on ``card``, with the cost of the ``hints`` taken; None for a
+    preset without a ``[score]``."""
     if rule is None:
         return None
     value = getattr(card, rule.by)
-    return ScoreResult(rule.by, None if value is None else float(value), rule.par)
+    if value is None:
+        return ScoreResult(rule.by, None, rule.par, hints)
+    cost = hint_cost(rule.par) * hints
+    worse = -cost if criterion(rule.by).better == "high" else cost
+    return ScoreResult(rule.by, round(float(value) + worse, 2), rule.par, hints)
 
 
 def default_scores_path() -> Path:

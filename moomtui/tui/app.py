@@ -64,6 +64,7 @@ from ..presets import (
 from ..shell.profile import LOCAL_CONSOLE, SERVED, Profile
 from ..sim import Simulation
 from .app_actions import KeyActions
+from .app_campaign import CampaignFlow
 from .app_console import APP_COMMANDS, ConsoleBridge
 from .app_game import GameFlow
 from .bindings import APP_BINDINGS
@@ -86,7 +87,7 @@ class InternalError(Exception):
         return Text(f"moomtui: {self}")
 
 
-class MoomApp(KeyActions, GameFlow, ConsoleBridge):
+class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
     """The game: a machine, its panels, its console."""
 
     CSS_PATH = "app.tcss"
@@ -116,8 +117,11 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         paused: bool = False,
         history_path: Path | None = None,
         keymap: dict[str, str] | None = None,
+        campaign: bool = False,
     ) -> None:
+        """``campaign``: open the campaign screen first (``moomtui campaign``)."""
         super().__init__()
+        self.open_campaign = campaign
         if isinstance(scenario_or_simulation, Simulation):
             self.sim = scenario_or_simulation
         else:
@@ -215,6 +219,9 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         session.on_page = self.show_pager  # less at the console
         session.on_exit = self.main.leave_field  # exit at the first shell
         self._show_scores_warning()
+        if self.open_campaign:  # the levels first: the first game's briefing waits for Esc
+            self._briefed = self.game.number
+            self.show_campaign()
         self.before_first_frame()
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
@@ -306,6 +313,7 @@ def run_app(
     paused: bool = False,
     seed: int | None = None,
     profile: Profile = LOCAL_CONSOLE,
+    campaign: bool = False,
 ) -> int:
     """Open the screen on ``preset`` (a name, a path or a loaded scenario); the exit status.
 
@@ -325,7 +333,7 @@ def run_app(
         print(f"moomtui: --theme: no theme named {theme!r} (themes: {names})", file=sys.stderr)
         return 2
     sim = Simulation(scenario, seed=seed, profile=profile)
-    app = MoomApp(sim, theme=theme, speed=speed, paused=paused)
+    app = MoomApp(sim, theme=theme, speed=speed, paused=paused, campaign=campaign)
     if profile == SERVED:  # its driver ends the process on SIGTERM (moomtui.web.driver)
         app.run()
     else:

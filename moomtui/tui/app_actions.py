@@ -160,8 +160,17 @@ class KeyActions(AppBase):
             self.bell()
 
     def action_help(self) -> None:
+        """Help over the stopped clock, in a game or out of one; it runs again on closing
+        if it ran before."""
         columns = [(c.title, c.help) for c in (*COLUMNS, COMMAND)]
-        self.push_screen(HelpScreen(help_text(self.key_table(), columns)))
+        was_running = not self.driver.paused
+        self.driver.pause()
+
+        def done(_: object) -> None:
+            if was_running:
+                self.driver.resume()
+
+        self.push_screen(HelpScreen(help_text(self.key_table(), columns)), done)
 
     def set_keymap(self, keymap: Keymap) -> None:
         """Remap keys by binding id (Textual's own), remembered for the help screen's table."""

@@ -20,6 +20,8 @@ from .messages import CommandSubmitted, Source
 APP_COMMANDS = {
     "score": "the goals and the score card so far (key g)",
     "briefing": "the game's goals, rules, score and hint again",
+    "campaign": "the campaign's levels: which are open, won, their par and your best",
+    "hint": "the game's next hint: the idea, then the command (each costs score)",
 }
 """Words the console takes that are the screen's, not the machine's: the shell never sees them."""
 
@@ -61,6 +63,10 @@ class ConsoleBridge(AppBase):
             self.console_view.echo(line)
             if line == "briefing":
                 self.show_briefing()
+            elif line == "campaign":
+                self.show_campaign()
+            elif line == "hint":
+                self.take_hint()
             else:
                 self.show_report()
         elif line:
@@ -112,7 +118,13 @@ class ConsoleBridge(AppBase):
     # ---------------------------------------------------------------------------- presets
     def presets(self) -> list[tuple[str, str, str]]:
         shown = list_presets(include_user=self.sim.profile.user_files)
-        return [(info.key, info.name, info.description) for info in shown]
+        out = []
+        for info in shown:
+            mark = "" if info.user else self.game_mark(info.key)
+            out.append(
+                (info.key, info.name, f"{mark}: {info.description}" if mark else info.description)
+            )
+        return out
 
     def boot_preset(self, key: str, source: Source = "palette") -> None:
         """Boot preset ``key`` through the shell's ``boot`` command."""
