@@ -25,7 +25,6 @@ a crash.
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from ..dirs import config_dir
 from ..patterns import anchored
 from ..text import clip, one_line, quote
 from ..userfiles import TomlError, UserFileError, loads_toml, read_user_file
@@ -165,13 +165,9 @@ def shipped_themes_dir() -> Path:
 
 
 def user_themes_dir() -> Path:
-    """`$XDG_CONFIG_HOME/moomtui/themes`, or `~/.config/moomtui/themes` if that is unset.
-
-    As the XDG base directory spec says, a relative XDG_CONFIG_HOME is ignored.
-    """
-    config_home = os.environ.get("XDG_CONFIG_HOME", "")
-    base = Path(config_home) if os.path.isabs(config_home) else Path.home() / ".config"
-    return base / "moomtui" / "themes"
+    """`$XDG_CONFIG_HOME/moomtui/themes`, or `~/.config/moomtui/themes` if that is unset
+    (:func:`moomtui.dirs.config_dir`: a relative XDG_CONFIG_HOME is ignored)."""
+    return config_dir() / "themes"
 
 
 def discover_themes(*, include_user: bool = True) -> tuple[dict[str, MoomTheme], list[str]]:
