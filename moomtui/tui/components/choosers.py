@@ -113,24 +113,25 @@ class ColumnChooser(_Dialog):
             )
             yield OptionList(*self._options(), id="column-list")
 
-    def _options(self) -> list[Option]:
-        options = []
-        for key in self.order:
-            title, help = self.about[key]
-            mark = ("✓ ", "bold") if key in self.shown else ("· ", "dim")
-            options.append(Option(Text.assemble(mark, (f"{title:<6}", "bold"), help), id=key))
-        return options
+    def _prompt(self, key: str) -> Text:
+        title, help = self.about[key]
+        mark = ("✓ ", "bold") if key in self.shown else ("· ", "dim")
+        return Text.assemble(mark, (f"{title:<6}", "bold"), help)
 
-    def _redraw(self, highlighted: int) -> None:
+    def _options(self) -> list[Option]:
+        """One option a place (its id the place: a move changes two prompts, no option)."""
+        return [Option(self._prompt(key), id=str(i)) for i, key in enumerate(self.order)]
+
+    def _redraw(self, *places: int) -> None:
+        """Draw the options at ``places`` again, and the choice on the frame."""
         option_list = self.query_one(OptionList)
-        option_list.clear_options()
-        option_list.add_options(self._options())
-        option_list.highlighted = highlighted
+        for place in places:
+            option_list.replace_option_prompt_at_index(place, self._prompt(self.order[place]))
         shown = " ".join(self.about[key][0] for key in self.order if key in self.shown)
         option_list.border_subtitle = f"{shown} COMMAND"
 
     def on_mount(self) -> None:
-        self._redraw(0)
+        self._redraw()
 
     @property
     def _index(self) -> int:
@@ -138,9 +139,9 @@ class ColumnChooser(_Dialog):
         return 0 if highlighted is None else highlighted
 
     def action_show_hide(self) -> None:
-        key = self.order[self._index]
-        self.shown ^= {key}
-        self._redraw(self._index)
+        index = self._index
+        self.shown ^= {self.order[index]}
+        self._redraw(index)
 
     def action_move(self, delta: int) -> None:
         index = self._index
@@ -149,7 +150,8 @@ class ColumnChooser(_Dialog):
             self.app.bell()
             return
         self.order[index], self.order[target] = self.order[target], self.order[index]
-        self._redraw(target)
+        self._redraw(index, target)
+        self.query_one(OptionList).highlighted = target
 
     def action_reset(self) -> None:
         self.dismiss("reset")
