@@ -92,7 +92,7 @@ def _columns_parser() -> ArgParser:
 
 
 def _complete_columns(sh: Shell, before: list[str], prefix: str) -> list[str]:
-    words = [*ACTIONS, *COLUMN_KEYS] if len(before) <= 1 else list(COLUMN_KEYS)
+    words = [*ACTIONS, *COLUMN_KEYS] if not before else list(COLUMN_KEYS)
     return [word for word in words if word.startswith(prefix)]
 
 

@@ -232,10 +232,11 @@ class KeyActions(AppBase):
         self.keymap = {**self.keymap, **keymap}
         super().update_keymap(keymap)
 
-    def key_table(self) -> Iterable[tuple[str, str, str]]:
-        """(moomtui's keys, htop's keys, what they do) for the help screen: the app's, then
-        the tree's, as bound now. A key both programs use is in both columns; an action the
-        user remapped has its keys in moomtui's column only."""
+    def key_table(self) -> Iterable[tuple[str, str, str, str]]:
+        """(moomtui's keys, htop's keys, what they do, the binding's id) for the help
+        screen: the app's, then the tree's, as bound now. A key both programs use is in
+        both columns; an action the user remapped (``[keys]`` in config.toml, by id) has its
+        keys in moomtui's column only."""
         rows = []
         for binding in [*APP_BINDINGS, *TASK_BINDINGS]:
             if not isinstance(binding, Binding):
@@ -247,9 +248,9 @@ class KeyActions(AppBase):
             ours = [k for k in keys if k not in htop or k in SHARED_WITH_HTOP]
             theirs = [k for k in keys if k in htop]
             text = binding.tooltip or binding.description
-            rows.append((self._shown_keys(ours), self._shown_keys(theirs), text))
-        rows.append(("ctrl+p", "", "command palette: console commands, presets, themes"))
-        rows.append(("R", "", "reboot (on the panic screen)"))
+            rows.append((self._shown_keys(ours), self._shown_keys(theirs), text, binding.id or ""))
+        rows.append(("ctrl+p", "", "command palette: console commands, presets, themes", ""))
+        rows.append(("R", "", "reboot (on the panic screen)", ""))
         return rows
 
     def _shown_keys(self, keys: list[str]) -> str:

@@ -88,7 +88,7 @@ def md_code(text: str) -> str:
 
 
 def help_text(
-    keys: Iterable[tuple[str, str, str]],
+    keys: Iterable[tuple[str, str, str, str]],
     columns: Iterable[tuple[str, str]],
     clashes: Iterable[tuple[str, str, str]] = (),
 ) -> str:
@@ -96,8 +96,8 @@ def help_text(
     do —, htop's keys that mean something else here, the task columns. Keys and
     descriptions are quoted, so what they contain shows as written."""
     key_rows = "\n".join(
-        f"| {_keys_cell(ours)} | {_keys_cell(htop)} | {md_text(text)} |"
-        for ours, htop, text in keys
+        f"| {_keys_cell(ours)} | {_keys_cell(htop)} | {md_text(text)} | {_id_cell(id)} |"
+        for ours, htop, text, id in keys
     )
     clash_rows = "\n".join(
         f"| {md_code(key)} | {md_text(theirs)} | {md_text(ours)} |" for key, theirs, ours in clashes
@@ -112,8 +112,9 @@ def help_text(
     return (
         f"{ABOUT}\n## Keys\nThe first column is moomtui's keys, the second htop's that do the "
         f"same here (F1 to F10, M, P, …); a key in both columns means the same in both. "
-        f"Remap any in `config.toml` (README: Keys).\n\n"
-        f"| moomtui | htop | action |\n|---|---|---|\n{key_rows}\n{clash_table}"
+        f"Remap any in the `[keys]` of `~/.config/moomtui/config.toml` by its id: "
+        f'`"task.kill" = "x,f9"`.\n\n'
+        f"| moomtui | htop | action | id |\n|---|---|---|---|\n{key_rows}\n{clash_table}"
         f"\n## Task columns\nF2 (or `columns` at the console) shows, hides and orders them.\n\n"
         f"| column | meaning |\n|---|---|\n{column_rows}\n"
     )
@@ -122,3 +123,7 @@ def help_text(
 def _keys_cell(keys: str) -> str:
     """A cell of keys, each as code: ``k``, ``F9``; empty for none."""
     return ", ".join(md_code(key) for key in keys.split(", ")) if keys else ""
+
+
+def _id_cell(binding_id: str) -> str:
+    return md_code(binding_id) if binding_id else ""

@@ -76,14 +76,15 @@ async def test_htops_keys_sort_search_filter_and_help(make_app: MakeApp) -> None
         await pilot.press("escape")
         assert model.filter == "" and len(model.rows) == rows
 
-        keys = {text.split(":")[0]: (ours, htop) for ours, htop, text in app.key_table()}
+        keys = {text.split(":")[0]: (ours, htop) for ours, htop, text, _ in app.key_table()}
         assert keys["search"] == ("", "f3")
         assert keys["send the selected task a signal"] == ("k", "k, f9")
         assert keys["this help"] == ("?", "?, f1")
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         assert "| `u` | a user's tasks | unload the selected policy; U" in app.screen.text
-        assert "| moomtui | htop | action |" in app.screen.text
+        assert "| moomtui | htop | action | id |" in app.screen.text
+        assert "| `k` | `k`, `f9` | send the selected task a signal" in app.screen.text
         await pilot.press("f1")
         assert app.screen is app.main
 
@@ -121,14 +122,22 @@ async def test_u_is_rmmod_and_U_shows_one_users_tasks(make_app: MakeApp) -> None
 async def test_f2_chooses_the_columns_and_keeps_ni_at_80_columns(
     make_app: MakeApp, tmp_path: Path
 ) -> None:
-    """At 80 columns a panel whose preset keeps NI (fork-bomb's) shows PID, NI, OOM; F2 puts
-    FLAGS right after PID and hides the rest; the choice is a ``columns`` command at the
-    console, kept in config.toml and drawn at once; the console's ``columns`` does the
-    same."""
+    """The user's config.toml gives the theme and a key. At 80 columns a panel whose preset
+    keeps NI (fork-bomb's) shows PID, NI, OOM; F2 puts FLAGS right after PID and hides the
+    rest; the choice is a ``columns`` command at the console, kept in config.toml (as is
+    ``t``'s theme) and drawn at once; the console's ``columns`` does the same."""
     path = tmp_path / "config" / "moomtui" / "config.toml"
-    app = make_app(replace(hog_scenario(), columns=("nice",)), config=Config(path))
+    config = Config(path, theme="paper", keys={"tasks.sort_memory": "x"})
+    app = make_app(replace(hog_scenario(), columns=("nice",)), config=config)
     async with app.run_test(size=(80, 24)) as pilot:
         assert _header(app) == "PID NI OOM COMMAND"
+        assert app.theme == "paper"
+        await pilot.press("x")  # the user's key for htop's M
+        assert app.main.process_view.model.sort_key == "rss"
+        rows = {text.split(",")[0]: (ours, htop) for ours, htop, text, _ in app.key_table()}
+        assert rows["sort by memory (RSS)"] == ("x", "")
+        await pilot.press("t")
+        assert path.read_text().endswith(f'theme = "{app.theme}"\n') and app.theme != "paper"
         await pilot.press("f2")
         assert isinstance(app.screen, ColumnChooser)
         chooser = app.screen
