@@ -47,6 +47,9 @@ async def test_htops_keys_sort_search_filter_and_help(make_app: MakeApp) -> None
         await pilot.press("shift+f3")
         assert view.selected is not None and view.selected.task.comm == "getty1"
         assert len(model.rows) == rows  # a search, not a filter
+        await pilot.press("q")  # getty1q: no task; the cursor stays, the field says so
+        assert view.selected.task.comm == "getty1"
+        assert app.main.search_input.has_class("-no-match")
         await pilot.press("enter")
         assert not app.main.search_input.display and app.focused is view
 
@@ -88,6 +91,9 @@ async def test_htops_keys_sort_search_filter_and_help(make_app: MakeApp) -> None
         await pilot.press("f1")
         assert app.screen is app.main
 
+        assert app.driver.paused
+        await pilot.press("Z")  # htop's freeze: the clock here
+        assert not app.driver.paused
         await pilot.press("f10")
         await pilot.pause()
     assert app.return_code == 0 and not app.is_running
@@ -125,7 +131,8 @@ async def test_f2_chooses_the_columns_and_keeps_ni_at_80_columns(
     """The user's config.toml gives the theme and a key. At 80 columns a panel whose preset
     keeps NI (fork-bomb's) shows PID, NI, OOM; F2 puts FLAGS right after PID and hides the
     rest; the choice is a ``columns`` command at the console, kept in config.toml (as is
-    ``t``'s theme) and drawn at once; the console's ``columns`` does the same."""
+    ``t``'s theme) and drawn at once; the console's ``columns`` does the same; r in the
+    chooser goes back to the panel's own choice."""
     path = tmp_path / "config" / "moomtui" / "config.toml"
     config = Config(path, theme="paper", keys={"tasks.sort_memory": "x"})
     app = make_app(replace(hog_scenario(), columns=("nice",)), config=config)
@@ -159,8 +166,8 @@ async def test_f2_chooses_the_columns_and_keeps_ni_at_80_columns(
         await pilot.press("enter")
         await pilot.pause()
         assert _header(app) == "PID NI COMMAND"
-        app.query_one(ConsoleView).input.value = "columns reset"
-        await pilot.press("enter")
+        await pilot.press("escape", "f2", "r")  # every column again
+        assert app.sim.session.columns is None
         await pilot.pause()
         assert _header(app) == "PID NI OOM COMMAND"  # the preset's lesson again
         assert "columns =" not in path.read_text()
