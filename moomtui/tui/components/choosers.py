@@ -107,8 +107,7 @@ class ColumnChooser(_Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(
-                "Columns — Space show/hide · Shift+↑↓ or [ ] move · r all · Enter keeps · "
-                "Esc cancels",
+                "Columns — Space shows/hides, [ ] move, r: all; Enter keeps, Esc cancels",
                 classes="dialog-title",
             )
             yield OptionList(*self._options(), id="column-list")
