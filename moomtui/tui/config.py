@@ -39,6 +39,7 @@ from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 from ..dirs import config_file
 from ..patterns import anchored, scanning
 from ..shell.cmd_columns import COLUMN_KEYS, column_key
+from ..text import quote
 from ..userfiles import (
     TomlError,
     UserFileError,
@@ -117,7 +118,8 @@ def load_config(path: Path, *, themes: Collection[str], actions: Collection[str]
         raise ConfigError(path, error.where, error.problem) from error
     for key in document:
         if key not in TOP_LEVEL:
-            raise ConfigError(path, key, f"unknown key; {_hint(key, TOP_LEVEL)}")
+            where = key if _BARE.fullmatch(key) else quote(key, 40)
+            raise ConfigError(path, where, f"unknown key; {_hint(key, TOP_LEVEL)}")
     if "theme" in document:
         config.theme = _theme(path, document["theme"], themes)
     if "columns" in document:
@@ -136,9 +138,9 @@ def user_config(themes: Collection[str]) -> Config:
 
 def _theme(path: Path, value: object, themes: Collection[str]) -> str:
     if not isinstance(value, str) or value not in themes:
-        shown = f'"{value}"' if isinstance(value, str) else "not a name"
+        shown = quote(value, 40) if isinstance(value, str) else "(not a name)"
         raise ConfigError(
-            path, "theme", f"no theme named {shown[:40]} (themes: {', '.join(sorted(themes))})"
+            path, "theme", f"no theme named {shown} (themes: {', '.join(sorted(themes))})"
         )
     return value
 
@@ -163,7 +165,7 @@ def _keys(path: Path, value: object, actions: Collection[str]) -> dict[str, str]
         raise ConfigError(path, "keys", 'expected a table: [keys] then action = "key"')
     remaps: dict[str, str] = {}
     for action, keys in _flatten(value):
-        where = f"keys.{action}" if _BARE.fullmatch(action) else f'keys."{action[:40]}"'
+        where = f"keys.{action}" if _BARE.fullmatch(action) else f"keys.{quote(action, 40)}"
         if action not in actions:
             raise ConfigError(path, where, f"no such action; {_hint(action, actions)}")
         if not isinstance(keys, str) or not keys.strip():
@@ -172,7 +174,7 @@ def _keys(path: Path, value: object, actions: Collection[str]) -> dict[str, str]
         for key in keys.split(","):
             name = key_name(key.strip())
             if name is None:
-                raise ConfigError(path, where, f'"{key.strip()[:20]}" is not a key')
+                raise ConfigError(path, where, f"{quote(key.strip(), 20)} is not a key")
             names.append(name)
         remaps[action] = ",".join(names)
     return remaps

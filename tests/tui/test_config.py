@@ -52,6 +52,10 @@ def test_a_good_file_gives_theme_columns_and_keys(tmp_path: Path) -> None:
         ("keys = 1", 'keys: expected a table: [keys] then action = "key"'),
         ("theme = \n", "line 1, column 9: Invalid value"),
         ("a" + ".a" * 40 + " = 1", "a key with more than 16 dotted parts"),
+        ('theme = "\\u001b[2J"', 'theme: no theme named "\\x1b[2J"'),
+        ('"\\u001b[2J" = 1', 'config.toml: "\\x1b[2J": unknown key'),
+        ('[keys]\n"\\u001b]0;x" = "q"', 'keys."\\x1b]0;x": no such action'),
+        ('[keys]\n"task.kill" = "\\u009b"', 'keys.task.kill: "\\x9b" is not a key'),
     ],
 )
 def test_a_bad_file_is_one_line_naming_the_file_and_the_key(
