@@ -40,14 +40,14 @@ async def test_htops_keys_sort_search_filter_and_help(make_app: MakeApp) -> None
         await pilot.press("f3")
         assert app.focused is app.main.search_input
         rows = len(model.rows)
-        await pilot.press(*"getty1")
+        await pilot.press("y", "1")  # from the top, in pid order: getty1
         assert view.selected is not None and view.selected.task.comm == "getty1"
         await pilot.press("f3")  # the next match: getty10
         assert view.selected is not None and view.selected.task.comm == "getty10"
         await pilot.press("shift+f3")
         assert view.selected is not None and view.selected.task.comm == "getty1"
         assert len(model.rows) == rows  # a search, not a filter
-        await pilot.press("q")  # getty1q: no task; the cursor stays, the field says so
+        await pilot.press("q")  # y1q: no task; the cursor stays, the field says so
         assert view.selected.task.comm == "getty1"
         assert app.main.search_input.has_class("-no-match")
         await pilot.press("enter")
@@ -74,7 +74,7 @@ async def test_htops_keys_sort_search_filter_and_help(make_app: MakeApp) -> None
 
         await pilot.press("f4")
         assert app.focused is app.main.filter_input
-        await pilot.press(*"wor")
+        await pilot.press("w", "o")
         assert 0 < len(model.rows) < rows
         await pilot.press("escape")
         assert model.filter == "" and len(model.rows) == rows
