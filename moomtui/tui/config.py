@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import difflib
 import errno
-import re
 import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from textual.binding import Binding, BindingType
 from textual.keys import KEY_NAME_REPLACEMENTS, Keys, key_to_character
 
 from ..dirs import config_file
-from ..patterns import anchored, scanning
+from ..patterns import anchored
 from ..shell.cmd_columns import COLUMN_KEYS, column_key
 from ..text import quote
 from ..userfiles import (
@@ -181,8 +180,8 @@ def _keys(path: Path, value: object, actions: Collection[str]) -> dict[str, str]
 
 
 _BARE = anchored(r"[A-Za-z0-9_.-]+")
-_ASSIGNMENT = scanning(r"^[ \t]*[\"']?(?P<key>[A-Za-z0-9_-]+)[\"']?[ \t]*=", re.MULTILINE)
-"""A top-level ``key =`` at the start of a line (before the first table)."""
+_ASSIGNMENT = anchored(r"[ \t]*[\"']?(?P<key>[A-Za-z0-9_-]+)[\"']?[ \t]*=")
+"""A top-level ``key =``, matched at the start of each line (before the first table)."""
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, object]]:
@@ -241,7 +240,9 @@ def _edited(path: Path, text: str, key: str, value: object, line: str) -> str:
     else:
         after[key] = value
     head = toml_head(text)
-    found = next((m for m in _ASSIGNMENT.finditer(head) if m["key"] == key), None)
+    starts = [0, *(i + 1 for i, c in enumerate(head) if c == "\n")]
+    matches = (_ASSIGNMENT.match(head, start) for start in starts)
+    found = next((m for m in matches if m is not None and m["key"] == key), None)
     if found is None:
         if value is None:
             return text
