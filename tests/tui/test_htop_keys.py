@@ -165,7 +165,7 @@ async def test_f2_chooses_the_columns_and_keeps_ni_at_80_columns(
         await pilot.press("enter")
         await pilot.pause()
         assert _header(app) == "PID NI COMMAND"
-        await pilot.press("escape", "f2", "r")  # every column again
+        await pilot.press("escape", "S", "r")  # htop's S too; r: every column again
         assert app.sim.session.columns is None
         await pilot.pause()
         assert _header(app) == "PID NI OOM COMMAND"  # the preset's lesson again
