@@ -12,8 +12,8 @@ A fenced block is read by its info string, and every block must have one of thes
 - ``toml`` — a preset (it has a ``name``: checked as ``moomtui check`` does), a fragment of
   one (merged into a minimal preset, its distributions drawn, and checked), a theme
   (``colors``: loaded as one), a sweep file (``presets``: loaded beside examples/sweeps/,
-  every configuration tried), or a package's ``pyproject.toml`` fragment (its entry points
-  must import).
+  every configuration tried), the user's ``config.toml`` (``keys``: read as the screen
+  reads it), or a package's ``pyproject.toml`` fragment (its entry points must import).
 - plain or ``console`` — console lines, run one after another on the default preset a
   minute in; each must exit 0. A block whose every line starts with a time is a script
   (``--script``): parsed, then run on the preset it names (``moomtui run PRESET``) or the
@@ -319,6 +319,16 @@ def test_toml_blocks_load_as_what_they_are(block: Block, tmp_path: Path) -> None
             spec.loader.exec_module(loaded)
             cls = getattr(loaded, attr)
             assert issubclass(cls, Policy) and cls.name == name, (block.where, target)
+    elif "keys" in data:  # the user's config.toml
+        from moomtui.tui.config import user_config
+        from moomtui.tui.themes import discover_themes
+
+        path = tmp_path / "moomtui" / "config.toml"
+        path.parent.mkdir()
+        path.write_text(block.body)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+            user_config(discover_themes(include_user=False)[0])
     elif "colors" in data:  # a theme
         from moomtui.tui.themes import load_theme_file
 

@@ -37,7 +37,9 @@ The newer top-level parts sit where they belong:
   included; ``userfiles`` (reading the host's files, bounded) by every layer but the
   kernel, which reads no host file; ``patterns`` (every regular expression, declared where
   its structure is checked) by every layer and by ``userfiles``; ``output`` (the JSON
-  documents' version, the width to print for) by the front ends. The package's
+  documents' version, the width to print for) by the front ends; ``dirs`` (where the user's
+  files are, with platformdirs) by the layers above the shell, the only leaf that is not
+  the standard library's alone. The package's
   ``__init__`` (the version) is a leaf too.
 
 Every import counts: at the top of a module, inside a function (a lazy import) and under
@@ -77,7 +79,7 @@ ORDER: list[tuple[str, ...]] = [
 REAL = {"kernel", "userland", "modules", "machine", "presets"}
 """What the postmortem (``real`` but its screen glue) may import."""
 
-LEAVES = {"interrupt", "errors", "text", "userfiles", "patterns", "output", ""}
+LEAVES = {"interrupt", "errors", "text", "userfiles", "patterns", "output", "dirs", ""}
 """Modules that import nothing of moomtui but another leaf (:data:`LEAF_USES`); ``""`` is
 the package's ``__init__``."""
 
@@ -85,13 +87,17 @@ LEAF_USES = {"errors": {"text"}, "userfiles": {"patterns"}}
 """The leaves a leaf may use: the last-resort line shows an exception's text safely; the TOML
 pre-scan's patterns are declared like every other."""
 
-NOT_FOR = {"userfiles": {"kernel"}}
-"""Leaves a layer may not use: the kernel reads no file of the host."""
+NOT_FOR = {
+    "userfiles": {"kernel"},
+    "dirs": {"kernel", "userland", "modules", "machine", "shell"},
+}
+"""Leaves a layer may not use: the kernel reads no file of the host; nothing below the
+presets asks where the user's files are."""
 
 DATA = {"_presets", "_themes"}
 """Data packages: files, no code."""
 
-STDLIB_ONLY = {"kernel", "userland", "modules", "machine", "shell", *LEAVES}
+STDLIB_ONLY = {"kernel", "userland", "modules", "machine", "shell", *(LEAVES - {"dirs"})}
 """Layers that need nothing but the standard library (no Textual, no Rich)."""
 
 

@@ -26,11 +26,11 @@ from __future__ import annotations
 import errno
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..dirs import data_dir
 from ..userfiles import (
     UserFileError,
     create_user_text,
@@ -133,10 +133,8 @@ def score_of(rule: ScoreRule | None, card: ScoreCard, hints: int = 0) -> ScoreRe
 
 def default_scores_path() -> Path:
     """``$XDG_DATA_HOME/moomtui/scores.json``, or ``~/.local/share/moomtui/scores.json``
-    (a relative XDG_DATA_HOME is ignored, as the XDG base directory spec says)."""
-    data_home = os.environ.get("XDG_DATA_HOME", "")
-    base = Path(data_home) if os.path.isabs(data_home) else Path.home() / ".local" / "share"
-    return base / "moomtui" / "scores.json"
+    (:func:`moomtui.dirs.data_dir`: a relative XDG_DATA_HOME is ignored)."""
+    return data_dir() / "scores.json"
 
 
 @dataclass(frozen=True, slots=True)

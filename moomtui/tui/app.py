@@ -71,6 +71,7 @@ from .bindings import APP_BINDINGS
 from .changes import ChangeTracker
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
 from .components.main_screen import MainScreen
+from .config import Config, ConfigError, user_config
 from .controls import ShowControls
 from .heap import HeapFreeze
 from .history import History, default_history_path
@@ -118,8 +119,11 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         history_path: Path | None = None,
         keymap: dict[str, str] | None = None,
         campaign: bool = False,
+        config: Config | None = None,
     ) -> None:
-        """``campaign``: open the campaign screen first (``moomtui campaign``)."""
+        """``campaign``: open the campaign screen first (``moomtui campaign``). ``config``:
+        the user's settings (:mod:`.config`): its keys, and its theme and columns unless
+        ``theme`` says otherwise; the screen saves changes to them there."""
         super().__init__()
         self.open_campaign = campaign
         if isinstance(scenario_or_simulation, Simulation):
@@ -134,10 +138,13 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self.heap = HeapFreeze()
         path = history_path if history_path is not None else default_history_path()
         self.history = History(path if self.sim.profile.user_files else None)
-        self.requested_theme = theme
+        self.config = config or Config()
+        if self.config.columns is not None:
+            self.sim.session.columns = self.config.columns
+        self.requested_theme = theme or self.config.theme
         self.moom_themes: dict[str, MoomTheme] = {}
         self.theme_errors: list[str] = []
-        self.initial_keymap = keymap or {}
+        self.initial_keymap = {**self.config.keys, **(keymap or {})}
         self.keymap: Keymap = {}
         """The keys remapped by binding id, as :meth:`set_keymap` was last told."""
         self.frames = 0
@@ -177,8 +184,14 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         for theme in self.moom_themes.values():
             self.register_theme(theme)
         wanted = self.requested_theme or DEFAULT_THEME
-        if wanted in self.available_themes:
+        if wanted in self.moom_themes:
             self.theme = wanted
+        elif DEFAULT_THEME in self.moom_themes:
+            self.theme = DEFAULT_THEME
+        if self.theme in self.moom_themes:  # one list: t, --theme and the palette's two
+            for name in list(self.available_themes):
+                if name not in self.moom_themes:
+                    self.unregister_theme(name)
 
     def get_default_screen(self) -> MainScreen:
         """The base screen, made once, when the app starts.
@@ -218,6 +231,7 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         session.on_clear = self.console_view.output.clear  # clear
         session.on_page = self.show_pager  # less at the console
         session.on_exit = self.main.leave_field  # exit at the first shell
+        session.on_columns = self._columns_chosen  # columns, F2
         self._show_scores_warning()
         if self.open_campaign:  # the levels first: the first game's briefing waits for Esc
             self._briefed = self.game.number
@@ -296,6 +310,7 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
             run_time=game.run_time(),
             game=game.has_goals,
             columns=self.sim.scenario.columns,
+            chosen=self.sim.session.columns,
         )
         self._sync_panic(kernel)
         self._new_game()  # after the panic screen of the last game has gone
@@ -332,8 +347,13 @@ def run_app(
         names = ", ".join(sorted(themes))
         print(f"moomtui: --theme: no theme named {theme!r} (themes: {names})", file=sys.stderr)
         return 2
+    try:
+        config = user_config(themes) if profile.user_files else Config()
+    except ConfigError as error:
+        print(f"moomtui: {error}", file=sys.stderr)
+        return 2
     sim = Simulation(scenario, seed=seed, profile=profile)
-    app = MoomApp(sim, theme=theme, speed=speed, paused=paused, campaign=campaign)
+    app = MoomApp(sim, theme=theme, speed=speed, paused=paused, campaign=campaign, config=config)
     if profile == SERVED:  # its driver ends the process on SIGTERM (moomtui.web.driver)
         app.run()
     else:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .changes import ChangeTracker
     from .components.console import ConsoleView
     from .components.main_screen import MainScreen
+    from .config import Config
     from .heap import HeapFreeze
     from .history import History
     from .messages import CommandSubmitted, Source
@@ -41,6 +42,8 @@ class AppBase(App[int]):
     history: History
     scores: ScoreBook
     moom_themes: dict[str, MoomTheme]
+    config: Config
+    """The user's settings, and where to save them (:mod:`.config`)."""
     keymap: Keymap
     """The keys remapped by binding id, as :meth:`set_keymap` was last told."""
     _main: MainScreen | None

@@ -15,6 +15,7 @@ from ..presets import list_presets
 from ..shell.base import COMMANDS
 from .app_base import AppBase
 from .components.pager import PagerScreen
+from .config import ConfigError, save_setting
 from .messages import CommandSubmitted, Source
 
 APP_COMMANDS = {
@@ -151,3 +152,22 @@ class ConsoleBridge(AppBase):
         about = f": {theme.description}" if theme is not None and theme.description else ""
         self.notify(f"theme {self.theme} (t: the next one)", timeout=2, markup=False)
         self.console_view.note(f"theme {self.theme}{about}")
+        self.keep_setting("theme", self.theme)
+
+    # ---------------------------------------------------------------------------- settings
+    def _columns_chosen(self) -> None:
+        """The ``columns`` command chose (the session's ``on_columns``): kept in the config."""
+        chosen = self.sim.session.columns
+        self.keep_setting("columns", None if chosen is None else list(chosen))
+
+    def keep_setting(self, key: str, value: str | list[str] | None) -> None:
+        """Save a changed setting in the user's config file (:mod:`.config`; None removes
+        it), unless there is none (a served session). One that cannot be saved is told in
+        one line and holds for this session."""
+        path = self.config.path
+        if path is None or not self.sim.profile.user_files:
+            return
+        try:
+            save_setting(path, key, value)
+        except ConfigError as error:
+            self.notify(str(error), severity="warning", timeout=8, markup=False)
