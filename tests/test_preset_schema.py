@@ -19,7 +19,7 @@ from jsonschema import Draft7Validator
 
 from moomtui.kernel.constants import JIFFIES_MASK
 from moomtui.kernel.units import UnitError, parse_duration, parse_rate, parse_size
-from moomtui.presets import PresetError, list_presets
+from moomtui.presets import PresetError, families, list_presets
 from moomtui.presets.checker import Checker
 from moomtui.presets.fields import SECTIONS, Key
 from moomtui.presets.schema import SCHEMA_FILE, known_sysctls, preset_schema, schema_text
@@ -291,3 +291,55 @@ def test_a_sysctl_is_spelt_quoted_or_dotted_under_both() -> None:
     dotted = tomllib.loads('name = "t"\n[kernel.sysctl]\nvm.overcommit_memory = 1\n')
     for doc in (quoted, dotted):
         assert checker_accepts(doc) and schema_accepts(doc)
+
+
+# ------------------------------------------------------------------ workload families
+def test_a_workload_family_is_valid_where_it_draws_a_value() -> None:
+    """A family (docs/lab.md) gives a distribution wherever a value goes: the shipped
+    example, and one in each kind of place — a machine's size, a task's argument, a
+    sysctl, a Kconfig option, an event's time."""
+    family = tomllib.loads((ROOT / "examples/sweeps/prefork-leaks.toml").read_text())
+    assert schema_accepts(family) and checker_accepts_family(family)
+    places = [
+        ("machine", "ram", {"uniform": ["32M", "64M"]}),
+        ("kernel", "sysctl", {"kernel.panic": {"choice": [0, 10]}}),
+        ("kernel", "config", {"CONFIG_OOM_KILL": {"choice": ["y", "m"]}}),
+        ("events", "at", {"lognormal": ["2s", 0.5], "within": ["1s", "5s"]}),
+    ]
+    for section, key, value in places:
+        doc = with_key(section, key, value)
+        assert schema_accepts(doc) and checker_accepts_family(doc), (section, key)
+    doc = copy.deepcopy(BASE)
+    doc["tasks"][0].update(program="leak", args={"rate": {"uniform": ["32K/s", "256K/s"]}})
+    assert schema_accepts(doc) and checker_accepts_family(doc)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"uniform": ["1s"]},  # one end
+        {"choice": []},
+        {"choice": [{"a": 1}]},  # a table is not one value
+        {"lognormal": ["2s", 0.5]},  # unbounded
+        {"uniform": ["1s", "2s"], "choice": [1]},  # two kinds
+    ],
+)
+def test_a_malformed_distribution_is_refused_by_both(value: object) -> None:
+    doc = with_key("machine", "ram", value)
+    assert not schema_accepts(doc) and not checker_accepts_family(doc)
+
+
+def test_the_seed_is_never_drawn() -> None:
+    doc = with_key("", "seed", {"choice": [1, 2]})
+    assert not schema_accepts(doc) and not checker_accepts_family(doc)
+
+
+def checker_accepts_family(doc: dict[str, Any]) -> bool:
+    """The checker after the draw, as ``moomtui check`` reads a family."""
+    data = copy.deepcopy(doc)
+    try:
+        families.draw(data, 0)
+        Checker("probe.toml").scenario(data)
+    except (PresetError, families.FamilyError):
+        return False
+    return True

@@ -26,6 +26,7 @@ from ..kernel.kconfig import KCONFIG_MODULES, KCONFIG_OPTIONS, KCONFIG_PROMPTS
 # The parsers' own patterns: a form the units module learns, the schema learns with it
 # (tests/test_preset_schema.py holds the two to the same answers).
 from ..kernel.units import _COMPOUND_TWO, _DURATION, _PAGES, _SIZE, MAX_DURATION, MAX_SIZE
+from .families import MAX_CHOICES
 from .fields import SECTIONS, Key, program_names
 from .scenario import SCORE_UNITS
 
@@ -291,6 +292,87 @@ def _score() -> Schema:
     return score
 
 
+# ------------------------------------------------------------------ workload families
+TABLES = ("machine", "kernel", "tasks", "events", "goals", "score")
+"""The definitions that are tables of keys, not values."""
+_VALUE_TYPES = ("integer", "number", "string", "boolean")
+DISTRIBUTION = "#/definitions/distribution"
+
+
+def _pair(description: str) -> Schema:
+    return {"description": description, "type": "array", "minItems": 2, "maxItems": 2}
+
+
+def _distribution() -> Schema:
+    """A workload family's one-key table (:mod:`.families`): its shape, not its values'
+    units (``moomtui check`` draws it at both ends and checks what it draws)."""
+    return {
+        "description": "A workload family's value, drawn from the run's seed (docs/lab.md): "
+        "uniform = [LOW, HIGH], choice = [A, B, …], or lognormal = [MEDIAN, SIGMA] with "
+        "within = [LOW, HIGH].",
+        "type": "object",
+        "oneOf": [
+            {
+                "properties": {"uniform": _pair("[LOW, HIGH], in one unit")},
+                "required": ["uniform"],
+                "additionalProperties": False,
+            },
+            {
+                "properties": {
+                    "choice": {
+                        "description": "The values, each as likely.",
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": MAX_CHOICES,
+                        "items": {"not": {"type": ["object", "array"]}},
+                    }
+                },
+                "required": ["choice"],
+                "additionalProperties": False,
+            },
+            {
+                "properties": {
+                    "lognormal": _pair("[MEDIAN, SIGMA]"),
+                    "within": _pair("[LOW, HIGH], in the median's unit"),
+                },
+                "required": ["lognormal", "within"],
+                "additionalProperties": False,
+            },
+        ],
+    }
+
+
+def _is_value(schema: Schema) -> bool:
+    """Whether ``schema`` describes one value (a number, a size, a name…), not a table or
+    a list: where a family may give a distribution instead."""
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1] not in TABLES
+    if "anyOf" in schema:
+        return all(_is_value(s) for s in schema["anyOf"])
+    kind = schema.get("type")
+    return kind in _VALUE_TYPES or (kind is None and ("enum" in schema or "const" in schema))
+
+
+def _or_distribution(schema: Schema) -> Schema:
+    """``schema`` with a distribution allowed wherever it takes one value (the
+    ``properties``, ``additionalProperties``, ``patternProperties`` and ``items`` of its
+    tables and lists, and of the rules that give a program's ``args``)."""
+    if _is_value(schema):
+        doc = {k: schema[k] for k in ("description",) if k in schema}
+        rest = {k: v for k, v in schema.items() if k != "description"}
+        return {**doc, "anyOf": [rest or {}, {"$ref": DISTRIBUTION}]}
+    out = dict(schema)
+    for key in ("properties", "patternProperties"):
+        if key in out:
+            out[key] = {name: _or_distribution(s) for name, s in out[key].items()}
+    for key in ("additionalProperties", "items", "then"):
+        if isinstance(out.get(key), dict):
+            out[key] = _or_distribution(out[key])
+    if "allOf" in out:
+        out["allOf"] = [_or_distribution(rule) for rule in out["allOf"]]
+    return out
+
+
 def preset_schema() -> Schema:
     """The JSON Schema of a preset file."""
     defs = definitions()
@@ -300,13 +382,19 @@ def preset_schema() -> Schema:
     defs["events"] = _table("events")
     defs["goals"] = _table("goals")
     defs["score"] = _score()
+    table = _table("")
+    top = _or_distribution(table)
+    top["properties"]["seed"] = table["properties"]["seed"]  # the run's, never drawn
+    for name in TABLES:
+        defs[name] = _or_distribution(defs[name])
+    defs["distribution"] = _distribution()
     return {
         "$schema": DRAFT,
         "title": "moomtui preset",
         "description": "A moomtui scenario: the machine, the kernel configuration, the "
         "workload, scripted console commands and goals (docs/presets.md). `moomtui check "
         "FILE` checks what a schema cannot.",
-        **_table(""),
+        **top,
         "definitions": defs,
     }
 
