@@ -18,7 +18,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from .game import GoalTracker, Tracked
 from .kernel import Kernel
@@ -214,13 +214,14 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
             before_command=before_command,
         )
         tracker = GoalTracker(scenario, sim.kernel, player=lambda: sim.player_command)
-        bus.subscribe(tracker)
-        tracked = Tracked(sim, tracker)
+        tracked = Tracked(sim, tracker, bus.subscribe(tracker))
+        sim.session.on_rewind = lambda back: _rewind(sim, tracked, tally, back)
         gc.freeze()
         if collecting:
             gc.enable()
         tracked.run_for(duration)
         tracked.finish()
+        tracker = cast("GoalTracker", tracked.tracker)  # a rewind's, if the script rewound
     finally:
         trace_error = trace_file.close() if trace_file is not None else None
     if opts.as_json:
@@ -250,6 +251,20 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
     if trace_error is not None:
         raise OutputError(trace_error)
     return 0
+
+
+def _rewind(sim: Simulation, tracked: Tracked, tally: Tally, back: int | None) -> str:
+    """A script's ``rewind``: the run replayed to the moment wanted (:mod:`moomtui.game.
+    rewind`), with its goals and its kills by module; the log goes on printing from there."""
+    from .game.rewind import describe, message, rewind
+
+    if back is None:
+        return describe(sim)
+    left = sim.run_time
+    done = rewind(sim, back, attach=lambda bus, replica, replayed: Tally(bus))
+    tracked.adopt(done.tracked)
+    tally.kills_by_module = done.attached[0].kills_by_module
+    return message(sim, left)
 
 
 def summary(sim: Simulation, scenario: Scenario, tally: Tally) -> str:

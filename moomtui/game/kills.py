@@ -106,6 +106,12 @@ class KillLog:
         self.total = 0
         self._victim: dict[str, tuple[int, str]] = {}  # module -> its last victim
 
+    def rebind(self, kernel: Callable[[], Kernel], now: Callable[[], int]) -> None:
+        """Read the machine and the run time from elsewhere: a replay's log handed over
+        to the game that rewound (:meth:`moomtui.game.play.Game.rewind`)."""
+        self._kernel = kernel
+        self._now = now
+
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.OomKill):
             self._on_kill(event)

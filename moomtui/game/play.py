@@ -25,11 +25,13 @@ from ..kernel.constants import HZ
 from .card import ScoreCard
 from .goals import LOST, MET, PENDING, GoalState, GoalTracker
 from .kills import KillLog
+from .rewind import Replay, describe, message, rewind
 from .scores import ScoreResult
 from .tracking import SAMPLE, Tracked
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
+    from ..kernel.events import EventBus
     from ..sim import Simulation
 
 MARKS = {PENDING: "●", MET: "✓", LOST: "✗"}
@@ -65,6 +67,9 @@ class Game:
         self._unsubscribe_kills: Callable[[], None] | None = None
         self.kills: KillLog
         self.tracked = self._start()
+        self.last_replay: Replay | None = None
+        """The last rewind's replay (what it took), if any."""
+        sim.session.on_rewind = self.rewind
 
     # --- the game's lifetime ------------------------------------------------------------
     def _start(self) -> Tracked:
@@ -108,6 +113,33 @@ class Game:
 
     def close(self) -> None:
         self._stop()
+
+    def rewind(self, back: int | None) -> str:
+        """``rewind``: take the run ``back`` jiffies back (:mod:`.rewind`), the goals, the
+        score and the kills explained as they were then; None tells how far it can go. A
+        game lost or won later than that moment is on again (sandbox mode ends with it)."""
+        sim = self.sim
+        if back is None:
+            return describe(sim)
+        left = sim.run_time
+
+        def attach(bus: EventBus, replica: Simulation, tracked: Tracked) -> KillLog:
+            kills = KillLog(lambda: replica.kernel, lambda: tracked.tracker.now())
+            bus.subscribe(kills)
+            return kills
+
+        done = rewind(sim, back, attach=attach)
+        self.tracked.adopt(done.tracked)
+        if self._unsubscribe_kills is not None:
+            self._unsubscribe_kills()
+        kills = done.attached[0]
+        kills.rebind(lambda: self.sim.kernel, lambda: self.tracker.now())
+        self.kills = kills
+        self._unsubscribe_kills = sim.kernel.bus.subscribe(kills)
+        self._kernel = sim.kernel
+        self.sandbox = self.sandbox and self.tracker.over
+        self.last_replay = done
+        return message(sim, left)
 
     # --- running ------------------------------------------------------------------------
     @property
