@@ -69,12 +69,14 @@ from .app_game import GameFlow
 from .bindings import APP_BINDINGS
 from .changes import ChangeTracker
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
+from .components.charts import HistoryScreen
 from .components.main_screen import MainScreen
 from .controls import ShowControls
 from .heap import HeapFreeze
 from .history import History, default_history_path
 from .signals import ending_on_signals
 from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
+from .timeline import Timeline
 
 __all__ = ["APP_COMMANDS", "InternalError", "MoomApp", "run_app"]
 
@@ -127,6 +129,8 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         self.driver.on_step_end = self._step_ended
         self.sim.session.driver = self.driver  # pause, step and speed at the console
         self.tracker = ChangeTracker()
+        self.timeline = Timeline()
+        self._rewinds = self.sim.rewinds
         self.heap = HeapFreeze()
         path = history_path if history_path is not None else default_history_path()
         self.history = History(path if self.sim.profile.user_files else None)
@@ -277,6 +281,10 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         self.tracker.settle()
         game = self.game
         game.sync()
+        if self.sim.rewinds != self._rewinds:
+            self._rewinds = self.sim.rewinds
+            self._rewound()
+        self.timeline.frame(self.sim, main.selected_task)
         main.sync(
             kernel,
             self.tracker,
@@ -296,6 +304,24 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
             self.show_report()  # after a panic, the panic first: the report when asked
         if self.heap.due(kernel):  # a new machine: freeze it once its first frame is shown
             self.call_after_refresh(self.heap.freeze, kernel)
+
+    # ---------------------------------------------------------------------------- history
+    def show_charts(self) -> None:
+        if not isinstance(self.screen, HistoryScreen):
+            self.push_screen(
+                HistoryScreen(self.timeline, lambda: self.kernel, lambda: self.main.selected_task)
+            )
+
+    def _rewound(self) -> None:
+        """A rewind ran: the kernel log starts again from the replayed machine's, under a
+        rule at the branch point, and the toast says what the replay took."""
+        to, left = self.sim.branches[-1]
+        origin = self.sim.run_origin
+        where = f"{format_duration(to - origin)} (from {format_duration(left - origin)})"
+        self.main.dmesg_view.rewound(self.kernel, f"⟲ rewound to {where}")
+        replay = self.game.last_replay
+        took = f"; replayed in {replay.wall:.2f} s" if replay is not None else ""
+        self.notify(f"rewound to {where}{took}", timeout=4, markup=False)
 
 
 def run_app(

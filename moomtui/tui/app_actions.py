@@ -21,6 +21,7 @@ from ..kernel.constants import HZ, SIGNAL_NAMES
 from .app_base import AppBase
 from .bindings import APP_BINDINGS, CLOCK_ACTIONS, FOCUS_ACTIONS, GAME_ACTIONS, TASK_BINDINGS
 from .columns import COLUMNS, COMMAND
+from .components.charts import HistoryScreen
 from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SignalDialog, SpawnDialog
 from .components.explain import ExplainScreen
 from .components.panic import PanicScreen
@@ -68,6 +69,8 @@ class KeyActions(AppBase):
             return not self.console_view.input.value
         if action in FOCUS_ACTIONS and isinstance(self.focused, Input):
             return False  # typed into the field that has the focus
+        if action == "rewind":  # from the panels or the charts, not over a dialog
+            return self.screen is self.main or isinstance(self.screen, HistoryScreen)
         return action not in GAME_ACTIONS or self.screen is self.main
 
     def action_toggle_pause(self) -> None:
@@ -185,6 +188,12 @@ class KeyActions(AppBase):
         rows.append(("ctrl+p", "command palette: console commands, presets, themes"))
         rows.append(("R", "reboot (on the panic screen)"))
         return rows
+
+    def action_charts(self) -> None:
+        self.submit(CommandSubmitted("charts", "key"))
+
+    def action_rewind(self) -> None:
+        self.submit(CommandSubmitted("rewind 5s", "key"))
 
     def action_reboot(self) -> None:
         self.submit(CommandSubmitted("reboot", "key"))

@@ -20,6 +20,7 @@ from .messages import CommandSubmitted, Source
 APP_COMMANDS = {
     "score": "the goals and the score card so far (key g)",
     "briefing": "the game's goals, rules, score and hint again",
+    "charts": "history charts: memory over time, the OOM kills, the selected task's RSS (key y)",
 }
 """Words the console takes that are the screen's, not the machine's: the shell never sees them."""
 
@@ -61,6 +62,8 @@ class ConsoleBridge(AppBase):
             self.console_view.echo(line)
             if line == "briefing":
                 self.show_briefing()
+            elif line == "charts":
+                self.show_charts()
             else:
                 self.show_report()
         elif line:
