@@ -261,10 +261,10 @@ def _rewind(sim: Simulation, tracked: Tracked, tally: Tally, back: int | None) -
     if back is None:
         return describe(sim)
     left = sim.run_time
-    done = rewind(sim, back, attach=lambda bus, replica, replayed: Tally(bus))
+    done = rewind(sim, back, attach=lambda bus, *_: Tally(bus))
     tracked.adopt(done.tracked)
     tally.kills_by_module = done.attached[0].kills_by_module
-    return message(sim, left)
+    return message(sim, left, done)
 
 
 def summary(sim: Simulation, scenario: Scenario, tally: Tally) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .kernel import events as ev
 from .machine import boot
@@ -31,6 +31,7 @@ from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile
 from .shell.session import Session
 
 if TYPE_CHECKING:
+    from .kernel import Kernel
     from .presets.trial_boot import KeptBoot
     from .shell.shell import Shell
 
@@ -165,6 +166,32 @@ class Simulation:
         session.recorded = [(t, line) for t, line in session.recorded if t <= self.elapsed]
         self.branches.append((self.elapsed, left))
         self.rewinds += 1
+
+    def state(self) -> dict[str, Any]:
+        """What a checkpoint keeps of this simulation beside its machine
+        (:mod:`moomtui.game.checkpoint`): its run time, its place in the preset's events,
+        the console's user."""
+        return {
+            "run_time": self.run_time,
+            "preset_i": self._preset_i,
+            "boot_seen": self._boot_seen,
+            "uid": self.session.uid,
+            "logins": list(self.session.logins),
+        }
+
+    def resume(self, kernel: Kernel, state: dict[str, Any], run_log: list[Any]) -> None:
+        """Go on from a checkpoint: ``kernel`` and ``state`` as :meth:`state` gave them,
+        ``run_log`` the record's lines that had run then. For a fresh simulation of the
+        same scenario and seed, before it has run (a replay's)."""
+        self.kernel = kernel
+        session = self.session
+        session.kernel = kernel
+        session.uid, session.logins = state["uid"], list(state["logins"])
+        session.sync()
+        self.elapsed = self.run_origin + state["run_time"]
+        self._preset_i = state["preset_i"]
+        self._boot_seen = state["boot_seen"]
+        self.run_log = list(run_log)
 
     def _boot_by_name(self, name: str) -> None:
         """``boot NAME`` — or a path, where the profile reads files (the shell checked)."""

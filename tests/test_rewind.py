@@ -26,6 +26,7 @@ def test_rewound_run_is_a_fresh_run_to_that_moment_and_a_new_command_another_fut
     scenario = load_shipped_preset("leaky-apache")
     played = Simulation(scenario)
     game = Game(played)
+    game.checkpoints.automatic = False  # replayed from the start: the next test takes some
     game.begin()
     game.run_for(10 * HZ)
     played.execute("insmod oom_kill_parent")
@@ -55,6 +56,41 @@ def test_rewound_run_is_a_fresh_run_to_that_moment_and_a_new_command_another_fut
     assert game.tracker.now() == 50 * HZ  # the goals' clock went back with the run
 
 
+def test_a_rewind_from_a_checkpoint_is_the_same_machine_and_keeps_the_earlier_ones() -> None:
+    scenario = load_shipped_preset("leaky-apache")
+    played = Simulation(scenario)
+    game = Game(played)
+    checkpoints = game.checkpoints
+    checkpoints.automatic = False
+    game.begin()
+    game.run_for(10 * HZ)
+    played.execute("insmod oom_kill_parent")
+    for _ in range(4):  # checkpoints at 20, 30, 40 and 50 s
+        game.run_for(10 * HZ)
+        checkpoints.take(played, game.tracked, [game.kills], game.outside)
+    played.execute("sysctl -w vm.oom.oom_parent_max=3")
+    game.run_for(5 * HZ)
+    kills = list(game.kills.lines())
+
+    answer = played.execute("rewind 12s").output  # to 43 s: from the checkpoint at 40 s
+    assert answer.startswith("rewind: back to 43s of the run (from 55s); replayed 3s from a ")
+    assert [c.run_time // HZ for c in checkpoints.kept] == [20, 30, 40]
+    fresh = Simulation(scenario)
+    fresh.run_for(10 * HZ)
+    fresh.execute("insmod oom_kill_parent")
+    fresh.run_for(33 * HZ)
+    assert state(played) == state(fresh)
+    assert kills and list(game.kills.lines()) == []  # the kill at 46.82 s is a future gone
+
+    # The rewound run goes on as the fresh one does, the console's line included.
+    for sim in (played, fresh):
+        sim.execute("sysctl -w vm.oom.oom_parent_max=3")
+    game.run_for(12 * HZ)
+    fresh.run_for(12 * HZ)
+    assert state(played) == state(fresh)
+    assert "checkpoint(s)" in played.execute("rewind").output
+
+
 def test_rewind_alone_tells_how_far_and_bad_durations_are_one_line() -> None:
     sim = Simulation(load_shipped_preset("classic-leak"))
     assert sim.execute("rewind 5s").output == (
@@ -64,6 +100,7 @@ def test_rewind_alone_tells_how_far_and_bad_durations_are_one_line() -> None:
     sim.run_for(3 * HZ)
     about = sim.execute("rewind").output
     assert "rewind DURATION goes back at most 3s (to the start of the run)" in about
+    assert "a rewind replays the run from its start" in about
     for line, error in (
         ("rewind 5s", "rewind: 5s: this run began 3s ago (rewind goes back to its start at most)"),
         ("rewind soon", "rewind: soon: expected a duration like"),

@@ -17,12 +17,14 @@ the report. No Textual and no Rich here: the screen (:mod:`moomtui.tui.component
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..kernel.constants import HZ
 from .card import ScoreCard
+from .checkpoint import Checkpoints
 from .goals import LOST, MET, PENDING, GoalState, GoalTracker
 from .kills import KillLog
 from .rewind import Replay, describe, message, rewind
@@ -69,6 +71,11 @@ class Game:
         self.tracked = self._start()
         self.last_replay: Replay | None = None
         """The last rewind's replay (what it took), if any."""
+        self.checkpoints = Checkpoints()
+        """The run's checkpoints, which bound what a rewind replays (:mod:`.checkpoint`)."""
+        self.outside: list[object] = []
+        """Watchers of the machine that are not part of it (the screen's): left out of
+        the checkpoints."""
         sim.session.on_rewind = self.rewind
 
     # --- the game's lifetime ------------------------------------------------------------
@@ -98,6 +105,7 @@ class Game:
         self._stop()
         self.sandbox = False
         self.tracked = self._start()
+        self.checkpoints.clear()
 
     def sync(self) -> bool:
         """Start a new game if the simulation booted another machine; True if it did."""
@@ -120,15 +128,16 @@ class Game:
         game lost or won later than that moment is on again (sandbox mode ends with it)."""
         sim = self.sim
         if back is None:
-            return describe(sim)
+            return describe(sim, self.checkpoints)
         left = sim.run_time
 
-        def attach(bus: EventBus, replica: Simulation, tracked: Tracked) -> KillLog:
-            kills = KillLog(lambda: replica.kernel, lambda: tracked.tracker.now())
+        def attach(bus: EventBus, replica: Simulation, tracked: Tracked, old: Any) -> KillLog:
+            kills = old if isinstance(old, KillLog) else KillLog(lambda: sim.kernel, lambda: 0)
+            kills.rebind(lambda: replica.kernel, lambda: tracked.tracker.now())
             bus.subscribe(kills)
             return kills
 
-        done = rewind(sim, back, attach=attach)
+        done = rewind(sim, back, attach=attach, checkpoints=self.checkpoints)
         self.tracked.adopt(done.tracked)
         if self._unsubscribe_kills is not None:
             self._unsubscribe_kills()
@@ -139,7 +148,7 @@ class Game:
         self._kernel = sim.kernel
         self.sandbox = self.sandbox and self.tracker.over
         self.last_replay = done
-        return message(sim, left)
+        return message(sim, left, done)
 
     # --- running ------------------------------------------------------------------------
     @property
@@ -163,7 +172,10 @@ class Game:
             deadline = self.tracker.next_check()
             if deadline is not None and now < deadline < now + piece:
                 piece = deadline - now
+            start = time.process_time()
             self.tracked.run_for(piece)
+            if self.checkpoints.due(time.process_time() - start):
+                self.checkpoints.take(sim, self.tracked, [self.kills], self.outside)
 
     # --- the state ----------------------------------------------------------------------
     @property

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from ..kernel.clock import STEP_NOW
 from ..kernel.units import format_duration
 from ..sim import Simulation
+from .checkpoint import Checkpoints, restore
 from .tracking import Tracked
 
 if TYPE_CHECKING:
@@ -95,24 +96,45 @@ class Replay:
     attached: list[Any] = field(default_factory=list)
     wall: float = 0.0
     replayed: int = 0
+    since: int = 0
+    """The run time the replay started from: a checkpoint's, or 0 (the start)."""
+
+
+Attach = Callable[["EventBus", Simulation, Tracked, Any], Any]
+"""``attach(bus, replica, tracked, restored)``: a subscriber of the replica's bus to replay
+along (made anew, or ``restored`` from a checkpoint when there is one)."""
 
 
 def replay(
     sim: Simulation,
     until: int,
     *,
-    attach: Callable[[EventBus, Simulation, Tracked], Any] | None = None,
+    attach: Attach | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> Replay:
     """A fresh run of ``sim``'s scenario and seed, fed ``sim``'s record up to run time
-    ``until`` (the lines recorded at ``until`` included) and run to it. ``attach(bus,
-    replica, tracked)`` is called before the replay starts: what it returns is replayed
-    too (a subscriber of the replica's bus), and given back in :attr:`Replay.attached`."""
+    ``until`` (the lines recorded at ``until`` included) and run to it — from the nearest
+    of ``checkpoints`` before ``until``, if any, else from the start. ``attach`` is called
+    before the replay starts: what it returns is replayed too, and given back in
+    :attr:`Replay.attached`."""
     start = time.perf_counter()
     lines = [entry for entry in sim.run_log if entry[0] <= until]
+    checkpoint = checkpoints.nearest(until) if checkpoints is not None else None
+    done = lines[: checkpoint.lines] if checkpoint is not None else []
+    lines = lines[len(done) :]
     script = [(at, line) for at, source, line in lines if source == "script"]
     replica = Simulation(sim.scenario, seed=sim.run_seed, profile=sim.profile, script=script)
-    tracked = Tracked.start(replica)
-    attached = [] if attach is None else [attach(replica.kernel.bus, replica, tracked)]
+    restored = None
+    if checkpoint is None:
+        tracked = Tracked.start(replica)
+    else:
+        back = restore(checkpoint)
+        replica.resume(back.kernel, back.state, done)
+        tracked = Tracked(replica, back.tracker, back.kernel.bus.subscribe(back.tracker))
+        back.tracker.player = lambda: replica.player_command
+        restored = back.extras[0] if back.extras else None
+    bus = replica.kernel.bus
+    attached = [] if attach is None else [attach(bus, replica, tracked, restored)]
     if sim.session.driver is not None:
         replica.session.driver = ReplayDriver(tracked)
     for at, source, line in lines:
@@ -120,7 +142,9 @@ def replay(
             tracked.run_for(at - replica.elapsed)
             replica.execute(line, source)
     tracked.run_for(until - replica.elapsed)
-    return Replay(replica, tracked, attached, time.perf_counter() - start, until)
+    wall = time.perf_counter() - start
+    since = checkpoint.run_time if checkpoint is not None else 0
+    return Replay(replica, tracked, attached, wall, until - since, since)
 
 
 def parse_back(sim: Simulation, back: int) -> int:
@@ -133,11 +157,6 @@ def parse_back(sim: Simulation, back: int) -> int:
             f"{format_duration(back)}: this run began {format_duration(now)} ago "
             "(rewind goes back to its start at most)"
         )
-    if now - back > MAX_REPLAY:
-        raise RewindError(
-            f"{format_duration(back)}: would replay {format_duration(now - back)}; "
-            f"a rewind replays at most {format_duration(MAX_REPLAY)} of a run"
-        )
     return now - back
 
 
@@ -145,27 +164,49 @@ def rewind(
     sim: Simulation,
     back: int,
     *,
-    attach: Callable[[EventBus, Simulation, Tracked], Any] | None = None,
+    attach: Attach | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> Replay:
     """Take ``sim`` back ``back`` jiffies of run time (see the module docstring); the
     caller hands the replay's trackers over to its own (:meth:`Tracked.adopt`)."""
     until = parse_back(sim, back)
-    done = replay(sim, until, attach=attach)
+    checkpoint = checkpoints.nearest(until) if checkpoints is not None else None
+    since = checkpoint.run_time if checkpoint is not None else 0
+    if until - since > MAX_REPLAY:
+        raise RewindError(
+            f"{format_duration(back)}: would replay {format_duration(until - since)}; "
+            f"a rewind replays at most {format_duration(MAX_REPLAY)} of a run"
+        )
+    done = replay(sim, until, attach=attach, checkpoints=checkpoints)
     sim.adopt(done.sim)
+    if checkpoints is not None:
+        checkpoints.cut(until)
     return done
 
 
-def describe(sim: Simulation) -> str:
+def describe(sim: Simulation, checkpoints: Checkpoints | None = None) -> str:
     """``rewind`` alone: how far back this run can go, and what a rewind costs."""
     now = sim.run_time
     lines = [
         f"this run: {sim.scenario.name}, seed {sim.run_seed}, {format_duration(now)} of run "
         f"time, {len(sim.run_log)} command(s) recorded",
-        f"rewind DURATION goes back at most {format_duration(min(now, MAX_REPLAY))} "
-        "(to the start of the run)",
-        "a rewind replays the run from its start to the moment wanted: its cost is the run "
-        "time replayed, at the kernel's full speed",
+        f"rewind DURATION goes back at most {format_duration(now)} (to the start of the run)",
     ]
+    kept = checkpoints.kept if checkpoints is not None else []
+    if kept:
+        times = ", ".join(format_duration(c.run_time) for c in kept[-6:])
+        lines.append(
+            f"{len(kept)} checkpoint(s), {checkpoints.size // 1024 if checkpoints else 0} KiB "
+            f"(the latest at {times}): a rewind replays from the nearest one before the "
+            "moment wanted"
+        )
+    else:
+        why = f" ({checkpoints.broken})" if checkpoints is not None and checkpoints.broken else ""
+        lines.append(f"no checkpoint{why}: a rewind replays the run from its start")
+    lines.append(
+        "what a rewind costs is the run time it replays, at the kernel's full speed "
+        f"(at most {format_duration(MAX_REPLAY)})"
+    )
     for to, left in sim.branches:
         lines.append(
             f"branched at {format_duration(to - sim.run_origin)} "
@@ -174,11 +215,12 @@ def describe(sim: Simulation) -> str:
     return "\n".join(lines)
 
 
-def message(sim: Simulation, left: int) -> str:
+def message(sim: Simulation, left: int, done: Replay) -> str:
     """What ``rewind`` answers once done (no wall time: a headless run prints it, and the
-    same script gives the same output)."""
+    same script gives the same output; a headless run keeps no checkpoint)."""
+    since = f"a checkpoint at {format_duration(done.since)}" if done.since else "the start"
     return (
         f"rewind: back to {format_duration(sim.run_time)} of the run "
-        f"(from {format_duration(left)}); replayed {format_duration(sim.run_time)} "
-        f"from the start, {len(sim.run_log)} command(s)"
+        f"(from {format_duration(left)}); replayed {format_duration(done.replayed)} "
+        f"from {since}, {len(sim.run_log)} command(s)"
     )

@@ -129,6 +129,7 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         self.driver.on_step_end = self._step_ended
         self.sim.session.driver = self.driver  # pause, step and speed at the console
         self.tracker = ChangeTracker()
+        self.game.outside.append(self.tracker)  # the screen's: not in the checkpoints
         self.timeline = Timeline()
         self._rewinds = self.sim.rewinds
         self.heap = HeapFreeze()
