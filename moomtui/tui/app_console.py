@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..presets import list_presets
 from ..shell.base import COMMANDS
 from .app_base import AppBase
+from .components.charts import HistoryScreen
 from .components.pager import PagerScreen
 from .messages import CommandSubmitted, Source
 
@@ -39,6 +40,8 @@ class ConsoleBridge(AppBase):
         result = self.sim.execute(line)
         self.console_view.show(result.output, result.status)
         self.refresh_frame()
+        if isinstance(self.screen, HistoryScreen):
+            self.screen.redraw()  # what the command did, at once (else at the charts' pace)
         return result.status
 
     def show_pager(self, title: str, text: str) -> None:
