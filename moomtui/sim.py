@@ -111,6 +111,9 @@ class Simulation:
         """Each rewind of this run: ``(elapsed it went back to, elapsed it left)``."""
         self.rewinds = 0
         """Rewinds so far (of every run): a ``run_for`` a rewind cut short sees it change."""
+        self.executing = 0
+        """Lines running now (a ``vmstat 1 5`` runs the machine while it runs): no
+        checkpoint is taken then, as a line's record comes once it is done."""
         self._runs = 0
 
     def boot(self, scenario: Scenario, *, seed: int | None = None) -> None:
@@ -262,11 +265,13 @@ class Simulation:
         if player:
             self.player_command = words[0] if words else ""
         at, run = self.run_time, self._runs
+        self.executing += 1
         try:
             if source == "console":
                 return self.shell.execute(line)
             return self.shell.execute(line, record=False, profile=SOURCE_PROFILES[source])
         finally:
+            self.executing -= 1
             self.player_command = outer
             if player and run == self._runs and words and words[0] not in UNRECORDED:
                 self.run_log.append((at, source, line))

@@ -15,10 +15,11 @@ spent :data:`RATIO` times that in the kernel since the last (the cost of the las
 measured): checkpoints take at most about a tenth of the run's time, and the replay a
 rewind makes from the nearest one is at most about :data:`RATIO` pickles' worth of kernel
 time — under half a second on the bench machine — however long the run. At most
-:data:`KEEP` are kept: then every other one goes (the newest stays), so they thin out
-towards the start of the run. A rewind drops those after the moment it went back to (that
-future is gone). A machine that cannot be pickled (a policy loaded from a file of the
-user's) is replayed from the start, as a run without checkpoints.
+:data:`KEEP` are kept, holding at most :data:`MAX_BYTES`: past either, every other one goes
+(the newest stays), so they thin out towards the start of the run. A rewind drops those
+after the moment it went back to (that future is gone). A machine that cannot be pickled
+(a policy loaded from a file of the user's) is replayed from the start, as a run without
+checkpoints.
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ RATIO = 10
 """Kernel time spent between two checkpoints, in pickles' worth."""
 FIRST = 0.05
 """Kernel CPU seconds before the first checkpoint (before any pickle was timed)."""
-KEEP = 32
+KEEP = 16
 """Checkpoints kept at most."""
+MAX_BYTES = 64 << 20
+"""Bytes the checkpoints may hold (a 5,000-task machine pickles to about 2 MB)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +135,7 @@ class Checkpoints:
             for watcher in watchers:
                 kernel.watch(watcher)
         self.kept.append(Checkpoint(sim.run_time, len(sim.run_log), data))
-        if len(self.kept) > KEEP:
+        while len(self.kept) > KEEP or (len(self.kept) > 1 and self.size > MAX_BYTES):
             self.kept = self.kept[::-1][::2][::-1]
         self.cost = time.process_time() - start
         self.spent = 0.0

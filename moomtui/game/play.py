@@ -174,7 +174,7 @@ class Game:
                 piece = deadline - now
             start = time.process_time()
             self.tracked.run_for(piece)
-            if self.checkpoints.due(time.process_time() - start):
+            if self.checkpoints.due(time.process_time() - start) and not sim.executing:
                 self.checkpoints.take(sim, self.tracked, [self.kills], self.outside)
 
     # --- the state ----------------------------------------------------------------------

@@ -40,8 +40,8 @@ class ConsoleBridge(AppBase):
         result = self.sim.execute(line)
         self.console_view.show(result.output, result.status)
         self.refresh_frame()
-        if isinstance(self.screen, HistoryScreen):
-            self.screen.redraw()  # what the command did, at once (else at the charts' pace)
+        if isinstance(self.screen, HistoryScreen):  # what the command did: after this frame
+            self.screen.call_after_refresh(self.screen.redraw)
         return result.status
 
     def show_pager(self, title: str, text: str) -> None:
