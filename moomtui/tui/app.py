@@ -286,19 +286,20 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
             self._rewinds = self.sim.rewinds
             self._rewound()
         self.timeline.frame(self.sim, main.selected_task)
-        main.sync(
-            kernel,
-            self.tracker,
-            preset=self.sim.scenario.name,
-            speed=self.driver.speed,
-            paused=self.driver.paused,
-            goals=game.chips(),
-            sandbox=game.sandbox,
-            prompt=self.prompt(),
-            run_time=game.run_time(),
-            game=game.has_goals,
-            columns=self.sim.scenario.columns,
-        )
+        if not isinstance(self.screen, HistoryScreen):  # the charts hide every panel
+            main.sync(
+                kernel,
+                self.tracker,
+                preset=self.sim.scenario.name,
+                speed=self.driver.speed,
+                paused=self.driver.paused,
+                goals=game.chips(),
+                sandbox=game.sandbox,
+                prompt=self.prompt(),
+                run_time=game.run_time(),
+                game=game.has_goals,
+                columns=self.sim.scenario.columns,
+            )
         self._sync_panic(kernel)
         self._new_game()  # after the panic screen of the last game has gone
         if game.ended and not self._reporting and kernel.panicked is None:

@@ -31,7 +31,7 @@ async def test_charts_show_the_kill_and_b_rewinds_past_it_with_the_branch_marked
         assert isinstance(screen, HistoryScreen)
         kills = [(k.at, k.comm, k.pid, k.module) for k in app.timeline.kills]
         assert kills == [(4682, "httpd", 10, "oom_kill")]  # [86446.820], 46.82 s into the run
-        assert "46.82s  httpd (10)  oom_kill" in str(screen.kill_list.render())
+        assert "46.82s  httpd (10)  oom_kill" in screen.kill_list.text.plain
         assert screen.draws == 1 and len(app.timeline.samples) == 11
 
         await pilot.press("b")  # on the charts too: back to 45 s, before the kill
@@ -43,7 +43,7 @@ async def test_charts_show_the_kill_and_b_rewinds_past_it_with_the_branch_marked
         assert list(app.timeline.kills) == [] and app.timeline.branches == [(45 * HZ, 50 * HZ)]
         assert app.timeline.samples[-1].at <= 45 * HZ
         screen.redraw()
-        assert "⟲ rewound here from 50s" in str(screen.kill_list.render())
+        assert "⟲ rewound here from 50s" in screen.kill_list.text.plain
         log = app.query_one(DmesgView).plain
         assert log.endswith("──── ⟲ rewound to 45s (from 50s) ────")
         assert "Killed process 10" not in log

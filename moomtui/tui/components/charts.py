@@ -1,16 +1,16 @@
 """The history charts: memory over run time with the OOM kills on it, the kill timeline,
 and the selected task's RSS over time (key ``y``, console ``charts``).
 
-The plots are textual-plotext's ``PlotextPlot`` (Textual's own ``Sparkline`` draws one
-series without an axis; these need several series, a time axis in seconds, and the kills
-and branch points marked on it). They are drawn from the app's
-:class:`~moomtui.tui.timeline.Timeline`, at most :data:`REDRAW` times a second and only
-when it changed, so an open chart costs a bounded share of the frame whatever the machine's
-size. Plotext is pure Python and its cost follows the points it draws: each series is
-thinned to about a point a cell of the plot's width and drawn as dots (a line between
-points costs plotext six times as much), about 30 ms for the four series of a 200-column
-chart. A command run under the charts (``.``, ``b``) redraws them once the screen has shown
-what it did.
+The plots are plotext's, through textual-plotext's ``Plot`` (Textual's own ``Sparkline``
+draws one series without an axis; these need several series, a time axis in seconds, and
+the kills and branch points marked on it), shown by :class:`~.plot.Chart`. They are drawn
+from the app's :class:`~moomtui.tui.timeline.Timeline`, at most :data:`REDRAW` times a
+second and only when it changed, so an open chart costs a bounded share of the frame
+whatever the machine's size. Plotext is pure Python and its cost follows the points it
+draws: each series is thinned to about a point a cell of the plot's width and drawn as
+dots (a line between points costs plotext six times as much), about 35 ms for the four
+series of a 200-column chart, and decoded in a few (:mod:`.plot`). A command run under the
+charts (``.``, ``b``) redraws them once the screen has shown what it did.
 
 The machine runs on underneath (space still pauses it, ``b`` rewinds); ``y`` or Esc goes
 back to the panels.
@@ -24,13 +24,15 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
+from textual_plotext import Plot
 
 from ...kernel.constants import HZ, PAGE_SIZE
 from ...kernel.units import format_duration
+from .plot import Chart
 
 if TYPE_CHECKING:
     from ...kernel import Kernel
@@ -76,13 +78,32 @@ def kill_lines(timeline: Timeline) -> Text:
     return Text("\n").join(row[2] for row in rows)
 
 
+class KillList(Widget):
+    """The kill timeline, the newest at the bottom: as many lines as fit, repainted without
+    laying the screen out again (a ``Static``'s update does, and so redraws the charts)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = Text()
+
+    def show(self, text: Text) -> None:
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        lines = self.text.split("\n")
+        room = max(1, self.size.height)
+        return Text("\n").join(lines[-room:])
+
+
 class HistoryScreen(Screen[None]):
     """Memory over time, the kills, the selected task's RSS."""
 
     DEFAULT_CSS = """
     HistoryScreen #memory-chart { height: 3fr; }
     HistoryScreen #charts-bottom { height: 2fr; }
-    HistoryScreen #kills-box { width: 1fr; border: round $primary; }
+    HistoryScreen #kill-list { width: 1fr; border: round $primary; }
     HistoryScreen #rss-chart { width: 1fr; }
     HistoryScreen #charts-keys { height: 1; color: $text-muted; }
     """
@@ -101,9 +122,9 @@ class HistoryScreen(Screen[None]):
         self.timeline = timeline
         self._kernel = kernel
         self._selected = selected
-        self.memory_plot = PlotextPlot(id="memory-chart")
-        self.rss_plot = PlotextPlot(id="rss-chart")
-        self.kill_list = Static(id="kill-list")
+        self.memory_plot = Chart(self._memory, id="memory-chart")
+        self.rss_plot = Chart(self._rss, id="rss-chart")
+        self.kill_list = KillList(id="kill-list")
         self.draws = 0
         self._key: object = None
 
@@ -111,15 +132,14 @@ class HistoryScreen(Screen[None]):
         with Vertical(id="charts"):
             yield self.memory_plot
             with Horizontal(id="charts-bottom"):
-                with VerticalScroll(id="kills-box"):
-                    yield self.kill_list
+                yield self.kill_list
                 yield self.rss_plot
             yield Static(
                 "y or Esc: back to the panels · space: pause · b: rewind 5s", id="charts-keys"
             )
 
     def on_mount(self) -> None:
-        self.query_one("#kills-box").border_title = "OOM kills: when, who, which policy"
+        self.kill_list.border_title = "OOM kills: when, who, which policy"
         self.redraw()
         self.set_interval(1 / REDRAW, self.redraw, name="charts")
 
@@ -133,15 +153,13 @@ class HistoryScreen(Screen[None]):
             return
         self._key = key
         self.draws += 1
-        self._memory()
-        self._rss(selected)
-        self.kill_list.update(kill_lines(tl))
+        self.memory_plot.replot()
+        self.rss_plot.replot()
+        self.kill_list.show(kill_lines(tl))
 
-    def _memory(self) -> None:
-        tl, plt = self.timeline, self.memory_plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        cells = max(10, self.memory_plot.size.width - 10)
+    def _memory(self, plt: Plot, width: int, height: int) -> None:
+        tl = self.timeline
+        cells = max(10, width - 10)
         for name, color in SERIES:
             points = [(s.at / HZ, getattr(s, name) / MIB) for s in tl.samples]
             points = thin(points, cells)
@@ -157,21 +175,17 @@ class HistoryScreen(Screen[None]):
             f"memory (MiB) over run time (s): {kills} OOM kill{'s' if kills != 1 else ''} "
             f"│ red{', branch point │ yellow' if tl.branches else ''}"
         )
-        self.memory_plot.refresh()
 
-    def _rss(self, selected: int | None) -> None:
-        plt = self.rss_plot.plt
-        plt.clear_data()
-        plt.clear_figure()
+    def _rss(self, plt: Plot, width: int, height: int) -> None:
+        selected = self._selected()
         ring = self.timeline.rss.get(selected) if selected is not None else None
         task = self._kernel().tasks.get(selected) if selected is not None else None
         name = f"{task.comm} ({selected})" if task is not None else f"pid {selected}"
         if not ring:
             plt.title("RSS: select a task in the tree" if selected is None else f"RSS of {name}")
         else:
-            cells = max(10, self.rss_plot.size.width - 10)
+            cells = max(10, width - 10)
             points = thin([(at / HZ, rss / MIB) for at, rss in ring], cells)
             xs, ys = zip(*points, strict=True)
             plt.scatter(list(xs), list(ys), color="orange", marker="braille")
             plt.title(f"RSS of {name} (MiB) since selected")
-        self.rss_plot.refresh()
