@@ -1,16 +1,18 @@
 """Rewind: what going back costs on a long run, and what the record costs meanwhile.
 
-    python bench/rewind.py [--minutes 10] [--repeat 3] [--preset bench]
+    python bench/rewind.py [--minutes 10] [--repeat 3] [--preset bench] [--no-checkpoints]
 
 Plays the ``bench`` preset (1,000 tasks, OOM kills happening) for ``--minutes`` of run time
 as the screen's game does, with a few commands on the way (a policy loaded, a sysctl
 changed, a module unloaded), then times ``rewind 5s`` and ``rewind 5m`` at the end — each
 from a copy of the run played to the end again, so each starts from the same place — and
 checks that each rewound machine is the machine a fresh run gives at that moment (the
-``run --json`` state, byte for byte). Prints the wall time of each rewind (the best and
-the median of ``--repeat``), the run time it replayed, and the time it took to play the
-run in the first place (a rewind replays from the start: ``rewind 5s`` costs about what
-playing the run to five seconds before the end cost).
+``run --json`` state, byte for byte). ``--no-checkpoints``: each rewind also without
+checkpoints (replayed from the start of the run), in turn with the other. Prints the wall
+time of each rewind (the best and the median of ``--repeat``, and the least CPU time), the
+run time it replayed and from where, the checkpoints kept, and the time it took to play the
+run in the first place (without checkpoints, ``rewind 5s`` costs about what playing the run
+to five seconds before its end cost).
 """
 
 from __future__ import annotations
@@ -38,10 +40,11 @@ COMMANDS = (
 """(seconds of run time, line): the player's commands on the way."""
 
 
-def play(preset: str, minutes: int) -> tuple[Game, float]:
+def play(preset: str, minutes: int, checkpoints: bool = True) -> tuple[Game, float]:
     """The run played to its end as the screen plays it (commands at the console)."""
     sim = Simulation(load_preset(preset))
     game = Game(sim)
+    game.checkpoints.automatic = checkpoints
     game.begin()
     game.sandbox = True  # a game's end does not stop the bench
     start = time.perf_counter()
@@ -68,13 +71,19 @@ def main() -> None:
     parser.add_argument("--minutes", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--preset", default="bench")
+    parser.add_argument(
+        "--no-checkpoints", action="store_true", help="also without checkpoints (from the start)"
+    )
     args = parser.parse_args()
     end = args.minutes * 60 * HZ
     played = []
-    for back in ("5s", "5m"):
+    ways = [(True, "5s"), (True, "5m")]
+    if args.no_checkpoints:
+        ways = [(False, "5s"), (True, "5s"), (False, "5m"), (True, "5m")]
+    for checkpoints, back in ways:
         walls, cpus = [], []
         for _ in range(args.repeat):
-            game, wall = play(args.preset, args.minutes)
+            game, wall = play(args.preset, args.minutes, checkpoints)
             played.append(wall)
             cpu = time.process_time()
             answer = game.sim.execute(f"rewind {back}")
