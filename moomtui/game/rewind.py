@@ -9,13 +9,14 @@ line, up to the moment wanted, as fast as the machine allows; then the run goes 
 the replica (:meth:`~moomtui.sim.Simulation.adopt`) — the record cut there, so another
 command from then on makes another future.
 
-What the replay costs is the run time it replays: all of it, from the start of the run (a
-run begins when a preset is booted; its reboots are part of it), whatever the distance
-gone back — ``rewind 5s`` at ten minutes replays nine minutes fifty-five. The kernel runs
-a thousand-task machine at about a thousand times real time, so a ten-minute run is
-replayed in about half a second (docs/benchmarks.md, ``bench/rewind.py``). How far back it
-can go: to the start of the run. No checkpoint is kept, so rewinding costs no memory and
-no time until it is asked for; the record is a few bytes a command.
+What the replay costs is the run time it replays: from the start of the run (a run begins
+when a preset is booted; its reboots are part of it), whatever the distance gone back —
+``rewind 5s`` at ten minutes replays nine minutes fifty-five, a second or two of CPU on the
+thousand-task bench machine — or from the nearest checkpoint before the moment wanted,
+where the screen's game keeps them (:mod:`.checkpoint`: the machine pickled at a pace
+bounded by what pickling costs, so a replay from one is a fraction of a second;
+docs/benchmarks.md, ``bench/rewind.py``). How far back it can go: to the start of the run.
+The record is a few bytes a command.
 
 The run's trackers are replayed with it — the goals and score (:class:`~.tracking.Tracked`
 sampled on the same grid of run time), and whatever else the caller attaches to the
