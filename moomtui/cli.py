@@ -36,8 +36,10 @@ DESCRIPTION = (
 )
 EPILOG = """commands:
   moomtui [PRESET]          open the screen on a preset (default: the most instructive one)
+  moomtui campaign          the levels, in order: the patch taught one idea at a time
   moomtui run PRESET        run a preset headless and print the kernel log (-: stdin)
   moomtui compare PRESET    score the OOM policies side by side on a preset
+  moomtui sweep SPEC.toml   run a sweep: presets × policies × parameters × seeds (docs/lab.md)
   moomtui check PRESET...   validate presets (exit 0 if all are good, 2 otherwise)
   moomtui presets           list the shipped presets
   moomtui schema            print the JSON Schema of presets, for editors
@@ -49,8 +51,10 @@ EPILOG = """commands:
 `moomtui COMMAND -h` tells more about each.
 """
 SUMMARIES = {
+    "campaign": "the campaign's levels, in order, on the screen",
     "run": "run a preset headless and print the kernel log",
     "compare": "score the OOM policies side by side on a preset",
+    "sweep": "run a sweep of presets, policies, parameters and seeds",
     "check": "validate presets",
     "presets": "list the shipped presets (and yours)",
     "schema": "print the JSON Schema of presets, for editors",
@@ -152,6 +156,14 @@ def build_sub_parser(command: str) -> argparse.ArgumentParser:
 def add_sub_arguments(command: str, p: argparse.ArgumentParser) -> None:
     """``command``'s description and arguments, on ``p``: its own parser, or a subparser
     of the tree the shell completions are generated from (:func:`completion_parser`)."""
+    if command == "campaign":
+        p.description = (
+            "Open the screen on the campaign: game levels in order, each built around one "
+            "idea of the 2003 patch, each open once the one before it is won. Progress is "
+            "kept with the best scores."
+        )
+        p.add_argument("--theme", help="colour theme (vga, amber, phosphor, paper, or yours)")
+        return
     if command == "run":
         p.description = "Run a preset headless, as fast as the machine allows."
         p.add_argument("preset", help=PRESET_HELP)
@@ -220,6 +232,8 @@ def add_sub_arguments(command: str, p: argparse.ArgumentParser) -> None:
         fmt = p.add_mutually_exclusive_group()
         fmt.add_argument("--json", action="store_true", help="print the results as JSON")
         fmt.add_argument("--csv", action="store_true", help="print one line per (policy, seed)")
+    elif command == "sweep":
+        _sweep_arguments(p)
     elif command == "check":
         p.description = "Validate presets: exit 0 if all are good, 2 otherwise."
         p.add_argument("presets", nargs="+", metavar="PRESET", help=PRESET_HELP)
@@ -299,6 +313,61 @@ def add_sub_arguments(command: str, p: argparse.ArgumentParser) -> None:
         add_arguments(command, p)
 
 
+def _sweep_arguments(p: argparse.ArgumentParser) -> None:
+    p.description = (
+        "Run every combination a sweep file names — presets (workload families too), policy "
+        "configurations, module parameters and sysctls, seeds — append one row per run to a "
+        "results file, and summarise (docs/lab.md)."
+    )
+    p.add_argument("spec", type=Path, metavar="SPEC", help="the sweep file (.toml)")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="the results file: .csv, .jsonl or .parquet (default: SPEC's name .results.csv)",
+    )
+    p.add_argument("--resume", action="store_true", help="continue the sweep in --out")
+    p.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="local worker processes (default), or Dask (a LocalCluster; needs moomtui[cluster])",
+    )
+    p.add_argument(
+        "--scheduler", metavar="URL", help="a Dask scheduler to run on, e.g. tcp://host:8786"
+    )
+    p.add_argument(
+        "--jobs",
+        type=_bounded(1, 64),
+        metavar="N",
+        help="local workers, or a LocalCluster's (default: one per CPU core; at most 64)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=_bounded(1, 100000),
+        metavar="N",
+        help="seeds per preset, overriding the spec's (the preset's seed, +1, +2 …)",
+    )
+    p.add_argument(
+        "--for",
+        dest="duration",
+        type=_duration,
+        metavar="DURATION",
+        help="each run's length, overriding the spec's (at most 24h)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the runs it expands to and the time"
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--report", metavar="FILE", help="write the summary as an HTML page (.svg: the charts)"
+    )
+    p.add_argument(
+        "--chart",
+        metavar="CRITERION",
+        help="draw a criterion's medians after the summary, e.g. work_lost (moomtui[chart])",
+    )
+
+
 def completion_parser() -> argparse.ArgumentParser:
     """The whole command as one argparse tree — the main parser, each subcommand a
     subparser filled by :func:`add_sub_arguments` — for shtab to generate completions from.
@@ -371,6 +440,8 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
     from .presets import PresetError
 
     ns = build_sub_parser(command).parse_args(argv)
+    if command == "campaign":
+        return _campaign(ns)
     if command in ("postmortem", "snapshot"):
         from .real import cli as real
 
@@ -400,6 +471,31 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
                     as_json=ns.json,
                     as_csv=ns.csv,
                     jobs=ns.jobs,
+                ),
+                sys.stdout,
+                sys.stderr,
+            )
+        if command == "sweep":
+            from .lab import command as lab
+            from .lab.engines import EngineError
+            from .lab.runner import RunError
+            from .lab.spec import SpecError
+
+            user_errors += (SpecError, EngineError, RunError)
+            return lab.sweep(
+                lab.SweepOptions(
+                    spec=str(ns.spec),
+                    out=ns.out,
+                    resume=ns.resume,
+                    engine=ns.engine,
+                    scheduler=ns.scheduler,
+                    jobs=ns.jobs,
+                    seeds=ns.seeds,
+                    duration=ns.duration,
+                    dry_run=ns.dry_run,
+                    as_json=ns.json,
+                    report=ns.report,
+                    chart=ns.chart,
                 ),
                 sys.stdout,
                 sys.stderr,
@@ -444,7 +540,20 @@ def _isatty(stream: IO[str] | None) -> bool:
         return False
 
 
-def _tui(ns: argparse.Namespace) -> int:
+def _campaign(ns: argparse.Namespace) -> int:
+    """``moomtui campaign``: the screen on the first level not yet won, the levels over it."""
+    from .game import ScoreBook, default_scores_path
+    from .game.campaign import load_levels, progress
+
+    states = progress(ScoreBook(default_scores_path()), load_levels())
+    first = next((s for s in states if s.open and not s.won), states[0])
+    tui = argparse.Namespace(
+        preset=first.level.key, theme=ns.theme, speed="1", paused=False, seed=None, served=False
+    )
+    return _tui(tui, campaign=True)
+
+
+def _tui(ns: argparse.Namespace, *, campaign: bool = False) -> int:
     if ns.served:  # a visitor's session of `moomtui serve`: its share first, before any work
         from .web.share import take_share
 
@@ -479,7 +588,13 @@ def _tui(ns: argparse.Namespace) -> int:
 
     profile = SERVED if ns.served else LOCAL_CONSOLE
     return run_app(
-        scenario, theme=ns.theme, speed=speed, paused=ns.paused, seed=ns.seed, profile=profile
+        scenario,
+        theme=ns.theme,
+        speed=speed,
+        paused=ns.paused,
+        seed=ns.seed,
+        profile=profile,
+        campaign=campaign,
     )
 
 

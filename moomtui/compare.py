@@ -9,14 +9,17 @@ parallel across the CPU cores; each returns its score card (:mod:`moomtui.game`)
 data, and the table is built from the results sorted by configuration and seed, the same
 whatever order the processes finish in.
 
+compare is the simplest sweep (:mod:`moomtui.lab`): one preset, its configurations, its
+seeds, run by the same jobs, on the same local engine, summarised by the same code — the
+median with a bootstrap interval, ★ only beyond the intervals and never for a configuration
+that livelocked or panicked where the criterion hides it (:mod:`moomtui.lab.summary`).
+
 The point is to make visible that the right policy depends on the workload: kill-parent
 ends a prefork leak that the classic killer only feeds, oom_panic is what an HA node wants,
 no policy at all livelocks.
 
-Ctrl+C stops everything at once: the workers ignore SIGINT, and the main process, on its
-``KeyboardInterrupt``, terminates them (``Pool.terminate``) rather than waiting for the runs
-in progress; the command exits with status 130. ``--seeds`` (at most :data:`MAX_SEEDS`) and
-``--jobs`` (at most :data:`MAX_JOBS`) are bounded.
+Ctrl+C stops everything at once (:mod:`moomtui.lab.engines`); the command exits with status
+130. ``--seeds`` (at most :data:`MAX_SEEDS`) and ``--jobs`` (at most :data:`MAX_JOBS`) are bounded.
 
 On a terminal the tables are drawn by Rich, in colour: the one output of moomtui styled on
 purpose, written to the terminal itself (:func:`moomtui.text.styled`); what comes from the
@@ -25,45 +28,42 @@ preset in it (its name) is shown with :func:`moomtui.text.visible` and never rea
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import multiprocessing
-import os
-import signal
-import statistics
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from .game import CRITERIA, Criterion, ScoreCard, Scorer, Tracked
+from .game import CRITERIA, Criterion
 from .kernel.constants import HZ
 from .kernel.kconfig import KCONFIG_OPTIONS
 from .kernel.units import format_duration
+from .lab import engines, summary
+from .lab.progress import progress
+from .lab.runner import RunResult, simulate
+from .lab.spec import (
+    Config,
+    Job,
+    Payload,
+    Sweep,
+    SweepPreset,
+    default_configs,
+    overrides_for,
+)
+from .lab.summary import FIELDS, eligible, failures
 from .output import output_width, versioned
 from .presets import PresetError, PresetSource, Scenario, load_preset, read_preset
-from .sim import Simulation
 from .text import styled, visible
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-BASE_CONFIGS = ("none", "oom_panic", "oom_kill", "oom_kill_parent", "oom_kill+oom_kill_parent")
-EXTRA_POLICIES = ("oom_kill_allocating", "oom_score_adj", "earlyoom")
-"""Added to the default set when the module registry has them."""
 
 DEFAULT_SEEDS = 4
 MAX_SEEDS = 1000
 """``--seeds`` at most: a thousand runs per configuration."""
 MAX_JOBS = 64
 """``--jobs`` at most."""
-FIELDS = (
-    *(c.key for c in CRITERIA),
-    *(f.name for f in fields(ScoreCard) if f.name not in {c.key for c in CRITERIA} | {"duration"}),
-)
-"""The score card's fields as compare reports them: the ranked criteria first."""
 
 
 class CompareError(Exception):
@@ -87,14 +87,9 @@ class CompareOptions:
 
 # ============================================================================ configurations
 def registry() -> dict[str, Any]:
-    from .modules import REGISTRY
+    from .lab.spec import known_modules
 
-    return dict(REGISTRY)
-
-
-def default_configs() -> list[str]:
-    known = registry()
-    return [*BASE_CONFIGS, *(name for name in EXTRA_POLICIES if name in known)]
+    return known_modules()
 
 
 def parse_configs(text: str | None) -> list[str]:
@@ -143,155 +138,64 @@ def configure(preset: str | PresetSource, config: str, base: Scenario) -> Scenar
 
 # ============================================================================ the runs
 def run_one(scenario: Scenario, seed: int, duration: int) -> dict[str, Any]:
-    """One headless run; its score card as plain data (this runs in a worker process)."""
-    sim = Simulation(scenario, seed=seed)
-    scorer = Scorer(sim.kernel)
-    sim.kernel.bus.subscribe(scorer)
-    tracked = Tracked(sim, scorer)
-    tracked.run_for(duration)
-    tracked.finish()
-    return scorer.card().to_dict()
+    """One headless run of a loaded scenario; its score card as plain data."""
+    payload = Payload("", scenario.source, scenario.key, (), (), seed, duration, False)
+    return simulate(scenario, payload, duration)
 
 
-def _ignore_sigint() -> None:
-    """A worker leaves Ctrl+C to the main process, which terminates it.
-
-    The worker was started with SIGINT blocked (:func:`_sigint_blocked`): a Ctrl+C during
-    its start waits until it ignores the signal, instead of raising KeyboardInterrupt in a
-    worker that has not yet said it ignores it (a traceback on the terminal)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-@contextlib.contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """SIGINT blocked in this thread while the workers start (they inherit the mask);
-    a Ctrl+C meanwhile is delivered when the block ends, to the main process."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+def compare_sweep(
+    source: PresetSource, base: Scenario, configs: list[str], seeds: list[int], duration: int
+) -> Sweep:
+    """compare as a sweep: one preset, its configurations, its seeds, no grid."""
+    drawn = list(base.drawn)  # a workload family: each seed draws its own machine
+    preset = SweepPreset(base.key or base.name, source, base, drawn, seeds)
+    sweep = Sweep(
+        base.key or base.name,
+        [preset],
+        [Config(config, tuple(config_modules(config))) for config in configs],
+        duration,
+    )
+    for config in sweep.configs:
+        try:
+            source.load(overrides=overrides_for(base, config))
+        except PresetError as err:
+            raise CompareError(f"{config.policy}: {err}") from None
+    return sweep
 
 
-def _run_job(job: tuple[str, int, Scenario, int]) -> tuple[tuple[str, int], dict[str, Any]]:
-    config, seed, scenario, duration = job
-    return (config, seed), run_one(scenario, seed, duration)
-
-
-def _context() -> Any:
-    """How the workers start: the platform's default, unless this process has threads and
-    that default is ``fork`` — a child forked beside other threads can inherit a lock one
-    of them held, and wait on it for ever; ``forkserver`` (Python 3.14's default on Linux)
-    forks from a process of its own, which has none."""
-    context = multiprocessing.get_context()
-    if context.get_start_method() == "fork" and _threads() > 1:
-        server = multiprocessing.get_context("forkserver")
-        server.set_forkserver_preload([__name__])  # each worker forked with moomtui loaded
-        return server
-    return context
-
-
-def _threads() -> int:
-    """This process's threads, those started outside :mod:`threading` too (Linux's
-    ``/proc/self/task`` lists them all)."""
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return threading.active_count()
-
-
-def run_all(
-    jobs: list[tuple[str, int, Scenario]],
-    duration: int,
-    on_done: Callable[[], None] | None = None,
-    workers: int | None = None,
+def run_sweep(
+    sweep: Sweep, err: IO[str], workers: int | None
 ) -> dict[tuple[str, int], dict[str, Any]]:
-    """Every (configuration, seed) job, in parallel on ``workers`` processes (default: one
-    per CPU core); results keyed by (configuration, seed).
-
-    Whatever interrupts the wait — Ctrl+C, a failed run — terminates the workers at once.
-    """
+    """Every run of a one-preset sweep on the local engine; cards by (policy, seed)."""
     results: dict[tuple[str, int], dict[str, Any]] = {}
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    with _sigint_blocked():
-        pool = _context().Pool(workers, initializer=_ignore_sigint)
-    try:
-        work = [(config, seed, scenario, duration) for config, seed, scenario in jobs]
-        for key, card in pool.imap_unordered(_run_job, work):
-            results[key] = card
-            if on_done is not None:
-                on_done()
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+
+    def keep(job: Job, result: RunResult, worker: str) -> None:
+        results[sweep.configs[job.config].policy, job.seed] = result["card"]
+
+    with progress(err, sweep.count(), keep) as on_result:
+        engines.run_local(sweep.jobs(), sweep.count(), on_result, workers)
     return results
 
 
 # ============================================================================ the summary
-def _number(value: float) -> float | int:
-    if isinstance(value, float):
-        value = round(value, 4)
-        return int(value) if value.is_integer() else value
-    return value
-
-
 def summarize(
     configs: list[str], seeds: list[int], results: dict[tuple[str, int], dict[str, Any]]
 ) -> dict[str, dict[str, dict[str, Any]]]:
-    """{config: {field: {median, min, max}}}; None when no seed has a value."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    for config in configs:
-        row: dict[str, dict[str, Any]] = {}
-        for name in FIELDS:
-            values = [
-                results[config, seed][name]
-                for seed in seeds
-                if results[config, seed][name] is not None
-            ]
-            if values:
-                row[name] = {
-                    "median": _number(statistics.median(values)),
-                    "min": _number(min(values)),
-                    "max": _number(max(values)),
-                }
-            else:
-                row[name] = {"median": None, "min": None, "max": None}
-        out[config] = row
-    return out
+    """{config: {field: {median, min, max, ci_low, ci_high, n}}} (lab.summary)."""
+    return summary.summarize(
+        {config: [results[config, seed] for seed in seeds] for config in configs}
+    )
 
 
 def leaders(
-    configs: list[str], summary: dict[str, dict[str, dict[str, Any]]]
+    configs: list[str], figures: dict[str, dict[str, dict[str, Any]]]
 ) -> dict[str, list[str]]:
-    """Per criterion, the configurations with the best figures: the best median, then the
-    best worst case (several when they tie). None when every configuration that has a
-    figure shares it, since a criterion nobody differs on has no winner."""
-    out: dict[str, list[str]] = {}
-    for crit in CRITERIA:
-        sign = 1 if crit.better == "low" else -1
-        ranked: dict[str, tuple[float, float]] = {}
-        for config in configs:
-            s = summary[config][crit.key]
-            if s["median"] is not None:
-                worst = s["max"] if crit.better == "low" else s["min"]
-                ranked[config] = (sign * s["median"], sign * worst)
-        best = min(ranked.values(), default=None)
-        top = [config for config, key in ranked.items() if key == best]
-        out[crit.key] = [] if len(top) == len(ranked) > 1 else top
-    return out
+    """Per criterion, the best configuration where it is best beyond the intervals, and
+    never one that livelocked or panicked where the criterion hides it (lab.summary)."""
+    return summary.leaders({config: figures[config] for config in configs})
 
 
-def winners(best: dict[str, list[str]]) -> dict[str, str | None]:
-    """The winner per criterion: the one configuration with the best figures, else None."""
-    return {key: top[0] if len(top) == 1 else None for key, top in best.items()}
+winners = summary.winners
 
 
 def _range(crit: Criterion, low: float, high: float) -> str:
@@ -303,12 +207,15 @@ def _range(crit: Criterion, low: float, high: float) -> str:
     return f"{a}–{b}"
 
 
-def _cell(crit: Criterion, s: dict[str, Any], win: bool) -> tuple[str, str]:
-    """A cell's two lines: the median (★ for a winner) and the min–max spread, if any."""
+def _cell(crit: Criterion, s: dict[str, Any], win: bool, ranked: bool = True) -> tuple[str, str]:
+    """A cell's two lines: the median (★ for a winner, † for a configuration not ranked on
+    this criterion: it livelocked or panicked, which the criterion hides) and the min–max
+    spread, if any."""
     if s["median"] is None:
         return "-", ""
     spread = "" if s["min"] == s["max"] else _range(crit, s["min"], s["max"])
-    return ("★ " if win else "") + crit.fmt(s["median"]), spread
+    mark = "★ " if win else "" if ranked else "† "
+    return mark + crit.fmt(s["median"]), spread
 
 
 def _header(crit: Criterion) -> str:
@@ -329,7 +236,12 @@ def _cell_width(
     return max(
         len(line)
         for config in configs
-        for line in _cell(crit, summary[config][crit.key], config in best[crit.key])
+        for line in _cell(
+            crit,
+            summary[config][crit.key],
+            config in best[crit.key],
+            eligible(summary[config], crit.key),
+        )
     )
 
 
@@ -378,7 +290,7 @@ def render_table(
         for crit in shown:
             s = summary[config][crit.key]
             win = config in best[crit.key]
-            median, spread = _cell(crit, s, win)
+            median, spread = _cell(crit, s, win, eligible(summary[config], crit.key))
             if s["median"] is None:
                 cells.append(Text(median, style="dim"))
                 continue
@@ -401,9 +313,8 @@ def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> in
     base = source.load()
     duration = base.length if opts.duration is None else opts.duration
     seeds = [base.spec.seed + i for i in range(opts.seeds)]
-    scenarios = {config: configure(source, config, base) for config in configs}
-    jobs = [(config, seed, scenarios[config]) for config in configs for seed in seeds]
-    results = _run_with_progress(jobs, duration, err, opts.jobs)
+    sweep = compare_sweep(source, base, configs, seeds, duration)
+    results = run_sweep(sweep, err, opts.jobs)
     key = base.key or base.name
     if opts.as_csv:
         writer = csv.writer(out, lineterminator="\n")
@@ -436,25 +347,12 @@ def compare(opts: CompareOptions, out: IO[str], err: IO[str] = sys.stderr) -> in
     )
     for group in fit_criteria(configs, summary, best, console.width):
         console.print(render_table(configs, summary, best, group))
-    console.print("median (min–max) over the seeds; ★ best per criterion", highlight=False)
+    console.print(
+        "median (min–max) over the seeds; ★ best per criterion, beyond the 95% intervals",
+        highlight=False,
+    )
+    if any(failures(summary[config]) for config in configs):
+        console.print(
+            "† livelocked or panicked: not ranked where the criterion hides it", highlight=False
+        )
     return 0
-
-
-def _run_with_progress(
-    jobs: list[tuple[str, int, Scenario]], duration: int, err: IO[str], workers: int | None
-) -> dict[tuple[str, int], dict[str, Any]]:
-    if not err.isatty():
-        return run_all(jobs, duration, workers=workers)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(file=styled(err)),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("simulating", total=len(jobs))
-        return run_all(jobs, duration, lambda: progress.advance(task), workers)

@@ -21,15 +21,32 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from .game import GoalTracker, Tracked
+from .game.nonevents import PolicyWatch
 from .kernel import Kernel
 from .kernel import events as ev
 from .kernel.constants import HZ, cap_names, flag_names
 from .kernel.printk import LogRecord, format_record
 from .output import output_width, trace_header, versioned
-from .presets import PresetError, Scenario, list_presets, load_preset
+from .presets import (
+    PresetError,
+    PresetInfo,
+    Scenario,
+    families,
+    list_presets,
+    load_preset,
+    read_preset,
+)
 from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
-from .userfiles import STDIN, STDIN_NAME, UserFileError, read_stdin_text, read_user_text
+from .text import visible
+from .userfiles import (
+    STDIN,
+    STDIN_NAME,
+    UserFileError,
+    loads_toml,
+    read_stdin_text,
+    read_user_text,
+)
 
 
 class UsageError(Exception):
@@ -177,7 +194,11 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
         raise UsageError(
             "--script -: standard input is the preset's already; give the script as a file"
         )
-    scenario = load_preset(opts.preset, overrides=opts.overrides, keep=keep, stdin=True)
+    scenario = load_preset(
+        opts.preset, overrides=opts.overrides, keep=keep, stdin=True, draw=opts.seed
+    )
+    if scenario.drawn and not opts.as_json:  # a workload family: this run's machine
+        out.write(f"workload drawn: {visible(families.describe(scenario.drawn))}\n")
     script = read_script(opts.script) if opts.script else []
     duration = scenario.length if opts.duration is None else opts.duration
     bus = ev.EventBus()
@@ -215,7 +236,9 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
         )
         tracker = GoalTracker(scenario, sim.kernel, player=lambda: sim.player_command)
         tracked = Tracked(sim, tracker, bus.subscribe(tracker))
-        sim.session.on_rewind = lambda back: _rewind(sim, tracked, tally, back)
+        policies = PolicyWatch()
+        bus.subscribe(policies, kinds=PolicyWatch.KINDS)
+        sim.session.on_rewind = lambda back: _rewind(sim, tracked, tally, policies, back)
         gc.freeze()
         if collecting:
             gc.enable()
@@ -228,6 +251,8 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
         doc = snapshot(sim.kernel)
         doc["preset"] = scenario.key or scenario.name
         doc["seed"] = sim.kernel.spec.seed
+        if scenario.drawn:
+            doc["drawn"] = scenario.drawn
         doc["elapsed"] = sim.elapsed
         doc["events"] = dict(sorted(tally.kinds.items()))
         doc["kills"] = dict(sorted(tally.kills_by_module.items()))
@@ -247,23 +272,36 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
     else:
         out.write(summary(sim, scenario, tally))
         out.write(tracker.render_text())
+        if tracker.targets:  # a game: what each policy did, and why no more
+            out.write("policies:\n")
+            out.writelines(f"  {line}\n" for line in policies.lines(sim.kernel))
         out.write(tracker.card().render_text())
     if trace_error is not None:
         raise OutputError(trace_error)
     return 0
 
 
-def _rewind(sim: Simulation, tracked: Tracked, tally: Tally, back: int | None) -> str:
+def _rewind(
+    sim: Simulation, tracked: Tracked, tally: Tally, policies: PolicyWatch, back: int | None
+) -> str:
     """A script's ``rewind``: the run replayed to the moment wanted (:mod:`moomtui.game.
-    rewind`), with its goals and its kills by module; the log goes on printing from there."""
+    rewind`), with its goals, its kills by module and what its policies did; the log goes
+    on printing from there."""
     from .game.rewind import describe, message, rewind
+
+    def attach(bus: ev.EventBus, *_: object) -> list[object]:
+        replayed = PolicyWatch()
+        bus.subscribe(replayed, kinds=PolicyWatch.KINDS)
+        return [Tally(bus), replayed]
 
     if back is None:
         return describe(sim)
     left = sim.run_time
-    done = rewind(sim, back, attach=lambda bus, *_: Tally(bus))
+    done = rewind(sim, back, attach=attach)
     tracked.adopt(done.tracked)
-    tally.kills_by_module = done.attached[0].kills_by_module
+    replayed_tally, replayed_policies = done.attached
+    tally.kills_by_module = replayed_tally.kills_by_module
+    vars(policies).update(vars(replayed_policies))  # its counts: the branch's
     return message(sim, left, done)
 
 
@@ -348,7 +386,11 @@ def check(refs: list[str], out: IO[str], err: IO[str]) -> int:
     status = 0
     for ref in refs:
         try:
-            scenario = load_preset(ref, stdin=True)
+            source = read_preset(ref, stdin=True)
+            scenario = source.load()
+            if scenario.drawn:  # a workload family: both ends of it too
+                for variant in families.variants(loads_toml(source.text)):
+                    source.load(draw=variant)
         except PresetError as e:
             err.write(f"moomtui: {e}\n")
             status = 2
@@ -370,13 +412,38 @@ def presets(out: IO[str], width: int | None = None, *, names_only: bool = False)
     columns = output_width(out) if width is None else width
     keys = max((len(p.key) for p in infos), default=10)
     text_width = max(columns - keys - 2, MIN_TEXT)
+    marks = game_marks(infos)
     for p in infos:
         mark = " (yours)" if p.user else ""
         text = (p.description.splitlines()[0] if p.description else p.name) + mark
+        if marks.get(p.key):
+            text = f"[{marks[p.key]}] {text}"
         lines = textwrap.wrap(text, text_width, break_on_hyphens=False) or [""]
         out.write(f"{p.key:<{keys}}  {lines[0]}\n")
         out.writelines(f"{'':<{keys}}  {line}\n" for line in lines[1:])
     return 0
+
+
+def game_marks(infos: list[PresetInfo]) -> dict[str, str]:
+    """Each shipped game preset's ``game · par … · best …``
+    (:func:`moomtui.game.campaign.par_and_best`), the best read from the player's scores file
+    (read only). A user's preset is listed from its head, as before, not loaded whole: a
+    listing pays for no stranger's file (docs/threat-model.md)."""
+    from .game import ScoreBook, default_scores_path
+    from .game.campaign import par_and_best
+
+    book = ScoreBook(default_scores_path())
+    marks = {}
+    for info in infos:
+        if info.user:
+            continue
+        try:
+            scenario = load_preset(info.path)
+        except PresetError:
+            continue
+        scenario.key = info.key
+        marks[info.key] = par_and_best(book, scenario)
+    return marks
 
 
 MIN_TEXT = 24

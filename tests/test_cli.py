@@ -184,6 +184,7 @@ JSON_COMMANDS = {
         "--json",
     ),
     "postmortem": ("postmortem", "examples/reports/mongod-3.10.txt", "--json"),
+    "sweep": ("sweep", "tests/lab/tiny.toml", "--dry-run", "--json"),
     "snapshot": ("snapshot", "--json"),
 }
 

@@ -22,13 +22,14 @@ from moomtui.compare import (
     configure,
     default_configs,
     parse_configs,
-    run_all,
     run_one,
 )
 from moomtui.game import CRITERIA
 from moomtui.kernel.constants import HZ
 from moomtui.kernel.kconfig import KCONFIG_OPTIONS
-from moomtui.presets import list_presets, load_preset
+from moomtui.lab import engines
+from moomtui.lab.spec import Config, Sweep, SweepPreset
+from moomtui.presets import list_presets, load_preset, read_preset
 
 
 def compare_json(preset: str, seconds: int | None = None, policies: str | None = None) -> Any:
@@ -65,9 +66,9 @@ def test_compare_finishes_on_every_shipped_preset(key: str) -> None:
     for figures in doc["results"].values():
         for crit in CRITERIA:
             s = figures[crit.key]
-            assert set(s) == {"median", "min", "max"}
+            assert set(s) == {"median", "min", "max", "ci_low", "ci_high", "n"}
             if s["median"] is not None:
-                assert s["min"] <= s["median"] <= s["max"]
+                assert s["min"] <= s["ci_low"] <= s["median"] <= s["ci_high"] <= s["max"]
     assert set(doc["winners"]) == {c.key for c in CRITERIA}
     assert set(doc["winners"].values()) <= {*doc["results"], None}
 
@@ -97,12 +98,21 @@ def test_on_ha_failover_oom_panic_panics_and_reboots() -> None:
 
 
 def test_results_are_the_same_whatever_order_the_jobs_finish_in() -> None:
-    scenario = configure("classic-leak", "oom_kill", load_preset("classic-leak"))
-    jobs = [("oom_kill", seed, scenario) for seed in (1, 2, 3)]
-    forward = run_all(jobs, 30 * HZ)
-    backward = run_all(jobs[::-1], 30 * HZ)
-    assert forward == backward
-    assert forward["oom_kill", 2] == run_one(scenario, 2, 30 * HZ)
+    source = read_preset("classic-leak")
+    base = source.load()
+    preset = SweepPreset("classic-leak", source, base, [], [1, 2, 3])
+    sweep = Sweep("t", [preset], [Config("oom_kill", ("oom_kill",))], 30 * HZ)
+    jobs = list(sweep.jobs())
+    got: dict[str, dict[int, Any]] = {"forward": {}, "backward": {}}
+    for name, order in (("forward", jobs), ("backward", jobs[::-1])):
+        engines.run_local(
+            order,
+            len(order),
+            lambda job, result, _, name=name: got[name].__setitem__(job.seed, result["card"]),
+        )
+    assert got["forward"] == got["backward"]
+    scenario = configure("classic-leak", "oom_kill", base)
+    assert got["forward"][2] == run_one(scenario, 2, 30 * HZ)
 
 
 def test_one_worker_gives_the_same_results_as_one_per_core() -> None:
@@ -218,7 +228,8 @@ def test_workers_are_not_forked_beside_other_threads() -> None:
     """A child forked while another thread holds a lock keeps that lock held for ever:
     with a second thread alive, the workers never start by ``fork`` (a fork server
     instead, where fork is the platform's default); alone, the platform's default."""
-    from moomtui.compare import _context, _threads
+    from moomtui.lab.engines import context as _context
+    from moomtui.lab.engines import threads as _threads
 
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)

@@ -10,8 +10,10 @@ A fenced block is read by its info string, and every block must have one of thes
   the project and extra they name must exist. The few lines that cannot run in a test as
   written are in :data:`NOT_RUN`, each with the reason and where else it is tested.
 - ``toml`` — a preset (it has a ``name``: checked as ``moomtui check`` does), a fragment of
-  one (merged into a minimal preset and checked), a theme (``colors``: loaded as one), or
-  a package's ``pyproject.toml`` fragment (its entry points must import).
+  one (merged into a minimal preset, its distributions drawn, and checked), a theme
+  (``colors``: loaded as one), a sweep file (``presets``: loaded beside examples/sweeps/,
+  every configuration tried), the user's ``config.toml`` (``keys``: read as the screen
+  reads it), or a package's ``pyproject.toml`` fragment (its entry points must import).
 - plain or ``console`` — console lines, run one after another on the default preset a
   minute in; each must exit 0. A block whose every line starts with a time is a script
   (``--script``): parsed, then run on the preset it names (``moomtui run PRESET``) or the
@@ -45,7 +47,7 @@ import pytest
 from moomtui.kernel.constants import HZ
 from moomtui.modules.api import Policy
 from moomtui.modules.plugins import ENTRY_POINT_GROUP
-from moomtui.presets import DEFAULT_PRESET, PresetError, load_preset, parse_preset
+from moomtui.presets import DEFAULT_PRESET, PresetError, families, load_preset, parse_preset
 from moomtui.presets.checker import Checker
 from moomtui.presets.schema import SCHEMA_FILE
 from moomtui.shell import parse_script
@@ -58,6 +60,10 @@ LANGUAGES = {"sh", "toml", "", "console", "text", "python", "json", "c"}
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 NOT_RUN = {
+    # The worked question of docs/lab.md: 360 runs, a minute or more. tests/lab/test_sweep.py
+    # runs sweeps with --out and --report on a tiny spec; its spec is checked below (toml).
+    "moomtui sweep examples/sweeps/parent-max.toml --out parent-max.jsonl "
+    "--report parent-max.svg": "tests/lab",
     # A server that runs until Ctrl+C: tests/web/test_serve.py starts it on a free port and
     # stops it, tests/web/test_browser.py plays through it in a browser.
     "moomtui serve": "tests/web",
@@ -313,17 +319,37 @@ def test_toml_blocks_load_as_what_they_are(block: Block, tmp_path: Path) -> None
             spec.loader.exec_module(loaded)
             cls = getattr(loaded, attr)
             assert issubclass(cls, Policy) and cls.name == name, (block.where, target)
+    elif "keys" in data:  # the user's config.toml
+        from moomtui.tui.config import user_config
+        from moomtui.tui.themes import discover_themes
+
+        path = tmp_path / "moomtui" / "config.toml"
+        path.parent.mkdir()
+        path.write_text(block.body)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+            user_config(discover_themes(include_user=False)[0])
     elif "colors" in data:  # a theme
         from moomtui.tui.themes import load_theme_file
 
         path = tmp_path / "theme.toml"
         path.write_text(block.body)
         load_theme_file(path)
+    elif "presets" in data:  # a sweep file (docs/lab.md), beside the examples' sweeps
+        from moomtui.lab.spec import load_spec
+
+        folder = tmp_path / "examples"
+        shutil.copytree(ROOT / "examples", folder)
+        spec = folder / "sweeps" / "doc.toml"
+        spec.write_text(block.body)
+        load_spec(str(spec))  # every preset under every configuration, loaded once
     elif "name" in data:  # a whole preset, as `moomtui check` reads one
         parse_preset(block.body, block.where)
     else:  # a fragment of a preset
         try:
-            Checker(block.where).scenario(merged({"name": "fragment"}, data))
+            fragment = merged({"name": "fragment"}, data)
+            families.draw(fragment, 0)  # a workload family's distributions, drawn
+            Checker(block.where).scenario(fragment)
         except PresetError as err:
             pytest.fail(f"{block.where}: the fragment in a minimal preset: {err}")
 

@@ -22,6 +22,10 @@ The newer top-level parts sit where they belong:
   ``tui``, to open the rebuilt machine in the app, and its command line, ``real/cli.py``,
   sits just below ``cli``.
 * ``web`` (``moomtui serve``) runs the app for a browser: it sits above ``tui``.
+* ``lab`` (sweeps: the jobs, the engines, the results file, the summary) sits below the
+  front ends, which run their many runs through it (``compare`` is its simplest case); its
+  command, ``lab/command.py`` (``moomtui sweep``, which draws compare's tables and records
+  the installed version), sits just below ``cli``.
 * ``install`` (where this copy was installed from: ``-V``, the web extra's hint) is the
   command line's, just below ``cli``.
 * The shipped presets and themes are data packages (``moomtui._presets``,
@@ -33,7 +37,9 @@ The newer top-level parts sit where they belong:
   included; ``userfiles`` (reading the host's files, bounded) by every layer but the
   kernel, which reads no host file; ``patterns`` (every regular expression, declared where
   its structure is checked) by every layer and by ``userfiles``; ``output`` (the JSON
-  documents' version, the width to print for) by the front ends. The package's
+  documents' version, the width to print for) by the front ends; ``dirs`` (where the user's
+  files are, with platformdirs) by the layers above the shell, the only leaf that is not
+  the standard library's alone. The package's
   ``__init__`` (the version) is a leaf too.
 
 Every import counts: at the top of a module, inside a function (a lazy import) and under
@@ -60,9 +66,11 @@ ORDER: list[tuple[str, ...]] = [
     ("presets",),
     ("sim",),
     ("game",),
+    ("lab",),
     ("tui", "headless", "compare"),
     ("web", "real.screen"),
     ("real.cli", "install"),
+    ("lab.command",),
     ("cli",),
     ("__main__",),
 ]
@@ -71,7 +79,7 @@ ORDER: list[tuple[str, ...]] = [
 REAL = {"kernel", "userland", "modules", "machine", "presets"}
 """What the postmortem (``real`` but its screen glue) may import."""
 
-LEAVES = {"interrupt", "errors", "text", "userfiles", "patterns", "output", ""}
+LEAVES = {"interrupt", "errors", "text", "userfiles", "patterns", "output", "dirs", ""}
 """Modules that import nothing of moomtui but another leaf (:data:`LEAF_USES`); ``""`` is
 the package's ``__init__``."""
 
@@ -79,13 +87,17 @@ LEAF_USES = {"errors": {"text"}, "userfiles": {"patterns"}}
 """The leaves a leaf may use: the last-resort line shows an exception's text safely; the TOML
 pre-scan's patterns are declared like every other."""
 
-NOT_FOR = {"userfiles": {"kernel"}}
-"""Leaves a layer may not use: the kernel reads no file of the host."""
+NOT_FOR = {
+    "userfiles": {"kernel"},
+    "dirs": {"kernel", "userland", "modules", "machine", "shell"},
+}
+"""Leaves a layer may not use: the kernel reads no file of the host; nothing below the
+presets asks where the user's files are."""
 
 DATA = {"_presets", "_themes"}
 """Data packages: files, no code."""
 
-STDLIB_ONLY = {"kernel", "userland", "modules", "machine", "shell", *LEAVES}
+STDLIB_ONLY = {"kernel", "userland", "modules", "machine", "shell", *(LEAVES - {"dirs"})}
 """Layers that need nothing but the standard library (no Textual, no Rich)."""
 
 
@@ -96,6 +108,8 @@ def layer_of(module: str) -> str:
         return ""
     if parts[0] == "real" and parts[1:2] in (["screen"], ["cli"]):
         return f"real.{parts[1]}"
+    if parts[0] == "lab" and parts[1:2] == ["command"]:
+        return "lab.command"
     return parts[0]
 
 

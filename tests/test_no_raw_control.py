@@ -164,6 +164,7 @@ FULL: dict[str, Any] = {
     "seed": 1,
     "length": "30s",
     "hint": "a hint",
+    "hint_command": "the command to try",
     "columns": ["nice"],
     "machine": {
         "ram": "64M",

@@ -67,7 +67,7 @@ def test_a_rewind_from_a_checkpoint_is_the_same_machine_and_keeps_the_earlier_on
     played.execute("insmod oom_kill_parent")
     for _ in range(4):  # checkpoints at 20, 30, 40 and 50 s
         game.run_for(10 * HZ)
-        checkpoints.take(played, game.tracked, [game.kills], game.outside)
+        game.checkpoint()
     played.execute("sysctl -w vm.oom.oom_parent_max=3")
     game.run_for(5 * HZ)
     kills = list(game.kills.lines())

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..kernel.units import format_duration
-from .scores import ScoreResult
+from .campaign import killers_line
+from .scores import ScoreResult, hint_cost
 
 if TYPE_CHECKING:
     from ..presets import Scenario
@@ -49,13 +50,24 @@ def goal_text(goal: str, target: Any) -> str | None:
     return None
 
 
-def briefing(scenario: Scenario, time_limit: int, best: float | None) -> Briefing:
-    """The briefing of ``scenario``'s game; ``best``: the player's best score so far."""
+def briefing(
+    scenario: Scenario, time_limit: int, best: float | None, *, seed: int | None = None
+) -> Briefing:
+    """The briefing of ``scenario``'s game; ``best``: the player's best score so far;
+    ``seed``: a campaign level's seed, drawn for this attempt."""
     goals = scenario.goals
     lines = tuple(
         text for goal, target in goals.items() if (text := goal_text(goal, target)) is not None
     )
-    rules = [f"It ends when a goal is lost, or at {format_duration(time_limit)}: a win if none is."]
+    rules = [
+        killers_line(scenario.spec),
+        f"It ends when a goal is lost, or at {format_duration(time_limit)}: a win if none is.",
+    ]
+    if seed is not None:
+        rules.append(
+            f"Seed {seed}, which the workload varies with: r on the report replays it, "
+            "the campaign draws a new one."
+        )
     hands_off = bool(goals.get("hands_off"))
     if hands_off:
         rules.append(
@@ -71,12 +83,19 @@ def briefing(scenario: Scenario, time_limit: int, best: float | None) -> Briefin
             f"{result.crit.title}, {result.direction}. Par {result.show(rule.par)}; "
             f"{mine}. Only a won game counts."
         )
+    hint = scenario.hint
+    if scenario.hint_command and rule is not None:
+        cost = ScoreResult(rule.by, None, rule.par).show(hint_cost(rule.par))
+        hint = (
+            f"Type hint at the console for the idea, and hint again for the command: "
+            f"each costs {cost} of score."
+        )
     return Briefing(
         scenario.name,
         scenario.description,
         lines,
         tuple(rules),
         score,
-        scenario.hint,
+        hint,
         hands_off,
     )

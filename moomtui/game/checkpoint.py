@@ -116,7 +116,7 @@ class Checkpoints:
         for watcher in watchers:
             kernel.unwatch(watcher)
         player = getattr(tracker, "player", None)
-        unbound = [(x, x.unbind()) for x in extras]
+        unbound = [(x, x.unbind()) for x in extras if hasattr(x, "unbind")]
         kernel.bus = None  # type: ignore[assignment]
         if player is not None:
             tracker.player = None

@@ -10,7 +10,8 @@ time, as the scorer counts them. The exact definitions are in docs/game.md.
 at a ``Signal`` event the task acts on (not ``ignored``: init and kernel threads shrug off
 most, nobody dies of SIGCONT) sent while the player's ``kill`` or ``killall`` runs, or a
 ``Reboot``
-while the player's ``reboot`` runs — the tracker is told which of the player's commands is
+while the player's ``reboot`` runs (unless it boots another OOM Kconfig: choosing the kernel
+is allowed) — the tracker is told which of the player's commands is
 running (``player``: the simulation's :attr:`~moomtui.sim.Simulation.player_command`), since
 a console user has no task and a root user's signals carry the sender 0 the kernel's own
 carry. A preset's ``[[events]]`` are not the player's.
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..kernel import events as ev
 from ..kernel.constants import HZ, SIGNAL_NAMES
+from ..kernel.kconfig import resolve_kconfig
 from ..kernel.units import format_duration
 from .card import ScoreCard
 from .scorer import Scorer
@@ -126,6 +128,8 @@ class GoalTracker:
         self._decided: dict[str, _Decided] = {}
         self.time_up = False
         self._protect = set(self.targets.get("protect", ()))
+        self.hints = 0
+        """Hints the player took (:meth:`take_hint`): each costs score."""
 
     @property
     def kernel(self) -> Kernel:
@@ -190,10 +194,19 @@ class GoalTracker:
             sig = "SIG" + SIGNAL_NAMES.get(event.sig, str(event.sig))
             what = f"{command} sent {sig} to {event.comm} (pid {event.pid})"
         elif isinstance(event, ev.Reboot) and BY_HAND[command] == "reboot":
-            what = "rebooted by hand"
+            if self._new_kernel():
+                return  # choosing the kernel to run (kconfig), not killing by hand
+            what = "rebooted by hand into the kernel already running (kconfig unchanged)"
         else:
             return
         self._lose("hands_off", f"{what} at {_at(self.now())}")
+
+    def _new_kernel(self) -> bool:
+        """The reboot running now boots another OOM Kconfig than the one running (``kconfig``
+        changed it): the player chooses the kernel, which the rule allows. The Reboot event
+        comes before the new boot, so the running configuration is still the old one."""
+        kernel = self.kernel
+        return resolve_kconfig(kernel.spec.kconfig) != dict(kernel.modules.config)
 
     def _on_kill(self, e: ev.OomKill) -> None:
         if e.comm in self._protect:
@@ -289,7 +302,16 @@ class GoalTracker:
 
     def score(self) -> ScoreResult | None:
         """The game's one score (the preset's ``[score]``) on the card so far."""
-        return score_of(self.scenario.score, self.card())
+        return score_of(self.scenario.score, self.card(), self.hints)
+
+    def take_hint(self) -> str | None:
+        """The next tier of hint — the idea (the preset's ``hint``), then the command
+        (``hint_command``) — counted against the score; None when there is no more."""
+        tiers = [t for t in (self.scenario.hint, self.scenario.hint_command) if t]
+        if not self.scenario.hint_command or self.hints >= len(tiers):
+            return None
+        self.hints += 1
+        return tiers[self.hints - 1]
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {

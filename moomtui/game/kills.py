@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..kernel import events as ev
-from ..kernel.constants import HZ, PF_MEMDIE
+from ..kernel.constants import CAP_SYS_ADMIN, CAP_SYS_RAWIO, CAP_TO_MASK, HZ, PF_MEMDIE
 from ..kernel.units import format_size
 
 if TYPE_CHECKING:
@@ -75,8 +75,11 @@ def _factors(task: Task, kernel: Kernel, module: str) -> str:
         ]
         if task.nice > 0:
             parts.append(f"niced {task.nice}: ×2")
-        if task.uid == 0 or task.euid == 0:
+        caps = task.cap_effective
+        if caps & CAP_TO_MASK(CAP_SYS_ADMIN) or task.uid == 0 or task.euid == 0:
             parts.append("root: ÷4")
+        if caps & CAP_TO_MASK(CAP_SYS_RAWIO):
+            parts.append("CAP_SYS_RAWIO: ÷4")
         return ", ".join(parts)
     held = format_size(mm.rss + mm.swap) if mm is not None else "0"
     adj = f", oom_score_adj {task.oom_score_adj:+d}" if task.oom_score_adj else ""

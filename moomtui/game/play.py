@@ -27,6 +27,7 @@ from .card import ScoreCard
 from .checkpoint import Checkpoints
 from .goals import LOST, MET, PENDING, GoalState, GoalTracker
 from .kills import KillLog
+from .nonevents import PolicyWatch
 from .rewind import Replay, describe, message, rewind
 from .scores import ScoreResult
 from .tracking import SAMPLE, Tracked
@@ -53,6 +54,7 @@ class Report:
     ended: bool  # the game is over and waits for the player's choice
     score: ScoreResult | None = None
     kills: tuple[str, ...] = ()  # one line per kill (or group of kills), explained
+    policies: tuple[str, ...] = ()  # one line per policy: why it did or did not act
 
 
 class Game:
@@ -67,6 +69,7 @@ class Game:
         """A new game waits for :meth:`begin` (the player read the briefing)."""
         self._kernel: Kernel | None = None
         self._unsubscribe_kills: Callable[[], None] | None = None
+        self._unsubscribe_policies: Callable[[], None] | None = None
         self.kills: KillLog
         self.tracked = self._start()
         self.last_replay: Replay | None = None
@@ -84,6 +87,10 @@ class Game:
         self.number += 1
         self.kills = KillLog(lambda: self.sim.kernel, lambda: self.tracker.now())
         self._unsubscribe_kills = self.sim.kernel.bus.subscribe(self.kills)
+        self.policies = PolicyWatch()
+        self._unsubscribe_policies = self.sim.kernel.bus.subscribe(
+            self.policies, kinds=PolicyWatch.KINDS
+        )
         tracked = Tracked.start(self.sim)
         self.held = (
             bool(tracked.tracker.targets) if isinstance(tracked.tracker, GoalTracker) else False
@@ -95,6 +102,9 @@ class Game:
         if self._unsubscribe_kills is not None:
             self._unsubscribe_kills()
             self._unsubscribe_kills = None
+        if self._unsubscribe_policies is not None:
+            self._unsubscribe_policies()
+            self._unsubscribe_policies = None
 
     def begin(self) -> None:
         """The player has read the briefing: the game may run."""
@@ -131,24 +141,35 @@ class Game:
             return describe(sim, self.checkpoints)
         left = sim.run_time
 
-        def attach(bus: EventBus, replica: Simulation, tracked: Tracked, old: Any) -> KillLog:
-            kills = old if isinstance(old, KillLog) else KillLog(lambda: sim.kernel, lambda: 0)
+        def attach(
+            bus: EventBus, replica: Simulation, tracked: Tracked, old: list[Any] | None
+        ) -> list[Any]:
+            kills, policies = old or (KillLog(lambda: sim.kernel, lambda: 0), PolicyWatch())
             kills.rebind(lambda: replica.kernel, lambda: tracked.tracker.now())
             bus.subscribe(kills)
-            return kills
+            bus.subscribe(policies, kinds=PolicyWatch.KINDS)
+            return [kills, policies]
 
         done = rewind(sim, back, attach=attach, checkpoints=self.checkpoints)
         self.tracked.adopt(done.tracked)
-        if self._unsubscribe_kills is not None:
-            self._unsubscribe_kills()
-        kills = done.attached[0]
+        for unsubscribe in (self._unsubscribe_kills, self._unsubscribe_policies):
+            if unsubscribe is not None:
+                unsubscribe()
+        kills, policies = done.attached
         kills.rebind(lambda: self.sim.kernel, lambda: self.tracker.now())
-        self.kills = kills
+        self.kills, self.policies = kills, policies
         self._unsubscribe_kills = sim.kernel.bus.subscribe(kills)
+        self._unsubscribe_policies = sim.kernel.bus.subscribe(policies, kinds=PolicyWatch.KINDS)
         self._kernel = sim.kernel
         self.sandbox = self.sandbox and self.tracker.over
         self.last_replay = done
         return message(sim, left, done)
+
+    def checkpoint(self) -> None:
+        """Keep the run as it stands, for a rewind to start from (:mod:`.checkpoint`):
+        the machine, the goals, the kills explained, what the policies did."""
+        extras = [self.kills, self.policies]
+        self.checkpoints.take(self.sim, self.tracked, extras, self.outside)
 
     # --- running ------------------------------------------------------------------------
     @property
@@ -175,7 +196,7 @@ class Game:
             start = time.process_time()
             self.tracked.run_for(piece)
             if self.checkpoints.due(time.process_time() - start) and not sim.executing:
-                self.checkpoints.take(sim, self.tracked, [self.kills], self.outside)
+                self.checkpoint()
 
     # --- the state ----------------------------------------------------------------------
     @property
@@ -214,12 +235,22 @@ class Game:
         goals = tracker.goals
         name = self.sim.scenario.name
         kills = tuple(self.kills.lines())
+        policies = tuple(self.policies.lines(self.sim.kernel))
         if not goals:
             headline = (
                 f"{name} has no goals: a sandbox. "
                 f"The score so far, {self.run_time() / HZ:.1f} s into the run."
             )
-            return Report(name, "on", headline, goals, tracker.card(), ended=False, kills=kills)
+            return Report(
+                name,
+                "on",
+                headline,
+                goals,
+                tracker.card(),
+                ended=False,
+                kills=kills,
+                policies=policies,
+            )
         lost = [g for g in goals if g.state == LOST]
         sandbox = " Playing on in sandbox mode." if self.sandbox else ""
         if tracker.won:
@@ -245,4 +276,5 @@ class Game:
             ended=self.ended,
             score=tracker.score(),
             kills=kills,
+            policies=policies,
         )

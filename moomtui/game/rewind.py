@@ -101,9 +101,9 @@ class Replay:
     """The run time the replay started from: a checkpoint's, or 0 (the start)."""
 
 
-Attach = Callable[["EventBus", Simulation, Tracked, Any], Any]
-"""``attach(bus, replica, tracked, restored)``: a subscriber of the replica's bus to replay
-along (made anew, or ``restored`` from a checkpoint when there is one)."""
+Attach = Callable[["EventBus", Simulation, Tracked, "list[Any] | None"], "list[Any]"]
+"""``attach(bus, replica, tracked, restored)``: the subscribers of the replica's bus to
+replay along (made anew, or ``restored`` from a checkpoint when there is one)."""
 
 
 def replay(
@@ -133,9 +133,9 @@ def replay(
         replica.resume(back.kernel, back.state, done)
         tracked = Tracked(replica, back.tracker, back.kernel.bus.subscribe(back.tracker))
         back.tracker.player = lambda: replica.player_command
-        restored = back.extras[0] if back.extras else None
+        restored = back.extras
     bus = replica.kernel.bus
-    attached = [] if attach is None else [attach(bus, replica, tracked, restored)]
+    attached = [] if attach is None else attach(bus, replica, tracked, restored)
     if sim.session.driver is not None:
         replica.session.driver = ReplayDriver(tracked)
     for at, source, line in lines:

@@ -26,11 +26,11 @@ from __future__ import annotations
 import errno
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..dirs import data_dir
 from ..userfiles import (
     UserFileError,
     create_user_text,
@@ -65,6 +65,7 @@ class ScoreResult:
     by: str
     value: float | None
     par: float
+    hints: int = 0  # hints taken: each costs :func:`hint_cost` (in ``value`` already)
 
     @property
     def crit(self) -> Criterion:
@@ -95,8 +96,12 @@ class ScoreResult:
         verdict = ""
         if judged:
             verdict = ": at par or better" if self.at_par else ": short of par"
+        hints = ""
+        if self.hints:
+            cost = self.show(hint_cost(self.par) * self.hints)
+            hints = f", {self.hints} hint{'s' * (self.hints != 1)} included ({cost})"
         return (
-            f"{self.crit.title} {self.show(self.value)} ({self.direction}) — "
+            f"{self.crit.title} {self.show(self.value)} ({self.direction}{hints}) — "
             f"par {self.show(self.par)}{verdict}"
         )
 
@@ -104,20 +109,32 @@ class ScoreResult:
         return {"by": self.by, "value": self.value, "par": self.par, "at_par": self.at_par}
 
 
-def score_of(rule: ScoreRule | None, card: ScoreCard) -> ScoreResult | None:
-    """The game's score on ``card``; None for a preset without a ``[score]``."""
+HINT_SHARE = 4
+"""A hint costs a quarter of the par (at least 1 of the unit): the second tier again."""
+
+
+def hint_cost(par: float) -> float:
+    """What one hint adds to a score (or takes off one where higher is better)."""
+    return max(abs(par) / HINT_SHARE, 1.0)
+
+
+def score_of(rule: ScoreRule | None, card: ScoreCard, hints: int = 0) -> ScoreResult | None:
+    """The game's score on ``card``, with the cost of the ``hints`` taken; None for a
+    preset without a ``[score]``."""
     if rule is None:
         return None
     value = getattr(card, rule.by)
-    return ScoreResult(rule.by, None if value is None else float(value), rule.par)
+    if value is None:
+        return ScoreResult(rule.by, None, rule.par, hints)
+    cost = hint_cost(rule.par) * hints
+    worse = -cost if criterion(rule.by).better == "high" else cost
+    return ScoreResult(rule.by, round(float(value) + worse, 2), rule.par, hints)
 
 
 def default_scores_path() -> Path:
     """``$XDG_DATA_HOME/moomtui/scores.json``, or ``~/.local/share/moomtui/scores.json``
-    (a relative XDG_DATA_HOME is ignored, as the XDG base directory spec says)."""
-    data_home = os.environ.get("XDG_DATA_HOME", "")
-    base = Path(data_home) if os.path.isabs(data_home) else Path.home() / ".local" / "share"
-    return base / "moomtui" / "scores.json"
+    (:func:`moomtui.dirs.data_dir`: a relative XDG_DATA_HOME is ignored)."""
+    return data_dir() / "scores.json"
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,14 +78,37 @@ def insmod_file(modules: ModuleLoader, path: str, args: Sequence[str] = ()) -> K
     """
     modules.require_root("insmod")
     cls, modname = _read_policy_file(modules, path)
+    return _insmod_class(modules, cls, modname, path, args)
 
+
+@entry_point
+def insmod_source(
+    modules: ModuleLoader, path: str, source: bytes, args: Sequence[str] = ()
+) -> KernelModule | None:
+    """:func:`insmod_file` with the file's bytes already read (``path`` names it): how a
+    sweep's policy file, read once where the sweep starts, is loaded on its workers, which
+    may be other machines (docs/lab.md)."""
+    modules.require_root("insmod")
+    cls, modname = _read_policy_file(modules, path, source)
+    return _insmod_class(modules, cls, modname, path, args)
+
+
+def _insmod_class(
+    modules: ModuleLoader,
+    cls: type[KernelModule],
+    modname: str,
+    path: str,
+    args: Sequence[str],
+) -> KernelModule | None:
     def release() -> None:
         sys.modules.pop(modname, None)
 
     return modules.insmod_external(cls, args, filename=path, release=release)
 
 
-def _read_policy_file(modules: ModuleLoader, path: str) -> tuple[type[KernelModule], str]:
+def _read_policy_file(
+    modules: ModuleLoader, path: str, source: bytes | None = None
+) -> tuple[type[KernelModule], str]:
     """Run the file at ``path`` as a fresh module; its one Policy class and module name.
 
     The source is compiled from the file each time rather than through the import system's
@@ -93,10 +116,11 @@ def _read_policy_file(modules: ModuleLoader, path: str) -> tuple[type[KernelModu
     file edited and loaded again within the same second.
     """
     file = Path(path)
-    try:
-        source = read_user_file(path)
-    except UserFileError as err:
-        raise ModuleError(f"insmod: {path}: {err.problem}") from None
+    if source is None:
+        try:
+            source = read_user_file(path)
+        except UserFileError as err:
+            raise ModuleError(f"insmod: {path}: {err.problem}") from None
     try:
         code = compile(source, str(file), "exec")
     except SyntaxError as err:

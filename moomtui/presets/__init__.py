@@ -20,6 +20,7 @@ problem is reported as one line naming the file, the key path and what was expec
 Import the names from here. The format is documented in docs/presets.md.
 """
 
+from . import families
 from .checker import FIRST_USER_PID, RAM_MAX, SWAP_MAX, TOTAL_VM_MAX
 from .loader import PresetSource, load_preset, load_shipped_preset, parse_preset, read_preset
 from .locations import (
@@ -46,6 +47,7 @@ __all__ = [
     "PresetSource",
     "Scenario",
     "ScoreRule",
+    "families",
     "list_presets",
     "load_preset",
     "load_shipped_preset",

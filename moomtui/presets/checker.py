@@ -130,6 +130,7 @@ class Checker:
         events = self.events(top.get("events", []))
         goals = self.goals(top.get("goals", {}))
         hint = self.printable("hint", top.get("hint", ""), max_len=1000)
+        hint_command = self.printable("hint_command", top.get("hint_command", ""), max_len=1000)
         columns = self.columns(top.get("columns", []))
         score = self.score(top["score"]) if "score" in top else None
         reason = spec.fits()
@@ -138,6 +139,7 @@ class Checker:
         trial_boot(spec, self, self.keep)
         scenario = Scenario(name, description, self.source, spec, events, goals, length)
         scenario.hint, scenario.score = hint, score
+        scenario.hint_command = hint_command
         scenario.columns = columns
         return scenario
 

@@ -90,6 +90,12 @@ TOP = (
     Key("goals", "table", "A game's goals, judged live (docs/game.md)."),
     Key("hint", "text", "A game's nudge, shown on the briefing.", max_len=1000),
     Key(
+        "hint_command",
+        "text",
+        "A game's second hint, the command to try: the player asks for it, at a cost.",
+        max_len=1000,
+    ),
+    Key(
         "columns",
         "strings",
         "The task columns the lesson is read in (NI for badness()'s niced tasks): a narrow "

@@ -22,6 +22,7 @@ from ..userfiles import (
     read_stdin_text,
     read_user_text,
 )
+from . import families
 from .checker import Checker
 from .locations import display_path, preset_keys, resolve_preset, shipped_presets_dir
 from .overrides import apply_override
@@ -41,8 +42,14 @@ class PresetSource:
     key: str
     """The file's stem (``fork-bomb``); empty for standard input."""
 
-    def load(self, *, overrides: list[str] | None = None, keep: KeptBoot | None = None) -> Scenario:
-        scenario = parse_preset(self.text, self.source, overrides=overrides, keep=keep)
+    def load(
+        self,
+        *,
+        overrides: list[str] | None = None,
+        keep: KeptBoot | None = None,
+        draw: int | str | None = None,
+    ) -> Scenario:
+        scenario = parse_preset(self.text, self.source, overrides=overrides, keep=keep, draw=draw)
         scenario.key = self.key
         return scenario
 
@@ -70,12 +77,13 @@ def load_preset(
     include_user: bool = True,
     keep: KeptBoot | None = None,
     stdin: bool = False,
+    draw: int | str | None = None,
 ) -> Scenario:
     """The scenario of preset ``ref`` (a name or a path; with ``stdin``, ``-`` is standard
     input), checked; PresetError if not. ``keep``: the trial boot is kept there for the run
-    that follows (:mod:`.trial_boot`)."""
+    that follows (:mod:`.trial_boot`); ``draw``: a workload family's seed (:func:`parse_preset`)."""
     preset = read_preset(ref, include_user=include_user, stdin=stdin)
-    return preset.load(overrides=overrides, keep=keep)
+    return preset.load(overrides=overrides, keep=keep, draw=draw)
 
 
 def load_shipped_preset(key: str) -> Scenario:
@@ -87,14 +95,33 @@ def load_shipped_preset(key: str) -> Scenario:
 
 
 def parse_preset(
-    text: str, source: str, *, overrides: list[str] | None = None, keep: KeptBoot | None = None
+    text: str,
+    source: str,
+    *,
+    overrides: list[str] | None = None,
+    keep: KeptBoot | None = None,
+    draw: int | str | None = None,
 ) -> Scenario:
     """The scenario of a preset's TOML ``text`` (``source`` names it in messages), with
-    ``overrides`` (``--set``) applied first, checked; PresetError if not."""
+    ``overrides`` (``--set``) applied first, checked; PresetError if not.
+
+    A workload family's distributions (:mod:`.families`) are drawn before the check, from
+    ``draw`` — the run's seed (default: the preset's own ``seed``), or an end of every
+    distribution (``"low"``, ``"high"``, as ``check`` tries them); the scenario keeps the
+    values drawn (``Scenario.drawn``)."""
     try:
         data = loads_toml(text)
     except TomlError as err:
         raise PresetError(f"{source}: {err}") from None
     for item in overrides or ():
         apply_override(data, item, source)
-    return Checker(source, keep).scenario(data)
+    if draw is None:
+        seed = data.get("seed", 0)
+        draw = seed if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0 else 0
+    try:
+        drawn = families.draw(data, draw)
+    except families.FamilyError as err:
+        raise PresetError(f"{source}: {err}") from None
+    scenario = Checker(source, keep).scenario(data)
+    scenario.drawn = drawn
+    return scenario

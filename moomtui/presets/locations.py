@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..dirs import config_dir
 from ..shell.session import is_preset_name
 from ..userfiles import TomlError, UserFileError, loads_toml, read_user_text, toml_head
 from .quoting import clip, printable
@@ -52,9 +53,8 @@ def shipped_presets_dir() -> Path:
 
 
 def user_presets_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or ""
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
-    return root / "moomtui" / "presets"
+    """``$XDG_CONFIG_HOME/moomtui/presets`` (:func:`moomtui.dirs.config_dir`)."""
+    return config_dir() / "presets"
 
 
 def _preset_files(include_user: bool) -> dict[str, tuple[Path, bool]]:

@@ -58,5 +58,8 @@ class Scenario:
     length: int = 600 * HZ
     key: str = ""  # the preset's file stem, e.g. "fork-bomb"
     hint: str = ""  # the briefing's nudge, for a game
+    hint_command: str = ""  # a game's second hint: the command to try (it costs score)
     columns: tuple[str, ...] = ()  # the task columns a narrow screen keeps (the lesson's)
     score: ScoreRule | None = None
+    drawn: dict[str, Any] = field(default_factory=dict)
+    """A workload family's values drawn for this run, by path (presets.families)."""

@@ -17,6 +17,7 @@ from ..sim import Simulation
 from ..text import one_line
 from ..tui import app as tui_app
 from ..tui.app import MoomApp
+from ..tui.config import Config, ConfigError, user_config
 from ..tui.themes import discover_themes
 from .preset import PresetText
 from .records import Machine
@@ -38,8 +39,9 @@ class RealMachineApp(MoomApp):
         lines: list[str],
         theme: str | None = None,
         history_path: Path | None = None,
+        config: Config | None = None,
     ) -> None:
-        super().__init__(sim, theme=theme, paused=True, history_path=history_path)
+        super().__init__(sim, theme=theme, paused=True, history_path=history_path, config=config)
         self.marked = marked
         self.lines = lines
 
@@ -87,11 +89,17 @@ def open_screen(machine: Machine, preset: PresetText, *, theme: str | None) -> i
         names = ", ".join(sorted(themes))
         print(f"moomtui: --theme: no theme named {theme!r} (themes: {names})", file=sys.stderr)
         return 2
+    try:
+        config = user_config(themes)
+    except ConfigError as error:
+        print(f"moomtui: {error}", file=sys.stderr)
+        return 2
     app = RealMachineApp(
         Simulation(scenario),
         marked=preset.victim,
         lines=summary_lines(machine, preset),
         theme=theme,
+        config=config,
     )
     app.run()
     return app.return_code or 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 import shlex
+from collections.abc import Iterator
 
 from ..patterns import scanning
 from ..text import unsafe
@@ -78,23 +79,11 @@ def split_pipeline(line: str) -> tuple[list[list[str]], str | None]:
     cut = len(line)
     redirects: list[tuple[int, int]] = []
     pipes: list[int] = []
-    quote = ""
     word_start = True
-    i = 0
-    while i < len(line):
-        c = line[i]
+    for i, c in _syntax(line):
         start = False
-        if quote == "'":
-            quote = "" if c == "'" else quote
-        elif quote == '"':
-            if c == "\\":
-                i += 1
-            elif c == '"':
-                quote = ""
-        elif c == "\\":
-            i += 1
-        elif c in "'\"":
-            quote = c
+        if not c:
+            pass
         elif c == "#" and word_start:
             cut = i
             break
@@ -114,7 +103,6 @@ def split_pipeline(line: str) -> tuple[list[list[str]], str | None]:
         else:
             start = c.isspace()
         word_start = start
-        i += 1
     if len(redirects) > 1:
         raise LineError("syntax error: only one redirection is supported")
     if len(pipes) >= MAX_STAGES:
@@ -164,22 +152,33 @@ def last_command(line: str) -> str:
     """The text of the last command of ``line`` — what follows its last ``|`` outside
     quotes — as far as it is typed (for completion: unclosed quotes are no error here)."""
     start = 0
+    for i, c in _syntax(line):
+        if c == "|":
+            start = i + 1
+    return line[start:]
+
+
+def _syntax(line: str) -> Iterator[tuple[int, str]]:
+    """Each position of ``line`` with its character where the shell reads it as syntax, or
+    with ``""`` where it does not: inside quotes, a quote itself, a backslash and the
+    character it escapes (in double quotes, a backslash escapes the next one too)."""
     quote = ""
-    i = 0
-    while i < len(line):
-        c = line[i]
-        if quote == "'":
-            quote = "" if c == "'" else quote
-        elif quote == '"':
-            if c == "\\":
-                i += 1
-            elif c == '"':
+    escaped = False
+    for i, c in enumerate(line):
+        if escaped:
+            escaped = False
+            yield i, ""
+        elif quote:
+            if c == quote:
                 quote = ""
+            elif c == "\\" and quote == '"':
+                escaped = True
+            yield i, ""
         elif c == "\\":
-            i += 1
+            escaped = True
+            yield i, ""
         elif c in "'\"":
             quote = c
-        elif c == "|":
-            start = i + 1
-        i += 1
-    return line[start:]
+            yield i, ""
+        else:
+            yield i, c

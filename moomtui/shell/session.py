@@ -137,6 +137,12 @@ class Session:
         self.on_page: Callable[[str, str], None] | None = None
         """What ``less`` does with ``(title, text)`` at the end of a line typed at the
         console (the screen opens a view to scroll); without it, ``less`` prints."""
+        self.columns: tuple[str, ...] | None = None
+        """The task panel's columns as ``columns`` chose them, in order (COMMAND after
+        them); None: every column, a narrow panel leaving out the least needed."""
+        self.on_columns: Callable[[], None] | None = None
+        """What a new choice of ``columns`` does (the screen redraws the panel and keeps
+        the choice in the user's config file)."""
         kernel.current_uid = 0
 
     @property

@@ -44,6 +44,7 @@ from ..kernel.errno import EINVAL, EIO, EPERM
 from ..kernel.panic import KernelPanic
 from ..kernel.procfs import ProcError, open_for_write, write_proc
 from . import (
+    cmd_columns,
     cmd_explain,
     cmd_files,
     cmd_modules,
@@ -80,6 +81,7 @@ PROMPT_NAME = "moomsh"
 
 # The command modules register themselves on import.
 _COMMAND_MODULES = (
+    cmd_columns,
     cmd_explain,
     cmd_files,
     cmd_modules,

@@ -64,6 +64,7 @@ from ..presets import (
 from ..shell.profile import LOCAL_CONSOLE, SERVED, Profile
 from ..sim import Simulation
 from .app_actions import KeyActions
+from .app_campaign import CampaignFlow
 from .app_console import APP_COMMANDS, ConsoleBridge
 from .app_game import GameFlow
 from .bindings import APP_BINDINGS
@@ -71,6 +72,7 @@ from .changes import ChangeTracker
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
 from .components.charts import HistoryScreen
 from .components.main_screen import MainScreen
+from .config import Config, ConfigError, user_config
 from .controls import ShowControls
 from .heap import HeapFreeze
 from .history import History, default_history_path
@@ -88,7 +90,7 @@ class InternalError(Exception):
         return Text(f"moomtui: {self}")
 
 
-class MoomApp(KeyActions, GameFlow, ConsoleBridge):
+class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
     """The game: a machine, its panels, its console."""
 
     CSS_PATH = "app.tcss"
@@ -118,8 +120,14 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         paused: bool = False,
         history_path: Path | None = None,
         keymap: dict[str, str] | None = None,
+        campaign: bool = False,
+        config: Config | None = None,
     ) -> None:
+        """``campaign``: open the campaign screen first (``moomtui campaign``). ``config``:
+        the user's settings (:mod:`.config`): its keys, and its theme and columns unless
+        ``theme`` says otherwise; the screen saves changes to them there."""
         super().__init__()
+        self.open_campaign = campaign
         if isinstance(scenario_or_simulation, Simulation):
             self.sim = scenario_or_simulation
         else:
@@ -135,10 +143,13 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         self.heap = HeapFreeze()
         path = history_path if history_path is not None else default_history_path()
         self.history = History(path if self.sim.profile.user_files else None)
-        self.requested_theme = theme
+        self.config = config or Config()
+        if self.config.columns is not None:
+            self.sim.session.columns = self.config.columns
+        self.requested_theme = theme or self.config.theme
         self.moom_themes: dict[str, MoomTheme] = {}
         self.theme_errors: list[str] = []
-        self.initial_keymap = keymap or {}
+        self.initial_keymap = {**self.config.keys, **(keymap or {})}
         self.keymap: Keymap = {}
         """The keys remapped by binding id, as :meth:`set_keymap` was last told."""
         self.frames = 0
@@ -178,8 +189,14 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         for theme in self.moom_themes.values():
             self.register_theme(theme)
         wanted = self.requested_theme or DEFAULT_THEME
-        if wanted in self.available_themes:
+        if wanted in self.moom_themes:
             self.theme = wanted
+        elif DEFAULT_THEME in self.moom_themes:
+            self.theme = DEFAULT_THEME
+        if self.theme in self.moom_themes:  # one list: t, --theme and the palette's two
+            for name in list(self.available_themes):
+                if name not in self.moom_themes:
+                    self.unregister_theme(name)
 
     def get_default_screen(self) -> MainScreen:
         """The base screen, made once, when the app starts.
@@ -219,7 +236,11 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
         session.on_clear = self.console_view.output.clear  # clear
         session.on_page = self.show_pager  # less at the console
         session.on_exit = self.main.leave_field  # exit at the first shell
+        session.on_columns = self._columns_chosen  # columns, F2
         self._show_scores_warning()
+        if self.open_campaign:  # the levels first: the first game's briefing waits for Esc
+            self._briefed = self.game.number
+            self.show_campaign()
         self.before_first_frame()
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
@@ -299,6 +320,7 @@ class MoomApp(KeyActions, GameFlow, ConsoleBridge):
                 run_time=game.run_time(),
                 game=game.has_goals,
                 columns=self.sim.scenario.columns,
+                chosen=self.sim.session.columns,
             )
         self._sync_panic(kernel)
         self._new_game()  # after the panic screen of the last game has gone
@@ -334,6 +356,7 @@ def run_app(
     paused: bool = False,
     seed: int | None = None,
     profile: Profile = LOCAL_CONSOLE,
+    campaign: bool = False,
 ) -> int:
     """Open the screen on ``preset`` (a name, a path or a loaded scenario); the exit status.
 
@@ -352,8 +375,13 @@ def run_app(
         names = ", ".join(sorted(themes))
         print(f"moomtui: --theme: no theme named {theme!r} (themes: {names})", file=sys.stderr)
         return 2
+    try:
+        config = user_config(themes) if profile.user_files else Config()
+    except ConfigError as error:
+        print(f"moomtui: {error}", file=sys.stderr)
+        return 2
     sim = Simulation(scenario, seed=seed, profile=profile)
-    app = MoomApp(sim, theme=theme, speed=speed, paused=paused)
+    app = MoomApp(sim, theme=theme, speed=speed, paused=paused, campaign=campaign, config=config)
     if profile == SERVED:  # its driver ends the process on SIGTERM (moomtui.web.driver)
         app.run()
     else:

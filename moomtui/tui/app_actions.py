@@ -11,6 +11,7 @@ bound now (a user's keymap included).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -18,15 +19,27 @@ from textual.binding import Binding, Keymap
 from textual.widgets import Input
 
 from ..kernel.constants import HZ, SIGNAL_NAMES
+from ..shell.session import user_name
 from .app_base import AppBase
-from .bindings import APP_BINDINGS, CLOCK_ACTIONS, FOCUS_ACTIONS, GAME_ACTIONS, TASK_BINDINGS
+from .bindings import (
+    APP_BINDINGS,
+    CLOCK_ACTIONS,
+    FOCUS_ACTIONS,
+    GAME_ACTIONS,
+    HTOP_CLASHES,
+    HTOP_KEYS,
+    SHARED_WITH_HTOP,
+    TASK_BINDINGS,
+)
 from .columns import COLUMNS, COMMAND
 from .components.charts import HistoryScreen
+from .components.choosers import ColumnChooser, SortMenu, UserChooser
 from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SignalDialog, SpawnDialog
 from .components.explain import ExplainScreen
 from .components.panic import PanicScreen
 from .help import help_text
 from .messages import CommandSubmitted
+from .model import USER_FILTER
 
 if TYPE_CHECKING:
     from ..kernel.task import Task
@@ -155,6 +168,53 @@ class KeyActions(AppBase):
     def action_filter(self) -> None:
         self.main.show_filter()
 
+    def action_search(self, direction: int = 1) -> None:
+        """htop's F3 (Shift+F3 upwards): the search under the tree, or its next match."""
+        if direction < 0:
+            self.main.search_next(back=True)
+        else:
+            self.main.show_search()
+
+    def action_user_filter(self) -> None:
+        """htop's u (here U): choose a user; the tree shows that user's tasks (the filter
+        ``user:NAME``), or all of them again."""
+        owners = Counter(task.uid for task in self.kernel.tasks.values())
+        users = sorted(((user_name(uid) or str(uid), n) for uid, n in owners.items()))
+
+        def done(name: object) -> None:
+            if isinstance(name, str):
+                self.main.set_filter("" if name == UserChooser.ALL else USER_FILTER + name)
+
+        self.push_screen(UserChooser(users), done)
+
+    def action_sort_menu(self) -> None:
+        """htop's F6: choose the column to sort by."""
+        view = self.main.process_view
+        columns = [(c.key, c.title, c.help) for c in (*COLUMNS, COMMAND)]
+
+        def done(key: object) -> None:
+            if isinstance(key, str):
+                view.action_sort_on(key)
+
+        self.push_screen(SortMenu(columns, view.model.sort_key), done)
+
+    def action_choose_columns(self) -> None:
+        """htop's F2: choose the task columns; the choice is run as a ``columns`` command."""
+        columns = [(c.key, c.title, c.help) for c in COLUMNS]
+
+        def done(choice: object) -> None:
+            if choice == "reset":
+                self.submit(CommandSubmitted("columns reset", "dialog"))
+            elif isinstance(choice, tuple):
+                line = (
+                    "columns " + " ".join(choice)
+                    if choice
+                    else "columns hide " + " ".join(c.key for c in COLUMNS)
+                )
+                self.submit(CommandSubmitted(line, "dialog"))
+
+        self.push_screen(ColumnChooser(columns, self.sim.session.columns), done)
+
     def action_leave_field(self) -> None:
         self.main.leave_field()
 
@@ -163,8 +223,17 @@ class KeyActions(AppBase):
             self.bell()
 
     def action_help(self) -> None:
+        """Help over the stopped clock, in a game or out of one; it runs again on closing
+        if it ran before."""
         columns = [(c.title, c.help) for c in (*COLUMNS, COMMAND)]
-        self.push_screen(HelpScreen(help_text(self.key_table(), columns)))
+        was_running = not self.driver.paused
+        self.driver.pause()
+
+        def done(_: object) -> None:
+            if was_running:
+                self.driver.resume()
+
+        self.push_screen(HelpScreen(help_text(self.key_table(), columns, HTOP_CLASHES)), done)
 
     def set_keymap(self, keymap: Keymap) -> None:
         """Remap keys by binding id (Textual's own), remembered for the help screen's table."""
@@ -175,19 +244,29 @@ class KeyActions(AppBase):
         self.keymap = {**self.keymap, **keymap}
         super().update_keymap(keymap)
 
-    def key_table(self) -> Iterable[tuple[str, str]]:
-        """(keys as bound now, what they do) for the help screen: the app's, the tree's."""
+    def key_table(self) -> Iterable[tuple[str, str, str, str]]:
+        """(moomtui's keys, htop's keys, what they do, the binding's id) for the help
+        screen: the app's, then the tree's, as bound now. A key both programs use is in
+        both columns; an action the user remapped (``[keys]`` in config.toml, by id) has its
+        keys in moomtui's column only."""
         rows = []
         for binding in [*APP_BINDINGS, *TASK_BINDINGS]:
-            if isinstance(binding, Binding):
-                key = self.keymap.get(binding.id, binding.key) if binding.id else binding.key
-                shown = ", ".join(
-                    self.get_key_display(Binding(k.strip(), "")) for k in key.split(",")
-                )
-                rows.append((shown, binding.tooltip or binding.description))
-        rows.append(("ctrl+p", "command palette: console commands, presets, themes"))
-        rows.append(("R", "reboot (on the panic screen)"))
+            if not isinstance(binding, Binding):
+                continue
+            remapped = binding.id in self.keymap
+            key = self.keymap[binding.id] if binding.id and remapped else binding.key
+            keys = [k.strip() for k in key.split(",")]
+            htop = frozenset() if remapped else HTOP_KEYS.get(binding.id or "", frozenset())
+            ours = [k for k in keys if k not in htop or k in SHARED_WITH_HTOP]
+            theirs = [k for k in keys if k in htop]
+            text = binding.tooltip or binding.description
+            rows.append((self._shown_keys(ours), self._shown_keys(theirs), text, binding.id or ""))
+        rows.append(("ctrl+p", "", "command palette: console commands, presets, themes", ""))
+        rows.append(("R", "", "reboot (on the panic screen)", ""))
         return rows
+
+    def _shown_keys(self, keys: list[str]) -> str:
+        return ", ".join(self.get_key_display(Binding(k, "")) for k in keys)
 
     def action_charts(self) -> None:
         self.submit(CommandSubmitted("charts", "key"))

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .changes import ChangeTracker
     from .components.console import ConsoleView
     from .components.main_screen import MainScreen
+    from .config import Config
     from .heap import HeapFreeze
     from .history import History
     from .messages import CommandSubmitted, Source
@@ -41,6 +42,8 @@ class AppBase(App[int]):
     history: History
     scores: ScoreBook
     moom_themes: dict[str, MoomTheme]
+    config: Config
+    """The user's settings, and where to save them (:mod:`.config`)."""
     keymap: Keymap
     """The keys remapped by binding id, as :meth:`set_keymap` was last told."""
     _main: MainScreen | None
@@ -49,6 +52,8 @@ class AppBase(App[int]):
     """The report is up, or its choice not acted on yet."""
     _briefing: bool
     """The briefing is up."""
+    _campaign_open: bool = False
+    """The campaign screen is up: neither the report nor a briefing goes over it."""
     _briefed: int
     """The number of the last game whose start was seen."""
     _recorded: int
@@ -99,4 +104,16 @@ class AppBase(App[int]):
 
     def show_report(self) -> None:
         """The goals and the score card over the stopped clock (:mod:`.app_game`)."""
+        raise NotImplementedError
+
+    def show_campaign(self) -> None:
+        """The campaign's levels over the stopped clock (:mod:`.app_campaign`)."""
+        raise NotImplementedError
+
+    def take_hint(self) -> None:
+        """The game's next hint tier, at a cost (:mod:`.app_campaign`)."""
+        raise NotImplementedError
+
+    def game_mark(self, key: str) -> str:
+        """A game preset's par and best for a list, "" for a sandbox (:mod:`.app_campaign`)."""
         raise NotImplementedError

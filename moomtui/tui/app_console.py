@@ -16,11 +16,14 @@ from ..shell.base import COMMANDS
 from .app_base import AppBase
 from .components.charts import HistoryScreen
 from .components.pager import PagerScreen
+from .config import ConfigError, save_setting
 from .messages import CommandSubmitted, Source
 
 APP_COMMANDS = {
     "score": "the goals and the score card so far (key g)",
     "briefing": "the game's goals, rules, score and hint again",
+    "campaign": "the campaign's levels: which are open, won, their par and your best",
+    "hint": "the game's next hint: the idea, then the command (each costs score)",
     "charts": "history charts: memory over time, the OOM kills, the selected task's RSS (key y)",
 }
 """Words the console takes that are the screen's, not the machine's: the shell never sees them."""
@@ -65,6 +68,10 @@ class ConsoleBridge(AppBase):
             self.console_view.echo(line)
             if line == "briefing":
                 self.show_briefing()
+            elif line == "campaign":
+                self.show_campaign()
+            elif line == "hint":
+                self.take_hint()
             elif line == "charts":
                 self.show_charts()
             else:
@@ -118,7 +125,13 @@ class ConsoleBridge(AppBase):
     # ---------------------------------------------------------------------------- presets
     def presets(self) -> list[tuple[str, str, str]]:
         shown = list_presets(include_user=self.sim.profile.user_files)
-        return [(info.key, info.name, info.description) for info in shown]
+        out = []
+        for info in shown:
+            mark = "" if info.user else self.game_mark(info.key)
+            out.append(
+                (info.key, info.name, f"{mark}: {info.description}" if mark else info.description)
+            )
+        return out
 
     def boot_preset(self, key: str, source: Source = "palette") -> None:
         """Boot preset ``key`` through the shell's ``boot`` command."""
@@ -145,3 +158,22 @@ class ConsoleBridge(AppBase):
         about = f": {theme.description}" if theme is not None and theme.description else ""
         self.notify(f"theme {self.theme} (t: the next one)", timeout=2, markup=False)
         self.console_view.note(f"theme {self.theme}{about}")
+        self.keep_setting("theme", self.theme)
+
+    # ---------------------------------------------------------------------------- settings
+    def _columns_chosen(self) -> None:
+        """The ``columns`` command chose (the session's ``on_columns``): kept in the config."""
+        chosen = self.sim.session.columns
+        self.keep_setting("columns", None if chosen is None else list(chosen))
+
+    def keep_setting(self, key: str, value: str | list[str] | None) -> None:
+        """Save a changed setting in the user's config file (:mod:`.config`; None removes
+        it), unless there is none (a served session). One that cannot be saved is told in
+        one line and holds for this session."""
+        path = self.config.path
+        if path is None or not self.sim.profile.user_files:
+            return
+        try:
+            save_setting(path, key, value)
+        except ConfigError as error:
+            self.notify(str(error), severity="warning", timeout=8, markup=False)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 
 from ..game.briefing import briefing
+from ..game.campaign import level_of
 from .app_base import AppBase
 from .bindings import APP_BINDINGS
 from .components.briefing import BriefingScreen
@@ -53,7 +54,7 @@ class GameFlow(AppBase):
         """A game has just started (the first, a replay, another preset booted): a game
         with goals waits, at 1×, on its briefing."""
         game = self.game
-        if game.number == self._briefed:
+        if game.number == self._briefed or self._campaign_open:
             return
         self._briefed = game.number
         if game.held:
@@ -87,7 +88,7 @@ class GameFlow(AppBase):
 
     def show_briefing(self) -> None:
         """The game's briefing over the stopped clock; Enter starts it, Esc looks first."""
-        if self._briefing or self._reporting:
+        if self._briefing or self._reporting or self._campaign_open:
             return
         game = self.game
         scenario = self.sim.scenario
@@ -99,7 +100,8 @@ class GameFlow(AppBase):
         self.driver.pause()
         rule = scenario.score
         best = self.scores.best_for(scenario.key, rule.by) if rule is not None else None
-        card = briefing(scenario, game.tracker.time_limit, best)
+        seed = self.kernel.spec.seed if level_of(scenario.key) is not None else None
+        card = briefing(scenario, game.tracker.time_limit, best, seed=seed)
         self.push_screen(BriefingScreen(card, self.briefing_keys()), self._briefing_done)
 
     def _briefing_done(self, start: bool | None) -> None:
@@ -119,7 +121,7 @@ class GameFlow(AppBase):
 
     def show_report(self) -> None:
         """Stop the clock and show the goals and the score card (once: not over itself)."""
-        if self._reporting or self._briefing:
+        if self._reporting or self._briefing or self._campaign_open:
             return
         self._reporting = True
         self._paused_before_report = self.driver.paused
@@ -175,6 +177,8 @@ class GameFlow(AppBase):
             self.console_view.note(f"Replay: {self.sim.scenario.name}, a new game.")
             if not game.held:
                 self.driver.resume()
+        elif action == "campaign":
+            self.show_campaign()
         elif action == "boot":
             self.boot_preset(preset, "dialog")
             if not self.game.held:

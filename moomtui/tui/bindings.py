@@ -18,7 +18,7 @@ SPEED = Binding.Group("speed", compact=True)
 MODULE = Binding.Group("ins/rmmod", compact=True)
 
 APP_BINDINGS: list[BindingType] = [
-    Binding("space", "toggle_pause", "pause", id="sim.pause",
+    Binding("space,Z", "toggle_pause", "pause", id="sim.pause",
             tooltip="pause or resume the clock (console: pause, resume)"),
     Binding("k,f9", "kill", "kill", id="task.kill",
             tooltip="send the selected task a signal: choose it, Enter sends (console: kill)"),
@@ -34,8 +34,20 @@ APP_BINDINGS: list[BindingType] = [
             tooltip="the goals and the score card so far; the clock stops (console: score)"),
     Binding("colon,grave_accent", "console", "console", id="app.console", priority=True,
             tooltip="type at the console; Esc leaves it, Tab completes, ↑/↓ history"),
-    Binding("slash", "filter", "filter", show=False, id="tasks.filter", priority=True,
-            tooltip="filter the task tree by name or pid; Esc clears"),
+    Binding("slash,backslash,f4", "filter", "filter", show=False, id="tasks.filter",
+            priority=True, tooltip="filter the task tree by name, pid or user:NAME; Esc clears"),
+    Binding("f3", "search", "search", show=False, id="tasks.search",
+            tooltip="search: type part of a name or a pid and the cursor jumps to it, F3 the "
+            "next, Shift+F3 the one before; Enter or Esc closes (every task stays)"),
+    Binding("shift+f3", "search(-1)", "search back", show=False, id="tasks.search_back",
+            tooltip="search upwards"),
+    Binding("U", "user_filter", "user", show=False, id="tasks.user",
+            tooltip="show one user's tasks (htop's u; here u unloads a policy), as the "
+            "filter user:NAME"),
+    Binding("f2,S", "choose_columns", "columns", show=False, id="tasks.columns",
+            tooltip="choose the task columns and their order (console: columns)"),
+    Binding("f6", "sort_menu", "sort by", show=False, id="tasks.sort_menu",
+            tooltip="choose the column to sort by"),
     Binding("z,ctrl+f", "maximize", "zoom", id="app.maximize",
             tooltip="maximize the focused panel (tasks, modules, dmesg, console); again or "
             "Esc restores; Ctrl+F also while typing"),
@@ -47,8 +59,8 @@ APP_BINDINGS: list[BindingType] = [
             "rewind 5s; rewind alone says how far back it can go)"),
     Binding("t", "next_theme", "theme", show=False, id="app.theme",
             tooltip="next colour theme"),
-    Binding("question_mark", "help", "help", id="app.help", tooltip="this help"),
-    Binding("q", "quit", "quit", id="app.quit", tooltip="quit"),
+    Binding("question_mark,f1", "help", "help", id="app.help", tooltip="this help"),
+    Binding("q,f10", "quit", "quit", id="app.quit", tooltip="quit"),
     Binding("escape", "cancel_step", "stop step", show=False, priority=True, id="sim.stop_step",
             tooltip="stop a long step running on the clock (only while one runs)"),
     Binding("escape", "leave_field", "leave", show=False, priority=True, id="app.leave_field",
@@ -91,6 +103,10 @@ GAME_ACTIONS = frozenset(
         "filter",
         "score",
         "maximize",
+        "search",
+        "user_filter",
+        "choose_columns",
+        "sort_menu",
         "charts",
     }
 )
@@ -124,9 +140,15 @@ TASK_BINDINGS: list[BindingType] = [
             tooltip="unfold the subtree"),
     Binding("o", "sort_next", "sort", show=False, id="tasks.sort",
             tooltip="sort by the next column (or click a column title)"),
-    Binding("O", "sort_reverse", "reverse", show=False, id="tasks.reverse",
+    Binding("M", "sort_on('rss')", "by memory", show=False, id="tasks.sort_memory",
+            tooltip="sort by memory (RSS), biggest first"),
+    Binding("P", "sort_on('cpu')", "by CPU", show=False, id="tasks.sort_cpu",
+            tooltip="sort by CPU time, busiest first"),
+    Binding("T", "sort_on('cpu')", "by time", show=False, id="tasks.sort_time",
+            tooltip="sort by CPU time (the CPU column is TIME+)"),
+    Binding("O,I", "sort_reverse", "reverse", show=False, id="tasks.reverse",
             tooltip="reverse the sort order"),
-    Binding("v", "toggle_tree", "tree/list", show=False, id="tasks.tree",
+    Binding("v,f5", "toggle_tree", "tree/list", show=False, id="tasks.tree",
             tooltip="switch between the tree and a flat list"),
     Binding("F", "follow", "follow", show=False, id="tasks.follow",
             tooltip="follow the selected task: keep it in view, say when it dies"),
@@ -143,3 +165,40 @@ TASK_BINDINGS: list[BindingType] = [
 ]  # fmt: skip
 """The task tree's keys (:class:`~.components.process_view.ProcessView`), all hidden from the
 footer; the help screen lists them after the app's."""
+
+HTOP_KEYS: dict[str, frozenset[str]] = {
+    "app.help": frozenset({"question_mark", "f1"}),
+    "tasks.columns": frozenset({"f2", "S"}),
+    "tasks.search": frozenset({"f3"}),
+    "tasks.search_back": frozenset({"shift+f3"}),
+    "tasks.filter": frozenset({"backslash", "f4"}),
+    "tasks.tree": frozenset({"f5"}),
+    "tasks.sort_menu": frozenset({"f6"}),
+    "task.kill": frozenset({"k", "f9"}),
+    "app.quit": frozenset({"q", "f10"}),
+    "tasks.sort_memory": frozenset({"M"}),
+    "tasks.sort_cpu": frozenset({"P"}),
+    "tasks.sort_time": frozenset({"T"}),
+    "tasks.reverse": frozenset({"I"}),
+    "tasks.follow": frozenset({"F"}),
+    "sim.pause": frozenset({"Z"}),
+}
+"""The keys htop users bring, by binding id: htop's for the same thing. The help screen
+shows them in a column of their own."""
+
+SHARED_WITH_HTOP = frozenset({"k", "q", "F", "question_mark"})
+"""Keys that are moomtui's own and mean the same in htop: in both columns of the help."""
+
+HTOP_CLASHES: tuple[tuple[str, str, str], ...] = (
+    ("u", "a user's tasks", "unload the selected policy; U (or the filter user:NAME) shows one "
+     "user's tasks"),
+    ("/", "search", "filter; F3 searches"),
+    ("t", "tree view", "next theme; F5 (or v) switches tree and list"),
+    ("space", "tag a task", "pause or resume the clock"),
+    ("e", "a task's environment", "explain the selected task's OOM score"),
+    ("s", "strace", "spawn a workload"),
+    ("p", "program paths", "pick a preset"),
+    ("i", "I/O priority", "load the selected policy"),
+    ("+ -", "unfold, fold", "the clock faster, slower (→ ← fold and unfold)"),
+)  # fmt: skip
+"""htop's keys that mean something else here: the key, what htop does, what moomtui does."""

@@ -9,7 +9,7 @@ rule, for the OOM column's mark of the next victim.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -170,22 +170,32 @@ COMMAND = Column(
 COLUMN_BY_KEY = {c.key: c for c in (*COLUMNS, COMMAND)}
 
 
-def columns_for_width(width: int, keep: Collection[str] = ()) -> tuple[Column, ...]:
+def columns_for_width(
+    width: int, keep: Collection[str] = (), chosen: Sequence[str] | None = None
+) -> tuple[Column, ...]:
     """The columns that fit ``width`` cells (one space between them), COMMAND last.
 
     COMMAND keeps at least :attr:`COMMAND.width` cells, or half the width on a narrow view.
-    The columns named in ``keep`` (a preset's ``columns``: the lesson is read in them) are
-    left out last, after every other but PID.
+    Without a user's ``chosen`` columns (the ``columns`` command, F2) every column is a
+    candidate, and those named in ``keep`` (a preset's ``columns``: the lesson is read in
+    them) are left out last, after every other but PID. With ``chosen``, those columns are
+    shown in that order, and a narrow view leaves out the rightmost first: the user said
+    what matters most by putting it first.
     """
     command = min(COMMAND.width, max(12, width // 2))
-    chosen = list(COLUMNS)
-    while chosen:
-        used = sum(c.width + 1 for c in chosen) + command
+    if chosen is not None:
+        picked = [COLUMN_BY_KEY[key] for key in chosen if key in COLUMN_BY_KEY]
+        while len(picked) > 1 and sum(c.width + 1 for c in picked) + command > width:
+            picked.pop()
+        return (*picked, COMMAND)
+    candidates = list(COLUMNS)
+    while candidates:
+        used = sum(c.width + 1 for c in candidates) + command
         if used <= width:
             break
-        others = [c for c in chosen if c.key not in keep and c.priority > 0]
-        chosen.remove(max(others or chosen, key=lambda c: c.priority))
-    return (*chosen, COMMAND)
+        others = [c for c in candidates if c.key not in keep and c.priority > 0]
+        candidates.remove(max(others or candidates, key=lambda c: c.priority))
+    return (*candidates, COMMAND)
 
 
 def select_victim(tasks: Iterable[Task], ctx: Context) -> int | None:

@@ -87,12 +87,43 @@ def md_code(text: str) -> str:
     return f"{fence} {cell} {fence}"
 
 
-def help_text(keys: Iterable[tuple[str, str]], columns: Iterable[tuple[str, str]]) -> str:
-    """The help page: :data:`ABOUT`, the keys as bound now, the task columns. Keys and
+def help_text(
+    keys: Iterable[tuple[str, str, str, str]],
+    columns: Iterable[tuple[str, str]],
+    clashes: Iterable[tuple[str, str, str]] = (),
+) -> str:
+    """The help page: :data:`ABOUT`, the keys as bound now — moomtui's, htop's, what they
+    do —, htop's keys that mean something else here, the task columns. Keys and
     descriptions are quoted, so what they contain shows as written."""
-    key_rows = "\n".join(f"| {md_code(key)} | {md_text(text)} |" for key, text in keys)
-    column_rows = "\n".join(f"| {md_text(title)} | {md_text(text)} |" for title, text in columns)
-    return (
-        f"{ABOUT}\n## Keys\n| key | action |\n|---|---|\n{key_rows}\n"
-        f"\n## Task columns\n| column | meaning |\n|---|---|\n{column_rows}\n"
+    key_rows = "\n".join(
+        f"| {_keys_cell(ours)} | {_keys_cell(htop)} | {md_text(text)} | {_id_cell(id)} |"
+        for ours, htop, text, id in keys
     )
+    clash_rows = "\n".join(
+        f"| {md_code(key)} | {md_text(theirs)} | {md_text(ours)} |" for key, theirs, ours in clashes
+    )
+    column_rows = "\n".join(f"| {md_text(title)} | {md_text(text)} |" for title, text in columns)
+    clash_table = (
+        f"\n## htop's keys that do something else here\n| key | in htop | in moomtui |\n"
+        f"|---|---|---|\n{clash_rows}\n"
+        if clash_rows
+        else ""
+    )
+    return (
+        f"{ABOUT}\n## Keys\nThe first column is moomtui's keys, the second htop's that do the "
+        f"same here (F1 to F10, M, P, …); a key in both columns means the same in both. "
+        f"Remap any in the `[keys]` of `~/.config/moomtui/config.toml` by its id: "
+        f'`"task.kill" = "x,f9"`.\n\n'
+        f"| moomtui | htop | action | id |\n|---|---|---|---|\n{key_rows}\n{clash_table}"
+        f"\n## Task columns\nF2 (or `columns` at the console) shows, hides and orders them.\n\n"
+        f"| column | meaning |\n|---|---|\n{column_rows}\n"
+    )
+
+
+def _keys_cell(keys: str) -> str:
+    """A cell of keys, each as code: ``k``, ``F9``; empty for none."""
+    return ", ".join(md_code(key) for key in keys.split(", ")) if keys else ""
+
+
+def _id_cell(binding_id: str) -> str:
+    return md_code(binding_id) if binding_id else ""

@@ -22,9 +22,9 @@ the lock, so neither screen's trim drops the other's lines.
 from __future__ import annotations
 
 import errno
-import os
 from pathlib import Path
 
+from ..dirs import data_dir
 from ..shell.lines import FORBIDDEN, MAX_LINE
 from ..userfiles import (
     UserFileError,
@@ -41,13 +41,9 @@ MAX_READ = 1 << 20
 
 
 def default_history_path() -> Path:
-    """``$XDG_DATA_HOME/moomtui/history``, or ``~/.local/share/moomtui/history``.
-
-    As the XDG base directory spec says, a relative XDG_DATA_HOME is ignored.
-    """
-    data_home = os.environ.get("XDG_DATA_HOME", "")
-    base = Path(data_home) if os.path.isabs(data_home) else Path.home() / ".local" / "share"
-    return base / "moomtui" / "history"
+    """``$XDG_DATA_HOME/moomtui/history``, or ``~/.local/share/moomtui/history``
+    (:func:`moomtui.dirs.data_dir`: a relative XDG_DATA_HOME is ignored)."""
+    return data_dir() / "history"
 
 
 def _clean(line: str) -> str | None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..shell.session import lookup_user
 from .changes import FLASH_SECONDS, ChangeTracker, Ghost
 from .columns import (
     COLUMN_BY_KEY,
@@ -33,6 +34,9 @@ from .columns import (
     since_seconds,
     task_flags,
 )
+
+USER_FILTER = "user:"
+"""The filter's word for one user's tasks: ``user:mysql``."""
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -88,9 +92,14 @@ class ProcessModel:
         return self.sort_key not in ("pid", "user", "command")
 
     def matches(self, task: Task) -> bool:
+        """Whether ``task`` passes the filter: a pid, part of a name, or ``user:NAME`` (the
+        tasks of one user, as htop's ``u`` shows them; a uid works too)."""
         text = self.filter.strip().lower()
         if not text:
             return True
+        if text.startswith(USER_FILTER):
+            uid = lookup_user(text[len(USER_FILTER) :].strip())
+            return uid is not None and task.uid == uid
         if text.isdigit():
             return str(task.pid) == text
         return text in task.comm.lower()

@@ -25,7 +25,6 @@ a crash.
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -35,6 +34,7 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
+from ..dirs import config_dir
 from ..patterns import anchored
 from ..text import clip, one_line, quote
 from ..userfiles import TomlError, UserFileError, loads_toml, read_user_file
@@ -104,13 +104,13 @@ class ThemeError(Exception):
         self.path = path
         self.where = where
         self.problem = problem
-        location = f"{_display(path)}: {where}" if where else _display(path)
+        location = f"{display_path(path)}: {where}" if where else display_path(path)
         super().__init__(f"{location}: {problem}")
 
 
 def load_theme_file(path: Path) -> MoomTheme:
     """Read and check one theme file; raise ThemeError at its first problem."""
-    document = _read_toml(path)
+    document = read_toml_file(path)
     _check_keys(path, document, _TOP_LEVEL_KEYS, "")
     if "name" not in document:
         raise ThemeError(path, "name", "missing")
@@ -165,13 +165,9 @@ def shipped_themes_dir() -> Path:
 
 
 def user_themes_dir() -> Path:
-    """`$XDG_CONFIG_HOME/moomtui/themes`, or `~/.config/moomtui/themes` if that is unset.
-
-    As the XDG base directory spec says, a relative XDG_CONFIG_HOME is ignored.
-    """
-    config_home = os.environ.get("XDG_CONFIG_HOME", "")
-    base = Path(config_home) if os.path.isabs(config_home) else Path.home() / ".config"
-    return base / "moomtui" / "themes"
+    """`$XDG_CONFIG_HOME/moomtui/themes`, or `~/.config/moomtui/themes` if that is unset
+    (:func:`moomtui.dirs.config_dir`: a relative XDG_CONFIG_HOME is ignored)."""
+    return config_dir() / "themes"
 
 
 def discover_themes(*, include_user: bool = True) -> tuple[dict[str, MoomTheme], list[str]]:
@@ -210,9 +206,11 @@ def _load_folder(folder: Path, errors: list[str]) -> dict[str, MoomTheme]:
     return themes
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml_file(path: Path, limit: int = MAX_THEME_FILE) -> dict[str, Any]:
+    """The TOML document in ``path`` (a regular file of at most ``limit`` bytes, read bounded
+    by :mod:`moomtui.userfiles`); ThemeError naming the file and the line of a problem."""
     try:
-        data = read_user_file(path, limit=MAX_THEME_FILE)
+        data = read_user_file(path, limit=limit)
     except UserFileError as error:
         raise ThemeError(path, "", f"cannot read: {error.problem}") from error
     try:
@@ -284,7 +282,7 @@ def _show(value: Any) -> str:
     return clip(str(value))
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """The path as a user would type it: relative to the working directory, or from `~`;
     what a terminal would act on in a file's name shown (`\\x1b`), never sent."""
     if path.is_absolute():

@@ -162,15 +162,18 @@ async def test_a_session_whose_app_reads_no_more_input_is_still_stopped(tmp_path
     """An app that stopped reading (hung; here, stopped by SIGSTOP) with its input pipe full
     of a visitor's keys: asking it to quit waited on that pipe for ever, so SIGTERM and
     SIGKILL never came, and the session held its seat and its memory."""
-    with moomtui_server(tmp_path, "--idle-timeout", "2s") as srv:
+    # The idle clock starts at the first frame: the app is stopped as soon as it drew, the
+    # keys follow at once, and the session is closed 4 s after the last of them.
+    with moomtui_server(tmp_path, "--idle-timeout", "4s") as srv:
         async with Visitor(srv.url) as visitor:
-            await visitor.until(lambda s: "╭─ console" in s.text(), 20, "the screen")
+            await visitor.until(lambda s: BANNER in s.text(), 20, "the first frame")
             pid = srv.session_pid(1)
             os.kill(pid, signal.SIGSTOP)
             for _ in range(4):  # more than the pipe and the server's buffer hold
                 await visitor.type("z" * 60_000)
+            assert not visitor.closed
             await visitor.until_closed(20)
-            srv.wait_for(r"^session 1: closed after 2s without input")
+            srv.wait_for(r"^session 1: closed after 4s without input")
             wait_until(lambda: not alive(pid), 15, "the stopped app gone")
             srv.wait_for(r"^session 1: ended after", 10)
 

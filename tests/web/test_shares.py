@@ -28,23 +28,18 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from moomtui.web import SCREENSHOT_BYTES, SCREENSHOT_LIFE, SCREENSHOTS_KEPT
-from moomtui.web import server as server_module
+from moomtui.web import downloads as downloads_module
+from moomtui.web.child import child_command, child_environment, process_usage
+from moomtui.web.downloads import Downloads
+from moomtui.web.messages import MAX_DEPTH, MessageError, json_depth, parse_message
 from moomtui.web.retention import KeptFiles, Retention
 from moomtui.web.server import (
     MALFORMED_LIMIT,
-    MAX_DEPTH,
-    Downloads,
-    MessageError,
     MoomServer,
     Session,
-    child_command,
-    child_environment,
     client_key,
     format_seconds,
-    json_depth,
     origin_of,
-    parse_message,
-    process_usage,
     share_spent,
 )
 
@@ -477,7 +472,7 @@ async def test_a_download_the_session_never_sends_is_a_504_not_an_empty_file(
         async def send_meta(self, meta: dict[str, object]) -> bool:
             return True
 
-    monkeypatch.setattr(server_module, "DOWNLOAD_WAIT", 0.05)
+    monkeypatch.setattr(downloads_module, "DOWNLOAD_WAIT", 0.05)
     server = MoomServer()
     await server.download_manager.create_download(
         app_service=Silent(),  # type: ignore[arg-type]

@@ -185,7 +185,7 @@ class HelpScreen(_Dialog):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *ESCAPE,
-        Binding("question_mark,q", "dismiss_none", "Close", id="help.close"),
+        Binding("question_mark,q,f1", "dismiss_none", "Close", id="help.close"),
     ]
 
     def __init__(self, text: str) -> None:

@@ -55,6 +55,11 @@ class FilterInput(BurstInput):
         self.screen.set_focus(self.screen.query_one(ProcessView))
 
 
+class SearchInput(BurstInput):
+    """htop's F3 under the task tree: the cursor jumps to the first task from the selected
+    one whose name holds what is typed (or whose pid it is); every task stays in view."""
+
+
 RESTORE = "z or Esc restores"
 """The subtitle of a maximized panel."""
 
@@ -124,7 +129,10 @@ class MainScreen(Screen[None]):
         self.status_line = StatusLine(id="status")
         self.tasks_panel = TasksPanel(id="tasks-panel")
         self.process_view = ProcessView(policy_score, id="tasks")
-        self.filter_input = FilterInput(placeholder="filter: part of a name, or a pid", id="filter")
+        self.filter_input = FilterInput(
+            placeholder="filter: part of a name, a pid, or user:NAME", id="filter"
+        )
+        self.search_input = SearchInput(placeholder="search: part of a name, or a pid", id="search")
         self.memory_view = MemoryView(id="memory")
         self.module_panel = ModulePanel(id="modules")
         self.module_box = ModuleBox(id="modules-box")
@@ -140,6 +148,7 @@ class MainScreen(Screen[None]):
             with self.tasks_panel:
                 yield self.process_view
                 yield self.filter_input
+                yield self.search_input
             with Vertical(id="side"):
                 yield self.memory_view
                 with self.module_box:
@@ -151,6 +160,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.filter_input.display = False
+        self.search_input.display = False
         self.tasks_panel.border_title = "tasks"
         self.memory_view.border_title = "memory"
         self.module_box.border_title = "modules"
@@ -179,17 +189,18 @@ class MainScreen(Screen[None]):
         run_time: int = 0,
         game: bool = False,
         columns: tuple[str, ...] = (),
+        chosen: tuple[str, ...] | None = None,
     ) -> None:
         """Bring every panel up to date with ``kernel``; the header also shows the preset's
         name, the clock (``speed``, ``paused``) and the game (``goals``, ``sandbox``, its
         ``run_time``; ``game``: the preset has goals); the task tree keeps the preset's
-        ``columns`` on a narrow screen."""
+        ``columns`` on a narrow screen, or shows the user's ``chosen`` ones."""
         self.kernel = kernel
         self.status_line.sync(
             kernel, preset, speed, paused, goals=goals, sandbox=sandbox, run_time=run_time,
             game=game,
         )  # fmt: skip
-        self.process_view.keep_columns(columns)
+        self.process_view.keep_columns(columns, chosen)
         self.process_view.sync(kernel, tracker)
         self.update_tasks_title()
         self.memory_view.sync(kernel)
@@ -263,14 +274,17 @@ class MainScreen(Screen[None]):
     # ---------------------------------------------------------------------------- the filter
     @property
     def text_fields(self) -> tuple[Input, ...]:
-        """The console's prompt and the filter: Esc leaves them (see :meth:`leave_field`)."""
-        return (self.console_view.input, self.filter_input)
+        """The console's prompt, the filter and the search: Esc leaves them (see
+        :meth:`leave_field`)."""
+        return (self.console_view.input, self.filter_input, self.search_input)
 
     def leave_field(self) -> None:
         """Esc in a text field, at once: the filter is cleared and closed, the console left;
         the task tree gets the focus before the next key is read."""
         if self.focused is self.filter_input:
             self.filter_input.action_clear()
+        elif self.focused is self.search_input:
+            self.close_search()
         else:
             self.set_focus(self.process_view)
 
@@ -278,12 +292,44 @@ class MainScreen(Screen[None]):
         self.filter_input.display = True
         self.set_focus(self.filter_input)  # at once: the next key is typed there
 
+    def set_filter(self, text: str) -> None:
+        """Filter the tree by ``text`` and show it in the filter's field (htop's u chooses a
+        user: ``user:NAME``); the tree keeps the focus."""
+        self.filter_input.value = text
+        self.filter_input.display = bool(text)
+        self.process_view.set_filter(text)
+
+    # ---------------------------------------------------------------------------- the search
+    def show_search(self) -> None:
+        """htop's F3: open the search under the tree (with the last text), or, open, go on
+        to the next match."""
+        if self.search_input.display and self.focused is self.search_input:
+            self.search_next()
+            return
+        self.search_input.display = True
+        self.set_focus(self.search_input)
+
+    def search_next(self, back: bool = False) -> None:
+        """The next task that matches (the one before, ``back``), round the end."""
+        text = self.search_input.value
+        if not self.process_view.search(text, after=True, back=back):
+            self.app.bell()
+
+    def close_search(self) -> None:
+        self.search_input.display = False
+        self.set_focus(self.process_view)
+
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FilterInput):
             self.process_view.set_filter(event.value)
+        elif isinstance(event.input, SearchInput):
+            found = self.process_view.search(event.value)
+            event.input.set_class(bool(event.value) and not found, "-no-match")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if isinstance(event.input, FilterInput):
+        if isinstance(event.input, SearchInput):
+            self.close_search()
+        elif isinstance(event.input, FilterInput):
             self.process_view.focus()
             if not event.value:
                 event.input.display = False

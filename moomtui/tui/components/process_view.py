@@ -109,6 +109,8 @@ class ProcessView(ScrollView, can_focus=True):
         self._columns: tuple[Column, ...] = ()
         self._keep: tuple[str, ...] = ()
         """The columns a narrow view keeps first: the preset's lesson is read in them."""
+        self._chosen: tuple[str, ...] | None = None
+        """The user's columns, in order (``columns``, F2); None: all that fit."""
         self._kernel: Kernel | None = None
         self._victim_pid: int | None = None
         self._victim_ticks = -VICTIM_JIFFIES
@@ -187,13 +189,16 @@ class ProcessView(ScrollView, can_focus=True):
             self.scroll_to(y=max(0, self.scroll_y + new_row - old_row), animate=False)
             self._keep_cursor_visible()
 
-    def keep_columns(self, keys: tuple[str, ...]) -> None:
+    def keep_columns(self, keys: tuple[str, ...], chosen: tuple[str, ...] | None = None) -> None:
         """Keep the columns ``keys`` on a narrow view, leaving out others first (a preset's
-        ``columns``: NI where badness() doubles for a niced task)."""
-        if keys != self._keep:
-            self._keep = keys
+        ``columns``: NI where badness() doubles for a niced task); or show the user's
+        ``chosen`` columns, in their order (the ``columns`` command, F2)."""
+        if keys != self._keep or chosen != self._chosen:
+            self._keep, self._chosen = keys, chosen
             self._columns = ()
+            self._shown = {}
             self._dirty = True
+            self.refresh()
 
     def mark(self, pid: int, label: str) -> None:
         """Mark the task ``pid`` with a small label after its name (e.g. a report's victim)."""
@@ -333,10 +338,17 @@ class ProcessView(ScrollView, can_focus=True):
         self.invalidate()
 
     def action_sort_next(self) -> None:
-        keys = [c.key for c in self._columns or columns_for_width(self.size.width, self._keep)]
+        keys = [c.key for c in self.columns]
         key = self.model.sort_key
         following = keys[(keys.index(key) + 1) % len(keys)] if key in keys else keys[0]
         self.sort_by(following)
+
+    def action_sort_on(self, key: str) -> None:
+        """Sort by column ``key`` in its own direction, whatever the sort was (htop's M, P,
+        T and the F6 menu; a value column biggest first)."""
+        self.model.sort_key = key
+        self.model.reverse = key not in ("pid", "user", "command", "state")
+        self.invalidate()
 
     def action_sort_reverse(self) -> None:
         self.model.reverse = not self.model.reverse
@@ -353,6 +365,30 @@ class ProcessView(ScrollView, can_focus=True):
         else:
             self.follow_pid, self._follow_comm = row.pid, row.task.comm
         self.invalidate()
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The columns drawn now, COMMAND last."""
+        self._fit_columns()
+        return self._columns
+
+    def search(self, text: str, *, after: bool = False, back: bool = False) -> bool:
+        """htop's F3: select the next task whose name holds ``text`` (or whose pid it is),
+        from the selected one on (``after``: from the one after it; ``back``: upwards),
+        round the end; False if no row matches. Unlike the filter, every row stays."""
+        needle = text.strip().lower()
+        rows = self.model.rows
+        if not needle or not rows:
+            return False
+        step = -1 if back else 1
+        start = self.cursor_row + (step if after else 0)
+        for n in range(len(rows)):
+            row = (start + step * n) % len(rows)
+            task = rows[row].task
+            if str(task.pid) == needle or needle in task.comm.lower():
+                self.select_row(row)
+                return True
+        return False
 
     def set_filter(self, text: str) -> None:
         self.model.filter = text
@@ -398,7 +434,8 @@ class ProcessView(ScrollView, can_focus=True):
     def _fit_columns(self) -> None:
         """Choose the columns for the width, once per size: a row's text depends on them."""
         if not self._columns:
-            self._columns = columns_for_width(self.scrollable_content_region.width, self._keep)
+            width = self.scrollable_content_region.width
+            self._columns = columns_for_width(width, self._keep, self._chosen)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

@@ -49,6 +49,7 @@ class ReportScreen(ModalScreen[Choice]):
         Binding("c,escape", "choose('continue')", "continue", id="report.continue"),
         Binding("r", "choose('replay')", "replay", id="report.replay"),
         Binding("p", "presets", "presets", id="report.presets"),
+        Binding("l", "choose('campaign')", "levels", id="report.campaign"),
         Binding("q", "choose('quit')", "quit", id="report.quit"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -88,12 +89,15 @@ class ReportScreen(ModalScreen[Choice]):
             if report.score is not None:
                 yield Static(self._score_text(), id="report-score")
             yield Static(self._kills_text(), id="report-kills")
+            if report.policies:
+                yield Static(self._policies_text(), id="report-policies", markup=False)
             yield Static(score_card_table(report.card), id="report-card")
             go_on = "continue in sandbox mode" if report.ended else "back to the game"
             keys = [
                 ("c", go_on, "choose('continue')"),
                 ("r", "replay", "choose('replay')"),
                 ("p", "presets", "presets"),
+                ("l", "levels", "choose('campaign')"),
                 ("q", "quit", "choose('quit')"),
             ]
             yield Label(
@@ -141,6 +145,12 @@ class ReportScreen(ModalScreen[Choice]):
             text.append("\n" + line)
         return text
 
+    def _policies_text(self) -> Text:
+        text = Text("The policies, and why each did or did not act", style="bold")
+        for line in self.report.policies:
+            text.append("\n" + line)
+        return text
+
     @property
     def plain(self) -> str:
         """The report as text (for tests and the curious)."""
@@ -150,6 +160,8 @@ class ReportScreen(ModalScreen[Choice]):
         if report.score is not None:
             lines.append(self._score_text().plain)
         lines.append(self._kills_text().plain)
+        if report.policies:
+            lines.append(self._policies_text().plain)
         lines.append(report.card.render_text())
         return "\n".join(lines)
 

@@ -1,0 +1,310 @@
+"""``moomtui sweep SPEC.toml``: expand, run (resuming), write the rows, summarise.
+
+The summary per preset is a table like compare's — a row per configuration, a column per
+criterion, the median and its 95 % bootstrap interval, ★ where one configuration is best
+beyond the intervals — and, when configurations ran the same seeds, the paired counts of
+each against the baseline (the spec's ``baseline``, else its first configuration).
+``--json`` prints the same as data; ``--report FILE`` writes it as a self-contained HTML page
+with the charts (:mod:`.report`); on a terminal a chart of the first criterion follows
+the tables.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from ..kernel.constants import HZ
+from ..kernel.units import format_duration
+from ..output import output_width, versioned
+from ..text import styled, visible
+from . import engines
+from .progress import progress
+from .results import ResultsFile
+from .runner import RunError, RunResult, run_payload
+from .spec import Job, SpecError, Sweep, load_spec
+from .summary import FIELDS, leaders, paired, summarize, winners
+
+DRY_RUN_SAMPLE = 1
+"""Runs timed by ``--dry-run`` for its estimate."""
+
+
+@dataclass
+class SweepOptions:
+    spec: str
+    out: str | None = None
+    resume: bool = False
+    engine: str = "local"
+    scheduler: str | None = None
+    jobs: int | None = None
+    seeds: int | None = None
+    duration: int | None = None
+    dry_run: bool = False
+    as_json: bool = False
+    report: str | None = None
+    chart: str | None = None
+    """A criterion's key: its medians as bars after the summary (plotext)."""
+    width: int | None = None
+
+
+def default_out(spec: str) -> str:
+    from pathlib import Path
+
+    return f"{Path(spec).stem}.results.csv"
+
+
+def columns(sweep: Sweep) -> list[str]:
+    return [
+        "run",
+        "preset",
+        "policy",
+        "config",
+        *sweep.param_columns,
+        *sweep.sysctl_columns,
+        "seed",
+        "length",
+        *sweep.draw_columns(),
+        *FIELDS,
+        "version",
+    ]
+
+
+def row_of(sweep: Sweep, job: Job, result: RunResult, version: str) -> dict[str, Any]:
+    config = sweep.configs[job.config]
+    length = sweep.length(job) / HZ
+    row: dict[str, Any] = {
+        "run": job.index,
+        "preset": sweep.preset_name(job),
+        "policy": config.policy,
+        "config": config.label,
+        **dict(config.params),
+        **dict(config.sysctls),
+        "seed": job.seed,
+        "length": int(length) if length.is_integer() else length,
+        **{f"drawn.{path}": value for path, value in result["drawn"].items()},
+    }
+    row.update({name: result["card"][name] for name in FIELDS})
+    row["version"] = version
+    return row
+
+
+def _same_run(row: dict[str, Any], expected: dict[str, Any]) -> bool:
+    return all(str(row.get(k)) == str(expected[k]) for k in ("preset", "config", "seed"))
+
+
+def sweep(opts: SweepOptions, out: IO[str], err: IO[str]) -> int:
+    from ..install import version
+
+    if opts.jobs is not None and not 1 <= opts.jobs <= engines.MAX_JOBS:
+        raise SpecError(f"--jobs: expected a number from 1 to {engines.MAX_JOBS}, got {opts.jobs}")
+    spec = load_spec(opts.spec, seeds=opts.seeds, duration=opts.duration)
+    total = spec.count()
+    if opts.chart is not None:
+        from .chart import criterion
+
+        criterion(opts.chart)  # a wrong name, or no plotext, is told before any run
+        _need_chart_extra()
+    if opts.dry_run:
+        return dry_run(spec, opts, out)
+    path = opts.out or default_out(opts.spec)
+    results = ResultsFile(path, columns(spec), resume=opts.resume)
+    ver = version()
+    done = results.rows
+    for job in spec.jobs():  # a resumed file: each row this sweep's run of its index
+        row = done.get(job.index)
+        if row is not None:
+            expected = {"preset": spec.preset_name(job), "config": "", "seed": job.seed}
+            expected["config"] = spec.configs[job.config].label
+            if not _same_run(row, expected):
+                raise SpecError(
+                    f"{path}: run {job.index} there is not this sweep's (the spec changed?): "
+                    "give another file, or remove it"
+                )
+    extra = set(done) - set(range(total))
+    if extra:
+        raise SpecError(f"{path}: run {min(extra)} is not one of this sweep's {total} runs")
+
+    def pending() -> Iterator[Job]:
+        return (job for job in spec.jobs() if job.index not in done)
+
+    todo = total - len(done)
+
+    def keep(job: Job, result: RunResult, worker: str) -> None:
+        results.append(row_of(spec, job, result, ver))
+
+    try:
+        with progress(err, todo, keep) as on_result:
+            engines.run(opts.engine, pending(), todo, on_result, opts.jobs, opts.scheduler)
+    except RunError:
+        results.forget_if_empty()
+        raise
+    except engines.EngineError as error:
+        results.forget_if_empty()
+        if "cluster extra" not in str(error):
+            raise
+        from ..install import distribution, install_hint
+
+        raise engines.EngineError(f"{error}: {install_hint('cluster', distribution())}") from None
+    finally:
+        if len(results.rows) == total:
+            results.finish()
+    answer = summary_of(spec, results.rows)
+    if opts.report:
+        from .report import write_report
+
+        write_report(opts.report, spec, answer)
+    if opts.as_json:
+        out.write(json.dumps(versioned({"results": path, **answer}), indent=2) + "\n")
+        return 0
+    print_summary(spec, answer, path, out, opts.width)
+    if opts.chart is not None:
+        from .chart import show
+
+        show(spec, answer, opts.chart, out, opts.width or output_width(out))
+    return 0
+
+
+def _need_chart_extra() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("plotext") is None:
+        from ..install import distribution, install_hint
+
+        raise SpecError(
+            f"--chart: needs the chart extra (plotext): {install_hint('chart', distribution())}"
+        )
+
+
+def summary_of(spec: Sweep, rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """Per preset: each configuration's figures, the best per criterion, paired counts."""
+    labels = [c.label for c in spec.configs]
+    doc: dict[str, Any] = {"sweep": spec.name, "runs": len(rows), "presets": {}}
+    for preset in spec.presets:
+        by_config: dict[str, dict[int, dict[str, Any]]] = {label: {} for label in labels}
+        for row in rows.values():
+            if row["preset"] == preset.ref or str(row["preset"]) == preset.ref:
+                by_config[str(row["config"])][int(row["seed"])] = row
+        groups = {
+            label: [by_config[label][s] for s in sorted(by_config[label])] for label in labels
+        }
+        figures = summarize(groups)
+        best = leaders(figures)
+        baseline = spec.baseline or labels[0]
+        pairs = {
+            label: paired(by_config[label], by_config[baseline])
+            for label in labels
+            if label != baseline
+        }
+        doc["presets"][preset.ref] = {
+            "seeds": len(preset.seeds),
+            "results": figures,
+            "winners": winners(best),
+            "baseline": baseline if pairs else None,
+            "paired": pairs,
+        }
+    return doc
+
+
+def print_summary(
+    spec: Sweep, answer: dict[str, Any], path: str, out: IO[str], width: int | None
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..compare import fit_criteria, render_table
+    from ..game import CRITERIA
+
+    console = Console(file=styled(out), width=width if width is not None else output_width(out))
+    labels = [c.label for c in spec.configs]
+    for ref, part in answer["presets"].items():
+        figures = part["results"]
+        shown = {
+            label: {k: {**s, "min": s["ci_low"], "max": s["ci_high"]} for k, s in f.items()}
+            for label, f in figures.items()
+        }
+        best = {k: [w] if w else [] for k, w in part["winners"].items()}
+        console.print(
+            f"{visible(ref)}: {part['seeds']} seeds per configuration",
+            highlight=False,
+            markup=False,
+        )
+        for group in fit_criteria(labels, shown, best, console.width):
+            console.print(render_table(labels, shown, best, group))
+        if part["paired"]:
+            table = Table(title=f"paired against {visible(part['baseline'])}: wins/losses/ties")
+            table.add_column("policy", no_wrap=True)
+            crits = [
+                c
+                for c in CRITERIA
+                if c.key
+                in ("work_lost", "kills", "innocent_killed", "protected_killed", "livelock", "down")
+            ]
+            for crit in crits:
+                table.add_column(crit.title, justify="right")
+            for label, counts in part["paired"].items():
+                if counts is None:
+                    continue
+                cells = [
+                    f"{c['win']}/{c['loss']}/{c['tie']}" for c in (counts[k.key] for k in crits)
+                ]
+                table.add_row(visible(label), *cells)
+            console.print(table)
+    console.print(
+        "median [95% bootstrap interval] over the seeds; ★ best beyond the intervals; "
+        "† livelocked or panicked: not ranked where the criterion hides it",
+        highlight=False,
+    )
+    console.print(f"{answer['runs']} runs in {visible(path)}", highlight=False, markup=False)
+
+
+def dry_run(spec: Sweep, opts: SweepOptions, out: IO[str]) -> int:
+    """How many runs, and about how long: one run timed here, times the runs, over the
+    workers."""
+    import os
+
+    total = spec.count()
+    workers = max(1, min(opts.jobs or os.cpu_count() or 1, total))
+    first = next(spec.jobs())
+    start = time.perf_counter()
+    run_payload(first.payload)
+    each = time.perf_counter() - start
+    estimate = each * total / workers
+    if opts.as_json:
+        doc = {
+            "sweep": spec.name,
+            "runs": total,
+            "presets": [p.ref for p in spec.presets],
+            "configurations": [c.label for c in spec.configs],
+            "seeds": {p.ref: len(p.seeds) for p in spec.presets},
+            "one_run_seconds": round(each, 3),
+            "workers": workers,
+            "estimate_seconds": round(estimate, 1),
+        }
+        out.write(json.dumps(versioned(doc), indent=2) + "\n")
+        return 0
+    counts = sorted({len(p.seeds) for p in spec.presets})
+    seeds = " or ".join(map(str, counts))
+    out.write(
+        f"{_n(len(spec.presets), 'preset')} × {_n(len(spec.configs), 'configuration')} × "
+        f"{seeds} seed{'s' * (counts != [1])} = {total:,} run{'s' * (total != 1)}\n"
+    )
+    out.write(
+        f"one run ({format_duration(spec.length(first))} simulated) took {each:.2f}s here: "
+        f"about {_human(estimate)} on {workers} local worker(s)\n"
+    )
+    return 0
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
+def _human(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

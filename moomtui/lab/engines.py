@@ -1,0 +1,218 @@
+"""Where the runs run: local worker processes (the default), or Dask distributed.
+
+Both take the jobs as plain data and hand each result back, as it finishes, to
+``on_result(job, result, worker)`` in the calling process, which writes it down; the order
+they finish in is the engine's business and never shows in what is kept (the results file
+is sorted by the run's index at the end, :mod:`.results`).
+
+- **local**: a ``multiprocessing`` pool, one process per core unless told (at most
+  :data:`MAX_JOBS`), fed lazily so a million-run sweep is never a million objects at once.
+  Ctrl+C stops everything at once: the workers ignore SIGINT (blocked while they start),
+  and the main process, on its ``KeyboardInterrupt``, terminates them rather than waiting
+  for the runs in progress. A process with other threads starts its workers from a fork
+  server (a child forked beside threads can inherit a held lock).
+- **dask**: ``distributed.Client`` on a scheduler (``--scheduler tcp://host:8786``) or on a
+  ``LocalCluster`` of its own (``--engine dask``), each worker one process with one thread.
+  The extra ``moomtui[cluster]`` brings it; every worker needs moomtui installed, at the
+  same version (each row records the version that ran it). No scheduler or wire protocol
+  of moomtui's own: Dask's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from .runner import RunResult, run_payload
+from .spec import Job
+
+MAX_JOBS = 64
+"""Local worker processes at most."""
+IN_FLIGHT = 4
+"""Jobs handed to the engine per worker before their results are taken (bounded memory)."""
+ENGINES = ("local", "dask")
+CLUSTER_EXTRA = ("distributed", "dask")
+
+OnResult = Callable[[Job, RunResult, str], None]
+
+
+class EngineError(Exception):
+    """The engine could not start (no Dask, no scheduler there): one line."""
+
+
+def _run_job(job: Job) -> tuple[int, RunResult, str]:
+    return job.index, run_payload(job.payload), f"pid {os.getpid()}"
+
+
+# ============================================================================ local
+def _ignore_sigint() -> None:
+    """A worker leaves Ctrl+C to the main process, which terminates it.
+
+    The worker was started with SIGINT blocked (:func:`_sigint_blocked`): a Ctrl+C during
+    its start waits until it ignores the signal, instead of raising KeyboardInterrupt in a
+    worker that has not yet said it ignores it (a traceback on the terminal)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread while the workers start (they inherit the mask);
+    a Ctrl+C meanwhile is delivered when the block ends, to the main process."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def context() -> Any:
+    """How the workers start: the platform's default, unless this process has threads and
+    that default is ``fork`` — a child forked beside other threads can inherit a lock one
+    of them held, and wait on it for ever; ``forkserver`` (Python 3.14's default on Linux)
+    forks from a process of its own, which has none."""
+    ctx = multiprocessing.get_context()
+    if ctx.get_start_method() == "fork" and threads() > 1:
+        server = multiprocessing.get_context("forkserver")
+        server.set_forkserver_preload([__name__])  # each worker forked with moomtui loaded
+        return server
+    return ctx
+
+
+def threads() -> int:
+    """This process's threads, those started outside :mod:`threading` too (Linux's
+    ``/proc/self/task`` lists them all)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+def run_local(
+    jobs: Iterable[Job], count: int, on_result: OnResult, workers: int | None = None
+) -> None:
+    """Every job on ``workers`` local processes (default: one per core, never more than
+    there are jobs). Whatever interrupts the wait — Ctrl+C, a failed run — terminates the
+    workers at once."""
+    if count == 0:
+        return
+    workers = max(1, min(workers or os.cpu_count() or 1, count, MAX_JOBS))
+    by_index: dict[int, Job] = {}
+    feed = _remember(jobs, by_index)
+    with _sigint_blocked():
+        pool = context().Pool(workers, initializer=_ignore_sigint)
+    try:
+        for index, result, worker in pool.imap_unordered(_run_job, feed):
+            on_result(by_index.pop(index), result, worker)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def _remember(jobs: Iterable[Job], by_index: dict[int, Job]) -> Iterator[Job]:
+    for job in jobs:
+        by_index[job.index] = job
+        yield job
+
+
+# ============================================================================ dask
+def run_dask(
+    jobs: Iterable[Job],
+    count: int,
+    on_result: OnResult,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> None:
+    """Every job on a Dask cluster: the scheduler at ``scheduler``, or a ``LocalCluster``
+    of ``workers`` processes (default: one per core). At most :data:`IN_FLIGHT` jobs per
+    worker are submitted ahead of the results, so the client never holds the whole sweep."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ModuleNotFoundError as err:
+        if (err.name or "").partition(".")[0] not in CLUSTER_EXTRA:
+            raise
+        raise EngineError(
+            f"the dask engine needs the cluster extra ({err.name} is missing)"
+        ) from None
+    if count == 0:
+        return
+    with contextlib.ExitStack() as stack:
+        if scheduler is None:
+            n = max(1, min(workers or os.cpu_count() or 1, count, MAX_JOBS))
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=50,
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout="10s"))
+            except (OSError, TimeoutError, ValueError) as err:
+                raise EngineError(f"--scheduler {scheduler}: {err}") from None
+            n = max(1, len(client.scheduler_info().get("workers", {})))
+        _dask_loop(client, as_completed, jobs, on_result, n)
+
+
+def _dask_loop(
+    client: Any, as_completed: Any, jobs: Iterable[Job], on_result: OnResult, workers: int
+) -> None:
+    feed = iter(jobs)
+    by_key: dict[str, Job] = {}
+    token = os.urandom(6).hex()  # two sweeps on one scheduler never share a key
+
+    def submit(job: Job) -> Any:
+        future = client.submit(
+            _run_dask_job, job, pure=False, key=f"moomtui-run-{token}-{job.index}"
+        )
+        by_key[future.key] = job
+        return future
+
+    first = [submit(job) for job in itertools.islice(feed, workers * IN_FLIGHT)]
+    done = as_completed(first, with_results=True)
+    try:
+        for future, (result, worker) in done:
+            on_result(by_key.pop(future.key), result, worker)
+            nxt = next(feed, None)
+            if nxt is not None:
+                done.add(submit(nxt))
+    except BaseException:
+        client.cancel(list(done.futures), force=True)
+        raise
+
+
+def _run_dask_job(job: Job) -> tuple[RunResult, str]:
+    from distributed import get_worker
+
+    return run_payload(job.payload), str(get_worker().address)
+
+
+def run(
+    engine: str,
+    jobs: Iterable[Job],
+    count: int,
+    on_result: OnResult,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> None:
+    if engine == "dask" or scheduler is not None:
+        run_dask(jobs, count, on_result, workers, scheduler)
+    else:
+        run_local(jobs, count, on_result, workers)
