@@ -14,7 +14,6 @@ but the series', on the panel's own background.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from rich.color import Color
@@ -24,7 +23,10 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual_plotext import Plot
 
-SGR = re.compile(r"\x1b\[([0-9;]*)m")
+from ...patterns import scanning
+
+SGR = scanning(r"\x1b\[([0-9;]{0,64})m")
+"""An SGR escape (``ESC[38;5;2m``), its parameters grouped: what plotext writes."""
 _styles: dict[str, Style] = {}
 
 
