@@ -33,6 +33,9 @@ async def test_charts_show_the_kill_and_b_rewinds_past_it_with_the_branch_marked
         assert kills == [(4682, "httpd", 10, "oom_kill")]  # [86446.820], 46.82 s into the run
         assert "46.82s  httpd (10)  oom_kill" in screen.kill_list.text.plain
         assert screen.draws == 1 and len(app.timeline.samples) == 11
+        selected = app.main.selected_task
+        assert selected is not None and len(app.timeline.rss[selected]) == 11
+        assert screen.memory_plot.builds >= 1 and screen.rss_plot.builds >= 1
 
         await pilot.press("b")  # on the charts too: back to 45 s, before the kill
         await pilot.pause()
