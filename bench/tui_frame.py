@@ -1,6 +1,6 @@
 """How fast the screen is: frames per second, key latency, and the process view's render cost.
 
-    python bench/tui_frame.py [--tasks 2000] [--speed 10] [--seconds 5]
+    python bench/tui_frame.py [--tasks 2000] [--speed 10] [--seconds 5] [--charts]
 
 1. With ``--tasks`` tasks (idle daemons, prefork servers with leaky children and batch jobs;
    oom_kill loaded, so tasks fork and die) running at ``--speed`` for ``--seconds`` of wall
@@ -12,6 +12,11 @@
    for each row of a 60-row view) and to rebuild the rows, at 100 and at 5,000 tasks; and
    the time to mend the rows in place after a fork or an exit (``--render-only``: this
    part alone).
+
+``--charts``: parts 1 and 2 with the history charts open over the panels (key ``y``):
+the charts' redraws are counted too, and the key is ``.`` alone (the cursor key moves
+nothing under the charts); the cursor key is then timed on the panels after they close,
+the charts' timeline still fed every frame.
 
 Prints the figures.
 """
@@ -122,13 +127,20 @@ class Probe:
         self._restore()
 
 
-async def frames_and_latency(tasks: int, speed: float, seconds: float, history: Path) -> None:
+async def frames_and_latency(
+    tasks: int, speed: float, seconds: float, history: Path, charts: bool = False
+) -> None:
     app = make_app(tasks, speed, paused=False, history=history)
     select_row = ProcessView.select_row
     async with app.run_test(size=SIZE) as pilot:
         probe = Probe(app)
         try:
             await pilot.pause(0.5)
+            if charts:
+                app.show_charts()
+                await pilot.pause(0.3)
+            screen = app.screen
+            draws0 = getattr(screen, "draws", 0)
             frames0, paints0, lines0, ticks0 = app.frames, probe.paints, probe.lines, app.sim.ticks
             start, cpu = time.perf_counter(), time.process_time()
             await asyncio.sleep(seconds)
@@ -141,10 +153,20 @@ async def frames_and_latency(tasks: int, speed: float, seconds: float, history: 
                 f"(timer at {app.FRAME_RATE}/s)"
             )
             print(f"  screen updates       {(probe.paints - paints0) / wall:6.1f} /s")
+            if charts:
+                draws = getattr(screen, "draws", 0) - draws0
+                print(f"  charts redrawn       {draws / wall:6.1f} /s")
             print(f"  task rows repainted  {(probe.lines - lines0) / wall:6.1f} /s")
             print(f"  simulated time       {simulated / wall:6.2f} s per wall second")
             print(f"  CPU used             {100 * cpu / wall:6.1f} % of one core")
-            for key, label in (("down", "cursor key"), ("full_stop", "'.' (step via shell)")):
+            keys = [("down", "cursor key"), ("full_stop", "'.' (step via shell)")]
+            if charts:
+                keys = [keys[1], ("y", None), keys[0]]  # '.' on the charts, then closed
+            for key, label in keys:
+                if label is None:
+                    await pilot.press(key)
+                    await pilot.pause(0.3)
+                    continue
                 latencies, round_trips = [], []
                 for _ in range(30):
                     probe.pressed = time.perf_counter()
@@ -235,11 +257,14 @@ def main() -> None:
     parser.add_argument("--speed", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--render-only", action="store_true", help="only the render cost")
+    parser.add_argument("--charts", action="store_true", help="with the history charts open")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         history = Path(tmp) / "history"
         if not args.render_only:
-            asyncio.run(frames_and_latency(args.tasks, args.speed, args.seconds, history))
+            asyncio.run(
+                frames_and_latency(args.tasks, args.speed, args.seconds, history, args.charts)
+            )
         print("process view render cost:")
         for tasks in (100, 5000):
             asyncio.run(render_cost(tasks, history))

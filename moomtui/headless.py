@@ -18,7 +18,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from .game import GoalTracker, Tracked
 from .game.nonevents import PolicyWatch
@@ -235,15 +235,16 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
             before_command=before_command,
         )
         tracker = GoalTracker(scenario, sim.kernel, player=lambda: sim.player_command)
-        bus.subscribe(tracker)
+        tracked = Tracked(sim, tracker, bus.subscribe(tracker))
         policies = PolicyWatch()
         bus.subscribe(policies, kinds=PolicyWatch.KINDS)
-        tracked = Tracked(sim, tracker)
+        sim.session.on_rewind = lambda back: _rewind(sim, tracked, tally, policies, back)
         gc.freeze()
         if collecting:
             gc.enable()
         tracked.run_for(duration)
         tracked.finish()
+        tracker = cast("GoalTracker", tracked.tracker)  # a rewind's, if the script rewound
     finally:
         trace_error = trace_file.close() if trace_file is not None else None
     if opts.as_json:
@@ -278,6 +279,30 @@ def _run(opts: RunOptions, out: IO[str], collecting: bool) -> int:
     if trace_error is not None:
         raise OutputError(trace_error)
     return 0
+
+
+def _rewind(
+    sim: Simulation, tracked: Tracked, tally: Tally, policies: PolicyWatch, back: int | None
+) -> str:
+    """A script's ``rewind``: the run replayed to the moment wanted (:mod:`moomtui.game.
+    rewind`), with its goals, its kills by module and what its policies did; the log goes
+    on printing from there."""
+    from .game.rewind import describe, message, rewind
+
+    def attach(bus: ev.EventBus, *_: object) -> list[object]:
+        replayed = PolicyWatch()
+        bus.subscribe(replayed, kinds=PolicyWatch.KINDS)
+        return [Tally(bus), replayed]
+
+    if back is None:
+        return describe(sim)
+    left = sim.run_time
+    done = rewind(sim, back, attach=attach)
+    tracked.adopt(done.tracked)
+    replayed_tally, replayed_policies = done.attached
+    tally.kills_by_module = replayed_tally.kills_by_module
+    vars(policies).update(vars(replayed_policies))  # its counts: the branch's
+    return message(sim, left, done)
 
 
 def summary(sim: Simulation, scenario: Scenario, tally: Tally) -> str:

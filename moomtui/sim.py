@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .kernel import events as ev
 from .machine import boot
@@ -31,6 +31,7 @@ from .shell.profile import LOCAL_CONSOLE, PRESET, SCRIPT, Profile
 from .shell.session import Session
 
 if TYPE_CHECKING:
+    from .kernel import Kernel
     from .presets.trial_boot import KeptBoot
     from .shell.shell import Shell
 
@@ -38,6 +39,9 @@ SOURCE_PROFILES = {"preset": PRESET, "script": SCRIPT}
 """The profile each source of scheduled commands runs under."""
 PLAYER_SOURCES = ("console", "script")
 """The sources whose lines are the player's own (a preset's events are not)."""
+UNRECORDED = frozenset({"rewind", "script"})
+"""Command words a run's record leaves out: a replay never goes back in time again, and
+never writes the host's files (``script save``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +99,22 @@ class Simulation:
         self._boot_seen = self.kernel.boot
         self.player_command: str | None = None
         """The command word of the player's line running now (``kill``), else None."""
+        self.run_seed = self.kernel.spec.seed
+        """The seed this run booted with (the scenario's, or the one given)."""
+        self.run_origin = 0
+        """``elapsed`` when this run began: a run is one scenario booted, its reboots
+        included; ``boot`` begins another."""
+        self.run_log: list[tuple[int, str, str]] = []
+        """The player's lines of this run, as ``(run time, source, line)``: what a replay
+        feeds a fresh run of the same scenario and seed (:mod:`moomtui.game.rewind`)."""
+        self.branches: list[tuple[int, int]] = []
+        """Each rewind of this run: ``(elapsed it went back to, elapsed it left)``."""
+        self.rewinds = 0
+        """Rewinds so far (of every run): a ``run_for`` a rewind cut short sees it change."""
+        self.executing = 0
+        """Lines running now (a ``vmstat 1 5`` runs the machine while it runs): no
+        checkpoint is taken then, as a line's record comes once it is done."""
+        self._runs = 0
 
     def boot(self, scenario: Scenario, *, seed: int | None = None) -> None:
         """Switch to another scenario: a new machine on the same event bus and console.
@@ -111,6 +131,70 @@ class Simulation:
         self._script_i = len(self._script)
         self._preset_i = 0
         self._boot_seen = self.kernel.boot
+        self.run_seed = self.kernel.spec.seed
+        self.run_origin = self.elapsed
+        self.run_log = []
+        self.branches = []
+        self._runs += 1
+
+    @property
+    def run_time(self) -> int:
+        """Jiffies since this run began (its record's clock)."""
+        return self.elapsed - self.run_origin
+
+    def adopt(self, replica: Simulation) -> None:
+        """Go on from where ``replica`` stands — a fresh run of this scenario and seed, fed
+        this run's record up to an earlier moment (:func:`moomtui.game.rewind.replay`): its
+        machine, its console's user, its place in the preset's events and its record
+        become this run's; the event bus, the console's hooks and the ``--script`` still
+        to come stay this simulation's. The console's record (``history``, ``script
+        save``) keeps the lines up to the moment gone back to: the branch's. The bus's
+        counts become the replica's, so that what counted events reports is what happened
+        on this branch."""
+        bus = self.kernel.bus
+        kernel = replica.kernel
+        bus.counts.clear()
+        bus.counts.update(kernel.bus.counts)
+        kernel.bus = bus
+        left = self.elapsed
+        self.kernel = kernel
+        session, theirs = self.session, replica.session
+        session.kernel = kernel
+        session.uid, session.logins = theirs.uid, list(theirs.logins)
+        session.sync()
+        self.elapsed = self.run_origin + replica.elapsed
+        self._preset_i = replica._preset_i
+        self._boot_seen = kernel.boot
+        self.run_log = list(replica.run_log)
+        session.recorded = [(t, line) for t, line in session.recorded if t <= self.elapsed]
+        self.branches.append((self.elapsed, left))
+        self.rewinds += 1
+
+    def state(self) -> dict[str, Any]:
+        """What a checkpoint keeps of this simulation beside its machine
+        (:mod:`moomtui.game.checkpoint`): its run time, its place in the preset's events,
+        the console's user."""
+        return {
+            "run_time": self.run_time,
+            "preset_i": self._preset_i,
+            "boot_seen": self._boot_seen,
+            "uid": self.session.uid,
+            "logins": list(self.session.logins),
+        }
+
+    def resume(self, kernel: Kernel, state: dict[str, Any], run_log: list[Any]) -> None:
+        """Go on from a checkpoint: ``kernel`` and ``state`` as :meth:`state` gave them,
+        ``run_log`` the record's lines that had run then. For a fresh simulation of the
+        same scenario and seed, before it has run (a replay's)."""
+        self.kernel = kernel
+        session = self.session
+        session.kernel = kernel
+        session.uid, session.logins = state["uid"], list(state["logins"])
+        session.sync()
+        self.elapsed = self.run_origin + state["run_time"]
+        self._preset_i = state["preset_i"]
+        self._boot_seen = state["boot_seen"]
+        self.run_log = list(run_log)
 
     def _boot_by_name(self, name: str) -> None:
         """``boot NAME`` — or a path, where the profile reads files (the shell checked)."""
@@ -148,14 +232,14 @@ class Simulation:
         return min(due) if due else None
 
     def _fire_due(self) -> None:
-        k = self.kernel
-        if k.boot != self._boot_seen:
-            self._boot_seen = k.boot
+        if self.kernel.boot != self._boot_seen:
+            self._boot_seen = self.kernel.boot
             self._preset_i = 0
         while True:
             fired = False
             events = self.scenario.events
-            if self._preset_i < len(events) and events[self._preset_i].at <= k.ticks:
+            ticks = self.kernel.ticks  # a line may have rewound the run: another machine
+            if self._preset_i < len(events) and events[self._preset_i].at <= ticks:
                 line = events[self._preset_i].run
                 self._preset_i += 1
                 self._run(line, "preset")
@@ -177,14 +261,20 @@ class Simulation:
         session's own profile, the others under their source's."""
         words = line.split(maxsplit=1)
         outer = self.player_command
-        if source in PLAYER_SOURCES:
+        player = source in PLAYER_SOURCES
+        if player:
             self.player_command = words[0] if words else ""
+        at, run = self.run_time, self._runs
+        self.executing += 1
         try:
             if source == "console":
                 return self.shell.execute(line)
             return self.shell.execute(line, record=False, profile=SOURCE_PROFILES[source])
         finally:
+            self.executing -= 1
             self.player_command = outer
+            if player and run == self._runs and words and words[0] not in UNRECORDED:
+                self.run_log.append((at, source, line))
 
     def _run(self, line: str, source: str) -> None:
         if self.before_command is not None:
@@ -194,10 +284,12 @@ class Simulation:
             self.on_command(CommandRun(self.elapsed, self.kernel.jiffies, source, line, result))
 
     def run_for(self, n: int) -> None:
-        """Advance ``n`` jiffies, running scheduled commands when they are due."""
+        """Advance ``n`` jiffies, running scheduled commands when they are due; or less, if
+        one of them rewound the run (:meth:`adopt`): the caller plans again from there."""
         end = self.elapsed + n
+        rewinds = self.rewinds
         self._fire_due()
-        while self.elapsed < end:
+        while self.elapsed < end and self.rewinds == rewinds:
             stop = end
             due = self._next_due()
             if due is not None and due > self.elapsed:

@@ -109,6 +109,19 @@ class KillLog:
         self.total = 0
         self._victim: dict[str, tuple[int, str]] = {}  # module -> its last victim
 
+    def unbind(self) -> tuple[Callable[[], Kernel], Callable[[], int]]:
+        """Let go of the machine and the clock (a checkpoint pickles this log without
+        them, :mod:`moomtui.game.checkpoint`); :meth:`rebind` gives them back."""
+        binding = (self._kernel, self._now)
+        self._kernel = self._now = None  # type: ignore[assignment]
+        return binding
+
+    def rebind(self, kernel: Callable[[], Kernel], now: Callable[[], int]) -> None:
+        """Read the machine and the run time from elsewhere: a replay's log handed over
+        to the game that rewound (:meth:`moomtui.game.play.Game.rewind`)."""
+        self._kernel = kernel
+        self._now = now
+
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.OomKill):
             self._on_kill(event)

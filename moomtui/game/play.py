@@ -17,20 +17,24 @@ the report. No Textual and no Rich here: the screen (:mod:`moomtui.tui.component
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..kernel.constants import HZ
 from .card import ScoreCard
+from .checkpoint import Checkpoints
 from .goals import LOST, MET, PENDING, GoalState, GoalTracker
 from .kills import KillLog
 from .nonevents import PolicyWatch
+from .rewind import Replay, describe, message, rewind
 from .scores import ScoreResult
 from .tracking import SAMPLE, Tracked
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
+    from ..kernel.events import EventBus
     from ..sim import Simulation
 
 MARKS = {PENDING: "●", MET: "✓", LOST: "✗"}
@@ -68,6 +72,14 @@ class Game:
         self._unsubscribe_policies: Callable[[], None] | None = None
         self.kills: KillLog
         self.tracked = self._start()
+        self.last_replay: Replay | None = None
+        """The last rewind's replay (what it took), if any."""
+        self.checkpoints = Checkpoints()
+        """The run's checkpoints, which bound what a rewind replays (:mod:`.checkpoint`)."""
+        self.outside: list[object] = []
+        """Watchers of the machine that are not part of it (the screen's): left out of
+        the checkpoints."""
+        sim.session.on_rewind = self.rewind
 
     # --- the game's lifetime ------------------------------------------------------------
     def _start(self) -> Tracked:
@@ -103,6 +115,7 @@ class Game:
         self._stop()
         self.sandbox = False
         self.tracked = self._start()
+        self.checkpoints.clear()
 
     def sync(self) -> bool:
         """Start a new game if the simulation booted another machine; True if it did."""
@@ -118,6 +131,45 @@ class Game:
 
     def close(self) -> None:
         self._stop()
+
+    def rewind(self, back: int | None) -> str:
+        """``rewind``: take the run ``back`` jiffies back (:mod:`.rewind`), the goals, the
+        score and the kills explained as they were then; None tells how far it can go. A
+        game lost or won later than that moment is on again (sandbox mode ends with it)."""
+        sim = self.sim
+        if back is None:
+            return describe(sim, self.checkpoints)
+        left = sim.run_time
+
+        def attach(
+            bus: EventBus, replica: Simulation, tracked: Tracked, old: list[Any] | None
+        ) -> list[Any]:
+            kills, policies = old or (KillLog(lambda: sim.kernel, lambda: 0), PolicyWatch())
+            kills.rebind(lambda: replica.kernel, lambda: tracked.tracker.now())
+            bus.subscribe(kills)
+            bus.subscribe(policies, kinds=PolicyWatch.KINDS)
+            return [kills, policies]
+
+        done = rewind(sim, back, attach=attach, checkpoints=self.checkpoints)
+        self.tracked.adopt(done.tracked)
+        for unsubscribe in (self._unsubscribe_kills, self._unsubscribe_policies):
+            if unsubscribe is not None:
+                unsubscribe()
+        kills, policies = done.attached
+        kills.rebind(lambda: self.sim.kernel, lambda: self.tracker.now())
+        self.kills, self.policies = kills, policies
+        self._unsubscribe_kills = sim.kernel.bus.subscribe(kills)
+        self._unsubscribe_policies = sim.kernel.bus.subscribe(policies, kinds=PolicyWatch.KINDS)
+        self._kernel = sim.kernel
+        self.sandbox = self.sandbox and self.tracker.over
+        self.last_replay = done
+        return message(sim, left, done)
+
+    def checkpoint(self) -> None:
+        """Keep the run as it stands, for a rewind to start from (:mod:`.checkpoint`):
+        the machine, the goals, the kills explained, what the policies did."""
+        extras = [self.kills, self.policies]
+        self.checkpoints.take(self.sim, self.tracked, extras, self.outside)
 
     # --- running ------------------------------------------------------------------------
     @property
@@ -141,7 +193,10 @@ class Game:
             deadline = self.tracker.next_check()
             if deadline is not None and now < deadline < now + piece:
                 piece = deadline - now
+            start = time.process_time()
             self.tracked.run_for(piece)
+            if self.checkpoints.due(time.process_time() - start) and not sim.executing:
+                self.checkpoint()
 
     # --- the state ----------------------------------------------------------------------
     @property

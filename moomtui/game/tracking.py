@@ -62,17 +62,21 @@ class Tracked:
         return self.sim.elapsed - self.origin
 
     def run_for(self, n: int) -> None:
-        sim, tracker = self.sim, self.tracker
+        sim = self.sim
         end = self.elapsed + n
         if n <= 0:
             sim.run_for(0)
             return
         while (now := self.elapsed) < end:
+            tracker = self.tracker
             stop = min(end, (now // SAMPLE + 1) * SAMPLE)
             deadline = tracker.next_check() if isinstance(tracker, GoalTracker) else None
             if deadline is not None and now < deadline < stop:
                 stop = deadline
+            rewinds = sim.rewinds
             sim.run_for(stop - now)
+            if sim.rewinds != rewinds:
+                continue  # a scripted rewind: the replay's tracker has sampled up to here
             now = self.elapsed
             if now % SAMPLE == 0 or now == deadline:
                 tracker.update(sim.kernel)
@@ -82,6 +86,18 @@ class Tracked:
         tracker = self.tracker
         if tracker.now() % SAMPLE or tracker.now() == 0:
             tracker.update(self.sim.kernel)
+
+    def adopt(self, other: Tracked) -> None:
+        """Take ``other``'s tracker — a replay's (:mod:`.rewind`), its simulation adopted by
+        this one's — in place of this one's: it is moved to this simulation's event bus."""
+        self.close()
+        other.close()
+        tracker = other.tracker
+        if isinstance(tracker, GoalTracker):
+            sim = self.sim
+            tracker.player = lambda: sim.player_command
+        self.tracker = tracker
+        self._unsubscribe = self.sim.kernel.bus.subscribe(tracker)
 
     def close(self) -> None:
         if self._unsubscribe is not None:

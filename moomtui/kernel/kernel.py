@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from itertools import count
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import events as ev
@@ -47,6 +46,7 @@ from .loadavg import LOAD_FREQ, calc_load, count_active
 from .mm import VM
 from .module import ModuleError
 from .module_loader import ModuleLoader
+from .numbers import Numbers
 from .oom_notifier import OomNotifier
 from .oom_state import oom_state
 from .page_alloc import retry_blocked
@@ -105,8 +105,8 @@ class Kernel(Watchers):
         self.reboot_at: int | None = None
         self.tasks: dict[int, Task] = {}
         self.last_pid = 0
-        self.mm_ids = count(1)
-        self.task_seq = count(1)
+        self.mm_ids = Numbers(1)
+        self.task_seq = Numbers(1)
         self.watchers: list[TaskWatcher] = []
         """Told of every change an OOM score could see (:mod:`.watch`); this boot's only."""
         self._markers: tuple[Any, ...] = ()
@@ -126,7 +126,7 @@ class Kernel(Watchers):
         self.last_oom_call: int | None = None
         self.kills = 0
         self.log = LogBuffer()
-        self.sched = Scheduler(spec.cpus, lambda: self.ticks)
+        self.sched = Scheduler(spec.cpus, self._uptime)
         self.oom = OomNotifier(on_call=self._oom_called)
         self._init_sysctl()
         self.vm = VM(
@@ -148,9 +148,7 @@ class Kernel(Watchers):
         registry = self.platform.modules
         if self.platform.find_modules is not None:
             # Modules installed since the last boot, found anew at each boot.
-            found = self.platform.find_modules(
-                registry, lambda text: self.printk(KERN_WARNING, f"moomtui: {text}: ignored")
-            )
+            found = self.platform.find_modules(registry, self._module_ignored)
             registry = {**registry, **found}
         self.modules = ModuleLoader(self, registry, resolve_kconfig(spec.kconfig))
         self.oom.guard = self.modules
@@ -175,6 +173,14 @@ class Kernel(Watchers):
         for tspec in spec.tasks:
             create_spec_task(self, tspec)
         self.add_timer(LOAD_FREQ, self._calc_load)
+
+    def _uptime(self) -> int:
+        """The scheduler's clock: jiffies since boot (a method, not a lambda: a kernel is
+        pickled whole for the screen's rewind checkpoints)."""
+        return self.ticks
+
+    def _module_ignored(self, text: str) -> None:
+        self.printk(KERN_WARNING, f"moomtui: {text}: ignored")
 
     def _init_sysctl(self) -> None:
         self.panic_timeout = IntCell(0)

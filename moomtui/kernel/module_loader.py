@@ -41,6 +41,7 @@ import contextlib
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from moomtui.kernel.errno import EBUSY, EPERM, strerror
 from moomtui.kernel.events import ModuleLoad, ModuleUnload
@@ -228,7 +229,7 @@ class ModuleLoader:
             # mod->flags |= MOD_DELETED; free_module(mod, 0); -- whose cleanup_module waits
             # in unregister_oom_notifier's down(&notify_mutex) for the walk to end
             self._deleting.add(name)
-            oom.wait_for_mutex(lambda: self._deleted(module))
+            oom.wait_for_mutex(partial(self._deleted, module))
             return
         failure = self._stop(module, "rmmod")
         if failure is not None:

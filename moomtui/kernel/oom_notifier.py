@@ -52,6 +52,7 @@ Left out: the ``EXPORT_SYMBOL`` plumbing. One deviation: C's ``out_of_memory()``
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from .notifier import (
@@ -133,10 +134,7 @@ class OomNotifier:
     def register_oom_notifier(self, nb: NotifierBlock) -> int:
         if nb in self._guards:
             raise ValueError(f"notifier block {nb.name or nb!r} is already on the chain")
-
-        def call(guard: NotifierBlock, val: int, data: object) -> int:
-            return self._call(nb, val, data)
-
+        call = partial(self._guarded, nb)  # not a closure: a kernel is pickled whole
         guard = NotifierBlock(notifier_call=call, priority=nb.priority, name=nb.name)
         self._names = None
         err = notifier_chain_register(self._oom_notify_list, guard)
@@ -209,6 +207,9 @@ class OomNotifier:
         self._oom_notify_list.restore(blocks)
         self._guards = dict(guards)
         self._owners = dict(owners)
+
+    def _guarded(self, nb: NotifierBlock, guard: NotifierBlock, val: int, data: object) -> int:
+        return self._call(nb, val, data)
 
     def _call(self, nb: NotifierBlock, val: int, data: object) -> int:
         guard = self.guard

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable
-from itertools import count
 from typing import Any
+
+from .numbers import Numbers
 
 Timer = tuple[int, int, Callable[..., None], tuple[Any, ...]]
 """``(expires, sequence, function, arguments)``: the sequence keeps equal expiries in order."""
@@ -30,7 +31,7 @@ class TimerList:
 
     def __init__(self) -> None:
         self._heap: list[Timer] = []
-        self._seq = count()
+        self._seq = Numbers()
 
     def add_timer(self, expires: int, fn: Callable[..., None], *args: Any) -> None:
         """Call ``fn(*args)`` at tick ``expires``."""

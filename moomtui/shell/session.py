@@ -130,6 +130,10 @@ class Session:
         """What ``exit`` at the first shell does (the screen leaves the console)."""
         self.on_clear: Callable[[], None] | None = None
         """What ``clear`` does (the screen empties the console)."""
+        self.on_rewind: Callable[[int | None], str] | None = None
+        """What ``rewind DURATION`` does with the jiffies to go back (None: ``rewind``
+        alone, which tells how far back it can go); its answer is the command's output, a
+        ValueError's message its error. Without it, the session cannot rewind."""
         self.on_page: Callable[[str, str], None] | None = None
         """What ``less`` does with ``(title, text)`` at the end of a line typed at the
         console (the screen opens a view to scroll); without it, ``less`` prints."""

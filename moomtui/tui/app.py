@@ -70,6 +70,7 @@ from .app_game import GameFlow
 from .bindings import APP_BINDINGS
 from .changes import ChangeTracker
 from .commands import GameCommands, PresetCommands, ShellCommands, ThemeCommands
+from .components.charts import HistoryScreen
 from .components.main_screen import MainScreen
 from .config import Config, ConfigError, user_config
 from .controls import ShowControls
@@ -77,6 +78,7 @@ from .heap import HeapFreeze
 from .history import History, default_history_path
 from .signals import ending_on_signals
 from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
+from .timeline import Timeline
 
 __all__ = ["APP_COMMANDS", "InternalError", "MoomApp", "run_app"]
 
@@ -135,6 +137,9 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self.driver.on_step_end = self._step_ended
         self.sim.session.driver = self.driver  # pause, step and speed at the console
         self.tracker = ChangeTracker()
+        self.game.outside.append(self.tracker)  # the screen's: not in the checkpoints
+        self.timeline = Timeline()
+        self._rewinds = self.sim.rewinds
         self.heap = HeapFreeze()
         path = history_path if history_path is not None else default_history_path()
         self.history = History(path if self.sim.profile.user_files else None)
@@ -298,26 +303,49 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self.tracker.settle()
         game = self.game
         game.sync()
-        main.sync(
-            kernel,
-            self.tracker,
-            preset=self.sim.scenario.name,
-            speed=self.driver.speed,
-            paused=self.driver.paused,
-            goals=game.chips(),
-            sandbox=game.sandbox,
-            prompt=self.prompt(),
-            run_time=game.run_time(),
-            game=game.has_goals,
-            columns=self.sim.scenario.columns,
-            chosen=self.sim.session.columns,
-        )
+        if self.sim.rewinds != self._rewinds:
+            self._rewinds = self.sim.rewinds
+            self._rewound()
+        self.timeline.frame(self.sim, main.selected_task)
+        if not isinstance(self.screen, HistoryScreen):  # the charts hide every panel
+            main.sync(
+                kernel,
+                self.tracker,
+                preset=self.sim.scenario.name,
+                speed=self.driver.speed,
+                paused=self.driver.paused,
+                goals=game.chips(),
+                sandbox=game.sandbox,
+                prompt=self.prompt(),
+                run_time=game.run_time(),
+                game=game.has_goals,
+                columns=self.sim.scenario.columns,
+                chosen=self.sim.session.columns,
+            )
         self._sync_panic(kernel)
         self._new_game()  # after the panic screen of the last game has gone
         if game.ended and not self._reporting and kernel.panicked is None:
             self.show_report()  # after a panic, the panic first: the report when asked
         if self.heap.due(kernel):  # a new machine: freeze it once its first frame is shown
             self.call_after_refresh(self.heap.freeze, kernel)
+
+    # ---------------------------------------------------------------------------- history
+    def show_charts(self) -> None:
+        if not isinstance(self.screen, HistoryScreen):
+            self.push_screen(
+                HistoryScreen(self.timeline, lambda: self.kernel, lambda: self.main.selected_task)
+            )
+
+    def _rewound(self) -> None:
+        """A rewind ran: the kernel log starts again from the replayed machine's, under a
+        rule at the branch point, and the toast says what the replay took."""
+        to, left = self.sim.branches[-1]
+        origin = self.sim.run_origin
+        where = f"{format_duration(to - origin)} (from {format_duration(left - origin)})"
+        self.main.dmesg_view.rewound(self.kernel, f"⟲ rewound to {where}")
+        replay = self.game.last_replay
+        took = f"; replayed in {replay.wall:.2f} s" if replay is not None else ""
+        self.notify(f"rewound to {where}{took}", timeout=4, markup=False)
 
 
 def run_app(

@@ -32,6 +32,7 @@ from .bindings import (
     TASK_BINDINGS,
 )
 from .columns import COLUMNS, COMMAND
+from .components.charts import HistoryScreen
 from .components.choosers import ColumnChooser, SortMenu, UserChooser
 from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SignalDialog, SpawnDialog
 from .components.explain import ExplainScreen
@@ -81,6 +82,8 @@ class KeyActions(AppBase):
             return not self.console_view.input.value
         if action in FOCUS_ACTIONS and isinstance(self.focused, Input):
             return False  # typed into the field that has the focus
+        if action == "rewind":  # from the panels or the charts, not over a dialog
+            return self.screen is self.main or isinstance(self.screen, HistoryScreen)
         return action not in GAME_ACTIONS or self.screen is self.main
 
     def action_toggle_pause(self) -> None:
@@ -264,6 +267,12 @@ class KeyActions(AppBase):
 
     def _shown_keys(self, keys: list[str]) -> str:
         return ", ".join(self.get_key_display(Binding(k, "")) for k in keys)
+
+    def action_charts(self) -> None:
+        self.submit(CommandSubmitted("charts", "key"))
+
+    def action_rewind(self) -> None:
+        self.submit(CommandSubmitted("rewind 5s", "key"))
 
     def action_reboot(self) -> None:
         self.submit(CommandSubmitted("reboot", "key"))

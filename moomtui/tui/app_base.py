@@ -98,6 +98,10 @@ class AppBase(App[int]):
         """The game's briefing over the stopped clock (:mod:`.app_game`)."""
         raise NotImplementedError
 
+    def show_charts(self) -> None:
+        """The history charts over the panels (:mod:`.app`)."""
+        raise NotImplementedError
+
     def show_report(self) -> None:
         """The goals and the score card over the stopped clock (:mod:`.app_game`)."""
         raise NotImplementedError

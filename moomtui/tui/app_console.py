@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..presets import list_presets
 from ..shell.base import COMMANDS
 from .app_base import AppBase
+from .components.charts import HistoryScreen
 from .components.pager import PagerScreen
 from .config import ConfigError, save_setting
 from .messages import CommandSubmitted, Source
@@ -23,6 +24,7 @@ APP_COMMANDS = {
     "briefing": "the game's goals, rules, score and hint again",
     "campaign": "the campaign's levels: which are open, won, their par and your best",
     "hint": "the game's next hint: the idea, then the command (each costs score)",
+    "charts": "history charts: memory over time, the OOM kills, the selected task's RSS (key y)",
 }
 """Words the console takes that are the screen's, not the machine's: the shell never sees them."""
 
@@ -41,6 +43,8 @@ class ConsoleBridge(AppBase):
         result = self.sim.execute(line)
         self.console_view.show(result.output, result.status)
         self.refresh_frame()
+        if isinstance(self.screen, HistoryScreen):  # what the command did: after this frame
+            self.screen.call_after_refresh(self.screen.redraw)
         return result.status
 
     def show_pager(self, title: str, text: str) -> None:
@@ -68,6 +72,8 @@ class ConsoleBridge(AppBase):
                 self.show_campaign()
             elif line == "hint":
                 self.take_hint()
+            elif line == "charts":
+                self.show_charts()
             else:
                 self.show_report()
         elif line:

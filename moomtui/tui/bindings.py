@@ -51,6 +51,12 @@ APP_BINDINGS: list[BindingType] = [
     Binding("z,ctrl+f", "maximize", "zoom", id="app.maximize",
             tooltip="maximize the focused panel (tasks, modules, dmesg, console); again or "
             "Esc restores; Ctrl+F also while typing"),
+    Binding("y", "charts", "charts", id="app.charts",
+            tooltip="history charts: memory over time with the OOM kills, the kill timeline, "
+            "the selected task's RSS (console: charts)"),
+    Binding("b", "rewind", "rewind", show=False, id="sim.rewind",
+            tooltip="back 5 s of this run, to try something else from there (console: "
+            "rewind 5s; rewind alone says how far back it can go)"),
     Binding("t", "next_theme", "theme", show=False, id="app.theme",
             tooltip="next colour theme"),
     Binding("question_mark,f1", "help", "help", id="app.help", tooltip="this help"),
@@ -101,6 +107,7 @@ GAME_ACTIONS = frozenset(
         "user_filter",
         "choose_columns",
         "sort_menu",
+        "charts",
     }
 )
 """Actions that only make sense on the main screen (not over help, a dialog or a panic)."""

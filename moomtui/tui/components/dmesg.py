@@ -4,7 +4,7 @@ It reads ``log_buf`` incrementally with ``LogBuffer.since(seq)`` once per frame,
 line only if the console would print it (``level < console_loglevel``, changed with
 ``sysctl -w kernel.printk=…`` or ``dmesg -n``). When the level changes the view is rebuilt from
 what the buffer still holds; a reboot or a new preset draws a rule and starts reading the new
-buffer.
+buffer; a rewind shows the replayed machine's log with a rule at the branch point.
 """
 
 from __future__ import annotations
@@ -49,6 +49,16 @@ class DmesgView(LineLog):
         if records:
             self._seq = records[-1].seq
             self.write([self._line(rec) for rec in records if log.reaches_console(rec)])
+
+    def rewound(self, kernel: Kernel, rule: str) -> None:
+        """The run went back (``rewind``): the log is the replayed machine's up to the
+        branch point, marked by ``rule``; what the abandoned branch logged goes."""
+        self.clear()
+        self._log, self._kernel = kernel.log, kernel
+        self._seq = 0
+        self._level = kernel.log.console_loglevel
+        self.sync(kernel)
+        self.write([(f"──── {rule} ────", "dmesg--rule")])
 
     @staticmethod
     def _line(rec: LogRecord) -> tuple[str, str]:

@@ -1,0 +1,163 @@
+"""Checkpoints: a run's machine pickled now and then, so that a rewind replays from the
+nearest one before the moment wanted rather than from the start.
+
+A rewind replays the run (:mod:`.rewind`); what that costs is the kernel time it replays.
+The screen's game keeps checkpoints of its run to bound it: the machine (the kernel, its
+modules, its tasks, its timers and its dice), the goals' tracker and whatever else the game
+hands over (the kill explanations), the simulation's place in the preset's events, the
+console's user and the event counts — pickled whole, a few hundred kilobytes for the
+thousand-task ``bench`` machine. What watches the machine from outside it (the event bus
+and its subscribers, the screen's task watcher, the lambdas that read a live simulation) is
+left out and given back on restore, so a checkpoint is the machine alone.
+
+When: a checkpoint costs what pickling the machine costs, so one is taken once the run has
+spent :data:`RATIO` times that in the kernel since the last (the cost of the last pickle is
+measured): checkpoints take at most about a tenth of the run's time, and the replay a
+rewind makes from the nearest one is at most about :data:`RATIO` pickles' worth of kernel
+time — under half a second on the bench machine — however long the run. At most
+:data:`KEEP` are kept, holding at most :data:`MAX_BYTES`: past either, every other one goes
+(the newest stays), so they thin out towards the start of the run. A rewind drops those
+after the moment it went back to (that future is gone). A machine that cannot be pickled
+(a policy loaded from a file of the user's) is replayed from the start, as a run without
+checkpoints.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+from ..kernel import events as ev
+
+if TYPE_CHECKING:
+    from ..kernel import Kernel
+    from ..sim import Simulation
+    from .tracking import Tracked
+
+RATIO = 10
+"""Kernel time spent between two checkpoints, in pickles' worth."""
+FIRST = 0.05
+"""Kernel CPU seconds before the first checkpoint (before any pickle was timed)."""
+KEEP = 16
+"""Checkpoints kept at most."""
+MAX_BYTES = 64 << 20
+"""Bytes the checkpoints may hold (a 5,000-task machine pickles to about 2 MB)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """A run at a moment: its run time, how many lines of its record had run, the pickle."""
+
+    run_time: int
+    lines: int
+    data: bytes
+
+
+@dataclass(slots=True)
+class Restored:
+    """A checkpoint unpickled: the machine, the tracker, the extras, the simulation's
+    state (its place in the preset's events, the user, the event counts)."""
+
+    checkpoint: Checkpoint
+    kernel: Kernel
+    tracker: Any
+    extras: list[Any]
+    state: dict[str, Any]
+
+
+class Checkpoints:
+    """The checkpoints of one run (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.kept: list[Checkpoint] = []
+        self.cost = 0.0
+        """CPU seconds the last checkpoint took to pickle."""
+        self.spent = 0.0
+        """CPU seconds the kernel spent since the last checkpoint."""
+        self.broken: str | None = None
+        """Why this run's machine cannot be pickled, if it cannot."""
+        self.automatic = True
+        """Whether :meth:`due` ever says one is due (a test takes its own)."""
+
+    def clear(self) -> None:
+        self.kept.clear()
+        self.spent = 0.0
+        self.broken = None
+
+    @property
+    def size(self) -> int:
+        """Bytes the checkpoints hold."""
+        return sum(len(c.data) for c in self.kept)
+
+    def due(self, spent: float) -> bool:
+        """Count ``spent`` CPU seconds of kernel time; whether a checkpoint is due."""
+        self.spent += spent
+        if self.broken is not None or not self.automatic:
+            return False
+        return self.spent >= (RATIO * self.cost if self.cost else FIRST)
+
+    def take(
+        self, sim: Simulation, tracked: Tracked, extras: list[Any], outside: Iterable[object]
+    ) -> None:
+        """Pickle the run as it stands; ``outside``: watchers of the kernel that are not the
+        machine's (the screen's), left out. A run whose machine cannot be pickled is marked
+        :attr:`broken` and keeps no checkpoint after."""
+        start = time.process_time()
+        kernel = sim.kernel
+        if self.kept and self.kept[-1].run_time == sim.run_time:
+            return
+        state = sim.state()
+        state["counts"] = dict(kernel.bus.counts)
+        bus, tracker = kernel.bus, cast("Any", tracked.tracker)
+        watchers = [w for w in kernel.watchers if any(w is o for o in outside)]
+        for watcher in watchers:
+            kernel.unwatch(watcher)
+        player = getattr(tracker, "player", None)
+        unbound = [(x, x.unbind()) for x in extras if hasattr(x, "unbind")]
+        kernel.bus = None  # type: ignore[assignment]
+        if player is not None:
+            tracker.player = None
+        try:
+            data = pickle.dumps((kernel, tracker, extras, state), protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as err:
+            self.broken = f"{type(err).__name__}: {err}"
+            self.kept.clear()
+            return
+        finally:
+            kernel.bus = bus
+            if player is not None:
+                tracker.player = player
+            for extra, binding in unbound:
+                extra.rebind(*binding)
+            for watcher in watchers:
+                kernel.watch(watcher)
+        self.kept.append(Checkpoint(sim.run_time, len(sim.run_log), data))
+        while len(self.kept) > KEEP or (len(self.kept) > 1 and self.size > MAX_BYTES):
+            self.kept = self.kept[::-1][::2][::-1]
+        self.cost = time.process_time() - start
+        self.spent = 0.0
+
+    def nearest(self, until: int) -> Checkpoint | None:
+        """The latest checkpoint at or before run time ``until``."""
+        found = None
+        for checkpoint in self.kept:
+            if checkpoint.run_time <= until:
+                found = checkpoint
+        return found
+
+    def cut(self, until: int) -> None:
+        """A rewind to ``until``: the checkpoints after it are of a future that is gone."""
+        self.kept = [c for c in self.kept if c.run_time <= until]
+        self.spent = 0.0
+
+
+def restore(checkpoint: Checkpoint) -> Restored:
+    """The checkpoint's run unpickled, on a new event bus with its counts."""
+    kernel, tracker, extras, state = pickle.loads(checkpoint.data)
+    bus = ev.EventBus()
+    bus.counts.update(state["counts"])
+    kernel.bus = bus
+    return Restored(checkpoint, kernel, tracker, extras, state)

@@ -1,0 +1,73 @@
+"""The history charts and rewind on the screen: y opens the charts, b goes back 5 s."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from moomtui.kernel.constants import HZ
+from moomtui.presets import load_shipped_preset
+from moomtui.tui.app import MoomApp
+from moomtui.tui.components.charts import HistoryScreen
+from moomtui.tui.components.console import ConsoleView
+from moomtui.tui.components.dmesg import DmesgView
+from moomtui.tui.timeline import MAX_SAMPLES, Timeline
+
+SIZE = (120, 40)
+
+
+@pytest.mark.slow
+async def test_charts_show_the_kill_and_b_rewinds_past_it_with_the_branch_marked(
+    make_app: Callable[..., MoomApp],
+) -> None:
+    app = make_app(load_shipped_preset("leaky-apache"))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(10):  # a sample a frame, as the screen takes them
+            app.game.run_for(5 * HZ)
+            app.refresh_frame()
+        await pilot.press("y")
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        kills = [(k.at, k.comm, k.pid, k.module) for k in app.timeline.kills]
+        assert kills == [(4682, "httpd", 10, "oom_kill")]  # [86446.820], 46.82 s into the run
+        assert "46.82s  httpd (10)  oom_kill" in screen.kill_list.text.plain
+        assert screen.draws == 1 and len(app.timeline.samples) == 11
+        selected = app.main.selected_task
+        assert selected is not None and len(app.timeline.rss[selected]) == 11
+        assert screen.memory_plot.builds >= 1 and screen.rss_plot.builds >= 1
+
+        await pilot.press("b")  # on the charts too: back to 45 s, before the kill
+        await pilot.pause()
+        assert app.sim.run_time == 45 * HZ
+        assert (
+            "rewind: back to 45s of the run (from 50s)" in app.query_one(ConsoleView).output.plain
+        )
+        assert list(app.timeline.kills) == [] and app.timeline.branches == [(45 * HZ, 50 * HZ)]
+        assert app.timeline.samples[-1].at <= 45 * HZ
+        screen.redraw()
+        assert "⟲ rewound here from 50s" in screen.kill_list.text.plain
+        log = app.query_one(DmesgView).plain
+        assert log.endswith("──── ⟲ rewound to 45s (from 50s) ────")
+        assert "Killed process 10" not in log
+
+        await pilot.press("escape")
+        assert app.screen is app.main
+        await pilot.press("colon")
+        app.query_one(ConsoleView).input.value = "charts"
+        await pilot.press("enter")
+        assert isinstance(app.screen, HistoryScreen)
+
+
+def test_the_timeline_stays_bounded_and_covers_the_whole_run() -> None:
+    from moomtui.sim import Simulation
+
+    sim = Simulation(load_shipped_preset("classic-leak"))
+    timeline = Timeline()
+    for _ in range(3 * MAX_SAMPLES):
+        sim.run_for(2)
+        timeline.frame(sim, 1)
+    assert len(timeline.samples) <= MAX_SAMPLES and len(timeline.rss[1]) <= MAX_SAMPLES
+    assert timeline.samples[-1].at > 6 * MAX_SAMPLES - 2 * timeline.every  # now, and ...
+    assert timeline.samples[0].at <= 2 * timeline.every  # ... the run's start still in
+    assert timeline.every == 8  # thinned three times, sampled half as often each time
