@@ -364,7 +364,7 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--chart",
         metavar="CRITERION",
-        help="draw a criterion's medians after the summary, e.g. work_lost (moomtui[chart])",
+        help="draw a criterion's medians after the summary, e.g. work_lost",
     )
 
 

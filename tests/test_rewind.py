@@ -7,6 +7,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from moomtui.game.play import Game
 from moomtui.headless import RunOptions, run, snapshot
 from moomtui.kernel.constants import HZ
@@ -127,3 +129,28 @@ def test_a_scripts_rewind_ends_where_the_branch_alone_would(tmp_path: Path) -> N
     assert [c["run"] for c in rewound.pop("commands")][1] == "rewind 5s"
     straight.pop("commands")
     assert rewound == straight
+
+
+def test_under_a_data_limit_the_checkpoints_hold_an_eighth_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A served session's memory share (RLIMIT_DATA, 64 MiB at least): the checkpoints must
+    never be what makes it run out; past their budget the oldest go, the newest stays."""
+    from moomtui.game import checkpoint
+
+    monkeypatch.setattr(checkpoint.resource, "getrlimit", lambda kind: (80 << 20, 80 << 20))
+    assert checkpoint.budget() == 10 << 20
+    monkeypatch.setattr(
+        checkpoint.resource, "getrlimit", lambda kind: (checkpoint.resource.RLIM_INFINITY,) * 2
+    )
+    assert checkpoint.budget() == checkpoint.MAX_BYTES
+
+    sim = Simulation(load_shipped_preset("leaky-apache"))
+    game = Game(sim)
+    game.checkpoints = checkpoints = checkpoint.Checkpoints(max_bytes=1)
+    checkpoints.automatic = False
+    game.begin()
+    for _ in range(3):
+        game.run_for(5 * HZ)
+        game.checkpoint()
+    assert [c.run_time // HZ for c in checkpoints.kept] == [15]

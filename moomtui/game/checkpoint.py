@@ -15,7 +15,7 @@ spent :data:`RATIO` times that in the kernel since the last (the cost of the las
 measured): checkpoints take at most about a tenth of the run's time, and the replay a
 rewind makes from the nearest one is at most about :data:`RATIO` pickles' worth of kernel
 time — under half a second on the bench machine — however long the run. At most
-:data:`KEEP` are kept, holding at most :data:`MAX_BYTES`: past either, every other one goes
+:data:`KEEP` are kept, holding at most :func:`budget`: past either, every other one goes
 (the newest stays), so they thin out towards the start of the run. A rewind drops those
 after the moment it went back to (that future is gone). A machine that cannot be pickled
 (a policy loaded from a file of the user's) is replayed from the start, as a run without
@@ -25,6 +25,7 @@ checkpoints.
 from __future__ import annotations
 
 import pickle
+import resource
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,6 +46,19 @@ KEEP = 16
 """Checkpoints kept at most."""
 MAX_BYTES = 64 << 20
 """Bytes the checkpoints may hold (a 5,000-task machine pickles to about 2 MB)."""
+SHARE = 8
+"""Under a data limit (``ulimit -d``; a served session's memory share), the checkpoints
+hold at most this fraction of it."""
+
+
+def budget() -> int:
+    """The bytes the checkpoints may hold here: :data:`MAX_BYTES`, or an :data:`SHARE`-th
+    of the process's data limit where that is less (a served session's share is 64 MiB at
+    least: the checkpoints never make it the one to run out)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_DATA)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_BYTES
+    return min(MAX_BYTES, soft // SHARE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +85,9 @@ class Restored:
 class Checkpoints:
     """The checkpoints of one run (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int | None = None) -> None:
+        self.max_bytes = budget() if max_bytes is None else max_bytes
+        """What the checkpoints may hold (:func:`budget`)."""
         self.kept: list[Checkpoint] = []
         self.cost = 0.0
         """CPU seconds the last checkpoint took to pickle."""
@@ -135,7 +151,7 @@ class Checkpoints:
             for watcher in watchers:
                 kernel.watch(watcher)
         self.kept.append(Checkpoint(sim.run_time, len(sim.run_log), data))
-        while len(self.kept) > KEEP or (len(self.kept) > 1 and self.size > MAX_BYTES):
+        while len(self.kept) > KEEP or (len(self.kept) > 1 and self.size > self.max_bytes):
             self.kept = self.kept[::-1][::2][::-1]
         self.cost = time.process_time() - start
         self.spent = 0.0

@@ -1,7 +1,7 @@
 """``--chart CRITERION``: the medians of one criterion as bars on the terminal (plotext).
 
-plotext comes with the chart extra (``pip install 'moomtui[chart]'``; plotext 6 changed its
-interface, so below 6). One chart per preset: a bar per configuration, its median, ★ on the
+plotext is a dependency (the screen's history charts draw with it too; below 6, which
+changed its interface). One chart per preset: a bar per configuration, its median, ★ on the
 best (the summary's). The labels are the sweep's own, shown with :func:`moomtui.text.visible`;
 the colours are plotext's, written to the terminal on purpose (:func:`moomtui.text.styled`)
 and left out when the output is not a terminal.
@@ -15,8 +15,6 @@ from ..game import CRITERIA
 from ..text import styled, visible
 from .spec import SpecError, Sweep
 
-CHART_EXTRA = "plotext"
-
 
 def criterion(key: str) -> Any:
     for crit in CRITERIA:
@@ -29,7 +27,7 @@ def criterion(key: str) -> Any:
 
 def render(spec: Sweep, answer: dict[str, Any], key: str, width: int, colour: bool) -> str:
     crit = criterion(key)
-    import plotext as plt  # the chart extra: the command checked it is there
+    import plotext as plt  # only when a chart is asked for
 
     out = []
     for ref, part in answer["presets"].items():

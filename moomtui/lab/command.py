@@ -105,8 +105,7 @@ def sweep(opts: SweepOptions, out: IO[str], err: IO[str]) -> int:
     if opts.chart is not None:
         from .chart import criterion
 
-        criterion(opts.chart)  # a wrong name, or no plotext, is told before any run
-        _need_chart_extra()
+        criterion(opts.chart)  # a wrong name is told before any run
     if opts.dry_run:
         return dry_run(spec, opts, out)
     path = opts.out or default_out(opts.spec)
@@ -165,17 +164,6 @@ def sweep(opts: SweepOptions, out: IO[str], err: IO[str]) -> int:
 
         show(spec, answer, opts.chart, out, opts.width or output_width(out))
     return 0
-
-
-def _need_chart_extra() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("plotext") is None:
-        from ..install import distribution, install_hint
-
-        raise SpecError(
-            f"--chart: needs the chart extra (plotext): {install_hint('chart', distribution())}"
-        )
 
 
 def summary_of(spec: Sweep, rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
