@@ -154,3 +154,21 @@ def test_under_a_data_limit_the_checkpoints_hold_an_eighth_of_it(
         game.run_for(5 * HZ)
         game.checkpoint()
     assert [c.run_time // HZ for c in checkpoints.kept] == [15]
+
+
+def test_a_rewound_game_s_win_is_not_kept_as_a_best() -> None:
+    """fork-bomb won by renice 19 on the first bomb: a clean win is kept; the same win after
+    a rewind is not (the player saw the future), and a replay starts a clean game."""
+    for rewound in (False, True):
+        game = Game(Simulation(load_shipped_preset("fork-bomb")))
+        game.begin()
+        game.run_for(2 * HZ)
+        if rewound:
+            game.sim.execute("rewind 1s")
+        game.sim.execute("renice 19 9")
+        while not game.ended:
+            game.run_for(5 * HZ)
+        assert game.tracker.won and game.rewound is rewound
+        assert (game.score_to_keep() is None) is rewound
+    game.replay()
+    assert not game.rewound

@@ -85,6 +85,9 @@ class Game:
     def _start(self) -> Tracked:
         self._kernel = self.sim.kernel
         self.number += 1
+        self.rewound = False
+        """Whether this game went back in time: a rewound game's score is not kept as a
+        best (:meth:`score_to_keep`)."""
         self.kills = KillLog(lambda: self.sim.kernel, lambda: self.tracker.now())
         self._unsubscribe_kills = self.sim.kernel.bus.subscribe(self.kills)
         self.policies = PolicyWatch()
@@ -163,6 +166,7 @@ class Game:
         self._kernel = sim.kernel
         self.sandbox = self.sandbox and self.tracker.over
         self.last_replay = done
+        self.rewound = True
         return message(sim, left, done)
 
     def checkpoint(self) -> None:
@@ -211,6 +215,14 @@ class Game:
     def ended(self) -> bool:
         """The game is over and goals still end it: the machine waits for a choice."""
         return self.has_goals and self.tracker.over and not self.sandbox
+
+    def score_to_keep(self) -> ScoreResult | None:
+        """The score a best may be made of: a won game's, unless it was rewound (a player
+        who saw the future and went back played another game than the one scored)."""
+        score = self.tracker.score()
+        if score is None or not self.tracker.won or self.rewound:
+            return None
+        return score
 
     def run_time(self) -> int:
         """Jiffies since the game started (across reboots)."""

@@ -138,9 +138,10 @@ class GameFlow(AppBase):
         key = self.sim.scenario.key
         if score is None:
             return ""
-        if game.tracker.won and self._recorded != game.number:
+        kept = game.score_to_keep()
+        if kept is not None and self._recorded != game.number:
             self._recorded = game.number
-            recorded = self.scores.record(key, score)
+            recorded = self.scores.record(key, kept)
             self._show_scores_warning()
             if recorded.new_best:
                 before = (
@@ -151,6 +152,8 @@ class GameFlow(AppBase):
         mine = "No best score yet." if best is None else f"Your best: {score.show(best)}."
         if game.tracker.lost:
             return f"{mine} A lost game's score does not count."
+        if game.tracker.won and game.rewound:
+            return f"{mine} A rewound game's score is not kept: r plays it again from the start."
         return mine
 
     def _show_scores_warning(self) -> None:
