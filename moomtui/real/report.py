@@ -26,8 +26,9 @@ are errors naming the line (:class:`ReportError`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from ..patterns import anchored, scanning
 from .prefixes import normalize
@@ -206,6 +207,7 @@ class _Reader:
         self.in_table = False
         self.last_row_line = 0
         self.numeric: list[str] = []
+        self.record: RecordMaker | None = None
         self.row_lines: dict[int, int] = {}
 
     # ----------------------------------------------------------------- the walk
@@ -377,6 +379,7 @@ class _Reader:
         cur.columns = columns
         cur.header_line = n
         self.numeric = columns[:-1]
+        self.record = _record_maker(self.numeric)
         self.row_lines = {}
         self.in_table = True
 
@@ -396,12 +399,12 @@ class _Reader:
                 f"a task table row that does not fit the header of line {cur.header_line} "
                 f"({numeric + 2} fields: [pid] {' '.join(cur.columns)}): [{pid}] {rest}",
             )
-        values = dict(zip(columns, map(int, numbers), strict=True))
         number = int(pid)
         first = self.row_lines.setdefault(number, n)
         if first != n:
             raise ReportError(n, f"pid {number} is in the task table twice (line {first} too)")
-        cur.rows.append(_record(number, fields[numeric], values, n))
+        assert self.record is not None
+        cur.rows.append(self.record(number, fields[numeric], [*map(int, numbers), None, 0], n))
         self.last_row_line = n
 
     # ----------------------------------------------------------------- the decision
@@ -528,24 +531,52 @@ def _kill(text: str) -> tuple[re.Match[str], str, str] | None:
     return None
 
 
-def _record(pid: int, name: str, v: dict[str, int], line: int) -> TaskRecord:
-    pgtables: int | None = None
-    if "nr_ptes" in v:
-        pgtables = v["nr_ptes"] + v.get("nr_pmds", 0)
-    return TaskRecord(
-        pid=pid,
-        comm=name.strip(),
-        uid=v["uid"],
-        tgid=v.get("tgid"),
-        total_vm=v["total_vm"],
-        rss=v["rss"],
-        rss_anon=v.get("rss_anon"),
-        rss_file=v.get("rss_file"),
-        rss_shmem=v.get("rss_shmem"),
-        swap=v.get("swapents"),
-        pgtables=pgtables,
-        oom_score_adj=v.get("oom_score_adj", 0),
-        oom_adj=v.get("oom_adj"),
-        pgtables_bytes=v.get("pgtables_bytes"),
-        line=line,
+_ROW_FIELDS = (
+    "uid",
+    "tgid",
+    "total_vm",
+    "rss",
+    "rss_anon",
+    "rss_file",
+    "rss_shmem",
+    "swapents",
+    "pgtables_bytes",
+    "oom_adj",
+)
+"""The columns a record takes as they are (``None`` when the table has no such column)."""
+RecordMaker = Callable[[int, str, list[int | None], int], TaskRecord]
+
+
+def _record_maker(numeric: list[str]) -> RecordMaker:
+    """How a row of a table with the ``numeric`` columns becomes a record: the header is
+    looked up once for all its rows. A row's numbers come in the header's order, followed
+    by ``None`` and ``0`` (what an absent column reads as); a column named twice is read
+    from the last, as a mapping of names to numbers would keep it."""
+    at = {name: i for i, name in enumerate(numeric)}
+    absent, zero = len(numeric), len(numeric) + 1
+    fields = itemgetter(
+        *(at.get(name, absent) for name in _ROW_FIELDS), at.get("oom_score_adj", zero)
     )
+    ptes, pmds = at.get("nr_ptes"), at.get("nr_pmds", zero)
+
+    def record(pid: int, name: str, values: list[int | None], line: int) -> TaskRecord:
+        uid, tgid, total_vm, rss, anon, file, shmem, swap, pgbytes, oom_adj, adj = fields(values)
+        return TaskRecord(
+            pid=pid,
+            comm=name.strip(),
+            uid=uid,
+            tgid=tgid,
+            total_vm=total_vm,
+            rss=rss,
+            rss_anon=anon,
+            rss_file=file,
+            rss_shmem=shmem,
+            swap=swap,
+            pgtables=None if ptes is None else values[ptes] + values[pmds],  # type: ignore[operator]
+            oom_score_adj=adj,
+            oom_adj=oom_adj,
+            pgtables_bytes=pgbytes,
+            line=line,
+        )
+
+    return record
