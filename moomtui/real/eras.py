@@ -460,16 +460,7 @@ def choose(tasks: Sequence[TaskRecord], scores: Sequence[Score], era: Era) -> Ch
     is ``tasks[i]``'s): eras that share a rule share its scores."""
     if len(tasks) != len(scores):
         raise ValueError(f"{len(scores)} scores for {len(tasks)} tasks")
-    skip_zero = era.key != "5.9"
-    last_wins = era.last_wins
-    if scores and None not in scores and not (skip_zero and 0 in scores):
-        # The usual: the walk passes over no task, so it ends on the first (or the last)
-        # of the highest scores, which the list's own methods find at C speed.
-        whole = cast("Sequence[int]", scores)
-        best: Score = max(whole)
-        index = len(whole) - 1 - whole[::-1].index(best) if last_wins else whole.index(best)
-    else:
-        index, best = _walk(scores, skip_zero, last_wins)
+    index, best = pick(scores, era)
     if index < 0:
         return Choice(None, best, [])
     chosen = tasks[index]
@@ -481,6 +472,19 @@ def choose(tasks: Sequence[TaskRecord], scores: Sequence[Score], era: Era) -> Ch
         if rec is not chosen and points == best
     ]
     return Choice(chosen, best, ties)
+
+
+def pick(scores: Sequence[Score], era: Era) -> tuple[int, Score]:
+    """Where ``era``'s walk over ``scores`` ends: the index chosen (-1: none) and its points."""
+    skip_zero = era.key != "5.9"
+    last_wins = era.last_wins
+    if scores and None not in scores and not (skip_zero and 0 in scores):
+        # The usual: the walk passes over no task, so it ends on the first (or the last)
+        # of the highest scores, which the list's own methods find at C speed.
+        whole = cast("Sequence[int]", scores)
+        best = max(whole)
+        return len(whole) - 1 - whole[::-1].index(best) if last_wins else whole.index(best), best
+    return _walk(scores, skip_zero, last_wins)
 
 
 def _walk(scores: Sequence[Score], skip_zero: bool, last_wins: bool) -> tuple[int, Score]:

@@ -33,6 +33,7 @@ from .eras import (
     facts,
     jiffies_at,
     per_mille,
+    pick,
 )
 from .records import Machine, TaskRecord
 
@@ -134,7 +135,20 @@ def judge(m: Machine) -> Judgement:
     scored = score_all(tasks, oom)
     verdicts: dict[str, Verdict] = {}
     for era in ERAS.values():
-        verdicts[era.key] = _verdict(era, choose(tasks, scored[era.score], era), oom)
+        scores = scored[era.score]
+        index, best = pick(scores, era)
+        if index >= 0 and scores.count(best) == 1:  # the usual: one task scores the most
+            task = tasks[index]
+            verdicts[era.key] = Verdict(
+                era.key,
+                era.label,
+                task.pid,
+                task.comm,
+                best,
+                per_mille(era, best, oom.totalpages),
+            )
+        else:  # nobody, or ties
+            verdicts[era.key] = _verdict(era, choose(tasks, scores, era), oom)
     own = ERAS.get(m.era or "")
     eo_era = own or ERAS[EARLYOOM_FALLBACK]
     if glob is oom:
