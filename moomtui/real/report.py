@@ -25,6 +25,7 @@ are errors naming the line (:class:`ReportError`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -379,7 +380,7 @@ class _Reader:
         cur.columns = columns
         cur.header_line = n
         self.numeric = columns[:-1]
-        self.record = _record_maker(self.numeric)
+        self.record = _record_maker(tuple(self.numeric))
         self.row_lines = {}
         self.in_table = True
 
@@ -547,7 +548,10 @@ _ROW_FIELDS = (
 RecordMaker = Callable[[int, str, list[int | None], int], TaskRecord]
 
 
-def _record_maker(numeric: list[str]) -> RecordMaker:
+# A log's tables are printed by few kernels: the last few layouts read are kept (a layout is
+# at most a line of the report long).
+@functools.lru_cache(maxsize=64)
+def _record_maker(numeric: tuple[str, ...]) -> RecordMaker:
     """How a row of a table with the ``numeric`` columns becomes a record: the header is
     looked up once for all its rows. A row's numbers come in the header's order, followed
     by ``None`` and ``0`` (what an absent column reads as); a column named twice is read
