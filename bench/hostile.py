@@ -161,6 +161,8 @@ def _cpu(r: Any, line: str) -> object:
 
 def _stamp(r: Any, line: str) -> object:
     text = "[" + line
+    if not hasattr(r, "_BRACKETED") and hasattr(r, "normalize"):  # moved with normalize
+        r = sys.modules[r.normalize.__module__]
     if hasattr(r, "_BRACKETED"):
         m = r._BRACKETED.match(text)
         return m is not None and r._CLOCK.search(text, 0, m.end()) is not None

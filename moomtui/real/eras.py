@@ -12,7 +12,7 @@ key       rule
 2.4       ``badness()`` of 2.4.22: ``total_vm``, divided by ``int_sqrt`` of CPU time and run
           time, ×2 if niced, /4 for root or CAP_SYS_ADMIN, /4 for CAP_SYS_RAWIO; strictly
           greater wins (the first maximum). The simulator's own :func:`moomtui.modules.classic
-          .badness` is called, on i386 arithmetic.
+          .badness`, on i386 arithmetic, read over the record (held equal by a test).
 2.6.36    the rewrite: ``(rss + swap) * 1000 / totalpages``, −30 for CAP_SYS_ADMIN, plus
           ``oom_score_adj``, clamped to 1..1000; 0 for init, kernel threads and
           ``oom_score_adj`` −1000. First maximum.
@@ -46,17 +46,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from ..kernel.constants import HZ
-from ..kernel.task import Mm, Task
-from ..modules.classic import badness as classic_badness
+from ..kernel.constants import HZ, INT_MAX, JIFFIES_MASK, SHIFT_HZ, UINT_MAX
+from ..modules.classic import int_sqrt, s32
 from ..patterns import anchored
 from .records import (
     CAP_FULL_2_4,
     CAP_SYS_ADMIN,
+    CAP_SYS_RAWIO,
     OOM_SCORE_ADJ_MIN,
     TaskRecord,
 )
+
+_CAP_SYS_ADMIN = 1 << CAP_SYS_ADMIN
+_CAP_SYS_RAWIO = 1 << CAP_SYS_RAWIO
 
 Score = int | None
 """A task's points in one era; ``None`` is 5.9's ``LONG_MIN`` (never to be killed)."""
@@ -116,23 +120,37 @@ def unkillable(rec: TaskRecord, ctx: Context) -> bool:
 
 # --------------------------------------------------------------------------- the rules
 def badness_2_4(rec: TaskRecord, ctx: Context) -> int:
-    """2.4.22's ``badness()``, by the simulator's own transcription (i386 arithmetic)."""
+    """2.4.22's ``badness()`` of ``rec`` (i386 arithmetic): the statements of the simulator's
+    :func:`moomtui.modules.classic.badness`, read over the record's fields and their
+    defaults instead of a simulated task built for each row (a property test holds the two
+    equal for every record: tests/real/test_eras.py)."""
     if not rec.killable_mm:
-        return 0
-    mm = Mm(0, total_vm=rec.total_vm, rss=rec.rss, swap=swap_of(rec))
-    task = Task(
-        pid=rec.pid,
-        comm=rec.comm,
-        mm=mm,
-        uid=rec.uid,
-        euid=euid_of(rec),
-        cap_effective=caps_of(rec),
-        nice=rec.nice or 0,
-        start_time=rec.start_time or 0,
-    )
-    task.base_utime = rec.utime or 0
-    task.base_stime = rec.stime or 0
-    return classic_badness(task, ctx.jiffies)
+        return 0  # if (!p->mm) return 0;
+    points = rec.total_vm
+    if points > INT_MAX:
+        points = s32(points)
+    cpu = (rec.utime or 0) + (rec.stime or 0)
+    if cpu > INT_MAX:
+        cpu = s32(cpu)
+    cpu_time = cpu >> (SHIFT_HZ + 3)
+    run_time = ((ctx.jiffies - (rec.start_time or 0)) & JIFFIES_MASK) >> (SHIFT_HZ + 10)
+    points = _udiv(points, int_sqrt(cpu_time))
+    points = _udiv(points, int_sqrt(int_sqrt(run_time)))
+    if rec.nice is not None and rec.nice > 0:
+        points = s32(points * 2)
+    caps = caps_of(rec)
+    if caps & _CAP_SYS_ADMIN or rec.uid == 0 or euid_of(rec) == 0:
+        points = c_div(points, 4)
+    if caps & _CAP_SYS_RAWIO:
+        points = c_div(points, 4)
+    return points
+
+
+def _udiv(points: int, divisor: int) -> int:
+    """``points /= int_sqrt(...)``: an ``int`` divided by an ``unsigned int`` is unsigned."""
+    if points >= 0:
+        return points // divisor
+    return s32((points & UINT_MAX) // divisor)
 
 
 @dataclass(slots=True)
@@ -151,14 +169,19 @@ class Facts:
 
 
 def facts(rec: TaskRecord, ctx: Context) -> Facts:
-    """``rec``'s facts, read through the defaults above."""
+    """``rec``'s facts, read through the defaults above (written out: every task of every
+    report is read so)."""
+    adj = rec.oom_score_adj
+    caps = rec.caps
+    if caps is None:  # caps_of()
+        caps = CAP_FULL_2_4 if (rec.uid if rec.euid is None else rec.euid) == 0 else 0
     return Facts(
-        unkillable(rec, ctx) or rec.oom_score_adj == OOM_SCORE_ADJ_MIN,
+        not rec.has_mm or rec.kthread or rec.pid == ctx.init_pid or adj == OOM_SCORE_ADJ_MIN,
         rec.rss,
-        swap_of(rec),
-        pgtables_of(rec),
-        rec.oom_score_adj,
-        has_sys_admin(rec),
+        rec.swap or 0,
+        rec.pgtables or 0,
+        adj,
+        bool(caps & _CAP_SYS_ADMIN),
     )
 
 
@@ -421,22 +444,6 @@ class Choice:
     ties: list[TaskRecord]
 
 
-def score_all(tasks: Sequence[TaskRecord], ctx: Context) -> dict[Rule, list[Score]]:
-    """The scores of ``tasks`` by the rule of every era, keyed by ``Era.score``: each rule
-    once (5.2–5.8 share 4.17–5.1's), from the task's facts read once for all the rules."""
-    shared = [facts(rec, ctx) for rec in tasks]
-    out: dict[Rule, list[Score]] = {}
-    for era in ERAS.values():
-        if era.score in out:
-            continue
-        rule = BY_FACTS.get(era.score)
-        if rule is None:
-            out[era.score] = [era.score(rec, ctx) for rec in tasks]
-        else:
-            out[era.score] = [rule(f, ctx) for f in shared]
-    return out
-
-
 def select_bad_process(tasks: Iterable[TaskRecord], era: Era, ctx: Context) -> Choice:
     """The era's walk over the tasks in the order given (the kernel's task-list order).
 
@@ -453,15 +460,7 @@ def choose(tasks: Sequence[TaskRecord], scores: Sequence[Score], era: Era) -> Ch
     is ``tasks[i]``'s): eras that share a rule share its scores."""
     if len(tasks) != len(scores):
         raise ValueError(f"{len(scores)} scores for {len(tasks)} tasks")
-    index = -1
-    best: Score = None
-    skip_zero = era.key != "5.9"
-    last_wins = era.last_wins
-    for i, points in enumerate(scores):
-        if points is None or (not points and skip_zero):
-            continue
-        if best is None or points > best or (points == best and last_wins):
-            index, best = i, points
+    index, best = pick(scores, era)
     if index < 0:
         return Choice(None, best, [])
     chosen = tasks[index]
@@ -473,6 +472,31 @@ def choose(tasks: Sequence[TaskRecord], scores: Sequence[Score], era: Era) -> Ch
         if rec is not chosen and points == best
     ]
     return Choice(chosen, best, ties)
+
+
+def pick(scores: Sequence[Score], era: Era) -> tuple[int, Score]:
+    """Where ``era``'s walk over ``scores`` ends: the index chosen (-1: none) and its points."""
+    skip_zero = era.key != "5.9"
+    last_wins = era.last_wins
+    if scores and None not in scores and not (skip_zero and 0 in scores):
+        # The usual: the walk passes over no task, so it ends on the first (or the last)
+        # of the highest scores, which the list's own methods find at C speed.
+        whole = cast("Sequence[int]", scores)
+        best = max(whole)
+        return len(whole) - 1 - whole[::-1].index(best) if last_wins else whole.index(best), best
+    return _walk(scores, skip_zero, last_wins)
+
+
+def _walk(scores: Sequence[Score], skip_zero: bool, last_wins: bool) -> tuple[int, Score]:
+    """The walk a score at a time: the index chosen (-1: none) and its points."""
+    index = -1
+    best: Score = None
+    for i, points in enumerate(scores):
+        if points is None or (not points and skip_zero):
+            continue
+        if best is None or points > best or (points == best and last_wins):
+            index, best = i, points
+    return index, best
 
 
 def earlyoom_select(tasks: Iterable[TaskRecord], era: Era, ctx: Context) -> Choice:
@@ -489,9 +513,13 @@ def earlyoom_choose(
 ) -> Choice:
     """:func:`earlyoom_select` over tasks already scored by ``era``'s rule over
     ``totalpages`` (``scores[i]`` is ``tasks[i]``'s)."""
+    if len(tasks) != len(scores):
+        raise ValueError(f"{len(scores)} scores for {len(tasks)} tasks")
     victim: TaskRecord | None = None
     best = best_rss = 0
-    for rec, points in sorted(zip(tasks, scores, strict=True), key=lambda pair: pair[0].pid):
+    pids = [rec.pid for rec in tasks]
+    for i in sorted(range(len(pids)), key=pids.__getitem__):  # stable: equal pids keep order
+        rec, points = tasks[i], scores[i]
         if rec.pid <= 1:
             continue
         score = era.proc_score(points, totalpages)

@@ -172,16 +172,22 @@ def _rule_cell(mark: str, label: str) -> str:
 def _verdict_rows(j: Judgement) -> list[str]:
     rows = [_VERDICT_HEADER]
     cells: dict[tuple[int | None, str | None, int | None, int | None, int], str] = {}
+    names: dict[tuple[int | None, str | None], str] = {}
     for key, v in j.verdicts.items():
-        # Most rules choose the same task with the same score: its cells are written once.
+        # Most rules choose the same task, often with the same score: its cells are written
+        # once. (ljust and rjust pad as the format's < and > would, without parsing one.)
         verdict = (v.pid, v.comm, v.score, v.per_mille, len(v.ties))
         cell = cells.get(verdict)
         if cell is None:
-            who = f"{v.pid} ({one_line(v.comm)})" if v.pid is not None else "nobody"
+            who = names.get(verdict[:2])
+            if who is None:
+                who = f"{v.pid} ({one_line(v.comm)})" if v.pid is not None else "nobody"
+                who = names[verdict[:2]] = who[:26].ljust(26)
             score = "" if v.score is None else str(v.score)
             pm = "" if v.per_mille is None else str(v.per_mille)
             ties = f"  +{len(v.ties)} tied" if v.ties else ""
-            cell = cells[verdict] = f"{who[:26]:<26} {score:>10} {pm:>5}{ties}".rstrip()
+            cell = f"{who} {score.rjust(10)} {pm.rjust(5)}{ties}".rstrip()
+            cells[verdict] = cell
         rows.append(_rule_cell("*" if key == j.model else " ", v.label) + cell)
     return rows
 

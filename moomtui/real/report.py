@@ -9,11 +9,8 @@ cgroup's usage and limits, the task table of ``dump_tasks()`` and the decision
 ``Memory cgroup out of memory: Killed process N``, ``oom-kill:constraint=…``).
 
 Each line is first stripped of what the way it was copied put in front of it, in any
-combination: e-mail quoting (``> ``, ``> > ``), a syslog or journal prefix (``Jan  6
-01:49:41 host kernel: ``, ``2025-01-06T01:49:41.123+01:00 host kernel: ``), ``dmesg -x``'s
-facility and level, a raw printk level (``<4>``), the timestamp (``[ 1234.567890]``, ``dmesg
--T``'s ``[Mon Jan  6 01:49:41 2025]``) and the caller id (``[ T1234]``). Thousands separators
-inside numbers (``1,995,298``, ``1'995'298``, ``1 995 298`` with no-break spaces) are
+combination — e-mail quoting, a syslog or journal prefix, ``dmesg``'s facility, level,
+timestamp and caller id (:mod:`.prefixes`) — and thousands separators inside numbers are
 removed, and rsyslog's ``#012`` is a line break. A file may hold several reports; each is
 read on its own, and lines of other messages interleaved with a report are passed over.
 
@@ -28,12 +25,17 @@ are errors naming the line (:class:`ReportError`).
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from ..patterns import anchored, scanning
+from .prefixes import normalize
 from .records import Decision, Invoker, TaskRecord
+
+__all__ = ["Log", "RawReport", "ReportError", "normalize", "read_log"]
 
 
 class ReportError(ValueError):
@@ -45,106 +47,11 @@ class ReportError(ValueError):
         self.message = message
 
 
-# --------------------------------------------------------------------------- line prefixes
-# Every pattern here reads a stranger's text: each is declared in moomtui.patterns, whose
-# test checks that none can backtrack without end. The prefixes are tried where the last
-# one ended (``match`` at a position), never by cutting the line.
-_QUOTE = anchored(r"[ \t]*(?:>[ \t]?)+")
-_MONTH_DAY = r"[A-Z][a-z]{2}[ \t]+\d{1,2}[ \t]+\d{1,2}:\d{2}:\d{2}(?:\.\d+)?"
-_ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
-_SYSLOG = anchored(rf"(?:{_MONTH_DAY}|{_ISO})[ \t]+\S+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
-_HOST_KERNEL = anchored(r"[\w.-]+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
-_FACILITY = anchored(r"[a-z]+[ \t]*:[a-z]+[ \t]*:[ \t]?")
-_LEVEL = anchored(r"<\d>")
-_STAMP = anchored(r"\[[ \t]*(\d+\.\d+)\][ \t]?")
-_BRACKETED = anchored(r"\[[^\]\[]*\][ \t]?")
-_CLOCK = scanning(r"\d{1,2}:\d{2}:\d{2}")
-"""``dmesg -T``'s stamp: anything in brackets (no bracket inside) with a time of day in it."""
-_CALLER = anchored(r"\[[ \t]*[TC]\d+\][ \t]?")
-_THOUSANDS = scanning(r"[,'’_\u00a0\u202f\u2009](?<=\d[,'’_\u00a0\u202f\u2009])(?=\d{3}(?!\d))")
-"""A separator between a digit and three more: the separator comes first in the pattern, so
-a scan looks for one at C speed and tries the digits only where it finds it."""
-MAX_LINE = 1 << 16
-"""A line is read up to its first 64 KiB (a kernel's line is under 1 KiB): the rest is
-passed over, so no line costs more than that."""
-MAX_PREFIXES = 64
-"""Prefixes stripped from one line at most (a line copied through e-mail, syslog and
-dmesg has six)."""
-
-# Where each prefix can start. Most lines are a timestamp and a message: trying all seven
-# patterns at each place cost more than the rest of the reading, so a pattern is tried only
-# where its first character is (or where the character is not ASCII, which is left to the
-# pattern: ``\d`` and ``\w`` take other scripts' digits and letters), and only on a line
-# holding the words it needs. What is stripped is the same; only failing calls are saved.
-# (No prefix matches an empty string, so none is tried at the end of the line.)
-_QUOTE_START = frozenset(" >")  # and the tab, replaced by a space before
-_SYSLOG_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")  # _MONTH_DAY, _ISO
-_FACILITY_START = frozenset("abcdefghijklmnopqrstuvwxyz")
-_HOST_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
-
-
 def _may_start(line: str, pos: int, first: frozenset[str]) -> bool:
     """Whether a pattern whose first character is in ``first`` (or outside ASCII) may match
     at ``pos``."""
     c = line[pos : pos + 1]
     return c in first or not c.isascii()
-
-
-def normalize(raw: str) -> tuple[str, float | None]:
-    """``raw`` without what copying put in front of it; and its dmesg timestamp, if any."""
-    line = raw[:MAX_LINE].rstrip("\r\n").replace("\t", " ")
-    stamp: float | None = None
-    kernel = "kernel" in line  # in _SYSLOG and _HOST_KERNEL
-    colon = ":" in line  # in _FACILITY and _CLOCK
-    pos = 0
-    c = line[:1]  # the character at pos ("" at the end)
-    for _ in range(MAX_PREFIXES):
-        before = pos
-        if c in _QUOTE_START and (m := _QUOTE.match(line, pos)):
-            pos = m.end()
-            c = line[pos : pos + 1]
-        if kernel and (c in _SYSLOG_START or not c.isascii()) and (m := _SYSLOG.match(line, pos)):
-            pos = m.end()
-            c = line[pos : pos + 1]
-        if colon and c in _FACILITY_START and (m := _FACILITY.match(line, pos)):
-            pos = m.end()
-            c = line[pos : pos + 1]
-        if c == "<" and (m := _LEVEL.match(line, pos)):
-            pos = m.end()
-            c = line[pos : pos + 1]
-        if c == "[" and (m := _STAMP.match(line, pos)):
-            if stamp is None:
-                stamp = float(m[1])
-            pos = m.end()
-            c = line[pos : pos + 1]
-            if (
-                kernel
-                and (c in _HOST_START or not c.isascii())
-                and (m := _HOST_KERNEL.match(line, pos))
-            ):
-                pos = m.end()
-                c = line[pos : pos + 1]
-        if (
-            colon
-            and c == "["
-            and (m := _BRACKETED.match(line, pos))
-            and _CLOCK.search(line, pos, m.end()) is not None
-        ):
-            pos = m.end()
-            c = line[pos : pos + 1]
-        if c == "[" and (m := _CALLER.match(line, pos)):
-            pos = m.end()
-            c = line[pos : pos + 1]
-        if pos == before:
-            break
-    line = line[pos:]
-    # Most lines hold no separator at all (an ASCII line can only hold the first three).
-    while not line.isascii() or "," in line or "_" in line or "'" in line:
-        collapsed = _THOUSANDS.sub("", line)
-        if collapsed == line:
-            break
-        line = collapsed
-    return line.strip(), stamp
 
 
 # --------------------------------------------------------------------------- the lines
@@ -301,6 +208,7 @@ class _Reader:
         self.in_table = False
         self.last_row_line = 0
         self.numeric: list[str] = []
+        self.record: RecordMaker | None = None
         self.row_lines: dict[int, int] = {}
 
     # ----------------------------------------------------------------- the walk
@@ -472,6 +380,7 @@ class _Reader:
         cur.columns = columns
         cur.header_line = n
         self.numeric = columns[:-1]
+        self.record = _record_maker(tuple(self.numeric))
         self.row_lines = {}
         self.in_table = True
 
@@ -491,12 +400,12 @@ class _Reader:
                 f"a task table row that does not fit the header of line {cur.header_line} "
                 f"({numeric + 2} fields: [pid] {' '.join(cur.columns)}): [{pid}] {rest}",
             )
-        values = dict(zip(columns, map(int, numbers), strict=True))
         number = int(pid)
         first = self.row_lines.setdefault(number, n)
         if first != n:
             raise ReportError(n, f"pid {number} is in the task table twice (line {first} too)")
-        cur.rows.append(_record(number, fields[numeric], values, n))
+        assert self.record is not None
+        cur.rows.append(self.record(number, fields[numeric], [*map(int, numbers), None, 0], n))
         self.last_row_line = n
 
     # ----------------------------------------------------------------- the decision
@@ -623,24 +532,55 @@ def _kill(text: str) -> tuple[re.Match[str], str, str] | None:
     return None
 
 
-def _record(pid: int, name: str, v: dict[str, int], line: int) -> TaskRecord:
-    pgtables: int | None = None
-    if "nr_ptes" in v:
-        pgtables = v["nr_ptes"] + v.get("nr_pmds", 0)
-    return TaskRecord(
-        pid=pid,
-        comm=name.strip(),
-        uid=v["uid"],
-        tgid=v.get("tgid"),
-        total_vm=v["total_vm"],
-        rss=v["rss"],
-        rss_anon=v.get("rss_anon"),
-        rss_file=v.get("rss_file"),
-        rss_shmem=v.get("rss_shmem"),
-        swap=v.get("swapents"),
-        pgtables=pgtables,
-        oom_score_adj=v.get("oom_score_adj", 0),
-        oom_adj=v.get("oom_adj"),
-        pgtables_bytes=v.get("pgtables_bytes"),
-        line=line,
+_ROW_FIELDS = (
+    "uid",
+    "tgid",
+    "total_vm",
+    "rss",
+    "rss_anon",
+    "rss_file",
+    "rss_shmem",
+    "swapents",
+    "pgtables_bytes",
+    "oom_adj",
+)
+"""The columns a record takes as they are (``None`` when the table has no such column)."""
+RecordMaker = Callable[[int, str, list[int | None], int], TaskRecord]
+
+
+# A log's tables are printed by few kernels: the last few layouts read are kept (a layout is
+# at most a line of the report long).
+@functools.lru_cache(maxsize=64)
+def _record_maker(numeric: tuple[str, ...]) -> RecordMaker:
+    """How a row of a table with the ``numeric`` columns becomes a record: the header is
+    looked up once for all its rows. A row's numbers come in the header's order, followed
+    by ``None`` and ``0`` (what an absent column reads as); a column named twice is read
+    from the last, as a mapping of names to numbers would keep it."""
+    at = {name: i for i, name in enumerate(numeric)}
+    absent, zero = len(numeric), len(numeric) + 1
+    fields = itemgetter(
+        *(at.get(name, absent) for name in _ROW_FIELDS), at.get("oom_score_adj", zero)
     )
+    ptes, pmds = at.get("nr_ptes"), at.get("nr_pmds", zero)
+
+    def record(pid: int, name: str, values: list[int | None], line: int) -> TaskRecord:
+        uid, tgid, total_vm, rss, anon, file, shmem, swap, pgbytes, oom_adj, adj = fields(values)
+        return TaskRecord(
+            pid=pid,
+            comm=name.strip(),
+            uid=uid,
+            tgid=tgid,
+            total_vm=total_vm,
+            rss=rss,
+            rss_anon=anon,
+            rss_file=file,
+            rss_shmem=shmem,
+            swap=swap,
+            pgtables=None if ptes is None else values[ptes] + values[pmds],  # type: ignore[operator]
+            oom_score_adj=adj,
+            oom_adj=oom_adj,
+            pgtables_bytes=pgbytes,
+            line=line,
+        )
+
+    return record

@@ -9,6 +9,7 @@ which is always a share of the whole machine.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .eras import (
@@ -17,12 +18,22 @@ from .eras import (
     Choice,
     Context,
     Era,
+    Rule,
+    Score,
+    badness_2_4,
+    badness_2_6_36,
+    badness_2_6_37,
+    badness_3_6,
+    badness_3_14,
+    badness_4_17,
+    badness_5_9,
     choose,
     earlyoom_choose,
     earlyoom_select,
+    facts,
     jiffies_at,
     per_mille,
-    score_all,
+    pick,
 )
 from .records import Machine, TaskRecord
 
@@ -63,6 +74,58 @@ def contexts(m: Machine) -> tuple[Context, Context]:
     return oom, Context(totalpages=whole, jiffies=jiffies, init_pid=m.init_pid)
 
 
+RULES: tuple[Rule, ...] = (
+    badness_2_4,
+    badness_2_6_36,
+    badness_2_6_37,
+    badness_3_6,
+    badness_3_14,
+    badness_4_17,
+    badness_5_9,
+)
+"""Every era's rule once (5.2–5.8 score by 4.17–5.1's), in the order of :func:`all_points`."""
+
+
+def all_points(rec: TaskRecord, ctx: Context) -> tuple[Score, ...]:
+    """``rec``'s points by each of :data:`RULES`, in that order: 2.4's, then the rules from
+    2.6.36 on (:func:`~.eras.rule_2_6_36` … :func:`~.eras.rule_5_9`) written out over the
+    task's facts at once — judging a report scores every task by all of them, and a call
+    per rule cost more than the rules (a property test holds each equal to its rule)."""
+    old = badness_2_4(rec, ctx)
+    f = facts(rec, ctx)
+    if f.protected:
+        return old, 0, 0, 0, 0, 0, None
+    total = ctx.totalpages
+    per = total or 1
+    scale = total // 1000
+    adj = f.adj
+    root_adj = adj - 30 if f.admin else adj
+    pages = f.rss + f.pgtables + f.swap
+    # 2.6.36 and 2.6.37–3.5: 1000ths of totalpages, 30 less for root, plus adj, in 1..1000.
+    t36 = (f.rss + f.swap) * 1000 // per + root_adj
+    t37 = pages * 1000 // per + root_adj
+    # 3.6–3.13: the root bonus in adj's units; 3.14–4.16: 3 % of the points; 4.17 on: none.
+    p36 = pages + root_adj * scale
+    p314 = (pages - pages * 3 // 100 if f.admin else pages) + adj * scale
+    p59 = pages + adj * scale
+    return (
+        old,
+        1 if t36 <= 0 else min(t36, 1000),
+        1 if t37 <= 0 else min(t37, 1000),
+        p36 if p36 > 0 else 1,
+        p314 if p314 > 0 else 1,
+        p59 if p59 > 0 else 1,
+        p59,
+    )
+
+
+def score_all(tasks: Sequence[TaskRecord], ctx: Context) -> dict[Rule, Sequence[Score]]:
+    """The scores of ``tasks`` by the rule of every era, keyed by ``Era.score``."""
+    if not tasks:
+        return dict.fromkeys(RULES, ())
+    return dict(zip(RULES, zip(*[all_points(rec, ctx) for rec in tasks], strict=True), strict=True))
+
+
 def judge(m: Machine) -> Judgement:
     oom, glob = contexts(m)
     tasks = m.tasks
@@ -72,7 +135,20 @@ def judge(m: Machine) -> Judgement:
     scored = score_all(tasks, oom)
     verdicts: dict[str, Verdict] = {}
     for era in ERAS.values():
-        verdicts[era.key] = _verdict(era, choose(tasks, scored[era.score], era), oom)
+        scores = scored[era.score]
+        index, best = pick(scores, era)
+        if index >= 0 and scores.count(best) == 1:  # the usual: one task scores the most
+            task = tasks[index]
+            verdicts[era.key] = Verdict(
+                era.key,
+                era.label,
+                task.pid,
+                task.comm,
+                best,
+                per_mille(era, best, oom.totalpages),
+            )
+        else:  # nobody, or ties
+            verdicts[era.key] = _verdict(era, choose(tasks, scores, era), oom)
     own = ERAS.get(m.era or "")
     eo_era = own or ERAS[EARLYOOM_FALLBACK]
     if glob is oom:

@@ -13,6 +13,7 @@ from moomtui.modules.oom_score_adj import oom_badness as sim_oom_badness
 from moomtui.real.eras import (
     ERAS,
     Context,
+    Facts,
     badness_2_4,
     badness_2_6_36,
     badness_2_6_37,
@@ -21,13 +22,20 @@ from moomtui.real.eras import (
     badness_4_17,
     badness_5_9,
     c_div,
+    choose,
     earlyoom_select,
     era_for_version,
+    facts,
+    has_sys_admin,
+    pgtables_of,
     proc_per_mille,
     proc_two_thirds,
     select_bad_process,
+    swap_of,
+    unkillable,
 )
-from moomtui.real.records import CAP_SYS_ADMIN, TaskRecord
+from moomtui.real.records import CAP_FULL_2_4, CAP_SYS_ADMIN, TaskRecord
+from moomtui.real.verdict import RULES, all_points
 
 CTX = Context(totalpages=1_000_000)
 
@@ -60,6 +68,82 @@ def test_2_4_is_the_simulators_own_badness(
     task.cap_effective = CAP_FULL_SET if uid == 0 else 0
     task.base_utime, task.start_time = utime, start
     assert badness_2_4(r, Context(1, jiffies=jiffies)) == classic_badness(task, jiffies)
+
+
+def simulated_2_4(r: TaskRecord, jiffies: int) -> int:
+    """The simulator's ``badness()`` of the task a record stands for: a :class:`Task` and its
+    :class:`Mm` built from the record, its defaults applied as :mod:`moomtui.real.eras` says."""
+    if not r.killable_mm:
+        return 0
+    mm = Mm(0, total_vm=r.total_vm, rss=r.rss, swap=r.swap or 0)
+    euid = r.uid if r.euid is None else r.euid
+    caps = r.caps if r.caps is not None else (CAP_FULL_2_4 if euid == 0 else 0)
+    task = Task(pid=r.pid, comm=r.comm, mm=mm, uid=r.uid, euid=euid, cap_effective=caps)
+    task.nice, task.start_time = r.nice or 0, r.start_time or 0
+    task.base_utime, task.base_stime = r.utime or 0, r.stime or 0
+    return classic_badness(task, jiffies)
+
+
+def maybe(values: st.SearchStrategy[int]) -> st.SearchStrategy[int | None]:
+    return st.one_of(st.none(), values)
+
+
+EDGES = [0, 1, 2**31 - 1, 2**31, 2**32 - 1, 2**32, -1, -(2**31), -(2**31) - 1, -(2**32)]
+WIDE = st.one_of(st.sampled_from(EDGES), st.integers(-(2**33), 2**33), st.integers(-(2**70), 2**70))
+records = st.builds(
+    TaskRecord,
+    pid=st.one_of(st.sampled_from([0, 1, 2]), st.integers(0, 2**22)),
+    comm=st.just("x"),
+    uid=st.sampled_from([0, 1, 1000]),
+    rss=st.integers(0, 2**40),
+    swap=maybe(st.integers(0, 2**40)),
+    pgtables=maybe(st.integers(0, 2**20)),
+    oom_score_adj=st.sampled_from([-1000, -999, -30, 0, 1, 1000]),
+    total_vm=WIDE,
+    euid=maybe(st.sampled_from([0, 1000])),
+    caps=maybe(st.one_of(st.integers(0, 2**40), st.sampled_from([1 << 17, 1 << 21]))),
+    nice=maybe(st.integers(-20, 19)),
+    utime=maybe(WIDE),
+    stime=maybe(WIDE),
+    start_time=maybe(WIDE),
+    kthread=st.sampled_from([False, False, False, True]),
+    has_mm=st.sampled_from([True, True, True, False]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(r=records, jiffies=st.one_of(st.integers(0, 2**32 - 1), WIDE))
+def test_2_4_read_over_a_record_is_the_simulators_badness(r: TaskRecord, jiffies: int) -> None:
+    """Every field a record may hold (sizes and times past 32 bits, negative ones, unknown
+    ones): the score read over the record is the simulator's for the task it stands for."""
+    assert badness_2_4(r, Context(1, jiffies=jiffies)) == simulated_2_4(r, jiffies)
+
+
+@settings(max_examples=200, deadline=None)
+@given(r=records, init=st.sampled_from([1, None, 2]))
+def test_a_tasks_facts_are_its_fields_through_the_defaults(r: TaskRecord, init: int | None) -> None:
+    ctx = Context(1000, init_pid=init)
+    assert facts(r, ctx) == Facts(
+        unkillable(r, ctx) or r.oom_score_adj == -1000,
+        r.rss,
+        swap_of(r),
+        pgtables_of(r),
+        r.oom_score_adj,
+        has_sys_admin(r),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    r=records,
+    total=st.one_of(st.sampled_from([0, 1, 999, 1000, -5]), st.integers(1, 2**40)),
+    init=st.sampled_from([1, None]),
+)
+def test_all_points_are_each_rules_own(r: TaskRecord, total: int, init: int | None) -> None:
+    """Judging scores a task by every rule in one call: each figure is its rule's."""
+    ctx = Context(total, jiffies=12345, init_pid=init)
+    assert {era.score for era in ERAS.values()} == set(RULES)
+    assert all_points(r, ctx) == tuple(rule(r, ctx) for rule in RULES)
 
 
 def test_2_4_defaults_root_holds_every_capability() -> None:
@@ -205,6 +289,27 @@ def test_the_choice_is_the_walks(tasks: list[tuple[int, int, bool]], era_key: st
     choice = select_bad_process(records, ERAS[era_key], CTX)
     got = (choice.task.pid if choice.task else None), choice.points, [t.pid for t in choice.ties]
     assert got == walk(records, era_key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.integers(-3, 3)), max_size=8), st.sampled_from(sorted(ERAS))
+)
+def test_choosing_from_scores_is_the_walk(scores: list[int | None], era_key: str) -> None:
+    """Any scores — ``LONG_MIN``, zeros, negative ones, ties — chosen from as the walk does."""
+    era = ERAS[era_key]
+    tasks = [rec(10 + i, 1) for i in range(len(scores))]
+    best, index = None, -1
+    for i, points in enumerate(scores):
+        if points is None or (not points and era.key != "5.9"):
+            continue
+        if best is None or points > best or (points == best and era.last_wins):
+            best, index = points, i
+    choice = choose(tasks, scores, era)
+    assert choice.task is (tasks[index] if index >= 0 else None)
+    assert choice.points == best
+    others = [t for t, p in zip(tasks, scores, strict=True) if index >= 0 and p == best]
+    assert choice.ties == [t for t in others if t is not choice.task]
 
 
 def test_5_9_may_choose_a_negative_score() -> None:

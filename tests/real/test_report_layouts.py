@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from moomtui.real.rebuild import rebuild_log
-from moomtui.real.report import read_log
+from moomtui.real.records import TaskRecord
+from moomtui.real.report import KNOWN_COLUMNS, read_log
 
 from .kformat import LAYOUTS, T, report
 
@@ -92,3 +95,48 @@ def test_memory_cgroup_wording_with_a_sacrificed_child() -> None:
     assert (d.pid, d.score, d.killed_pid) == (3001, 306, 3002)
     assert machine.constraint == "memcg"
     assert machine.memcg is not None and machine.memcg.limit == 131072
+
+
+def by_name(pid: int, name: str, v: dict[str, int], line: int) -> TaskRecord:
+    """A row's record read plainly: its numbers by their columns' names."""
+    pgtables = v["nr_ptes"] + v.get("nr_pmds", 0) if "nr_ptes" in v else None
+    return TaskRecord(
+        pid=pid,
+        comm=name.strip(),
+        uid=v["uid"],
+        tgid=v.get("tgid"),
+        total_vm=v["total_vm"],
+        rss=v["rss"],
+        rss_anon=v.get("rss_anon"),
+        rss_file=v.get("rss_file"),
+        rss_shmem=v.get("rss_shmem"),
+        swap=v.get("swapents"),
+        pgtables=pgtables,
+        oom_score_adj=v.get("oom_score_adj", 0),
+        oom_adj=v.get("oom_adj"),
+        pgtables_bytes=v.get("pgtables_bytes"),
+        line=line,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from([*sorted(KNOWN_COLUMNS - {"name"}), "cpu", "later"]), max_size=9),
+    st.data(),
+)
+def test_a_row_is_read_by_its_headers_names(extra: list[str], data: st.DataObject) -> None:
+    """Any header — columns in any order, named twice, unknown — gives each number to the
+    field its column names (the last of a name given twice), as a mapping by name would."""
+    numeric = data.draw(st.permutations(["uid", "total_vm", "rss", *extra]))
+    values = data.draw(
+        st.lists(st.integers(-(2**40), 2**40), min_size=len(numeric), max_size=len(numeric))
+    )
+    comm = data.draw(st.sampled_from(["java", "Web Content", "a  b"]))
+    lines = [
+        "bash invoked oom-killer: gfp_mask=0x0, order=0",
+        "[ pid ] " + " ".join([*numeric, "name"]),
+        "[ 77] " + " ".join(map(str, values)) + " " + comm,
+        "Killed process 77 (java)",
+    ]
+    (raw,) = read_log("\n".join(lines)).reports
+    assert raw.rows == [by_name(77, comm, dict(zip(numeric, values, strict=True)), 3)]

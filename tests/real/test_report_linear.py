@@ -1,8 +1,8 @@
 """The report reader on hostile input: linear in reports and lines, and what it reads unchanged.
 
 The patterns that backtracked for minutes on one long line were rewritten
-(moomtui/real/report.py); the old ones are kept here as an oracle and both read generated
-lines — short ones, which the old patterns could finish — to the same result. The one
+(moomtui/real/report.py and prefixes.py); the old ones are kept here as an oracle and both read
+generated lines — short ones, which the old patterns could finish — to the same result. The one
 difference is deliberate: a task name in the stack trace's header is read up to 64
 characters (the kernel's has at most 15), where the old pattern took any length.
 """
@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from moomtui.cli import main
 from moomtui.kernel import units
+from moomtui.real import prefixes as P
 from moomtui.real import report as R
 from moomtui.real.rebuild import rebuild_log
 from moomtui.shell import cmd_tasks
@@ -91,7 +92,7 @@ def old_normalize(raw: str) -> tuple[str, float | None]:
         if line == before:
             break
     while True:
-        collapsed = R._THOUSANDS.sub("", line)
+        collapsed = P._THOUSANDS.sub("", line)
         if collapsed == line:
             return line.strip(), stamp
         line = collapsed
@@ -262,7 +263,7 @@ def test_the_rewritten_unit_patterns_take_what_the_old_ones_took(text: str) -> N
 def test_a_line_is_read_up_to_its_first_64_kib() -> None:
     line = "[  812.5] memory.max" + " " * (1 << 20) + "512M"
     text, stamp = R.normalize(line)
-    assert stamp == 812.5 and len(text) <= R.MAX_LINE and text == "memory.max"
+    assert stamp == 812.5 and len(text) <= P.MAX_LINE and text == "memory.max"
 
 
 def reports(n: int) -> str:
@@ -337,17 +338,17 @@ def _first_characters(pattern: re.Pattern[str]) -> set[str]:
 
 
 ONLY_THERE = [
-    (R._QUOTE, R._QUOTE_START | {"\t"}),  # normalize has replaced the tabs
-    (R._FACILITY, R._FACILITY_START),
-    (R._LEVEL, {"<"}),
-    (R._STAMP, {"["}),
-    (R._BRACKETED, {"["}),
-    (R._CALLER, {"["}),
+    (P._QUOTE, P._QUOTE_START | {"\t"}),  # normalize has replaced the tabs
+    (P._FACILITY, P._FACILITY_START),
+    (P._LEVEL, {"<"}),
+    (P._STAMP, {"["}),
+    (P._BRACKETED, {"["}),
+    (P._CALLER, {"["}),
 ]
 """Patterns the reader tries only where a character of the set is."""
 THERE_OR_NOT_ASCII = [
-    (R._SYSLOG, R._SYSLOG_START),
-    (R._HOST_KERNEL, R._HOST_START),
+    (P._SYSLOG, P._SYSLOG_START),
+    (P._HOST_KERNEL, P._HOST_START),
     *(
         (p, R._FACT_STARTS)
         for p in (

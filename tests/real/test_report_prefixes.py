@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from moomtui.real import prefixes
 from moomtui.real.rebuild import rebuild_log
 from moomtui.real.report import normalize, read_log
 
@@ -167,3 +170,53 @@ def test_kills_without_a_report_are_counted_not_rebuilt() -> None:
     log = read_log("\n".join(dmesg(lines)))
     assert len(log.reports) == 1
     assert [(d.pid, d.killed_pid) for d in log.bare_kills] == [(None, 300), (301, 301)]
+
+
+PIECES = [
+    "[ 8123.000001] ",
+    "[12.5]",
+    "[ 1.5]\t",
+    "<4>",
+    "> ",
+    " > ",
+    ">",
+    "kern  :warn  : ",
+    "a:b:",
+    "Jan  6 01:49:41 web01 kernel: ",
+    "2025-01-06T01:49:41.123+01:00 h kernel: ",
+    "web01 kernel: ",
+    "kernel",
+    "[Mon Jan  6 01:49:41 2025] ",
+    "[ T2211]",
+    "[C1]",
+    "[  pid  ]   uid name",
+    "[   1000]  1000 java",
+    "java invoked oom-killer: gfp_mask=0x1, order=0",
+    "Out of memory: Killed process 1 (a)",
+    "1,234",
+    "x_y 1'000",
+    "é",
+    "\u00a0",
+    "[",
+    "]",
+    " ",
+    ":",
+    "\t",
+    "\r",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["[ 8123.000001] ", "[12.5]", "[ 1.5]\t", ""]),
+    st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=3)), max_size=6),
+)
+def test_a_dmesg_line_is_stripped_as_the_general_loop_strips_it(
+    stamp: str, pieces: list[str]
+) -> None:
+    """The usual line (a stamp, then a message no prefix may start) skips the loop: what is
+    left and the stamp are the loop's, for any mix of prefixes and text after it."""
+    raw = stamp + "".join(pieces)
+    line = raw[: prefixes.MAX_LINE].rstrip("\r\n").replace("\t", " ")
+    pos, time = prefixes.strip_prefixes(line, "kernel" in line, ":" in line)
+    assert normalize(raw) == (prefixes._ungrouped(line[pos:]), time)
