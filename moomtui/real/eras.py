@@ -478,12 +478,14 @@ def pick(scores: Sequence[Score], era: Era) -> tuple[int, Score]:
     """Where ``era``'s walk over ``scores`` ends: the index chosen (-1: none) and its points."""
     skip_zero = era.key != "5.9"
     last_wins = era.last_wins
-    if scores and None not in scores and not (skip_zero and 0 in scores):
-        # The usual: the walk passes over no task, so it ends on the first (or the last)
-        # of the highest scores, which the list's own methods find at C speed.
+    if scores and None not in scores:
         whole = cast("Sequence[int]", scores)
-        best = max(whole)
-        return len(whole) - 1 - whole[::-1].index(best) if last_wins else whole.index(best), best
+        if not skip_zero or min(whole) > 0:
+            # The usual: the walk passes over no task, so it ends on the first (or the
+            # last) of the highest scores, which the list's own methods find at C speed.
+            best = max(whole)
+            at = len(whole) - 1 - whole[::-1].index(best) if last_wins else whole.index(best)
+            return at, best
     return _walk(scores, skip_zero, last_wins)
 
 
@@ -492,7 +494,7 @@ def _walk(scores: Sequence[Score], skip_zero: bool, last_wins: bool) -> tuple[in
     index = -1
     best: Score = None
     for i, points in enumerate(scores):
-        if points is None or (not points and skip_zero):
+        if points is None or (skip_zero and points <= 0):  # from 0: the best is above it
             continue
         if best is None or points > best or (points == best and last_wins):
             index, best = i, points

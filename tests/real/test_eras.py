@@ -296,12 +296,13 @@ def test_the_choice_is_the_walks(tasks: list[tuple[int, int, bool]], era_key: st
     st.lists(st.one_of(st.none(), st.integers(-3, 3)), max_size=8), st.sampled_from(sorted(ERAS))
 )
 def test_choosing_from_scores_is_the_walk(scores: list[int | None], era_key: str) -> None:
-    """Any scores — ``LONG_MIN``, zeros, negative ones, ties — chosen from as the walk does."""
+    """Any scores — ``LONG_MIN``, zeros, negative ones, ties — chosen from as the walk does:
+    from 0 up to 5.8 (nothing at or below it is chosen), from ``LONG_MIN`` in 5.9."""
     era = ERAS[era_key]
     tasks = [rec(10 + i, 1) for i in range(len(scores))]
     best, index = None, -1
     for i, points in enumerate(scores):
-        if points is None or (not points and era.key != "5.9"):
+        if points is None or (points <= 0 and era.key != "5.9"):
             continue
         if best is None or points > best or (points == best and era.last_wins):
             best, index = points, i
@@ -310,6 +311,20 @@ def test_choosing_from_scores_is_the_walk(scores: list[int | None], era_key: str
     assert choice.points == best
     others = [t for t, p in zip(tasks, scores, strict=True) if index >= 0 and p == best]
     assert choice.ties == [t for t in others if t is not choice.task]
+
+
+def test_2_4_never_chooses_a_badness_below_zero() -> None:
+    """2.4.22's walk starts at 0 (the seed: ``int maxpoints = 0;`` …
+    ``if (points > maxpoints) {``): a task whose int badness wrapped below zero — a
+    ``total_vm`` of 2**31 pages or more, as a 64-bit report can print (an ASan process
+    reserves tens of TiB) — is never chosen; the next task is."""
+    huge = rec(10, 1000, total_vm=2**31 + 5)
+    small = rec(11, 1000)
+    assert badness_2_4(huge, CTX) < 0
+    choice = select_bad_process([huge, small], ERAS["2.4"], CTX)
+    assert choice.task is small
+    alone = select_bad_process([huge], ERAS["2.4"], CTX)
+    assert alone.task is None
 
 
 def test_5_9_may_choose_a_negative_score() -> None:
