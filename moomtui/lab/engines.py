@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -35,7 +36,14 @@ from .spec import Job
 MAX_JOBS = 64
 """Local worker processes at most."""
 IN_FLIGHT = 4
-"""Jobs handed to the engine per worker before their results are taken (bounded memory)."""
+"""Tasks handed to the engine per worker before their results are taken (bounded memory)."""
+TASK_SECONDS = 0.5
+"""What one Dask task aims to take: its runs are batched to about this long, so the
+scheduler's round trip (several milliseconds) is a small share of the work."""
+MAX_BATCH = 64
+"""Runs in one Dask task at most; and local jobs are handed over in chunks of at most
+:data:`MAX_CHUNK`."""
+MAX_CHUNK = 16
 ENGINES = ("local", "dask")
 CLUSTER_EXTRA = ("distributed", "dask")
 
@@ -111,8 +119,11 @@ def run_local(
     feed = _remember(jobs, by_index)
     with _sigint_blocked():
         pool = context().Pool(workers, initializer=_ignore_sigint)
+    # Jobs go to the workers in chunks, a pipe's round trip shared by several runs, small
+    # enough that every worker gets several (the last to finish waits on little).
+    chunk = max(1, min(MAX_CHUNK, count // (workers * MAX_CHUNK)))
     try:
-        for index, result, worker in pool.imap_unordered(_run_job, feed):
+        for index, result, worker in pool.imap_unordered(_run_job, feed, chunksize=chunk):
             on_result(by_index.pop(index), result, worker)
         pool.close()
     except BaseException:
@@ -137,8 +148,9 @@ def run_dask(
     scheduler: str | None = None,
 ) -> None:
     """Every job on a Dask cluster: the scheduler at ``scheduler``, or a ``LocalCluster``
-    of ``workers`` processes (default: one per core). At most :data:`IN_FLIGHT` jobs per
-    worker are submitted ahead of the results, so the client never holds the whole sweep."""
+    of ``workers`` processes (default: one per core). At most :data:`IN_FLIGHT` tasks per
+    worker, each of at most :data:`MAX_BATCH` runs, are submitted ahead of the results, so
+    the client never holds the whole sweep."""
     try:
         from distributed import Client, LocalCluster, as_completed
     except ModuleNotFoundError as err:
@@ -174,34 +186,51 @@ def run_dask(
 def _dask_loop(
     client: Any, as_completed: Any, jobs: Iterable[Job], on_result: OnResult, workers: int
 ) -> None:
+    """Tasks of one run each at first; then, from how long a run took, of as many runs as
+    make a task about :data:`TASK_SECONDS` long (at most :data:`MAX_BATCH`)."""
     feed = iter(jobs)
-    by_key: dict[str, Job] = {}
+    by_key: dict[str, list[Job]] = {}
     token = os.urandom(6).hex()  # two sweeps on one scheduler never share a key
+    serial = itertools.count()
 
-    def submit(job: Job) -> Any:
+    def submit(batch: list[Job]) -> Any:
         future = client.submit(
-            _run_dask_job, job, pure=False, key=f"moomtui-run-{token}-{job.index}"
+            _run_dask_batch, batch, pure=False, key=f"moomtui-runs-{token}-{next(serial)}"
         )
-        by_key[future.key] = job
+        by_key[future.key] = batch
         return future
 
-    first = [submit(job) for job in itertools.islice(feed, workers * IN_FLIGHT)]
+    first = [submit([job]) for job in itertools.islice(feed, workers * IN_FLIGHT)]
     done = as_completed(first, with_results=True)
     try:
-        for future, (result, worker) in done:
-            on_result(by_key.pop(future.key), result, worker)
-            nxt = next(feed, None)
-            if nxt is not None:
+        for future, (results, worker, seconds) in done:
+            batch = by_key.pop(future.key)
+            for job, result in zip(batch, results, strict=True):
+                on_result(job, result, worker)
+            size = batch_size(seconds / len(batch))
+            nxt = list(itertools.islice(feed, size))
+            if nxt:
                 done.add(submit(nxt))
     except BaseException:
         client.cancel(list(done.futures), force=True)
         raise
 
 
-def _run_dask_job(job: Job) -> tuple[RunResult, str]:
+def batch_size(per_run: float) -> int:
+    """Runs in a Dask task, from the seconds a run took: a task of about
+    :data:`TASK_SECONDS`, at least one run and at most :data:`MAX_BATCH`."""
+    if per_run <= 0:
+        return MAX_BATCH
+    return max(1, min(MAX_BATCH, round(TASK_SECONDS / per_run)))
+
+
+def _run_dask_batch(batch: list[Job]) -> tuple[list[RunResult], str, float]:
+    """A task's runs, in order: their results, the worker's address, the seconds taken."""
     from distributed import get_worker
 
-    return run_payload(job.payload), str(get_worker().address)
+    start = time.perf_counter()
+    results = [run_payload(job.payload) for job in batch]
+    return results, str(get_worker().address), time.perf_counter() - start
 
 
 def run(

@@ -136,3 +136,13 @@ def test_the_report_is_one_page_with_a_chart_per_criterion(tmp_path: Path) -> No
     assert page.count("<svg") == 5 and "paired against oom_kill" in page
     run(tmp_path / "r.csv", report=str(tmp_path / "r.svg"), resume=True)  # nothing left to run
     assert (tmp_path / "r.svg").read_text().startswith("<svg")
+
+
+def test_a_dask_task_holds_about_half_a_second_of_runs() -> None:
+    """The scheduler's round trip costs milliseconds a task: runs of 30 ms go 17 to a task,
+    runs of a second one each; never more than MAX_BATCH, never none."""
+    from moomtui.lab.engines import MAX_BATCH, batch_size
+
+    assert batch_size(0.03) == 17
+    assert batch_size(2.0) == 1
+    assert batch_size(0.0001) == MAX_BATCH == batch_size(0)
