@@ -41,9 +41,7 @@ TASK_SECONDS = 0.5
 """What one Dask task aims to take: its runs are batched to about this long, so the
 scheduler's round trip (several milliseconds) is a small share of the work."""
 MAX_BATCH = 64
-"""Runs in one Dask task at most; and local jobs are handed over in chunks of at most
-:data:`MAX_CHUNK`."""
-MAX_CHUNK = 16
+"""Runs in one Dask task at most."""
 ENGINES = ("local", "dask")
 CLUSTER_EXTRA = ("distributed", "dask")
 
@@ -119,11 +117,8 @@ def run_local(
     feed = _remember(jobs, by_index)
     with _sigint_blocked():
         pool = context().Pool(workers, initializer=_ignore_sigint)
-    # Jobs go to the workers in chunks, a pipe's round trip shared by several runs, small
-    # enough that every worker gets several (the last to finish waits on little).
-    chunk = max(1, min(MAX_CHUNK, count // (workers * MAX_CHUNK)))
     try:
-        for index, result, worker in pool.imap_unordered(_run_job, feed, chunksize=chunk):
+        for index, result, worker in pool.imap_unordered(_run_job, feed):
             on_result(by_index.pop(index), result, worker)
         pool.close()
     except BaseException:
