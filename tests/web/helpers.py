@@ -335,6 +335,15 @@ class Visitor:
         assert self._socket is not None
         await self._socket.send_str(text)
 
+    async def get(self, url: str) -> tuple[int, str, bytes]:
+        """:func:`get` ``url`` from another thread while this visitor reads what the server
+        sends, as a browser does: a page that stopped reading its socket would hold up its
+        own session's output, a download's chunks among it (they come on the same pipe)."""
+        fetch = asyncio.ensure_future(asyncio.to_thread(get, url))
+        while not fetch.done():
+            await self.pump(0.05)
+        return fetch.result()
+
     async def pump(self, seconds: float) -> None:
         """Read what the server sends for ``seconds`` (or until it closes the socket)."""
         loop = asyncio.get_running_loop()

@@ -314,12 +314,12 @@ async def test_screenshots_never_downloaded_are_kept_only_a_few(server: ServerPr
     async with Visitor(server.url) as visitor:
         await visitor.until(lambda s: "╭─ console" in s.text(), 20, "the screen")
         keys = [await screenshot(visitor) for _ in range(SCREENSHOTS_KEPT + 1)]
-        assert get(f"{server.url}/download/{keys[0]}")[0] == 404  # the oldest, dropped
+        assert (await visitor.get(f"{server.url}/download/{keys[0]}"))[0] == 404  # dropped
         for key in keys[1:]:
-            status, kind, body = get(f"{server.url}/download/{key}")
+            status, kind, body = await visitor.get(f"{server.url}/download/{key}")
             assert status == 200 and kind.startswith("image/svg+xml"), key
             assert body.lstrip().startswith(b"<svg") and body.rstrip().endswith(b"</svg>")
-            assert get(f"{server.url}/download/{key}")[0] == 404  # downloaded: forgotten
+            assert (await visitor.get(f"{server.url}/download/{key}"))[0] == 404  # forgotten
 
 
 # --------------------------------------------------------------------------- the parts
