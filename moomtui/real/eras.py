@@ -22,9 +22,17 @@ key       rule
 3.14      3.14–4.16: the root bonus is 3 % of the task's own points (``points -= points * 3 /
           100``). Page tables: ``nr_ptes`` (+ ``nr_pmds`` from 4.0; ``pgtables_bytes /
           PAGE_SIZE`` from 4.15).
-4.17      4.17–5.1: no root bonus. First maximum ("prefer thread group leaders").
-5.2       5.2–5.8: the thread-group-leader tie rule is gone: ``points < chosen_points`` is
-          skipped, so an equal score replaces the choice — the last maximum wins.
+4.17      4.17–5.2: no root bonus. First maximum: ``if (!points || points <
+          oc->chosen_points) goto next;`` then ``if (points == oc->chosen_points &&
+          thread_group_leader(oc->chosen)) goto next;`` ("mm, oom: prefer thread group
+          leaders for display purposes", d49ad9355420, 3.14: the walks went over threads).
+          The first thread of a process is its leader, so an equal score of another
+          process never replaces it.
+5.3       5.3–5.8: the tie rule is gone ("mm: oom: Remove thread group leader check in
+          oom_evaluate_task()", posted on 18 June 2019 with the memory cgroup walk's move to
+          ``CSS_TASK_ITER_PROCS``, merged in the 5.3 merge window; 5.2, tagged on 7 July
+          2019, still has it): ``points < chosen_points`` is skipped, so an equal score
+          replaces the choice — the last maximum wins.
 5.9       5.9 to 6.x: ``oom_badness()`` returns a signed ``long``, ``LONG_MIN`` for what can
           never be killed, and may be negative; the walk starts at ``LONG_MIN``. Last maximum.
 ========  ===================================================================================
@@ -369,7 +377,7 @@ ERAS: dict[str, Era] = {
         ),
         Era(
             "4.17",
-            "4.17–5.1",
+            "4.17–5.2",
             (4, 17),
             "rss+ptes+swap + adj·(total/1000), ≥1, no root bonus; first max",
             badness_4_17,
@@ -378,9 +386,9 @@ ERAS: dict[str, Era] = {
             False,
         ),
         Era(
-            "5.2",
-            "5.2–5.8",
-            (5, 2),
+            "5.3",
+            "5.3–5.8",
+            (5, 3),
             "rss+ptes+swap + adj·(total/1000), ≥1; last max",
             badness_4_17,
             True,
@@ -447,7 +455,7 @@ class Choice:
 def select_bad_process(tasks: Iterable[TaskRecord], era: Era, ctx: Context) -> Choice:
     """The era's walk over the tasks in the order given (the kernel's task-list order).
 
-    Up to 5.1 a strictly greater score wins (the first maximum), from 0; 5.2–5.8 skip 0 and
+    Up to 5.2 a strictly greater score wins (the first maximum), from 0; 5.3–5.8 skip 0 and
     take an equal score (the last maximum); 5.9 starts at ``LONG_MIN`` and takes an equal
     or greater score, negative ones too.
     """

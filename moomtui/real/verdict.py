@@ -83,7 +83,7 @@ RULES: tuple[Rule, ...] = (
     badness_4_17,
     badness_5_9,
 )
-"""Every era's rule once (5.2–5.8 score by 4.17–5.1's), in the order of :func:`all_points`."""
+"""Every era's rule once (5.3–5.8 score by 4.17–5.2's), in the order of :func:`all_points`."""
 
 
 def all_points(rec: TaskRecord, ctx: Context) -> tuple[Score, ...]:
@@ -129,7 +129,7 @@ def score_all(tasks: Sequence[TaskRecord], ctx: Context) -> dict[Rule, Sequence[
 def judge(m: Machine) -> Judgement:
     oom, glob = contexts(m)
     tasks = m.tasks
-    # Each rule scores the tasks once: 5.2–5.8 walk the scores of 4.17–5.1's rule (only
+    # Each rule scores the tasks once: 5.3–5.8 walk the scores of 4.17–5.2's rule (only
     # the ties go otherwise), and earlyoom reads its era's when /proc's totalpages is the
     # OOM's (a global OOM: contexts() gives the one context).
     scored = score_all(tasks, oom)

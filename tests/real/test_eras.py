@@ -238,12 +238,13 @@ TIED = [rec(10, 5000), rec(11, 5000), rec(12, 4000)]
 
 @pytest.mark.parametrize(
     ("key", "winner"),
-    [("2.6.36", 10), ("3.6", 10), ("3.14", 10), ("4.17", 10), ("5.2", 11), ("5.9", 11)],
+    [("2.6.36", 10), ("3.6", 10), ("3.14", 10), ("4.17", 10), ("5.3", 11), ("5.9", 11)],
 )
-def test_ties_go_to_the_first_until_5_1_and_to_the_last_from_5_2(key: str, winner: int) -> None:
-    """2.6.36: ``if (points > *ppoints)``; 4.19: ``if (points == oc->chosen_points &&
-    thread_group_leader(oc->chosen)) goto next;``; 5.2: ``if (!points || points <
-    oc->chosen_points) goto next;`` — an equal score replaces the choice."""
+def test_ties_go_to_the_first_until_5_2_and_to_the_last_from_5_3(key: str, winner: int) -> None:
+    """2.6.36: ``if (points > *ppoints)``; 3.14–5.2: ``if (points == oc->chosen_points &&
+    thread_group_leader(oc->chosen)) goto next;``; 5.3 dropped that line, leaving ``if
+    (!points || points < oc->chosen_points) goto next;`` — an equal score replaces the
+    choice."""
     choice = select_bad_process(TIED, ERAS[key], CTX)
     assert choice.task is not None and choice.task.pid == winner
     assert [t.pid for t in choice.ties] == [11 if winner == 10 else 10]
@@ -384,7 +385,9 @@ def test_earlyoom_breaks_ties_by_rss_and_skips_the_protected() -> None:
         ("4.15.0-213-generic", "3.14"),
         ("4.19.0-25-amd64", "4.17"),
         ("5.1.0", "4.17"),
-        ("5.4.0-150-generic", "5.2"),
+        ("5.2.21", "4.17"),
+        ("5.3.0", "5.3"),
+        ("5.4.0-150-generic", "5.3"),
         ("5.15.0-107-generic", "5.9"),
         ("6.18.44", "5.9"),
         ("not a version", None),

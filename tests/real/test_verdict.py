@@ -41,7 +41,7 @@ def test_a_model_that_disagrees_says_why() -> None:
     (j,) = judged(
         report("4.19", ROOT_WINS, ROOT_WINS[2], ram=2097152, reserved=50000, swap_kb=1048572)
     )
-    assert (j.model, j.matches) == ("5.2", False)
+    assert (j.model, j.matches) == ("5.3", False)
     why = " ".join(j.why)
     assert "1180 (mongod) 992000" in why and "2211 (java) 951900" in why
     assert "after select_bad_process()" in why
@@ -108,3 +108,18 @@ def test_earlyoom_reads_the_reports_own_oom_score() -> None:
     eo = j.verdicts["earlyoom"]
     assert (eo.pid, eo.score) == (2211, 412)
     assert "3.6–3.13" in eo.label
+
+
+def test_a_5_2_kernel_keeps_the_first_of_a_tie_and_5_3_the_last() -> None:
+    """5.2's oom_evaluate_task() still has ``if (points == oc->chosen_points &&
+    thread_group_leader(oc->chosen)) goto next;`` (a process walk holds only leaders, so
+    the first of equal scores stays); the 5.3 merge window removed it ("mm: oom: Remove
+    thread group leader check in oom_evaluate_task()"), and an equal score replaces the
+    choice."""
+    twins = [T(3001, "worker", 50000), T(3002, "worker", 50000)]
+    (old,) = judged(report("4.19", twins, twins[0], kernel="5.2.21"))
+    assert (old.model, old.matches, old.verdicts["4.17"].pid) == ("4.17", True, 3001)
+    assert old.verdicts["4.17"].label == "4.17–5.2"
+    (new,) = judged(report("4.19", twins, twins[1], kernel="5.3.0-19-generic"))
+    assert (new.model, new.matches, new.verdicts["5.3"].pid) == ("5.3", True, 3002)
+    assert new.verdicts["5.3"].label == "5.3–5.8"
