@@ -64,15 +64,23 @@ def rebuild_each(log: Log, source: str) -> Iterator[Machine]:
 def rebuild_nth(log: Log, n: int, source: str) -> Machine:
     """Report ``n`` (from 1) of ``log`` as a machine."""
     raw = log.reports[n - 1]
-    return rebuild(raw, f"report {n} ({source}:{raw.line})", log.first_kills)
+    return rebuild(raw, f"report {n} ({source}:{raw.line})", log.first_kills, log.reaped)
 
 
-def rebuild(raw: RawReport, source: str, first_kills: Mapping[int, int] | None = None) -> Machine:
-    """The machine of one report; ``first_kills`` (the log's, shared by all its reports, not
-    copied) tells which tasks the log shows killed before it."""
+def rebuild(
+    raw: RawReport,
+    source: str,
+    first_kills: Mapping[int, int] | None = None,
+    reaped: Mapping[int, int] | None = None,
+) -> Machine:
+    """The machine of one report; ``first_kills`` and ``reaped`` (the log's, shared by all
+    its reports, not copied) tell which tasks the log shows killed, or emptied by the OOM
+    reaper, before it."""
     m = Machine(source=source, line=raw.line, kernel=raw.kernel, layout=raw.layout)
     if first_kills is not None:
         m.first_kills = first_kills
+    if reaped is not None:
+        m.reaped = reaped
     m.uptime = raw.uptime
     m.invoker = raw.invoker
     m.meminfo = dict(raw.meminfo)
@@ -206,6 +214,7 @@ def _memory(raw: RawReport, m: Machine) -> None:
     if m.totalpages is None:
         estimate = sum(r.rss + (r.swap or 0) + (r.pgtables or 0) for r in m.tasks) or 1
         m.totalpages = estimate
+        m.totalpages_estimated = True
         m.assumptions.append(
             f"totalpages is not in the report: estimated as the tasks' own pages ({estimate})"
         )

@@ -92,6 +92,8 @@ class Decision:
     message: str = ""
     panic: str | None = None
     line: int | None = None
+    oom_score_adj: int | None = None
+    """The victim's ``oom_score_adj:N`` as the ``Killed process`` line prints it (5.x)."""
 
 
 @dataclass(slots=True)
@@ -146,6 +148,15 @@ class Machine:
     """Each pid the machine's log shows killed → the line of its first kill: one mapping for
     the whole log, shared by its reports (a copy per report grew with the square of the
     log)."""
+    reaped: Mapping[int, int] = field(default_factory=dict)
+    """Each pid the log shows emptied by the OOM reaper (``oom_reaper: reaped process N``)
+    → the line of the first: shared by the log's reports, as ``first_kills`` is."""
+    totalpages_estimated: bool = False
+    """Whether ``totalpages`` is an estimate (the report shows neither the machine's RAM
+    nor the memory cgroup's limit)."""
+    era_evidence: list[str] = field(default_factory=list)
+    """What placed ``era``: the version, the table's layout, the decision's wording, the
+    score the kernel printed — in words, for the verdict to show."""
 
     @property
     def global_totalpages(self) -> int | None:

@@ -97,6 +97,10 @@ _KILL_BARE = anchored(r"(?P<verb>[Kk]ill|[Kk]illed) process (?P<pid>\d+)(?:, UID
 _KILL_REST = anchored(r"\s+(?:score|total-vm|sharing|or|and)\b.*|[.,]?\s*")
 _SCORE = scanning(r"score (\d+)")
 _TOTAL_VM = scanning(r"total-vm:(\d+)kB")
+_KILL_ADJ = scanning(r"oom_score_adj:(-?\d+)")
+_REAPER = "oom_reaper: "
+_REAPED = anchored(r"oom_reaper: reaped process (\d+) \(")
+"""The OOM reaper's ``pr_info`` (4.6 on) once it has emptied a victim's memory."""
 _OUT_OF_MEMORY = scanning(r"[Oo]ut of [Mm]emory")
 _PANIC_SYNCING = "Kernel panic - not syncing: "
 _PANIC_NO_KILLABLE = "Out of memory and no killable processes"
@@ -180,6 +184,8 @@ class Log:
     """Reports that cannot be rebuilt: ``(line, why)``."""
     first_kills: dict[int, int]
     """Every pid a ``Killed process`` names → the line of the first."""
+    reaped: dict[int, int] = field(default_factory=dict)
+    """Every pid an ``oom_reaper: reaped process`` line names → the line of the first."""
 
 
 def read_log(text: str) -> Log:
@@ -204,6 +210,7 @@ class _Reader:
         self.bare: list[Decision] = []
         self.skipped: list[tuple[int, str]] = []
         self.first_kills: dict[int, int] = {}
+        self.reaped: dict[int, int] = {}
         self.cur: RawReport | None = None
         self.in_table = False
         self.last_row_line = 0
@@ -230,7 +237,7 @@ class _Reader:
                 "no kernel OOM report found (looked for 'invoked oom-killer' and a "
                 "'[ pid ]' task table)",
             )
-        return Log(self.reports, self.bare, self.skipped, self.first_kills)
+        return Log(self.reports, self.bare, self.skipped, self.first_kills, self.reaped)
 
     def start(self, n: int, stamp: float | None) -> RawReport:
         self.finish(n - 1, eof=False)
@@ -281,6 +288,8 @@ class _Reader:
             decision = self.decision(n, text)
             if decision is not None:
                 self.bare_kill(decision)
+            elif text.startswith(_REAPER):
+                self.reap(n, text)
             return
         cur = self.cur
         if self.in_table and bracket:
@@ -322,6 +331,14 @@ class _Reader:
         decision = self.decision(n, text)
         if decision is not None:
             self.decide(cur, decision, n)
+        elif text.startswith(_REAPER):
+            self.reap(n, text)
+
+    def reap(self, n: int, text: str) -> None:
+        """``oom_reaper: reaped process N (comm), now anon-rss:…``: N's memory is gone."""
+        m = _REAPED.match(text)
+        if m is not None:
+            self.reaped.setdefault(int(m[1]), n)
 
     def memory_facts(self, text: str, cur: RawReport) -> bool:
         """A line of ``show_mem()`` or of the memory cgroup's state, read into ``cur``."""
@@ -444,6 +461,9 @@ class _Reader:
             decision.score = int(score[1]) if score else None
         else:
             decision.killed_pid, decision.killed_comm = pid, comm
+            if "oom_score_adj:" in rest:
+                adj = _KILL_ADJ.search(rest)
+                decision.oom_score_adj = int(adj[1]) if adj else None
         if total_vm is not None and self.cur is not None:
             self.cur.killed_total_vm_kb = int(total_vm[1])
         return decision
@@ -459,6 +479,7 @@ class _Reader:
             cur.decision = new
         elif new.killed_pid is not None:
             old.killed_pid, old.killed_comm = new.killed_pid, new.killed_comm
+            old.oom_score_adj = new.oom_score_adj
             old.message = old.message or new.message
         elif new.panic is not None:
             old.panic = new.panic
