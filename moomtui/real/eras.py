@@ -46,7 +46,8 @@ A field a report does not show reads as its documented default: no swap and no p
 CPU time 0, started at boot, not niced, every 2.4 capability for root and none for other
 users. Left out: the ``int`` overflow of 2.6.37–3.1 for tasks above 8 GiB, the cpuset and
 mempolicy node checks (``has_intersects_mems_allowed``), ``oom_task_origin`` (swapoff and
-KSM), and tasks that are already exiting or reaped (``MMF_OOM_SKIP``), which no table shows.
+KSM), and tasks exiting or reaped that the log does not show killed, which no table marks
+(the earlier victims a log shows are passed over by :mod:`.victims`).
 """
 
 from __future__ import annotations

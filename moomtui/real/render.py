@@ -105,6 +105,23 @@ def report_json(j: Judgement) -> dict[str, Any]:
         "model": j.model,
         "matches": j.matches,
         "why": j.why,
+        "era_evidence": m.era_evidence,
+        "chosen": (
+            {"pid": j.chosen.row.pid, "comm": j.chosen.row.comm, "as": j.chosen.how}
+            if j.chosen is not None and j.chosen.row is not None
+            else None
+        ),
+        "score_check": (
+            {
+                "printed": j.score_check.printed,
+                "model": j.score_check.model,
+                "status": j.score_check.status,
+                "why": j.score_check.why,
+            }
+            if j.score_check is not None
+            else None
+        ),
+        "passed_over": j.passed_over,
         "assumptions": m.assumptions,
         "notes": m.notes,
     }
@@ -215,6 +232,9 @@ def _wrap(prefix: str, text: str, width: int = 96) -> tuple[str, ...]:
 
 def _memory_lines(m: Machine) -> list[str]:
     ps = m.page_size
+    if m.totalpages_estimated:
+        what = "the cgroup's limit" if m.constraint == "memcg" else "the machine's RAM"
+        return [f"totalpages {m.totalpages} (estimated: {what} is not in the report)"]
     if m.constraint == "memcg" and m.memcg is not None:
         cg = m.memcg
         parts = [f"the cgroup's limit {cg.limit} ({_kib(cg.limit, ps)})"]
@@ -241,13 +261,20 @@ def report_text(j: Judgement) -> str:
     m = j.machine
     era = ERAS.get(m.era or "")
     rule = f"the {era.label} rule" if era else "no modelled rule"
-    how = {"version": "", "layout": ", by its layout", "none": ""}.get(m.era_source, "")
+    how = {
+        "version": "",
+        "layout": ", by its layout",
+        "score": ", by its printed score",
+        "none": "",
+    }.get(m.era_source, "")
     out = [
         f"{m.source}",
         f"  kernel {m.kernel or 'not named'} ({rule}{how}), a {m.constraint} OOM, "
         f"{len(m.tasks)} tasks",
-        *[f"  {line}" for line in _memory_lines(m)],
     ]
+    if m.era_evidence:
+        out.extend(_wrap("  era: ", "; ".join(m.era_evidence)))
+    out.extend(f"  {line}" for line in _memory_lines(m))
     if m.invoker is not None:
         who = one_line(m.invoker.comm) + (f" ({m.invoker.pid})" if m.invoker.pid else "")
         out.append(
@@ -257,7 +284,13 @@ def report_text(j: Judgement) -> str:
     d = m.decision
     if d is not None and d.pid is not None:
         score = f", score {d.score}" if d.score is not None else ""
-        out.append(f"  the kernel chose {d.pid} ({one_line(d.comm)}){score}")
+        c = j.chosen
+        of = (
+            f", a thread of process {c.row.pid} ({one_line(c.row.comm)})"
+            if c is not None and c.row is not None and c.how == "thread"
+            else ""
+        )
+        out.append(f"  the kernel chose {d.pid} ({one_line(d.comm)}){of}{score}")
     elif d is not None and d.panic:
         out.append(f"  the kernel: {d.panic}")
     out.append("")

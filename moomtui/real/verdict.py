@@ -35,7 +35,19 @@ from .eras import (
     per_mille,
     pick,
 )
+from .evidence import settle
+from .printed import ScoreCheck, check_adj, check_score
 from .records import Machine, TaskRecord
+from .victims import (
+    NONE,
+    Chosen,
+    Earlier,
+    chosen,
+    describe,
+    earlier,
+    earlier_victims,
+    passes_over,
+)
 
 EARLYOOM_FALLBACK = "5.9"
 """The ``/proc/PID/oom_score`` earlyoom reads when the machine's own era is not modelled."""
@@ -61,6 +73,12 @@ class Judgement:
     model: str | None
     matches: bool | None
     why: list[str]
+    chosen: Chosen | None = None
+    """The kernel's choice as a row of the table (a thread is its process's row)."""
+    score_check: ScoreCheck | None = None
+    """The score the kernel printed against the model's."""
+    passed_over: list[str] = field(default_factory=list)
+    """Earlier victims the report's own era passes over, in words."""
 
 
 def contexts(m: Machine) -> tuple[Context, Context]:
@@ -129,13 +147,21 @@ def score_all(tasks: Sequence[TaskRecord], ctx: Context) -> dict[Rule, Sequence[
 def judge(m: Machine) -> Judgement:
     oom, glob = contexts(m)
     tasks = m.tasks
+    choice = chosen(m) if m.decision is not None else None
+    settle(m, choice.row if choice is not None else None, oom)
+    past = earlier_victims(m, choice) if choice is not None else NONE
     # Each rule scores the tasks once: 5.3–5.8 walk the scores of 4.17–5.2's rule (only
     # the ties go otherwise), and earlyoom reads its era's when /proc's totalpages is the
     # OOM's (a global OOM: contexts() gives the one context).
     scored = score_all(tasks, oom)
     verdicts: dict[str, Verdict] = {}
+    passed: list[int] = []
     for era in ERAS.values():
         scores = scored[era.score]
+        if past.rows:
+            scores, over = _pass_over(era, m, past, scores)
+            if era.key == m.era:
+                passed = over
         index, best = pick(scores, era)
         if index >= 0 and scores.count(best) == 1:  # the usual: one task scores the most
             task = tasks[index]
@@ -164,8 +190,29 @@ def judge(m: Machine) -> Judgement:
         None,
     )
     model = own.key if own is not None else None
-    matches, why = _compare(m, own, verdicts.get(model or ""), oom)
-    return Judgement(m, verdicts, model, matches, why)
+    skipped = [describe(tasks[i], past.rows[i]) for i in passed]
+    check = (
+        check_score(m, own, choice.row, oom)
+        if own is not None and choice is not None and choice.row is not None
+        else None
+    )
+    matches, why = _compare(m, own, verdicts.get(model or ""), oom, choice, past, skipped, check)
+    return Judgement(m, verdicts, model, matches, why, choice, check, skipped)
+
+
+def _pass_over(
+    era: Era, m: Machine, past: Earlier, scores: Sequence[Score]
+) -> tuple[Sequence[Score], list[int]]:
+    """``scores`` with the earlier victims ``era``'s walk passes over scored as nothing
+    (``oom_badness()`` of an ``MMF_OOM_SKIP`` mm: 0, from 5.9 ``LONG_MIN``)."""
+    over = [i for i, (what, _) in past.rows.items() if passes_over(era.key, m, what)]
+    if not over:
+        return scores, over
+    nothing = None if era.key == "5.9" else 0
+    changed = list(scores)
+    for i in over:
+        changed[i] = nothing
+    return changed, over
 
 
 def _verdict(era: Era, choice: Choice, ctx: Context) -> Verdict:
@@ -182,7 +229,14 @@ def _verdict(era: Era, choice: Choice, ctx: Context) -> Verdict:
 
 
 def _compare(
-    m: Machine, era: Era | None, verdict: Verdict | None, ctx: Context
+    m: Machine,
+    era: Era | None,
+    verdict: Verdict | None,
+    ctx: Context,
+    choice: Chosen | None,
+    past: Earlier,
+    skipped: list[str],
+    check: ScoreCheck | None,
 ) -> tuple[bool | None, list[str]]:
     d = m.decision
     if d is None:
@@ -191,22 +245,32 @@ def _compare(
         return None, ["the log shows no decision for this report"]
     if d.panic is not None and d.pid is None:
         return None, [f"the kernel killed nothing: {d.panic}"]
-    why: list[str] = []
-    if d.killed_pid is not None and d.pid is not None and d.killed_pid != d.pid:
+    assert choice is not None
+    why = _who(m, choice)
+    if skipped:
         why.append(
-            f"the kernel chose {d.pid} ({d.comm}) and killed its child "
-            f'{d.killed_pid} ({d.killed_comm}) in its place ("or sacrifice child")'
+            f"passed over, as the kernel does (MMF_OOM_SKIP): {', '.join(skipped[:3])}"
+            + (f" and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+        )
+    if past.reused is not None and choice.row is not None:
+        what, line = past.reused
+        why.append(
+            f"the log shows {choice.row.pid} {what} at line {line} already, and the kernel "
+            "chose it again: a new process that got the same pid?"
         )
     if era is None or verdict is None:
         why.insert(0, _no_model(m))
         return None, why
-    victim = m.task(d.pid)
-    if verdict.pid == d.pid:
+    victim = choice.row
+    if victim is not None and verdict.pid == victim.pid:
         if verdict.ties:
             why.append(
                 f"{len(verdict.ties)} other task(s) tie at {verdict.score} points; "
                 f"{era.label} keeps the {'last' if era.last_wins else 'first'} of them"
             )
+        if check is not None and check.status != "agrees":
+            why.append(check.why)
+        why.extend(check_adj(m, victim))
         return True, why
     if victim is None:
         why.append(f"the kernel's victim {d.pid} ({d.comm}) is not in the task table")
@@ -214,8 +278,46 @@ def _compare(
     if verdict.pid is None:
         why.append(f"{era.label} finds no task it may kill")
         return False, why
-    why.extend(_reasons(m, era, verdict, victim, ctx))
+    why.extend(_reasons(m, era, verdict, victim, ctx, check))
+    why.extend(check_adj(m, victim))
     return False, why
+
+
+def _who(m: Machine, choice: Chosen) -> list[str]:
+    """The kernel's choice and its kill, as the table's processes."""
+    d = m.decision
+    assert d is not None and d.pid is not None
+    row, killed = choice.row, choice.killed
+    if choice.how == "thread" and row is not None:
+        return [
+            f"the kernel chose {d.pid} ({d.comm}), a thread of process {row.pid} "
+            f"({row.comm}): the table lists each process once, by its thread group, and "
+            "the walk went over threads"
+        ]
+    out = []
+    if choice.how == "tgid" and row is not None:
+        out.append(
+            f"the kernel chose {d.pid} ({d.comm}), the thread group of row {row.pid} "
+            f"({row.comm}) (its leader has exited)"
+        )
+    if d.killed_pid is None or d.killed_pid == d.pid:
+        return out
+    if killed is not None and row is not None and killed is row:
+        out.append(
+            f"the kernel killed {d.pid}'s process through its thread {d.killed_pid} "
+            f"({d.killed_comm})"
+        )
+    elif row is None and killed is not None:
+        out.append(
+            f"the kernel chose {d.pid} ({d.comm}), which no row shows (a thread), and killed "
+            f"{killed.pid} ({killed.comm}): its own process, or a child killed in its place"
+        )
+    else:
+        out.append(
+            f"the kernel chose {d.pid} ({d.comm}) and killed its child "
+            f'{d.killed_pid} ({d.killed_comm}) in its place ("or sacrifice child")'
+        )
+    return out
 
 
 def _no_model(m: Machine) -> str:
@@ -227,7 +329,14 @@ def _no_model(m: Machine) -> str:
     return "the report names no kernel and its layout points to no modelled era"
 
 
-def _reasons(m: Machine, era: Era, verdict: Verdict, victim: TaskRecord, ctx: Context) -> list[str]:
+def _reasons(
+    m: Machine,
+    era: Era,
+    verdict: Verdict,
+    victim: TaskRecord,
+    ctx: Context,
+    check: ScoreCheck | None,
+) -> list[str]:
     d = m.decision
     assert d is not None
     chosen = m.task(verdict.pid)
@@ -236,10 +345,12 @@ def _reasons(m: Machine, era: Era, verdict: Verdict, victim: TaskRecord, ctx: Co
     why: list[str] = []
     if any("allocating_task" in msg for msg in (d.message, *m.notes)):
         why.append("vm.oom_kill_allocating_task was set: the kernel killed the allocating task")
-    if m.killed_earlier(chosen.pid):
+    seen = earlier(m, chosen)
+    if seen is not None:
         why.append(
-            f"{chosen.pid} ({chosen.comm}) was already killed earlier in this log: the kernel "
-            "waits for it or, once the OOM reaper has emptied it, passes it over"
+            f"{chosen.pid} ({chosen.comm}) was already {seen[0]} earlier in this log (line "
+            f"{seen[1]}): a kernel before 4.7 waits for a victim whose marked thread lives, "
+            "and scores it like any other task once that thread has gone"
         )
     if own == verdict.score:
         order = "last" if era.last_wins else "first"
@@ -253,10 +364,8 @@ def _reasons(m: Machine, era: Era, verdict: Verdict, victim: TaskRecord, ctx: Co
         f"{era.label} gives {chosen.pid} ({chosen.comm}) {verdict.score} and the kernel's "
         f"victim {victim.pid} ({victim.comm}) {own}"
     )
-    if d.score is not None:
-        mine = per_mille(era, own, ctx.totalpages)
-        if mine is not None and mine != d.score:
-            why.append(f"the kernel printed score {d.score} for its victim; the model gives {mine}")
+    if check is not None and check.status != "agrees":
+        why.append(check.why)
     missing = [
         name
         for name, absent in (
@@ -265,7 +374,7 @@ def _reasons(m: Machine, era: Era, verdict: Verdict, victim: TaskRecord, ctx: Co
         )
         if absent
     ]
-    if missing:
+    if missing and (check is None or "shows no" not in check.why):
         why.append(f"the table does not show {' or '.join(missing)}, which the kernel counted")
     if era.key in ("2.6.36", "2.6.37", "3.6", "3.14") and 0 in (victim.uid, chosen.uid):
         why.append(
