@@ -50,20 +50,6 @@ def layout_eras(layout: str | None) -> tuple[tuple[str, ...], str]:
     return (), "2.6.25–2.6.35" if "oom_adj" in columns else "unknown"
 
 
-def wording_eras(m: Machine, eras: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
-    """``eras`` narrowed by the decision's wording, and the wording's evidence."""
-    d = m.decision
-    if d is None or d.pid is None:
-        return eras, None
-    if d.score is not None:
-        kept = tuple(k for k in eras if ERAS[k].since <= SACRIFICE_LAST)
-        return kept or eras, "'Kill process … score S or sacrifice child' (up to 5.0)"
-    if eras and all(ERAS[k].since >= (3, 14) for k in eras) and d.killed_pid is not None:
-        kept = tuple(k for k in eras if ERAS[k].since >= (4, 17))
-        return kept or eras, "'Killed process' without 'Kill process … score' (5.1 on)"
-    return eras, None
-
-
 def printed_fits(era_key: str, row: TaskRecord, ctx: Context) -> int | None:
     """The score ``era_key``'s kernel would print for ``row`` (``None``: it prints none)."""
     era = ERAS[era_key]
@@ -74,23 +60,18 @@ def settle(m: Machine, row: TaskRecord | None, ctx: Context) -> None:
     """Place ``m.era`` by every piece of evidence, and say how in ``m.era_evidence``."""
     if m.era_source == "live":
         return
-    evidence: list[str] = []
-    if m.kernel is not None and m.era_source == "version":
-        era = ERAS.get(m.era or "")
-        evidence.append(f"version {m.kernel} ({era.label if era else 'not modelled'})")
-    elif m.kernel is not None:
-        evidence.append(f"version {m.kernel} (read by its table, see the note)")
-    candidates, kernels = layout_eras(m.layout)
-    if m.layout is not None:
-        evidence.append(f"its table's layout ({kernels})")
-    candidates, wording = wording_eras(m, candidates)
-    if wording is not None:
-        evidence.append(wording)
     d = m.decision
     printed = d.score if d is not None else None
+    if d is None or d.pid is None:
+        kind = None
+    elif printed is not None:
+        kind = "score"
+    else:
+        kind = "killed" if d.killed_pid is not None else "chosen"
+    # Most of a log's reports share their kernel, layout and wording: what those say is
+    # worded once for them all.
+    evidence, candidates = _shown(m.kernel, m.era_source, m.era, m.layout, kind)
     if printed is None or row is None or m.era is None:
-        if printed is None and d is not None and d.pid is not None:
-            evidence.append("no score printed")
         m.era_evidence = evidence
         return
     own = printed_fits(m.era, row, ctx)
@@ -101,17 +82,47 @@ def settle(m: Machine, row: TaskRecord | None, ctx: Context) -> None:
             for k, v in others.items()
         ]
         tail = f" ({', '.join(told)})" if told else ""
-        evidence.append(f"printed score {printed}, as this rule gives{tail}")
+        said = f"printed score {printed}, as this rule gives{tail}"
     else:
         fits = [k for k, v in others.items() if v == printed]
         if m.era_source == "version" or not fits:
             where = f"; {ERAS[fits[0]].label} gives it" if fits else ""
-            evidence.append(f"printed score {printed}, this rule gives {own}{where}")
+            said = f"printed score {printed}, this rule gives {own}{where}"
         else:
             before = ERAS[m.era].label
             m.era, m.era_source = fits[0], "score"
-            evidence.append(
+            said = (
                 f"printed score {printed}, which {ERAS[m.era].label} gives (the layout "
                 f"alone pointed to {before}, which gives {own})"
             )
-    m.era_evidence = evidence
+    m.era_evidence = (*evidence, said)
+
+
+@functools.lru_cache(maxsize=256)
+def _shown(
+    kernel: str | None, source: str, era_key: str | None, layout: str | None, kind: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What the version, the layout and the wording say (``kind``: the decision printed a
+    ``score``, only ``killed``, only ``chosen``, or nothing), and the eras left open."""
+    evidence: list[str] = []
+    if kernel is not None and source == "version":
+        era = ERAS.get(era_key or "")
+        evidence.append(f"version {kernel} ({era.label if era else 'not modelled'})")
+    elif kernel is not None:
+        evidence.append(f"version {kernel} (read by its table, see the note)")
+    candidates, kernels = layout_eras(layout)
+    if source == "layout" and era_key in ("4.17", "5.9") and "3.14" in candidates:
+        # Placed by a 4.19-or-later table ("Tasks state (memory values in pages):").
+        candidates, kernels = tuple(k for k in candidates if k != "3.14"), "4.19 on"
+    if layout is not None:
+        evidence.append(f"its table's layout ({kernels})")
+    if kind == "score":
+        kept = tuple(k for k in candidates if ERAS[k].since <= SACRIFICE_LAST)
+        candidates = kept or candidates
+        evidence.append("'Kill process … score S or sacrifice child' (up to 5.0)")
+    elif kind is not None:
+        if kind == "killed" and candidates and all(ERAS[k].since >= (3, 14) for k in candidates):
+            candidates = tuple(k for k in candidates if ERAS[k].since >= (4, 17)) or candidates
+            evidence.append("'Killed process' without 'Kill process … score' (5.1 on)")
+        evidence.append("no score printed")
+    return tuple(evidence), candidates

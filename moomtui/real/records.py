@@ -154,7 +154,7 @@ class Machine:
     totalpages_estimated: bool = False
     """Whether ``totalpages`` is an estimate (the report shows neither the machine's RAM
     nor the memory cgroup's limit)."""
-    era_evidence: list[str] = field(default_factory=list)
+    era_evidence: tuple[str, ...] = ()
     """What placed ``era``: the version, the table's layout, the decision's wording, the
     score the kernel printed — in words, for the verdict to show."""
 

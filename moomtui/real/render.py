@@ -230,6 +230,12 @@ def _wrap(prefix: str, text: str, width: int = 96) -> tuple[str, ...]:
     return tuple(lines)
 
 
+@functools.lru_cache(maxsize=64)
+def _era_lines(evidence: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``era:`` line: what placed the rule (the same for most of a log's reports)."""
+    return _wrap("  era: ", "; ".join(evidence))
+
+
 def _memory_lines(m: Machine) -> list[str]:
     ps = m.page_size
     if m.totalpages_estimated:
@@ -273,7 +279,7 @@ def report_text(j: Judgement) -> str:
         f"{len(m.tasks)} tasks",
     ]
     if m.era_evidence:
-        out.extend(_wrap("  era: ", "; ".join(m.era_evidence)))
+        out.extend(_era_lines(m.era_evidence))
     out.extend(f"  {line}" for line in _memory_lines(m))
     if m.invoker is not None:
         who = one_line(m.invoker.comm) + (f" ({m.invoker.pid})" if m.invoker.pid else "")

@@ -75,7 +75,13 @@ def chosen(m: Machine) -> Chosen:
     d = m.decision
     if d is None or d.pid is None:
         return Chosen(None, "absent", None)
-    row, how = row_of(m, d.pid)
+    pid = d.pid
+    for rec in m.tasks:  # the usual: the row of the pid the kernel chose and killed
+        if rec.pid == pid:
+            if d.killed_pid is None or d.killed_pid == pid:
+                return Chosen(rec, "pid", rec)
+            break
+    row, how = row_of(m, pid)
     killed, _ = row_of(m, d.killed_pid) if d.killed_pid is not None else (row, how)
     # A pid no row shows is a thread. Without "or sacrifice child" in the decision the
     # process killed is its own; with it, a child may have been killed in its place.
@@ -133,11 +139,19 @@ NONE = Earlier({})
 def earlier_victims(m: Machine, choice: Chosen) -> Earlier:
     """Every row the log shows killed or reaped before this report, but the kernel's own
     choice (a kernel that passes victims over cannot choose one again)."""
-    if not (m.first_kills or m.reaped) or m.line is None:
+    kills, reaped = m.first_kills, m.reaped
+    if not (kills or reaped) or m.line is None:
         return NONE
+    line = m.line
     rows: dict[int, tuple[str, int]] = {}
     reused = None
     for i, rec in enumerate(m.tasks):
+        if (
+            kills.get(rec.pid, line) >= line
+            and not reaped
+            and (rec.tgid is None or rec.tgid == rec.pid)
+        ):
+            continue  # the usual: not killed before this report
         seen = earlier(m, rec)
         if seen is None:
             continue
