@@ -2,13 +2,14 @@
 
 **Threads.** ``dump_tasks()`` prints each process once, from ``for_each_process()``, as the
 pid of the thread ``find_lock_task_mm()`` finds (the leader, unless it has exited) and its
-``tgid``. The walk that chooses went over *threads* in many kernels: ``do_each_thread`` in
-``select_bad_process()`` (2.6.36–4.7) and the memory cgroup's task iterator
-(``cgroup_iter``/``css_task_iter`` without ``CSS_TASK_ITER_PROCS``, up to 5.2). So a
+``tgid``. The walk that chooses went over *threads* in many kernels: ``do_each_thread`` and
+then ``for_each_process_thread`` in ``select_bad_process()`` (3.x), and the memory cgroup's
+task iterator (``cgroup_iter``/``css_task_iter`` without ``CSS_TASK_ITER_PROCS``, up to
+5.2). So a
 decision may name a thread's pid — ``Kill process 2345 (java) score 412 or sacrifice
 child``, or 4.19's ``oom-kill:…,task=java,pid=2345`` — that no row shows, while ``Killed
 process 2200 (java)`` names the process, found by ``find_lock_task_mm()`` (which starts at
-the leader since 3.15's ``for_each_thread()``). Threads share their process's ``mm`` and
+the leader since 3.14's ``for_each_thread()``). Threads share their process's ``mm`` and
 ``oom_score_adj``, so a thread scores exactly as its process: the kernel chose that
 process. Rows are matched by pid, then by ``tgid``.
 
