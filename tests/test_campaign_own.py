@@ -136,6 +136,21 @@ def test_the_starter_as_written_runs_after_oom_panic_and_the_report_says_so(
     )
 
 
+def test_first_on_the_chain_but_letting_the_walk_go_on_still_panics(tmp_path: Path) -> None:
+    path = starter(tmp_path)
+    path.write_text(path.read_text().replace("    priority = 0\n", "    priority = 1\n"))
+    sim = Simulation(load_shipped_preset(KEY))
+    assert sim.execute(f"insmod {path}").status == 0
+    chain = sim.execute("lsmod").output.splitlines()[-1]
+    assert chain == "OOM chain: out_of_memory() → oom_mine (priority 1) → oom_panic"
+    played = play([(5, f"insmod {path}")])
+    assert not played.won and "panic at 30." in played.lost()
+    assert played.report.policies[0] == (
+        "oom_panic: panicked 1 time: the first call that reaches it panics; oom_mine, ahead "
+        "of it on the chain, let the walk go on (NOTIFY_DONE)."
+    )
+
+
 @pytest.mark.parametrize(
     "line",
     [

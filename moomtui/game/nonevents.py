@@ -77,6 +77,12 @@ class PolicyWatch:
         kills = self.kills[name]
         ahead = _ahead_on_chain(kernel, name)
         if isinstance(module, OomPanic):
+            if self.panics and ahead:
+                return (
+                    f"panicked {_s(self.panics, 'time')}: the first call that reaches it "
+                    f"panics; {', '.join(ahead)}, ahead of it on the chain, let the walk go on "
+                    "(NOTIFY_DONE)."
+                )
             if self.panics:
                 return f"panicked {_s(self.panics, 'time')}: the first call panics, swap or not."
             if self.calls and ahead:
