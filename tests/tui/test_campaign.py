@@ -5,6 +5,7 @@ Help stops the clock while it is open."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from textual.widgets import OptionList
@@ -81,7 +82,8 @@ async def test_at_80_by_24_the_campaign_and_a_briefing_fit_their_width_and_scrol
         assert any("Campaign: the modular OOM killer — 0/11 won" in line for line in lines)
         assert any("Enter plays (a new seed) · ↑↓ choose · Esc closes" in line for line in lines)
         at = next(i for i, line in enumerate(lines) if "Level 1: no OOM at all" in line)
-        assert "par livelock 3.0s · best -  ← running" in lines[at + 1]
+        assert "· Level 1: no OOM at all  ← running" in lines[at]
+        assert "par livelock 3.0s · best -" in lines[at + 1]
         assert LEVELS[0].idea in lines[at + 2]
         assert not any("Level 11" in line for line in lines)  # below: the list scrolls
         await pilot.press("end")
@@ -104,3 +106,28 @@ async def test_at_80_by_24_the_campaign_and_a_briefing_fit_their_width_and_scrol
         await pilot.press("end")
         await pilot.pause()
         assert any("Keys:" in line for line in screen_lines(app))
+
+
+def test_every_levels_lines_fit_the_list_of_an_80_column_screen() -> None:
+    """The list's text is 70 columns wide at 80 (68 inside its padding): no level's line is
+    wider, whichever level runs, with a best on every level (a game won outside the
+    campaign) and every one locked."""
+    from moomtui.game import ScoreBook
+    from moomtui.game.campaign import load_levels, progress
+    from moomtui.game.scores import ScoreResult
+
+    scenarios = load_levels()
+    book = ScoreBook(None)
+    for key, scenario in scenarios.items():
+        assert scenario.score is not None
+        book.record(key, ScoreResult(scenario.score.by, 88.8, scenario.score.par))
+    states = [replace(s, open=False, won=False) for s in progress(book, scenarios)]
+    served = progress(book, scenarios, run_code=False)
+    for level in LEVELS:
+        screen = CampaignScreen([*states, served[-1]], level.key)
+        for state in (*states, served[-1]):
+            lines = screen.prompt(state).plain.split("\n")
+            assert len(lines) == 3 and max(map(len, lines)) <= 68, lines
+    skipped = CampaignScreen(served).prompt(served[-1]).plain
+    assert skipped.startswith("– Level 11: a policy of your own")
+    assert skipped.endswith("needs a local moomtui: you write its policy in Python")

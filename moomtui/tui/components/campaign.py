@@ -50,8 +50,9 @@ class CampaignScreen(ModalScreen[str | None]):
             yield Label("Enter plays (a new seed) · ↑↓ choose · Esc closes", id="campaign-keys")
 
     def prompt(self, state: LevelState) -> Text:
-        """A level in three short lines, none wider than a 72-column list: its name; its
-        par, best and state (running, locked, or why it is skipped); what it teaches."""
+        """A level in three short lines, none wider than the list on an 80-column screen:
+        its name (and whether it is running); its par, best, and which level opens it (or
+        why it is skipped); what it teaches."""
         level = state.level
         prompt = Text()
         prompt.append(f"{state.mark} ", "bold")
@@ -59,9 +60,9 @@ class CampaignScreen(ModalScreen[str | None]):
         if not name.startswith(f"Level {level.number}:"):  # a game older than the campaign
             name = f"Level {level.number}: {name}"
         prompt.append(name, "bold" if state.open else "bold dim")
-        prompt.append(f"\n   par {state.par} · best {state.best}")
         if level.key == self.current:
             prompt.append("  ← running", "bold")
+        prompt.append(f"\n   par {state.par} · best {state.best}")
         if state.skipped:
             prompt.append(f"\n   {SKIPPED_WHY}", "dim")
         else:
