@@ -195,6 +195,20 @@ def test_rebooting_into_a_kernel_without_oom_panic_loses() -> None:
     assert not played.won and "rebooted by hand at 5.0 s" in played.lost()
 
 
+def test_no_reboot_is_lost_at_a_panics_reboot_too() -> None:
+    """Level 5's move, with only the no_reboot goal: the panic's reboot loses it."""
+    from moomtui.game import Tracked
+    from moomtui.presets import load_preset
+
+    scenario = load_preset(KEY, overrides=["goals={no_reboot = true}"])
+    sim = Simulation(scenario)
+    tracked = Tracked.start(sim)
+    sim.execute("sysctl -w kernel.panic=3")
+    tracked.run_for(tracked.tracker.time_limit)
+    (goal,) = tracked.tracker.goals
+    assert goal.state == "lost" and goal.detail.startswith("rebooted after a panic at 33.")
+
+
 def test_mkpolicy_never_writes_over_a_file(tmp_path: Path) -> None:
     sim = Simulation(load_shipped_preset(KEY))
     mine = tmp_path / "oom_mine.py"
