@@ -1,6 +1,6 @@
 """The campaign's last level, won by a policy file the player writes (a local player's only).
 
-oom_panic is built in, the node may not reboot, and a frame job bursts at 0:30. A module
+oom_panic is built in, the node may not reboot, and a frame job bursts at about 0:30. A module
 loaded by name joins the chain after oom_panic, which panics on the first call: the seed's
 ``out_of_memory()`` is
 
@@ -103,7 +103,7 @@ def test_the_edited_starter_wins_at_par(tmp_path: Path) -> None:
     )
     assert mine == "oom_mine: killed 2 tasks."
     frame, parent = won.report.kills  # the frame job, then renderd that forked it
-    assert "renderd (pid 10) by oom_mine" in frame and "renderd (pid 9) by oom_mine" in parent
+    assert "renderd (pid 9) by oom_mine" in frame and "renderd (pid 400) by oom_mine" in parent
     assert won.report.card.culprits_killed == 2
 
 
@@ -119,7 +119,7 @@ def test_par_holds_for_a_sample_of_the_seeds(tmp_path: Path) -> None:
 
 def test_doing_nothing_panics_at_the_first_burst() -> None:
     idle = play([])
-    assert not idle.won and "panic at 30." in idle.lost()
+    assert not idle.won and "panic at 28.6 s" in idle.lost()
     assert idle.report.policies == (
         "oom_panic: panicked 1 time: the first call panics, swap or not.",
     )
@@ -129,7 +129,7 @@ def test_the_starter_as_written_runs_after_oom_panic_and_the_report_says_so(
     tmp_path: Path,
 ) -> None:
     played = play([(5, f"insmod {starter(tmp_path)}")])
-    assert not played.won and "panic at 30." in played.lost()
+    assert not played.won and "panic at 28.6 s" in played.lost()
     assert played.report.policies[-1] == (
         "oom_mine: never reached: oom_panic, ahead of it on the chain, panicked first "
         "(equal priorities run in the order they were registered, higher ones first)."
@@ -144,7 +144,7 @@ def test_first_on_the_chain_but_letting_the_walk_go_on_still_panics(tmp_path: Pa
     chain = sim.execute("lsmod").output.splitlines()[-1]
     assert chain == "OOM chain: out_of_memory() → oom_mine (priority 1) → oom_panic"
     played = play([(5, f"insmod {path}")])
-    assert not played.won and "panic at 30." in played.lost()
+    assert not played.won and "panic at 28.6 s" in played.lost()
     assert played.report.policies[0] == (
         "oom_panic: panicked 1 time: the first call that reaches it panics; oom_mine, ahead "
         "of it on the chain, let the walk go on (NOTIFY_DONE)."
@@ -165,18 +165,21 @@ def test_a_shipped_killer_is_never_reached(line: str) -> None:
     built-in oom_panic."""
     played = play([(5, line)])
     name = line.split()[1]
-    assert not played.won and "panic at 30." in played.lost()
+    assert not played.won and "panic at 28.6 s" in played.lost()
     assert played.report.policies[-1].startswith(
         f"{name}: never reached: oom_panic, ahead of it on the chain, panicked first"
     )
 
 
-def test_earlyoom_misses_the_burst_and_tuned_it_kills_frame_after_frame() -> None:
+def test_earlyoom_misses_the_burst_and_tuned_to_act_early_it_shoots_postgres() -> None:
+    """The burst is one fault bigger than what is free: no 100 ms poll sees it coming. And
+    renderd's package set its oom_score_adj to -1000, which its frame jobs inherit: earlyoom
+    never picks them, so a limit above what is free picks postgres, whatever avoid says."""
     default = play([(5, "insmod earlyoom")])
-    assert not default.won and "panic at 30." in default.lost()
+    assert not default.won and "panic at 28.6 s" in default.lost()
     assert "earlyoom: signalled nobody; it acts at mem ≤ 10 %" in default.report.policies[-1]
-    tuned = play([(5, "insmod earlyoom mem_term=40 mem_kill=30 avoid='^(postgres|sshd)$'")])
-    assert not tuned.won and "kill 4 at" in tuned.lost() and "by earlyoom" in tuned.lost()
+    tuned = play([(5, "insmod earlyoom mem_term=46 prefer=^renderd$ avoid='^(postgres|sshd)$'")])
+    assert not tuned.won and "postgres (pid 8) killed by earlyoom at 5.0 s" in tuned.lost()
 
 
 def test_a_first_handler_that_spares_the_parent_kills_too_often(tmp_path: Path) -> None:
@@ -206,7 +209,7 @@ def test_no_reboot_is_lost_at_a_panics_reboot_too() -> None:
     sim.execute("sysctl -w kernel.panic=3")
     tracked.run_for(tracked.tracker.time_limit)
     (goal,) = tracked.tracker.goals
-    assert goal.state == "lost" and goal.detail.startswith("rebooted after a panic at 33.")
+    assert goal.state == "lost" and goal.detail.startswith("rebooted after a panic at 31.6 s")
 
 
 def test_mkpolicy_never_writes_over_a_file(tmp_path: Path) -> None:
