@@ -206,6 +206,7 @@ FULL: dict[str, Any] = {
     "goals": {
         "survive": "10s",
         "no_panic": True,
+        "no_reboot": False,
         "protect": ["hog"],
         "max_kills": 3,
         "recover_within": "5s",

@@ -405,6 +405,8 @@ class Checker:
             )
         if "no_panic" in g:
             goals["no_panic"] = self.boolean("goals.no_panic", g["no_panic"])
+        if "no_reboot" in g:
+            goals["no_reboot"] = self.boolean("goals.no_reboot", g["no_reboot"])
         if "protect" in g:
             goals["protect"] = self.string_list("goals.protect", g["protect"])
         if "max_kills" in g:

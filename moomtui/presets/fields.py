@@ -203,6 +203,7 @@ EVENT = (
 GOALS = (
     Key("survive", "duration", "Stay up (no panic, no livelock) this long."),
     Key("no_panic", "boolean", "The kernel must not panic."),
+    Key("no_reboot", "boolean", "The machine must not reboot (by hand or after a panic)."),
     Key("protect", "strings", "Command names that must not be killed."),
     Key("max_kills", "integer", "At most this many kills.", 0, 1_000_000),
     Key("recover_within", "duration", "Each out-of-memory episode ends within this long."),
