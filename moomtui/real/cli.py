@@ -12,20 +12,25 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 from ..output import SCHEMA_VERSION, versioned
-from ..text import dumps
+from ..text import dumps, one_line
 from ..userfiles import STDIN, STDIN_NAME, UserFileError, read_stdin, read_user_file
+from .advice import Advice, advise
 from .live import PROC, LiveError, read_machine
 from .preset import PresetText, machine_preset
 from .rebuild import rebuild_each, rebuild_nth
 from .records import Machine
 from .render import report_json, report_text, snapshot_json, snapshot_text
 from .report import Log, ReportError, read_log
-from .verdict import judge
+from .timeline import Timeline
+from .verdict import Judgement, judge
 
 COMMANDS = ("postmortem", "snapshot")
 MAX_INPUT = 256 << 20
@@ -52,6 +57,18 @@ def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
             default=1,
             metavar="N",
             help="which report of the file to open or write as a preset (default: 1)",
+        )
+        p.add_argument(
+            "--protect",
+            metavar="NAME",
+            help="say what would have spared the tasks of this name (or this pid) in each "
+            "era, and who would have died instead (implies --advice)",
+        )
+        p.add_argument(
+            "--advice",
+            action="store_true",
+            help="estimate what would have saved the machine: more RAM, swap or limit, "
+            "earlyoom, memory.high",
         )
     else:
         p.description = (
@@ -110,7 +127,7 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise RealError(f"{shown}:{err.line}: {err.message}") from None
     del text
     if ns.json:
-        _write_json(log, shown, stdout)
+        _write_json(log, shown, stdout, _advisor(ns))
         return 0
     count = len(log.reports)
     if not 1 <= ns.report <= count:
@@ -123,11 +140,18 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if not ns.print and _screen_possible(stdout):
         chosen = rebuild_nth(log, ns.report, shown)
         return _open(chosen, machine_preset(chosen, f"{shown}, {chosen.source}"), ns.theme)
-    # One machine at a time: rebuilt, judged, printed, forgotten.
-    for i, machine in enumerate(rebuild_each(log, shown)):
-        if i:
-            stdout.write("\n")
-        stdout.write(report_text(judge(machine)))
+    advisor = _advisor(ns)
+    if count > 1:
+        # A timeline first: the detail is spooled (to a file once it is large) as each
+        # machine is judged, and follows it.
+        timeline = Timeline()
+        with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, "w+", encoding="utf-8") as spool:
+            _details(log, shown, spool, advisor, timeline)
+            stdout.write("\n".join(timeline.lines(one_line)) + "\n\n")
+            spool.seek(0)
+            shutil.copyfileobj(spool, stdout)
+    else:
+        _details(log, shown, stdout, advisor, None)
     for line, why in log.skipped:
         stdout.write(f"\n{shown}:{line}: skipped: {why}\n")
     if log.bare_kills:
@@ -138,19 +162,55 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
-def _write_json(log: Log, shown: str, out: TextIO) -> None:
-    """``{"version": 1, "reports": [...], "skipped": [...], "kills_without_report": N}`` as
-    ``text.dumps(…, indent=2)`` writes it, one report at a time."""
+SPOOL_IN_MEMORY = 8 << 20
+"""The detail of a log's reports is kept in memory up to 8 MiB, then in a temporary file."""
+
+
+def _advisor(ns: argparse.Namespace) -> Callable[[Judgement], Advice] | None:
+    """What ``--advice``/``--protect NAME`` ask for each report, or None."""
+    protect: str | None = ns.protect
+    if protect is None and not ns.advice:
+        return None
+    return lambda j: advise(j, protect)
+
+
+def _details(
+    log: Log,
+    shown: str,
+    out: IO[str],
+    advisor: Callable[[Judgement], Advice] | None,
+    timeline: Timeline | None,
+) -> None:
+    """One machine at a time: rebuilt, judged, printed, forgotten."""
+    for i, machine in enumerate(rebuild_each(log, shown)):
+        if i:
+            out.write("\n")
+        j = judge(machine)
+        if timeline is not None:
+            timeline.add(j)
+        out.write(report_text(j, advisor(j) if advisor is not None else None))
+
+
+def _write_json(
+    log: Log, shown: str, out: TextIO, advisor: Callable[[Judgement], Advice] | None
+) -> None:
+    """``{"version": 1, "reports": [...], "skipped": [...], "kills_without_report": N,
+    "timeline": {...}}`` as ``text.dumps(…, indent=2)`` writes it, one report at a time."""
     out.write(f'{{\n  "version": {SCHEMA_VERSION},\n  "reports": [')
+    timeline = Timeline()
     for i, machine in enumerate(rebuild_each(log, shown)):
         out.write(",\n    " if i else "\n    ")
-        body = dumps(report_json(judge(machine)), indent=2)
+        j = judge(machine)
+        timeline.add(j)
+        body = dumps(report_json(j, advisor(j) if advisor is not None else None), indent=2)
         out.write(body.replace("\n", "\n    "))  # a JSON string holds no line break
     out.write("\n  ]" if log.reports else "]")
     skipped = [{"line": line, "why": why} for line, why in log.skipped]
     body = dumps(skipped, indent=2)
     out.write(',\n  "skipped": ' + body.replace("\n", "\n  "))
-    out.write(f',\n  "kills_without_report": {len(log.bare_kills)}\n}}\n')
+    out.write(f',\n  "kills_without_report": {len(log.bare_kills)}')
+    body = dumps(timeline.json(), indent=2)
+    out.write(',\n  "timeline": ' + body.replace("\n", "\n  ") + "\n}\n")
 
 
 # --------------------------------------------------------------------------- snapshot

@@ -76,6 +76,7 @@ def rebuild(raw: RawReport, source: str, first_kills: Mapping[int, int] | None =
     m.uptime = raw.uptime
     m.invoker = raw.invoker
     m.meminfo = dict(raw.meminfo)
+    m.zones_kb = dict(raw.zones_kb)
     m.decision = _decision(raw)
     m.page_size = _page_size(raw, m)
     _era(raw, m)
