@@ -26,9 +26,10 @@ said.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .records import Machine, TaskRecord
 
@@ -36,17 +37,15 @@ TOP_GROUPS = 5
 """The task groups shown by name; the rest are summed."""
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
+class Group(NamedTuple):
     """The tasks of one name: how many and their resident pages."""
 
     comm: str
-    count: int
+    tasks: int
     pages: int
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(NamedTuple):
     """One bar: ``key`` (for JSON), its words, its pages (``None``: not in the report)."""
 
     key: str
@@ -95,6 +94,23 @@ def _sum(meminfo: dict[str, int], *keys: str) -> int | None:
     return sum(meminfo.get(k, 0) for k in keys)
 
 
+NO_MEMINFO = "the report prints no Mem-Info counters: only the tasks are known"
+_UNKNOWN = tuple(
+    Part(key, label, None)
+    for key, label in (
+        ("user", "user memory (anonymous)"),
+        ("page_cache", "page cache"),
+        ("shmem", "shmem/tmpfs"),
+        ("unevictable", "unevictable (mlocked)"),
+        ("slab_unreclaimable", "slab, unreclaimable"),
+        ("slab_reclaimable", "slab, reclaimable"),
+        ("kernel_stacks_page_tables", "kernel stacks, page tables"),
+        ("huge_pages", "huge pages"),
+        ("free", "free"),
+    )
+)
+
+
 def breakdown(m: Machine) -> Breakdown:
     """Where ``m``'s memory was at the OOM (see the module's docstring)."""
     shown, others = groups(m.tasks)
@@ -102,6 +118,10 @@ def breakdown(m: Machine) -> Breakdown:
         return _memcg(m, shown, others)
     b = Breakdown("machine", m.totalram, m.page_size, groups=shown, others=others)
     mi = m.meminfo
+    if not mi and not m.zones_kb:  # the usual in a log of small reports: drawn at once
+        b.parts = list(_UNKNOWN)
+        b.notes.append(NO_MEMINFO)
+        return b
     kb_page = m.page_size // 1024
 
     def zone(key: str) -> int | None:
@@ -124,7 +144,7 @@ def breakdown(m: Machine) -> Breakdown:
         Part("free", "free", mi.get("free")),
     ]
     if anon is None:
-        b.notes.append("the report prints no Mem-Info counters: only the tasks are known")
+        b.notes.append(NO_MEMINFO)
     elif stacks is None:
         b.notes.append("the report does not print kernel stacks: they are in the rest")
     known = [p.pages for p in parts if p.pages is not None]
@@ -160,9 +180,9 @@ def breakdown_json(b: Breakdown) -> dict[str, Any]:
         "scope": b.scope,
         "total": b.total,
         "parts": [{"key": p.key, "label": p.label, "pages": p.pages} for p in b.parts],
-        "tasks": [{"comm": g.comm, "count": g.count, "pages": g.pages} for g in b.groups],
+        "tasks": [{"comm": g.comm, "count": g.tasks, "pages": g.pages} for g in b.groups],
         "other_tasks": (
-            {"count": b.others.count, "pages": b.others.pages} if b.others is not None else None
+            {"count": b.others.tasks, "pages": b.others.pages} if b.others is not None else None
         ),
         "notes": b.notes,
     }
@@ -197,10 +217,19 @@ def size(pages: int | None, page_size: int) -> str:
 
 
 def breakdown_lines(b: Breakdown, name: Callable[[str], str]) -> list[str]:
-    """The chart, indented by two; ``name`` makes a process name safe to print."""
-    ps = b.page_size
-    total = b.total
-    if b.scope == "memcg":
+    """The chart, indented by two; ``name`` makes a process name safe to print. A log's
+    reports often draw the same chart: the last 64 are kept drawn."""
+    key = (b.scope, b.total, b.page_size, tuple(b.parts), tuple(b.groups), b.others)
+    return [*_chart(key, name), *(f"    ({note})" for note in b.notes)]
+
+
+@functools.lru_cache(maxsize=64)
+def _chart(
+    key: tuple[str, int | None, int, tuple[Part, ...], tuple[Group, ...], Group | None],
+    name: Callable[[str], str],
+) -> tuple[str, ...]:
+    scope, total, ps, parts, groups, others = key
+    if scope == "memcg":
         head = f"where the memory went: the cgroup's limit {size(total, ps)}"
     else:
         head = f"where the memory went: {size(total, ps)} of RAM (totalram_pages)"
@@ -214,25 +243,23 @@ def breakdown_lines(b: Breakdown, name: Callable[[str], str]) -> list[str]:
         pct = f"{pages * 100 // total:>3}%"
         return f"{cells} {pct}  {bar(pages, total)}".rstrip()
 
-    missing = [p.label for p in b.parts if p.pages is None and p.key != "user"]
-    for p in b.parts:
+    missing = [p.label for p in parts if p.pages is None and p.key != "user"]
+    for p in parts:
         if p.key == "user":
             if p.pages is None:
-                held = sum(g.pages for g in b.groups) + (b.others.pages if b.others else 0)
+                held = sum(g.pages for g in groups) + (others.pages if others else 0)
                 out.append(row("the tasks' resident memory", held))
             else:
                 out.append(row(p.label, p.pages))
-            for g in b.groups:
-                many = f" ×{g.count}" if g.count > 1 else ""
+            for g in groups:
+                many = f" ×{g.tasks}" if g.tasks > 1 else ""
                 out.append(row(f"{name(g.comm)}{many}", g.pages, "  "))
-            if b.others is not None:
-                out.append(row(f"{b.others.count} other tasks", b.others.pages, "  "))
+            if others is not None:
+                out.append(row(f"{others.tasks} other tasks", others.pages, "  "))
             continue
         if p.pages is None or (p.pages == 0 and p.key in _HIDDEN_WHEN_ZERO):
             continue
         out.append(row(p.label, p.pages))
-    if missing and len(missing) < len(b.parts) - 1:
+    if missing and len(missing) < len(parts) - 1:
         out.append(f"    (not in the report: {', '.join(missing)})")
-    for note in b.notes:
-        out.append(f"    ({note})")
-    return out
+    return tuple(out)

@@ -12,12 +12,10 @@ from __future__ import annotations
 import argparse
 import errno
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TextIO
+from typing import TextIO
 
 from ..output import SCHEMA_VERSION, versioned
 from ..text import dumps, one_line
@@ -140,18 +138,9 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if not ns.print and _screen_possible(stdout):
         chosen = rebuild_nth(log, ns.report, shown)
         return _open(chosen, machine_preset(chosen, f"{shown}, {chosen.source}"), ns.theme)
-    advisor = _advisor(ns)
-    if count > 1:
-        # A timeline first: the detail is spooled (to a file once it is large) as each
-        # machine is judged, and follows it.
-        timeline = Timeline()
-        with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY, "w+", encoding="utf-8") as spool:
-            _details(log, shown, spool, advisor, timeline)
-            stdout.write("\n".join(timeline.lines(one_line)) + "\n\n")
-            spool.seek(0)
-            shutil.copyfileobj(spool, stdout)
-    else:
-        _details(log, shown, stdout, advisor, None)
+    if count > 1:  # a timeline first
+        stdout.write("\n".join(Timeline.of(log).lines(one_line)) + "\n\n")
+    _details(log, shown, stdout, _advisor(ns))
     for line, why in log.skipped:
         stdout.write(f"\n{shown}:{line}: skipped: {why}\n")
     if log.bare_kills:
@@ -160,10 +149,6 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             "(a ratelimited report, or a 2.4 kernel's single line)\n"
         )
     return 0
-
-
-SPOOL_IN_MEMORY = 8 << 20
-"""The detail of a log's reports is kept in memory up to 8 MiB, then in a temporary file."""
 
 
 def _advisor(ns: argparse.Namespace) -> Callable[[Judgement], Advice] | None:
@@ -177,17 +162,14 @@ def _advisor(ns: argparse.Namespace) -> Callable[[Judgement], Advice] | None:
 def _details(
     log: Log,
     shown: str,
-    out: IO[str],
+    out: TextIO,
     advisor: Callable[[Judgement], Advice] | None,
-    timeline: Timeline | None,
 ) -> None:
     """One machine at a time: rebuilt, judged, printed, forgotten."""
     for i, machine in enumerate(rebuild_each(log, shown)):
         if i:
             out.write("\n")
         j = judge(machine)
-        if timeline is not None:
-            timeline.add(j)
         out.write(report_text(j, advisor(j) if advisor is not None else None))
 
 
@@ -197,11 +179,9 @@ def _write_json(
     """``{"version": 1, "reports": [...], "skipped": [...], "kills_without_report": N,
     "timeline": {...}}`` as ``text.dumps(…, indent=2)`` writes it, one report at a time."""
     out.write(f'{{\n  "version": {SCHEMA_VERSION},\n  "reports": [')
-    timeline = Timeline()
     for i, machine in enumerate(rebuild_each(log, shown)):
         out.write(",\n    " if i else "\n    ")
         j = judge(machine)
-        timeline.add(j)
         body = dumps(report_json(j, advisor(j) if advisor is not None else None), indent=2)
         out.write(body.replace("\n", "\n    "))  # a JSON string holds no line break
     out.write("\n  ]" if log.reports else "]")
@@ -209,7 +189,7 @@ def _write_json(
     body = dumps(skipped, indent=2)
     out.write(',\n  "skipped": ' + body.replace("\n", "\n  "))
     out.write(f',\n  "kills_without_report": {len(log.bare_kills)}')
-    body = dumps(timeline.json(), indent=2)
+    body = dumps(Timeline.of(log).json(), indent=2)
     out.write(',\n  "timeline": ' + body.replace("\n", "\n  ") + "\n}\n")
 
 

@@ -269,8 +269,9 @@ def report_text(j: Judgement, advice: Advice | None = None) -> str:
     elif d is not None and d.panic:
         out.append(f"  the kernel: {d.panic}")
     out.append("")
-    out.extend(breakdown_lines(breakdown(m), one_line))
-    out.append("")
+    if m.meminfo or m.zones_kb or m.constraint == "memcg":  # else only the table: no chart
+        out.extend(breakdown_lines(breakdown(m), one_line))
+        out.append("")
     out.extend(_verdict_rows(j))
     out.append("")
     if j.model is not None and j.verdicts[j.model].pid is not None and d is not None:

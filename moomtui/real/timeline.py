@@ -2,24 +2,26 @@
 
 Each line says when (the report's dmesg time, else its line in the file), where (the memory
 cgroup whose limit was hit, or the kind of OOM), who died (the task killed, and how many
-times a task of that name has died so far in the log), and which era's rule the report's
-kernel follows and whether it picks the same task. Below, the names killed more than once.
+times a task of that name has died so far in the log, ``#2``), and which era's rule the
+report's kernel follows. Below, the names killed more than once.
 
-The timeline is built as the reports are judged, one at a time: a row per report (a few
-dozen bytes), never the machines.
+The timeline is read from what the reports printed, before any machine is rebuilt: a row
+per report (a few dozen bytes), so the detail that follows is still written one machine at
+a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from .verdict import Judgement
+from .eras import ERAS
+from .rebuild import constraint_of, era_of, memcg_path
+from .report import Log, RawReport
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     number: int
     line: int | None
     uptime: float | None
@@ -29,32 +31,49 @@ class Row:
     nth: int
     """How many times a task of this name has been killed in the log, this one included."""
     rule: str | None
-    matches: bool | None
+    """The label of the era whose rule the report's kernel follows (``None``: not modelled)."""
 
 
 @dataclass(slots=True)
 class Timeline:
     rows: list[Row] = field(default_factory=list)
     deaths: dict[str, int] = field(default_factory=dict)
+    rules: dict[tuple[str | None, str | None, bool, bool], str | None] = field(default_factory=dict)
+    """The era's label by what decides it (most reports of a log share them)."""
 
-    def add(self, j: Judgement) -> None:
-        m = j.machine
-        d = m.decision
-        pid = comm = None
+    @classmethod
+    def of(cls, log: Log) -> Timeline:
+        """The timeline of ``log``'s reports, read from what they printed (no machine is
+        rebuilt or judged for it)."""
+        t = cls()
+        for raw in log.reports:
+            t.add(raw)
+        return t
+
+    def add(self, raw: RawReport) -> None:
+        d = raw.decision
+        pid: int | None = None
+        comm: str | None = None
         if d is not None:
-            pid = d.killed_pid if d.killed_pid is not None else d.pid
-            comm = d.killed_comm if d.killed_pid is not None else d.comm
+            if d.killed_pid is not None:
+                pid, comm = d.killed_pid, d.killed_comm
+            elif d.pid is not None:
+                pid, comm = d.pid, d.comm
+            elif raw.summary.get("pid", "").isdigit():
+                pid, comm = int(raw.summary["pid"]), raw.summary.get("task")
         nth = 0
         if comm is not None:
             nth = self.deaths[comm] = self.deaths.get(comm, 0) + 1
-        if m.constraint == "memcg":
-            where = (m.memcg.path if m.memcg is not None else None) or "a memory cgroup"
+        where = constraint_of(raw)
+        if where == "memcg":
+            where = memcg_path(raw) or "a memory cgroup"
+        key = (raw.kernel, raw.layout, raw.tasks_state, d is not None and d.score is not None)
+        if key in self.rules:
+            rule = self.rules[key]
         else:
-            where = m.constraint
-        rule = j.verdicts[j.model].label if j.model is not None else None
-        self.rows.append(
-            Row(len(self.rows) + 1, m.line, m.uptime, where, pid, comm, nth, rule, j.matches)
-        )
+            era = era_of(raw)[0]
+            rule = self.rules[key] = ERAS[era].label if era in ERAS else None
+        self.rows.append(Row(len(self.rows) + 1, raw.line, raw.uptime, where, pid, comm, nth, rule))
 
     def repeats(self) -> list[tuple[str, int]]:
         """The names killed more than once, the most often first."""
@@ -73,15 +92,10 @@ class Timeline:
             who = "nobody" if r.pid is None else f"{r.pid} ({name(r.comm or '?')})"
             if r.nth > 1:
                 who += f" #{r.nth}"
-            if r.rule is None:
-                rule = "not modelled"
-            else:
-                rule = f"{r.rule}: {'agrees' if r.matches else 'differs'}"
-                if r.matches is None:
-                    rule = r.rule
             where = name(r.where)
             if len(where) > 24:
                 where = "…" + where[-23:]
+            rule = r.rule or "not modelled"
             out.append(f"  {r.number:>4} {when:>14}  {where:<24} {who[:28]:<28} {rule}".rstrip())
         repeats = self.repeats()
         if repeats:
@@ -98,11 +112,10 @@ class Timeline:
                     "line": r.line,
                     "uptime": r.uptime,
                     "where": r.where,
-                    "killed": {"pid": r.pid, "comm": r.comm, "nth": r.nth}
-                    if r.pid is not None
-                    else None,
+                    "killed": (
+                        {"pid": r.pid, "comm": r.comm, "nth": r.nth} if r.pid is not None else None
+                    ),
                     "rule": r.rule,
-                    "matches": r.matches,
                 }
                 for r in self.rows
             ],
