@@ -189,7 +189,13 @@ def _memory(m: Machine, a: Advice) -> None:
             how += f" over a usage of {cg.usage} pages against a limit of {cg.limit}"
     elif free is not None and wmin is not None:
         short = max(need, wmin + need - free)
-        how += f" above the zones' min watermarks, {wmin} pages, with {free} free"
+        if wmin + need > free:
+            how += f" above the zones' min watermarks, {wmin} pages, with {free} free"
+        else:
+            how += (
+                f"; {free} pages were free, above the min watermarks the report prints "
+                f"({wmin}): the zones the allocation could use were the short ones"
+            )
     a.figures.update(order=order, short=short, freed=freed, free=free, min_watermark=wmin)
     ps = m.page_size
     what = "cgroup limit" if m.constraint == "memcg" else "RAM"
