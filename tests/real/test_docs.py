@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "postmortem.md").read_text()
 README = (ROOT / "README.md").read_text()
@@ -19,6 +21,7 @@ EXAMPLE = re.compile(
 )
 
 
+@pytest.mark.slow
 def test_every_postmortem_example_shows_what_the_command_prints() -> None:
     """Each ``sh`` line of docs/postmortem.md followed by a ``text`` block: the whole output,
     its end (after "prints the report above, then:") or its start (a block ending in …)."""

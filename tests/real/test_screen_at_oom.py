@@ -62,6 +62,7 @@ def test_a_memory_cgroup_boots_with_what_was_left_below_its_limit() -> None:
     assert sim.kernel.vm.free == sim.kernel.vm.pages_min + 1
 
 
+@pytest.mark.slow
 async def test_the_header_names_the_report_and_explain_works_on_the_victim(
     tmp_path: Path,
 ) -> None:
