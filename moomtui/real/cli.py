@@ -137,7 +137,10 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return 0
     if not ns.print and _screen_possible(stdout):
         chosen = rebuild_nth(log, ns.report, shown)
-        return _open(chosen, machine_preset(chosen, f"{shown}, {chosen.source}"), ns.theme)
+        preset = machine_preset(chosen, f"{shown}, {chosen.source}")
+        advisor = _advisor(ns)
+        advice = advisor(judge(chosen)) if advisor is not None else None
+        return _open(chosen, preset, ns.theme, advice)
     if count > 1:  # a timeline first
         stdout.write("\n".join(Timeline.of(log).lines(one_line)) + "\n\n")
     _details(log, shown, stdout, _advisor(ns))
@@ -234,7 +237,9 @@ def _screen_possible(stdout: TextIO) -> bool:
         return False
 
 
-def _open(machine: Machine, preset: PresetText, theme: str | None) -> int:
+def _open(
+    machine: Machine, preset: PresetText, theme: str | None, advice: Advice | None = None
+) -> int:
     if not sys.stdin.isatty():
         # The report came on stdin: the keyboard is the terminal's.
         try:
@@ -246,4 +251,4 @@ def _open(machine: Machine, preset: PresetText, theme: str | None) -> int:
         sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
     from .screen import open_screen
 
-    return open_screen(machine, preset, theme=theme)
+    return open_screen(machine, preset, theme=theme, advice=advice)

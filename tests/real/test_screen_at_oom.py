@@ -10,10 +10,12 @@ from textual.widgets import Input
 
 from moomtui.kernel.bootspec import boot_kernel_pages
 from moomtui.presets import parse_preset
+from moomtui.real.advice import advise
 from moomtui.real.preset import machine_preset
 from moomtui.real.rebuild import rebuild_log
 from moomtui.real.report import read_log
 from moomtui.real.screen import MARK, RealMachineApp, summary_lines
+from moomtui.real.verdict import judge
 from moomtui.sim import Simulation
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.process_view import ProcessView
@@ -89,3 +91,13 @@ async def test_the_header_names_the_report_and_explain_works_on_the_victim(
         console = app.query_one(ConsoleView).output.plain
         assert "1640 (java) has the most points, 758" in console
         assert app.driver.paused
+
+
+def test_protect_puts_the_advice_at_the_console() -> None:
+    machine, preset, _ = booted(JAVA)
+    lines = summary_lines(machine, preset, advise(judge(machine), "java"))
+    assert "to spare java (1640):" in lines
+    (own,) = [line for line in lines if line.startswith("5.9–6.x: oom_score_adj ")]
+    assert own.endswith(" or lower spares it, then 2417 (node) dies")
+    assert lines[-1].startswith("paused:")
+    assert not any("to spare" in line for line in summary_lines(machine, preset))
