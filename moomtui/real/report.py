@@ -34,6 +34,7 @@ from operator import itemgetter
 from ..patterns import anchored, scanning
 from .prefixes import normalize
 from .records import Decision, Invoker, TaskRecord
+from .zones import NODE, node_line
 
 __all__ = ["Log", "RawReport", "ReportError", "normalize", "read_log"]
 
@@ -84,13 +85,6 @@ _TASK_IN = anchored(r"Task in (\S+) killed as a result of limit of (\S+)")
 _MEMCG_STATS = anchored(r"Memory cgroup stats for (\S+?):?(?:\s|$)")
 _MEMINFO_START = anchored(r"Mem-Info:")
 _KEYVALS = scanning(r"(?<!\w)(\w+):(\d+)(?=\s|$)")
-_NODE = anchored(r"Node \d+ ")
-_NODE_KB = scanning(r"(?<!\w)(\w+)[:=](\d+)kB")
-_NODE_COUNTS = scanning(r"(?<!\w)(hugepages_total|hugepages_free)=(\d+)")
-_ZONE_KEYS = frozenset({"free", "min", "low", "high", "kernel_stack"})
-"""What a zone's or a node's line of ``show_free_areas()`` is read for, summed over them:
-``Node 0 Normal free:…kB min:…kB low:…kB high:…kB … kernel_stack:…kB`` (the watermarks) and
-``Node 0 hugepages_total=… hugepages_free=… hugepages_size=…kB``."""
 _SUMMARY = anchored(r"oom-kill:(?P<body>.*)$")
 _KILL = anchored(
     r"(?:(?P<message>[A-Za-z][^:]*):\s*)?"
@@ -171,9 +165,7 @@ class RawReport:
     kill_messages: list[str] = field(default_factory=list)
     killed_total_vm_kb: int | None = None
     zones_kb: dict[str, int] = field(default_factory=dict)
-    """Summed over the zones' and nodes' lines (:meth:`_Reader.node_line`): ``free``,
-    ``min``, ``low``, ``high`` (from the zones with watermarks), ``kernel_stack``,
-    ``hugepages`` and ``hugepages_free``, in kB."""
+    """The zones' and nodes' lines summed, in kB (:mod:`.zones`)."""
 
     @property
     def layout(self) -> str | None:
@@ -355,7 +347,7 @@ class _Reader:
             if cur.buddy_page_kb is None:
                 cur.buddy_page_kb = int(m[1])
             return True
-        if _NODE.match(text) and self.node_line(text, cur):
+        if NODE.match(text) and node_line(text, cur.zones_kb):
             return True
         if m := _MEMCG.match(text):
             cur.memcg_kb[m[1]] = (int(m[2]), int(m[3]))
@@ -378,29 +370,6 @@ class _Reader:
             cur.summary = _summary(m["body"])
             return True
         return False
-
-    @staticmethod
-    def node_line(text: str, cur: RawReport) -> bool:
-        """A zone's line (``Node 0 Normal free:…kB min:…kB …``), a node's (``… kernel_stack:…kB
-        …``) or its huge pages (``Node 0 hugepages_total=2 … hugepages_size=2048kB``)."""
-        sums = cur.zones_kb
-        kb = dict(_NODE_KB.findall(text))
-        if "hugepages_size" in kb:
-            counts = dict(_NODE_COUNTS.findall(text))
-            size = int(kb["hugepages_size"])
-            for key, name in (
-                ("hugepages_total", "hugepages"),
-                ("hugepages_free", "hugepages_free"),
-            ):
-                sums[name] = sums.get(name, 0) + int(counts.get(key, 0)) * size
-            return True
-        found = False
-        watermarks = "min" in kb
-        for key, value in kb.items():
-            if key in _ZONE_KEYS and (watermarks or key == "kernel_stack"):
-                sums[key] = sums.get(key, 0) + int(value)
-                found = True
-        return found
 
     # ----------------------------------------------------------------- the table
     def header(self, n: int, text: str, cols: str, stamp: float | None) -> None:
