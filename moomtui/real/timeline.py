@@ -1,9 +1,10 @@
 """A log of many OOMs at a glance: one line per report, in the log's order, before the detail.
 
 Each line says when (the report's dmesg time, else its line in the file), where (the memory
-cgroup whose limit was hit, or the kind of OOM), who died (the task killed, and how many
-times a task of that name has died so far in the log, ``#2``), and which era's rule the
-report's kernel follows. Below, the names killed more than once.
+cgroup whose limit was hit, or the kind of OOM and the cgroup the victim was in), who died
+(the task killed, and how many times a task of that name has died so far in the log,
+``#2``), and which era's rule the report's kernel follows. Below, the names killed more
+than once.
 
 The timeline is read from what the reports printed, before any machine is rebuilt: a row
 per report (a few dozen bytes), so the detail that follows is still written one machine at
@@ -26,12 +27,23 @@ class Row(NamedTuple):
     line: int | None
     uptime: float | None
     where: str
+    """The memory cgroup whose limit was hit, or ``global``, ``cpuset``, ``mempolicy``."""
+    cgroup: str | None
+    """The cgroup the victim was in (``task_memcg=``), when not the root."""
     pid: int | None
     comm: str | None
     nth: int
     """How many times a task of this name has been killed in the log, this one included."""
     rule: str | None
     """The label of the era whose rule the report's kernel follows (``None``: not modelled)."""
+
+
+WHERE = 30
+"""The width of the timeline's ``where``: a longer path keeps its end."""
+
+
+def _tail(text: str, width: int) -> str:
+    return text if len(text) <= width else "…" + text[len(text) - width + 1 :]
 
 
 @dataclass(slots=True)
@@ -67,13 +79,18 @@ class Timeline:
         where = constraint_of(raw)
         if where == "memcg":
             where = memcg_path(raw) or "a memory cgroup"
+        cgroup = raw.summary.get("task_memcg")
+        if cgroup == "/" or cgroup == where:
+            cgroup = None
         key = (raw.kernel, raw.layout, raw.tasks_state, d is not None and d.score is not None)
         if key in self.rules:
             rule = self.rules[key]
         else:
             era = era_of(raw)[0]
             rule = self.rules[key] = ERAS[era].label if era in ERAS else None
-        self.rows.append(Row(len(self.rows) + 1, raw.line, raw.uptime, where, pid, comm, nth, rule))
+        self.rows.append(
+            Row(len(self.rows) + 1, raw.line, raw.uptime, where, cgroup, pid, comm, nth, rule)
+        )
 
     def repeats(self) -> list[tuple[str, int]]:
         """The names killed more than once, the most often first."""
@@ -85,18 +102,18 @@ class Timeline:
         """The timeline as text; ``name`` makes a name or a path safe to print."""
         out = [
             f"timeline: {len(self.rows)} OOM reports",
-            f"  {'#':>4} {'when':>14}  {'where':<24} {'killed':<28} rule",
+            f"  {'#':>4} {'when':>14}  {'where':<30} {'killed':<28} rule",
         ]
         for r in self.rows:
             when = f"[{r.uptime:.3f}]" if r.uptime is not None else f"line {r.line}"
             who = "nobody" if r.pid is None else f"{r.pid} ({name(r.comm or '?')})"
             if r.nth > 1:
                 who += f" #{r.nth}"
-            where = name(r.where)
-            if len(where) > 24:
-                where = "…" + where[-23:]
+            where = _tail(name(r.where), WHERE)
+            if r.cgroup is not None and len(where) < WHERE - 2:
+                where += " " + _tail(name(r.cgroup), WHERE - len(where) - 1)
             rule = r.rule or "not modelled"
-            out.append(f"  {r.number:>4} {when:>14}  {where:<24} {who[:28]:<28} {rule}".rstrip())
+            out.append(f"  {r.number:>4} {when:>14}  {where:<30} {who[:28]:<28} {rule}".rstrip())
         repeats = self.repeats()
         if repeats:
             listed = ", ".join(f"{name(c)} ×{n}" for c, n in repeats[:10])
@@ -112,6 +129,7 @@ class Timeline:
                     "line": r.line,
                     "uptime": r.uptime,
                     "where": r.where,
+                    "task_memcg": r.cgroup,
                     "killed": (
                         {"pid": r.pid, "comm": r.comm, "nth": r.nth} if r.pid is not None else None
                     ),

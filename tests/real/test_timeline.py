@@ -46,12 +46,12 @@ def the_log() -> str:
 
 def test_every_report_is_a_row_in_order_with_its_repeat_victims() -> None:
     t = Timeline.of(read_log(the_log()))
-    rows = [(r.number, r.uptime, r.where, r.pid, r.comm, r.nth, r.rule) for r in t.rows]
+    rows = [(r.number, r.uptime, r.where, r.cgroup, r.pid, r.comm, r.nth, r.rule) for r in t.rows]
     assert rows == [
-        (1, 100.5, "global", 1500, "java", 1, "5.9–6.x"),
-        (2, 180.25, "/app", 2100, "ev\x1b[2Jil", 1, "5.2–5.8"),
-        (3, 3600.0, "global", 1700, "java", 2, "3.6–3.13"),
-        (4, None, "global", 1600, "node", 1, "3.14–4.16"),
+        (1, 100.5, "global", "/app", 1500, "java", 1, "5.9–6.x"),  # task_memcg=/app
+        (2, 180.25, "/app", None, 2100, "ev\x1b[2Jil", 1, "5.2–5.8"),
+        (3, 3600.0, "global", None, 1700, "java", 2, "3.6–3.13"),
+        (4, None, "global", None, 1600, "node", 1, "3.14–4.16"),
     ]
     assert t.repeats() == [("java", 2)]
 
@@ -62,7 +62,7 @@ def test_the_print_starts_with_the_timeline_shown_safely(tmp_path: Path) -> None
     text = postmortem("--print", str(path))
     head = text.split("\n\n", 1)[0].splitlines()
     assert head[0] == "timeline: 4 OOM reports"
-    assert head[2].split() == ["1", "[100.500]", "global", "1500", "(java)", "5.9–6.x"]
+    assert head[2].split() == ["1", "[100.500]", "global", "/app", "1500", "(java)", "5.9–6.x"]
     assert "2100 (ev\\x1b[2Jil)" in head[3] and "\x1b" not in text
     assert head[4].split()[-4:] == ["1700", "(java)", "#2", "3.6–3.13"]
     assert "line " in head[5]  # no timestamp: its line in the file
@@ -84,4 +84,5 @@ def test_one_report_has_no_timeline_and_json_always_has_one(tmp_path: Path) -> N
         "global",
         "global",
     ]
+    assert [r["task_memcg"] for r in doc["timeline"]["reports"]] == ["/app", None, None, None]
     assert doc["timeline"]["repeat_victims"] == [{"comm": "java", "killed": 2}]
