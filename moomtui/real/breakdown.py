@@ -95,6 +95,7 @@ def _sum(meminfo: dict[str, int], *keys: str) -> int | None:
 
 
 NO_MEMINFO = "the report prints no Mem-Info counters: only the tasks are known"
+OLD_LISTS = "this kernel's Mem-Info does not split anonymous memory from the page cache"
 _UNKNOWN = tuple(
     Part(key, label, None)
     for key, label in (
@@ -143,7 +144,15 @@ def breakdown(m: Machine) -> Breakdown:
         Part("huge_pages", "huge pages", zone("hugepages")),
         Part("free", "free", mi.get("free")),
     ]
-    if anon is None:
+    if anon is None and "inactive" in mi:
+        # 2.6.27 and before: "Active:… inactive:… … free:… slab:… mapped:… pagetables:…".
+        parts.insert(
+            1, Part("lru", "anonymous and page cache", _sum(mi, "Active", "active", "inactive"))
+        )
+        if "slab" in mi:
+            parts.insert(5, Part("slab", "slab", mi["slab"]))
+        b.notes.append(OLD_LISTS)
+    elif anon is None:
         b.notes.append(NO_MEMINFO)
     elif stacks is None:
         b.notes.append("the report does not print kernel stacks: they are in the rest")

@@ -186,3 +186,23 @@ def test_print_and_json_carry_the_breakdown(tmp_path: Path) -> None:
     assert [p["key"] for p in b["parts"]][-1] == "unaccounted"
     text = postmortem("--print", str(path))
     assert text.index("where the memory went") < text.index("rule  ")
+
+
+def test_a_kernel_before_2_6_28_has_one_part_for_its_two_lists() -> None:
+    # show_free_areas() of 2.6.18–2.6.27: "Active:%lu inactive:%lu dirty:%lu …" and
+    # " free:%lu slab:%lu mapped:%lu pagetables:%lu bounce:%lu".
+    tasks = [T(1500, "java", 700000), T(1600, "node", 100000)]
+    lines = report("2.6.25", tasks, tasks[0], kernel="2.6.18-419.el5")
+    start = lines.index("Mem-Info:")
+    lines[start + 1 : start + 4] = [
+        "Active:600000 inactive:210000 dirty:0 writeback:0 unstable:0",
+        " free:12000 slab:9000 mapped:50 pagetables:1800 bounce:0",
+    ]
+    b = breakdown(_machine(lines))
+    parts = {p.key: p.pages for p in b.parts}
+    assert parts["lru"] == 810000 and parts["slab"] == 9000
+    assert parts["user"] is None and parts["page_cache"] is None
+    assert parts["unaccounted"] == 1024000 - 810000 - 9000 - 1800 - 12000
+    assert b.notes == ["this kernel's Mem-Info does not split anonymous memory from the page cache"]
+    chart = breakdown_lines(b, one_line)
+    assert any(line.lstrip().startswith("anonymous and page cache") for line in chart)
