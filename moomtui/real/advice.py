@@ -196,6 +196,8 @@ def _memory(m: Machine, a: Advice) -> None:
                 f"; {free} pages were free, above the min watermarks the report prints "
                 f"({wmin}): the zones the allocation could use were the short ones"
             )
+    elif m.constraint != "memcg":
+        how += "; the report prints no zone watermarks to tell how short it was"
     a.figures.update(order=order, short=short, freed=freed, free=free, min_watermark=wmin)
     ps = m.page_size
     what = "cgroup limit" if m.constraint == "memcg" else "RAM"
