@@ -173,6 +173,7 @@ FULL: dict[str, Any] = {
         "jiffies": 1000,
         "cpus": 1,
         "page_cache": "4M",
+        "kernel_memory": "1M",
     },
     "kernel": {
         "config": {"CONFIG_OOM_PANIC": "m", "CONFIG_OOM_KILL": "m", "CONFIG_OOM_KPPID": "m"},

@@ -172,6 +172,8 @@ class Checker:
             spec.cpus = self.integer("machine.cpus", m["cpus"], 1, 64)
         if "page_cache" in m:
             spec.page_cache = self.unit("machine.page_cache", m["page_cache"], parse_size)
+        if "kernel_memory" in m:
+            spec.kernel_memory = self.unit("machine.kernel_memory", m["kernel_memory"], parse_size)
 
     def kernel(self, value: object, spec: BootSpec) -> None:
         k = self.table("kernel", value, names("kernel"))

@@ -118,6 +118,11 @@ MACHINE = (
     ),
     Key("cpus", "integer", "Processors.", 1, 64),
     Key("page_cache", "size", "Clean file pages in memory at boot."),
+    Key(
+        "kernel_memory",
+        "size",
+        "Memory the kernel holds at boot besides its code (slab, stacks, drivers); never freed.",
+    ),
 )
 
 KERNEL = (

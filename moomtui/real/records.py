@@ -146,6 +146,9 @@ class Machine:
     """Each pid the machine's log shows killed → the line of its first kill: one mapping for
     the whole log, shared by its reports (a copy per report grew with the square of the
     log)."""
+    zones_kb: dict[str, int] = field(default_factory=dict)
+    """``show_free_areas()``'s zone and node lines summed, in kB: ``free``, ``min``, ``low``,
+    ``high`` (the watermarks), ``kernel_stack``, ``hugepages``, ``hugepages_free``."""
 
     @property
     def global_totalpages(self) -> int | None:
