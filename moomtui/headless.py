@@ -39,11 +39,11 @@ from .presets import (
 from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
 from .text import visible
+from .toml_scan import loads_toml
 from .userfiles import (
     STDIN,
     STDIN_NAME,
     UserFileError,
-    loads_toml,
     read_stdin_text,
     read_user_text,
 )

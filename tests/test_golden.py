@@ -49,6 +49,7 @@ CASES: dict[str, list[str]] = {
     "lvl6-who-is-spared": ["lvl6-who-is-spared"],
     "lvl7-swap-trap": ["lvl7-swap-trap"],
     "lvl8-score-adj": ["lvl8-score-adj"],
+    "lvl11-own-policy": ["lvl11-own-policy"],
     "leaky-apache/oom_kill_parent": [
         "leaky-apache",
         "--set",

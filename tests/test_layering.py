@@ -35,8 +35,9 @@ The newer top-level parts sit where they belong:
   shown, never sent to a terminal) and ``errors`` (one line for an exception; it shows the
   exception's text with ``text``) may be used by every layer, the kernel's oops guard
   included; ``userfiles`` (reading the host's files, bounded) by every layer but the
-  kernel, which reads no host file; ``patterns`` (every regular expression, declared where
-  its structure is checked) by every layer and by ``userfiles``; ``output`` (the JSON
+  kernel, which reads no host file; ``toml_scan`` (TOML bounded before it is parsed) by the
+  same layers; ``patterns`` (every regular expression, declared where its structure is
+  checked) by every layer and by ``toml_scan``; ``output`` (the JSON
   documents' version, the width to print for) by the front ends; ``dirs`` (where the user's
   files are, with platformdirs) by the layers above the shell, the only leaf that is not
   the standard library's alone. The package's
@@ -79,16 +80,27 @@ ORDER: list[tuple[str, ...]] = [
 REAL = {"kernel", "userland", "modules", "machine", "presets"}
 """What the postmortem (``real`` but its screen glue) may import."""
 
-LEAVES = {"interrupt", "errors", "text", "userfiles", "patterns", "output", "dirs", ""}
+LEAVES = {
+    "interrupt",
+    "errors",
+    "text",
+    "userfiles",
+    "toml_scan",
+    "patterns",
+    "output",
+    "dirs",
+    "",
+}
 """Modules that import nothing of moomtui but another leaf (:data:`LEAF_USES`); ``""`` is
 the package's ``__init__``."""
 
-LEAF_USES = {"errors": {"text"}, "userfiles": {"patterns"}}
+LEAF_USES = {"errors": {"text"}, "toml_scan": {"patterns"}}
 """The leaves a leaf may use: the last-resort line shows an exception's text safely; the TOML
 pre-scan's patterns are declared like every other."""
 
 NOT_FOR = {
     "userfiles": {"kernel"},
+    "toml_scan": {"kernel"},
     "dirs": {"kernel", "userland", "modules", "machine", "shell"},
 }
 """Leaves a layer may not use: the kernel reads no file of the host; nothing below the
@@ -210,5 +222,6 @@ def test_the_rules_catch_an_upward_import() -> None:
     assert allowed("errors") == {"errors", "text"}
     assert allowed("text") == {"text"} and allowed("interrupt") == {"interrupt"}
     assert "text" in allowed("kernel") and "text" in allowed("cli")
-    assert allowed("userfiles") == {"userfiles", "patterns"} and "patterns" in allowed("kernel")
+    assert allowed("userfiles") == {"userfiles"} and "toml_scan" not in allowed("kernel")
+    assert allowed("toml_scan") == {"toml_scan", "patterns"} and "patterns" in allowed("kernel")
     assert "real" in allowed("real.cli") and "real.cli" not in allowed("real")

@@ -173,6 +173,7 @@ FULL: dict[str, Any] = {
         "jiffies": 1000,
         "cpus": 1,
         "page_cache": "4M",
+        "kernel_memory": "1M",
     },
     "kernel": {
         "config": {"CONFIG_OOM_PANIC": "m", "CONFIG_OOM_KILL": "m", "CONFIG_OOM_KPPID": "m"},
@@ -206,6 +207,7 @@ FULL: dict[str, Any] = {
     "goals": {
         "survive": "10s",
         "no_panic": True,
+        "no_reboot": False,
         "protect": ["hog"],
         "max_kills": 3,
         "recover_within": "5s",

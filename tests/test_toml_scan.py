@@ -1,4 +1,4 @@
-"""TOML bounded before it is parsed (moomtui/userfiles.py, :func:`scan_toml`).
+"""TOML bounded before it is parsed (moomtui/toml_scan.py, :func:`scan_toml`).
 
 The pre-scan must refuse a document whose shape passes a bound *before* ``tomllib`` builds
 anything (``tomllib``'s cost grows with the square of a dotted key's parts: 80 KB cost 6 GB),
@@ -19,10 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moomtui import userfiles
+from moomtui import toml_scan
 from moomtui.presets import PresetError, list_presets, load_preset, parse_preset
-from moomtui.tui.themes import ThemeError, load_theme_file
-from moomtui.userfiles import (
+from moomtui.toml_scan import (
     MAX_TOML_ARRAY,
     MAX_TOML_KEYS,
     MAX_TOML_STRING,
@@ -32,6 +31,7 @@ from moomtui.userfiles import (
     scan_toml,
     toml_head,
 )
+from moomtui.tui.themes import ThemeError, load_theme_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DOTTED = 'name = "x"\n' + "a" + ".a" * 40_000 + " = 1\n"
@@ -45,7 +45,7 @@ def no_tomllib(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(text: str) -> None:
         raise AssertionError("tomllib.loads ran on a document the scan should have refused")
 
-    monkeypatch.setattr(userfiles.tomllib, "loads", refuse)
+    monkeypatch.setattr(toml_scan.tomllib, "loads", refuse)
 
 
 # ------------------------------------------------------------------ the reproductions
@@ -331,13 +331,13 @@ def test_the_scan_counts_what_tomllib_reads(doc: tuple[str, Shape, int]) -> None
     scan_toml(text)
     assert toml_head(text) == text[:first_header]
     exact = {constant: getattr(shape, field) for field, (constant, _) in LIMITS.items()}
-    with mock.patch.multiple(userfiles, **exact):
+    with mock.patch.multiple(toml_scan, **exact):
         scan_toml(text)
     for field, (constant, message) in LIMITS.items():
         measured = getattr(shape, field)
         if measured == 0:
             continue
-        with mock.patch.multiple(userfiles, **{**exact, constant: measured - 1}):
+        with mock.patch.multiple(toml_scan, **{**exact, constant: measured - 1}):
             with pytest.raises(TomlError) as err:
                 scan_toml(text)
             assert str(err.value).startswith(f"{message} "), (field, str(err.value))
@@ -366,13 +366,13 @@ def test_a_lookup_by_name_reads_no_other_preset(user_presets: Path) -> None:
     (user_presets / "hostile.toml").write_text(DOTTED)
     (user_presets / "mine.toml").write_text('name = "mine"\n')
     read: list[str] = []
-    real = userfiles.scan_toml
+    real = toml_scan.scan_toml
 
     def spy(text: str) -> None:
         read.append(text[:40])
         real(text)
 
-    with mock.patch.object(userfiles, "scan_toml", spy):
+    with mock.patch.object(toml_scan, "scan_toml", spy):
         assert load_preset("mine").name == "mine"
         assert load_preset("classic-leak").key == "classic-leak"
     shipped = (ROOT / "presets" / "classic-leak.toml").read_text(encoding="utf-8")

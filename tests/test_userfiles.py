@@ -12,20 +12,22 @@ from pathlib import Path
 
 import pytest
 
+from moomtui.toml_scan import (
+    TomlError,
+    loads_toml,
+    toml_depth,
+)
 from moomtui.userfiles import (
     MAX_FILE,
     TEMPORARY_SUFFIX,
-    TomlError,
     UserFileError,
     append_user_text,
     create_user_text,
-    loads_toml,
     locked,
     read_user_file,
     read_user_text,
     replace_user_text,
     size_text,
-    toml_depth,
     write_user_text,
 )
 

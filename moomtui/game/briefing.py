@@ -39,6 +39,8 @@ def goal_text(goal: str, target: Any) -> str | None:
         return f"Keep the machine up, and not livelocked, for {format_duration(target)}."
     if goal == "no_panic" and target:
         return "The kernel must not panic."
+    if goal == "no_reboot" and target:
+        return "The machine must not reboot, by hand (into any kernel) or after a panic."
     if goal == "protect":
         who = _and(list(target))
         verb = "is" if len(target) == 1 else "are"

@@ -43,6 +43,7 @@ class Level:
     number: int
     key: str  # the preset
     idea: str  # what it teaches, in one line
+    own_code: bool = False  # won by a policy file the player writes: a local player's only
 
 
 LEVELS: tuple[Level, ...] = (
@@ -56,6 +57,12 @@ LEVELS: tuple[Level, ...] = (
     Level(8, "lvl8-score-adj", "what came later: oom_score_adj, once the classic is unloaded"),
     Level(9, "fork-bomb", "a fork bomb of small copies: badness() prefers the big database"),
     Level(10, "ha-failover", "what came later: a daemon that acts before the kernel runs out"),
+    Level(
+        11,
+        "lvl11-own-policy",
+        "your own policy: first on the chain, and it ends the walk",
+        own_code=True,
+    ),
 )
 
 
@@ -93,6 +100,10 @@ def killers_line(spec: BootSpec) -> str:
     return " ".join(parts)
 
 
+SKIPPED_WHY = "needs a local moomtui: you write its policy in Python"
+"""Why a served session skips a level won by the player's own code."""
+
+
 @dataclass(frozen=True, slots=True)
 class LevelState:
     """One level as the campaign screen shows it."""
@@ -103,14 +114,22 @@ class LevelState:
     won: bool
     par: str
     best: str
+    skipped: bool = False  # not playable here (a served session and a policy file)
 
     @property
     def mark(self) -> str:
+        if self.skipped:
+            return "–"
         return "✓" if self.won else "·" if self.open else "⊘"
 
 
-def progress(book: ScoreBook, scenarios: dict[str, Scenario]) -> list[LevelState]:
-    """Every level in order: open, won, its par and the player's best (``-`` for none)."""
+def progress(
+    book: ScoreBook, scenarios: dict[str, Scenario], *, run_code: bool = True
+) -> list[LevelState]:
+    """Every level in order: open, won, its par and the player's best (``-`` for none).
+
+    ``run_code``: whether the player may load a policy file (a local console); without it
+    a level won by one is skipped — shown, never open, and locking nothing after it."""
     out: list[LevelState] = []
     before_won = True
     for level in LEVELS:
@@ -125,6 +144,9 @@ def progress(book: ScoreBook, scenarios: dict[str, Scenario]) -> list[LevelState
             won = value is not None
             if value is not None:
                 best = shown.show(value)
+        if level.own_code and not run_code:
+            out.append(LevelState(level, scenario.name, False, won, par, best, skipped=True))
+            continue
         out.append(LevelState(level, scenario.name, before_won, won, par, best))
         before_won = won
     return out

@@ -1,10 +1,10 @@
 """Goals: the preset's ``[goals]``, each live as pending, met or lost, with a one-line why.
 
-A :class:`GoalTracker` follows survive, no_panic, protect, max_kills, recover_within and
-hands_off on the event stream and at each sample (``update(kernel)``), and keeps the run's
-:class:`~.scorer.Scorer` (``.scorer``) that it feeds the same events. Time is up at
-``goals.survive`` if the preset sets it, else at the scenario's ``length``; times are run
-time, as the scorer counts them. The exact definitions are in docs/game.md.
+A :class:`GoalTracker` follows survive, no_panic, no_reboot, protect, max_kills,
+recover_within and hands_off on the event stream and at each sample (``update(kernel)``),
+and keeps the run's :class:`~.scorer.Scorer` (``.scorer``) that it feeds the same events.
+Time is up at ``goals.survive`` if the preset sets it, else at the scenario's ``length``;
+times are run time, as the scorer counts them. The exact definitions are in docs/game.md.
 
 ``hands_off`` is a rule rather than a target: the player may not kill by hand. It is lost
 at a ``Signal`` event the task acts on (not ``ignored``: init and kernel threads shrug off
@@ -36,7 +36,15 @@ if TYPE_CHECKING:
     from ..presets import Scenario
 
 PENDING, MET, LOST = "pending", "met", "lost"
-GOALS = ("survive", "no_panic", "protect", "max_kills", "recover_within", "hands_off")
+GOALS = (
+    "survive",
+    "no_panic",
+    "no_reboot",
+    "protect",
+    "max_kills",
+    "recover_within",
+    "hands_off",
+)
 """The goal types, in the order they are shown."""
 
 BY_HAND = {"kill": "signal", "killall": "signal", "reboot": "reboot"}
@@ -78,6 +86,8 @@ class GoalState:
             return f"survive {format_duration(t)}"
         if self.goal == "no_panic":
             return "no panic" if t else "panic allowed"
+        if self.goal == "no_reboot":
+            return "no reboot" if t else "reboot allowed"
         if self.goal == "protect":
             return f"protect {', '.join(t)}"
         if self.goal == "max_kills":
@@ -142,6 +152,8 @@ class GoalTracker:
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.Signal | ev.Reboot) and self.targets.get("hands_off"):
             self._by_hand(event)  # before the scorer moves run time on past a reboot
+        if isinstance(event, ev.Reboot) and self.targets.get("no_reboot"):
+            self._on_reboot(event)
         self.scorer(event)
         if isinstance(event, ev.OomKill):
             self._on_kill(event)
@@ -158,6 +170,11 @@ class GoalTracker:
         first: dict[type[ev.Event], Callable[[Any], None]] = {}
         if self.targets.get("hands_off"):
             first = {ev.Signal: self._by_hand, ev.Reboot: self._by_hand}
+        if self.targets.get("no_reboot"):
+            reboot = first.get(ev.Reboot)
+            first[ev.Reboot] = (
+                self._on_reboot if reboot is None else _in_turn([reboot, self._on_reboot])
+            )
         scorer = self.scorer.event_handlers()
         own: dict[type[ev.Event], Callable[[Any], None]] = {
             ev.OomKill: self._on_kill,
@@ -182,6 +199,13 @@ class GoalTracker:
         why = f"panic at {_at(self.now())}: {event.message}"
         self._lose("no_panic", why)
         self._lose("survive", why)
+
+    def _on_reboot(self, event: ev.Reboot) -> None:
+        """``no_reboot``: any reboot loses it, the player's (into any kernel) or a panic's."""
+        how = "by hand " if self.player() == "reboot" else ""
+        if self.kernel.panicked is not None:
+            how = "after a panic "
+        self._lose("no_reboot", f"rebooted {how}at {_at(self.now())}")
 
     def _on_oom(self, event: ev.OutOfMemory) -> None:
         self._check_recovery()
@@ -224,7 +248,7 @@ class GoalTracker:
 
     def _lose(self, goal: str, detail: str) -> None:
         if goal in self.targets and goal not in self._decided:
-            if goal in ("no_panic", "hands_off") and not self.targets[goal]:
+            if goal in ("no_panic", "no_reboot", "hands_off") and not self.targets[goal]:
                 return
             self._decided[goal] = _Decided(LOST, detail, self.now())
 
@@ -345,6 +369,8 @@ class GoalTracker:
             return f"up {_at(now)} of {_at(target)}"
         if goal == "no_panic":
             return "no panic" if s.panics == 0 else f"{s.panics} panics"
+        if goal == "no_reboot":
+            return "no reboot" if s.reboots == 0 else f"{s.reboots} reboots"
         if goal == "protect":
             return f"{', '.join(target)}: not killed"
         if goal == "max_kills":

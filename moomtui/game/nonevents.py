@@ -75,10 +75,29 @@ class PolicyWatch:
 
         name = module.name
         kills = self.kills[name]
+        ahead = _ahead_on_chain(kernel, name)
         if isinstance(module, OomPanic):
+            if self.panics and ahead:
+                return (
+                    f"panicked {_s(self.panics, 'time')}: the first call that reaches it "
+                    f"panics; {', '.join(ahead)}, ahead of it on the chain, let the walk go on "
+                    "(NOTIFY_DONE)."
+                )
             if self.panics:
                 return f"panicked {_s(self.panics, 'time')}: the first call panics, swap or not."
+            if self.calls and ahead:
+                return (
+                    f"never panicked: {_s(self.calls, 'out_of_memory() call')}, "
+                    f"{'each ' * (self.calls != 1)}ended by {', '.join(ahead)}, ahead of it "
+                    "on the chain (NOTIFY_STOP_MASK)."
+                )
             return "never panicked: out_of_memory() was never called while it was loaded."
+        panicked_ahead = [n for n in ahead if isinstance(kernel.modules.get(n), OomPanic)]
+        if self.panics and panicked_ahead and not kills:
+            return (
+                f"never reached: {panicked_ahead[0]}, ahead of it on the chain, panicked first "
+                "(equal priorities run in the order they were registered, higher ones first)."
+            )
         if isinstance(module, Earlyoom):
             m = MemInfo(kernel)
             did = f"signalled {_s(kills, 'task')}" if kills else "signalled nobody"
@@ -144,3 +163,10 @@ class PolicyWatch:
             f"{killed} (a parent dies at {limit} strikes, forgotten {expire} s after "
             f"its last child's kill){now}."
         )
+
+
+def _ahead_on_chain(kernel: Kernel, name: str) -> list[str]:
+    """The handlers called before module ``name``'s on the OOM chain (none if it is not on
+    it: earlyoom is a daemon)."""
+    names = [nb.name for nb in kernel.oom.chain]
+    return names[: names.index(name)] if name in names else []

@@ -64,6 +64,9 @@ class BootSpec:
     cpus: int = 1
     jiffies: int = 0
     page_cache: int = 0
+    kernel_memory: int = 0
+    """Pages the kernel holds at boot besides its image and ``mem_map`` (slab, stacks,
+    drivers: a real machine rebuilt from its OOM report)."""
     seed: int = 0
     kconfig: dict[str, str] = field(default_factory=dict)
     modules: list[str] = field(default_factory=list)
@@ -86,7 +89,8 @@ class BootSpec:
 
     def resident_pages(self) -> int:
         """Pages the boot-time tasks and the kernel need in RAM, besides free memory."""
-        kernel = boot_kernel_pages(self.ram_pages) + 2 * (6 + sum(t.threads for t in self.tasks))
+        kernel = boot_kernel_pages(self.ram_pages) + self.kernel_memory
+        kernel += 2 * (6 + sum(t.threads for t in self.tasks))
         return kernel + self.page_cache + sum(t.rss for t in self.tasks)
 
     def fits(self) -> str | None:

@@ -24,7 +24,8 @@ def check_invariants(k: Kernel) -> list[str]:
     """Every broken invariant of the machine, as text (empty when all hold)."""
     errors = k.vm.check(list(k.iter_mms()))
     live_tasks = len(k.tasks)
-    if k.vm.kernel_pages != boot_kernel_pages(k.spec.ram_pages) + 2 * live_tasks:
+    booted = boot_kernel_pages(k.spec.ram_pages) + k.spec.kernel_memory
+    if k.vm.kernel_pages != booted + 2 * live_tasks:
         errors.append(f"kernel pages {k.vm.kernel_pages} for {live_tasks} tasks")
     for task in k.tasks.values():
         if task.dead and task.mm is not None:

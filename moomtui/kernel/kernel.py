@@ -134,7 +134,7 @@ class Kernel(Watchers):
             ram_pages=spec.ram_pages,
             swap_pages=spec.swap_pages,
             swap_speed=spec.swap_speed,
-            kernel_pages=boot_kernel_pages(spec.ram_pages),
+            kernel_pages=boot_kernel_pages(spec.ram_pages) + spec.kernel_memory,
             cache_pages=spec.page_cache,
         )
         self.printk(KERN_NOTICE, BANNER)

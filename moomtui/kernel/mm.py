@@ -193,23 +193,35 @@ class VM:
             self.free = free - take
             got += take
         if got < n:
-            got += self.rebalance(task, n - got, order)
+            try:
+                got += self.rebalance(task, n - got, order)
+            except BaseException:
+                self.free += got  # a panic unwinds the fault: what it took was never mapped
+                raise
         return got
 
     def rebalance(self, task: Task, n: int, order: int = 0) -> int:
-        """The slow path from the ``rebalance:`` label: reserve, direct reclaim, re-check."""
+        """The slow path from the ``rebalance:`` label: reserve, direct reclaim, re-check.
+
+        Reclaim may call ``out_of_memory()``, whose handler may panic: the pages this call
+        took by then go back to the free pool as the panic unwinds it, so the machine's
+        accounting still adds up on the panicked machine."""
         if task.flags & (PF_MEMALLOC | PF_MEMDIE):
             return self.rmqueue(n, None, order)
         got = 0
-        while got < n:
-            ok = self.try_to_free_pages_zone(task)
-            take = self.rmqueue(n - got, self.pages_min, order)
-            got += take
-            if not ok or take == 0 or task.dead:
-                break
-            if task.flags & PF_MEMDIE:  # chosen by the OOM killer meanwhile
-                got += self.rmqueue(n - got, None, order)
-                break
+        try:
+            while got < n:
+                ok = self.try_to_free_pages_zone(task)
+                take = self.rmqueue(n - got, self.pages_min, order)
+                got += take
+                if not ok or take == 0 or task.dead:
+                    break
+                if task.flags & PF_MEMDIE:  # chosen by the OOM killer meanwhile
+                    got += self.rmqueue(n - got, None, order)
+                    break
+        except BaseException:
+            self.free += got
+            raise
         return got
 
     def free_pages(self, n: int) -> None:

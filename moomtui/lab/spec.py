@@ -27,11 +27,10 @@ from ..kernel.units import UnitError, parse_duration, parse_integer
 from ..modules.plugins import is_policy_file
 from ..presets import PresetError, PresetSource, Scenario, read_preset
 from ..presets.quoting import BARE_KEY, clip, one_line
+from ..toml_scan import TomlError, loads_toml
 from ..userfiles import (
     MAX_FILE,
-    TomlError,
     UserFileError,
-    loads_toml,
     read_user_file,
     read_user_text,
 )

@@ -36,7 +36,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, NoReturn
 
 from ..kernel.module import KernelLike, KernelModule, ModuleParam
-from ..kernel.notifier import NOTIFY_DONE, NotifierBlock
+from ..kernel.notifier import NOTIFY_DONE, NOTIFY_OK, NOTIFY_STOP_MASK, NotifierBlock
 from ..kernel.printk import (
     KERN_ALERT,
     KERN_CRIT,
@@ -89,8 +89,14 @@ class Policy(KernelModule):
         )
 
     # ------------------------------------------------------------------ to override
-    def on_out_of_memory(self) -> None:
-        """Called on every ``out_of_memory()``; decide whether and what to kill."""
+    def on_out_of_memory(self) -> int | None:
+        """Called on every ``out_of_memory()``; decide whether and what to kill.
+
+        What it returns is the notifier block's return: None (or ``NOTIFY_DONE``) lets the
+        walk go on to the next handler; ``NOTIFY_OK | NOTIFY_STOP_MASK`` ends it here, as
+        ``notifier_call_chain`` stops at a return with ``NOTIFY_STOP_MASK`` set: the
+        handlers after this one (lower priority, or registered later) are not called."""
+        return None
 
     def init(self) -> int:
         """``module_init``: put the handler on the OOM chain; 0 or a negative errno."""
@@ -151,8 +157,8 @@ class Policy(KernelModule):
         return header
 
     def _oom_notify(self, nb: NotifierBlock, val: int, data: object) -> int:
-        self.on_out_of_memory()
-        return NOTIFY_DONE
+        ret = self.on_out_of_memory()
+        return NOTIFY_DONE if ret is None else ret
 
 
 __all__ = [
@@ -164,6 +170,9 @@ __all__ = [
     "KERN_INFO",
     "KERN_NOTICE",
     "KERN_WARNING",
+    "NOTIFY_DONE",
+    "NOTIFY_OK",
+    "NOTIFY_STOP_MASK",
     "IntCell",
     "ModuleParam",
     "Policy",

@@ -172,6 +172,8 @@ class Checker:
             spec.cpus = self.integer("machine.cpus", m["cpus"], 1, 64)
         if "page_cache" in m:
             spec.page_cache = self.unit("machine.page_cache", m["page_cache"], parse_size)
+        if "kernel_memory" in m:
+            spec.kernel_memory = self.unit("machine.kernel_memory", m["kernel_memory"], parse_size)
 
     def kernel(self, value: object, spec: BootSpec) -> None:
         k = self.table("kernel", value, names("kernel"))
@@ -405,6 +407,8 @@ class Checker:
             )
         if "no_panic" in g:
             goals["no_panic"] = self.boolean("goals.no_panic", g["no_panic"])
+        if "no_reboot" in g:
+            goals["no_reboot"] = self.boolean("goals.no_reboot", g["no_reboot"])
         if "protect" in g:
             goals["protect"] = self.string_list("goals.protect", g["protect"])
         if "max_kills" in g:

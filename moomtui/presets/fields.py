@@ -118,6 +118,11 @@ MACHINE = (
     ),
     Key("cpus", "integer", "Processors.", 1, 64),
     Key("page_cache", "size", "Clean file pages in memory at boot."),
+    Key(
+        "kernel_memory",
+        "size",
+        "Memory the kernel holds at boot besides its code (slab, stacks, drivers); never freed.",
+    ),
 )
 
 KERNEL = (
@@ -203,6 +208,7 @@ EVENT = (
 GOALS = (
     Key("survive", "duration", "Stay up (no panic, no livelock) this long."),
     Key("no_panic", "boolean", "The kernel must not panic."),
+    Key("no_reboot", "boolean", "The machine must not reboot (by hand or after a panic)."),
     Key("protect", "strings", "Command names that must not be killed."),
     Key("max_kills", "integer", "At most this many kills.", 0, 1_000_000),
     Key("recover_within", "duration", "Each out-of-memory episode ends within this long."),

@@ -13,12 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..toml_scan import TomlError, loads_toml
 from ..userfiles import (
     STDIN,
     STDIN_NAME,
-    TomlError,
     UserFileError,
-    loads_toml,
     read_stdin_text,
     read_user_text,
 )

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from ..dirs import config_dir
 from ..shell.session import is_preset_name
-from ..userfiles import TomlError, UserFileError, loads_toml, read_user_text, toml_head
+from ..toml_scan import TomlError, loads_toml, toml_head
+from ..userfiles import UserFileError, read_user_text
 from .quoting import clip, printable
 from .scenario import PresetError
 

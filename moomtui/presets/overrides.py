@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..userfiles import TomlError, loads_toml
+from ..toml_scan import TomlError, loads_toml
 from .quoting import BARE_KEY, clip
 from .scenario import PresetError
 

@@ -13,19 +13,22 @@ import argparse
 import errno
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from ..output import SCHEMA_VERSION, versioned
-from ..text import dumps
+from ..text import dumps, one_line
 from ..userfiles import STDIN, STDIN_NAME, UserFileError, read_stdin, read_user_file
+from .advice import Advice, advise
 from .live import PROC, LiveError, read_machine
 from .preset import PresetText, machine_preset
 from .rebuild import rebuild_each, rebuild_nth
 from .records import Machine
 from .render import report_json, report_text, snapshot_json, snapshot_text
 from .report import Log, ReportError, read_log
-from .verdict import judge
+from .timeline import Timeline
+from .verdict import Judgement, judge
 
 COMMANDS = ("postmortem", "snapshot")
 MAX_INPUT = 256 << 20
@@ -52,6 +55,18 @@ def add_arguments(command: str, p: argparse.ArgumentParser) -> None:
             default=1,
             metavar="N",
             help="which report of the file to open or write as a preset (default: 1)",
+        )
+        p.add_argument(
+            "--protect",
+            metavar="NAME",
+            help="say what would have spared the tasks of this name (or this pid) in each "
+            "era, and who would have died instead (implies --advice)",
+        )
+        p.add_argument(
+            "--advice",
+            action="store_true",
+            help="estimate what would have saved the machine: more RAM, swap or limit, "
+            "earlyoom, memory.high",
         )
     else:
         p.description = (
@@ -110,7 +125,7 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise RealError(f"{shown}:{err.line}: {err.message}") from None
     del text
     if ns.json:
-        _write_json(log, shown, stdout)
+        _write_json(log, shown, stdout, _advisor(ns))
         return 0
     count = len(log.reports)
     if not 1 <= ns.report <= count:
@@ -122,12 +137,13 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         return 0
     if not ns.print and _screen_possible(stdout):
         chosen = rebuild_nth(log, ns.report, shown)
-        return _open(chosen, machine_preset(chosen, f"{shown}, {chosen.source}"), ns.theme)
-    # One machine at a time: rebuilt, judged, printed, forgotten.
-    for i, machine in enumerate(rebuild_each(log, shown)):
-        if i:
-            stdout.write("\n")
-        stdout.write(report_text(judge(machine)))
+        preset = machine_preset(chosen, f"{shown}, {chosen.source}")
+        advisor = _advisor(ns)
+        advice = advisor(judge(chosen)) if advisor is not None else None
+        return _open(chosen, preset, ns.theme, advice)
+    if count > 1:  # a timeline first
+        stdout.write("\n".join(Timeline.of(log).lines(one_line)) + "\n\n")
+    _details(log, shown, stdout, _advisor(ns))
     for line, why in log.skipped:
         stdout.write(f"\n{shown}:{line}: skipped: {why}\n")
     if log.bare_kills:
@@ -138,19 +154,46 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return 0
 
 
-def _write_json(log: Log, shown: str, out: TextIO) -> None:
-    """``{"version": 1, "reports": [...], "skipped": [...], "kills_without_report": N}`` as
-    ``text.dumps(…, indent=2)`` writes it, one report at a time."""
+def _advisor(ns: argparse.Namespace) -> Callable[[Judgement], Advice] | None:
+    """What ``--advice``/``--protect NAME`` ask for each report, or None."""
+    protect: str | None = ns.protect
+    if protect is None and not ns.advice:
+        return None
+    return lambda j: advise(j, protect)
+
+
+def _details(
+    log: Log,
+    shown: str,
+    out: TextIO,
+    advisor: Callable[[Judgement], Advice] | None,
+) -> None:
+    """One machine at a time: rebuilt, judged, printed, forgotten."""
+    for i, machine in enumerate(rebuild_each(log, shown)):
+        if i:
+            out.write("\n")
+        j = judge(machine)
+        out.write(report_text(j, advisor(j) if advisor is not None else None))
+
+
+def _write_json(
+    log: Log, shown: str, out: TextIO, advisor: Callable[[Judgement], Advice] | None
+) -> None:
+    """``{"version": 1, "reports": [...], "skipped": [...], "kills_without_report": N,
+    "timeline": {...}}`` as ``text.dumps(…, indent=2)`` writes it, one report at a time."""
     out.write(f'{{\n  "version": {SCHEMA_VERSION},\n  "reports": [')
     for i, machine in enumerate(rebuild_each(log, shown)):
         out.write(",\n    " if i else "\n    ")
-        body = dumps(report_json(judge(machine)), indent=2)
+        j = judge(machine)
+        body = dumps(report_json(j, advisor(j) if advisor is not None else None), indent=2)
         out.write(body.replace("\n", "\n    "))  # a JSON string holds no line break
     out.write("\n  ]" if log.reports else "]")
     skipped = [{"line": line, "why": why} for line, why in log.skipped]
     body = dumps(skipped, indent=2)
     out.write(',\n  "skipped": ' + body.replace("\n", "\n  "))
-    out.write(f',\n  "kills_without_report": {len(log.bare_kills)}\n}}\n')
+    out.write(f',\n  "kills_without_report": {len(log.bare_kills)}')
+    body = dumps(Timeline.of(log).json(), indent=2)
+    out.write(',\n  "timeline": ' + body.replace("\n", "\n  ") + "\n}\n")
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -194,7 +237,9 @@ def _screen_possible(stdout: TextIO) -> bool:
         return False
 
 
-def _open(machine: Machine, preset: PresetText, theme: str | None) -> int:
+def _open(
+    machine: Machine, preset: PresetText, theme: str | None, advice: Advice | None = None
+) -> int:
     if not sys.stdin.isatty():
         # The report came on stdin: the keyboard is the terminal's.
         try:
@@ -206,4 +251,4 @@ def _open(machine: Machine, preset: PresetText, theme: str | None) -> int:
         sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
     from .screen import open_screen
 
-    return open_screen(machine, preset, theme=theme)
+    return open_screen(machine, preset, theme=theme, advice=advice)

@@ -132,6 +132,7 @@ def machine_preset(m: Machine, origin: str) -> PresetText:
             "page once per process)"
         )
     free_at_boot = room - sum(rss.values())
+    cache, kernel_memory = _at_the_oom(m, scale, free_at_boot, watermarks(ram)[0], notes)
     jiffies = min(int((m.uptime or 0) * HZ), JIFFIES_MASK)
     invoker = m.invoker.pid if m.invoker is not None else None
     victim = m.decision.pid if m.decision is not None else None
@@ -150,6 +151,8 @@ def machine_preset(m: Machine, origin: str) -> PresetText:
         f'swap = "{swap} pages"',
         f'swap_speed = "{SWAP_SPEED}"',
         f"jiffies = {jiffies}",
+        *([f'page_cache = "{cache} pages"'] if cache else []),
+        *([f'kernel_memory = "{kernel_memory} pages"'] if kernel_memory else []),
         "",
         "[kernel]",
         'config = { CONFIG_OOM_PANIC = "m", CONFIG_OOM_KILL = "m", CONFIG_OOM_KPPID = "m" }',
@@ -172,6 +175,46 @@ def machine_preset(m: Machine, origin: str) -> PresetText:
     if invoker is not None and invoker not in pids:
         notes.append("the task that invoked the OOM killer is not in the table: no hog")
     return PresetText("\n".join(lines) + "\n", pids, notes, pids.get(victim or -1))
+
+
+def _at_the_oom(
+    m: Machine, scale: int, room: int, pages_min: int, notes: list[str]
+) -> tuple[int, int]:
+    """The page cache and the kernel's memory (simulated pages) that leave free at boot
+    what the report shows free at the OOM: ``free:`` of ``Mem-Info`` (a memory cgroup: its
+    limit less its usage), at least the simulator's ``pages_min``. ``room`` is what would be
+    free above ``pages_min`` without them. The page cache is the report's file pages; the
+    kernel's memory is the rest (slab, stacks, page tables, drivers: what the tasks' rows
+    do not hold)."""
+    ps = m.page_size
+    if m.constraint == "memcg" and m.memcg is not None:
+        cg = m.memcg
+        if cg.usage is None or cg.limit is None:
+            return 0, 0
+        free_real, cache_real = max(0, cg.limit - cg.usage), 0
+    elif "free" in m.meminfo:
+        free_real = m.meminfo["free"]
+        mi = m.meminfo
+        cache_real = mi.get("active_file", 0) + mi.get("inactive_file", 0)
+    else:
+        return 0, 0
+    free = _to_sim(free_real, ps, scale)
+    if free < pages_min + 1:
+        notes.append(
+            f"free at the OOM: {free} pages; at boot the simulator keeps its min watermark, "
+            f"{pages_min + 1}"
+        )
+        free = pages_min + 1
+    spare = max(0, room + pages_min + 1 - free)
+    cache = min(_to_sim(cache_real, ps, scale), spare)
+    kernel = spare - cache
+    if kernel:
+        notes.append(
+            f"free memory at boot as at the OOM ({free} pages): the kernel holds {kernel} "
+            "pages more (slab, stacks, drivers), the page cache "
+            f"{cache}"
+        )
+    return cache, kernel
 
 
 def _pid_map(tasks: list[TaskRecord]) -> dict[int, int]:
@@ -258,8 +301,12 @@ def _name(m: Machine) -> str:
     if m.era_source == "live":
         what = m.source.removeprefix("snapshot of ")
         return f"Snapshot: {what} ({kernel})"[:80]
+    # The header shows it: which report of which file is replayed, first.
     victim = f", {d.comm} killed" if d is not None and d.comm else ""
-    return f"Postmortem: {kernel}{victim}"[:80]
+    name = f"Postmortem {m.source}{victim} ({kernel})"
+    if len(name) > 80:
+        name = f"Postmortem {m.source}{victim}"
+    return name[:80]
 
 
 def _description(m: Machine, notes: list[str]) -> str:

@@ -84,6 +84,7 @@ def rebuild(
     m.uptime = raw.uptime
     m.invoker = raw.invoker
     m.meminfo = dict(raw.meminfo)
+    m.zones_kb = dict(raw.zones_kb)
     m.decision = _decision(raw)
     m.page_size = _page_size(raw, m)
     _era(raw, m)
@@ -129,6 +130,14 @@ def _row(rows: list[TaskRecord], pid: int | None) -> TaskRecord | None:
 
 
 def _era(raw: RawReport, m: Machine) -> None:
+    m.era, m.era_source, note = era_of(raw)
+    if note is not None:
+        m.notes.append(note)
+
+
+def era_of(raw: RawReport) -> tuple[str | None, str, str | None]:
+    """The era a report's kernel follows, how it was found (``version``, ``layout`` or
+    ``none``) and a note to say (a 2.6 kernel with the 2.6.36 rewrite backported)."""
     by_layout = infer_era(raw)
     if raw.kernel is not None:
         era = era_for_version(raw.kernel)
@@ -141,16 +150,14 @@ def _era(raw: RawReport, m: Machine) -> None:
             and "oom_score_adj" in raw.columns
         )
         if backport:
-            m.era, m.era_source = by_layout, "layout"
-            m.notes.append(
+            return (
+                by_layout,
+                "layout",
                 f"{raw.kernel} prints the 2.6.36 rewrite's table: a distribution kernel "
-                "with the rewrite backported, read by its layout"
+                "with the rewrite backported, read by its layout",
             )
-            return
-        m.era, m.era_source = era, "version"
-        return
-    m.era = by_layout
-    m.era_source = "layout" if by_layout is not None else "none"
+        return era, "version", None
+    return by_layout, "layout" if by_layout is not None else "none", None
 
 
 def infer_era(raw: RawReport) -> str | None:
@@ -189,11 +196,7 @@ def _memory(raw: RawReport, m: Machine) -> None:
             m.assumptions.append("no 'pages reserved' line: all RAM taken as managed")
     m.swap_total = _kb_to_pages(raw.swap_total_kb, ps)
     m.swap_free = _kb_to_pages(raw.swap_free_kb, ps)
-    constraint = raw.summary.get("constraint")
-    if constraint in CONSTRAINTS:
-        m.constraint = CONSTRAINTS[constraint]
-    elif _memcg_words(raw):
-        m.constraint = "memcg"
+    m.constraint = constraint_of(raw)
     if m.constraint == "memcg":
         m.memcg = _memcg(raw, ps)
         m.totalpages = _memcg_totalpages(m)
@@ -221,6 +224,20 @@ def _memory(raw: RawReport, m: Machine) -> None:
         m.notes.append("totalpages estimated: scores in 1000ths are approximate")
 
 
+def constraint_of(raw: RawReport) -> str:
+    """``global``, ``memcg``, ``cpuset`` or ``mempolicy``: ``oom-kill:constraint=``, else
+    a memory cgroup's wording."""
+    constraint = raw.summary.get("constraint")
+    if constraint in CONSTRAINTS:
+        return CONSTRAINTS[constraint]
+    return "memcg" if _memcg_words(raw) else "global"
+
+
+def memcg_path(raw: RawReport) -> str | None:
+    """The memory cgroup whose limit was hit, as the report names it."""
+    return raw.summary.get("oom_memcg") or raw.memcg_path
+
+
 def _memcg_words(raw: RawReport) -> bool:
     """A memory cgroup OOM before ``oom-kill:constraint=`` (5.0): its wording, or a
     cgroup's usage and limit where ``show_mem()`` would be."""
@@ -230,7 +247,7 @@ def _memcg_words(raw: RawReport) -> bool:
 
 
 def _memcg(raw: RawReport, page_size: int) -> Memcg:
-    cg = Memcg(path=raw.summary.get("oom_memcg") or raw.memcg_path)
+    cg = Memcg(path=memcg_path(raw))
 
     def limit(kb: int) -> int | None:
         return None if kb >= UNLIMITED_KB else kb * 1024 // page_size

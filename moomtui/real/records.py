@@ -148,6 +148,9 @@ class Machine:
     """Each pid the machine's log shows killed → the line of its first kill: one mapping for
     the whole log, shared by its reports (a copy per report grew with the square of the
     log)."""
+    zones_kb: dict[str, int] = field(default_factory=dict)
+    """``show_free_areas()``'s zone and node lines summed, in kB: ``free``, ``min``, ``low``,
+    ``high`` (the watermarks), ``kernel_stack``, ``hugepages``, ``hugepages_free``."""
     reaped: Mapping[int, int] = field(default_factory=dict)
     """Each pid the log shows emptied by the OOM reaper (``oom_reaper: reaped process N``)
     → the line of the first: shared by the log's reports, as ``first_kills`` is."""

@@ -18,6 +18,8 @@ import functools
 from typing import Any
 
 from ..text import one_line
+from .advice import Advice, advice_json, advice_lines
+from .breakdown import breakdown, breakdown_json, breakdown_lines
 from .eras import EARLYOOM, ERAS, Context
 from .live import kernel_oom_score
 from .records import Machine, TaskRecord
@@ -58,7 +60,9 @@ def _memory_json(m: Machine) -> dict[str, Any]:
     }
 
 
-def report_json(j: Judgement) -> dict[str, Any]:
+def report_json(j: Judgement, advice: Advice | None = None) -> dict[str, Any]:
+    """One report; ``breakdown`` is where its memory went, ``advice`` (with ``--advice`` or
+    ``--protect``) what would have saved it."""
     m = j.machine
     d = m.decision
     victim: dict[str, Any] | None = None
@@ -124,6 +128,8 @@ def report_json(j: Judgement) -> dict[str, Any]:
         "passed_over": j.passed_over,
         "assumptions": m.assumptions,
         "notes": m.notes,
+        "breakdown": breakdown_json(breakdown(m)),
+        **({"advice": advice_json(advice)} if advice is not None else {}),
     }
 
 
@@ -263,7 +269,9 @@ def _memory_lines(m: Machine) -> list[str]:
     return [f"totalpages {m.totalpages} (estimated)"]
 
 
-def report_text(j: Judgement) -> str:
+def report_text(j: Judgement, advice: Advice | None = None) -> str:
+    """One report for a person: the machine, where its memory went, every era's verdict, and
+    with ``advice`` what would have saved it."""
     m = j.machine
     era = ERAS.get(m.era or "")
     rule = f"the {era.label} rule" if era else "no modelled rule"
@@ -300,6 +308,9 @@ def report_text(j: Judgement) -> str:
     elif d is not None and d.panic:
         out.append(f"  the kernel: {d.panic}")
     out.append("")
+    if m.meminfo or m.zones_kb or m.constraint == "memcg":  # else only the table: no chart
+        out.extend(breakdown_lines(breakdown(m), one_line))
+        out.append("")
     out.extend(_verdict_rows(j))
     out.append("")
     if j.model is not None and j.verdicts[j.model].pid is not None and d is not None:
@@ -315,6 +326,9 @@ def report_text(j: Judgement) -> str:
     out.append("  assumed:")
     for assumption in m.assumptions:
         out.extend(_wrap("    - ", assumption))
+    if advice is not None:
+        out.append("")
+        out.extend(advice_lines(advice, one_line, _wrap))
     return "\n".join(out) + "\n"
 
 

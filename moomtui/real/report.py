@@ -34,6 +34,7 @@ from operator import itemgetter
 from ..patterns import anchored, scanning
 from .prefixes import normalize
 from .records import Decision, Invoker, TaskRecord
+from .zones import NODE, node_line
 
 __all__ = ["Log", "RawReport", "ReportError", "normalize", "read_log"]
 
@@ -167,6 +168,8 @@ class RawReport:
     decision: Decision | None = None
     kill_messages: list[str] = field(default_factory=list)
     killed_total_vm_kb: int | None = None
+    zones_kb: dict[str, int] = field(default_factory=dict)
+    """The zones' and nodes' lines summed, in kB (:mod:`.zones`)."""
 
     @property
     def layout(self) -> str | None:
@@ -360,6 +363,8 @@ class _Reader:
         if m := _BUDDY.match(text):
             if cur.buddy_page_kb is None:
                 cur.buddy_page_kb = int(m[1])
+            return True
+        if NODE.match(text) and node_line(text, cur.zones_kb):
             return True
         if m := _MEMCG.match(text):
             cur.memcg_kb[m[1]] = (int(m[2]), int(m[3]))

@@ -19,6 +19,7 @@ from ..tui import app as tui_app
 from ..tui.app import MoomApp
 from ..tui.config import Config, ConfigError, user_config
 from ..tui.themes import discover_themes
+from .advice import Advice, advice_lines
 from .preset import PresetText
 from .records import Machine
 from .verdict import judge
@@ -59,9 +60,10 @@ class RealMachineApp(MoomApp):
             self.console_view.note(line)
 
 
-def summary_lines(machine: Machine, preset: PresetText) -> list[str]:
+def summary_lines(machine: Machine, preset: PresetText, advice: Advice | None = None) -> list[str]:
     """What the console says first: the source, the kernel's choice, each era's (names from
-    the report shown, never sent: :func:`moomtui.text.one_line`)."""
+    the report shown, never sent: :func:`moomtui.text.one_line`), and with ``advice``
+    (``--protect``, ``--advice``) what would have saved it."""
     j = judge(machine)
     lines = [one_line(machine.source)]
     d = machine.decision
@@ -74,11 +76,20 @@ def summary_lines(machine: Machine, preset: PresetText) -> list[str]:
         star = " ← its own rule" if v.key == j.model else ""
         lines.append(f"  {v.label}: {who}{star}")
     lines.extend(preset.notes)
+    if advice is not None:
+        lines.extend(line.strip() for line in advice_lines(advice, one_line, _one))
     lines.append("paused: space resumes; rmmod/insmod to try another policy")
     return lines
 
 
-def open_screen(machine: Machine, preset: PresetText, *, theme: str | None) -> int:
+def _one(prefix: str, text: str) -> tuple[str, ...]:
+    """A line as it is: the console wraps its own."""
+    return (prefix + text,)
+
+
+def open_screen(
+    machine: Machine, preset: PresetText, *, theme: str | None, advice: Advice | None = None
+) -> int:
     try:
         scenario = parse_preset(preset.text, machine.source)
     except PresetError as err:
@@ -97,7 +108,7 @@ def open_screen(machine: Machine, preset: PresetText, *, theme: str | None) -> i
     app = RealMachineApp(
         Simulation(scenario),
         marked=preset.victim,
-        lines=summary_lines(machine, preset),
+        lines=summary_lines(machine, preset, advice),
         theme=theme,
         config=config,
     )

@@ -166,9 +166,16 @@ def _lsmod_parser() -> ArgParser:
 @command("lsmod", "list loaded modules", parser=_lsmod_parser)
 def lsmod(sh: Shell, argv: list[str]) -> str:
     """2.4's lsmod, plus one line that lsmod never had: the OOM notifier chain in the order
-    ``out_of_memory()`` calls it, built-in handlers included."""
+    ``out_of_memory()`` calls it, built-in handlers included, each block's priority shown
+    where it is not the seed's 0."""
     parse(_lsmod_parser(), argv)
-    chain = " → ".join(nb.name for nb in sh.kernel.oom.chain) or "(empty: no OOM handler)"
+    chain = (
+        " → ".join(
+            nb.name if not nb.priority else f"{nb.name} (priority {nb.priority})"
+            for nb in sh.kernel.oom.chain
+        )
+        or "(empty: no OOM handler)"
+    )
     return sh.kernel.modules.lsmod().rstrip("\n") + f"\nOOM chain: out_of_memory() → {chain}\n"
 
 

@@ -41,7 +41,7 @@ class CampaignFlow(AppBase):
         self._campaign_open = True
         self._paused_before_campaign = self.driver.paused
         self.driver.pause()
-        states = progress(self.scores, self.levels())
+        states = progress(self.scores, self.levels(), run_code=self.sim.profile.run_code)
         self.push_screen(CampaignScreen(states, self.sim.scenario.key), self._campaign_done)
 
     def _campaign_done(self, key: str | None) -> None:

@@ -39,15 +39,13 @@ from ..dirs import config_file
 from ..patterns import anchored
 from ..shell.cmd_columns import COLUMN_KEYS, column_key
 from ..text import quote
+from ..toml_scan import TomlError, loads_toml, toml_head
 from ..userfiles import (
-    TomlError,
     UserFileError,
     create_user_text,
-    loads_toml,
     locked,
     read_user_text,
     replace_user_text,
-    toml_head,
 )
 from .bindings import APP_BINDINGS, TASK_BINDINGS
 from .themes import ThemeError, display_path, read_toml_file

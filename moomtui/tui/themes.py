@@ -37,7 +37,8 @@ from textual.theme import Theme
 from ..dirs import config_dir
 from ..patterns import anchored
 from ..text import clip, one_line, quote
-from ..userfiles import TomlError, UserFileError, loads_toml, read_user_file
+from ..toml_scan import TomlError, loads_toml
+from ..userfiles import UserFileError, read_user_file
 
 DEFAULT_THEME = "vga"
 MAX_THEME_FILE = 64 * 1024

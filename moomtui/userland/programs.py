@@ -196,6 +196,7 @@ class Prefork(Program):
         "children": Param("int", 4, "workers to keep running", minimum=1, maximum=1000),
         "child": Param("program", "leak", "the program the workers run"),
         "respawn": Param("duration", HZ, "delay before a dead worker is replaced"),
+        "delay": Param("duration", 0, "wait this long before forking the first workers"),
         "uid": Param(
             "int",
             -1,
@@ -222,7 +223,7 @@ class Prefork(Program):
 
     def start(self, k: Kernel, task: Task) -> int | None:
         self.wanted = self.args["children"]
-        return 1
+        return self.vary(k, self.args["delay"]) or 1
 
     def step(self, k: Kernel, task: Task) -> int | None:
         from . import PROGRAMS

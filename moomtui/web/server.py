@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import itertools
 import os
 import signal
@@ -58,11 +57,21 @@ import jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
 from textual_serve.server import Server
 
-from ..kernel.constants import PAGE_SIZE
-from ..kernel.units import format_size
 from .child import QUIT_GRACE, TERM_GRACE, ServedApp, child_command, process_usage
 from .downloads import Downloads
 from .messages import MAX_MESSAGE, MessageError, clamp_size, font_size, parse_message
+from .visitors import client_key, is_loopback, origin_of
+from .wording import (
+    ENDED_HINT,
+    SEATS_HINT,
+    busy_line,
+    busy_text,
+    format_bytes,
+    format_seconds,
+    seats_line,
+    shown,
+    terminal_text,
+)
 
 HERE = Path(__file__).resolve().parent
 METER_PERIOD = 0.5
@@ -77,66 +86,6 @@ CLOSE_POLICY = WSCloseCode.POLICY_VIOLATION
 
 def say(line: str, *, err: bool = False) -> None:
     print(line, file=sys.stderr if err else sys.stdout, flush=True)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def format_seconds(seconds: float) -> str:
-    hours, rest = divmod(round(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        if not (minutes or secs):
-            return f"{hours}h"
-        return f"{hours}h {minutes:02d}m" + (f" {secs:02d}s" if secs else "")
-    if not minutes:
-        return f"{secs}s"
-    return f"{minutes}m {secs:02d}s" if secs else f"{minutes}m"
-
-
-def format_bytes(size: int) -> str:
-    return format_size(-(-size // PAGE_SIZE))
-
-
-def shown(text: str, limit: int = 80) -> str:
-    """Text from a stranger, quoted for one log line: escaped, cut short."""
-    quoted = repr(text[:limit])
-    return quoted + "…" if len(text) > limit else quoted
-
-
-def client_key(address: str) -> str:
-    """Whose seat a session is: the address, an IPv6 one as its /64 (one household's)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64]
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
-
-
-def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of ``url``, lower case, without a default port."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
 
 
 @dataclass(eq=False)
@@ -607,28 +556,3 @@ def share_spent(
     if memory_error or session.peak * 2 >= memory:
         return "memory"
     return None
-
-
-def terminal_text(*lines: str) -> str:
-    """Lines for the visitor's terminal, on a cleared screen."""
-    return "\x1b[0m\x1b[2J\x1b[H\r\n" + "".join(f"  {line}\r\n" for line in lines)
-
-
-ENDED_HINT = "Other sessions go on. Start again opens a new one."
-SEATS_HINT = "Close one of them, then reload this page."
-
-
-def busy_line(seats: int) -> str:
-    return f"moomtui is busy: all {seats} seats are taken."
-
-
-def seats_line(taken: int) -> str:
-    return f"moomtui: you have {taken} session{'s' * (taken != 1)} open here already."
-
-
-def busy_text(seats: int) -> str:
-    """What a browser past the last seat sees in its terminal."""
-    return (
-        f"\r\n  {busy_line(seats)}\r\n"
-        "  Please try again in a few minutes.\r\n"
-    )  # fmt: skip

@@ -119,6 +119,21 @@ def test_spawn_that_panics_returns_none() -> None:
     assert len(rec.of(ev.Panic)) == 1
 
 
+def test_a_fault_that_panics_halfway_leaves_the_pages_it_took_in_the_free_pool() -> None:
+    """``__alloc_pages`` takes what it can above pages_low, then reclaims; reclaim calls
+    ``out_of_memory()`` and oom_panic's ``panic("Out-Of-Memory")`` unwinds the fault. The
+    pages taken before it were never mapped: free + anon + cache + kernel still adds up."""
+    k = machine(ram_pages=4096, kconfig=PANIC_Y)
+    hog = k.spawn(PROGRAMS["idle"](), comm="burst", uid=1000)
+    assert hog is not None and hog.mm is not None
+    free = k.vm.free
+    with pytest.raises(KernelPanic):  # more than is free: some pages, reclaim, the panic
+        k.fault(hog, free)
+    assert k.panicked == "Out-Of-Memory"
+    assert hog.mm.rss == 0 and k.vm.free > 0
+    assert k.check_invariants() == []
+
+
 def test_a_boot_that_panics_gives_a_panicked_machine() -> None:
     """A task that faults at start more than the machine holds, with oom_panic built in:
     ``Kernel()`` returns a panicked machine rather than raising."""

@@ -344,6 +344,6 @@ def test_the_page_finds_its_files_where_the_visitor_found_it(
 @given(st.integers(1, 24 * 3600))
 def test_the_idle_timeout_as_printed_reads_back(seconds: int) -> None:
     """``closed after 1m 30s without input``: ``--idle-timeout '1m 30s'`` is that."""
-    from moomtui.web.server import format_seconds
+    from moomtui.web.wording import format_seconds
 
     assert parse_duration(format_seconds(seconds)) == seconds * HZ

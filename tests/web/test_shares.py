@@ -33,15 +33,9 @@ from moomtui.web.child import child_command, child_environment, process_usage
 from moomtui.web.downloads import Downloads
 from moomtui.web.messages import MAX_DEPTH, MessageError, json_depth, parse_message
 from moomtui.web.retention import KeptFiles, Retention
-from moomtui.web.server import (
-    MALFORMED_LIMIT,
-    MoomServer,
-    Session,
-    client_key,
-    format_seconds,
-    origin_of,
-    share_spent,
-)
+from moomtui.web.server import MALFORMED_LIMIT, MoomServer, Session, share_spent
+from moomtui.web.visitors import client_key, origin_of
+from moomtui.web.wording import format_seconds
 
 from .helpers import (
     BANNER,

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -40,18 +42,43 @@ class BriefingScreen(ModalScreen[bool]):
         with VerticalScroll(classes="dialog briefing", id="briefing"):
             yield Label(f"{b.title} — the briefing", classes="dialog-title", markup=False)
             yield Static(b.description, id="briefing-description", markup=False)
-            yield Static(self._section("Goals", b.goals), id="briefing-goals")
-            yield Static(self._section("Rules", b.rules), id="briefing-rules")
+            yield Static(self._bullets("Goals", b.goals), id="briefing-goals")
+            yield Static(self._bullets("Rules", b.rules), id="briefing-rules")
             if b.score:
                 yield Static(self._labelled("Score", b.score), id="briefing-score")
             if b.hint:
                 yield Static(self._labelled("Hint", b.hint), id="briefing-hint")
             yield Static(self._key_text(), id="briefing-keys")
-            yield Label(
-                "[@click=screen.start][b]Enter[/b] start the clock[/]  ·  "
-                "[@click=screen.look][b]Esc[/b] look around first[/]",
-                id="briefing-footer",
-            )
+            yield Label(self._footer(scrolls=False), id="briefing-footer")
+
+    @staticmethod
+    def _footer(*, scrolls: bool) -> str:
+        more = "  ·  [b]↑↓[/b] more" if scrolls else ""
+        return (
+            "[@click=screen.start][b]Enter[/b] start the clock[/]  ·  "
+            f"[@click=screen.look][b]Esc[/b] look around first[/]{more}"
+        )
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._say_if_it_scrolls)
+
+    def _say_if_it_scrolls(self) -> None:
+        """On a short screen the card scrolls: the footer says so (the card has the focus,
+        so the arrow keys and Page Up/Down move it)."""
+        card = self.query_one("#briefing", VerticalScroll)
+        self.query_one("#briefing-footer", Label).update(
+            self._footer(scrolls=card.max_scroll_y > 0)
+        )
+
+    @staticmethod
+    def _bullets(title: str, lines: Sequence[str]) -> Group:
+        """A titled list whose items wrap under their own first word, not under the bullet."""
+        items = Table.grid(padding=(0, 1, 0, 0))
+        items.add_column(width=2, justify="right")
+        items.add_column(ratio=1)
+        for line in lines:
+            items.add_row("•", Text(line))
+        return Group(Text(title, style="bold"), items)
 
     @staticmethod
     def _section(title: str, lines: Sequence[str]) -> Text:

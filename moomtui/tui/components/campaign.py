@@ -2,7 +2,10 @@
 player's best, and what each teaches (:mod:`moomtui.game.campaign`).
 
 Enter on an open level dismisses the screen with its preset's key (the app boots it with a
-new seed); a locked level says which one opens it. Esc closes. Text from presets goes
+new seed); on a locked level it says which one opens it, on a skipped one (a served session
+and a level won by a policy file) why. Every level can be highlighted, so the keys scroll
+the whole list. Esc closes. Each level takes three short lines, so the list fits 80 columns
+without wrapping and scrolls with the highlight on a short screen. Text from presets goes
 through :func:`moomtui.text.one_line` before it is drawn.
 """
 
@@ -19,7 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from ...game.campaign import LevelState
+from ...game.campaign import SKIPPED_WHY, LevelState
 from ...text import one_line
 
 
@@ -39,23 +42,34 @@ class CampaignScreen(ModalScreen[str | None]):
         won = sum(state.won for state in self.levels)
         with Vertical(classes="dialog wide", id="campaign"):
             yield Label(
-                f"Campaign: the modular OOM killer — {won}/{len(self.levels)} won. "
-                "Enter plays (a new seed), Esc closes",
+                f"Campaign: the modular OOM killer — {won}/{len(self.levels)} won",
                 classes="dialog-title",
             )
-            options = []
-            for state in self.levels:
-                level = state.level
-                prompt = Text()
-                prompt.append(f"{state.mark} {level.number}. ", "bold")
-                prompt.append(one_line(state.name), "bold")
-                running = "  ← running" if level.key == self.current else ""
-                prompt.append(f"  par {state.par} · best {state.best}{running}")
-                prompt.append(f"\n   {one_line(level.idea)}", "dim")
-                if not state.open:
-                    prompt.append(f"\n   locked: win level {level.number - 1} first", "dim")
-                options.append(Option(prompt, id=level.key, disabled=not state.open))
+            options = [Option(self.prompt(state), id=state.level.key) for state in self.levels]
             yield OptionList(*options, id="campaign-list")
+            yield Label("Enter plays (a new seed) · ↑↓ choose · Esc closes", id="campaign-keys")
+
+    def prompt(self, state: LevelState) -> Text:
+        """A level in three short lines, none wider than the list on an 80-column screen:
+        its name (and whether it is running); its par, best, and which level opens it (or
+        why it is skipped); what it teaches."""
+        level = state.level
+        prompt = Text()
+        prompt.append(f"{state.mark} ", "bold")
+        name = one_line(state.name)
+        if not name.startswith(f"Level {level.number}:"):  # a game older than the campaign
+            name = f"Level {level.number}: {name}"
+        prompt.append(name, "bold" if state.open else "bold dim")
+        if level.key == self.current:
+            prompt.append("  ← running", "bold")
+        prompt.append(f"\n   par {state.par} · best {state.best}")
+        if state.skipped:
+            prompt.append(f"\n   {SKIPPED_WHY}", "dim")
+        else:
+            if not state.open:
+                prompt.append(f" · locked: win level {level.number - 1} first", "dim")
+            prompt.append(f"\n   {one_line(level.idea)}", "dim")
+        return prompt
 
     def on_mount(self) -> None:
         option_list = self.query_one(OptionList)
@@ -67,7 +81,14 @@ class CampaignScreen(ModalScreen[str | None]):
             option_list.highlighted = keys.index(self.current) if self.current in keys else 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        state = next(s for s in self.levels if s.level.key == event.option.id)
+        if state.open:
+            self.dismiss(event.option.id)
+        elif state.skipped:
+            self.notify(f"Level {state.level.number} {SKIPPED_WHY}.", severity="warning")
+        else:
+            number = state.level.number
+            self.notify(f"Level {number} is locked: win level {number - 1} first.")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,88 @@
+"""A log of many OOMs: a timeline first (when, where, who died, which era's rule, the repeat
+victims), then each report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from moomtui.real.report import read_log
+from moomtui.real.timeline import Timeline
+
+from .kformat import T, decision, report, table
+from .test_breakdown import postmortem
+
+JAVA = T(1500, "java", 500000)
+NODE = T(1600, "node", 300000)
+JAVA2 = T(1700, "java", 400000)
+
+
+def stamped(lines: list[str], at: float) -> list[str]:
+    return [f"[{at:12.6f}] {line}" for line in lines]
+
+
+def memcg_report() -> list[str]:
+    """A cgroup v2 OOM of 4.19–5.x (its decision names the cgroup)."""
+    victim = T(2100, "ev\x1b[2Jil", 250000)
+    return [
+        "worker invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0",
+        "CPU: 1 PID: 2100 Comm: worker Not tainted 5.4.0-150-generic #167",
+        "memory: usage 1048576kB, limit 1048576kB, failcnt 12",
+        "swap: usage 0kB, limit 0kB, failcnt 0",
+        *table("4.19", [victim]),
+        *decision("4.19", victim, memcg=True),
+    ]
+
+
+def the_log() -> str:
+    lines = [
+        *stamped(report("6.x", [JAVA, NODE], JAVA), 100.5),
+        *stamped(memcg_report(), 180.25),
+        *stamped(report("3.6", [NODE, JAVA2], JAVA2, score=400), 3600.0),
+        *report("4.0", [NODE, JAVA2], NODE, score=300),  # pasted without timestamps
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_every_report_is_a_row_in_order_with_its_repeat_victims() -> None:
+    t = Timeline.of(read_log(the_log()))
+    rows = [(r.number, r.uptime, r.where, r.cgroup, r.pid, r.comm, r.nth, r.rule) for r in t.rows]
+    assert rows == [
+        (1, 100.5, "global", "/app", 1500, "java", 1, "5.9–6.x"),  # task_memcg=/app
+        (2, 180.25, "/app", None, 2100, "ev\x1b[2Jil", 1, "5.3–5.8"),
+        (3, 3600.0, "global", None, 1700, "java", 2, "3.6–3.13"),
+        (4, None, "global", None, 1600, "node", 1, "3.14–4.16"),
+    ]
+    assert t.repeats() == [("java", 2)]
+
+
+def test_the_print_starts_with_the_timeline_shown_safely(tmp_path: Path) -> None:
+    path = tmp_path / "kern.log"
+    path.write_text(the_log())
+    text = postmortem("--print", str(path))
+    head = text.split("\n\n", 1)[0].splitlines()
+    assert head[0] == "timeline: 4 OOM reports"
+    assert head[2].split() == ["1", "[100.500]", "global", "/app", "1500", "(java)", "5.9–6.x"]
+    assert "2100 (ev\\x1b[2Jil)" in head[3] and "\x1b" not in text
+    assert head[4].split()[-4:] == ["1700", "(java)", "#2", "3.6–3.13"]
+    assert "line " in head[5]  # no timestamp: its line in the file
+    assert head[6] == "  killed more than once: java ×2"
+    assert text.index("timeline:") < text.index("report 1 (")
+
+
+def test_one_report_has_no_timeline_and_json_always_has_one(tmp_path: Path) -> None:
+    path = tmp_path / "one.txt"
+    path.write_text("\n".join(report("6.x", [JAVA, NODE], JAVA)) + "\n")
+    assert "timeline" not in postmortem("--print", str(path))
+    doc = json.loads(postmortem("--json", str(path)))
+    assert doc["timeline"]["reports"][0]["killed"] == {"pid": 1500, "comm": "java", "nth": 1}
+    path.write_text(the_log())
+    doc = json.loads(postmortem("--json", str(path)))
+    assert [r["where"] for r in doc["timeline"]["reports"]] == [
+        "global",
+        "/app",
+        "global",
+        "global",
+    ]
+    assert [r["task_memcg"] for r in doc["timeline"]["reports"]] == ["/app", None, None, None]
+    assert doc["timeline"]["repeat_victims"] == [{"comm": "java", "killed": 2}]
