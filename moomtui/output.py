@@ -19,8 +19,10 @@ from __future__ import annotations
 import os
 from typing import IO, Any
 
-SCHEMA_VERSION = 1
-"""The layout of moomtui's JSON documents (see the module docstring)."""
+SCHEMA_VERSION = 2
+"""The layout of moomtui's JSON documents (see the module docstring). 2: ``postmortem
+--json``'s verdict of the 5.2–5.8 rule, keyed ``"5.2"``, became two: ``"4.17"`` now runs to
+5.2 and ``"5.3"`` is 5.3–5.8 (5.2 keeps the first of equal scores, 5.3 the last)."""
 
 DEFAULT_WIDTH = 80
 """Columns when the output is not a terminal and ``COLUMNS`` says nothing."""

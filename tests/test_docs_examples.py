@@ -47,6 +47,7 @@ import pytest
 from moomtui.kernel.constants import HZ
 from moomtui.modules.api import Policy
 from moomtui.modules.plugins import ENTRY_POINT_GROUP
+from moomtui.output import SCHEMA_VERSION
 from moomtui.presets import DEFAULT_PRESET, PresetError, families, load_preset, parse_preset
 from moomtui.presets.checker import Checker
 from moomtui.presets.schema import SCHEMA_FILE
@@ -235,7 +236,7 @@ def fork_bomb_trace(work: Path, out: str) -> None:
     said = readme_says(r"the OOM killer has shot `(\w+)`, then `(\w+)`: two `oom_kill` events")
     trace = (work / "fork-bomb.trace.jsonl").read_text()
     header, *events = [json.loads(line) for line in trace.splitlines()]
-    assert header["moomtui"] == "trace" and header["version"] == 1
+    assert header["moomtui"] == "trace" and header["version"] == SCHEMA_VERSION
     kills = [e["comm"] for e in events if e["event"] == "oom_kill"]
     assert kills == [said[1], said[2]]
 
