@@ -35,8 +35,10 @@ from .spec import Job
 
 MAX_JOBS = 64
 """Local worker processes at most."""
-IN_FLIGHT = 4
-"""Tasks handed to the engine per worker before their results are taken (bounded memory)."""
+IN_FLIGHT = 2
+"""Dask tasks handed out per worker before their results are taken (bounded memory): one
+running, one waiting at the scheduler for the moment it ends. More only adds tasks of one
+run each at the start, each a round trip through the scheduler (docs/benchmarks.md)."""
 TASK_SECONDS = 0.5
 """What one Dask task aims to take: its runs are batched to about this long, so the
 scheduler's round trip (several milliseconds) is a small share of the work."""
