@@ -164,7 +164,7 @@ def run_dask(
     worker, each of at most :data:`MAX_BATCH` runs, are submitted ahead of the results, so
     the client never holds the whole sweep."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ModuleNotFoundError as err:
         if (err.name or "").partition(".")[0] not in CLUSTER_EXTRA:
             raise
@@ -184,7 +184,7 @@ def run_dask(
             except (OSError, TimeoutError, ValueError) as err:
                 raise EngineError(f"--scheduler {scheduler}: {err}") from None
             n = max(1, len(client.scheduler_info().get("workers", {})))
-        _dask_loop(client, as_completed, jobs, count, on_result, n)
+        run_on(client, jobs, count, on_result, n)
 
 
 @contextlib.contextmanager
@@ -208,17 +208,13 @@ def local_cluster(workers: int) -> Iterator[Any]:
         yield cluster
 
 
-def _dask_loop(
-    client: Any,
-    as_completed: Any,
-    jobs: Iterable[Job],
-    count: int,
-    on_result: OnResult,
-    workers: int,
-) -> None:
-    """Tasks of one run each at first; then, from how long a run took, of as many runs as
-    make a task about :data:`TASK_SECONDS` long (at most :data:`MAX_BATCH`), and towards
-    the end no more than a share of what is left (:func:`batch_size`)."""
+def run_on(client: Any, jobs: Iterable[Job], count: int, on_result: OnResult, workers: int) -> None:
+    """Every job on the cluster of a connected ``distributed.Client``: tasks of one run
+    each at first; then, from how long a run took, of as many runs as make a task about
+    :data:`TASK_SECONDS` long (at most :data:`MAX_BATCH`), and towards the end no more than
+    a share of what is left (:func:`batch_size`)."""
+    from distributed import as_completed
+
     feed = iter(jobs)
     sent = 0
     by_key: dict[str, list[Job]] = {}
