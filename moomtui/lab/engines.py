@@ -40,8 +40,10 @@ IN_FLIGHT = 2
 running, one waiting at the scheduler for the moment it ends. More only adds tasks of one
 run each at the start, each a round trip through the scheduler (docs/benchmarks.md)."""
 TASK_SECONDS = 0.5
-"""What one Dask task aims to take: its runs are batched to about this long, so the
-scheduler's round trip (several milliseconds) is a small share of the work."""
+"""The CPU time one Dask task aims to take: its runs are batched to about this much, so
+what Dask spends on a task (a few milliseconds of CPU between the client, the scheduler and
+the worker) is a small share of the work. CPU time, not the clock's: on a machine busy with
+other work a run takes longer by the clock, not in CPU, and the tasks stay as large."""
 MAX_BATCH = 64
 """Runs in one Dask task at most."""
 QUIET = {
@@ -247,7 +249,7 @@ def run_on(client: Any, jobs: Iterable[Job], count: int, on_result: OnResult, wo
 
 
 def batch_size(per_run: float, left: int | None = None, workers: int = 1) -> int:
-    """Runs in a Dask task, from the seconds a run took: a task of about
+    """Runs in a Dask task, from the CPU seconds a run took: a task of about
     :data:`TASK_SECONDS`, at least one run and at most :data:`MAX_BATCH` — and, with
     ``left`` runs not yet handed out, at most a share of them each worker's twice over
     (``left / (2 × workers)``), so the tasks shrink as the sweep ends and no worker is
@@ -259,12 +261,13 @@ def batch_size(per_run: float, left: int | None = None, workers: int = 1) -> int
 
 
 def _run_dask_batch(batch: list[Job]) -> tuple[list[RunResult], str, float]:
-    """A task's runs, in order: their results, the worker's address, the seconds taken."""
+    """A task's runs, in order: their results, the worker's address, the CPU seconds they
+    took (the thread's: a task runs in one)."""
     from distributed import get_worker
 
-    start = time.perf_counter()
+    start = time.thread_time()
     results = [run_payload(job.payload) for job in batch]
-    return results, str(get_worker().address), time.perf_counter() - start
+    return results, str(get_worker().address), time.thread_time() - start
 
 
 def run(
