@@ -29,6 +29,7 @@ def spec(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_pair_is_counted_seed_by_seed_in_the_text_the_json_and_the_report(
     tmp_path: Path,
 ) -> None:
