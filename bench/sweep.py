@@ -1,34 +1,52 @@
 """``moomtui sweep``'s engines: runs a second against workers, and each engine's cost per run.
 
 One sweep — PRESET under oom_kill and oom_kill_parent, ``--seeds`` seeds each, ``--length``
-simulated per run — is run:
+simulated per run — is run, ``--repeat`` rounds, each round in this order:
 
 1. in this process, one run after another (:func:`moomtui.lab.runner.run_payload`): the
-   simulation alone, no engine — the reference time of each run;
+   simulation alone, no engine — the reference;
 2. on the local engine with 1, 2 and ``os.cpu_count()`` worker processes;
-3. on a Dask ``LocalCluster`` (``--engine dask``) with 1 and 2 workers, the cluster's start
-   and stop timed apart (``distributed`` must be installed: ``pip install '.[cluster]'``).
+3. on a Dask ``LocalCluster`` of 1 and 2 workers (``distributed`` must be installed:
+   ``pip install '.[cluster]'``), started as ``--engine dask`` starts it
+   (:func:`moomtui.lab.engines.local_cluster`) and used through its scheduler's address as
+   ``--scheduler`` uses one, so its start and stop are timed apart from the runs.
 
-For each it prints the wall time, runs a second, the speed-up over the simulation alone and
-that speed-up per worker (the target: 0.8 × N on N workers), and the engine's cost per run:
-(wall × workers − the simulation's own time) / runs, as a share of a mean run. Every engine's
-cards must equal the reference's, or the bench fails.
+Each engine is set against the reference *of its own round*, a minute apart at most, so a
+machine whose load changes over the bench does not favour the one measured in a quiet
+moment. Per engine, the median over the rounds of:
+
+- the wall time of the sweep, runs a second, the speed-up over the reference and that
+  speed-up per worker (the target: 0.8 × N on N workers);
+- **cost/run, wall**: (wall × workers − the reference's wall) / runs, as a share of a mean
+  run — what the engine adds to a run, if nothing else uses the cores;
+- **own CPU/run**: the CPU time of this process and of every worker during the sweep, less
+  the CPU time the runs themselves took where they ran (each run measures its own thread's,
+  :func:`measure_runs`), per run and as a share of a reference run's CPU time — the
+  engine's own work: handing out jobs and taking results, Dask's scheduler, nannies and
+  heartbeats. Counted in CPU time and apart from the runs, it changes far less with what
+  else the machine runs than the wall time does: the measure to trust on a shared machine;
+- **a run there**: a run's CPU time in the engine's workers against the reference's in this
+  process (``+3 %``: slower there) — what the engine does to the runs themselves.
+
+Every engine's cards must equal the reference's, or the bench fails.
 
     python bench/sweep.py [--preset leaky-apache] [--seeds 10] [--length 2m] [--no-dask]
-                          [--repeat 2]
-
-Each figure is the best of ``--repeat``.
-
-On a shared machine another process holding a core lowers the speed-ups: run it quiet.
+                          [--repeat 3] [--workers 1,2]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import platform
+import resource
+import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,33 +67,110 @@ def build(preset: str, seeds: int, length: int) -> Sweep:
     return Sweep("bench", [ps], configs, length)
 
 
-def timed(engine: str, sweep: Sweep, workers: int) -> tuple[float, dict[int, dict]]:
+def cpu() -> float:
+    """CPU seconds of this process, of its children that ended, and of those still running
+    (a Dask worker; psutil comes with distributed)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    gone = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = me.ru_utime + me.ru_stime + gone.ru_utime + gone.ru_stime
+    try:
+        import psutil
+    except ModuleNotFoundError:
+        return total
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+class Measure:
+    def __init__(self, wall: float, cpu: float, setup: float = 0.0, runs: float = 0.0) -> None:
+        self.wall, self.cpu, self.setup = wall, cpu, setup
+        self.runs = runs
+        """CPU seconds inside the runs themselves, measured where they ran."""
+
+
+def measure_runs() -> None:
+    """In a worker: each run also says the CPU time it took in its thread (``"cpu"``, beside
+    its card), so the engine's own CPU is the rest."""
+    from moomtui.lab import engines as where
+
+    def timed_run(payload: object, run: Callable = where.run_payload) -> dict:
+        start = time.thread_time()
+        result = run(payload)
+        return {**result, "cpu": time.thread_time() - start}
+
+    if not getattr(where.run_payload, "measured", False):
+        timed_run.measured = True  # type: ignore[attr-defined]
+        where.run_payload = timed_run
+
+
+def timed(run: Callable[[Callable[[Job, dict, str], None]], None]) -> tuple[Measure, dict]:
     cards: dict[int, dict] = {}
+    inside = [0.0]
 
     def keep(job: Job, result: dict, worker: str) -> None:
         cards[job.index] = result["card"]
+        inside[0] += result["cpu"]
+
+    c0, t0 = cpu(), time.perf_counter()
+    run(keep)
+    return Measure(time.perf_counter() - t0, cpu() - c0, runs=inside[0]), cards
+
+
+def reference(sweep: Sweep) -> tuple[Measure, dict]:
+    c0, t0 = time.thread_time(), time.perf_counter()
+    cards = {job.index: run_payload(job.payload)["card"] for job in sweep.jobs()}
+    return Measure(time.perf_counter() - t0, time.thread_time() - c0), cards
+
+
+def local(sweep: Sweep, workers: int) -> tuple[Measure, dict]:
+    measure_runs()  # the workers fork from this process
+    return timed(lambda keep: engines.run_local(sweep.jobs(), sweep.count(), keep, workers))
+
+
+def dask(sweep: Sweep, workers: int) -> tuple[Measure, dict]:
+    """The cluster started and the client connected before the clock starts (both timed
+    apart, with the stop): what a sweep on a running cluster costs."""
+    from distributed import Client
 
     start = time.perf_counter()
-    engines.run(engine, sweep.jobs(), sweep.count(), keep, workers)
-    return time.perf_counter() - start, cards
+    with engines.local_cluster(workers) as cluster, Client(cluster) as client:
+        client.run(measure_runs)
+        setup = time.perf_counter() - start
+        measure, cards = timed(
+            lambda keep: engines.run_on(client, sweep.jobs(), sweep.count(), keep, workers)
+        )
+        start = time.perf_counter()
+    measure.setup = setup + time.perf_counter() - start
+    return measure, cards
 
 
-def cluster_start_stop(workers: int) -> float:
-    from distributed import Client, LocalCluster
+def digest(cards: dict) -> str:
+    return hashlib.sha256(json.dumps(cards, sort_keys=True).encode()).hexdigest()
 
-    start = time.perf_counter()
-    with (
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=50,
-        ) as cluster,
-        Client(cluster),
-    ):
-        pass
-    return time.perf_counter() - start
+
+def child(args: argparse.Namespace) -> int:
+    """One engine's measure, in a process of its own (``--child ENGINE:N``): it starts with
+    no thread, as ``moomtui sweep`` does, so the local engine forks its workers, and no
+    engine finds the reference's preset cache warm or another engine's threads."""
+    engine, _, n = args.child.partition(":")
+    sweep = build(args.preset, args.seeds, parse_duration(args.length))
+    measure, cards = (local if engine == "local" else dask)(sweep, int(n))
+    doc = {"wall": measure.wall, "cpu": measure.cpu, "setup": measure.setup, "runs": measure.runs}
+    print(json.dumps({**doc, "digest": digest(cards)}))
+    return 0
+
+
+def in_child(args: argparse.Namespace, engine: str, workers: int) -> tuple[Measure, str]:
+    command = [sys.executable, __file__, "--child", f"{engine}:{workers}"]
+    command += ["--preset", args.preset, "--seeds", str(args.seeds), "--length", args.length]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    doc = json.loads(done.stdout.strip().splitlines()[-1])
+    return Measure(doc["wall"], doc["cpu"], doc["setup"], doc["runs"]), doc["digest"]
 
 
 def main() -> int:
@@ -84,44 +179,70 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--length", default="2m")
     parser.add_argument("--no-dask", action="store_true")
-    parser.add_argument("--repeat", type=int, default=2, help="best of N of each")
+    parser.add_argument("--no-local", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (the median is shown)")
+    parser.add_argument("--workers", help="worker counts, e.g. 1,2 (default 1, 2, cores)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return child(args)
     sweep = build(args.preset, args.seeds, parse_duration(args.length))
     cores = os.cpu_count() or 1
     runs = sweep.count()
+    counts = (
+        sorted({int(n) for n in args.workers.split(",")}) if args.workers else sorted({1, 2, cores})
+    )
     print(
         f"python {platform.python_version()} on {platform.machine()}, {cores} cores: "
         f"{args.preset}, oom_kill and oom_kill_parent × {args.seeds} seeds = {runs} runs of "
-        f"{args.length} simulated"
+        f"{args.length} simulated; {args.repeat} rounds"
     )
-    alone = float("inf")
-    for _ in range(args.repeat):
-        start = time.perf_counter()
-        reference = {job.index: run_payload(job.payload)["card"] for job in sweep.jobs()}
-        alone = min(alone, time.perf_counter() - start)
-    mean = alone / runs
-    print(f"simulation alone, in this process: {alone:.2f} s, {mean * 1000:.1f} ms a run")
-    print(
-        f"{'engine':<22} {'wall':>7} {'runs/s':>7} {'speed-up':>9} {'per worker':>10} "
-        f"{'cost/run':>9} {'of a run':>8}"
-    )
-    rows = [("local", n) for n in sorted({1, 2, cores})]
+    rows: list[tuple[str, str, int]] = []
+    if not args.no_local:
+        rows += [(f"local × {n}", "local", n) for n in counts]
     if not args.no_dask:
-        rows += [("dask", n) for n in sorted({1, 2})]
-    for engine, workers in rows:
-        busy = float("inf")
-        for _ in range(args.repeat):
-            wall, cards = timed(engine, sweep, workers)
-            assert cards == reference, f"{engine} × {workers}: cards differ from the reference"
-            setup = cluster_start_stop(workers) if engine == "dask" else 0.0
-            busy = min(busy, wall - setup)
-        speedup = alone / busy
-        cost = max(busy * min(workers, cores) - alone, 0.0) / runs
+        rows += [(f"dask × {n}", "dask", n) for n in counts if n <= 2]
+    refs: list[Measure] = []
+    got: dict[str, list[Measure]] = {name: [] for name, _, _ in rows}
+    for round_ in range(args.repeat):
+        ref, expected = reference(sweep)
+        refs.append(ref)
+        line = [f"round {round_ + 1}: reference {ref.wall:.2f}s"]
+        for name, engine, n in rows:
+            measure, cards = in_child(args, engine, n)
+            assert cards == digest(expected), f"{name}: cards differ from the reference"
+            got[name].append(measure)
+            line.append(f"{name} {measure.wall:.2f}s")
+        line.append(f"load {os.getloadavg()[0]:.1f}")
+        print(", ".join(line), flush=True)
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    mean = med([r.wall for r in refs]) / runs
+    mean_cpu = med([r.cpu for r in refs]) / runs
+    print(
+        f"reference, in this process: {mean * runs:.2f} s wall, {mean * 1000:.1f} ms a run; "
+        f"{mean_cpu * 1000:.1f} ms of CPU a run"
+    )
+    print(
+        f"{'engine':<11} {'wall':>7} {'runs/s':>7} {'speed-up':>9} {'per worker':>10} "
+        f"{'cost/run, wall':>15} {'own CPU/run':>15} {'a run there':>12}  start+stop"
+    )
+    for name, _, n in rows:
+        ms = got[name]
+        pairs = list(zip(refs, ms, strict=True))
+        busy = med([m.wall for m in ms])
+        speedup = med([r.wall / m.wall for r, m in pairs])
+        wall_cost = med([max(m.wall * min(n, cores) - r.wall, 0.0) / runs for r, m in pairs])
+        own = med([(m.cpu - m.runs) / runs for m in ms])
+        there = med([m.runs / r.cpu - 1 for r, m in pairs])
+        setup = med([m.setup for m in ms])
         print(
-            f"{engine + f' × {workers}':<22} {busy:>6.2f}s {runs / busy:>7.1f} "
-            f"{speedup:>8.2f}× {speedup / workers:>10.2f} {cost * 1000:>7.1f}ms "
-            f"{cost / mean:>7.1%}"
-            + (f"   (+{setup:.1f} s cluster start and stop)" if setup else "")
+            f"{name:<11} {busy:>6.2f}s {runs / busy:>7.1f} {speedup:>8.2f}× {speedup / n:>10.2f} "
+            f"{wall_cost * 1000:>6.1f}ms {wall_cost / mean:>6.1%} "
+            f"{own * 1000:>6.1f}ms {own / mean_cpu:>6.1%} {there:>+11.1%}"
+            + (f"  {setup:.2f}s" if setup else "")
         )
     return 0
 

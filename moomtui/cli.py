@@ -366,6 +366,19 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
         metavar="CRITERION",
         help="draw a criterion's medians after the summary, e.g. work_lost",
     )
+    p.add_argument(
+        "--pair",
+        nargs=2,
+        action="append",
+        metavar=("A", "B"),
+        help="count configuration A against B seed by seed (wins/losses/ties; repeatable; "
+        "as the summary names them)",
+    )
+    p.add_argument(
+        "--all-pairs",
+        action="store_true",
+        help="count every two configurations against each other (at most 16 configurations)",
+    )
 
 
 def completion_parser() -> argparse.ArgumentParser:
@@ -496,6 +509,8 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
                     as_json=ns.json,
                     report=ns.report,
                     chart=ns.chart,
+                    pairs=[(a, b) for a, b in ns.pair or []],
+                    all_pairs=ns.all_pairs,
                 ),
                 sys.stdout,
                 sys.stderr,

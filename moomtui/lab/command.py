@@ -17,10 +17,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from rich.text import Text
+
 from ..kernel.constants import HZ
 from ..kernel.units import format_duration
 from ..output import output_width, versioned
-from ..text import styled, visible
+from ..text import quote, styled, visible
 from . import engines
 from .progress import progress
 from .results import ResultsFile
@@ -28,6 +30,8 @@ from .runner import RunError, RunResult, run_payload
 from .spec import Job, SpecError, Sweep, load_spec
 from .summary import FIELDS, leaders, paired, summarize, winners
 
+PAIRED_CRITERIA = ("work_lost", "kills", "innocent_killed", "protected_killed", "livelock", "down")
+"""The criteria the terminal's paired tables give (the report and --json give them all)."""
 DRY_RUN_SAMPLE = 1
 """Runs timed by ``--dry-run`` for its estimate."""
 
@@ -48,6 +52,15 @@ class SweepOptions:
     chart: str | None = None
     """A criterion's key: its medians as bars after the summary (plotext)."""
     width: int | None = None
+    pairs: list[tuple[str, str]] | None = None
+    """``--pair A B``: configurations counted against each other seed by seed, beside each
+    against the baseline."""
+    all_pairs: bool = False
+    """``--all-pairs``: every two configurations (at most :data:`MAX_ALL_PAIRS` of them)."""
+
+
+MAX_ALL_PAIRS = 16
+"""Configurations ``--all-pairs`` takes at most: 120 pairs a preset."""
 
 
 def default_out(spec: str) -> str:
@@ -106,6 +119,7 @@ def sweep(opts: SweepOptions, out: IO[str], err: IO[str]) -> int:
         from .chart import criterion
 
         criterion(opts.chart)  # a wrong name is told before any run
+    pairs = chosen_pairs(spec, opts)  # so is a wrong pair
     if opts.dry_run:
         return dry_run(spec, opts, out)
     path = opts.out or default_out(opts.spec)
@@ -150,7 +164,7 @@ def sweep(opts: SweepOptions, out: IO[str], err: IO[str]) -> int:
     finally:
         if len(results.rows) == total:
             results.finish()
-    answer = summary_of(spec, results.rows)
+    answer = summary_of(spec, results.rows, pairs)
     if opts.report:
         from .report import write_report
 
@@ -166,8 +180,40 @@ def sweep(opts: SweepOptions, out: IO[str], err: IO[str]) -> int:
     return 0
 
 
-def summary_of(spec: Sweep, rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    """Per preset: each configuration's figures, the best per criterion, paired counts."""
+def chosen_pairs(spec: Sweep, opts: SweepOptions) -> list[tuple[str, str]]:
+    """The pairs ``--pair`` names (each configuration as the summary names it) or
+    ``--all-pairs`` makes, in the order given or the spec's; a name not in the sweep, a
+    configuration paired with itself or too many for ``--all-pairs`` is one line now,
+    before any run."""
+    labels = [c.label for c in spec.configs]
+    if opts.all_pairs:
+        if len(labels) > MAX_ALL_PAIRS:
+            raise SpecError(
+                f"--all-pairs: {len(labels)} configurations, {MAX_ALL_PAIRS} at most "
+                "(name the pairs with --pair A B)"
+            )
+        return [(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :]]
+    out: list[tuple[str, str]] = []
+    for a, b in opts.pairs or []:
+        for name in (a, b):
+            if name not in labels:
+                shown = ", ".join(labels[:8]) + (", …" if len(labels) > 8 else "")
+                raise SpecError(
+                    f"--pair: no configuration {quote(name, 80)} in this sweep "
+                    f"(its configurations: {visible(shown)})"
+                )
+        if a == b:
+            raise SpecError(f"--pair: {quote(a, 80)} against itself")
+        if (a, b) not in out:
+            out.append((a, b))
+    return out
+
+
+def summary_of(
+    spec: Sweep, rows: dict[int, dict[str, Any]], pairs: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """Per preset: each configuration's figures, the best per criterion, paired counts
+    against the baseline and between the ``pairs`` asked for."""
     labels = [c.label for c in spec.configs]
     doc: dict[str, Any] = {"sweep": spec.name, "runs": len(rows), "presets": {}}
     for preset in spec.presets:
@@ -181,7 +227,7 @@ def summary_of(spec: Sweep, rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
         figures = summarize(groups)
         best = leaders(figures)
         baseline = spec.baseline or labels[0]
-        pairs = {
+        against = {
             label: paired(by_config[label], by_config[baseline])
             for label in labels
             if label != baseline
@@ -190,8 +236,12 @@ def summary_of(spec: Sweep, rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
             "seeds": len(preset.seeds),
             "results": figures,
             "winners": winners(best),
-            "baseline": baseline if pairs else None,
-            "paired": pairs,
+            "baseline": baseline if against else None,
+            "paired": against,
+            "pairs": [
+                {"a": a, "b": b, "counts": paired(by_config[a], by_config[b])}
+                for a, b in pairs or []
+            ],
         }
     return doc
 
@@ -200,7 +250,6 @@ def print_summary(
     spec: Sweep, answer: dict[str, Any], path: str, out: IO[str], width: int | None
 ) -> None:
     from rich.console import Console
-    from rich.table import Table
 
     from ..compare import fit_criteria, render_table
     from ..game import CRITERIA
@@ -221,31 +270,67 @@ def print_summary(
         )
         for group in fit_criteria(labels, shown, best, console.width):
             console.print(render_table(labels, shown, best, group))
+        crits = [c for c in CRITERIA if c.key in PAIRED_CRITERIA]
         if part["paired"]:
-            table = Table(title=f"paired against {visible(part['baseline'])}: wins/losses/ties")
-            table.add_column("policy", no_wrap=True)
-            crits = [
-                c
-                for c in CRITERIA
-                if c.key
-                in ("work_lost", "kills", "innocent_killed", "protected_killed", "livelock", "down")
+            against = [
+                (Text(visible(label)), _tallies(counts, crits))
+                for label, counts in part["paired"].items()
+                if counts is not None
             ]
-            for crit in crits:
-                table.add_column(crit.title, justify="right")
-            for label, counts in part["paired"].items():
-                if counts is None:
-                    continue
-                cells = [
-                    f"{c['win']}/{c['loss']}/{c['tie']}" for c in (counts[k.key] for k in crits)
-                ]
-                table.add_row(visible(label), *cells)
-            console.print(table)
+            title = f"paired against {visible(part['baseline'])}: wins/losses/ties"
+            _paired_tables(console, title, "policy", crits, against)
+        if part["pairs"]:
+            rows = [
+                (
+                    Text(f"{visible(pair['a'])}\n  against {visible(pair['b'])}"),
+                    _tallies(pair["counts"], crits) if pair["counts"] is not None else [],
+                )
+                for pair in part["pairs"]
+            ]
+            title = "paired: the first against the second, wins/losses/ties"
+            _paired_tables(console, title, "configurations", crits, rows)
     console.print(
         "median [95% bootstrap interval] over the seeds; ★ best beyond the intervals; "
         "† livelocked or panicked: not ranked where the criterion hides it",
         highlight=False,
     )
     console.print(f"{answer['runs']} runs in {visible(path)}", highlight=False, markup=False)
+
+
+def _paired_tables(
+    console: Any, title: str, head: str, crits: list[Any], rows: list[tuple[Any, list[str]]]
+) -> None:
+    """Counts never cut short: the criteria go in as many tables as the width needs, the
+    names wrap (a pair without a seed in common says so)."""
+    from rich.table import Table
+
+    longest = max((len(line) for name, _ in rows for line in name.plain.split("\n")), default=8)
+    label = min(max(longest, len(head)), 36)
+    widths = [
+        max([len(crit.title)] + [len(cells[i]) for _, cells in rows if cells])
+        for i, crit in enumerate(crits)
+    ]
+    groups: list[list[int]] = [[]]
+    used = label + 4
+    for i, width in enumerate(widths):
+        if groups[-1] and used + width + 3 > console.width:
+            groups.append([])
+            used = label + 4
+        groups[-1].append(i)
+        used += width + 3
+    for group in groups:
+        table = Table(title=Text(title))
+        table.add_column(head, overflow="fold", min_width=label)
+        for i in group:
+            table.add_column(crits[i].title, justify="right", min_width=widths[i])
+        for name, cells in rows:
+            shown = [cells[i] for i in group] if cells else ["no seed in common"]
+            table.add_row(name, *shown, *[""] * (len(group) - len(shown)))
+        console.print(table)
+
+
+def _tallies(counts: dict[str, dict[str, int]], crits: list[Any]) -> list[str]:
+    return [f"{c['win']}/{c['loss']}/{c['tie']}" for c in (counts[k.key] for k in crits)]
 
 
 def dry_run(spec: Sweep, opts: SweepOptions, out: IO[str]) -> int:

@@ -35,13 +35,32 @@ from .spec import Job
 
 MAX_JOBS = 64
 """Local worker processes at most."""
-IN_FLIGHT = 4
-"""Tasks handed to the engine per worker before their results are taken (bounded memory)."""
+IN_FLIGHT = 2
+"""Dask tasks handed out per worker before their results are taken (bounded memory): one
+running, one waiting at the scheduler for the moment it ends. More only adds tasks of one
+run each at the start, each a round trip through the scheduler (docs/benchmarks.md)."""
 TASK_SECONDS = 0.5
-"""What one Dask task aims to take: its runs are batched to about this long, so the
-scheduler's round trip (several milliseconds) is a small share of the work."""
+"""The CPU time one Dask task aims to take: its runs are batched to about this much, so
+what Dask spends on a task (a few milliseconds of CPU between the client, the scheduler and
+the worker) is a small share of the work. CPU time, not the clock's: on a machine busy with
+other work a run takes longer by the clock, not in CPU, and the tasks stay as large."""
 MAX_BATCH = 64
 """Runs in one Dask task at most."""
+QUIET = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
+"""Dask's settings for a ``LocalCluster`` of moomtui's (Dask's own defaults otherwise):
+its statistical profiler samples the stack of the thread running the simulation every
+10 ms, and every scheduler, nanny and worker wakes 50 times a second to watch its event
+loop and 10 times to read its memory use — together an eighth of a core on two workers,
+idle, and a fifth of each run's time on top of it, busy (docs/benchmarks.md). None of it
+changes what a run computes."""
+PRELOAD = ("moomtui.lab.runner",)
+"""Imported by each ``LocalCluster`` worker as it starts: the simulation's modules (a
+third of a second) load with the cluster, not in the middle of the first runs."""
 ENGINES = ("local", "dask")
 CLUSTER_EXTRA = ("distributed", "dask")
 
@@ -147,7 +166,7 @@ def run_dask(
     worker, each of at most :data:`MAX_BATCH` runs, are submitted ahead of the results, so
     the client never holds the whole sweep."""
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client
     except ModuleNotFoundError as err:
         if (err.name or "").partition(".")[0] not in CLUSTER_EXTRA:
             raise
@@ -159,15 +178,7 @@ def run_dask(
     with contextlib.ExitStack() as stack:
         if scheduler is None:
             n = max(1, min(workers or os.cpu_count() or 1, count, MAX_JOBS))
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=n,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=50,
-                )
-            )
+            cluster = stack.enter_context(local_cluster(n))
             client = stack.enter_context(Client(cluster))
         else:
             try:
@@ -175,20 +186,46 @@ def run_dask(
             except (OSError, TimeoutError, ValueError) as err:
                 raise EngineError(f"--scheduler {scheduler}: {err}") from None
             n = max(1, len(client.scheduler_info().get("workers", {})))
-        _dask_loop(client, as_completed, jobs, on_result, n)
+        run_on(client, jobs, count, on_result, n)
 
 
-def _dask_loop(
-    client: Any, as_completed: Any, jobs: Iterable[Job], on_result: OnResult, workers: int
-) -> None:
-    """Tasks of one run each at first; then, from how long a run took, of as many runs as
-    make a task about :data:`TASK_SECONDS` long (at most :data:`MAX_BATCH`)."""
+@contextlib.contextmanager
+def local_cluster(workers: int) -> Iterator[Any]:
+    """A ``LocalCluster`` of ``workers`` processes of one thread each, quiet (:data:`QUIET`),
+    moomtui's simulation loaded in each (:data:`PRELOAD`)."""
+    import dask
+    from distributed import LocalCluster
+
+    with (
+        dask.config.set(QUIET),  # the nannies hand it to their worker processes
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=50,
+            preload=list(PRELOAD),
+        ) as cluster,
+    ):
+        yield cluster
+
+
+def run_on(client: Any, jobs: Iterable[Job], count: int, on_result: OnResult, workers: int) -> None:
+    """Every job on the cluster of a connected ``distributed.Client``: tasks of one run
+    each at first; then, from how long a run took, of as many runs as make a task about
+    :data:`TASK_SECONDS` long (at most :data:`MAX_BATCH`), and towards the end no more than
+    a share of what is left (:func:`batch_size`)."""
+    from distributed import as_completed
+
     feed = iter(jobs)
+    sent = 0
     by_key: dict[str, list[Job]] = {}
     token = os.urandom(6).hex()  # two sweeps on one scheduler never share a key
     serial = itertools.count()
 
     def submit(batch: list[Job]) -> Any:
+        nonlocal sent
+        sent += len(batch)
         future = client.submit(
             _run_dask_batch, batch, pure=False, key=f"moomtui-runs-{token}-{next(serial)}"
         )
@@ -202,7 +239,7 @@ def _dask_loop(
             batch = by_key.pop(future.key)
             for job, result in zip(batch, results, strict=True):
                 on_result(job, result, worker)
-            size = batch_size(seconds / len(batch))
+            size = batch_size(seconds / len(batch), count - sent, workers)
             nxt = list(itertools.islice(feed, size))
             if nxt:
                 done.add(submit(nxt))
@@ -211,21 +248,26 @@ def _dask_loop(
         raise
 
 
-def batch_size(per_run: float) -> int:
-    """Runs in a Dask task, from the seconds a run took: a task of about
-    :data:`TASK_SECONDS`, at least one run and at most :data:`MAX_BATCH`."""
-    if per_run <= 0:
-        return MAX_BATCH
-    return max(1, min(MAX_BATCH, round(TASK_SECONDS / per_run)))
+def batch_size(per_run: float, left: int | None = None, workers: int = 1) -> int:
+    """Runs in a Dask task, from the CPU seconds a run took: a task of about
+    :data:`TASK_SECONDS`, at least one run and at most :data:`MAX_BATCH` — and, with
+    ``left`` runs not yet handed out, at most a share of them each worker's twice over
+    (``left / (2 × workers)``), so the tasks shrink as the sweep ends and no worker is
+    left alone with a long last one while the others wait."""
+    size = MAX_BATCH if per_run <= 0 else max(1, min(MAX_BATCH, round(TASK_SECONDS / per_run)))
+    if left is not None:
+        size = min(size, max(1, -(-left // (2 * max(1, workers)))))
+    return size
 
 
 def _run_dask_batch(batch: list[Job]) -> tuple[list[RunResult], str, float]:
-    """A task's runs, in order: their results, the worker's address, the seconds taken."""
+    """A task's runs, in order: their results, the worker's address, the CPU seconds they
+    took (the thread's: a task runs in one)."""
     from distributed import get_worker
 
-    start = time.perf_counter()
+    start = time.thread_time()
     results = [run_payload(job.payload) for job in batch]
-    return results, str(get_worker().address), time.perf_counter() - start
+    return results, str(get_worker().address), time.thread_time() - start
 
 
 def run(

@@ -115,6 +115,31 @@ def _paired(part: dict[str, Any]) -> str:
     )
 
 
+def _pairs(part: dict[str, Any]) -> str:
+    """The pairs asked for (``--pair``, ``--all-pairs``): the first against the second."""
+    if not part.get("pairs"):
+        return ""
+    head = "".join(f"<th>{html.escape(c.title)}</th>" for c in CRITERIA)
+    rows = []
+    for pair in part["pairs"]:
+        counts = pair["counts"]
+        cells = (
+            "".join(
+                f"<td>{counts[c.key]['win']}/{counts[c.key]['loss']}/{counts[c.key]['tie']}</td>"
+                for c in CRITERIA
+            )
+            if counts is not None
+            else f'<td colspan="{len(CRITERIA)}">no seed in common</td>'
+        )
+        rows.append(
+            f"<tr><th>{html.escape(pair['a'])}</th><th>{html.escape(pair['b'])}</th>{cells}</tr>"
+        )
+    return (
+        "<h3>paired: the first against the second, wins/losses/ties per seed</h3>"
+        f"<table><tr><th>configuration</th><th>against</th>{head}</tr>{''.join(rows)}</table>"
+    )
+
+
 def charts(spec: Sweep, answer: dict[str, Any]) -> list[tuple[str, str]]:
     labels = [c.label for c in spec.configs]
     out = []
@@ -134,6 +159,7 @@ def render_html(spec: Sweep, answer: dict[str, Any]) -> str:
         body.append(f"<h2>{html.escape(ref)}: {part['seeds']} seeds per configuration</h2>")
         body.append(_table(labels, part))
         body.append(_paired(part))
+        body.append(_pairs(part))
         body.extend(svg for owner, svg in pictures if owner == ref)
     body.append(
         "<p><small>median and 95% bootstrap interval over the seeds; ★ best beyond the "
