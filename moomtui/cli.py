@@ -366,7 +366,8 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
         metavar="CRITERION",
         help="draw a criterion's medians after the summary, e.g. work_lost",
     )
-    p.add_argument(
+    pairs = p.add_mutually_exclusive_group()
+    pairs.add_argument(
         "--pair",
         nargs=2,
         action="append",
@@ -374,7 +375,7 @@ def _sweep_arguments(p: argparse.ArgumentParser) -> None:
         help="count configuration A against B seed by seed (wins/losses/ties; repeatable; "
         "as the summary names them)",
     )
-    p.add_argument(
+    pairs.add_argument(
         "--all-pairs",
         action="store_true",
         help="count every two configurations against each other (at most 16 configurations)",

@@ -110,3 +110,16 @@ def test_all_pairs_of_too_many_configurations_is_refused(tmp_path: Path) -> None
     with pytest.raises(SpecError, match=r"--all-pairs: 18 configurations, 16 at most"):
         run(tmp_path / "r.csv", spec=spec, all_pairs=True)
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_pair_and_all_pairs_together_are_refused_not_one_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.csv"
+    args = ["--pair", "oom_kill", LOW, "--all-pairs"]
+    with pytest.raises(SystemExit) as status:
+        cli.main(["sweep", str(TINY), "--out", str(out), *args])
+    assert status.value.code == 2
+    err = capsys.readouterr().err
+    assert err == "moomtui sweep: argument --all-pairs: not allowed with argument --pair\n"
+    assert not out.exists()
