@@ -36,7 +36,7 @@ import secrets
 import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -172,6 +172,47 @@ def _read_up_to(fd: int, count: int, name: str) -> bytes:
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
+
+
+def read_user_blocks(
+    path: str | os.PathLike[str], *, block: int, limit: int, name: str | None = None
+) -> Iterator[bytes]:
+    """The regular file at ``path``, opened now as :func:`read_user_file` opens it, then
+    read ``block`` bytes at a time as the iterator is walked (closed at its end): a file of
+    gigabytes in the memory of a block. Past ``limit`` bytes, or a failed read, is a
+    :class:`UserFileError` raised during the walk."""
+    shown = str(path) if name is None else name
+    fd = _open(path, _READ_FLAGS, shown)
+    return _blocks(lambda: os.read(fd, block), limit, shown, lambda: os.close(fd))
+
+
+def read_stdin_blocks(*, block: int, limit: int) -> Iterator[bytes]:
+    """Standard input a block at a time, as :func:`read_user_blocks` reads a file."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise UserFileError(STDIN_NAME, "no standard input")
+    return _blocks(lambda: stream.read(block), limit, STDIN_NAME, lambda: None)
+
+
+def _blocks(
+    read: Callable[[], bytes | None], limit: int, name: str, close: Callable[[], None]
+) -> Iterator[bytes]:
+    left = limit
+    try:
+        while True:
+            try:
+                chunk = read()
+            except (OSError, ValueError) as err:  # a closed descriptor, a directory as stdin
+                problem = _os_problem(err) if isinstance(err, OSError) else "closed"
+                raise UserFileError(name, problem) from None
+            if not chunk:
+                return
+            left -= len(chunk)
+            if left < 0:
+                raise UserFileError(name, f"larger than {size_text(limit)}")
+            yield chunk
+    finally:
+        close()
 
 
 def read_user_text(

@@ -13,26 +13,34 @@ import argparse
 import errno
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 from ..output import SCHEMA_VERSION, versioned
 from ..text import dumps, one_line
-from ..userfiles import STDIN, STDIN_NAME, UserFileError, read_stdin, read_user_file
+from ..userfiles import (
+    STDIN,
+    STDIN_NAME,
+    UserFileError,
+    read_stdin_blocks,
+    read_user_blocks,
+)
 from .advice import Advice, advise
 from .live import PROC, LiveError, read_machine
+from .logread import read_blocks
 from .preset import PresetText, machine_preset
 from .rebuild import rebuild_each, rebuild_nth
 from .records import Machine
 from .render import report_json, report_text, snapshot_json, snapshot_text
-from .report import Log, ReportError, read_log
+from .report import Log, ReportError
+from .scan import BLOCK
 from .timeline import Timeline
 from .verdict import Judgement, judge
 
 COMMANDS = ("postmortem", "snapshot")
-MAX_INPUT = 256 << 20
-"""The largest report file read (256 MiB)."""
+MAX_INPUT = 64 << 30
+"""The largest log read (64 GiB): it is read a block at a time, in bounded memory."""
 
 
 class RealError(Exception):
@@ -98,32 +106,37 @@ def run(command: str, ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) ->
 
 
 # --------------------------------------------------------------------------- postmortem
-def _read_input(name: str) -> tuple[str, str]:
-    """The text of FILE (``-``: stdin) and the name to cite it by."""
+def _read_input(name: str) -> tuple[Iterator[bytes], str]:
+    """FILE (``-``: stdin) a block at a time, and the name to cite it by."""
     shown = STDIN_NAME if name == STDIN else name
-    try:  # bounded; a file only if regular, opened without blocking (moomtui.userfiles)
+    try:  # a file only if regular, opened without blocking (moomtui.userfiles)
         if name == STDIN:
-            data = read_stdin(limit=MAX_INPUT)
-        else:
-            data = read_user_file(name, limit=MAX_INPUT)
+            return read_stdin_blocks(block=BLOCK, limit=MAX_INPUT), shown
+        return read_user_blocks(name, block=BLOCK, limit=MAX_INPUT), shown
     except UserFileError as err:
-        if err.errno == errno.ENOENT:
-            raise RealError(f"{name}: no such file") from None
-        if err.problem == "is a directory":
-            raise RealError(f"{name}: is a directory, not a report") from None
-        if err.problem.startswith("larger than"):
-            raise RealError(f"{shown}: larger than {MAX_INPUT >> 20} MiB: not a report") from None
-        raise RealError(str(err)) from None
-    return data.decode("utf-8", errors="replace"), shown
+        raise _input_error(err, name, shown) from None
+
+
+def _input_error(err: UserFileError, name: str, shown: str) -> RealError:
+    if err.errno == errno.ENOENT:
+        return RealError(f"{name}: no such file")
+    if err.problem == "is a directory":
+        return RealError(f"{name}: is a directory, not a report")
+    if err.problem.startswith("larger than"):
+        return RealError(f"{shown}: larger than {MAX_INPUT >> 30} GiB: not a report")
+    return RealError(str(err))
 
 
 def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    text, shown = _read_input(ns.file)
+    blocks, shown = _read_input(ns.file)
     try:
-        log = read_log(text)
+        log = read_blocks(blocks)
     except ReportError as err:
         raise RealError(f"{shown}:{err.line}: {err.message}") from None
-    del text
+    except UserFileError as err:
+        raise _input_error(err, ns.file, shown) from None
+    for line, what in log.warnings:
+        print(f"moomtui: {shown}:{line}: warning: {what}", file=stderr)
     if ns.json:
         _write_json(log, shown, stdout, _advisor(ns))
         return 0

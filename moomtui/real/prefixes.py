@@ -18,8 +18,18 @@ from ..patterns import anchored, scanning
 _QUOTE = anchored(r"[ \t]*(?:>[ \t]?)+")
 _MONTH_DAY = r"[A-Z][a-z]{2}[ \t]+\d{1,2}[ \t]+\d{1,2}:\d{2}:\d{2}(?:\.\d+)?"
 _ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"
-_SYSLOG = anchored(rf"(?:{_MONTH_DAY}|{_ISO})[ \t]+\S+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
-_HOST_KERNEL = anchored(r"[\w.-]+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
+_SYSLOG = anchored(
+    rf"(?P<time>{_MONTH_DAY}|{_ISO})[ \t]+(?:(?P<host>\S+)[ \t]+)?kernel(?:\[\d+\])?:[ \t]?"
+)
+"""A syslog or journal prefix; rsyslog in a container writes an empty host name (two
+spaces between the time and ``kernel:``)."""
+_HOST_KERNEL = anchored(r"(?P<host>[\w.-]+)[ \t]+kernel(?:\[\d+\])?:[ \t]?")
+_INDENT = anchored(r" +")
+"""A report indented as a whole (Markdown's code block, a mail quoted by spaces)."""
+_GUTTER = anchored(r" *\d{1,9} ?[|\u2502] ?")
+"""A log viewer's or a pager's gutter of line numbers (``  12 | ``, ``12│``)."""
+_ANSI = scanning(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+"""A terminal's control sequence (``dmesg --color=always``): removed before anything else."""
 _FACILITY = anchored(r"[a-z]+[ \t]*:[a-z]+[ \t]*:[ \t]?")
 _LEVEL = anchored(r"<\d>")
 _STAMP = anchored(r"\[[ \t]*(\d+\.\d+)\][ \t]?")
@@ -60,7 +70,16 @@ _PLAIN_BRACKET = anchored(r"\[[^\]\[:.TC]*\]")
 
 def normalize(raw: str) -> tuple[str, float | None]:
     """``raw`` without what copying put in front of it; and its dmesg timestamp, if any."""
+    text, stamp, _, _ = split_line(raw)
+    return text, stamp
+
+
+def split_line(raw: str) -> tuple[str, float | None, str | None, str | None]:
+    """``raw`` without what copying put in front of it, its dmesg timestamp, and the host and
+    time a syslog or journal prefix names (``None`` when there is none)."""
     line = raw[:MAX_LINE].rstrip("\r\n").replace("\t", " ")
+    if "\x1b" in line:
+        line = _ANSI.sub("", line)
     kernel = "kernel" in line  # in _SYSLOG and _HOST_KERNEL
     colon = ":" in line  # in _FACILITY and _CLOCK
     if line[:1] == "[" and (m := _STAMP.match(line)):
@@ -78,26 +97,44 @@ def normalize(raw: str) -> tuple[str, float | None]:
                 and not (colon and c in _FACILITY_START and _FACILITY.match(line, pos))
             )
         if usual:
-            return _ungrouped(line[pos:]), float(m[1])
-    pos, stamp = strip_prefixes(line, kernel, colon)
-    return _ungrouped(line[pos:]), stamp
+            return _ungrouped(line[pos:]), float(m[1]), None, None
+    pos, stamp, host, when = _strip(line, kernel, colon)
+    return _ungrouped(line[pos:]), stamp, host, when
 
 
 def strip_prefixes(line: str, kernel: bool, colon: bool) -> tuple[int, float | None]:
     """Where the message of ``line`` starts once every prefix is stripped, and the first
     dmesg stamp's time; ``kernel`` and ``colon``: whether the line holds the word and the
     character some prefixes need."""
+    pos, stamp, _, _ = _strip(line, kernel, colon)
+    return pos, stamp
+
+
+def _strip(
+    line: str, kernel: bool, colon: bool
+) -> tuple[int, float | None, str | None, str | None]:
+    """:func:`strip_prefixes`, and the host and time of the first syslog prefix."""
     stamp: float | None = None
+    host: str | None = None
+    when: str | None = None
     pos = 0
     c = line[:1]  # the character at pos ("" at the end)
+    if (c == " " or c.isdigit()) and (m := _GUTTER.match(line)):
+        pos = m.end()
+        c = line[pos : pos + 1]
     for _ in range(MAX_PREFIXES):
         before = pos
+        if c == " " and (m := _INDENT.match(line, pos)):
+            pos = m.end()
+            c = line[pos : pos + 1]
         if c in _QUOTE_START and (m := _QUOTE.match(line, pos)):
             pos = m.end()
             c = line[pos : pos + 1]
         if kernel and (c in _SYSLOG_START or not c.isascii()) and (m := _SYSLOG.match(line, pos)):
             pos = m.end()
             c = line[pos : pos + 1]
+            if when is None:
+                host, when = m["host"] or "", m["time"]
         if colon and c in _FACILITY_START and (m := _FACILITY.match(line, pos)):
             pos = m.end()
             c = line[pos : pos + 1]
@@ -116,6 +153,8 @@ def strip_prefixes(line: str, kernel: bool, colon: bool) -> tuple[int, float | N
             ):
                 pos = m.end()
                 c = line[pos : pos + 1]
+                if host is None:
+                    host = m["host"]
         if (
             colon
             and c == "["
@@ -129,7 +168,7 @@ def strip_prefixes(line: str, kernel: bool, colon: bool) -> tuple[int, float | N
             c = line[pos : pos + 1]
         if pos == before:
             break
-    return pos, stamp
+    return pos, stamp, host, when
 
 
 def _ungrouped(line: str) -> str:

@@ -25,16 +25,18 @@ are errors naming the line (:class:`ReportError`).
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from ..patterns import anchored, scanning
 from .prefixes import normalize
 from .records import Decision, Invoker, TaskRecord
+from .rows import RecordMaker, record_maker
 from .zones import NODE, node_line
+
+if TYPE_CHECKING:
+    from .logread import Shared
 
 __all__ = ["Log", "RawReport", "ReportError", "normalize", "read_log"]
 
@@ -57,14 +59,15 @@ def _may_start(line: str, pos: int, first: frozenset[str]) -> bool:
 
 # --------------------------------------------------------------------------- the lines
 _INT = anchored(r"-?\d+")
-_INVOKED_AT = " invoked oom-killer: "
+_INVOKED_AT = " invoked oom-killer:"
 _INVOKED = anchored(
-    r"gfp_mask=(?P<gfp>0x[0-9a-fA-F]+)(?![0-9a-fA-F])[^\s,]*,"
+    r" ?gfp_mask=(?P<gfp>0x[0-9a-fA-F]+)(?![0-9a-fA-F])[^\s,]*,"
     r"(?:\s*nodemask=(?:\(null\)|[0-9,-]*?),)?\s*order=(?P<order>-?\d+)"
     r"(?:,\s*oom(?:kill)?adj=(?P<oom_adj>-?\d+))?(?:,\s*oom_score_adj=(?P<adj>-?\d+))?"
 )
 """``COMM invoked oom-killer: gfp_mask=…``: what follows the words (the name before them may
-be anything, spaces included). ``nodemask=`` is ``(null)`` or a list of nodes (``0,2-3``)."""
+be anything, spaces included; some kernels print no space after the colon). ``nodemask=`` is
+``(null)`` or a list of nodes (``0,2-3``)."""
 _CPU = scanning(
     r"(?:CPU: \d+ (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: |Pid: (?P<pid2>\d+), comm: )"
     r"(?P<comm>.{1,64}?)\s+(?:Kdump: \S+\s+)?(?:Not tainted\s*|Tainted: [A-Z\s]*)"
@@ -170,6 +173,13 @@ class RawReport:
     killed_total_vm_kb: int | None = None
     zones_kb: dict[str, int] = field(default_factory=dict)
     """The zones' and nodes' lines summed, in kB (:mod:`.zones`)."""
+    host: str | None = None
+    """The host a syslog or journal prefix names (``""``: an empty name; ``None``: none)."""
+    boot: str | None = None
+    """The journal's ``_BOOT_ID`` of the report's lines, if it came from a journal."""
+    time: str | None = None
+    """When its first line was logged, as the log wrote it (syslog's ``Mar 10 11:19:17``,
+    ISO 8601; a journal's ``__REALTIME_TIMESTAMP`` in UTC)."""
 
     @property
     def layout(self) -> str | None:
@@ -189,11 +199,15 @@ class Log:
     """Every pid a ``Killed process`` names → the line of the first."""
     reaped: dict[int, int] = field(default_factory=dict)
     """Every pid an ``oom_reaper: reaped process`` line names → the line of the first."""
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    """What was read but not understood, in reports still judged: ``(line, what)``."""
 
 
 def read_log(text: str) -> Log:
     """Every report in ``text``; :class:`ReportError` when there is none to rebuild."""
-    return _Reader().read(text.removesuffix("\n").split("\n"))  # lines as editors count them
+    from .logread import read_text  # which reads with this module's readers
+
+    return read_text(text)
 
 
 def _parse_size(value: str) -> int | None:
@@ -207,71 +221,113 @@ def _parse_size(value: str) -> int | None:
     return int(m[1]) * scale
 
 
+LEAD_LINES = 300
+"""How far (in lines) a stack trace's header (``CPU: 3 PID: … Comm: …``) may come before the
+first line of a report pasted without its ``invoked oom-killer`` to be taken as its start."""
+_BOOT_WORDS = ("Linux version ", "Command line: ")
+BACKWARDS = 1.0
+"""A dmesg time stamp this many seconds before the last one of a report is a new boot
+(printk's stamps from different CPUs may be out of order by far less)."""
+
+
 class _Reader:
-    def __init__(self) -> None:
-        self.reports: list[RawReport] = []
-        self.bare: list[Decision] = []
-        self.skipped: list[tuple[int, str]] = []
-        self.first_kills: dict[int, int] = {}
-        self.reaped: dict[int, int] = {}
+    """The reader of one host's lines (or a file's, when no line names a host)."""
+
+    def __init__(self, shared: Shared, host: str | None = None) -> None:
+        self.shared = shared
+        self.reports = shared.reports
+        self.bare = shared.bare
+        self.skipped = shared.skipped
+        self.first_kills = shared.first_kills
+        self.reaped = shared.reaped
+        self.host = host
+        self.boot: str | None = None
         self.cur: RawReport | None = None
         self.in_table = False
         self.last_row_line = 0
         self.numeric: list[str] = []
         self.record: RecordMaker | None = None
         self.row_lines: dict[int, int] = {}
+        self.damaged: tuple[int, str] | None = None
+        self.last_stamp: float | None = None
+        self.lead: tuple[int, str | None, float | None] | None = None
+        """The last stack trace header outside a report: its line, version and stamp."""
+        self.time: str | None = None
+        """The wall-clock time of the line being read (its prefix's, or its entry's)."""
 
     # ----------------------------------------------------------------- the walk
-    def read(self, lines: Iterable[str]) -> Log:
-        n = 0
-        for n, raw in enumerate(lines, start=1):
-            # rsyslog writes a message's own newlines as #012.
-            for part in raw.split("#012") if "#012" in raw else (raw,):
-                text, stamp = normalize(part)
-                if text:
-                    self.line(n, text, stamp)
-        self.finish(n, eof=True)
-        if not self.reports:
-            if self.skipped:
-                line, why = self.skipped[0]
-                raise ReportError(line, why)
-            raise ReportError(
-                max(n, 1),
-                "no kernel OOM report found (looked for 'invoked oom-killer' and a "
-                "'[ pid ]' task table)",
-            )
-        return Log(self.reports, self.bare, self.skipped, self.first_kills, self.reaped)
-
-    def start(self, n: int, stamp: float | None) -> RawReport:
+    def start(self, n: int, stamp: float | None, *, lead: bool = False) -> RawReport:
         self.finish(n - 1, eof=False)
-        self.cur = RawReport(line=n, uptime=stamp)
-        return self.cur
+        cur = self.cur = RawReport(line=n, uptime=stamp, host=self.host, boot=self.boot)
+        cur.time = self.time
+        self.shared.open += 1
+        if lead and self.lead is not None and 0 <= n - self.lead[0] <= LEAD_LINES:
+            # a report pasted from its stack trace: its header is the first line read
+            cur.line, cur.kernel, cur.uptime = self.lead
+            if cur.uptime is None:
+                cur.uptime = stamp
+        self.lead = None
+        self.damaged = None
+        return cur
 
-    def finish(self, n: int, *, eof: bool) -> None:
+    def finish(self, n: int, *, eof: bool, cut: str | None = None) -> None:
+        """End the open report at line ``n``: the file's end (``eof``), or what ``cut`` names
+        (a new boot) before its decision."""
         cur = self.cur
         self.cur = None
         self.in_table = False
         if cur is None:
             return
+        self.shared.open -= 1
+        if self.damaged is not None:
+            self.skipped.append(self.damaged)
+            self.damaged = None
+            return
+        ends = cut is not None or eof
         if cur.columns is None:
             why = "this report has no task table (vm.oom_dump_tasks = 0?): nothing to rebuild"
-            if cur.decision is None and eof:
+            if cur.decision is None and cut is not None:
+                why = f"{cut} cuts the report before its task table"
+            elif cur.decision is None and eof:
                 why = "the report ends the file before its task table (truncated?)"
             self.skipped.append((cur.line, why))
             return
         if not cur.rows:
-            raise ReportError(
-                cur.header_line or cur.line, "the task table has a header but no rows"
+            self.skipped.append(
+                (cur.header_line or cur.line, "the task table has a header but no rows")
             )
-        if cur.decision is None and eof:
-            raise ReportError(
-                self.last_row_line or n,
-                "the task table ends the file before the kernel's decision "
-                "('Killed process …'): truncated?",
+            return
+        if cur.decision is None and ends:
+            why = (
+                f"{cut} cuts the task table before the kernel's decision ('Killed process …')"
+                if cut is not None
+                else "the task table ends the file before the kernel's decision "
+                "('Killed process …'): truncated?"
             )
+            self.skipped.append((self.last_row_line or n, why))
+            return
         self.reports.append(cur)
 
+    def damage(self, n: int, why: str) -> None:
+        """The open report cannot be rebuilt: it is read to its decision and skipped."""
+        if self.damaged is None:
+            self.damaged = (n, why)
+        self.in_table = False
+
+    def new_boot(self, n: int, text: str, stamp: float | None) -> None:
+        """Cut the open report if line ``n`` is the first of a new boot."""
+        if self.cur is None:
+            return
+        if text.startswith(_BOOT_WORDS):
+            self.finish(n - 1, eof=False, cut=f"a new boot (line {n}: {text[:20]}…)")
+        elif stamp is not None and self.last_stamp is not None and stamp < self.last_stamp - 1:
+            self.finish(n - 1, eof=False, cut=f"a new boot (line {n}: the time stamps go back)")
+
     def line(self, n: int, text: str, stamp: float | None) -> None:
+        if self.cur is not None:
+            self.new_boot(n, text, stamp)
+        if stamp is not None:
+            self.last_stamp = stamp
         invoker = _invoker(text) if _INVOKED_AT in text else None
         if invoker is not None:
             self.start(n, stamp).invoker = invoker
@@ -283,10 +339,16 @@ class _Reader:
             return
         if self.cur is None:
             if _TASKS_STATE.match(text):
-                self.start(n, stamp).tasks_state = True
+                self.start(n, stamp, lead=True).tasks_state = True
                 return
             if _MEMINFO_START.match(text):  # a report pasted without its first lines
-                self.start(n, stamp)
+                self.start(n, stamp, lead=True)
+                return
+            if _TASK_IN.match(text) or ((m := _MEMCG.match(text)) and m[1] == "memory"):
+                self.memory_facts(text, self.start(n, stamp, lead=True))
+                return
+            if "omm: " in text and (m := _CPU.search(text)) is not None:
+                self.lead = (n, m["version"], stamp)
                 return
             decision = self.decision(n, text)
             if decision is not None:
@@ -392,17 +454,27 @@ class _Reader:
     def header(self, n: int, text: str, cols: str, stamp: float | None) -> None:
         cur = self.cur
         if cur is None or cur.columns is not None:
-            cur = self.start(n, stamp)
+            cur = self.start(n, stamp, lead=True)
         columns = cols.split()
-        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-        if missing or columns[-1] != "name":
-            raise ReportError(
-                n, f"a task table header without {', '.join(missing) or 'name last'}: {text}"
-            )
         cur.columns = columns
         cur.header_line = n
+        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        if missing or columns[-1] != "name":
+            self.damage(
+                n, f"a task table header without {', '.join(missing) or 'name last'}: {text}"
+            )
+            return
+        unknown = [c for c in columns if c not in KNOWN_COLUMNS]
+        if unknown:
+            self.shared.warnings.append(
+                (
+                    n,
+                    f"the task table has a column moomtui does not know (a patched kernel?): "
+                    f"{', '.join(unknown)}; its numbers are passed over",
+                )
+            )
         self.numeric = columns[:-1]
-        self.record = _record_maker(tuple(self.numeric))
+        self.record = record_maker(tuple(self.numeric))
         self.row_lines = {}
         self.in_table = True
 
@@ -417,15 +489,17 @@ class _Reader:
         if len(fields) < numeric + 1 or not (
             "".join(numbers).isdecimal() or all(_INT.fullmatch(f) for f in numbers)
         ):
-            raise ReportError(
+            self.damage(
                 n,
                 f"a task table row that does not fit the header of line {cur.header_line} "
                 f"({numeric + 2} fields: [pid] {' '.join(cur.columns)}): [{pid}] {rest}",
             )
+            return
         number = int(pid)
         first = self.row_lines.setdefault(number, n)
         if first != n:
-            raise ReportError(n, f"pid {number} is in the task table twice (line {first} too)")
+            self.damage(n, f"pid {number} is in the task table twice (line {first} too)")
+            return
         assert self.record is not None
         cur.rows.append(self.record(number, fields[numeric], [*map(int, numbers), None, 0], n))
         self.last_row_line = n
@@ -556,57 +630,3 @@ def _kill(text: str) -> tuple[re.Match[str], str, str] | None:
                 return m, text[start:close], text[close + 1 :]
             close = text.rfind(")", start, close)
     return None
-
-
-_ROW_FIELDS = (
-    "uid",
-    "tgid",
-    "total_vm",
-    "rss",
-    "rss_anon",
-    "rss_file",
-    "rss_shmem",
-    "swapents",
-    "pgtables_bytes",
-    "oom_adj",
-)
-"""The columns a record takes as they are (``None`` when the table has no such column)."""
-RecordMaker = Callable[[int, str, list[int | None], int], TaskRecord]
-
-
-# A log's tables are printed by few kernels: the last few layouts read are kept (a layout is
-# at most a line of the report long).
-@functools.lru_cache(maxsize=64)
-def _record_maker(numeric: tuple[str, ...]) -> RecordMaker:
-    """How a row of a table with the ``numeric`` columns becomes a record: the header is
-    looked up once for all its rows. A row's numbers come in the header's order, followed
-    by ``None`` and ``0`` (what an absent column reads as); a column named twice is read
-    from the last, as a mapping of names to numbers would keep it."""
-    at = {name: i for i, name in enumerate(numeric)}
-    absent, zero = len(numeric), len(numeric) + 1
-    fields = itemgetter(
-        *(at.get(name, absent) for name in _ROW_FIELDS), at.get("oom_score_adj", zero)
-    )
-    ptes, pmds = at.get("nr_ptes"), at.get("nr_pmds", zero)
-
-    def record(pid: int, name: str, values: list[int | None], line: int) -> TaskRecord:
-        uid, tgid, total_vm, rss, anon, file, shmem, swap, pgbytes, oom_adj, adj = fields(values)
-        return TaskRecord(
-            pid=pid,
-            comm=name.strip(),
-            uid=uid,
-            tgid=tgid,
-            total_vm=total_vm,
-            rss=rss,
-            rss_anon=anon,
-            rss_file=file,
-            rss_shmem=shmem,
-            swap=swap,
-            pgtables=None if ptes is None else values[ptes] + values[pmds],  # type: ignore[operator]
-            oom_score_adj=adj,
-            oom_adj=oom_adj,
-            pgtables_bytes=pgbytes,
-            line=line,
-        )
-
-    return record

@@ -1,0 +1,145 @@
+"""A whole log read into its reports: by host, by boot, a block at a time.
+
+Each line goes to the reader (:class:`.report._Reader`) of the host its syslog or journal
+prefix names; a line that names none (a dmesg paste, the second part of an rsyslog line
+split at ``#012``, a continuation) goes with the line before it. Two hosts interleaved in a
+central server's log are two logs that never mix. A report is cut, and skipped with the line
+that cut it, when its host boots again: a ``Linux version`` or ``Command line:`` line, a dmesg
+time stamp going back, journalctl's ``-- Boot … --`` line or a journal entry of another
+``_BOOT_ID``.
+
+The file is read in blocks (:mod:`.scan`): a text log never whole in memory, and its lines
+outside any report passed over unread. A journal exported as JSON (``journalctl -o json``,
+``-o json-pretty``) or in the export format (``-o export``) is recognised by its first bytes
+and read entry by entry (:mod:`.journal`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from .journal import Entries, Entry, journal_kind
+from .prefixes import split_line
+from .records import Decision
+from .report import Log, RawReport, ReportError, _Reader
+from .scan import BLOCK, Lines
+
+_BOOT_MARKS = ("-- Boot ", "-- Reboot --")
+"""journalctl's lines between boots (``-- Boot 3f2a… --``), which name no host."""
+
+
+class Shared:
+    """What the readers of every host of a log add to: its reports, kills and notes."""
+
+    def __init__(self) -> None:
+        self.reports: list[RawReport] = []
+        self.bare: list[Decision] = []
+        self.skipped: list[tuple[int, str]] = []
+        self.warnings: list[tuple[int, str]] = []
+        self.first_kills: dict[int, int] = {}
+        self.open = 0
+        """How many readers have a report open (each of their lines must be read)."""
+
+
+class LogReader:
+    """Hands each line to the reader of its host; :meth:`log` when the file is read."""
+
+    def __init__(self) -> None:
+        self.shared = Shared()
+        self.readers: dict[str | None, _Reader] = {}
+        self.reader = self.reader_of(None)
+
+    def reader_of(self, host: str | None) -> _Reader:
+        reader = self.readers.get(host)
+        if reader is None:
+            reader = self.readers[host] = _Reader(self.shared, host)
+        return reader
+
+    def busy(self) -> bool:
+        return self.shared.open > 0
+
+    def text_line(self, n: int, raw: str) -> None:
+        """Line ``n`` of a text log, as the file holds it."""
+        # rsyslog writes a message's own newlines as #012.
+        for part in raw.split("#012") if "#012" in raw else (raw,):
+            text, stamp, host, when = split_line(part)
+            if host is not None and host != self.reader.host:
+                self.reader = self.reader_of(host)
+            self.reader.time = when
+            if not text:
+                continue
+            if text.startswith(_BOOT_MARKS) and self.shared.open:
+                for reader in self.readers.values():
+                    reader.finish(n - 1, eof=False, cut=f"a new boot (line {n}: {text[:40]})")
+                continue
+            self.reader.line(n, text, stamp)
+
+    def entry(self, entry: Entry) -> None:
+        """A journal's entry: its message's lines, its host, its boot."""
+        reader = self.reader = self.reader_of(entry.host)
+        if entry.boot != reader.boot:
+            if reader.boot is not None:
+                reader.finish(
+                    entry.line - 1, eof=False, cut=f"a new boot (line {entry.line}: _BOOT_ID)"
+                )
+            reader.boot = entry.boot
+        reader.time = entry.time
+        for part in entry.message.split("\n"):
+            text, stamp, _, _ = split_line(part)
+            if text:
+                reader.line(entry.line, text, entry.stamp if entry.stamp is not None else stamp)
+
+    def log(self, lines: int) -> Log:
+        """The log once its ``lines`` lines are read; :class:`ReportError` without a report
+        to rebuild."""
+        for reader in self.readers.values():
+            reader.finish(lines, eof=True)
+        shared = self.shared
+        if len(self.readers) > 1:  # hosts' reports end in another order than they start
+            shared.reports.sort(key=lambda r: r.line)
+        shared.skipped.sort(key=lambda s: s[0])
+        if not shared.reports:
+            if shared.skipped or shared.warnings:
+                line, why = min(shared.skipped or shared.warnings)
+                raise ReportError(line, why)
+            raise ReportError(
+                max(lines, 1),
+                "no kernel OOM report found (looked for 'invoked oom-killer' and a "
+                "'[ pid ]' task table)",
+            )
+        shared.warnings.sort(key=lambda w: w[0])
+        return Log(shared.reports, shared.bare, shared.skipped, shared.first_kills, shared.warnings)
+
+
+def read_text(text: str) -> Log:
+    """Every report in ``text`` (:func:`.report.read_log`)."""
+    data = text.encode("utf-8", "surrogatepass")
+    return read_blocks(data[i : i + BLOCK] for i in range(0, len(data), BLOCK))
+
+
+def read_blocks(blocks: Iterable[bytes]) -> Log:
+    """Every report in the file whose bytes ``blocks`` are, in whichever format it is."""
+    it = iter(blocks)
+    first = b""
+    for block in it:  # enough of the file to tell its format
+        first += block
+        if len(first) >= 4096:
+            break
+    rest = _chain(first, it)
+    reader = LogReader()
+    kind = journal_kind(first)
+    if kind is None:
+        lines = Lines(rest, reader.busy)
+        for n, raw in lines:
+            reader.text_line(n, raw)
+        return reader.log(lines.count)
+    walk = Entries(rest, kind, reader.shared.warnings)
+    for entry in walk:
+        reader.entry(entry)
+    return reader.log(walk.lines)
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from rest

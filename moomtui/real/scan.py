@@ -1,0 +1,106 @@
+"""A log's lines, read in bounded memory; outside a report, only the lines a report may start
+at are read at all.
+
+A kern.log of a gigabyte is mostly other messages. Outside a report a line matters only if it
+holds one of :data:`KEYWORDS` (a report's first line, in any of the places a paste may start
+it; a kill or panic printed without a report; a stack trace's header): the log is read a
+block at a time (:data:`BLOCK`), each keyword's next place found by a substring search (the
+C speed of ``bytes.find``), and the lines between passed over by counting their line breaks.
+While any report is open (``busy()``), every line is handed over. A line is handed over up
+to its first :data:`MAX_LINE_BYTES` bytes; the rest of a longer one is passed over, so a file
+without line breaks costs no more memory than a block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterable, Iterator
+
+from .prefixes import MAX_LINE
+
+BLOCK = 1 << 20
+"""Bytes read at a time."""
+MAX_LINE_BYTES = MAX_LINE * 4
+"""The bytes of a line kept: the 64 Ki characters :func:`~.prefixes.normalize` reads, in
+UTF-8 at most four bytes each."""
+KEYWORDS = (
+    "invoked oom-killer",  # the first line
+    " pid ",  # the task table's header, "[ pid ]" or "[  pid  ]"
+    "Tasks state",
+    "Mem-Info",
+    "Task in ",  # a memory cgroup's report pasted from there
+    "memory: usage",
+    "omm: ",  # "CPU: 3 PID: 1 Comm: " and 2.6's "Pid: 1, comm: "
+    "ill process",  # "Kill process", "kill process"
+    "illed process",  # "Killed process"
+    "of memory",  # "Kernel panic - not syncing: Out of memory", "… and no killable …"
+    "of Memory",
+    "deadlocked",  # "System is deadlocked on memory"
+)
+"""One of these is in every line read outside a report (:meth:`.report._Reader.line`)."""
+_KEYS = tuple(k.encode() for k in KEYWORDS)
+
+
+class Lines:
+    """The lines of ``blocks`` (bytes) worth reading, as ``(number, text)`` from 1; after the
+    walk, ``count`` is how many lines the file has (as an editor counts them)."""
+
+    def __init__(self, blocks: Iterable[bytes], busy: Callable[[], bool]) -> None:
+        self.blocks = blocks
+        self.busy = busy
+        self.count = 0
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        n = 0  # lines before the block's first
+        carry = b""
+        long = False  # passing over the rest of a line longer than MAX_LINE_BYTES
+        for block in self.blocks:
+            if long:
+                nl = block.find(b"\n")
+                if nl < 0:
+                    continue
+                block, long = block[nl + 1 :], False
+                n += 1
+                yield n, carry.decode("utf-8", "replace")
+                carry = b""
+            buf = carry + block if carry else block
+            end = buf.rfind(b"\n") + 1  # the block's whole lines
+            if end == 0:
+                carry = buf
+                if len(carry) > MAX_LINE_BYTES:
+                    carry, long = carry[:MAX_LINE_BYTES], True
+                continue
+            carry = buf[end:]
+            if len(carry) > MAX_LINE_BYTES:
+                carry, long = carry[:MAX_LINE_BYTES], True
+            n = yield from self.walk(buf, end, n)
+        if carry or long:
+            n += 1
+            yield n, carry.decode("utf-8", "replace")
+        self.count = n
+
+    def walk(self, buf: bytes, end: int, n: int) -> Generator[tuple[int, str], None, int]:
+        """The lines of ``buf[:end]`` worth reading; ``n``: the lines before it. Returns the
+        lines before the next block."""
+        pos = 0
+        found = [buf.find(k, 0, end) for k in _KEYS]
+        busy = self.busy
+        while pos < end:
+            if not busy():
+                hit = end
+                for i, at in enumerate(found):
+                    if 0 <= at < pos:
+                        found[i] = at = buf.find(_KEYS[i], pos, end)
+                    if 0 <= at < hit:
+                        hit = at
+                if hit == end:
+                    n += buf.count(b"\n", pos, end)
+                    break
+                start = buf.rfind(b"\n", pos, hit) + 1 or pos
+                n += buf.count(b"\n", pos, start)
+                pos = start
+            nl = buf.find(b"\n", pos, end)
+            n += 1
+            line = buf[pos : min(nl, pos + MAX_LINE_BYTES)]
+            yield n, line.decode("utf-8", "replace")
+            pos = nl + 1
+        return n
