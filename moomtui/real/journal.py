@@ -86,13 +86,24 @@ class Entries:
 
     # ------------------------------------------------------------------ JSON
     def json(self) -> Iterator[tuple[dict[str, object], int]]:
+        """``-o json`` (a document a line, seen from the first) or ``-o json-pretty`` (a
+        document from a ``{`` line to its ``}``): a document that does not end where it
+        should is a warning, and reading starts again at the next."""
         depth, in_string, escaped = 0, False, False
         doc: list[str] = []
         size, deepest, start = 0, 0, 0
+        one_line: bool | None = None  # -o json
         stream = _Bytes(self.blocks)
         while (raw := stream.line()) is not None:
             n = stream.lines
             text = raw.decode("utf-8", "replace")
+            if depth and (stream.cut or text == "{"):  # a document cut short
+                depth, in_string, escaped = 0, False, False
+                self.warnings.append((start, "not a journal entry (a JSON document cut short)"))
+            if stream.cut:
+                why = f"a JSON document larger than {MAX_DOCUMENT >> 20} MiB: passed over"
+                self.warnings.append((n, why))
+                continue
             if depth == 0:
                 if not text.strip():
                     continue
@@ -116,11 +127,15 @@ class Entries:
             size += len(text) + 1
             if size <= MAX_DOCUMENT:
                 doc.append(text)
-            if depth == 0:
-                in_string = escaped = False
+            if depth == 0 and not in_string:
+                if one_line is None:
+                    one_line = n == start
                 fields = self.decode("\n".join(doc), size, deepest, start)
                 if fields is not None:
                     yield fields, start
+            elif one_line:
+                depth, in_string, escaped = 0, False, False
+                self.warnings.append((n, "not a journal entry (a JSON document cut short)"))
         if depth:
             self.warnings.append((start, "a JSON document the file ends in the middle of"))
         self.lines = stream.lines
@@ -234,6 +249,8 @@ class _Bytes:
         self.pos = 0
         self.lines = 0
         self.eof = False
+        self.cut = False
+        """Whether the last line was longer than :data:`MAX_FIELD` (only its start given)."""
 
     def more(self) -> bool:
         if self.eof:
@@ -249,23 +266,26 @@ class _Bytes:
     def line(self) -> bytes | None:
         """The next line without its newline; ``None`` at the end."""
         kept: bytes | None = None
+        self.cut = False
         while True:
             nl = self.buf.find(b"\n", self.pos)
             if nl >= 0:
                 line = self.buf[self.pos : nl]
                 self.pos = nl + 1
                 self.lines += 1
+                self.cut = self.cut or len(line) > MAX_FIELD
                 return kept if kept is not None else line[:MAX_FIELD]
             if len(self.buf) - self.pos > MAX_FIELD:  # a long line: keep its start only
                 if kept is None:
                     kept = self.buf[self.pos : self.pos + MAX_FIELD]
-                self.buf, self.pos = b"", 0
+                self.buf, self.pos, self.cut = b"", 0, True
             if not self.more():
                 rest = self.buf[self.pos :]
                 self.buf, self.pos = b"", 0
                 if kept is None and not rest:
                     return None
                 self.lines += 1
+                self.cut = self.cut or len(rest) > MAX_FIELD
                 return kept if kept is not None else rest[:MAX_FIELD]
 
     def read(self, count: int, keep: int = 8) -> bytes | None:
