@@ -4,7 +4,9 @@ The patterns that backtracked for minutes on one long line were rewritten
 (moomtui/real/report.py and prefixes.py); the old ones are kept here as an oracle and both read
 generated lines — short ones, which the old patterns could finish — to the same result. The one
 difference is deliberate: a task name in the stack trace's header is read up to 64
-characters (the kernel's has at most 15), where the old pattern took any length.
+characters (the kernel's has at most 15), where the old pattern took any length. The oracle
+has the rules added since written the same plain way: a line indented as a whole, a log
+viewer's gutter, a syslog line with an empty host name, terminal escapes.
 """
 
 from __future__ import annotations
@@ -34,8 +36,11 @@ OLD_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+")
 OLD_SYSLOG = re.compile(
     r"^(?:[A-Z][a-z]{2}[ \t]+\d{1,2}[ \t]+\d{1,2}:\d{2}:\d{2}(?:\.\d+)?|"
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)"
-    r"[ \t]+\S+[ \t]+kernel(?:\[\d+\])?:[ \t]?"
+    r"[ \t]+(?:\S+[ \t]+)?kernel(?:\[\d+\])?:[ \t]?"
 )
+OLD_INDENT = re.compile(r"^ +")
+OLD_GUTTER = re.compile(r"^ *\d{1,9} ?[|\u2502] ?")
+OLD_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 OLD_HOST_KERNEL = re.compile(r"^[\w.-]+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
 OLD_FACILITY = re.compile(r"^[a-z]+[ \t]*:[a-z]+[ \t]*:[ \t]?")
 OLD_LEVEL = re.compile(r"^<\d>")
@@ -74,10 +79,12 @@ OLD_TOML_INT = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*", re.ASCII)
 
 
 def old_normalize(raw: str) -> tuple[str, float | None]:
-    line = raw.rstrip("\r\n").replace("\t", " ")
+    line = OLD_ANSI.sub("", raw.rstrip("\r\n").replace("\t", " "))
+    line = OLD_GUTTER.sub("", line, count=1)
     stamp: float | None = None
     while True:
         before = line
+        line = OLD_INDENT.sub("", line, count=1)
         line = OLD_QUOTE.sub("", line, count=1)
         line = OLD_SYSLOG.sub("", line, count=1)
         line = OLD_FACILITY.sub("", line, count=1)
