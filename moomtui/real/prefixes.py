@@ -28,8 +28,9 @@ _INDENT = anchored(r" +")
 """A report indented as a whole (Markdown's code block, a mail quoted by spaces)."""
 _GUTTER = anchored(r" *\d{1,9} ?[|\u2502] ?")
 """A log viewer's or a pager's gutter of line numbers (``  12 | ``, ``12│``)."""
-_ANSI = scanning(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-"""A terminal's control sequence (``dmesg --color=always``): removed before anything else."""
+_ANSI = scanning(r"\x1b\[[0-9;]*m")
+"""A terminal's colour (``dmesg --color=always``): removed before anything else. Only
+colours: any other control sequence is text, shown escaped (a task may be named so)."""
 _FACILITY = anchored(r"[a-z]+[ \t]*:[a-z]+[ \t]*:[ \t]?")
 _LEVEL = anchored(r"<\d>")
 _STAMP = anchored(r"\[[ \t]*(\d+\.\d+)\][ \t]?")

@@ -40,7 +40,7 @@ OLD_SYSLOG = re.compile(
 )
 OLD_INDENT = re.compile(r"^ +")
 OLD_GUTTER = re.compile(r"^ *\d{1,9} ?[|\u2502] ?")
-OLD_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+OLD_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 OLD_HOST_KERNEL = re.compile(r"^[\w.-]+[ \t]+kernel(?:\[\d+\])?:[ \t]?")
 OLD_FACILITY = re.compile(r"^[a-z]+[ \t]*:[a-z]+[ \t]*:[ \t]?")
 OLD_LEVEL = re.compile(r"^<\d>")
