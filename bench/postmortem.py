@@ -12,10 +12,16 @@
 3. This machine's own ``/proc`` (whatever runs on it), for scale.
 4. The rebuilt machine as a preset and its validation with a trial boot (what opening the
    screen costs before the first frame).
+5. ``--log-mb SIZE``: a synthetic kern.log of SIZE MB (a server's syslog, ``Mar 10 11:19:17
+   web01 kernel: [ 8123.456789] …``: audit, firewall, file system and USB lines, now and
+   then a warning's stack trace) with 200 small reports spread through it, written to a
+   temporary file; then ``moomtui postmortem FILE --print`` in a fresh interpreter: MB/s
+   and the peak resident memory of the process. ``--log-only`` runs this part alone.
 
-    python bench/postmortem.py [--tasks 2000] [--repeat 5]
+    python bench/postmortem.py [--tasks 2000] [--repeat 5] [--log-mb 128] [--log-only]
 
-Target (issue 14): a 2,000-task report or snapshot parses and scores in under a second.
+Targets: a 2,000-task report or snapshot parses and scores in under a second (issue 14); a
+kern.log is read at 50 MB/s or more, in memory that does not grow with it (issue 22).
 """
 
 from __future__ import annotations
@@ -129,6 +135,149 @@ def fake_proc(root: Path, n: int, rng: random.Random) -> None:
         (d / "oom_score_adj").write_text(f"{rng.choice((0, 0, -1000, 300))}\n")
 
 
+NOISE = (
+    'audit: type=1400 audit({t}:{i}): apparmor="DENIED" operation="open" '
+    'profile="snap.lxd.daemon" name="/proc/{i}/mounts" pid={i} comm="snap" requested_mask="r"',
+    "[UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 SRC=203.0.113.{b} "
+    "DST=192.0.2.10 LEN=40 TOS=0x00 PREC=0x00 TTL=245 ID={i} PROTO=TCP SPT=443 DPT=22 SYN",
+    "IPv4: martian source 10.0.0.{b} from 10.0.0.1, on dev eth0",
+    "EXT4-fs (sda1): re-mounted. Quota mode: none.",
+    "usb 1-1: new high-speed USB device number {b} using xhci_hcd",
+    "nf_conntrack: nf_conntrack: table full, dropping packet",
+    "TCP: request_sock_TCP: Possible SYN flooding on port 443. Sending cookies.",
+)
+WARNING = (
+    "------------[ cut here ]------------",
+    "WARNING: CPU: 1 PID: {i} at net/core/dev.c:5000 netif_rx+0x1f/0x30",
+    "CPU: 1 PID: {i} Comm: kworker/1:2 Not tainted 6.8.0-50-generic #51-Ubuntu",
+    "Hardware name: QEMU Standard PC (i440FX + PIIX, 1996)",
+    "RIP: 0010:netif_rx+0x1f/0x30",
+    "Call Trace:",
+    " <TASK>",
+    " ? show_regs+0x6d/0x80",
+    " </TASK>",
+    "---[ end trace 0000000000000000 ]---",
+)
+
+
+def kern_log(path: Path, megabytes: int, reports: int, rng: random.Random) -> int:
+    """A kern.log of about ``megabytes`` MB with ``reports`` small OOM reports spread evenly
+    through it, written a block at a time; its size in bytes."""
+    prefix = "Mar 10 11:19:{s:02d} web01 kernel: [{t:13.6f}] "
+    lines, t = [], 8123.0
+    for k in range(12000):  # one block of other messages, about 1.5 MB, written again and again
+        t += 0.0137
+        i, b = 1000 + k, k % 250
+        messages = WARNING if k % 3000 == 2999 else (rng.choice(NOISE),)
+        for m in messages:
+            lines.append(prefix.format(s=k % 60, t=t) + m.format(t=t, i=i, b=b) + "\n")
+    block = "".join(lines).encode()
+    blocks = max(1, megabytes * 10**6 // len(block))
+    every = blocks / reports
+    victim = 4000
+    small = [(300, "sshd", 0, -1000, 2000), (700, "cron", 0, 0, 900), (900, "php-fpm", 33, 0, 0)]
+    written = 0
+    with path.open("wb") as f:
+        done = 0
+        for n in range(blocks):
+            f.write(block)
+            written += len(block)
+            while done < reports and done * every <= n + 1 - every:
+                victim += 1
+                rows = [*small, (victim, "php-fpm", 33, 0, 400000 + done)]
+                text = "".join(
+                    prefix.format(s=j % 60, t=t + 0.001 * j) + line + "\n"
+                    for j, line in enumerate(_small_report(rows, victim))
+                )
+                f.write(text.encode())
+                written += len(text)
+                done += 1
+    return written
+
+
+def _small_report(rows: list[tuple[int, str, int, int, int]], victim: int) -> list[str]:
+    header = HEADER.replace("[  pid  ]", "[  pid  ]")
+    out = [
+        "php-fpm invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), "
+        "order=0, oom_score_adj=0",
+        f"CPU: 0 PID: {victim} Comm: php-fpm Not tainted 6.8.0-50-generic #51-Ubuntu",
+        "Mem-Info:",
+        "active_anon:2000 inactive_anon:420000 isolated_anon:0",
+        " free:9000 free_pcp:10 free_cma:0",
+        "Free swap  = 0kB",
+        "Total swap = 0kB",
+        "524288 pages RAM",
+        "12000 pages reserved",
+        "Tasks state (memory values in pages):",
+        header,
+    ]
+    for pid, name, uid, adj, rss in rows:
+        rss = rss or 100
+        out.append(ROW % (pid, uid, pid, rss * 2, rss, rss, 0, 0, 4096, 0, adj, name))
+    out.append(
+        "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,"
+        f"global_oom,task_memcg=/,task=php-fpm,pid={victim},uid=33"
+    )
+    out.append(
+        f"Out of memory: Killed process {victim} (php-fpm) total-vm:{rows[-1][4] * 8}kB, "
+        f"anon-rss:{rows[-1][4] * 4}kB, file-rss:0kB, shmem-rss:0kB, UID:33 pgtables:4kB "
+        "oom_score_adj:0"
+    )
+    return out
+
+
+CHILD = """
+import os, resource, sys, time
+from moomtui.cli import main
+start, cpu = time.perf_counter(), time.process_time()
+with open(os.devnull, "w") as sink:
+    saved, sys.stdout = sys.stdout, sink
+    status = main(["postmortem", "--print", sys.argv[1]])
+    sys.stdout = saved
+took, cpu = time.perf_counter() - start, time.process_time() - cpu
+print(status, took, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def measure_log(megabytes: int, reports: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "kern.log")
+        start = time.perf_counter()
+        size = kern_log(path, megabytes, reports, random.Random(22))
+        made = time.perf_counter() - start
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(path)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stdout.split()
+        status, took, cpu, peak_kb = int(out[0]), float(out[1]), float(out[2]), int(out[3])
+        assert status == 0
+        floor = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import resource, moomtui.cli\n"
+                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        ).stdout
+        print(
+            f"kern.log of {size / 1e6:.0f} MB with {reports} reports (written in {made:.1f} s): "
+            f"moomtui postmortem --print read it in {took:.2f} s, {size / 1e6 / took:.0f} MB/s "
+            f"({cpu:.2f} s of CPU, {size / 1e6 / cpu:.0f} MB/s); "
+            f"peak resident {peak_kb / 1024:.0f} MiB (the interpreter with moomtui imported: "
+            f"{int(floor) / 1024:.0f} MiB)"
+        )
+
+
 def best(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
@@ -151,7 +300,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--log-mb", type=int, default=128, metavar="SIZE")
+    ap.add_argument("--log-only", action="store_true")
     args = ap.parse_args()
+    if args.log_only:
+        measure_log(args.log_mb, 200)
+        return 0
     rng = random.Random(14)
     n, repeat = args.tasks, args.repeat
     print(f"{platform.machine()} {platform.processor() or ''} Python {platform.python_version()}")
@@ -207,6 +361,7 @@ def main() -> int:
             f"the {n}-task report as a preset, validated with a trial boot: "
             f"{best(preset, repeat) * 1000:.0f} ms"
         )
+    measure_log(args.log_mb, 200)
     return 0
 
 

@@ -33,7 +33,6 @@ KEYWORDS = (
     "ill process",  # "Kill process", "kill process"
     "illed process",  # "Killed process"
     "of memory",  # "Kernel panic - not syncing: Out of memory", "… and no killable …"
-    "of Memory",
     "deadlocked",  # "System is deadlocked on memory"
 )
 """One of these is in every line read outside a report (:meth:`.report._Reader.line`)."""
