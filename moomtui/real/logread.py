@@ -37,8 +37,11 @@ class Shared:
         self.skipped: list[tuple[int, str]] = []
         self.warnings: list[tuple[int, str]] = []
         self.first_kills: dict[int, int] = {}
+        self.reaped: dict[int, int] = {}
+        """Every pid the OOM reaper names → the line of the first (the whole log's)."""
         self.open = 0
         """How many readers have a report open (each of their lines must be read)."""
+        self.readers = 0
 
 
 class LogReader:
@@ -68,9 +71,9 @@ class LogReader:
             self.reader.time = when
             if not text:
                 continue
-            if text.startswith(_BOOT_MARKS) and self.shared.open:
+            if text.startswith(_BOOT_MARKS):
                 for reader in self.readers.values():
-                    reader.finish(n - 1, eof=False, cut=f"a new boot (line {n}: {text[:40]})")
+                    reader.reboot(n, f"a new boot (line {n}: {text[:40]})")
                 continue
             self.reader.line(n, text, stamp)
 
@@ -79,9 +82,7 @@ class LogReader:
         reader = self.reader = self.reader_of(entry.host)
         if entry.boot != reader.boot:
             if reader.boot is not None:
-                reader.finish(
-                    entry.line - 1, eof=False, cut=f"a new boot (line {entry.line}: _BOOT_ID)"
-                )
+                reader.reboot(entry.line, f"a new boot (line {entry.line}: _BOOT_ID)")
             reader.boot = entry.boot
         reader.time = entry.time
         for part in entry.message.split("\n"):
@@ -108,7 +109,14 @@ class LogReader:
                 "'[ pid ]' task table)",
             )
         shared.warnings.sort(key=lambda w: w[0])
-        return Log(shared.reports, shared.bare, shared.skipped, shared.first_kills, shared.warnings)
+        return Log(
+            shared.reports,
+            shared.bare,
+            shared.skipped,
+            shared.first_kills,
+            shared.reaped,
+            shared.warnings,
+        )
 
 
 def read_text(text: str) -> Log:

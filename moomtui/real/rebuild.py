@@ -64,7 +64,8 @@ def rebuild_each(log: Log, source: str) -> Iterator[Machine]:
 def rebuild_nth(log: Log, n: int, source: str) -> Machine:
     """Report ``n`` (from 1) of ``log`` as a machine."""
     raw = log.reports[n - 1]
-    return rebuild(raw, f"report {n} ({source}:{raw.line})", log.first_kills, log.reaped)
+    kills = raw.first_kills if raw.first_kills is not None else log.first_kills
+    return rebuild(raw, f"report {n} ({source}:{raw.line})", kills, log.reaped)
 
 
 def rebuild(

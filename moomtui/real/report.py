@@ -180,6 +180,9 @@ class RawReport:
     time: str | None = None
     """When its first line was logged, as the log wrote it (syslog's ``Mar 10 11:19:17``,
     ISO 8601; a journal's ``__REALTIME_TIMESTAMP`` in UTC)."""
+    first_kills: dict[int, int] | None = None
+    """The kills its host's log shows in its boot, pid → line of the first: one mapping
+    shared by the reports of a host and boot, not a copy each."""
 
     @property
     def layout(self) -> str | None:
@@ -196,7 +199,8 @@ class Log:
     skipped: list[tuple[int, str]]
     """Reports that cannot be rebuilt: ``(line, why)``."""
     first_kills: dict[int, int]
-    """Every pid a ``Killed process`` names → the line of the first."""
+    """Every pid a ``Killed process`` names → the line of the first (of the first host and
+    boot the log shows; each report has its own host's and boot's)."""
     reaped: dict[int, int] = field(default_factory=dict)
     """Every pid an ``oom_reaper: reaped process`` line names → the line of the first."""
     warnings: list[tuple[int, str]] = field(default_factory=list)
@@ -238,7 +242,8 @@ class _Reader:
         self.reports = shared.reports
         self.bare = shared.bare
         self.skipped = shared.skipped
-        self.first_kills = shared.first_kills
+        self.first_kills = shared.first_kills if not shared.readers else {}
+        shared.readers += 1
         self.reaped = shared.reaped
         self.host = host
         self.boot: str | None = None
@@ -259,6 +264,7 @@ class _Reader:
     def start(self, n: int, stamp: float | None, *, lead: bool = False) -> RawReport:
         self.finish(n - 1, eof=False)
         cur = self.cur = RawReport(line=n, uptime=stamp, host=self.host, boot=self.boot)
+        cur.first_kills = self.first_kills
         cur.time = self.time
         self.shared.open += 1
         if lead and self.lead is not None and 0 <= n - self.lead[0] <= LEAD_LINES:
@@ -315,17 +321,22 @@ class _Reader:
         self.in_table = False
 
     def new_boot(self, n: int, text: str, stamp: float | None) -> None:
-        """Cut the open report if line ``n`` is the first of a new boot."""
-        if self.cur is None:
-            return
+        """Whether line ``n`` is the first of a new boot: a ``Linux version`` line or a time
+        stamp going back (:meth:`reboot` then)."""
         if text.startswith(_BOOT_WORDS):
-            self.finish(n - 1, eof=False, cut=f"a new boot (line {n}: {text[:20]}…)")
+            self.reboot(n, f"a new boot (line {n}: {text[:20]}…)")
         elif stamp is not None and self.last_stamp is not None and stamp < self.last_stamp - 1:
-            self.finish(n - 1, eof=False, cut=f"a new boot (line {n}: the time stamps go back)")
+            self.reboot(n, f"a new boot (line {n}: the time stamps go back)")
+
+    def reboot(self, n: int, why: str) -> None:
+        """The host booted again at line ``n``: the open report is cut, and the kills of
+        the boot before are of other processes (pids are used again)."""
+        self.finish(n - 1, eof=False, cut=why)
+        if self.first_kills:
+            self.first_kills = {}
 
     def line(self, n: int, text: str, stamp: float | None) -> None:
-        if self.cur is not None:
-            self.new_boot(n, text, stamp)
+        self.new_boot(n, text, stamp)
         if stamp is not None:
             self.last_stamp = stamp
         invoker = _invoker(text) if _INVOKED_AT in text else None

@@ -34,6 +34,8 @@ KEYWORDS = (
     "illed process",  # "Killed process"
     "of memory",  # "Kernel panic - not syncing: Out of memory", "… and no killable …"
     "deadlocked",  # "System is deadlocked on memory"
+    "oom_reaper",  # "oom_reaper: reaped process N (comm)", after the decision
+    "Linux version",  # a new boot: the kills before it are of other processes
 )
 """One of these is in every line read outside a report (:meth:`.report._Reader.line`)."""
 _KEYS = tuple(k.encode() for k in KEYWORDS)

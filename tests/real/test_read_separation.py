@@ -222,3 +222,24 @@ def test_the_command_prints_the_warning_and_the_skip_with_their_lines(tmp_path: 
     skipped_at = next(i for i, x in enumerate(damaged) if x.startswith("[ pid")) + 1
     assert f"{path}:{skipped_at}: skipped: the task table has a header but no rows" in proc.stdout
     assert "2211 (java)" in proc.stdout
+
+
+# ------------------------------------------------------------------ earlier kills
+def test_a_kill_on_another_host_or_in_another_boot_is_not_an_earlier_kill() -> None:
+    """pid 2211 killed on db01, or before web01 booted again, is another process: a report's
+    kills before it are its own host's, in its own boot."""
+    from moomtui.real.rebuild import rebuild_log
+
+    kill = "Out of memory: Killed process 2211 (java) total-vm:4000kB, anon-rss:100kB"
+    body = report("6.x", WEB, WEB[1])
+    same = read(syslog("web01", [kill]) + syslog("web01", body))
+    other_host = read(syslog("db01", [kill]) + syslog("web01", body))
+    other_boot = read(
+        dmesg([kill], 90000.0)
+        + dmesg(["Linux version 6.8.0-50-generic (buildd@lcy02)"], 0.0)
+        + dmesg(body, 12.0)
+    )
+    earlier = [
+        rebuild_log(log, "r")[0].killed_earlier(2211) for log in (same, other_host, other_boot)
+    ]
+    assert earlier == [True, False, False]
