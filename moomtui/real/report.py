@@ -332,6 +332,7 @@ class _Reader:
         """The host booted again at line ``n``: the open report is cut, and the kills of
         the boot before are of other processes (pids are used again)."""
         self.finish(n - 1, eof=False, cut=why)
+        self.lead = None
         if self.first_kills:
             self.first_kills = {}
 
