@@ -243,3 +243,17 @@ def test_a_kill_on_another_host_or_in_another_boot_is_not_an_earlier_kill() -> N
         rebuild_log(log, "r")[0].killed_earlier(2211) for log in (same, other_host, other_boot)
     ]
     assert earlier == [True, False, False]
+
+
+def test_a_new_boot_forgets_the_stack_trace_header_before_it() -> None:
+    """A warning's ``CPU: … Comm:`` in the boot before is not the kernel of a report pasted
+    from its ``Task in`` line after the boot."""
+    lines = [
+        "CPU: 1 PID: 77 Comm: kworker/1:2 Not tainted 6.1.0-9-amd64 #1",
+        "Linux version 6.8.0-50-generic (buildd@lcy02)",
+        *memcg_report("Task in "),
+    ]
+    (raw,) = read(lines).reports
+    assert raw.kernel is None and raw.line == 3
+    (raw,) = read([lines[0], *memcg_report("Task in ")]).reports
+    assert raw.kernel == "6.1.0-9-amd64" and raw.line == 1

@@ -17,7 +17,7 @@ from .kformat import T, report
 
 TASKS = [T(901, "sshd", 288, uid=0, adj=-1000), T(2211, "java", 900000)]
 NOISE = [
-    "audit: type=1400 audit(1741601957.123:456): apparmor=\"DENIED\" pid=4312 comm=\"snap\"",
+    'audit: type=1400 audit(1741601957.123:456): apparmor="DENIED" pid=4312 comm="snap"',
     "IPv4: martian source 10.0.0.7 from 10.0.0.1, on dev eth0",
     "[UFW BLOCK] IN=eth0 OUT= SRC=10.1.2.3 DST=10.4.5.6 LEN=40 TTL=245 PROTO=TCP",
     "EXT4-fs (sda1): mounted filesystem with ordered data mode",
