@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from ..patterns import anchored, scanning
 from .prefixes import normalize
 from .records import Decision, Invoker, TaskRecord
+from .report_lines import INVOKED_AT, _invoker, _kill, _panic, _summary
 from .rows import RecordMaker, record_maker
 from .zones import NODE, node_line
 
@@ -59,15 +60,6 @@ def _may_start(line: str, pos: int, first: frozenset[str]) -> bool:
 
 # --------------------------------------------------------------------------- the lines
 _INT = anchored(r"-?\d+")
-_INVOKED_AT = " invoked oom-killer:"
-_INVOKED = anchored(
-    r" ?gfp_mask=(?P<gfp>0x[0-9a-fA-F]+)(?![0-9a-fA-F])[^\s,]*,"
-    r"(?:\s*nodemask=(?:\(null\)|[0-9,-]*?),)?\s*order=(?P<order>-?\d+)"
-    r"(?:,\s*oom(?:kill)?adj=(?P<oom_adj>-?\d+))?(?:,\s*oom_score_adj=(?P<adj>-?\d+))?"
-)
-"""``COMM invoked oom-killer: gfp_mask=…``: what follows the words (the name before them may
-be anything, spaces included; some kernels print no space after the colon). ``nodemask=`` is
-``(null)`` or a list of nodes (``0,2-3``)."""
 _CPU = scanning(
     r"(?:CPU: \d+ (?:UID: \d+ )?PID: (?P<pid>\d+) Comm: |Pid: (?P<pid2>\d+), comm: )"
     r"(?P<comm>.{1,64}?)\s+(?:Kdump: \S+\s+)?(?:Not tainted\s*|Tainted: [A-Z\s]*)"
@@ -89,26 +81,12 @@ _MEMCG_STATS = anchored(r"Memory cgroup stats for (\S+?):?(?:\s|$)")
 _MEMINFO_START = anchored(r"Mem-Info:")
 _KEYVALS = scanning(r"(?<!\w)(\w+):(\d+)(?=\s|$)")
 _SUMMARY = anchored(r"oom-kill:(?P<body>.*)$")
-_KILL = anchored(
-    r"(?:(?P<message>[A-Za-z][^:]*):\s*)?"
-    r"(?P<verb>[Kk]ill|[Kk]illed) process (?P<pid>\d+)(?:, UID \d+,)? \("
-)
-"""A kill's words up to the task's name; the name ends at the last ``)`` that what follows
-allows (:data:`_KILL_REST`). The message, if any, runs to the first colon (``Out of
-memory``, ``Memory cgroup out of memory``, ``Out of memory (oom_kill_allocating_task)``):
-taken at once, not a character at a time."""
-_KILL_BARE = anchored(r"(?P<verb>[Kk]ill|[Kk]illed) process (?P<pid>\d+)(?:, UID \d+,)? \(")
-_KILL_REST = anchored(r"\s+(?:score|total-vm|sharing|or|and)\b.*|[.,]?\s*")
 _SCORE = scanning(r"score (\d+)")
 _TOTAL_VM = scanning(r"total-vm:(\d+)kB")
 _KILL_ADJ = scanning(r"oom_score_adj:(-?\d+)")
 _REAPER = "oom_reaper: "
 _REAPED = anchored(r"oom_reaper: reaped process (\d+) \(")
 """The OOM reaper's ``pr_info`` (4.6 on) once it has emptied a victim's memory."""
-_OUT_OF_MEMORY = scanning(r"[Oo]ut of [Mm]emory")
-_PANIC_SYNCING = "Kernel panic - not syncing: "
-_PANIC_NO_KILLABLE = "Out of memory and no killable processes"
-_PANIC_DEADLOCK = "System is deadlocked on memory"
 _HEADER = anchored(r"\[\s*pid\s*\]\s+(?P<cols>\S(?:.*\S)?)\s*$")
 _ROW = anchored(r"\[\s*(?P<pid>\d+)\]\s+(?P<rest>(?:\S.*)?)$")
 _TASKS_STATE = anchored(r"Tasks state \(memory values in pages\):")
@@ -116,10 +94,6 @@ _SIZE = anchored(r"(\d+)([KMGT]?)i?B?", re.I)
 _FACT_STARTS = frozenset("0123456789FTNmskMo")
 """The first characters of _PAGES … _SUMMARY (the lines :meth:`_Reader.memory_facts` reads):
 a line starting with another is not tried on them."""
-_SUMMARY_KEYS = ("constraint", "oom_memcg", "task_memcg", "task", "pid", "uid")
-_SUMMARY_KEY = {key: scanning(rf"(?:^|,){key}=") for key in _SUMMARY_KEYS}
-_SUMMARY_END = scanning(r",(?:\w+=|global_oom)")
-_GLOBAL_OOM = scanning(r"(?:^|,)global_oom(?:,|$)")
 
 KNOWN_COLUMNS = frozenset(
     {
@@ -325,7 +299,11 @@ class _Reader:
         stamp going back (:meth:`reboot` then)."""
         if text.startswith(_BOOT_WORDS):
             self.reboot(n, f"a new boot (line {n}: {text[:20]}…)")
-        elif stamp is not None and self.last_stamp is not None and stamp < self.last_stamp - 1:
+        elif (
+            stamp is not None
+            and self.last_stamp is not None
+            and stamp < self.last_stamp - BACKWARDS
+        ):
             self.reboot(n, f"a new boot (line {n}: the time stamps go back)")
 
     def reboot(self, n: int, why: str) -> None:
@@ -340,7 +318,7 @@ class _Reader:
         self.new_boot(n, text, stamp)
         if stamp is not None:
             self.last_stamp = stamp
-        invoker = _invoker(text) if _INVOKED_AT in text else None
+        invoker = _invoker(text) if INVOKED_AT in text else None
         if invoker is not None:
             self.start(n, stamp).invoker = invoker
             return
@@ -576,69 +554,3 @@ class _Reader:
             old.panic = new.panic
         if new.killed_pid is not None or new.panic is not None:
             self.finish(n, eof=False)
-
-
-def _summary(body: str) -> dict[str, str]:
-    """``constraint=CONSTRAINT_NONE,nodemask=(null),…,task=comm,pid=N,uid=U``: each key's
-    value runs to the next ``,key=`` (or ``,global_oom``)."""
-    out: dict[str, str] = {}
-    for key, find in _SUMMARY_KEY.items():
-        m = find.search(body)
-        if m is not None:
-            end = _SUMMARY_END.search(body, m.end())
-            out[key] = body[m.end() : len(body) if end is None else end.start()]
-    if _GLOBAL_OOM.search(body):
-        out["global_oom"] = "1"
-    return out
-
-
-def _invoker(text: str) -> Invoker | None:
-    """``COMM invoked oom-killer: gfp_mask=…, order=…``: the first place the words are
-    followed by what the kernel prints after them."""
-    at = text.find(_INVOKED_AT)
-    while at >= 0:
-        m = _INVOKED.match(text, at + len(_INVOKED_AT))
-        if m is not None:
-            adj = m["adj"]
-            return Invoker(
-                comm=text[:at].strip(),
-                gfp_mask=m["gfp"],
-                order=int(m["order"]),
-                oom_score_adj=int(adj) if adj is not None else None,
-            )
-        at = text.find(_INVOKED_AT, at + 1)
-    return None
-
-
-def _panic(text: str) -> str | None:
-    """The panic an OOM ends in, from its first words to the end of the line."""
-    found = []
-    syncing = text.find(_PANIC_SYNCING)
-    if syncing >= 0 and _OUT_OF_MEMORY.search(text, syncing + len(_PANIC_SYNCING)):
-        found.append(syncing)
-    for words in (_PANIC_NO_KILLABLE, _PANIC_DEADLOCK):
-        at = text.find(words)
-        if at >= 0:
-            found.append(at)
-    if not found:
-        return None
-    first = min(found)
-    return _PANIC_DEADLOCK if text.startswith(_PANIC_DEADLOCK, first) else text[first:]
-
-
-def _kill(text: str) -> tuple[re.Match[str], str, str] | None:
-    """``[MESSAGE: ]Kill[ed] process PID (COMM)REST``: the match of the words, the task's
-    name (to the last ``)`` that REST — a score, sizes, or nothing — may follow) and REST."""
-    if " process " not in text:  # in both patterns' words
-        return None
-    for pattern in (_KILL, _KILL_BARE):
-        m = pattern.match(text)
-        if m is None:
-            continue
-        start = m.end()
-        close = text.rfind(")", start)
-        while close >= 0:
-            if _KILL_REST.fullmatch(text, close + 1) is not None:
-                return m, text[start:close], text[close + 1 :]
-            close = text.rfind(")", start, close)
-    return None
