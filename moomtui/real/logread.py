@@ -58,13 +58,19 @@ class LogReader:
             reader = self.readers[host] = _Reader(self.shared, host)
         return reader
 
-    def busy(self) -> bool:
-        return self.shared.open > 0
-
     def text_line(self, n: int, raw: str) -> None:
         """Line ``n`` of a text log, as the file holds it."""
+        if "#012" not in raw:  # the usual line: one message
+            text, stamp, host, when = split_line(raw)
+            reader = self.reader
+            if host is not None and host != reader.host:
+                reader = self.reader = self.reader_of(host)
+            reader.time = when
+            if text and not text.startswith(_BOOT_MARKS):
+                reader.line(n, text, stamp)
+                return
         # rsyslog writes a message's own newlines as #012.
-        for part in raw.split("#012") if "#012" in raw else (raw,):
+        for part in raw.split("#012"):
             text, stamp, host, when = split_line(part)
             if host is not None and host != self.reader.host:
                 self.reader = self.reader_of(host)
@@ -137,10 +143,7 @@ def read_blocks(blocks: Iterable[bytes]) -> Log:
     reader = LogReader()
     kind = journal_kind(first)
     if kind is None:
-        lines = Lines(rest, reader.busy)
-        for n, raw in lines:
-            reader.text_line(n, raw)
-        return reader.log(lines.count)
+        return reader.log(Lines(rest, reader.shared).read(reader.text_line))
     walk = Entries(rest, kind, reader.shared.warnings)
     for entry in walk:
         reader.entry(entry)

@@ -294,18 +294,6 @@ class _Reader:
             self.damaged = (n, why)
         self.in_table = False
 
-    def new_boot(self, n: int, text: str, stamp: float | None) -> None:
-        """Whether line ``n`` is the first of a new boot: a ``Linux version`` line or a time
-        stamp going back (:meth:`reboot` then)."""
-        if text.startswith(_BOOT_WORDS):
-            self.reboot(n, f"a new boot (line {n}: {text[:20]}…)")
-        elif (
-            stamp is not None
-            and self.last_stamp is not None
-            and stamp < self.last_stamp - BACKWARDS
-        ):
-            self.reboot(n, f"a new boot (line {n}: the time stamps go back)")
-
     def reboot(self, n: int, why: str) -> None:
         """The host booted again at line ``n``: the open report is cut, and the kills of
         the boot before are of other processes (pids are used again)."""
@@ -315,9 +303,13 @@ class _Reader:
             self.first_kills = {}
 
     def line(self, n: int, text: str, stamp: float | None) -> None:
-        self.new_boot(n, text, stamp)
-        if stamp is not None:
+        if stamp is not None:  # a dmesg time stamp going back: a new boot
+            last = self.last_stamp
+            if last is not None and stamp < last - BACKWARDS:
+                self.reboot(n, f"a new boot (line {n}: the time stamps go back)")
             self.last_stamp = stamp
+        if text[:1] in "LC" and text.startswith(_BOOT_WORDS):
+            self.reboot(n, f"a new boot (line {n}: {text[:20]}…)")
         invoker = _invoker(text) if INVOKED_AT in text else None
         if invoker is not None:
             self.start(n, stamp).invoker = invoker

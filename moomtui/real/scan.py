@@ -13,7 +13,8 @@ without line breaks costs no more memory than a block.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from .prefixes import MAX_LINE
 
@@ -41,16 +42,21 @@ KEYWORDS = (
 _KEYS = tuple(k.encode() for k in KEYWORDS)
 
 
+class Busy(Protocol):
+    open: int
+    """How many reports are open: while any is, every line is read."""
+
+
 class Lines:
-    """The lines of ``blocks`` (bytes) worth reading, as ``(number, text)`` from 1; after the
-    walk, ``count`` is how many lines the file has (as an editor counts them)."""
+    """The lines of ``blocks`` (bytes) worth reading, handed to ``handle(number, text)``
+    (numbered from 1) by :meth:`read`, which returns how many lines the file has (as an
+    editor counts them). While ``state.open``, every line is handed over."""
 
-    def __init__(self, blocks: Iterable[bytes], busy: Callable[[], bool]) -> None:
+    def __init__(self, blocks: Iterable[bytes], state: Busy) -> None:
         self.blocks = blocks
-        self.busy = busy
-        self.count = 0
+        self.state = state
 
-    def __iter__(self) -> Iterator[tuple[int, str]]:
+    def read(self, handle: Callable[[int, str], object]) -> int:
         n = 0  # lines before the block's first
         carry = b""
         long = False  # passing over the rest of a line longer than MAX_LINE_BYTES
@@ -61,7 +67,7 @@ class Lines:
                     continue
                 block, long = block[nl + 1 :], False
                 n += 1
-                yield n, carry.decode("utf-8", "replace")
+                handle(n, carry.decode("utf-8", "replace"))
                 carry = b""
             buf = carry + block if carry else block
             end = buf.rfind(b"\n") + 1  # the block's whole lines
@@ -73,35 +79,54 @@ class Lines:
             carry = buf[end:]
             if len(carry) > MAX_LINE_BYTES:
                 carry, long = carry[:MAX_LINE_BYTES], True
-            n = yield from self.walk(buf, end, n)
+            whole = buf[:end]
+            if whole.isascii():  # the usual log: read as text at once, the same offsets
+                n = self.walk(whole.decode("ascii"), n, KEYWORDS, "\n", handle)
+            else:
+                n = self.walk(whole, n, _KEYS, b"\n", handle)
         if carry or long:
             n += 1
-            yield n, carry.decode("utf-8", "replace")
-        self.count = n
+            handle(n, carry.decode("utf-8", "replace"))
+        return n
 
-    def walk(self, buf: bytes, end: int, n: int) -> Generator[tuple[int, str], None, int]:
-        """The lines of ``buf[:end]`` worth reading; ``n``: the lines before it. Returns the
-        lines before the next block."""
+    def walk(
+        self,
+        buf: Any,
+        n: int,
+        keys: tuple[Any, ...],
+        nl_: Any,
+        handle: Callable[[int, str], object],
+    ) -> int:
+        """Hand over the lines of ``buf`` (whole lines: bytes, or the text of an ASCII block,
+        ``keys`` and ``nl_`` of the same type) worth reading; ``n``: the lines before it.
+        Returns the lines before the next block."""
+        end = len(buf)
         pos = 0
-        found = [buf.find(k, 0, end) for k in _KEYS]
-        busy = self.busy
+        found = [buf.find(k) for k in keys]
+        state = self.state
+        text = isinstance(buf, str)
+        lines: list[Any] | None = None  # the block's lines, split once it is busy
+        first = n  # the line before lines[0]
         while pos < end:
-            if not busy():
+            if not state.open:
                 hit = end
                 for i, at in enumerate(found):
                     if 0 <= at < pos:
-                        found[i] = at = buf.find(_KEYS[i], pos, end)
+                        found[i] = at = buf.find(keys[i], pos, end)
                     if 0 <= at < hit:
                         hit = at
                 if hit == end:
-                    n += buf.count(b"\n", pos, end)
-                    break
-                start = buf.rfind(b"\n", pos, hit) + 1 or pos
-                n += buf.count(b"\n", pos, start)
+                    return n + buf.count(nl_, pos, end)
+                start = buf.rfind(nl_, pos, hit) + 1 or pos
+                n += buf.count(nl_, pos, start)
                 pos = start
-            nl = buf.find(b"\n", pos, end)
+            if lines is None:
+                lines = buf[pos:].split(nl_)
+                first = n
+            line = lines[n - first]
             n += 1
-            line = buf[pos : min(nl, pos + MAX_LINE_BYTES)]
-            yield n, line.decode("utf-8", "replace")
-            pos = nl + 1
+            pos += len(line) + 1
+            if len(line) > MAX_LINE_BYTES:
+                line = line[:MAX_LINE_BYTES]
+            handle(n, line if text else line.decode("utf-8", "replace"))
         return n

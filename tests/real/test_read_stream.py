@@ -30,6 +30,13 @@ NOISE = [
 """Other messages, some holding a keyword the skipping stops at."""
 
 
+class Always:
+    open = 1  # a report always open: every line read
+
+
+ALWAYS = Always()
+
+
 def blocks(data: bytes, size: int) -> list[bytes]:
     return [data[i : i + size] for i in range(0, len(data), size)]
 
@@ -37,10 +44,7 @@ def blocks(data: bytes, size: int) -> list[bytes]:
 def every_line(data: bytes, size: int) -> Log:
     """The log as read when every line is handed over, busy or not."""
     reader = LogReader()
-    lines = Lines(blocks(data, size), lambda: True)
-    for n, raw in lines:
-        reader.text_line(n, raw)
-    return reader.log(lines.count)
+    return reader.log(Lines(blocks(data, size), ALWAYS).read(reader.text_line))
 
 
 def summary(log: Log | str) -> object:
@@ -96,17 +100,18 @@ def test_passing_over_lines_outside_reports_reads_the_same_log() -> None:
 def test_lines_are_numbered_as_an_editor_numbers_them() -> None:
     data = b"a\r\nb\n\n\xffc\nd"
     for size in (1, 2, 3, 100):
-        lines = Lines(blocks(data, size), lambda: True)
-        assert list(lines) == [(1, "a\r"), (2, "b"), (3, ""), (4, "\ufffdc"), (5, "d")]
-        assert lines.count == 5
+        got: list[tuple[int, str]] = []
+        count = Lines(blocks(data, size), ALWAYS).read(lambda n, t, g=got: g.append((n, t)))
+        assert got == [(1, "a\r"), (2, "b"), (3, ""), (4, "\ufffdc"), (5, "d")]
+        assert count == 5
 
 
 def test_a_line_longer_than_the_bound_is_cut_and_the_rest_passed_over() -> None:
     long = b"x" * (3 * MAX_LINE_BYTES)
     text = "\n".join(report("6.x", TASKS, TASKS[1])).encode()
     for size in (1000, MAX_LINE_BYTES + 7, 1 << 20):
-        lines = Lines(blocks(long + b"\n" + text, size), lambda: True)
-        got = list(lines)
+        got: list[tuple[int, str]] = []
+        Lines(blocks(long + b"\n" + text, size), ALWAYS).read(lambda n, t, g=got: g.append((n, t)))
         assert got[0] == (1, "x" * MAX_LINE_BYTES)
         assert got[1][0] == 2 and "invoked oom-killer" in got[1][1]
         (raw,) = read_blocks(blocks(long + b"\n" + text, size)).reports
