@@ -65,7 +65,8 @@ def rebuild_nth(log: Log, n: int, source: str) -> Machine:
     """Report ``n`` (from 1) of ``log`` as a machine."""
     raw = log.reports[n - 1]
     kills = raw.first_kills if raw.first_kills is not None else log.first_kills
-    return rebuild(raw, f"report {n} ({source}:{raw.line})", kills, log.reaped)
+    reaped = raw.reaped if raw.reaped is not None else log.reaped
+    return rebuild(raw, f"report {n} ({source}:{raw.line})", kills, reaped)
 
 
 def rebuild(

@@ -157,6 +157,9 @@ class RawReport:
     first_kills: dict[int, int] | None = None
     """The kills its host's log shows in its boot, pid → line of the first: one mapping
     shared by the reports of a host and boot, not a copy each."""
+    reaped: dict[int, int] | None = None
+    """The pids the OOM reaper emptied in its host's log and boot, pid → line of the first
+    (shared as :attr:`first_kills` is)."""
 
     @property
     def layout(self) -> str | None:
@@ -176,7 +179,8 @@ class Log:
     """Every pid a ``Killed process`` names → the line of the first (of the first host and
     boot the log shows; each report has its own host's and boot's)."""
     reaped: dict[int, int] = field(default_factory=dict)
-    """Every pid an ``oom_reaper: reaped process`` line names → the line of the first."""
+    """Every pid an ``oom_reaper: reaped process`` line names → the line of the first (of
+    the first host and boot, as :attr:`first_kills`)."""
     warnings: list[tuple[int, str]] = field(default_factory=list)
     """What was read but not understood, in reports still judged: ``(line, what)``."""
 
@@ -216,9 +220,10 @@ class _Reader:
         self.reports = shared.reports
         self.bare = shared.bare
         self.skipped = shared.skipped
-        self.first_kills = shared.first_kills if not shared.readers else {}
+        first = not shared.readers
+        self.first_kills = shared.first_kills if first else {}
+        self.reaped = shared.reaped if first else {}
         shared.readers += 1
-        self.reaped = shared.reaped
         self.host = host
         self.boot: str | None = None
         self.cur: RawReport | None = None
@@ -239,6 +244,7 @@ class _Reader:
         self.finish(n - 1, eof=False)
         cur = self.cur = RawReport(line=n, uptime=stamp, host=self.host, boot=self.boot)
         cur.first_kills = self.first_kills
+        cur.reaped = self.reaped
         cur.time = self.time
         self.shared.open += 1
         if lead and self.lead is not None and 0 <= n - self.lead[0] <= LEAD_LINES:
@@ -301,6 +307,8 @@ class _Reader:
         self.lead = None
         if self.first_kills:
             self.first_kills = {}
+        if self.reaped:
+            self.reaped = {}
 
     def line(self, n: int, text: str, stamp: float | None) -> None:
         if stamp is not None:  # a dmesg time stamp going back: a new boot

@@ -257,3 +257,21 @@ def test_a_new_boot_forgets_the_stack_trace_header_before_it() -> None:
     assert raw.kernel is None and raw.line == 3
     (raw,) = read([lines[0], *memcg_report("Task in ")]).reports
     assert raw.kernel == "6.1.0-9-amd64" and raw.line == 1
+
+
+def test_a_task_reaped_on_another_host_or_in_another_boot_is_not_reaped_before() -> None:
+    """The OOM reaper's line is kept apart as a kill is: on db01, or before web01 booted
+    again, pid 2211 was another process."""
+    from moomtui.real.rebuild import rebuild_log
+
+    reaped = "oom_reaper: reaped process 2211 (java), now anon-rss:0kB, file-rss:0kB"
+    body = report("6.x", WEB, WEB[1])
+    same = read(syslog("web01", [reaped]) + syslog("web01", body))
+    other_host = read(syslog("db01", [reaped]) + syslog("web01", body))
+    other_boot = read(
+        dmesg([reaped], 90000.0)
+        + dmesg(["Linux version 6.8.0-50-generic (buildd@lcy02)"], 0.0)
+        + dmesg(body, 12.0)
+    )
+    seen = [2211 in rebuild_log(log, "r")[0].reaped for log in (same, other_host, other_boot)]
+    assert seen == [True, False, False]
