@@ -1,6 +1,7 @@
 """A log of many OOMs at a glance: one line per report, in the log's order, before the detail.
 
-Each line says when (the report's dmesg time, else its line in the file), where (the memory
+Each line says when (the wall clock its log wrote — syslog's or the journal's — else its
+dmesg time, else its line in the file), on which host when the log holds several, where (the memory
 cgroup whose limit was hit, or the kind of OOM and the cgroup the victim was in), who died
 (the task killed, and how many times a task of that name has died so far in the log,
 ``#2``), and which era's rule the report's kernel follows. Below, the names killed more
@@ -26,6 +27,9 @@ class Row(NamedTuple):
     number: int
     line: int | None
     uptime: float | None
+    time: str | None
+    """The wall clock the log wrote for the report's first line (syslog, the journal)."""
+    host: str | None
     where: str
     """The memory cgroup whose limit was hit, or ``global``, ``cpuset``, ``mempolicy``."""
     cgroup: str | None
@@ -40,6 +44,18 @@ class Row(NamedTuple):
 
 WHERE = 30
 """The width of the timeline's ``where``: a longer path keeps its end."""
+
+
+HOST = 20
+"""The width of the timeline's ``host`` (a log of several hosts): a longer name keeps its end."""
+MAX_WHEN = 32
+"""The longest ``when`` shown (an ISO 8601 time with its fraction and zone is 32)."""
+
+
+def _when(r: Row, name: Callable[[str], str]) -> str:
+    if r.time is not None:
+        return _tail(name(r.time), MAX_WHEN)
+    return f"[{r.uptime:.3f}]" if r.uptime is not None else f"line {r.line}"
 
 
 def _tail(text: str, width: int) -> str:
@@ -89,7 +105,19 @@ class Timeline:
             era = era_of(raw)[0]
             rule = self.rules[key] = ERAS[era].label if era in ERAS else None
         self.rows.append(
-            Row(len(self.rows) + 1, raw.line, raw.uptime, where, cgroup, pid, comm, nth, rule)
+            Row(
+                len(self.rows) + 1,
+                raw.line,
+                raw.uptime,
+                raw.time,
+                raw.host,
+                where,
+                cgroup,
+                pid,
+                comm,
+                nth,
+                rule,
+            )
         )
 
     def repeats(self) -> list[tuple[str, int]]:
@@ -100,12 +128,21 @@ class Timeline:
 
     def lines(self, name: Callable[[str], str]) -> list[str]:
         """The timeline as text; ``name`` makes a name or a path safe to print."""
+        hosts = {r.host for r in self.rows}
+        several = len(hosts) > 1
+        whens = [_when(r, name) for r in self.rows]
+        width = max([14, *map(len, whens)])
+        shown = [_tail(name(r.host or "-"), HOST) for r in self.rows] if several else []
+        host = max([4, *map(len, shown)]) if several else 0
+        head = f"  {'#':>4} {'when':>{width}}  " + (f"{'host':<{host}} " if several else "")
         out = [
-            f"timeline: {len(self.rows)} OOM reports",
-            f"  {'#':>4} {'when':>14}  {'where':<30} {'killed':<28} rule",
+            f"timeline: {len(self.rows)} OOM reports"
+            + (f" from {len(hosts)} hosts" if several else ""),
+            f"{head}{'where':<30} {'killed':<28} rule",
         ]
-        for r in self.rows:
-            when = f"[{r.uptime:.3f}]" if r.uptime is not None else f"line {r.line}"
+        for i, (r, when) in enumerate(zip(self.rows, whens, strict=True)):
+            if several:
+                when = f"{when:>{width}}  {shown[i]:<{host}}"
             who = "nobody" if r.pid is None else f"{r.pid} ({name(r.comm or '?')})"
             if r.nth > 1:
                 who += f" #{r.nth}"
@@ -113,7 +150,9 @@ class Timeline:
             if r.cgroup is not None and len(where) < WHERE - 2:
                 where += " " + _tail(name(r.cgroup), WHERE - len(where) - 1)
             rule = r.rule or "not modelled"
-            out.append(f"  {r.number:>4} {when:>14}  {where:<30} {who[:28]:<28} {rule}".rstrip())
+            out.append(
+                f"  {r.number:>4} {when:>{width}}  {where:<30} {who[:28]:<28} {rule}".rstrip()
+            )
         repeats = self.repeats()
         if repeats:
             listed = ", ".join(f"{name(c)} ×{n}" for c, n in repeats[:10])
@@ -128,6 +167,8 @@ class Timeline:
                     "report": r.number,
                     "line": r.line,
                     "uptime": r.uptime,
+                    "time": r.time,
+                    "host": r.host,
                     "where": r.where,
                     "task_memcg": r.cgroup,
                     "killed": (

@@ -86,3 +86,22 @@ def test_one_report_has_no_timeline_and_json_always_has_one(tmp_path: Path) -> N
     ]
     assert [r["task_memcg"] for r in doc["timeline"]["reports"]] == ["/app", None, None, None]
     assert doc["timeline"]["repeat_victims"] == [{"comm": "java", "killed": 2}]
+
+
+def test_a_central_log_shows_each_report_s_host_and_the_wall_clock_it_was_logged_at() -> None:
+    """Two hosts interleaved in one syslog: each row says which host, and when as the log
+    wrote it (syslog has no dmesg time)."""
+    web = [f"Mar 10 11:19:17 web01 kernel: {line}" for line in report("6.x", [JAVA], JAVA)]
+    db = [f"Mar 10 11:20:05 db-\x1b]0;x\x07 kernel: {line}" for line in report("6.x", [NODE], NODE)]
+    lines = [line for pair in zip(web, db, strict=False) for line in pair]
+    lines += web[len(db) :] + db[len(web) :]
+    t = Timeline.of(read_log("\n".join(lines) + "\n"))
+    assert [(r.host, r.time, r.comm) for r in t.rows] == [
+        ("web01", "Mar 10 11:19:17", "java"),
+        ("db-\x1b]0;x\x07", "Mar 10 11:20:05", "node"),
+    ]
+    text = t.lines(lambda s: s.encode("unicode_escape").decode())
+    assert text[0] == "timeline: 2 OOM reports from 2 hosts"
+    assert "Mar 10 11:19:17  web01" in text[2] and "1500 (java)" in text[2]
+    assert "db-\\x1b]0;x\\x07" in text[3] and "\x1b" not in "".join(text)
+    assert [d["host"] for d in t.json()["reports"]] == ["web01", "db-\x1b]0;x\x07"]
