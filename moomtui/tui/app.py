@@ -338,11 +338,18 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
 
     def _rewound(self) -> None:
         """A rewind ran: the kernel log starts again from the replayed machine's, under a
-        rule at the branch point, and the toast says what the replay took."""
+        rule at the branch point, the memory panel's sparklines go on from the minute
+        before it (the timeline has what the panel dropped), and the toast says what the
+        replay took."""
         to, left = self.sim.branches[-1]
         origin = self.sim.run_origin
         where = f"{format_duration(to - origin)} (from {format_duration(left - origin)})"
         self.main.dmesg_view.rewound(self.kernel, f"⟲ rewound to {where}")
+        now, ticks = self.sim.run_time, self.kernel.ticks
+        past = [
+            (ticks - (now - s.at), s.free, s.swap) for s in self.timeline.samples if s.at <= now
+        ]
+        self.main.memory_view.rewound(self.kernel, past)
         replay = self.game.last_replay
         took = f"; replayed in {replay.wall:.2f} s" if replay is not None else ""
         self.notify(f"rewound to {where}{took}", timeout=4, markup=False)
