@@ -153,11 +153,7 @@ class MemoryView(TextPanel):
         )
         if key != self._key:
             self._key = key
-            text = self._build(kernel)
-            if text != self._text:
-                lines = len(self._text.plain.split("\n"))
-                self._text = text
-                self.refresh(layout=len(text.plain.split("\n")) != lines)
+            self.show(self._build(kernel))
 
     def rewound(self, kernel: Kernel, past: list[tuple[int, int, int]]) -> None:
         """The run went back (``rewind``) to ``kernel``, a replay of it: the sparklines show
