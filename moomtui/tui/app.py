@@ -330,7 +330,9 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
             self._rewinds = self.sim.rewinds
             self._rewound()
         self.timeline.frame(self.sim, main.selected_task)
-        if not isinstance(self.screen, HistoryScreen):  # the charts hide every panel
+        if isinstance(self.screen, HistoryScreen):
+            self.screen.keys_line.show(self.sim.run_time, kernel.jiffies, self.driver.paused)
+        else:  # the charts hide every panel
             main.sync(
                 kernel,
                 self.tracker,

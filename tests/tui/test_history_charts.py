@@ -14,6 +14,8 @@ from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dmesg import DmesgView
 from moomtui.tui.timeline import MAX_SAMPLES, Timeline
 
+from .reading import screen_lines
+
 SIZE = (120, 40)
 
 
@@ -50,6 +52,10 @@ async def test_charts_show_the_kill_and_b_rewinds_past_it_with_the_branch_marked
         log = app.query_one(DmesgView).plain
         assert log.endswith("──── ⟲ rewound to 45s (from 50s) ────")
         assert "Killed process 10" not in log
+
+        await pilot.press("full_stop")  # a jiffy: told at once under the charts
+        assert f"run 45.01s · jiffies {app.kernel.jiffies} · PAUSED" in screen.keys_line.text
+        assert "b: rewind 5s" in screen_lines(app)[-1]
 
         await pilot.press("escape")
         assert app.screen is app.main
