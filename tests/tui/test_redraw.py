@@ -192,6 +192,7 @@ def test_a_big_machine_has_its_heap_frozen_once_and_given_back_for_the_next(
         gc.unfreeze()
 
 
+@pytest.mark.slow
 async def test_a_key_is_handled_and_drawn_before_the_clock_and_the_frame_go_on(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -236,6 +237,7 @@ async def test_a_key_is_handled_and_drawn_before_the_clock_and_the_frame_go_on(
         assert app.frames > frames and not app.keyfirst.frame_owed and not app.driver.holding
 
 
+@pytest.mark.slow
 async def test_the_next_victim_of_a_classic_killer_is_the_kernels_ranking_not_a_walk(
     make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
