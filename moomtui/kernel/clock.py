@@ -16,6 +16,12 @@ either: :meth:`Driver.advance` hands it to the loop, which runs it as fast as it
 same bounded slices — the screen stays live — until it is done or
 :meth:`Driver.cancel_step` (Esc on the screen) stops it.
 
+A key has the loop before the machine: the screen holds the driver (:meth:`~Driver.hold`)
+when a key comes in and lets go (:meth:`~Driver.release`) once the key's effect is on the screen,
+so the key waits for no slice beyond the one running when it came (at most
+:data:`HOLD_MAX` of wall time; the jiffies not run meanwhile are run after, as any the
+loop was late for).
+
 The wall clock is read only here (``loop.time()``), never inside the kernel, so a run is
 deterministic for a given sequence of commands whatever the pacing.
 """
@@ -23,6 +29,7 @@ deterministic for a given sequence of commands whatever the pacing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections.abc import Callable
 from typing import Protocol
@@ -39,6 +46,8 @@ CHUNK_TIME = SLICE / 4
 """Wall time a chunk is sized to take, from the cost of the jiffies before it."""
 STEP_NOW = 10 * HZ
 """A ``step`` of up to this many jiffies runs at once; a longer one in slices on the loop."""
+HOLD_MAX = 0.25
+"""Wall seconds a :meth:`Driver.hold` lasts at most if nothing releases it."""
 
 
 class Steppable(Protocol):
@@ -94,6 +103,9 @@ class Driver:
         """Wall seconds a jiffy took lately (a moving average); None before the first."""
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._holds = 0
+        self._hold_until = 0.0
+        self._released = asyncio.Event()
 
     # --- controls ------------------------------------------------------------------------
     def pause(self) -> None:
@@ -116,6 +128,31 @@ class Driver:
             self.kernel.run_for(jiffies)
             if self.on_advance:
                 self.on_advance()
+
+    def hold(self, now: float) -> None:
+        """Run no slice until :meth:`release` (as many times as this was called), or until
+        :data:`HOLD_MAX` after ``now`` (the loop's time): a key is being handled."""
+        self._holds += 1
+        self._hold_until = now + HOLD_MAX
+        self._released.clear()
+
+    def release(self) -> None:
+        """One :meth:`hold` is over; the slices go on once every one is."""
+        self._holds = max(0, self._holds - 1)
+        if not self._holds:
+            self._released.set()
+
+    @property
+    def holding(self) -> bool:
+        """Whether a :meth:`hold` keeps the slices back now."""
+        return bool(self._holds)
+
+    async def _wait_released(self, loop: asyncio.AbstractEventLoop) -> None:
+        left = self._hold_until - loop.time()
+        if self._holds and left > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), left)
+        self._holds = 0
 
     @property
     def running(self) -> bool:
@@ -164,8 +201,13 @@ class Driver:
         loop = asyncio.get_running_loop()
         last = loop.time()
         while True:
+            if self._holds:
+                await self._wait_released(loop)
+                continue
             if self.stepping:
                 await asyncio.sleep(0)
+                if self._holds:
+                    continue
                 self._run_step(loop.time)
                 last = loop.time()
                 continue
@@ -175,6 +217,8 @@ class Driver:
                 last = loop.time()
                 continue
             await asyncio.sleep(0 if math.isinf(self.speed) else SLICE)
+            if self._holds:
+                continue  # the time held is run once it is over
             now = loop.time()
             elapsed, last = now - last, now
             if math.isinf(self.speed):

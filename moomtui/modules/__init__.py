@@ -60,6 +60,11 @@ class GuardedScore:
     def module(self) -> KernelModule:
         return self._module
 
+    @property
+    def score(self) -> Score | None:
+        """The module's own score, guarded; None once it oopsed (every task scores 0)."""
+        return self._score if self.failed is None else None
+
     def __call__(self, task: Task, jiffies: int) -> int:
         if self.failed is not None:
             return 0

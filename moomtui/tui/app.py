@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import App
 from textual.binding import Keymap
 from textual.filter import LineFilter
@@ -76,6 +77,7 @@ from .config import Config, ConfigError, user_config
 from .controls import ShowControls
 from .heap import HeapFreeze
 from .history import History, default_history_path
+from .keyfirst import KeyFirst
 from .signals import ending_on_signals
 from .themes import DEFAULT_THEME, PROJECT_VARIABLES, MoomTheme, discover_themes
 from .timeline import Timeline
@@ -153,6 +155,7 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self.keymap: Keymap = {}
         """The keys remapped by binding id, as :meth:`set_keymap` was last told."""
         self.frames = 0
+        self.keyfirst = KeyFirst(self, lambda: self.driver, self.refresh_frame)
         self.internal_error: BaseException | None = None
         """What reached the last-resort guard, if anything."""
         self._scenario: Scenario | None = None
@@ -177,9 +180,10 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         return dict(PROJECT_VARIABLES)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
-        """Textual's own filters, and :class:`~.controls.ShowControls`: no character from
-        data that a terminal would act on is drawn as itself."""
-        return [*super().get_line_filters(), self.SHOW_CONTROLS]
+        """Textual's own filters, :class:`~.controls.ShowControls` (no character from data
+        that a terminal would act on is drawn as itself) and the paint a key waits for
+        (:class:`~.keyfirst.PaintSeen`, which changes nothing)."""
+        return [*super().get_line_filters(), self.SHOW_CONTROLS, self.keyfirst.filter]
 
     def _load_themes(self) -> None:
         """Register the shipped themes (and the user's, where the profile reads files) and
@@ -245,7 +249,7 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self.refresh_frame()
         self.console_view.note("Type help for the commands, ? for the keys.")
         rate = self.SERVED_FRAME_RATE if self.served else self.FRAME_RATE
-        self.set_interval(1 / rate, self.refresh_frame, name="frame")
+        self.set_interval(1 / rate, self._frame_tick, name="frame")
         self.driver.start().add_done_callback(self._driver_done)
         self._started.set()
 
@@ -288,6 +292,25 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self.game.close()
         self.heap.release()
 
+    # ---------------------------------------------------------------------------- keys first
+    async def on_event(self, event: events.Event) -> None:
+        """A key has the loop before the machine and the frame while it is handled
+        (:mod:`.keyfirst`)."""
+        if not isinstance(event, events.Key):
+            await super().on_event(event)
+        elif not event.is_forwarded:  # it came in: for the focused widget
+            self.keyfirst.came(event)
+            await super().on_event(event)
+            self.keyfirst.handed(event)
+        else:  # back up at the app: the bindings (the widget's, the screen's, the app's)
+            await super().on_event(event)
+            self.keyfirst.back(event)
+
+    def _frame_tick(self) -> None:
+        """The frame timer: a frame, unless a key is being handled (then once it is)."""
+        if self.keyfirst.frame_tick():
+            self.refresh_frame()
+
     # ---------------------------------------------------------------------------- the frame
     def refresh_frame(self) -> None:
         """Redraw what changed since the last frame (called ``FRAME_RATE`` times a second)."""
@@ -307,7 +330,9 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
             self._rewinds = self.sim.rewinds
             self._rewound()
         self.timeline.frame(self.sim, main.selected_task)
-        if not isinstance(self.screen, HistoryScreen):  # the charts hide every panel
+        if isinstance(self.screen, HistoryScreen):
+            self.screen.keys_line.show(self.sim.run_time, kernel.jiffies, self.driver.paused)
+        else:  # the charts hide every panel
             main.sync(
                 kernel,
                 self.tracker,
@@ -338,11 +363,18 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
 
     def _rewound(self) -> None:
         """A rewind ran: the kernel log starts again from the replayed machine's, under a
-        rule at the branch point, and the toast says what the replay took."""
+        rule at the branch point, the memory panel's sparklines go on from the minute
+        before it (the timeline has what the panel dropped), and the toast says what the
+        replay took."""
         to, left = self.sim.branches[-1]
         origin = self.sim.run_origin
         where = f"{format_duration(to - origin)} (from {format_duration(left - origin)})"
         self.main.dmesg_view.rewound(self.kernel, f"⟲ rewound to {where}")
+        now, ticks = self.sim.run_time, self.kernel.ticks
+        past = [
+            (ticks - (now - s.at), s.free, s.swap) for s in self.timeline.samples if s.at <= now
+        ]
+        self.main.memory_view.rewound(self.kernel, past)
         replay = self.game.last_replay
         took = f"; replayed in {replay.wall:.2f} s" if replay is not None else ""
         self.notify(f"rewound to {where}{took}", timeout=4, markup=False)

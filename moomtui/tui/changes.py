@@ -159,13 +159,16 @@ class ChangeTracker:
         if len(self.ghosts) != self._ghosts_settled:
             self.whole = True  # the ghosts were changed from outside (cleared, say)
         self._ghost_parents = {ghost.ppid for ghost in self.ghosts.values()}
+        ended: set[int] = set()
         for event, task in pending:
             if isinstance(event, ev.Fork):
                 self.new[event.pid] = now + self.flash
-                if self.ghosts.pop(event.pid, None) is not None:
-                    self.whole = True  # a pid used again while its ghost was shown
+                if self.ghosts.pop(event.pid, None) is not None or event.pid in ended:
+                    self.whole = True  # a pid used again while its ghost was shown (or its
+                    # row: the rows of many children are told apart by pid, model._splice)
                 touched.add(event.ppid)
             elif isinstance(event, ev.Reap):
+                ended.add(event.pid)
                 touched.add(event.by)
                 self._touch_parent_of(event.pid)
                 if any(ghost.ppid == event.pid for ghost in self._orphans(event.pid)):
@@ -173,6 +176,7 @@ class ChangeTracker:
             elif isinstance(event, ev.OomKill):
                 self.killed[event.pid] = now + self.flash
             elif isinstance(event, ev.Exit):
+                ended.add(event.pid)
                 touched.add(event.pid)  # its children, if any, went to init
                 if task is not None and self.flash > 0:
                     self._ghost_parents.add(task.ppid)

@@ -14,8 +14,10 @@ when this module held them all.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import neg
 from typing import TYPE_CHECKING
 
 from ..shell.session import lookup_user
@@ -34,6 +36,9 @@ from .columns import (
     since_seconds,
     task_flags,
 )
+
+SPLICE_FROM = 64
+"""Children from which a task's are mended by :meth:`ProcessModel._splice`."""
 
 USER_FILTER = "user:"
 """The filter's word for one user's tasks: ``user:mysql``."""
@@ -64,6 +69,16 @@ __all__ = [
 
 
 @dataclass(slots=True)
+class Kids:
+    """A task's children as last laid out: their pids in the rows' order, and which are
+    alive and which are ghosts."""
+
+    pids: list[int]
+    live: set[int]
+    ghosts: set[int]
+
+
+@dataclass(slots=True)
 class Row:
     pid: int
     task: Task
@@ -85,6 +100,9 @@ class ProcessModel:
         self.collapsed: set[int] = set()
         self.rows: list[Row] = []
         self.index: dict[int, int] = {}
+        self.kids: dict[int, Kids] = {}
+        """The children of each task that has :data:`SPLICE_FROM` or more, in the rows'
+        order, as last laid out (see :meth:`_splice`)."""
 
     @property
     def sorts_by_value(self) -> bool:
@@ -109,6 +127,7 @@ class ProcessModel:
         tasks = kernel.tasks
         ghost_rows = {pid: g for pid, g in ghosts.items() if pid not in tasks}
         column = COLUMN_BY_KEY[self.sort_key]
+        self.kids = {}
 
         def key(task: Task) -> tuple[int | str, int]:
             return (column.value(task, ctx), task.pid)
@@ -160,13 +179,21 @@ class ProcessModel:
         index = self.index
         rows = self.rows
         starts = sorted((index[pid] for pid in touched if pid in index), reverse=True)
+        big: list[Task] = []
         for start in starts:
             row = rows[start]
             task = tasks.get(row.pid)
             if task is not row.task or row.ghost is not None:
                 continue  # gone from under this row: its own parent is touched too
+            if task.pid in self.kids and self.sort_key == "pid" and task.pid not in self.collapsed:
+                big.append(task)  # after the others, with the rows' places as they are then
+                continue
             self._mend(rows, start, task, key, ghost_children)
         self.index = {row.pid: i for i, row in enumerate(rows)}
+        for task in big:  # from the last row up; each with the places as they are now
+            if not self._splice(rows, task, key, ghost_children):
+                self._mend(rows, self.index[task.pid], task, key, ghost_children)
+            self.index = {row.pid: i for i, row in enumerate(rows)}
 
     def _mend(
         self,
@@ -186,6 +213,7 @@ class ProcessModel:
         kids: list[tuple[Task, Ghost | None]] = [(c, None) for c in task.children.values()]
         kids += [(g.task, g) for g in ghost_children.get(task.pid, ())]
         kids.sort(key=lambda item: key(item[0]), reverse=self.reverse)
+        self._note_kids(task, kids)
         collapsed = task.pid in self.collapsed and bool(kids)
         row.children, row.collapsed = len(kids), collapsed
         if collapsed:
@@ -222,6 +250,114 @@ class ProcessModel:
                     child, ghost, indent + branch, indent + carry, key, ghost_children
                 )
         rows[start + 1 : end] = mended
+
+    def _note_kids(self, task: Task, kids: list[tuple[Task, Ghost | None]]) -> None:
+        """Keep the order of ``task``'s children, if it has many (:meth:`_splice`)."""
+        if len(kids) < SPLICE_FROM:
+            self.kids.pop(task.pid, None)
+            return
+        pids = [child.pid for child, _ in kids]
+        ghosts = {child.pid for child, ghost in kids if ghost is not None}
+        self.kids[task.pid] = Kids(pids, set(pids) - ghosts, ghosts)
+
+    def _splice(
+        self,
+        rows: list[Row],
+        task: Task,
+        key: Callable[[Task], tuple[int | str, int]],
+        ghost_children: dict[int, list[Ghost]],
+    ) -> bool:
+        """Mend the children of a task that has thousands (init under a machine of
+        daemons) without walking them: from the order they were last laid out in
+        (:attr:`kids`), the set operations on their pids give the few that went and came;
+        the subtrees of those gone are taken out and those new put in at their place — a
+        pid's place among the others never changes, as the rows are sorted by pid. The rows
+        are what :meth:`_mend` lays out. False (nothing done) if the rows are not as kept."""
+        kids = self.kids[task.pid]
+        index = self.index
+        start = index[task.pid]
+        width = len(rows[start].prefix) + 2  # of a child's prefix
+        now_ghosts = {g.task.pid: g for g in ghost_children.get(task.pid, ())}
+        live = task.children.keys()
+        gone = (kids.live - live) | (kids.ghosts - now_ghosts.keys())
+        came = sorted((live - kids.live) | (now_ghosts.keys() - kids.ghosts))
+        if not gone and not came:
+            return True
+        pids = kids.pids
+        if any(index.get(pid) is None for pid in pids[:1] + pids[-1:]):
+            return False
+        # Where each old child's block ends: the next one's head, or the subtree's end.
+        last_head = index[pids[-1]]
+        end = last_head + 1
+        while end < len(rows) and len(rows[end].prefix) > width:
+            end += 1
+
+        def head(j: int) -> int:
+            return index[pids[j]] if j < len(pids) else end
+
+        ops: list[tuple[int, int, int, list[Row]]] = []  # (place, order, end, rows put in)
+        places = {pid: j for j, pid in enumerate(pids) if pid in gone} if gone else {}
+        for pid, j in places.items():
+            ops.append((index[pid], -1, head(j + 1), []))
+        new_pids = [pid for pid in pids if pid not in gone] if gone else list(pids)
+        reverse = self.reverse
+        for pid in came:
+            if reverse:
+                j = bisect_left(pids, -pid, key=neg)
+                at = bisect_left(new_pids, -pid, key=neg)
+            else:
+                j = bisect_left(pids, pid)
+                at = bisect_left(new_pids, pid)
+            new_pids.insert(at, pid)
+            while j < len(pids) and pids[j] in gone:
+                j += 1
+            ops.append((head(j), pid if not reverse else -pid, 0, []))
+        indent = _indent(rows[start].prefix) if rows[start].prefix else ""
+        last_pid = new_pids[-1]
+        for i, (place, order, _, _) in enumerate(ops):
+            if order == -1:
+                continue
+            pid = order if not reverse else -order
+            child, ghost = (
+                (now_ghosts[pid].task, now_ghosts[pid])
+                if pid in now_ghosts
+                else (task.children[pid], None)
+            )
+            branch, carry = ("└─", "  ") if pid == last_pid else ("├─", "│ ")
+            block = self._subtree(
+                child, ghost, indent + branch, indent + carry, key, ghost_children
+            )
+            ops[i] = (place, order, 0, block)
+        # From the last place up; at one place, the last in the order first.
+        for place, order, stop, block in sorted(ops, key=lambda op: (op[0], op[1]), reverse=True):
+            if order == -1:
+                del rows[place:stop]
+            else:
+                rows[place:place] = block
+        kids.pids = new_pids
+        kids.live -= gone
+        kids.live |= {pid for pid in came if pid not in now_ghosts}
+        kids.ghosts -= gone
+        kids.ghosts |= {pid for pid in came if pid in now_ghosts}
+        rows[start].children = len(new_pids)  # the places changed are all below it
+        rows[start].collapsed = False
+        old_last = pids[-1]
+        if old_last != last_pid:  # └─ goes from the one that was last to the one now last
+            self.index = {row.pid: i for i, row in enumerate(rows)}
+            for pid, branch, carry in ((old_last, "├─", "│ "), (last_pid, "└─", "  ")):
+                first = self.index.get(pid)
+                if first is None or pid in came:
+                    continue
+                cut = len(indent)
+                rows[first].prefix = indent + branch
+                stop = first + 1
+                while stop < len(rows) and len(rows[stop].prefix) > width:
+                    row = rows[stop]
+                    row.prefix = row.prefix[:cut] + carry + row.prefix[cut + 2 :]
+                    stop += 1
+        if len(new_pids) < SPLICE_FROM:
+            del self.kids[task.pid]
+        return True
 
     def _subtree(
         self,
@@ -265,6 +401,7 @@ class ProcessModel:
         while stack:
             task, ghost, prefix, indent = stack.pop()
             children = kids(task) if ghost is None else []
+            self._note_kids(task, children)
             collapsed = task.pid in self.collapsed and bool(children)
             rows.append(Row(task.pid, task, prefix, len(children), collapsed, ghost=ghost))
             if collapsed:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from moomtui.kernel.clock import SLICE, Driver, format_speed, parse_speed
+from moomtui.kernel.clock import HOLD_MAX, SLICE, Driver, format_speed, parse_speed
 from moomtui.kernel.constants import HZ
 
 
@@ -85,3 +85,36 @@ async def test_driver_paces_to_speed_and_keeps_the_loop_responsive() -> None:
     ended = loop.time()
     assert pings == 20
     assert 0 < k.ticks <= (ended - began) * HZ * speed
+
+
+async def test_a_hold_keeps_the_slices_back_until_released_or_for_hold_max() -> None:
+    """The screen holds the driver while a key is handled: no jiffy runs until the hold is
+    released (each hold once), and the time held is run after; a hold never released ends
+    after HOLD_MAX on its own."""
+    k = Counter()
+    loop = asyncio.get_running_loop()
+    d = Driver(k, speed=100.0)
+    d.start()
+    assert await until(lambda: k.ticks > 0)
+    d.hold(loop.time())
+    d.hold(loop.time())  # two keys
+    await asyncio.sleep(2 * SLICE)  # a slice in hand when the hold came ends first
+    held = k.ticks
+    for _ in range(5):
+        await asyncio.sleep(SLICE)
+    assert k.ticks == held and d.holding
+    d.release()
+    await asyncio.sleep(3 * SLICE)
+    assert k.ticks == held  # one key still in hand
+    d.release()
+    assert not d.holding
+    assert await until(lambda: k.ticks > held)
+
+    d.hold(loop.time())  # never released
+    await asyncio.sleep(2 * SLICE)
+    held = k.ticks
+    began = loop.time()
+    assert await until(lambda: k.ticks > held)
+    assert loop.time() - began >= HOLD_MAX - 3 * SLICE
+    assert not d.holding
+    d.stop()

@@ -14,6 +14,8 @@ from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.components.dmesg import DmesgView
 from moomtui.tui.timeline import MAX_SAMPLES, Timeline
 
+from .reading import screen_lines
+
 SIZE = (120, 40)
 
 
@@ -51,6 +53,10 @@ async def test_charts_show_the_kill_and_b_rewinds_past_it_with_the_branch_marked
         assert log.endswith("──── ⟲ rewound to 45s (from 50s) ────")
         assert "Killed process 10" not in log
 
+        await pilot.press("full_stop")  # a jiffy: told at once under the charts
+        assert f"run 45.01s · jiffies {app.kernel.jiffies} · PAUSED" in screen.keys_line.text
+        assert "b: rewind 5s" in screen_lines(app)[-1]
+
         await pilot.press("escape")
         assert app.screen is app.main
         await pilot.press("colon")
@@ -71,3 +77,41 @@ def test_the_timeline_stays_bounded_and_covers_the_whole_run() -> None:
     assert timeline.samples[-1].at > 6 * MAX_SAMPLES - 2 * timeline.every  # now, and ...
     assert timeline.samples[0].at <= 2 * timeline.every  # ... the run's start still in
     assert timeline.every == 8  # thinned three times, sampled half as often each time
+
+
+def _sparklines(app: MoomApp) -> list[str]:
+    plain = app.main.memory_view.plain
+    return [line for line in plain.split("\n") if "(last 60s)" in line]
+
+
+@pytest.mark.slow
+async def test_the_memory_sparklines_after_a_rewind_are_the_runs_own_minute(
+    make_app: Callable[..., MoomApp],
+) -> None:
+    """After ``rewind`` the memory panel's minute of free memory and swap is the one it
+    showed when the run was at that moment — not a fresh start. Its own samples cover the
+    last minute: back 5 s they are what it keeps; back 90 s (from 100 s to 10 s) it has
+    none left of then, and the run's timeline gives them back."""
+    app = make_app(load_shipped_preset("swap-trap"))  # it swaps: two sparklines
+    shown: dict[int, list[str]] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # the game's briefing read
+        for _ in range(400):  # a frame every quarter of a second, as at 5× real time
+            app.game.run_for(HZ // 4)
+            app.refresh_frame()
+            if app.sim.run_time in (10 * HZ, 95 * HZ):
+                shown[app.sim.run_time] = _sparklines(app)
+        assert app.sim.run_time == 100 * HZ and len(_sparklines(app)) == 2
+        first = app.main.memory_view.free_history[0][0]
+        assert first > app.kernel.ticks - 61 * HZ  # the panel keeps its minute, no more
+        assert shown[10 * HZ] != shown[95 * HZ]
+
+        await pilot.press("b")  # rewind 5s
+        await pilot.pause()
+        assert app.sim.run_time == 95 * HZ
+        assert _sparklines(app) == shown[95 * HZ]
+
+        app.run_command("rewind 85s")
+        assert app.sim.run_time == 10 * HZ and app.kernel.ticks < first
+        assert _sparklines(app) == shown[10 * HZ]
+        assert "▁" in shown[10 * HZ][0]  # the run's own ten seconds are drawn

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from textual.widget import Widget
 from textual.widgets import OptionList
 
 from moomtui.shell.profile import SERVED
@@ -20,6 +21,7 @@ from moomtui.tui.config import Config
 from moomtui.tui.help import help_text
 from moomtui.tui.themes import discover_themes
 
+from .reading import screen_lines
 from .scenarios import family_scenario, hog_scenario
 
 MakeApp = Callable[..., MoomApp]
@@ -147,6 +149,15 @@ async def test_f2_chooses_the_columns_and_keeps_ni_at_80_columns(
         await pilot.press("f2")
         assert isinstance(app.screen, ColumnChooser)
         chooser = app.screen
+        await pilot.pause()
+        _whole_frames(app)  # 80×24 holds fewer lines than the ten columns: the list scrolls
+        option_list = chooser.query_one(OptionList)
+        assert option_list.max_scroll_y > 0 and option_list.border_title == "↑↓ 1/10"
+        await pilot.press(*["down"] * 9)  # to FLAGS, the last: scrolled into view
+        assert option_list.border_title == "↑↓ 10/10"
+        assert option_list.scroll_y == option_list.max_scroll_y
+        assert any("✓ FLAGS" in line for line in screen_lines(app))
+        await pilot.press("home")
         chooser.shown = {"pid", "nice", "flags"}
         chooser.query_one(OptionList).highlighted = chooser.order.index("flags")
         for _ in range(chooser.order.index("flags") - 1):
@@ -170,6 +181,23 @@ async def test_f2_chooses_the_columns_and_keeps_ni_at_80_columns(
         await pilot.pause()
         assert _header(app) == "PID NI OOM COMMAND"  # the preset's lesson again
         assert "columns =" not in path.read_text()
+
+
+def _whole_frames(app: MoomApp) -> None:
+    """The dialog's frame and its option list's frame, top and bottom, are on the screen
+    as drawn: the list ends inside the dialog, and its bottom line (the chosen columns)
+    and the dialog's are where they belong; the title is not cut."""
+    option_list = app.screen.query_one(OptionList)
+    dialog = option_list.parent
+    assert isinstance(dialog, Widget)
+    assert option_list.region.bottom <= dialog.content_region.bottom
+    lines = screen_lines(app)
+    bottom = lines[option_list.region.bottom - 1]
+    assert "▁ PID USER NI S VIRT RSS SWAP CPU OOM FLAGS COMMAND ▁" in bottom
+    assert set(lines[dialog.region.bottom - 1][dialog.region.x + 1 : dialog.region.right - 1]) == {
+        "▄"
+    }
+    assert "Esc cancels" in "".join(lines[dialog.region.y : option_list.region.y])
 
 
 def test_one_theme_list_for_t_theme_and_the_palette(make_app: MakeApp) -> None:

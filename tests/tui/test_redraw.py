@@ -7,13 +7,20 @@ import gc
 from collections.abc import Callable
 
 import pytest
+from textual.events import Key
 from textual.geometry import Region, Size
 from textual.widget import Widget
 
 from moomtui.kernel import TaskSpec
+from moomtui.kernel.clock import Driver
+from moomtui.modules import GuardedScore
+from moomtui.modules.classic import badness
 from moomtui.tui import heap
 from moomtui.tui.app import MoomApp
+from moomtui.tui.columns import Context, select_victim
+from moomtui.tui.components import process_view
 from moomtui.tui.components.main_screen import TasksPanel
+from moomtui.tui.components.process_view import ProcessView
 from moomtui.tui.components.scrolling import set_virtual_size
 
 from ..fixtures import machine
@@ -183,3 +190,74 @@ def test_a_big_machine_has_its_heap_frozen_once_and_given_back_for_the_next(
         assert gc.get_freeze_count() == 0
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.slow
+async def test_a_key_is_handled_and_drawn_before_the_clock_and_the_frame_go_on(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the moment a key comes in until what it did is painted, the clock runs no slice
+    and the frame timer draws no frame (keyfirst.py): the key's hops through Textual's
+    queues wait for nothing of the machine's. A frame the timer skipped is drawn after."""
+    app = make_app(family_scenario(), paused=False, speed=100.0)
+    seen: list[str] = []
+
+    def recording(cls: type, name: str, label: str) -> None:
+        real = getattr(cls, name)
+
+        def record(*args: object, **kwargs: object) -> object:
+            seen.append(label)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(cls, name, record)
+
+    recording(Driver, "hold", "hold")
+    recording(Driver, "release", "release")
+    recording(Driver, "_run_bounded", "slice")
+    recording(ProcessView, "select_row", "key")
+    recording(MoomApp, "refresh_frame", "frame")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.2)
+        assert "slice" in seen and "frame" in seen  # the machine runs
+        for _ in range(5):
+            seen.clear()
+            await pilot.press("down")
+            await pilot.pause()
+            held = seen[seen.index("hold") : seen.index("release")]
+            assert "key" in held and "slice" not in held and "frame" not in held, seen
+        assert not app.driver.holding and not app.keyfirst.keys
+
+        frames = app.frames
+        event = Key("down", None)
+        app.keyfirst.came(event)
+        app._frame_tick()  # the timer, while a key is in hand
+        assert app.frames == frames and app.keyfirst.frame_owed
+        app.keyfirst.back(event)
+        await pilot.pause()
+        assert app.frames > frames and not app.keyfirst.frame_owed and not app.driver.holding
+
+
+@pytest.mark.slow
+async def test_the_next_victim_of_a_classic_killer_is_the_kernels_ranking_not_a_walk(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """oom_kill scores with badness() under its oops guard: the OOM column's next victim is
+    the kernel's ranking's (no walk of every task at every fork), and the one the walk
+    would find."""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        app.run_command("insmod oom_kill")
+        await pilot.pause()
+        k = app.kernel
+        walked = select_victim(k.tasks.values(), Context(k.jiffies, badness))
+
+        def no_walk(*args: object) -> None:
+            raise AssertionError("every task walked")
+
+        monkeypatch.setattr(process_view, "select_victim", no_walk)
+        child = k.fork(k.tasks[300], k.programs["idle"]())
+        assert child is not None
+        app.refresh_frame()
+        view = app.main.process_view
+        assert isinstance(view.ctx.badness, GuardedScore)
+        assert view.ctx.victim == walked is not None

@@ -9,12 +9,15 @@ task, the tree's lines, the children, the fold and the ghost.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from moomtui.compare import configure
 from moomtui.kernel import events as ev
 from moomtui.presets import load_preset
 from moomtui.sim import Simulation
+from moomtui.tui import model as model_module
 from moomtui.tui.model import ChangeTracker, Context, ProcessModel, Row
 
 
@@ -31,17 +34,38 @@ class Clock:
 
 
 @pytest.mark.parametrize(
-    ("preset", "policy", "collapse", "stride"),
+    ("preset", "policy", "collapse", "stride", "splice", "reverse"),
     [
-        ("fork-bomb", "oom_score_adj", False, 7),
-        ("fork-bomb", "oom_kill", True, 7),
-        ("leaky-apache", "oom_kill_parent", False, 150),
-        ("bench", "oom_kill_parent", False, 100),
+        ("fork-bomb", "oom_score_adj", False, 7, None, False),
+        ("fork-bomb", "oom_kill", True, 7, None, False),
+        ("leaky-apache", "oom_kill_parent", False, 150, None, False),
+        ("bench", "oom_kill_parent", False, 100, None, False),
+        # A parent of many children is spliced, not walked (init in a big machine): here
+        # from 3 children, so that apache's parent and init are.
+        ("leaky-apache", "oom_kill", False, 40, 3, False),
+        ("leaky-apache", "oom_kill_parent", False, 40, 3, True),
     ],
 )
 def test_mended_rows_are_the_rebuilt_rows(
-    preset: str, policy: str, collapse: bool, stride: int
+    preset: str,
+    policy: str,
+    collapse: bool,
+    stride: int,
+    splice: int | None,
+    reverse: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    spliced = []
+    if splice is not None:
+        monkeypatch.setattr(model_module, "SPLICE_FROM", splice)
+        real = ProcessModel._splice
+
+        def counted(self: ProcessModel, *args: Any) -> bool:
+            done = real(self, *args)
+            spliced.append(done)
+            return done
+
+        monkeypatch.setattr(ProcessModel, "_splice", counted)
     scenario = configure(preset, policy, load_preset(preset))
     sim = Simulation(scenario)
     k = sim.kernel
@@ -49,6 +73,7 @@ def test_mended_rows_are_the_rebuilt_rows(
     tracker = ChangeTracker(clock)
     tracker.attach(k)
     model = ProcessModel()
+    model.reverse = reverse
     changes = mended = 0
     for step in range(400):
         sim.run_for(1 + step % stride)
@@ -66,9 +91,12 @@ def test_mended_rows_are_the_rebuilt_rows(
         else:
             model.rebuild(k, tracker.ghosts, ctx)
         fresh = ProcessModel()
+        fresh.reverse = reverse
         fresh.collapsed = set(model.collapsed)
         fresh.rebuild(k, tracker.ghosts, ctx)
         assert layout(model.rows) == layout(fresh.rows), f"step {step}"
         assert model.index == fresh.index
     assert changes > 10
     assert mended > 5  # frames that mended the rows in place
+    if splice is not None:
+        assert spliced.count(True) > 5  # ... by splicing many children's rows

@@ -27,7 +27,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static
 from textual_plotext import Plot
 
 from ...kernel.constants import HZ, PAGE_SIZE
@@ -97,6 +96,29 @@ class KillList(Widget):
         return Text("\n").join(lines[-room:])
 
 
+KEYS = "y or Esc: back to the panels · space: pause · b: rewind 5s"
+
+
+class KeysLine(Widget):
+    """The clock (run time, jiffies, paused) and the keys, under the charts: a key that
+    moves the clock (``.``, space) shows at once here, before the charts are drawn again.
+    Repainted without laying the screen out again (see :class:`KillList`)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.text = KEYS
+
+    def show(self, run_time: int, jiffies: int, paused: bool) -> None:
+        state = " · PAUSED" if paused else ""
+        text = f"run {format_duration(run_time)} · jiffies {jiffies}{state} · {KEYS}"
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        return Text(self.text, no_wrap=True, overflow="ellipsis")
+
+
 class HistoryScreen(Screen[None]):
     """Memory over time, the kills, the selected task's RSS."""
 
@@ -125,6 +147,7 @@ class HistoryScreen(Screen[None]):
         self.memory_plot = Chart(self._memory, id="memory-chart")
         self.rss_plot = Chart(self._rss, id="rss-chart")
         self.kill_list = KillList(id="kill-list")
+        self.keys_line = KeysLine(id="charts-keys")
         self.draws = 0
         self._key: object = None
 
@@ -134,9 +157,7 @@ class HistoryScreen(Screen[None]):
             with Horizontal(id="charts-bottom"):
                 yield self.kill_list
                 yield self.rss_plot
-            yield Static(
-                "y or Esc: back to the panels · space: pause · b: rewind 5s", id="charts-keys"
-            )
+            yield self.keys_line
 
     def on_mount(self) -> None:
         self.kill_list.border_title = "OOM kills: when, who, which policy"

@@ -49,6 +49,16 @@ class SortMenu(_Dialog):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        where(event)
+
+
+def where(event: OptionList.OptionHighlighted) -> None:
+    """The list's frame says which of its options the cursor is on: its scroll bar is not
+    drawn (app.tcss), and on a short terminal the list scrolls."""
+    option_list = event.option_list
+    option_list.border_title = f"↑↓ {event.option_index + 1}/{option_list.option_count}"
+
 
 class UserChooser(_Dialog):
     """htop's u: all users, or one of those who own a task; Enter filters the panel."""
@@ -131,6 +141,9 @@ class ColumnChooser(_Dialog):
 
     def on_mount(self) -> None:
         self._redraw()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        where(event)
 
     @property
     def _index(self) -> int:

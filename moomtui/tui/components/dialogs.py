@@ -19,7 +19,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.css.scalar import Scalar
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Input, Label, Markdown, OptionList
 from textual.widgets.option_list import Option
 
@@ -30,10 +32,46 @@ ESCAPE: list[BindingType] = [Binding("escape", "dismiss_none", "Close", id="dial
 
 
 class _Dialog(ModalScreen[object]):
+    """A dialog whose option list is never cut by its frame: the list is as tall as its
+    options, or as the dialog has room for on this terminal (an 80×24 one holds fewer
+    than the ten columns, nineteen sorts or thirty-one signals), and scrolls the rest."""
+
     BINDINGS: ClassVar[list[BindingType]] = ESCAPE
+    MIN_LIST = 3
+    """Lines an option list keeps however short the terminal."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._caps: dict[OptionList, Scalar | None] = {}
+        """Each list's ``max-height`` from the stylesheet, before :meth:`fit_lists` set it."""
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_lists)
+
+    def fit_lists(self) -> None:
+        """Bound each option list by the room its dialog has: the dialog's own ``max-height``
+        less its frame and the other lines in it (the title, a warning, an input), and by
+        the list's own ``max-height`` from the stylesheet."""
+        for option_list in self.query(OptionList):
+            box = option_list.parent
+            if not isinstance(box, Widget) or box.styles.max_height is None:
+                continue
+            limit = int(box.styles.max_height.resolve(self.size, self.app.size))
+            others = sum(
+                child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom
+                for child in box.children
+                if child is not option_list and child.display
+            )
+            room = limit - box.styles.gutter.height - others
+            cap = self._caps.setdefault(option_list, option_list.styles.max_height)
+            if cap is not None:
+                room = min(room, int(cap.resolve(box.size, self.app.size)))
+            wanted = max(self.MIN_LIST, room)
+            if option_list.styles.max_height != Scalar.from_number(wanted):
+                option_list.styles.max_height = wanted
 
 
 class PresetPicker(_Dialog):

@@ -153,11 +153,30 @@ class MemoryView(TextPanel):
         )
         if key != self._key:
             self._key = key
-            text = self._build(kernel)
-            if text != self._text:
-                lines = len(self._text.plain.split("\n"))
-                self._text = text
-                self.refresh(layout=len(text.plain.split("\n")) != lines)
+            self.show(self._build(kernel))
+
+    def rewound(self, kernel: Kernel, past: list[tuple[int, int, int]]) -> None:
+        """The run went back (``rewind``) to ``kernel``, a replay of it: the sparklines show
+        the minute before the moment gone back to, not a fresh start. What this panel sampled
+        up to that moment stays (on the same boot: the replay's ticks are the run's); the
+        run's ``past`` — ``(ticks, free, swap used)`` of this boot, oldest first, from the
+        screen's timeline — fills in what came before its first sample (a rewind of more
+        than its minute leaves it none)."""
+        now = kernel.ticks
+        same = kernel.boot == self._boot
+        kept = [(t, v) for t, v in self.free_history if same and t <= now]
+        swap = [(t, v) for t, v in self.swap_history if same and t <= now]
+        first = kept[0][0] if kept else now + 1
+        older = [s for s in past if now - SPAN - SAMPLE_JIFFIES <= s[0] < first and s[0] >= 0]
+        self.free_history.clear()
+        self.swap_history.clear()
+        self.free_history.extend([(t, free) for t, free, _ in older] + kept)
+        self.swap_history.extend([(t, used) for t, _, used in older] + swap)
+        last = self.free_history[-1][0] if self.free_history else now - SAMPLE_JIFFIES
+        self._next_sample = last + SAMPLE_JIFFIES
+        self._kernel, self._boot = kernel, kernel.boot
+        self._key = ()
+        self.sync(kernel)
 
     # ---------------------------------------------------------------------------- drawing
     def _build(self, k: Kernel) -> Text:

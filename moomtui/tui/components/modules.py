@@ -112,8 +112,7 @@ class ModulePanel(TextPanel, can_focus=True):
             self._key = key
             self.names = kernel.modules.names()
             self.cursor = min(self.cursor, max(0, len(self.names) - 1))
-            self._text = self._build(kernel, chain, blacklist)
-            self.refresh(layout=True)
+            self.show(self._build(kernel, chain, blacklist))
 
     @staticmethod
     def _blacklist(kernel: Kernel) -> list[dict]:

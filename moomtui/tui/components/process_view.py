@@ -30,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...kernel.constants import HZ
+from ...modules import GuardedScore
 from ...modules.classic import ClassicKiller, badness
 from ...modules.ranking import ClassicRanking
 from ..bindings import TASK_BINDINGS
@@ -504,5 +505,8 @@ class ProcessView(ScrollView, can_focus=True):
 def _is_classic(score: Badness | None) -> bool:
     """Whether ``score`` is the classic ``badness()``, whose best task
     :class:`~moomtui.modules.ranking.ClassicRanking` keeps (``select_victim``'s rule is
-    ``select_bad_process``'s)."""
+    ``select_bad_process``'s): ``badness`` itself, or a classic killer's score (oom_kill's,
+    oom_kill_parent's) under its oops guard, which can never oops."""
+    if isinstance(score, GuardedScore):
+        score = score.score
     return score is badness or getattr(score, "__func__", None) is ClassicKiller.score

@@ -1,0 +1,145 @@
+"""A key before the machine: the clock and the frame wait while a key is handled.
+
+The screen, the clock's slices (:class:`moomtui.kernel.clock.Driver`) and the frame timer
+share one asyncio loop. A key's way through Textual is several hops through its queues —
+in at the app, to the focused widget, back up to the app where the bindings are looked up
+(the widget's, the screen's, the app's), then the screen's next update paints what the
+action did — and each hop let whatever else was ready run first: at 5,000 tasks and 100×
+a slice of the machine (up to 17 ms), a frame of the panels (the tree mended, its victim
+found) and its paint, often two of each, so that one key in twenty waited more than a tenth
+of a second (docs/benchmarks.md).
+
+:class:`KeyFirst` holds the clock (:meth:`Driver.hold`) from the moment a key comes in and
+has the frame timer skip its frames (one frame is drawn when the hold ends) until what the
+key did is painted:
+
+- a key that comes back up to the app: once its binding has run, at the first paint after
+  it, seen by :class:`PaintSeen` (a line filter that changes nothing: Textual runs every
+  line it paints through the app's filters) — or, if the action changed nothing on the
+  screen, after :data:`LOOKS` refreshes with no paint;
+- a key a widget kept (a letter typed at the console): :data:`LOOKS` refreshes after the
+  widget was done with it (it may still be on its way up);
+- and whatever happens, the driver's own limit (:data:`~moomtui.kernel.clock.HOLD_MAX`).
+
+A key then waits for what was running when it came in, at most a slice or a frame, and for
+its own paint. The jiffies not run meanwhile are run after (the clock banks them); the
+frames skipped are one frame, drawn at once after the key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual import events
+from textual.filter import LineFilter
+
+if TYPE_CHECKING:
+    from rich.segment import Segment
+    from textual.app import App
+    from textual.color import Color
+
+    from ..kernel.clock import Driver
+
+LOOKS = 3
+"""Refreshes to wait for a paint (or for a kept key to come back up) before the hold ends."""
+MAX_KEYS = 64
+"""Keys in hand at most: past that, their callbacks were lost (a screen closed under them)."""
+
+
+class PaintSeen(LineFilter):
+    """A line filter that passes every line as it is and tells when a paint happens."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: Callable[[], None] | None = None
+        """Called (once, on the loop, after the paint) at the next line painted."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        if self.waiting is not None:
+            callback, self.waiting = self.waiting, None
+            asyncio.get_running_loop().call_soon(callback)
+        return segments
+
+
+class KeyFirst:
+    """The keys in hand, and the hold they keep on ``driver`` (see the module docstring)."""
+
+    def __init__(self, app: App[Any], driver: Callable[[], Driver], frame: Callable[[], None]):
+        """``frame`` draws a frame: called when the hold ends if the timer skipped one."""
+        self.app = app
+        self._driver = driver
+        self._frame = frame
+        self.filter = PaintSeen()
+        self.keys: dict[events.Key, bool] = {}
+        """The keys being handled: whether each came back up to the app."""
+        self.frame_owed = False
+        """A frame the timer skipped while a key was handled."""
+        self._painted: list[events.Key] = []
+
+    @property
+    def holding(self) -> bool:
+        return bool(self.keys)
+
+    def came(self, event: events.Key) -> None:
+        """A key came in (before the app hands it to the focused widget)."""
+        if len(self.keys) > MAX_KEYS:
+            for key in list(self.keys):
+                self._done(key)
+        self._driver().hold(asyncio.get_running_loop().time())
+        self.keys[event] = False
+
+    def handed(self, event: events.Key) -> None:
+        """The app handed the key to the focused widget: look again once the widget is done
+        with it (its queue holds the key first)."""
+        target = self.app.focused or self.app.screen
+        if not target.call_after_refresh(self._kept, event, 0):
+            self._done(event)
+
+    def back(self, event: events.Key) -> None:
+        """The key came back up to the app and its binding (if any) has run: done at the
+        next paint, or after :data:`LOOKS` refreshes without one."""
+        if event not in self.keys:
+            return
+        self.keys[event] = True
+        self._painted.append(event)
+        self.filter.waiting = self._paint
+        self.app.call_after_refresh(self._unpainted, event, 0)
+
+    def frame_tick(self) -> bool:
+        """The frame timer fired: whether it may draw (else the frame is owed)."""
+        if self.keys:
+            self.frame_owed = True
+            return False
+        self.frame_owed = False
+        return True
+
+    def _kept(self, event: events.Key, looks: int) -> None:
+        if self.keys.get(event) is not False:
+            return  # done, or back up at the app: that ends it
+        if looks < LOOKS:
+            self.app.call_after_refresh(self._kept, event, looks + 1)
+        else:
+            self._done(event)
+
+    def _unpainted(self, event: events.Key, looks: int) -> None:
+        if event not in self.keys:
+            return
+        if looks < LOOKS:
+            self.app.call_after_refresh(self._unpainted, event, looks + 1)
+        else:
+            self._done(event)
+
+    def _paint(self) -> None:
+        painted, self._painted = self._painted, []
+        for event in painted:
+            self._done(event)
+
+    def _done(self, event: events.Key) -> None:
+        if self.keys.pop(event, None) is None:
+            return
+        self._driver().release()
+        if not self.keys and self.frame_owed:
+            self.frame_owed = False
+            self._frame()
