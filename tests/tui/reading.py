@@ -23,10 +23,14 @@ _TEXT = re.compile(
 
 
 def screen_lines(app: App[object]) -> list[str]:
-    """Every line of the screen as drawn now, ``app.size.width`` characters each."""
+    """Every line of the screen as drawn now, ``app.size.width`` characters each. Just after
+    a resize the screenshot may still be of the old size: what falls outside the new one is
+    left out (a caller waiting for a line to show asks again)."""
     width, height = app.size
     rows = [[" "] * width for _ in range(height)]
     for x, line, text in _TEXT.findall(app.export_screenshot()):
+        if int(line) >= height:
+            continue
         row = rows[int(line)]
         column = round(float(x) / CELL_WIDTH)
         for offset, char in enumerate(html.unescape(text).replace("\xa0", " ")):
