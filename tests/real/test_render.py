@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,7 @@ words = st.text(alphabet="ab(),:‰ \t\n\u00a0\u2003", max_size=40)
     st.lists(words, max_size=12).map(" ".join),
     st.integers(min_value=1, max_value=120),
 )
+@pytest.mark.slow
 def test_wrapping_is_a_greedy_fill(prefix: str, text: str, width: int) -> None:
     assert list(_wrap(prefix, text, width)) == greedy(prefix, text, width)
     assert list(_wrap(prefix, text, width)) == greedy(prefix, text, width)  # kept, the same

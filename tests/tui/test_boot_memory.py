@@ -12,6 +12,8 @@ import gc
 import weakref
 from collections.abc import Callable
 
+import pytest
+
 from moomtui.kernel import Kernel
 from moomtui.modules import GuardedScore, policy_score
 from moomtui.presets import load_shipped_preset
@@ -30,6 +32,7 @@ def alive(refs: list[weakref.ref[Kernel]]) -> int:
     return sum(1 for ref in refs if ref() is not None)
 
 
+@pytest.mark.slow
 async def test_fifty_boots_on_the_screen_leave_no_old_kernel_alive(
     make_app: Callable[..., MoomApp],
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import pytest
 from textual.widgets import OptionList, Static
 
 from moomtui.kernel.constants import HZ
@@ -194,6 +195,7 @@ async def test_a_reboot_after_a_panic_is_part_of_the_same_game(make_app: MakeApp
         assert app.game.run_time() > app.kernel.ticks  # run time counts across the reboot
 
 
+@pytest.mark.slow
 async def test_g_and_score_show_the_report_of_a_preset_without_goals(make_app: MakeApp) -> None:
     app = make_app(hog_scenario(), paused=False)
     async with app.run_test(size=SIZE) as pilot:

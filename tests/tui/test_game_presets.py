@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from moomtui.kernel.constants import HZ
 from moomtui.presets import load_preset
 from moomtui.shell.profile import SERVED
@@ -66,6 +68,7 @@ async def test_a_game_preset_opens_paused_at_1x_on_its_briefing(make_app: MakeAp
         assert await until(pilot, lambda: app.kernel.ticks > 0)
 
 
+@pytest.mark.slow
 async def test_booting_a_game_after_a_fast_sandbox_does_not_carry_the_speed(
     make_app: MakeApp,
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
+
 from moomtui.kernel.constants import HZ
 from moomtui.presets import load_preset
 from moomtui.tui.app import MoomApp
@@ -79,6 +81,7 @@ async def test_the_header_reads_thrashing_through_swap_trap_not_oom(make_app: Ma
         assert app.kernel.kills == 0
 
 
+@pytest.mark.slow
 async def test_a_narrow_header_leaves_out_the_least_needed_never_the_goals_or_paused(
     make_app: MakeApp,
 ) -> None:

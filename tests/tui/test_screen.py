@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from textual import events
 from textual.geometry import Spacing
 from textual.widget import Widget
@@ -106,6 +107,7 @@ def _inside(widget, size: tuple[int, int]) -> bool:  # type: ignore[no-untyped-d
     return region.height > 0 and region.y >= 0 and region.bottom <= size[1]
 
 
+@pytest.mark.slow
 async def test_the_side_column_never_scrolls_and_memory_stays_on_screen(make_app: MakeApp) -> None:
     """At 120×40 the right column was taller than the screen: one Tab (onto the scrolling
     column) and Down scrolled the memory panel away, and it stayed away across ``boot``."""
@@ -160,6 +162,7 @@ async def test_short_screens_drop_the_legends_before_the_module_list(make_app: M
 
 
 # ============================================================================ item 8: focus
+@pytest.mark.slow
 async def test_tab_visits_only_the_visible_panels(make_app: MakeApp) -> None:
     """Tab stopped on hidden containers (the side column's scroller)."""
     for size in SIZES:
@@ -407,6 +410,7 @@ async def test_the_palette_runs_a_command_that_needs_no_argument(make_app: MakeA
         assert app.query_one(ConsoleView).input.value == ""
 
 
+@pytest.mark.slow
 async def test_the_palette_makes_it_plain_when_it_waits_for_arguments(make_app: MakeApp) -> None:
     app = make_app(family_scenario())
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -530,6 +534,7 @@ async def test_vmstat_1_3_on_a_paused_screen_runs_the_machine_two_seconds(
 
 
 # ============================================================================ item 5: states
+@pytest.mark.slow
 async def test_the_tree_s_column_agrees_with_vmstat_and_loadavg(make_app: MakeApp) -> None:
     """Every task showed ``S`` while vmstat said ``r 9`` and /proc/loadavg ``10/18``."""
     app = make_app(load_preset("leaky-apache"))
@@ -858,6 +863,7 @@ def _scrolled_down(view: Widget) -> Callable[[], bool]:
     return lambda: view.scroll_y > 0 and not str(view.border_subtitle).endswith(" 0%")
 
 
+@pytest.mark.slow
 async def test_the_help_and_the_signal_chooser_scroll_without_stray_glyphs(
     make_app: MakeApp,
 ) -> None:
