@@ -111,6 +111,25 @@ def _chooser(
     return chosen
 
 
+def _highest_sparing(
+    choose: Callable[[Callable[[TaskRecord], TaskRecord]], TaskRecord | None],
+    protected: set[int],
+    field: str,
+    lo: int,
+    hi: int,
+) -> int:
+    """The highest value of the protected tasks' ``field`` from ``lo`` (which spares them)
+    below ``hi`` (which does not) that spares them, by bisection."""
+    while hi - lo > 1:
+        mid = (hi + lo) // 2
+        got = choose(_set(**{field: mid}))
+        if got is not None and got.pid in protected:
+            hi = mid
+        else:
+            lo = mid
+    return lo
+
+
 def _spare_adj(m: Machine, era: Era | None, key: str, label: str, protected: set[int]) -> Spare:
     choose = _chooser(m, era, protected)
     now = choose(lambda t: t)
@@ -118,14 +137,8 @@ def _spare_adj(m: Machine, era: Era | None, key: str, label: str, protected: set
     if not s.chosen:
         return s
     hi = max(t.oom_score_adj for t in m.tasks if t.pid in protected)
-    lo = OOM_SCORE_ADJ_MIN  # never chosen: oom_score_adj −1000 disables the kill
-    while hi - lo > 1:
-        mid = (hi + lo) // 2
-        got = choose(_set(oom_score_adj=mid))
-        if got is not None and got.pid in protected:
-            hi = mid
-        else:
-            lo = mid
+    # never chosen at OOM_SCORE_ADJ_MIN: oom_score_adj −1000 disables the kill
+    lo = _highest_sparing(choose, protected, "oom_score_adj", OOM_SCORE_ADJ_MIN, hi)
     s.adj = lo
     s.instead = _who(choose(_set(oom_score_adj=lo)))
     return s
@@ -151,14 +164,7 @@ def _spare_2_4(m: Machine, protected: set[int]) -> Spare:
             break
     else:
         hi = max(t.total_vm for t in m.tasks if t.pid in protected)
-        lo = 0
-        while hi - lo > 1:
-            mid = (hi + lo) // 2
-            got = choose(_set(total_vm=mid))
-            if got is not None and got.pid in protected:
-                hi = mid
-            else:
-                lo = mid
+        lo = _highest_sparing(choose, protected, "total_vm", 0, hi)
         got = choose(_set(total_vm=lo))
         words.append(f"spared with total_vm at most {lo} pages, then {_name(_who(got))} dies")
     s.words = "no oom_score_adj in 2.4: " + "; ".join(words)
