@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from moomtui.real.records import Machine
 from moomtui.real.report import Log, read_log
 
 from .kformat import LAYOUTS, T, report
@@ -225,24 +227,42 @@ def test_the_command_prints_the_warning_and_the_skip_with_their_lines(tmp_path: 
 
 
 # ------------------------------------------------------------------ earlier kills
-def test_a_kill_on_another_host_or_in_another_boot_is_not_an_earlier_kill() -> None:
-    """pid 2211 killed on db01, or before web01 booted again, is another process: a report's
-    kills before it are its own host's, in its own boot."""
+def _seen_before_a_report_on_each(line: str, seen: Callable[[Machine], bool]) -> list[bool]:
+    """Whether the report of web01 after ``line`` sees it: logged by web01 itself, by db01,
+    and by web01 before it booted again."""
     from moomtui.real.rebuild import rebuild_log
 
-    kill = "Out of memory: Killed process 2211 (java) total-vm:4000kB, anon-rss:100kB"
     body = report("6.x", WEB, WEB[1])
-    same = read(syslog("web01", [kill]) + syslog("web01", body))
-    other_host = read(syslog("db01", [kill]) + syslog("web01", body))
+    same = read(syslog("web01", [line]) + syslog("web01", body))
+    other_host = read(syslog("db01", [line]) + syslog("web01", body))
     other_boot = read(
-        dmesg([kill], 90000.0)
+        dmesg([line], 90000.0)
         + dmesg(["Linux version 6.8.0-50-generic (buildd@lcy02)"], 0.0)
         + dmesg(body, 12.0)
     )
-    earlier = [
-        rebuild_log(log, "r")[0].killed_earlier(2211) for log in (same, other_host, other_boot)
+    return [seen(rebuild_log(log, "r")[0]) for log in (same, other_host, other_boot)]
+
+
+def test_a_kill_on_another_host_or_in_another_boot_is_not_an_earlier_kill() -> None:
+    """pid 2211 killed on db01, or before web01 booted again, is another process: a report's
+    kills before it are its own host's, in its own boot."""
+    kill = "Out of memory: Killed process 2211 (java) total-vm:4000kB, anon-rss:100kB"
+    assert _seen_before_a_report_on_each(kill, lambda m: m.killed_earlier(2211)) == [
+        True,
+        False,
+        False,
     ]
-    assert earlier == [True, False, False]
+
+
+def test_a_task_reaped_on_another_host_or_in_another_boot_is_not_reaped_before() -> None:
+    """The OOM reaper's line is kept apart as a kill is: on db01, or before web01 booted
+    again, pid 2211 was another process."""
+    reaped = "oom_reaper: reaped process 2211 (java), now anon-rss:0kB, file-rss:0kB"
+    assert _seen_before_a_report_on_each(reaped, lambda m: 2211 in m.reaped) == [
+        True,
+        False,
+        False,
+    ]
 
 
 def test_a_new_boot_forgets_the_stack_trace_header_before_it() -> None:
@@ -257,21 +277,3 @@ def test_a_new_boot_forgets_the_stack_trace_header_before_it() -> None:
     assert raw.kernel is None and raw.line == 3
     (raw,) = read([lines[0], *memcg_report("Task in ")]).reports
     assert raw.kernel == "6.1.0-9-amd64" and raw.line == 1
-
-
-def test_a_task_reaped_on_another_host_or_in_another_boot_is_not_reaped_before() -> None:
-    """The OOM reaper's line is kept apart as a kill is: on db01, or before web01 booted
-    again, pid 2211 was another process."""
-    from moomtui.real.rebuild import rebuild_log
-
-    reaped = "oom_reaper: reaped process 2211 (java), now anon-rss:0kB, file-rss:0kB"
-    body = report("6.x", WEB, WEB[1])
-    same = read(syslog("web01", [reaped]) + syslog("web01", body))
-    other_host = read(syslog("db01", [reaped]) + syslog("web01", body))
-    other_boot = read(
-        dmesg([reaped], 90000.0)
-        + dmesg(["Linux version 6.8.0-50-generic (buildd@lcy02)"], 0.0)
-        + dmesg(body, 12.0)
-    )
-    seen = [2211 in rebuild_log(log, "r")[0].reaped for log in (same, other_host, other_boot)]
-    assert seen == [True, False, False]
