@@ -8,7 +8,9 @@ hands over (the kill explanations), the simulation's place in the preset's event
 console's user and the event counts — pickled whole, a few hundred kilobytes for the
 thousand-task ``bench`` machine. What watches the machine from outside it (the event bus
 and its subscribers, the screen's task watcher, the lambdas that read a live simulation) is
-left out and given back on restore, so a checkpoint is the machine alone.
+left out and given back on restore, so a checkpoint is the machine alone. On the screen
+the pickle is made by a forked copy of the process (:mod:`.snapshot`), so the frames and
+the keys do not wait for it; it is kept once its bytes are in.
 
 When: a checkpoint costs what pickling the machine costs, so one is taken once the run has
 spent :data:`RATIO` times that in the kernel since the last (the cost of the last pickle is
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from ..kernel import events as ev
+from .snapshot import FORKS, PICKLE_ERRORS, Forked
 
 if TYPE_CHECKING:
     from ..kernel import Kernel
@@ -97,11 +100,30 @@ class Checkpoints:
         """Why this run's machine cannot be pickled, if it cannot."""
         self.automatic = True
         """Whether :meth:`due` ever says one is due (a test takes its own)."""
+        self.forks = FORKS
+        """Whether :meth:`take` may have a forked copy make the pickle (``later``)."""
+        self.pending: tuple[Forked, int, int] | None = None
+        """A pickle being made by a forked copy: it, and the run time and record lines of
+        the moment it holds."""
 
     def clear(self) -> None:
         self.kept.clear()
         self.spent = 0.0
         self.broken = None
+        self.pending = None  # of another machine: dropped when it comes in
+
+    def collect(self) -> None:
+        """Keep the forked copy's pickle if it is in (see :meth:`take`)."""
+        if self.pending is None or not self.pending[0].done.is_set():
+            return
+        forked, run_time, lines = self.pending
+        self.pending = None
+        if forked.data is not None:
+            self._keep(Checkpoint(run_time, lines, forked.data), forked.cost)
+        elif forked.error is not None:
+            self._break(forked.error)
+        else:  # the copy gave no answer: the next pickle is made here
+            self.forks = False
 
     @property
     def size(self) -> int:
@@ -111,19 +133,28 @@ class Checkpoints:
     def due(self, spent: float) -> bool:
         """Count ``spent`` CPU seconds of kernel time; whether a checkpoint is due."""
         self.spent += spent
-        if self.broken is not None or not self.automatic:
+        self.collect()
+        if self.broken is not None or not self.automatic or self.pending is not None:
             return False
         return self.spent >= (RATIO * self.cost if self.cost else FIRST)
 
     def take(
-        self, sim: Simulation, tracked: Tracked, extras: list[Any], outside: Iterable[object]
+        self,
+        sim: Simulation,
+        tracked: Tracked,
+        extras: list[Any],
+        outside: Iterable[object],
+        later: bool = False,
     ) -> None:
         """Pickle the run as it stands; ``outside``: watchers of the kernel that are not the
         machine's (the screen's), left out. A run whose machine cannot be pickled is marked
-        :attr:`broken` and keeps no checkpoint after."""
+        :attr:`broken` and keeps no checkpoint after. ``later``: where :attr:`forks`, a
+        forked copy makes the pickle and it is kept when it is in (:meth:`collect`); the
+        run goes on meanwhile."""
         start = time.process_time()
         kernel = sim.kernel
-        if self.kept and self.kept[-1].run_time == sim.run_time:
+        self.collect()
+        if self.pending is not None or (self.kept and self.kept[-1].run_time == sim.run_time):
             return
         state = sim.state()
         state["counts"] = dict(kernel.bus.counts)
@@ -136,11 +167,18 @@ class Checkpoints:
         kernel.bus = None  # type: ignore[assignment]
         if player is not None:
             tracker.player = None
+        whole = (kernel, tracker, extras, state)
         try:
-            data = pickle.dumps((kernel, tracker, extras, state), protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as err:
-            self.broken = f"{type(err).__name__}: {err}"
-            self.kept.clear()
+            if later and self.forks:
+                try:
+                    self.pending = (Forked(whole), sim.run_time, len(sim.run_log))
+                    self.spent = 0.0
+                    return
+                except OSError:  # no process to spare: made here, as where it cannot fork
+                    self.forks = False
+            data = pickle.dumps(whole, protocol=pickle.HIGHEST_PROTOCOL)
+        except PICKLE_ERRORS as err:
+            self._break(f"{type(err).__name__}: {err}")
             return
         finally:
             kernel.bus = bus
@@ -150,14 +188,22 @@ class Checkpoints:
                 extra.rebind(*binding)
             for watcher in watchers:
                 kernel.watch(watcher)
-        self.kept.append(Checkpoint(sim.run_time, len(sim.run_log), data))
+        self._keep(Checkpoint(sim.run_time, len(sim.run_log), data), time.process_time() - start)
+
+    def _keep(self, checkpoint: Checkpoint, cost: float) -> None:
+        self.kept.append(checkpoint)
         while len(self.kept) > KEEP or (len(self.kept) > 1 and self.size > self.max_bytes):
             self.kept = self.kept[::-1][::2][::-1]
-        self.cost = time.process_time() - start
+        self.cost = cost
         self.spent = 0.0
+
+    def _break(self, why: str) -> None:
+        self.broken = why
+        self.kept.clear()
 
     def nearest(self, until: int) -> Checkpoint | None:
         """The latest checkpoint at or before run time ``until``."""
+        self.collect()
         found = None
         for checkpoint in self.kept:
             if checkpoint.run_time <= until:
@@ -166,7 +212,10 @@ class Checkpoints:
 
     def cut(self, until: int) -> None:
         """A rewind to ``until``: the checkpoints after it are of a future that is gone."""
+        self.collect()
         self.kept = [c for c in self.kept if c.run_time <= until]
+        if self.pending is not None and self.pending[1] > until:
+            self.pending = None
         self.spent = 0.0
 
 

@@ -169,11 +169,12 @@ class Game:
         self.rewound = True
         return message(sim, left, done)
 
-    def checkpoint(self) -> None:
+    def checkpoint(self, later: bool = False) -> None:
         """Keep the run as it stands, for a rewind to start from (:mod:`.checkpoint`):
-        the machine, the goals, the kills explained, what the policies did."""
+        the machine, the goals, the kills explained, what the policies did. ``later``: the
+        pickle may be made by a forked copy, and kept when it is in."""
         extras = [self.kills, self.policies]
-        self.checkpoints.take(self.sim, self.tracked, extras, self.outside)
+        self.checkpoints.take(self.sim, self.tracked, extras, self.outside, later=later)
 
     # --- running ------------------------------------------------------------------------
     @property
@@ -200,7 +201,7 @@ class Game:
             start = time.process_time()
             self.tracked.run_for(piece)
             if self.checkpoints.due(time.process_time() - start) and not sim.executing:
-                self.checkpoint()
+                self.checkpoint(later=True)
 
     # --- the state ----------------------------------------------------------------------
     @property

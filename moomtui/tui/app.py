@@ -140,6 +140,8 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self.sim.session.driver = self.driver  # pause, step and speed at the console
         self.tracker = ChangeTracker()
         self.game.outside.append(self.tracker)  # the screen's: not in the checkpoints
+        if self.served:  # a forked copy's CPU would be outside the session's share
+            self.game.checkpoints.forks = False
         self.timeline = Timeline()
         self._rewinds = self.sim.rewinds
         self.heap = HeapFreeze()
