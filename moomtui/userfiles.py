@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 import sys
 import time
@@ -306,7 +305,7 @@ def _new_temporary(real: Path, text: str, mode: int) -> Path:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     flags |= getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
-        tmp = real.with_name(f".{real.name}.{os.getpid()}.{secrets.token_hex(8)}{TEMPORARY_SUFFIX}")
+        tmp = real.with_name(f".{real.name}.{os.getpid()}.{os.urandom(8).hex()}{TEMPORARY_SUFFIX}")
         try:
             fd = os.open(tmp, flags, mode)
         except FileExistsError:  # someone else's name: never touched, try another

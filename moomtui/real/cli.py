@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..output import SCHEMA_VERSION, versioned
 from ..text import dumps, one_line
@@ -26,17 +26,21 @@ from ..userfiles import (
     read_stdin_blocks,
     read_user_blocks,
 )
-from .advice import Advice, advise
-from .live import PROC, LiveError, read_machine
+from .live import PROC
 from .logread import read_blocks
-from .preset import PresetText, machine_preset
 from .rebuild import rebuild_each, rebuild_nth
-from .records import Machine
-from .render import report_json, report_text, snapshot_json, snapshot_text
+from .render import report_json, report_text
 from .report import Log, ReportError
 from .scan import BLOCK
 from .timeline import Timeline
 from .verdict import Judgement, judge
+
+# What printing a log's verdicts does not use is imported where it is: the advice, the
+# preset (which the simulator's preset checker reads), this machine's /proc, the screen.
+if TYPE_CHECKING:
+    from .advice import Advice
+    from .preset import PresetText
+    from .records import Machine
 
 COMMANDS = ("postmortem", "snapshot")
 MAX_INPUT = 64 << 30
@@ -144,11 +148,15 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if not 1 <= ns.report <= count:
         raise RealError(f"--report {ns.report}: {shown} has {count} report(s)")
     if ns.preset is not None:
+        from .preset import machine_preset
+
         chosen = rebuild_nth(log, ns.report, shown)
         preset = machine_preset(chosen, f"{shown}, {chosen.source}")
         _write(ns.preset, preset, stdout)
         return 0
     if not ns.print and _screen_possible(stdout):
+        from .preset import machine_preset
+
         chosen = rebuild_nth(log, ns.report, shown)
         preset = machine_preset(chosen, f"{shown}, {chosen.source}")
         advisor = _advisor(ns)
@@ -172,6 +180,8 @@ def _advisor(ns: argparse.Namespace) -> Callable[[Judgement], Advice] | None:
     protect: str | None = ns.protect
     if protect is None and not ns.advice:
         return None
+    from .advice import advise
+
     return lambda j: advise(j, protect)
 
 
@@ -211,6 +221,10 @@ def _write_json(
 
 # --------------------------------------------------------------------------- snapshot
 def _snapshot(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .live import LiveError, read_machine
+    from .preset import machine_preset
+    from .render import snapshot_json, snapshot_text
+
     try:
         machine = read_machine(ns.proc)
     except LiveError as err:

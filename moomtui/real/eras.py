@@ -57,8 +57,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
+from ..kernel.arith import int_sqrt, s32
 from ..kernel.constants import HZ, INT_MAX, JIFFIES_MASK, SHIFT_HZ, UINT_MAX
-from ..modules.classic import int_sqrt, s32
 from ..patterns import anchored
 from .records import (
     CAP_FULL_2_4,

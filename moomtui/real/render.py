@@ -15,15 +15,17 @@ also kept on its line (:func:`~moomtui.text.one_line`), so no process can print 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..text import one_line
-from .advice import Advice, advice_json, advice_lines
 from .breakdown import breakdown, breakdown_json, breakdown_lines
 from .eras import EARLYOOM, ERAS, Context
 from .live import kernel_oom_score
 from .records import Machine, TaskRecord
 from .verdict import Judgement, Verdict, contexts
+
+if TYPE_CHECKING:
+    from .advice import Advice
 
 
 def _kib(pages: int | None, page_size: int) -> str:
@@ -129,8 +131,14 @@ def report_json(j: Judgement, advice: Advice | None = None) -> dict[str, Any]:
         "assumptions": m.assumptions,
         "notes": m.notes,
         "breakdown": breakdown_json(breakdown(m)),
-        **({"advice": advice_json(advice)} if advice is not None else {}),
+        **({"advice": _advice_json(advice)} if advice is not None else {}),
     }
+
+
+def _advice_json(advice: Advice) -> dict[str, Any]:
+    from .advice import advice_json  # asked for with --advice or --protect only
+
+    return advice_json(advice)
 
 
 def task_json(rec: TaskRecord, m: Machine, oom: Context, glob: Context) -> dict[str, Any]:
@@ -327,6 +335,8 @@ def report_text(j: Judgement, advice: Advice | None = None) -> str:
     for assumption in m.assumptions:
         out.extend(_wrap("    - ", assumption))
     if advice is not None:
+        from .advice import advice_lines  # asked for with --advice or --protect only
+
         out.append("")
         out.extend(advice_lines(advice, one_line, _wrap))
     return "\n".join(out) + "\n"
