@@ -31,6 +31,7 @@ from .logread import read_blocks
 from .rebuild import rebuild_each, rebuild_nth
 from .render import report_json, report_text
 from .report import Log, ReportError
+from .said import Said
 from .scan import BLOCK
 from .timeline import Timeline
 from .verdict import Judgement, judge
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 COMMANDS = ("postmortem", "snapshot")
 MAX_INPUT = 64 << 30
 """The largest log read (64 GiB): it is read a block at a time, in bounded memory."""
+CHUNK = 1 << 16
+"""The printed reports are written this many characters at a time (at least)."""
 
 
 class RealError(Exception):
@@ -191,12 +194,21 @@ def _details(
     out: TextIO,
     advisor: Callable[[Judgement], Advice] | None,
 ) -> None:
-    """One machine at a time: rebuilt, judged, printed, forgotten."""
+    """One machine at a time: rebuilt, judged, printed, forgotten — a block an earlier
+    report printed in full is named, not repeated (:mod:`.said`)."""
+    said = Said() if len(log.reports) > 1 else None
+    chunk: list[str] = []  # written CHUNK characters at a time: one check, one write
+    size = 0
     for i, machine in enumerate(rebuild_each(log, shown)):
-        if i:
-            out.write("\n")
         j = judge(machine)
-        out.write(report_text(j, advisor(j) if advisor is not None else None))
+        text = report_text(j, advisor(j) if advisor is not None else None, said, i + 1)
+        chunk.append(f"\n{text}" if i else text)
+        size += len(text)
+        if size >= CHUNK:
+            out.write("".join(chunk))
+            chunk.clear()
+            size = 0
+    out.write("".join(chunk))
 
 
 def _write_json(

@@ -22,6 +22,7 @@ from .breakdown import breakdown, breakdown_json, breakdown_lines
 from .eras import EARLYOOM, ERAS, Context
 from .live import kernel_oom_score
 from .records import Machine, TaskRecord
+from .said import Said
 from .verdict import Judgement, Verdict, contexts
 
 if TYPE_CHECKING:
@@ -277,9 +278,12 @@ def _memory_lines(m: Machine) -> list[str]:
     return [f"totalpages {m.totalpages} (estimated)"]
 
 
-def report_text(j: Judgement, advice: Advice | None = None) -> str:
+def report_text(
+    j: Judgement, advice: Advice | None = None, said: Said | None = None, number: int = 1
+) -> str:
     """One report for a person: the machine, where its memory went, every era's verdict, and
-    with ``advice`` what would have saved it."""
+    with ``advice`` what would have saved it. ``said``: what the log's reports before this
+    one (report ``number``) printed in full, which this one names rather than repeats."""
     m = j.machine
     era = ERAS.get(m.era or "")
     rule = f"the {era.label} rule" if era else "no modelled rule"
@@ -295,7 +299,11 @@ def report_text(j: Judgement, advice: Advice | None = None) -> str:
         f"{len(m.tasks)} tasks",
     ]
     if m.era_evidence:
-        out.extend(_era_lines(m.era_evidence))
+        first = said.before(("era", *m.era_evidence), number) if said is not None else None
+        if first is None:
+            out.extend(_era_lines(m.era_evidence))
+        else:
+            out.append(f"  era: as for report {first}")
     out.extend(f"  {line}" for line in _memory_lines(m))
     if m.invoker is not None:
         who = one_line(m.invoker.comm) + (f" ({m.invoker.pid})" if m.invoker.pid else "")
@@ -329,11 +337,20 @@ def report_text(j: Judgement, advice: Advice | None = None) -> str:
         )
     for reason in j.why:
         out.extend(_wrap("    - ", reason))
-    for note in m.notes:
-        out.extend(_wrap("  note: ", note))
-    out.append("  assumed:")
-    for assumption in m.assumptions:
-        out.extend(_wrap("    - ", assumption))
+    if m.notes:
+        first = said.before(("note", *m.notes), number) if said is not None else None
+        if first is None:
+            for note in m.notes:
+                out.extend(_wrap("  note: ", note))
+        else:
+            out.append(f"  {'note' if len(m.notes) == 1 else 'notes'}: as for report {first}")
+    first = said.before(("assumed", *m.assumptions), number) if said is not None else None
+    if first is None:
+        out.append("  assumed:")
+        for assumption in m.assumptions:
+            out.extend(_wrap("    - ", assumption))
+    else:
+        out.append(f"  assumed: as for report {first}")
     if advice is not None:
         from .advice import advice_lines  # asked for with --advice or --protect only
 
