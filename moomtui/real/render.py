@@ -195,32 +195,42 @@ def snapshot_json(j: Judgement) -> dict[str, Any]:
 _VERDICT_HEADER = f"  {'rule':<37} {'victim':<26} {'score':>10} {'‰':>5}"
 
 
-@functools.lru_cache(maxsize=64)
-def _rule_cell(mark: str, label: str) -> str:
-    """A row's start: the mark and the rule's name, padded (the same for every report)."""
-    return f"{mark} {label:<37} "
+_RULE_CELLS: dict[tuple[bool, str], str] = {}
+"""A row's start by (marked, the rule's name): the mark and the name, padded — the same
+for every report (a name is an era's, or earlyoom's with an era's)."""
+
+
+def _rule_cell(marked: bool, label: str) -> str:
+    cell = _RULE_CELLS.get((marked, label))
+    if cell is None:
+        cell = _RULE_CELLS[marked, label] = f"{'*' if marked else ' '} {label:<37} "
+    return cell
 
 
 def _verdict_rows(j: Judgement) -> list[str]:
     rows = [_VERDICT_HEADER]
-    cells: dict[tuple[int | None, str | None, int | None, int | None, int], str] = {}
-    names: dict[tuple[int | None, str | None], str] = {}
+    model = j.model
+    # Most rules choose the same task, often with the same score, and the verdicts come in
+    # the eras' order: a cell is written again only where it differs from the row above.
+    # (ljust and rjust pad as the format's < and > would, without parsing one.)
+    last: tuple[int | None, str | None] | None = None
+    last_cell: tuple[int | None, int | None, int] | None = None
+    who = cell = ""
     for key, v in j.verdicts.items():
-        # Most rules choose the same task, often with the same score: its cells are written
-        # once. (ljust and rjust pad as the format's < and > would, without parsing one.)
-        verdict = (v.pid, v.comm, v.score, v.per_mille, len(v.ties))
-        cell = cells.get(verdict)
-        if cell is None:
-            who = names.get(verdict[:2])
-            if who is None:
-                who = f"{v.pid} ({one_line(v.comm)})" if v.pid is not None else "nobody"
-                who = names[verdict[:2]] = who[:26].ljust(26)
+        task = (v.pid, v.comm)
+        if task != last:
+            last, last_cell = task, None
+            who = f"{v.pid} ({one_line(v.comm)})" if v.pid is not None else "nobody"
+            who = who[:26].ljust(26)
+        numbers = (v.score, v.per_mille, len(v.ties))
+        if numbers != last_cell:
+            last_cell = numbers
             score = "" if v.score is None else str(v.score)
             pm = "" if v.per_mille is None else str(v.per_mille)
             ties = f"  +{len(v.ties)} tied" if v.ties else ""
             cell = f"{who} {score.rjust(10)} {pm.rjust(5)}{ties}".rstrip()
-            cells[verdict] = cell
-        rows.append(_rule_cell("*" if key == j.model else " ", v.label) + cell)
+        start = _RULE_CELLS.get((key == model, v.label)) or _rule_cell(key == model, v.label)
+        rows.append(start + cell)
     return rows
 
 

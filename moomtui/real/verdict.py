@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..kernel.arith import int_sqrt
 from ..kernel.constants import INT_MAX, JIFFIES_MASK, SHIFT_HZ
@@ -104,6 +105,9 @@ def contexts(m: Machine) -> tuple[Context, Context]:
     return oom, Context(totalpages=whole, jiffies=jiffies, init_pid=m.init_pid)
 
 
+_WALKS = tuple((era, era.key != "5.9", era.key == "2.4") for era in ERAS.values())
+"""Each era, whether its walk skips a task scoring 0 (all but 5.9, :func:`~.eras.pick`), and
+whether its scores have no 1000ths (2.4)."""
 _EARLYOOM_LABELS = {key: f"earlyoom 1.6 (oom_score of {era.label})" for key, era in ERAS.items()}
 
 RULES: tuple[Rule, ...] = (
@@ -197,16 +201,26 @@ def judge(m: Machine) -> Judgement:
     per = max(1, oom.totalpages)
     verdicts: dict[str, Verdict] = {}
     passed: list[int] = []
-    for era in ERAS.values():
+    for era, skip_zero, old in _WALKS:
         scores = scored[era.score]
         if past.rows:
             scores, over = _pass_over(era, m, past, scores)
             if era.key == m.era:
                 passed = over
-        index, best = pick(scores, era)
-        if index >= 0 and scores.count(best) == 1:  # the usual: one task scores the most
+        # The usual: every task scored (none passed over, none 0 where 0 is skipped) and one
+        # scores the most: pick()'s walk ends on it, first or last alike.
+        ints: Sequence[Any] = scores  # ints when None is not in it
+        if ints and None not in ints and (not skip_zero or min(ints) > 0):
+            index, best = -1, max(ints)
+            if scores.count(best) == 1:
+                index = scores.index(best)
+        else:
+            index, best = pick(scores, era)
+            if index >= 0 and scores.count(best) != 1:
+                index = -1
+        if index >= 0:
             task = tasks[index]
-            if era.key == "2.4" or best is None:
+            if old or best is None:
                 thousandths = None
             elif era.per_mille:
                 thousandths = best
