@@ -288,6 +288,10 @@ def _memory_lines(m: Machine) -> list[str]:
     return [f"totalpages {m.totalpages} (estimated)"]
 
 
+_HOW = {"layout": ", by its layout", "score": ", by its printed score"}
+"""How the era was placed, when not by the version (``Machine.era_source``)."""
+
+
 def report_text(
     j: Judgement, advice: Advice | None = None, said: Said | None = None, number: int = 1
 ) -> str:
@@ -297,12 +301,7 @@ def report_text(
     m = j.machine
     era = ERAS.get(m.era or "")
     rule = f"the {era.label} rule" if era else "no modelled rule"
-    how = {
-        "version": "",
-        "layout": ", by its layout",
-        "score": ", by its printed score",
-        "none": "",
-    }.get(m.era_source, "")
+    how = _HOW.get(m.era_source, "")
     out = [
         f"{m.source}",
         f"  kernel {m.kernel or 'not named'} ({rule}{how}), a {m.constraint} OOM, "
