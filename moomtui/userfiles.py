@@ -304,8 +304,10 @@ def _new_temporary(real: Path, text: str, mode: int) -> Path:
     made for it (``O_EXCL``); removed again if anything fails on the way."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     flags |= getattr(os, "O_CLOEXEC", 0)
+    import secrets  # here, not at the top: most commands write no file
+
     for _ in range(100):
-        tmp = real.with_name(f".{real.name}.{os.getpid()}.{os.urandom(8).hex()}{TEMPORARY_SUFFIX}")
+        tmp = real.with_name(f".{real.name}.{os.getpid()}.{secrets.token_hex(8)}{TEMPORARY_SUFFIX}")
         try:
             fd = os.open(tmp, flags, mode)
         except FileExistsError:  # someone else's name: never touched, try another
