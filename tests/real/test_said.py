@@ -63,3 +63,15 @@ def test_the_blocks_remembered_are_bounded() -> None:
     assert s.before(("assumed", "a"), 100) is None  # forgotten: in full again
     assert s.before(("assumed", "a"), 101) == 100
     assert len(s.first) == said.KEEP
+
+
+def test_several_notes_said_before_are_one_line(tmp_path: Path) -> None:
+    """A RHEL 6 kernel (2.6.32 with the 2.6.36 table: a note) in a cpuset OOM (another)."""
+    cpuset = "oom-kill:constraint=CONSTRAINT_CPUSET,nodemask=(null),cpuset=/,mems_allowed=0"
+    lines = report("2.6.36", [JAVA, NODE], JAVA, kernel="2.6.32-431.el6.x86_64")
+    lines.insert(-3, cpuset)
+    path = tmp_path / "kern.log"
+    path.write_text("\n".join(lines + lines) + "\n")
+    first, second = reports_of(postmortem("--print", str(path)))
+    assert first.count("  note: ") == 2 and "  notes: as for report 1\n" in second
+    assert "  note: " not in second
