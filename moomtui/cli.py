@@ -450,13 +450,8 @@ def internal_error(exc: BaseException) -> int:
 def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
     if command == "serve":
         return _serve(build_sub_parser(command).parse_args(argv))
-    from . import headless
-    from .presets import PresetError
-
     ns = build_sub_parser(command).parse_args(argv)
-    if command == "campaign":
-        return _campaign(ns)
-    if command in ("postmortem", "snapshot"):
+    if command in ("postmortem", "snapshot"):  # before the simulator's imports: not used
         from .real import cli as real
 
         try:
@@ -465,6 +460,11 @@ def _subcommand(command: str, argv: list[str], *, last: bool = False) -> int:
             return 0
         except KeyboardInterrupt:
             return 130
+    from . import headless
+    from .presets import PresetError
+
+    if command == "campaign":
+        return _campaign(ns)
     user_errors: tuple[type[Exception], ...] = (PresetError, headless.UsageError)
     try:
         if command == "schema":

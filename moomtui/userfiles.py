@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 import sys
 import time
@@ -305,6 +304,8 @@ def _new_temporary(real: Path, text: str, mode: int) -> Path:
     made for it (``O_EXCL``); removed again if anything fails on the way."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     flags |= getattr(os, "O_CLOEXEC", 0)
+    import secrets  # here, not at the top: most commands write no file
+
     for _ in range(100):
         tmp = real.with_name(f".{real.name}.{os.getpid()}.{secrets.token_hex(8)}{TEMPORARY_SUFFIX}")
         try:

@@ -181,7 +181,7 @@ def test_a_temporary_name_already_taken_is_never_touched(
     old_style = tmp_path / f".scores.json.{os.getpid()}.tmp"
     old_style.write_text("not moomtui's\n")
     drawn = iter(["0" * 16, "1" * 16])
-    monkeypatch.setattr("moomtui.userfiles.secrets.token_hex", lambda n: next(drawn))
+    monkeypatch.setattr("secrets.token_hex", lambda n: next(drawn))
     taken = tmp_path / f".scores.json.{os.getpid()}.{'0' * 16}{TEMPORARY_SUFFIX}"
     taken.write_text("someone's\n")
     create_user_text(target, "{}\n")

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from ..kernel import events as ev
+from ..kernel.arith import c_div, int_sqrt, s32
 from ..kernel.constants import (
     CAP_SYS_ADMIN,
     CAP_SYS_RAWIO,
@@ -49,42 +49,6 @@ if TYPE_CHECKING:
 
 _CAP_SYS_ADMIN = CAP_TO_MASK(CAP_SYS_ADMIN)
 _CAP_SYS_RAWIO = CAP_TO_MASK(CAP_SYS_RAWIO)
-
-
-def s32(value: int) -> int:
-    """``(int)value``: the low 32 bits, read as two's complement."""
-    value &= UINT_MAX
-    return value - (1 << 32) if value & 0x80000000 else value
-
-
-def c_div(a: int, b: int) -> int:
-    """C's signed ``a / b``: the quotient truncated toward zero."""
-    if a >= 0 and b > 0:
-        return a // b
-    q = abs(a) // abs(b)
-    return q if (a < 0) == (b < 0) else -q
-
-
-def c_abs(value: int) -> int:
-    """``abs(int)``, with the C overflow: ``abs(INT_MIN)`` is ``INT_MIN``."""
-    return s32(abs(s32(value)))
-
-
-@lru_cache(maxsize=8192)
-def int_sqrt(x: int) -> int:
-    """A very rough approximation to the sqrt() function (not even monotonic).
-
-    Cached: the walk over every task calls it three times per task, nearly always with
-    small arguments.
-    """
-    x &= UINT_MAX
-    out = x
-    while x & ~1:
-        x >>= 2
-        out >>= 1
-    if x:
-        out -= out >> 2
-    return out if out else 1
 
 
 # int_sqrt of the small arguments the walk meets for nearly every task (CPU time in units

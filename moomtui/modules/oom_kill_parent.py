@@ -29,13 +29,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..kernel.arith import c_abs
 from ..kernel.constants import HZ, JIFFIES_MASK, UINT_MAX
 from ..kernel.module import KernelLike, ModuleParam
 from ..kernel.notifier import NotifierBlock
 from ..kernel.sysctl import CtlEntry, IntCell, SysctlHeader
 from .classic import (
     ClassicKiller,
-    c_abs,
     get_nr_swap_pages,
     kill_mm_users,
     oom_kill_task,

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..output import SCHEMA_VERSION, versioned
 from ..text import dumps, one_line
@@ -26,21 +26,28 @@ from ..userfiles import (
     read_stdin_blocks,
     read_user_blocks,
 )
-from .advice import Advice, advise
-from .live import PROC, LiveError, read_machine
+from .live import PROC
 from .logread import read_blocks
-from .preset import PresetText, machine_preset
 from .rebuild import rebuild_each, rebuild_nth
-from .records import Machine
-from .render import report_json, report_text, snapshot_json, snapshot_text
+from .render import report_json, report_text
 from .report import Log, ReportError
+from .said import Said
 from .scan import BLOCK
 from .timeline import Timeline
 from .verdict import Judgement, judge
 
+# What printing a log's verdicts does not use is imported where it is: the advice, the
+# preset (which the simulator's preset checker reads), this machine's /proc, the screen.
+if TYPE_CHECKING:
+    from .advice import Advice
+    from .preset import PresetText
+    from .records import Machine
+
 COMMANDS = ("postmortem", "snapshot")
 MAX_INPUT = 64 << 30
 """The largest log read (64 GiB): it is read a block at a time, in bounded memory."""
+CHUNK = 1 << 16
+"""The printed reports are written this many characters at a time (at least)."""
 
 
 class RealError(Exception):
@@ -144,11 +151,15 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if not 1 <= ns.report <= count:
         raise RealError(f"--report {ns.report}: {shown} has {count} report(s)")
     if ns.preset is not None:
+        from .preset import machine_preset
+
         chosen = rebuild_nth(log, ns.report, shown)
         preset = machine_preset(chosen, f"{shown}, {chosen.source}")
         _write(ns.preset, preset, stdout)
         return 0
     if not ns.print and _screen_possible(stdout):
+        from .preset import machine_preset
+
         chosen = rebuild_nth(log, ns.report, shown)
         preset = machine_preset(chosen, f"{shown}, {chosen.source}")
         advisor = _advisor(ns)
@@ -172,6 +183,8 @@ def _advisor(ns: argparse.Namespace) -> Callable[[Judgement], Advice] | None:
     protect: str | None = ns.protect
     if protect is None and not ns.advice:
         return None
+    from .advice import advise
+
     return lambda j: advise(j, protect)
 
 
@@ -181,12 +194,21 @@ def _details(
     out: TextIO,
     advisor: Callable[[Judgement], Advice] | None,
 ) -> None:
-    """One machine at a time: rebuilt, judged, printed, forgotten."""
+    """One machine at a time: rebuilt, judged, printed, forgotten — a block an earlier
+    report printed in full is named, not repeated (:mod:`.said`)."""
+    said = Said() if len(log.reports) > 1 else None
+    chunk: list[str] = []  # written CHUNK characters at a time: one check, one write
+    size = 0
     for i, machine in enumerate(rebuild_each(log, shown)):
-        if i:
-            out.write("\n")
         j = judge(machine)
-        out.write(report_text(j, advisor(j) if advisor is not None else None))
+        text = report_text(j, advisor(j) if advisor is not None else None, said, i + 1)
+        chunk.append(f"\n{text}" if i else text)
+        size += len(text)
+        if size >= CHUNK:
+            out.write("".join(chunk))
+            chunk.clear()
+            size = 0
+    out.write("".join(chunk))
 
 
 def _write_json(
@@ -211,6 +233,10 @@ def _write_json(
 
 # --------------------------------------------------------------------------- snapshot
 def _snapshot(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from .live import LiveError, read_machine
+    from .preset import machine_preset
+    from .render import snapshot_json, snapshot_text
+
     try:
         machine = read_machine(ns.proc)
     except LiveError as err:

@@ -55,10 +55,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
+from ..kernel.arith import int_sqrt, s32
 from ..kernel.constants import HZ, INT_MAX, JIFFIES_MASK, SHIFT_HZ, UINT_MAX
-from ..modules.classic import int_sqrt, s32
 from ..patterns import anchored
 from .records import (
     CAP_FULL_2_4,
@@ -75,9 +75,8 @@ Score = int | None
 """A task's points in one era; ``None`` is 5.9's ``LONG_MIN`` (never to be killed)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
-    """What a score needs besides the task."""
+class Context(NamedTuple):
+    """What a score needs besides the task (a tuple: every report makes one or two)."""
 
     totalpages: int
     """This OOM's ``totalpages`` (the machine's, or the memory cgroup's limit)."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from ..patterns import scanning
 
@@ -232,6 +231,8 @@ def _utc(value: object) -> str | None:
     number = _number(value)
     if number is None:
         return None
+    from datetime import UTC, datetime  # a journal's time stamps only: not on every start
+
     try:
         when = datetime.fromtimestamp(number // 1_000_000, UTC)
     except (OverflowError, OSError, ValueError):

@@ -22,7 +22,6 @@ global init is pid 1 only when ``/proc`` is the init PID namespace's — there p
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 from ..kernel.constants import HZ
@@ -144,6 +143,8 @@ def read_machine(
         raise LiveError(f"{root}: not a Linux /proc ({err})") from None
     if "MemTotal" not in meminfo:
         raise LiveError(f"{root}/meminfo: no MemTotal")
+    import socket  # this machine's name: snapshot's alone
+
     m = Machine(
         source=f"snapshot of {socket.gethostname() if root == PROC else root}",
         page_size=page_size,

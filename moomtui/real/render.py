@@ -15,15 +15,18 @@ also kept on its line (:func:`~moomtui.text.one_line`), so no process can print 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..text import one_line
-from .advice import Advice, advice_json, advice_lines
 from .breakdown import breakdown, breakdown_json, breakdown_lines
 from .eras import EARLYOOM, ERAS, Context
 from .live import kernel_oom_score
 from .records import Machine, TaskRecord
+from .said import Said
 from .verdict import Judgement, Verdict, contexts
+
+if TYPE_CHECKING:
+    from .advice import Advice
 
 
 def _kib(pages: int | None, page_size: int) -> str:
@@ -129,8 +132,14 @@ def report_json(j: Judgement, advice: Advice | None = None) -> dict[str, Any]:
         "assumptions": m.assumptions,
         "notes": m.notes,
         "breakdown": breakdown_json(breakdown(m)),
-        **({"advice": advice_json(advice)} if advice is not None else {}),
+        **({"advice": _advice_json(advice)} if advice is not None else {}),
     }
+
+
+def _advice_json(advice: Advice) -> dict[str, Any]:
+    from .advice import advice_json  # asked for with --advice or --protect only
+
+    return advice_json(advice)
 
 
 def task_json(rec: TaskRecord, m: Machine, oom: Context, glob: Context) -> dict[str, Any]:
@@ -186,32 +195,42 @@ def snapshot_json(j: Judgement) -> dict[str, Any]:
 _VERDICT_HEADER = f"  {'rule':<37} {'victim':<26} {'score':>10} {'‰':>5}"
 
 
-@functools.lru_cache(maxsize=64)
-def _rule_cell(mark: str, label: str) -> str:
-    """A row's start: the mark and the rule's name, padded (the same for every report)."""
-    return f"{mark} {label:<37} "
+_RULE_CELLS: dict[tuple[bool, str], str] = {}
+"""A row's start by (marked, the rule's name): the mark and the name, padded — the same
+for every report (a name is an era's, or earlyoom's with an era's)."""
+
+
+def _rule_cell(marked: bool, label: str) -> str:
+    cell = _RULE_CELLS.get((marked, label))
+    if cell is None:
+        cell = _RULE_CELLS[marked, label] = f"{'*' if marked else ' '} {label:<37} "
+    return cell
 
 
 def _verdict_rows(j: Judgement) -> list[str]:
     rows = [_VERDICT_HEADER]
-    cells: dict[tuple[int | None, str | None, int | None, int | None, int], str] = {}
-    names: dict[tuple[int | None, str | None], str] = {}
+    model = j.model
+    # Most rules choose the same task, often with the same score, and the verdicts come in
+    # the eras' order: a cell is written again only where it differs from the row above.
+    # (ljust and rjust pad as the format's < and > would, without parsing one.)
+    last: tuple[int | None, str | None] | None = None
+    last_cell: tuple[int | None, int | None, int] | None = None
+    who = cell = ""
     for key, v in j.verdicts.items():
-        # Most rules choose the same task, often with the same score: its cells are written
-        # once. (ljust and rjust pad as the format's < and > would, without parsing one.)
-        verdict = (v.pid, v.comm, v.score, v.per_mille, len(v.ties))
-        cell = cells.get(verdict)
-        if cell is None:
-            who = names.get(verdict[:2])
-            if who is None:
-                who = f"{v.pid} ({one_line(v.comm)})" if v.pid is not None else "nobody"
-                who = names[verdict[:2]] = who[:26].ljust(26)
+        task = (v.pid, v.comm)
+        if task != last:
+            last, last_cell = task, None
+            who = f"{v.pid} ({one_line(v.comm)})" if v.pid is not None else "nobody"
+            who = who[:26].ljust(26)
+        numbers = (v.score, v.per_mille, len(v.ties))
+        if numbers != last_cell:
+            last_cell = numbers
             score = "" if v.score is None else str(v.score)
             pm = "" if v.per_mille is None else str(v.per_mille)
             ties = f"  +{len(v.ties)} tied" if v.ties else ""
             cell = f"{who} {score.rjust(10)} {pm.rjust(5)}{ties}".rstrip()
-            cells[verdict] = cell
-        rows.append(_rule_cell("*" if key == j.model else " ", v.label) + cell)
+        start = _RULE_CELLS.get((key == model, v.label)) or _rule_cell(key == model, v.label)
+        rows.append(start + cell)
     return rows
 
 
@@ -269,25 +288,31 @@ def _memory_lines(m: Machine) -> list[str]:
     return [f"totalpages {m.totalpages} (estimated)"]
 
 
-def report_text(j: Judgement, advice: Advice | None = None) -> str:
+_HOW = {"layout": ", by its layout", "score": ", by its printed score"}
+"""How the era was placed, when not by the version (``Machine.era_source``)."""
+
+
+def report_text(
+    j: Judgement, advice: Advice | None = None, said: Said | None = None, number: int = 1
+) -> str:
     """One report for a person: the machine, where its memory went, every era's verdict, and
-    with ``advice`` what would have saved it."""
+    with ``advice`` what would have saved it. ``said``: what the log's reports before this
+    one (report ``number``) printed in full, which this one names rather than repeats."""
     m = j.machine
     era = ERAS.get(m.era or "")
     rule = f"the {era.label} rule" if era else "no modelled rule"
-    how = {
-        "version": "",
-        "layout": ", by its layout",
-        "score": ", by its printed score",
-        "none": "",
-    }.get(m.era_source, "")
+    how = _HOW.get(m.era_source, "")
     out = [
         f"{m.source}",
         f"  kernel {m.kernel or 'not named'} ({rule}{how}), a {m.constraint} OOM, "
         f"{len(m.tasks)} tasks",
     ]
     if m.era_evidence:
-        out.extend(_era_lines(m.era_evidence))
+        first = said.before(("era", *m.era_evidence), number) if said is not None else None
+        if first is None:
+            out.extend(_era_lines(m.era_evidence))
+        else:
+            out.append(f"  era: as for report {first}")
     out.extend(f"  {line}" for line in _memory_lines(m))
     if m.invoker is not None:
         who = one_line(m.invoker.comm) + (f" ({m.invoker.pid})" if m.invoker.pid else "")
@@ -321,12 +346,23 @@ def report_text(j: Judgement, advice: Advice | None = None) -> str:
         )
     for reason in j.why:
         out.extend(_wrap("    - ", reason))
-    for note in m.notes:
-        out.extend(_wrap("  note: ", note))
-    out.append("  assumed:")
-    for assumption in m.assumptions:
-        out.extend(_wrap("    - ", assumption))
+    if m.notes:
+        first = said.before(("note", *m.notes), number) if said is not None else None
+        if first is None:
+            for note in m.notes:
+                out.extend(_wrap("  note: ", note))
+        else:
+            out.append(f"  {'note' if len(m.notes) == 1 else 'notes'}: as for report {first}")
+    first = said.before(("assumed", *m.assumptions), number) if said is not None else None
+    if first is None:
+        out.append("  assumed:")
+        for assumption in m.assumptions:
+            out.extend(_wrap("    - ", assumption))
+    else:
+        out.append(f"  assumed: as for report {first}")
     if advice is not None:
+        from .advice import advice_lines  # asked for with --advice or --protect only
+
         out.append("")
         out.extend(advice_lines(advice, one_line, _wrap))
     return "\n".join(out) + "\n"

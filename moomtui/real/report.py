@@ -363,10 +363,12 @@ class _Reader:
         if ":" not in text:  # neither the words nor a pair
             return False
         start = _MEMINFO_START.match(text) is not None
-        words = len(text.split())
         colons = text.count(":")
-        if not start and (colons < 2 or colons * 2 < words):
+        if not start and colons < 2:
             return False  # a pair holds one colon: too few for a line of pairs, none sought
+        words = len(text.split())
+        if not start and colons * 2 < words:
+            return False
         pairs = _KEYVALS.findall(text)
         if start or (len(pairs) >= 2 and len(pairs) * 2 >= words):
             cur.meminfo.update((k, int(v)) for k, v in pairs)
@@ -521,19 +523,19 @@ class _Reader:
         m, comm, rest = kill
         if "sharing same memory" in rest:
             return None
-        score = _SCORE.search(rest)
-        total_vm = _TOTAL_VM.search(rest)
         pid = int(m["pid"])
-        decision = Decision(line=n, message=(m.groupdict().get("message") or "").strip())
-        if m["verb"].lower() == "kill":
+        message = m["message"] if "message" in m.re.groupindex else None
+        decision = Decision(line=n, message=message.strip() if message else "")
+        if m["verb"] in ("kill", "Kill"):
             decision.pid, decision.comm = pid, comm
+            score = _SCORE.search(rest)
             decision.score = int(score[1]) if score else None
         else:
             decision.killed_pid, decision.killed_comm = pid, comm
             if "oom_score_adj:" in rest:
                 adj = _KILL_ADJ.search(rest)
                 decision.oom_score_adj = int(adj[1]) if adj else None
-        if total_vm is not None and self.cur is not None:
+        if self.cur is not None and (total_vm := _TOTAL_VM.search(rest)) is not None:
             self.cur.killed_total_vm_kb = int(total_vm[1])
         return decision
 

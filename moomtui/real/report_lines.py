@@ -61,11 +61,12 @@ def _invoker(text: str) -> Invoker | None:
         m = _INVOKED.match(text, at + len(INVOKED_AT))
         if m is not None:
             adj = m["adj"]
-            return Invoker(
-                comm=text[:at].strip(),
-                gfp_mask=m["gfp"],
-                order=int(m["order"]),
-                oom_score_adj=int(adj) if adj is not None else None,
+            return Invoker(  # comm, pid, gfp_mask, order, oom_score_adj
+                text[:at].strip(),
+                None,
+                m["gfp"],
+                int(m["order"]),
+                int(adj) if adj is not None else None,
             )
         at = text.find(INVOKED_AT, at + 1)
     return None

@@ -41,22 +41,35 @@ def record_maker(numeric: tuple[str, ...]) -> RecordMaker:
 
     def record(pid: int, name: str, values: list[int | None], line: int) -> TaskRecord:
         uid, tgid, total_vm, rss, anon, file, shmem, swap, pgbytes, oom_adj, adj = fields(values)
+        # Every field in TaskRecord's order (a call by position costs less than by name; a
+        # test holds the record to its numbers read by name): what a row does not show —
+        # euid, caps, nice, utime, stime, start_time, ppid, threads — is None.
         return TaskRecord(
-            pid=pid,
-            comm=name.strip(),
-            uid=uid,
-            tgid=tgid,
-            total_vm=total_vm,
-            rss=rss,
-            rss_anon=anon,
-            rss_file=file,
-            rss_shmem=shmem,
-            swap=swap,
-            pgtables=None if ptes is None else values[ptes] + values[pmds],  # type: ignore[operator]
-            oom_score_adj=adj,
-            oom_adj=oom_adj,
-            pgtables_bytes=pgbytes,
-            line=line,
+            pid,
+            name.strip(),
+            uid,
+            tgid,
+            total_vm,
+            rss,
+            anon,
+            file,
+            shmem,
+            swap,
+            None if ptes is None else values[ptes] + values[pmds],  # type: ignore[operator]
+            pgbytes,
+            adj,
+            oom_adj,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            False,
+            True,
+            line,
         )
 
     return record

@@ -140,18 +140,29 @@ class Timeline:
             + (f" from {len(hosts)} hosts" if several else ""),
             f"{head}{'where':<30} {'killed':<28} rule",
         ]
+        names: dict[str, str] = {}  # a log's names and places are few: each shown once
         for i, (r, when) in enumerate(zip(self.rows, whens, strict=True)):
+            # (rjust and ljust pad as the format's > and < would, without parsing one)
+            when = when.rjust(width)
             if several:
-                when = f"{when:>{width}}  {shown[i]:<{host}}"
-            who = "nobody" if r.pid is None else f"{r.pid} ({name(r.comm or '?')})"
+                when = f"{when}  {shown[i].ljust(host)}"
+            comm = r.comm or "?"
+            if r.pid is None:
+                who = "nobody"
+            else:
+                shown_comm = names.get(comm)
+                if shown_comm is None:
+                    shown_comm = names[comm] = name(comm)
+                who = f"{r.pid} ({shown_comm})"
             if r.nth > 1:
-                who += f" #{r.nth}"
+                who = f"{who} #{r.nth}"
             where = _tail(name(r.where), WHERE)
             if r.cgroup is not None and len(where) < WHERE - 2:
                 where += " " + _tail(name(r.cgroup), WHERE - len(where) - 1)
             rule = r.rule or "not modelled"
             out.append(
-                f"  {r.number:>4} {when:>{width}}  {where:<30} {who[:28]:<28} {rule}".rstrip()
+                f"  {str(r.number).rjust(4)} {when}  {where.ljust(30)} {who[:28].ljust(28)} "
+                f"{rule}".rstrip()
             )
         repeats = self.repeats()
         if repeats:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from ..kernel.arith import int_sqrt
+from ..kernel.constants import INT_MAX, JIFFIES_MASK, SHIFT_HZ
 from .eras import (
     EARLYOOM,
     ERAS,
@@ -27,17 +30,24 @@ from .eras import (
     badness_3_14,
     badness_4_17,
     badness_5_9,
+    c_div,
     choose,
     earlyoom_choose,
     earlyoom_select,
-    facts,
     jiffies_at,
     per_mille,
     pick,
 )
 from .evidence import settle
 from .printed import ScoreCheck, check_adj, check_score
-from .records import Machine, TaskRecord
+from .records import (
+    CAP_FULL_2_4,
+    CAP_SYS_ADMIN,
+    CAP_SYS_RAWIO,
+    OOM_SCORE_ADJ_MIN,
+    Machine,
+    TaskRecord,
+)
 from .victims import (
     NONE,
     Chosen,
@@ -48,6 +58,9 @@ from .victims import (
     earlier_victims,
     passes_over,
 )
+
+_CAP_SYS_ADMIN = 1 << CAP_SYS_ADMIN
+_CAP_SYS_RAWIO = 1 << CAP_SYS_RAWIO
 
 EARLYOOM_FALLBACK = "5.9"
 """The ``/proc/PID/oom_score`` earlyoom reads when the machine's own era is not modelled."""
@@ -92,6 +105,11 @@ def contexts(m: Machine) -> tuple[Context, Context]:
     return oom, Context(totalpages=whole, jiffies=jiffies, init_pid=m.init_pid)
 
 
+_WALKS = tuple((era, era.key != "5.9", era.key == "2.4") for era in ERAS.values())
+"""Each era, whether its walk skips a task scoring 0 (all but 5.9, :func:`~.eras.pick`), and
+whether its scores have no 1000ths (2.4)."""
+_EARLYOOM_LABELS = {key: f"earlyoom 1.6 (oom_score of {era.label})" for key, era in ERAS.items()}
+
 RULES: tuple[Rule, ...] = (
     badness_2_4,
     badness_2_6_36,
@@ -107,24 +125,50 @@ RULES: tuple[Rule, ...] = (
 def all_points(rec: TaskRecord, ctx: Context) -> tuple[Score, ...]:
     """``rec``'s points by each of :data:`RULES`, in that order: 2.4's, then the rules from
     2.6.36 on (:func:`~.eras.rule_2_6_36` … :func:`~.eras.rule_5_9`) written out over the
-    task's facts at once — judging a report scores every task by all of them, and a call
-    per rule cost more than the rules (a property test holds each equal to its rule)."""
-    old = badness_2_4(rec, ctx)
-    f = facts(rec, ctx)
-    if f.protected:
+    task's facts (:func:`~.eras.facts`, read here without building them) at once — judging
+    a report scores every task by all of them, and a call per rule cost more than the rules
+    (a property test holds each equal to its rule)."""
+    caps = rec.caps
+    uid = rec.uid
+    euid = uid if rec.euid is None else rec.euid
+    if caps is None:  # caps_of()
+        caps = CAP_FULL_2_4 if euid == 0 else 0
+    total_vm = rec.total_vm
+    if (
+        rec.utime is None
+        and rec.stime is None
+        and rec.start_time is None
+        and rec.nice is None
+        and 0 <= total_vm <= INT_MAX
+        and rec.has_mm
+        and not rec.kthread
+    ):
+        # A report's row: no CPU time (int_sqrt(0) is 1), started at boot, not niced, and
+        # an address space that fits an int: badness_2_4() without its wraps and defaults.
+        run_time = (ctx.jiffies & JIFFIES_MASK) >> (SHIFT_HZ + 10)
+        old = total_vm // int_sqrt(int_sqrt(run_time)) if run_time else total_vm
+        if caps & _CAP_SYS_ADMIN or uid == 0 or euid == 0:
+            old //= 4
+        if caps & _CAP_SYS_RAWIO:
+            old //= 4
+    else:
+        old = badness_2_4(rec, ctx)
+    adj = rec.oom_score_adj
+    if not rec.has_mm or rec.kthread or rec.pid == ctx.init_pid or adj == OOM_SCORE_ADJ_MIN:
         return old, 0, 0, 0, 0, 0, None
+    admin = caps & _CAP_SYS_ADMIN
     total = ctx.totalpages
     per = total or 1
     scale = total // 1000
-    adj = f.adj
-    root_adj = adj - 30 if f.admin else adj
-    pages = f.rss + f.pgtables + f.swap
+    root_adj = adj - 30 if admin else adj
+    rss_swap = rec.rss + (rec.swap or 0)
+    pages = rss_swap + (rec.pgtables or 0)
     # 2.6.36 and 2.6.37–3.5: 1000ths of totalpages, 30 less for root, plus adj, in 1..1000.
-    t36 = (f.rss + f.swap) * 1000 // per + root_adj
+    t36 = rss_swap * 1000 // per + root_adj
     t37 = pages * 1000 // per + root_adj
     # 3.6–3.13: the root bonus in adj's units; 3.14–4.16: 3 % of the points; 4.17 on: none.
     p36 = pages + root_adj * scale
-    p314 = (pages - pages * 3 // 100 if f.admin else pages) + adj * scale
+    p314 = (pages - pages * 3 // 100 if admin else pages) + adj * scale
     p59 = pages + adj * scale
     return (
         old,
@@ -154,24 +198,36 @@ def judge(m: Machine) -> Judgement:
     # the ties go otherwise), and earlyoom reads its era's when /proc's totalpages is the
     # OOM's (a global OOM: contexts() gives the one context).
     scored = score_all(tasks, oom)
+    per = max(1, oom.totalpages)
     verdicts: dict[str, Verdict] = {}
     passed: list[int] = []
-    for era in ERAS.values():
+    for era, skip_zero, old in _WALKS:
         scores = scored[era.score]
         if past.rows:
             scores, over = _pass_over(era, m, past, scores)
             if era.key == m.era:
                 passed = over
-        index, best = pick(scores, era)
-        if index >= 0 and scores.count(best) == 1:  # the usual: one task scores the most
+        # The usual: every task scored (none passed over, none 0 where 0 is skipped) and one
+        # scores the most: pick()'s walk ends on it, first or last alike.
+        ints: Sequence[Any] = scores  # ints when None is not in it
+        if ints and None not in ints and (not skip_zero or min(ints) > 0):
+            index, best = -1, max(ints)
+            if scores.count(best) == 1:
+                index = scores.index(best)
+        else:
+            index, best = pick(scores, era)
+            if index >= 0 and scores.count(best) != 1:
+                index = -1
+        if index >= 0:
             task = tasks[index]
+            if old or best is None:
+                thousandths = None
+            elif era.per_mille:
+                thousandths = best
+            else:  # per_mille(), written out: C's division is Python's for points >= 0
+                thousandths = best * 1000 // per if best >= 0 else c_div(best * 1000, per)
             verdicts[era.key] = Verdict(
-                era.key,
-                era.label,
-                task.pid,
-                task.comm,
-                best,
-                per_mille(era, best, oom.totalpages),
+                era.key, era.label, task.pid, task.comm, best, thousandths, []
             )
         else:  # nobody, or ties
             verdicts[era.key] = _verdict(era, choose(tasks, scores, era), oom)
@@ -183,7 +239,7 @@ def judge(m: Machine) -> Judgement:
         eo = earlyoom_select(tasks, eo_era, glob)
     verdicts[EARLYOOM] = Verdict(
         EARLYOOM,
-        f"earlyoom 1.6 (oom_score of {eo_era.label})",
+        _EARLYOOM_LABELS[eo_era.key],
         eo.task.pid if eo.task else None,
         eo.task.comm if eo.task else None,
         eo.points,

@@ -146,6 +146,37 @@ def test_all_points_are_each_rules_own(r: TaskRecord, total: int, init: int | No
     assert all_points(r, ctx) == tuple(rule(r, ctx) for rule in RULES)
 
 
+report_rows = st.builds(
+    TaskRecord,
+    pid=st.one_of(st.sampled_from([0, 1, 2]), st.integers(0, 2**22)),
+    comm=st.just("x"),
+    uid=st.sampled_from([0, 1, 1000]),
+    rss=st.integers(0, 2**40),
+    swap=maybe(st.integers(0, 2**40)),
+    pgtables=maybe(st.integers(0, 2**20)),
+    oom_score_adj=st.sampled_from([-1000, -999, -30, 0, 1, 1000]),
+    total_vm=WIDE,
+    euid=maybe(st.sampled_from([0, 1000])),
+    caps=maybe(st.one_of(st.integers(0, 2**40), st.sampled_from([1 << 17, 1 << 21]))),
+)
+"""Rows as a report gives them: no CPU time, start time or nice (all_points' short way)."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    r=report_rows,
+    jiffies=st.one_of(st.sampled_from([0, 1, 2**17 - 1, 2**17, 2**32 - 1]), WIDE),
+    total=st.one_of(st.sampled_from([0, 1, 999, 1000]), st.integers(1, 2**40)),
+    init=st.sampled_from([1, None]),
+)
+def test_all_points_of_a_reports_row_are_each_rules_own(
+    r: TaskRecord, jiffies: int, total: int, init: int | None
+) -> None:
+    """A report's row takes all_points' short way to 2.4's badness(): the same figures."""
+    ctx = Context(total, jiffies=jiffies, init_pid=init)
+    assert all_points(r, ctx) == tuple(rule(r, ctx) for rule in RULES)
+
+
 def test_2_4_defaults_root_holds_every_capability() -> None:
     """``if (cap_t(p->cap_effective) & CAP_TO_MASK(CAP_SYS_ADMIN) || p->uid == 0 …)
     points /= 4;`` and ``if (cap_t(p->cap_effective) & CAP_TO_MASK(CAP_SYS_RAWIO))

@@ -3,7 +3,12 @@ why."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from moomtui.real.eras import ERAS, Context, jiffies_at, per_mille, select_bad_process
 from moomtui.real.rebuild import rebuild_log
+from moomtui.real.records import Machine, TaskRecord
 from moomtui.real.report import read_log
 from moomtui.real.verdict import Judgement, judge
 
@@ -123,3 +128,43 @@ def test_a_5_2_kernel_keeps_the_first_of_a_tie_and_5_3_the_last() -> None:
     (new,) = judged(report("4.19", twins, twins[1], kernel="5.3.0-19-generic"))
     assert (new.model, new.matches, new.verdicts["5.3"].pid) == ("5.3", True, 3002)
     assert new.verdicts["5.3"].label == "5.3–5.8"
+
+
+# ------------------------------------------------------------------------- the plain walk
+small_rows = st.builds(
+    TaskRecord,
+    pid=st.integers(0, 40),
+    comm=st.sampled_from(["a", "b"]),
+    uid=st.sampled_from([0, 1000]),
+    rss=st.sampled_from([0, 1, 500, 1000, 2**33]),
+    swap=st.one_of(st.none(), st.sampled_from([0, 7])),
+    pgtables=st.one_of(st.none(), st.sampled_from([0, 3])),
+    oom_score_adj=st.sampled_from([-1000, -999, -30, 0, 1000]),
+    total_vm=st.sampled_from([0, 1, 4000, 2**31, -5]),
+    kthread=st.sampled_from([False, False, True]),
+    has_mm=st.sampled_from([True, True, False]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tasks=st.lists(small_rows, max_size=5),
+    total=st.sampled_from([1, 999, 1000, 4096, 2**34]),
+    uptime=st.sampled_from([None, 0.5, 5000.0]),
+)
+def test_each_verdict_is_its_eras_plain_walk(
+    tasks: list[TaskRecord], total: int, uptime: float | None
+) -> None:
+    """judge() ends each era's walk its short way when one task scores the most: every
+    verdict is select_bad_process()'s choice, its points, 1000ths and ties."""
+    m = Machine(source="t", tasks=tasks, totalpages=total, totalram=total, uptime=uptime)
+    j = judge(m)
+    ctx = Context(total, jiffies=jiffies_at(uptime))
+    for key, era in ERAS.items():
+        c = select_bad_process(tasks, era, ctx)
+        v = j.verdicts[key]
+        assert (v.pid, v.comm, v.score) == (
+            (c.task.pid, c.task.comm, c.points) if c.task else (None, None, c.points)
+        )
+        assert v.per_mille == (per_mille(era, c.points, total) if c.task else None)
+        assert v.ties == [t.pid for t in c.ties]
