@@ -5,9 +5,9 @@ share one asyncio loop. A key's way through Textual is several hops through its 
 in at the app, to the focused widget, back up to the app where the bindings are looked up
 (the widget's, the screen's, the app's), then the screen's next update paints what the
 action did — and each hop let whatever else was ready run first: at 5,000 tasks and 100×
-a slice of the machine (up to 17 ms), a frame of the panels (the tree mended, its victim
-found) and its paint, often two of each, so that one key in twenty waited more than a tenth
-of a second (docs/benchmarks.md).
+a slice of the machine (up to :data:`~moomtui.kernel.clock.SLICE`), a frame of the panels
+(the tree mended, its victim found) and its paint, often two of each, so that one key in
+twenty waited more than a tenth of a second (docs/benchmarks.md).
 
 :class:`KeyFirst` holds the clock (:meth:`Driver.hold`) from the moment a key comes in and
 has the frame timer skip its frames (one frame is drawn when the hold ends) until what the

@@ -261,3 +261,21 @@ async def test_the_next_victim_of_a_classic_killer_is_the_kernels_ranking_not_a_
         view = app.main.process_view
         assert isinstance(view.ctx.badness, GuardedScore)
         assert view.ctx.victim == walked is not None
+
+
+@pytest.mark.parametrize(("given", "painted"), [(None, 120), ("30", 30)])
+def test_the_screen_paints_up_to_120_times_a_second_unless_the_user_says(
+    given: str | None, painted: int
+) -> None:
+    """Textual paints what a key did at its next update, at most TEXTUAL_FPS a second (60
+    unless set): the screen asks for 120, so the wait is half; a user's TEXTUAL_FPS wins."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    if given is not None:
+        env["TEXTUAL_FPS"] = given
+    code = "import moomtui.tui, textual.screen as s; print(round(1 / s.UPDATE_PERIOD))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == str(painted), out.stderr
