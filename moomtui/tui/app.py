@@ -183,9 +183,13 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's own filters, :class:`~.controls.ShowControls` (no character from data
-        that a terminal would act on is drawn as itself) and the paint a key waits for
-        (:class:`~.keyfirst.PaintSeen`, which changes nothing)."""
-        return [*super().get_line_filters(), self.SHOW_CONTROLS, self.keyfirst.filter]
+        that a terminal would act on is drawn as itself) and, while a key waits for its
+        paint, :class:`~.keyfirst.PaintSeen` (which changes nothing: it is only there when
+        waited for, each filter being a pass over every line painted)."""
+        filters = [*super().get_line_filters(), self.SHOW_CONTROLS]
+        if self.keyfirst.filter.waiting is not None:
+            filters.append(self.keyfirst.filter)
+        return filters
 
     def _load_themes(self) -> None:
         """Register the shipped themes (and the user's, where the profile reads files) and
