@@ -115,3 +115,31 @@ async def test_the_memory_sparklines_after_a_rewind_are_the_runs_own_minute(
         assert app.sim.run_time == 10 * HZ and app.kernel.ticks < first
         assert _sparklines(app) == shown[10 * HZ]
         assert "▁" in shown[10 * HZ][0]  # the run's own ten seconds are drawn
+
+
+async def test_the_charts_timer_plots_the_memory_chart_and_the_rss_chart_in_turn(
+    make_app: Callable[..., MoomApp],
+) -> None:
+    """Each plot is a build of 10-15 ms: the timer draws one at a time, so a key waits for
+    one at most; a chart whose data did not move is not plotted again."""
+    app = make_app(load_shipped_preset("leaky-apache"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("y")
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        builds = lambda: (screen.memory_plot.builds, screen.rss_plot.builds)  # noqa: E731
+        turns = []
+        for _ in range(3):
+            app.game.run_for(HZ)
+            app.refresh_frame()  # a sample: both charts' data moved
+            before = builds()
+            screen._redraw_half()
+            middle = builds()
+            screen._redraw_half()
+            turns.append((before, middle, builds()))
+        for (m0, r0), (m1, r1), (m2, r2) in turns:
+            assert {(m1 - m0, r1 - r0), (m2 - m1, r2 - r1)} == {(1, 0), (0, 1)}
+        still = builds()
+        screen._redraw_half()
+        screen._redraw_half()
+        assert builds() == still  # nothing moved: nothing plotted

@@ -149,7 +149,9 @@ class HistoryScreen(Screen[None]):
         self.kill_list = KillList(id="kill-list")
         self.keys_line = KeysLine(id="charts-keys")
         self.draws = 0
-        self._key: object = None
+        """Times the memory chart was drawn again (the charts' redraws)."""
+        self._keys: dict[str, object] = {}
+        self._second = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="charts"):
@@ -162,21 +164,44 @@ class HistoryScreen(Screen[None]):
     def on_mount(self) -> None:
         self.kill_list.border_title = "OOM kills: when, who, which policy"
         self.redraw()
-        self.set_interval(1 / REDRAW, self.redraw, name="charts")
+        self.set_interval(1 / (2 * REDRAW), self._redraw_half, name="charts")
 
     def redraw(self) -> None:
-        """Plot again if the timeline moved on (or the selection changed)."""
+        """Plot again what the timeline moved on for (or the selection changed)."""
+        self._redraw_memory()
+        self._redraw_rest()
+
+    def _redraw_half(self) -> None:
+        """The timer, at twice :data:`REDRAW`: the memory chart, then the RSS chart and the
+        kills, in turn — each plot a build of 10–15 ms, so that a key waits for one at
+        most, not for both."""
+        self._second = not self._second
+        if self._second:
+            self._redraw_memory()
+        else:
+            self._redraw_rest()
+
+    def _changed(self, part: str, key: object) -> bool:
+        if self._keys.get(part) == key:
+            return False
+        self._keys[part] = key
+        return True
+
+    def _moment(self) -> tuple[int, int, int, int]:
+        """Where the timeline is: its last sample, how many, its kills and branch points."""
         tl = self.timeline
-        selected = self._selected()
         last = tl.samples[-1].at if tl.samples else -1
-        key = (last, len(tl.samples), len(tl.kills), len(tl.branches), selected, self.size)
-        if key == self._key:
-            return
-        self._key = key
-        self.draws += 1
-        self.memory_plot.replot()
-        self.rss_plot.replot()
-        self.kill_list.show(kill_lines(tl))
+        return (last, len(tl.samples), len(tl.kills), len(tl.branches))
+
+    def _redraw_memory(self) -> None:
+        if self._changed("memory", (self._moment(), self.size)):
+            self.draws += 1
+            self.memory_plot.replot()
+
+    def _redraw_rest(self) -> None:
+        if self._changed("rest", (self._moment(), self._selected(), self.size)):
+            self.rss_plot.replot()
+            self.kill_list.show(kill_lines(self.timeline))
 
     def _memory(self, plt: Plot, width: int, height: int) -> None:
         tl = self.timeline
