@@ -134,7 +134,8 @@ class Timeline:
         width = max([14, *map(len, whens)])
         shown = [_tail(name(r.host or "-"), HOST) for r in self.rows] if several else []
         host = max([4, *map(len, shown)]) if several else 0
-        head = f"  {'#':>4} {'when':>{width}}  " + (f"{'host':<{host}} " if several else "")
+        digits = max([4, *(len(str(r.number)) for r in self.rows)])  # report 10,000 and on
+        head = f"  {'#':>{digits}} {'when':>{width}}  " + (f"{'host':<{host}} " if several else "")
         out = [
             f"timeline: {len(self.rows)} OOM reports"
             + (f" from {len(hosts)} hosts" if several else ""),
@@ -161,7 +162,7 @@ class Timeline:
                 where += " " + _tail(name(r.cgroup), WHERE - len(where) - 1)
             rule = r.rule or "not modelled"
             out.append(
-                f"  {str(r.number).rjust(4)} {when}  {where.ljust(30)} {who[:28].ljust(28)} "
+                f"  {str(r.number).rjust(digits)} {when}  {where.ljust(30)} {who[:28].ljust(28)} "
                 f"{rule}".rstrip()
             )
         repeats = self.repeats()

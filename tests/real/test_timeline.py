@@ -105,3 +105,13 @@ def test_a_central_log_shows_each_report_s_host_and_the_wall_clock_it_was_logged
     assert "Mar 10 11:19:17  web01" in text[2] and "1500 (java)" in text[2]
     assert "db-\\x1b]0;x\\x07" in text[3] and "\x1b" not in "".join(text)
     assert [d["host"] for d in t.json()["reports"]] == ["web01", "db-\x1b]0;x\x07"]
+
+
+def test_report_10000_and_on_keep_the_timelines_columns() -> None:
+    t = Timeline.of(read_log(the_log()))
+    t.rows[2] = t.rows[2]._replace(number=9999)  # a NamedTuple's own copy-with
+    t.rows[3] = t.rows[3]._replace(number=12345)
+    lines = t.lines(str)
+    head, rows = lines[1], lines[2:6]
+    assert head.startswith("      # ") and rows[3].startswith("  12345 ")
+    assert {row.index(" global ") for row in rows if " global " in row} == {head.index(" where")}
