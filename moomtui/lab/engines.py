@@ -39,11 +39,14 @@ IN_FLIGHT = 2
 """Dask tasks handed out per worker before their results are taken (bounded memory): one
 running, one waiting at the scheduler for the moment it ends. More only adds tasks of one
 run each at the start, each a round trip through the scheduler (docs/benchmarks.md)."""
-TASK_SECONDS = 0.5
+TASK_SECONDS = 1.0
 """The CPU time one Dask task aims to take: its runs are batched to about this much, so
 what Dask spends on a task (a few milliseconds of CPU between the client, the scheduler and
 the worker) is a small share of the work. CPU time, not the clock's: on a machine busy with
-other work a run takes longer by the clock, not in CPU, and the tasks stay as large."""
+other work a run takes longer by the clock, not in CPU, and the tasks stay as large. A
+second rather than half of one: on 600 runs of 37 ms, Dask's own CPU a run went from 4.9–5.2 %
+to 3.6 % on one worker, 3.9–4.2 % to 3.8 % on two (docs/benchmarks.md); the results come
+back, and the results file grows, a second of work at a time per worker."""
 MAX_BATCH = 64
 """Runs in one Dask task at most."""
 QUIET = {

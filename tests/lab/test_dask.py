@@ -25,7 +25,7 @@ def test_dask_with_two_workers_gives_the_local_bytes_and_runs_a_users_policy_fil
     """A LocalCluster of two worker processes: the same results file, byte for byte, as the
     local pool's, and a policy file read here runs there (its text travels with the job).
     Twenty-four runs: the first four go one a task, the rest in batches as long as about
-    half a second of runs, shrinking as the sweep ends (moomtui.lab.engines.batch_size)."""
+    a second of runs, shrinking as the sweep ends (moomtui.lab.engines.batch_size)."""
     shutil.copy(ROOT / "examples" / "oom_kill_youngest.py", tmp_path / "youngest.py")
     shutil.copy(ROOT / "presets" / "no-oom.toml", tmp_path / "no-oom.toml")
     spec = tmp_path / "s.toml"
