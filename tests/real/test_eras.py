@@ -90,18 +90,22 @@ def maybe(values: st.SearchStrategy[int]) -> st.SearchStrategy[int | None]:
 
 EDGES = [0, 1, 2**31 - 1, 2**31, 2**32 - 1, 2**32, -1, -(2**31), -(2**31) - 1, -(2**32)]
 WIDE = st.one_of(st.sampled_from(EDGES), st.integers(-(2**33), 2**33), st.integers(-(2**70), 2**70))
+ROW = {
+    "pid": st.one_of(st.sampled_from([0, 1, 2]), st.integers(0, 2**22)),
+    "comm": st.just("x"),
+    "uid": st.sampled_from([0, 1, 1000]),
+    "rss": st.integers(0, 2**40),
+    "swap": maybe(st.integers(0, 2**40)),
+    "pgtables": maybe(st.integers(0, 2**20)),
+    "oom_score_adj": st.sampled_from([-1000, -999, -30, 0, 1, 1000]),
+    "total_vm": WIDE,
+    "euid": maybe(st.sampled_from([0, 1000])),
+    "caps": maybe(st.one_of(st.integers(0, 2**40), st.sampled_from([1 << 17, 1 << 21]))),
+}
+"""A task's fields as a report may give them."""
 records = st.builds(
     TaskRecord,
-    pid=st.one_of(st.sampled_from([0, 1, 2]), st.integers(0, 2**22)),
-    comm=st.just("x"),
-    uid=st.sampled_from([0, 1, 1000]),
-    rss=st.integers(0, 2**40),
-    swap=maybe(st.integers(0, 2**40)),
-    pgtables=maybe(st.integers(0, 2**20)),
-    oom_score_adj=st.sampled_from([-1000, -999, -30, 0, 1, 1000]),
-    total_vm=WIDE,
-    euid=maybe(st.sampled_from([0, 1000])),
-    caps=maybe(st.one_of(st.integers(0, 2**40), st.sampled_from([1 << 17, 1 << 21]))),
+    **ROW,
     nice=maybe(st.integers(-20, 19)),
     utime=maybe(WIDE),
     stime=maybe(WIDE),
@@ -146,19 +150,7 @@ def test_all_points_are_each_rules_own(r: TaskRecord, total: int, init: int | No
     assert all_points(r, ctx) == tuple(rule(r, ctx) for rule in RULES)
 
 
-report_rows = st.builds(
-    TaskRecord,
-    pid=st.one_of(st.sampled_from([0, 1, 2]), st.integers(0, 2**22)),
-    comm=st.just("x"),
-    uid=st.sampled_from([0, 1, 1000]),
-    rss=st.integers(0, 2**40),
-    swap=maybe(st.integers(0, 2**40)),
-    pgtables=maybe(st.integers(0, 2**20)),
-    oom_score_adj=st.sampled_from([-1000, -999, -30, 0, 1, 1000]),
-    total_vm=WIDE,
-    euid=maybe(st.sampled_from([0, 1000])),
-    caps=maybe(st.one_of(st.integers(0, 2**40), st.sampled_from([1 << 17, 1 << 21]))),
-)
+report_rows = st.builds(TaskRecord, **ROW)
 """Rows as a report gives them: no CPU time, start time or nice (all_points' short way)."""
 
 
