@@ -189,13 +189,15 @@ class Checkpoints:
             for watcher in watchers:
                 kernel.watch(watcher)
         self._keep(Checkpoint(sim.run_time, len(sim.run_log), data), time.process_time() - start)
+        self.spent = 0.0
 
     def _keep(self, checkpoint: Checkpoint, cost: float) -> None:
+        """Keep ``checkpoint``, whose pickle took ``cost`` CPU seconds (the kernel time
+        spent since it was taken goes on counting towards the next)."""
         self.kept.append(checkpoint)
         while len(self.kept) > KEEP or (len(self.kept) > 1 and self.size > self.max_bytes):
             self.kept = self.kept[::-1][::2][::-1]
         self.cost = cost
-        self.spent = 0.0
 
     def _break(self, why: str) -> None:
         self.broken = why
