@@ -18,7 +18,10 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .scrolling import set_virtual_size
+from .scrolling import scrolled, set_virtual_size
+
+STRIPS = 1024
+"""Drawn rows kept at most (a tall log on a tall terminal shows about a hundred)."""
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -52,6 +55,10 @@ class LineLog(ScrollView, can_focus=True):
         self._rows_per_line: deque[int] = deque()
         self._wrap_width = 0
         self._styles: dict[str, Style] = {}
+        self._base: Style | None = None
+        self._strips: dict[tuple[tuple[str, str], int], Strip] = {}
+        """Rows drawn, by row and width: a row is drawn once, however often the log scrolls
+        under it (emptied when it outgrows :data:`STRIPS` or the styles change)."""
         self._follow = follow
 
     # ---------------------------------------------------------------------------- content
@@ -69,7 +76,9 @@ class LineLog(ScrollView, can_focus=True):
             for _ in range(self._rows_per_line.popleft()):
                 self._rows.popleft()
                 pruned += 1
-        laid_out = set_virtual_size(self, Size(self._wrap_width, len(self._rows)))
+        laid_out = set_virtual_size(
+            self, Size(self._wrap_width, len(self._rows)), at_end=self._follow
+        )
         if self._follow:
             # Without a layout to wait for, the end is known now: this frame shows it.
             self.scroll_end(animate=False, x_axis=False, immediate=not laid_out)
@@ -78,7 +87,7 @@ class LineLog(ScrollView, can_focus=True):
         self.refresh()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
+        scrolled(self, old_value, new_value)
         # Scrolled back by the user: stop following; back at the end: follow again.
         self._follow = round(new_value) >= self.max_scroll_y
 
@@ -122,6 +131,8 @@ class LineLog(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
+        self._base = None
+        self._strips.clear()
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -132,10 +143,20 @@ class LineLog(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self._base
+        if base is None:
+            base = self._base = self.rich_style
         index = round(self.scroll_y) + y
         if index >= len(self._rows):
             return Strip.blank(width, base)
-        text, name = self._rows[index]
-        style = base + self._style(name)
-        return Strip([Segment(text, style)]).adjust_cell_length(width, base)
+        row = self._rows[index]
+        key = (row, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) >= STRIPS:
+                self._strips.clear()
+            text, name = row
+            style = base + self._style(name)
+            strip = Strip([Segment(text, style)]).adjust_cell_length(width, base)
+            self._strips[key] = strip
+        return strip

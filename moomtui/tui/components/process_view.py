@@ -43,7 +43,7 @@ from ..columns import (
 )
 from ..model import ProcessModel, Row
 from . import process_cells as cells
-from .scrolling import set_virtual_size
+from .scrolling import scrolled, set_virtual_size
 
 if TYPE_CHECKING:
     from ...kernel import Kernel
@@ -225,6 +225,9 @@ class ProcessView(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor_row, animate=False)
         elif self.cursor_row >= top + self.body_height:
             self.scroll_to(y=self.cursor_row - self.body_height + 1, animate=False)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        scrolled(self, old_value, new_value)
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.model.rows) + 1)

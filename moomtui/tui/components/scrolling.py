@@ -12,13 +12,26 @@ position as the layout would (``Widget._scroll_update`` in Textual); the view re
 lines that changed.
 Otherwise it assigns the size as usual and Textual lays out the screen. What is drawn is the
 same either way (the screen's snapshot tests hold it to that).
+
+A scrollbar repaints whenever its numbers change, and at 5,000 tasks and 100× they change
+every frame (a fork, an exit, a line logged and followed) while the thumb it draws moves by
+a hundredth of a cell: its repaint was a fifth of every frame's paint. :func:`move_bar`
+gives the bar its new numbers without a repaint (``set_reactive``: a drag or a click still
+reads the true ones) and repaints it only when the thumb it draws changes; :func:`scrolled`
+is ``ScrollView.watch_scroll_y`` with the bar moved so.
 """
 
 from __future__ import annotations
 
+from math import ceil
+
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.widget import Widget
+
+EIGHTHS = 8
+"""A vertical bar draws its thumb's ends in eighths of a cell (``ScrollBarRender``'s glyphs)."""
 
 
 def _vertical_bar(view: ScrollView, height: int) -> bool | None:
@@ -47,10 +60,12 @@ def _horizontal_bar(view: ScrollView, width: int, vertical: bool) -> bool:
     return width > room
 
 
-def set_virtual_size(view: ScrollView, size: Size) -> bool:
+def set_virtual_size(view: ScrollView, size: Size, *, at_end: bool = False) -> bool:
     """Give ``view`` the virtual ``size``; True if the screen will be laid out for it (a
     scrollbar comes or goes, or the view is not laid out yet), False if not: then the view
-    repaints the lines that changed itself (a scroll it causes repaints the view)."""
+    repaints the lines that changed itself (a scroll it causes repaints the view).
+    ``at_end``: the view is about to scroll to its new end (a log following its lines), and
+    its bar is told so at once, not first drawn for the old position in the new size."""
     old = view.virtual_size
     if size == old:
         return False
@@ -66,8 +81,59 @@ def set_virtual_size(view: ScrollView, size: Size) -> bool:
         return True
     view.set_reactive(Widget.virtual_size, size)
     if bar and view.styles.scrollbar_size_vertical:
-        scrollbar = view.vertical_scrollbar
-        scrollbar.window_virtual_size = size.height
-        scrollbar.window_size = view.container_size.height - view.scrollbar_size_horizontal
+        window = view.container_size.height - view.scrollbar_size_horizontal
+        move_bar(
+            view.vertical_scrollbar,
+            virtual=size.height,
+            window=window,
+            position=max(0, size.height - window) if at_end else None,
+        )
     view.scroll_y = view.scroll_y  # validated: kept within the new size
     return False
+
+
+def thumb(size: int, virtual: float, window: float, position: float) -> tuple[int, ...]:
+    """What a vertical scrollbar ``size`` cells high draws for its numbers (its
+    ``window_virtual_size``, ``window_size`` and ``position``): its height, and its thumb's
+    first and last eighth of a cell — the arithmetic of Textual's ``ScrollBar.render`` and
+    ``ScrollBarRender.render_bar``; just the height when it draws no thumb."""
+    shown = ceil(window) if window < virtual else 0
+    whole = ceil(virtual)
+    if not (shown and size and whole and size != whole and whole != shown):
+        return (size,)
+    length = max(1, shown / (whole / size))
+    start = int((size - length) * (position / (whole - shown)) * EIGHTHS)
+    return (size, start, start + ceil(length * EIGHTHS))
+
+
+def drawn(bar: ScrollBar) -> tuple[int, ...]:
+    """What the vertical ``bar`` draws now (:func:`thumb`)."""
+    return thumb(bar.size.height, bar.window_virtual_size, bar.window_size, bar.position)
+
+
+def move_bar(
+    bar: ScrollBar,
+    *,
+    virtual: int | None = None,
+    window: int | None = None,
+    position: float | None = None,
+) -> None:
+    """Give the vertical ``bar`` its new numbers; repaint it only if its thumb moves."""
+    before = drawn(bar)
+    if virtual is not None:
+        bar.set_reactive(ScrollBar.window_virtual_size, virtual)
+    if window is not None:
+        bar.set_reactive(ScrollBar.window_size, window)
+    if position is not None:
+        bar.set_reactive(ScrollBar.position, bar.validate_position(position))
+    if drawn(bar) != before:
+        bar.refresh()
+
+
+def scrolled(view: ScrollView, old: float, new: float) -> None:
+    """``ScrollView.watch_scroll_y`` (the view scrolled from ``old`` to ``new``), with the
+    bar repainted only if its thumb moves."""
+    if view.show_vertical_scrollbar:
+        move_bar(view.vertical_scrollbar, position=new)
+    if round(old) != round(new):
+        view.refresh(view.size.region)

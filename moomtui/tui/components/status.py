@@ -99,6 +99,19 @@ class StatusLine(Widget):
         super().__init__(id=id)
         self._key: tuple[object, ...] = ()
         self._text = Text()
+        self._styles: dict[str, Style] = {}
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._key = ()
+        self._styles = {}
+
+    def _style(self, name: str) -> Style:
+        """The style of the component class ``name``, looked up once per style change."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(name)
+        return style
 
     def sync(
         self,
@@ -168,7 +181,7 @@ class StatusLine(Widget):
         left_out: set[str],
     ) -> list[tuple[str, Style] | str]:
         """The header's parts without those of :data:`GIVEN_UP` in ``left_out``."""
-        style = self.get_component_rich_style
+        style = self._style
         bar = ("│", style("status--dim"))
         jiffies, run_time, game = clocks
         uptime = f"up {format_uptime(jiffies)}"

@@ -35,11 +35,13 @@ class TextPanel(Widget):
         self._text = Text()
         self._lines: list[Text] = [Text()]
         self._strips: dict[int, Strip] = {}
+        self._styles: dict[str, Style] = {}
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._key = ()
         self._strips = {}
+        self._styles = {}
 
     def show(self, text: Text) -> None:
         """Show ``text``: the lines that changed are repainted (all of them, and the layout
@@ -83,4 +85,11 @@ class TextPanel(Widget):
         return self._text.plain
 
     def _s(self, name: str) -> Style:
-        return self.get_component_rich_style(f"{self.STYLE_PREFIX}--{name}", partial=True)
+        """The style of the component class ``name`` (looked up once per style change: a
+        panel rebuilt every frame asks for dozens)."""
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(
+                f"{self.STYLE_PREFIX}--{name}", partial=True
+            )
+        return style
