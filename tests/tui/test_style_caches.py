@@ -33,7 +33,7 @@ async def test_a_theme_change_recolours_the_cached_styles_of_a_paused_screen(
         )
         assert dmesg.lines, "the boot logged nothing to look at"
         before = (
-            _styles(status.render().render(app.console)),
+            _styles(status.text.render(app.console)),
             _styles(memory.render_line(1)),
             _styles(dmesg.render_line(0)),
         )
@@ -42,9 +42,9 @@ async def test_a_theme_change_recolours_the_cached_styles_of_a_paused_screen(
         app.refresh_frame()  # paused: the frame that follows a theme change
         await pilot.pause()
         kernel = status.get_component_rich_style("status--kernel")
-        assert kernel in _styles(status.render().render(app.console))
+        assert kernel in _styles(status.text.render(app.console))
         after = (
-            _styles(status.render().render(app.console)),
+            _styles(status.text.render(app.console)),
             _styles(memory.render_line(1)),
             _styles(dmesg.render_line(0)),
         )

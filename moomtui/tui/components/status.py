@@ -17,6 +17,10 @@ there are goals, else the uptime.
 The preset's goals come last, each marked and coloured by its state (``●`` pending, ``✓``
 met, ``✗`` lost); ``sandbox`` once the player chose to play on after the game ended. A
 preset without goals adds nothing.
+
+The line changes every frame (the clocks): it is drawn with the Line API, its text rendered
+to one strip, as the side panels are (:mod:`.text_panel`) — handed to Textual as rich text
+it went through the content pipeline at each frame, a millisecond of every paint.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 from ...kernel.clock import format_speed
@@ -100,11 +105,13 @@ class StatusLine(Widget):
         self._key: tuple[object, ...] = ()
         self._text = Text()
         self._styles: dict[str, Style] = {}
+        self._strip: Strip | None = None
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._key = ()
         self._styles = {}
+        self._strip = None
 
     def _style(self, name: str) -> Style:
         """The style of the component class ``name``, looked up once per style change."""
@@ -138,6 +145,7 @@ class StatusLine(Widget):
         self._key = key
         clocks = (kernel.jiffies & JIFFIES_MASK, run_time, game)
         self._text = self._build(kernel, preset, speed, paused, state, goals, sandbox, clocks)
+        self._strip = None
         self.refresh()
 
     def _build(
@@ -222,7 +230,23 @@ class StatusLine(Widget):
                 parts += [(chip, style(GOAL_STYLES[goal_state])), " "]
         return parts
 
-    def render(self) -> Text:
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        strip = self._strip
+        if y:
+            return Strip.blank(width, self.rich_style)
+        if strip is None or strip.cell_length != width:
+            base = self.rich_style
+            text = self._text.copy()
+            text.truncate(width, overflow="ellipsis")
+            segments = list(text.render(self.app.console))
+            strip = Strip(segments).apply_style(base).adjust_cell_length(width, base)
+            self._strip = strip
+        return strip
+
+    @property
+    def text(self) -> Text:
+        """The line as rich text (what it draws)."""
         return self._text
 
     @property
