@@ -50,6 +50,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Keymap
 from textual.filter import LineFilter
+from textual.message import Message
 
 from .. import errors
 from ..game import Game, ScoreBook, default_scores_path
@@ -299,6 +300,13 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self.heap.release()
 
     # ---------------------------------------------------------------------------- keys first
+    def post_message(self, message: Message) -> bool:
+        """A key posted to the app holds the clock from now (:meth:`.KeyFirst.posted`)."""
+        queued = super().post_message(message)
+        if queued and isinstance(message, events.Key) and not message.is_forwarded:
+            self.keyfirst.posted(message)
+        return queued
+
     async def on_event(self, event: events.Event) -> None:
         """A key has the loop before the machine and the frame while it is handled
         (:mod:`.keyfirst`)."""

@@ -9,7 +9,9 @@ a slice of the machine (up to :data:`~moomtui.kernel.clock.SLICE`), a frame of t
 (the tree mended, its victim found) and its paint, often two of each, so that one key in
 twenty waited more than a tenth of a second (docs/benchmarks.md).
 
-:class:`KeyFirst` holds the clock (:meth:`Driver.hold`) from the moment a key comes in and
+:class:`KeyFirst` holds the clock (:meth:`Driver.hold`) from the moment a key is posted to the
+app (:meth:`KeyFirst.posted`: the app's ``post_message``, a few hops of the loop before the
+key comes in, in which a slice that came due would run first) and
 has the frame timer skip its frames (one frame is drawn when the hold ends) until what the
 key did is painted:
 
@@ -77,17 +79,35 @@ class KeyFirst:
         self.frame_owed = False
         """A frame the timer skipped while a key was handled."""
         self._painted: list[events.Key] = []
+        self._early: set[events.Key] = set()
+        """Keys posted that have not come in yet, the clock held for each."""
 
     @property
     def holding(self) -> bool:
         return bool(self.keys)
+
+    def posted(self, event: events.Key) -> None:
+        """A key was posted to the app: it comes in a few hops of the loop later, and a
+        slice of the clock that came due meanwhile would run first; the clock is held from
+        now. (A key posted from another thread is held when it comes in.)"""
+        try:
+            now = asyncio.get_running_loop().time()
+        except RuntimeError:
+            return
+        if len(self._early) > MAX_KEYS:  # posted and never come: their holds have lapsed
+            self._early.clear()
+        self._driver().hold(now)
+        self._early.add(event)
 
     def came(self, event: events.Key) -> None:
         """A key came in (before the app hands it to the focused widget)."""
         if len(self.keys) > MAX_KEYS:
             for key in list(self.keys):
                 self._done(key)
-        self._driver().hold(asyncio.get_running_loop().time())
+        if event in self._early:
+            self._early.discard(event)  # held since it was posted
+        else:
+            self._driver().hold(asyncio.get_running_loop().time())
         self.keys[event] = False
 
     def handed(self, event: events.Key) -> None:
@@ -109,7 +129,9 @@ class KeyFirst:
 
     def frame_tick(self) -> bool:
         """The frame timer fired: whether it may draw (else the frame is owed)."""
-        if self.keys:
+        if self._early and not self._driver().holding:
+            self._early.clear()  # posted and never come in: their holds have lapsed
+        if self.keys or self._early:
             self.frame_owed = True
             return False
         self.frame_owed = False

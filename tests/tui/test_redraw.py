@@ -4,6 +4,7 @@ count in the panel's title; and the heap of a big machine is frozen for short co
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -25,6 +26,7 @@ from moomtui.tui.components.scrolling import set_virtual_size
 
 from ..fixtures import machine
 from .scenarios import family_scenario
+from .waiting import until
 
 SIZE = (160, 40)
 MakeApp = Callable[..., MoomApp]
@@ -190,6 +192,29 @@ def test_a_big_machine_has_its_heap_frozen_once_and_given_back_for_the_next(
         assert gc.get_freeze_count() == 0
     finally:
         gc.unfreeze()
+
+
+async def test_a_key_holds_the_clock_from_the_moment_it_is_posted(make_app: MakeApp) -> None:
+    """A key posted to the app — as the terminal's input thread has it posted — holds the
+    clock at once, hops of the loop before it comes in, so a slice that comes due meanwhile
+    does not run first; once it is drawn nothing is held. One posted from another thread is
+    held when it comes in."""
+    app = make_app(family_scenario(), paused=False, speed=100.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        assert not app.driver.holding
+        app.simulate_key("down")  # App.post_message, on the loop
+        assert app.driver.holding and not app.keyfirst.keys  # held before it came in
+        assert await until(pilot, lambda: not app.driver.holding)
+        assert not app.keyfirst.keys
+
+        thread = threading.Thread(target=app.post_message, args=(Key("down", None),))
+        thread.start()
+        thread.join()
+        assert not app.driver.holding
+        assert await until(pilot, lambda: app.main.selected_task is not None)
+        await pilot.pause()
+        assert await until(pilot, lambda: not app.driver.holding and not app.keyfirst.keys)
 
 
 @pytest.mark.slow
