@@ -372,7 +372,12 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
     def show_charts(self) -> None:
         if not isinstance(self.screen, HistoryScreen):
             self.push_screen(
-                HistoryScreen(self.timeline, lambda: self.kernel, lambda: self.main.selected_task)
+                HistoryScreen(
+                    self.timeline,
+                    lambda: self.kernel,
+                    lambda: self.main.selected_task,
+                    defer=self.keyfirst.defer,
+                )
             )
 
     def _rewound(self) -> None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .config import Config
     from .heap import HeapFreeze
     from .history import History
+    from .keyfirst import KeyFirst
     from .messages import CommandSubmitted, Source
     from .themes import MoomTheme
 
@@ -46,6 +47,8 @@ class AppBase(App[int]):
     """The user's settings, and where to save them (:mod:`.config`)."""
     keymap: Keymap
     """The keys remapped by binding id, as :meth:`set_keymap` was last told."""
+    keyfirst: KeyFirst
+    """The keys in hand, ahead of the clock and the frame (:mod:`.keyfirst`)."""
     _main: MainScreen | None
     _paused_before_report: bool
     _reporting: bool

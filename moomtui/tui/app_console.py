@@ -43,8 +43,8 @@ class ConsoleBridge(AppBase):
         result = self.sim.execute(line)
         self.console_view.show(result.output, result.status)
         self.refresh_frame()
-        if isinstance(self.screen, HistoryScreen):  # what the command did: after this frame
-            self.screen.call_after_refresh(self.screen.redraw)
+        if isinstance(self.screen, HistoryScreen):  # what the command did, once it is drawn
+            self.keyfirst.after_keys(self.screen.redraw_in_turn)
         return result.status
 
     def show_pager(self, title: str, text: str) -> None:

@@ -81,6 +81,8 @@ class KeyFirst:
         self._painted: list[events.Key] = []
         self._early: set[events.Key] = set()
         """Keys posted that have not come in yet, the clock held for each."""
+        self._after: list[Callable[[], object]] = []
+        """What waits for the keys in hand to be painted (:meth:`after_keys`)."""
 
     @property
     def holding(self) -> bool:
@@ -127,6 +129,22 @@ class KeyFirst:
         self.filter.waiting = self._paint
         self.app.call_after_refresh(self._unpainted, event, 0)
 
+    def after_keys(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` once the keys in hand are painted (after the next refresh if
+        there are none): work a key's action leads to — the charts plotted again after a
+        command — comes after the paint of what the key did, not before it."""
+        if not self.defer(callback):
+            self.app.call_after_refresh(callback)
+
+    def defer(self, callback: Callable[[], object]) -> bool:
+        """Whether a key is in hand; if so ``callback`` is called once the keys are painted
+        (a timer's work that can wait: the charts' next plot)."""
+        if self.keys or self._early:
+            if callback not in self._after:
+                self._after.append(callback)
+            return True
+        return False
+
     def frame_tick(self) -> bool:
         """The frame timer fired: whether it may draw (else the frame is owed)."""
         if self._early and not self._driver().holding:
@@ -165,3 +183,13 @@ class KeyFirst:
         if not self.keys and self.frame_owed:
             self.frame_owed = False
             self._frame()
+        if not self.keys and self._after:
+            self.app.call_after_refresh(self._run_after)
+
+    def _run_after(self) -> None:
+        """What waited for the keys, one piece a refresh (each may be a plot of 15 ms: a
+        key that comes meanwhile waits for one)."""
+        if self._after and not (self.keys or self._early):
+            self._after.pop(0)()
+            if self._after:
+                self.app.call_after_refresh(self._run_after)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from textual.events import Key
 
 from moomtui.kernel.constants import HZ
 from moomtui.presets import load_shipped_preset
@@ -15,6 +16,7 @@ from moomtui.tui.components.dmesg import DmesgView
 from moomtui.tui.timeline import MAX_SAMPLES, Timeline
 
 from .reading import screen_lines
+from .waiting import until
 
 SIZE = (120, 40)
 
@@ -143,3 +145,30 @@ async def test_the_charts_timer_plots_the_memory_chart_and_the_rss_chart_in_turn
         screen._redraw_half()
         screen._redraw_half()
         assert builds() == still  # nothing moved: nothing plotted
+
+
+async def test_the_charts_plot_after_the_key_in_hand_is_drawn(
+    make_app: Callable[..., MoomApp],
+) -> None:
+    """A plot is a build of 10-15 ms: while a key is in hand, neither the charts' timer nor
+    a command's redraw plots before the key's paint — they come once it is drawn, one plot
+    a refresh."""
+    app = make_app(load_shipped_preset("leaky-apache"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("y")
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        await pilot.pause()
+        builds = lambda: (screen.memory_plot.builds, screen.rss_plot.builds)  # noqa: E731
+        app.game.run_for(HZ)
+        app.refresh_frame()  # a sample: both charts' data moved
+        before = builds()
+        key = Key("full_stop", ".")
+        app.keyfirst.came(key)  # a key in hand
+        screen._redraw_half()  # the timer
+        app.keyfirst.after_keys(screen.redraw_in_turn)  # a command's redraw
+        await pilot.pause()
+        assert builds() == before
+        app.keyfirst.back(key)  # its binding ran; done at its paint
+        assert await until(pilot, lambda: builds() == (before[0] + 1, before[1] + 1))
+        assert not app.keyfirst.keys

@@ -139,11 +139,15 @@ class HistoryScreen(Screen[None]):
         timeline: Timeline,
         kernel: Callable[[], Kernel],
         selected: Callable[[], int | None],
+        defer: Callable[[Callable[[], object]], bool] | None = None,
     ) -> None:
+        """``defer(callback)``: whether a key is in hand, ``callback`` then called once it
+        is drawn (:meth:`.KeyFirst.defer`): the timer's plot waits for the key's paint."""
         super().__init__()
         self.timeline = timeline
         self._kernel = kernel
         self._selected = selected
+        self._defer = defer
         self.memory_plot = Chart(self._memory, id="memory-chart")
         self.rss_plot = Chart(self._rss, id="rss-chart")
         self.kill_list = KillList(id="kill-list")
@@ -171,10 +175,19 @@ class HistoryScreen(Screen[None]):
         self._redraw_memory()
         self._redraw_rest()
 
+    def redraw_in_turn(self) -> None:
+        """:meth:`redraw`, one plot now and the other after the next refresh: a key that
+        comes meanwhile waits for one build, not both."""
+        if self.is_attached:
+            self._redraw_memory()
+            self.call_after_refresh(self._redraw_rest)
+
     def _redraw_half(self) -> None:
         """The timer, at twice :data:`REDRAW`: the memory chart, then the RSS chart and the
         kills, in turn — each plot a build of 10–15 ms, so that a key waits for one at
-        most, not for both."""
+        most, not for both; a key in hand is drawn first."""
+        if self._defer is not None and self._defer(self._redraw_half):
+            return
         self._second = not self._second
         if self._second:
             self._redraw_memory()
