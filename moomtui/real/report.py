@@ -362,7 +362,7 @@ class _Reader:
         assert cur is not None
         if ":" not in text:  # neither the words nor a pair
             return False
-        start = _MEMINFO_START.match(text) is not None
+        start = text.startswith("Mem-Info:")  # _MEMINFO_START
         colons = text.count(":")
         if not start and colons < 2:
             return False  # a pair holds one colon: too few for a line of pairs, none sought
@@ -383,7 +383,8 @@ class _Reader:
             if cur.invoker is not None and cur.invoker.pid is None:
                 cur.invoker.pid = int(m["pid"] or m["pid2"])
             return
-        if _may_start(text, 0, _FACT_STARTS) and self.memory_facts(text, cur):
+        c = text[:1]  # _may_start(text, 0, _FACT_STARTS)
+        if (c in _FACT_STARTS or not c.isascii()) and self.memory_facts(text, cur):
             return
         decision = self.decision(n, text)
         if decision is not None:

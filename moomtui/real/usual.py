@@ -13,8 +13,9 @@ the same, every other line is left to it:
   bracket after it holds only a number: :data:`~.prefixes._PLAIN_BRACKET`) and nothing
   else, and :data:`~.report._ROW` reads the same pid and rest.
 * a **message**: the stamp and a first character that starts no prefix — not a space,
-  ``<``, ``>``, ``[`` or ``-`` (journalctl's ``-- Boot``), not ``dmesg -x``'s facility
-  (``kern  :warn  :``). The caller checks what a pattern does not say: no ``kernel`` (a
+  ``<``, ``>``, ``-`` (journalctl's ``-- Boot``) or a bracket that may be a prefix (the
+  table's header, ``[  pid  ]``, is not one), not ``dmesg -x``'s facility (``kern
+  :warn  :``). The caller checks what a pattern does not say: no ``kernel`` (a
   host's prefix may follow the stamp then), no control character (a tab, a colour, a
   carriage return), no ``#012``.
 
@@ -36,7 +37,7 @@ _TEXT_OR_SPACE = r"""[ !"$-&(-+\--9;-^`-~]"""
 USUAL = anchored(
     r"\[ *(\d+\.\d+)\] ?+"
     rf"(?:\[ *(\d+)\] +({_TEXT}(?:{_TEXT_OR_SPACE}*{_TEXT})?)$"
-    r"|(?![a-z]+ *:[a-z]+ *:)(?=[^ <>\[\-]))"
+    r"|(?![a-z]+ *:[a-z]+ *:)(?=[^ <>\[\-]|\[[^\]\[:.TC]*\]))"
 )
 """A stamp, then a row (groups: the stamp, the pid, the rest) or the start of a message
 (groups: the stamp; the message starts where the match ends)."""

@@ -98,13 +98,13 @@ def test_a_row_and_a_message_are_told_apart_and_the_rest_left_alone() -> None:
         "[1.5] <4>x",
         "[1.5] > x",
         "[1.5] [ T1] x",
-        "[1.5] [   1000] 1,000 java",
-        "[1.5] [   1000] 1 java_x",
-        "[1.5] [   1000] 1 java ",
         "[1.5] -- Boot 3f --",
         "1.5 x",
     ):
         assert USUAL.match(other) is None, other
+    for message in ("[1.5] [   1000] 1,000 java", "[1.5] [   1000] 1 java_x", "[1.5] [  1] 1 a "):
+        m = USUAL.match(message)  # not a row the fast way: the reader reads it as a message
+        assert m is not None and m.groups() == ("1.5", None, None), message
 
 
 def test_each_check_of_the_fast_path_sends_to_the_general_path() -> None:
