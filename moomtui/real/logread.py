@@ -111,7 +111,13 @@ class LogReader:
                         reader.row(n, pid, rest)
                     else:
                         self.text_line(n, line)
-                elif line.isprintable() and "kernel" not in line and "#012" not in line:
+                elif (  # what split_line() would change first: a tab, a colour, a CR
+                    "\t" not in line
+                    and "\x1b" not in line
+                    and line[-1] != "\r"
+                    and "kernel" not in line
+                    and "#012" not in line
+                ):
                     text = line[m.end() :]
                     if "," in text or "_" in text or "'" in text:
                         text = ungrouped(text)

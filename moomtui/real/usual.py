@@ -16,8 +16,9 @@ the same, every other line is left to it:
   ``<``, ``>``, ``-`` (journalctl's ``-- Boot``) or a bracket that may be a prefix (the
   table's header, ``[  pid  ]``, is not one), not ``dmesg -x``'s facility (``kern
   :warn  :``). The caller checks what a pattern does not say: no ``kernel`` (a
-  host's prefix may follow the stamp then), no control character (a tab, a colour, a
-  carriage return), no ``#012``.
+  host's prefix may follow the stamp then), none of the characters
+  :func:`~.prefixes.split_line` changes first (a tab, a colour's escape, a carriage return
+  at the end), no ``#012``.
 
 A property test holds both to the general path on lines mixing every prefix
 (tests/real/test_usual.py).
