@@ -52,13 +52,6 @@ class ReportError(ValueError):
         self.message = message
 
 
-def _may_start(line: str, pos: int, first: frozenset[str]) -> bool:
-    """Whether a pattern whose first character is in ``first`` (or outside ASCII) may match
-    at ``pos``."""
-    c = line[pos : pos + 1]
-    return c in first or not c.isascii()
-
-
 # --------------------------------------------------------------------------- the lines
 _INT = anchored(r"-?\d+")
 _CPU = scanning(
@@ -399,7 +392,7 @@ class _Reader:
             if cur.invoker is not None and cur.invoker.pid is None:
                 cur.invoker.pid = int(m["pid"] or m["pid2"])
             return
-        c = text[:1]  # _may_start(text, 0, _FACT_STARTS)
+        c = text[:1]  # a fact's pattern may start here (or the character is not ASCII)
         if (c in _FACT_STARTS or not c.isascii()) and self.memory_facts(text, cur):
             return
         decision = self.decision(n, text)
