@@ -16,6 +16,7 @@ run to ``K - 1``; per report, the same on two logs of different sizes less each 
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -33,6 +34,7 @@ PARTS = ("read", "timeline", "rebuild", "judge", "text", "write")
 
 def main(path: str, upto: int) -> None:
     log = read_blocks(read_user_blocks(path, block=1 << 20, limit=1 << 36))
+    gc.freeze()  # as the command does once the log is read
     if upto >= 2:
         "\n".join(Timeline.of(log).lines(one_line))
     if upto < 3:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -144,6 +145,9 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         raise _input_error(err, ns.file, shown) from None
     for line, what in log.warnings:
         print(f"moomtui: {shown}:{line}: warning: {what}", file=stderr)
+    # The log read lives to the end, and what is built after it is a report's worth at a
+    # time: a full collection need not walk the log's objects again and again.
+    gc.freeze()
     if ns.json:
         _write_json(log, shown, stdout, _advisor(ns))
         return 0

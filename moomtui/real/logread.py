@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from .journal import Entries, Entry, journal_kind
-from .prefixes import split_line
+from .prefixes import MAX_LINE, split_line, ungrouped
 from .records import Decision
-from .report import Log, RawReport, ReportError, _Reader
-from .scan import BLOCK, Lines
+from .report import BACKWARDS, Log, RawReport, ReportError, _Reader
+from .scan import BLOCK, MAX_LINE_BYTES, Lines
+from .usual import ANY_KEYWORD, USUAL
 
 _BOOT_MARKS = ("-- Boot ", "-- Reboot --")
 """journalctl's lines between boots (``-- Boot 3f2a… --``), which name no host."""
@@ -82,6 +83,53 @@ class LogReader:
                     reader.reboot(n, f"a new boot (line {n}: {text[:40]})")
                 continue
             self.reader.line(n, text, stamp)
+
+    def run(self, lines: list[str], i: int, stop: int, n: int) -> int:
+        """The lines of an ASCII block from ``lines[i]`` (line ``n + 1``), as
+        :meth:`text_line` reads them, while a report is open or the next line holds a
+        keyword (:class:`.scan.Run`). The usual line (:mod:`.usual`) goes straight to the
+        reader: a row to its table, a message to :meth:`_Reader.line`."""
+        shared = self.shared
+        usual = USUAL.match
+        keyword = ANY_KEYWORD.search
+        while i < stop:
+            line = lines[i]
+            i += 1
+            n += 1
+            m = usual(line) if len(line) <= MAX_LINE else None
+            if m is None:
+                self.text_line(n, line[:MAX_LINE_BYTES])
+            else:
+                reader = self.reader
+                at, pid, rest = m.groups()
+                stamp = float(at)
+                if pid is not None:
+                    last = reader.last_stamp
+                    if reader.in_table and (last is None or stamp >= last - BACKWARDS):
+                        reader.last_stamp = stamp
+                        reader.time = None
+                        reader.row(n, pid, rest)
+                    else:
+                        self.text_line(n, line)
+                elif (  # what split_line() would change first: a tab, a colour, a CR
+                    "\t" not in line
+                    and "\x1b" not in line
+                    and line[-1] != "\r"
+                    and "kernel" not in line
+                    and "#012" not in line
+                ):
+                    text = line[m.end() :]
+                    if "," in text or "_" in text or "'" in text:
+                        text = ungrouped(text)
+                    else:
+                        text = text.strip()
+                    reader.time = None
+                    reader.line(n, text, stamp)
+                else:
+                    self.text_line(n, line)
+            if not shared.open and (i >= stop or keyword(lines[i]) is None):
+                break
+        return i
 
     def entry(self, entry: Entry) -> None:
         """A journal's entry: its message's lines, its host, its boot."""
@@ -143,7 +191,7 @@ def read_blocks(blocks: Iterable[bytes]) -> Log:
     reader = LogReader()
     kind = journal_kind(first)
     if kind is None:
-        return reader.log(Lines(rest, reader.shared).read(reader.text_line))
+        return reader.log(Lines(rest, reader.shared).read(reader.text_line, reader.run))
     walk = Entries(rest, kind, reader.shared.warnings)
     for entry in walk:
         reader.entry(entry)

@@ -98,9 +98,9 @@ def split_line(raw: str) -> tuple[str, float | None, str | None, str | None]:
                 and not (colon and c in _FACILITY_START and _FACILITY.match(line, pos))
             )
         if usual:
-            return _ungrouped(line[pos:]), float(m[1]), None, None
+            return ungrouped(line[pos:]), float(m[1]), None, None
     pos, stamp, host, when = _strip(line, kernel, colon)
-    return _ungrouped(line[pos:]), stamp, host, when
+    return ungrouped(line[pos:]), stamp, host, when
 
 
 def strip_prefixes(line: str, kernel: bool, colon: bool) -> tuple[int, float | None]:
@@ -172,7 +172,7 @@ def _strip(
     return pos, stamp, host, when
 
 
-def _ungrouped(line: str) -> str:
+def ungrouped(line: str) -> str:
     """``line`` without thousands separators inside its numbers, stripped."""
     # Most lines hold no separator at all (an ASCII line can only hold the first three).
     while not line.isascii() or "," in line or "_" in line or "'" in line:

@@ -140,7 +140,6 @@ def _era(raw: RawReport, m: Machine) -> None:
 def era_of(raw: RawReport) -> tuple[str | None, str, str | None]:
     """The era a report's kernel follows, how it was found (``version``, ``layout`` or
     ``none``) and a note to say (a 2.6 kernel with the 2.6.36 rewrite backported)."""
-    by_layout = infer_era(raw)
     if raw.kernel is not None:
         era = era_for_version(raw.kernel)
         version = parse_version(raw.kernel)
@@ -153,12 +152,13 @@ def era_of(raw: RawReport) -> tuple[str | None, str, str | None]:
         )
         if backport:
             return (
-                by_layout,
+                infer_era(raw),
                 "layout",
                 f"{raw.kernel} prints the 2.6.36 rewrite's table: a distribution kernel "
                 "with the rewrite backported, read by its layout",
             )
         return era, "version", None
+    by_layout = infer_era(raw)  # read only when the version does not decide
     return by_layout, "layout" if by_layout is not None else "none", None
 
 
@@ -305,7 +305,7 @@ def _memcg_totalpages(m: Machine) -> int | None:
 
 def _assumptions(raw: RawReport, m: Machine) -> None:
     cols = set(raw.columns or ())
-    layout = raw.layout or ""
+    layout = m.layout or ""  # raw.layout, joined once for the machine
     if "swapents" not in cols:
         m.assumptions.append(f"this table ({layout}) shows no swap entries: taken as 0")
     if not cols & {"nr_ptes", "pgtables_bytes"}:

@@ -195,16 +195,9 @@ def snapshot_json(j: Judgement) -> dict[str, Any]:
 _VERDICT_HEADER = f"  {'rule':<37} {'victim':<26} {'score':>10} {'‰':>5}"
 
 
-_RULE_CELLS: dict[tuple[bool, str], str] = {}
-"""A row's start by (marked, the rule's name): the mark and the name, padded — the same
-for every report (a name is an era's, or earlyoom's with an era's)."""
-
-
-def _rule_cell(marked: bool, label: str) -> str:
-    cell = _RULE_CELLS.get((marked, label))
-    if cell is None:
-        cell = _RULE_CELLS[marked, label] = f"{'*' if marked else ' '} {label:<37} "
-    return cell
+_STARTS: tuple[dict[str, str], dict[str, str]] = ({}, {})
+"""A row's start by the rule's name, unmarked and marked (``*``): the mark and the name,
+padded — the same for every report (a name is an era's, or earlyoom's with an era's)."""
 
 
 def _verdict_rows(j: Judgement) -> list[str]:
@@ -213,23 +206,28 @@ def _verdict_rows(j: Judgement) -> list[str]:
     # Most rules choose the same task, often with the same score, and the verdicts come in
     # the eras' order: a cell is written again only where it differs from the row above.
     # (ljust and rjust pad as the format's < and > would, without parsing one.)
-    last: tuple[int | None, str | None] | None = None
-    last_cell: tuple[int | None, int | None, int] | None = None
+    last_pid: object = rows  # nothing a verdict holds
+    last_comm: object = rows
+    last_score: object = rows
+    last_pm: object = rows
+    last_ties = -1
     who = cell = ""
     for key, v in j.verdicts.items():
-        task = (v.pid, v.comm)
-        if task != last:
-            last, last_cell = task, None
-            who = f"{v.pid} ({one_line(v.comm)})" if v.pid is not None else "nobody"
+        pid, comm, score, pm, ties = v.pid, v.comm, v.score, v.per_mille, len(v.ties)
+        if pid != last_pid or comm != last_comm:
+            last_pid, last_comm, last_score = pid, comm, rows  # the cell too is written anew
+            who = f"{pid} ({one_line(comm)})" if pid is not None else "nobody"
             who = who[:26].ljust(26)
-        numbers = (v.score, v.per_mille, len(v.ties))
-        if numbers != last_cell:
-            last_cell = numbers
-            score = "" if v.score is None else str(v.score)
-            pm = "" if v.per_mille is None else str(v.per_mille)
-            ties = f"  +{len(v.ties)} tied" if v.ties else ""
-            cell = f"{who} {score.rjust(10)} {pm.rjust(5)}{ties}".rstrip()
-        start = _RULE_CELLS.get((key == model, v.label)) or _rule_cell(key == model, v.label)
+        if score != last_score or pm != last_pm or ties != last_ties:
+            last_score, last_pm, last_ties = score, pm, ties
+            shown = "" if score is None else str(score)
+            thousandths = "" if pm is None else str(pm)
+            tied = f"  +{ties} tied" if ties else ""
+            cell = f"{who} {shown.rjust(10)} {thousandths.rjust(5)}{tied}".rstrip()
+        starts = _STARTS[key == model]
+        start = starts.get(v.label)
+        if start is None:
+            start = starts[v.label] = f"{'*' if key == model else ' '} {v.label:<37} "
         rows.append(start + cell)
     return rows
 

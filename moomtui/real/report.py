@@ -25,6 +25,7 @@ are errors naming the line (:class:`ReportError`).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -49,13 +50,6 @@ class ReportError(ValueError):
         super().__init__(message)
         self.line = line
         self.message = message
-
-
-def _may_start(line: str, pos: int, first: frozenset[str]) -> bool:
-    """Whether a pattern whose first character is in ``first`` (or outside ASCII) may match
-    at ``pos``."""
-    c = line[pos : pos + 1]
-    return c in first or not c.isascii()
 
 
 # --------------------------------------------------------------------------- the lines
@@ -203,6 +197,21 @@ def _parse_size(value: str) -> int | None:
     return int(m[1]) * scale
 
 
+# A log's tables are printed by few kernels: the last few headers read are kept (a header is
+# at most a line of the report long).
+@functools.lru_cache(maxsize=64)
+def _layout(
+    cols: str,
+) -> tuple[tuple[str, ...], list[str], list[str], RecordMaker | None]:
+    """A table header's columns, the required ones it lacks, those moomtui does not know,
+    and how its rows become records (``None`` when it cannot be read)."""
+    columns = tuple(cols.split())
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    unknown = [c for c in columns if c not in KNOWN_COLUMNS]
+    usable = not missing and columns[-1] == "name"
+    return columns, missing, unknown, record_maker(columns[:-1]) if usable else None
+
+
 LEAD_LINES = 300
 """How far (in lines) a stack trace's header (``CPU: 3 PID: … Comm: …``) may come before the
 first line of a report pasted without its ``invoked oom-killer`` to be taken as its start."""
@@ -229,7 +238,7 @@ class _Reader:
         self.cur: RawReport | None = None
         self.in_table = False
         self.last_row_line = 0
-        self.numeric: list[str] = []
+        self.numeric: tuple[str, ...] = ()
         self.record: RecordMaker | None = None
         self.row_lines: dict[int, int] = {}
         self.damaged: tuple[int, str] | None = None
@@ -362,7 +371,7 @@ class _Reader:
         assert cur is not None
         if ":" not in text:  # neither the words nor a pair
             return False
-        start = _MEMINFO_START.match(text) is not None
+        start = text.startswith("Mem-Info:")  # _MEMINFO_START
         colons = text.count(":")
         if not start and colons < 2:
             return False  # a pair holds one colon: too few for a line of pairs, none sought
@@ -383,7 +392,8 @@ class _Reader:
             if cur.invoker is not None and cur.invoker.pid is None:
                 cur.invoker.pid = int(m["pid"] or m["pid2"])
             return
-        if _may_start(text, 0, _FACT_STARTS) and self.memory_facts(text, cur):
+        c = text[:1]  # a fact's pattern may start here (or the character is not ASCII)
+        if (c in _FACT_STARTS or not c.isascii()) and self.memory_facts(text, cur):
             return
         decision = self.decision(n, text)
         if decision is not None:
@@ -447,16 +457,14 @@ class _Reader:
         cur = self.cur
         if cur is None or cur.columns is not None:
             cur = self.start(n, stamp, lead=True)
-        columns = cols.split()
-        cur.columns = columns
+        columns, missing, unknown, record = _layout(cols)
+        cur.columns = list(columns)
         cur.header_line = n
-        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing or columns[-1] != "name":
             self.damage(
                 n, f"a task table header without {', '.join(missing) or 'name last'}: {text}"
             )
             return
-        unknown = [c for c in columns if c not in KNOWN_COLUMNS]
         if unknown:
             self.shared.warnings.append(
                 (
@@ -466,7 +474,7 @@ class _Reader:
                 )
             )
         self.numeric = columns[:-1]
-        self.record = record_maker(tuple(self.numeric))
+        self.record = record
         self.row_lines = {}
         self.in_table = True
 

@@ -47,6 +47,15 @@ class Busy(Protocol):
     """How many reports are open: while any is, every line is read."""
 
 
+class Run(Protocol):
+    """``run(lines, i, stop, n)`` reads ``lines[i]`` (line ``n + 1`` of the file), and the
+    lines after it up to ``lines[stop - 1]`` while any report is open or the next line holds
+    one of :data:`KEYWORDS` (as the scan would hand it over), each as ``handle`` would;
+    returns the index after the last line read."""
+
+    def __call__(self, lines: list[str], i: int, stop: int, n: int) -> int: ...
+
+
 class Lines:
     """The lines of ``blocks`` (bytes) worth reading, handed to ``handle(number, text)``
     (numbered from 1) by :meth:`read`, which returns how many lines the file has (as an
@@ -55,8 +64,12 @@ class Lines:
     def __init__(self, blocks: Iterable[bytes], state: Busy) -> None:
         self.blocks = blocks
         self.state = state
+        self.run: Run | None = None
 
-    def read(self, handle: Callable[[int, str], object]) -> int:
+    def read(self, handle: Callable[[int, str], object], run: Run | None = None) -> int:
+        """Hand over the lines worth reading to ``handle``; with ``run``, the lines of an
+        ASCII block go to it instead, a run of lines at a time (:class:`Run`)."""
+        self.run = run
         n = 0  # lines before the block's first
         carry = b""
         long = False  # passing over the rest of a line longer than MAX_LINE_BYTES
@@ -123,6 +136,12 @@ class Lines:
             if lines is None:
                 lines = buf[pos:].split(nl_)
                 first = n
+            if text and self.run is not None:
+                i = n - first
+                j = self.run(lines, i, len(lines) - 1, n)  # the last is after the last \n
+                n += j - i
+                pos += sum(map(len, lines[i:j])) + j - i
+                continue
             line = lines[n - first]
             n += 1
             pos += len(line) + 1

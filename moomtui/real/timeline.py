@@ -66,7 +66,9 @@ def _tail(text: str, width: int) -> str:
 class Timeline:
     rows: list[Row] = field(default_factory=list)
     deaths: dict[str, int] = field(default_factory=dict)
-    rules: dict[tuple[str | None, str | None, bool, bool], str | None] = field(default_factory=dict)
+    rules: dict[tuple[str | None, tuple[str, ...] | None, bool, bool], str | None] = field(
+        default_factory=dict
+    )
     """The era's label by what decides it (most reports of a log share them)."""
 
     @classmethod
@@ -98,7 +100,8 @@ class Timeline:
         cgroup = raw.summary.get("task_memcg")
         if cgroup == "/" or cgroup == where:
             cgroup = None
-        key = (raw.kernel, raw.layout, raw.tasks_state, d is not None and d.score is not None)
+        columns = tuple(raw.columns) if raw.columns is not None else None  # era_of() reads
+        key = (raw.kernel, columns, raw.tasks_state, d is not None and d.score is not None)
         if key in self.rules:
             rule = self.rules[key]
         else:

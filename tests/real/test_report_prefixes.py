@@ -219,4 +219,4 @@ def test_a_dmesg_line_is_stripped_as_the_general_loop_strips_it(
     raw = stamp + "".join(pieces)
     line = raw[: prefixes.MAX_LINE].rstrip("\r\n").replace("\t", " ")
     pos, time = prefixes.strip_prefixes(line, "kernel" in line, ":" in line)
-    assert normalize(raw) == (prefixes._ungrouped(line[pos:]), time)
+    assert normalize(raw) == (prefixes.ungrouped(line[pos:]), time)
