@@ -146,8 +146,18 @@ def _postmortem(ns: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     for line, what in log.warnings:
         print(f"moomtui: {shown}:{line}: warning: {what}", file=stderr)
     # The log read lives to the end, and what is built after it is a report's worth at a
-    # time: a full collection need not walk the log's objects again and again.
+    # time: a full collection need not walk the log's objects again and again. Given back
+    # to the collector when the command is done (a caller in the same process goes on).
     gc.freeze()
+    try:
+        return _shown(log, ns, shown, stdout)
+    finally:
+        gc.unfreeze()
+
+
+def _shown(log: Log, ns: argparse.Namespace, shown: str, stdout: TextIO) -> int:
+    """What ``postmortem`` shows of the ``log`` read from ``shown``: the JSON, a preset, the
+    screen or the printed reports."""
     if ns.json:
         _write_json(log, shown, stdout, _advisor(ns))
         return 0

@@ -142,3 +142,18 @@ def test_every_shipped_example_report_matches_its_kernel() -> None:
         assert proc.returncode == 0, (path, proc.stderr)
         for r in json.loads(proc.stdout)["reports"]:
             assert r["matches"] is True, (path.name, r["why"])
+
+
+def test_postmortem_in_process_gives_its_frozen_heap_back(capsys: object) -> None:
+    """The log read is frozen out of the collector's full collections while the reports are
+    judged and printed (a 10,000-report log's objects are walked once, not at every
+    collection) — and given back when the command is done, a caller in the process going on
+    (the screen, a test run) with nothing left frozen."""
+    import gc
+
+    from moomtui.cli import main
+
+    frozen = gc.get_freeze_count()
+    assert main(["postmortem", "--print", str(JAVA)]) == 0
+    assert main(["postmortem", "--json", str(JAVA)]) == 0
+    assert gc.get_freeze_count() == frozen
