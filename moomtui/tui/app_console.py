@@ -43,7 +43,9 @@ class ConsoleBridge(AppBase):
         result = self.sim.execute(line)
         self.console_view.show(result.output, result.status)
         self.refresh_frame()
-        if isinstance(self.screen, HistoryScreen):  # what the command did, once it is drawn
+        if isinstance(self.screen, HistoryScreen) and self.driver.paused:
+            # What the command did, plotted once it is drawn (while the clock runs, the
+            # charts' timer plots what moved a quarter of a second later at most).
             self.keyfirst.after_keys(self.screen.redraw_in_turn)
         return result.status
 

@@ -172,3 +172,24 @@ async def test_the_charts_plot_after_the_key_in_hand_is_drawn(
         app.keyfirst.back(key)  # its binding ran; done at its paint
         assert await until(pilot, lambda: builds() == (before[0] + 1, before[1] + 1))
         assert not app.keyfirst.keys
+
+
+async def test_a_command_on_the_paused_charts_is_plotted_once_its_key_is_drawn(
+    make_app: Callable[..., MoomApp],
+) -> None:
+    """Paused, the charts' data moves only by a command: `.` is plotted as soon as its key
+    is drawn, not at the timer's next turn."""
+    app = make_app(load_shipped_preset("leaky-apache"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("y")
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen) and app.driver.paused
+        await pilot.pause()
+        before = (screen.memory_plot.builds, screen.rss_plot.builds)
+        await pilot.press("greater_than_sign")  # a second: a sample for both charts
+        await pilot.pause()
+        await pilot.pause()
+        assert (screen.memory_plot.builds, screen.rss_plot.builds) == (
+            before[0] + 1,
+            before[1] + 1,
+        )
