@@ -79,8 +79,11 @@ class KeyFirst:
         self.frame_owed = False
         """A frame the timer skipped while a key was handled."""
         self._painted: list[events.Key] = []
-        self._early: set[events.Key] = set()
-        """Keys posted that have not come in yet, the clock held for each."""
+        self._early: dict[events.Key, None] = {}
+        """Keys posted that have not come in yet, the clock held for each. (A dictionary,
+        not a set: at a session's memory ceiling a set whose growth fails keeps the key
+        anyway, and once full, CPython's next add probes it for ever; a dictionary grows
+        before it stores.)"""
         self._after: list[Callable[[], object]] = []
         """What waits for the keys in hand to be painted (:meth:`after_keys`)."""
 
@@ -99,7 +102,7 @@ class KeyFirst:
         if len(self._early) > MAX_KEYS:  # posted and never come: their holds have lapsed
             self._early.clear()
         self._driver().hold(now)
-        self._early.add(event)
+        self._early[event] = None
 
     def came(self, event: events.Key) -> None:
         """A key came in (before the app hands it to the focused widget)."""
@@ -107,7 +110,7 @@ class KeyFirst:
             for key in list(self.keys):
                 self._done(key)
         if event in self._early:
-            self._early.discard(event)  # held since it was posted
+            del self._early[event]  # held since it was posted
         else:
             self._driver().hold(asyncio.get_running_loop().time())
         self.keys[event] = False
