@@ -40,6 +40,7 @@ line by line.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -273,7 +274,14 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
 
     def _handle_exception(self, error: Exception) -> None:
         """The last resort: an unexpected exception ends the app with one line (exit 70)
-        rather than a traceback — unless ``MOOMTUI_DEBUG`` asks for it."""
+        rather than a traceback — unless ``MOOMTUI_DEBUG`` asks for it.
+
+        A served session out of memory (at the ceiling its server set) ends at once: an
+        orderly exit needs memory it has not got, and Textual stopping its timers then
+        spun for minutes. ``MemoryError`` on stderr tells the server which share ran out."""
+        if isinstance(error, MemoryError) and self.served:
+            os.write(2, b"MemoryError\n")
+            os._exit(1)
         if self.internal_error is None:
             self.internal_error = error
         if isinstance(error, InternalError) or errors.debugging():

@@ -398,8 +398,12 @@ class MoomServer(Server):
                 before = session.memory
                 session.memory, session.cpu = usage
                 session.peak = max(session.peak, session.memory)
-                # At the threshold, or there before the next reading at this pace.
-                ahead = session.memory + max(session.memory - before, 0) if before else 0
+                # At the threshold, or there before the next reading at this pace — a pace
+                # read once the app has drawn: its start (the imports, the first machine)
+                # climbs fast to a size of its own, and taken as a pace it stopped sessions
+                # that had done nothing yet.
+                drawn = app.first_output is not None
+                ahead = session.memory + max(session.memory - before, 0) if before and drawn else 0
                 if max(session.memory, ahead) >= self.session_memory - margin:
                     await self.end_session(session, "memory")
                     break
