@@ -200,7 +200,7 @@ def test_every_json_document_starts_with_its_version(command: str) -> None:
 
 def test_every_json_producing_option_is_tested_for_the_version() -> None:
     """A new command with --json joins JSON_COMMANDS."""
-    from moomtui.cli import SUBCOMMANDS, build_sub_parser
+    from moomtui.arguments import SUBCOMMANDS, build_sub_parser
 
     with_json = {
         command

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from moomtui.cli import COMPLETION_SHELLS, SUBCOMMANDS, build_sub_parser, completion_script
+from moomtui.arguments import COMPLETION_SHELLS, SUBCOMMANDS, build_sub_parser, completion_script
 from moomtui.presets import list_presets
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -183,7 +183,7 @@ def test_install_lines_name_this_project_and_its_extras(where: str, command: str
 @pytest.mark.parametrize("command", list(NOT_RUN))
 def test_lines_not_run_parse_as_commands(command: str) -> None:
     """What runs forever is at least a command line moomtui's parser takes."""
-    from moomtui.cli import build_sub_parser
+    from moomtui.arguments import build_sub_parser
 
     argv = shlex.split(command)[1:]
     build_sub_parser(argv[0]).parse_args(argv[1:])
@@ -404,7 +404,7 @@ SYNOPSES = [
 
 @pytest.mark.parametrize(("where", "line"), SYNOPSES, ids=[w for w, _ in SYNOPSES])
 def test_a_synopsis_names_only_options_the_command_has(where: str, line: str) -> None:
-    from moomtui.cli import build_sub_parser
+    from moomtui.arguments import build_sub_parser
 
     command = line.split()[1]
     known = set(re.findall(r"(?<![\w-])--?[a-z][\w-]*", build_sub_parser(command).format_help()))
