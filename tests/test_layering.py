@@ -71,7 +71,7 @@ ORDER: list[tuple[str, ...]] = [
     ("tui", "headless", "compare"),
     ("web", "real.screen"),
     ("real.cli", "install"),
-    ("lab.command",),
+    ("lab.command", "arguments"),
     ("cli",),
     ("__main__",),
 ]
