@@ -87,10 +87,6 @@ class KeyFirst:
         self._after: list[Callable[[], object]] = []
         """What waits for the keys in hand to be painted (:meth:`after_keys`)."""
 
-    @property
-    def holding(self) -> bool:
-        return bool(self.keys)
-
     def posted(self, event: events.Key) -> None:
         """A key was posted to the app: it comes in a few hops of the loop later, and a
         slice of the clock that came due meanwhile would run first; the clock is held from
