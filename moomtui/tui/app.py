@@ -159,7 +159,7 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self.keymap: Keymap = {}
         """The keys remapped by binding id, as :meth:`set_keymap` was last told."""
         self.frames = 0
-        self.keyfirst = KeyFirst(self, lambda: self.driver, self.refresh_frame)
+        self.keyfirst = KeyFirst(self, lambda: self.driver, self.refresh_frame, self._keys_in_turn)
         self.internal_error: BaseException | None = None
         """What reached the last-resort guard, if anything."""
         self._scenario: Scenario | None = None
@@ -320,13 +320,28 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         (:mod:`.keyfirst`)."""
         if not isinstance(event, events.Key):
             await super().on_event(event)
-        elif not event.is_forwarded:  # it came in: for the focused widget
-            self.keyfirst.came(event)
-            await super().on_event(event)
-            self.keyfirst.handed(event)
+        elif not event.is_forwarded:  # it came in: for the focused widget, in its turn
+            if not self.keyfirst.waits(event, self._taken_first):
+                await self._take(event)
         else:  # back up at the app: the bindings (the widget's, the screen's, the app's)
             await super().on_event(event)
             self.keyfirst.back(event)
+            await self._keys_in_turn()
+
+    async def _take(self, key: events.Key) -> None:
+        self.keyfirst.came(key)
+        await super().on_event(key)
+        self.keyfirst.handed(key)
+
+    async def _keys_in_turn(self) -> None:
+        """The keys that waited for those before them (:meth:`.KeyFirst.waits`)."""
+        while (key := self.keyfirst.next_in_turn(self._taken_first)) is not None:
+            await self._take(key)
+
+    def _taken_first(self, key: str) -> bool:
+        """Whether the app takes ``key`` before the focused widget (a priority binding)."""
+        active = self.screen.active_bindings.get(key)
+        return active is not None and active.enabled and active.binding.priority
 
     def _frame_tick(self) -> None:
         """The frame timer: a frame, unless a key is being handled (then once it is)."""

@@ -23,6 +23,10 @@ key did is painted:
   widget was done with it (it may still be on its way up);
 - and whatever happens, the driver's own limit (:data:`~moomtui.kernel.clock.HOLD_MAX`).
 
+A key the app takes first (a priority binding: ``:``, ``/``) waits, with every key after it,
+while keys before it are still on their way through a widget (:meth:`KeyFirst.waits`): the
+app looks their bindings up when they come back, against the focus of that moment.
+
 A key then waits for what was running when it came in, at most a slice or a frame, and for
 its own paint. The jiffies not run meanwhile are run after (the clock banks them); the
 frames skipped are one frame, drawn at once after the key.
@@ -68,11 +72,23 @@ class PaintSeen(LineFilter):
 class KeyFirst:
     """The keys in hand, and the hold they keep on ``driver`` (see the module docstring)."""
 
-    def __init__(self, app: App[Any], driver: Callable[[], Driver], frame: Callable[[], None]):
-        """``frame`` draws a frame: called when the hold ends if the timer skipped one."""
+    def __init__(
+        self,
+        app: App[Any],
+        driver: Callable[[], Driver],
+        frame: Callable[[], None],
+        in_turn: Callable[[], object],
+    ):
+        """``frame`` draws a frame: called when the hold ends if the timer skipped one;
+        ``in_turn`` takes the keys whose turn has come (:meth:`waits`)."""
         self.app = app
         self._driver = driver
         self._frame = frame
+        self._in_turn = in_turn
+        self.out: dict[events.Key, None] = {}
+        """Keys handed to a widget and not yet back up at the app (nor kept by it)."""
+        self.waiting: list[events.Key] = []
+        """Keys come in that wait for those :attr:`out`, in the order they came."""
         self.filter = PaintSeen()
         self.keys: dict[events.Key, bool] = {}
         """The keys being handled: whether each came back up to the app."""
@@ -111,9 +127,28 @@ class KeyFirst:
             self._driver().hold(asyncio.get_running_loop().time())
         self.keys[event] = False
 
+    def waits(self, event: events.Key, first: Callable[[str], bool]) -> bool:
+        """Whether the key come in waits its turn: a key the app takes first (``first``: a
+        priority binding — ``:`` focuses the console, ``/`` the filter) while keys handed to a
+        widget are not yet back up at the app, which looks their bindings up when they come
+        back, against the focus then: ``↑ ↑ :`` sent at once recalled the console's history
+        instead of moving the tree's cursor. Every key after a waiting one waits behind it."""
+        if self.waiting or (self.out and first(event.key)):
+            self.waiting.append(event)
+            return True
+        return False
+
+    def next_in_turn(self, first: Callable[[str], bool]) -> events.Key | None:
+        """The first waiting key, if its turn has come (as :meth:`waits` decides)."""
+        if self.waiting and not (self.out and first(self.waiting[0].key)):
+            return self.waiting.pop(0)
+        return None
+
     def handed(self, event: events.Key) -> None:
-        """The app handed the key to the focused widget: look again once the widget is done
-        with it (its queue holds the key first)."""
+        """The app handed the key to the focused widget (or took it itself): look again once
+        the widget is done with it (its queue holds the key first)."""
+        if event.is_forwarded:
+            self.out[event] = None
         target = self.app.focused or self.app.screen
         if not target.call_after_refresh(self._kept, event, 0):
             self._done(event)
@@ -121,6 +156,7 @@ class KeyFirst:
     def back(self, event: events.Key) -> None:
         """The key came back up to the app and its binding (if any) has run: done at the
         next paint, or after :data:`LOOKS` refreshes without one."""
+        self.out.pop(event, None)  # the app takes the keys waiting for it (_in_turn)
         if event not in self.keys:
             return
         self.keys[event] = True
@@ -146,8 +182,11 @@ class KeyFirst:
 
     def frame_tick(self) -> bool:
         """The frame timer fired: whether it may draw (else the frame is owed)."""
-        if self._early and not self._driver().holding:
+        if (self._early or self.waiting) and not self._driver().holding:
             self._early.clear()  # posted and never come in: their holds have lapsed
+            if self.out:  # handed and never come back: waiting keys go on
+                self.out.clear()
+                self.app.call_later(self._in_turn)
         if self.keys or self._early:
             self.frame_owed = True
             return False
@@ -176,6 +215,10 @@ class KeyFirst:
             self._done(event)
 
     def _done(self, event: events.Key) -> None:
+        if event in self.out:  # its widget kept it: the keys waiting for it may go on
+            del self.out[event]
+            if not self.out and self.waiting:
+                self.app.call_later(self._in_turn)
         if self.keys.pop(event, None) is None:
             return
         self._driver().release()

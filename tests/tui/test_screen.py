@@ -213,6 +213,31 @@ async def test_colon_then_a_burst_types_at_the_console(make_app: MakeApp) -> Non
         assert app.query_one(ConsoleView).input.value == "a:b/c"  # typed, not bound
 
 
+async def test_keys_sent_before_the_colon_are_the_trees_not_the_consoles(
+    make_app: MakeApp,
+) -> None:
+    """``↑ ↑ :`` in one burst after a command: the arrows move the tree's cursor. (The app
+    looks a key's bindings up when it comes back from the widget it was handed to; ``:``,
+    taken first, had moved the focus to the console meanwhile, and the arrows recalled its
+    history.)"""
+    app = make_app(family_scenario())
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(ProcessView)
+        await pilot.press("colon")
+        await enter_command(pilot, "uptime")
+        await pilot.press("escape")
+        view.focus()
+        rows = view.model.rows
+        view.select_pid(rows[-1].pid)
+        await pilot.pause()
+        burst(app, "up", "up", "colon", *"free")
+        await pilot.pause()
+        await pilot.pause()
+        assert view.cursor_pid == rows[-3].pid
+        assert app.focused is app.query_one(ConsoleView).input
+        assert app.query_one(ConsoleView).input.value == "free"
+
+
 async def test_a_task_is_selected_after_boot(make_app: MakeApp) -> None:
     app = make_app(family_scenario())
     async with app.run_test(size=SIZE) as pilot:
