@@ -11,7 +11,8 @@ of it: the ratio of the two times says whether the cost is linear (about 4).
 * ``toml``: a preset holding one dotted key of 40,000 parts (80 KB), and a theme one of
   30,000 (60 KB: a theme file is at most 64 KiB), loaded;
 * ``postmortem``: a log of 10,000 small reports, ``moomtui postmortem --print`` (output
-  thrown away);
+  thrown away); ``postmortem, varied``: the same with each report's numbers its own (a log
+  of the same OOM over and over is judged and printed as a real one is);
 * ``regex:…``: each pattern of the report reader that backtracked, on a 1 MB line made to
   make it backtrack and on 1 MB of plain text (what the reader does with the line; the reader
   itself cuts a line at 64 KiB now, the pattern is given the whole);
@@ -25,6 +26,7 @@ of it: the ratio of the two times says whether the cost is linear (about 4).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -48,23 +50,30 @@ def _line(unit: str, size: int) -> str:
 
 
 # ------------------------------------------------------------------ the cases (in the child)
-def reports(n: int) -> str:
+def reports(n: int, *, varied: bool = False) -> str:
     """``n`` small reports of a 5.15 kernel, each killing its own java (tests/real reads them
-    too)."""
+    too); ``varied``: each with numbers of its own (the two tasks' sizes), as the OOMs of a
+    real log have, so that no report is judged or printed as the one before it was."""
     out = []
+    vm, rss, pg, small, resident = 900000, 800000, 6500000, 1000, 500
     for i in range(n):
         pid = 1000 + i
+        if varied:
+            vm = 900000 + i * 7919 % 60000
+            rss = 800000 - i * 104729 % 50000
+            pg = 6500000 + i * 31 % 9000
+            small, resident = 1000 + i % 97, 500 + i * 13 % 211
         out += [
             f"[{i}.000000] java invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), "
             "order=0, oom_score_adj=0",
             f"[{i}.000001] CPU: 1 PID: {pid} Comm: java Not tainted 5.15.0-107-generic #117",
             f"[{i}.000002] [  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents "
             "oom_score_adj name",
-            f"[{i}.000003] [{pid:7d}]  1000 {pid:5d}   900000   800000  6500000        0"
+            f"[{i}.000003] [{pid:7d}]  1000 {pid:5d}   {vm:6d}   {rss:6d}  {pg:7d}        0"
             "             0 java",
-            f"[{i}.000004] [{pid + 1:7d}]     0 {pid + 1:5d}     1000      500    40000"
-            "        0             0 sshd",
-            f"[{i}.000005] Out of memory: Killed process {pid} (java) total-vm:3600000kB",
+            f"[{i}.000004] [{pid + 1:7d}]     0 {pid + 1:5d}     {small:4d}      {resident:3d}"
+            "    40000        0             0 sshd",
+            f"[{i}.000005] Out of memory: Killed process {pid} (java) total-vm:{vm * 4}kB",
         ]
     return "\n".join(out) + "\n"
 
@@ -105,11 +114,11 @@ def case_toml_theme(scale: float) -> Callable[[], object]:
     return run
 
 
-def case_postmortem(scale: float) -> Callable[[], object]:
+def case_postmortem(scale: float, *, varied: bool = False) -> Callable[[], object]:
     from moomtui.cli import main
 
     path = Path(tempfile.mkdtemp()) / "reports.txt"
-    path.write_text(reports(int(10_000 * scale)))
+    path.write_text(reports(int(10_000 * scale), varied=varied))
 
     def run() -> object:
         with open(os.devnull, "w") as sink:
@@ -242,7 +251,11 @@ def case_redos(scale: float) -> Callable[[], object]:
 CASES: dict[str, tuple[Callable[[float], Callable[[], object]], str]] = {
     "toml preset": (case_toml_preset, "a preset: one dotted key of 40,000 parts (80 KB)"),
     "toml theme": (case_toml_theme, "a theme: a dotted key of 30,000 parts (60 KB)"),
-    "postmortem": (case_postmortem, "`postmortem --print`, 10,000 reports (6.4 MB)"),
+    "postmortem": (case_postmortem, "`postmortem --print`, 10,000 reports (5.1 MB)"),
+    "postmortem, varied": (
+        functools.partial(case_postmortem, varied=True),
+        "the same, each report with numbers of its own (5.1 MB)",
+    ),
     **{
         f"regex: {name}": (_regex_case(unit, False, probe), f"{what}, 1 MB")
         for name, (unit, probe, what) in REGEXES.items()
