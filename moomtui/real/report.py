@@ -159,6 +159,51 @@ class RawReport:
     def layout(self) -> str | None:
         return " ".join(self.columns) if self.columns is not None else None
 
+    @classmethod
+    def opened(
+        cls,
+        line: int,
+        uptime: float | None,
+        host: str | None,
+        boot: str | None,
+        time: str | None,
+        first_kills: dict[int, int],
+        reaped: dict[int, int],
+    ) -> RawReport:
+        """A report as its first line opens it: what ``RawReport(line=…, uptime=…, …)``
+        builds, every other field its default, without the generated ``__init__``'s
+        keywords and factories (a test holds the two equal, field by field)."""
+        self = object.__new__(cls)
+        self.line = line
+        self.uptime = uptime
+        self.invoker = None
+        self.kernel = None
+        self.meminfo = {}
+        self.pages_ram = None
+        self.pages_reserved = None
+        self.swap_total_kb = None
+        self.swap_free_kb = None
+        self.buddy_page_kb = None
+        self.memcg_kb = {}
+        self.memcg_files = {}
+        self.memcg_path = None
+        self.memcg_task_in = False
+        self.summary = {}
+        self.columns = None
+        self.header_line = None
+        self.tasks_state = False
+        self.rows = []
+        self.decision = None
+        self.kill_messages = []
+        self.killed_total_vm_kb = None
+        self.zones_kb = {}
+        self.host = host
+        self.boot = boot
+        self.time = time
+        self.first_kills = first_kills
+        self.reaped = reaped
+        return self
+
 
 @dataclass(slots=True)
 class Log:
@@ -195,6 +240,10 @@ def _parse_size(value: str) -> int | None:
         return None
     scale = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}[m[2].upper()]
     return int(m[1]) * scale
+
+
+def _no_record(pid: int, name: str, values: list[int | None], line: int) -> TaskRecord:
+    raise AssertionError("a row read outside a task table")
 
 
 # A log's tables are printed by few kernels: the last few headers read are kept (a header is
@@ -239,7 +288,11 @@ class _Reader:
         self.in_table = False
         self.last_row_line = 0
         self.numeric: tuple[str, ...] = ()
-        self.record: RecordMaker | None = None
+        self.width = 0
+        """How many numbers a row of the open table has (its columns but the name)."""
+        self.record: RecordMaker = _no_record
+        self.rows: list[TaskRecord] = []
+        """The open report's rows."""
         self.row_lines: dict[int, int] = {}
         self.damaged: tuple[int, str] | None = None
         self.last_stamp: float | None = None
@@ -251,10 +304,9 @@ class _Reader:
     # ----------------------------------------------------------------- the walk
     def start(self, n: int, stamp: float | None, *, lead: bool = False) -> RawReport:
         self.finish(n - 1, eof=False)
-        cur = self.cur = RawReport(line=n, uptime=stamp, host=self.host, boot=self.boot)
-        cur.first_kills = self.first_kills
-        cur.reaped = self.reaped
-        cur.time = self.time
+        cur = self.cur = RawReport.opened(
+            n, stamp, self.host, self.boot, self.time, self.first_kills, self.reaped
+        )
         self.shared.open += 1
         if lead and self.lead is not None and 0 <= n - self.lead[0] <= LEAD_LINES:
             # a report pasted from its stack trace: its header is the first line read
@@ -473,8 +525,11 @@ class _Reader:
                     f"{', '.join(unknown)}; its numbers are passed over",
                 )
             )
+        assert record is not None  # a usable header
         self.numeric = columns[:-1]
+        self.width = len(self.numeric)
         self.record = record
+        self.rows = cur.rows
         self.row_lines = {}
         self.in_table = True
 
@@ -500,7 +555,6 @@ class _Reader:
         if first != n:
             self.damage(n, f"pid {number} is in the task table twice (line {first} too)")
             return
-        assert self.record is not None
         cur.rows.append(self.record(number, fields[numeric], [*map(int, numbers), None, 0], n))
         self.last_row_line = n
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from moomtui.real.logread import LogReader
 from moomtui.real.report import ReportError
 from moomtui.real.scan import Lines
-from moomtui.real.usual import USUAL
+from moomtui.real.usual import KIND, MESSAGE, USUAL
 
 from .kformat import KERNELS, T, report
 
@@ -88,9 +88,10 @@ def test_the_usual_lines_read_as_the_general_path_reads_them(text: str) -> None:
 
 def test_a_row_and_a_message_are_told_apart_and_the_rest_left_alone() -> None:
     row = USUAL.match("[    1.000003] [   1000]  1000  1000   900000 0 java")
-    assert row is not None and row.groups() == ("1.000003", "1000", "1000  1000   900000 0 java")
-    message = USUAL.match("[1.5] Out of memory: Killed process 1 (a)")
-    assert message is not None and message.groups() == ("1.5", None, None)
+    assert row is not None and row.lastindex == KIND["row"]
+    assert row.group(1, 2, 3) == ("1.000003", "1000", "1000  1000   900000 0 java")
+    message = USUAL.match("[1.5] Out of memory: Killed process 1 (a) x")
+    assert message is not None and message.lastindex == MESSAGE
     assert message.end() == len("[1.5] ")
     for other in (
         "[1.5]  two spaces",
@@ -104,7 +105,7 @@ def test_a_row_and_a_message_are_told_apart_and_the_rest_left_alone() -> None:
         assert USUAL.match(other) is None, other
     for message in ("[1.5] [   1000] 1,000 java", "[1.5] [   1000] 1 java_x", "[1.5] [  1] 1 a "):
         m = USUAL.match(message)  # not a row the fast way: the reader reads it as a message
-        assert m is not None and m.groups() == ("1.5", None, None), message
+        assert m is not None and m.lastindex == MESSAGE, message
 
 
 def test_each_check_of_the_fast_path_sends_to_the_general_path() -> None:
