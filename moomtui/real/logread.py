@@ -23,10 +23,20 @@ from .journal import Entries, Entry, journal_kind
 from .prefixes import MAX_LINE, THOUSANDS, split_line, ungrouped
 from .records import Decision, Invoker
 from .report import BACKWARDS, Log, RawReport, ReportError, _Reader
+from .report_lines import INVOKED_AT
 from .scan import BLOCK, MAX_LINE_BYTES, Lines
 from .usual import ANY_KEYWORD, KIND, MESSAGE, USUAL
 
 ROW, INVOKED, CPU, HEADER, KILL = (KIND[k] for k in ("row", "invoked", "cpu", "header", "kill"))
+_NAMES = "inv_comm gfp order inv_adj cpu_pid version header_text cols kill_comm"
+INV_COMM, GFP, ORDER, INV_ADJ, CPU_PID, VERSION, HEADER_TEXT, COLS, KILL_COMM = (
+    USUAL.groupindex[name] for name in _NAMES.split()
+)
+_KILL_GROUPS = tuple(
+    USUAL.groupindex[name]
+    for name in ("message", "verb", "kill_pid", "kill_comm", "score", "total_vm", "kill_adj")
+)
+"""The groups of a usual kill (:data:`.usual.USUAL`), as :meth:`LogReader.kill` reads them."""
 
 _BOOT_MARKS = ("-- Boot ", "-- Reboot --")
 """journalctl's lines between boots (``-- Boot 3f2a… --``), which name no host."""
@@ -103,7 +113,9 @@ class LogReader:
             m = usual(line) if len(line) <= MAX_LINE else None
             if m is None:
                 self.text_line(n, line[:MAX_LINE_BYTES])
-                if not shared.open and (i >= stop or keyword(lines[i]) is None):
+                if not shared.open and (
+                    i >= stop or (INVOKED_AT not in lines[i] and keyword(lines[i]) is None)
+                ):
                     break
                 continue
             kind = m.lastindex
@@ -147,36 +159,39 @@ class LogReader:
                     reader.last_row_line = n
                 else:
                     reader.row(n, m[2], rest)
-            elif kind == CPU and "#012" not in line and _plain(line):
+            elif kind == CPU and "#012" not in line and ("_" not in line or _plain(line)):
                 reader.last_stamp = stamp
                 reader.time = None
                 cur = reader.cur
                 if cur is None:  # a stack trace before a report
-                    reader.lead = (n, m["version"], stamp)
+                    reader.lead = (n, m[VERSION], stamp)
                 else:
                     if cur.kernel is None:
-                        cur.kernel = m["version"]
+                        cur.kernel = m[VERSION]
                     invoker = cur.invoker
                     if invoker is not None and invoker.pid is None:
-                        invoker.pid = int(m["cpu_pid"])
-            elif kind == INVOKED and _plain(comm := m["inv_comm"]):
+                        invoker.pid = int(m[CPU_PID])
+            elif kind == INVOKED and ("_" not in (comm := m[INV_COMM]) or _plain(comm)):
                 reader.last_stamp = stamp
                 reader.time = None
-                adj = m["inv_adj"]
+                gfp, order, adj = m.group(GFP, ORDER, INV_ADJ)
                 reader.start(n, stamp).invoker = Invoker(  # comm, pid, gfp, order, adj
-                    comm, None, m["gfp"], int(m["order"]), None if adj is None else int(adj)
+                    comm, None, gfp, int(order), None if adj is None else int(adj)
                 )
             elif kind == HEADER:
                 reader.last_stamp = stamp
                 reader.time = None
-                reader.header(n, m["header_text"], m["cols"], stamp)
-            elif kind == KILL and reader.cur is not None and _plain(m["kill_comm"]):
+                text, cols = m.group(HEADER_TEXT, COLS)
+                reader.header(n, text, cols, stamp)
+            elif kind == KILL and reader.cur is not None and _plain(m[KILL_COMM]):
                 reader.last_stamp = stamp
                 reader.time = None
                 self.kill(reader, m, n)
             else:  # a row outside a table, a kill without a report, a separator
                 self.text_line(n, line)
-            if not shared.open and (i >= stop or keyword(lines[i]) is None):
+            if not shared.open and (
+                i >= stop or (INVOKED_AT not in lines[i] and keyword(lines[i]) is None)
+            ):  # the next report's first line holds a keyword: the usual one, found at once
                 break
         return i
 
@@ -186,15 +201,15 @@ class LogReader:
         :meth:`_Reader.decision` and :meth:`_Reader.decide` read it."""
         cur = reader.cur
         assert cur is not None
-        pid = int(m["kill_pid"])
-        message = m["message"] or ""
+        message, verb, pid, comm, score, total_vm, adj = m.group(*_KILL_GROUPS)
+        message = message or ""
+        pid = int(pid)
         # Decision's fields by position: pid, comm, score, killed_pid, killed_comm,
         # message, panic, line, oom_score_adj.
-        if m["verb"] == "Kill":
-            score = m["score"]
+        if verb == "Kill":
             decision = Decision(
                 pid,
-                m["kill_comm"],
+                comm,
                 None if score is None else int(score),
                 None,
                 None,
@@ -204,19 +219,17 @@ class LogReader:
                 None,
             )
         else:
-            adj = m["kill_adj"]
             decision = Decision(
                 None,
                 None,
                 None,
                 pid,
-                m["kill_comm"],
+                comm,
                 message,
                 None,
                 n,
                 None if adj is None else int(adj),
             )
-        total_vm = m["total_vm"]
         if total_vm is not None:
             cur.killed_total_vm_kb = int(total_vm)
         reader.decide(cur, decision, n)
