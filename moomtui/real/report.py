@@ -251,14 +251,16 @@ def _no_record(pid: int, name: str, values: list[int | None], line: int) -> Task
 @functools.lru_cache(maxsize=64)
 def _layout(
     cols: str,
-) -> tuple[tuple[str, ...], list[str], list[str], RecordMaker | None]:
-    """A table header's columns, the required ones it lacks, those moomtui does not know,
-    and how its rows become records (``None`` when it cannot be read)."""
+) -> tuple[tuple[str, ...], tuple[str, ...], list[str], list[str], RecordMaker | None]:
+    """A table header's columns, those of its numbers (all but the name), the required ones
+    it lacks, those moomtui does not know, and how its rows become records (``None`` when
+    it cannot be read)."""
     columns = tuple(cols.split())
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     unknown = [c for c in columns if c not in KNOWN_COLUMNS]
     usable = not missing and columns[-1] == "name"
-    return columns, missing, unknown, record_maker(columns[:-1]) if usable else None
+    numeric = columns[:-1]
+    return columns, numeric, missing, unknown, record_maker(numeric) if usable else None
 
 
 LEAD_LINES = 300
@@ -303,7 +305,10 @@ class _Reader:
 
     # ----------------------------------------------------------------- the walk
     def start(self, n: int, stamp: float | None, *, lead: bool = False) -> RawReport:
-        self.finish(n - 1, eof=False)
+        if self.cur is not None:
+            self.finish(n - 1, eof=False)
+        else:
+            self.in_table = False
         cur = self.cur = RawReport.opened(
             n, stamp, self.host, self.boot, self.time, self.first_kills, self.reaped
         )
@@ -509,7 +514,7 @@ class _Reader:
         cur = self.cur
         if cur is None or cur.columns is not None:
             cur = self.start(n, stamp, lead=True)
-        columns, missing, unknown, record = _layout(cols)
+        columns, numeric, missing, unknown, record = _layout(cols)
         cur.columns = list(columns)
         cur.header_line = n
         if missing or columns[-1] != "name":
@@ -526,8 +531,8 @@ class _Reader:
                 )
             )
         assert record is not None  # a usable header
-        self.numeric = columns[:-1]
-        self.width = len(self.numeric)
+        self.numeric = numeric
+        self.width = len(numeric)
         self.record = record
         self.rows = cur.rows
         self.row_lines = {}
