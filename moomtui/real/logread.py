@@ -143,22 +143,27 @@ class LogReader:
             elif kind == ROW and reader.in_table:
                 reader.last_stamp = stamp
                 reader.time = None
-                # _Reader.row()'s usual row: its numbers unsigned, its pid new to the table
+                # _Reader.row()'s usual row: its numbers whole (-?[0-9]+: int() takes no
+                # other in an ASCII row without "_", the "+" ruled out), its pid new to the
+                # table; any other goes to _Reader.row()
                 width = reader.width
                 fields = (rest := m[3]).split(None, width)
-                numbers = fields[:width]
+                values = None
                 if (
                     len(fields) > width
-                    and "".join(numbers).isdecimal()
+                    and "+" not in rest
                     and (pid := int(m[2])) not in (first := reader.row_lines)
                 ):
-                    first[pid] = n
-                    reader.rows.append(
-                        reader.record(pid, fields[width], [*map(int, numbers), None, 0], n)
-                    )
-                    reader.last_row_line = n
-                else:
+                    try:
+                        values = [*map(int, fields[:width]), None, 0]
+                    except ValueError:  # not a whole number: _Reader.row() says why
+                        values = None
+                if values is None:
                     reader.row(n, m[2], rest)
+                else:
+                    first[pid] = n
+                    reader.rows.append(reader.record(pid, fields[width], values, n))
+                    reader.last_row_line = n
             elif kind == CPU and "#012" not in line and ("_" not in line or _plain(line)):
                 reader.last_stamp = stamp
                 reader.time = None

@@ -15,11 +15,13 @@ empty group that ends it (:data:`KIND`, read from ``Match.lastindex``):
   bracket after it holds only a number: :data:`~.prefixes._PLAIN_BRACKET`) and nothing
   else, and :data:`~.report._ROW` reads the same pid and rest.
 * a report's usual messages, each to the end of the line and in printable ASCII with no
-  ``#012``, no ``'``, no ``,`` but the kernel's own (each before a space) and no ``_``
-  after a digit (so :func:`~.prefixes.ungrouped` has no separator to remove, and nothing
-  to strip), no ``:`` in a task's name, which starts with no character a prefix may start
-  with — read by :meth:`.logread.LogReader.run` as :meth:`~.report._Reader.line` reads
-  them, each checked by the same property test:
+  ``'``, no ``,`` but the kernel's own (each before a space), no ``:`` in a task's name,
+  which starts with no character a prefix may start with — read by
+  :meth:`.logread.LogReader.run` as :meth:`~.report._Reader.line` reads them once it has
+  checked what the pattern leaves to it: no ``#012`` in the stack trace's header, and no
+  thousands separator (an ``_`` between digits) in a name or a version, so
+  :func:`~.prefixes.ungrouped` has nothing to remove and nothing to strip. Each is held to
+  the general path by a property test and each check by a test of its own:
 
   - **invoked**: ``COMM invoked oom-killer: gfp_mask=0x…(FLAGS), [nodemask=…, ]order=N[,
     oom_score_adj=N]``, the name without a space (so the first ``invoked oom-killer:`` is
@@ -48,6 +50,9 @@ empty group that ends it (:data:`KIND`, read from ``Match.lastindex``):
 ``kernel`` may be in a usual message: after a stamp, a host's prefix is ``HOST kernel:``,
 and the word after a usual message's first is never ``kernel`` (a name holds no space), nor
 is its first word a syslog time or a facility (no colon, no digit after the first space).
+
+Digits are ``[0-9]``, not ``\\d``: the pattern only meets the lines of an ASCII block
+(:meth:`.scan.Lines.walk`), where the two are the same and the first is cheaper.
 
 A property test holds every kind to the general path on lines mixing every prefix
 (tests/real/test_usual.py).

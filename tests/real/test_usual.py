@@ -249,7 +249,8 @@ def test_each_check_of_a_usual_message_sends_to_the_general_path() -> None:
     version, rsyslog's #012, no first line (the stack trace's header leads), the header
     twice, the kill in two lines, a kill without a report, a stamp going back."""
     body = report("4.19", TASKS, TASKS[2])
-    cpu_line, kill_line = body[1], body[-1]
+    cpu_line, kill_line, java_row = body[1], body[-1], body[-3]
+    assert java_row.startswith("[   2211]  1000 ")
     cases: list[list[str]] = [
         [body[0].replace("bash", "a1_234"), *body[1:]],
         [body[0], cpu_line.replace("5.4.0-150", "5.4.0-1_234"), *body[2:]],
@@ -264,6 +265,11 @@ def test_each_check_of_a_usual_message_sends_to_the_general_path() -> None:
             "Killed process 2211 (java) total-vm:4000kB, anon-rss:1kB, file-rss:0kB",
         ],
         [kill_line, *body],  # a kill without a report
+        *(  # a row's numbers: signed, not whole, a name with a sign
+            [*body[:-3], java_row.replace("  1000 ", f" {number} ", 1), *body[-2:]]
+            for number in ("+1000", "-1000", "0x10", "--5", "5-", "-", "1000 2211 g++")
+        ),
+        [*body[:-2], java_row, *body[-2:]],  # the row twice
         [*body, kill_line],
     ]
     for lines in cases:
