@@ -179,7 +179,7 @@ ROWS = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(ROWS, max_size=8), st.sampled_from([one_line, str, repr]))
 def test_a_row_in_one_format_is_the_row_written_piece_by_piece(
     rows: list[Row], name: Callable[[str], str]
