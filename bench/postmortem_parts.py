@@ -3,8 +3,9 @@
 Runs the parts of ``moomtui postmortem --print FILE`` up to the ``K``-th on a log, in this
 process, without printing: 1 reading the log (:func:`moomtui.real.logread.read_blocks`),
 2 the timeline, 3 rebuilding each machine, 4 judging it, 5 its text, 6 writing the text
-through the safe stream into ``/dev/null``. The cost of part ``K`` is a run to ``K`` less a
-run to ``K - 1``; per report, the same on two logs of different sizes less each other::
+through the safe stream as the command writes it (to stdout, made ``/dev/null``). The cost
+of part ``K`` is a run to ``K`` less a run to ``K - 1``; per report, the same on two logs
+of different sizes less each other::
 
     python -c "import sys; sys.path.insert(0, 'bench'); import hostile; \\
         open('r1k.txt', 'w').write(hostile.reports(1000))"   # and r2k.txt: 2000
@@ -20,6 +21,7 @@ import gc
 import os
 import sys
 
+from moomtui.real.cli import CHUNK
 from moomtui.real.logread import read_blocks
 from moomtui.real.rebuild import rebuild_each
 from moomtui.real.render import report_text
@@ -40,15 +42,26 @@ def main(path: str, upto: int) -> None:
     if upto < 3:
         return
     said = Said()
-    with open(os.devnull, "w") as sink:
-        out = SafeStream(sink)
-        for i, machine in enumerate(rebuild_each(log, path)):
-            if upto >= 4:
-                j = judge(machine)
-                if upto >= 5:
-                    text = report_text(j, None, said, i + 1)
-                    if upto >= 6:
-                        out.write(text)
+    if upto >= 6:  # stdout into /dev/null, as the command's "> /dev/null"
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    out = SafeStream(sys.stdout)
+    chunk: list[str] = []  # written as the command writes them (moomtui/real/cli.py)
+    size = 0
+    for i, machine in enumerate(rebuild_each(log, path)):
+        if upto >= 4:
+            j = judge(machine)
+            if upto >= 5:
+                text = report_text(j, None, said, i + 1)
+                if upto >= 6:
+                    chunk.append(f"\n{text}" if i else text)
+                    size += len(text)
+                    if size >= CHUNK:
+                        out.write("".join(chunk))
+                        chunk.clear()
+                        size = 0
+    if upto >= 6:
+        out.write("".join(chunk))
+        out.flush()
 
 
 if __name__ == "__main__":

@@ -42,8 +42,11 @@ A leaf module: it imports nothing of moomtui, so every layer may use it.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import io
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -104,7 +107,12 @@ def printable_lines(text: str) -> bool:
     (:meth:`str.isprintable`): ``text.replace("\n", "").isprintable()``, at a few
     instructions a character rather than a Unicode lookup each — the printable ASCII
     deleted from its bytes at C speed, only the rest (other scripts, controls) looked up."""
-    rest = text.encode("utf-8", "surrogatepass").translate(None, _PRINTABLE_ASCII)
+    return printable_utf8(text.encode("utf-8", "surrogatepass"))
+
+
+def printable_utf8(data: bytes) -> bool:
+    """:func:`printable_lines` of the text whose UTF-8 (``surrogatepass``) is ``data``."""
+    rest = data.translate(None, _PRINTABLE_ASCII)
     return not rest or rest.decode("utf-8", "surrogatepass").isprintable()
 
 
@@ -154,18 +162,42 @@ def _json_escape(c: str) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
+BULK = 1 << 12
+"""A write of this many characters or more goes to a UTF-8 stream's bytes at once (see
+:class:`SafeStream`)."""
+
+
 class SafeStream:
     """A text stream whose every write is shown, not sent: :func:`layout` applied.
 
     Everything else — ``flush``, ``isatty``, ``fileno``, ``encoding`` — is the wrapped
     stream's. What must reach the terminal as written (a styled table) is written to
     :func:`styled` ``(stream)``, the wrapped stream, on purpose.
+
+    A large write (:data:`BULK` characters or more: the printed reports of a log) to a
+    UTF-8 text stream that writes its newlines as they are — the process's own standard
+    streams on a system whose line end is ``\n``, or ``raw`` when ``bulk`` says so — is
+    encoded once, checked on its bytes (:func:`printable_utf8`, the same check) and, when
+    nothing in it is to be shown, written to the stream's ``buffer`` after what was written
+    to the stream before (a flush), where the stream would have encoded it again. Anything
+    else, and a write with something to show, goes through :func:`layout` to the stream.
     """
 
-    def __init__(self, raw: IO[str]) -> None:
+    def __init__(self, raw: IO[str], bulk: bool | None = None) -> None:
         self.raw = raw
+        self.bulk: IO[bytes] | None = _bulk_buffer(raw, bulk)
 
     def write(self, text: str) -> int:
+        bulk = self.bulk
+        if bulk is not None and len(text) >= BULK:
+            data = text.encode("utf-8", "surrogatepass")
+            if printable_utf8(data):  # as layout(text) is text: written as it is
+                raw = self.raw
+                raw.flush()  # what came before goes first
+                bulk.write(data)
+                if raw.line_buffering:  # type: ignore[attr-defined]
+                    bulk.flush()
+                return len(text)
         self.raw.write(layout(text))
         return len(text)
 
@@ -175,6 +207,25 @@ class SafeStream:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.raw, name)
+
+
+def _bulk_buffer(raw: IO[str], bulk: bool | None) -> IO[bytes] | None:
+    """``raw``'s byte stream, when text may go there encoded as UTF-8 (:class:`SafeStream`):
+    ``raw`` a :class:`io.TextIOWrapper` (not a subclass) writing UTF-8, and either the
+    process's own stdout or stderr on a system whose line end is ``\n`` (Python opens them
+    writing ``\n`` as it is) or ``bulk`` true — whoever opened ``raw`` opened it so."""
+    if bulk is False or type(raw) is not io.TextIOWrapper:
+        return None
+    if bulk is None and not (
+        (raw is sys.__stdout__ or raw is sys.__stderr__) and os.linesep == "\n"
+    ):
+        return None
+    try:
+        if codecs.lookup(raw.encoding).name != "utf-8":
+            return None
+    except LookupError:
+        return None
+    return cast(IO[bytes], raw.buffer)
 
 
 def safe(stream: IO[str]) -> TextIO:

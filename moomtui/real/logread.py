@@ -16,14 +16,27 @@ and read entry by entry (:mod:`.journal`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from .journal import Entries, Entry, journal_kind
-from .prefixes import MAX_LINE, split_line, ungrouped
-from .records import Decision
+from .prefixes import MAX_LINE, THOUSANDS, split_line, ungrouped
+from .records import Decision, Invoker
 from .report import BACKWARDS, Log, RawReport, ReportError, _Reader
+from .report_lines import INVOKED_AT
 from .scan import BLOCK, MAX_LINE_BYTES, Lines
-from .usual import ANY_KEYWORD, USUAL
+from .usual import ANY_KEYWORD, KIND, MESSAGE, USUAL
+
+ROW, INVOKED, CPU, HEADER, KILL = (KIND[k] for k in ("row", "invoked", "cpu", "header", "kill"))
+_NAMES = "inv_comm gfp order inv_adj cpu_pid version header_text cols kill_comm"
+INV_COMM, GFP, ORDER, INV_ADJ, CPU_PID, VERSION, HEADER_TEXT, COLS, KILL_COMM = (
+    USUAL.groupindex[name] for name in _NAMES.split()
+)
+_KILL_GROUPS = tuple(
+    USUAL.groupindex[name]
+    for name in ("message", "verb", "kill_pid", "kill_comm", "score", "total_vm", "kill_adj")
+)
+"""The groups of a usual kill (:data:`.usual.USUAL`), as :meth:`LogReader.kill` reads them."""
 
 _BOOT_MARKS = ("-- Boot ", "-- Reboot --")
 """journalctl's lines between boots (``-- Boot 3f2a… --``), which name no host."""
@@ -88,7 +101,8 @@ class LogReader:
         """The lines of an ASCII block from ``lines[i]`` (line ``n + 1``), as
         :meth:`text_line` reads them, while a report is open or the next line holds a
         keyword (:class:`.scan.Run`). The usual line (:mod:`.usual`) goes straight to the
-        reader: a row to its table, a message to :meth:`_Reader.line`."""
+        reader: a row to its table, a report's usual message to what
+        :meth:`_Reader.line` would do with it, another message to :meth:`_Reader.line`."""
         shared = self.shared
         usual = USUAL.match
         keyword = ANY_KEYWORD.search
@@ -99,19 +113,16 @@ class LogReader:
             m = usual(line) if len(line) <= MAX_LINE else None
             if m is None:
                 self.text_line(n, line[:MAX_LINE_BYTES])
-            else:
-                reader = self.reader
-                at, pid, rest = m.groups()
-                stamp = float(at)
-                if pid is not None:
-                    last = reader.last_stamp
-                    if reader.in_table and (last is None or stamp >= last - BACKWARDS):
-                        reader.last_stamp = stamp
-                        reader.time = None
-                        reader.row(n, pid, rest)
-                    else:
-                        self.text_line(n, line)
-                elif (  # what split_line() would change first: a tab, a colour, a CR
+                if not shared.open and (
+                    i >= stop or (INVOKED_AT not in lines[i] and keyword(lines[i]) is None)
+                ):
+                    break
+                continue
+            kind = m.lastindex
+            reader = self.reader
+            stamp = float(m[1])
+            if kind == MESSAGE:
+                if (  # what split_line() would change first: a tab, a colour, a CR
                     "\t" not in line
                     and "\x1b" not in line
                     and line[-1] != "\r"
@@ -127,9 +138,106 @@ class LogReader:
                     reader.line(n, text, stamp)
                 else:
                     self.text_line(n, line)
-            if not shared.open and (i >= stop or keyword(lines[i]) is None):
+            elif (last := reader.last_stamp) is not None and stamp < last - BACKWARDS:
+                self.text_line(n, line)  # a new boot
+            elif kind == ROW and reader.in_table:
+                reader.last_stamp = stamp
+                reader.time = None
+                # _Reader.row()'s usual row: its numbers whole (-?[0-9]+: int() takes no
+                # other in an ASCII row without "_", the "+" ruled out), its pid new to the
+                # table; any other goes to _Reader.row()
+                width = reader.width
+                fields = (rest := m[3]).split(None, width)
+                values = None
+                if (
+                    len(fields) > width
+                    and "+" not in rest
+                    and (pid := int(m[2])) not in (first := reader.row_lines)
+                ):
+                    try:
+                        values = [*map(int, fields[:width]), None, 0]
+                    except ValueError:  # not a whole number: _Reader.row() says why
+                        values = None
+                if values is None:
+                    reader.row(n, m[2], rest)
+                else:
+                    first[pid] = n
+                    reader.rows.append(reader.record(pid, fields[width], values, n))
+                    reader.last_row_line = n
+            elif kind == CPU and "#012" not in line and ("_" not in line or _plain(line)):
+                reader.last_stamp = stamp
+                reader.time = None
+                cur = reader.cur
+                if cur is None:  # a stack trace before a report
+                    reader.lead = (n, m[VERSION], stamp)
+                else:
+                    if cur.kernel is None:
+                        cur.kernel = m[VERSION]
+                    invoker = cur.invoker
+                    if invoker is not None and invoker.pid is None:
+                        invoker.pid = int(m[CPU_PID])
+            elif kind == INVOKED and ("_" not in (comm := m[INV_COMM]) or _plain(comm)):
+                reader.last_stamp = stamp
+                reader.time = None
+                gfp, order, adj = m.group(GFP, ORDER, INV_ADJ)
+                reader.start(n, stamp).invoker = Invoker(  # comm, pid, gfp, order, adj
+                    comm, None, gfp, int(order), None if adj is None else int(adj)
+                )
+            elif kind == HEADER:
+                reader.last_stamp = stamp
+                reader.time = None
+                text, cols = m.group(HEADER_TEXT, COLS)
+                reader.header(n, text, cols, stamp)
+            elif kind == KILL and reader.cur is not None and _plain(m[KILL_COMM]):
+                reader.last_stamp = stamp
+                reader.time = None
+                self.kill(reader, m, n)
+            else:  # a row outside a table, a kill without a report, a separator
+                self.text_line(n, line)
+            if not shared.open and (
+                i >= stop or (INVOKED_AT not in lines[i] and keyword(lines[i]) is None)
+            ):  # the next report's first line holds a keyword: the usual one, found at once
                 break
         return i
+
+    @staticmethod
+    def kill(reader: _Reader, m: re.Match[str], n: int) -> None:
+        """A usual kill (:mod:`.usual`) in ``reader``'s open report, as
+        :meth:`_Reader.decision` and :meth:`_Reader.decide` read it."""
+        cur = reader.cur
+        assert cur is not None
+        message, verb, pid, comm, score, total_vm, adj = m.group(*_KILL_GROUPS)
+        message = message or ""
+        pid = int(pid)
+        # Decision's fields by position: pid, comm, score, killed_pid, killed_comm,
+        # message, panic, line, oom_score_adj.
+        if verb == "Kill":
+            decision = Decision(
+                pid,
+                comm,
+                None if score is None else int(score),
+                None,
+                None,
+                message,
+                None,
+                n,
+                None,
+            )
+        else:
+            decision = Decision(
+                None,
+                None,
+                None,
+                pid,
+                comm,
+                message,
+                None,
+                n,
+                None if adj is None else int(adj),
+            )
+        if total_vm is not None:
+            cur.killed_total_vm_kb = int(total_vm)
+        reader.decide(cur, decision, n)
 
     def entry(self, entry: Entry) -> None:
         """A journal's entry: its message's lines, its host, its boot."""
@@ -171,6 +279,11 @@ class LogReader:
             shared.reaped,
             shared.warnings,
         )
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` holds no thousands separator (an ``_`` in a name, a version)."""
+    return "_" not in text or THOUSANDS.search(text) is None
 
 
 def read_text(text: str) -> Log:

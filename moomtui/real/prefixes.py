@@ -41,6 +41,7 @@ _CALLER = anchored(r"\[[ \t]*[TC]\d+\][ \t]?")
 _THOUSANDS = scanning(r"[,'’_\u00a0\u202f\u2009](?<=\d[,'’_\u00a0\u202f\u2009])(?=\d{3}(?!\d))")
 """A separator between a digit and three more: the separator comes first in the pattern, so
 a scan looks for one at C speed and tries the digits only where it finds it."""
+THOUSANDS = _THOUSANDS
 MAX_LINE = 1 << 16
 """A line is read up to its first 64 KiB (a kernel's line is under 1 KiB): the rest is
 passed over, so no line costs more than that."""

@@ -20,10 +20,11 @@ the 2.6.36 rewrite backported, and is read as one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Iterator, Mapping, Sequence
 
 from .eras import era_for_version, parse_version
-from .records import Decision, Machine, Memcg, TaskRecord
+from .records import Decision, Machine, Memcg
 from .report import Log, RawReport
 
 PAGE_SIZES_KB = (4, 8, 16, 64)
@@ -57,8 +58,14 @@ def rebuild_log(log: Log, source: str) -> list[Machine]:
 def rebuild_each(log: Log, source: str) -> Iterator[Machine]:
     """The machines of ``log`` one after the other, each made when it is asked for: a log
     of thousands of reports is judged and printed one machine at a time."""
-    for i in range(1, len(log.reports) + 1):
-        yield rebuild_nth(log, i, source)
+    kills, reaped, where = log.first_kills, log.reaped, f" ({source}:"
+    for n, raw in enumerate(log.reports, 1):
+        yield rebuild(
+            raw,
+            f"report {n}{where}{raw.line})",
+            raw.first_kills if raw.first_kills is not None else kills,
+            raw.reaped if raw.reaped is not None else reaped,
+        )
 
 
 def rebuild_nth(log: Log, n: int, source: str) -> Machine:
@@ -77,99 +84,209 @@ def rebuild(
 ) -> Machine:
     """The machine of one report; ``first_kills`` and ``reaped`` (the log's, shared by all
     its reports, not copied) tell which tasks the log shows killed, or emptied by the OOM
-    reaper, before it."""
-    m = Machine(source=source, line=raw.line, kernel=raw.kernel, layout=raw.layout)
-    if first_kills is not None:
-        m.first_kills = first_kills
-    if reaped is not None:
-        m.reaped = reaped
-    m.uptime = raw.uptime
-    m.invoker = raw.invoker
-    m.meminfo = dict(raw.meminfo)
-    m.zones_kb = dict(raw.zones_kb)
-    m.decision = _decision(raw)
-    m.page_size = _page_size(raw, m)
-    _era(raw, m)
-    for rec in raw.rows:
+    reaper, before it.
+
+    What the report's kernel, table and wording decide — the era, the layout in words, what
+    the table lacks — is worked out once for every report that shares them
+    (:func:`_shape`); the machine is then built in one call, field by field."""
+    assumptions: list[str] = []
+    notes: list[str] = []
+    rows = raw.rows
+    d = _decision(raw)
+    page_size = _page_size(raw, d, assumptions)
+    columns = raw.columns
+    layout, era, era_source, note, table = _shape(
+        raw.kernel,
+        tuple(columns) if columns is not None else None,
+        raw.tasks_state,
+        d is not None and d.score is not None,
+    )
+    if note is not None:
+        notes.append(note)
+    for rec in rows:
         if rec.pgtables_bytes is not None:
-            rec.pgtables = rec.pgtables_bytes // m.page_size
-    m.tasks = list(raw.rows)
-    _memory(raw, m)
-    _assumptions(raw, m)
-    return m
+            rec.pgtables = rec.pgtables_bytes // page_size
+    # _memory(): totalpages as constrained_alloc() computed it.
+    ram = raw.pages_ram
+    totalram = None
+    if ram is not None:
+        if raw.pages_reserved is not None:
+            totalram = ram - raw.pages_reserved
+        else:
+            totalram = ram
+            assumptions.append("no 'pages reserved' line: all RAM taken as managed")
+    kb = raw.swap_total_kb
+    swap_total = None if kb is None else kb * 1024 // page_size
+    kb = raw.swap_free_kb
+    swap_free = None if kb is None else kb * 1024 // page_size
+    constraint = constraint_of(raw)
+    memcg = None
+    totalpages = None
+    if constraint == "memcg":
+        memcg = _memcg(raw, page_size)
+        totalpages = _memcg_totalpages(memcg, swap_total, assumptions, notes)
+        if totalram is None:
+            assumptions.append(
+                "the machine's RAM is not in a memory cgroup report: /proc/PID/oom_score "
+                "(what earlyoom reads) is taken over the cgroup's totalpages"
+            )
+    elif totalram is not None:
+        totalpages = totalram + (swap_total or 0)
+        if swap_total is None:
+            assumptions.append("no 'Total swap' line: no swap assumed")
+        if constraint in ("cpuset", "mempolicy"):
+            notes.append(
+                f"a {constraint} OOM counts only the allowed nodes' pages, which the "
+                "report does not show: the whole machine's totalpages is used"
+            )
+    estimated = totalpages is None
+    if estimated:
+        own = 0
+        for rec in rows:
+            own += rec.rss + (rec.swap or 0) + (rec.pgtables or 0)
+        totalpages = own or 1
+        assumptions.append(
+            f"totalpages is not in the report: estimated as the tasks' own pages ({totalpages})"
+        )
+        notes.append("totalpages estimated: scores in 1000ths are approximate")
+    assumptions.extend(table)
+    uptime = raw.uptime
+    if uptime is None:
+        assumptions.append("no timestamps: the uptime is unknown, 2.4's run time is 0")
+    return Machine(
+        source,
+        page_size,
+        raw.kernel,
+        era,
+        era_source,
+        ram,
+        totalram,
+        swap_total,
+        swap_free,
+        constraint,
+        memcg,
+        totalpages,
+        uptime,
+        list(rows),
+        d,
+        raw.invoker,
+        dict(raw.meminfo),
+        assumptions,
+        notes,
+        raw.line,
+        layout,
+        1,
+        {} if first_kills is None else first_kills,
+        dict(raw.zones_kb),
+        {} if reaped is None else reaped,
+        estimated,
+        (),
+    )
 
 
 def _decision(raw: RawReport) -> Decision | None:
     d = raw.decision
     if d is None:
         return None
-    summary = raw.summary
-    if d.pid is None and "pid" in summary and summary["pid"].isdigit():
-        d.pid, d.comm = int(summary["pid"]), summary.get("task")
     if d.pid is None:
-        d.pid, d.comm = d.killed_pid, d.killed_comm
+        pid = raw.summary.get("pid")
+        if pid is not None and pid.isdigit():
+            d.pid, d.comm = int(pid), raw.summary.get("task")
+        else:
+            d.pid, d.comm = d.killed_pid, d.killed_comm
     return d
 
 
-def _page_size(raw: RawReport, m: Machine) -> int:
+def _page_size(raw: RawReport, d: Decision | None, assumptions: list[str]) -> int:
     """From the victim's ``total-vm:NkB`` against its ``total_vm`` pages, else from the
     buddy allocator's smallest block (``Node 0 DMA: 2*4kB …``), else 4 KiB (said)."""
-    d = m.decision
-    victim = _row(raw.rows, d.killed_pid if d is not None else None)
     kb = raw.killed_total_vm_kb
-    if victim is not None and kb and victim.total_vm and kb % victim.total_vm == 0:
-        ratio = kb // victim.total_vm
-        if ratio in PAGE_SIZES_KB:
-            return ratio * 1024
+    pid = d.killed_pid if d is not None else None
+    if kb and pid is not None:
+        for rec in raw.rows:
+            if rec.pid == pid:
+                pages = rec.total_vm
+                if pages and kb % pages == 0 and kb // pages in PAGE_SIZES_KB:
+                    return kb // pages * 1024
+                break
     if raw.buddy_page_kb in PAGE_SIZES_KB:
         return raw.buddy_page_kb * 1024
-    m.assumptions.append("the page size is not in the report: 4 KiB assumed")
+    assumptions.append("the page size is not in the report: 4 KiB assumed")
     return 4096
 
 
-def _row(rows: list[TaskRecord], pid: int | None) -> TaskRecord | None:
-    return next((r for r in rows if r.pid == pid), None) if pid is not None else None
-
-
-def _era(raw: RawReport, m: Machine) -> None:
-    m.era, m.era_source, note = era_of(raw)
-    if note is not None:
-        m.notes.append(note)
+@functools.lru_cache(maxsize=64)
+def _shape(
+    kernel: str | None, columns: tuple[str, ...] | None, tasks_state: bool, score_printed: bool
+) -> tuple[str | None, str | None, str, str | None, tuple[str, ...]]:
+    """What a report's kernel, table and wording decide, the same for every report that
+    shares them (most of a log's): the table's layout in words, the era (:func:`era_of`),
+    how it was found, a note to say, and the assumptions the table's columns call for
+    followed by those every report makes."""
+    layout = " ".join(columns) if columns is not None else None
+    era, source, note = _era_by(kernel, columns, tasks_state, score_printed)
+    cols = set(columns or ())
+    said = layout or ""
+    table: list[str] = []
+    if "swapents" not in cols:
+        table.append(f"this table ({said}) shows no swap entries: taken as 0")
+    if not cols & {"nr_ptes", "pgtables_bytes"}:
+        table.append(f"this table ({said}) shows no page tables: taken as 0")
+    return layout, era, source, note, (*table, A_TIMES, A_PARENTS, A_CAPS, A_THREADS)
 
 
 def era_of(raw: RawReport) -> tuple[str | None, str, str | None]:
     """The era a report's kernel follows, how it was found (``version``, ``layout`` or
     ``none``) and a note to say (a 2.6 kernel with the 2.6.36 rewrite backported)."""
-    if raw.kernel is not None:
-        era = era_for_version(raw.kernel)
-        version = parse_version(raw.kernel)
+    columns = raw.columns
+    d = raw.decision
+    return _era_by(
+        raw.kernel,
+        tuple(columns) if columns is not None else None,
+        raw.tasks_state,
+        d is not None and d.score is not None,
+    )
+
+
+def _era_by(
+    kernel: str | None, columns: tuple[str, ...] | None, tasks_state: bool, score_printed: bool
+) -> tuple[str | None, str, str | None]:
+    """:func:`era_of` over what it reads of a report."""
+    if kernel is not None:
+        era = era_for_version(kernel)
+        version = parse_version(kernel)
         backport = (
             era is None
             and version is not None
             and version[:2] == (2, 6)
-            and raw.columns is not None
-            and "oom_score_adj" in raw.columns
+            and columns is not None
+            and "oom_score_adj" in columns
         )
         if backport:
             return (
-                infer_era(raw),
+                _infer(columns, tasks_state, score_printed),
                 "layout",
-                f"{raw.kernel} prints the 2.6.36 rewrite's table: a distribution kernel "
+                f"{kernel} prints the 2.6.36 rewrite's table: a distribution kernel "
                 "with the rewrite backported, read by its layout",
             )
         return era, "version", None
-    by_layout = infer_era(raw)  # read only when the version does not decide
+    by_layout = _infer(columns, tasks_state, score_printed)  # only when no version decides
     return by_layout, "layout" if by_layout is not None else "none", None
 
 
 def infer_era(raw: RawReport) -> str | None:
     """The era a report's layout and wording point to, when its version is not shown."""
-    cols = set(raw.columns or ())
-    kill_wording = raw.decision is not None and raw.decision.score is not None
+    d = raw.decision
+    return _infer(raw.columns, raw.tasks_state, d is not None and d.score is not None)
+
+
+def _infer(columns: Sequence[str] | None, tasks_state: bool, kill_wording: bool) -> str | None:
+    """:func:`infer_era` over what it reads of a report."""
+    cols = set(columns or ())
     if "rss_anon" in cols:
         return "5.9"
     if "pgtables_bytes" in cols:
-        if not raw.tasks_state:
+        if not tasks_state:
             return "3.14"  # 4.15–4.18
         return "4.17" if kill_wording else "5.9"
     if "nr_pmds" in cols:
@@ -181,57 +298,12 @@ def infer_era(raw: RawReport) -> str | None:
     return None
 
 
-def _kb_to_pages(kb: int | None, page_size: int) -> int | None:
-    if kb is None:
-        return None
-    return kb * 1024 // page_size
-
-
-def _memory(raw: RawReport, m: Machine) -> None:
-    ps = m.page_size
-    m.ram_pages = raw.pages_ram
-    if raw.pages_ram is not None:
-        if raw.pages_reserved is not None:
-            m.totalram = raw.pages_ram - raw.pages_reserved
-        else:
-            m.totalram = raw.pages_ram
-            m.assumptions.append("no 'pages reserved' line: all RAM taken as managed")
-    m.swap_total = _kb_to_pages(raw.swap_total_kb, ps)
-    m.swap_free = _kb_to_pages(raw.swap_free_kb, ps)
-    m.constraint = constraint_of(raw)
-    if m.constraint == "memcg":
-        m.memcg = _memcg(raw, ps)
-        m.totalpages = _memcg_totalpages(m)
-        if m.totalram is None:
-            m.assumptions.append(
-                "the machine's RAM is not in a memory cgroup report: /proc/PID/oom_score "
-                "(what earlyoom reads) is taken over the cgroup's totalpages"
-            )
-    elif m.totalram is not None:
-        m.totalpages = m.totalram + (m.swap_total or 0)
-        if m.swap_total is None:
-            m.assumptions.append("no 'Total swap' line: no swap assumed")
-        if m.constraint in ("cpuset", "mempolicy"):
-            m.notes.append(
-                f"a {m.constraint} OOM counts only the allowed nodes' pages, which the "
-                "report does not show: the whole machine's totalpages is used"
-            )
-    if m.totalpages is None:
-        estimate = sum(r.rss + (r.swap or 0) + (r.pgtables or 0) for r in m.tasks) or 1
-        m.totalpages = estimate
-        m.totalpages_estimated = True
-        m.assumptions.append(
-            f"totalpages is not in the report: estimated as the tasks' own pages ({estimate})"
-        )
-        m.notes.append("totalpages estimated: scores in 1000ths are approximate")
-
-
 def constraint_of(raw: RawReport) -> str:
     """``global``, ``memcg``, ``cpuset`` or ``mempolicy``: ``oom-kill:constraint=``, else
     a memory cgroup's wording."""
-    constraint = raw.summary.get("constraint")
-    if constraint in CONSTRAINTS:
-        return CONSTRAINTS[constraint]
+    constraint = CONSTRAINTS.get(raw.summary.get("constraint", ""))
+    if constraint is not None:
+        return constraint
     return "memcg" if _memcg_words(raw) else "global"
 
 
@@ -243,8 +315,11 @@ def memcg_path(raw: RawReport) -> str | None:
 def _memcg_words(raw: RawReport) -> bool:
     """A memory cgroup OOM before ``oom-kill:constraint=`` (5.0): its wording, or a
     cgroup's usage and limit where ``show_mem()`` would be."""
-    if raw.memcg_task_in or any("cgroup" in msg for msg in raw.kill_messages):
+    if raw.memcg_task_in:
         return True
+    for msg in raw.kill_messages:
+        if "cgroup" in msg:
+            return True
     return "memory" in raw.memcg_kb and raw.pages_ram is None
 
 
@@ -274,12 +349,12 @@ def _memcg(raw: RawReport, page_size: int) -> Memcg:
     return cg
 
 
-def _memcg_totalpages(m: Machine) -> int | None:
+def _memcg_totalpages(
+    cg: Memcg, swap: int | None, assumptions: list[str], notes: list[str]
+) -> int | None:
     """``mem_cgroup_get_max()``: the limit, plus the swap the cgroup may use."""
-    cg = m.memcg
-    assert cg is not None
     if cg.limit is None:
-        m.notes.append("the memory cgroup's limit is not in the report")
+        notes.append("the memory cgroup's limit is not in the report")
         return None
     if cg.memsw_limit is not None:
         allowance: int | None = max(0, cg.memsw_limit - cg.limit)
@@ -289,27 +364,14 @@ def _memcg_totalpages(m: Machine) -> int | None:
         allowance = None  # unlimited
     if allowance == 0:
         return cg.limit
-    swap = m.swap_total
     if swap is None:
-        m.assumptions.append(
+        assumptions.append(
             "the machine's swap is not in a memory cgroup report: taken as 0, so "
             "totalpages is the cgroup's limit alone"
         )
         return cg.limit
-    m.assumptions.append(
+    assumptions.append(
         "the cgroup's swappiness is not in the report: taken as not 0 (the default is "
         "60), so the swap it may use is added to its limit"
     )
     return cg.limit + (swap if allowance is None else min(allowance, swap))
-
-
-def _assumptions(raw: RawReport, m: Machine) -> None:
-    cols = set(raw.columns or ())
-    layout = m.layout or ""  # raw.layout, joined once for the machine
-    if "swapents" not in cols:
-        m.assumptions.append(f"this table ({layout}) shows no swap entries: taken as 0")
-    if not cols & {"nr_ptes", "pgtables_bytes"}:
-        m.assumptions.append(f"this table ({layout}) shows no page tables: taken as 0")
-    m.assumptions.extend((A_TIMES, A_PARENTS, A_CAPS, A_THREADS))
-    if m.uptime is None:
-        m.assumptions.append("no timestamps: the uptime is unknown, 2.4's run time is 0")

@@ -159,6 +159,51 @@ class RawReport:
     def layout(self) -> str | None:
         return " ".join(self.columns) if self.columns is not None else None
 
+    @classmethod
+    def opened(
+        cls,
+        line: int,
+        uptime: float | None,
+        host: str | None,
+        boot: str | None,
+        time: str | None,
+        first_kills: dict[int, int],
+        reaped: dict[int, int],
+    ) -> RawReport:
+        """A report as its first line opens it: what ``RawReport(line=…, uptime=…, …)``
+        builds, every other field its default, without the generated ``__init__``'s
+        keywords and factories (a test holds the two equal, field by field)."""
+        self = object.__new__(cls)
+        self.line = line
+        self.uptime = uptime
+        self.invoker = None
+        self.kernel = None
+        self.meminfo = {}
+        self.pages_ram = None
+        self.pages_reserved = None
+        self.swap_total_kb = None
+        self.swap_free_kb = None
+        self.buddy_page_kb = None
+        self.memcg_kb = {}
+        self.memcg_files = {}
+        self.memcg_path = None
+        self.memcg_task_in = False
+        self.summary = {}
+        self.columns = None
+        self.header_line = None
+        self.tasks_state = False
+        self.rows = []
+        self.decision = None
+        self.kill_messages = []
+        self.killed_total_vm_kb = None
+        self.zones_kb = {}
+        self.host = host
+        self.boot = boot
+        self.time = time
+        self.first_kills = first_kills
+        self.reaped = reaped
+        return self
+
 
 @dataclass(slots=True)
 class Log:
@@ -197,19 +242,25 @@ def _parse_size(value: str) -> int | None:
     return int(m[1]) * scale
 
 
+def _no_record(pid: int, name: str, values: list[int | None], line: int) -> TaskRecord:
+    raise AssertionError("a row read outside a task table")
+
+
 # A log's tables are printed by few kernels: the last few headers read are kept (a header is
 # at most a line of the report long).
 @functools.lru_cache(maxsize=64)
 def _layout(
     cols: str,
-) -> tuple[tuple[str, ...], list[str], list[str], RecordMaker | None]:
-    """A table header's columns, the required ones it lacks, those moomtui does not know,
-    and how its rows become records (``None`` when it cannot be read)."""
+) -> tuple[tuple[str, ...], tuple[str, ...], list[str], list[str], RecordMaker | None]:
+    """A table header's columns, those of its numbers (all but the name), the required ones
+    it lacks, those moomtui does not know, and how its rows become records (``None`` when
+    it cannot be read)."""
     columns = tuple(cols.split())
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     unknown = [c for c in columns if c not in KNOWN_COLUMNS]
     usable = not missing and columns[-1] == "name"
-    return columns, missing, unknown, record_maker(columns[:-1]) if usable else None
+    numeric = columns[:-1]
+    return columns, numeric, missing, unknown, record_maker(numeric) if usable else None
 
 
 LEAD_LINES = 300
@@ -239,7 +290,11 @@ class _Reader:
         self.in_table = False
         self.last_row_line = 0
         self.numeric: tuple[str, ...] = ()
-        self.record: RecordMaker | None = None
+        self.width = 0
+        """How many numbers a row of the open table has (its columns but the name)."""
+        self.record: RecordMaker = _no_record
+        self.rows: list[TaskRecord] = []
+        """The open report's rows."""
         self.row_lines: dict[int, int] = {}
         self.damaged: tuple[int, str] | None = None
         self.last_stamp: float | None = None
@@ -250,11 +305,13 @@ class _Reader:
 
     # ----------------------------------------------------------------- the walk
     def start(self, n: int, stamp: float | None, *, lead: bool = False) -> RawReport:
-        self.finish(n - 1, eof=False)
-        cur = self.cur = RawReport(line=n, uptime=stamp, host=self.host, boot=self.boot)
-        cur.first_kills = self.first_kills
-        cur.reaped = self.reaped
-        cur.time = self.time
+        if self.cur is not None:
+            self.finish(n - 1, eof=False)
+        else:
+            self.in_table = False
+        cur = self.cur = RawReport.opened(
+            n, stamp, self.host, self.boot, self.time, self.first_kills, self.reaped
+        )
         self.shared.open += 1
         if lead and self.lead is not None and 0 <= n - self.lead[0] <= LEAD_LINES:
             # a report pasted from its stack trace: its header is the first line read
@@ -457,7 +514,7 @@ class _Reader:
         cur = self.cur
         if cur is None or cur.columns is not None:
             cur = self.start(n, stamp, lead=True)
-        columns, missing, unknown, record = _layout(cols)
+        columns, numeric, missing, unknown, record = _layout(cols)
         cur.columns = list(columns)
         cur.header_line = n
         if missing or columns[-1] != "name":
@@ -473,8 +530,11 @@ class _Reader:
                     f"{', '.join(unknown)}; its numbers are passed over",
                 )
             )
-        self.numeric = columns[:-1]
+        assert record is not None  # a usable header
+        self.numeric = numeric
+        self.width = len(numeric)
         self.record = record
+        self.rows = cur.rows
         self.row_lines = {}
         self.in_table = True
 
@@ -500,7 +560,6 @@ class _Reader:
         if first != n:
             self.damage(n, f"pid {number} is in the task table twice (line {first} too)")
             return
-        assert self.record is not None
         cur.rows.append(self.record(number, fields[numeric], [*map(int, numbers), None, 0], n))
         self.last_row_line = n
 

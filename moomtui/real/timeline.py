@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from .eras import ERAS
@@ -58,8 +59,22 @@ def _when(r: Row, name: Callable[[str], str]) -> str:
     return f"[{r.uptime:.3f}]" if r.uptime is not None else f"line {r.line}"
 
 
+def _place(where: str, cgroup: str | None, name: Callable[[str], str]) -> str:
+    """The ``where`` cell: the place, and the victim's cgroup where it fits, padded."""
+    shown = _tail(name(where), WHERE)
+    if cgroup is not None and len(shown) < WHERE - 2:
+        shown += " " + _tail(name(cgroup), WHERE - len(shown) - 1)
+    return shown.ljust(WHERE)
+
+
 def _tail(text: str, width: int) -> str:
     return text if len(text) <= width else "…" + text[len(text) - width + 1 :]
+
+
+_row = tuple.__new__
+_NO_RULE = "\0"  # no era's label
+_HOST = itemgetter(4)
+_NUMBER = itemgetter(0)
 
 
 @dataclass(slots=True)
@@ -84,42 +99,54 @@ class Timeline:
         d = raw.decision
         pid: int | None = None
         comm: str | None = None
+        summary = raw.summary
         if d is not None:
             if d.killed_pid is not None:
                 pid, comm = d.killed_pid, d.killed_comm
             elif d.pid is not None:
                 pid, comm = d.pid, d.comm
-            elif raw.summary.get("pid", "").isdigit():
-                pid, comm = int(raw.summary["pid"]), raw.summary.get("task")
+            elif summary.get("pid", "").isdigit():
+                pid, comm = int(summary["pid"]), summary.get("task")
         nth = 0
         if comm is not None:
-            nth = self.deaths[comm] = self.deaths.get(comm, 0) + 1
+            deaths = self.deaths
+            nth = deaths[comm] = deaths.get(comm, 0) + 1
         where = constraint_of(raw)
         if where == "memcg":
             where = memcg_path(raw) or "a memory cgroup"
-        cgroup = raw.summary.get("task_memcg")
+        cgroup = summary.get("task_memcg")
         if cgroup == "/" or cgroup == where:
             cgroup = None
-        columns = tuple(raw.columns) if raw.columns is not None else None  # era_of() reads
-        key = (raw.kernel, columns, raw.tasks_state, d is not None and d.score is not None)
-        if key in self.rules:
-            rule = self.rules[key]
-        else:
+        columns = raw.columns  # era_of() reads the columns
+        key = (
+            raw.kernel,
+            tuple(columns) if columns is not None else None,
+            raw.tasks_state,
+            d is not None and d.score is not None,
+        )
+        rules = self.rules
+        rule = rules.get(key, _NO_RULE)
+        if rule is _NO_RULE:
             era = era_of(raw)[0]
-            rule = self.rules[key] = ERAS[era].label if era in ERAS else None
-        self.rows.append(
-            Row(
-                len(self.rows) + 1,
-                raw.line,
-                raw.uptime,
-                raw.time,
-                raw.host,
-                where,
-                cgroup,
-                pid,
-                comm,
-                nth,
-                rule,
+            rule = rules[key] = ERAS[era].label if era in ERAS else None
+        rows = self.rows
+        # (a Row built as the tuple it is, without its __new__'s call)
+        rows.append(
+            _row(
+                Row,
+                (
+                    len(rows) + 1,
+                    raw.line,
+                    raw.uptime,
+                    raw.time,
+                    raw.host,
+                    where,
+                    cgroup,
+                    pid,
+                    comm,
+                    nth,
+                    rule,
+                ),
             )
         )
 
@@ -131,42 +158,48 @@ class Timeline:
 
     def lines(self, name: Callable[[str], str]) -> list[str]:
         """The timeline as text; ``name`` makes a name or a path safe to print."""
-        hosts = {r.host for r in self.rows}
+        rows = self.rows
+        hosts = set(map(_HOST, rows))
         several = len(hosts) > 1
-        whens = [_when(r, name) for r in self.rows]
+        whens = [
+            f"[{r.uptime:.3f}]" if r.time is None and r.uptime is not None else _when(r, name)
+            for r in rows
+        ]
         width = max([14, *map(len, whens)])
-        shown = [_tail(name(r.host or "-"), HOST) for r in self.rows] if several else []
+        shown = [_tail(name(r.host or "-"), HOST) for r in rows] if several else []
         host = max([4, *map(len, shown)]) if several else 0
-        digits = max([4, *(len(str(r.number)) for r in self.rows)])  # report 10,000 and on
+        # report 10,000 and on: the widest number is the largest or, below 0, the smallest
+        numbers = list(map(_NUMBER, rows))
+        digits = max(4, len(str(max(numbers, default=0))), len(str(min(numbers, default=0))))
         head = f"  {'#':>{digits}} {'when':>{width}}  " + (f"{'host':<{host}} " if several else "")
         out = [
-            f"timeline: {len(self.rows)} OOM reports"
-            + (f" from {len(hosts)} hosts" if several else ""),
+            f"timeline: {len(rows)} OOM reports" + (f" from {len(hosts)} hosts" if several else ""),
             f"{head}{'where':<30} {'killed':<28} rule",
         ]
-        names: dict[str, str] = {}  # a log's names and places are few: each shown once
-        for i, (r, when) in enumerate(zip(self.rows, whens, strict=True)):
-            # (rjust and ljust pad as the format's > and < would, without parsing one)
-            when = when.rjust(width)
-            if several:
-                when = f"{when}  {shown[i].ljust(host)}"
-            comm = r.comm or "?"
-            if r.pid is None:
-                who = "nobody"
+        if several:  # the host after the time
+            whens = [
+                f"{w.rjust(width)}  {h.ljust(host)}" for w, h in zip(whens, shown, strict=True)
+            ]
+        # One format a row, the names, places and rules of a log being few: each is shown
+        # once. (rjust and ljust pad as the format's > and < would, without parsing one.)
+        names: dict[str | None, str] = {}
+        places: dict[object, str] = {}
+        for r, when in zip(rows, whens, strict=True):
+            number, _, _, _, _, where, cgroup, pid, comm, nth, rule = r
+            if pid is None:
+                who = f"nobody #{nth}" if nth > 1 else "nobody"
             else:
                 shown_comm = names.get(comm)
                 if shown_comm is None:
-                    shown_comm = names[comm] = name(comm)
-                who = f"{r.pid} ({shown_comm})"
-            if r.nth > 1:
-                who = f"{who} #{r.nth}"
-            where = _tail(name(r.where), WHERE)
-            if r.cgroup is not None and len(where) < WHERE - 2:
-                where += " " + _tail(name(r.cgroup), WHERE - len(where) - 1)
-            rule = r.rule or "not modelled"
+                    shown_comm = names[comm] = name(comm or "?")
+                who = f"{pid} ({shown_comm}) #{nth}" if nth > 1 else f"{pid} ({shown_comm})"
+            key = where if cgroup is None else (where, cgroup)
+            place = places.get(key)
+            if place is None:
+                place = places[key] = _place(where, cgroup, name)
             out.append(
-                f"  {str(r.number).rjust(digits)} {when}  {where.ljust(30)} {who[:28].ljust(28)} "
-                f"{rule}".rstrip()
+                f"  {str(number).rjust(digits)} {when.rjust(width)}  {place} "
+                f"{who[:28].ljust(28)} {rule or 'not modelled'}".rstrip()
             )
         repeats = self.repeats()
         if repeats:

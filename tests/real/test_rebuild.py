@@ -3,7 +3,7 @@ the page size, and every assumption stated."""
 
 from __future__ import annotations
 
-from moomtui.real.rebuild import rebuild_log
+from moomtui.real.rebuild import A_CAPS, A_PARENTS, A_THREADS, A_TIMES, rebuild_log
 from moomtui.real.records import Machine
 from moomtui.real.report import read_log
 
@@ -134,3 +134,51 @@ def test_what_the_report_lacks_is_stated() -> None:
         assert words in said, words
     full = " ".join(machine(report("6.x", TASKS, TASKS[1])).assumptions)
     assert "no swap entries" not in full and "page tables:" not in full
+
+
+def test_a_machine_is_built_field_by_field() -> None:
+    """rebuild() makes the machine in one call, by position: each field holds what it
+    names (a report of the 5.15 kernel, as bench/hostile.py's, with its RAM, swap and
+    zones)."""
+    lines = report("6.x", TASKS, TASKS[1], ram=4194173, reserved=102390, swap_kb=2097148)
+    log = read_log("\n".join(lines))
+    (raw,) = log.reports
+    m = rebuild_log(log, "r")[0]
+    assert (m.source, m.line, m.kernel, m.layout) == (
+        f"report 1 (r:{raw.line})",
+        raw.line,
+        raw.kernel,
+        " ".join(raw.columns or ()),
+    )
+    assert (m.page_size, m.era, m.era_source, m.constraint, m.memcg) == (
+        4096,
+        "5.9",
+        "version",
+        "global",
+        None,
+    )
+    assert (m.ram_pages, m.totalram, m.swap_total, m.swap_free) == (
+        4194173,
+        4194173 - 102390,
+        524287,
+        0,  # "Free swap  = 0kB"
+    )
+    assert (m.totalpages, m.totalpages_estimated, m.uptime) == (
+        4194173 - 102390 + 524287,
+        False,
+        raw.uptime,
+    )
+    assert m.tasks == raw.rows and m.tasks is not raw.rows
+    assert (m.decision, m.invoker) == (raw.decision, raw.invoker)
+    assert (m.meminfo, m.zones_kb) == (raw.meminfo, raw.zones_kb)
+    assert m.meminfo is not raw.meminfo and m.zones_kb is not raw.zones_kb
+    assert (m.first_kills, m.reaped, m.init_pid, m.era_evidence) == (log.first_kills, {}, 1, ())
+    assert raw.uptime is None
+    assert m.assumptions == [
+        A_TIMES,
+        A_PARENTS,
+        A_CAPS,
+        A_THREADS,
+        "no timestamps: the uptime is unknown, 2.4's run time is 0",
+    ]
+    assert m.notes == []

@@ -4,10 +4,15 @@ victims), then each report."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from moomtui.real.report import read_log
-from moomtui.real.timeline import Timeline
+from moomtui.real.timeline import HOST, WHERE, Row, Timeline, _tail, _when
+from moomtui.text import one_line
 
 from .kformat import T, decision, report, table
 from .test_breakdown import postmortem
@@ -115,3 +120,69 @@ def test_report_10000_and_on_keep_the_timelines_columns() -> None:
     head, rows = lines[1], lines[2:6]
     assert head.startswith("      # ") and rows[3].startswith("  12345 ")
     assert {row.index(" global ") for row in rows if " global " in row} == {head.index(" where")}
+
+
+def lines_row_by_row(t: Timeline, name: Callable[[str], str]) -> list[str]:
+    """The timeline as it was written before each row took one format (its reference)."""
+    rows = t.rows
+    hosts = {r.host for r in rows}
+    several = len(hosts) > 1
+    whens = [_when(r, name) for r in rows]
+    width = max([14, *map(len, whens)])
+    shown = [_tail(name(r.host or "-"), HOST) for r in rows] if several else []
+    host = max([4, *map(len, shown)]) if several else 0
+    digits = max([4, *(len(str(r.number)) for r in rows)])
+    head = f"  {'#':>{digits}} {'when':>{width}}  " + (f"{'host':<{host}} " if several else "")
+    out = [
+        f"timeline: {len(rows)} OOM reports" + (f" from {len(hosts)} hosts" if several else ""),
+        f"{head}{'where':<30} {'killed':<28} rule",
+    ]
+    for i, (r, when) in enumerate(zip(rows, whens, strict=True)):
+        when = when.rjust(width)
+        if several:
+            when = f"{when}  {shown[i].ljust(host)}"
+        who = "nobody" if r.pid is None else f"{r.pid} ({name(r.comm or '?')})"
+        if r.nth > 1:
+            who = f"{who} #{r.nth}"
+        where = _tail(name(r.where), WHERE)
+        if r.cgroup is not None and len(where) < WHERE - 2:
+            where += " " + _tail(name(r.cgroup), WHERE - len(where) - 1)
+        rule = r.rule or "not modelled"
+        out.append(
+            f"  {str(r.number).rjust(digits)} {when}  {where.ljust(30)} {who[:28].ljust(28)} "
+            f"{rule}".rstrip()
+        )
+    repeats = t.repeats()
+    if repeats:
+        listed = ", ".join(f"{name(c)} ×{n}" for c, n in repeats[:10])
+        more = f" and {len(repeats) - 10} more" if len(repeats) > 10 else ""
+        out.append(f"  killed more than once: {listed}{more}")
+    return out
+
+
+TEXTS = st.sampled_from(
+    ["java", "", " ", "a b ", "x" * 40, "/sys/fs/cgroup/" + "d" * 30, "\x1b[2J"]
+)
+ROWS = st.builds(
+    Row,
+    st.integers(-99999, 123456),
+    st.none() | st.integers(1, 10**6),
+    st.none() | st.floats(0, 1e7, allow_nan=False) | st.sampled_from([1.0005, 2.5e-4]),
+    st.none() | TEXTS,
+    st.none() | TEXTS,
+    TEXTS,
+    st.none() | TEXTS,
+    st.none() | st.integers(0, 10**7),
+    st.none() | TEXTS,
+    st.integers(0, 12),
+    st.none() | st.sampled_from(["5.9–6.x", "2.4 badness()", "x "]),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(ROWS, max_size=8), st.sampled_from([one_line, str, repr]))
+def test_a_row_in_one_format_is_the_row_written_piece_by_piece(
+    rows: list[Row], name: Callable[[str], str]
+) -> None:
+    t = Timeline(rows=rows, deaths={"java": 3, "": 2, "x": 1})
+    assert t.lines(name) == lines_row_by_row(t, name)
