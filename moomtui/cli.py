@@ -6,7 +6,7 @@ without one. The screen needs a terminal: with stdin or stdout not one (a pipe, 
 cron), ``moomtui`` says so in one line and exits 2 rather than draw for nobody (a served
 session, ``--served``, is the exception: its server relays it).
 User errors are one line on stderr and exit status 2, never a traceback; a write that
-fails (``--trace`` to a full disk) is one line and status 1; Ctrl+C is status 130.
+fails (``--trace``, or the output, to a full disk) is one line and status 1; Ctrl+C is status 130.
 
 Should anything else go wrong — a bug — a last-resort guard prints one line, ``moomtui:
 internal error: …`` with a hint to report it, and exits with status 70 (``EX_SOFTWARE``);
@@ -20,6 +20,8 @@ sequence in a preset, a process name, a report) is shown (``\\x1b``), never sent
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import os
 import shlex
 import sys
@@ -40,13 +42,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     with recording(), safe_streams():
         try:
             if args and args[0] in SUBCOMMANDS:
-                return _subcommand(args[0], args[1:], last=argv is None)
-            ns = build_parser().parse_args(args)
-            return _tui(ns)
+                status = _subcommand(args[0], args[1:], last=argv is None)
+            else:
+                status = _tui(build_parser().parse_args(args))
+            sys.stdout.flush()  # a full disk is told here, not in the interpreter's exit
+            return status
         except KeyboardInterrupt:
             return 130
+        except OSError as exc:
+            if exc.errno not in UNWRITABLE:
+                return internal_error(exc)
+            return unwritable(exc)
         except Exception as exc:
             return internal_error(exc)
+
+
+UNWRITABLE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""A write's errors (every file moomtui writes itself says its own: these are the output's)."""
+
+
+def unwritable(exc: OSError) -> int:
+    """The output could not be written (``> /dev/full``): one line, status 1, and the rest
+    of it thrown away (the interpreter's exit would try to write it again)."""
+    with contextlib.suppress(OSError):
+        print(f"moomtui: the output could not be written: {exc.strerror}", file=sys.stderr)
+    with contextlib.suppress(OSError, ValueError):  # a stream without a descriptor: nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 1
 
 
 def internal_error(exc: BaseException) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -342,3 +345,42 @@ def test_compare_piped_lays_its_tables_out_for_columns(columns: int) -> None:
     else:
         assert tables > 3
     assert moomtui("compare", "classic-leak", *args).stdout.count("┏") == 3  # 80 columns
+
+
+class _Full(io.RawIOBase):
+    """A file on a full disk: every write fails as the kernel says ``ENOSPC`` (until the
+    disk has room again: what is left is then thrown away)."""
+
+    full = True
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self.full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return len(data)
+
+
+@pytest.mark.parametrize(
+    "args", [("presets",), ("run", "classic-leak", "--for", "1s"), ("postmortem", "--print")]
+)
+def test_output_to_a_full_disk_is_one_line_and_status_1(
+    args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``moomtui … > /dev/full``: the output cannot be written, which is not a bug in moomtui
+    (it said ``internal error`` and exited 70)."""
+    from moomtui.cli import main
+
+    if args[0] == "postmortem":
+        args = (*args, str(ROOT / "examples" / "reports" / "mongod-3.10.txt"))
+    disk = _Full()
+    full = io.TextIOWrapper(io.BufferedWriter(disk), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdout", full)
+    status = main(list(args))
+    disk.full = False
+    full.close()
+    assert status == 1
+    assert capsys.readouterr().err == (
+        f"moomtui: the output could not be written: {os.strerror(errno.ENOSPC)}\n"
+    )
