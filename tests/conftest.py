@@ -32,6 +32,13 @@ def fuzz_examples(request: pytest.FixtureRequest) -> Counter[str]:
     return request.config.stash.setdefault(_TRIED, Counter())
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked slow first, in their order (a stable sort): spread over workers, the
+    longest start early, and the last a worker runs are the short ones — not a screen
+    session or a served one, mostly waiting, with the other worker done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
 ) -> None:
