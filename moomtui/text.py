@@ -96,7 +96,9 @@ def printable(text: str) -> str:
 def one_line(value: object) -> str:
     """``value`` (``str()`` of it) for a one-line field: every unsafe character shown, line
     breaks included."""
-    return visible(value if isinstance(value, str) else str(value))
+    if isinstance(value, str):
+        return value if value.isprintable() else visible(value)  # the first: at C speed
+    return visible(str(value))
 
 
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n"

@@ -305,6 +305,8 @@ def proc_two_thirds(points: Score, totalpages: int) -> int:
     """5.9 on: ``(1000 + badness * 1000 / (long)totalpages) * 2 / 3``, 0 for LONG_MIN."""
     if points is None:
         return 0
+    if points >= 0 and totalpages > 0:  # C's divisions are Python's on what is not negative
+        return (1000 + points * 1000 // totalpages) * 2 // 3
     return c_div((1000 + c_div(points * 1000, max(1, totalpages))) * 2, 3)
 
 

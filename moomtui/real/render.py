@@ -46,7 +46,7 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "comm": v.comm,
         "score": v.score,
         "per_mille": v.per_mille,
-        "ties": v.ties,
+        "ties": list(v.ties),
         "rule": f"{v.label}: {ERAS[v.key].summary}" if v.key in ERAS else v.label,
     }
 
@@ -212,32 +212,47 @@ def _verdict_rows(j: Judgement) -> list[str]:
     last_pm: object = rows
     last_ties = -1
     who = cell = ""
-    for key, v in j.verdicts.items():
-        pid, comm, score, pm, ties = v.pid, v.comm, v.score, v.per_mille, len(v.ties)
+    for key, label, pid, comm, score, pm, tied_pids in j.verdicts.values():
+        ties = len(tied_pids)
         if pid != last_pid or comm != last_comm:
             last_pid, last_comm, last_score = pid, comm, rows  # the cell too is written anew
             who = f"{pid} ({one_line(comm)})" if pid is not None else "nobody"
             who = who[:26].ljust(26)
         if score != last_score or pm != last_pm or ties != last_ties:
             last_score, last_pm, last_ties = score, pm, ties
-            shown = "" if score is None else str(score)
-            thousandths = "" if pm is None else str(pm)
-            tied = f"  +{ties} tied" if ties else ""
-            cell = f"{who} {shown.rjust(10)} {thousandths.rjust(5)}{tied}".rstrip()
+            if pm is not None and score is not None and not ties:  # ends on a digit
+                cell = f"{who} {str(score).rjust(10)} {str(pm).rjust(5)}"
+            else:  # an empty cell's padding, if last, is not printed
+                shown = "" if score is None else str(score)
+                thousandths = "" if pm is None else str(pm)
+                tied = f"  +{ties} tied" if ties else ""
+                cell = f"{who} {shown.rjust(10)} {thousandths.rjust(5)}{tied}".rstrip()
         starts = _STARTS[key == model]
-        start = starts.get(v.label)
+        start = starts.get(label)
         if start is None:
-            start = starts[v.label] = f"{'*' if key == model else ' '} {v.label:<37} "
+            start = starts[label] = f"{'*' if key == model else ' '} {label:<37} "
         rows.append(start + cell)
     return rows
 
 
-@functools.lru_cache(maxsize=64)
 def _wrap(prefix: str, text: str, width: int = 96) -> tuple[str, ...]:
     """``text`` in lines of at most ``width`` (a longer word alone on its line), the first
-    after ``prefix``, the others indented as far. Most texts are the same in every report
-    (the assumptions, the notes), so the last 64 are kept wrapped: a few megabytes at most,
-    a text being at most a line of the report."""
+    after ``prefix``, the others indented as far."""
+    if (
+        len(prefix) + len(text) < width
+        and text.isprintable()  # no whitespace but the space (str.split() splits on more)
+        and "  " not in text
+        and text[:1] != " " != text[-1:]
+    ):  # one line, its words one space apart already: as it is (most are, and differ)
+        return ((prefix + text).rstrip(),)
+    return _wrapped(prefix, text, width)
+
+
+@functools.lru_cache(maxsize=64)
+def _wrapped(prefix: str, text: str, width: int) -> tuple[str, ...]:
+    """:func:`_wrap`, its words split and joined. Most longer texts are the same in every
+    report (the assumptions, the notes), so the last 64 are kept wrapped: a few megabytes at
+    most, a text being at most a line of the report."""
     words = text.split()
     joined = " ".join(words)
     if len(prefix) + len(joined) < width:  # fits on one line

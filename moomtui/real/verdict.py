@@ -9,9 +9,9 @@ which is always a share of the whole machine.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NamedTuple
 
 from ..kernel.arith import int_sqrt
 from ..kernel.constants import INT_MAX, JIFFIES_MASK, SHIFT_HZ
@@ -66,15 +66,24 @@ EARLYOOM_FALLBACK = "5.9"
 """The ``/proc/PID/oom_score`` earlyoom reads when the machine's own era is not modelled."""
 
 
-@dataclass(slots=True)
-class Verdict:
+class Verdict(NamedTuple):
+    """One rule's choice on a machine (a tuple: a report has nine, and its text reads them
+    whole)."""
+
     key: str
     label: str
     pid: int | None
     comm: str | None
     score: int | None
     per_mille: int | None
-    ties: list[int] = field(default_factory=list)
+    ties: tuple[int, ...] = ()
+    """The pids of the other tasks that score as much."""
+
+
+_new = tuple.__new__
+"""``_new(Verdict, (key, label, pid, comm, score, per_mille, ties))``: a named tuple made
+as its ``_make`` makes one, without a call of the generated ``__new__`` (judging makes nine
+verdicts and a :class:`~.eras.Context` a report)."""
 
 
 @dataclass(slots=True)
@@ -98,16 +107,15 @@ def contexts(m: Machine) -> tuple[Context, Context]:
     """The OOM's context (its ``totalpages``) and the whole machine's (``/proc``)."""
     total = m.totalpages or 1
     jiffies = jiffies_at(m.uptime)
-    oom = Context(totalpages=total, jiffies=jiffies, init_pid=m.init_pid)
+    oom = _new(Context, (total, jiffies, m.init_pid))  # as Context(total, jiffies, …)
     whole = m.global_totalpages or total
     if whole == total:  # a global OOM: one context for both
         return oom, oom
-    return oom, Context(totalpages=whole, jiffies=jiffies, init_pid=m.init_pid)
+    return oom, Context(whole, jiffies, m.init_pid)
 
 
-_WALKS = tuple((era, era.key != "5.9", era.key == "2.4") for era in ERAS.values())
-"""Each era, whether its walk skips a task scoring 0 (all but 5.9, :func:`~.eras.pick`), and
-whether its scores have no 1000ths (2.4)."""
+_WALKS = tuple((era, era.key == "2.4") for era in ERAS.values())
+"""Each era, and whether its scores have no 1000ths (2.4)."""
 _EARLYOOM_LABELS = {key: f"earlyoom 1.6 (oom_score of {era.label})" for key, era in ERAS.items()}
 
 RULES: tuple[Rule, ...] = (
@@ -188,6 +196,55 @@ def score_all(tasks: Sequence[TaskRecord], ctx: Context) -> dict[Rule, Sequence[
     return dict(zip(RULES, zip(*[all_points(rec, ctx) for rec in tasks], strict=True), strict=True))
 
 
+_COLUMN = {rule: i for i, rule in enumerate(RULES)}
+_USUAL = tuple((era.key, era.label, _COLUMN[era.score]) for era in ERAS.values())
+"""Each era's key, label and the column of its rule in :func:`all_points`' scores."""
+_ONCE = [1] * len(RULES)
+
+
+def _usual(
+    tasks: list[TaskRecord], columns: list[tuple[Score, ...]], per: int
+) -> dict[str, Verdict] | None:
+    """Every era's verdict when no walk passes a task over and each rule's highest score is
+    one task's: then every era's walk, first or last maximum alike, ends on that task, which
+    the columns' own methods find at C speed (``None`` otherwise: :func:`walks`; a property
+    test holds the two equal).
+
+    A task :func:`all_points` scores 0 by the rules from 2.6.36 on (init, a kernel thread, no
+    memory, ``oom_score_adj`` −1000) scores ``None`` by 5.9's, and every other task at least
+    1 by each but 5.9's, which skips nothing but ``None``: the walks pass over no task when
+    5.9's column holds no ``None`` and 2.4's none below 1 (its walk skips 0, and a 2.4 score
+    may be negative: ``total_vm`` wraps as an ``int``)."""
+    if None in columns[6]:
+        return None
+    ints: list[tuple[int, ...]] = columns  # type: ignore[assignment]  # None is only in 5.9's
+    if min(ints[0]) <= 0:
+        return None
+    best = [*map(max, ints)]
+    if [*map(tuple.count, ints, best)] != _ONCE:
+        return None
+    chosen = [tasks[i] for i in map(tuple.index, ints, best)]
+    b6 = best[6]
+    # 1000ths of totalpages: 2.4's have none, 2.6.36–3.5's are 1000ths already, the others'
+    # are per_mille() written out (C's division is Python's for points >= 0).
+    thousandths = (
+        None,
+        best[1],
+        best[2],
+        best[3] * 1000 // per,
+        best[4] * 1000 // per,
+        best[5] * 1000 // per,
+        b6 * 1000 // per if b6 >= 0 else c_div(b6 * 1000, per),
+    )
+    return {
+        key: _new(
+            Verdict,
+            (key, label, (task := chosen[c]).pid, task.comm, best[c], thousandths[c], ()),
+        )
+        for key, label, c in _USUAL
+    }
+
+
 def judge(m: Machine) -> Judgement:
     oom, glob = contexts(m)
     tasks = m.tasks
@@ -197,53 +254,34 @@ def judge(m: Machine) -> Judgement:
     # Each rule scores the tasks once: 5.3–5.8 walk the scores of 4.17–5.2's rule (only
     # the ties go otherwise), and earlyoom reads its era's when /proc's totalpages is the
     # OOM's (a global OOM: contexts() gives the one context).
-    scored = score_all(tasks, oom)
     per = max(1, oom.totalpages)
-    verdicts: dict[str, Verdict] = {}
+    if tasks:
+        columns = [*zip(*[all_points(rec, oom) for rec in tasks], strict=True)]
+        verdicts = None if past.rows else _usual(tasks, columns, per)
+        scored = dict(zip(RULES, columns, strict=True))
+    else:
+        verdicts, scored = None, dict.fromkeys(RULES, ())
     passed: list[int] = []
-    for era, skip_zero, old in _WALKS:
-        scores = scored[era.score]
-        if past.rows:
-            scores, over = _pass_over(era, m, past, scores)
-            if era.key == m.era:
-                passed = over
-        # The usual: every task scored (none passed over, none 0 where 0 is skipped) and one
-        # scores the most: pick()'s walk ends on it, first or last alike.
-        ints: Sequence[Any] = scores  # ints when None is not in it
-        if ints and None not in ints and (not skip_zero or min(ints) > 0):
-            index, best = -1, max(ints)
-            if scores.count(best) == 1:
-                index = scores.index(best)
-        else:
-            index, best = pick(scores, era)
-            if index >= 0 and scores.count(best) != 1:
-                index = -1
-        if index >= 0:
-            task = tasks[index]
-            if old or best is None:
-                thousandths = None
-            elif era.per_mille:
-                thousandths = best
-            else:  # per_mille(), written out: C's division is Python's for points >= 0
-                thousandths = best * 1000 // per if best >= 0 else c_div(best * 1000, per)
-            verdicts[era.key] = Verdict(
-                era.key, era.label, task.pid, task.comm, best, thousandths, []
-            )
-        else:  # nobody, or ties
-            verdicts[era.key] = _verdict(era, choose(tasks, scores, era), oom)
+    if verdicts is None:
+        verdicts, passed = walks(m, scored, past, oom)
     own = ERAS.get(m.era or "")
     eo_era = own or ERAS[EARLYOOM_FALLBACK]
     if glob is oom:
         eo = earlyoom_choose(tasks, scored[eo_era.score], eo_era, glob.totalpages)
     else:
         eo = earlyoom_select(tasks, eo_era, glob)
-    verdicts[EARLYOOM] = Verdict(
-        EARLYOOM,
-        _EARLYOOM_LABELS[eo_era.key],
-        eo.task.pid if eo.task else None,
-        eo.task.comm if eo.task else None,
-        eo.points,
-        None,
+    eo_task = eo.task
+    verdicts[EARLYOOM] = _new(
+        Verdict,
+        (
+            EARLYOOM,
+            _EARLYOOM_LABELS[eo_era.key],
+            eo_task.pid if eo_task else None,
+            eo_task.comm if eo_task else None,
+            eo.points,
+            None,
+            (),
+        ),
     )
     model = own.key if own is not None else None
     skipped = [describe(tasks[i], past.rows[i]) for i in passed]
@@ -254,6 +292,39 @@ def judge(m: Machine) -> Judgement:
     )
     matches, why = _compare(m, own, verdicts.get(model or ""), oom, choice, past, skipped, check)
     return Judgement(m, verdicts, model, matches, why, choice, check, skipped)
+
+
+def walks(
+    m: Machine, scored: Mapping[Rule, Sequence[Score]], past: Earlier, oom: Context
+) -> tuple[dict[str, Verdict], list[int]]:
+    """Every era's walk over the tasks ``scored`` by each rule, the earlier victims ``past``
+    passed over as the era does; and the rows the machine's own era passed over."""
+    tasks = m.tasks
+    per = max(1, oom.totalpages)
+    verdicts: dict[str, Verdict] = {}
+    passed: list[int] = []
+    for era, old in _WALKS:
+        key = era.key
+        scores = scored[era.score]
+        if past.rows:
+            scores, over = _pass_over(era, m, past, scores)
+            if key == m.era:
+                passed = over
+        index, best = pick(scores, era)
+        if index >= 0 and scores.count(best) == 1:  # one task scores the most
+            task = tasks[index]
+            if old or best is None:
+                thousandths = None
+            elif era.per_mille:
+                thousandths = best
+            else:  # per_mille(), written out: C's division is Python's for points >= 0
+                thousandths = best * 1000 // per if best >= 0 else c_div(best * 1000, per)
+            verdicts[key] = _new(
+                Verdict, (key, era.label, task.pid, task.comm, best, thousandths, ())
+            )
+        else:  # nobody, or ties
+            verdicts[key] = _chosen(era, choose(tasks, scores, era), oom)
+    return verdicts, passed
 
 
 def _pass_over(
@@ -271,7 +342,7 @@ def _pass_over(
     return changed, over
 
 
-def _verdict(era: Era, choice: Choice, ctx: Context) -> Verdict:
+def _chosen(era: Era, choice: Choice, ctx: Context) -> Verdict:
     task = choice.task
     return Verdict(
         era.key,
@@ -280,7 +351,7 @@ def _verdict(era: Era, choice: Choice, ctx: Context) -> Verdict:
         task.comm if task else None,
         choice.points,
         per_mille(era, choice.points, ctx.totalpages) if task else None,
-        [t.pid for t in choice.ties] if choice.ties else [],
+        tuple(t.pid for t in choice.ties),
     )
 
 

@@ -386,6 +386,14 @@ def test_proc_oom_score_per_era() -> None:
     assert proc_two_thirds(None, 1_000_000) == 0
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.integers(-(2**40), 2**40), st.integers(-5, 2**40))
+def test_proc_two_thirds_is_cs_arithmetic(points: int, totalpages: int) -> None:
+    """Its short way for what is not negative is C's division (truncated toward zero)."""
+    t = max(1, totalpages)
+    assert proc_two_thirds(points, totalpages) == c_div((1000 + c_div(points * 1000, t)) * 2, 3)
+
+
 def test_earlyoom_breaks_ties_by_rss_and_skips_the_protected() -> None:
     tasks = [
         rec(30, 200, oom_score_adj=1000),

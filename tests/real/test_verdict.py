@@ -10,7 +10,7 @@ from moomtui.real.eras import ERAS, Context, jiffies_at, per_mille, select_bad_p
 from moomtui.real.rebuild import rebuild_log
 from moomtui.real.records import Machine, TaskRecord
 from moomtui.real.report import read_log
-from moomtui.real.verdict import Judgement, judge
+from moomtui.real.verdict import NONE, RULES, Judgement, _usual, judge, score_all, walks
 
 from .kformat import T, report
 
@@ -167,4 +167,29 @@ def test_each_verdict_is_its_eras_plain_walk(
             (c.task.pid, c.task.comm, c.points) if c.task else (None, None, c.points)
         )
         assert v.per_mille == (per_mille(era, c.points, total) if c.task else None)
-        assert v.ties == [t.pid for t in c.ties]
+        assert v.ties == tuple(t.pid for t in c.ties)
+    # The short way, where it is taken, is each era's walk as walks() takes it too.
+    scored = score_all(tasks, ctx)
+    short = _usual(tasks, [scored[rule] for rule in RULES], max(1, total)) if tasks else None
+    assert short is None or short == walks(m, scored, NONE, ctx)[0]
+
+
+def test_the_short_way_is_taken_when_one_task_scores_the_most_by_every_rule() -> None:
+    """judge()'s short way (_usual) answers for a machine whose rules each put one task on
+    top, and leaves a tie, or a task no walk may choose, to the walks."""
+    big = TaskRecord(pid=10, comm="big", uid=1000, total_vm=9000, rss=8000)
+    small = TaskRecord(pid=11, comm="small", uid=1000, total_vm=900, rss=800)
+    ctx = Context(20000)
+    for tasks, taken in (
+        ([small, big], True),
+        ([big, TaskRecord(pid=12, comm="twin", uid=1000, total_vm=9000, rss=8000)], False),
+        ([big, TaskRecord(pid=1, comm="init", uid=0, total_vm=90, rss=80)], False),
+    ):
+        m = Machine(source="t", tasks=tasks, totalpages=20000, totalram=20000)
+        scored = score_all(tasks, ctx)
+        short = _usual(tasks, [scored[rule] for rule in RULES], 20000)
+        assert (short is not None) is taken
+        assert short is None or short == walks(m, scored, NONE, ctx)[0]
+        assert {k: v for k, v in judge(m).verdicts.items() if k in ERAS} == walks(
+            m, scored, NONE, ctx
+        )[0]
