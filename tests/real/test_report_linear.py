@@ -11,10 +11,12 @@ viewer's gutter, a syslog line with an empty host name, terminal escapes.
 
 from __future__ import annotations
 
+import gc
 import io
+import random
 import re
 import tracemalloc
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,7 @@ from moomtui.cli import main
 from moomtui.kernel import units
 from moomtui.real import prefixes as P
 from moomtui.real import report as R
+from moomtui.real.logread import read_text
 from moomtui.real.rebuild import rebuild_log
 from moomtui.shell import cmd_tasks
 
@@ -310,6 +313,51 @@ def test_a_report_costs_a_few_kilobytes_whatever_came_before(tmp_path: Path, mod
     and forgotten."""
     extra = _peak(tmp_path, 5000, 160, mode) - _peak(tmp_path, 5000, 40, mode)
     assert extra / 120 < 20_000, extra / 120
+
+
+def _mangled(n: int) -> str:
+    """``reports(n)`` with a line of random fragments after each of its lines."""
+    rnd = random.Random(n)
+    out = []
+    for line in reports(n).splitlines():
+        out.append(line)
+        stamp = line[: line.index("]") + 1]
+        out.append(f"{stamp} " + "".join(rnd.choice(FRAGMENTS) for _ in range(rnd.randrange(9))))
+    return "\n".join(out) + "\n"
+
+
+def test_reading_a_log_leaves_nothing_for_the_collector() -> None:
+    """postmortem turns the collector off while it reads (moomtui/real/cli.py): reading,
+    hostile lines in every report and all, makes no reference cycle, so memory does not
+    wait for a collection, whatever the log's size."""
+
+    def unreachable(text: str) -> tuple[int, int]:
+        gc.collect()
+        gc.disable()
+        try:
+            log = read_text(text)
+            return gc.collect(), len(log.reports) + len(log.skipped)
+        finally:
+            gc.enable()
+
+    for n in (50, 400):
+        left, read = unreachable(_mangled(n))
+        assert read > n // 2 and left == 0
+
+
+def test_postmortem_gives_the_collector_back_as_it_found_it(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
+    good.write_text(reports(3))
+    bad.write_text("nothing here\n")
+    for path, status in ((good, 0), (bad, 2), (tmp_path / "none.txt", 2)):
+        for collecting in (True, False):
+            (gc.enable if collecting else gc.disable)()
+            try:
+                with redirect_stdout(_Discard()), redirect_stderr(_Discard()):
+                    assert main(["postmortem", "--print", str(path)]) == status
+                assert gc.isenabled() is collecting
+            finally:
+                gc.enable()
 
 
 def test_rebuilt_machines_hold_no_copy_of_the_history() -> None:
