@@ -145,8 +145,11 @@ def rebuild(
         for rec in rows:
             own += rec.rss + (rec.swap or 0) + (rec.pgtables or 0)
         totalpages = own or 1
+        # (the estimate is on the report's totalpages line: the same assumption in every
+        # report of a log reads as one, said once)
         assumptions.append(
-            f"totalpages is not in the report: estimated as the tasks' own pages ({totalpages})"
+            "totalpages is not in the report: estimated as the tasks' own pages (their rss, "
+            "swap entries and page tables)"
         )
         notes.append("totalpages estimated: scores in 1000ths are approximate")
     assumptions.extend(table)
