@@ -35,7 +35,9 @@ PARTS = ("read", "timeline", "rebuild", "judge", "text", "write")
 
 
 def main(path: str, upto: int) -> None:
+    gc.disable()  # as the command reads a log (moomtui/real/cli.py)
     log = read_blocks(read_user_blocks(path, block=1 << 20, limit=1 << 36))
+    gc.enable()
     gc.freeze()  # as the command does once the log is read
     if upto >= 2:
         "\n".join(Timeline.of(log).lines(one_line))
