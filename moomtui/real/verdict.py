@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import gt, itemgetter
 from typing import NamedTuple
 
 from ..kernel.arith import int_sqrt
@@ -200,30 +201,52 @@ _COLUMN = {rule: i for i, rule in enumerate(RULES)}
 _USUAL = tuple((era.key, era.label, _COLUMN[era.score]) for era in ERAS.values())
 """Each era's key, label and the column of its rule in :func:`all_points`' scores."""
 _ONCE = [1] * len(RULES)
+_FEW = 16
+"""Up to this many tasks, :func:`_usual` first asks whether one task outscores every other
+by every rule (a task at a time); above, it reads each rule's column."""
+_BY_5_9 = itemgetter(6)
 
 
 def _usual(
-    tasks: list[TaskRecord], columns: list[tuple[Score, ...]], per: int
+    tasks: list[TaskRecord],
+    points: list[tuple[Score, ...]],
+    columns: list[tuple[Score, ...]],
+    per: int,
 ) -> dict[str, Verdict] | None:
     """Every era's verdict when no walk passes a task over and each rule's highest score is
-    one task's: then every era's walk, first or last maximum alike, ends on that task, which
-    the columns' own methods find at C speed (``None`` otherwise: :func:`walks`; a property
-    test holds the two equal).
+    one task's: then every era's walk, first or last maximum alike, ends on that task
+    (``None`` otherwise: :func:`walks`; a property test holds the two equal). ``points``
+    are the tasks' scores (:func:`all_points`), ``columns`` the same by rule.
 
     A task :func:`all_points` scores 0 by the rules from 2.6.36 on (init, a kernel thread, no
     memory, ``oom_score_adj`` −1000) scores ``None`` by 5.9's, and every other task at least
     1 by each but 5.9's, which skips nothing but ``None``: the walks pass over no task when
     5.9's column holds no ``None`` and 2.4's none below 1 (its walk skips 0, and a 2.4 score
-    may be negative: ``total_vm`` wraps as an ``int``)."""
+    may be negative: ``total_vm`` wraps as an ``int``).
+
+    Usually one task — the one that ran the machine out of memory — scores the most by
+    every rule: among a few tasks that is asked first, each other task's scores compared
+    with its at C speed, and every era's verdict names it; else each rule's column's own
+    methods find its highest score and whether one task holds it."""
     if None in columns[6]:
         return None
     ints: list[tuple[int, ...]] = columns  # type: ignore[assignment]  # None is only in 5.9's
     if min(ints[0]) <= 0:
         return None
-    best = [*map(max, ints)]
-    if [*map(tuple.count, ints, best)] != _ONCE:
-        return None
-    chosen = [tasks[i] for i in map(tuple.index, ints, best)]
+    chosen: list[TaskRecord] | None = None
+    if len(tasks) <= _FEW:
+        top = points.index(max(points, key=_BY_5_9))  # the first of 5.9's highest
+        best: Sequence[int] = points[top]  # type: ignore[assignment]
+        for i, scores in enumerate(points):
+            if i != top and not all(map(gt, best, scores)):  # type: ignore[arg-type]
+                break
+        else:
+            chosen = [tasks[top]] * len(RULES)
+    if chosen is None:
+        best = [*map(max, ints)]
+        if [*map(tuple.count, ints, best)] != _ONCE:
+            return None
+        chosen = [tasks[i] for i in map(tuple.index, ints, best)]
     b6 = best[6]
     # 1000ths of totalpages: 2.4's have none, 2.6.36–3.5's are 1000ths already, the others'
     # are per_mille() written out (C's division is Python's for points >= 0).
@@ -256,8 +279,9 @@ def judge(m: Machine) -> Judgement:
     # OOM's (a global OOM: contexts() gives the one context).
     per = max(1, oom.totalpages)
     if tasks:
-        columns = [*zip(*[all_points(rec, oom) for rec in tasks], strict=True)]
-        verdicts = None if past.rows else _usual(tasks, columns, per)
+        points = [all_points(rec, oom) for rec in tasks]
+        columns = [*zip(*points, strict=True)]
+        verdicts = None if past.rows else _usual(tasks, points, columns, per)
         scored = dict(zip(RULES, columns, strict=True))
     else:
         verdicts, scored = None, dict.fromkeys(RULES, ())

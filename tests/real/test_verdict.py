@@ -10,7 +10,17 @@ from moomtui.real.eras import ERAS, Context, jiffies_at, per_mille, select_bad_p
 from moomtui.real.rebuild import rebuild_log
 from moomtui.real.records import Machine, TaskRecord
 from moomtui.real.report import read_log
-from moomtui.real.verdict import NONE, RULES, Judgement, _usual, judge, score_all, walks
+from moomtui.real.verdict import (
+    _FEW,
+    NONE,
+    RULES,
+    Judgement,
+    _usual,
+    all_points,
+    judge,
+    score_all,
+    walks,
+)
 
 from .kformat import T, report
 
@@ -169,9 +179,45 @@ def test_each_verdict_is_its_eras_plain_walk(
         assert v.per_mille == (per_mille(era, c.points, total) if c.task else None)
         assert v.ties == tuple(t.pid for t in c.ties)
     # The short way, where it is taken, is each era's walk as walks() takes it too.
+    assert_short_way_walks(m, ctx)
+
+
+def assert_short_way_walks(m: Machine, ctx: Context) -> None:
+    tasks = m.tasks
+    if not tasks:
+        return
     scored = score_all(tasks, ctx)
-    short = _usual(tasks, [scored[rule] for rule in RULES], max(1, total)) if tasks else None
+    points = [all_points(rec, ctx) for rec in tasks]
+    short = _usual(tasks, points, [scored[rule] for rule in RULES], max(1, ctx.totalpages))
     assert short is None or short == walks(m, scored, NONE, ctx)[0]
+
+
+killable_rows = st.builds(
+    TaskRecord,
+    pid=st.integers(2, 40),
+    comm=st.sampled_from(["a", "b"]),
+    uid=st.sampled_from([0, 1000]),
+    rss=st.sampled_from([1, 500, 1000, 2**33]),
+    swap=st.one_of(st.none(), st.sampled_from([0, 7])),
+    pgtables=st.one_of(st.none(), st.sampled_from([0, 3])),
+    oom_score_adj=st.sampled_from([-999, -30, 0, 1000]),
+    total_vm=st.sampled_from([4000, 9000, 2**30]),
+)
+"""Tasks every walk may choose: the short way's ground."""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tasks=st.lists(killable_rows, min_size=1, max_size=_FEW + 6),
+    total=st.sampled_from([1, 999, 4096, 2**34]),
+)
+def test_the_short_way_is_each_eras_walk_among_few_tasks_and_many(
+    tasks: list[TaskRecord], total: int
+) -> None:
+    """Among up to _FEW tasks the short way asks whether one outscores all by every rule,
+    above it reads each rule's column; both give what the walks give."""
+    ctx = Context(total)
+    assert_short_way_walks(Machine(source="t", tasks=tasks, totalpages=total), ctx)
 
 
 def test_the_short_way_is_taken_when_one_task_scores_the_most_by_every_rule() -> None:
@@ -179,15 +225,26 @@ def test_the_short_way_is_taken_when_one_task_scores_the_most_by_every_rule() ->
     top, and leaves a tie, or a task no walk may choose, to the walks."""
     big = TaskRecord(pid=10, comm="big", uid=1000, total_vm=9000, rss=8000)
     small = TaskRecord(pid=11, comm="small", uid=1000, total_vm=900, rss=800)
+    twin = TaskRecord(pid=12, comm="twin", uid=1000, total_vm=9000, rss=8000)
+    # by 2.4's total_vm it tops, by the pages of every later rule the big task does
+    vast = TaskRecord(pid=13, comm="vast", uid=1000, total_vm=90000, rss=80)
+    many = [
+        TaskRecord(pid=100 + i, comm="s", uid=1000, total_vm=900 + i, rss=800 + i)
+        for i in range(_FEW + 4)
+    ]
     ctx = Context(20000)
     for tasks, taken in (
-        ([small, big], True),
-        ([big, TaskRecord(pid=12, comm="twin", uid=1000, total_vm=9000, rss=8000)], False),
+        ([small, big], True),  # one task tops every rule: asked first
+        ([small, big, vast], True),  # each rule's column read
+        ([*many, big], True),  # more than _FEW: each rule's column read
+        ([big, twin], False),
+        ([*many, big, twin], False),
         ([big, TaskRecord(pid=1, comm="init", uid=0, total_vm=90, rss=80)], False),
     ):
         m = Machine(source="t", tasks=tasks, totalpages=20000, totalram=20000)
         scored = score_all(tasks, ctx)
-        short = _usual(tasks, [scored[rule] for rule in RULES], 20000)
+        points = [all_points(rec, ctx) for rec in tasks]
+        short = _usual(tasks, points, [scored[rule] for rule in RULES], 20000)
         assert (short is not None) is taken
         assert short is None or short == walks(m, scored, NONE, ctx)[0]
         assert {k: v for k, v in judge(m).verdicts.items() if k in ERAS} == walks(
