@@ -37,7 +37,6 @@ from .eras import (
     earlyoom_select,
     jiffies_at,
     per_mille,
-    pick,
 )
 from .evidence import settle
 from .printed import ScoreCheck, check_adj, check_score
@@ -115,8 +114,6 @@ def contexts(m: Machine) -> tuple[Context, Context]:
     return oom, Context(whole, jiffies, m.init_pid)
 
 
-_WALKS = tuple((era, era.key == "2.4") for era in ERAS.values())
-"""Each era, and whether its scores have no 1000ths (2.4)."""
 _EARLYOOM_LABELS = {key: f"earlyoom 1.6 (oom_score of {era.label})" for key, era in ERAS.items()}
 
 RULES: tuple[Rule, ...] = (
@@ -188,13 +185,6 @@ def all_points(rec: TaskRecord, ctx: Context) -> tuple[Score, ...]:
         p59 if p59 > 0 else 1,
         p59,
     )
-
-
-def score_all(tasks: Sequence[TaskRecord], ctx: Context) -> dict[Rule, Sequence[Score]]:
-    """The scores of ``tasks`` by the rule of every era, keyed by ``Era.score``."""
-    if not tasks:
-        return dict.fromkeys(RULES, ())
-    return dict(zip(RULES, zip(*[all_points(rec, ctx) for rec in tasks], strict=True), strict=True))
 
 
 _COLUMN = {rule: i for i, rule in enumerate(RULES)}
@@ -278,13 +268,10 @@ def judge(m: Machine) -> Judgement:
     # the ties go otherwise), and earlyoom reads its era's when /proc's totalpages is the
     # OOM's (a global OOM: contexts() gives the one context).
     per = max(1, oom.totalpages)
-    if tasks:
-        points = [all_points(rec, oom) for rec in tasks]
-        columns = [*zip(*points, strict=True)]
-        verdicts = None if past.rows else _usual(tasks, points, columns, per)
-        scored = dict(zip(RULES, columns, strict=True))
-    else:
-        verdicts, scored = None, dict.fromkeys(RULES, ())
+    points = [all_points(rec, oom) for rec in tasks]
+    columns: list[tuple[Score, ...]] = [*zip(*points, strict=True)] or [()] * len(RULES)
+    verdicts = _usual(tasks, points, columns, per) if points and not past.rows else None
+    scored = dict(zip(RULES, columns, strict=True))  # each rule's scores, by Era.score
     passed: list[int] = []
     if verdicts is None:
         verdicts, passed = walks(m, scored, past, oom)
@@ -323,31 +310,15 @@ def walks(
 ) -> tuple[dict[str, Verdict], list[int]]:
     """Every era's walk over the tasks ``scored`` by each rule, the earlier victims ``past``
     passed over as the era does; and the rows the machine's own era passed over."""
-    tasks = m.tasks
-    per = max(1, oom.totalpages)
     verdicts: dict[str, Verdict] = {}
     passed: list[int] = []
-    for era, old in _WALKS:
-        key = era.key
+    for key, era in ERAS.items():
         scores = scored[era.score]
         if past.rows:
             scores, over = _pass_over(era, m, past, scores)
             if key == m.era:
                 passed = over
-        index, best = pick(scores, era)
-        if index >= 0 and scores.count(best) == 1:  # one task scores the most
-            task = tasks[index]
-            if old or best is None:
-                thousandths = None
-            elif era.per_mille:
-                thousandths = best
-            else:  # per_mille(), written out: C's division is Python's for points >= 0
-                thousandths = best * 1000 // per if best >= 0 else c_div(best * 1000, per)
-            verdicts[key] = _new(
-                Verdict, (key, era.label, task.pid, task.comm, best, thousandths, ())
-            )
-        else:  # nobody, or ties
-            verdicts[key] = _chosen(era, choose(tasks, scores, era), oom)
+        verdicts[key] = _chosen(era, choose(m.tasks, scores, era), oom)
     return verdicts, passed
 
 

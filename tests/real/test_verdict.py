@@ -3,6 +3,8 @@ why."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +20,6 @@ from moomtui.real.verdict import (
     _usual,
     all_points,
     judge,
-    score_all,
     walks,
 )
 
@@ -182,14 +183,19 @@ def test_each_verdict_is_its_eras_plain_walk(
     assert_short_way_walks(m, ctx)
 
 
+def scores(tasks: list[TaskRecord], ctx: Context) -> tuple[list[Any], list[Any]]:
+    """The tasks' scores by every rule (all_points), and the same by rule."""
+    points = [all_points(rec, ctx) for rec in tasks]
+    return points, [*zip(*points, strict=True)]
+
+
 def assert_short_way_walks(m: Machine, ctx: Context) -> None:
     tasks = m.tasks
     if not tasks:
         return
-    scored = score_all(tasks, ctx)
-    points = [all_points(rec, ctx) for rec in tasks]
-    short = _usual(tasks, points, [scored[rule] for rule in RULES], max(1, ctx.totalpages))
-    assert short is None or short == walks(m, scored, NONE, ctx)[0]
+    points, columns = scores(tasks, ctx)
+    short = _usual(tasks, points, columns, max(1, ctx.totalpages))
+    assert short is None or short == walks(m, dict(zip(RULES, columns, strict=True)), NONE, ctx)[0]
 
 
 killable_rows = st.builds(
@@ -242,9 +248,9 @@ def test_the_short_way_is_taken_when_one_task_scores_the_most_by_every_rule() ->
         ([big, TaskRecord(pid=1, comm="init", uid=0, total_vm=90, rss=80)], False),
     ):
         m = Machine(source="t", tasks=tasks, totalpages=20000, totalram=20000)
-        scored = score_all(tasks, ctx)
-        points = [all_points(rec, ctx) for rec in tasks]
-        short = _usual(tasks, points, [scored[rule] for rule in RULES], 20000)
+        points, columns = scores(tasks, ctx)
+        scored = dict(zip(RULES, columns, strict=True))
+        short = _usual(tasks, points, columns, 20000)
         assert (short is not None) is taken
         assert short is None or short == walks(m, scored, NONE, ctx)[0]
         assert {k: v for k, v in judge(m).verdicts.items() if k in ERAS} == walks(
