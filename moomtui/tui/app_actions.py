@@ -37,7 +37,7 @@ from .components.choosers import ColumnChooser, SortMenu, UserChooser
 from .components.dialogs import HelpScreen, PresetPicker, ReniceDialog, SignalDialog, SpawnDialog
 from .components.explain import ExplainScreen
 from .components.panic import PanicScreen
-from .help import help_text
+from .help import help_page
 from .messages import CommandSubmitted
 from .model import USER_FILTER
 
@@ -233,7 +233,7 @@ class KeyActions(AppBase):
             if was_running:
                 self.driver.resume()
 
-        self.push_screen(HelpScreen(help_text(self.key_table(), columns, HTOP_CLASHES)), done)
+        self.push_screen(HelpScreen(help_page(self.key_table(), columns, HTOP_CLASHES)), done)
 
     def set_keymap(self, keymap: Keymap) -> None:
         """Remap keys by binding id (Textual's own), remembered for the help screen's table."""

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from ..patterns import scanning
-
-_BACKTICKS = scanning(r"(?<!`)`+")
+from typing import NamedTuple
 
 ABOUT = """\
 # moomtui — the 2003 modular OOM killer on a simulated Linux 2.4.22
@@ -68,62 +65,72 @@ sandboxes that only have the score.
 """
 
 
-MARKDOWN_SPECIAL = "\\`*_[]<>|#"
-"""Characters Markdown would read as markup in a table cell."""
+class HelpTable(NamedTuple):
+    """A table of the help page: drawn as a table, its cells as written (no Markdown: a
+    key or a description shows what it holds, whatever characters those are)."""
+
+    title: str
+    intro: str
+    """Markdown: what the table is, under its title."""
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    keys: int
+    """How many of the first columns hold keys (drawn as keys)."""
+    wraps: int
+    """The column whose text wraps (the others keep their width)."""
 
 
-def md_text(text: str) -> str:
-    """``text`` as plain text in Markdown: ``<killed>`` stays ``<killed>``, not an HTML tag."""
-    return "".join(f"\\{c}" if c in MARKDOWN_SPECIAL else c for c in text)
+HelpPart = str | HelpTable
+"""A part of the help page: Markdown prose, or a table."""
 
 
-def md_code(text: str) -> str:
-    """``text`` as a code span, whatever backticks it holds (the `` ` `` key): fenced by one
-    backtick more than its longest run, with a space inside each fence."""
-    if "`" not in text:
-        return f"`{text}`"
-    fence = "`" * (max(len(run) for run in _BACKTICKS.findall(text)) + 1)
-    cell = text.replace("|", "\\|")
-    return f"{fence} {cell} {fence}"
-
-
-def help_text(
+def help_page(
     keys: Iterable[tuple[str, str, str, str]],
     columns: Iterable[tuple[str, str]],
     clashes: Iterable[tuple[str, str, str]] = (),
-) -> str:
+) -> tuple[HelpPart, ...]:
     """The help page: :data:`ABOUT`, the keys as bound now — moomtui's, htop's, what they
-    do —, htop's keys that mean something else here, the task columns. Keys and
-    descriptions are quoted, so what they contain shows as written."""
-    key_rows = "\n".join(
-        f"| {_keys_cell(ours)} | {_keys_cell(htop)} | {md_text(text)} | {_id_cell(id)} |"
-        for ours, htop, text, id in keys
+    do, their ids —, htop's keys that mean something else here, the task columns."""
+    key_table = HelpTable(
+        "Keys",
+        "The first column is moomtui's keys, the second htop's that do the same here (F1 to "
+        "F10, M, P, …); a key in both columns means the same in both. Remap any in the "
+        '`[keys]` of `~/.config/moomtui/config.toml` by its id: `"task.kill" = "x,f9"`.',
+        ("moomtui", "htop", "action", "id"),
+        tuple((ours, htop, text, id) for ours, htop, text, id in keys),
+        keys=2,
+        wraps=2,
     )
-    clash_rows = "\n".join(
-        f"| {md_code(key)} | {md_text(theirs)} | {md_text(ours)} |" for key, theirs, ours in clashes
+    clash_rows = tuple(clashes)
+    clash_table = HelpTable(
+        "htop's keys that do something else here",
+        "",
+        ("key", "in htop", "in moomtui"),
+        clash_rows,
+        keys=1,
+        wraps=2,
     )
-    column_rows = "\n".join(f"| {md_text(title)} | {md_text(text)} |" for title, text in columns)
-    clash_table = (
-        f"\n## htop's keys that do something else here\n| key | in htop | in moomtui |\n"
-        f"|---|---|---|\n{clash_rows}\n"
-        if clash_rows
-        else ""
+    column_table = HelpTable(
+        "Task columns",
+        "F2 (or `columns` at the console) shows, hides and orders them.",
+        ("column", "meaning"),
+        tuple(columns),
+        keys=0,
+        wraps=1,
     )
-    return (
-        f"{ABOUT}\n## Keys\nThe first column is moomtui's keys, the second htop's that do the "
-        f"same here (F1 to F10, M, P, …); a key in both columns means the same in both. "
-        f"Remap any in the `[keys]` of `~/.config/moomtui/config.toml` by its id: "
-        f'`"task.kill" = "x,f9"`.\n\n'
-        f"| moomtui | htop | action | id |\n|---|---|---|---|\n{key_rows}\n{clash_table}"
-        f"\n## Task columns\nF2 (or `columns` at the console) shows, hides and orders them.\n\n"
-        f"| column | meaning |\n|---|---|\n{column_rows}\n"
-    )
+    return (ABOUT, key_table, *((clash_table,) if clash_rows else ()), column_table)
 
 
-def _keys_cell(keys: str) -> str:
-    """A cell of keys, each as code: ``k``, ``F9``; empty for none."""
-    return ", ".join(md_code(key) for key in keys.split(", ")) if keys else ""
-
-
-def _id_cell(binding_id: str) -> str:
-    return md_code(binding_id) if binding_id else ""
+def page_text(page: Iterable[HelpPart]) -> str:
+    """The page as plain text: the prose as written, a table's rows a line each, their
+    cells joined by `` | ``."""
+    out: list[str] = []
+    for part in page:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        out.append(f"## {part.title}")
+        if part.intro:
+            out.append(part.intro)
+        out.extend(" | ".join(row) for row in (part.headers, *part.rows))
+    return "\n".join(out) + "\n"

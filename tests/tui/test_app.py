@@ -537,8 +537,8 @@ async def test_help_explains_the_policies_and_lists_the_keys(make_app: MakeApp) 
         assert isinstance(app.screen, HelpScreen)
         assert "oom_kill_parent" in app.screen.text
         assert (
-            "| `x` |  | send the selected task a signal: choose it, Enter sends (console: kill) "
-            "| `task.kill` |" in app.screen.text
+            "x |  | send the selected task a signal: choose it, Enter sends (console: kill) "
+            "| task.kill\n" in app.screen.text
         )  # the remapped key: the user's, so not htop's (k, F9) any more
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

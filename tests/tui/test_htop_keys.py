@@ -18,7 +18,7 @@ from moomtui.tui.bindings import HTOP_CLASHES
 from moomtui.tui.components.choosers import ColumnChooser, SortMenu, UserChooser
 from moomtui.tui.components.console import ConsoleView
 from moomtui.tui.config import Config
-from moomtui.tui.help import help_text
+from moomtui.tui.help import HelpTable, help_page
 from moomtui.tui.themes import discover_themes
 
 from .reading import screen_lines
@@ -87,10 +87,17 @@ async def test_htops_keys_sort_search_filter_and_help(make_app: MakeApp) -> None
         assert keys["search"] == ("", "f3")
         assert keys["send the selected task a signal"] == ("k", "k, f9")
         assert keys["this help"] == ("?", "?, f1")
-        help = help_text(app.key_table(), [], HTOP_CLASHES)  # F1 opens it: test_app's
-        assert "| `u` | a user's tasks | unload the selected policy; U" in help
-        assert "| moomtui | htop | action | id |" in help
-        assert "| `k` | `k`, `f9` | send the selected task a signal" in help
+        page = help_page(app.key_table(), [], HTOP_CLASHES)  # F1 opens it: test_app's
+        tables = {part.title: part for part in page if isinstance(part, HelpTable)}
+        clashes = {
+            row[0]: row[1:] for row in tables["htop's keys that do something else here"].rows
+        }
+        assert clashes["u"][0] == "a user's tasks"
+        assert clashes["u"][1].startswith("unload the selected policy; U")
+        assert tables["Keys"].headers == ("moomtui", "htop", "action", "id")
+        kill = next(row for row in tables["Keys"].rows if row[3] == "task.kill")
+        assert kill[:3] == ("k", "k, f9", "send the selected task a signal: choose it, Enter "
+                            "sends (console: kill)")  # fmt: skip
 
         assert app.driver.paused
         await pilot.press("Z")  # htop's freeze: the clock here

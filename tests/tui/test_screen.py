@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import pytest
 from textual import events
+from textual.containers import VerticalScroll
 from textual.geometry import Spacing
 from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Static
-from textual.widgets._markdown import MarkdownTable
 
 from moomtui.kernel import BootSpec, TaskSpec
 from moomtui.kernel.constants import HZ
@@ -23,7 +23,7 @@ from moomtui.tui.app import MoomApp
 from moomtui.tui.columns import COLUMN_BY_KEY, COLUMNS, columns_for_width
 from moomtui.tui.components import memory
 from moomtui.tui.components.console import ConsoleView
-from moomtui.tui.components.dialogs import SignalDialog
+from moomtui.tui.components.dialogs import HelpScreen, HelpTableView, SignalDialog
 from moomtui.tui.components.dmesg import DmesgView
 from moomtui.tui.components.explain import ExplainScreen
 from moomtui.tui.components.keybar import KeyBar
@@ -459,15 +459,18 @@ async def test_help_shows_killed_and_exited_and_the_colon_key(make_app: MakeApp)
     async with app.run_test(size=(120, 60)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys_view = app.screen.query(HelpTableView).first()
+        app.screen.query_one("#help", VerticalScroll).scroll_to_widget(keys_view, animate=False)
+        await pilot.pause()
+        drawn = "\n".join(screen_lines(app))
         shown = " ".join(
-            str(cell)
-            for table in app.screen.query(MarkdownTable)
-            for row in table._rows
-            for cell in row
+            cell for table in app.screen.tables().values() for row in table.rows for cell in row
         )
         assert "<killed> or <exited> when gone" in shown
         assert ":, `" in shown
         assert "k, f9" in shown
+        assert "│ :, `    │" in drawn  # the key as it is, not a code span's fences
 
 
 def _bar(app: MoomApp) -> str:
@@ -867,8 +870,9 @@ async def test_one_key_one_meaning_u_unloads_a_policy_and_r_replays(make_app: Ma
         assert ("u", "rmmod (module panel)") in app.briefing_keys()
         await pilot.press("question_mark")
         await pilot.pause()
-        table = app.screen.query(MarkdownTable).first()  # the keys: moomtui, htop, action, id
-        keys = {str(row[0]): str(row[2]) for row in table._rows}
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.tables()["Keys"]  # moomtui, htop, action, id
+        keys = {row[0]: row[2] for row in table.rows}
         assert keys["u"].startswith("unload the selected policy"), keys
         assert "r" not in keys  # r is the report's alone, told with the game
 

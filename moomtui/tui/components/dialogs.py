@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich import box
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -26,6 +28,7 @@ from textual.widgets import Input, Label, Markdown, OptionList
 from textual.widgets.option_list import Option
 
 from ...kernel.constants import SIGNALS, SIGTERM
+from ..help import HelpPart, HelpTable, page_text
 from .inputs import BurstInput
 
 ESCAPE: list[BindingType] = [Binding("escape", "dismiss_none", "Close", id="dialog.close")]
@@ -218,6 +221,48 @@ class SignalDialog(_Dialog):
         self.dismiss(int(event.option.id))
 
 
+class HelpTableView(Widget):
+    """A table of the help page (:class:`~moomtui.tui.help.HelpTable`), drawn by Rich in one
+    widget: its cells are text as written, the keys in the theme's key colour. (Textual's
+    Markdown table made a widget of every cell: some 260 of them, the most of a second it
+    took to open help.)"""
+
+    DEFAULT_CSS = """
+    HelpTableView { height: auto; margin: 0 0 1 0; }
+    HelpTableView > .help-table--key { color: $text-accent; text-style: bold; }
+    HelpTableView > .help-table--header { text-style: bold; }
+    HelpTableView > .help-table--frame { color: $foreground-muted; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "help-table--key",
+        "help-table--header",
+        "help-table--frame",
+    }
+
+    def __init__(self, table: HelpTable) -> None:
+        super().__init__()
+        self.table = table
+
+    def render(self) -> Table:
+        t = self.table
+        key = self.get_component_rich_style("help-table--key", partial=True)
+        out = Table(
+            box=box.SQUARE,
+            show_lines=True,
+            expand=True,
+            header_style=self.get_component_rich_style("help-table--header", partial=True),
+            border_style=self.get_component_rich_style("help-table--frame", partial=True),
+        )
+        for i, header in enumerate(t.headers):
+            if i == t.wraps:
+                out.add_column(header, ratio=1, overflow="fold")
+            else:
+                out.add_column(header, no_wrap=True)
+        for row in t.rows:
+            out.add_row(*(Text(cell, key if i < t.keys else "") for i, cell in enumerate(row)))
+        return out
+
+
 class HelpScreen(_Dialog):
     """What the simulation models, what each policy does, and the keys."""
 
@@ -226,13 +271,29 @@ class HelpScreen(_Dialog):
         Binding("question_mark,q,f1", "dismiss_none", "Close", id="help.close"),
     ]
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, page: Sequence[HelpPart]) -> None:
         super().__init__()
-        self.text = text
+        self.page = tuple(page)
+
+    @property
+    def text(self) -> str:
+        """The page as plain text (:func:`~moomtui.tui.help.page_text`)."""
+        return page_text(self.page)
+
+    def tables(self) -> dict[str, HelpTable]:
+        """The page's tables by title."""
+        return {part.title: part for part in self.page if isinstance(part, HelpTable)}
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog wide", id="help"):
-            yield Markdown(self.text)
+            for part in self.page:
+                if isinstance(part, str):
+                    yield Markdown(part)
+                    continue
+                yield Markdown(
+                    f"## {part.title}\n\n{part.intro}" if part.intro else f"## {part.title}"
+                )
+                yield HelpTableView(part)
 
     def on_mount(self) -> None:
         scroller = self.query_one("#help", VerticalScroll)
