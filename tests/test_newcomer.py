@@ -7,7 +7,8 @@ Python (no ``PYTHONPATH``, no active virtual environment). The ``python3`` they 
 base interpreter of the Python running these tests (the installation's own ``bin`` folder
 goes first on the system's ``PATH``): Debian's ``/usr/bin/python3``, with its "externally
 managed" mark, when the tests run on it; a pyenv or python.org build otherwise. CI runs
-this test once per Python it finds (``.ci/run``).
+it with the distribution's Python where the machine has one, else with the newest it
+finds (``.ci/run``).
 
 - The first command installs moomtui and opens the screen: it runs on a real
   pseudo-terminal, read through a terminal emulator (``tests/terminal.py``). The screen
