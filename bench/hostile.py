@@ -136,6 +136,8 @@ def case_postmortem(scale: float, *, varied: bool = False) -> Callable[[], objec
         finally:
             os.dup2(saved, 1)
             os.close(saved)
+        if status != 0:  # a failed run is no figure: the table shows why instead
+            raise SystemExit(f"postmortem exited with status {status}")
         return f"status {status}, {path.stat().st_size / MB:.1f} MB of reports"
 
     return run

@@ -6,6 +6,7 @@ import errno
 import io
 import json
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -383,4 +384,17 @@ def test_output_to_a_full_disk_is_one_line_and_status_1(
     assert status == 1
     assert capsys.readouterr().err == (
         f"moomtui: the output could not be written: {os.strerror(errno.ENOSPC)}\n"
+    )
+
+
+def test_python_m_moomtui_on_an_older_python_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Run from a copy of the repository (no pip to check ``requires-python``), an older
+    Python met a 3.11 pattern and printed an internal error asking for a bug report."""
+    monkeypatch.setattr(sys, "version_info", (3, 10, 13, "final", 0))
+    with pytest.raises(SystemExit) as stopped:
+        runpy.run_module("moomtui", run_name="__main__")
+    assert stopped.value.code == (
+        f"moomtui: needs Python 3.11 or newer; this is Python 3.10.13 ({sys.executable})"
     )
