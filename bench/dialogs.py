@@ -10,6 +10,8 @@ parses what every later one finds ready).
 * ``?``: help (the text, the keys as bound, htop's clashes, the task columns);
 * ``k``: the signal chooser (31 signals);
 * ``ctrl+p``: the command palette (console commands, presets, themes);
+* ``p``: the preset picker; ``g``: the goals and the score card; ``e``: why this victim
+  (the selected task); ``y``: the history charts; ``f2``: the column chooser;
 * ``:``: the console's prompt, for comparison (no dialog).
 
     python bench/dialogs.py [--repeat 5]
@@ -32,7 +34,17 @@ from moomtui.presets import DEFAULT_PRESET, load_preset  # noqa: E402
 from moomtui.sim import Simulation  # noqa: E402
 from moomtui.tui.app import MoomApp  # noqa: E402
 
-KEYS = {"?": "question_mark", "k": "k", "ctrl+p": "ctrl+p", ":": "colon"}
+KEYS = {
+    "?": "question_mark",
+    "k": "k",
+    "ctrl+p": "ctrl+p",
+    "p": "p",
+    "g": "g",
+    "e": "e",
+    "y": "y",
+    "f2": "f2",
+    ":": "colon",
+}
 SIZES = ((120, 40), (80, 24))
 
 
