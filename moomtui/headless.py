@@ -35,6 +35,7 @@ from .presets import (
     list_presets,
     load_preset,
     read_preset,
+    shipped_game,
 )
 from .presets.trial_boot import KeptBoot
 from .sim import CommandRun, Simulation
@@ -438,11 +439,10 @@ def game_marks(infos: list[PresetInfo]) -> dict[str, str]:
         if info.user:
             continue
         try:
-            scenario = load_preset(info.path)
+            game = shipped_game(info.key)
         except PresetError:
             continue
-        scenario.key = info.key
-        marks[info.key] = par_and_best(book, scenario)
+        marks[info.key] = par_and_best(book, info.key, game)
     return marks
 
 

@@ -25,7 +25,14 @@ from moomtui.game.goals import GoalTracker
 from moomtui.game.kills import KillLog
 from moomtui.game.scores import ScoreResult, hint_cost
 from moomtui.kernel.constants import HZ
-from moomtui.presets import Scenario, load_shipped_preset
+from moomtui.presets import (
+    PresetError,
+    Scenario,
+    checker,
+    load_shipped_preset,
+    preset_keys,
+    shipped_game,
+)
 from moomtui.sim import Simulation
 
 Script = list[tuple[float, str]]
@@ -218,10 +225,27 @@ def test_levels_open_one_after_another_as_they_are_won() -> None:
     states = progress(book, scenarios)
     assert states[0].won and states[0].best == "0.0s" and states[0].par == "livelock 3.0s"
     assert states[1].open and not states[2].open
-    assert par_and_best(book, scenarios["lvl1-empty-chain"]) == (
-        "game · par livelock 3.0s · best 0.0s"
-    )
-    assert "no best yet" in par_and_best(book, scenarios["lvl2-parent-pays"])
+    lvl1, lvl2 = (shipped_game(key) for key in ("lvl1-empty-chain", "lvl2-parent-pays"))
+    assert par_and_best(book, "lvl1-empty-chain", lvl1) == "game · par livelock 3.0s · best 0.0s"
+    assert "no best yet" in par_and_best(book, "lvl2-parent-pays", lvl2)
+
+
+def test_a_listings_game_is_the_loaded_presets_without_a_trial_boot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Listing the presets (``moomtui presets``, the picker, the palette) loaded each one
+    whole, trial boot and all, for its par and best: a third of a second for nineteen."""
+    loaded = {key: load_shipped_preset(key) for key in preset_keys(include_user=False)}
+
+    def no_boot(*args: object) -> None:
+        raise AssertionError("a listing boots no machine")
+
+    monkeypatch.setattr(checker, "trial_boot", no_boot)
+    for key, scenario in loaded.items():
+        assert shipped_game(key) == (scenario.goals, scenario.score), key
+    assert sum(1 for s in loaded.values() if s.goals) >= 11  # the levels at least
+    with pytest.raises(PresetError, match="nope: no such preset"):
+        shipped_game("nope")
 
 
 def test_the_briefing_says_which_killers_are_built_in() -> None:

@@ -24,7 +24,7 @@ from .scores import ScoreResult
 
 if TYPE_CHECKING:
     from ..kernel.bootspec import BootSpec
-    from ..presets import Scenario
+    from ..presets import Game, Scenario
     from .scores import ScoreBook
 
 SEEDS = 8
@@ -152,15 +152,16 @@ def progress(
     return out
 
 
-def par_and_best(book: ScoreBook, scenario: Scenario) -> str:
-    """``game · par kills 3 · best 3`` for a game preset's line in a list; "" otherwise."""
-    rule = scenario.score
-    if not scenario.goals:
+def par_and_best(book: ScoreBook, key: str, game: Game) -> str:
+    """``game · par kills 3 · best 3`` for the line of preset ``key`` in a list, if it is a
+    game (:func:`moomtui.presets.shipped_game`); "" otherwise."""
+    rule = game.score
+    if not game.goals:
         return ""
     if rule is None:
         return "game"
     shown = ScoreResult(rule.by, None, rule.par)
-    value = book.best_for(scenario.key, rule.by)
+    value = book.best_for(key, rule.by)
     best = "no best yet" if value is None else f"best {shown.show(value)}"
     return f"game · par {shown.crit.title} {shown.show(rule.par)} · {best}"
 

@@ -22,7 +22,14 @@ Import the names from here. The format is documented in docs/presets.md.
 
 from . import families
 from .checker import FIRST_USER_PID, RAM_MAX, SWAP_MAX, TOTAL_VM_MAX
-from .loader import PresetSource, load_preset, load_shipped_preset, parse_preset, read_preset
+from .loader import (
+    PresetSource,
+    load_preset,
+    load_shipped_preset,
+    parse_preset,
+    read_preset,
+    shipped_game,
+)
 from .locations import (
     DEFAULT_PRESET,
     PresetInfo,
@@ -32,7 +39,7 @@ from .locations import (
     shipped_presets_dir,
     user_presets_dir,
 )
-from .scenario import SCORE_UNITS, PresetError, PresetEvent, Scenario, ScoreRule
+from .scenario import SCORE_UNITS, Game, PresetError, PresetEvent, Scenario, ScoreRule
 
 __all__ = [
     "DEFAULT_PRESET",
@@ -41,6 +48,7 @@ __all__ = [
     "SCORE_UNITS",
     "SWAP_MAX",
     "TOTAL_VM_MAX",
+    "Game",
     "PresetError",
     "PresetEvent",
     "PresetInfo",
@@ -55,6 +63,7 @@ __all__ = [
     "preset_keys",
     "read_preset",
     "resolve_preset",
+    "shipped_game",
     "shipped_presets_dir",
     "user_presets_dir",
 ]

@@ -27,7 +27,7 @@ from ..kernel.units import UnitError, parse_duration, parse_rate, parse_size
 from ..modules.plugins import is_policy_file
 from .fields import FIRST_USER_PID, MAX_TASKS, ROLES, TASK_COLUMNS, names, program_names
 from .quoting import key_path, show_value
-from .scenario import SCORE_UNITS, PresetError, PresetEvent, Scenario, ScoreRule
+from .scenario import SCORE_UNITS, Game, PresetError, PresetEvent, Scenario, ScoreRule
 from .trial_boot import KeptBoot, trial_boot
 
 MAX_SYSCTL_VALUE = 1 << 32
@@ -142,6 +142,14 @@ class Checker:
         scenario.hint_command = hint_command
         scenario.columns = columns
         return scenario
+
+    def game(self, data: dict[str, Any]) -> Game:
+        """A preset's goals and score rule, checked as :meth:`scenario` checks them, and
+        nothing else of it (no trial boot): what a listing's game mark needs."""
+        top = self.table("", data, names(""))
+        goals = self.goals(top.get("goals", {}))
+        score = self.score(top["score"]) if "score" in top else None
+        return Game(goals, score)
 
     def columns(self, value: object) -> tuple[str, ...]:
         names = self.string_list("columns", value)

@@ -26,7 +26,7 @@ from .checker import Checker
 from .locations import display_path, preset_keys, resolve_preset, shipped_presets_dir
 from .overrides import apply_override
 from .quoting import clip, one_line
-from .scenario import PresetError, Scenario
+from .scenario import Game, PresetError, Scenario
 from .trial_boot import KeptBoot
 
 
@@ -87,10 +87,31 @@ def load_preset(
 
 def load_shipped_preset(key: str) -> Scenario:
     """The shipped preset ``key``: never a path, never a user's preset (a served session)."""
+    return load_preset(_shipped_path(key))
+
+
+def _shipped_path(key: str) -> Path:
+    """The file of the shipped preset ``key``; PresetError naming them if there is none."""
     if key in preset_keys(include_user=False):
-        return load_preset(shipped_presets_dir() / f"{key}.toml")
+        return shipped_presets_dir() / f"{key}.toml"
     keys = ", ".join(preset_keys(include_user=False))
     raise PresetError(f"{key}: no such preset (shipped presets: {keys})")
+
+
+def shipped_game(key: str) -> Game:
+    """The goals and score rule of the shipped preset ``key``, read and checked as
+    :func:`load_shipped_preset` reads and checks them, and nothing else of the preset: no
+    trial boot (a listing marks each game preset with its par and best; a whole load of
+    every preset cost a listing of them a third of a second)."""
+    path = _shipped_path(key)
+    source = one_line(clip(display_path(path), 200))
+    try:
+        data = loads_toml(read_user_text(path, name=source))
+    except UserFileError as err:
+        raise PresetError(str(err)) from None
+    except TomlError as err:
+        raise PresetError(f"{source}: {err}") from None
+    return Checker(source).game(data)
 
 
 def parse_preset(

@@ -4,7 +4,7 @@ goals), and the one-line :class:`PresetError` every problem with a preset is tol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..kernel.bootspec import BootSpec
 from ..kernel.constants import HZ
@@ -45,6 +45,14 @@ class ScoreRule:
 
     by: str
     par: float
+
+
+class Game(NamedTuple):
+    """What a preset's game is, without the rest of it: its goals (none: a sandbox) and its
+    score rule (:meth:`.checker.Checker.game`)."""
+
+    goals: dict[str, Any]
+    score: ScoreRule | None
 
 
 @dataclass(slots=True)

@@ -13,20 +13,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..game.campaign import draw_seed, level_of, load_levels, par_and_best, progress
-from ..presets import PresetError, load_shipped_preset
+from ..presets import PresetError, shipped_game
 from ..text import one_line
 from .app_base import AppBase
 from .components.campaign import CampaignScreen
 
 if TYPE_CHECKING:
-    from ..presets import Scenario
+    from ..presets import Game, Scenario
 
 
 class CampaignFlow(AppBase):
     """The campaign screen, its levels' seeds and the hints of :class:`~.app.MoomApp`."""
 
     _levels_cache: dict[str, Scenario] | None = None
-    _game_marks: dict[str, Scenario | None] | None = None
+    _game_marks: dict[str, Game | None] | None = None
     _paused_before_campaign = False
 
     def levels(self) -> dict[str, Scenario]:
@@ -80,14 +80,14 @@ class CampaignFlow(AppBase):
         self.console_view.note(f"hint {tracker.hints}: {one_line(text)}{cost}")
 
     def game_mark(self, key: str) -> str:
-        """``game · par … · best …`` for a preset that is a game, "" for a sandbox (the
-        preset picker's marks; each preset is read once)."""
+        """``game · par … · best …`` for a shipped preset that is a game, "" for a sandbox
+        (the preset picker's marks; each preset's goals and score rule are read once)."""
         if self._game_marks is None:
             self._game_marks = {}
         if key not in self._game_marks:
             try:
-                self._game_marks[key] = load_shipped_preset(key)
+                self._game_marks[key] = shipped_game(key)
             except PresetError:
                 self._game_marks[key] = None
-        scenario = self._game_marks[key]
-        return "" if scenario is None else par_and_best(self.scores, scenario)
+        game = self._game_marks[key]
+        return "" if game is None else par_and_best(self.scores, key, game)
