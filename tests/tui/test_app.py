@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -654,3 +656,21 @@ def test_run_app_refuses_an_unknown_preset_or_theme(capsys) -> None:  # type: ig
     assert run_app(hog_scenario(), theme="no-such-theme") == 2
     err = capsys.readouterr().err
     assert "no theme named 'no-such-theme'" in err and "vga" in err
+
+
+def test_the_screen_starts_without_the_libraries_of_help_and_the_charts() -> None:
+    """Importing was most of the screen's start (bench/startup.py): plotext and
+    textual-plotext (the charts, ``y``) and markdown-it (help, ``?``) are imported when
+    those are first opened, not with the app."""
+    code = (
+        "import sys, moomtui.tui.app; "
+        "print(*(m in sys.modules for m in ('plotext', 'textual_plotext', 'markdown_it')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        check=True,
+    )
+    assert out.stdout.split() == ["False", "False", "False"], out.stderr

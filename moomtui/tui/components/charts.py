@@ -27,13 +27,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual_plotext import Plot
 
 from ...kernel.constants import HZ, PAGE_SIZE
 from ...kernel.units import format_duration
-from .plot import Chart
 
 if TYPE_CHECKING:
+    from textual_plotext import Plot
+
     from ...kernel import Kernel
     from ..timeline import Timeline
 
@@ -143,6 +143,10 @@ class HistoryScreen(Screen[None]):
     ) -> None:
         """``defer(callback)``: whether a key is in hand, ``callback`` then called once it
         is drawn (:meth:`.KeyFirst.defer`): the timer's plot waits for the key's paint."""
+        # plotext and textual-plotext are imported when the charts are first opened, not
+        # with the app: a fifth of a second of its start (bench/startup.py) is imports.
+        from .plot import Chart
+
         super().__init__()
         self.timeline = timeline
         self._kernel = kernel

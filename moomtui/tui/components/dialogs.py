@@ -24,7 +24,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.css.scalar import Scalar
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Input, Label, Markdown, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from ...kernel.constants import SIGNALS, SIGTERM
@@ -285,6 +285,10 @@ class HelpScreen(_Dialog):
         return {part.title: part for part in self.page if isinstance(part, HelpTable)}
 
     def compose(self) -> ComposeResult:
+        # Textual's Markdown brings markdown-it: imported when help is first opened, not
+        # with the app (a fifth of a second of its start is imports).
+        from textual.widgets import Markdown
+
         with VerticalScroll(classes="dialog wide", id="help"):
             for part in self.page:
                 if isinstance(part, str):
