@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from moomtui.real.live import PROC, kernel_oom_score, read_machine, read_task
-from moomtui.real.records import TaskRecord
+from moomtui.real.records import Machine, TaskRecord
 from moomtui.real.verdict import judge
 
 
@@ -64,11 +65,66 @@ def _passing(pid: int, rec: TaskRecord, shown: int) -> bool:
     return False
 
 
+def _cpus(which: str) -> int:
+    """How many CPUs ``/sys/devices/system/cpu/{which}`` lists (``0-1,4``: 3)."""
+    try:
+        text = Path(f"/sys/devices/system/cpu/{which}").read_text().strip()
+    except OSError:
+        return os.cpu_count() or 1
+    count = 0
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        count += int(last or first) - int(first) + 1
+    return count
+
+
+def per_cpu_slack() -> int:
+    """The pages by which the kernel's own reading of a task's memory may differ from what
+    ``/proc/PID/status`` shows.
+
+    Since 6.2 a task's counters are per-CPU (``percpu_counter``): an add stays on its CPU
+    until that CPU holds ``percpu_counter_batch`` (``max(32, 2 * num_online_cpus())``)
+    pages of it, so each CPU may hold up to ``batch - 1`` pages of each counter not yet in
+    the total. ``oom_badness()`` reads the total alone (``get_mm_rss()``,
+    ``get_mm_counter()``: ``percpu_counter_read_positive()``), while ``task_mem()`` shows
+    the exact sum (``get_mm_counter_sum()``, since 6.16): a task that touched memory on
+    several CPUs and then held still can score one point apart from its ``status`` near a
+    thousandth's edge, and stay so. Four counters count (``MM_FILEPAGES``,
+    ``MM_ANONPAGES``, ``MM_SHMEMPAGES``, ``MM_SWAPENTS``) on every possible CPU."""
+    batch = max(32, 2 * _cpus("online"))
+    return 4 * (batch - 1) * _cpus("possible")
+
+
+def _within_slack(rec: TaskRecord, machine: Machine, shown: int) -> bool:
+    """Whether ``shown`` is the score of ``rec`` with its memory anywhere in the
+    :func:`per_cpu_slack` around what ``status`` showed (the score grows with it)."""
+    slack = per_cpu_slack()
+    low = kernel_oom_score(replace(rec, rss=max(0, rec.rss - slack)), machine)
+    high = kernel_oom_score(replace(rec, rss=rec.rss + slack), machine)
+    return low is not None and high is not None and low <= shown <= high
+
+
+def test_the_per_cpu_slack_is_a_few_hundred_pages_here_and_explains_only_its_own() -> None:
+    """The slack the live test allows is the counters' own, and no more: on a 2-CPU
+    machine 4 × 31 × 2 = 248 pages; a score more than that away is not explained."""
+    slack = per_cpu_slack()
+    assert slack == 4 * (max(32, 2 * _cpus("online")) - 1) * _cpus("possible")
+    machine = read_machine()
+    rec = replace(
+        read_task(PROC, os.getpid(), page_size=4096, clk_tck=100)[0],  # type: ignore[index]
+        oom_score_adj=0,
+    )
+    score = kernel_oom_score(rec, machine)
+    assert score is not None and _within_slack(rec, machine, score)
+    far = replace(rec, rss=rec.rss + 20 * slack + (machine.totalpages or 0) // 100)
+    assert not _within_slack(rec, machine, kernel_oom_score(far, machine) or 0)
+
+
 def test_kernel_oom_score_is_what_proc_shows_for_every_readable_process() -> None:
     page_size, clk_tck = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
     machine = read_machine()
     assert machine.era is not None, f"{machine.kernel}: the running kernel's era is not modelled"
-    compared = 0
+    compared = slack_explained = 0
     mine = read_task(PROC, os.getpid(), page_size=page_size, clk_tck=clk_tck)
     assert mine is not None
     for pid in sorted(int(p) for p in os.listdir(PROC) if p.isdigit()):
@@ -87,12 +143,16 @@ def test_kernel_oom_score_is_what_proc_shows_for_every_readable_process() -> Non
                 machine = read_machine()  # swap added or removed meanwhile?
             if kernel_oom_score(rec, machine) != shown and _passing(pid, rec, shown):
                 continue  # a state /proc does not show, which passed: read it again
+            if kernel_oom_score(rec, machine) != shown and _within_slack(rec, machine, shown):
+                slack_explained += 1  # the kernel's reading of its per-CPU counters
+                break
             assert kernel_oom_score(rec, machine) == shown, (pid, rec.comm, rec)
             compared += 1
             break
         else:
             raise AssertionError(f"pid {pid} never held still for 100 reads")
     assert compared >= 2  # at least init and this test itself
+    assert slack_explained <= compared  # the exception, not the rule
 
 
 def _write_proc(root: Path) -> None:
