@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..toml_scan import TomlError, loads_toml
 from ..userfiles import (
@@ -103,15 +104,16 @@ def shipped_game(key: str) -> Game:
     :func:`load_shipped_preset` reads and checks them, and nothing else of the preset: no
     trial boot (a listing marks each game preset with its par and best; a whole load of
     every preset cost a listing of them a third of a second)."""
-    path = _shipped_path(key)
-    source = one_line(clip(display_path(path), 200))
+    preset = read_preset(_shipped_path(key))
+    return Checker(preset.source).game(_toml(preset.text, preset.source))
+
+
+def _toml(text: str, source: str) -> dict[str, Any]:
+    """A preset's TOML, parsed within its bounds (:mod:`moomtui.toml_scan`); PresetError."""
     try:
-        data = loads_toml(read_user_text(path, name=source))
-    except UserFileError as err:
-        raise PresetError(str(err)) from None
+        return loads_toml(text)
     except TomlError as err:
         raise PresetError(f"{source}: {err}") from None
-    return Checker(source).game(data)
 
 
 def parse_preset(
@@ -129,10 +131,7 @@ def parse_preset(
     ``draw`` — the run's seed (default: the preset's own ``seed``), or an end of every
     distribution (``"low"``, ``"high"``, as ``check`` tries them); the scenario keeps the
     values drawn (``Scenario.drawn``)."""
-    try:
-        data = loads_toml(text)
-    except TomlError as err:
-        raise PresetError(f"{source}: {err}") from None
+    data = _toml(text, source)
     for item in overrides or ():
         apply_override(data, item, source)
     if draw is None:
