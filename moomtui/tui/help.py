@@ -97,7 +97,7 @@ def help_page(
         "F10, M, P, …); a key in both columns means the same in both. Remap any in the "
         '`[keys]` of `~/.config/moomtui/config.toml` by its id: `"task.kill" = "x,f9"`.',
         ("moomtui", "htop", "action", "id"),
-        tuple((ours, htop, text, id) for ours, htop, text, id in keys),
+        tuple(keys),
         keys=2,
         wraps=2,
     )
