@@ -65,22 +65,26 @@ def _passing(pid: int, rec: TaskRecord, shown: int) -> bool:
     return False
 
 
-def _cpus(which: str) -> int:
-    """How many CPUs ``/sys/devices/system/cpu/{which}`` lists (``0-1,4``: 3)."""
-    try:
-        text = Path(f"/sys/devices/system/cpu/{which}").read_text().strip()
-    except OSError:
-        return os.cpu_count() or 1
+def cpu_count(listed: str) -> int:
+    """How many CPUs a ``/sys/devices/system/cpu`` list names (``0-1,4``: 3)."""
     count = 0
-    for part in text.split(","):
+    for part in listed.strip().split(","):
         first, _, last = part.partition("-")
         count += int(last or first) - int(first) + 1
     return count
 
 
-def per_cpu_slack() -> int:
+def _cpus(which: str) -> int:
+    """How many CPUs are ``online`` or ``possible`` on this machine."""
+    try:
+        return cpu_count(Path(f"/sys/devices/system/cpu/{which}").read_text())
+    except OSError:
+        return os.cpu_count() or 1
+
+
+def per_cpu_slack(online: int, possible: int) -> int:
     """The pages by which the kernel's own reading of a task's memory may differ from what
-    ``/proc/PID/status`` shows.
+    ``/proc/PID/status`` shows, on a machine of ``online`` CPUs of ``possible``.
 
     Since 6.2 a task's counters are per-CPU (``percpu_counter``): an add stays on its CPU
     until that CPU holds ``percpu_counter_batch`` (``max(32, 2 * num_online_cpus())``)
@@ -91,33 +95,38 @@ def per_cpu_slack() -> int:
     several CPUs and then held still can score one point apart from its ``status`` near a
     thousandth's edge, and stay so. Four counters count (``MM_FILEPAGES``,
     ``MM_ANONPAGES``, ``MM_SHMEMPAGES``, ``MM_SWAPENTS``) on every possible CPU."""
-    batch = max(32, 2 * _cpus("online"))
-    return 4 * (batch - 1) * _cpus("possible")
+    batch = max(32, 2 * online)
+    return 4 * (batch - 1) * possible
 
 
 def _within_slack(rec: TaskRecord, machine: Machine, shown: int) -> bool:
-    """Whether ``shown`` is the score of ``rec`` with its memory anywhere in the
+    """Whether ``shown`` is the score of ``rec`` with its memory anywhere in this machine's
     :func:`per_cpu_slack` around what ``status`` showed (the score grows with it)."""
-    slack = per_cpu_slack()
+    slack = per_cpu_slack(_cpus("online"), _cpus("possible"))
     low = kernel_oom_score(replace(rec, rss=max(0, rec.rss - slack)), machine)
     high = kernel_oom_score(replace(rec, rss=rec.rss + slack), machine)
     return low is not None and high is not None and low <= shown <= high
 
 
-def test_the_per_cpu_slack_is_a_few_hundred_pages_here_and_explains_only_its_own() -> None:
-    """The slack the live test allows is the counters' own, and no more: on a 2-CPU
-    machine 4 × 31 × 2 = 248 pages; a score more than that away is not explained."""
-    slack = per_cpu_slack()
-    assert slack == 4 * (max(32, 2 * _cpus("online")) - 1) * _cpus("possible")
+def test_the_per_cpu_slack_is_the_counters_own_and_explains_no_more() -> None:
+    """The slack the live test allows is the per-CPU counters' bound, and a score further
+    from the model's than that is not explained by it."""
+    assert [cpu_count(t) for t in ("0", "0-1\n", "0-1,4", "0-63", "0,2-3,8-11")] == [
+        1, 2, 3, 64, 7
+    ]  # fmt: skip
+    assert per_cpu_slack(2, 2) == 4 * 31 * 2 == 248  # batch 32 up to 16 CPUs
+    assert per_cpu_slack(64, 64) == 4 * 127 * 64  # batch 2 × 64 from 17 CPUs on
+    assert per_cpu_slack(2, 8) == 4 * 31 * 8  # every possible CPU may hold some
     machine = read_machine()
-    rec = replace(
-        read_task(PROC, os.getpid(), page_size=4096, clk_tck=100)[0],  # type: ignore[index]
-        oom_score_adj=0,
-    )
+    assert machine.totalpages
+    rec = TaskRecord(pid=4242, comm="x", uid=1000, total_vm=200_000, rss=100_000)
     score = kernel_oom_score(rec, machine)
     assert score is not None and _within_slack(rec, machine, score)
-    far = replace(rec, rss=rec.rss + 20 * slack + (machine.totalpages or 0) // 100)
-    assert not _within_slack(rec, machine, kernel_oom_score(far, machine) or 0)
+    # Three points' worth of pages more (a point is 1.5/1000 of totalpages from 5.9).
+    far = replace(rec, rss=rec.rss + machine.totalpages * 5 // 1000 + 2 * per_cpu_slack(2, 2))
+    far_score = kernel_oom_score(far, machine)
+    assert far_score is not None and far_score > score
+    assert not _within_slack(rec, machine, far_score)
 
 
 def test_kernel_oom_score_is_what_proc_shows_for_every_readable_process() -> None:
