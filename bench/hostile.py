@@ -303,7 +303,10 @@ def _limits() -> None:
 
 def measure(root: Path, name: str, scale: float) -> dict[str, Any]:
     command = [sys.executable, __file__, "--child", name, "--scale", str(scale)]
-    env = {**os.environ, "PYTHONPATH": str(root), "MOOMTUI_BENCH_ROOT": str(root)}
+    # The checkout first; a path already given stays after it (e.g. the site-packages of a
+    # virtual environment, for a distribution's Python that cannot install the libraries).
+    path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path, "MOOMTUI_BENCH_ROOT": str(root)}
     try:
         done = subprocess.run(
             command,
