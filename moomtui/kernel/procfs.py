@@ -88,8 +88,11 @@ def read_proc(k: Kernel, path: str) -> str:
         raise ProcError(EISDIR, path)
     head = parts[0]
     if head == "sys":
+        key = _sysctl_key(parts)
         try:
-            return k.sysctl.read(_sysctl_key(parts))
+            if key and not k.sysctl.is_dir(key):
+                k.sysctl.permission(key, 0o4, k.current_uid)  # the open
+            return k.sysctl.read(key)
         except SysctlError as err:
             raise ProcError(err.errno, path) from None
     if len(parts) == 1 and head in ROOT_FILES:
@@ -140,7 +143,9 @@ def open_for_write(k: Kernel, path: str) -> str | None:
 
     ENOENT for a missing file, EISDIR for a directory, EROFS outside ``/proc`` (the
     simulated machine has no other file system), EACCES for a read-only ``/proc`` file as
-    non-root. Root may open one (None is returned): 2.4 fails the write itself, with EIO.
+    non-root and for a ``/proc/sys`` file whose mode does not let this user write
+    (``proc_sys_permission``). Root may open a read-only file outside ``/proc/sys`` (None is
+    returned): 2.4 fails the write itself, with EIO.
     """
     norm = _normalize(path)
     if norm != "/proc" and not norm.startswith("/proc/"):
@@ -152,6 +157,10 @@ def open_for_write(k: Kernel, path: str) -> str | None:
             raise ProcError(EISDIR, path)
         if not k.sysctl.exists(key):
             raise ProcError(ENOENT, path)
+        try:
+            k.sysctl.permission(key, 0o2, k.current_uid)
+        except SysctlError as err:
+            raise ProcError(err.errno, path) from None
         return key
     if is_dir(k, path):
         raise ProcError(EISDIR, path)
@@ -168,8 +177,8 @@ def write_proc(k: Kernel, path: str, text: str) -> None:
     """Write ``text`` to ``path`` as user ``k.current_uid``, as a writer's stdio does.
 
     Only ``/proc/sys`` files accept writes (``proc_dointvec``), and ``oom_score_adj``;
-    errors are ProcError with the errno the kernel gives (EPERM without the write bit,
-    EINVAL for a bad number, EIO for a file that has no write method).
+    errors are ProcError with the errno the kernel gives (EACCES from the open without the
+    write bit, EINVAL for a bad number, EIO for a file that has no write method).
 
     The shell's ``echo`` and procps' ``sysctl`` write through stdio, whose flush loops
     until everything is written (glibc's ``_IO_new_file_write``: ``while (to_do > 0) {

@@ -25,7 +25,13 @@ Copied from 2.4, quirks included:
   storing 5; a vector takes the values beyond its length on the next write, from its first
   slot.
 - Permission is ``test_perm``: uid 0 uses the owner bits of ``mode``, anyone else the
-  "other" bits; a write without the write bit fails with ``EPERM`` (``do_rw_proc``).
+  "other" bits (the simulated machine has no groups, so ``in_egroup_p(0)``'s group bits
+  never apply). It is asked first when the file is opened: every ``/proc/sys`` inode's
+  ``permission`` is ``proc_sys_permission`` (``return test_perm(inode->i_mode, op);``), so
+  ``open()`` fails with ``EACCES`` — a shell's ``Permission denied``, procps'
+  ``permission denied on key`` — and :meth:`SysctlTree.permission` is that check.
+  ``do_rw_proc`` asks again at each read and write (``if (ctl_perm(table, op)) return
+  -EPERM;``), which an opened file always passes; :meth:`SysctlTree.write` keeps it.
 - Registering is 2.4.22's ``register_proc_table`` and unregistering its
   ``unregister_proc_table``, over ``fs/proc/generic.c``'s lists, names clashing or not:
 
@@ -65,7 +71,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .constants import ULONG_MAX
-from .errno import EFAULT, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM, strerror
+from .errno import EACCES, EFAULT, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM, strerror
 
 PROC_SYS = "/proc/sys"
 TMPBUFLEN = 20
@@ -427,6 +433,15 @@ class SysctlTree:
             # de->data points into the table of a module already gone: C faults on it
             raise SysctlError(EFAULT, sysctl_key(key))
         return node.data
+
+    def permission(self, key: str, op: int, uid: int) -> None:
+        """``proc_sys_permission``, what opening the file asks of user ``uid`` for ``op``
+        (4 read, 2 write): ``return test_perm(inode->i_mode, op);`` — ``EACCES`` when the
+        file's mode does not grant it. The inode keeps its table's mode after a module that
+        registered it is gone."""
+        node = self._lookup(key)
+        if node.data is not None and not _test_perm(node.data.mode, op, uid):
+            raise SysctlError(EACCES, sysctl_key(key))
 
     def read(self, key: str) -> str:
         """The file's contents as ``proc_dointvec`` prints them."""

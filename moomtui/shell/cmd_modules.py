@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from ..kernel.errno import ENOENT
+from ..kernel.errno import EACCES, ENOENT
 from ..kernel.kconfig import KCONFIG_OPTIONS, KCONFIG_PROMPTS, KconfigError, resolve_kconfig
 from ..kernel.module import MODULE_DIR, ModuleError
 from ..kernel.procfs import ProcError, read_proc, sysctl_path, write_proc
@@ -289,6 +289,8 @@ class _Sysctl:
             if err.errno == ENOENT:
                 if not self.ignore:
                     self.fail(f'error: "{name}" is an unknown key')
+            elif err.errno == EACCES:
+                self.fail(f"error: permission denied on key '{key}'")
             else:
                 self.fail(f'error: "{err.strerror}" reading key "{key}"')
             return
@@ -311,6 +313,9 @@ class _Sysctl:
             if err.errno == ENOENT:
                 if not self.ignore:
                     self.fail(f'error: "{key}" is an unknown key')
+            elif err.errno == EACCES:
+                # procps: case EACCES: fprintf(stderr, ERR_PERMISSION_DENIED, outname);
+                self.fail(f"error: permission denied on key '{key}'")
             else:
                 self.fail(f'error: "{err.strerror}" setting key "{key}"')
             return

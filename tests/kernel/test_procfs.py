@@ -10,7 +10,7 @@ from moomtui.kernel import BootSpec, Kernel, TaskSpec
 from moomtui.kernel import events as ev
 from moomtui.kernel.bootspec import boot_kernel_pages
 from moomtui.kernel.constants import PF_MEMALLOC, PF_MEMDIE, SIGKILL
-from moomtui.kernel.errno import EINVAL, EIO, EISDIR, ENOENT, ENOTDIR, EPERM, EROFS
+from moomtui.kernel.errno import EACCES, EINVAL, EIO, EISDIR, ENOENT, ENOTDIR, EROFS
 from moomtui.kernel.proc_misc import meminfo
 from moomtui.kernel.procfs import ProcError, list_proc, read_proc, write_proc
 from moomtui.machine import boot
@@ -356,7 +356,7 @@ def test_sys_files_read_and_write_through_sysctl() -> None:
     ("path", "text", "uid", "errno"),
     [
         ("/proc/sys/kernel/panic", "x\n", 0, EINVAL),
-        ("/proc/sys/kernel/panic", "1\n", 1000, EPERM),
+        ("/proc/sys/kernel/panic", "1\n", 1000, EACCES),
         ("/proc/sys/kernel", "1\n", 0, EISDIR),
         ("/proc/sys/kernel/nope", "1\n", 0, ENOENT),
         ("/proc/meminfo", "1\n", 0, EIO),

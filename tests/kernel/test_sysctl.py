@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moomtui.kernel.errno import EEXIST, EFAULT, EINVAL, EISDIR, ENOENT, ENOTDIR, EPERM
+from moomtui.kernel.errno import (
+    EACCES,
+    EEXIST,
+    EFAULT,
+    EINVAL,
+    EISDIR,
+    ENOENT,
+    ENOTDIR,
+    EPERM,
+)
 from moomtui.kernel.sysctl import (
     CtlEntry,
     IntCell,
@@ -534,6 +543,23 @@ def test_root_cannot_write_a_read_only_file() -> None:
     tree.register_sysctl_table("fs", [CtlEntry("dentry-state", IntCell(1), mode=0o444)])
     assert errno_of(tree.write, "fs.dentry-state", "2", uid=0) == EPERM
     assert tree.read("fs.dentry-state") == "1\n"
+
+
+def test_opening_asks_test_perm_and_fails_with_eacces() -> None:
+    """Every /proc/sys inode's ``permission`` (2.4.22 kernel/sysctl.c):
+    ``static int proc_sys_permission(struct inode *inode, int op)
+    { return test_perm(inode->i_mode, op); }`` — ``open()`` fails before ``do_rw_proc``."""
+    tree, parent_max, *_ = oom_tree()
+    assert errno_of(tree.permission, "vm.oom.oom_parent_max", 0o2, 1000) == EACCES
+    tree.permission("vm.oom.oom_parent_max", 0o4, 1000)  # 0644: anyone reads
+    tree.permission("vm.oom.oom_parent_max", 0o2, 0)
+    tree.register_sysctl_table("fs", [CtlEntry("secret", IntCell(1), mode=0o600)])
+    assert errno_of(tree.permission, "fs.secret", 0o4, 1000) == EACCES
+    tree.permission("fs.secret", 0o4, 0)
+    tree.register_sysctl_table("fs", [CtlEntry("dentry-state", IntCell(1), mode=0o444)])
+    # if (!current->euid) mode >>= 6;  -- root too is held to the owner bits
+    assert errno_of(tree.permission, "fs.dentry-state", 0o2, 0) == EACCES
+    assert parent_max.value == 10
 
 
 def test_other_write_bit_lets_anyone_write() -> None:

@@ -51,6 +51,22 @@ def test_echo_into_a_read_only_proc_file() -> None:
     assert fails(sh, "echo 1 > /proc/meminfo") == "moomsh: /proc/meminfo: Permission denied"
 
 
+def test_echo_into_proc_sys_as_non_root_fails_at_the_open() -> None:
+    """``proc_sys_permission`` (``return test_perm(inode->i_mode, op);``) refuses the open
+    of a 0644 file for writing by anyone but root: the shell's redirection fails, as it
+    does for /proc/meminfo, and echo never runs."""
+    sh = shell()
+    ok(sh, "su user")
+    assert fails(sh, "echo 1 > /proc/sys/kernel/panic") == (
+        "moomsh: /proc/sys/kernel/panic: Permission denied"
+    )
+    assert fails(sh, "> /proc/sys/kernel/panic") == (
+        "moomsh: /proc/sys/kernel/panic: Permission denied"
+    )
+    assert ok(sh, "cat /proc/sys/kernel/panic") == "0"
+    assert sh.kernel.panic_timeout.value == 0
+
+
 def test_echo_outside_proc_or_into_nothing() -> None:
     sh = shell()
     assert fails(sh, "echo 1 > /etc/motd") == "moomsh: /etc/motd: Read-only file system"

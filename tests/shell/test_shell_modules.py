@@ -182,13 +182,17 @@ def test_sysctl_bad_number_is_invalid_argument() -> None:
     assert out == 'error: "Invalid argument" setting key "kernel.panic"'
 
 
-def test_sysctl_write_as_non_root_is_not_permitted() -> None:
+def test_sysctl_write_as_non_root_is_permission_denied() -> None:
+    """procps' WriteSetting: ``fp = fopen(tmpname, "w"); if (!fp) { switch(errno) { ...
+    case EACCES: fprintf(stderr, ERR_PERMISSION_DENIED, outname);`` with
+    ``ERR_PERMISSION_DENIED[] = "error: permission denied on key '%s'\\n"``: the open fails
+    (``proc_sys_permission``), before any write."""
     sh = knob_shell()
     ok(sh, "insmod oom_knob")
     ok(sh, "su nobody")
     assert ok(sh, "sysctl vm.oom.oom_parent_max") == "vm.oom.oom_parent_max = 10"
     out = fails(sh, "sysctl -w vm.oom.oom_parent_max=1", 255)
-    assert out == 'error: "Operation not permitted" setting key "vm.oom.oom_parent_max"'
+    assert out == "error: permission denied on key 'vm.oom.oom_parent_max'"
     assert sh.kernel.modules.get("oom_knob").max_cell.value == 10
 
 
