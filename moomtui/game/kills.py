@@ -150,8 +150,9 @@ class KillLog:
             )
         if e.reason == "parent":
             return (
-                "its children were killed oom_parent_max times within oom_parent_expire: "
-                "the parent that keeps producing bad children goes"
+                "its strikes reached oom_parent_max (one for each child killed after its "
+                "first, each within oom_parent_expire of the last): the parent that keeps "
+                "producing bad children goes"
             )
         if e.module == "oom_kill_allocating":
             return (

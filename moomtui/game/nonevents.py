@@ -150,7 +150,6 @@ class PolicyWatch:
 
         assert isinstance(module, OomKillParent)
         limit = module.oom_parent_max
-        expire = module.oom_parent_expire
         parents = self.parents[module.name]
         killed = f"{_s(parents, 'parent')} killed" if parents else "no parent killed"
         listed = [
@@ -159,10 +158,12 @@ class PolicyWatch:
             if r.pid and r.task is not None
         ]
         now = "; blacklist: " + ", ".join(listed) if listed else "; blacklist empty"
-        return (
-            f"{killed} (a parent dies at {limit} strikes, forgotten {expire} s after "
-            f"its last child's kill){now}."
-        )
+        after = module.forget_after()
+        if after is None:
+            forgotten = "never forgotten"
+        else:
+            forgotten = f"forgotten {after:g} s after its last child's kill"
+        return f"{killed} (a parent dies at {limit} strikes, {forgotten}){now}."
 
 
 def _ahead_on_chain(kernel: Kernel, name: str) -> list[str]:

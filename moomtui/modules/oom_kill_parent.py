@@ -129,6 +129,15 @@ class OomKillParent(ClassicKiller):
         """``oom_parent_expire*HZ``: unsigned int arithmetic, wrapping."""
         return (self.oom_parent_expire * HZ) & UINT_MAX
 
+    def forget_after(self) -> float | None:
+        """How many seconds after a parent's last child kill ``process_blacklist`` forgets
+        it, as C's ``abs(jiffies - p->last_kill) >= (oom_parent_expire*HZ)`` works out:
+        the limit wraps as ``unsigned int`` (``oom_parent_expire=42949673`` is 4 jiffies)
+        and the age, an ``int``'s ``abs``, never passes 2^31, so a limit above that is
+        never reached (None: never forgotten, e.g. ``oom_parent_expire=-1``)."""
+        limit = self._expire_jiffies()
+        return None if limit > 1 << 31 else limit / HZ
+
     def process_blacklist(self) -> None:
         """Forget parents that are gone or forgiven; kill those with too many bad children."""
         k = self.kernel
@@ -223,8 +232,10 @@ class OomKillParent(ClassicKiller):
     # ------------------------------------------------------------------ views
     def blacklist_view(self) -> list[dict[str, Any]]:
         """The used slots: ``slot``, ``pid``, ``comm``, ``value``, ``last_kill`` (jiffies) and
-        ``expires_in`` (seconds until ``process_blacklist`` would forget the parent)."""
+        ``expires_in`` (seconds until ``process_blacklist`` would forget the parent; None
+        if it never will, see :meth:`forget_after`)."""
         limit = self._expire_jiffies()
+        never = self.forget_after() is None
         return [
             {
                 "slot": i,
@@ -232,7 +243,7 @@ class OomKillParent(ClassicKiller):
                 "comm": p.task.comm if p.task is not None else "",
                 "value": p.value,
                 "last_kill": p.last_kill,
-                "expires_in": max(0, limit - self._age(p)) / HZ,
+                "expires_in": None if never else max(0, limit - self._age(p)) / HZ,
             }
             for i, p in enumerate(self.blacklist)
             if p.pid

@@ -157,8 +157,10 @@ def test_a_parent_is_forgiven_after_oom_parent_expire_seconds() -> None:
 
 
 def test_expire_zero_forgets_at_once_and_minus_one_never() -> None:
-    """``oom_parent_expire*HZ`` is unsigned int arithmetic: -1 (4294967295) times HZ wraps to
-    4294967196 jiffies, about 497 days; 0 makes every parent expire on the next call."""
+    """``abs(jiffies - p->last_kill) >= (oom_parent_expire*HZ)``: the right side is unsigned
+    int arithmetic, -1 (4294967295) times HZ wraps to 4294967196 jiffies, and the left, an
+    int's ``abs``, is never above 2**31: the parent is never forgotten. 0 makes every parent
+    expire on the next call."""
     k, mod, _ = family(3)
     kill_children(k, mod, 1)
     k.sysctl.write("vm/oom/oom_parent_expire", "-1", uid=0)
@@ -168,10 +170,31 @@ def test_expire_zero_forgets_at_once_and_minus_one_never() -> None:
     mod.process_blacklist()
     (slot,) = mod.blacklist_view()
     assert (slot["last_kill"], k.jiffies) == (T0, T0 + 1 + 3600 * HZ)
-    assert slot["expires_in"] == (4294967196 - (1 + 3600 * HZ)) / HZ
+    assert slot["expires_in"] is None
+    assert mod.forget_after() is None
     k.sysctl.write("vm/oom/oom_parent_expire", "0", uid=0)
+    assert mod.forget_after() == 0
     mod.process_blacklist()
     assert mod.blacklist_view() == []
+
+
+def test_the_horizon_is_the_wrapped_limit_or_never() -> None:
+    """``(oom_parent_expire*HZ)`` wraps as unsigned: 42949673 s is 4 jiffies; the largest
+    limit an age can reach is 2**31 jiffies (``abs(INT_MIN)``, compared as unsigned)."""
+    k, mod, _ = family(3, "oom_parent_expire=42949673")
+    assert mod.forget_after() == 4 / HZ
+    kill_children(k, mod, 1)
+    killed_at = k.jiffies - 1
+    advance_to(k, killed_at + 3)
+    mod.process_blacklist()
+    assert slots(mod) == [(PARENT, 0)]
+    k.run_for(1)
+    mod.process_blacklist()
+    assert mod.blacklist_view() == []
+    mod.oom_parent_expire = 2**31 // HZ  # 2**31 - 48 jiffies: reachable
+    assert mod.forget_after() == (2**31 - 48) / HZ
+    mod.oom_parent_expire = 2**31 // HZ + 1  # 2**31 + 52 jiffies: past any age
+    assert mod.forget_after() is None
 
 
 def test_the_age_is_an_int_through_abs() -> None:

@@ -53,6 +53,12 @@ def _state_label(state: str, tier: int) -> str:
     return SHORT_STATES[state]
 
 
+def _whole(seconds: float | None) -> int | None:
+    """A blacklist entry's time left in whole seconds, what the panel redraws on (None:
+    never forgotten)."""
+    return None if seconds is None else round(seconds)
+
+
 class ModuleBox(ScrollableContainer, can_focus=False):
     """The module panel's frame: it scrolls when the list is taller than the room left
     under the memory panel, and never takes the focus itself (the panel inside does). It
@@ -103,7 +109,7 @@ class ModulePanel(TextPanel, can_focus=True):
             chain,
             tuple(sorted(kernel.modules.tainted)),
             self._params(kernel),
-            tuple((e["pid"], e["value"], round(e["expires_in"])) for e in blacklist),
+            tuple((e["pid"], e["value"], _whole(e["expires_in"])) for e in blacklist),
             self.cursor,
             self.has_focus,
             self.size.width,
@@ -204,7 +210,8 @@ class ModulePanel(TextPanel, can_focus=True):
                 lines.append(Text("   PID COMM            STRIKES EXPIRES", self._s("dim")))
                 limit = getattr(parent, "oom_parent_max", 10)
                 for entry in blacklist:
-                    expires = format_duration(round(entry["expires_in"] * 100))
+                    left = entry["expires_in"]
+                    expires = "never" if left is None else format_duration(round(left * 100))
                     lines.append(
                         Text(
                             f"{entry['pid']:>6} {entry['comm'][:15]:<15} "
