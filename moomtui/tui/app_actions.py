@@ -28,6 +28,7 @@ from .bindings import (
     GAME_ACTIONS,
     HTOP_CLASHES,
     HTOP_KEYS,
+    PANIC_ACTIONS,
     SHARED_WITH_HTOP,
     TASK_BINDINGS,
 )
@@ -70,8 +71,9 @@ class KeyActions(AppBase):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_step":
             return self.driver.stepping > 0  # else Esc goes on to what has the focus
-        if action in ("presets", "score") and isinstance(self.screen, PanicScreen):
-            return True  # a hung machine may still be left for another preset
+        if isinstance(self.screen, PanicScreen):
+            # a hung machine may still be left for another preset; nothing acts on it
+            return action in PANIC_ACTIONS
         if action in CLOCK_ACTIONS and (self._reporting or self._briefing):
             return False  # the clock stands still under the report and the briefing
         if action == "leave_field":

@@ -37,7 +37,9 @@ class GameFlow(AppBase):
                 panic = PanicScreen(kernel)
                 self.push_screen(panic)
             if panic.is_mounted:
-                panic.sync(kernel, game_over=self._game_over_line())
+                game = self.game
+                loses = not game.ended and bool(game.tracker.targets.get("hands_off"))
+                panic.sync(kernel, game_over=self._game_over_line(), reboot_loses=loses)
         elif panic is not None and not self._reporting:  # the report goes first
             while panic in self.screen_stack:
                 self.pop_screen()

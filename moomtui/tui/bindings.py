@@ -112,6 +112,24 @@ GAME_ACTIONS = frozenset(
 )
 """Actions that only make sense on the main screen (not over help, a dialog or a panic)."""
 
+PANIC_ACTIONS = frozenset(
+    {
+        "reboot",
+        "score",
+        "presets",
+        "toggle_pause",
+        "step",
+        "speed",
+        "help",
+        "quit",
+        "help_quit",
+        "command_palette",
+        "cancel_step",
+    }
+)
+"""What the keys may do over a panicked kernel: reboot it, see the report, leave for another
+preset, run or stop the countdown's clock, ask for help, quit. Nothing else runs on it."""
+
 CLOCK_ACTIONS = frozenset({"toggle_pause", "step"})
 """Actions that run the clock: not while the report is up."""
 

@@ -240,6 +240,29 @@ async def test_oom_panic_takes_over_the_screen_and_r_reboots(make_app: MakeApp) 
         assert f"──── reboot {boot + 1} ────" in app.query_one(DmesgView).plain
 
 
+async def test_keys_on_a_panicked_kernel_do_nothing_but_say_what_does(make_app: MakeApp) -> None:
+    """A newcomer types a command at the dead console: ``:`` opens nothing, the letters
+    neither change the theme nor step the clock nor act behind the panic, and one notice
+    says what the keys here do."""
+    app = make_app(hog_scenario(modules=("oom_panic",)))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        run_until(app, lambda: app.kernel.panicked is not None)
+        await pilot.pause()
+        assert isinstance(app.screen, PanicScreen)
+        app.driver.pause()
+        theme, ticks, history = app.theme, app.sim.ticks, len(app.sim.session.recorded)
+        told = notifications(app)
+        await pilot.press("colon", *"sysctl", "t", "l", "k", "e")
+        await pilot.pause()
+        assert isinstance(app.screen, PanicScreen)
+        assert (app.theme, app.sim.ticks, len(app.sim.session.recorded)) == (theme, ticks, history)
+        assert told == [PanicScreen.NOTICE]  # one notice for the word, not one a letter
+        await pilot.press("full_stop")  # stepping the clock is one of the keys that act
+        assert app.sim.ticks == ticks + 1
+        await pilot.press("R")
+        assert app.kernel.panicked is None
+
+
 async def test_panic_with_a_timeout_counts_down_and_reboots_by_itself(make_app: MakeApp) -> None:
     app = make_app(hog_scenario(modules=("oom_panic",), sysctl={"kernel.panic": 3}))
     async with app.run_test(size=SIZE) as pilot:
