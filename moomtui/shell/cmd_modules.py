@@ -194,6 +194,7 @@ def kconfig(sh: Shell, argv: list[str]) -> str:
     args = parse(_kconfig_parser(), argv)
     k = sh.kernel
     spec = k.spec
+    asked: dict[str, str] = {}
     if args.settings:
         if k.current_uid != 0:
             raise CommandError("kconfig: Operation not permitted")
@@ -203,6 +204,7 @@ def kconfig(sh: Shell, argv: list[str]) -> str:
             if not sep:
                 raise CommandError(f"kconfig: {item}: expected CONFIG_OOM_X=y|m|n")
             choice[key.strip()] = value.strip()
+            asked[key.strip()] = value.strip()
         try:
             resolve_kconfig(choice)
         except KconfigError as err:
@@ -215,6 +217,15 @@ def kconfig(sh: Shell, argv: list[str]) -> str:
         now, then = running[option], pending[option]
         note = f"   (after reboot: {then})" if now != then else ""
         lines.append(f"{option}={now}   # {KCONFIG_PROMPTS[option]}{note}")
+    winner = next((o for o in KCONFIG_OPTIONS if pending[o] == "y"), None)
+    for option, value in asked.items():
+        if pending[option] != value and winner is not None:
+            # Each option's block in mm/Config.in: if [ "$CONFIG_OOM_KILL" = "y" ]; then
+            # ... define_bool CONFIG_OOM_KPPID = m: one policy is y, the first in the file.
+            lines.append(
+                f"{option}={value} is {pending[option]}: mm/Config.in builds one policy in, "
+                f"and {winner}=y comes first (kconfig {winner}=m {option}={value} to swap)"
+            )
     if pending != dict(running):
         lines.append("reboot to run the new configuration")
     return "\n".join(lines) + "\n"

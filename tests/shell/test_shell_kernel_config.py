@@ -39,6 +39,22 @@ def test_kconfig_changes_apply_at_the_next_reboot_with_the_config_in_rules() -> 
     assert sh.kernel.modules.state("oom_kill") == "available"
 
 
+def test_a_second_y_that_the_config_in_demotes_is_said_not_dropped_silently() -> None:
+    """``tristate 'Classic' CONFIG_OOM_KILL`` / ``if [ "$CONFIG_OOM_KILL" = "y" ]; then``
+    ``... define_bool CONFIG_OOM_KPPID = m``: Classic comes before Kill parents, so with it
+    y, asking for CONFIG_OOM_KPPID=y builds a module — said, with the way to swap."""
+    sh = shell(CONFIG_OOM_KILL="y", CONFIG_OOM_KPPID="m")
+    out = sh.execute("kconfig CONFIG_OOM_KPPID=y").output.splitlines()
+    assert "CONFIG_OOM_KPPID=m   # Kill parents" in out
+    assert out[-1] == (
+        "CONFIG_OOM_KPPID=y is m: mm/Config.in builds one policy in, and CONFIG_OOM_KILL=y "
+        "comes first (kconfig CONFIG_OOM_KILL=m CONFIG_OOM_KPPID=y to swap)"
+    )
+    swapped = sh.execute("kconfig CONFIG_OOM_KILL=m CONFIG_OOM_KPPID=y").output
+    assert "is m:" not in swapped
+    assert "CONFIG_OOM_KPPID=m   # Kill parents   (after reboot: y)" in swapped
+
+
 def test_kconfig_rejects_bad_values_and_non_root() -> None:
     sh = shell()
     bad = sh.execute("kconfig CONFIG_OOM_KILL=x")
