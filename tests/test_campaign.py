@@ -253,6 +253,8 @@ def test_the_briefing_says_which_killers_are_built_in() -> None:
     assert built_in.startswith("Built in (y): oom_kill. Modules (m): oom_panic, oom_kill_parent.")
     empty = killers_line(load_shipped_preset("lvl1-empty-chain").spec)
     assert "Built in (y): none." in empty and empty.endswith("Loaded at boot: none.")
+    # the module panel offers the later policies too: the briefing names them
+    assert "Later policies, modules too: oom_kill_allocating, oom_score_adj, earlyoom." in empty
 
 
 def report_of(key: str, script: Script) -> tuple[str, ...]:
@@ -295,6 +297,17 @@ def test_a_hint_costs_a_quarter_of_the_par_at_least_one_unit_and_the_tiers_come_
     assert after.value == before.value + 2 * 1.0
     assert "2 hints included (2)" in after.line()
     assert hint_cost(20.0) == 5.0  # a quarter of a larger par
+
+
+def test_a_hint_costs_what_the_score_shows_so_that_costs_add_up() -> None:
+    """A par of 5.0s (level 5's) is 1.25s a quarter, shown 1.2s: two hints shown as 2.5s
+    then read as a sum that does not add up. The cost is rounded up to the tenth a score
+    is shown in."""
+    assert hint_cost(5.0) == 1.3
+    result = ScoreResult("down", 3.0 + 2 * hint_cost(5.0), 5.0, hints=2)
+    assert "2 hints included (2.6s)" in result.line()
+    assert result.show(hint_cost(5.0)) == "1.3s"
+    assert hint_cost(7.0) == 1.8 and hint_cost(0.4) == 1.0 and hint_cost(24.0) == 6.0
 
 
 def test_moomtui_presets_marks_the_games_with_their_par_and_best(

@@ -73,8 +73,9 @@ def briefing(
     hands_off = bool(goals.get("hands_off"))
     if hands_off:
         rules.append(
-            "Hands off: a kill, killall (the k key) or reboot of yours loses. Let the OOM "
-            "policy kill: insmod, rmmod, sysctl and renice are yours."
+            "Hands off: a kill, killall (the k key) or reboot of yours loses — but a "
+            "reboot into another kernel (kconfig first) is yours, as are insmod, rmmod, "
+            "sysctl and renice. Let the OOM policy kill."
         )
     score = ""
     rule = scenario.score

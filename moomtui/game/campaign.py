@@ -90,12 +90,17 @@ def killers_line(spec: BootSpec) -> str:
     modular = [KCONFIG_MODULES[o] for o in KCONFIG_OPTIONS if config[o] == "m"]
     absent = [KCONFIG_MODULES[o] for o in KCONFIG_OPTIONS if config[o] == "n"]
     loaded = [line.split()[0] for line in spec.modules if line.split()]
+    from ..modules import REGISTRY
+
+    later = [name for name in REGISTRY if name not in KCONFIG_MODULES.values()]
     parts = [
         f"Built in (y): {', '.join(built) or 'none'}.",
         f"Modules (m): {', '.join(modular) or 'none'}.",
     ]
     if absent:
         parts.append(f"Not built (n): {', '.join(absent)}.")
+    if later:
+        parts.append(f"Later policies, modules too: {', '.join(later)}.")
     parts.append(f"Loaded at boot: {', '.join(loaded) or 'none'}.")
     return " ".join(parts)
 

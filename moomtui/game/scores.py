@@ -114,8 +114,10 @@ HINT_SHARE = 4
 
 
 def hint_cost(par: float) -> float:
-    """What one hint adds to a score (or takes off one where higher is better)."""
-    return max(abs(par) / HINT_SHARE, 1.0)
+    """What one hint adds to a score (or takes off one where higher is better), rounded up
+    to a tenth, the step a score is shown in: a par of 5.0s costs 1.3s a hint, and two are
+    2.6s, as shown (not 1.25s shown as 1.2s, and two as 2.5s)."""
+    return max(math.ceil(round(abs(par) / HINT_SHARE * 10, 6)) / 10, 1.0)
 
 
 def score_of(rule: ScoreRule | None, card: ScoreCard, hints: int = 0) -> ScoreResult | None:

@@ -72,8 +72,11 @@ class CampaignFlow(AppBase):
         tracker = self.game.tracker
         text = tracker.take_hint()
         if text is None:
-            what = "no more hints" if tracker.hints else "no tiered hints in this game"
-            self.console_view.note(f"hint: {what} (the briefing has its hint).")
+            if tracker.hints:
+                what = f"no more hints: the {tracker.hints} this game has are above"
+            else:
+                what = "no tiered hints in this game (the briefing has its hint)"
+            self.console_view.note(f"hint: {what}.")
             return
         score = tracker.score()
         cost = f" Score so far: {score.line(judged=False)}." if score is not None else ""

@@ -57,7 +57,8 @@ async def test_a_game_preset_opens_paused_at_1x_on_its_briefing(make_app: MakeAp
         text = screen.plain
         assert "Keep the machine up, and not livelocked, for 2m00s." in text
         assert "mysqld and sshd are not to be killed" in text
-        assert "Hands off: a kill, killall (the k key) or reboot of yours loses." in text
+        assert "Hands off: a kill, killall (the k key) or reboot of yours loses — but a " in text
+        assert "reboot into another kernel (kconfig first) is yours" in text
         assert "Score: work lost, lower is better. Par 10.0s; no best yet." in text
         assert "Hint: Watch the OOM column" in text
         assert "space start/pause" in text and "n renice" in text and "k kill" not in text
@@ -163,6 +164,25 @@ async def test_the_briefing_command_shows_the_card_again(make_app: MakeApp) -> N
         assert "The kernel must not panic." in app.screen.plain
         await pilot.press("escape")
         assert app.driver.paused
+
+
+async def test_the_panic_screen_says_what_r_costs_in_a_hands_off_game(make_app: MakeApp) -> None:
+    """Level 5 is won by the kernel rebooting itself: R, a reboot by hand, loses its hands-off
+    goal, and the countdown's line says so while the game runs (not once it is over)."""
+    app = make_app(load_preset("lvl5-fail-fast"))
+    async with app.run_test(size=SIZE) as pilot:
+        await begin(app, pilot)
+        app.run_command("sysctl -w kernel.panic=3")
+        run_until(app, lambda: app.kernel.panicked is not None, seconds=75)
+        app.refresh_frame()
+        await pilot.pause()
+        assert isinstance(app.screen, PanicScreen) and not app.game.ended
+        status = str(app.screen.query_one("#panic-status").render())
+        assert "press R to reboot now — by hand: that loses the game's hands-off goal" in status
+        await pilot.press("R")
+        await pilot.pause()
+        assert app.game.ended
+        assert any(g.label == "hands off" and g.state == "lost" for g in app.game.tracker.goals)
 
 
 async def test_ha_failover_shows_its_panic_before_its_report(make_app: MakeApp) -> None:

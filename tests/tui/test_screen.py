@@ -363,7 +363,7 @@ async def test_z_maximizes_the_focused_panel_and_ctrl_f_works_while_typing(
         assert console.input.has_focus  # still typing
         header = next(r for r in console.output._rows if r[0].startswith("USER"))
         assert header[0].rstrip().endswith("COMMAND")  # one line, not wrapped
-        assert "z or Esc restores" in str(console.border_subtitle)
+        assert "^f or Esc restores" in str(console.border_subtitle)  # z is typed
         await pilot.press("escape")
         assert app.main.maximized is None
         await pilot.press("escape", "z")  # from the task tree: the tree

@@ -63,6 +63,9 @@ class SearchInput(BurstInput):
 RESTORE = "z or Esc restores"
 """The subtitle of a maximized panel."""
 
+RESTORE_TYPED = "^f or Esc restores"
+"""The console's, where ``z`` is typed into the prompt."""
+
 
 class TasksPanel(Vertical):
     """The task tree's frame (with the filter under the tree): it can be maximized."""
@@ -255,7 +258,8 @@ class MainScreen(Screen[None]):
 
     def watch_maximized(self, maximized: Widget | None) -> None:
         for panel in (self.module_box, self.dmesg_view, self.console_view):
-            note = RESTORE if panel is maximized else ""
+            restore = RESTORE_TYPED if panel is self.console_view else RESTORE
+            note = restore if panel is maximized else ""
             if panel.border_subtitle != note:
                 panel.border_subtitle = note
         self.update_tasks_title()
