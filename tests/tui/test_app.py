@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -558,8 +559,12 @@ async def test_preset_picker_boots_the_chosen_preset(make_app: MakeApp) -> None:
 async def test_help_explains_the_policies_and_lists_the_keys(make_app: MakeApp) -> None:
     app = make_app(keymap={"task.kill": "x"})
     async with app.run_test(size=SIZE) as pilot:
+        threads = {t.ident for t in threading.enumerate()}
         await pilot.press("f1")  # htop's key for help (moomtui's ? is test_screen's)
         assert isinstance(app.screen, HelpScreen)
+        # Markdown's parses ran in the app's thread: no thread (8 MB of stack and an arena
+        # of a served session's memory share) was started for them
+        assert {t.ident for t in threading.enumerate()} <= threads
         assert "oom_kill_parent" in app.screen.text
         assert (
             "x |  | send the selected task a signal: choose it, Enter sends (console: kill) "
