@@ -248,8 +248,10 @@ def _tui(ns: argparse.Namespace, *, campaign: bool = False) -> int:
     )
 
 
-SESSION_MEMORY_MIN = 64 << 20
-"""The smallest memory ceiling of a served session (one starts with about 50 MB)."""
+SESSION_MEMORY_MIN = 128 << 20
+"""The smallest memory ceiling of a served session: one starts with about 45 MB of data
+(``RLIMIT_DATA``'s measure), and help, the charts and the largest preset at full speed take
+it to about 75 MB."""
 WEB_EXTRA = ("textual_serve", "aiohttp", "aiohttp_jinja2", "jinja2")
 """The modules the web extra brings; without them ``serve`` says how to add it to this
 copy of moomtui (:func:`moomtui.install.install_hint`)."""
@@ -271,7 +273,7 @@ def _serve(ns: argparse.Namespace) -> int:
     if ns.session_memory < SESSION_MEMORY_MIN:
         print(
             f"moomtui serve: --session-memory: at least {SESSION_MEMORY_MIN >> 20}M "
-            "(a session needs about 50M)",
+            "(a session needs about 75M)",
             file=sys.stderr,
         )
         return 2

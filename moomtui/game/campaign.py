@@ -109,6 +109,15 @@ SKIPPED_WHY = "needs a local moomtui: you write its policy in Python"
 """Why a served session skips a level won by the player's own code."""
 
 
+def needs_own_code(key: str, run_code: bool) -> str | None:
+    """Why preset ``key`` cannot be played where policy files may not run (``run_code``
+    false: a served session): it is a level won by the player's own code. None if it can."""
+    level = level_of(key)
+    if level is None or not level.own_code or run_code:
+        return None
+    return f"Level {level.number} {SKIPPED_WHY}"
+
+
 @dataclass(frozen=True, slots=True)
 class LevelState:
     """One level as the campaign screen shows it."""

@@ -56,6 +56,7 @@ from textual.message import Message
 
 from .. import errors
 from ..game import Game, ScoreBook, default_scores_path
+from ..game.campaign import needs_own_code
 from ..kernel.clock import Driver
 from ..kernel.units import format_duration
 from ..presets import (
@@ -156,6 +157,7 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         else:
             self.sim = Simulation(scenario_or_simulation)
         self.game = Game(self.sim)
+        self._guard_boot()
         self.driver = Driver(self.game, speed=speed, paused=paused)
         self.driver.on_step_end = self._step_ended
         self.sim.session.driver = self.driver  # pause, step and speed at the console
@@ -191,6 +193,23 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self._main: MainScreen | None = None
         self._started = asyncio.Event()
         self._load_themes()
+
+    def _guard_boot(self) -> None:
+        """``boot NAME`` (the console, the preset picker, the palette) refuses a level won
+        by a policy file where none may run: a served visitor could start it, take its
+        hints at a cost, and never win it."""
+        session = self.sim.session
+        boot_by_name = session.on_boot
+        if boot_by_name is None or self.sim.profile.run_code:
+            return
+
+        def guarded(name: str) -> None:
+            why = needs_own_code(name, run_code=False)
+            if why is not None:
+                raise ValueError(f"{name}: {why}")
+            boot_by_name(name)
+
+        session.on_boot = guarded
 
     # ---------------------------------------------------------------------------- layout
     @property

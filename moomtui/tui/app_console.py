@@ -11,6 +11,7 @@ presets and the themes; ``score`` and ``briefing`` are the screen's own words
 
 from __future__ import annotations
 
+from ..game.campaign import needs_own_code
 from ..presets import list_presets
 from ..shell.base import COMMANDS
 from .app_base import AppBase
@@ -128,8 +129,12 @@ class ConsoleBridge(AppBase):
     def presets(self) -> list[tuple[str, str, str]]:
         shown = list_presets(include_user=self.sim.profile.user_files)
         out = []
+        run_code = self.sim.profile.run_code
         for info in shown:
             mark = "" if info.user else self.game_mark(info.key)
+            why = needs_own_code(info.key, run_code) if not info.user else None
+            if why is not None:
+                mark = f"{mark} · {why}" if mark else why
             out.append(
                 (info.key, info.name, f"{mark}: {info.description}" if mark else info.description)
             )

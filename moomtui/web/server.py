@@ -64,6 +64,8 @@ from .visitors import client_key, is_loopback, origin_of
 from .wording import (
     ENDED_HINT,
     SEATS_HINT,
+    STOPPING_HINT,
+    STOPPING_LINE,
     busy_line,
     busy_text,
     format_bytes,
@@ -108,6 +110,15 @@ class Session:
     malformed: int = 0
 
 
+SEAT_GRACE = 3.0
+"""How long a page or a session asked for while every seat it may take is in use waits for
+one to be given back before it is refused."""
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
 class MoomServer(Server):
     """textual-serve's server, serving ``moomtui --served`` to strangers (see the module)."""
 
@@ -142,6 +153,7 @@ class MoomServer(Server):
         self.seats_per_client = seats_per_client
         self.behind_proxy = behind_proxy
         self.sessions: dict[int, Session] = {}
+        self._seat_freed = asyncio.Event()
         self._numbers = itertools.count(1)
         self.favicon = (HERE / "favicon.svg").read_bytes()
         self.download_manager = Downloads()
@@ -218,12 +230,15 @@ class MoomServer(Server):
         refused = self.refuse_stranger(request)
         if refused is not None:
             return refused
+        client = self.client_of(request)
+        await self.wait_for_seat(client)
         if len(self.sessions) >= self.max_sessions:
             lines = [busy_line(self.max_sessions), "This page tries again every 30 seconds."]
             return self.notice(request, 503, lines, refresh=30)
-        taken = self.seats_of(self.client_of(request))
+        taken = self.seats_of(client)
         if taken >= self.seats_per_client:
-            return self.notice(request, 429, [seats_line(taken), SEATS_HINT])
+            lines = [seats_line(taken), SEATS_HINT, "This page tries again every 10 seconds."]
+            return self.notice(request, 429, lines, refresh=10)
         context = {
             "font_size": font_size(request.query.get("fontsize")),
             "static_url": self._url(request, "/static/"),
@@ -279,6 +294,32 @@ class MoomServer(Server):
     def seats_of(self, client: str) -> int:
         return sum(1 for session in self.sessions.values() if session.client == client)
 
+    def has_seat(self, client: str) -> bool:
+        return len(self.sessions) < self.max_sessions and (
+            self.seats_of(client) < self.seats_per_client
+        )
+
+    async def wait_for_seat(self, client: str) -> None:
+        """Wait up to :data:`SEAT_GRACE` seconds for a seat ``client`` may take: a reload
+        asks for the new page before the old page's session has stopped (its process takes
+        a few tenths of a second), and a full house must not refuse a visitor their own
+        seat. Returns at once when there is one; the caller checks again."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SEAT_GRACE
+        while not self.has_seat(client):
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            try:
+                await asyncio.wait_for(self._seat_freed.wait(), left)
+            except TimeoutError:
+                return
+
+    def give_back_seat(self, session: Session) -> None:
+        del self.sessions[session.number]
+        freed, self._seat_freed = self._seat_freed, asyncio.Event()
+        freed.set()  # every waiter looks again
+
     # ------------------------------------------------------------------------- sessions
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         refused = self.refuse_stranger(request)
@@ -290,6 +331,7 @@ class MoomServer(Server):
         await socket.prepare(request)
         remote = request.remote or "?"
         client = self.client_of(request)
+        await self.wait_for_seat(client)
         if len(self.sessions) >= self.max_sessions:
             say(f"busy: refused a session from {remote} ({self.max_sessions} seats taken)")
             await socket.send_bytes(busy_text(self.max_sessions).encode())
@@ -332,7 +374,7 @@ class MoomServer(Server):
             finally:
                 # Whatever stopping the app met, the seat is given back and the socket closed
                 # with a close frame: returning with it half closed would reset the connection.
-                del self.sessions[session.number]
+                self.give_back_seat(session)
                 await socket.close()
             lasted = format_seconds(time.monotonic() - session.started)
             used = (
@@ -475,16 +517,25 @@ class MoomServer(Server):
             await asyncio.wait_for(tell_and_close(), QUIT_GRACE + TERM_GRACE)
 
     async def stop_all(self) -> None:
-        """Stop every session at once: close its socket, stop its app."""
+        """Stop every session at once: say why on its screen, close its socket, stop its
+        app."""
         sessions = list(self.sessions.values())
         for session in sessions:
             session.reason = session.reason or "server stopping"
+            if session.app is not None:
+                session.app.socket_open = False  # its next frames would cover the notice
+        notice = terminal_text(STOPPING_LINE, STOPPING_HINT).encode()
+
+        async def tell_and_close(session: Session) -> None:
+            with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
+                await asyncio.wait_for(session.socket.send_bytes(notice), 1)
+            await session.socket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+
         await asyncio.gather(
-            *(s.socket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
-              for s in sessions),
+            *(tell_and_close(s) for s in sessions),
             *(s.app.stop() for s in sessions if s.app is not None),
             return_exceptions=True,
-        )  # fmt: skip
+        )
 
     # ------------------------------------------------------------------------- life cycle
     async def on_shutdown(self, app: web.Application) -> None:
@@ -519,8 +570,9 @@ class MoomServer(Server):
     def announce(self, port: int) -> None:
         host = f"[{self.host}]" if ":" in self.host else self.host
         url = self.public_url_given or f"http://{host}:{port}"
+        per_visitor = min(self.seats_per_client, self.max_sessions)
         limits = (
-            f"at most {self.max_sessions} sessions at once, {self.seats_per_client} per "
+            f"at most {plural(self.max_sessions, 'session')} at once, {per_visitor} per "
             f"visitor; each with {format_bytes(self.session_memory)} of memory and "
             f"{format_seconds(self.session_cpu)} of CPU, for {format_seconds(self.max_life)} "
             f"at most, closed after {format_seconds(self.idle_timeout)} without input"

@@ -37,6 +37,8 @@ def terminal_text(*lines: str) -> str:
 
 ENDED_HINT = "Other sessions go on. Start again opens a new one."
 SEATS_HINT = "Close one of them, then reload this page."
+STOPPING_LINE = "moomtui: the server was stopped, and every session with it."
+STOPPING_HINT = "Start again opens a new session once it is back."
 
 
 def busy_line(seats: int) -> str:

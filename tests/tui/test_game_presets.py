@@ -155,6 +155,28 @@ async def test_a_served_session_keeps_no_scores_file(isolated_home: Path) -> Non
         assert not (isolated_home / "data" / "moomtui" / "scores.json").exists()
 
 
+async def test_a_served_session_cannot_boot_the_level_won_by_ones_own_code(
+    isolated_home: Path,
+) -> None:
+    """Level 11 is won by a policy file, which a served session may not run: the picker
+    says so on its line, and booting it is refused with the reason, the level not begun."""
+    sim = Simulation(load_preset("fork-bomb"), profile=SERVED)
+    app = MoomApp(sim, paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await begin(app, pilot)
+        offered = {key: description for key, _, description in app.presets()}
+        assert (
+            "Level 11 needs a local moomtui: you write its policy in Python"
+            in (offered["lvl11-own-policy"])
+        )
+        assert "needs a local moomtui" not in offered["lvl2-parent-pays"]
+        await type_line(app, pilot, "boot lvl11-own-policy")
+        assert "boot: lvl11-own-policy: Level 11 needs a local moomtui" in console(app)
+        assert app.sim.scenario.key == "fork-bomb"
+    local = MoomApp(Simulation(load_preset("fork-bomb")), paused=True)
+    assert "needs a local" not in dict((k, d) for k, _, d in local.presets())["lvl11-own-policy"]
+
+
 async def test_the_briefing_command_shows_the_card_again(make_app: MakeApp) -> None:
     app = make_app(load_preset("ha-failover"))
     async with app.run_test(size=SIZE) as pilot:

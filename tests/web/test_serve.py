@@ -130,6 +130,8 @@ async def test_past_the_last_seat_busy_and_stopping_the_server_ends_every_child(
             for pid in pids:
                 assert not alive(pid), pid
             await one.until_closed(5)
+            # the visitor is told why, as an idle or a spent session is
+            assert "the server was stopped, and every session with it." in one.screen.text()
 
 
 @pytest.mark.slow

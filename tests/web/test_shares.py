@@ -1,6 +1,6 @@
 """A served session's share of the machine, and what a stranger's page may do to the server.
 
-The servers here are started with small shares — an 80M memory ceiling, 3 s of CPU time, a
+The servers here are started with small shares — a 128M memory ceiling, 3 s of CPU time, a
 3 s life, one seat per address — and a visitor who exceeds one is played by a websocket
 client: its page says which share ran out, the server's log says it in one line, and another
 visitor's session answers all the while. The rest is what a hostile page or folder tries:
@@ -74,7 +74,7 @@ async def test_a_session_at_its_memory_ceiling_is_stopped_and_told_while_another
     """Keys typed faster than the app takes them wait in its queue, a few hundred bytes
     each: 60,000 of them a message, the hog's app grows by megabytes a second until it
     meets its ceiling. Nothing else on the server notices."""
-    with moomtui_server(tmp_path, "--session-memory", "80M") as srv:
+    with moomtui_server(tmp_path, "--session-memory", "128M") as srv:
         async with Visitor(srv.url) as other, Visitor(srv.url, 80, 24) as hog:
             await other.open_console()
             await hog.until(lambda s: "╭─ console" in s.text(), 20, "the hog's screen")
@@ -89,10 +89,10 @@ async def test_a_session_at_its_memory_ceiling_is_stopped_and_told_while_another
                     break
             await hog.until_closed(20)
             assert hog.close_code == 1008
-            assert "moomtui: this session used its share of memory (80M) and was stopped." in (
+            assert "moomtui: this session used its share of memory (128M) and was stopped." in (
                 hog.screen.text()
             )
-            srv.wait_for(r"^session 2: stopped: it used its share of memory \(\S+ of 80M\)")
+            srv.wait_for(r"^session 2: stopped: it used its share of memory \(\S+ of 128M\)")
             wait_until(lambda: not alive(hog_pid), 10, "the hog's app gone")
 
             await answers(other)
@@ -205,6 +205,30 @@ async def test_one_address_holds_at_most_its_seats(tmp_path: Path) -> None:
                 assert "moomtui: you have 1 session open here already." in second.screen.text()
             srv.wait_for(r"^refused a session from 127\.0\.0\.1: 1 open from 127\.0\.0\.1")
             assert len(srv.session_pids()) == 1
+
+
+async def test_a_reload_waits_for_the_seat_its_old_page_gives_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reload asks for the new page before the old page's session has stopped: the page
+    (and the session) waits for that seat rather than refusing the visitor their own, and
+    a seat that is not given back is refused after the grace."""
+    server = MoomServer(max_sessions=1, seats_per_client=1)
+    old = Session(1, "127.0.0.1", "127.0.0.1", None)  # type: ignore[arg-type]
+    server.sessions[1] = old
+    waiting = asyncio.create_task(server.wait_for_seat("127.0.0.1"))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    server.give_back_seat(old)
+    await asyncio.wait_for(waiting, 1)
+    assert server.has_seat("127.0.0.1")
+
+    monkeypatch.setattr("moomtui.web.server.SEAT_GRACE", 0.1)
+    server.sessions[2] = Session(2, "127.0.0.1", "127.0.0.1", None)  # type: ignore[arg-type]
+    started = time.monotonic()
+    await asyncio.wait_for(server.wait_for_seat("127.0.0.1"), 2)
+    assert time.monotonic() - started >= 0.1
+    assert not server.has_seat("127.0.0.1")
 
 
 # --------------------------------------------------------------------------- strangers
@@ -520,5 +544,5 @@ def test_a_share_below_what_a_session_needs_is_refused() -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
-        "moomtui serve: --session-memory: at least 64M (a session needs about 50M)"
+        "moomtui serve: --session-memory: at least 128M (a session needs about 75M)"
     ]
