@@ -322,7 +322,12 @@ class MemoryView(TextPanel):
             line = Text(f"{module.name} ", self._s("label"))
             line.append("▮" * count, self._s("bad" if count >= 10 else "watermark"))
             line.append("▯" * (10 - count), self._s("dim"))
-            line.append(f" {h.get('count', 0)}/10")
+            # the C's count of calls (``if (++count < 10) return;``), not a blacklist's
+            # strikes: said where it fits, beside oom_kill_parent's own oom_parent_max
+            tally = f" {h.get('count', 0)}/10"
+            if len(line) + len(tally) + len(" calls") <= width:
+                tally += " calls"
+            line.append(tally)
             lines.append(line)
             line = Text("  ")
             swap = ("swap full" if swap_free == 0 else "swap free") if width >= 40 else "swap"
