@@ -24,8 +24,14 @@ browser than its app takes, so the flood is held back; a browser it does not rea
 misses the websocket's heartbeat and is disconnected: a big ceiling (512M) is not reached
 this way before that.
 
+With ``--tour`` it follows one visitor through the screen's heaviest parts — help, ``boot
+bench``, ``speed max``, the charts, help again — and prints its session's data memory
+(``VmData``: what ``--session-memory`` limits, through ``RLIMIT_DATA``) after each: what the
+floor of ``--session-memory`` must leave room for.
+
     python bench/web_session.py [--sessions 1,4] [--seconds 10] [--warmup 3] [--size 160x48]
     python bench/web_session.py --ceiling 128M
+    python bench/web_session.py --tour
 
 Linux only (``/proc``). Needs the web extra (``pip install '.[web]'``).
 """
@@ -63,6 +69,44 @@ def memory_mb(pid: int) -> tuple[float, float]:
     rss = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))  # type: ignore[union-attr]
     hwm = int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1))  # type: ignore[union-attr]
     return rss / 1024, hwm / 1024
+
+
+def data_mb(pid: int) -> float:
+    """The data memory of ``pid`` (``VmData``, what ``RLIMIT_DATA`` limits), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^VmData:\s+(\d+) kB", status, re.M).group(1)) / 1024  # type: ignore[union-attr]
+
+
+TOUR = (
+    ("?", "help"),
+    ("\x1b", "help closed"),
+    (":boot bench\r", "boot bench (1,000 tasks)"),
+    ("\x1b", ""),
+    (":speed max\r", "speed max"),
+    ("\x1b", ""),
+    ("y", "the charts"),
+    ("\x1b", "the charts closed"),
+    ("?", "help again"),
+)
+"""Keys (as the page sends them) and what they open; "" for a step not reported."""
+
+
+async def tour(url: str, server: int, size: str) -> None:
+    width, height = (int(n) for n in size.split("x"))
+    ws_url = url.replace("http:", "ws:", 1) + f"/ws?width={width}&height={height}"
+    async with aiohttp.ClientSession() as http:
+        visitor = Visitor(await http.ws_connect(ws_url, max_msg_size=0))
+        reader = asyncio.create_task(visitor.read())
+        await asyncio.sleep(3)
+        (pid,) = session_pids(server)
+        print(f"  started{'':27} {data_mb(pid):6.1f} MB")
+        for keys, what in TOUR:
+            await visitor.type(keys)
+            await asyncio.sleep(2)
+            if what:
+                print(f"  {what:<34} {data_mb(pid):6.1f} MB")
+        await visitor.socket.close()
+        reader.cancel()
 
 
 @dataclass
@@ -213,7 +257,18 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=3, help="seconds before sampling")
     parser.add_argument("--size", default="160x48", help="terminal size in cells, WxH")
     parser.add_argument("--ceiling", metavar="SIZE", help="a session stopped at this memory")
+    parser.add_argument("--tour", action="store_true", help="one session's memory, step by step")
     args = parser.parse_args()
+    if args.tour:
+        print(f"python {platform.python_version()}; a session's data memory (VmData)")
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, url = start_server(Path(tmp))
+            try:
+                asyncio.run(tour(url, proc.pid, args.size))
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(30)
+        return 0
     if args.ceiling:
         with tempfile.TemporaryDirectory() as tmp:
             proc, url = start_server(Path(tmp), "--session-memory", args.ceiling)
