@@ -252,7 +252,7 @@ def test_the_briefing_says_which_killers_are_built_in() -> None:
     built_in = killers_line(load_shipped_preset("lvl4-built-in").spec)
     assert built_in.startswith("Built in (y): oom_kill. Modules (m): oom_panic, oom_kill_parent.")
     empty = killers_line(load_shipped_preset("lvl1-empty-chain").spec)
-    assert "Built in (y): none." in empty and empty.endswith("Loaded at boot: none.")
+    assert "Built in (y): none." in empty and empty.endswith("Modules loaded at boot: none.")
     # the module panel offers the later policies too: the briefing names them
     assert "Later policies, modules too: oom_kill_allocating, oom_score_adj, earlyoom." in empty
 
@@ -295,7 +295,7 @@ def test_a_hint_costs_a_quarter_of_the_par_at_least_one_unit_and_the_tiers_come_
     assert before is not None and after is not None and before.value is not None
     # A quarter of par 3 kills is 0.75: a hint costs at least one of the unit.
     assert after.value == before.value + 2 * 1.0
-    assert "2 hints included (2)" in after.line()
+    assert "2 hints included: +2)" in after.line()
     assert hint_cost(20.0) == 5.0  # a quarter of a larger par
 
 
@@ -305,7 +305,7 @@ def test_a_hint_costs_what_the_score_shows_so_that_costs_add_up() -> None:
     is shown in."""
     assert hint_cost(5.0) == 1.3
     result = ScoreResult("down", 3.0 + 2 * hint_cost(5.0), 5.0, hints=2)
-    assert "2 hints included (2.6s)" in result.line()
+    assert "2 hints included: +2.6s)" in result.line()
     assert result.show(hint_cost(5.0)) == "1.3s"
     assert hint_cost(7.0) == 1.8 and hint_cost(0.4) == 1.0 and hint_cost(24.0) == 6.0
 
@@ -338,3 +338,19 @@ def test_a_kill_names_every_factor_badness_applied() -> None:
     (kill,) = play("lvl6-who-is-spared", PROOFS["lvl6-who-is-spared"].solution).kills
     assert "backup (pid 10) by oom_kill" in kill
     assert "niced 19: ×2, root: ÷4, CAP_SYS_RAWIO: ÷4), the highest" in kill
+
+
+def test_the_briefing_says_what_a_hint_costs_in_the_scores_unit_and_no_reboot_wins() -> None:
+    """Level 11 forbids every reboot in its goals: its hands-off rule may not offer a
+    reboot into another kernel as the other levels' does. A hint's cost is said in the
+    score's own terms (a kill, not "1 of score")."""
+    from moomtui.game.briefing import briefing
+
+    own = briefing(load_shipped_preset("lvl11-own-policy"), 120 * HZ, None)
+    assert any(r.startswith("Hands off: a kill or killall") for r in own.rules)
+    assert not any("reboot into another kernel" in r for r in own.rules)
+    assert own.hint.endswith("each adds 1 to your kills.")
+    built = briefing(load_shipped_preset("lvl4-built-in"), 120 * HZ, None)
+    assert any("reboot into another kernel (kconfig first) is yours" in r for r in built.rules)
+    swap = briefing(load_shipped_preset("lvl7-swap-trap"), 120 * HZ, None)
+    assert swap.hint.endswith("each adds 1.3s to your thrashing.")

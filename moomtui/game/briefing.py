@@ -71,7 +71,12 @@ def briefing(
             "the campaign draws a new one."
         )
     hands_off = bool(goals.get("hands_off"))
-    if hands_off:
+    if hands_off and goals.get("no_reboot"):  # no reboot at all, said in the goals
+        rules.append(
+            "Hands off: a kill or killall (the k key) of yours loses. Let the OOM policy "
+            "kill: insmod, rmmod, sysctl and renice are yours."
+        )
+    elif hands_off:
         rules.append(
             "Hands off: a kill, killall (the k key) or reboot of yours loses — but a "
             "reboot into another kernel (kconfig first) is yours, as are insmod, rmmod, "
@@ -88,10 +93,12 @@ def briefing(
         )
     hint = scenario.hint
     if scenario.hint_command and rule is not None:
-        cost = ScoreResult(rule.by, None, rule.par).show(hint_cost(rule.par))
+        shown = ScoreResult(rule.by, None, rule.par)
+        cost = shown.show(hint_cost(rule.par))
+        way = f"adds {cost} to" if shown.lower_is_better else f"takes {cost} off"
         hint = (
             f"Type hint at the console for the idea, and hint again for the command: "
-            f"each costs {cost} of score."
+            f"each {way} your {shown.crit.title}."
         )
     return Briefing(
         scenario.name,

@@ -84,7 +84,8 @@ def draw_seed(scenario: Scenario, rng: random.Random | None = None) -> int:
 
 def killers_line(spec: BootSpec) -> str:
     """Which policies the kernel has built in, as modules, loaded at boot, and not at all:
-    ``Built in (y): oom_kill. Modules (m): oom_panic, oom_kill_parent. Loaded at boot: none.``"""
+    ``Built in (y): oom_kill. Modules (m): oom_panic, oom_kill_parent. … Modules loaded at
+    boot: none.`` (a built-in policy is on the chain from boot: it is not "loaded")."""
     config = resolve_kconfig(spec.kconfig)
     built = [KCONFIG_MODULES[o] for o in KCONFIG_OPTIONS if config[o] == "y"]
     modular = [KCONFIG_MODULES[o] for o in KCONFIG_OPTIONS if config[o] == "m"]
@@ -101,7 +102,7 @@ def killers_line(spec: BootSpec) -> str:
         parts.append(f"Not built (n): {', '.join(absent)}.")
     if later:
         parts.append(f"Later policies, modules too: {', '.join(later)}.")
-    parts.append(f"Loaded at boot: {', '.join(loaded) or 'none'}.")
+    parts.append(f"Modules loaded at boot: {', '.join(loaded) or 'none'}.")
     return " ".join(parts)
 
 

@@ -99,7 +99,8 @@ class ScoreResult:
         hints = ""
         if self.hints:
             cost = self.show(hint_cost(self.par) * self.hints)
-            hints = f", {self.hints} hint{'s' * (self.hints != 1)} included ({cost})"
+            sign = "+" if self.lower_is_better else "−"
+            hints = f", {self.hints} hint{'s' * (self.hints != 1)} included: {sign}{cost}"
         return (
             f"{self.crit.title} {self.show(self.value)} ({self.direction}{hints}) — "
             f"par {self.show(self.par)}{verdict}"

@@ -702,3 +702,19 @@ def test_the_screen_starts_without_the_libraries_of_help_and_the_charts() -> Non
         check=True,
     )
     assert out.stdout.split() == ["False", "False", "False"], out.stderr
+
+
+async def test_the_meter_says_oom_panic_panics_at_once_only_when_it_is_first(
+    make_app: MakeApp,
+) -> None:
+    """With a handler ahead of it on the chain (a policy that may end the walk), oom_panic
+    does not panic "at once": the panel names the chain in order instead."""
+    app = make_app(hog_scenario(modules=("oom_panic",)))
+    async with app.run_test(size=SIZE):
+        assert "oom_panic: panics at once" in app.query_one(MemoryView).plain
+    app = make_app(hog_scenario(modules=("oom_kill_allocating", "oom_panic")))
+    async with app.run_test(size=SIZE):
+        assert [nb.name for nb in app.kernel.oom.chain] == ["oom_kill_allocating", "oom_panic"]
+        plain = app.query_one(MemoryView).plain
+        assert "panics at once" not in plain
+        assert "OOM   on the chain: oom_kill_allocati" in plain

@@ -304,7 +304,7 @@ class MemoryView(TextPanel):
         killers = [m for m in k.modules.loaded() if hasattr(m, "heuristic")]
         if not killers:
             chain = [nb.name for nb in k.oom.chain]
-            if "oom_panic" in chain:
+            if chain[:1] == ["oom_panic"]:  # first on the chain: nobody before it acts
                 note = "oom_panic: panics at once"
             elif chain:
                 note = "on the chain: " + ", ".join(chain)
