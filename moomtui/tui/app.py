@@ -432,7 +432,9 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self._sync_panic(kernel)
         self._new_game()  # after the panic screen of the last game has gone
         if game.ended and not self._reporting and kernel.panicked is None:
-            self.show_report()  # after a panic, the panic first: the report when asked
+            # after a panic, the panic first: the report when asked. A player typing at
+            # the console when the game ended goes on typing: the report holds those keys.
+            self.show_report(typing=self.focused is self.console_view.input)
         if self.heap.due(kernel):  # a new machine: freeze it once its first frame is shown
             self.call_after_refresh(self.heap.freeze, kernel)
 

@@ -105,7 +105,7 @@ class AppBase(App[int]):
         """The history charts over the panels (:mod:`.app`)."""
         raise NotImplementedError
 
-    def show_report(self) -> None:
+    def show_report(self, *, typing: bool = False) -> None:
         """The goals and the score card over the stopped clock (:mod:`.app_game`)."""
         raise NotImplementedError
 

@@ -121,15 +121,21 @@ class GameFlow(AppBase):
     def action_score(self) -> None:
         self.show_report()
 
-    def show_report(self) -> None:
-        """Stop the clock and show the goals and the score card (once: not over itself)."""
+    def show_report(self, *, typing: bool = False) -> None:
+        """Stop the clock and show the goals and the score card (once: not over itself).
+        ``typing``: the player was typing at the console (the report holds their keys
+        until Enter or Esc, see :class:`~.components.report.ReportScreen`)."""
         if self._reporting or self._briefing or self._campaign_open:
             return
         self._reporting = True
         self._paused_before_report = self.driver.paused
         self.driver.pause()
         report = ReportScreen(
-            self.game.report(), self.presets(), self.sim.scenario.key, best=self._best_line()
+            self.game.report(),
+            self.presets(),
+            self.sim.scenario.key,
+            best=self._best_line(),
+            typing=typing,
         )
         self.push_screen(report, self._report_done)
 

@@ -18,7 +18,7 @@ from moomtui.tui.components.report import ReportScreen, score_card_table
 from moomtui.tui.components.status import StatusLine
 
 from .scenarios import begin, hog_scenario, run_until, with_goals
-from .waiting import until
+from .waiting import notifications, until
 
 SIZE = (120, 40)
 MakeApp = Callable[..., MoomApp]
@@ -133,6 +133,32 @@ async def test_r_replays_the_preset_with_a_fresh_tracker(make_app: MakeApp) -> N
         app.refresh_frame()
         assert "●kills 0/0" in header(app)
         assert "Replay: Hog" in app.main.query_one(ConsoleView).output.plain
+
+
+async def test_a_command_typed_as_the_game_ends_does_not_fall_on_the_reports_keys(
+    make_app: MakeApp,
+) -> None:
+    """A player typing ``swapoff -a`` at the console when the game ended: the ``p`` opened
+    the preset picker over the report and the Enter booted a preset, the report unread. The
+    report holds a command's keys until its Enter (or Esc), and says so."""
+    app = make_app(with_goals(hog_scenario(), max_kills=0))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await begin(app, pilot)
+        await pilot.press("colon")
+        assert app.focused is app.console_view.input
+        told = notifications(app)
+        run_until(app, lambda: app.game.ended)
+        await pilot.pause()
+        screen = report(app)
+        assert screen.typing and told == [ReportScreen.TYPING_NOTICE]
+        await pilot.press(*"swapoff -a", "enter")
+        assert report(app) is screen and not screen.typing  # no picker, no boot
+        await pilot.press("colon", "p", "l")  # the console's key over the report: held too
+        assert report(app) is screen and screen.typing
+        await pilot.press("escape")
+        assert report(app) is screen and not screen.typing
+        await pilot.press("p")  # the report's keys act again
+        assert isinstance(app.screen, PresetPicker)
 
 
 async def test_p_from_the_report_boots_another_preset_as_a_new_game(make_app: MakeApp) -> None:

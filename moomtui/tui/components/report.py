@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -66,9 +67,13 @@ class ReportScreen(ModalScreen[Choice]):
         current: str,
         *,
         best: str = "",
+        typing: bool = False,
     ) -> None:
-        """``best``: a line on the player's best score for this game, if it has one."""
+        """``best``: a line on the player's best score for this game, if it has one;
+        ``typing``: the player was typing a command when the game ended (see
+        :meth:`on_key`)."""
         super().__init__()
+        self.typing = typing
         self.report = report
         self.presets = list(presets)
         self.current = current
@@ -105,7 +110,31 @@ class ReportScreen(ModalScreen[Choice]):
                 id="report-keys",
             )
 
+    TYPING_NOTICE = (
+        "The game is over and its report is up: the keys you type go nowhere until Enter "
+        "or Esc. Then c continues in sandbox mode, at the console."
+    )
+    """What the report says when it holds a command's keys."""
+
+    def on_key(self, event: events.Key) -> None:
+        """A command being typed when the report came up (or ``:``, the console's key, over
+        it) is held: its letters would be the report's keys (``p`` in ``swapoff`` opened
+        the preset picker, and its Enter booted a preset, the report never read). Enter or
+        Esc ends the command; the report's keys act again after it."""
+        if not self.typing:
+            if event.key == "colon":
+                self.typing = True
+                event.stop()
+                self.notify(self.TYPING_NOTICE, severity="warning", timeout=6)
+            return
+        event.stop()
+        event.prevent_default()
+        if event.key in ("enter", "escape"):
+            self.typing = False
+
     def on_mount(self) -> None:
+        if self.typing:
+            self.notify(self.TYPING_NOTICE, severity="warning", timeout=6)
         if self.report.goals:
             self._goals.update(self._goal_table())
         else:
