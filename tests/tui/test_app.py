@@ -718,3 +718,21 @@ async def test_the_meter_says_oom_panic_panics_at_once_only_when_it_is_first(
         plain = app.query_one(MemoryView).plain
         assert "panics at once" not in plain
         assert "OOM   on the chain: oom_kill_allocati" in plain
+
+
+async def test_the_memory_panel_shows_a_command_run_with_the_clock_stopped(
+    make_app: MakeApp,
+) -> None:
+    """``swapoff -a`` with the clock paused: the panel kept showing the swap (and ✗swap)
+    until the clock ran again — a player checking their fix before starting the level saw
+    it not taken."""
+    app = make_app(load_preset("lvl7-swap-trap"), paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("escape")  # the briefing: look around, the clock stopped
+        view = app.query_one(MemoryView)
+        assert "Swap  none" not in view.plain
+        ticks = app.kernel.ticks
+        app.run_command("swapoff -a")
+        await pilot.pause()
+        assert app.kernel.ticks == ticks
+        assert "Swap  none" in view.plain

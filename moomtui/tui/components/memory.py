@@ -143,10 +143,13 @@ class MemoryView(TextPanel):
             self.free_history.append((kernel.ticks, kernel.vm.free))
             self.swap_history.append((kernel.ticks, kernel.vm.swap_used))
             self._next_sample = kernel.ticks + SAMPLE_JIFFIES
+        vm = kernel.vm
         key = (
             id(kernel),
             kernel.ticks,
             kernel.boot,
+            # what a command changes while the clock stands still: swapoff, a kill's exit
+            (vm.free, vm.cache, vm.swap_total, vm.nr_swap_pages),
             self.size,
             self._room(),
             len(kernel.modules.loaded()),
