@@ -354,3 +354,27 @@ def test_the_briefing_says_what_a_hint_costs_in_the_scores_unit_and_no_reboot_wi
     assert any("reboot into another kernel (kconfig first) is yours" in r for r in built.rules)
     swap = briefing(load_shipped_preset("lvl7-swap-trap"), 120 * HZ, None)
     assert swap.hint.endswith("each adds 1.3s to your thrashing.")
+
+
+def test_the_report_names_a_policy_its_oops_took_off_the_chain() -> None:
+    """A player's policy that raises in its handler is unregistered (``Oops: moomtui policy
+    oom_mine raised …``): the report's policy lines listed the loaded policies only, and so
+    never said what became of it."""
+    from moomtui.game.nonevents import PolicyWatch
+    from moomtui.kernel import events as ev
+
+    sim = Simulation(load_shipped_preset("lvl11-own-policy"))
+    watch = PolicyWatch()
+    for event in (
+        ev.OutOfMemory(pid=9, nr_swap_pages=0, free_pages=0, handlers=("oom_mine",)),
+        ev.OutOfMemory(pid=9, nr_swap_pages=0, free_pages=0, handlers=("oom_mine",)),
+        ev.ModuleUnload(name="oom_mine", reason="oops"),
+        ev.ModuleUnload(name="oom_other", reason="rmmod"),
+    ):
+        watch(event)
+    lines = watch.lines(sim.kernel)
+    assert lines[-1] == (
+        "oom_mine: oopsed in out_of_memory() call 2 and was taken off the chain (the Oops "
+        "and its line, EIP, are in dmesg): the handlers after it went on without it."
+    )
+    assert not any(line.startswith("oom_other") for line in lines)  # rmmod: not an oops

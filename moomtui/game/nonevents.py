@@ -1,4 +1,5 @@
-"""Why each policy did, or did not, act: one line per loaded policy for a game's report.
+"""Why each policy did, or did not, act: one line per loaded policy for a game's report,
+and one for each policy an oops took off the chain.
 
 A report explains every kill (:mod:`.kills`); what did *not* happen needs words too — the
 classic killer that never fired because a swap slot was free, the blacklist that forgot a
@@ -30,13 +31,14 @@ def _s(n: int, word: str) -> str:
 class PolicyWatch:
     """Counts what the policies did; subscribe it to the kernel's bus."""
 
-    KINDS = (ev.OomKill, ev.OutOfMemory, ev.Panic)
+    KINDS = (ev.OomKill, ev.OutOfMemory, ev.Panic, ev.ModuleUnload)
 
     def __init__(self) -> None:
         self.calls = 0
         self.kills: Counter[str] = Counter()
         self.parents: Counter[str] = Counter()  # kills of a parent, by oom_kill_parent
         self.panics = 0
+        self.oopsed: dict[str, int] = {}  # a policy its oops removed: the calls before it
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.OomKill):
@@ -47,6 +49,8 @@ class PolicyWatch:
             self.calls += 1
         elif isinstance(event, ev.Panic):
             self.panics += 1
+        elif isinstance(event, ev.ModuleUnload) and event.reason == "oops":
+            self.oopsed[event.name] = self.calls
 
     def lines(self, kernel: Kernel) -> list[str]:
         """One line per policy loaded now (the chain's order, then the others)."""
@@ -65,6 +69,17 @@ class PolicyWatch:
             out = []
         for module in modules:
             out.append(f"{module.name}: {self._line(kernel, module)}")
+        loaded = {module.name for module in modules}
+        for name, calls in self.oopsed.items():
+            if name in loaded:  # loaded again since: its line above says the rest
+                continue
+            kills = self.kills[name]
+            did = f"killed {_s(kills, 'task')}, then " if kills else ""
+            out.append(
+                f"{name}: {did}oopsed in out_of_memory() call {max(calls, 1)} and was "
+                "taken off the chain (the Oops and its line, EIP, are in dmesg): the "
+                "handlers after it went on without it."
+            )
         return out
 
     def _line(self, kernel: Kernel, module: KernelModule) -> str:
