@@ -70,13 +70,13 @@ class PolicyWatch:
         for module in modules:
             out.append(f"{module.name}: {self._line(kernel, module)}")
         loaded = {module.name for module in modules}
-        for name, calls in self.oopsed.items():
+        for name, at_call in self.oopsed.items():
             if name in loaded:  # loaded again since: its line above says the rest
                 continue
             kills = self.kills[name]
             did = f"killed {_s(kills, 'task')}, then " if kills else ""
             out.append(
-                f"{name}: {did}oopsed in out_of_memory() call {max(calls, 1)} and was "
+                f"{name}: {did}oopsed in out_of_memory() call {max(at_call, 1)} and was "
                 "taken off the chain (the Oops and its line, EIP, are in dmesg): the "
                 "handlers after it went on without it."
             )

@@ -144,14 +144,14 @@ async def test_a_command_typed_as_the_game_ends_does_not_fall_on_the_reports_key
     app = make_app(with_goals(hog_scenario(), max_kills=0))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await begin(app, pilot)
-        await pilot.press("colon")
+        await pilot.press("colon", *"swapo")  # halfway through a command
         assert app.focused is app.console_view.input
         told = notifications(app)
         run_until(app, lambda: app.game.ended)
         await pilot.pause()
         screen = report(app)
         assert screen.typing and told == [ReportScreen.TYPING_NOTICE]
-        await pilot.press(*"swapoff -a", "enter")
+        await pilot.press(*"ff -a", "enter")
         assert report(app) is screen and not screen.typing  # no picker, no boot
         await pilot.press("colon", "p", "l")  # the console's key over the report: held too
         assert report(app) is screen and screen.typing
