@@ -90,6 +90,9 @@ class Simulation:
             profile=profile,
         )
         self._shell: Shell | None = None
+        self.boot_guard: Callable[[str], str | None] | None = None
+        """Why ``boot NAME`` may not boot preset NAME here (None: it may), asked before
+        loading it; a replay of this run (a rewind) is given the same guard."""
         self.elapsed = 0
         self.on_command = on_command
         self.before_command = before_command
@@ -198,6 +201,9 @@ class Simulation:
 
     def _boot_by_name(self, name: str) -> None:
         """``boot NAME`` — or a path, where the profile reads files (the shell checked)."""
+        refused = self.boot_guard(name) if self.boot_guard is not None else None
+        if refused is not None:
+            raise ValueError(f"{name}: {refused}")
         try:
             if not self.profile.user_files:
                 scenario = load_shipped_preset(name)

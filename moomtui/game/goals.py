@@ -225,6 +225,13 @@ class GoalTracker:
             return
         self._lose("hands_off", f"{what} at {_at(self.now())}")
 
+    def reboot_by_hand_loses(self) -> bool:
+        """Whether the player's ``reboot`` now would lose the game: its hands-off goal is
+        still open and the reboot would boot the kernel already running (``kconfig``
+        unchanged)."""
+        hands_off = self.targets.get("hands_off")
+        return bool(hands_off) and "hands_off" not in self._decided and not self._new_kernel()
+
     def _new_kernel(self) -> bool:
         """The reboot running now boots another OOM Kconfig than the one running (``kconfig``
         changed it): the player chooses the kernel, which the rule allows. The Reboot event

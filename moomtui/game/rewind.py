@@ -125,6 +125,7 @@ def replay(
     lines = lines[len(done) :]
     script = [(at, line) for at, source, line in lines if source == "script"]
     replica = Simulation(sim.scenario, seed=sim.run_seed, profile=sim.profile, script=script)
+    replica.boot_guard = sim.boot_guard  # a boot refused in the run is refused in its replay
     restored = None
     if checkpoint is None:
         tracked = Tracked.start(replica)

@@ -40,6 +40,7 @@ line by line.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -103,7 +104,13 @@ class InlineExecutor(ThreadPoolExecutor):
     """An executor that runs each call at once, in the caller's thread: for the screen's
     short calls that a library hands to ``run_in_executor`` (a thread would cost more
     memory than the call takes time). A thread pool that never starts a thread: asyncio
-    takes nothing else as the default executor."""
+    takes nothing else as the default executor.
+
+    It is the whole loop's default, so nothing on the screen may need a real thread from
+    it: Textual's thread workers (``@work`` with ``thread``, and the ``Log`` and
+    ``DirectoryTree`` widgets that use them) run there and call back with
+    ``call_from_thread``, which fails in the loop's own thread; ``asyncio.to_thread``
+    would block the screen. ``tests/tui/test_app.py`` holds the screen's code to that."""
 
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         future: Future[T] = Future()
@@ -197,19 +204,10 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
     def _guard_boot(self) -> None:
         """``boot NAME`` (the console, the preset picker, the palette) refuses a level won
         by a policy file where none may run: a served visitor could start it, take its
-        hints at a cost, and never win it."""
-        session = self.sim.session
-        boot_by_name = session.on_boot
-        if boot_by_name is None or self.sim.profile.run_code:
-            return
-
-        def guarded(name: str) -> None:
-            why = needs_own_code(name, run_code=False)
-            if why is not None:
-                raise ValueError(f"{name}: {why}")
-            boot_by_name(name)
-
-        session.on_boot = guarded
+        hints at a cost, and never win it. The simulation asks the guard, and gives it to
+        the replays a rewind makes."""
+        if not self.sim.profile.run_code:
+            self.sim.boot_guard = functools.partial(needs_own_code, run_code=False)
 
     # ---------------------------------------------------------------------------- layout
     @property

@@ -38,7 +38,7 @@ class GameFlow(AppBase):
                 self.push_screen(panic)
             if panic.is_mounted:
                 game = self.game
-                loses = not game.ended and bool(game.tracker.targets.get("hands_off"))
+                loses = not game.ended and game.tracker.reboot_by_hand_loses()
                 panic.sync(kernel, game_over=self._game_over_line(), reboot_loses=loses)
         elif panic is not None and not self._reporting:  # the report goes first
             while panic in self.screen_stack:

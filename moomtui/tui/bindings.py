@@ -123,12 +123,12 @@ PANIC_ACTIONS = frozenset(
         "help",
         "quit",
         "help_quit",
-        "command_palette",
         "cancel_step",
     }
 )
 """What the keys may do over a panicked kernel: reboot it, see the report, leave for another
-preset, run or stop the countdown's clock, ask for help, quit. Nothing else runs on it."""
+preset, run or stop the countdown's clock, ask for help, quit. Nothing else runs on it (not
+the palette either: its commands are the console's and the screen's)."""
 
 CLOCK_ACTIONS = frozenset({"toggle_pause", "step"})
 """Actions that run the clock: not while the report is up."""

@@ -736,3 +736,26 @@ async def test_the_memory_panel_shows_a_command_run_with_the_clock_stopped(
         await pilot.pause()
         assert app.kernel.ticks == ticks
         assert "Swap  none" in view.plain
+
+
+def test_nothing_on_the_screen_needs_a_thread_of_the_default_executor() -> None:
+    """The screen's default executor runs calls inline (``InlineExecutor``: help's Markdown
+    parses started three threads, 34 MB of a served session's share). A thread worker, or
+    a widget built on one, would fail there (``call_from_thread`` from the loop's thread),
+    and ``to_thread`` would block the screen: none may appear in the screen's code."""
+    import re as regex
+
+    tui = Path(__file__).resolve().parents[2] / "moomtui" / "tui"
+    needs_a_thread = regex.compile(
+        r"thread=True|to_thread\(|run_in_executor\(|call_from_thread\("
+        r"|import .*\b(Log|DirectoryTree)\b|\b(Log|DirectoryTree)\("
+    )
+    found = [
+        f"{path.relative_to(tui)}:{n}: {line.strip()}"
+        for path in sorted(tui.rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if needs_a_thread.search(line)
+    ]
+    assert found == []
+    assert needs_a_thread.search("    @work(thread=True)")  # the pattern finds one
+    assert needs_a_thread.search("from textual.widgets import Input, Log")

@@ -173,6 +173,11 @@ async def test_a_served_session_cannot_boot_the_level_won_by_ones_own_code(
         await type_line(app, pilot, "boot lvl11-own-policy")
         assert "boot: lvl11-own-policy: Level 11 needs a local moomtui" in console(app)
         assert app.sim.scenario.key == "fork-bomb"
+        # a rewind replays the run, the refused boot included: refused there too
+        app.run_command("step 3s")
+        app.run_command("rewind 1s")
+        assert app.sim.scenario.key == "fork-bomb"
+        assert app.kernel.spec.name == app.sim.scenario.spec.name
     local = MoomApp(Simulation(load_preset("fork-bomb")), paused=True)
     assert "needs a local" not in dict((k, d) for k, _, d in local.presets())["lvl11-own-policy"]
 
@@ -201,6 +206,17 @@ async def test_the_panic_screen_says_what_r_costs_in_a_hands_off_game(make_app: 
         assert isinstance(app.screen, PanicScreen) and not app.game.ended
         status = str(app.screen.query_one("#panic-status").render())
         assert "press R to reboot now — by hand: that loses the game's hands-off goal" in status
+        app.run_command("kconfig CONFIG_OOM_PANIC=m CONFIG_OOM_KILL=y")  # another kernel
+        app.refresh_frame()
+        await pilot.pause()
+        status = str(app.screen.query_one("#panic-status").render())
+        assert "loses" not in status  # a reboot into another kernel is the player's
+        app.run_command("kconfig CONFIG_OOM_KILL=m")  # the running kernel's again
+        app.refresh_frame()
+        await pilot.pause()
+        assert "loses the game's hands-off goal" in str(
+            app.screen.query_one("#panic-status").render()
+        )
         await pilot.press("R")
         await pilot.pause()
         assert app.game.ended
