@@ -274,7 +274,7 @@ def test_the_report_says_why_each_policy_did_or_did_not_act() -> None:
     (limp,) = report_of("lvl5-fail-fast", [(20, "rmmod oom_panic"), (20, "insmod oom_kill")])
     assert limp.startswith("oom_kill: killed nobody in ") and "swap was free" in limp
     (forgot,) = report_of("lvl2-parent-pays", [(20, "sysctl -w vm.oom.oom_parent_max=0")])
-    assert "no parent killed" in forgot and "forgotten 15 s after" in forgot
+    assert "no parent killed" in forgot and "forgotten 15s after" in forgot
     assert "blacklist: 300 (cgi-serv) 0/0" in forgot
     panic, early = report_of("ha-failover", [(5, "insmod earlyoom")])
     assert panic == "oom_panic: panicked 1 time: the first call panics, swap or not."

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..kernel import events as ev
 from ..kernel.constants import HZ, JIFFIES_MASK
+from ..kernel.units import format_duration
 from ..text import one_line
 
 if TYPE_CHECKING:
@@ -177,7 +178,9 @@ class PolicyWatch:
         if after is None:
             forgotten = "never forgotten"
         else:
-            forgotten = f"forgotten {after:g} s after its last child's kill"
+            forgotten = (
+                f"forgotten {format_duration(round(after * HZ))} after its last child's kill"
+            )
         return f"{killed} (a parent dies at {limit} strikes, {forgotten}){now}."
 
 

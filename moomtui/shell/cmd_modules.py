@@ -206,10 +206,12 @@ def kconfig(sh: Shell, argv: list[str]) -> str:
             choice[key.strip()] = value.strip()
             asked[key.strip()] = value.strip()
         try:
-            resolve_kconfig(choice)
+            resolved = resolve_kconfig(choice)
         except KconfigError as err:
             raise CommandError(f"kconfig: {err}") from None
-        spec.kconfig = choice
+        # what `make config` writes to .config: the values mm/Config.in leaves, a demoted
+        # y as the m it became (a later kconfig line then starts from what was built)
+        spec.kconfig = resolved
     running = k.modules.config
     pending = resolve_kconfig(spec.kconfig)
     lines = []

@@ -154,6 +154,8 @@ class MoomServer(Server):
         self.behind_proxy = behind_proxy
         self.sessions: dict[int, Session] = {}
         self._seat_freed = asyncio.Event()
+        self.stopping = False
+        """Set once the server stops its sessions: no new one starts after."""
         self._numbers = itertools.count(1)
         self.favicon = (HERE / "favicon.svg").read_bytes()
         self.download_manager = Downloads()
@@ -231,12 +233,15 @@ class MoomServer(Server):
         if refused is not None:
             return refused
         client = self.client_of(request)
-        await self.wait_for_seat(client)
-        if len(self.sessions) >= self.max_sessions:
+        taken = self.seats_of(client)
+        # A visitor who holds a seat may be reloading: the browser keeps the old page, and
+        # its session, until this answer arrives. Their page is served, and its websocket
+        # waits for the seat the old page gives back (handle_websocket); a visitor who holds
+        # none has nothing to wait for.
+        if len(self.sessions) >= self.max_sessions and not taken:
             lines = [busy_line(self.max_sessions), "This page tries again every 30 seconds."]
             return self.notice(request, 503, lines, refresh=30)
-        taken = self.seats_of(client)
-        if taken >= self.seats_per_client:
+        if taken > self.seats_per_client:  # more than a reload can give back
             lines = [seats_line(taken), SEATS_HINT, "This page tries again every 10 seconds."]
             return self.notice(request, 429, lines, refresh=10)
         context = {
@@ -300,13 +305,14 @@ class MoomServer(Server):
         )
 
     async def wait_for_seat(self, client: str) -> None:
-        """Wait up to :data:`SEAT_GRACE` seconds for a seat ``client`` may take: a reload
-        asks for the new page before the old page's session has stopped (its process takes
-        a few tenths of a second), and a full house must not refuse a visitor their own
-        seat. Returns at once when there is one; the caller checks again."""
+        """Wait up to :data:`SEAT_GRACE` seconds for a seat ``client`` may take: a reloaded
+        page's websocket comes while the old page's session is stopping (the browser closes
+        the old page once the new one has arrived; its process takes a few tenths of a
+        second), and a full house must not refuse a visitor their own seat. Returns at once
+        when there is one, or when the server stops; the caller checks again."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SEAT_GRACE
-        while not self.has_seat(client):
+        while not self.stopping and not self.has_seat(client):
             left = deadline - loop.time()
             if left <= 0:
                 return
@@ -332,6 +338,9 @@ class MoomServer(Server):
         remote = request.remote or "?"
         client = self.client_of(request)
         await self.wait_for_seat(client)
+        if self.stopping or socket.closed:  # the server stops, or the page left meanwhile
+            await socket.close(code=WSCloseCode.GOING_AWAY)
+            return socket
         if len(self.sessions) >= self.max_sessions:
             say(f"busy: refused a session from {remote} ({self.max_sessions} seats taken)")
             await socket.send_bytes(busy_text(self.max_sessions).encode())
@@ -519,6 +528,7 @@ class MoomServer(Server):
     async def stop_all(self) -> None:
         """Stop every session at once: say why on its screen, close its socket, stop its
         app."""
+        self.stopping = True  # a page waiting for a seat gives up rather than start one
         sessions = list(self.sessions.values())
         for session in sessions:
             session.reason = session.reason or "server stopping"

@@ -50,6 +50,7 @@ def test_a_second_y_that_the_config_in_demotes_is_said_not_dropped_silently() ->
         "CONFIG_OOM_KPPID=y is m: mm/Config.in builds one policy in, and CONFIG_OOM_KILL=y "
         "comes first (kconfig CONFIG_OOM_KILL=m CONFIG_OOM_KPPID=y to swap)"
     )
+    assert sh.kernel.spec.kconfig["CONFIG_OOM_KPPID"] == "m"  # as .config would keep it
     swapped = sh.execute("kconfig CONFIG_OOM_KILL=m CONFIG_OOM_KPPID=y").output
     assert "is m:" not in swapped
     assert "CONFIG_OOM_KPPID=m   # Kill parents   (after reboot: y)" in swapped

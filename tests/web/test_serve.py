@@ -112,14 +112,18 @@ def test_the_page_fetches_nothing_from_elsewhere(server: ServerProcess) -> None:
 async def test_past_the_last_seat_busy_and_stopping_the_server_ends_every_child(
     tmp_path: Path,
 ) -> None:
-    with moomtui_server(tmp_path, "--max-sessions", "2") as srv:
+    with moomtui_server(tmp_path, "--max-sessions", "2", "--behind-proxy") as srv:
         async with Visitor(srv.url) as one, Visitor(srv.url) as two:
             await one.until(lambda s: BANNER in s.text(), 20, "the first screen")
             await two.until(lambda s: BANNER in s.text(), 20, "the second screen")
             pids = [srv.session_pid(1), srv.session_pid(2)]
 
-            status, _, body = get(srv.url + "/")
+            stranger = {"X-Forwarded-For": "198.51.100.7"}  # another visitor (a proxy's word)
+            status, _, body = get(srv.url + "/", stranger)
             assert status == 503 and b"all 2 seats are taken" in body
+            # the visitor who holds the seats may be reloading: the page, and its websocket
+            # waits for a seat the old page gives back
+            assert get(srv.url + "/")[0] == 200
             async with Visitor(srv.url) as third:
                 await third.until_closed(10)
                 assert "moomtui is busy: all 2 seats are taken." in third.screen.text()
