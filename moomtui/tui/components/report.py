@@ -114,7 +114,17 @@ class ReportScreen(ModalScreen[Choice]):
         "The game is over and its report is up: the keys you type go nowhere until Enter "
         "or Esc. Then c continues in sandbox mode, at the console."
     )
-    """What the report says when it holds a command's keys."""
+    """What the report of a game that ended says when it holds a command's keys."""
+
+    TYPING_NOTICE_ASKED = (
+        "The report is up over the game: the keys you type go nowhere until Enter or Esc. "
+        "Then c goes back to the game and its console."
+    )
+    """The same over a game still running (the report asked for, ``g``)."""
+
+    def _hold_notice(self) -> None:
+        notice = self.TYPING_NOTICE if self.report.ended else self.TYPING_NOTICE_ASKED
+        self.notify(notice, severity="warning", timeout=6)
 
     def on_key(self, event: events.Key) -> None:
         """A command being typed when the report came up (or ``:``, the console's key, over
@@ -125,7 +135,7 @@ class ReportScreen(ModalScreen[Choice]):
             if event.key == "colon":
                 self.typing = True
                 event.stop()
-                self.notify(self.TYPING_NOTICE, severity="warning", timeout=6)
+                self._hold_notice()
             return
         event.stop()
         event.prevent_default()
@@ -134,7 +144,7 @@ class ReportScreen(ModalScreen[Choice]):
 
     def on_mount(self) -> None:
         if self.typing:
-            self.notify(self.TYPING_NOTICE, severity="warning", timeout=6)
+            self._hold_notice()
         if self.report.goals:
             self._goals.update(self._goal_table())
         else:
