@@ -241,9 +241,6 @@ class MoomServer(Server):
         if len(self.sessions) >= self.max_sessions and not taken:
             lines = [busy_line(self.max_sessions), "This page tries again every 30 seconds."]
             return self.notice(request, 503, lines, refresh=30)
-        if taken > self.seats_per_client:  # more than a reload can give back
-            lines = [seats_line(taken), SEATS_HINT, "This page tries again every 10 seconds."]
-            return self.notice(request, 429, lines, refresh=10)
         context = {
             "font_size": font_size(request.query.get("fontsize")),
             "static_url": self._url(request, "/static/"),
