@@ -34,7 +34,8 @@ class GameFlow(AppBase):
         panic = next((s for s in self.screen_stack if isinstance(s, PanicScreen)), None)
         if kernel.panicked is not None:
             if panic is None:
-                panic = PanicScreen(kernel)
+                prompt = self.console_view.input  # a command halfway typed: held
+                panic = PanicScreen(kernel, typing=self.focused is prompt and bool(prompt.value))
                 self.push_screen(panic)
             if panic.is_mounted:
                 game = self.game

@@ -40,13 +40,17 @@ class PanicScreen(Screen[None]):
 
     NOTICE = (
         "The kernel has panicked: nothing runs on it, not even the console, until it "
-        "reboots. R reboots · Enter the report · p another preset · q quit"
+        "reboots; what you type goes nowhere until Enter or Esc. R reboots · Enter the "
+        "report · p another preset · q quit"
     )
     """What a key that does nothing here says."""
 
-    def __init__(self, kernel: Kernel) -> None:
+    def __init__(self, kernel: Kernel, *, typing: bool = False) -> None:
+        """``typing``: a command was halfway typed at the console when the kernel panicked:
+        its keys are held (see :meth:`on_key`)."""
         super().__init__()
         self.kernel = kernel
+        self.typing = typing
         self._key: tuple[object, ...] = ()
         self.game_over: str | None = None
         self.reboot_loses = False
@@ -58,14 +62,31 @@ class PanicScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sync(self.kernel, self.game_over, reboot_loses=self.reboot_loses)
+        if self.typing:
+            self._notice()
 
     def on_key(self, event: events.Key) -> None:
-        """A printable key that no binding here takes (``:`` first of all) says why."""
+        """A printable key that no binding here takes says why. A command being typed —
+        after ``:``, or at the console when the panic came — is held until its Enter or
+        Esc: its letters would be this screen's keys (``p`` in ``sysctl kernel.panic``
+        opened the preset picker, and the Enter booted a preset)."""
+        if self.typing or event.key == "colon":
+            event.stop()
+            event.prevent_default()
+            if not self.typing:
+                self.typing = True
+                self._notice()
+            elif event.key in ("enter", "escape"):
+                self.typing = False
+            return
         active = self.active_bindings.get(event.key)
         if active is not None and active.enabled:
             return
         if not event.is_printable:
             return
+        self._notice()
+
+    def _notice(self) -> None:
         now = time.monotonic()
         if now - self._noticed >= 3.0:  # a typed word is one notice, not one a letter
             self._noticed = now
