@@ -60,6 +60,7 @@ from textual_serve.server import Server
 from .child import QUIT_GRACE, TERM_GRACE, ServedApp, child_command, process_usage
 from .downloads import Downloads
 from .messages import MAX_MESSAGE, MessageError, clamp_size, font_size, parse_message
+from .seats import SeatKeeper
 from .visitors import client_key, is_loopback, origin_of
 from .wording import (
     ENDED_HINT,
@@ -70,6 +71,7 @@ from .wording import (
     busy_text,
     format_bytes,
     format_seconds,
+    plural,
     seats_line,
     shown,
     terminal_text,
@@ -110,16 +112,7 @@ class Session:
     malformed: int = 0
 
 
-SEAT_GRACE = 3.0
-"""How long a page or a session asked for while every seat it may take is in use waits for
-one to be given back before it is refused."""
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'s' * (count != 1)}"
-
-
-class MoomServer(Server):
+class MoomServer(SeatKeeper[Session], Server):
     """textual-serve's server, serving ``moomtui --served`` to strangers (see the module)."""
 
     def __init__(
@@ -145,17 +138,12 @@ class MoomServer(Server):
             templates_path=HERE,
         )
         self.public_url_given = public_url.rstrip("/") if public_url else None
-        self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
         self.max_life = max_life
         self.session_memory = session_memory
         self.session_cpu = session_cpu
-        self.seats_per_client = seats_per_client
         self.behind_proxy = behind_proxy
-        self.sessions: dict[int, Session] = {}
-        self._seat_freed = asyncio.Event()
-        self.stopping = False
-        """Set once the server stops its sessions: no new one starts after."""
+        self.keep_seats(max_sessions, seats_per_client)
         self._numbers = itertools.count(1)
         self.favicon = (HERE / "favicon.svg").read_bytes()
         self.download_manager = Downloads()
@@ -292,36 +280,6 @@ class MoomServer(Server):
             forwarded = request.headers.get("X-Forwarded-For", "").rsplit(",", 1)[-1].strip()
             address = forwarded or address
         return client_key(address)
-
-    def seats_of(self, client: str) -> int:
-        return sum(1 for session in self.sessions.values() if session.client == client)
-
-    def has_seat(self, client: str) -> bool:
-        return len(self.sessions) < self.max_sessions and (
-            self.seats_of(client) < self.seats_per_client
-        )
-
-    async def wait_for_seat(self, client: str) -> None:
-        """Wait up to :data:`SEAT_GRACE` seconds for a seat ``client`` may take: a reloaded
-        page's websocket comes while the old page's session is stopping (the browser closes
-        the old page once the new one has arrived; its process takes a few tenths of a
-        second), and a full house must not refuse a visitor their own seat. Returns at once
-        when there is one, or when the server stops; the caller checks again."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + SEAT_GRACE
-        while not self.stopping and not self.has_seat(client):
-            left = deadline - loop.time()
-            if left <= 0:
-                return
-            try:
-                await asyncio.wait_for(self._seat_freed.wait(), left)
-            except TimeoutError:
-                return
-
-    def give_back_seat(self, session: Session) -> None:
-        del self.sessions[session.number]
-        freed, self._seat_freed = self._seat_freed, asyncio.Event()
-        freed.set()  # every waiter looks again
 
     # ------------------------------------------------------------------------- sessions
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:

@@ -41,6 +41,10 @@ STOPPING_LINE = "moomtui: the server was stopped, and every session with it."
 STOPPING_HINT = "Start again opens a new session once it is back."
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
 def busy_line(seats: int) -> str:
     return f"moomtui is busy: all {seats} seats are taken."
 

@@ -222,7 +222,7 @@ async def test_a_reload_waits_for_the_seat_its_old_page_gives_back(
     await asyncio.wait_for(waiting, 1)
     assert server.has_seat("127.0.0.1")
 
-    monkeypatch.setattr("moomtui.web.server.SEAT_GRACE", 0.1)
+    monkeypatch.setattr("moomtui.web.seats.SEAT_GRACE", 0.1)
     server.sessions[2] = Session(2, "127.0.0.1", "127.0.0.1", None)  # type: ignore[arg-type]
     started = time.monotonic()
     await asyncio.wait_for(server.wait_for_seat("127.0.0.1"), 2)
