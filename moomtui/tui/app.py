@@ -431,10 +431,8 @@ class MoomApp(KeyActions, GameFlow, CampaignFlow, ConsoleBridge):
         self._new_game()  # after the panic screen of the last game has gone
         if game.ended and not self._reporting and kernel.panicked is None:
             # after a panic, the panic first: the report when asked. A player halfway
-            # through a command when the game ended goes on typing: the report holds those
-            # keys (a prompt left empty after a command is no one typing).
-            prompt = self.console_view.input
-            self.show_report(typing=self.focused is prompt and bool(prompt.value))
+            # through a command when the game ended goes on typing: the report holds it.
+            self.show_report(typing=self.typing_a_command)
         if self.heap.due(kernel):  # a new machine: freeze it once its first frame is shown
             self.call_after_refresh(self.heap.freeze, kernel)
 

@@ -76,6 +76,13 @@ class AppBase(App[int]):
     def console_view(self) -> ConsoleView:
         return self.main.console_view
 
+    @property
+    def typing_a_command(self) -> bool:
+        """A command halfway typed at the console: its prompt has the focus and holds text
+        (a prompt left empty after a command is no one typing)."""
+        prompt = self.console_view.input
+        return self.focused is prompt and bool(prompt.value)
+
     # Defined by one part, called by others.
     def refresh_frame(self) -> None:
         """Redraw what changed since the last frame (:mod:`.app`)."""

@@ -34,8 +34,7 @@ class GameFlow(AppBase):
         panic = next((s for s in self.screen_stack if isinstance(s, PanicScreen)), None)
         if kernel.panicked is not None:
             if panic is None:
-                prompt = self.console_view.input  # a command halfway typed: held
-                panic = PanicScreen(kernel, typing=self.focused is prompt and bool(prompt.value))
+                panic = PanicScreen(kernel, typing=self.typing_a_command)
                 self.push_screen(panic)
             if panic.is_mounted:
                 game = self.game

@@ -27,12 +27,13 @@ from textual.widgets import Static
 
 from ...kernel.constants import HZ
 from ...kernel.printk import format_record
+from .held import HoldsTyping
 
 if TYPE_CHECKING:
     from ...kernel import Kernel
 
 
-class PanicScreen(Screen[None]):
+class PanicScreen(HoldsTyping, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("R", "app.reboot", "Reboot", id="panic.reboot"),
         Binding("enter", "app.score", "Report", id="panic.report"),
@@ -63,30 +64,21 @@ class PanicScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sync(self.kernel, self.game_over, reboot_loses=self.reboot_loses)
         if self.typing:
-            self._notice()
+            self.held_notice()
 
     def on_key(self, event: events.Key) -> None:
-        """A printable key that no binding here takes says why. A command being typed —
-        after ``:``, or at the console when the panic came — is held until its Enter or
-        Esc: its letters would be this screen's keys (``p`` in ``sysctl kernel.panic``
-        opened the preset picker, and the Enter booted a preset)."""
-        if self.typing or event.key == "colon":
-            event.stop()
-            event.prevent_default()
-            if not self.typing:
-                self.typing = True
-                self._notice()
-            elif event.key in ("enter", "escape"):
-                self.typing = False
+        """A command's keys are held (:class:`~.held.HoldsTyping`); a printable key that no
+        binding here takes says why."""
+        if self.hold(event):
             return
         active = self.active_bindings.get(event.key)
         if active is not None and active.enabled:
             return
         if not event.is_printable:
             return
-        self._notice()
+        self.held_notice()
 
-    def _notice(self) -> None:
+    def held_notice(self) -> None:
         now = time.monotonic()
         if now - self._noticed >= 3.0:  # a typed word is one notice, not one a letter
             self._noticed = now

@@ -26,6 +26,7 @@ from textual.widgets import Label, Static
 
 from ...game import MARKS, Report, ScoreCard
 from .dialogs import PresetPicker
+from .held import HoldsTyping
 
 Choice = tuple[str, str]
 
@@ -43,7 +44,7 @@ def score_card_table(card: ScoreCard) -> Table:
     return table
 
 
-class ReportScreen(ModalScreen[Choice]):
+class ReportScreen(HoldsTyping, ModalScreen[Choice]):
     """The outcome, the goals and the score card, over the paused machine."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -122,29 +123,18 @@ class ReportScreen(ModalScreen[Choice]):
     )
     """The same over a game still running (the report asked for, ``g``)."""
 
-    def _hold_notice(self) -> None:
+    def held_notice(self) -> None:
         notice = self.TYPING_NOTICE if self.report.ended else self.TYPING_NOTICE_ASKED
         self.notify(notice, severity="warning", timeout=6)
 
     def on_key(self, event: events.Key) -> None:
-        """A command being typed when the report came up (or ``:``, the console's key, over
-        it) is held: its letters would be the report's keys (``p`` in ``swapoff`` opened
-        the preset picker, and its Enter booted a preset, the report never read). Enter or
-        Esc ends the command; the report's keys act again after it."""
-        if not self.typing:
-            if event.key == "colon":
-                self.typing = True
-                event.stop()
-                self._hold_notice()
-            return
-        event.stop()
-        event.prevent_default()
-        if event.key in ("enter", "escape"):
-            self.typing = False
+        """A command's keys are held (:class:`~.held.HoldsTyping`): its letters would be the
+        report's keys."""
+        self.hold(event)
 
     def on_mount(self) -> None:
         if self.typing:
-            self._hold_notice()
+            self.held_notice()
         if self.report.goals:
             self._goals.update(self._goal_table())
         else:
