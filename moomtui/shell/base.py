@@ -214,6 +214,7 @@ COMMAND_MODULES = (
     "cmd_pstree",
     "cmd_session",
     "cmd_signals",
+    "cmd_sort",
     "cmd_system",
     "cmd_tasks",
     "cmd_text",

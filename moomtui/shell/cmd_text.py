@@ -1,4 +1,5 @@
-"""Text tools for pipelines: ``grep``, ``head``, ``tail``, ``wc``, ``sort``, ``uniq``, ``less``.
+"""Text tools for pipelines: ``grep``, ``head``, ``tail``, ``wc``, ``less`` (``sort`` and
+``uniq``: :mod:`.cmd_sort`).
 
 Each reads its input — what the command before it in the pipeline printed (``dmesg | tail``),
 or ``/proc`` files named as ``cat`` takes them (``grep VmRSS /proc/*/status``; ``-`` is the
@@ -11,8 +12,7 @@ run on, never on Python's backtracking ``re``: the time is the input's length ti
 pattern's size, whatever the pattern. Basic patterns (the default) are read as POSIX BREs
 with GNU's ``\\|``, ``\\+`` and ``\\?``; ``-E`` patterns as glibc's EREs; ``-F`` as plain
 strings. A back-reference (``\\1``) and a pattern whose automaton passes 1,000 states are
-refused with the reason. Every tool costs at most a few passes over its input (``sort``: a
-sort of its lines).
+refused with the reason. Every tool costs at most a few passes over its input.
 
 ``less`` prints its input; at the console of the screen, at the end of a pipeline (or on a
 file), it opens a view to scroll instead.
@@ -21,8 +21,7 @@ file), it opens a view to scroll instead.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator
-from decimal import Decimal
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..modules.ere import EreError, bre_to_ere, compile_ere
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
     from .shell import Shell
 
 
-def _complete_files(flags: tuple[str, ...]) -> Callable[[Shell, list[str], str], list[str]]:
+def complete_files(flags: tuple[str, ...]) -> Callable[[Shell, list[str], str], list[str]]:
     def complete(sh: Shell, before: list[str], prefix: str) -> list[str]:
         if prefix.startswith("-"):
             return options(prefix, flags)
@@ -81,7 +80,7 @@ class TextParser(ArgParser):
         return out
 
 
-def _coreutils_parser(prog: str, description: str, usage: str, *, status: int = 1) -> ArgParser:
+def coreutils_parser(prog: str, description: str, usage: str, *, status: int = 1) -> ArgParser:
     """A parser that answers a bad option as coreutils 5.0 does (status 1; sort's 2)."""
     p = TextParser(
         prog,
@@ -229,7 +228,7 @@ def grep_matcher(
     "grep",
     "print the lines that match a pattern (ps aux | grep httpd)",
     parser=_grep_parser,
-    complete=_complete_files(
+    complete=complete_files(
         ("-E", "-F", "-G", "-e", "-i", "-v", "-w", "-x", "-c", "-n", "-q", "-H", "-h", "--help")
     ),
 )
@@ -276,7 +275,7 @@ def grep(sh: Shell, argv: list[str]) -> Result:
 
 # ====================================================================== head, tail
 def _head_parser() -> ArgParser:
-    p = _coreutils_parser(
+    p = coreutils_parser(
         "head",
         "Print the first 10 lines of each input (-n N: the first N; -n -N: all but the last "
         "N; -N: as -n N).",
@@ -287,7 +286,7 @@ def _head_parser() -> ArgParser:
 
 
 def _tail_parser() -> ArgParser:
-    p = _coreutils_parser(
+    p = coreutils_parser(
         "tail",
         "Print the last 10 lines of each input (-n N: the last N; -n +N: from line N on; "
         "-N: as -n N).",
@@ -354,7 +353,7 @@ def _tail_pick(lines: list[str], spec: str) -> list[str]:
     "head",
     "print the first lines (dmesg | head -n 5)",
     parser=_head_parser,
-    complete=_complete_files(("-n", "-q", "-v", "--help")),
+    complete=complete_files(("-n", "-q", "-v", "--help")),
 )
 def head(sh: Shell, argv: list[str]) -> Result:
     args = parse(_head_parser(), _short_count(argv), intermixed=True)
@@ -365,7 +364,7 @@ def head(sh: Shell, argv: list[str]) -> Result:
     "tail",
     "print the last lines (dmesg | tail)",
     parser=_tail_parser,
-    complete=_complete_files(("-n", "-q", "-v", "--help")),
+    complete=complete_files(("-n", "-q", "-v", "--help")),
 )
 def tail(sh: Shell, argv: list[str]) -> Result:
     args = parse(_tail_parser(), _short_count(argv), intermixed=True)
@@ -374,7 +373,7 @@ def tail(sh: Shell, argv: list[str]) -> Result:
 
 # ====================================================================== wc
 def _wc_parser() -> ArgParser:
-    p = _coreutils_parser(
+    p = coreutils_parser(
         "wc",
         "Print the newline, word and byte counts of each input (and a total of several).",
         "wc [OPTION]... [FILE]...",
@@ -395,7 +394,7 @@ def word_count(text: str) -> int:
     "wc",
     "count lines, words and bytes (ps aux | wc -l)",
     parser=_wc_parser,
-    complete=_complete_files(("-l", "-w", "-c", "--help")),
+    complete=complete_files(("-l", "-w", "-c", "--help")),
 )
 def wc(sh: Shell, argv: list[str]) -> Result:
     args = parse(_wc_parser(), argv, intermixed=True)
@@ -421,165 +420,6 @@ def _wc_line(counts: list[int], wanted: tuple[bool, ...], name: str | None) -> s
     return " ".join(cells) + (f" {name}" if name is not None else "") + "\n"
 
 
-# ====================================================================== sort
-def _sort_parser() -> ArgParser:
-    p = _coreutils_parser(
-        "sort",
-        "Print the lines of the inputs sorted, in the C locale's byte order. The sort is "
-        "stable: lines with equal keys keep their order (as sort -s).",
-        "sort [OPTION]... [FILE]...",
-        status=2,
-    )
-    p.add_argument("-n", "--numeric-sort", action="store_true", help="compare numbers")
-    p.add_argument("-r", "--reverse", action="store_true", help="reverse the order")
-    p.add_argument(
-        "-k",
-        "--key",
-        dest="keys",
-        action="append",
-        metavar="N[,M]",
-        help="sort on fields N to M (to the end of the line without M); fields are "
-        "separated by blanks, and the blanks before a field are not part of it",
-    )
-    p.add_argument("files", nargs="*", metavar="FILE")
-    return p
-
-
-def _field_spec(text: str) -> tuple[int, int | None]:
-    start, comma, end = text.partition(",")
-    numbers = [start, *([end] if comma else [])]
-    if any(not n.isascii() or not n.isdigit() or len(n) > 9 for n in numbers):
-        raise CommandError(f"sort: invalid field specification `{clip(text)}'", 2)
-    if int(start) == 0 or (comma and int(end) == 0):
-        raise CommandError(
-            f"sort: field number is zero: invalid field specification `{clip(text)}'", 2
-        )
-    return int(start), (int(end) if comma else None)
-
-
-def field_spans(line: str) -> list[tuple[int, int]]:
-    """Where each blank-separated field of ``line`` starts and ends (blanks: space, tab)."""
-    spans: list[tuple[int, int]] = []
-    i, n = 0, len(line)
-    while i < n:
-        while i < n and line[i] in " \t":
-            i += 1
-        if i == n:
-            break
-        start = i
-        while i < n and line[i] not in " \t":
-            i += 1
-        spans.append((start, i))
-    return spans
-
-
-def sort_key_text(line: str, first: int, last: int | None) -> str:
-    """Fields ``first`` to ``last`` of ``line`` (1-based; None: to the end), as the line has
-    them (the blanks between kept)."""
-    spans = field_spans(line)
-    if first > len(spans):
-        return ""
-    begin = spans[first - 1][0]
-    end = len(line) if last is None or last >= len(spans) else spans[last - 1][1]
-    return line[begin:end] if end > begin else ""
-
-
-def numeric_value(text: str) -> Decimal:
-    """``sort -n``: the number at the start of ``text`` (blanks skipped; ``-``, digits, a
-    ``.`` and digits), 0 where there is none."""
-    i, n = 0, len(text)
-    while i < n and text[i] in " \t":
-        i += 1
-    start = i
-    if i < n and text[i] == "-":
-        i += 1
-    digits = i
-    while i < n and "0" <= text[i] <= "9":
-        i += 1
-    if i < n and text[i] == ".":
-        i += 1
-        while i < n and "0" <= text[i] <= "9":
-            i += 1
-    number = text[start:i]
-    if i == digits or number in ("-", ".", "-."):
-        return Decimal(0)
-    return Decimal(number.rstrip(".") or "0")
-
-
-@command(
-    "sort",
-    "sort lines (ps aux | sort -n -r -k 6)",
-    parser=_sort_parser,
-    complete=_complete_files(("-n", "-r", "-k", "--help")),
-)
-def sort(sh: Shell, argv: list[str]) -> Result:
-    args = parse(_sort_parser(), argv, intermixed=True)
-    keys = [_field_spec(spec) for spec in args.keys or []]
-    out = Output()
-    lines: list[str] = []
-    for _, text in inputs(sh, "sort", args.files, out, status=2):
-        lines.extend(lines_of(text))
-    value: Callable[[str], Any] = numeric_value if args.numeric_sort else str
-
-    def key(line: str) -> Any:
-        if not keys:
-            return value(line)
-        return tuple(value(sort_key_text(line, a, b)) for a, b in keys)
-
-    lines.sort(key=key, reverse=args.reverse)
-    out.write("".join(line + "\n" for line in lines))
-    return out.result(2 if out.failed else 0)
-
-
-# ====================================================================== uniq
-def _uniq_parser() -> ArgParser:
-    p = _coreutils_parser(
-        "uniq",
-        "Print the input with each run of equal lines as one line.",
-        "uniq [OPTION]... [INPUT]",
-    )
-    p.add_argument("-c", "--count", action="store_true", help="prefix lines with their count")
-    p.add_argument("-d", "--repeated", action="store_true", help="only the repeated lines")
-    p.add_argument("-u", "--unique", action="store_true", help="only the lines not repeated")
-    p.add_argument("files", nargs="*", metavar="INPUT")
-    return p
-
-
-@command(
-    "uniq",
-    "merge runs of equal lines (sort | uniq -c)",
-    parser=_uniq_parser,
-    complete=_complete_files(("-c", "-d", "-u", "--help")),
-)
-def uniq(sh: Shell, argv: list[str]) -> Result:
-    args = parse(_uniq_parser(), argv, intermixed=True)
-    if len(args.files) > 1:
-        raise CommandError(
-            f"uniq: {clip(args.files[1])}: no OUTPUT file here: uniq prints (or pipe it on)"
-        )
-    out = Output()
-    for _, text in inputs(sh, "uniq", args.files, out):
-        for line, count in _runs(lines_of(text)):
-            if (args.repeated and count == 1) or (args.unique and count > 1):
-                continue
-            out.write(f"{count:7d} {line}\n" if args.count else f"{line}\n")
-    return out.result(1 if out.failed else 0)
-
-
-def _runs(lines: list[str]) -> Iterator[tuple[str, int]]:
-    run: str | None = None
-    count = 0
-    for line in lines:
-        if line == run:
-            count += 1
-            continue
-        if run is not None:
-            yield run, count
-        run, count = line, 1
-    if run is not None:
-        yield run, count
-
-
 # ====================================================================== less
 def _less_parser() -> ArgParser:
     p = TextParser(
@@ -599,7 +439,7 @@ def _less_parser() -> ArgParser:
     "less",
     "show text a screen at a time (dmesg | less)",
     parser=_less_parser,
-    complete=_complete_files(("-N", "-h")),
+    complete=complete_files(("-N", "-h")),
 )
 def less(sh: Shell, argv: list[str]) -> Result:
     args = parse(_less_parser(), argv, intermixed=True)

@@ -292,17 +292,17 @@ def test_sort_refuses_a_bad_key(feed: Feed) -> None:
 def test_a_huge_input_is_sorted_in_one_pass_of_keys(
     feed: Feed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from moomtui.shell import cmd_text
+    from moomtui.shell import cmd_sort
 
     keys = 0
-    real = cmd_text.sort_key_text
+    real = cmd_sort.sort_key_text
 
     def counted(line: str, first: int, last: int | None) -> str:
         nonlocal keys
         keys += 1
         return real(line, first, last)
 
-    monkeypatch.setattr(cmd_text, "sort_key_text", counted)
+    monkeypatch.setattr(cmd_sort, "sort_key_text", counted)
     n = 60_000
     text = "".join(f"{(i * 7919) % n:6d} {'x' * 40}\n" for i in range(n))
     sh = feed(text)
