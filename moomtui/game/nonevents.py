@@ -39,7 +39,7 @@ class PolicyWatch:
         self.kills: Counter[str] = Counter()
         self.parents: Counter[str] = Counter()  # kills of a parent, by oom_kill_parent
         self.panics = 0
-        self.oopsed: dict[str, int] = {}  # a policy its oops removed: the calls before it
+        self.oopsed: dict[str, int] = {}  # a policy its oops removed: the call it oopsed in
 
     def __call__(self, event: ev.Event) -> None:
         if isinstance(event, ev.OomKill):
